@@ -1,0 +1,1 @@
+"""Headless commands: the same engine the console shows, for cron and scripts."""

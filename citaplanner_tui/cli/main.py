@@ -1,0 +1,85 @@
+"""``citaplanner-tui``: the console when run in a terminal, headless subcommands otherwise.
+
+Each subcommand lives in its own module under ``cli/`` and exposes ``ORDER`` (its place
+in --help) and ``register(sub)``, which adds its parser and sets
+``run(args, settings) -> int`` as the handler; modules are found by discovery, so
+adding a command touches no shared list.
+Every ``OperatorError`` becomes one sentence on stderr and its exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from citaplanner_tui import __version__
+from citaplanner_tui.core.errors import OperatorError
+
+HEADLESS_HINT = ("citaplanner-tui needs a terminal; for scripts and cron use "
+                 "'citaplanner-tui status', 'backup', 'verify', 'restore', 'drill' or 'seed plan'")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="citaplanner-tui",
+        description="Operator console for CitaPlanner's database: backups, checks, restores, seed.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--database-url", help="connection string (default: $DATABASE_URL)")
+    parser.add_argument("--backup-dir", help="backup volume (default: $BACKUP_DIR or /backup-citaplanner)")
+    parser.add_argument("--log-dir", help="log folder (default: $LOG_DIR or BACKUP_DIR/logs)")
+    parser.add_argument("--pg-bindir", help="folder holding pg_dump and psql to use")
+    parser.add_argument("--config", dest="config_file", help="TOML settings file")
+    parser.add_argument("--read-only", action="store_true", default=None,
+                        help="disable every action that writes")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the console on an embedded demo server with sample data")
+    parser.add_argument("--reset", action="store_true", help="with --demo: start the demo over")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in _command_modules():
+        module.register(sub)
+    return parser
+
+
+def _command_modules() -> list:
+    import citaplanner_tui.cli as package
+
+    modules = [importlib.import_module(f"{package.__name__}.{info.name}")
+               for info in pkgutil.iter_modules(package.__path__)]
+    return sorted((m for m in modules if hasattr(m, "register")), key=lambda m: m.ORDER)
+
+
+def settings_from(args: argparse.Namespace):
+    from citaplanner_tui.core import settings
+
+    flags = {k: getattr(args, k, None) for k in
+             ("database_url", "backup_dir", "log_dir", "pg_bindir", "config_file", "read_only")}
+    for tier in ("daily", "weekly", "monthly"):
+        flags[f"keep_{tier}"] = getattr(args, f"keep_{tier}", None)
+    return settings.load(flags)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            return _console(args)
+        return int(args.run(args, settings_from(args)) or 0)
+    except OperatorError as exc:
+        print(f"citaplanner-tui: {exc.sentence}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("citaplanner-tui: interrupted; nothing was left half-written", file=sys.stderr)
+        return 130
+
+
+def _console(args: argparse.Namespace) -> int:
+    if args.reset and not args.demo:
+        raise OperatorError("--reset only goes with --demo")
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise OperatorError(HEADLESS_HINT, exit_code=2)
+    from citaplanner_tui.tui.launch import launch
+
+    return launch(args, settings_from(args))

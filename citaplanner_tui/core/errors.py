@@ -1,0 +1,41 @@
+"""Errors an operator can act on.
+
+Every failure the operator should see is an ``OperatorError`` whose message is one
+clear sentence; the CLI prints it and exits non-zero, the TUI shows it in a dialog.
+Anything else is a bug and keeps its traceback.
+"""
+
+
+class OperatorError(Exception):
+    """A failure explained in one sentence, with the exit code the CLI should use."""
+
+    exit_code = 1
+
+    def __init__(self, sentence: str, *, exit_code: int | None = None):
+        super().__init__(sentence)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    @property
+    def sentence(self) -> str:
+        return str(self)
+
+
+class ConfigError(OperatorError):
+    """Bad settings: a malformed connection string, an unknown tier, a bad path."""
+
+
+class ToolError(OperatorError):
+    """No usable PostgreSQL client tool (pg_dump, psql, pg_restore)."""
+
+
+class ConnectionFailed(OperatorError):
+    """The database server could not be reached or refused us."""
+
+
+class BusyError(OperatorError):
+    """Another run holds the lock."""
+
+
+class Cancelled(OperatorError):
+    """The operator cancelled a long-running job; nothing was left half-done."""

@@ -1,0 +1,56 @@
+"""DATABASE_URL parsing: everything the old sed parser got wrong, and redaction."""
+
+import pytest
+
+from citaplanner_tui.core.conninfo import parse, redact
+from citaplanner_tui.core.db import server_version
+from citaplanner_tui.core.errors import ConfigError, ConnectionFailed
+
+
+def test_url_without_port_uses_default():
+    info = parse("postgresql://citaplanner:pw@db/citaplanner")
+    assert (info.host, info.port, info.dbname, info.user) == ("db", 5432, "citaplanner", "citaplanner")
+
+
+def test_percent_encoded_password_is_decoded_and_kept_out_of_argv_string():
+    info = parse("postgres://u:p%40ss%3Aw%2F1@h:5433/x")
+    assert info.password == "p@ss:w/1"
+    assert "p@ss" not in info.conninfo() and "password" not in info.conninfo()
+    assert info.env()["PGPASSWORD"] == "p@ss:w/1"
+
+
+def test_prisma_schema_param_is_stripped_and_kept_as_search_path():
+    info = parse("postgresql://u:pw@h:5432/x?schema=tenant_a&sslmode=require")
+    assert info.schema == "tenant_a"
+    assert info.params["sslmode"] == "require"
+    assert "schema" not in info.conninfo()
+
+
+def test_keyword_strings_work():
+    info = parse("host=/run/postgresql dbname=citaplanner user=app")
+    assert info.host == "/run/postgresql" and info.dbname == "citaplanner"
+
+
+@pytest.mark.parametrize("bad", ["", "mysql://u:secretpw@h/x", "this is not secretpw"])
+def test_bad_strings_give_one_sentence_without_the_password(bad):
+    with pytest.raises(ConfigError) as err:
+        parse(bad)
+    message = str(err.value)
+    assert "secretpw" not in message and "\n" not in message
+
+
+def test_redact_hides_password():
+    assert redact("postgresql://u:hunter2@h:1/x") == "u@h:1/x"
+    assert "hunter2" not in redact("garbage hunter2")
+
+
+def test_real_server_accepts_encoded_password_and_refuses_a_wrong_one(app_db, pg):
+    assert server_version(app_db.info)[0] == 18
+    with pytest.raises(ConnectionFailed, match="refused the password"):
+        server_version(parse(pg.url(app_db.name, "citaplanner", "wrong")))
+
+
+def test_stopped_server_is_one_sentence(pg):
+    url = f"postgresql://u:pw@127.0.0.1:1/x"
+    with pytest.raises(ConnectionFailed, match="cannot reach the server"):
+        server_version(parse(url))
