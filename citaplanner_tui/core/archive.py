@@ -1,0 +1,95 @@
+"""Read a backup archive (.sql.gz or .sql.zst) as decompressed chunks, hashing as it goes.
+
+Deep verify, restore and drills all read an archive once: the SHA-256 of the
+compressed bytes (to compare with the sidecar) and the decompressed stream (for the
+dump scanner and psql) come out of the same pass.  gzip files may hold several
+members (our parallel writer emits one per block, as pigz does); all are read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from pathlib import Path
+from typing import Callable, Iterator
+
+from citaplanner_tui.core.errors import OperatorError
+
+CHUNK = 1 << 20
+
+
+class CorruptArchive(OperatorError):
+    """The archive does not decompress to the end."""
+
+
+def _gunzip(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
+    d = zlib.decompressobj(31)
+    members, fed = 0, False  # fed: the current member has received input
+    for chunk in chunks:
+        while chunk:
+            fed = True
+            try:
+                out = d.decompress(chunk)
+            except zlib.error as exc:
+                raise CorruptArchive(f"{name} is corrupt: gzip data error ({exc})") from None
+            if out:
+                yield out
+            if d.eof:  # end of one member; the rest starts the next one
+                members += 1
+                chunk, fed = d.unused_data, False
+                d = zlib.decompressobj(31)
+            else:
+                chunk = b""
+    if fed or members == 0:
+        raise CorruptArchive(f"{name} is truncated: the gzip stream ends early")
+
+
+def _unzstd(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
+    import zstandard
+
+    d = zstandard.ZstdDecompressor().decompressobj()
+    try:
+        for chunk in chunks:
+            out = d.decompress(chunk)
+            if out:
+                yield out
+    except zstandard.ZstdError as exc:
+        raise CorruptArchive(f"{name} is corrupt: zstd data error ({exc})") from None
+    if not d.eof:
+        raise CorruptArchive(f"{name} is truncated: the zstd stream ends early")
+
+
+class ArchiveReader:
+    """Iterate decompressed chunks of ``path``; ``sha256`` and ``compressed_bytes`` fill in as it reads.
+
+    ``on_read(n)`` is called with the compressed bytes consumed so far, for progress.
+    """
+
+    def __init__(self, path: Path, on_read: Callable[[int], None] | None = None):
+        self.path = Path(path)
+        self.fmt = "zstd" if self.path.name.endswith((".zst", ".zst.partial")) else "gzip"
+        self.hasher = hashlib.sha256()
+        self.compressed_bytes = 0
+        self._on_read = on_read
+
+    @property
+    def sha256(self) -> str:
+        return self.hasher.hexdigest()
+
+    def _raw(self) -> Iterator[bytes]:
+        try:
+            fh = self.path.open("rb")
+        except OSError as exc:
+            raise OperatorError(f"cannot read {self.path}: {exc.strerror}") from None
+        with fh:
+            while chunk := fh.read(CHUNK):
+                self.hasher.update(chunk)
+                self.compressed_bytes += len(chunk)
+                if self._on_read:
+                    self._on_read(self.compressed_bytes)
+                yield chunk
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self.fmt == "zstd":
+            return _unzstd(self._raw(), self.path.name)
+        return _gunzip(self._raw(), self.path.name)
