@@ -5,13 +5,16 @@ pg_dump's completion trailer (a dump cut short must never count as a backup), de
 verify checks the same on an archive, and restore counts the data rows of every
 ``COPY ... FROM stdin`` block so the loaded database can be checked table by table.
 Row counting uses ``bytes.count`` over whole buffers, so it costs little next to
-decompression.
+decompression.  Restore also passes the stream on to psql through ``filter``, which
+drops the statement lines (never COPY data) a ``drop_line`` predicate rejects, e.g.
+settings an older target server does not know.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 HEADER = b"-- PostgreSQL database dump"
 TRAILER = b"-- PostgreSQL database dump complete"
@@ -36,11 +39,26 @@ class DumpInfo:
 class DumpScanner:
     """Feed decompressed chunks in order; read ``info`` at the end."""
 
-    def __init__(self) -> None:
+    def __init__(self, drop_line: Callable[[bytes], bool] | None = None) -> None:
         self.info = DumpInfo()
         self._pending = bytearray()
         self._table: str | None = None
         self._lines_seen = 0
+        self._drop_line = drop_line
+        self._out: bytearray | None = None
+
+    def filter(self, chunk: bytes) -> bytes:
+        """Feed ``chunk``; return the complete lines read so far, minus dropped statement lines."""
+        self._out = bytearray()
+        try:
+            self.feed(chunk)
+            return bytes(self._out)
+        finally:
+            self._out = None
+
+    def rest(self) -> bytes:
+        """At the end of the stream: the unterminated last line, if any (passed on unfiltered)."""
+        return bytes(self._pending)
 
     def feed(self, chunk: bytes) -> None:
         self.info.bytes += len(chunk)
@@ -56,20 +74,26 @@ class DumpScanner:
         """Count complete data lines; return False when more input is needed."""
         buf = self._pending
         if buf.startswith(_END_OF_DATA):
-            del buf[:3]
+            self._pass(3)
             self._table = None
             return True
         end = buf.find(b"\n" + _END_OF_DATA)
         if end >= 0:
             self.info.rows[self._table] += buf.count(b"\n", 0, end + 1)
-            del buf[:end + 4]
+            self._pass(end + 4)
             self._table = None
             return True
         last = buf.rfind(b"\n")
         if last >= 0:
             self.info.rows[self._table] += buf.count(b"\n", 0, last + 1)
-            del buf[:last + 1]
+            self._pass(last + 1)
         return False
+
+    def _pass(self, n: int) -> None:
+        """Consume ``n`` bytes of the buffer, handing them on when filtering."""
+        if self._out is not None:
+            self._out += self._pending[:n]
+        del self._pending[:n]
 
     def _statement_line(self) -> bool:
         nl = self._pending.find(b"\n")
@@ -78,6 +102,8 @@ class DumpScanner:
         line = bytes(self._pending[:nl])
         del self._pending[:nl + 1]
         self._lines_seen += 1
+        if self._out is not None and not (self._drop_line and self._drop_line(line)):
+            self._out += line + b"\n"
         if line.startswith(b"--"):
             self._comment(line)
         elif line.startswith(b"COPY "):
