@@ -1,0 +1,132 @@
+"""Stream an archive into one database through psql, all or nothing.
+
+One pass over the archive: ``ArchiveReader`` decompresses and hashes, the dump scanner
+counts each table's rows and drops the few lines the target would reject, and the rest
+goes down a pipe to ``psql -X -v ON_ERROR_STOP=1``.
+
+We write ``BEGIN;`` and ``COMMIT;`` ourselves instead of using ``--single-transaction``:
+psql sends the closing COMMIT of ``--single-transaction`` even when its input ends
+early, so if this process died mid-stream a half-loaded database would be committed.
+With our own COMMIT, written only after the whole archive decompressed, the trailer was
+seen and the row counts matched, any early end (crash, kill -9, cancel, corrupt
+archive) leaves an open transaction that the server rolls back.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from citaplanner_tui.core.archive import ArchiveReader
+from citaplanner_tui.core.conninfo import ConnInfo
+from citaplanner_tui.core.dumpscan import DumpInfo, DumpScanner
+from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.core.pgtools import ClientTools
+from citaplanner_tui.core.restore.compat import line_dropper
+from citaplanner_tui.core.restore.validate import check_block
+
+_PIPE_SIZE = 1 << 20
+_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+_STDERR_KEEP = 64 * 1024
+
+
+class LoadFailed(OperatorError):
+    """psql stopped on an error; its transaction was rolled back."""
+
+
+@dataclass(frozen=True)
+class LoadSpec:
+    """Where and how to load: the database, the client, and SQL to run first in the transaction."""
+
+    target: ConnInfo
+    client: ClientTools
+    target_major: int
+    prologue: str = ""
+
+
+def _psql(spec: LoadSpec) -> subprocess.Popen:
+    argv = [spec.client.path("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", spec.target.conninfo()]
+    proc = subprocess.Popen(argv, bufsize=0, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env={**os.environ, **spec.target.env()}, start_new_session=True)
+    try:
+        fcntl.fcntl(proc.stdin.fileno(), _F_SETPIPE_SZ, _PIPE_SIZE)
+    except OSError:
+        pass  # a smaller pipe only costs a little speed
+    return proc
+
+
+class _StderrTail(threading.Thread):
+    """Drains psql's stderr (so it never blocks) and keeps the end for the error sentence."""
+
+    def __init__(self, stream):
+        super().__init__(daemon=True)
+        self.stream, self.data = stream, bytearray()
+
+    def run(self) -> None:
+        for line in self.stream:
+            self.data += line
+            del self.data[:-_STDERR_KEEP]
+
+    def first_error(self) -> str:
+        lines = self.data.decode("utf-8", "replace").splitlines()
+        errors = [ln for ln in lines if "ERROR:" in ln or "FATAL:" in ln or "error:" in ln]
+        return (errors or lines or ["psql failed without a message"])[0].strip()
+
+
+def _write(proc: subprocess.Popen, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[proc.stdin.write(view):]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What was committed: the dump's facts (row counts per table) and the archive's SHA-256."""
+
+    dump: DumpInfo
+    sha256: str
+
+
+def load_archive(archive: Path, spec: LoadSpec, reporter: Reporter | None = None) -> Loaded:
+    """Load ``archive`` into ``spec.target`` in one transaction; return what the dump held.
+
+    Raises ``CorruptArchive``, ``Cancelled`` or ``LoadFailed``; in every case nothing
+    was committed.
+    """
+    reporter = reporter or Reporter()
+    total = Path(archive).stat().st_size
+    reader = ArchiveReader(archive, on_read=lambda n: reporter("load", n, total))
+    scanner = DumpScanner(line_dropper(spec.target_major, (spec.client.major, spec.client.minor)))
+    proc = _psql(spec)
+    tail = _StderrTail(proc.stderr)
+    tail.start()
+    committed = False
+    try:
+        _write(proc, b"BEGIN;\nSET client_min_messages = warning;\n" + spec.prologue.encode())
+        for chunk in reader:
+            reporter.check_cancel()
+            _write(proc, scanner.filter(chunk))
+        _write(proc, scanner.rest())
+        info = scanner.info
+        if not (info.header and info.complete):
+            raise OperatorError(f"{Path(archive).name} is not a complete pg_dump script "
+                                "(no header or no completion trailer); nothing was loaded")
+        _write(proc, b"\n" + check_block(info.rows).encode() + b"COMMIT;\n")
+        proc.stdin.close()
+        committed = proc.wait() == 0
+    except BrokenPipeError:
+        proc.wait()  # psql stopped reading: it failed, and says why below
+    finally:
+        if not committed and proc.poll() is None:
+            proc.kill()  # the connection drops and the server rolls the transaction back
+            proc.wait()
+        tail.join(timeout=5)
+    if not committed:
+        raise LoadFailed(f"psql stopped on an error and nothing was committed: {tail.first_error()}")
+    reporter("load", total, total, force=True)
+    return Loaded(info, reader.sha256)

@@ -1,0 +1,173 @@
+"""The restore plan: every check made and every step that will run, before anything changes.
+
+``restore --plan`` prints it; the TUI's wizard shows it on the confirmation screen;
+``execute`` runs exactly its steps.  The decisions in here (mode, names, confirmation,
+the step list) are pure functions, tested without a server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from citaplanner_tui.core.errors import OperatorError
+
+MODES = ("swap", "in-place")
+STAMP = "%Y%m%d%H%M%S"
+_MAX_IDENT = 63  # PostgreSQL truncates longer names, which could make two names collide
+
+
+class ConfirmationRequired(OperatorError):
+    """The operator did not type the target database's name."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Check:
+    """One pre-flight finding; a failed blocking check stops the restore before any change."""
+
+    name: str
+    ok: bool
+    detail: str
+    blocking: bool = True
+
+
+@dataclass(frozen=True)
+class Step:
+    """One action ``execute`` will take, in order."""
+
+    name: str
+    detail: str
+
+
+@dataclass
+class Plan:
+    """What a restore will do, and what pre-flight found."""
+
+    archive: Path
+    archive_size: int
+    target: str
+    server: str
+    mode: str
+    stamp: str
+    owner: str = ""
+    target_version: str = ""
+    source_version: str = ""
+    pg_dump_version: str = ""
+    client: str = ""
+    sessions: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def scratch(self) -> str:
+        return scratch_name(self.target, self.stamp)
+
+    @property
+    def pre_restore(self) -> str:
+        return pre_restore_name(self.target, self.stamp)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok or not c.blocking for c in self.checks)
+
+    @property
+    def problems(self) -> list[Check]:
+        return [c for c in self.checks if c.blocking and not c.ok]
+
+    def require_ok(self) -> None:
+        """Raise the first blocking problem as one sentence."""
+        if self.problems:
+            first = self.problems[0]
+            raise OperatorError(f"cannot restore: {first.detail}")
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.update(archive=str(self.archive), ok=self.ok, scratch=self.scratch,
+                    pre_restore=self.pre_restore if self.mode == "swap" else None)
+        return data
+
+
+def new_stamp(now: datetime | None = None) -> str:
+    return (now or datetime.now()).strftime(STAMP)
+
+
+def _name(db: str, kind: str, stamp: str) -> str:
+    name = f"{db}__{kind}_{stamp}"
+    if len(name.encode("utf-8")) > _MAX_IDENT:
+        raise OperatorError(f"the database name {db!r} is too long to derive the {kind} copy's name "
+                            f"(PostgreSQL names stop at {_MAX_IDENT} bytes)")
+    return name
+
+
+def scratch_name(db: str, stamp: str) -> str:
+    return _name(db, "restore", stamp)
+
+
+def pre_restore_name(db: str, stamp: str) -> str:
+    return _name(db, "pre_restore", stamp)
+
+
+def drill_name(db: str, stamp: str) -> str:
+    return _name(db, "drill", stamp)
+
+
+def check_confirm(target: str, confirm: str | None) -> None:
+    """Headless restores need the target's name typed back; there is no default."""
+    if confirm != target:
+        said = "no --confirm was given" if confirm is None else f"--confirm {confirm!r} is not the target"
+        raise ConfirmationRequired(f"{said}: to restore over {target!r} pass --confirm {target}; "
+                                   "nothing was changed")
+
+
+def choose_mode(requested: str | None, *, can_create: bool, can_rename: bool) -> tuple[str, str | None]:
+    """``(mode, problem)``: swap when the role may create and rename databases, else in-place.
+
+    ``problem`` is a sentence when the operator asked for swap and the role cannot do it.
+    """
+    swap_ok = can_create and can_rename
+    if requested == "in-place":
+        return "in-place", None
+    if requested == "swap":
+        return "swap", None if swap_ok else (
+            "swap mode needs a role that may create databases and owns the target (or use --mode in-place)")
+    return ("swap", None) if swap_ok else ("in-place", None)
+
+
+def steps_for(mode: str, target: str, stamp: str, *, safety: bool = True,
+              leftovers: list[str] | tuple = ()) -> list[Step]:
+    """The steps ``execute`` runs for ``mode``, in order."""
+    steps = []
+    if leftovers:
+        steps.append(Step("drop leftovers", "drop scratch databases left by an interrupted restore: "
+                          + ", ".join(leftovers)))
+    if safety:
+        steps.append(Step("safety backup", f"back up the current {target!r} into the safety tier "
+                          "(never rotated)"))
+    if mode == "swap":
+        scratch, pre = scratch_name(target, stamp), pre_restore_name(target, stamp)
+        steps += [
+            Step("create scratch", f"create {scratch!r} owned as {target!r} is"),
+            Step("load", f"stream the archive into {scratch!r} in one transaction (psql ON_ERROR_STOP)"),
+            Step("validate", "check every table's row count against the dump's"),
+            Step("swap", f"block new connections to {target!r}, end its sessions, rename it to {pre!r}, "
+                         f"rename {scratch!r} to {target!r}"),
+        ]
+    else:
+        steps += [
+            Step("load in place", f"in one transaction: empty the schema of {target!r} and load the archive; "
+                                  "any error rolls everything back"),
+            Step("validate", "check every table's row count against the dump's before committing"),
+        ]
+    return steps
+
+
+def free_stamp(db: str, taken: set[str] | list[str] | tuple, now: datetime | None = None) -> str:
+    """A stamp whose scratch and pre-restore names are both unused (two runs in one second differ)."""
+    when = (now or datetime.now()).replace(microsecond=0)
+    while scratch_name(db, new_stamp(when)) in taken or pre_restore_name(db, new_stamp(when)) in taken:
+        when += timedelta(seconds=1)
+    return new_stamp(when)

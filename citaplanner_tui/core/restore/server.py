@@ -1,0 +1,126 @@
+"""What the restore needs to know about the server, and the few statements it runs there.
+
+Everything here runs as the role from ``DATABASE_URL``, connected to a maintenance
+database (``postgres``, else ``template1``): a database cannot be renamed or dropped
+from a session connected to it.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+from citaplanner_tui.core.conninfo import ConnInfo
+from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.errors import ConnectionFailed, OperatorError
+from citaplanner_tui.core.restore.validate import quote_ident
+
+MAINTENANCE_DBS = ("postgres", "template1")
+
+
+@contextmanager
+def maintenance(info: ConnInfo) -> Iterator:
+    """An autocommit connection to a maintenance database on the target's server."""
+    with ExitStack() as stack:
+        for name in MAINTENANCE_DBS:
+            try:
+                conn = stack.enter_context(connect(info, dbname=name))
+                break
+            except ConnectionFailed as exc:
+                last = exc
+        else:
+            raise ConnectionFailed(f"cannot reach a maintenance database (postgres or template1) on "
+                                   f"{info.host}:{info.port}: {last}")
+        yield conn
+
+
+@dataclass(frozen=True)
+class TargetFacts:
+    """The role's rights and the target database's state, read in one go."""
+
+    server_major: int
+    server_minor: int
+    user: str
+    superuser: bool
+    createdb: bool
+    exists: bool
+    owner: str = ""
+    member_of_owner: bool = False
+    allow_connections: bool = True
+    sessions: int = 0
+    create_options: str = ""
+    leftovers: tuple[str, ...] = ()
+    pre_restores: tuple[str, ...] = ()
+
+    @property
+    def can_create(self) -> bool:
+        return self.superuser or self.createdb
+
+    @property
+    def can_rename(self) -> bool:
+        return self.exists and (self.superuser or self.member_of_owner)
+
+
+_FACTS = """
+SELECT r.rolname, r.rolsuper, r.rolcreatedb,
+       d.datname IS NOT NULL, COALESCE(pg_get_userbyid(d.datdba), ''),
+       COALESCE(pg_has_role(current_user, d.datdba, 'MEMBER'), false), COALESCE(d.datallowconn, true),
+       (SELECT count(*) FROM pg_stat_activity a WHERE a.datname = %(db)s AND a.pid <> pg_backend_pid()),
+       pg_encoding_to_char(d.encoding), d.datcollate, d.datctype
+FROM pg_roles r LEFT JOIN pg_database d ON d.datname = %(db)s
+WHERE r.rolname = current_user
+"""
+
+
+def _like(db: str, kind: str) -> str:
+    return db.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + f"\\_\\_{kind}\\_%"
+
+
+def inspect(info: ConnInfo, db: str) -> TargetFacts:
+    with maintenance(info) as conn:
+        num = conn.info.server_version
+        row = conn.execute(_FACTS, {"db": db}).fetchone()
+        names = dict(conn.execute(
+            "SELECT k, array_agg(datname ORDER BY datname) FROM (SELECT datname, "
+            "CASE WHEN datname LIKE %(r)s THEN 'restore' ELSE 'pre' END AS k FROM pg_database "
+            "WHERE datname LIKE %(r)s OR datname LIKE %(p)s) s GROUP BY k",
+            {"r": _like(db, "restore"), "p": _like(db, "pre_restore")}).fetchall())
+    user, sup, createdb, exists, owner, member, allow, sessions, enc, collate, ctype = row
+    options = ""
+    if exists:
+        # template0 with the live database's encoding and locale: template1 may hold extra objects.
+        options = (f"TEMPLATE template0 ENCODING {_lit(enc)} LC_COLLATE {_lit(collate)} "
+                   f"LC_CTYPE {_lit(ctype)}")
+    return TargetFacts(num // 10000, num % 10000, user, sup, createdb, exists, owner, member, allow,
+                       sessions, options, tuple(names.get("restore") or ()), tuple(names.get("pre") or ()))
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def create_database(conn, name: str, owner: str, options: str) -> None:
+    conn.execute(f"CREATE DATABASE {quote_ident(name)} OWNER {quote_ident(owner)} {options}")
+
+
+def drop_database(conn, name: str) -> None:
+    """Drop one of our own scratch databases (never the live one), ending its sessions."""
+    if "__restore_" not in name and "__drill_" not in name:
+        raise OperatorError(f"refusing to drop {name!r}: only scratch databases are dropped automatically")
+    conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
+
+
+def schema_facts(info: ConnInfo, schema: str = "public") -> tuple[str, bool, list[tuple[str, str]]]:
+    """``(owner, we may drop it, grants)`` of ``schema`` in the target, grants as (grantee, privilege)."""
+    with connect(info) as conn:
+        row = conn.execute(
+            "SELECT pg_get_userbyid(nspowner), pg_has_role(current_user, nspowner, 'MEMBER') "
+            "FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
+        if row is None:
+            return "", True, []
+        grants = conn.execute(
+            "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END, a.privilege_type "
+            "FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.nspname = %s AND a.grantee <> n.nspowner "
+            "ORDER BY 1, 2", (schema,)).fetchall()
+    return row[0], row[1], [tuple(g) for g in grants]
