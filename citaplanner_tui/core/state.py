@@ -1,0 +1,231 @@
+"""What we learned about each backup file: the last verify, deep check and restore drill.
+
+Hashing a whole volume takes minutes, so results are kept in a small JSON file in
+``settings.state_dir`` (``BACKUP_DIR/.citaplanner-tui/state.json``) and the catalog can
+say "verified 3 h ago" without hashing again.  Facts are keyed by the file's absolute
+path and are trusted only while its size and ``mtime_ns`` are unchanged: a file that
+was rewritten or replaced has no facts until it is checked again.
+
+The file is bookkeeping, never a source of truth about the backups themselves:
+
+- a missing or corrupt file means "nothing known yet" (said once in the log), never a
+  failure;
+- writes are atomic (temporary file, fsync, rename), so a crash leaves the old file;
+- writers take an ``flock`` and re-read before merging, so a cron ``verify`` and a
+  drill started from the console never lose each other's results;
+- a volume where the file cannot be written still gets its verification; the reason
+  is logged once and kept in ``StateStore.last_error``.
+
+Times are naive local time, like the timestamps in backup names, so ages compare
+directly with ``datetime.now()``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+KINDS = ("verify", "deep", "drill")
+STATE_FILE = "state.json"
+LOCK_FILE = "state.lock"
+_VERSION = 1
+_warned: set[str] = set()  # sentences already logged by this process
+
+
+@dataclass(frozen=True)
+class Check:
+    """One recorded result: what kind of check, when, whether it passed, and why not.
+
+    ``extra`` holds kind-specific facts, e.g. ``{"problem": "mismatch", "sha256": ...}``
+    for verify, or per-table row counts for a drill.
+    """
+
+    kind: str
+    at: datetime
+    ok: bool
+    detail: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything known about one unchanged backup file.  ``drills``/``drills_ok`` count runs."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    verify: Check | None = None
+    deep: Check | None = None
+    drill: Check | None = None
+    drills: int = 0
+    drills_ok: int = 0
+
+    def matches(self, size: int, mtime_ns: int) -> bool:
+        return self.size == size and self.mtime_ns == mtime_ns
+
+
+def state_path(where) -> Path:
+    """The state file for a ``Settings`` object or a backup folder."""
+    state_dir = getattr(where, "state_dir", None)
+    if state_dir is None:
+        state_dir = Path(where) / ".citaplanner-tui"
+    return Path(state_dir) / STATE_FILE
+
+
+def _key(path) -> str:
+    return os.path.abspath(os.fspath(path))
+
+
+def _check_from_json(kind: str, raw: Mapping[str, Any]) -> Check:
+    return Check(kind, datetime.fromisoformat(raw["at"]), bool(raw["ok"]), str(raw.get("detail", "")),
+                 dict(raw.get("extra") or {}))
+
+
+def _facts_from_json(path: str, raw: Mapping[str, Any]) -> Facts:
+    checks = {kind: _check_from_json(kind, raw[kind]) for kind in KINDS if raw.get(kind)}
+    return Facts(path, int(raw["size"]), int(raw["mtime_ns"]), drills=int(raw.get("drills", 0)),
+                 drills_ok=int(raw.get("drills_ok", 0)), **checks)
+
+
+class StateStore:
+    """Read and record check results for backup files.
+
+    ``StateStore(settings)`` (or a backup folder path); ``log`` is a ``core.logs.Log``
+    (default: the settings' log) used only to say, once, that the file was unreadable
+    or unwritable.
+    """
+
+    def __init__(self, where, log=None):
+        self.path = state_path(where)
+        if log is None and hasattr(where, "logs"):
+            from citaplanner_tui.core.logs import Log
+
+            log = Log(where.logs)
+        self.log = log
+        self.last_error: str | None = None
+
+    # -- reading ---------------------------------------------------------------
+    def load(self) -> dict[str, Facts]:
+        """All recorded facts by absolute path (empty when the file is missing or corrupt)."""
+        raw = self._read_raw()
+        facts = {}
+        for path, item in raw.get("backups", {}).items():
+            try:
+                facts[path] = _facts_from_json(path, item)
+            except (KeyError, TypeError, ValueError):
+                continue  # one damaged record costs only that record
+        return facts
+
+    def lookup(self, path, size: int | None = None, mtime_ns: int | None = None) -> Facts | None:
+        """Facts for ``path`` if the file is unchanged (stat it when size/mtime are not given)."""
+        if size is None or mtime_ns is None:
+            try:
+                st = os.stat(path, follow_symlinks=False)
+            except OSError:
+                return None
+            size, mtime_ns = st.st_size, st.st_mtime_ns
+        facts = self.load().get(_key(path))
+        return facts if facts is not None and facts.matches(size, mtime_ns) else None
+
+    def _read_raw(self) -> dict[str, Any]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            self._say(f"cannot read the check results in {self.path} ({exc.strerror}); starting without them")
+            return {}
+        try:
+            raw = json.loads(text)
+            if not isinstance(raw, dict) or not isinstance(raw.get("backups", {}), dict):
+                raise ValueError("not a state object")
+        except ValueError:
+            self._say(f"the check results in {self.path} are corrupt; starting without them "
+                      "(the file is replaced on the next check)")
+            return {}
+        return raw
+
+    # -- writing ---------------------------------------------------------------
+    def record(self, path, kind: str, ok: bool, detail: str = "", extra: Mapping[str, Any] | None = None,
+               *, size: int | None = None, mtime_ns: int | None = None,
+               at: datetime | None = None) -> Check:
+        """Record one result for the file at ``path`` and return it.
+
+        ``size``/``mtime_ns`` identify the version of the file that was checked; give
+        the values read before checking (so a file replaced during a long check is not
+        credited), or leave them out to stat the file now.  A drill also bumps the
+        ``drills``/``drills_ok`` counters.
+        """
+        if kind not in KINDS:
+            raise ValueError(f"unknown check kind {kind!r}")
+        if size is None or mtime_ns is None:
+            st = os.stat(path, follow_symlinks=False)
+            size, mtime_ns = st.st_size, st.st_mtime_ns
+        check = Check(kind, (at or datetime.now()).replace(microsecond=0), bool(ok), detail, dict(extra or {}))
+        try:
+            with self._locked():
+                raw = self._read_raw()
+                backups = raw.setdefault("backups", {})
+                key = _key(path)
+                item = backups.get(key)
+                if not item or item.get("size") != size or item.get("mtime_ns") != mtime_ns:
+                    item = {"size": size, "mtime_ns": mtime_ns}  # another version: old facts are void
+                item[kind] = {"at": check.at.isoformat(), "ok": check.ok, "detail": check.detail,
+                              "extra": check.extra}
+                if kind == "drill":
+                    item["drills"] = int(item.get("drills", 0)) + 1
+                    item["drills_ok"] = int(item.get("drills_ok", 0)) + int(check.ok)
+                backups[key] = item
+                raw["version"] = _VERSION
+                raw["backups"] = {k: v for k, v in backups.items() if os.path.lexists(k)}
+                self._write_atomic(raw)
+        except OSError as exc:
+            self._say(f"cannot save check results in {self.path.parent} ({exc.strerror}); "
+                      "the checks ran but will not be remembered")
+        return check
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.path.parent / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def _write_atomic(self, raw: Mapping[str, Any]) -> None:
+        data = json.dumps(raw, indent=1, sort_keys=True).encode("utf-8")
+        fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        self.last_error = None
+
+    def _say(self, sentence: str) -> None:
+        self.last_error = sentence
+        if sentence in _warned:
+            return
+        _warned.add(sentence)
+        if self.log is not None:
+            try:
+                self.log.warn(sentence)
+            except OSError:
+                pass  # the log volume is the backup volume: nothing more to do
