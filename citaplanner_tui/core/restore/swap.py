@@ -52,6 +52,7 @@ def swap(info: ConnInfo, live: str, incoming: str, parked: str, log: Log) -> int
                         conn.execute(f"ALTER DATABASE {quote_ident(live)} RENAME TO {quote_ident(parked)}")
                         conn.execute(f"ALTER DATABASE {quote_ident(incoming)} RENAME TO {quote_ident(live)}")
                         _allow(conn, live, True)
+                        _allow(conn, parked, True)  # the operator may want to look inside it
                 except psycopg.errors.ObjectInUse:
                     log.warn(f"attempt {attempt}: {live!r} still had sessions ({ended} ended); retrying")
                     time.sleep(PAUSE)
