@@ -1,0 +1,47 @@
+"""``citaplanner-tui backup``: take a backup now (what cron runs every night)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+
+import humanize
+
+from citaplanner_tui.cli.progress import stderr_progress
+from citaplanner_tui.core.events import Reporter
+
+ORDER = 10
+TIER_CHOICES = ("auto", "daily", "weekly", "monthly", "manual")
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "backup", help="take a backup now",
+        description="Dump the database once, compressed and checksummed, into BACKUP_DIR/<tier>/. "
+                    "'auto' files it as daily, plus weekly on Sundays and monthly on the 1st; "
+                    "then old backups of those tiers are pruned.")
+    p.add_argument("--tier", choices=TIER_CHOICES, default="auto", help="where to file it (default: auto)")
+    p.add_argument("--format", choices=("gzip", "zstd"), default=None,
+                   help="compression (default: the configured one, gzip)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.set_defaults(run=run)
+
+
+def run(args, settings) -> int:
+    from citaplanner_tui.core.backup import run_backup
+
+    if args.format:
+        settings = dataclasses.replace(settings, compression=args.format)
+    reporter = Reporter(stderr_progress(), interval=0.2)
+    result = run_backup(settings, tier=args.tier, reporter=reporter)
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, indent=1)
+        print()
+    else:
+        also = "".join(f", also {p.parent.name}" for p in result.files[1:])
+        print(f"OK {result.files[0]} ({humanize.naturalsize(result.size, binary=True)}, "
+              f"{result.duration:.1f} s{also}; {len(result.pruned)} old files pruned)")
+    for warning in result.warnings:
+        print(f"WARN {warning}", file=sys.stderr)
+    return 0

@@ -1,0 +1,41 @@
+"""``citaplanner-tui prune``: apply retention now, or show what it would delete."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+ORDER = 40
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "prune", help="delete backups beyond the retention counts",
+        description="Keep the newest N good backups of each rotated tier (daily, weekly, monthly); "
+                    "never the newest good one, never manual or safety backups, never files that "
+                    "are not ours.")
+    p.add_argument("--dry-run", action="store_true", help="only show what would be deleted")
+    p.add_argument("--json", action="store_true", help="print the plan as JSON on stdout")
+    p.add_argument("--keep-daily", type=int, help="daily backups to keep (default 7)")
+    p.add_argument("--keep-weekly", type=int, help="weekly backups to keep (default 4)")
+    p.add_argument("--keep-monthly", type=int, help="monthly backups to keep (default 6)")
+    p.set_defaults(run=run)
+
+
+def run(args, settings) -> int:
+    from citaplanner_tui.core.prune import prune
+
+    removals, deleted = prune(settings, dry_run=args.dry_run)
+    if args.json:
+        json.dump({"dry_run": args.dry_run,
+                   "plan": [{"path": str(r.entry.path), "tier": r.entry.tier, "reason": r.reason,
+                             "files": [str(p) for p in r.paths]} for r in removals],
+                   "deleted": [str(p) for p in deleted]}, sys.stdout, indent=1)
+        print()
+        return 0
+    verb = "would delete" if args.dry_run else "deleted"
+    for r in removals:
+        print(f"{verb} {r.entry.path}  ({r.reason})")
+    if not removals:
+        print("nothing to prune: every tier is within its retention")
+    return 0

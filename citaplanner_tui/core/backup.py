@@ -1,0 +1,447 @@
+"""Make a backup: one ``pg_dump`` streamed through Python, compressed on every core.
+
+The run, under the volume's lock (``core/lock.py``):
+
+1. remove ``.partial`` files left by a crashed run (nobody else can be writing them);
+2. choose the pg_dump matching the server and check there is room for the dump;
+3. stream ``pg_dump --format=plain --no-owner --no-acl`` into ``<tier>/<name>.partial``:
+   a dedicated thread reads the pipe (pg_dump never waits on Python), feeds the dump
+   scanner (the completion trailer must be seen) and the compressing writer (which
+   hashes what it writes);
+4. only if pg_dump exited 0 *and* the trailer was seen: fsync, rename, fsync the
+   folder, then the sidecar ``HASH  basename`` written the same way; weekly and
+   monthly get the same dump as hard links (a copy where linking fails);
+5. retention for the tiers that just got a verified new backup.
+
+Whatever fails (pg_dump, the server, a full disk, a cancel, a bug) everything this run
+created is removed before the error goes up, so nothing that looks complete is left and
+older backups are never touched.  A ``kill -9`` can only leave a ``.partial`` file (the
+catalog calls it unfinished; the next run removes it).  The password reaches pg_dump
+only through its environment, and the log names the target by ``ConnInfo.redacted()``.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import humanize
+
+from citaplanner_tui.core import catalog, db, lock, pgtools, retention
+from citaplanner_tui.core.prune import apply_removals
+from citaplanner_tui.core.compress import open_writer
+from citaplanner_tui.core.dumpscan import DumpScanner
+from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
+from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.core.logs import Log
+from citaplanner_tui.core.naming import SIDECAR_SUFFIX, TIERS, BackupName, make_name
+from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.tiers import tiers_for
+
+READ_CHUNK = 1 << 20
+HISTORY_FILE = "last-backup.json"
+# Without history, assume the compressed dump is a quarter of the database's size on
+# disk (indexes and free space are not dumped; plain SQL deflates 4-6x).
+DEFAULT_RATIO = 0.25
+HEADROOM = 1.2
+_LINK_FAILURES = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP}
+_FULL = {errno.ENOSPC, errno.EDQUOT}
+
+
+class VolumeFull(OperatorError):
+    """The backup volume has, or had, no room for the dump."""
+
+
+class DumpFailed(OperatorError):
+    """pg_dump failed or its output was incomplete."""
+
+
+@dataclass
+class BackupResult:
+    """What a successful run wrote: ``files`` (primary first), their shared hash and size."""
+
+    files: list[Path]
+    sha256: str
+    size: int
+    raw_bytes: int
+    duration: float
+    format: str
+    tiers: tuple[str, ...]
+    pg_dump: str
+    rows: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    pruned: list[Path] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"files": [str(p) for p in self.files], "sha256": self.sha256, "size": self.size,
+                "raw_bytes": self.raw_bytes, "duration": round(self.duration, 3), "format": self.format,
+                "tiers": list(self.tiers), "pg_dump": self.pg_dump, "rows": self.rows,
+                "warnings": self.warnings, "pruned": [str(p) for p in self.pruned]}
+
+
+class _JobLog:
+    """The run's log.  A log volume that is full or read-only must not hide the real outcome."""
+
+    def __init__(self, log_dir: Path):
+        self._log = Log(log_dir, "backup")
+        self.problem: str | None = None
+
+    def __call__(self, level: str, message: str) -> None:
+        try:
+            self._log.write(level, message)
+        except OSError as exc:
+            self.problem = self.problem or f"the log in {self._log.log_dir} cannot be written: {exc.strerror}"
+
+
+def run_backup(settings: Settings, *, tier: str = "auto", reporter: Reporter | None = None,
+               now: datetime | None = None) -> BackupResult:
+    """Take one backup of ``settings.database_url`` into ``settings.backup_dir``.
+
+    ``tier``: ``auto`` (daily, plus weekly on Sunday and monthly on the 1st), or one
+    tier.  ``manual`` and ``safety`` backups are never rotated.  Raises an
+    ``OperatorError`` (one sentence) on any failure, after removing what it created.
+    """
+    reporter = reporter or Reporter()
+    now = (now or datetime.now()).replace(microsecond=0)
+    tiers = tiers_for(tier, now.date())
+    info = settings.conninfo()
+    log = _JobLog(settings.logs)
+    log("INFO", f"backup started: {'+'.join(tiers)} of {info.redacted()} as {settings.compression}")
+    try:
+        with lock.hold(settings.backup_dir, "backup"):
+            result = _Run(settings, info, tiers, now, reporter, log).run()
+    except OperatorError as exc:
+        log("ERROR", f"backup failed: {exc.sentence}")
+        raise
+    except BaseException as exc:
+        log("ERROR", f"backup failed: {type(exc).__name__}: {exc}")
+        raise
+    if log.problem:
+        result.warnings.append(log.problem)
+    return result
+
+
+class _Run:
+    """One backup run; ``created`` lists every path it made, for the rollback."""
+
+    def __init__(self, settings, info, tiers, now, reporter, log):
+        self.settings, self.info, self.tiers, self.now = settings, info, tiers, now
+        self.reporter, self.log = reporter, log
+        self.fmt = settings.compression
+        self.created: list[Path] = []
+        self.started = time.monotonic()
+
+    def run(self) -> BackupResult:
+        try:
+            return self._run()
+        except BaseException as exc:
+            self._rollback()
+            if isinstance(exc, OSError):
+                raise _os_error(exc, self.settings.backup_dir) from None
+            raise
+
+    def _run(self) -> BackupResult:
+        s = self.settings
+        for t in self.tiers:
+            _make_folder(s.backup_dir / t)
+        before = catalog.scan(s)
+        self._remove_stale_partials(before)
+        self.reporter("connect", force=True)
+        major, minor = db.server_version(self.info)
+        tools = pgtools.choose(major, s.pg_bindir)
+        self.log("INFO", f"server PostgreSQL {major}.{minor}; pg_dump {tools.version} "
+                         f"from {tools.bindir} ({tools.reason})")
+        db_size = db.database_size(self.info)
+        history = _read_history(s).get(self.fmt)
+        need, raw_estimate = _estimate(db_size, history)
+        self._check_space(need, db_size)
+
+        name = make_name(self.tiers[0], self.now, self.fmt)
+        primary = s.backup_dir / name.tier / name.filename
+        if os.path.lexists(primary):
+            raise ConfigError(f"a backup named {primary.name} already exists; run again in a second")
+        sha, size, dump = self._dump(tools, s.backup_dir / name.tier / name.partial, raw_estimate)
+        self.reporter("finish", force=True)
+        self._publish(primary.with_name(name.partial), primary)
+        self._sidecar(primary, sha)
+        files = [primary]
+        for t in self.tiers[1:]:
+            files.append(self._file_under(primary, name.for_tier(t), sha))
+        self.created.clear()  # from here on the backup stands, whatever follows
+
+        elapsed = time.monotonic() - self.started
+        result = BackupResult(files, sha, size, dump.bytes, elapsed, self.fmt, self.tiers,
+                              tools.version, dict(dump.rows))
+        self.log("OK", f"backup written: {', '.join(p.name for p in files)} "
+                       f"({humanize.naturalsize(size, binary=True)} from "
+                       f"{humanize.naturalsize(dump.bytes, binary=True)} of SQL, {elapsed:.1f} s, "
+                       f"sha256 {sha[:12]})")
+        if shrunk := _shrink_warning(before, name, size, s.thresholds.shrink_warn_ratio):
+            self._warn(result, shrunk)
+        try:
+            _write_history(s, self.fmt, db_size, dump.bytes, size)
+        except OSError as exc:
+            self._warn(result, f"the size history cannot be saved ({exc.strerror}); "
+                               "the next space check will guess")
+        self._prune(result)
+        result.duration = time.monotonic() - self.started
+        self.reporter("done", size, size, force=True)
+        return result
+
+    # -- steps -------------------------------------------------------------
+    def _remove_stale_partials(self, scan: catalog.Catalog) -> None:
+        """A ``.partial`` seen while we hold the lock belongs to a run that died."""
+        for e in scan:
+            if e.state is catalog.State.PARTIAL and e.folder in TIERS:
+                try:
+                    e.path.unlink()
+                    self.log("INFO", f"removed {e.path.name}, left unfinished by an earlier run")
+                except FileNotFoundError:
+                    pass
+
+    def _check_space(self, need: int, db_size: int) -> None:
+        free = shutil.disk_usage(self.settings.backup_dir / self.tiers[0]).free
+        if free < need:
+            raise VolumeFull(
+                f"the backup volume {self.settings.backup_dir} has {_size(free)} free but this backup "
+                f"needs about {_size(need)} (database {_size(db_size)}); free some space or keep fewer backups")
+
+    def _dump(self, tools: pgtools.ClientTools, partial: Path, raw_estimate: int | None):
+        """Stream pg_dump into ``partial``; return (sha256, size, DumpInfo) of a complete dump."""
+        argv = [tools.path("pg_dump"), "--format=plain", "--no-owner", "--no-acl",
+                "--dbname", self.info.conninfo()]
+        with self._create(partial, buffering=0) as out, tempfile.TemporaryFile() as errors:
+            writer = open_writer(self.fmt, out, gzip_level=self.settings.gzip_level)
+            try:
+                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=errors, env={**os.environ, **self.info.env()})
+            except OSError as exc:
+                writer.abort()
+                raise DumpFailed(f"cannot run {argv[0]}: {exc.strerror}") from None
+            pump = _Pump(proc, DumpScanner(), writer)
+            try:
+                self._watch(pump, proc, writer, raw_estimate)
+                writer.close()
+            except BaseException:
+                proc.kill()
+                proc.wait()
+                pump.join()
+                writer.abort()
+                raise
+            rc = proc.wait()
+            os.fsync(out.fileno())
+            errors.seek(0)
+            stderr = errors.read().decode("utf-8", "replace")
+        info = pump.scanner.info
+        if rc != 0:
+            raise DumpFailed(f"pg_dump failed: {_first_error(stderr, rc)}; no backup was kept")
+        if not (info.header and info.complete):
+            raise DumpFailed("the dump ended without pg_dump's completion trailer, so it is cut short; "
+                             "no backup was kept")
+        self.log("INFO", f"pg_dump finished: {len(info.rows)} tables, {sum(info.rows.values())} rows")
+        return writer.sha256, writer.compressed_bytes, info
+
+    def _watch(self, pump: _Pump, proc: subprocess.Popen, writer, raw_estimate: int | None) -> None:
+        """Report progress until the pump is done; stop pg_dump on cancel or a write error."""
+        pump.start()
+        while pump.is_alive():
+            pump.join(0.1)
+            self.reporter("dump", pump.scanner.info.bytes, raw_estimate,
+                          f"{_size(writer.compressed_bytes)} {self.fmt} written")
+            if self.reporter.cancel.is_set():
+                raise Cancelled("backup cancelled; nothing was kept and older backups are untouched")
+        if pump.error is not None:
+            raise pump.error
+
+    def _create(self, path: Path, buffering: int = -1):
+        """A new file of ours: never overwrites, 0600 from the first byte, remembered for the rollback."""
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        self.created.append(path)
+        return os.fdopen(fd, "wb", buffering=buffering)
+
+    def _publish(self, partial: Path, final: Path) -> None:
+        """Rename a finished, fsynced file into place and make the rename durable."""
+        os.rename(partial, final)
+        self.created.remove(partial)
+        self.created.append(final)
+        _fsync_dir(final.parent)
+
+    def _sidecar(self, dump: Path, sha: str) -> None:
+        """``HASH  basename``, written like the dump, so ``sha256sum -c`` works in the folder."""
+        final = dump.with_name(dump.name + SIDECAR_SUFFIX)
+        tmp = final.with_name(final.name + ".partial")
+        with self._create(tmp) as fh:
+            fh.write(f"{sha}  {dump.name}\n".encode())
+            fh.flush()
+            os.fsync(fh.fileno())
+        self._publish(tmp, final)
+
+    def _file_under(self, primary: Path, name: BackupName, sha: str) -> Path:
+        """The same dump under another tier: a hard link, or a copy where linking fails."""
+        target = self.settings.backup_dir / name.tier / name.filename
+        try:
+            os.link(primary, target)
+            self.created.append(target)
+            _fsync_dir(target.parent)
+        except OSError as exc:
+            if exc.errno not in _LINK_FAILURES:
+                raise
+            tmp = target.with_name(name.partial)
+            with open(primary, "rb") as src, self._create(tmp) as dst:
+                shutil.copyfileobj(src, dst, READ_CHUNK)
+                dst.flush()
+                os.fsync(dst.fileno())
+            self._publish(tmp, target)
+        self._sidecar(target, sha)
+        return target
+
+    def _prune(self, result: BackupResult) -> None:
+        """Retention, only for the rotated tiers that just got this verified backup."""
+        self.reporter("prune", force=True)
+        try:
+            removals = retention.plan(catalog.scan(self.settings), self.settings.retention, self.tiers)
+            result.pruned = apply_removals(removals, self.log)
+        except OSError as exc:
+            self._warn(result, f"retention stopped: {exc.strerror}; the new backup is kept")
+
+    def _warn(self, result: BackupResult, sentence: str) -> None:
+        result.warnings.append(sentence)
+        self.log("WARN", sentence)
+
+    def _rollback(self) -> None:
+        for path in reversed(self.created):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                self.log("ERROR", f"could not remove {path}: {exc.strerror}")
+        self.created.clear()
+
+
+class _Pump(threading.Thread):
+    """Reads pg_dump's stdout as fast as it comes; feeds the scanner and the writer.
+
+    Runs in its own thread so pg_dump never blocks on Python; the writer's bounded queue
+    is the only thing that may slow it, and then only as much as the disk does.
+    """
+
+    def __init__(self, proc: subprocess.Popen, scanner: DumpScanner, writer):
+        super().__init__(name="pg_dump-reader", daemon=True)
+        self.proc, self.scanner, self.writer = proc, scanner, writer
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        fd = self.proc.stdout.fileno()
+        try:
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, READ_CHUNK)  # fewer, larger reads
+        except OSError:
+            pass
+        try:
+            while chunk := os.read(fd, READ_CHUNK):
+                self.scanner.feed(chunk)
+                self.writer.write(chunk)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            self.error = exc
+            self.proc.kill()  # it would block on a pipe nobody reads any more
+        finally:
+            self.proc.stdout.close()
+
+
+# -- helpers ---------------------------------------------------------------
+def _make_folder(path: Path) -> None:
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the backup folder {path}: {exc.strerror}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(f"cannot write to the backup folder {path}: permission denied")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _size(n: int) -> str:
+    return humanize.naturalsize(n, binary=True)
+
+
+def _os_error(exc: OSError, backup_dir: Path) -> OperatorError:
+    if exc.errno in _FULL:
+        return VolumeFull(f"the backup volume {backup_dir} is full: the dump did not fit; nothing was "
+                          "kept and older backups are untouched")
+    where = f" {exc.filename}" if exc.filename else ""
+    return OperatorError(f"cannot write the backup{where}: {exc.strerror}; nothing was kept")
+
+
+def _first_error(stderr: str, rc: int) -> str:
+    """The first line of pg_dump's stderr that says what went wrong."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        if "error:" in line:
+            return line.split("error:", 1)[1].strip()
+    if rc < 0:
+        return f"it was stopped by signal {-rc}"
+    return lines[-1] if lines else f"it exited with status {rc}"
+
+
+def _estimate(db_size: int, history: dict | None) -> tuple[int, int | None]:
+    """(bytes to require free, expected raw SQL bytes or None) from the last run's ratios."""
+    if history and history.get("db_size"):
+        ratio = history["size"] / history["db_size"]
+        raw = int(db_size * history["raw_bytes"] / history["db_size"])
+    else:
+        ratio, raw = DEFAULT_RATIO, None
+    return int(db_size * ratio * HEADROOM) + (1 << 20), raw
+
+
+def _history_path(settings: Settings) -> Path:
+    return settings.state_dir / HISTORY_FILE
+
+
+def _read_history(settings: Settings) -> dict:
+    """Sizes of the last backup per format (for the space check and the progress total)."""
+    try:
+        data = json.loads(_history_path(settings).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_history(settings: Settings, fmt: str, db_size: int, raw: int, size: int) -> None:
+    data = _read_history(settings)
+    data[fmt] = {"db_size": db_size, "raw_bytes": raw, "size": size,
+                 "at": datetime.now().isoformat(timespec="seconds")}
+    path = _history_path(settings)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _shrink_warning(before: catalog.Catalog, name: BackupName, size: int, ratio: float) -> str | None:
+    """A sentence when the new dump is much smaller than the previous good one of its tier and format."""
+    previous = next((e for e in before.backups(name.tier)
+                     if e.good and e.name is not None and e.name.ext == name.ext), None)
+    if previous is None or previous.size == 0 or size >= previous.size * ratio:
+        return None
+    return (f"the new {name.tier} backup ({_size(size)}) is much smaller than the previous one "
+            f"{previous.path.name} ({_size(previous.size)}): check that no data was lost")
+

@@ -1,0 +1,169 @@
+"""Compress a byte stream to a file on every core, hashing the compressed bytes as they go.
+
+A single Python loop that reads ``pg_dump`` and deflates in turn is slower than the shell
+pipeline (``pg_dump | gzip``): one core does all the work.  zlib releases the GIL, so the
+gzip writer cuts the stream into blocks, deflates them in a small thread pool, and
+writes the results *in order* as concatenated gzip members, as pigz does; ``gunzip``,
+``gzip -t`` and ``core/archive.py`` read such files whole.  A bounded queue of pending
+blocks keeps memory flat (a few blocks per worker) and makes the producer wait when the
+disk or the pool falls behind.  The zstd writer (opt-in ``.sql.zst``) uses zstd's own
+worker threads.
+
+Both writers compute the SHA-256 of exactly the bytes they write, so the sidecar needs
+no second pass over the file.  A write error (a full disk) stops the writer; the error
+is raised to the producer at its next ``write`` or at ``close``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import threading
+import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import BinaryIO
+
+BLOCK = 2 << 20
+GZIP_WBITS = 31  # deflate with a gzip header and trailer
+ZSTD_LEVEL = 3
+
+
+def _workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class _HashingSink:
+    """Writes to the file and hashes/counts what was written."""
+
+    def __init__(self, out: BinaryIO):
+        self.out = out
+        self.hasher = hashlib.sha256()
+        self.bytes = 0
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        while view:  # raw files may write short
+            n = self.out.write(view)
+            if n is None:  # a buffered file wrote it all
+                n = len(view)
+            self.hasher.update(view[:n])
+            self.bytes += n
+            view = view[n:]
+        return len(data)
+
+
+class GzipWriter:
+    """Parallel gzip: blocks deflated in threads, written in order as gzip members."""
+
+    def __init__(self, out: BinaryIO, level: int = 6, *, block: int = BLOCK,
+                 workers: int | None = None):
+        self.level, self.block = level, block
+        self._sink = _HashingSink(out)
+        self._buf = bytearray()
+        self._members = 0
+        workers = workers or _workers()
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="gzip")
+        # Blocks submitted but not yet written: bounds memory to ~2 blocks per slot.
+        self._pending: queue.Queue[Future | None] = queue.Queue(maxsize=workers * 2)
+        self._error: BaseException | None = None
+        self._stop = False
+        self._thread = threading.Thread(target=self._write_in_order, name="gzip-writer", daemon=True)
+        self._thread.start()
+
+    @property
+    def sha256(self) -> str:
+        return self._sink.hasher.hexdigest()
+
+    @property
+    def compressed_bytes(self) -> int:
+        return self._sink.bytes
+
+    def write(self, data: bytes) -> None:
+        self._raise_if_failed()
+        self._buf += data
+        while len(self._buf) >= self.block:
+            self._submit(bytes(self._buf[:self.block]))
+            del self._buf[:self.block]
+
+    def close(self) -> None:
+        """Flush the last block, wait for every member to be written, raise any write error."""
+        if self._buf or self._members == 0:  # an empty stream still needs one valid member
+            self._submit(bytes(self._buf))
+            self._buf.clear()
+        self._finish()
+        self._raise_if_failed()
+
+    def abort(self) -> None:
+        """Stop without writing what is still pending (the caller removes the file)."""
+        self._stop = True
+        self._finish()
+
+    def _submit(self, block: bytes) -> None:
+        self._members += 1
+        future = self._pool.submit(zlib.compress, block, self.level, GZIP_WBITS)
+        while True:  # never wait forever on a writer that has died
+            self._raise_if_failed()
+            try:
+                self._pending.put(future, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def _write_in_order(self) -> None:
+        while (future := self._pending.get()) is not None:
+            if self._error is not None or self._stop:
+                future.cancel()
+                continue  # keep draining so the producer never blocks
+            try:
+                self._sink.write(future.result())
+            except BaseException as exc:  # noqa: BLE001 - handed to the producer
+                self._error = exc
+
+    def _finish(self) -> None:
+        if self._thread.is_alive():
+            self._pending.put(None)
+            self._thread.join()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+
+class ZstdWriter:
+    """zstd level 3 on zstd's own worker threads (the opt-in ``.sql.zst`` format)."""
+
+    def __init__(self, out: BinaryIO, level: int = ZSTD_LEVEL, *, workers: int | None = None):
+        import zstandard
+
+        self._sink = _HashingSink(out)
+        compressor = zstandard.ZstdCompressor(level=level, threads=workers or _workers())
+        self._stream = compressor.stream_writer(self._sink, closefd=False)
+
+    @property
+    def sha256(self) -> str:
+        return self._sink.hasher.hexdigest()
+
+    @property
+    def compressed_bytes(self) -> int:
+        return self._sink.bytes
+
+    def write(self, data: bytes) -> None:
+        self._stream.write(data)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def abort(self) -> None:
+        """Drop the compressor; the caller removes the unfinished file."""
+        self._stream = None
+
+
+def open_writer(fmt: str, out: BinaryIO, *, gzip_level: int = 6) -> GzipWriter | ZstdWriter:
+    """The compressing writer for ``fmt`` ("gzip" or "zstd") writing into ``out``."""
+    if fmt == "gzip":
+        return GzipWriter(out, gzip_level)
+    if fmt == "zstd":
+        return ZstdWriter(out)
+    raise ValueError(f"unknown compression format {fmt!r}")

@@ -1,0 +1,167 @@
+"""Backups against a real server: what lands on disk, and that it loads back whole."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+from datetime import datetime
+
+import pytest
+import zstandard
+
+from citaplanner_tui.core.backup import run_backup
+from citaplanner_tui.core.catalog import State, scan
+from citaplanner_tui.core.dumpscan import DumpScanner
+from citaplanner_tui.core.errors import Cancelled
+from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.core.pgtools import embedded_bindir
+from citaplanner_tui.core.settings import Retention
+from conftest import APP_PASSWORD, drop_app_db
+from tests.backup_support import fill, row_counts, settings_for
+
+SUNDAY_FIRST = datetime(2026, 11, 1, 2, 0, 0)  # a Sunday and the 1st
+TUESDAY = datetime(2026, 11, 3, 2, 0, 0)
+
+
+@pytest.fixture
+def filled(app_db):
+    fill(app_db)
+    return app_db
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_backup_passes_gunzip_sha256sum_and_reloads_every_row(filled, backup_dir, pg):
+    settings = settings_for(filled, backup_dir)
+    result = run_backup(settings, tier="daily", now=TUESDAY)
+
+    dump = backup_dir / "daily" / "citaplanner_daily_20261103_020000.sql.gz"
+    assert result.files == [dump]
+    assert sorted(p.name for p in dump.parent.iterdir()) == [dump.name, dump.name + ".sha256"]
+    assert subprocess.run(["gunzip", "-t", str(dump)]).returncode == 0
+    check = subprocess.run(["sha256sum", "-c", dump.name + ".sha256"], cwd=dump.parent,
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert (dump.parent / (dump.name + ".sha256")).read_text() == f"{result.sha256}  {dump.name}\n"
+    assert result.size == dump.stat().st_size
+    assert _mode(dump) == 0o600 and _mode(dump.parent / (dump.name + ".sha256")) == 0o600
+    assert _mode(backup_dir / "daily") == 0o700
+
+    source = row_counts(pg, filled.name)
+    assert source["clients"] == 300 and source["appointments"] == 400
+    assert {k.split(".")[1]: v for k, v in result.rows.items()} == source
+
+    target = filled.name + "__reload"
+    pg.create_database(target)
+    try:
+        unzip = subprocess.Popen(["gunzip", "-c", str(dump)], stdout=subprocess.PIPE)
+        load = subprocess.run([str(embedded_bindir() / "psql"), "-q", "-v", "ON_ERROR_STOP=1",
+                               "-d", pg.admin(target).conninfo()], stdin=unzip.stdout,
+                              capture_output=True, text=True)
+        unzip.stdout.close()
+        assert unzip.wait() == 0
+        assert load.returncode == 0, load.stderr
+        assert row_counts(pg, target) == source
+    finally:
+        drop_app_db(pg, target)
+
+    log = (backup_dir / "logs" / "backup_20261103.log")
+    logs = "".join(p.read_text() for p in (backup_dir / "logs").iterdir())
+    assert "OK backup written: citaplanner_daily_20261103_020000.sql.gz" in logs
+    assert APP_PASSWORD not in logs and "s3cr" not in logs
+    assert log.exists() or logs  # the day's file name follows the clock, not ``now``
+
+
+def test_sunday_the_first_files_one_dump_under_three_tiers(filled, backup_dir):
+    result = run_backup(settings_for(filled, backup_dir), now=SUNDAY_FIRST)
+    assert result.tiers == ("daily", "weekly", "monthly")
+    assert [p.parent.name for p in result.files] == ["daily", "weekly", "monthly"]
+    inodes = {os.stat(p).st_ino for p in result.files}
+    assert len(inodes) == 1  # hard links of the one dump
+    for path in result.files:
+        assert path.name == f"citaplanner_{path.parent.name}_20261101_020000.sql.gz"
+        check = subprocess.run(["sha256sum", "-c", path.name + ".sha256"], cwd=path.parent,
+                               capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout
+    assert {e.tier: e.state for e in scan(backup_dir) if e.is_dump} == {
+        "daily": State.OK, "weekly": State.OK, "monthly": State.OK}
+
+
+def test_weekly_copy_where_a_hard_link_is_refused(filled, backup_dir, tmp_path):
+    """A weekly folder on another filesystem (a tmpfs) gets a copy with its own sidecar."""
+    weekly = backup_dir / "weekly"
+    weekly.mkdir(mode=0o700)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", str(weekly)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("mounting a tmpfs is not permitted here, so no cross-device weekly folder")
+    try:
+        result = run_backup(settings_for(filled, backup_dir), now=datetime(2026, 11, 8, 2, 0, 0))
+        daily, week = result.files
+        assert os.stat(daily).st_dev != os.stat(week).st_dev
+        assert week.read_bytes() == daily.read_bytes()
+        assert _mode(week) == 0o600
+        assert subprocess.run(["sha256sum", "-c", week.name + ".sha256"], cwd=weekly,
+                              capture_output=True).returncode == 0
+        assert not list(weekly.glob("*.partial"))
+    finally:
+        subprocess.run(["umount", "-l", str(weekly)], check=True)
+
+
+def test_zstd_format_is_complete_and_checksummed(filled, backup_dir):
+    result = run_backup(settings_for(filled, backup_dir, compression="zstd"), tier="manual", now=TUESDAY)
+    dump = result.files[0]
+    assert dump.name == "citaplanner_manual_20261103_020000.sql.zst"
+    scanner = DumpScanner()
+    with open(dump, "rb") as fh:
+        for chunk in zstandard.ZstdDecompressor().read_to_iter(fh):
+            scanner.feed(chunk)
+    assert scanner.info.complete and scanner.info.rows["public.payments"] == 250
+    assert subprocess.run(["sha256sum", "-c", dump.name + ".sha256"], cwd=dump.parent,
+                          capture_output=True).returncode == 0
+
+
+def test_retention_runs_after_the_new_backup_and_spares_what_is_not_ours(filled, backup_dir):
+    settings = settings_for(filled, backup_dir, retention=Retention(daily=3, weekly=4, monthly=6))
+    first = run_backup(settings, tier="daily", now=datetime(2026, 10, 20, 2, 0, 0))
+    daily = backup_dir / "daily"
+    src = first.files[0]
+    for day in range(21, 27):  # six more good daily backups, copies of a real one
+        name = f"citaplanner_daily_202610{day}_020000.sql.gz"
+        shutil.copyfile(src, daily / name)
+        (daily / (name + ".sha256")).write_text(f"{first.sha256}  {name}\n")
+    (daily / "notes.txt").write_text("operator's file")
+    (daily / "citaplanner_daily_20240101_000000.sql.gz.partial").write_bytes(b"old crash")
+    manual = run_backup(settings, tier="manual", now=datetime(2026, 10, 1, 2, 0, 0))
+
+    result = run_backup(settings, tier="daily", now=datetime(2026, 10, 28, 2, 0, 0))
+
+    left = sorted(p.name for p in daily.iterdir())
+    assert left == sorted(["notes.txt"] + [f"citaplanner_daily_202610{d}_020000.sql.gz{s}"
+                                           for d in (25, 26, 28) for s in ("", ".sha256")])
+    assert len(result.pruned) == 10  # five dumps and their sidecars
+    assert manual.files[0].exists()
+
+
+def test_much_smaller_dump_is_flagged(filled, backup_dir):
+    settings = settings_for(filled, backup_dir)
+    assert run_backup(settings, tier="daily", now=datetime(2026, 11, 3, 2, 0, 0)).warnings == []
+    filled.sql("TRUNCATE appointments, payments, clients CASCADE")
+    result = run_backup(settings, tier="daily", now=datetime(2026, 11, 4, 2, 0, 0))
+    assert len(result.warnings) == 1 and "much smaller than the previous one" in result.warnings[0]
+    log = "".join(p.read_text() for p in (backup_dir / "logs").iterdir())
+    assert "WARN the new daily backup" in log
+
+
+def test_cancel_stops_pg_dump_and_leaves_nothing(filled, backup_dir):
+    def cancel_on_dump(progress):
+        if progress.phase == "dump":
+            reporter.cancel.set()
+
+    reporter = Reporter(cancel_on_dump, interval=0)
+    with pytest.raises(Cancelled, match="nothing was kept"):
+        run_backup(settings_for(filled, backup_dir), tier="daily", reporter=reporter, now=TUESDAY)
+    assert list((backup_dir / "daily").iterdir()) == []
