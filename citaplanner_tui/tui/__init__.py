@@ -1,0 +1,1 @@
+"""The operator console (Textual).  It composes the core; it never re-implements it."""

@@ -1,0 +1,59 @@
+"""The action registry: every action of the console, once, with its key and title.
+
+Bindings, the ``?`` help screen and the ``ctrl+p`` command palette are all built
+from this table, so a key shown in the footer, listed in help and offered in the
+palette can never disagree.  Whether an action writes is not said here but on its
+handler (``@gate.writes``), so the read-only gate has a single source of truth.  ``scope`` is ``"app"`` for actions available
+everywhere, or the name of the screen class that handles it.  Screens added later
+(restore wizard, seed screen) call ``register`` at import time and use
+``bindings_for`` for their ``BINDINGS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One action: ``action`` is the Textual action name (``action_<name>`` on the scope)."""
+
+    action: str
+    title: str
+    help: str
+    key: str | None = None
+    scope: str = "app"
+    show: bool = True  # shown in the footer (the few keys that matter on that screen)
+    key_display: str | None = None
+
+
+REGISTRY: dict[tuple[str, str], ActionSpec] = {}
+
+
+def register(*specs: ActionSpec) -> None:
+    for spec in specs:
+        REGISTRY[(spec.scope, spec.action)] = spec
+
+
+def specs_for(scope: str) -> list[ActionSpec]:
+    return [spec for (where, _), spec in REGISTRY.items() if where == scope]
+
+
+def bindings_for(scope: str) -> list[Binding]:
+    """Textual bindings for a scope, with ids so keymaps can rebind them."""
+    return [Binding(spec.key, spec.action, spec.title, show=spec.show, key_display=spec.key_display,
+                    id=f"{scope}.{spec.action}")
+            for spec in specs_for(scope) if spec.key]
+
+
+register(
+    ActionSpec("help", "Help", "List every key of this screen", "question_mark", key_display="?"),
+    ActionSpec("quit", "Quit", "Leave the console (asks first if a job is running)", "q"),
+    ActionSpec("open_dashboard", "Dashboard", "Go to the dashboard", "d", show=False),
+    ActionSpec("open_backups", "Backups", "Every backup: verify, drill, restore, delete", "b"),
+    ActionSpec("open_backup_now", "Backup now", "Take a backup now and watch it run", "n"),
+    ActionSpec("open_logs", "Logs", "Browse the log files", "l"),
+    ActionSpec("refresh", "Refresh", "Reload the backups, checks, disk and logs now", "r"),
+)

@@ -1,0 +1,214 @@
+"""The console app: screens, app-wide keys, the data refresh and the jobs.
+
+Start-up paints the dashboard first and loads data afterwards: nothing heavy is
+imported at module level (psycopg, the engines), and the first refresh is scheduled
+after the first frame.  Refreshes run in a thread worker, never two at once; the
+result lands in ``app.data`` (a reactive), which panes watch.  Everything that
+varies between runs (clock, refresh timer, how the connection is shown, the database
+probe) can be injected, so snapshot tests and screenshots are deterministic.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterable
+
+from textual.app import App, SystemCommand
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.signal import Signal
+
+from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.tui import actions, gate
+from citaplanner_tui.tui.jobs import Job, JobUpdate, run_job
+
+STYLES = Path(__file__).parent / "styles"
+
+
+class CitaPlannerApp(App[int]):
+    """``CitaPlannerApp(settings)``; keyword arguments exist for tests and screenshots."""
+
+    CSS_PATH = [STYLES / "app.tcss"]
+    TITLE = "CitaPlanner"
+    BINDINGS = actions.bindings_for("app")
+    ENABLE_COMMAND_PALETTE = True
+    # Taller terminals give the tiers/checksum row more lines (problem files); see app.tcss.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
+
+    data = reactive(None, always_update=True, init=False)
+    """The latest ``tui.data.DashboardData`` (None until the first load)."""
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = datetime.now,
+                 refresh_every: float | None = 30.0, conn_display: str | None = None,
+                 database_facts: Callable | None = None, log_poll: float | None = 1.0,
+                 ansi_color: bool = False):
+        super().__init__(ansi_color=ansi_color)
+        self.settings = settings
+        self.clock = clock
+        self.refresh_every = refresh_every
+        self.log_poll = log_poll
+        self._conn_display = conn_display
+        self._database_facts = database_facts
+        self.jobs: list[Job] = []
+        self.job_signal: Signal[Job] = Signal(self, "job")
+        self.refreshing = False
+        self.load_error: str | None = None
+
+    # -- start-up ----------------------------------------------------------------------
+    def on_mount(self) -> None:
+        from citaplanner_tui.tui.screens.dashboard import DashboardScreen
+
+        self.push_screen(DashboardScreen())
+        self.call_after_refresh(self.action_refresh)
+        if self.refresh_every:
+            self.set_interval(self.refresh_every, self.action_refresh)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @property
+    def read_only(self) -> bool:
+        return gate.read_only(self)
+
+    def conn_display(self) -> str:
+        """Where we are connected, for the status bar: never the password."""
+        if self._conn_display is not None:
+            return self._conn_display
+        if not self.settings.database_url:
+            return "no database configured"
+        from citaplanner_tui.core.conninfo import redact
+
+        return redact(self.settings.database_url)
+
+    # -- data --------------------------------------------------------------------------
+    def action_refresh(self) -> None:
+        """Reload in a thread; a refresh still running makes this one a no-op (no overlap)."""
+        if self.refreshing:
+            return
+        self.refreshing = True
+        settings, now, probe = self.settings, self.now(), self._database_facts
+        self.run_worker(lambda: self._load(settings, now, probe), thread=True, group="refresh",
+                        name="refresh", exit_on_error=False)
+
+    def _load(self, settings: Settings, now: datetime, probe) -> None:
+        from citaplanner_tui.tui.data import load_dashboard
+
+        try:
+            data, error = load_dashboard(settings, now, probe), None
+        except Exception as exc:  # shown in the status bar; the console stays usable
+            data, error = None, f"cannot load the dashboard: {getattr(exc, 'sentence', exc)}"
+        self.call_from_thread(self._loaded, data, error)
+
+    def _loaded(self, data, error: str | None) -> None:
+        self.refreshing = False
+        self.load_error = error
+        if data is not None:
+            self.data = data
+        elif error:
+            self.notify(error, title="Refresh failed", severity="error")
+
+    # -- jobs --------------------------------------------------------------------------
+    def start_job(self, kind: str, title: str, work) -> Job:
+        """Run engine work as an app-wide job (see ``tui/jobs.py``)."""
+        job = Job(kind, title)
+        self.jobs.append(job)
+        run_job(self, job, work)
+        self.job_signal.publish(job)
+        return job
+
+    def running_jobs(self) -> list[Job]:
+        return [job for job in self.jobs if job.running]
+
+    def on_job_update(self, message: JobUpdate) -> None:
+        job = message.job
+        self.job_signal.publish(job)
+        if not job.done:
+            return
+        if job.error:
+            self.notify(job.error, title=f"{job.title}: {'cancelled' if job.cancelled else 'failed'}",
+                        severity="warning" if job.cancelled else "error", timeout=10)
+        else:
+            summary = getattr(job.result, "summary", None)
+            self.notify(summary if isinstance(summary, str) else "done", title=job.title)
+        self.action_refresh()  # the new backup or check shows up in every pane
+
+    # -- navigation --------------------------------------------------------------------
+    def _open(self, screen: Screen) -> None:
+        while len(self.screen_stack) > 2:  # default screen + dashboard stay
+            self.pop_screen()
+        self.push_screen(screen)
+
+    def action_open_dashboard(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_open_backups(self) -> None:
+        from citaplanner_tui.tui.screens.backups import BackupsScreen
+
+        self._open(BackupsScreen())
+
+    @gate.writes
+    def action_open_backup_now(self) -> None:
+        from citaplanner_tui.tui.screens.backup_now import BackupNowScreen
+
+        self._open(BackupNowScreen())
+
+    def action_open_logs(self) -> None:
+        from citaplanner_tui.tui.screens.logs import LogsScreen
+
+        self._open(LogsScreen())
+
+    def open_restore(self, archive: Path | None = None) -> None:
+        """Hook for the restore wizard: ``tui/screens/restore.py`` provides ``RestoreScreen(archive)``."""
+        import importlib.util
+
+        if importlib.util.find_spec("citaplanner_tui.tui.screens.restore") is None:
+            self.notify("the restore wizard is not in this build yet; use 'citaplanner-tui restore'",
+                        severity="warning")
+            return
+        from citaplanner_tui.tui.screens.restore import RestoreScreen
+
+        self._open(RestoreScreen(archive))
+
+    def action_help(self) -> None:
+        from citaplanner_tui.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    async def action_quit(self) -> None:
+        running = self.running_jobs()
+        if not running:
+            self.exit(0)
+            return
+        from citaplanner_tui.tui.screens.ask import AskScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                for job in running:
+                    job.cancel.set()  # the engine stops between chunks and removes its partial file
+                self.exit(0)
+
+        names = ", ".join(job.title for job in running)
+        self.push_screen(AskScreen(f"{names} is still running. Cancel it and quit?",
+                                   yes="Cancel job and quit", no="Keep running"), answered)
+
+    # -- read-only gate and palette ------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return gate.allowed(self, action) or False
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette offers the registry's actions for this screen and the app."""
+        for scope, node in ((type(screen).__name__, screen), ("app", self)):
+            for spec in actions.specs_for(scope):
+                if gate.allowed(node, spec.action):
+                    yield SystemCommand(spec.title, spec.help, _runner(node, spec.action))
+        yield from (cmd for cmd in super().get_system_commands(screen) if cmd.title in ("Theme", "Keys"))
+
+
+def _runner(node, action: str):
+    async def run() -> None:
+        await node.run_action(action)
+
+    return run

@@ -1,0 +1,56 @@
+"""The read-only gate: the one place that decides whether an action may write.
+
+Every action that changes anything (a backup, a verify that records results, a
+delete, a restore, a seed apply) is declared ``writes=True`` in the action registry
+(``tui/actions.py``) and its handler is wrapped with ``@writes``.  In read-only mode
+(``--read-only``, ``read_only = true`` in the config, or ``CITAPLANNER_TUI_READ_ONLY``)
+the gate hides those bindings from the footer and the palette (``check_action``) and
+refuses the handler itself if it is reached another way, so no path around it exists.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Callable
+
+from textual.screen import Screen
+
+READ_ONLY_SENTENCE = "read-only mode: actions that write are disabled (started with --read-only or read_only = true)"
+
+
+def read_only(app) -> bool:
+    return bool(getattr(getattr(app, "settings", None), "read_only", False))
+
+
+def is_write(node, action: str) -> bool:
+    """True if ``action`` on ``node`` is a write action (marked by ``@writes``)."""
+    method = getattr(node, f"action_{action}", None)
+    return bool(getattr(method, "_writes", False))
+
+
+def allowed(node, action: str) -> bool:
+    """May ``action`` run on ``node`` now?"""
+    return not (is_write(node, action) and read_only(node.app))
+
+
+def writes(method: Callable) -> Callable:
+    """Mark an ``action_*`` handler as writing; refuse it in read-only mode."""
+
+    @functools.wraps(method)
+    def gated(self, *args, **kwargs):
+        if read_only(self.app):
+            self.app.notify(READ_ONLY_SENTENCE, title="Read-only", severity="warning")
+            return None
+        return method(self, *args, **kwargs)
+
+    gated._writes = True
+    return gated
+
+
+class GatedScreen(Screen):
+    """Base for every screen with actions: hides write bindings in read-only mode."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not allowed(self, action):
+            return False
+        return True

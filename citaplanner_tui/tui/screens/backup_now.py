@@ -1,0 +1,149 @@
+"""Take a backup now and watch it: tier, live progress, cancel, the result.
+
+The backup is ``core.backup.run_backup`` run as an app job, so leaving this screen
+does not stop it and ``q`` asks first.  Progress comes from the engine's Reporter
+(bytes, rate, elapsed); cancel sets the Reporter's event, and the engine removes
+everything the run created before it stops, so nothing half-written is left.  The
+result shows the files, size and SHA-256; the app refreshes, so the new backup
+appears in the panes and the backups table.
+"""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Footer, Label, ProgressBar, Select, Static
+
+from citaplanner_tui.core.tiers import tiers_for
+from citaplanner_tui.tui import actions, gate
+from citaplanner_tui.tui import format as fmt
+from citaplanner_tui.tui.actions import ActionSpec
+from citaplanner_tui.tui.widgets.job_line import describe
+from citaplanner_tui.tui.widgets.status_bar import StatusBar
+
+actions.register(
+    ActionSpec("start", "Start backup", "Start the backup with the chosen tier", "s", "BackupNowScreen"),
+    ActionSpec("cancel_job", "Cancel backup", "Stop the running backup; nothing half-written is left",
+               "c", "BackupNowScreen"),
+)
+
+TIER_CHOICES = (("auto", "auto: daily (+ weekly on Sunday, + monthly on the 1st)"),
+                ("manual", "manual: kept until you delete it (rotation never removes it)"))
+
+
+def result_lines(result) -> list[str]:
+    """What a finished backup wrote, for the operator."""
+    lines = [f"size {fmt.size(result.size)} ({fmt.size(result.raw_bytes)} of SQL) "
+             f"in {fmt.seconds(result.duration)}",
+             f"sha256 {result.sha256}"]
+    lines += [f"wrote {path}" for path in result.files]
+    lines += [f"WARN {w}" for w in result.warnings]
+    lines += [f"pruned {path.name}" for path in result.pruned]
+    return lines
+
+
+class BackupNowScreen(gate.GatedScreen):
+    TITLE = "Backup now"
+    BINDINGS = [Binding("escape", "back", "Back", id="backup_now.back"),
+                *actions.bindings_for("BackupNowScreen")]
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status-bar")
+        with Vertical(id="backup-now"):
+            yield Label("Tier", classes="field-label")
+            yield Select(TIER_CHOICES, value="auto", allow_blank=False, id="tier")
+            yield Static(id="tier-plan")
+            with Horizontal(id="backup-buttons"):
+                yield Button("Start backup", id="start", variant="success")
+                yield Button("Cancel backup", id="cancel", variant="error", disabled=True)
+            yield ProgressBar(show_eta=False, id="backup-bar")
+            yield Static(id="backup-progress")
+            yield Static(id="backup-result")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.job_signal.subscribe(self, self.show_job)
+        running = [j for j in self.app.running_jobs() if j.kind == "backup"]
+        if running:  # came back while it runs: follow it again
+            self.job = running[-1]
+            self.show_job(self.job)
+        self._explain_tier()
+
+    @on(Select.Changed, "#tier")
+    def _explain_tier(self) -> None:
+        tier = self.query_one("#tier", Select).value
+        tiers = tiers_for(str(tier), self.app.now().date())
+        where = ", ".join(f"{t}/" for t in tiers)
+        self.query_one("#tier-plan", Static).update(
+            f"one dump of {escape(self.app.conn_display())}, filed under {where}")
+
+    # -- start / cancel ------------------------------------------------------------------
+    def __init__(self) -> None:
+        super().__init__()
+        self.job = None
+
+    @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    @gate.writes
+    def action_start(self) -> None:
+        if self.job is not None and self.job.running:
+            self.notify("a backup is already running", severity="warning")
+            return
+        settings, tier = self.app.settings, str(self.query_one("#tier", Select).value)
+
+        def work(reporter):
+            from citaplanner_tui.core.backup import run_backup
+
+            return run_backup(settings, tier=tier, reporter=reporter)
+
+        self.query_one("#backup-result", Static).update("")
+        self.job = self.app.start_job("backup", f"backup ({tier})", work)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel_job()
+
+    def action_cancel_job(self) -> None:
+        if self.job is not None and self.job.running:
+            self.job.cancel.set()
+            self.query_one("#backup-progress", Static).update("cancelling: removing what this run wrote…")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        running = self.job is not None and self.job.running
+        if action == "start" and running:
+            return None
+        if action == "cancel_job" and not running:
+            return None
+        return super().check_action(action, parameters)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    # -- progress -----------------------------------------------------------------------
+    def show_job(self, job) -> None:
+        if job is not self.job:
+            return
+        running = job.running
+        self.query_one("#start", Button).disabled = running or self.app.read_only
+        self.query_one("#cancel", Button).disabled = not running
+        self.refresh_bindings()
+        p = job.progress
+        bar = self.query_one("#backup-bar", ProgressBar)
+        if running:
+            bar.update(total=p.total if p and p.total else None, progress=p.done if p else 0)
+            self.query_one("#backup-progress", Static).update(escape(describe(job)))
+            return
+        progress, result = self.query_one("#backup-progress", Static), self.query_one("#backup-result", Static)
+        if job.error:
+            bar.update(total=100, progress=0)
+            word = "cancelled" if job.cancelled else "FAILED"
+            progress.update(f"[b]{word}[/]: {escape(job.error)}")
+            return
+        bar.update(total=100, progress=100)
+        progress.update("[b $success]OK[/] backup finished")
+        result.update(escape("\n".join(result_lines(job.result))))

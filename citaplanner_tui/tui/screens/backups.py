@@ -1,0 +1,214 @@
+"""Every backup on the volume, and what can be done with one.
+
+The table is the catalog of the last refresh (``app.data.catalog``), newest first,
+with its state, last verify and last drill.  ``/`` filters by any text in the row.
+Actions run the core engines as app jobs: verify and deep verify (``core.verify``),
+drill (``core.restore.drill``), delete (``core.delete``, after a typed confirmation;
+the newest good backup of a tier is refused there), and restore, which hands the
+chosen file to the restore wizard (``app.open_restore``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.markup import escape
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Input, Static
+
+from citaplanner_tui.tui import actions, gate
+from citaplanner_tui.tui import format as fmt
+from citaplanner_tui.tui.actions import ActionSpec
+from citaplanner_tui.tui.widgets.job_line import JobLine
+from citaplanner_tui.tui.widgets.status_bar import StatusBar
+
+actions.register(
+    ActionSpec("filter", "Filter", "Show only rows containing some text", "slash", "BackupsScreen",
+               key_display="/"),
+    ActionSpec("verify", "Verify", "Check the selected backup's SHA-256 against its sidecar", "v",
+               "BackupsScreen"),
+    ActionSpec("deep_verify", "Deep verify",
+               "Checksum, decompress to the end and check the dump's end marker", "V", "BackupsScreen"),
+    ActionSpec("drill", "Drill", "Restore the selected backup into a scratch database and count rows",
+               "t", "BackupsScreen"),
+    ActionSpec("restore", "Restore", "Restore the selected backup (guided, confirmed)", "R", "BackupsScreen"),
+    ActionSpec("delete", "Delete", "Delete the selected backup and its sidecar (typed confirmation)",
+               "x", "BackupsScreen"),
+)
+
+COLUMNS = ("Tier", "Taken", "Age", "Size", "State", "Verified", "Drill")
+
+
+def row_of(entry, now) -> tuple[str, ...]:
+    """The table cells of one catalog entry (plain text, so the filter can match them)."""
+    def check(at, ok) -> str:
+        return "never" if at is None else f"{fmt.short_age(at, now)} {'ok' if ok else 'FAILED'}"
+
+    taken = entry.when.strftime("%Y-%m-%d %H:%M")
+    verified = check(entry.last_verified_at, entry.verify_ok) if entry.is_dump else ""
+    drilled = check(entry.last_drill_at, entry.drill_ok) if entry.is_dump else ""
+    return (entry.tier, taken, fmt.short_age(entry.when, now), fmt.size(entry.size), entry.state.word,
+            verified, drilled)
+
+
+class BackupsScreen(gate.GatedScreen):
+    TITLE = "Backups"
+    BINDINGS = [Binding("escape", "back", "Back", id="backups.back"), *actions.bindings_for("BackupsScreen")]
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status-bar")
+        yield DataTable(id="backups-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="backup-detail")
+        yield Input(placeholder="filter: any text in the row (Esc clears)", id="backups-filter")
+        yield JobLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(*COLUMNS)
+        self.query_one("#backups-filter").display = False
+        self.watch(self.app, "data", lambda _: self.fill(), init=True)
+
+    # -- the table ----------------------------------------------------------------------
+    @property
+    def filter_text(self) -> str:
+        return self.query_one("#backups-filter", Input).value.strip().lower()
+
+    def fill(self) -> None:
+        data = self.app.data
+        table = self.query_one(DataTable)
+        selected = self.selected_path()
+        table.clear()
+        if data is None:
+            return
+        needle = self.filter_text
+        for entry in data.catalog:
+            cells = row_of(entry, data.now)
+            if needle and needle not in " ".join((*cells, entry.path.name)).lower():
+                continue
+            table.add_row(*cells, key=str(entry.path))
+        if selected is not None and str(selected) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(selected)))
+        self.show_detail()
+
+    def selected_entry(self):
+        data, path = self.app.data, self.selected_path()
+        return None if data is None or path is None else data.catalog.find(path)
+
+    def selected_path(self) -> Path | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return Path(key.value)
+
+    @on(DataTable.RowHighlighted)
+    def show_detail(self) -> None:
+        entry = self.selected_entry()
+        detail = self.query_one("#backup-detail", Static)
+        if entry is None:
+            detail.update("no backups" if self.app.data is not None else "loading…")
+            return
+        notes = [entry.path.name, entry.reason, entry.sidecar_elsewhere or "", entry.verify_detail,
+                 entry.drill_detail]
+        detail.update(escape(" · ".join(n for n in notes if n)))
+
+    # -- filter ---------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        box = self.query_one("#backups-filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#backups-filter")
+    def _filter_changed(self) -> None:
+        self.fill()
+
+    @on(Input.Submitted, "#backups-filter")
+    def _filter_done(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_back(self) -> None:
+        box = self.query_one("#backups-filter", Input)
+        if box.display:
+            box.value, box.display = "", False
+            self.query_one(DataTable).focus()
+            return
+        self.app.pop_screen()
+
+    # -- actions --------------------------------------------------------------------------
+    def _dump_or_say(self):
+        entry = self.selected_entry()
+        if entry is None or not entry.is_dump:
+            self.notify("select a backup dump first", severity="warning")
+            return None
+        return entry
+
+    def action_verify(self, deep: bool = False) -> None:
+        entry = self._dump_or_say()
+        if entry is None:
+            return
+        settings, path = self.app.settings, entry.path
+        kind = "deep verify" if deep else "verify"
+
+        def work(reporter):
+            from citaplanner_tui.core import verify
+
+            return verify.verify(settings, [path], deep=deep, reporter=reporter)
+
+        self.app.start_job("verify", f"{kind} {path.name}", work)
+
+    def action_deep_verify(self) -> None:
+        self.action_verify(deep=True)
+
+    @gate.writes
+    def action_drill(self) -> None:
+        entry = self._dump_or_say()
+        if entry is None:
+            return
+        settings, path = self.app.settings, entry.path
+
+        def work(reporter):
+            from citaplanner_tui.core.restore.drill import drill
+
+            return drill(settings, path, reporter=reporter)
+
+        self.app.start_job("drill", f"drill {path.name}", work)
+
+    @gate.writes
+    def action_restore(self) -> None:
+        entry = self._dump_or_say()
+        if entry is not None:
+            self.app.open_restore(entry.path)
+
+    @gate.writes
+    def action_delete(self) -> None:
+        entry = self._dump_or_say()
+        if entry is None:
+            return
+        from citaplanner_tui.core.delete import refusal
+        from citaplanner_tui.tui.screens.confirm import ConfirmScreen
+
+        why = refusal(self.app.data.catalog, entry)
+        if why:
+            self.notify(why, title="Not deleted", severity="warning")
+            return
+        steps = [f"delete {entry.path}", f"delete its sidecar {entry.sidecar}" if entry.sidecar
+                 else "(it has no sidecar)", f"{entry.tier} keeps {len(self.app.data.catalog.backups(entry.tier)) - 1}"
+                 " backups; the newest good one stays"]
+        settings, path = self.app.settings, entry.path
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+
+            def work(reporter):
+                from citaplanner_tui.core.delete import delete_backup
+
+                return delete_backup(settings, path)
+
+            self.app.start_job("delete", f"delete {path.name}", work)
+
+        self.app.push_screen(ConfirmScreen(f"Delete the backup {path.name}?", steps, path.name, "Delete"),
+                             confirmed)

@@ -1,0 +1,40 @@
+"""The dashboard: is the data safe?  Tiers, checksums, disk and today's log at a glance."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Footer
+
+from citaplanner_tui.core.logs import log_path
+from citaplanner_tui.tui.gate import GatedScreen
+from citaplanner_tui.tui.widgets.log_view import LogView
+from citaplanner_tui.tui.widgets.panes import ChecksumPane, DiskPane, TiersPane
+from citaplanner_tui.tui.widgets.status_bar import StatusBar
+
+
+class DashboardScreen(GatedScreen):
+    TITLE = "Dashboard"
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status-bar")
+        with Horizontal(id="top-row"):
+            yield TiersPane(id="tiers")
+            yield ChecksumPane(id="checks")
+        yield DiskPane(id="disk")
+        log = LogView(self.todays_log(), poll=self.app.log_poll, id="log-pane")
+        log.border_title = "Today's log"
+        yield log
+        yield Footer()
+
+    def todays_log(self):
+        return log_path(self.app.settings.logs, "backup", self.app.now())
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "data", self._day_changed, init=False)
+
+    def _day_changed(self, _data) -> None:
+        """After midnight the day's log is another file."""
+        log = self.query_one(LogView)
+        if log.path != self.todays_log():
+            log.open(self.todays_log())

@@ -1,0 +1,54 @@
+"""``?``: every key of the screen it was opened over, with what it does.
+
+Built from the live bindings of that screen (its own, the app's and the built-in
+ones such as ``ctrl+p``), so the list cannot go stale; descriptions come from the
+action registry.  Keys disabled by read-only mode are listed and marked as such.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Label
+
+from citaplanner_tui.tui import actions, gate
+
+
+def help_rows(screen: Screen) -> list[tuple[str, str, str]]:
+    """(key, title, what it does) for every binding active on ``screen``."""
+    rows, seen = [], set()
+    scopes = (type(screen).__name__, "app")
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if (key, binding.action) in seen:
+            continue
+        seen.add((key, binding.action))
+        spec = next((actions.REGISTRY[(s, binding.action)] for s in scopes
+                     if (s, binding.action) in actions.REGISTRY), None)
+        title = spec.title if spec else (binding.description or binding.action)
+        text = spec.help if spec else ""
+        if not gate.allowed(active.node, binding.action):
+            text = f"{text} (disabled: read-only)".strip()
+        rows.append((spec is None, binding.key_display or screen.app.get_key_display(binding), title, text))
+    rows.sort(key=lambda row: row[0])  # the console's own keys first, then scrolling and focus
+    return [row[1:] for row in rows]
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help.close")]
+
+    def __init__(self, over: Screen):
+        super().__init__()
+        self.over = over
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Label(f"Keys: {self.over.title or type(self.over).__name__}", id="help-title")
+            table = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            table.add_columns("Key", "Action", "What it does")
+            for row in help_rows(self.over):
+                table.add_row(*row)
+            yield table
+            yield Label("Esc closes.  ctrl+p opens the command palette.", id="help-hint")

@@ -1,0 +1,141 @@
+"""The log files (ours and the old script's) and a viewer for any of them, of any size.
+
+The list holds every file in ``LOG_DIR`` ending in ``.log`` (``backup_*``,
+``restore_*``, ``cron.log`` ...), newest first.  The viewer is ``LogView``: a mmap
+line index built in a thread (a 1 GB log opens at once and fills in), lines read for
+the visible window only, follow mode, a level filter, and literal search; it starts
+over by itself when the file is rotated or truncated.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from citaplanner_tui.tui import actions, gate
+from citaplanner_tui.tui import format as fmt
+from citaplanner_tui.tui.actions import ActionSpec
+from citaplanner_tui.tui.widgets.log_view import LogView
+from citaplanner_tui.tui.widgets.status_bar import StatusBar
+
+actions.register(
+    ActionSpec("search", "Search", "Find text in the log (exact case)", "slash", "LogsScreen", key_display="/"),
+    ActionSpec("next_match", "Next match", "Jump to the next line with the search text", "n", "LogsScreen"),
+    ActionSpec("previous_match", "Previous match", "Jump to the previous line with the search text", "N",
+               "LogsScreen", show=False),
+    ActionSpec("toggle_follow", "Follow", "Keep the end of the log in view as it grows", "f", "LogsScreen"),
+    ActionSpec("cycle_levels", "Levels", "Show all lines, then WARN and ERROR, then ERROR only", "w",
+               "LogsScreen"),
+)
+
+
+def log_files(log_dir: Path) -> list[tuple[Path, int, float]]:
+    """``(path, size, mtime)`` of every ``*.log`` in ``log_dir``, newest first."""
+    try:
+        found = [e for e in os.scandir(log_dir) if e.name.endswith(".log") and e.is_file()]
+    except OSError:
+        return []
+    stats = [(Path(e.path), e.stat()) for e in found]
+    return [(p, st.st_size, st.st_mtime) for p, st in sorted(stats, key=lambda x: (x[1].st_mtime, x[0].name),
+                                                              reverse=True)]
+
+
+class LogsScreen(gate.GatedScreen):
+    TITLE = "Logs"
+    BINDINGS = [Binding("escape", "back", "Back", id="logs.back"), *actions.bindings_for("LogsScreen")]
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status-bar")
+        with Horizontal(id="logs-body"):
+            yield OptionList(id="log-files")
+            with Vertical(id="log-side"):
+                view = LogView(poll=self.app.log_poll, id="log-viewer")
+                view.border_title = "no log selected"
+                yield view
+                yield Label(id="log-state")
+                yield Input(placeholder="search (exact text), Enter finds, Esc closes", id="log-search")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#log-search").display = False
+        files = log_files(self.app.settings.logs)
+        listing = self.query_one("#log-files", OptionList)
+        listing.border_title = "Log files"
+        for path, size, _ in files:
+            listing.add_option(Option(f"{path.name} {fmt.size(size)}", id=str(path)))
+        if files:
+            listing.highlighted = 0
+            self.open(files[0][0])
+        else:
+            listing.add_option(Option(f"no logs in {self.app.settings.logs}", disabled=True))
+        self.query_one(LogView).focus()
+        self.show_state()
+
+    def open(self, path: Path) -> None:
+        view = self.query_one(LogView)
+        view.border_title = path.name
+        view.open(path)
+
+    @on(OptionList.OptionSelected, "#log-files")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.open(Path(event.option.id))
+            self.query_one(LogView).focus()
+
+    # -- state line --------------------------------------------------------------------
+    @on(LogView.Indexed)
+    def show_state(self) -> None:
+        view = self.query_one(LogView)
+        levels = "all levels" if not view.levels else "only " + " and ".join(view.levels)
+        follow = "following" if view.follow else "paused"
+        self.query_one("#log-state", Label).update(f"{view.row_count()} lines · {levels} · {follow}")
+
+    def action_toggle_follow(self) -> None:
+        view = self.query_one(LogView)
+        view.follow = not view.follow
+        self.show_state()
+
+    def action_cycle_levels(self) -> None:
+        self.query_one(LogView).cycle_levels()
+        self.show_state()
+
+    # -- search ------------------------------------------------------------------------
+    def action_search(self) -> None:
+        box = self.query_one("#log-search", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#log-search")
+    def _search(self) -> None:
+        self.action_next_match()
+
+    def _find(self, backwards: bool) -> None:
+        text = self.query_one("#log-search", Input).value
+        if not text:
+            self.action_search()
+            return
+        if not self.query_one(LogView).search(text, backwards=backwards):
+            self.notify(f"{text!r} not found {'above' if backwards else 'below'}", severity="warning")
+        self.show_state()
+
+    def action_next_match(self) -> None:
+        self._find(backwards=False)
+
+    def action_previous_match(self) -> None:
+        self._find(backwards=True)
+
+    def action_back(self) -> None:
+        box = self.query_one("#log-search", Input)
+        if box.has_focus:
+            box.display = False
+            self.query_one(LogView).focus()
+            return
+        self.app.pop_screen()
+

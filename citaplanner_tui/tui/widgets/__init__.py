@@ -1,0 +1,1 @@
+"""Widgets the screens are built from: dashboard panes, the log viewer, health words."""

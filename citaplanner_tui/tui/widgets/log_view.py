@@ -1,0 +1,256 @@
+"""A scrolling view of one log file of any size, reading only the lines on screen.
+
+The file is indexed by ``core.logindex.LineIndex`` in a thread worker (a 1 GB log
+takes about a second; the first paint does not wait for it).  ``render_line`` asks
+the index for the visible window only.  Following re-indexes the appended bytes on a
+timer and scrolls to the end only while the view is at the end: scrolling up pauses
+following, scrolling back to the end resumes it.  Levels are shown as a word and a
+colour (component classes using theme variables), never colour alone.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from pathlib import Path
+
+from rich.text import Text
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from citaplanner_tui.core.logindex import LineIndex
+from citaplanner_tui.core.logs import parse_line
+
+LEVEL_FILTERS = (None, ("WARN", "ERROR"), ("ERROR",))  # cycled by the level-filter key
+
+
+class LogView(ScrollView, can_focus=True):
+    """Shows ``path``; ``follow`` keeps the end in view while the operator is at the end."""
+
+    COMPONENT_CLASSES = {"log-view--info", "log-view--ok", "log-view--warn", "log-view--error",
+                         "log-view--time", "log-view--match"}
+    DEFAULT_CSS = """
+    LogView { background: $surface; overflow-x: hidden; }
+    LogView > .log-view--time { color: $text-muted; }
+    LogView > .log-view--info { color: $text; }
+    LogView > .log-view--ok { color: $success; text-style: bold; }
+    LogView > .log-view--warn { color: $warning; text-style: bold; }
+    LogView > .log-view--error { color: $error; text-style: bold reverse; }
+    LogView > .log-view--match { background: $accent; color: $text; }
+    """
+
+    follow: reactive[bool] = reactive(True)
+    levels: reactive[tuple[str, ...] | None] = reactive(None)
+
+    class Indexed(Message):
+        """The file was (re)indexed: ``lines`` in total."""
+
+        def __init__(self, view: LogView, lines: int) -> None:
+            super().__init__()
+            self.view, self.lines = view, lines
+
+    def __init__(self, path: Path | None = None, *, follow: bool = True, poll: float | None = 1.0,
+                 id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self._lock = threading.Lock()
+        self._index: LineIndex | None = None
+        self._rows: array | None = None  # line numbers shown when a level filter is on
+        self._cache: dict[int, str] = {}
+        self._busy = False
+        self._match: int | None = None
+        self.path = path
+        self.poll = poll
+        self.set_reactive(LogView.follow, follow)
+
+    # -- lifecycle -------------------------------------------------------------------
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.path is not None:
+            self.open(self.path)
+        if self.poll:
+            self.set_interval(self.poll, self.reload)
+
+    def on_unmount(self) -> None:
+        with self._lock:
+            if self._index is not None:
+                self._index.close()
+
+    def open(self, path: Path) -> None:
+        """Show another file (indexed off the event loop)."""
+        self.path = Path(path)
+        with self._lock:
+            if self._index is not None:
+                self._index.close()
+            self._index, self._rows, self._cache, self._match = LineIndex(self.path), None, {}, None
+        self.virtual_size = Size(self.size.width, 0)
+        self.reload()
+
+    # -- indexing in a thread ----------------------------------------------------------
+    def reload(self) -> None:
+        """Index what was appended (or start over after rotation); never two at once."""
+        if self._busy or self._index is None:
+            return
+        self._busy = True
+        index, levels = self._index, self.levels
+        self.run_worker(lambda: self._reindex(index, levels), thread=True, group="log-index",
+                        exit_on_error=False)
+
+    def _reindex(self, index: LineIndex, levels: tuple[str, ...] | None) -> None:
+        try:
+            with self._lock:
+                changed = index.refresh()
+                rows = index.lines_with_level(levels) if (levels and changed) else None
+                total = len(index)
+        finally:
+            self.app.call_from_thread(self._reindexed, index, changed, rows, total)
+
+    def _reindexed(self, index: LineIndex, changed: bool, rows: array | None, total: int) -> None:
+        self._busy = False
+        if index is not self._index or not changed:
+            return
+        at_end = self.is_vertical_scroll_end or self.max_scroll_y == 0
+        if rows is not None:
+            self._rows = rows
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, self.row_count(total))
+        if self.follow and at_end:
+            self.call_after_refresh(self.scroll_end, animate=False, x_axis=False)
+        self.refresh()
+        self.post_message(self.Indexed(self, total))
+
+    def row_count(self, total: int | None = None) -> int:
+        if self.levels and self._rows is not None:
+            return len(self._rows)
+        if total is None:
+            with self._lock:
+                total = len(self._index) if self._index else 0
+        return total
+
+    def watch_levels(self) -> None:
+        self._rows = None
+        if self._index is not None:
+            index, levels = self._index, self.levels
+            self._busy = True
+            self.run_worker(lambda: self._filter(index, levels), thread=True, group="log-index",
+                            exit_on_error=False)
+
+    def _filter(self, index: LineIndex, levels: tuple[str, ...] | None) -> None:
+        try:
+            with self._lock:
+                rows = index.lines_with_level(levels) if levels else None
+                total = len(index)
+        finally:
+            self.app.call_from_thread(self._filtered, index, rows, total)
+
+    def _filtered(self, index: LineIndex, rows: array | None, total: int) -> None:
+        self._busy = False
+        if index is not self._index:
+            return
+        self._rows, self._cache = rows, {}
+        self.virtual_size = Size(self.size.width, self.row_count(total))
+        self.call_after_refresh(self.scroll_end, animate=False, x_axis=False)
+        self.refresh()
+
+    def cycle_levels(self) -> None:
+        self.levels = LEVEL_FILTERS[(LEVEL_FILTERS.index(self.levels) + 1) % len(LEVEL_FILTERS)]
+
+    # -- search (the index scans at memory speed; fine on the loop for one hit) ------
+    def search(self, text: str, *, backwards: bool = False) -> bool:
+        """Move to the next (or previous) line holding ``text``; False if none."""
+        if self._index is None or not text:
+            return False
+        current = self._line_of_row(self._match_row() if self._match is not None else self.scroll_y)
+        with self._lock:
+            line = self._index.find(text, current, backwards=backwards)
+        if line is None:
+            return False
+        row = self._row_of_line(line)
+        if row is None:
+            return False
+        self._match = line
+        self.follow = False
+        self.scroll_to(y=max(0, row - self.size.height // 2), animate=False, immediate=True)
+        self.refresh()
+        return True
+
+    def _line_of_row(self, row: int) -> int:
+        if self.levels and self._rows is not None:
+            return self._rows[row] if row < len(self._rows) else (self._rows[-1] if self._rows else 0)
+        return row
+
+    def _row_of_line(self, line: int) -> int | None:
+        if not (self.levels and self._rows is not None):
+            return line
+        from bisect import bisect_left
+
+        i = bisect_left(self._rows, line)
+        return i if i < len(self._rows) and self._rows[i] == line else None
+
+    def _match_row(self) -> int:
+        return self._row_of_line(self._match) or 0
+
+    # -- drawing: only the visible window is read ---------------------------------------
+    def _text_of(self, line: int) -> str | None:
+        if line not in self._cache:
+            first = self.scroll_offset.y
+            rows = range(first, first + self.size.height)
+            wanted = [self._line_of_row(r) for r in rows] if self.levels and self._rows is not None else None
+            with self._lock:
+                if self._index is None:
+                    return None
+                if wanted is None:
+                    start = min(line, first)
+                    self._cache = dict(zip(range(start, start + len(rows) + 1),
+                                           self._index.lines(start, len(rows) + 1)))
+                else:
+                    self._cache = {n: self._index.lines(n, 1)[0] for n in wanted + [line]
+                                   if n < len(self._index)}
+        return self._cache.get(line)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        row = self.scroll_offset.y + y
+        base = self.rich_style
+        if row >= self.row_count():
+            return Strip.blank(width, base)
+        line = self._line_of_row(row)
+        raw = self._text_of(line)
+        if raw is None:
+            return Strip.blank(width, base)
+        text = self.format(raw)
+        if line == self._match:
+            text.stylize(self.get_component_rich_style("log-view--match"))
+        strip = Strip(text.render(self.app.console), text.cell_len)
+        return strip.crop_extend(self.scroll_offset.x, self.scroll_offset.x + width, base)
+
+    def format(self, raw: str) -> Text:
+        """``HH:MM:SS LEVEL message``: the level is a word and a colour."""
+        record = parse_line(raw)
+        text = Text(no_wrap=True, style=self.rich_style)
+        if record.time is None:
+            text.append(" " * 15 + record.message, self.get_component_rich_style("log-view--time"))
+            return text
+        text.append(record.time.strftime("%H:%M:%S "), self.get_component_rich_style("log-view--time"))
+        text.append(f"{record.level:<5}", self.get_component_rich_style(f"log-view--{record.level.lower()}"))
+        text.append(" " + record.message)
+        return text
+
+    # -- following ------------------------------------------------------------------
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._cache = {}
+        if new < old and not self.is_vertical_scroll_end:
+            self.follow = False
+        elif new > old and self.is_vertical_scroll_end:
+            self.follow = True
+
+    def watch_follow(self, follow: bool) -> None:
+        self.border_subtitle = "following" if follow else "paused (End resumes)"
+        if follow:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, self.row_count())

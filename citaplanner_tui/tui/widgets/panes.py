@@ -1,0 +1,88 @@
+"""The dashboard's panes: each renders one part of ``app.data`` and nothing else.
+
+Panes watch the app's ``data`` reactive (set on the event loop when a refresh
+worker finishes), so they never load anything themselves.  Text is plain content
+markup: health words carry the meaning, colours are theme variables.
+"""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual.widgets import Static
+
+from citaplanner_tui.tui import format as fmt
+
+
+class Pane(Static):
+    """A bordered pane that redraws whenever the app's data changes."""
+
+    TITLE = ""
+
+    def on_mount(self) -> None:
+        self.border_title = self.TITLE
+        self.watch(self.app, "data", self._redraw, init=True)
+
+    def _redraw(self, data) -> None:
+        self.update("loading…" if data is None else self.render_data(data))
+
+    def render_data(self, data) -> str:
+        raise NotImplementedError
+
+
+class TiersPane(Pane):
+    """Per tier: health, newest good backup and its age, count, total size."""
+
+    TITLE = "Backups by tier"
+
+    def render_data(self, data) -> str:
+        now = data.now
+        lines = ["[b]Tier    Health Newest good   Count      Size[/]"]
+        for row in data.tiers:
+            lines.append(f"{row.tier:<8}{fmt.health(row.health)}  {fmt.age(row.newest, now):<14}"
+                         f"{row.count:>5} {fmt.size(row.total_bytes):>9}")
+        problems = [row for row in data.tiers if row.health != "OK" and row.reason]
+        for row in problems[:2]:
+            lines.append(f"[dim]{row.tier}: {escape(row.reason)}[/]")
+        return "\n".join(lines)
+
+
+class ChecksumPane(Pane):
+    """Counts per state, not yet verified, the last drill, then the problem files."""
+
+    TITLE = "Checksums"
+
+    MAX_PROBLEMS = 3
+
+    def render_data(self, data) -> str:
+        c = data.checks
+        cells = [f"{word} {n}" for word, n in c.counts] + [f"not verified {c.unverified}"]
+        drill = ("never" if c.last_drill is None else
+                 f"{fmt.age(c.last_drill, data.now)}, {'passed' if c.last_drill_ok else 'FAILED'}")
+        lines = [f"{fmt.health(c.health)} " + escape(" · ".join(cells)), f"last drill {drill}"]
+        for p in c.problems[:self.MAX_PROBLEMS]:
+            lines.append(f"{fmt.health(p.health)} {escape(p.label)} [dim]{escape(p.word)}[/]")
+        if len(c.problems) > self.MAX_PROBLEMS:
+            lines.append(f"+ {len(c.problems) - self.MAX_PROBLEMS} more problem files (b: Backups)")
+        if not c.problems:
+            lines.append("no problem files")
+        return "\n".join(lines)
+
+
+class DiskPane(Pane):
+    """The backup volume as a bar, size per tier, database size, days until full."""
+
+    TITLE = "Disk"
+
+    def render_data(self, data) -> str:
+        d = data.disk
+        if d.total:
+            used = d.used / d.total
+            head = (f"{fmt.health(d.health)} [{fmt.bar(used, 20)}] {used:.0%} used · "
+                    f"{fmt.size(d.free)} free of {fmt.size(d.total)}")
+        else:
+            head = f"{fmt.health(d.health)} {escape(d.reason or 'volume size unknown')}"
+        tiers = " · ".join(f"{tier} {fmt.size(n)}" for tier, n in d.per_tier)
+        db = f"database {fmt.size(d.db_size)}" if d.db_size is not None else "database size unknown"
+        days = ("no growth measured yet" if d.days_until_full is None
+                else f"full in ~{d.days_until_full:.0f} days at recent growth")
+        return "\n".join([head, escape(f"{tiers or 'no backups yet'} · {db}"), escape(days)])
