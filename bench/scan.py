@@ -1,0 +1,79 @@
+"""Catalog scan of 10,000 backups (each with its sidecar) against ``find | wc -l``.
+
+Usage: ``.venv/bin/python bench/scan.py [--files 10000] [--runs 5]``
+
+Makes the backups as tiny files in a temporary folder spread over the daily, weekly and
+monthly tiers, then, in the same run and on the same (warm) folder, times the shell
+baseline ``find BACKUP_DIR -name '*.sql.gz' | wc -l`` (which only counts names) and
+``catalog.scan()`` (which also stats every dump, pairs sidecars, parses timestamps,
+merges the state file and sorts).  Prints the best and median of each, and the ratio.
+Target: scan well under 200 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from citaplanner_tui.core.catalog import State, scan  # noqa: E402
+from citaplanner_tui.core.naming import make_name  # noqa: E402
+
+
+def populate(root: Path, count: int) -> None:
+    start = datetime(2020, 1, 1, 2, 0, 0)
+    for tier in ("daily", "weekly", "monthly"):
+        (root / tier).mkdir()
+    for i in range(count):
+        tier = ("daily", "daily", "daily", "weekly", "monthly")[i % 5]
+        name = make_name(tier, start + timedelta(hours=i))
+        dump = root / tier / name.filename
+        dump.write_bytes(b"\x1f\x8b")
+        (root / tier / name.sidecar).write_text(f"{'0' * 64}  {name.filename}\n")
+
+
+def timed(fn, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="cpt-bench-scan-"))
+    try:
+        populate(root, args.files)
+        shell = f"find '{root}' -name '*.sql.gz' | wc -l"
+        counted = int(subprocess.run(shell, shell=True, capture_output=True, text=True, check=True).stdout)
+        catalog = scan(root)
+        ok = catalog.counts()[State.OK]
+        assert counted == args.files == ok == len(catalog), (counted, ok, len(catalog))
+        find_times = timed(lambda: subprocess.run(shell, shell=True, capture_output=True, check=True), args.runs)
+        scan_times = timed(lambda: scan(root), args.runs)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print(f"{args.files} backups + {args.files} sidecars, best / median of {args.runs} runs")
+    for label, times in (("find | wc -l (shell baseline)", find_times), ("catalog.scan()", scan_times)):
+        print(f"  {label:32s} {min(times) * 1000:7.1f} ms / {statistics.median(times) * 1000:7.1f} ms")
+    print(f"  ratio scan/find (best)           {min(scan_times) / min(find_times):7.2f}x")
+    print(f"  target: scan under 200 ms: {'met' if min(scan_times) < 0.2 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
