@@ -1,0 +1,103 @@
+"""``citaplanner-tui seed plan|apply``: review CitaPlanner's seed against a database, then apply it.
+
+``seed plan`` exit codes (for scripts): 0 nothing would be created, 3 something would be
+created, 1 a conflict or an error. ``seed apply`` needs ``--confirm <database name>`` and
+exits 0 when the seed is in place, 1 when it refused (nothing written).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+
+from citaplanner_tui.core.errors import OperatorError
+
+ORDER = 70
+EXIT_NOTHING_TO_CREATE = 0
+EXIT_WOULD_CREATE = 3
+EXIT_CONFLICT = 1
+WIDTHS = (8, 11, 33)  # status, kind, key; the detail takes the rest of 80 columns
+
+
+def register(sub) -> None:
+    p = sub.add_parser("seed", help="plan or apply CitaPlanner's sample data (seed)",
+                       description="Compare the seed with the database (plan) or write what is "
+                                   "missing (apply). The seed never changes existing rows.")
+    steps = p.add_subparsers(dest="seed_command", metavar="STEP", required=True)
+    plan = steps.add_parser("plan", help="show what the seed would create, what exists, what differs",
+                            description="Read-only. Exit code: 0 nothing to create, 3 something "
+                                        "to create, 1 conflict or error.")
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON on stdout")
+    plan.set_defaults(run=run_plan)
+    apply = steps.add_parser("apply", help="write the seed's missing rows (one transaction)",
+                             description="Re-plans under a lock and writes what is missing, or "
+                                         "nothing if any row conflicts.")
+    apply.add_argument("--confirm", metavar="DATABASE", default=None,
+                       help="the target database's name, to show you mean it")
+    apply.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    apply.set_defaults(run=run_apply)
+
+
+def run_plan(args, settings) -> int:
+    from citaplanner_tui.core.db import connect
+    from citaplanner_tui.core.seed import plan_seed
+
+    with connect(settings.conninfo()) as conn:
+        plan = plan_seed(conn)
+    if args.json:
+        json.dump(plan.to_json(), sys.stdout, indent=1, ensure_ascii=False)
+        print()
+    else:
+        print(plan.summary())
+        print("\n".join(table_lines(plan.items)))
+    if plan.conflicts:
+        return EXIT_CONFLICT
+    return EXIT_WOULD_CREATE if plan.creates else EXIT_NOTHING_TO_CREATE
+
+
+def run_apply(args, settings) -> int:
+    from citaplanner_tui.core.db import connect
+    from citaplanner_tui.core.seed import SeedError, apply_seed
+
+    info = settings.conninfo()
+    if settings.read_only:
+        raise OperatorError("read-only mode: seed apply is disabled (started with --read-only "
+                            "or read_only = true)")
+    if args.confirm is None:
+        raise SeedError(f"seed apply needs --confirm {info.dbname} (the target database's name); "
+                        "nothing was written")
+    with connect(info) as conn:
+        result = apply_seed(conn, confirm=args.confirm)
+    if args.json:
+        json.dump({"created": result.created, "plan": result.plan.to_json()}, sys.stdout, indent=1,
+                  ensure_ascii=False)
+        print()
+    elif result.created:
+        rows = ", ".join(f"{table} {n}" for table, n in result.created.items())
+        print(f"Created {sum(result.created.values())} rows in {info.dbname}: {rows}")
+    else:
+        print(f"Nothing to create: {info.dbname} already has the seed ({result.plan.summary()})")
+    return 0
+
+
+def table_lines(items, width: int = 80) -> list[str]:
+    """The plan as a table that fits ``width`` columns.
+
+    Long details wrap under their column; a detail equal to the row above's (a group
+    skipped for one reason) is written once.
+    """
+    status_w, kind_w, key_w = WIDTHS
+    detail_w = width - status_w - kind_w - key_w - 3
+    lines = [f"{'STATUS':<{status_w}} {'KIND':<{kind_w}} {'KEY':<{key_w}} DETAIL"]
+    indent = " " * (width - detail_w)
+    previous = ""
+    for item in items:
+        key = item.key if len(item.key) <= key_w else item.key[:key_w - 1] + "…"
+        same = item.detail and item.detail == previous
+        previous = item.detail
+        detail = ["(same as above)"] if same else textwrap.wrap(item.detail, detail_w) or [""]
+        lines.append(f"{item.status.value:<{status_w}} {item.kind:<{kind_w}} {key:<{key_w}} {detail[0]}"
+                     .rstrip())
+        lines.extend(indent + more for more in detail[1:])
+    return lines

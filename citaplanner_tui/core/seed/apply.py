@@ -1,0 +1,81 @@
+"""Apply the seed: one transaction, one advisory lock, the plan re-made inside, nothing else.
+
+Why each piece:
+- ``pg_advisory_xact_lock``: tenants, branches, services and templates have no unique
+  key, so two applies at once (two replicas starting together) would both see "missing"
+  and both create. Under the lock the second waits, then re-plans in READ COMMITTED
+  (each read sees what the first committed) and finds everything there.
+- Re-plan inside the transaction and refuse on any CONFLICT before the first write:
+  what gets written is exactly what that plan says, or nothing.
+- Rows look like the app made them: cuid ids, ``"updatedAt"`` set, bcrypt ``$2a$10$``
+  passwords, UTC timestamps; payments dated at their appointment's end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from citaplanner_tui.core.seed import data
+from citaplanner_tui.core.seed.cuid import new_cuid
+from citaplanner_tui.core.seed.passwords import hash_password
+from citaplanner_tui.core.seed.plan import Item, Plan, Ref, Status, decide
+from citaplanner_tui.core.seed.read import SeedError, check_schema, read_snapshot
+
+# pg_advisory_xact_lock key shared by every citaplanner-tui seed apply ("CPTSEED" in ASCII).
+LOCK_KEY = int.from_bytes(b"CPTSEED", "big")
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    plan: Plan                 # the plan made under the lock, which was written
+    created: dict[str, int]    # rows inserted per table
+
+
+def apply_seed(conn, *, confirm: str, now: datetime | None = None) -> ApplyResult:
+    """Write the seed's missing rows into ``conn``'s database (an autocommit connection).
+
+    ``confirm`` must be the database's name, as typed by the operator. ``now`` (aware)
+    fixes the clock for tests: "today" for the appointments and the rows' timestamps.
+    """
+    target = conn.info.dbname
+    if confirm != target:
+        raise SeedError(f"seed apply needs --confirm {target} (the target database's name); "
+                        "nothing was written")
+    now = now or datetime.now(timezone.utc)
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+        check_schema(conn)
+        plan = decide(read_snapshot(conn), now)
+        if plan.conflicts:
+            first = plan.conflicts[0]
+            more = f" (and {len(plan.conflicts) - 1} more)" if len(plan.conflicts) > 1 else ""
+            raise SeedError(f"the seed's {first.kind} {first.key} would break a unique key: "
+                            f"{first.conflict}{more}; nothing was written")
+        created = _write(conn, plan.items, now.astimezone(timezone.utc).replace(tzinfo=None))
+    return ApplyResult(plan, created)
+
+
+def _write(conn, items: tuple[Item, ...], stamp: datetime) -> dict[str, int]:
+    """Insert every CREATE item, parents first (the plan's order), one batch per table."""
+    ids: dict[Ref, str] = {}
+    batches: dict[str, list[dict]] = {}
+    for item in items:
+        if item.status is not Status.CREATE:
+            continue
+        new_id = ids[Ref(item.kind, item.key)] = new_cuid()
+        row = {"id": new_id, "createdAt": stamp, "updatedAt": stamp}
+        row.update({k: ids[v] if isinstance(v, Ref) else v for k, v in item.values.items()})
+        if item.table == "users":
+            row["password"] = hash_password(data.PASSWORDS[item.key])
+        # Only the columns the seed sets: the others keep their defaults (e.g. tenants.timezone).
+        batches.setdefault(item.table, []).append(
+            {c: row[c] for c in data.COLUMNS[item.table] if c in row})
+    for table, rows in batches.items():
+        columns = list(rows[0])
+        names = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join(f"%({c})s" for c in columns)
+        with conn.cursor() as cur:
+            cur.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+    return {table: len(rows) for table, rows in batches.items()}

@@ -1,0 +1,149 @@
+"""The bounded reads behind the seed plan, and ``plan_seed`` (read, then decide).
+
+Each table is asked at most twice, always by the seed's own keys (``= ANY(%s)`` arrays),
+never once per row, so the plan costs the same on an empty database and on one with
+millions of rows. Where an index exists it serves the query: users by e-mail, clients by
+(phone, tenantId), assignments by (serviceId, userId), templates by tenantId. Prisma
+created no index on the other foreign keys, so two reads can touch a big table without
+one: clients by e-mail (only when some seed client was not found by its phone) and
+"does the tenant have any appointment" (stops at the first row it finds).
+Reads of a tenant's rows are skipped when the seed's tenant does not exist yet.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+
+from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.seed import data
+from citaplanner_tui.core.seed.plan import Plan, decide
+
+
+class SeedError(OperatorError):
+    """The seed cannot be planned or applied here (schema, conflict, confirmation)."""
+
+
+@dataclass
+class Snapshot:
+    """What the reads found, by the seed's natural keys (rows as column -> value dicts)."""
+
+    tenant: dict | None = None
+    tenant_count: int = 0
+    branch: dict | None = None
+    branch_hours: int = 0
+    users: dict[str, dict] = field(default_factory=dict)
+    services: dict[str, dict] = field(default_factory=dict)
+    assignments: dict[tuple[str, str], dict] = field(default_factory=dict)
+    clients_by_phone: dict[str, dict] = field(default_factory=dict)
+    clients_by_email: dict[str, dict] = field(default_factory=dict)
+    tenant_has_appointments: bool = False
+    templates: dict[tuple[str, str, str], dict] = field(default_factory=dict)
+    queries: int = 0
+
+
+def check_schema(conn) -> None:
+    """One sentence when a table or a column the seed uses is missing (one catalog query)."""
+    rows = conn.execute(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = ANY(%s)", (list(data.COLUMNS),)).fetchall()
+    present: dict[str, set[str]] = {}
+    for table, column in rows:
+        present.setdefault(table, set()).add(column)
+    for table, columns in data.COLUMNS.items():
+        if table not in present:
+            raise SeedError(f"no table {table}: run the app's migrations first")
+        missing = [c for c in columns if c not in present[table]]
+        if missing:
+            raise SeedError(f"table {table} lacks column {missing[0]!r}: this database has another "
+                            "version of CitaPlanner's schema; run the app's migrations first")
+
+
+class _Reader:
+    def __init__(self, conn):
+        from psycopg.rows import dict_row
+
+        self.cur = conn.cursor(row_factory=dict_row)
+        self.queries = 0
+
+    def rows(self, sql: str, params: tuple) -> list[dict]:
+        self.queries += 1
+        return self.cur.execute(sql, params).fetchall()
+
+
+def read_snapshot(conn) -> Snapshot:
+    """Run the bounded reads; ``conn`` should be inside a transaction for a consistent view."""
+    q = _Reader(conn)
+    snap = Snapshot()
+    snap.users = {r["email"]: r for r in q.rows(
+        'SELECT id, email, "firstName", "lastName", role::text AS role, phone, "tenantId", "branchId" '
+        "FROM users WHERE email = ANY(%s)", ([u.email for u in data.USERS],))}
+    found = q.rows('SELECT id, name, email, phone, address, city, country, timezone, '
+                   'count(*) OVER () AS matches FROM tenants WHERE email = %s '
+                   'ORDER BY "createdAt", id LIMIT 1', (data.TENANT_ROW["email"],))
+    if found:
+        snap.tenant, snap.tenant_count = found[0], found[0]["matches"]
+        _read_tenant_rows(q, snap, snap.tenant["id"])
+    snap.queries = q.queries
+    return snap
+
+
+def _read_tenant_rows(q: _Reader, snap: Snapshot, tenant: str) -> None:
+    found = q.rows('SELECT id, name, address, phone, email FROM branches WHERE "tenantId" = %s '
+                   'AND email = %s ORDER BY "createdAt", id LIMIT 1', (tenant, data.BRANCH_ROW["email"]))
+    if found:
+        snap.branch = found[0]
+        snap.branch_hours = q.rows('SELECT count(*) AS n FROM working_hours WHERE "branchId" = %s',
+                                   (snap.branch["id"],))[0]["n"]
+    snap.services = {r["name"]: r for r in q.rows(
+        'SELECT DISTINCT ON (name) id, name, description, duration, price, color FROM services '
+        'WHERE "tenantId" = %s AND name = ANY(%s) ORDER BY name, "createdAt", id',
+        (tenant, [s.name for s in data.SERVICES]))}
+    service_ids = [r["id"] for r in snap.services.values()]
+    user_ids = [r["id"] for r in snap.users.values()]
+    if service_ids and user_ids:
+        snap.assignments = {(r["serviceId"], r["userId"]): r for r in q.rows(
+            'SELECT id, "serviceId", "userId", commission FROM service_users '
+            'WHERE "serviceId" = ANY(%s) AND "userId" = ANY(%s)', (service_ids, user_ids))}
+    _read_clients(q, snap, tenant)
+    snap.tenant_has_appointments = q.rows(
+        'SELECT EXISTS (SELECT 1 FROM appointments WHERE "tenantId" = %s) AS found', (tenant,))[0]["found"]
+    for r in q.rows('SELECT DISTINCT ON (name, type, channel) id, name, type::text AS type, '
+                    'channel::text AS channel, subject, message, "isActive", "isDefault" '
+                    'FROM notification_templates WHERE "tenantId" = %s AND name = ANY(%s) '
+                    'ORDER BY name, type, channel, "createdAt", id',
+                    (tenant, [t[0] for t in data.TEMPLATES])):
+        snap.templates[(r["name"], r["type"], r["channel"])] = r
+
+
+_CLIENT_COLUMNS = 'id, "firstName", "lastName", email, phone, address, notes'
+
+
+def _read_clients(q: _Reader, snap: Snapshot, tenant: str) -> None:
+    """By phone through the unique index; by e-mail only for seed clients still unmatched."""
+    for r in q.rows(f'SELECT {_CLIENT_COLUMNS} FROM clients WHERE phone = ANY(%s) AND "tenantId" = %s',
+                    ([c.phone for c in data.CLIENTS], tenant)):
+        snap.clients_by_phone[r["phone"]] = r
+        if r["email"] in {c.email for c in data.CLIENTS}:
+            snap.clients_by_email.setdefault(r["email"], r)
+    unmatched = [c.email for c in data.CLIENTS if c.email not in snap.clients_by_email]
+    if unmatched:
+        for r in q.rows(f'SELECT DISTINCT ON (email) {_CLIENT_COLUMNS} FROM clients '
+                        'WHERE "tenantId" = %s AND email = ANY(%s) ORDER BY email, "createdAt", id',
+                        (tenant, unmatched)):
+            snap.clients_by_email[r["email"]] = r
+
+
+def plan_seed(conn, *, now: datetime | None = None) -> Plan:
+    """Read (one read-only, repeatable-read transaction) and decide; never writes.
+
+    ``conn`` is an autocommit connection (``core.db.connect`` gives one).
+    """
+    started = time.perf_counter()
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        check_schema(conn)
+        snap = read_snapshot(conn)
+    plan = decide(snap, now or datetime.now(timezone.utc))
+    return replace(plan, seconds=time.perf_counter() - started)
