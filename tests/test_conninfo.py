@@ -54,3 +54,8 @@ def test_stopped_server_is_one_sentence(pg):
     url = f"postgresql://u:pw@127.0.0.1:1/x"
     with pytest.raises(ConnectionFailed, match="cannot reach the server"):
         server_version(parse(url))
+
+
+def test_port_that_is_not_a_number_is_one_sentence():
+    with pytest.raises(ConfigError, match="the port 'port' in the connection string is not a number"):
+        parse("postgresql://u:pw@db:port/citaplanner")

@@ -107,6 +107,8 @@ def parse(dsn: str) -> ConnInfo:
             "the connection string is not valid: expected postgresql://user:password@host:port/db "
             "or libpq key=value pairs") from None
     password = params.pop("password", None)
+    if not all(part.isdigit() or not part for part in params.get("port", "").split(",")):
+        raise ConfigError(f"the port {params['port']!r} in the connection string is not a number")
     return ConnInfo(params=params, password=password, schema=schema)
 
 
