@@ -300,6 +300,26 @@ def scan(where, *, store: StateStore | None = None, now: datetime | None = None)
     return Catalog(backup_dir, tuple(entries), scanned_at)
 
 
+def describe(path, where=None, *, store: StateStore | None = None) -> Entry | None:
+    """The entry for one file, exactly as a scan of its folder would give it; None if absent.
+
+    For files named on a command line, which may lie outside ``BACKUP_DIR``; facts come
+    from ``where``'s state file (a ``Settings`` or backup folder; default: the folder's
+    parent, the usual ``BACKUP_DIR``).
+    """
+    path = Path(os.path.abspath(os.fspath(path)))
+    folder = path.parent
+    facts = (store or StateStore(where if where is not None else folder.parent)).load()
+    wanted = (path.name, path.name + SIDECAR_SUFFIX)
+    try:
+        listing = [e for e in os.scandir(folder) if e.name in wanted]
+    except OSError:
+        return None
+    out: list[Entry] = []
+    _scan_folder(folder, folder.name, listing, True, facts, out)
+    return next((e for e in out if e.path == path), None)
+
+
 def _scan_folder(folder: Path, label: str, listing: list[os.DirEntry], is_tier: bool,
                  facts: dict[str, Facts], out: list[Entry]) -> None:
     """Classify one folder's files; outside tier folders only files named like ours count."""

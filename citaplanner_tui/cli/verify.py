@@ -1,0 +1,48 @@
+"""``citaplanner-tui verify [--deep] [FILE ...]``: check backups without a database.
+
+Exit 0 when every file passed, 1 when any failed (all are checked either way).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+ORDER = 20
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "verify", help="check backups against their checksums (no database needed)",
+        description="Compare every backup's SHA-256 with its .sha256 sidecar; with --deep also "
+                    "decompress each one to the end and check it is a complete pg_dump. "
+                    "Every file is checked; the exit code is 1 if any failed.")
+    p.add_argument("files", nargs="*", metavar="FILE", help="backup files to check (default: all)")
+    p.add_argument("--deep", action="store_true", help="also decompress and check the dump's end marker")
+    p.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
+    p.set_defaults(run=run)
+
+
+def run(args, settings) -> int:
+    from citaplanner_tui.cli.progress import stderr_progress
+    from citaplanner_tui.core.events import Reporter
+    from citaplanner_tui.core.verify import verify
+
+    results = verify(settings, args.files or None, deep=args.deep, reporter=Reporter(stderr_progress(), 0.2))
+    failed = [r for r in results if not r.ok]
+    if args.json:
+        json.dump({"deep": args.deep, "checked": len(results), "failed": len(failed),
+                   "results": [r.to_json() for r in results]}, sys.stdout, indent=1)
+        print()
+    else:
+        for r in results:
+            where = f"{r.path.parent.name}/{r.path.name}"
+            print(f"{'OK' if r.ok else 'FAIL':4}  {where}" + ("" if r.ok else f"\n      {r.detail}"))
+        what = "deep-verified" if args.deep else "verified"
+        if not results:
+            print(f"no backups to verify in {settings.backup_dir}")
+        elif failed:
+            print(f"{len(failed)} of {len(results)} backups FAILED")
+        else:
+            print(f"all {len(results)} backups {what}")
+    return 1 if failed else 0
