@@ -13,6 +13,7 @@ from pathlib import Path
 
 from citaplanner_tui.core.naming import make_name
 
+DAYS_BASE = datetime(2025, 1, 1, 2, 0, 0)
 PLAIN_DUMP = """--
 -- PostgreSQL database dump
 --

@@ -296,7 +296,8 @@ def scan(where, *, store: StateStore | None = None, now: datetime | None = None)
     for e in top:  # a symlinked tier folder is shown, not followed
         if e.name in TIERS and e.is_symlink():
             entries.append(_foreign(backup_dir, e, e.name, "a symbolic link to a folder (never followed)"))
-    entries.sort(key=lambda e: (e.when, e.path.name), reverse=True)
+    rank = {tier: -i for i, tier in enumerate(TIERS)}  # same moment: daily before weekly before monthly
+    entries.sort(key=lambda e: (e.when, rank.get(e.tier, -len(TIERS)), e.path.name), reverse=True)
     return Catalog(backup_dir, tuple(entries), scanned_at)
 
 

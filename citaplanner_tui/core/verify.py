@@ -32,6 +32,7 @@ from citaplanner_tui.core.dumpscan import DumpInfo, DumpScanner
 from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs import Log
+from citaplanner_tui.core.naming import SIDECAR_SUFFIX
 from citaplanner_tui.core.state import StateStore
 
 
@@ -125,6 +126,8 @@ def targets(settings, paths: Iterable | None = None) -> list[Entry]:
     chosen = []
     for raw in paths:
         path = Path(os.path.abspath(os.fspath(raw)))
+        if path.name.endswith(SIDECAR_SUFFIX):
+            raise ConfigError(f"{path} is a checksum sidecar; name the backup file beside it")
         entry = catalog.describe(path, settings, store=store)
         if entry is None:
             raise ConfigError(f"no such backup file: {path}")

@@ -1,0 +1,174 @@
+"""verify: checksums against sidecars, --deep to the end of a real pg_dump, no database needed."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from citaplanner_tui.core.catalog import State, scan
+from citaplanner_tui.core.errors import ConfigError
+from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.core.naming import make_name
+from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.verify import verify
+from tests.backup_support import fill, row_counts
+from tests.catalog_support import DAYS_BASE, old_dump
+
+REPO = Path(__file__).resolve().parents[1]
+# No server listens here: verify must never need one.
+DEAD_URL = "postgresql://citaplanner:pw@127.0.0.1:1/citaplanner"
+
+
+@pytest.fixture
+def plain_dump(app_db) -> bytes:
+    """A real plain pg_dump of a CitaPlanner database with rows, as our backups hold it."""
+    fill(app_db)
+    info = app_db.info
+    out = subprocess.run([str(app_db.server.bindir / "pg_dump"), "--format=plain", "--no-owner", "--no-acl",
+                          info.conninfo()], env={**os.environ, **info.env()}, capture_output=True, check=True)
+    return out.stdout
+
+
+def put(folder: Path, tier: str, day: int, body: bytes, *, sidecar: bool = True) -> Path:
+    """A backup made with the real gzip and a ``HASH  basename`` sidecar made by the real sha256sum."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / make_name(tier, DAYS_BASE.replace(day=day)).filename
+    with path.open("wb") as out:
+        subprocess.run(["gzip", "-c"], input=body, stdout=out, check=True)
+    if sidecar:
+        reseal(path)
+    return path
+
+
+def reseal(path: Path) -> None:
+    """Write the sidecar for the file as it is now (so its checksum matches whatever it holds)."""
+    with open(str(path) + ".sha256", "wb") as out:
+        subprocess.run(["sha256sum", path.name], cwd=path.parent, stdout=out, check=True)
+
+
+def settings(backup_dir: Path) -> Settings:
+    return Settings(database_url=DEAD_URL, backup_dir=backup_dir)
+
+
+def test_real_dump_passes_checksum_and_deep_and_is_remembered(app_db, plain_dump, backup_dir):
+    good = put(backup_dir / "daily", "daily", 5, plain_dump)
+    weekly = backup_dir / "weekly" / make_name("weekly", DAYS_BASE.replace(day=5)).filename
+    weekly.parent.mkdir()
+    os.link(good, weekly)  # our engine files the weekly as a hard link of the daily
+    shutil.copy(str(good) + ".sha256", str(weekly) + ".sha256")
+    events = []
+    results = verify(settings(backup_dir), deep=True, reporter=Reporter(events.append, interval=0))
+    assert [(r.path, r.ok, r.checksum_ok, r.deep_ok) for r in results] == [
+        (good, True, True, True), (weekly, True, True, True)]
+    dump = results[0].dump
+    assert dump.header and dump.complete and dump.server_version[0] == app_db.server.major
+    counts = row_counts(app_db.server, app_db.name)
+    assert {t.split(".")[-1]: n for t, n in dump.rows.items()} == counts and sum(counts.values()) > 100
+    assert results[0].sha256 == results[1].sha256 == subprocess.run(
+        ["sha256sum", str(good)], capture_output=True, text=True).stdout.split()[0]
+    # The hard link is read once: progress counts its bytes once.
+    assert events[-1].phase == "done" and events[-1].done == events[-1].total == good.stat().st_size
+    assert max(e.done for e in events if e.phase == "verify") == good.stat().st_size
+    # A later scan knows, without hashing.
+    entry = scan(backup_dir).find(good)
+    assert entry.verify_ok and entry.deep_ok and entry.last_verified_at is not None
+    assert entry.deep_detail.startswith("a complete dump of ")
+
+
+def test_truncated_dump_that_checksums_fine_is_caught_only_by_deep(plain_dump, backup_dir):
+    cut = plain_dump[: int(len(plain_dump) * 0.6)]  # pg_dump killed mid-way, then compressed and sealed
+    path = put(backup_dir / "daily", "daily", 3, cut)
+    assert subprocess.run(["gunzip", "-t", str(path)]).returncode == 0
+    assert subprocess.run(["sha256sum", "-c", path.name + ".sha256"], cwd=path.parent,
+                          capture_output=True).returncode == 0
+    [plain] = verify(settings(backup_dir))
+    assert plain.ok and plain.deep_ok is None
+    assert scan(backup_dir).find(path).state is State.OK
+    [deep] = verify(settings(backup_dir), deep=True)
+    assert (deep.ok, deep.checksum_ok, deep.deep_ok, deep.problem) == (False, True, False, "incomplete")
+    assert "ends before pg_dump's completion line" in deep.detail
+    entry = scan(backup_dir).find(path)
+    assert entry.state is State.CORRUPT and not entry.good and "completion line" in entry.reason
+
+
+def test_cut_archive_resealed_is_truncated_and_flipped_byte_is_a_mismatch(plain_dump, backup_dir):
+    cut = put(backup_dir / "daily", "daily", 2, plain_dump)
+    cut.write_bytes(cut.read_bytes()[:-300])
+    reseal(cut)  # the checksum matches the cut file
+    flipped = put(backup_dir / "daily", "daily", 4, plain_dump)
+    raw = bytearray(flipped.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    flipped.write_bytes(bytes(raw))  # the sidecar still holds the good file's hash
+    by_name = {r.path: r for r in verify(settings(backup_dir))}
+    assert by_name[cut].ok
+    assert (by_name[flipped].ok, by_name[flipped].problem) == (False, "mismatch")
+    assert "does not match its sidecar" in by_name[flipped].detail
+    assert scan(backup_dir).find(flipped).state is State.MISMATCH
+    by_name = {r.path: r for r in verify(settings(backup_dir), deep=True)}
+    assert (by_name[cut].problem, by_name[cut].deep_problem) == ("truncated", "truncated")
+    # The mismatch is named first; the damage inside is reported too, and the whole file was hashed.
+    assert by_name[flipped].problem == "mismatch" and by_name[flipped].deep_problem in ("corrupt", "truncated")
+    assert by_name[flipped].sha256 == subprocess.run(
+        ["sha256sum", str(flipped)], capture_output=True, text=True).stdout.split()[0]
+    states = {e.path: e.state for e in scan(backup_dir)}
+    assert states[cut] is State.CORRUPT and states[flipped] is State.CORRUPT
+
+
+def test_every_file_is_checked_after_a_failure_and_old_sidecars_work(backup_dir):
+    old = [old_dump(backup_dir / "daily", "daily", DAYS_BASE.replace(day=d)) for d in (1, 2, 3)]
+    newest = old[-1]
+    newest.write_bytes(newest.read_bytes() + b"garbage")  # the first file checked fails
+    no_sidecar = put(backup_dir / "monthly", "monthly", 1, gzip.compress(b"-- x\n"), sidecar=False)
+    results = verify(settings(backup_dir))
+    assert [(r.path, r.ok, r.problem) for r in results] == [
+        (newest, False, "mismatch"), (old[1], True, None), (old[0], True, None), (no_sidecar, False, "no_sidecar")]
+    assert scan(backup_dir).find(no_sidecar).state is State.NO_SIDECAR
+    log = (backup_dir / "logs").glob("backup_*.log")
+    text = "".join(p.read_text() for p in log)
+    assert "ERROR verify: 2 of 4 backups failed" in text
+
+
+def _cli(backup_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "DATABASE_URL", "BACKUP_DIR"))}
+    env.update(DATABASE_URL=DEAD_URL, BACKUP_DIR=str(backup_dir),
+               CITAPLANNER_TUI_CONFIG=str(backup_dir.parent / "no-config.toml"))
+    return subprocess.run([sys.executable, "-m", "citaplanner_tui", "verify", *args], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_cli_exit_codes_json_and_bad_arguments(backup_dir):
+    good = old_dump(backup_dir / "daily", "daily", DAYS_BASE.replace(day=1))
+    bad = old_dump(backup_dir / "daily", "daily", DAYS_BASE.replace(day=2), text="-- cut short\n")
+    done = _cli(backup_dir, str(good))
+    assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "all 1 backups verified")
+    done = _cli(backup_dir, "--deep", "--json")
+    assert done.returncode == 1 and done.stderr == ""  # no progress bar off a terminal
+    report = json.loads(done.stdout)
+    assert (report["checked"], report["failed"]) == (2, 1)
+    assert [(r["path"], r["problem"]) for r in report["results"]] == [(str(bad), "not_a_dump"), (str(good), None)]
+    for args, sentence in [
+        ((str(backup_dir / "daily" / "missing.sql.gz"),), "no such backup file: "),
+        ((str(good) + ".sha256",), "is a checksum sidecar; name the backup file beside it"),
+    ]:
+        done = _cli(backup_dir, *args)
+        assert done.returncode == 1 and done.stdout == ""
+        assert done.stderr.startswith("citaplanner-tui: ") and sentence in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_named_foreign_file_is_refused_before_anything_is_read(backup_dir, tmp_path):
+    (backup_dir / "daily").mkdir()
+    junk = backup_dir / "daily" / "notes.sql.gz"
+    junk.write_bytes(b"x")
+    with pytest.raises(ConfigError, match="is not a backup file of ours"):
+        verify(settings(backup_dir), [junk])
+    with pytest.raises(ConfigError, match="does not exist"):
+        verify(settings(tmp_path / "nowhere"))
+    assert not (backup_dir / ".citaplanner-tui").exists()
