@@ -100,3 +100,8 @@ def test_search_forwards_and_backwards(tmp_path):
     assert ix.find("line 10 ", 19999, backwards=True) == 10
     assert ix.find("no such text", 0) is None
     assert ix.find("Line 10 ", 0) is None  # case-sensitive by design
+    assert ix.find("line 19999", len(ix), backwards=True) == 19999  # from past the end
+    with open(path, "a") as fh:
+        fh.write("no newline at the end")
+    ix.refresh()
+    assert ix.find("newline", len(ix), backwards=True) == 20000

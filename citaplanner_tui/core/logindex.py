@@ -195,7 +195,8 @@ class LineIndex:
             return None
         needle = text.encode("utf-8")
         if backwards:
-            pos = self._map.rfind(needle, 0, self.offset(max(0, from_line)))
+            end = self.offset(max(0, from_line)) if from_line < len(self) else self._size
+            pos = self._map.rfind(needle, 0, end)
         else:
             start = self.offset(from_line + 1) if from_line + 1 < len(self) else self._size
             pos = self._map.find(needle, start, self._size)

@@ -111,13 +111,12 @@ class LogView(ScrollView, can_focus=True):
         self._busy = False
         if index is not self._index or not changed:
             return
-        at_end = self.is_vertical_scroll_end or self.max_scroll_y == 0
         if rows is not None:
             self._rows = rows
         self._cache.clear()
         self.virtual_size = Size(self.size.width, self.row_count(total))
-        if self.follow and at_end:
-            self.call_after_refresh(self.scroll_end, animate=False, x_axis=False)
+        if self.follow:  # scrolling up turns following off, so this never yanks the operator
+            self.scroll_end(animate=False, immediate=False, x_axis=False)
         self.refresh()
         self.post_message(self.Indexed(self, total))
 
@@ -151,7 +150,7 @@ class LogView(ScrollView, can_focus=True):
             return
         self._rows, self._cache = rows, {}
         self.virtual_size = Size(self.size.width, self.row_count(total))
-        self.call_after_refresh(self.scroll_end, animate=False, x_axis=False)
+        self.scroll_end(animate=False, immediate=False, x_axis=False)
         self.refresh()
 
     def cycle_levels(self) -> None:
@@ -159,15 +158,15 @@ class LogView(ScrollView, can_focus=True):
 
     # -- search (the index scans at memory speed; fine on the loop for one hit) ------
     def search(self, text: str, *, backwards: bool = False) -> bool:
-        """Move to the next (or previous) line holding ``text``; False if none."""
+        """Move to the next (or previous) line holding ``text``, wrapping round; False if none."""
         if self._index is None or not text:
             return False
-        current = self._line_of_row(self._match_row() if self._match is not None else self.scroll_y)
+        current = self._match if self._match is not None else self._line_of_row(int(self.scroll_y))
         with self._lock:
             line = self._index.find(text, current, backwards=backwards)
-        if line is None:
-            return False
-        row = self._row_of_line(line)
+            if line is None:  # wrap round, as less and vim do
+                line = self._index.find(text, len(self._index) if backwards else -1, backwards=backwards)
+        row = None if line is None else self._row_of_line(line)
         if row is None:
             return False
         self._match = line
@@ -188,9 +187,6 @@ class LogView(ScrollView, can_focus=True):
 
         i = bisect_left(self._rows, line)
         return i if i < len(self._rows) and self._rows[i] == line else None
-
-    def _match_row(self) -> int:
-        return self._row_of_line(self._match) or 0
 
     # -- drawing: only the visible window is read ---------------------------------------
     def _text_of(self, line: int) -> str | None:

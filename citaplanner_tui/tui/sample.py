@@ -1,0 +1,104 @@
+"""A small backup volume with fixed content and times, for screenshots, snapshots and benchmarks.
+
+Every file is real: gzip dumps in pg_dump's plain format (header, a COPY block,
+the completion trailer) that ``gunzip -t`` accepts, sidecars written as
+``sha256sum`` writes them (some with the old script's absolute paths), the old
+script's emoji + ANSI log lines next to ours.  Names, gzip headers and mtimes are
+derived from ``now`` only, so two runs produce byte-identical volumes and the
+console shows the same screen.  One dump has a wrong sidecar (a checksum mismatch
+for the problem list) and one run was cut short (an unfinished ``.partial``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from citaplanner_tui.core.logs import format_line, log_path
+from citaplanner_tui.core.naming import make_name
+
+DUMP_HEAD = (b"--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 18.1\n"
+             b"-- Dumped by pg_dump version 18.1\n\nSET statement_timeout = 0;\n\n"
+             b'COPY public."Client" (id, name) FROM stdin;\n')
+DUMP_TAIL = b"\\.\n\n--\n-- PostgreSQL database dump complete\n--\n\n"
+
+
+def dump_bytes(rows: int) -> bytes:
+    body = b"".join(b"c%06d\tClient number %d\n" % (i, i) for i in range(rows))
+    return gzip.compress(DUMP_HEAD + body + DUMP_TAIL, compresslevel=6, mtime=0)
+
+
+def _write(path: Path, data: bytes, when: datetime) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_bytes(data)
+    os.chmod(path, 0o600)
+    stamp = when.timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+def add_backup(backup_dir: Path, tier: str, taken: datetime, rows: int, *, sidecar: str = "basename",
+               folder: str | None = None) -> Path:
+    """One dump with its sidecar: ``basename`` (ours), ``absolute`` (old script), ``wrong``, ``none``."""
+    name = make_name(tier, taken)
+    path = Path(backup_dir) / (folder or tier) / name.filename
+    data = dump_bytes(rows)
+    _write(path, data, taken)
+    digest = hashlib.sha256(data).hexdigest()
+    if sidecar == "wrong":
+        digest = hashlib.sha256(data + b"x").hexdigest()
+    if sidecar != "none":
+        recorded = str(path) if sidecar == "absolute" else path.name
+        _write(path.with_name(name.sidecar), f"{digest}  {recorded}\n".encode(), taken)
+    return path
+
+
+def make_sample_volume(backup_dir: Path, now: datetime) -> list[Path]:
+    """Fill ``backup_dir`` with two months of history ending at ``now``; return the dumps."""
+    backup_dir = Path(backup_dir)
+    nightly = now.replace(hour=2, minute=0, second=0, microsecond=0)
+    if nightly > now:
+        nightly -= timedelta(days=1)
+    made = []
+    for day in range(7):  # daily: one a night, the oldest from the old script
+        taken = nightly - timedelta(days=day)
+        made.append(add_backup(backup_dir, "daily", taken, 4000 + 37 * (7 - day),
+                               sidecar="wrong" if day == 3 else ("absolute" if day == 6 else "basename")))
+    sunday = nightly - timedelta(days=(nightly.isoweekday() % 7))
+    for week in range(4):
+        made.append(add_backup(backup_dir, "weekly", sunday - timedelta(weeks=week), 3800 + 50 * (4 - week)))
+    first = nightly.replace(day=1)
+    for month in range(2):
+        taken = (first - timedelta(days=31 * month)).replace(day=1)
+        made.append(add_backup(backup_dir, "monthly", taken, 3500 + 100 * (2 - month)))
+    made.append(add_backup(backup_dir, "manual", nightly + timedelta(hours=7, minutes=12), 4300))
+    partial = backup_dir / "daily" / (make_name("daily", now - timedelta(minutes=3)).filename + ".partial")
+    _write(partial, dump_bytes(800)[:2000], now - timedelta(minutes=2))
+    _sample_logs(backup_dir / "logs", now)
+    return made
+
+
+def _sample_logs(log_dir: Path, now: datetime) -> None:
+    """Yesterday's log in the old script's format, today's in ours."""
+    old = now - timedelta(days=1)
+    stamp = old.strftime("%Y-%m-%d")
+    old_lines = [f"\x1b[0;34m[{stamp} 02:00:00]\x1b[0m ℹ️  Iniciando backup automático\n",
+                 f"\x1b[0;32m[{stamp} 02:00:41]\x1b[0m ✅ Backup diario completado\n",
+                 f"\x1b[1;33m[{stamp} 02:00:42]\x1b[0m ⚠️  Espacio en disco bajo\n"]
+    day = now.replace(hour=2, minute=0, second=0, microsecond=0)
+    ours = [(0, "INFO", "backup started: daily of citaplanner@db.example:5432/citaplanner as gzip"),
+            (38, "INFO", "dump written: 162.4 MiB of SQL, 11 tables"),
+            (39, "OK", "backup daily done: citaplanner_daily_%s.sql.gz" % day.strftime("%Y%m%d_%H%M%S")),
+            (40, "INFO", "pruned citaplanner_daily_%s.sql.gz (beyond the 7 newest good daily backups)"
+             % (day - timedelta(days=7)).strftime("%Y%m%d_%H%M%S")),
+            (3600, "WARN", "verify: citaplanner_daily_%s.sql.gz does not match its sidecar"
+             % (day - timedelta(days=3)).strftime("%Y%m%d_%H%M%S")),
+            (3601, "ERROR", "drill skipped: the backup does not match its sidecar")]
+    log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    log_path(log_dir, "backup", old).write_text("".join(old_lines))
+    log_path(log_dir, "backup", now).write_text(
+        "".join(format_line(day + timedelta(seconds=s), level, msg) for s, level, msg in ours))
+    for path in log_dir.iterdir():
+        os.utime(path, (now.timestamp(), now.timestamp()))

@@ -1,0 +1,54 @@
+"""Helpers for the console's Pilot and snapshot tests.
+
+``NOW`` is the fixed clock every console test runs on; ``sample_volume`` is a real
+backup volume (real gzip dumps and sha256 sidecars, fixed names and mtimes) built by
+``tui/sample.py``; ``make_console`` makes an app with no refresh timer and no log polling
+(tests trigger both), so nothing varies between runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from datetime import datetime
+
+import pytest
+
+from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.tui.app import CitaPlannerApp
+from citaplanner_tui.tui.sample import make_sample_volume
+
+NOW = datetime(2026, 11, 27, 12, 0, 0)
+CONN = "citaplanner@db.example:5432/citaplanner"
+
+
+@pytest.fixture
+def sample_volume(backup_dir):
+    """A real, deterministic backup volume (see ``tui/sample.py``)."""
+    make_sample_volume(backup_dir, NOW)
+    return backup_dir
+
+
+def make_console(backup_dir, *, database_url: str = "", read_only: bool = False, **kwargs) -> CitaPlannerApp:
+    settings = Settings(backup_dir=backup_dir, database_url=database_url, read_only=read_only)
+    kwargs.setdefault("clock", lambda: NOW)
+    kwargs.setdefault("refresh_every", None)
+    kwargs.setdefault("log_poll", None)
+    return CitaPlannerApp(settings, **kwargs)
+
+
+async def settle(pilot) -> None:
+    """Let workers finish and their results land on the event loop."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+
+def sync(test):
+    """Run an ``async def`` test with ``asyncio.run`` (the suite has no asyncio plugin)."""
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+
+    return run
