@@ -1,0 +1,15 @@
+"""Restore engine: pre-flight plan, safety backup, swap or in-place load, rollback, drills.
+
+The phases are separate calls so the CLI and the TUI's wizard drive the same engine:
+``preflight(settings, archive)`` -> ``Plan`` (changes nothing) ->
+``execute(settings, plan, confirm=..., reporter=...)`` -> ``Outcome`` (with how to undo
+it); ``rollback(settings, target, confirm=...)``; ``drill(settings, archive)``.
+"""
+
+from citaplanner_tui.core.restore.drill import DrillResult, drill
+from citaplanner_tui.core.restore.engine import Outcome, RollbackOutcome, execute, rollback
+from citaplanner_tui.core.restore.plan import Check, Plan, Step
+from citaplanner_tui.core.restore.preflight import preflight
+
+__all__ = ["Check", "DrillResult", "Outcome", "Plan", "RollbackOutcome", "Step", "drill", "execute",
+           "preflight", "rollback"]

@@ -1,0 +1,132 @@
+"""Restore drill: prove a backup restores, without going near the live database.
+
+The backup (the newest good one, or the one named) is loaded into a scratch database
+``<db>__drill_<stamp>`` exactly as a restore would load it, the per-table row counts
+are checked against the dump's, and compared with the live database's current counts
+(read only) so the operator sees how far the backup is from now.  The scratch
+database is always dropped, and the result is recorded for ``status`` and the TUI
+("last drill OK, 2 days ago").
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from citaplanner_tui.core import lock, pgtools
+from citaplanner_tui.core.catalog import describe, scan
+from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.core.logs import Log
+from citaplanner_tui.core.restore import server
+from citaplanner_tui.core.restore.load import LoadSpec, load_archive
+from citaplanner_tui.core.restore.plan import drill_name, new_stamp
+from citaplanner_tui.core.restore.validate import count_rows, qualified, require_counts
+from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.state import StateStore
+
+
+@dataclass
+class DrillResult:
+    """A successful drill: the dump's counts, the live database's, and the difference."""
+
+    archive: str
+    database: str
+    rows: dict[str, int]
+    live_rows: dict[str, int | None] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def differences(self) -> dict[str, int | None]:
+        """Live minus backup, per table that differs (None: the table is gone from live)."""
+        out: dict[str, int | None] = {}
+        for table, rows in self.rows.items():
+            live = self.live_rows.get(table)
+            if live is None or live != rows:
+                out[table] = None if live is None else live - rows
+        return out
+
+    @property
+    def summary(self) -> str:
+        diff = self.differences
+        far = "matches the live database" if not diff else f"{len(diff)} table(s) differ from live"
+        return (f"restored {len(self.rows)} tables, {sum(self.rows.values())} rows, counts verified; "
+                f"{far}")
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "ok": True, "differences": self.differences, "summary": self.summary}
+
+
+def choose_backup(settings: Settings) -> Path:
+    entry = scan(settings).newest_good()
+    if entry is None:
+        raise OperatorError(f"there is no good backup in {settings.backup_dir} to drill")
+    return entry.path
+
+
+def live_counts(info, tables: list[str]) -> dict[str, int | None]:
+    """Current rows per table in the live database (None for a table it no longer has)."""
+    with connect(info) as conn:
+        present = [t for t in tables
+                   if conn.execute("SELECT to_regclass(%s)", (qualified(t),)).fetchone()[0] is not None]
+        counts = count_rows(conn, present)
+    return {t: counts.get(t) for t in tables}
+
+
+def drill(settings: Settings, archive: Path | None = None, *, reporter: Reporter | None = None,
+          now: datetime | None = None, log: Log | None = None) -> DrillResult:
+    """Run one drill and record it; raise an ``OperatorError`` (recorded too) if it fails."""
+    reporter = reporter or Reporter()
+    log = log or Log(settings.logs, "restore")
+    archive = Path(archive).resolve() if archive else choose_backup(settings)
+    try:
+        st = os.stat(archive)
+    except OSError as exc:
+        raise OperatorError(f"cannot read {archive}: {exc.strerror}") from None
+    store = StateStore(settings)
+    started = time.monotonic()
+    log.info(f"drill of {archive} started")
+    try:
+        result = _drill(settings, archive, reporter, now, log)
+    except OperatorError as exc:
+        log.error(f"drill of {archive.name} failed: {exc.sentence}")
+        store.record(archive, "drill", False, exc.sentence, size=st.st_size, mtime_ns=st.st_mtime_ns)
+        raise
+    result.seconds = round(time.monotonic() - started, 3)
+    store.record(archive, "drill", True, result.summary,
+                 {"rows": result.rows, "live_rows": result.live_rows, "seconds": result.seconds},
+                 size=st.st_size, mtime_ns=st.st_mtime_ns)
+    log.ok(f"drill of {archive.name}: {result.summary}")
+    return result
+
+
+def _drill(settings: Settings, archive: Path, reporter: Reporter, now, log: Log) -> DrillResult:
+    info = settings.conninfo()
+    with lock.hold(settings.backup_dir, "drill"):
+        facts = server.inspect(info, info.dbname)
+        if not facts.can_create:
+            raise OperatorError(f"a drill needs a role that may create databases; {facts.user!r} may not")
+        tools = pgtools.choose(facts.server_major, settings.pg_bindir)
+        scratch = drill_name(info.dbname, new_stamp(now))
+        with server.maintenance(info) as conn:
+            server.create_database(conn, scratch, facts.user, facts.create_options)
+        try:
+            loaded = load_archive(archive, LoadSpec(info.with_dbname(scratch), tools, facts.server_major),
+                                  reporter)
+            entry = describe(archive, settings)
+            recorded = entry.recorded_hash if entry is not None else None
+            if recorded is not None and recorded != loaded.sha256:
+                raise OperatorError(f"{archive.name} does not match its .sha256 sidecar")
+            reporter("validate", message="counting rows per table", force=True)
+            rows = loaded.dump.rows
+            with connect(info, dbname=scratch) as conn:
+                require_counts(rows, count_rows(conn, list(rows)), scratch)
+        finally:
+            with server.maintenance(info) as conn:
+                server.drop_database(conn, scratch)
+            log.info(f"dropped the drill database {scratch!r}")
+    return DrillResult(str(archive), info.dbname, dict(rows), live_counts(info, list(rows)))

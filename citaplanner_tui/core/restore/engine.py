@@ -1,0 +1,195 @@
+"""Run a plan: safety backup, load, validate, swap (or in place); and roll a swap back.
+
+``preflight`` (changes nothing) -> ``Plan`` -> ``execute(settings, plan, confirm=...)``
+-> ``Outcome``.  Before the swap every failure, cancel or crash leaves the live
+database untouched: the load goes into a scratch database (dropped on failure, or by
+the next run if this process was killed) or, in place, into a transaction that is
+never committed.  Every step goes to ``LOG_DIR/restore_YYYYMMDD.log``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+
+from citaplanner_tui.core import lock, pgtools
+from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.core.logs import Log
+from citaplanner_tui.core.restore import server
+from citaplanner_tui.core.restore.inplace import reset_schema_sql
+from citaplanner_tui.core.restore.load import LoadSpec, load_archive
+from citaplanner_tui.core.restore.plan import Plan, check_confirm, free_stamp, pre_restore_name
+from citaplanner_tui.core.restore.swap import swap
+from citaplanner_tui.core.restore.validate import count_rows, quote_ident, require_counts
+from citaplanner_tui.core.settings import Settings
+
+
+@dataclass
+class Outcome:
+    """What a restore did, and how to undo it."""
+
+    target: str
+    mode: str
+    archive: str
+    safety_backup: str | None
+    pre_restore: str | None
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    swap_attempts: int = 0
+
+    @property
+    def undo(self) -> str:
+        if self.pre_restore:
+            return (f"the previous database is kept as {self.pre_restore!r}; 'restore --rollback --target "
+                    f"{self.target} --confirm {self.target}' swaps it back")
+        if self.safety_backup:
+            return f"the previous data is in the safety backup {self.safety_backup}"
+        return "no copy of the previous data was kept"
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "undo": self.undo}
+
+
+def settings_for(settings: Settings, dbname: str) -> Settings:
+    """The same settings aimed at another database on the same server (for the safety backup)."""
+    from psycopg.conninfo import make_conninfo
+
+    info = settings.conninfo().with_dbname(dbname)
+    extra = {"password": info.password} if info.password is not None else {}
+    return replace(settings, database_url=make_conninfo("", **info.params, **extra))
+
+
+def _log(settings: Settings) -> Log:
+    return Log(settings.logs, "restore")
+
+
+def _role_prologue(facts: server.TargetFacts) -> str:
+    """Objects must be owned as the live database's are, even when a superuser restores."""
+    if facts.owner and facts.owner != facts.user:
+        return f"SET ROLE {quote_ident(facts.owner)};\n"
+    return ""
+
+
+def execute(settings: Settings, plan: Plan, *, confirm: str | None, reporter: Reporter | None = None,
+            log: Log | None = None) -> Outcome:
+    """Run ``plan``; raise an ``OperatorError`` (live untouched) if any step before the swap fails."""
+    check_confirm(plan.target, confirm)
+    plan.require_ok()
+    reporter = reporter or Reporter()
+    log = log or _log(settings)
+    started = time.monotonic()
+    log.info(f"restore of {plan.archive} into {plan.target!r} on {plan.server} ({plan.mode} mode) started")
+    try:
+        outcome = _execute(settings, plan, reporter, log)
+    except OperatorError as exc:
+        log.error(f"restore failed: {exc.sentence}")
+        raise
+    except BaseException as exc:
+        log.error(f"restore failed: {type(exc).__name__}: {exc}")
+        raise
+    outcome.seconds = round(time.monotonic() - started, 3)
+    log.ok(f"restore of {plan.archive.name} into {plan.target!r} done in {outcome.seconds:.1f} s; {outcome.undo}")
+    return outcome
+
+
+def _execute(settings: Settings, plan: Plan, reporter: Reporter, log: Log) -> Outcome:
+    from citaplanner_tui.core.backup import run_backup
+
+    info = settings.conninfo()
+    reporter("safety backup", message=f"backing up {plan.target!r} first", force=True)
+    safety = run_backup(settings_for(settings, plan.target), tier="safety", reporter=reporter)
+    log.ok(f"safety backup of {plan.target!r}: {safety.files[0]}")
+    reporter.check_cancel()
+    with lock.hold(settings.backup_dir, "restore"):
+        facts = server.inspect(info, plan.target)
+        tools = pgtools.choose(facts.server_major, settings.pg_bindir)
+        _drop_leftovers(info, facts, log)
+        outcome = Outcome(plan.target, plan.mode, str(plan.archive), str(safety.files[0]), None)
+        if plan.mode == "swap":
+            outcome.pre_restore, outcome.swap_attempts, outcome.rows = _swap_restore(
+                info, plan, facts, tools, reporter, log)
+        else:
+            outcome.rows = _inplace_restore(info, plan, facts, tools, reporter, log)
+    return outcome
+
+
+def _drop_leftovers(info, facts: server.TargetFacts, log: Log) -> None:
+    if not facts.leftovers:
+        return
+    with server.maintenance(info) as conn:
+        for name in facts.leftovers:
+            server.drop_database(conn, name)
+            log.info(f"dropped {name!r}, left by an interrupted restore")
+
+
+def _swap_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,
+                  log: Log) -> tuple[str, int, dict[str, int]]:
+    scratch = plan.scratch
+    with server.maintenance(info) as conn:
+        server.create_database(conn, scratch, facts.owner, facts.create_options)
+    log.info(f"created {scratch!r} owned by {facts.owner}")
+    try:
+        spec = LoadSpec(info.with_dbname(scratch), tools, facts.server_major, _role_prologue(facts))
+        dump = load_archive(plan.archive, spec, reporter).dump
+        log.ok(f"loaded {plan.archive.name} into {scratch!r}: {len(dump.rows)} tables, "
+               f"{sum(dump.rows.values())} rows")
+        reporter("validate", message="counting rows per table", force=True)
+        with connect(info, dbname=scratch) as conn:
+            actual = count_rows(conn, list(dump.rows))
+        require_counts(dump.rows, actual, scratch)
+        log.ok(f"every table in {scratch!r} holds the dump's row count")
+        reporter.check_cancel()
+        reporter("swap", message=f"swapping {scratch!r} in as {plan.target!r}", force=True)
+        attempts = swap(info, plan.target, scratch, plan.pre_restore, log)
+    except BaseException:
+        with server.maintenance(info) as conn:
+            server.drop_database(conn, scratch)
+        log.info(f"dropped {scratch!r}; {plan.target!r} was not touched")
+        raise
+    return plan.pre_restore, attempts, actual
+
+
+def _inplace_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,
+                     log: Log) -> dict[str, int]:
+    target = info.with_dbname(plan.target)
+    owner, _, grants = server.schema_facts(target, info.schema)
+    prologue = (_role_prologue(facts) + "SET lock_timeout = '30s';\n"
+                + reset_schema_sql(info.schema, owner, grants))
+    log.info(f"loading {plan.archive.name} into {plan.target!r} in place, in one transaction")
+    dump = load_archive(plan.archive, LoadSpec(target, tools, facts.server_major, prologue), reporter).dump
+    reporter("validate", message="counting rows per table", force=True)
+    with connect(target) as conn:
+        actual = count_rows(conn, list(dump.rows))
+    require_counts(dump.rows, actual, plan.target)
+    log.ok(f"{plan.target!r} now holds {len(dump.rows)} tables, {sum(dump.rows.values())} rows from the dump")
+    return actual
+
+
+@dataclass
+class RollbackOutcome:
+    target: str
+    restored_from: str
+    parked_as: str
+    swap_attempts: int
+
+
+def rollback(settings: Settings, target: str | None = None, *, confirm: str | None,
+             now: datetime | None = None, log: Log | None = None) -> RollbackOutcome:
+    """Swap the newest pre-restore copy back in; the database it replaces is kept as another copy."""
+    info = settings.conninfo()
+    target = target or info.dbname
+    check_confirm(target, confirm)
+    log = log or _log(settings)
+    with lock.hold(settings.backup_dir, "restore"):
+        facts = server.inspect(info, target)
+        if not facts.pre_restores:
+            raise OperatorError(f"there is no pre-restore copy of {target!r} to roll back to "
+                                "(an in-place restore keeps its safety backup instead)")
+        previous = max(facts.pre_restores)
+        parked = pre_restore_name(target, free_stamp(target, facts.pre_restores, now))
+        log.info(f"rollback of {target!r}: bringing back {previous!r}")
+        attempts = swap(info, target, previous, parked, log)
+    return RollbackOutcome(target, previous, parked, attempts)

@@ -1,0 +1,123 @@
+"""Pre-flight: check everything a restore depends on and write the plan, changing nothing.
+
+Order matters for the operator: the archive is read end to end first (``verify --deep``:
+checksum against its sidecar, decompression, pg_dump's trailer, the rows of every
+table; the result is recorded like any verify), then the
+server is asked about the target, the role's rights, its sessions, and the client
+tools, and the backup volume about free space for the safety backup.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+from citaplanner_tui.core import lock, pgtools
+from citaplanner_tui.core.dumpscan import DumpInfo
+from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.core.restore import compat, server
+from citaplanner_tui.core.restore.plan import Check, Plan, choose_mode, free_stamp, steps_for
+from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.verify import VerifyResult, verify
+
+# The safety backup is a dump of about the same data as the archive; ask for headroom.
+SAFETY_HEADROOM = 1.5
+
+
+def archive_checks(result: VerifyResult) -> list[Check]:
+    """The deep verify's verdict as plan checks: a missing sidecar warns, any damage blocks."""
+    if result.checksum_ok is None:
+        checksum = Check("checksum", True, f"{result.detail}; its content was read end to end instead",
+                         blocking=False)
+    else:
+        checksum = Check("checksum", result.checksum_ok, "matches its .sha256 sidecar" if result.checksum_ok
+                         else result.detail)
+    detail = result.deep_detail or result.detail
+    return [checksum, Check("deep verify", bool(result.deep_ok), detail)]
+
+
+def _version(v: tuple[int, int] | None) -> str:
+    return f"{v[0]}.{v[1]}" if v else "unknown"
+
+
+def preflight(settings: Settings, archive: Path, *, target: str | None = None, mode: str | None = None,
+              reporter: Reporter | None = None, now: datetime | None = None) -> Plan:
+    """Check everything and return the plan; raise only when the archive cannot be read at all."""
+    reporter = reporter or Reporter()
+    archive = Path(archive).resolve()
+    info = settings.conninfo()
+    target = target or info.dbname
+    reporter("preflight", message=f"reading {archive.name}", force=True)
+    result = verify(settings, [archive], deep=True, reporter=reporter)[0]
+    dump = result.dump or DumpInfo()
+    checks = archive_checks(result)
+
+    reporter("preflight", message=f"asking {info.redacted()} about {target!r}", force=True)
+    tf = server.inspect(info.with_dbname(target), target)
+    chosen, problem = choose_mode(mode, can_create=tf.can_create, can_rename=tf.can_rename)
+    checks.append(Check("target", tf.exists and tf.allow_connections,
+                        f"{target!r} on PostgreSQL {tf.server_major}.{tf.server_minor}, owned by {tf.owner}"
+                        if tf.exists and tf.allow_connections else
+                        f"the database {target!r} does not exist on {info.host}:{info.port}" if not tf.exists else
+                        f"{target!r} does not accept connections (an interrupted swap?); "
+                        f"run ALTER DATABASE {target} WITH ALLOW_CONNECTIONS true first"))
+    source = dump.server_version
+    if source and source[0] > tf.server_major:
+        checks.append(Check("versions", True, f"the dump comes from PostgreSQL {source[0]}, newer than the "
+                            f"target's {tf.server_major}: some statements may not load", blocking=False))
+    checks.append(Check("rights", problem is None,
+                        problem or _rights_detail(chosen, tf)))
+    if chosen == "in-place" and tf.exists and tf.allow_connections:
+        owner, may_drop, _ = server.schema_facts(info.with_dbname(target), info.schema)
+        checks.append(Check("schema", may_drop, f"the role may empty schema {info.schema!r} (owner {owner})"
+                            if may_drop else f"in-place mode needs the role {tf.user!r} to own schema "
+                            f"{info.schema!r} (owned by {owner})"))
+    checks.append(_client_check(settings, tf.server_major))
+    checks.append(_space_check(settings.backup_dir, archive))
+    checks.append(Check("sessions", True, f"{tf.sessions} other session(s) connected to {target!r}"
+                        + (" will be ended at the swap" if chosen == "swap" else ""), blocking=False))
+    busy = lock.holder(settings.backup_dir)
+    checks.append(Check("lock", busy is None, busy.sentence() if busy else "no backup or restore is running"))
+
+    stamp = free_stamp(target, tf.pre_restores, now)
+    client = next((c.detail for c in checks if c.name == "client" and c.ok), "")
+    return Plan(
+        archive=archive, archive_size=archive.stat().st_size, target=target, server=info.redacted(),
+        mode=chosen, stamp=stamp, owner=tf.owner, target_version=f"{tf.server_major}.{tf.server_minor}",
+        source_version=_version(source), pg_dump_version=_version(dump.pg_dump_version),
+        client=client, sessions=tf.sessions, rows=dict(dump.rows), checks=checks,
+        steps=steps_for(chosen, target, stamp, leftovers=tf.leftovers))
+
+
+def _rights_detail(mode: str, tf: server.TargetFacts) -> str:
+    if mode == "swap":
+        return f"role {tf.user!r} may create databases and owns {tf.owner!r}'s database: swap mode"
+    return f"role {tf.user!r} cannot create or rename databases here: in-place mode"
+
+
+def _client_check(settings: Settings, server_major: int) -> Check:
+    try:
+        tools = pgtools.choose(server_major, settings.pg_bindir)
+    except OperatorError as exc:
+        return Check("client", False, exc.sentence)
+    psql = (tools.major, tools.minor)
+    dropped = compat.describe(server_major, psql)
+    detail = f"psql {tools.version} in {tools.bindir} ({tools.reason})"
+    return Check("client", True, detail + (f"; will skip {dropped}" if dropped else ""))
+
+
+def _space_check(backup_dir: Path, archive: Path) -> Check:
+    need = int(archive.stat().st_size * SAFETY_HEADROOM)
+    probe = Path(backup_dir)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free
+    ok = free >= need
+    return Check("space", ok, f"{_mb(free)} free on the backup volume, the safety backup needs about {_mb(need)}"
+                 if ok else f"the backup volume has {_mb(free)} free but the safety backup needs about {_mb(need)}")
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.1f} MB"

@@ -1,0 +1,198 @@
+"""Every way a restore can fail before the swap leaves the live database exactly as it was."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from restore_support import content, databases, fill, settings_for, take_backup
+
+from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.restore import execute, preflight
+from citaplanner_tui.core.restore.plan import ConfirmationRequired
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def live(app_db):
+    fill(app_db)
+    return app_db
+
+
+@pytest.fixture
+def archive(live, backup_dir):
+    path = take_backup(live, backup_dir)
+    live.sql("DELETE FROM payments")  # live now differs from the backup
+    return path
+
+
+def _rewrite(path: Path, data: bytes) -> None:
+    """Replace the archive's content and its sidecar, so only the content is wrong."""
+    path.write_bytes(data)
+    path.with_name(path.name + ".sha256").write_text(f"{hashlib.sha256(data).hexdigest()}  {path.name}\n")
+
+
+def _only_sentence(exc: OperatorError) -> str:
+    text = exc.sentence
+    assert text and "\n" not in text and "Traceback" not in text
+    return text
+
+
+@pytest.mark.parametrize("mode", ["swap", "in-place"])
+def test_error_inside_the_dump_rolls_everything_back(live, archive, backup_dir, mode):
+    settings = settings_for(live, backup_dir)
+    plan = preflight(settings, archive, mode=mode)
+    before = content(live.server, live.name)
+    dump = gzip.decompress(archive.read_bytes())
+    cut = dump.index(b"\\.\n") + 3  # just after the first table's data
+    _rewrite(archive, gzip.compress(dump[:cut] + b"\nSELECT * FROM no_such_table;\n" + dump[cut:]))
+
+    with pytest.raises(OperatorError) as err:
+        execute(settings, plan, confirm=live.name)
+    assert "no_such_table" in _only_sentence(err.value) and "nothing was committed" in err.value.sentence
+    assert content(live.server, live.name) == before
+    assert not databases(live.server, live.name + "__restore_")
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate"])
+def test_corrupt_archive_is_refused_by_preflight(live, archive, backup_dir, damage):
+    data = bytearray(archive.read_bytes())
+    if damage == "flip":
+        mid = len(data) // 2
+        data[mid:mid + 16] = bytes(b ^ 0xFF for b in data[mid:mid + 16])
+        data = bytes(data)
+    else:
+        data = bytes(data[: len(data) * 2 // 3])
+    _rewrite(archive, data)
+    before = content(live.server, live.name)
+    settings = settings_for(live, backup_dir)
+    plan = preflight(settings, archive)
+    assert not plan.ok and plan.problems[0].name == "deep verify"
+    with pytest.raises(OperatorError) as err:
+        execute(settings, plan, confirm=live.name)
+    assert ("corrupt" if damage == "flip" else "truncated") in _only_sentence(err.value)
+    assert content(live.server, live.name) == before
+    assert not (backup_dir / "safety").exists()
+
+
+@pytest.mark.parametrize("mode", ["swap", "in-place"])
+def test_archive_damaged_after_the_plan_stops_the_load(live, archive, backup_dir, mode):
+    settings = settings_for(live, backup_dir)
+    plan = preflight(settings, archive, mode=mode)
+    before = content(live.server, live.name)
+    _rewrite(archive, archive.read_bytes()[:-40])
+    with pytest.raises(OperatorError) as err:
+        execute(settings, plan, confirm=live.name)
+    assert "truncated" in _only_sentence(err.value)
+    assert content(live.server, live.name) == before
+    assert not databases(live.server, live.name + "__restore_")
+
+
+def test_wrong_confirmation_changes_nothing(live, archive, backup_dir):
+    settings = settings_for(live, backup_dir)
+    plan = preflight(settings, archive)
+    before = content(live.server, live.name)
+    for wrong in (None, "citaplanner", live.name.upper()):
+        with pytest.raises(ConfirmationRequired) as err:
+            execute(settings, plan, confirm=wrong)
+        assert f"--confirm {live.name}" in _only_sentence(err.value)
+    assert content(live.server, live.name) == before
+    assert not (backup_dir / "safety").exists()
+
+
+DRIVER = textwrap.dedent("""
+    import os, signal, sys
+    from pathlib import Path
+    import citaplanner_tui.core.archive as archive
+    from citaplanner_tui.core.events import Reporter
+    from citaplanner_tui.core.restore import execute, preflight
+    from citaplanner_tui.core.settings import Settings
+
+    url, backup_dir, path, mode, phase = sys.argv[1:6]
+    archive.CHUNK = 2048  # many small reads, so the kill lands while data flows to psql
+    settings = Settings(database_url=url, backup_dir=Path(backup_dir))
+    plan = preflight(settings, Path(path), mode=mode)
+
+    def on_progress(p):
+        if p.phase == phase and (phase != "load" or p.done * 2 > (p.total or 0)):
+            print("killing", flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    execute(settings, plan, confirm=plan.target, reporter=Reporter(on_progress, interval=0))
+""")
+
+
+@pytest.mark.parametrize("mode,phase", [("swap", "load"), ("in-place", "load"), ("swap", "swap")])
+def test_kill_9_leaves_live_untouched(live, archive, backup_dir, mode, phase):
+    before = content(live.server, live.name)
+    proc = subprocess.run([sys.executable, "-c", DRIVER, live.url, str(backup_dir), str(archive), mode, phase],
+                          capture_output=True, text=True, cwd=ROOT, timeout=90)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert "killing" in proc.stdout
+    _wait_for_orphaned_psql(live)
+    assert content(live.server, live.name) == before
+
+    # The next restore cleans up what the killed one left and succeeds.
+    settings = settings_for(live, backup_dir)
+    plan = preflight(settings, archive, mode=mode)
+    assert plan.ok, plan.checks
+    execute(settings, plan, confirm=live.name)
+    assert content(live.server, live.name)["payments"][0] > 0
+    assert not databases(live.server, live.name + "__restore_")
+
+
+def _wait_for_orphaned_psql(live, timeout: float = 30) -> None:
+    """psql sees its input end when we die; wait until its session is gone."""
+    deadline = time.monotonic() + timeout
+    while live.server.sql("SELECT 1 FROM pg_stat_activity WHERE application_name = 'citaplanner-tui' "
+                          "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"):
+        assert time.monotonic() < deadline, "the orphaned psql session did not end"
+        time.sleep(0.1)
+
+
+RECONNECTER = textwrap.dedent("""
+    import sys, time, psycopg
+    url, stop = sys.argv[1], sys.argv[2]
+    ok = refused = 0
+    while not __import__("os").path.exists(stop):
+        try:
+            with psycopg.connect(url, connect_timeout=2, application_name="app") as c:
+                c.execute("SELECT count(*) FROM clients").fetchone()
+                ok += 1
+                time.sleep(0.1)
+        except psycopg.Error:
+            refused += 1
+            time.sleep(0.1)
+    print(ok, refused)
+""")
+
+
+def test_swap_succeeds_while_the_app_keeps_reconnecting(live, archive, backup_dir, tmp_path):
+    at_backup_rows = None
+    settings = settings_for(live, backup_dir)
+    plan = preflight(settings, archive)
+    at_backup_rows = plan.rows
+    stop = tmp_path / "stop"
+    url = live.url.split("?")[0]
+    app = subprocess.Popen([sys.executable, "-c", RECONNECTER, url, str(stop)], stdout=subprocess.PIPE,
+                           text=True, cwd=ROOT)
+    try:
+        time.sleep(0.5)
+        outcome = execute(settings, plan, confirm=live.name)
+        time.sleep(0.5)
+    finally:
+        stop.touch()
+        out, _ = app.communicate(timeout=30)
+    ok, _refused = map(int, out.split())
+    assert ok >= 3  # it really was connected before and after the swap
+    assert outcome.rows == at_backup_rows
+    assert content(live.server, live.name)["payments"][0] == at_backup_rows["public.payments"]

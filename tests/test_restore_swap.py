@@ -1,0 +1,41 @@
+"""Swap-mode restores against real servers (embedded 18 and Debian's 15)."""
+
+from __future__ import annotations
+
+import pytest
+from restore_support import content, databases, fill, settings_for, take_backup
+
+from citaplanner_tui.core.restore import execute, preflight, rollback
+
+
+@pytest.fixture(params=["pg18", "pg15"])
+def live(request):
+    return request.getfixturevalue("app_db" if request.param == "pg18" else "app_db15")
+
+
+def test_swap_restore_brings_back_the_backup_and_keeps_the_old_database(live, backup_dir):
+    fill(live)
+    archive = take_backup(live, backup_dir)
+    at_backup = content(live.server, live.name)
+    live.sql('DELETE FROM payments; UPDATE clients SET "firstName" = \'changed\'')
+    changed = content(live.server, live.name)
+    assert changed != at_backup
+    settings = settings_for(live, backup_dir)
+
+    plan = preflight(settings, archive)
+    assert plan.ok and plan.mode == "swap", plan.checks
+    assert plan.rows["public.appointments"] == at_backup["appointments"][0]
+    outcome = execute(settings, plan, confirm=live.name)
+
+    assert content(live.server, live.name) == at_backup
+    assert content(live.server, outcome.pre_restore) == changed
+    assert live.sql("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()") \
+        == [("citaplanner",)]
+    assert outcome.rows == plan.rows
+    assert (backup_dir / "safety").is_dir() and list((backup_dir / "safety").glob("*.sql.gz"))
+    assert not databases(live.server, live.name + "__restore_")
+
+    back = rollback(settings, live.name, confirm=live.name)
+    assert back.restored_from == outcome.pre_restore
+    assert content(live.server, live.name) == changed
+    assert content(live.server, back.parked_as) == at_backup
