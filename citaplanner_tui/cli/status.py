@@ -1,0 +1,89 @@
+"""``citaplanner-tui status``: is the data safe?  For people (80 columns) and monitoring.
+
+Exit code 0 OK, 1 WARN, 2 FAIL (e.g. the newest daily backup older than 26 hours).
+Works while the database is down: the backups are still described and the database
+line says FAIL with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+
+ORDER = 30
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "status", help="health of the backups, the volume and the database (exit 0/1/2)",
+        description="Newest good backup and its age per tier, files by state, the backup volume's "
+                    "space, and the database's size. Exit code 0 OK, 1 WARN, 2 FAIL, for monitoring.")
+    p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    p.set_defaults(run=run)
+
+
+def run(args, settings) -> int:
+    from citaplanner_tui.core.status import build
+
+    report = build(settings)
+    if args.json:
+        json.dump(report.to_json(), sys.stdout, indent=1)
+        print()
+    else:
+        print("\n".join(render(report)))
+    return int(report.overall.level)
+
+
+def _size(n: float | None) -> str:
+    import humanize
+
+    return "-" if n is None else humanize.naturalsize(n, binary=True, format="%.1f")
+
+
+def _ago(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return "never"
+    from citaplanner_tui.core.health import hours
+
+    return hours(max(0.0, (now - when).total_seconds() / 3600)) + " ago"
+
+
+def render(report) -> list[str]:
+    """The human report, every line within 80 columns."""
+    now = report.generated_at
+    lines = [f"{report.overall.word:4}  backups in {report.backup_dir}  ({now:%Y-%m-%d %H:%M})"]
+    if report.overall.reason:
+        lines.append(f"      {report.overall.reason}")
+    lines += ["", f"{'TIER':8} {'HEALTH':6} {'NEWEST GOOD':16} {'AGE':>7} {'FILES':>5} {'SIZE':>10}  VERIFIED"]
+    for t in report.tiers:
+        e = t.newest_good
+        newest = f"{e.taken_at:%Y-%m-%d %H:%M}" if e else "none"
+        age = _ago(e.taken_at, now).replace(" ago", "") if e else "-"
+        verified = "-" if e is None else ("FAILED" if e.verify_ok is False else _ago(e.last_verified_at, now))
+        lines.append(f"{t.tier:8} {t.health.word:6} {newest:16} {age:>7} {t.backups:>5} {_size(t.size):>10}  {verified}")
+    states = [f"{n} {s.word}" for s, n in report.counts.items() if n]
+    lines += ["", "files:    " + (", ".join(states) if states else "none")]
+    space = report.disk.space
+    if space:
+        lines.append(f"volume:   {_size(space.used)} used of {_size(space.total)}, {_size(space.free)} free; "
+                     f"backups {_size(report.disk.backup_bytes)}")
+    growth = report.disk.growth_per_day
+    if growth is not None:
+        days = report.disk.days_left
+        lasts = "" if days is None else (f", full in about {days:.0f} days" if days < 3650 else ", lasts for years")
+        lines.append(f"growth:   {_size(abs(growth))}/day {'more' if growth >= 0 else 'less'}{lasts}")
+    db = report.database
+    lines.append(f"database: {db.target or '-'}  " + (f"{_size(db.size)}" if db.problem is None else "FAIL"))
+    if report.running:
+        lines.append(f"running:  {report.running}")
+    problems = [h for h in report.checks if h.reason]
+    if problems:
+        lines += ["", "problems:"] + [_wrap(f"  {h.word:4} {h.subject}: {h.reason}") for h in problems]
+    return lines
+
+
+def _wrap(text: str) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, 79, subsequent_indent=" " * 7))
