@@ -87,15 +87,15 @@ class CitaPlannerApp(App[int]):
         if self.refreshing:
             return
         self.refreshing = True
-        settings, now, probe = self.settings, self.now(), self._database_facts
-        self.run_worker(lambda: self._load(settings, now, probe), thread=True, group="refresh",
+        settings, now, probe, target = self.settings, self.now(), self._database_facts, self.conn_display()
+        self.run_worker(lambda: self._load(settings, now, probe, target), thread=True, group="refresh",
                         name="refresh", exit_on_error=False)
 
-    def _load(self, settings: Settings, now: datetime, probe) -> None:
+    def _load(self, settings: Settings, now: datetime, probe, target: str) -> None:
         from citaplanner_tui.tui.data import load_dashboard
 
         try:
-            data, error = load_dashboard(settings, now, probe), None
+            data, error = load_dashboard(settings, now, probe, target), None
         except Exception as exc:  # shown in the status bar; the console stays usable
             data, error = None, f"cannot load the dashboard: {getattr(exc, 'sentence', exc)}"
         self.call_from_thread(self._loaded, data, error)

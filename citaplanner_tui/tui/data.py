@@ -73,6 +73,7 @@ class DashboardData:
     checks: Checks
     disk: Disk
     catalog: object  # core.catalog.Catalog
+    db_error: str | None = None
 
 
 def probe_database(settings: Settings) -> DatabaseFacts:
@@ -81,7 +82,7 @@ def probe_database(settings: Settings) -> DatabaseFacts:
     from citaplanner_tui.core.errors import OperatorError
 
     if not settings.database_url:
-        return DatabaseFacts(None, None, "no database configured")
+        return DatabaseFacts(None, None, "DATABASE_URL is not set, so the database cannot be checked")
     try:
         info = settings.conninfo()
         major, minor = db.server_version(info)
@@ -90,6 +91,47 @@ def probe_database(settings: Settings) -> DatabaseFacts:
         return DatabaseFacts(None, None, exc.sentence)
 
 
-def load_dashboard(settings: Settings, now: datetime,
-                   probe: Callable[[Settings], DatabaseFacts] | None = None) -> DashboardData:
-    raise NotImplementedError("waiting for core.status")
+ALWAYS_COUNTED = ("ok", "mismatch", "no_sidecar", "partial")  # shown even at zero
+
+
+def load_dashboard(settings: Settings, now: datetime, probe: Callable[[Settings], DatabaseFacts] | None = None,
+                   target: str = "") -> DashboardData:
+    """One catalog scan and one status report (``core.status``), shaped for the panes."""
+    from citaplanner_tui.core import catalog as catalog_mod
+    from citaplanner_tui.core import health, status
+
+    facts = (probe or probe_database)(settings)
+    scanned = catalog_mod.scan(settings, now=now)
+    report = status.build(settings, now=now, catalog=scanned,
+                          database=status.DatabaseStatus(target, facts.size, facts.error))
+    verdicts = {v.subject: v for v in report.checks}
+    return DashboardData(now, report.overall.word, facts.server,
+                         tuple(_tier_row(t) for t in report.tiers),
+                         _checks(scanned, report, verdicts, health), _disk(report, verdicts), scanned,
+                         facts.error)
+
+
+def _tier_row(t) -> TierRow:
+    return TierRow(t.tier, t.health.word, t.health.reason, t.newest_good.taken_at if t.newest_good else None,
+                   t.backups, t.size)
+
+
+def _checks(scanned, report, verdicts, health) -> Checks:
+    """Counts per state, what is not verified yet, the last drill, and the files in a bad state."""
+    counts = tuple((state.word, n) for state, n in report.counts.items()
+                   if n or state.value in ALWAYS_COUNTED)
+    dumps = scanned.backups()
+    drilled = [e for e in dumps if e.last_drill_at is not None]
+    last = max(drilled, key=lambda e: e.last_drill_at, default=None)
+    problems = tuple(Problem(f"{e.tier} {e.when:%m-%d %H:%M}", e.state.word, verdicts[e.state.word].word, str(e.path))
+                     for e in scanned if e.state.word in verdicts)
+    state_verdicts = [verdicts[word] for word in {e.state.word for e in scanned} if word in verdicts]
+    return Checks(health.overall(state_verdicts).word, counts, sum(1 for e in dumps if e.last_verified_at is None),
+                  last.last_drill_at if last else None, last.drill_ok if last else None, problems)
+
+
+def _disk(report, verdicts) -> Disk:
+    d, verdict = report.disk, verdicts["disk"]
+    space = d.space
+    return Disk(verdict.word, verdict.reason, space.total if space else None, space.used if space else None,
+                space.free if space else None, tuple(d.tier_sizes.items()), report.database.size, d.days_left)

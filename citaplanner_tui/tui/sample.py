@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -55,8 +56,13 @@ def add_backup(backup_dir: Path, tier: str, taken: datetime, rows: int, *, sidec
     return path
 
 
-def make_sample_volume(backup_dir: Path, now: datetime) -> list[Path]:
-    """Fill ``backup_dir`` with two months of history ending at ``now``; return the dumps."""
+def make_sample_volume(backup_dir: Path, now: datetime, *, verify: bool = True) -> list[Path]:
+    """Fill ``backup_dir`` with two months of history ending at ``now``; return the dumps.
+
+    With ``verify`` the real verify engine checks every dump (so the wrong sidecar shows
+    as a checksum mismatch); its results are then re-recorded with a time pinned to
+    three hours before ``now``, so ages on screen do not depend on when this ran.
+    """
     backup_dir = Path(backup_dir)
     nightly = now.replace(hour=2, minute=0, second=0, microsecond=0)
     if nightly > now:
@@ -76,8 +82,26 @@ def make_sample_volume(backup_dir: Path, now: datetime) -> list[Path]:
     made.append(add_backup(backup_dir, "manual", nightly + timedelta(hours=7, minutes=12), 4300))
     partial = backup_dir / "daily" / (make_name("daily", now - timedelta(minutes=3)).filename + ".partial")
     _write(partial, dump_bytes(800)[:2000], now - timedelta(minutes=2))
+    if verify:
+        _verify_pinned(backup_dir, now - timedelta(hours=3))
+    shutil.rmtree(backup_dir / "logs", ignore_errors=True)  # verify logged at the real time
     _sample_logs(backup_dir / "logs", now)
     return made
+
+
+def _verify_pinned(backup_dir: Path, at: datetime) -> None:
+    from citaplanner_tui.core import verify
+    from citaplanner_tui.core.settings import Settings
+    from citaplanner_tui.core.state import StateStore
+
+    settings = Settings(backup_dir=backup_dir)
+    verify.verify(settings)
+    store = StateStore(settings)
+    for path, facts in store.load().items():
+        if facts.verify is not None:
+            check = facts.verify
+            store.record(path, "verify", check.ok, check.detail, check.extra, size=facts.size,
+                         mtime_ns=facts.mtime_ns, at=at)
 
 
 def _sample_logs(log_dir: Path, now: datetime) -> None:

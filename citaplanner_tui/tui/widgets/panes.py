@@ -13,14 +13,39 @@ from textual.widgets import Static
 from citaplanner_tui.tui import format as fmt
 
 
+def pack(cells: list[str], width: int, first_prefix: str = "", prefix: str = "") -> list[str]:
+    """Lay ``cells`` out on lines of at most ``width`` cells, never splitting one.
+
+    ``first_prefix``/``prefix`` are content markup whose visible width is 5 (a health word).
+    """
+    lines, line = [], ""
+    for cell in cells:
+        joined = f"{line} · {cell}" if line else cell
+        if line and len(joined) + 5 * bool(first_prefix or prefix) > width:
+            lines.append(line)
+            line = cell
+        else:
+            line = joined
+    if line:
+        lines.append(line)
+    return [(first_prefix if i == 0 else prefix) + escape(text) for i, text in enumerate(lines)]
+
+
 class Pane(Static):
-    """A bordered pane that redraws whenever the app's data changes."""
+    """A bordered pane that redraws whenever the app's data changes (or its width does)."""
 
     TITLE = ""
 
     def on_mount(self) -> None:
         self.border_title = self.TITLE
         self.watch(self.app, "data", self._redraw, init=True)
+
+    def on_resize(self) -> None:
+        self._redraw(self.app.data)
+
+    @property
+    def width(self) -> int:
+        return self.content_size.width or 30
 
     def _redraw(self, data) -> None:
         self.update("loading…" if data is None else self.render_data(data))
@@ -36,10 +61,10 @@ class TiersPane(Pane):
 
     def render_data(self, data) -> str:
         now = data.now
-        lines = ["[b]Tier    Health Newest good   Count      Size[/]"]
+        lines = [f"[b]{'Tier':<8}{'Health':<7}{'Newest good':<12}{'#':>3} {'Size':>9}[/]"]
         for row in data.tiers:
-            lines.append(f"{row.tier:<8}{fmt.health(row.health)}  {fmt.age(row.newest, now):<14}"
-                         f"{row.count:>5} {fmt.size(row.total_bytes):>9}")
+            lines.append(f"{row.tier:<8}{fmt.health(row.health)}   {fmt.age(row.newest, now):<12}"
+                         f"{row.count:>3} {fmt.size(row.total_bytes):>9}")
         problems = [row for row in data.tiers if row.health != "OK" and row.reason]
         for row in problems[:2]:
             lines.append(f"[dim]{row.tier}: {escape(row.reason)}[/]")
@@ -55,10 +80,10 @@ class ChecksumPane(Pane):
 
     def render_data(self, data) -> str:
         c = data.checks
-        cells = [f"{word} {n}" for word, n in c.counts] + [f"not verified {c.unverified}"]
+        cells = [f"{word} {n}" for word, n in c.counts] + [f"not verified yet {c.unverified}"]
         drill = ("never" if c.last_drill is None else
                  f"{fmt.age(c.last_drill, data.now)}, {'passed' if c.last_drill_ok else 'FAILED'}")
-        lines = [f"{fmt.health(c.health)} " + escape(" · ".join(cells)), f"last drill {drill}"]
+        lines = pack(cells, self.width, fmt.health(c.health) + " ", "     ") + [f"last drill {drill}"]
         for p in c.problems[:self.MAX_PROBLEMS]:
             lines.append(f"{fmt.health(p.health)} {escape(p.label)} [dim]{escape(p.word)}[/]")
         if len(c.problems) > self.MAX_PROBLEMS:
@@ -81,8 +106,16 @@ class DiskPane(Pane):
                     f"{fmt.size(d.free)} free of {fmt.size(d.total)}")
         else:
             head = f"{fmt.health(d.health)} {escape(d.reason or 'volume size unknown')}"
-        tiers = " · ".join(f"{tier} {fmt.size(n)}" for tier, n in d.per_tier)
         db = f"database {fmt.size(d.db_size)}" if d.db_size is not None else "database size unknown"
-        days = ("no growth measured yet" if d.days_until_full is None
-                else f"full in ~{d.days_until_full:.0f} days at recent growth")
-        return "\n".join([head, escape(f"{tiers or 'no backups yet'} · {db}"), escape(days)])
+        sizes = pack([f"{tier} {fmt.size(n)}" for tier, n in d.per_tier] + [db], self.width)
+        if d.days_until_full is None:
+            days = "no growth measured yet"
+        elif d.days_until_full > 365:
+            days = "full in over a year at recent growth"
+        else:
+            days = f"full in ~{d.days_until_full:.0f} days at recent growth"
+        if d.reason:
+            days = f"{days} · {d.reason}"
+        if data.db_error:
+            days = f"{days} · {data.db_error}"
+        return "\n".join([head, *sizes, escape(days)])

@@ -22,7 +22,7 @@ class StatusBar(Static):
             parts.append("loading…")
         else:
             parts.insert(0, fmt.health(data.health))
-            parts.append(escape(data.server or "server not reached"))
+            parts.append(escape(data.server or "no database"))
             parts.append(f"updated {fmt.short_age(data.now, app.now())} ago")
         if app.read_only:
             parts.append("[b reverse $warning] READ-ONLY [/]")
