@@ -88,8 +88,8 @@ def cli(*args: str, env: dict[str, str], **kw) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=90, **kw)
 
 
-def children_named(parent: int, comm: str) -> list[int]:
-    """Pids of ``parent``'s children whose command name is ``comm`` (from /proc)."""
+def children_named(parent: int, comm: str, *args: str) -> list[int]:
+    """Pids of ``parent``'s children named ``comm`` whose argv holds ``args`` (from /proc)."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -100,9 +100,16 @@ def children_named(parent: int, comm: str) -> list[int]:
             continue
         name = stat[stat.index("(") + 1:stat.rindex(")")]
         ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        if ppid == parent and name == comm:
+        if ppid == parent and name == comm and all(a in _argv(entry) for a in args):
             found.append(int(entry))
     return found
+
+
+def _argv(pid) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return []
 
 
 def alive(pid: int) -> bool:
@@ -122,7 +129,7 @@ def freeze_pg_dump_mid_stream(parent: int, partial_glob, deadline: float = 60.0)
     while pid is None:
         if time.monotonic() > end:
             raise AssertionError("pg_dump never started")
-        pids = children_named(parent, "pg_dump")
+        pids = children_named(parent, "pg_dump", "--format=plain")  # not `pg_dump --version`
         if pids:
             pid = pids[0]
             os.kill(pid, signal.SIGSTOP)
@@ -132,10 +139,13 @@ def freeze_pg_dump_mid_stream(parent: int, partial_glob, deadline: float = 60.0)
             return pid
         if time.monotonic() > end or not alive(pid):
             raise AssertionError("the dump finished before it could be caught mid-stream")
-        os.kill(pid, signal.SIGCONT)
-        time.sleep(0.002)
-        os.kill(pid, signal.SIGSTOP)
-        time.sleep(0.02)  # let our reader drain what pg_dump wrote
+        try:
+            os.kill(pid, signal.SIGCONT)
+            time.sleep(0.001)
+            os.kill(pid, signal.SIGSTOP)
+        except ProcessLookupError:
+            raise AssertionError("the dump finished before it could be caught mid-stream") from None
+        time.sleep(0.1)  # let our reader drain and compress what pg_dump wrote
 
 
 def wait_gone(pid: int, timeout: float = 20.0) -> None:

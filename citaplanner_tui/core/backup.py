@@ -391,9 +391,10 @@ def _os_error(exc: OSError, backup_dir: Path) -> OperatorError:
 def _first_error(stderr: str, rc: int) -> str:
     """The first line of pg_dump's stderr that says what went wrong."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    for line in lines:
-        if "error:" in line:
-            return line.split("error:", 1)[1].strip()
+    errors = [line.split("error:", 1)[1].strip().rstrip(".") for line in lines if "error:" in line]
+    details = [line.split("detail:", 1)[1].strip().rstrip(".") for line in lines if "detail:" in line]
+    if errors:
+        return errors[0] + (f" ({details[0]})" if details else "")
     if rc < 0:
         return f"it was stopped by signal {-rc}"
     return lines[-1] if lines else f"it exited with status {rc}"
