@@ -52,9 +52,9 @@ def _ago(when: datetime | None, now: datetime) -> str:
 def render(report) -> list[str]:
     """The human report, every line within 80 columns."""
     now = report.generated_at
-    lines = [f"{report.overall.word:4}  backups in {report.backup_dir}  ({now:%Y-%m-%d %H:%M})"]
+    lines = [f"{report.overall.word:4}  {now:%Y-%m-%d %H:%M}  backups in " + _fit(str(report.backup_dir), 44)]
     if report.overall.reason:
-        lines.append(f"      {report.overall.reason}")
+        lines.append(_wrap(f"      {report.overall.reason}"))
     lines += ["", f"{'TIER':8} {'HEALTH':6} {'NEWEST GOOD':16} {'AGE':>7} {'FILES':>5} {'SIZE':>10}  VERIFIED"]
     for t in report.tiers:
         e = t.newest_good
@@ -74,13 +74,18 @@ def render(report) -> list[str]:
         lasts = "" if days is None else (f", full in about {days:.0f} days" if days < 3650 else ", lasts for years")
         lines.append(f"growth:   {_size(abs(growth))}/day {'more' if growth >= 0 else 'less'}{lasts}")
     db = report.database
-    lines.append(f"database: {db.target or '-'}  " + (f"{_size(db.size)}" if db.problem is None else "FAIL"))
+    lines.append(f"database: {_fit(db.target or '-', 56)}  " + (_size(db.size) if db.problem is None else "FAIL"))
     if report.running:
         lines.append(f"running:  {report.running}")
     problems = [h for h in report.checks if h.reason]
     if problems:
         lines += ["", "problems:"] + [_wrap(f"  {h.word:4} {h.subject}: {h.reason}") for h in problems]
     return lines
+
+
+def _fit(text: str, width: int) -> str:
+    """Keep the end of a long path or target (the part that tells them apart)."""
+    return text if len(text) <= width else "..." + text[-(width - 3):]
 
 
 def _wrap(text: str) -> str:

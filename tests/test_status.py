@@ -1,0 +1,118 @@
+"""status: the report and its exit code, with a real database and with none reachable."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from citaplanner_tui.core import lock
+from citaplanner_tui.core.catalog import State
+from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.state import StateStore
+from citaplanner_tui.core.status import DatabaseStatus, build
+from tests.catalog_support import DAYS_BASE, old_dump, old_volume
+
+REPO = Path(__file__).resolve().parents[1]
+DEAD_URL = "postgresql://citaplanner:pw@127.0.0.1:1/citaplanner"
+DAYS = [DAYS_BASE + timedelta(days=i) for i in range(6)]  # monthly on the 1st, weekly on Sunday the 5th
+NEWEST = DAYS[-1]
+UP = DatabaseStatus("citaplanner@db:5432/citaplanner", 8 << 20)
+
+
+def test_ok_warn_fail_by_the_age_of_the_newest_daily(app_db, backup_dir):
+    old_volume(backup_dir, DAYS)
+    settings = Settings(database_url=app_db.url, backup_dir=backup_dir)
+    report = build(settings, now=NEWEST + timedelta(hours=2))
+    assert (report.overall.word, report.overall.reason) == ("OK", "")
+    daily = report.tiers[0]
+    assert (daily.tier, daily.newest_good.taken_at, daily.age_hours, daily.backups) == ("daily", NEWEST, 2.0, 6)
+    assert [t.tier for t in report.tiers] == ["daily", "weekly", "monthly"]
+    assert report.counts[State.OK] == 8
+    assert report.database.size > 1 << 20 and report.database.problem is None
+    assert report.database.target == app_db.info.redacted()
+    assert report.disk.space.free > 0 and report.disk.backup_bytes == sum(
+        p.stat().st_size for tier in ("daily", "weekly", "monthly") for p in (backup_dir / tier).glob("*.gz"))
+    assert report.disk.tier_sizes["weekly"] == next((backup_dir / "weekly").glob("*.gz")).stat().st_size
+    late = build(settings, now=NEWEST + timedelta(hours=25.5), database=UP)
+    assert (late.overall.word, late.overall.reason) == ("WARN", "newest good daily backup is 26 h old "
+                                                                "(warning after 25 h)")
+    stale = build(settings, now=NEWEST + timedelta(hours=27), database=UP)
+    assert (stale.overall.word, int(stale.overall.level)) == ("FAIL", 2)
+    assert stale.tiers[0].health.reason == "newest good daily backup is 27 h old (limit 26 h)"
+
+
+def test_database_down_still_reports_every_backup(backup_dir):
+    old_volume(backup_dir, DAYS)
+    report = build(Settings(database_url=DEAD_URL, backup_dir=backup_dir), now=NEWEST + timedelta(hours=1))
+    assert report.overall.word == "FAIL"
+    assert report.overall.reason == "cannot reach the server at 127.0.0.1:1: is it running?"
+    assert report.database.size is None and report.tiers[0].newest_good.taken_at == NEWEST
+    assert "pw" not in json.dumps(report.to_json())
+    unset = build(Settings(database_url="", backup_dir=backup_dir), now=NEWEST)
+    assert unset.overall.reason == "DATABASE_URL is not set, so the database cannot be checked"
+
+
+def test_bad_files_and_unfinished_backups(backup_dir):
+    old_volume(backup_dir, DAYS)
+    settings = Settings(backup_dir=backup_dir)
+    now = NEWEST + timedelta(hours=1)
+    partial = backup_dir / "daily" / "citaplanner_daily_20250106_030000.sql.gz.partial"
+    partial.write_bytes(b"\x1f\x8b")
+    report = build(settings, now=now, database=UP)
+    assert (report.overall.word, report.overall.reason) == (
+        "WARN", "1 unfinished backup was left by a run that stopped (the next backup removes them)")
+    with lock.hold(backup_dir, "backup"):  # a backup is running: its .partial is expected
+        running = build(settings, now=now, database=UP)
+    assert running.overall.word == "OK" and running.running.startswith("another backup or restore is running")
+    partial.unlink()
+    newest = backup_dir / "daily" / "citaplanner_daily_20250106_020000.sql.gz"
+    StateStore(settings).record(newest, "verify", False, "differs", {
+        "problem": "mismatch", "sidecar_mtime_ns": os.stat(str(newest) + ".sha256").st_mtime_ns})
+    report = build(settings, now=now, database=UP)
+    assert report.overall.word == "FAIL"
+    assert [h.reason for h in report.checks if h.reason] == ["1 backup does not match their checksum sidecar"]
+    # The newest good daily is now the day before, still within the limits.
+    assert report.tiers[0].newest_good.taken_at == DAYS[-2] and report.tiers[0].health.word == "OK"
+
+
+def test_missing_volume_is_fail(tmp_path):
+    report = build(Settings(backup_dir=tmp_path / "nowhere"), now=NEWEST, database=UP)
+    assert report.overall.word == "FAIL"
+    assert f"the backup folder {tmp_path / 'nowhere'} does not exist" in [h.reason for h in report.checks]
+
+
+def _status(backup_dir: Path, url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "DATABASE_URL", "BACKUP_DIR"))}
+    env.update(DATABASE_URL=url, BACKUP_DIR=str(backup_dir),
+               CITAPLANNER_TUI_CONFIG=str(backup_dir.parent / "no-config.toml"), COLUMNS="80")
+    return subprocess.run([sys.executable, "-m", "citaplanner_tui", "status", *args], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_cli_exit_codes_80_columns_and_json(app_db, backup_dir):
+    now = datetime.now().replace(microsecond=0)
+    # The old script's layout, dated from the real clock: daily 2 h ago, weekly and monthly recent.
+    for tier, age in (("daily", timedelta(hours=26)), ("daily", timedelta(hours=2)),
+                      ("weekly", timedelta(days=3)), ("monthly", timedelta(days=10))):
+        old_dump(backup_dir / tier, tier, now - age)
+    done = _status(backup_dir, app_db.url)
+    assert done.returncode == 0, done.stdout
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("OK    ") and max(len(line) for line in lines) <= 80
+    assert any(line.startswith("daily    OK     ") for line in lines)
+    assert any(line.startswith("database: ") and app_db.info.redacted() in line for line in lines)
+    assert "s3cr" not in done.stdout
+    (backup_dir / "daily" / "junk.sql.gz.partial").write_bytes(b"")  # not ours: listed, not a problem
+    (backup_dir / "daily" / "citaplanner_daily_20200101_000000.sql.gz.partial").write_bytes(b"")
+    assert _status(backup_dir, app_db.url).returncode == 1
+    done = _status(backup_dir, DEAD_URL, "--json")
+    assert done.returncode == 2
+    report = json.loads(done.stdout)
+    assert report["health"] == "FAIL" and report["database"]["problem"].startswith("cannot reach the server")
+    assert report["counts"]["partial"] == 1 and report["counts"]["foreign"] == 1
+    assert [t["tier"] for t in report["tiers"]] == ["daily", "weekly", "monthly"]
+    assert report["tiers"][0]["backups"] == 2 and report["tiers"][0]["age_hours"] < 3
