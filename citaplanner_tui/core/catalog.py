@@ -25,6 +25,7 @@ import stat as statmod
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
+from operator import attrgetter
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
@@ -296,8 +297,10 @@ def scan(where, *, store: StateStore | None = None, now: datetime | None = None)
     for e in top:  # a symlinked tier folder is shown, not followed
         if e.name in TIERS and e.is_symlink():
             entries.append(_foreign(backup_dir, e, e.name, "a symbolic link to a folder (never followed)"))
-    rank = {tier: -i for i, tier in enumerate(TIERS)}  # same moment: daily before weekly before monthly
-    entries.sort(key=lambda e: (e.when, rank.get(e.tier, -len(TIERS)), e.path.name), reverse=True)
+    # Newest first; at the same moment daily before weekly before monthly; then by name
+    # (folders were listed in name order and the sort is stable, even reversed).
+    rank = {tier: -i for i, tier in enumerate(TIERS)}
+    entries.sort(key=lambda e: (e.taken_at or e.mtime, rank.get(e.tier, -9)), reverse=True)
     return Catalog(backup_dir, tuple(entries), scanned_at)
 
 
@@ -326,7 +329,7 @@ def _scan_folder(folder: Path, label: str, listing: list[os.DirEntry], is_tier: 
     """Classify one folder's files; outside tier folders only files named like ours count."""
     dumps: dict[str, tuple[os.DirEntry, BackupName]] = {}
     sidecars: dict[str, os.DirEntry] = {}
-    for e in listing:
+    for e in sorted(listing, key=attrgetter("name")):
         name = e.name
         if name.endswith(PARTIAL_SUFFIX):
             base = name[:-len(PARTIAL_SUFFIX)]
@@ -367,14 +370,16 @@ def _scan_folder(folder: Path, label: str, listing: list[os.DirEntry], is_tier: 
                           f"there is no dump file {parsed.filename} beside it"))
 
 
+_MAKE_CHILD = getattr(Path, "_make_child_relpath", None)
+
+
 def _child(folder: Path, name: str) -> Path:
     """``folder / name`` without re-parsing the folder: half the scan time otherwise.
 
     ``_make_child_relpath`` is what ``Path.iterdir`` itself uses for the same reason;
     a Python without it gets the plain join.
     """
-    make = getattr(folder, "_make_child_relpath", None)
-    return make(name) if make is not None else folder / name
+    return _MAKE_CHILD(folder, name) if _MAKE_CHILD is not None else folder / name
 
 
 def _tier(label: str, parsed: BackupName | None) -> str:
