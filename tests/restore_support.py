@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from citaplanner_tui.core.db import connect
@@ -22,10 +22,10 @@ def settings_for(db, backup_dir: Path, **extra) -> Settings:
     return Settings(database_url=db.url, backup_dir=Path(backup_dir), **extra)
 
 
-def take_backup(db, backup_dir: Path, *, tier: str = "manual") -> Path:
+def take_backup(db, backup_dir: Path, *, tier: str = "manual", now: datetime | None = None) -> Path:
     from citaplanner_tui.core.backup import run_backup
 
-    return run_backup(settings_for(db, backup_dir), tier=tier).files[0]
+    return run_backup(settings_for(db, backup_dir), tier=tier, now=now).files[0]
 
 
 def content(server, dbname: str) -> dict[str, tuple[int, str]]:

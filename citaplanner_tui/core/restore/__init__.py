@@ -7,9 +7,10 @@ it); ``rollback(settings, target, confirm=...)``; ``drill(settings, archive)``.
 """
 
 from citaplanner_tui.core.restore.drill import DrillResult, drill
-from citaplanner_tui.core.restore.engine import Outcome, RollbackOutcome, execute, rollback
+from citaplanner_tui.core.restore.engine import (Outcome, RollbackOutcome, execute, rollback,
+                                                 rollback_candidate)
 from citaplanner_tui.core.restore.plan import Check, Plan, Step
 from citaplanner_tui.core.restore.preflight import preflight
 
 __all__ = ["Check", "DrillResult", "Outcome", "Plan", "RollbackOutcome", "Step", "drill", "execute",
-           "preflight", "rollback"]
+           "preflight", "rollback", "rollback_candidate"]

@@ -66,6 +66,12 @@ def _log(settings: Settings) -> Log:
     return Log(settings.logs, "restore")
 
 
+def refuse_read_only(settings: Settings, what: str) -> None:
+    if settings.read_only:
+        raise OperatorError(f"read-only mode is on, so {what} is disabled (drop --read-only "
+                            "or read_only = true)")
+
+
 def _role_prologue(facts: server.TargetFacts) -> str:
     """Objects must be owned as the live database's are, even when a superuser restores."""
     if facts.owner and facts.owner != facts.user:
@@ -76,6 +82,7 @@ def _role_prologue(facts: server.TargetFacts) -> str:
 def execute(settings: Settings, plan: Plan, *, confirm: str | None, reporter: Reporter | None = None,
             log: Log | None = None) -> Outcome:
     """Run ``plan``; raise an ``OperatorError`` (live untouched) if any step before the swap fails."""
+    refuse_read_only(settings, "restore")
     check_confirm(plan.target, confirm)
     plan.require_ok()
     reporter = reporter or Reporter()
@@ -181,15 +188,27 @@ def rollback(settings: Settings, target: str | None = None, *, confirm: str | No
     """Swap the newest pre-restore copy back in; the database it replaces is kept as another copy."""
     info = settings.conninfo()
     target = target or info.dbname
+    refuse_read_only(settings, "rollback")
     check_confirm(target, confirm)
     log = log or _log(settings)
     with lock.hold(settings.backup_dir, "restore"):
         facts = server.inspect(info, target)
-        if not facts.pre_restores:
-            raise OperatorError(f"there is no pre-restore copy of {target!r} to roll back to "
-                                "(an in-place restore keeps its safety backup instead)")
-        previous = max(facts.pre_restores)
+        previous = _newest_pre_restore(facts, target)
         parked = pre_restore_name(target, free_stamp(target, facts.pre_restores, now))
         log.info(f"rollback of {target!r}: bringing back {previous!r}")
         attempts = swap(info, target, previous, parked, log)
     return RollbackOutcome(target, previous, parked, attempts)
+
+
+def _newest_pre_restore(facts: server.TargetFacts, target: str) -> str:
+    if not facts.pre_restores:
+        raise OperatorError(f"there is no pre-restore copy of {target!r} to roll back to "
+                            "(an in-place restore keeps its safety backup instead)")
+    return max(facts.pre_restores)
+
+
+def rollback_candidate(settings: Settings, target: str | None = None) -> str:
+    """The database ``rollback`` would bring back (raises when there is none)."""
+    info = settings.conninfo()
+    target = target or info.dbname
+    return _newest_pre_restore(server.inspect(info, target), target)

@@ -1,0 +1,38 @@
+"""``citaplanner-tui drill``: prove a backup restores, without touching the live database."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from citaplanner_tui.cli.progress import stderr_progress
+from citaplanner_tui.core.events import Reporter
+
+ORDER = 60
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "drill", help="test-restore a backup into a scratch database",
+        description="Restore the newest good backup (or FILE) into a scratch database, check every "
+                    "table's row count, compare them with the live database, drop the scratch "
+                    "database and record the result. The live database is only read.")
+    p.add_argument("file", nargs="?", help="the backup to drill (default: the newest good one)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.set_defaults(run=run)
+
+
+def run(args, settings) -> int:
+    from citaplanner_tui.core.restore import drill
+
+    result = drill(settings, args.file, reporter=Reporter(stderr_progress(), interval=0.2))
+    if args.json:
+        json.dump(result.to_dict(), sys.stdout, indent=1)
+        print()
+        return 0
+    print(f"OK drill of {result.archive}: {result.summary} ({result.seconds:.1f} s)")
+    for table, rows in sorted(result.rows.items()):
+        live = result.live_rows.get(table)
+        diff = "" if live == rows else ("  (gone from live)" if live is None else f"  (live {live - rows:+d})")
+        print(f"  {table:<36}{rows:>12}{diff}")
+    return 0

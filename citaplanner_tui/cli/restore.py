@@ -1,0 +1,91 @@
+"""``citaplanner-tui restore``: bring a backup back, planned, confirmed, checked, reversible."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from citaplanner_tui.cli.progress import stderr_progress
+from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.events import Reporter
+
+ORDER = 50
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "restore", help="restore a backup (planned, confirmed, reversible)",
+        description="Check the backup and the server, take a safety backup, load the backup into a "
+                    "scratch database, check every table's row count, then swap it in place of the "
+                    "live database, which is kept for --rollback. A role that may not create "
+                    "databases restores in place, in one transaction.")
+    p.add_argument("file", nargs="?", help="the backup file (.sql.gz or .sql.zst)")
+    p.add_argument("--target", help="database to restore over (default: the one in DATABASE_URL)")
+    p.add_argument("--confirm", metavar="DB", help="the target database's name, typed again (required)")
+    p.add_argument("--mode", choices=("swap", "in-place"), help="default: swap when the role may create "
+                   "databases, else in-place")
+    p.add_argument("--plan", action="store_true", help="show what would happen and change nothing")
+    p.add_argument("--rollback", action="store_true",
+                   help="swap the database kept by the last restore back in")
+    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.set_defaults(run=run)
+
+
+def run(args, settings) -> int:
+    from citaplanner_tui.core import restore
+    from citaplanner_tui.core.restore.plan import check_confirm
+
+    target = args.target or settings.conninfo().dbname
+    if args.rollback:
+        if args.file:
+            raise OperatorError("--rollback takes no backup file: it brings back the database the last "
+                                "restore kept")
+        if args.plan:
+            back = restore.rollback_candidate(settings, target)
+            return _show({"target": target, "would_bring_back": back}, args.json,
+                         f"rollback would bring back {back!r} as {target!r}; nothing was changed")
+        check_confirm(target, args.confirm)
+        done = restore.rollback(settings, target, confirm=args.confirm)
+        return _show(done.__dict__, args.json, f"OK {done.restored_from!r} is {target!r} again; the database it "
+                                               f"replaced is kept as {done.parked_as!r}")
+    if not args.file:
+        raise OperatorError("name the backup file to restore (see 'citaplanner-tui status' for the list)")
+    if not args.plan:
+        check_confirm(target, args.confirm)  # before reading a large archive
+    reporter = Reporter(stderr_progress(), interval=0.2)
+    plan = restore.preflight(settings, args.file, target=target, mode=args.mode, reporter=reporter)
+    if args.plan:
+        _show(plan.to_dict(), args.json, render_plan(plan))
+        return 0 if plan.ok else 1
+    if not plan.ok:
+        print(render_plan(plan), file=sys.stderr)
+    outcome = restore.execute(settings, plan, confirm=args.confirm, reporter=reporter)
+    return _show(outcome.to_dict(), args.json,
+                 f"OK {plan.archive.name} restored into {target!r} ({outcome.mode} mode, "
+                 f"{sum(outcome.rows.values())} rows in {len(outcome.rows)} tables checked, "
+                 f"{outcome.seconds:.1f} s); {outcome.undo}")
+
+
+def _show(data: dict, as_json: bool, text: str) -> int:
+    if as_json:
+        json.dump(data, sys.stdout, indent=1, default=str)
+        print()
+    else:
+        print(text)
+    return 0
+
+
+def render_plan(plan) -> str:
+    """The plan as the operator reads it: facts, checks (OK/WARN/FAIL), then numbered steps."""
+    lines = [f"Restore plan: {plan.archive.name} -> {plan.target!r} on {plan.server}",
+             f"  dump of PostgreSQL {plan.source_version} by pg_dump {plan.pg_dump_version}; "
+             f"{len(plan.rows)} tables, {sum(plan.rows.values())} rows; target runs {plan.target_version}",
+             f"  mode: {plan.mode}", "Checks:"]
+    for c in plan.checks:
+        word = "OK" if c.ok else ("FAIL" if c.blocking else "WARN")
+        if c.ok and not c.blocking:
+            word = "NOTE"
+        lines.append(f"  {word:<5}{c.name:<12}{c.detail}")
+    lines.append("Steps:" if plan.ok else "Steps (will not run until the FAIL checks are fixed):")
+    lines += [f"  {i}. {s.name}: {s.detail}" for i, s in enumerate(plan.steps, 1)]
+    return "\n".join(lines)

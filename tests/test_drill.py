@@ -1,0 +1,53 @@
+"""Restore drills: a scratch restore with count checks, compared with live, recorded; live untouched."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from restore_support import content, databases, fill, settings_for, take_backup
+
+from citaplanner_tui.core.catalog import scan
+from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.restore import drill
+from citaplanner_tui.core.state import StateStore
+
+
+@pytest.mark.parametrize("fixture", ["app_db", "app_db15"])
+def test_drill_restores_newest_good_backup_and_records_it(request, fixture, backup_dir):
+    live = request.getfixturevalue(fixture)
+    fill(live)
+    take_backup(live, backup_dir, tier="daily", now=datetime(2026, 1, 1, 2, 0))
+    newest = take_backup(live, backup_dir)
+    live.sql("DELETE FROM payments WHERE ctid IN (SELECT ctid FROM payments LIMIT 5)")
+    before = content(live.server, live.name)
+    settings = settings_for(live, backup_dir)
+
+    result = drill(settings)
+
+    assert result.archive == str(newest)
+    assert result.rows["public.payments"] == before["payments"][0] + 5
+    assert result.differences == {"public.payments": -5}
+    assert content(live.server, live.name) == before
+    assert not databases(live.server, live.name + "__")
+    facts = StateStore(settings).lookup(newest)
+    assert facts.drill.ok and facts.drill.extra["rows"] == result.rows and facts.drills == 1
+    assert scan(settings).find(newest).drill_ok is True
+
+
+def test_failed_drill_is_recorded_and_leaves_nothing(app_db, backup_dir):
+    fill(app_db)
+    archive = take_backup(app_db, backup_dir)
+    archive.write_bytes(archive.read_bytes()[:-100])
+    settings = settings_for(app_db, backup_dir)
+    with pytest.raises(OperatorError) as err:
+        drill(settings, archive)
+    assert "truncated" in err.value.sentence
+    facts = StateStore(settings).lookup(archive)
+    assert facts.drill.ok is False and "truncated" in facts.drill.detail
+    assert not databases(app_db.server, app_db.name + "__")
+
+
+def test_no_backup_to_drill_is_one_sentence(app_db, backup_dir):
+    with pytest.raises(OperatorError, match="no good backup"):
+        drill(settings_for(app_db, backup_dir))

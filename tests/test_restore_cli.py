@@ -1,0 +1,71 @@
+"""The restore, rollback and drill commands as cron and operators run them (real processes)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from backup_support import cli, cli_env
+from conftest import APP_PASSWORD
+from restore_support import content, fill, take_backup
+
+
+def test_plan_confirm_restore_rollback_and_drill(app_db, backup_dir):
+    fill(app_db)
+    archive = take_backup(app_db, backup_dir)
+    at_backup = content(app_db.server, app_db.name)
+    app_db.sql("DELETE FROM appointments WHERE status = 'CANCELLED'")
+    changed = content(app_db.server, app_db.name)
+    env = cli_env(app_db.url, backup_dir)
+    name = app_db.name
+
+    plan = cli("restore", str(archive), "--plan", "--json", env=env)
+    assert plan.returncode == 0, plan.stderr
+    data = json.loads(plan.stdout)
+    assert data["ok"] and data["mode"] == "swap" and data["target"] == name
+    assert [s["name"] for s in data["steps"]][-1] == "swap"
+    text = cli("restore", str(archive), "--plan", env=env)
+    assert "Restore plan" in text.stdout and "OK   checksum" in text.stdout
+
+    for confirm in ([], ["--confirm", "citaplanner"]):
+        refused = cli("restore", str(archive), *confirm, env=env)
+        assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+        assert f"--confirm {name}" in refused.stderr
+    assert content(app_db.server, app_db.name) == changed
+    assert not (backup_dir / "safety").exists()
+
+    done = cli("restore", str(archive), "--confirm", name, "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    outcome = json.loads(done.stdout)
+    assert content(app_db.server, app_db.name) == at_backup
+    assert outcome["pre_restore"].startswith(name + "__pre_restore_") and "--rollback" in outcome["undo"]
+
+    back = cli("restore", "--rollback", "--confirm", name, env=env)
+    assert back.returncode == 0, back.stderr
+    assert content(app_db.server, app_db.name) == changed
+
+    drilled = cli("drill", str(archive), "--json", env=env)
+    assert drilled.returncode == 0, drilled.stderr
+    assert json.loads(drilled.stdout)["differences"]  # live (rolled back) differs from the backup
+    newest = cli("drill", env=env)  # the newest good backup: the restore's safety backup of `changed`
+    assert newest.returncode == 0 and "/safety/" in newest.stdout and "matches the live database" in newest.stdout
+
+    log = (backup_dir / "logs" / f"restore_{datetime.now():%Y%m%d}.log").read_text()
+    assert "restore of" in log and "rollback of" in log and "drill of" in log and "swap" not in APP_PASSWORD
+    assert APP_PASSWORD not in log
+
+
+def test_read_only_and_bad_arguments_are_one_sentence(app_db, backup_dir):
+    fill(app_db, clients=10, appointments=20)
+    archive = take_backup(app_db, backup_dir)
+    env = cli_env(app_db.url, backup_dir)
+    before = content(app_db.server, app_db.name)
+    for args in (["--read-only", "restore", str(archive), "--confirm", app_db.name],
+                 ["--read-only", "drill"],
+                 ["restore", "--rollback", "--confirm", app_db.name],
+                 ["restore", "--confirm", app_db.name],
+                 ["restore", str(backup_dir / "nope.sql.gz"), "--confirm", app_db.name]):
+        run = cli(*args, env=env)
+        assert run.returncode != 0 and len(run.stderr.strip().splitlines()) == 1, (args, run.stderr)
+        assert "Traceback" not in run.stderr
+    assert content(app_db.server, app_db.name) == before
