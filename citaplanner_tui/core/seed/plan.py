@@ -104,8 +104,13 @@ _WORDS = ((Status.CREATE, "to create", "to create"), (Status.EXISTS, "exists", "
 class Plan:
     items: tuple[Item, ...]
     timezone: str
-    queries: int = 0
+    queries_by_table: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+
+    @property
+    def queries(self) -> int:
+        """Statements the reads sent (the schema check's one catalog query not included)."""
+        return sum(self.queries_by_table.values())
 
     @property
     def counts(self) -> dict[Status, int]:
@@ -131,7 +136,7 @@ class Plan:
 
     def to_json(self) -> dict:
         return {"summary": self.summary(), "counts": {s.value: n for s, n in self.counts.items()},
-                "timezone": self.timezone, "queries": self.queries, "seconds": round(self.seconds, 4),
+                "timezone": self.timezone, "queries": self.queries_by_table, "seconds": round(self.seconds, 4),
                 "items": [item.to_json() for item in self.items]}
 
 
@@ -199,7 +204,7 @@ class _Decider:
             self.add(data.TEMPLATE, f"{name} ({channel})", snap.templates.get((name, ntype, channel)), {
                 "name": name, "type": ntype, "channel": channel, "subject": subject,
                 "message": message, "isActive": True, "isDefault": True, "tenantId": tenant})
-        return Plan(tuple(self.items), zone, snap.queries)
+        return Plan(tuple(self.items), zone, dict(snap.queries))
 
     def _client(self, c: data.Client, tenant: object) -> None:
         seed = {"firstName": c.first_name, "lastName": c.last_name, "email": c.email,

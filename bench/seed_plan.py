@@ -1,0 +1,143 @@
+"""Seed plan on a database with 1,000,000 clients and 5,000,000 appointments.
+
+Usage: ``.venv/bin/python bench/seed_plan.py [--clients 1000000] [--appointments 5000000]
+[--tenants 50] [--runs 5]``
+
+Starts its own PostgreSQL (embedded 18) in a temporary folder, fills it with
+``demo_data.generate`` (a few minutes at full size), then times ``plan_seed`` in three
+states, and in the same run the baseline: the original seed.ts's lookups, one statement
+per seed row (findFirst/findUnique, and Prisma's ``count`` for the all-or-nothing groups):
+
+- ``absent``: the seed's tenant does not exist (a fresh production database);
+- ``applied``: the seed was applied after the bulk data, so its rows are the newest and
+  sit at the end of every table (the worst place for a scan that stops at the first hit);
+- ``partial``: the seed's tenant lost its appointments and one client, which forces the
+  two reads that have no index (clients by e-mail, "any appointment for the tenant");
+- ``partial`` again after adding indexes on appointments("tenantId") and
+  clients("tenantId", email), which Prisma's schema lacks: the same reads then use them.
+
+Prints, per state: statements per table, the plan's median and best time, the baseline's
+median, and the ratio. Target: plan under 0.2 s with at most 2 statements per table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from citaplanner_tui.core import demo_data  # noqa: E402
+from citaplanner_tui.core.db import connect  # noqa: E402
+from citaplanner_tui.core.localserver import LocalServer  # noqa: E402
+from citaplanner_tui.core.schema import apply_schema  # noqa: E402
+from citaplanner_tui.core.seed import apply_seed, data, plan_seed  # noqa: E402
+
+ROLE, PASSWORD, DBNAME = "citaplanner", "bench-pw", "citaplanner_bench"
+
+
+def original_lookups(conn) -> int:
+    """What seed.ts asks, one statement per seed row; returns the number of statements."""
+    one = lambda sql, *p: conn.execute(sql, p).fetchone()  # noqa: E731
+    tenant = one("SELECT id FROM tenants WHERE email = %s LIMIT 1", data.TENANT_ROW["email"])
+    tid = tenant[0] if tenant else "none"
+    branch = one('SELECT id FROM branches WHERE "tenantId" = %s AND email = %s LIMIT 1', tid,
+                 data.BRANCH_ROW["email"])
+    users = {u.email: one("SELECT id FROM users WHERE email = %s", u.email) for u in data.USERS}
+    services = {s.name: one('SELECT id FROM services WHERE name = %s AND "tenantId" = %s LIMIT 1',
+                            s.name, tid) for s in data.SERVICES}
+    for s in data.SERVICES:
+        one('SELECT id FROM service_users WHERE "serviceId" = %s AND "userId" = %s LIMIT 1',
+            (services[s.name] or ["none"])[0], (users[s.professional] or ["none"])[0])
+    for c in data.CLIENTS:
+        one('SELECT id FROM clients WHERE email = %s AND "tenantId" = %s LIMIT 1', c.email, tid)
+    one('SELECT count(*) FROM working_hours WHERE "branchId" = %s', (branch or ["none"])[0])
+    one('SELECT count(*) FROM appointments WHERE "tenantId" = %s', tid)
+    for name, ntype, channel, _subject, _message in data.TEMPLATES:
+        one("SELECT id FROM notification_templates WHERE name = %s AND type = %s AND channel = %s LIMIT 1",
+            name, ntype, channel)
+    return 2 + len(data.USERS) + 2 * len(data.SERVICES) + len(data.CLIENTS) + 2 + len(data.TEMPLATES)
+
+
+def timed(fn, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def measure(conn, label: str, runs: int) -> None:
+    plans = []
+    plan_times = timed(lambda: plans.append(plan_seed(conn)), runs)
+    plan = plans[-1]
+    statements = [0]
+    base_times = timed(lambda: statements.__setitem__(0, original_lookups(conn)), runs)
+    per_table = ", ".join(f"{t} {n}" for t, n in sorted(plan.queries_by_table.items()))
+    median, base = statistics.median(plan_times), statistics.median(base_times)
+    print(f"\n[{label}] {plan.summary()}")
+    print(f"  plan: {plan.queries} statements (+1 catalog check), max {max(plan.queries_by_table.values())} "
+          f"per table: {per_table}")
+    print(f"  plan: median {median * 1000:.1f} ms, best {min(plan_times) * 1000:.1f} ms "
+          f"({'under' if median < 0.2 else 'OVER'} the 0.2 s target)")
+    print(f"  original seed.ts lookups: {statements[0]} statements, median {base * 1000:.1f} ms; "
+          f"ratio plan/original {median / base:.2f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=1_000_000)
+    parser.add_argument("--appointments", type=int, default=5_000_000)
+    parser.add_argument("--tenants", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="cpt-bench-seed-"))
+    server = LocalServer(root / "data", fast=True)
+    try:
+        server.start()
+        server.create_role(ROLE, PASSWORD, createdb=True)
+        server.create_database(DBNAME, owner=ROLE)
+        with connect(_app_info(server)) as conn:
+            apply_schema(conn)
+            started = time.perf_counter()
+            counts = demo_data.generate(conn, tenants=args.tenants, clients=args.clients,
+                                        appointments=args.appointments, seed=42)
+            print(f"demo data: {counts['clients']:,} clients, {counts['appointments']:,} appointments, "
+                  f"{counts['payments']:,} payments in {time.perf_counter() - started:.0f} s")
+            size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
+            print(f"database size: {size}")
+            measure(conn, "absent", args.runs)
+            started = time.perf_counter()
+            created = apply_seed(conn, confirm=DBNAME, now=datetime.now(timezone.utc)).created
+            print(f"\napply: {sum(created.values())} rows in {time.perf_counter() - started:.2f} s")
+            measure(conn, "applied", args.runs)
+            conn.execute("""DELETE FROM payments WHERE "tenantId" = (SELECT id FROM tenants WHERE email = %s)""",
+                         (data.TENANT_ROW["email"],))
+            conn.execute("""DELETE FROM appointments WHERE "tenantId" = (SELECT id FROM tenants WHERE email = %s)""",
+                         (data.TENANT_ROW["email"],))
+            conn.execute("DELETE FROM clients WHERE email = %s", (data.CLIENTS[1].email,))
+            measure(conn, "partial", args.runs)
+            conn.execute('CREATE INDEX bench_appointments_tenant ON appointments ("tenantId")')
+            conn.execute('CREATE INDEX bench_clients_tenant_email ON clients ("tenantId", email)')
+            measure(conn, "partial, with indexes the app could add", args.runs)
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+def _app_info(server: LocalServer):
+    from citaplanner_tui.core.conninfo import parse
+
+    return parse(server.url(DBNAME, ROLE, PASSWORD))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
