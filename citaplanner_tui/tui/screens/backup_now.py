@@ -30,8 +30,8 @@ actions.register(
                "c", "BackupNowScreen"),
 )
 
-TIER_CHOICES = (("auto", "auto: daily (+ weekly on Sunday, + monthly on the 1st)"),
-                ("manual", "manual: kept until you delete it (rotation never removes it)"))
+TIER_CHOICES = (("auto: daily (+ weekly on Sunday, + monthly on the 1st)", "auto"),
+                ("manual: kept until you delete it (rotation never removes it)", "manual"))
 
 
 def result_lines(result) -> list[str]:
@@ -94,12 +94,12 @@ class BackupNowScreen(gate.GatedScreen):
         if self.job is not None and self.job.running:
             self.notify("a backup is already running", severity="warning")
             return
-        settings, tier = self.app.settings, str(self.query_one("#tier", Select).value)
+        settings, tier, now = self.app.settings, str(self.query_one("#tier", Select).value), self.app.now()
 
         def work(reporter):
             from citaplanner_tui.core.backup import run_backup
 
-            return run_backup(settings, tier=tier, reporter=reporter)
+            return run_backup(settings, tier=tier, reporter=reporter, now=now)
 
         self.query_one("#backup-result", Static).update("")
         self.job = self.app.start_job("backup", f"backup ({tier})", work)
