@@ -93,6 +93,16 @@ def read_sidecar(path: Path) -> tuple[str, str] | None:
     return parse_sidecar(text)
 
 
+def _fact(kind: str, attr: str, default=None) -> property:
+    """A read-only view of one field of the entry's last ``kind`` check."""
+
+    def get(entry: Entry):
+        check = getattr(entry.checks, kind, None) if entry.checks is not None else None
+        return getattr(check, attr) if check is not None else default
+
+    return property(get, doc=f"``{attr}`` of the last {kind} check, or {default!r} if never checked")
+
+
 class Entry(NamedTuple):
     """One file (or unreadable folder) on the backup volume; immutable.
 
@@ -122,41 +132,15 @@ class Entry(NamedTuple):
     checks: Facts | None = None
 
     # What earlier checks found, for this very version of the file (None = never checked).
-    @property
-    def last_verified_at(self) -> datetime | None:
-        return self.checks.verify.at if self.checks and self.checks.verify else None
-
-    @property
-    def verify_ok(self) -> bool | None:
-        return self.checks.verify.ok if self.checks and self.checks.verify else None
-
-    @property
-    def verify_detail(self) -> str:
-        return self.checks.verify.detail if self.checks and self.checks.verify else ""
-
-    @property
-    def last_deep_at(self) -> datetime | None:
-        return self.checks.deep.at if self.checks and self.checks.deep else None
-
-    @property
-    def deep_ok(self) -> bool | None:
-        return self.checks.deep.ok if self.checks and self.checks.deep else None
-
-    @property
-    def deep_detail(self) -> str:
-        return self.checks.deep.detail if self.checks and self.checks.deep else ""
-
-    @property
-    def last_drill_at(self) -> datetime | None:
-        return self.checks.drill.at if self.checks and self.checks.drill else None
-
-    @property
-    def drill_ok(self) -> bool | None:
-        return self.checks.drill.ok if self.checks and self.checks.drill else None
-
-    @property
-    def drill_detail(self) -> str:
-        return self.checks.drill.detail if self.checks and self.checks.drill else ""
+    last_verified_at = _fact("verify", "at")
+    verify_ok = _fact("verify", "ok")
+    verify_detail = _fact("verify", "detail", "")
+    last_deep_at = _fact("deep", "at")
+    deep_ok = _fact("deep", "ok")
+    deep_detail = _fact("deep", "detail", "")
+    last_drill_at = _fact("drill", "at")
+    drill_ok = _fact("drill", "ok")
+    drill_detail = _fact("drill", "detail", "")
 
     @property
     def drills(self) -> int:
