@@ -172,3 +172,13 @@ def test_named_foreign_file_is_refused_before_anything_is_read(backup_dir, tmp_p
     with pytest.raises(ConfigError, match="does not exist"):
         verify(settings(tmp_path / "nowhere"))
     assert not (backup_dir / ".citaplanner-tui").exists()
+
+
+def test_sidecar_without_a_checksum_is_named(backup_dir):
+    path = old_dump(backup_dir / "daily", "daily", DAYS_BASE)
+    Path(str(path) + ".sha256").write_text("Checksum no coincide\n")
+    [result] = verify(settings(backup_dir))
+    assert (result.ok, result.checksum_ok, result.problem) == (False, None, "bad_sidecar")
+    assert result.detail == f"the sidecar of {path.name} holds no SHA-256 checksum"
+    entry = scan(backup_dir).find(path)
+    assert (entry.state, entry.state.word, entry.good) == (State.BAD_SIDECAR, "bad sidecar", False)

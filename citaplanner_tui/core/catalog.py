@@ -315,28 +315,22 @@ def _scan_folder(folder: Path, label: str, listing: list[os.DirEntry], is_tier: 
     sidecars: dict[str, os.DirEntry] = {}
     for e in sorted(listing, key=attrgetter("name")):
         name = e.name
-        if name.endswith(PARTIAL_SUFFIX):
-            base = name[:-len(PARTIAL_SUFFIX)]
-            parsed = parse_name(base[:-len(SIDECAR_SUFFIX)] if base.endswith(SIDECAR_SUFFIX) else base)
-            kind = "partial"
-        elif name.endswith(SIDECAR_SUFFIX):
-            if e.is_file(follow_symlinks=False):  # parsed later, only if it has no dump
-                sidecars[name[:-len(SIDECAR_SUFFIX)]] = e
+        partial = name.endswith(PARTIAL_SUFFIX)
+        base = name[:-len(PARTIAL_SUFFIX)] if partial else name
+        if base.endswith(SIDECAR_SUFFIX):
+            if not partial and e.is_file(follow_symlinks=False):
+                sidecars[base[:-len(SIDECAR_SUFFIX)]] = e  # parsed later, only if it has no dump
                 continue
-            parsed = parse_name(name[:-len(SIDECAR_SUFFIX)])
-            kind = "sidecar"
-        else:
-            parsed = parse_name(name)
-            kind = "dump"
+            base = base[:-len(SIDECAR_SUFFIX)]
+        parsed = parse_name(base)
         if parsed is None:
             if is_tier:
                 out.append(_foreign(folder, e, label, _foreign_reason(e)))
-            continue
-        if e.is_symlink():
+        elif e.is_symlink():
             out.append(_foreign(folder, e, label, "a symbolic link (never followed)", parsed))
         elif not e.is_file(follow_symlinks=False):
             out.append(_foreign(folder, e, label, "not a regular file", parsed))
-        elif kind == "partial":
+        elif partial:
             out.append(_plain(folder, e, label, parsed, State.PARTIAL,
                               "unfinished: a backup is being written, or one was cut short"))
         else:
@@ -456,8 +450,6 @@ def _judge(sidecar: Path | None, known: Facts | None) -> tuple[State, str]:
             return State.MISMATCH, verify.detail or "the checksum does not match its sidecar"
         if problem == "bad_sidecar":
             return State.BAD_SIDECAR, verify.detail or "the sidecar holds no SHA-256"
-        if problem == "corrupt":
-            return State.CORRUPT, verify.detail or "the archive is damaged"
     if sidecar is None:
         return State.NO_SIDECAR, "no .sha256 sidecar: its checksum cannot be checked"
     return State.OK, ""
