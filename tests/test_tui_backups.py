@@ -1,0 +1,131 @@
+"""The backups screen: the catalog as a table, filter, verify, deep verify, drill, delete."""
+
+from __future__ import annotations
+
+import gzip
+
+from textual.widgets import Button, DataTable, Input
+
+from backup_support import fill
+from citaplanner_tui.core.catalog import State
+from citaplanner_tui.tui.screens.confirm import ConfirmScreen
+from tui_support import NOW, make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
+
+
+def table_rows(screen) -> list[tuple[str, ...]]:
+    table = screen.query_one(DataTable)
+    return [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+
+
+async def select_row(pilot, screen, path) -> None:
+    table = screen.query_one(DataTable)
+    table.move_cursor(row=table.get_row_index(str(path)))
+    table.focus()
+    await pilot.pause()
+
+
+@sync
+async def test_table_lists_every_file_newest_first_and_filters(sample_volume):
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        screen = app.screen
+        rows = table_rows(screen)
+        assert len(rows) == len(app.data.catalog) == 15
+        assert rows[0][4] == "unfinished" and rows[1][0] == "manual"
+        mismatch = [r for r in rows if r[4] == "checksum mismatch"]
+        assert mismatch == [("daily", "2026-11-24 02:00", "3d", mismatch[0][3], "checksum mismatch",
+                             "3h FAILED", "never")]
+        await pilot.press("slash", *"weekly")
+        assert {r[0] for r in table_rows(screen)} == {"weekly"} and len(table_rows(screen)) == 4
+        await pilot.press("enter", "escape")  # Esc clears the filter first
+        assert len(table_rows(screen)) == 15 and type(app.screen).__name__ == "BackupsScreen"
+        await pilot.press("escape")
+        assert type(app.screen).__name__ == "DashboardScreen"
+
+
+@sync
+async def test_deep_verify_finds_a_truncated_dump_and_the_table_says_so(sample_volume):
+    victim = sorted((sample_volume / "weekly").glob("*.sql.gz"))[0]
+    data = gzip.decompress(victim.read_bytes())
+    cut = gzip.compress(data[: len(data) // 2], mtime=0)  # cut short, then sealed: checksum fine
+    victim.write_bytes(cut)
+    import hashlib
+
+    victim.with_name(victim.name + ".sha256").write_text(f"{hashlib.sha256(cut).hexdigest()}  {victim.name}\n")
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        screen = app.screen
+        await select_row(pilot, screen, victim)
+        await pilot.press("v")
+        job = await wait_for_job(pilot, "verify")
+        assert job.error is None and job.result[0].ok
+        assert app.data.catalog.find(victim).state is State.OK
+        await select_row(pilot, screen, victim)
+        await pilot.press("V")
+        job = await wait_for_job(pilot, "verify")
+        assert not job.result[0].ok
+        entry = app.data.catalog.find(victim)
+        assert entry.state is State.CORRUPT and entry.deep_ok is False
+        row = dict(zip(("tier", "taken", "age", "size", "state"), table_rows(screen)[
+            screen.query_one(DataTable).get_row_index(str(victim))]))
+        assert row["state"] == "damaged"
+
+
+@sync
+async def test_delete_refuses_the_newest_good_and_needs_the_file_name(sample_volume):
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        screen = app.screen
+        newest = app.data.catalog.newest_good("weekly")
+        await select_row(pilot, screen, newest.path)
+        await pilot.press("x")
+        await pilot.pause()
+        assert app.screen is screen and newest.path.exists()
+        assert any("newest good weekly backup" in n.message for n in app._notifications)
+        older = app.data.catalog.backups("weekly")[-1]
+        await select_row(pilot, screen, older.path)
+        await pilot.press("x")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen) and app.focused.id == "cancel"
+        assert str(older.path) in dialog.query_one("#confirm-steps").render().plain
+        dialog.query_one(Input).focus()
+        await pilot.press(*older.path.name[:-1])
+        assert dialog.query_one("#confirm", Button).disabled
+        await pilot.press(older.path.name[-1], "enter")
+        job = await wait_for_job(pilot, "delete")
+        assert job.error is None
+        assert not older.path.exists() and not older.sidecar.exists()
+        assert app.data.catalog.find(older.path) is None
+        assert str(older.path) not in screen.query_one(DataTable).rows
+        assert len(app.data.catalog.backups("weekly")) == 3
+
+
+@sync
+async def test_drill_restores_into_a_scratch_database_and_records_it(app_db, backup_dir):
+    fill(app_db)
+    from citaplanner_tui.core.backup import run_backup
+    from citaplanner_tui.core.settings import Settings
+
+    made = run_backup(Settings(database_url=app_db.url, backup_dir=backup_dir), tier="daily", now=NOW)
+    app = make_console(backup_dir, database_url=app_db.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await select_row(pilot, app.screen, made.files[0])
+        await pilot.press("t")
+        job = await wait_for_job(pilot, "drill", timeout=100)
+        assert job.error is None, job.error
+        assert job.result.rows["public.clients"] == 300 and not job.result.differences
+        entry = app.data.catalog.find(made.files[0])
+        assert entry.drill_ok is True and entry.drills == 1
+        assert table_rows(app.screen)[0][6].endswith("ok")
+    leftovers = app_db.server.sql("SELECT datname FROM pg_database WHERE datname LIKE %s",
+                                  params=(app_db.name + "%",))
+    assert leftovers == [(app_db.name,)]  # the scratch database is gone
