@@ -1,0 +1,74 @@
+"""The dashboard against a real server and a real volume: panes, status bar, refresh."""
+
+from __future__ import annotations
+
+import threading
+
+from backup_support import fill
+from citaplanner_tui.tui.sample import add_backup
+from conftest import APP_PASSWORD
+from tui_support import NOW, make_console, sample_volume, settle, sync  # noqa: F401
+
+
+def pane_text(app, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+@sync
+async def test_panes_show_tiers_checks_disk_and_the_server(app_db, sample_volume):
+    fill(app_db)
+    app = make_console(sample_volume, database_url=app_db.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        major = app_db.server.sql("SHOW server_version_num")[0][0][:2]
+        bar = pane_text(app, "#status-bar")
+        assert f"PostgreSQL {major}." in bar
+        assert app_db.info.redacted() in bar and APP_PASSWORD not in bar
+        assert bar.startswith("FAIL")  # the mismatching daily backup
+        tiers = {line.split()[0]: line.split()[1] for line in pane_text(app, "#tiers").splitlines()[1:]}
+        assert tiers == {"daily": "OK", "weekly": "OK", "monthly": "OK", "manual": "OK"}
+        checks = pane_text(app, "#checks")
+        assert "checksum mismatch 1" in checks and "unfinished 1" in checks and "not verified yet 0" in checks
+        assert "FAIL daily 11-24 02:00" in checks
+        disk = pane_text(app, "#disk")
+        db_size = app_db.server.sql(f"SELECT pg_database_size('{app_db.name}')")[0][0]
+        assert app.data.disk.db_size == db_size and "database " in disk and "% used" in disk
+
+
+@sync
+async def test_refresh_picks_up_new_backups_and_never_overlaps(sample_volume):
+    app = make_console(sample_volume)
+    started = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert next(t.count for t in app.data.tiers if t.tier == "manual") == 1
+        add_backup(sample_volume, "manual", NOW.replace(hour=11), 4400)
+        real_load = app._load
+        gate = threading.Event()
+
+        def slow_load(*args):
+            started.append(1)
+            gate.wait(10)
+            real_load(*args)
+
+        app._load = slow_load
+        await pilot.press("r")
+        await pilot.press("r")  # still running: ignored
+        app.action_refresh()
+        await pilot.pause(0.2)
+        assert len(started) == 1 and app.refreshing
+        gate.set()
+        await settle(pilot)
+        assert not app.refreshing
+        assert next(t.count for t in app.data.tiers if t.tier == "manual") == 2
+        assert "manual  OK     an hour ago" in pane_text(app, "#tiers")
+
+
+@sync
+async def test_a_server_that_is_down_is_one_sentence_and_the_rest_still_shows(sample_volume):
+    app = make_console(sample_volume, database_url="postgresql://nobody:pw@127.0.0.1:1/none")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "no database" in pane_text(app, "#status-bar") and "pw" not in pane_text(app, "#status-bar")
+        assert "cannot reach the server at 127.0.0.1:1" in app.data.db_error
+        assert "daily" in pane_text(app, "#tiers") and app.data.health == "FAIL"
