@@ -53,7 +53,21 @@ class _HashingSink:
         return len(data)
 
 
-class GzipWriter:
+class _Writer:
+    """What both writers report: the SHA-256 and the count of the bytes written so far."""
+
+    _sink: _HashingSink
+
+    @property
+    def sha256(self) -> str:
+        return self._sink.hasher.hexdigest()
+
+    @property
+    def compressed_bytes(self) -> int:
+        return self._sink.bytes
+
+
+class GzipWriter(_Writer):
     """Parallel gzip: blocks deflated in threads, written in order as gzip members."""
 
     def __init__(self, out: BinaryIO, level: int = 6, *, block: int = BLOCK,
@@ -70,14 +84,6 @@ class GzipWriter:
         self._stop = False
         self._thread = threading.Thread(target=self._write_in_order, name="gzip-writer", daemon=True)
         self._thread.start()
-
-    @property
-    def sha256(self) -> str:
-        return self._sink.hasher.hexdigest()
-
-    @property
-    def compressed_bytes(self) -> int:
-        return self._sink.bytes
 
     def write(self, data: bytes) -> None:
         self._raise_if_failed()
@@ -131,7 +137,7 @@ class GzipWriter:
             raise self._error
 
 
-class ZstdWriter:
+class ZstdWriter(_Writer):
     """zstd level 3 on zstd's own worker threads (the opt-in ``.sql.zst`` format)."""
 
     def __init__(self, out: BinaryIO, level: int = ZSTD_LEVEL, *, workers: int | None = None):
@@ -140,14 +146,6 @@ class ZstdWriter:
         self._sink = _HashingSink(out)
         compressor = zstandard.ZstdCompressor(level=level, threads=workers or _workers())
         self._stream = compressor.stream_writer(self._sink, closefd=False)
-
-    @property
-    def sha256(self) -> str:
-        return self._sink.hasher.hexdigest()
-
-    @property
-    def compressed_bytes(self) -> int:
-        return self._sink.bytes
 
     def write(self, data: bytes) -> None:
         self._stream.write(data)
