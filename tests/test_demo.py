@@ -1,0 +1,46 @@
+"""--demo's environment: built by the real engines, reused on the next launch, stopped on exit."""
+
+from datetime import date
+
+import pytest
+
+from citaplanner_tui.core import catalog
+from citaplanner_tui.core.catalog import State
+from citaplanner_tui.core.demo import history_days, open_demo
+
+
+def test_history_days_keep_a_week_of_dailies_and_every_sunday_and_first():
+    days = history_days(date(2026, 11, 27), days=62)
+    assert days[-7:] == [date(2026, 11, d) for d in range(21, 28)]
+    assert all(d.isoweekday() == 7 or d.day == 1 for d in days[:-7])
+    assert date(2026, 10, 1) in days and date(2026, 11, 1) in days
+    assert sum(d.isoweekday() == 7 for d in days) == 9
+
+
+@pytest.mark.timeout(400)
+def test_demo_is_built_by_the_engine_reused_and_stopped(tmp_path):
+    root = tmp_path / "demo"
+    small = {"tenants": 1, "clients": 200, "appointments": 600}
+    demo = open_demo(root=root, size=small, today=date(2026, 11, 27))
+    try:
+        rows = demo.server.sql("SELECT (SELECT count(*) FROM tenants), (SELECT count(*) FROM clients),"
+                               " (SELECT count(*) FROM users WHERE email = 'admin@citaplanner.com')",
+                               "citaplanner")[0]
+        assert rows[0] == 2 and rows[1] == 206 and rows[2] == 1  # seed tenant + generated one
+        scan = catalog.scan(demo.settings)
+        assert len(scan.backups("daily")) == 7
+        assert len(scan.backups("weekly")) >= 4 and len(scan.backups("monthly")) == 2
+        states = [e.state for e in scan.backups()]
+        assert states.count(State.MISMATCH) == 1
+        assert any(e.drill_ok for e in scan.backups())
+        assert "password" not in demo.settings.conninfo().conninfo()
+        before = sorted(p.name for p in (root / "backups" / "daily").iterdir())
+    finally:
+        demo.close()
+    assert not (root / "pgdata" / "postmaster.pid").exists()
+    again = open_demo(root=root, size=small)
+    try:
+        assert sorted(p.name for p in (root / "backups" / "daily").iterdir()) == before
+        assert again.server.sql("SELECT count(*) FROM clients", "citaplanner")[0][0] == 206
+    finally:
+        again.close()
