@@ -1,0 +1,62 @@
+"""Wizard step 1: pick the backup to restore, newest first, each with its state.
+
+The list is the catalog of the app's last refresh (``core.catalog.scan``: every
+finished dump, any state, newest first).  A backup in a bad state can still be
+picked: pre-flight then says exactly why it cannot be restored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from citaplanner_tui.tui import format as fmt
+
+COLUMNS = ("Tier", "Taken", "Age", "Size", "State", "Verified")
+
+
+def pick_row(entry, now) -> tuple[str, ...]:
+    """One backup as table cells; the state is a word (``ok``, ``checksum mismatch``...)."""
+    if entry.last_verified_at is None:
+        verified = "never"
+    else:
+        verified = f"{fmt.short_age(entry.last_verified_at, now)} {'ok' if entry.verify_ok else 'FAILED'}"
+    return (entry.tier, entry.when.strftime("%Y-%m-%d %H:%M"), fmt.short_age(entry.when, now),
+            fmt.size(entry.size), entry.state.word, verified)
+
+
+class PickStep(Vertical):
+    def compose(self) -> ComposeResult:
+        yield Static("Pick the backup to restore (newest first). Enter or n runs the pre-flight "
+                     "checks, which change nothing.", classes="step-hint")
+        yield DataTable(id="pick-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="pick-detail", classes="step-note")
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(*COLUMNS)
+
+    def fill(self, catalog, now, chosen: Path | None) -> None:
+        """Show ``catalog``'s dumps; keep the cursor on ``chosen`` (or the current row)."""
+        table = self.query_one(DataTable)
+        keep = chosen or self.selected()
+        table.clear()
+        for entry in catalog.backups():
+            table.add_row(*pick_row(entry, now), key=str(entry.path))
+        if keep is not None and str(keep) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(keep)))
+        self.query_one("#pick-detail", Static).update(
+            "" if table.row_count else "no backups on the volume yet: take one first (n on the dashboard)")
+
+    def selected(self) -> Path | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return Path(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def describe(self, entry) -> None:
+        notes = [entry.path.name, entry.reason, entry.verify_detail] if entry else []
+        self.query_one("#pick-detail", Static).update(escape(" · ".join(n for n in notes if n)))

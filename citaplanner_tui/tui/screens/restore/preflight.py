@@ -1,0 +1,85 @@
+"""Wizard step 2: pre-flight, run by the engine in a worker; each check as OK, WARN or FAIL.
+
+``core.restore.preflight`` reads the archive end to end (a deep verify) and asks the
+server about the target, the role's rights, the client tools, free space and the
+lock; it changes nothing.  This step shows its progress while it runs, then every
+check with a word: FAIL blocks the restore, WARN does not but deserves a look.
+"""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import ProgressBar, Static
+
+from citaplanner_tui.tui import format as fmt
+
+
+def check_word(check, plan) -> str:
+    """OK / WARN / FAIL for one pre-flight check.
+
+    Blocking checks pass or fail; the engine marks advisory findings non-blocking
+    (no sidecar, a newer dump than the server, sessions that the swap will end): they
+    are WARN, except the session count when nobody is connected.
+    """
+    if check.blocking:
+        return "OK" if check.ok else "FAIL"
+    if check.name == "sessions" and plan.sessions == 0:
+        return "OK"
+    return "WARN" if check.ok else "FAIL"
+
+
+def check_lines(plan) -> list[str]:
+    """Content markup: one line per check, the word first, then the check's name and detail."""
+    return [f"{fmt.health(check_word(c, plan))}  {escape(c.name):<11} {escape(c.detail)}" for c in plan.checks]
+
+
+def verdict(plan) -> str:
+    fails = len(plan.problems)
+    if fails:
+        return (f"[b]{fails} check{'s' if fails > 1 else ''} FAIL[/]: the restore cannot run until "
+                "fixed. n shows the plan anyway; Esc goes back to the list.")
+    warns = sum(check_word(c, plan) == "WARN" for c in plan.checks)
+    note = f" ({warns} WARN: read them first)" if warns else ""
+    return f"Every blocking check passed{note}. n shows the plan, step by step."
+
+
+class PreflightStep(Vertical):
+    def compose(self) -> ComposeResult:
+        yield Static(id="preflight-title", classes="step-hint")
+        yield ProgressBar(show_eta=False, id="preflight-bar")
+        yield Static(id="preflight-status", classes="step-note")
+        with VerticalScroll(id="preflight-scroll"):
+            yield Static(id="preflight-checks")
+        yield Static(id="preflight-verdict")
+
+    def running(self, archive_name: str, target: str, progress) -> None:
+        """While the engine works: what it is reading or asking, and how far it got."""
+        self.query_one("#preflight-title", Static).update(
+            escape(f"Pre-flight of {archive_name} for {target!r}: reading it end to end and asking "
+                   "the server; nothing is changed."))
+        bar = self.query_one("#preflight-bar", ProgressBar)
+        bar.display = True
+        if progress is not None and progress.phase == "verify":
+            bar.update(total=progress.total or None, progress=progress.done)
+            line = f"read {fmt.size(progress.done)}" + (f" of {fmt.size(progress.total)}" if progress.total else "")
+        else:
+            line = progress.message if progress is not None and progress.message else "starting…"
+        self.query_one("#preflight-status", Static).update(escape(line))
+        self.query_one("#preflight-checks", Static).update("")
+        self.query_one("#preflight-verdict", Static).update("")
+
+    def show(self, plan) -> None:
+        """The engine's checks, in its order."""
+        self.query_one("#preflight-title", Static).update(
+            escape(f"Pre-flight of {plan.archive.name} for {plan.target!r} on {plan.server}"))
+        self.query_one("#preflight-bar", ProgressBar).display = False
+        self.query_one("#preflight-status", Static).update("")
+        self.query_one("#preflight-checks", Static).update("\n".join(check_lines(plan)))
+        self.query_one("#preflight-verdict", Static).update(verdict(plan))
+
+    def failed(self, sentence: str) -> None:
+        self.query_one("#preflight-bar", ProgressBar).display = False
+        self.query_one("#preflight-status", Static).update(f"{fmt.health('FAIL')} {escape(sentence)}")
+        self.query_one("#preflight-verdict", Static).update("Esc goes back to the list.")

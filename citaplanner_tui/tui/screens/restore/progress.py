@@ -1,0 +1,93 @@
+"""Wizard step 5: the restore running, phase by phase, with bytes, rate and time left.
+
+The engine reports phases (``safety backup``, the backup's own ``dump``..., ``load``,
+``validate``, ``swap``) through its Reporter; they are matched to the plan's steps so
+the operator sees which step runs, which are done and which wait, as words.  Rates
+and time left are per phase: the Reporter's clock starts with the job, and the load
+should not look slow because the safety backup came first.
+"""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import ProgressBar, Static
+
+from citaplanner_tui.tui import format as fmt
+
+# Engine phases, by the plan step they belong to; any other phase (the safety backup's
+# own connect/dump/finish/done) belongs to the step that is running.
+PHASE_STEP = {"safety backup": "safety backup", "load": "load", "validate": "validate", "swap": "swap"}
+
+
+def step_of(steps, phase: str, current: int) -> int:
+    """Index in ``steps`` of the step an engine phase belongs to (``current`` if unknown)."""
+    name = PHASE_STEP.get(phase)
+    if name is None:
+        return current
+    for i, step in enumerate(steps):
+        if step.name == name or (name == "load" and step.name == "load in place"):
+            return i
+    return current
+
+
+def step_lines(steps, current: int, *, finished: bool = False, failed: bool = False) -> list[str]:
+    """Each step with a word: done, running (FAILED/stopped at the failing one), waiting."""
+    lines = []
+    for i, step in enumerate(steps):
+        if finished or i < current:
+            word = "[b $success]done   [/]"
+        elif i == current:
+            word = "[b reverse $error]FAILED [/]" if failed else "[b $accent]running[/]"
+        else:
+            word = "[dim]waiting[/]"
+        lines.append(f"{word} {i + 1}. {escape(step.name)}")
+    return lines
+
+
+def stats_line(progress, phase_started: float) -> str:
+    """``load 12.0 MiB of 40.0 MiB · 4.0 MiB/s · 0:07 left`` (rate and ETA of this phase)."""
+    if progress is None:
+        return "starting…"
+    seconds = max(0.0, progress.elapsed - phase_started)
+    rate = progress.done / seconds if seconds > 0 and progress.done else None
+    parts = [progress.phase]
+    if progress.done or progress.total:
+        parts.append(fmt.size(progress.done) + (f" of {fmt.size(progress.total)}" if progress.total else ""))
+        parts.append(fmt.rate(rate))
+        if rate and progress.total:
+            parts.append(f"{fmt.seconds(max(0, progress.total - progress.done) / rate)} left")
+    if progress.message:
+        parts.append(progress.message)
+    return " · ".join(parts)
+
+
+class ProgressStep(Vertical):
+    def compose(self) -> ComposeResult:
+        yield Static(id="progress-title", classes="step-hint")
+        yield Static(id="progress-steps")
+        yield ProgressBar(show_eta=False, id="progress-bar")
+        yield Static(id="progress-stats", classes="step-note")
+
+    def start(self, plan) -> None:
+        self.query_one("#progress-title", Static).update(
+            escape(f"Restoring {plan.archive.name} into {plan.target!r} ({plan.mode} mode). "
+                   "c cancels safely until the swap starts."))
+        self.show(plan.steps, 0, None, 0.0)
+
+    def show(self, steps, current: int, progress, phase_started: float, *, finished: bool = False,
+             failed: bool = False) -> None:
+        self.query_one("#progress-steps", Static).update(
+            "\n".join(step_lines(steps, current, finished=finished, failed=failed)))
+        bar = self.query_one(ProgressBar)
+        if finished:
+            bar.update(total=100, progress=100)
+        elif progress is not None and progress.total:
+            bar.update(total=progress.total, progress=progress.done)
+        else:
+            bar.update(total=None)
+        self.query_one("#progress-stats", Static).update(escape(stats_line(progress, phase_started)))
+
+    def note(self, text: str) -> None:
+        self.query_one("#progress-stats", Static).update(text)

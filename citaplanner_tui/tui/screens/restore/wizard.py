@@ -1,0 +1,380 @@
+"""The restore wizard: pick → pre-flight → plan → typed confirmation → progress → outcome.
+
+It drives ``core.restore`` and decides nothing itself: ``preflight`` (a job: it reads
+the whole archive), ``execute`` after the typed confirmation (D1's ``ConfirmScreen``:
+focus on Cancel, Confirm disabled until the database name matches, Esc cancels),
+and ``rollback`` (typed again).  Engine work runs as app jobs (``tui/jobs.py``), so
+it outlives this screen and ``q`` asks before quitting; the engine's log records
+arrive through ``Log(echo=...)`` in the worker, are kept on the ``Run`` and announced
+with a ``JobUpdate`` message, so no worker touches a widget.  A restore still running
+(or finished, not yet seen) when the wizard is opened again is shown again.
+Restore and rollback are ``@gate.writes``: read-only mode hides and refuses them.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import ContentSwitcher, DataTable, Footer, Static
+
+from citaplanner_tui.tui import actions, gate
+from citaplanner_tui.tui.actions import ActionSpec
+from citaplanner_tui.tui.jobs import JobUpdate
+from citaplanner_tui.tui.screens.restore.outcome import (OutcomeStep, failure_lines, outcome_lines,
+                                                         rollback_lines)
+from citaplanner_tui.tui.screens.restore.pick import PickStep
+from citaplanner_tui.tui.screens.restore.plan import PlanStep
+from citaplanner_tui.tui.screens.restore.preflight import PreflightStep, check_word
+from citaplanner_tui.tui.screens.restore.progress import ProgressStep, step_of
+from citaplanner_tui.tui.widgets.run_log import RunLog
+from citaplanner_tui.tui.widgets.status_bar import StatusBar
+
+actions.register(
+    ActionSpec("next", "Next", "Go on: pre-flight checks of the picked backup, then the plan", "n",
+               "RestoreScreen"),
+    ActionSpec("restore", "Restore…", "Run the plan once you have typed the database name", "R",
+               "RestoreScreen"),
+    ActionSpec("cancel_restore", "Cancel restore", "Stop the restore safely (possible until the swap starts)",
+               "c", "RestoreScreen"),
+    ActionSpec("rollback", "Rollback…", "Swap the previous database back in (typed confirmation)", "u",
+               "RestoreScreen"),
+)
+
+STYLES = Path(__file__).parents[2] / "styles"
+STEPS = ("pick", "preflight", "plan", "confirm", "progress", "outcome")
+TRAIL = ("Pick", "Pre-flight", "Plan", "Confirm", "Progress", "Outcome")
+
+
+@dataclass
+class Finished:
+    """A job's result with the sentence the app's notification shows."""
+
+    value: object
+    summary: str
+
+
+@dataclass
+class Run:
+    """One restore (and maybe its rollback): the plan, the jobs, the engine's log records."""
+
+    plan: object
+    job: object = None
+    rollback_job: object = None
+    records: list = field(default_factory=list)
+    current: int = 0
+    phase: str = ""
+    phase_started: float = 0.0
+    seen: bool = False
+
+    def echo(self, app, which: str):
+        """A ``Log`` echo for the worker thread: keep the record, tell the app (no widget touched)."""
+        def echo(record) -> None:
+            self.records.append(record)
+            job = getattr(self, which)
+            if job is not None:
+                app.post_message(JobUpdate(job))
+
+        return echo
+
+    def track(self, progress) -> None:
+        """Follow the engine's phase to the plan step it belongs to."""
+        if progress is None or progress.phase == self.phase:
+            return
+        self.phase, self.phase_started = progress.phase, progress.elapsed
+        self.current = step_of(self.plan.steps, progress.phase, self.current)
+
+    @property
+    def swapping(self) -> bool:
+        return self.phase == "swap"
+
+
+_RUNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # app -> its latest Run
+
+
+class RestoreScreen(gate.GatedScreen):
+    """``RestoreScreen(archive)``: the wizard, with ``archive`` (if given) preselected."""
+
+    TITLE = "Restore"
+    CSS_PATH = STYLES / "restore.tcss"
+    BINDINGS = [Binding("escape", "back", "Back", id="restore.back"), *actions.bindings_for("RestoreScreen")]
+
+    def __init__(self, archive: Path | None = None) -> None:
+        super().__init__()
+        self.archive = Path(archive) if archive else None
+        self.step = "pick"
+        self.plan = None
+        self.preflight_job = None
+        self.run: Run | None = None
+        self._shown = 0  # log records already written to the RunLog
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status-bar")
+        yield Static(id="restore-trail")
+        with ContentSwitcher(initial="pick", id="restore-steps"):
+            yield PickStep(id="pick")
+            yield PreflightStep(id="preflight")
+            yield PlanStep(id="plan")
+            yield ProgressStep(id="progress")
+            yield OutcomeStep(id="outcome")
+        yield RunLog(id="restore-log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.job_signal.subscribe(self, self.on_job)
+        self.watch(self.app, "data", lambda _: self._fill_pick(), init=True)
+        run = _RUNS.get(self.app)
+        if run is not None and run.job is not None and (run.job.running or not run.seen):
+            self.run, self.plan = run, run.plan
+            self._show_run()
+        else:
+            self.go("pick")
+
+    # -- steps ---------------------------------------------------------------------------
+    def go(self, step: str) -> None:
+        self.step = step
+        if step != "confirm":
+            self.query_one(ContentSwitcher).current = step
+        running = step in ("progress", "outcome")
+        self.query_one(RunLog).display = running
+        self.set_class(running, "-restore-running")
+        marks = []
+        for name, label in zip(STEPS, TRAIL):
+            n = STEPS.index(name) + 1
+            marks.append(f"[b reverse]▶{n} {label}[/]" if name == step else f"{n} {label}")
+        self.query_one("#restore-trail", Static).update("Restore: " + " › ".join(marks))
+        focus = {"pick": "#pick-table", "plan": "#plan", "outcome": "#outcome"}.get(step)
+        if focus:
+            self.query_one(focus).focus()
+        self.refresh_bindings()
+
+    def _fill_pick(self) -> None:
+        data = self.app.data
+        if data is not None and self.step == "pick":
+            self.query_one(PickStep).fill(data.catalog, data.now, self.archive)
+            self._describe_pick()
+
+    @on(DataTable.RowHighlighted, "#pick-table")
+    def _describe_pick(self) -> None:
+        data, path = self.app.data, self.query_one(PickStep).selected()
+        self.query_one(PickStep).describe(data.catalog.find(path) if data and path else None)
+
+    @on(DataTable.RowSelected, "#pick-table")
+    def _picked(self) -> None:
+        self.action_next()
+
+    # -- actions ---------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        job_running = self.run is not None and self.run.job is not None and self.run.job.running
+        if action == "next":
+            if self.step == "preflight":
+                return True if self.plan is not None else None
+            return self.step == "pick" or None
+        if action == "restore":
+            if self.step != "plan":
+                return False
+            if self.plan is None or not self.plan.ok:
+                return None
+        if action == "cancel_restore":
+            if self.step != "progress":
+                return False
+            return (job_running and not self.run.swapping and not self.run.job.cancel.is_set()) or None
+        if action == "rollback":
+            if self.step != "outcome":
+                return False
+            return self._can_roll_back() or None
+        return super().check_action(action, parameters)
+
+    def action_back(self) -> None:
+        if self.step == "preflight":
+            if self.preflight_job is not None and self.preflight_job.running:
+                self.preflight_job.cancel.set()  # verify stops between chunks; nothing to undo
+            self.preflight_job, self.plan = None, None
+            self.go("pick")
+            self._fill_pick()
+        elif self.step == "plan":
+            self.go("preflight")
+        else:  # pick, progress (the job keeps running and shows again here), outcome
+            if self.run is not None and self.step == "outcome":
+                self.run.seen = True
+            self.app.pop_screen()
+
+    def action_next(self) -> None:
+        if self.step == "pick":
+            self._start_preflight()
+        elif self.step == "preflight" and self.plan is not None:
+            self.query_one(PlanStep).show(self.plan, self.app.read_only)
+            self.go("plan")
+
+    def _start_preflight(self) -> None:
+        archive = self.query_one(PickStep).selected()
+        if archive is None:
+            self.notify("there is no backup to restore", severity="warning")
+            return
+        self.archive, self.plan = archive, None
+        settings = self.app.settings
+        target = _target(settings)
+
+        def work(reporter):
+            from citaplanner_tui.core.restore import preflight
+
+            plan = preflight(settings, archive, reporter=reporter)
+            fails = len(plan.problems)
+            warns = sum(check_word(c, plan) == "WARN" for c in plan.checks)
+            return Finished(plan, f"{fails} FAIL, {warns} WARN: " + ("ready to restore" if plan.ok else
+                                                                     "cannot restore as it is"))
+
+        self.query_one(PreflightStep).running(archive.name, target, None)
+        self.go("preflight")
+        self.preflight_job = self.app.start_job("preflight", f"pre-flight {archive.name}", work)
+
+    @gate.writes
+    def action_restore(self) -> None:
+        plan = self.plan
+        if plan is None or not plan.ok or self.step != "plan":
+            return
+        from citaplanner_tui.tui.screens.confirm import ConfirmScreen
+
+        steps = [f"{s.name}: {s.detail}" for s in plan.steps]
+        self.go("confirm")
+        self.app.push_screen(ConfirmScreen(f"Restore {plan.archive.name} over {plan.target!r}?", steps,
+                                           plan.target, "Restore"), self._confirmed)
+
+    def _confirmed(self, yes: bool | None) -> None:
+        if not yes:
+            self.go("plan")
+            return
+        settings, plan, app = self.app.settings, self.plan, self.app
+        run = _RUNS[app] = self.run = Run(plan)
+        self._shown = 0
+        self.query_one(RunLog).clear()
+
+        def work(reporter):
+            from citaplanner_tui.core.logs import Log
+            from citaplanner_tui.core.restore import execute
+
+            log = Log(settings.logs, "restore", echo=run.echo(app, "job"))
+            outcome = execute(settings, plan, confirm=plan.target, reporter=reporter, log=log)
+            return Finished(outcome, f"{plan.archive.name} restored into {plan.target!r}; {outcome.undo}")
+
+        self.query_one(ProgressStep).start(plan)
+        self.go("progress")
+        run.job = self.app.start_job("restore", f"restore {plan.archive.name}", work)
+        self.refresh_bindings()
+
+    def action_cancel_restore(self) -> None:
+        run = self.run
+        if run is None or run.job is None or not run.job.running:
+            return
+        if run.swapping:
+            self.notify("the swap has started and takes a moment; it cannot be cancelled", severity="warning")
+            return
+        run.job.cancel.set()  # the engine stops before the swap and drops its scratch database
+        self.query_one(ProgressStep).note("cancelling: stopping before the swap; the live database is not "
+                                          "changed…")
+        self.refresh_bindings()
+
+    def _can_roll_back(self) -> bool:
+        run = self.run
+        return (run is not None and run.job is not None and run.job.done and not run.job.error
+                and bool(run.job.result.value.pre_restore) and run.rollback_job is None)
+
+    @gate.writes
+    def action_rollback(self) -> None:
+        if not self._can_roll_back():
+            return
+        from citaplanner_tui.tui.screens.confirm import ConfirmScreen
+
+        outcome = self.run.job.result.value
+        steps = [f"block new connections to {outcome.target!r} and end its sessions",
+                 f"rename {outcome.target!r} (the restored data) to a new pre-restore copy",
+                 f"rename {outcome.pre_restore!r} back to {outcome.target!r}"]
+        self.app.push_screen(ConfirmScreen(f"Roll {outcome.target!r} back to before the restore?", steps,
+                                           outcome.target, "Roll back"), self._rollback_confirmed)
+
+    def _rollback_confirmed(self, yes: bool | None) -> None:
+        if not yes:
+            return
+        settings, run, app = self.app.settings, self.run, self.app
+        target = run.job.result.value.target
+
+        def work(reporter):
+            from citaplanner_tui.core.logs import Log
+            from citaplanner_tui.core.restore import rollback
+
+            log = Log(settings.logs, "restore", echo=run.echo(app, "rollback_job"))
+            done = rollback(settings, target, confirm=target, log=log)
+            return Finished(done, f"{done.restored_from!r} is {target!r} again; the restored database is kept "
+                                  f"as {done.parked_as!r}")
+
+        run.rollback_job = self.app.start_job("rollback", f"rollback of {target}", work)
+        self.refresh_bindings()
+
+    # -- job updates (on the event loop) ---------------------------------------------------
+    def on_job(self, job) -> None:
+        if job is self.preflight_job:
+            self._preflight_update(job)
+        elif self.run is not None and (job is self.run.job or job is self.run.rollback_job):
+            self._show_run()
+        self.refresh_bindings()
+
+    def _preflight_update(self, job) -> None:
+        step = self.query_one(PreflightStep)
+        if job.running:
+            step.running(self.archive.name, _target(self.app.settings), job.progress)
+        elif job.error:
+            step.failed(job.error)
+        else:
+            self.plan = job.result.value
+            step.show(self.plan)
+
+    def _show_run(self) -> None:
+        run = self.run
+        log = self.query_one(RunLog)
+        for record in run.records[self._shown:]:
+            log.add(record)
+        self._shown = len(run.records)
+        job = run.job
+        progress = self.query_one(ProgressStep)
+        if job.running:
+            run.track(job.progress)
+            if self.step != "progress":
+                progress.start(run.plan)
+                self.go("progress")
+            progress.show(run.plan.steps, run.current, job.progress, run.phase_started)
+            if job.cancel.is_set():
+                progress.note("cancelling: stopping before the swap; the live database is not changed…")
+            return
+        progress.show(run.plan.steps, run.current, job.progress, run.phase_started,
+                      finished=not job.error, failed=bool(job.error))
+        if job.error:
+            lines = failure_lines("the restore", job.error, job.cancelled)
+        else:
+            lines = outcome_lines(job.result.value)
+        back = run.rollback_job
+        if back is not None:
+            if back.running:
+                lines.append("rolling back…")
+            elif back.error:
+                lines += failure_lines("the rollback", back.error, back.cancelled)
+            else:
+                lines += rollback_lines(back.result.value)
+        self.query_one(OutcomeStep).show(lines)
+        if self.step != "outcome":
+            self.go("outcome")
+        run.seen = True
+
+
+def _target(settings) -> str:
+    """The database a restore goes into (the one in DATABASE_URL), or a placeholder."""
+    from citaplanner_tui.core.errors import OperatorError
+
+    try:
+        return settings.conninfo().dbname
+    except OperatorError:  # no or a bad DATABASE_URL: pre-flight says so in one sentence
+        return "?"
+
