@@ -55,5 +55,9 @@ register(
     ActionSpec("open_backups", "Backups", "Every backup: verify, drill, restore, delete", "b"),
     ActionSpec("open_backup_now", "Backup now", "Take a backup now and watch it run", "n"),
     ActionSpec("open_logs", "Logs", "Browse the log files", "l"),
+    ActionSpec("open_restore", "Restore", "Restore a backup: pick, pre-flight, plan, typed confirmation",
+               "R", show=False),
+    ActionSpec("open_seed", "Seed", "Review CitaPlanner's seed against the database, then apply it", "S",
+               show=False),
     ActionSpec("refresh", "Refresh", "Reload the backups, checks, disk and logs now", "r"),
 )

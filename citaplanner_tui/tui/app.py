@@ -159,6 +159,15 @@ class CitaPlannerApp(App[int]):
 
         self._open(LogsScreen())
 
+    @gate.writes
+    def action_open_restore(self) -> None:
+        self.open_restore()
+
+    def action_open_seed(self) -> None:
+        from citaplanner_tui.tui.screens.seed import SeedScreen
+
+        self._open(SeedScreen())
+
     def open_restore(self, archive: Path | None = None) -> None:
         """Hook for the restore wizard: ``tui/screens/restore.py`` provides ``RestoreScreen(archive)``."""
         import importlib.util

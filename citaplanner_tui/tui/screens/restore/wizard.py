@@ -24,6 +24,7 @@ from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 
 from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui.actions import ActionSpec
+from citaplanner_tui.tui.job_result import Finished
 from citaplanner_tui.tui.jobs import JobUpdate
 from citaplanner_tui.tui.screens.restore.outcome import (OutcomeStep, failure_lines, outcome_lines,
                                                          rollback_lines)
@@ -48,14 +49,6 @@ actions.register(
 STYLES = Path(__file__).parents[2] / "styles"
 STEPS = ("pick", "preflight", "plan", "confirm", "progress", "outcome")
 TRAIL = ("Pick", "Pre-flight", "Plan", "Confirm", "Progress", "Outcome")
-
-
-@dataclass
-class Finished:
-    """A job's result with the sentence the app's notification shows."""
-
-    value: object
-    summary: str
 
 
 @dataclass

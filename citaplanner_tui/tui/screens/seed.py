@@ -1,0 +1,250 @@
+"""The seed screen: what CitaPlanner's seed would create here, what exists, what differs.
+
+The plan is ``core.seed.plan_seed`` (read-only, bounded reads) run in a thread worker;
+the table shows every seed row with its status as a word (CREATE / EXISTS / DIFFERS /
+CONFLICT / SKIP) and a colour, the header counts them, ``0``-``5`` filter by status,
+and the pane below explains the selected row: the differing fields (database value
+and seed value), the row a create would collide with, or why it is skipped.
+``a`` applies after the typed confirmation (D1's ``ConfirmScreen``) as an app job:
+``core.seed.apply_seed`` re-plans under its lock and writes, or refuses with one
+sentence (a CONFLICT) and writes nothing; the plan is then computed again.  Apply is
+``@gate.writes``, so read-only mode hides and refuses it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.markup import escape
+from rich.style import Style
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Static
+
+from citaplanner_tui.core.seed.plan import Status
+from citaplanner_tui.tui import actions, gate
+from citaplanner_tui.tui import format as fmt
+from citaplanner_tui.tui.actions import ActionSpec
+from citaplanner_tui.tui.widgets.status_bar import StatusBar
+
+STYLES = Path(__file__).parents[1] / "styles"
+# Theme variable and emphasis per status; the word itself carries the meaning.
+STATUS_STYLE = {Status.CREATE: ("accent", "bold"), Status.EXISTS: ("success", ""),
+                Status.DIFFERS: ("warning", "bold"), Status.CONFLICT: ("error", "bold reverse"),
+                Status.SKIP: ("text-muted", "")}
+FILTER_KEYS = {"0": None, "1": Status.CREATE, "2": Status.EXISTS, "3": Status.DIFFERS, "4": Status.CONFLICT,
+               "5": Status.SKIP}
+
+actions.register(
+    ActionSpec("apply", "Apply…", "Write the seed's CREATE rows (typed confirmation; never changes "
+               "existing rows)", "a", "SeedScreen"),
+    ActionSpec("replan", "Re-plan", "Read the database again and re-compute the plan", "r", "SeedScreen"),
+    *(ActionSpec(f"filter({repr(s.value) if s else ''})", f"Show {s.value if s else 'all'}",
+                 f"Show only {s.value} rows" if s else "Show every row", key, "SeedScreen", show=False)
+      for key, s in FILTER_KEYS.items()),
+)
+
+
+def status_text(status: Status, theme: dict[str, str]) -> Text:
+    """The status word, padded, in its theme colour (Rich text: DataTable cells are Rich)."""
+    variable, emphasis = STATUS_STYLE[status]
+    colour = theme.get(variable)
+    style = Style.parse(emphasis) if emphasis else Style()
+    return Text(f"{status.value:<8}", style=style + Style(color=colour) if colour else style)
+
+
+def summary_line(plan, dbname: str, shown: Status | None) -> str:
+    """Content markup: the counts per status, and what the table shows now."""
+    parts = []
+    for status, n in plan.counts.items():
+        variable, emphasis = STATUS_STYLE[status]
+        parts.append(f"{n} [{emphasis} ${variable}]{status.value}[/]")
+    showing = f"showing {shown.value} only" if shown else "showing all"
+    return f"Seed for [b]{escape(dbname)}[/]: " + " · ".join(parts) + f"  ({showing}; 0-5 filter)"
+
+
+def _value(value: object, limit: int = 36) -> str:
+    text = "none" if value is None else str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def detail_lines(item) -> list[str]:
+    """What the operator needs to know about one seed row (plain text)."""
+    head = f"{item.status.value} {item.kind} {item.key} (table {item.table})"
+    if item.status is Status.DIFFERS:
+        lines = [head + ": the seed leaves it as it is"]
+        lines += [f"  {column}: database {_value(db)} · seed {_value(seed)}" for column, (db, seed) in item.differs.items()]
+    elif item.status is Status.CONFLICT:
+        lines = [head + ": apply refuses while it collides", f"  {item.conflict}"]
+    elif item.status is Status.SKIP:
+        lines = [head, f"  {item.reason}"]
+    elif item.status is Status.EXISTS:
+        lines = [head + f": row {item.row_id} matches the seed"] + ([f"  {item.reason}"] if item.reason else [])
+    else:
+        values = ", ".join(f"{k}={_value(v, 24)}" for k, v in item.values.items())
+        lines = [head + ": apply inserts it", f"  {values}"]
+    return lines
+
+
+class SeedScreen(gate.GatedScreen):
+    TITLE = "Seed"
+    CSS_PATH = STYLES / "seed.tcss"
+    BINDINGS = [Binding("escape", "back", "Back", id="seed.back"), *actions.bindings_for("SeedScreen")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan = None
+        self.shown: Status | None = None
+        self.job = None
+        self.loading = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status-bar")
+        yield Static("reading the database…", id="seed-summary")
+        yield Static(id="seed-message")
+        yield DataTable(id="seed-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="seed-detail", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("Status", "Kind", "Key")
+        self.app.job_signal.subscribe(self, self.on_job)
+        self.action_replan()
+
+    @property
+    def dbname(self) -> str:
+        from citaplanner_tui.core.errors import OperatorError
+
+        try:
+            return self.app.settings.conninfo().dbname
+        except OperatorError:
+            return "?"
+
+    # -- the plan -------------------------------------------------------------------------
+    def action_replan(self) -> None:
+        """Plan in a thread (never two at once); the result comes back on the event loop."""
+        if self.loading:
+            return
+        self.loading = True
+        settings = self.app.settings
+
+        def plan_it() -> None:
+            from citaplanner_tui.core.db import connect
+            from citaplanner_tui.core.errors import OperatorError
+            from citaplanner_tui.core.seed import plan_seed
+
+            try:
+                with connect(settings.conninfo()) as conn:
+                    plan, error = plan_seed(conn), None
+            except OperatorError as exc:
+                plan, error = None, exc.sentence
+            self.app.call_from_thread(self._planned, plan, error)
+
+        self.run_worker(plan_it, thread=True, group="seed-plan", name="seed plan", exit_on_error=False)
+
+    def _planned(self, plan, error: str | None) -> None:
+        self.loading = False
+        if error:
+            self.query_one("#seed-summary", Static).update(f"{fmt.health('FAIL')} cannot plan the seed: "
+                                                          f"{escape(error)}")
+            return
+        self.show_plan(plan)
+
+    def show_plan(self, plan) -> None:
+        self.plan = plan
+        self.fill()
+        self.refresh_bindings()
+
+    def fill(self) -> None:
+        plan, table = self.plan, self.query_one(DataTable)
+        if plan is None:
+            return
+        self.query_one("#seed-summary", Static).update(summary_line(plan, self.dbname, self.shown))
+        table.clear()
+        theme = self.app.theme_variables
+        for n, item in enumerate(plan.items):
+            if self.shown is None or item.status is self.shown:
+                table.add_row(status_text(item.status, theme), item.kind, item.key, key=str(n))
+        self.show_detail()
+
+    def selected_item(self):
+        table = self.query_one(DataTable)
+        if self.plan is None or not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return self.plan.items[int(key.value)]
+
+    @on(DataTable.RowHighlighted, "#seed-table")
+    def show_detail(self) -> None:
+        item = self.selected_item()
+        text = "\n".join(detail_lines(item)) if item is not None else "no rows with this status"
+        self.query_one("#seed-detail", Static).update(text)
+
+    def action_filter(self, status: str = "") -> None:
+        self.shown = Status(status) if status else None
+        self.fill()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    # -- apply ----------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "apply" and (self.plan is None or (self.job is not None and self.job.running)):
+            return None if gate.allowed(self, action) else False
+        return super().check_action(action, parameters)
+
+    @gate.writes
+    def action_apply(self) -> None:
+        plan = self.plan
+        if plan is None or (self.job is not None and self.job.running):
+            return
+        from citaplanner_tui.tui.screens.confirm import ConfirmScreen
+
+        per_table = ", ".join(f"{t} {n}" for t, n in plan.creates_by_table().items()) or "none"
+        counts = plan.counts
+        steps = [f"lock, re-read {self.dbname!r} and re-compute the plan in one transaction",
+                 f"insert the CREATE rows: {counts[Status.CREATE]} ({per_table})",
+                 f"leave the {counts[Status.EXISTS] + counts[Status.DIFFERS]} existing rows as they are "
+                 f"({counts[Status.DIFFERS]} differ from the seed)"]
+        if plan.conflicts:
+            steps.append(f"{len(plan.conflicts)} CONFLICT: the engine will refuse and write nothing")
+        self.app.push_screen(ConfirmScreen(f"Apply the seed to {self.dbname!r}?", steps, self.dbname,
+                                           "Apply seed"), self._confirmed)
+
+    def _confirmed(self, yes: bool | None) -> None:
+        if not yes:
+            return
+        settings, dbname = self.app.settings, self.dbname
+
+        def work(reporter):
+            from citaplanner_tui.core.db import connect
+            from citaplanner_tui.core.seed import apply_seed, plan_seed
+            from citaplanner_tui.tui.job_result import Finished
+
+            with connect(settings.conninfo()) as conn:
+                result = apply_seed(conn, confirm=dbname)
+                plan = plan_seed(conn)
+            made = sum(result.created.values())
+            return Finished((result, plan), f"created {made} rows in {dbname}" if made else
+                            f"nothing to create: {dbname} already has the seed")
+
+        self.query_one("#seed-message", Static).update("applying…")
+        self.job = self.app.start_job("seed", f"seed apply to {dbname}", work)
+        self.refresh_bindings()
+
+    def on_job(self, job) -> None:
+        if job is not self.job or job.running:
+            return
+        message = self.query_one("#seed-message", Static)
+        if job.error:
+            message.update(f"{fmt.health('FAIL')} {escape(job.error)}")
+        else:
+            result, plan = job.result.value
+            made = ", ".join(f"{t} {n}" for t, n in result.created.items())
+            message.update(f"{fmt.health('OK')} {escape(job.result.summary)}" + (f" ({escape(made)})" if made else "")
+                           + "; the plan below is computed again")
+            self.show_plan(plan)
+        self.refresh_bindings()
