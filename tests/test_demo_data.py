@@ -8,6 +8,7 @@ import pytest
 
 from citaplanner_tui.core import demo_data
 from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.schema import TABLES, schema_sql
 from citaplanner_tui.core.seed.cuid import is_cuid
 from citaplanner_tui.core.seed.passwords import check_password
@@ -105,3 +106,18 @@ def test_size_for_dump_grows_with_the_target():
     small, big = demo_data.size_for_dump_mb(50), demo_data.size_for_dump_mb(1000)
     assert big.clients > 10 * small.clients and big.appointments == 5 * big.clients
     assert big.tenants >= small.tenants >= 1
+
+
+def test_second_run_and_missing_schema_get_one_sentence(app_db, pg):
+    with connect(app_db.info) as conn:
+        demo_data.generate(conn, tenants=1, clients=10, appointments=20, today=TODAY)
+        before = content_hash(app_db)
+        with pytest.raises(OperatorError, match="already has the demo data of seed 42"):
+            demo_data.generate(conn, tenants=1, clients=10, appointments=20, today=TODAY)
+    assert content_hash(app_db) == before
+    bare = make_app_db(pg, schema=False)
+    try:
+        with connect(bare.info) as conn, pytest.raises(OperatorError, match="no table tenants"):
+            demo_data.generate(conn)
+    finally:
+        drop_app_db(pg, bare.name)

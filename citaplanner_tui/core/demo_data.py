@@ -11,7 +11,8 @@ Why it looks like this:
   the big ones, so no RNG state and no PostgreSQL-version-dependent hash is involved.
 - Fast: clients, appointments and payments are made by the server with
   ``INSERT ... SELECT ... generate_series`` (no row crosses the wire); small tables go
-  through COPY. Foreign keys are dropped and re-added around the load, inside the same
+  through COPY. Each derived table ends in ``OFFSET 0`` so PostgreSQL cannot flatten it:
+  flattened, every reference to ``r`` or ``st`` re-ran the md5s (5x slower). Foreign keys are dropped and re-added around the load, inside the same
   transaction, so PostgreSQL checks each one with one join instead of once per row.
 - Prisma's conventions hold: cuid-shaped ids (``'c'`` + 24 hex chars, a subset of
   base36), ``"updatedAt"`` set, UTC timestamps computed from each tenant's time zone.
@@ -24,7 +25,9 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
+from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.schema import TABLES
+from citaplanner_tui.core.seed.read import check_schema
 from citaplanner_tui.core.seed.passwords import hash_password
 from citaplanner_tui.core.seed.templates import TEMPLATES
 
@@ -163,6 +166,9 @@ def generate(conn, *, tenants: int = 3, clients: int = 3000, appointments: int =
         raise ValueError("appointments need clients")
     shape = _Shape(seed, tenants, branches, professionals,
                    today or datetime.now(timezone.utc).date())
+    check_schema(conn)
+    if conn.execute("SELECT 1 FROM tenants WHERE id = %s", (demo_id(seed, "tenant", 0),)).fetchone():
+        raise OperatorError(f"this database already has the demo data of seed {seed}")
     with conn.transaction():
         foreign_keys = _drop_foreign_keys(conn)
         counts = _copy_small_tables(conn, shape)
@@ -300,7 +306,7 @@ def _insert_clients(conn, s: _Shape, count: int) -> int:
            %(base)s + (r %% 365) * interval '1 day', %(base)s + (r %% 365) * interval '1 day'
     FROM (SELECT n, m, ('x' || substr(m, 25, 7))::bit(28)::int AS r, {_CLIENT_PHONE} AS p
           FROM (SELECT n, md5(%(seed)s || ':client:' || n) AS m
-                FROM generate_series(0, %(count)s - 1) n) g) x,
+                FROM generate_series(0, %(count)s - 1) n OFFSET 0) g OFFSET 0) x,
          (SELECT %(fn)s::text[] fn, %(ln)s::text[] ln, %(fa)s::text[] fa, %(la)s::text[] la,
                  %(dom)s::text[] dom, %(st)s::text[] st, %(notes)s::text[] notes) k
     """
@@ -345,8 +351,9 @@ def _insert_appointments(conn, s: _Shape, clients: int, count: int) -> int:
                        CASE WHEN r %% 13 = 0 THEN 'Primera visita' END AS notes
                 FROM (SELECT n, m, ('x' || substr(m, 25, 7))::bit(28)::int AS r
                       FROM (SELECT n, md5(%(seed)s || ':appointment:' || n) AS m
-                            FROM generate_series(0, %(count)s - 1) n) g) x) y,
-               (SELECT %(dur)s::int[] dur, %(zones)s::text[] zones) k) z
+                            FROM generate_series(0, %(count)s - 1) n OFFSET 0) g OFFSET 0) x
+                OFFSET 0) y,
+               (SELECT %(dur)s::int[] dur, %(zones)s::text[] zones) k OFFSET 0) z
     """
     return conn.execute(sql, {
         "seed": str(s.seed), "tenants": s.tenants, "clients": clients, "count": count,
