@@ -71,12 +71,11 @@ def open_demo(*, reset: bool = False, read_only: bool = False, root: Path | None
     root = Path(root or demo_root())
     # fsync off: the demo is disposable (``--reset`` rebuilds it) and builds 3x faster.
     server = LocalServer(root / "pgdata", fast=True)
+    server.stop()  # a demo whose terminal was closed may have left its server running
     if reset:
-        server.stop()
         shutil.rmtree(root, ignore_errors=True)
     fresh = not (root / "ready").exists()
     if fresh:
-        server.stop()
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True, mode=0o700)
         (root / "password").write_text(secrets.token_urlsafe(18))
@@ -85,8 +84,7 @@ def open_demo(*, reset: bool = False, read_only: bool = False, root: Path | None
     try:
         server.start()
     except OperatorError as exc:
-        raise OperatorError(f"the demo server in {root} did not start (is another demo running?): "
-                            f"{exc.sentence.splitlines()[0]}") from None
+        raise OperatorError(f"the demo server did not start: {exc.sentence}") from None
     password = (root / "password").read_text().strip()
     demo_settings = settings_mod.load(
         {"database_url": server.url(DEMO_DB, DEMO_ROLE, password, schema="public"),

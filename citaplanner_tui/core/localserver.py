@@ -64,12 +64,16 @@ class LocalServer:
     port: int = 0
     socket_dir: Path | None = None
     _run_as: str | None = field(default=None, repr=False)
+    _uid: pwd.struct_passwd | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.datadir = Path(self.datadir).resolve()
         self.bindir = Path(self.bindir or embedded_bindir() or "")
         if not (self.bindir / "postgres").exists():
             raise OperatorError(f"no PostgreSQL server binaries in {self.bindir}")
+        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+            self._uid = _ensure_system_user()
+            self._run_as = SYSTEM_USER
 
     # -- running commands -------------------------------------------------
     def _run(self, tool: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -92,12 +96,10 @@ class LocalServer:
 
     # -- life cycle -------------------------------------------------------
     def start(self) -> LocalServer:
-        if os.geteuid() == 0:
-            entry = _ensure_system_user()
-            self._run_as = SYSTEM_USER
-            _allow_traverse(self.bindir)
         self.datadir.mkdir(parents=True, exist_ok=True)
         if self._run_as:
+            entry = self._uid
+            _allow_traverse(self.bindir)
             _allow_traverse(self.datadir.parent)
             os.chown(self.datadir, entry.pw_uid, entry.pw_gid)
         self.datadir.chmod(0o700)
@@ -118,8 +120,17 @@ class LocalServer:
                 return self
             except OperatorError:
                 continue
-        log = (self.datadir / "server.log").read_text(errors="replace")[-2000:]
-        raise OperatorError(f"the local PostgreSQL server in {self.datadir} did not start: {log}")
+        raise OperatorError(f"the local PostgreSQL server in {self.datadir} did not start: "
+                            f"{self._last_problem()}")
+
+    def _last_problem(self) -> str:
+        """The server log's last FATAL/ERROR line, the one sentence worth showing."""
+        try:
+            lines = (self.datadir / "server.log").read_text(errors="replace").splitlines()
+        except OSError:
+            return "no server log"
+        bad = [line for line in lines if "FATAL" in line or "ERROR" in line]
+        return (bad or lines or ["no server log"])[-1].strip()
 
     def stop(self) -> None:
         """Stop the server (fast shutdown; kill if it does not stop) and remove the socket dir."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from citaplanner_tui.core.settings import Settings
@@ -12,13 +13,19 @@ def run_demo(args: argparse.Namespace, _settings: Settings) -> int:
     from citaplanner_tui.core.demo import open_demo
 
     def say(message: str) -> None:
-        print(f"citaplanner-tui demo: {message}", file=sys.stderr, flush=True)
+        try:
+            print(f"citaplanner-tui demo: {message}", file=sys.stderr, flush=True)
+        except OSError:  # the terminal is gone (SIGHUP); stopping the server matters more
+            pass
 
     demo = open_demo(reset=args.reset, read_only=bool(args.read_only), progress=say)
+    # A closed terminal (SIGHUP) or `docker stop` (SIGTERM) must still stop the server.
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, lambda signum, _frame: sys.exit(128 + signum))
     try:
         from citaplanner_tui.tui.app import CitaPlannerApp
 
         return int(CitaPlannerApp(demo.settings).run() or 0)
     finally:
-        say("stopping the demo server")
         demo.close()
+        say("demo server stopped")
