@@ -16,7 +16,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.markup import escape
-from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -30,7 +29,7 @@ from citaplanner_tui.tui.actions import ActionSpec
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
 STYLES = Path(__file__).parents[1] / "styles"
-# Theme variable and emphasis per status; the word itself carries the meaning.
+# Theme variable and emphasis per status (header counts); the word itself carries the meaning.
 STATUS_STYLE = {Status.CREATE: ("accent", "bold"), Status.EXISTS: ("success", ""),
                 Status.DIFFERS: ("warning", "bold"), Status.CONFLICT: ("error", "bold reverse"),
                 Status.SKIP: ("text-muted", "")}
@@ -47,12 +46,21 @@ actions.register(
 )
 
 
-def status_text(status: Status, theme: dict[str, str]) -> Text:
-    """The status word, padded, in its theme colour (Rich text: DataTable cells are Rich)."""
-    variable, emphasis = STATUS_STYLE[status]
-    colour = theme.get(variable)
-    style = Style.parse(emphasis) if emphasis else Style()
-    return Text(f"{status.value:<8}", style=style + Style(color=colour) if colour else style)
+class PlanTable(DataTable):
+    """The plan's rows; the status cell is coloured by a component class per status."""
+
+    COMPONENT_CLASSES = {f"plan-table--{s.value.lower()}" for s in Status}
+    DEFAULT_CSS = """
+    PlanTable > .plan-table--create { color: $accent; text-style: bold; }
+    PlanTable > .plan-table--exists { color: $success; }
+    PlanTable > .plan-table--differs { color: $warning; text-style: bold; }
+    PlanTable > .plan-table--conflict { color: $error; text-style: bold reverse; }
+    PlanTable > .plan-table--skip { color: $text-muted; }
+    """
+
+    def status_cell(self, status: Status) -> Text:
+        """The status word, padded, in its colour (DataTable cells are Rich text)."""
+        return Text(f"{status.value:<8}", style=self.get_component_rich_style(f"plan-table--{status.value.lower()}"))
 
 
 def summary_line(plan, dbname: str, shown: Status | None) -> str:
@@ -105,7 +113,7 @@ class SeedScreen(gate.GatedScreen):
         yield StatusBar(id="status-bar")
         yield Static("reading the database…", id="seed-summary")
         yield Static(id="seed-message")
-        yield DataTable(id="seed-table", cursor_type="row", zebra_stripes=True)
+        yield PlanTable(id="seed-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="seed-detail", markup=False)
         yield Footer()
 
@@ -159,15 +167,14 @@ class SeedScreen(gate.GatedScreen):
         self.refresh_bindings()
 
     def fill(self) -> None:
-        plan, table = self.plan, self.query_one(DataTable)
+        plan, table = self.plan, self.query_one(PlanTable)
         if plan is None:
             return
         self.query_one("#seed-summary", Static).update(summary_line(plan, self.dbname, self.shown))
         table.clear()
-        theme = self.app.theme_variables
         for n, item in enumerate(plan.items):
             if self.shown is None or item.status is self.shown:
-                table.add_row(status_text(item.status, theme), item.kind, item.key, key=str(n))
+                table.add_row(table.status_cell(item.status), item.kind, item.key, key=str(n))
         self.show_detail()
 
     def selected_item(self):
