@@ -112,25 +112,26 @@ class LocalServer:
         opts = f"-c listen_addresses=127.0.0.1 -k {self.socket_dir} -c max_connections=60"
         if self.fast:
             opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        for _attempt in range(3):
+        failure = ""
+        for _attempt in range(3):  # another process may take the free port before we do
             self.port = _free_port()
             try:
                 self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.datadir / "server.log"),
                           "-o", f"-p {self.port} {opts}", "-w", "-t", "60", "start", timeout=90)
                 return self
-            except OperatorError:
-                continue
+            except OperatorError as exc:
+                failure = exc.sentence
         raise OperatorError(f"the local PostgreSQL server in {self.datadir} did not start: "
-                            f"{self._last_problem()}")
+                            f"{self._last_problem() or failure}")
 
     def _last_problem(self) -> str:
         """The server log's last FATAL/ERROR line, the one sentence worth showing."""
         try:
             lines = (self.datadir / "server.log").read_text(errors="replace").splitlines()
         except OSError:
-            return "no server log"
+            return ""
         bad = [line for line in lines if "FATAL" in line or "ERROR" in line]
-        return (bad or lines or ["no server log"])[-1].strip()
+        return (bad or lines or [""])[-1].strip()
 
     def stop(self) -> None:
         """Stop the server (fast shutdown; kill if it does not stop) and remove the socket dir."""
