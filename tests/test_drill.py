@@ -13,9 +13,8 @@ from citaplanner_tui.core.restore import drill
 from citaplanner_tui.core.state import StateStore
 
 
-@pytest.mark.parametrize("fixture", ["app_db", "app_db15"])
-def test_drill_restores_newest_good_backup_and_records_it(request, fixture, backup_dir):
-    live = request.getfixturevalue(fixture)
+def test_drill_restores_newest_good_backup_and_records_it(app_db15, backup_dir):
+    live = app_db15
     fill(live)
     take_backup(live, backup_dir, tier="daily", now=datetime(2026, 1, 1, 2, 0))
     newest = take_backup(live, backup_dir)

@@ -47,14 +47,14 @@ class DumpScanner:
         self._drop_line = drop_line
         self._out: bytearray | None = None
 
-    def filter(self, chunk: bytes) -> bytes:
+    def filter(self, chunk: bytes) -> bytearray:
         """Feed ``chunk``; return the complete lines read so far, minus dropped statement lines."""
-        self._out = bytearray()
+        out = self._out = bytearray()
         try:
             self.feed(chunk)
-            return bytes(self._out)
         finally:
             self._out = None
+        return out
 
     def rest(self) -> bytes:
         """At the end of the stream: the unterminated last line, if any (passed on unfiltered)."""
@@ -92,7 +92,8 @@ class DumpScanner:
     def _pass(self, n: int) -> None:
         """Consume ``n`` bytes of the buffer, handing them on when filtering."""
         if self._out is not None:
-            self._out += self._pending[:n]
+            with memoryview(self._pending) as view:
+                self._out += view[:n]  # no intermediate copy of the slice
         del self._pending[:n]
 
     def _statement_line(self) -> bool:

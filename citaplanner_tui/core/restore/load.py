@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import queue
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from citaplanner_tui.core.restore.validate import check_block
 _PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 _STDERR_KEEP = 64 * 1024
+_QUEUE = 8
 
 
 class LoadFailed(OperatorError):
@@ -78,10 +80,40 @@ class _StderrTail(threading.Thread):
         return (errors or lines or ["psql failed without a message"])[0].strip()
 
 
-def _write(proc: subprocess.Popen, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[proc.stdin.write(view):]
+class _Writer(threading.Thread):
+    """Writes to psql's stdin from its own thread, so decompression never waits for psql.
+
+    A single loop that decompresses and then writes leaves psql idle while the next
+    chunk is being decompressed; with a small queue between them (at most
+    ``_QUEUE`` chunks, a few MB each) both run at once.
+    """
+
+    def __init__(self, stdin):
+        super().__init__(daemon=True)
+        self.stdin, self.queue, self.failed = stdin, queue.Queue(_QUEUE), False
+        self._finished = False
+
+    def run(self) -> None:
+        while (data := self.queue.get()) is not None:
+            if not self.failed:
+                try:
+                    view = memoryview(data)
+                    while view:
+                        view = view[self.stdin.write(view):]
+                except OSError:
+                    self.failed = True  # psql is gone; keep draining so put() never blocks
+
+    def put(self, data) -> None:
+        if self.failed:
+            raise BrokenPipeError("psql stopped reading")
+        if data:
+            self.queue.put(data)
+
+    def finish(self) -> None:
+        if not self._finished:
+            self._finished = True
+            self.queue.put(None)
+            self.join()
 
 
 @dataclass(frozen=True)
@@ -103,20 +135,22 @@ def load_archive(archive: Path, spec: LoadSpec, reporter: Reporter | None = None
     reader = ArchiveReader(archive, on_read=lambda n: reporter("load", n, total))
     scanner = DumpScanner(line_dropper(spec.target_major, (spec.client.major, spec.client.minor)))
     proc = _psql(spec)
-    tail = _StderrTail(proc.stderr)
+    tail, writer = _StderrTail(proc.stderr), _Writer(proc.stdin)
     tail.start()
+    writer.start()
     committed = False
     try:
-        _write(proc, b"BEGIN;\nSET client_min_messages = warning;\n" + spec.prologue.encode())
+        writer.put(b"BEGIN;\nSET client_min_messages = warning;\n" + spec.prologue.encode())
         for chunk in reader:
             reporter.check_cancel()
-            _write(proc, scanner.filter(chunk))
-        _write(proc, scanner.rest())
+            writer.put(scanner.filter(chunk))
+        writer.put(scanner.rest())
         info = scanner.info
         if not (info.header and info.complete):
             raise OperatorError(f"{Path(archive).name} is not a complete pg_dump script "
                                 "(no header or no completion trailer); nothing was loaded")
-        _write(proc, b"\n" + check_block(info.rows).encode() + b"COMMIT;\n")
+        writer.put(b"\n" + check_block(info.rows).encode() + b"COMMIT;\n")
+        writer.finish()
         proc.stdin.close()
         committed = proc.wait() == 0
     except BrokenPipeError:
@@ -125,6 +159,7 @@ def load_archive(archive: Path, spec: LoadSpec, reporter: Reporter | None = None
         if not committed and proc.poll() is None:
             proc.kill()  # the connection drops and the server rolls the transaction back
             proc.wait()
+        writer.finish()
         tail.join(timeout=5)
     if not committed:
         raise LoadFailed(f"psql stopped on an error and nothing was committed: {tail.first_error()}")

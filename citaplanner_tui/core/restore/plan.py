@@ -152,7 +152,7 @@ def steps_for(mode: str, target: str, stamp: str, *, safety: bool = True,
         steps += [
             Step("create scratch", f"create {scratch!r} owned as {target!r} is"),
             Step("load", f"stream the archive into {scratch!r} in one transaction (psql ON_ERROR_STOP)"),
-            Step("validate", "check every table's row count against the dump's"),
+            Step("validate", "before the load commits, check every table's row count against the dump's"),
             Step("swap", f"block new connections to {target!r}, end its sessions, rename it to {pre!r}, "
                          f"rename {scratch!r} to {target!r}"),
         ]

@@ -4,7 +4,7 @@ Renaming a database needs it to have no sessions, and CitaPlanner's app reconnec
 within moments of losing its pool.  So: first forbid new connections
 (``ALLOW_CONNECTIONS false``, committed, so the app's reconnects are refused), then,
 until it succeeds, end the remaining sessions and in one transaction rename the live
-database away, rename the incoming one into its place and allow connections to it.
+database away, rename the incoming one into its place and allow connections to both.
 The transaction makes the two renames one step: the name never points at nothing and
 never at both.  If the renames keep failing, connections are allowed again and the
 live database is left exactly as it was.

@@ -1,0 +1,172 @@
+"""Restore speed on the same CitaPlanner-shaped data as the backup benchmark (~1 GB of plain SQL).
+
+Usage: ``.venv/bin/python bench/restore.py [--size-mb 1000] [--runs 1] [--no-full]``
+
+Starts its own PostgreSQL (embedded 18), fills it with ``demo_data`` exactly as
+``bench/backup.py`` does, takes one gzip backup with ``run_backup``, then, in one run,
+against the same archive (each ``--runs`` times, interleaved, best kept):
+
+- the plain pipe, into an empty database: ``gunzip -c f.sql.gz | psql -X -q
+  -v ON_ERROR_STOP=1 --single-transaction``;
+- ours, the load that replaces that pipe, in a fresh Python process: ``load_archive``
+  into an empty scratch database (one pass: SHA-256, decompression, per-table row
+  counts, line filter, psql, our own BEGIN/COMMIT with the in-transaction count check)
+  plus the one-query count validation afterwards;
+- ours, the whole ``restore`` (pre-flight deep verify, safety backup of the live
+  database, load, validation, swap), for information: it also reads and dumps.
+
+Prints wall times, the ratio of our load to the plain pipe (target <= 1.1x) and the
+peak RSS of our process (target < 200 MB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from backup import DBNAME, PASSWORD, ROLE, fill  # noqa: E402  (bench/backup.py: the same data)
+
+from citaplanner_tui.core.localserver import LocalServer  # noqa: E402
+from citaplanner_tui.core.pgtools import embedded_bindir  # noqa: E402
+
+TARGET_RATIO, TARGET_RSS_MB = 1.1, 200
+
+
+def _settings():
+    from citaplanner_tui.core.settings import Settings
+
+    return Settings(database_url=os.environ["DATABASE_URL"], backup_dir=Path(os.environ["BACKUP_DIR"]))
+
+
+def _peak_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def ours_load(archive: str, scratch: str) -> dict:
+    """``--ours-load``: what replaces the plain pipe, in this fresh process."""
+    from citaplanner_tui.core import pgtools
+    from citaplanner_tui.core.db import connect
+    from citaplanner_tui.core.restore import server
+    from citaplanner_tui.core.restore.load import LoadSpec, load_archive
+    from citaplanner_tui.core.restore.validate import count_rows, require_counts
+
+    info = _settings().conninfo()
+    facts = server.inspect(info, info.dbname)
+    with server.maintenance(info) as conn:
+        server.create_database(conn, scratch, facts.owner, facts.create_options)
+    tools = pgtools.choose(facts.server_major)
+    loaded = load_archive(Path(archive), LoadSpec(info.with_dbname(scratch), tools, facts.server_major))
+    with connect(info, dbname=scratch) as conn:
+        require_counts(loaded.dump.rows, count_rows(conn, list(loaded.dump.rows)), scratch)
+    return {"rows": sum(loaded.dump.rows.values()), "peak_rss": _peak_rss()}
+
+
+def ours_full(archive: str) -> dict:
+    """``--ours-full``: the whole restore command's engine, in this fresh process."""
+    from citaplanner_tui.core.restore import execute, preflight
+
+    settings = _settings()
+    plan = preflight(settings, Path(archive))
+    outcome = execute(settings, plan, confirm=plan.target)
+    return {"rows": sum(outcome.rows.values()), "pre_restore": outcome.pre_restore,
+            "safety": outcome.safety_backup, "peak_rss": _peak_rss()}
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(argv, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{argv[:3]} failed: {done.stderr.strip()[-800:]}")
+    return elapsed, done.stdout
+
+
+def main() -> int:
+    if len(sys.argv) > 2 and sys.argv[1] == "--ours-load":
+        json.dump(ours_load(sys.argv[2], sys.argv[3]), sys.stdout)
+        return 0
+    if len(sys.argv) > 2 and sys.argv[1] == "--ours-full":
+        json.dump(ours_full(sys.argv[2]), sys.stdout)
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mb", type=float, default=1000, help="plain SQL dump size to generate")
+    parser.add_argument("--runs", type=int, default=1, help="times each variant runs (best is kept)")
+    parser.add_argument("--no-full", action="store_true", help="skip the whole-restore timing")
+    parser.add_argument("--workdir", help="where the server and the backups go (default: a temp folder)")
+    args = parser.parse_args()
+
+    root = Path(tempfile.mkdtemp(prefix="cpt-bench-restore-", dir=args.workdir))
+    server = LocalServer(root / "data", fast=True)
+    try:
+        server.start()
+        fill(server, args.size_mb)
+        url = server.url(DBNAME, ROLE, PASSWORD)
+        env = {**os.environ, "DATABASE_URL": url, "BACKUP_DIR": str(root / "backups"), "PGPASSWORD": PASSWORD}
+        archive = _backup(env)
+        psql = str(embedded_bindir() / "psql")
+        best: dict[str, float] = {}
+        results: dict[str, dict] = {}
+        for run in range(args.runs):
+            plain_db, ours_db = f"plain_{run}", f"{DBNAME}__restore_bench{run}"
+            server.create_database(plain_db, owner=ROLE)
+            tcp = f"host=127.0.0.1 port={server.port} user={ROLE} dbname={plain_db}"
+            plain = ["bash", "-c", f"set -o pipefail; gunzip -c '{archive}' | '{psql}' -X -q "
+                                   f"-v ON_ERROR_STOP=1 --single-transaction -d '{tcp}' > /dev/null"]
+            variants = {"plain": plain, "load": [sys.executable, __file__, "--ours-load", archive, ours_db]}
+            if not args.no_full:
+                variants["full"] = [sys.executable, __file__, "--ours-full", archive]
+            for name, argv in variants.items():
+                elapsed, out = timed(argv, env)
+                best[name] = min(best.get(name, elapsed), elapsed)
+                if out.strip():
+                    results[name] = json.loads(out)
+            for db in [plain_db, ours_db, results.get("full", {}).get("pre_restore")]:
+                if db:
+                    server.sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+            server.sql("CHECKPOINT")
+        report(args, archive, best, results)
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+def _backup(env: dict[str, str]) -> str:
+    code = ("import json, os; from pathlib import Path; from citaplanner_tui.core.backup import run_backup; "
+            "from citaplanner_tui.core.settings import Settings; "
+            "s = Settings(database_url=os.environ['DATABASE_URL'], backup_dir=Path(os.environ['BACKUP_DIR'])); "
+            "print(run_backup(s, tier='manual').files[0])")
+    _, out = timed([sys.executable, "-c", code], {**env, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    return out.strip()
+
+
+def report(args, archive: str, best: dict[str, float], results: dict[str, dict]) -> None:
+    size = Path(archive).stat().st_size
+    rows = results["load"]["rows"]
+    print(f"\narchive {size / 2**20:.1f} MiB gzip, {rows:,} rows; best of {args.runs} run(s)")
+    print(f"  {'gunzip -c | psql --single-transaction (plain)':48s} {best['plain']:7.2f} s")
+    print(f"  {'ours: load + per-table count validation':48s} {best['load']:7.2f} s  "
+          f"{best['load'] / best['plain']:5.2f}x plain   peak RSS {results['load']['peak_rss'] / 2**20:.0f} MiB")
+    if "full" in best:
+        print(f"  {'ours: whole restore (verify, safety, load, swap)':48s} {best['full']:7.2f} s  "
+              f"{best['full'] / best['plain']:5.2f}x plain   peak RSS {results['full']['peak_rss'] / 2**20:.0f} MiB")
+    ratio = best["load"] / best["plain"]
+    rss = max(r["peak_rss"] for r in results.values()) / 2**20
+    verdict = lambda ok: "met" if ok else "NOT met"  # noqa: E731
+    print(f"\n  target load <= {TARGET_RATIO}x plain pipe: {ratio:.2f}x, {verdict(ratio <= TARGET_RATIO)}")
+    print(f"  target peak RSS < {TARGET_RSS_MB} MB:      {rss:.0f} MiB, {verdict(rss < TARGET_RSS_MB)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
