@@ -94,7 +94,7 @@ async def test_delete_refuses_the_newest_good_and_needs_the_file_name(sample_vol
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, ConfirmScreen) and app.focused.id == "cancel"
-        assert str(older.path) in dialog.query_one("#confirm-steps").render().plain
+        assert f"weekly/{older.path.name}" in str(dialog.query_one("#confirm-steps").render())
         dialog.query_one(Input).focus()
         await pilot.press(*older.path.name[:-1])
         assert dialog.query_one("#confirm", Button).disabled

@@ -42,8 +42,9 @@ class CitaPlannerApp(App[int]):
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = datetime.now,
                  refresh_every: float | None = 30.0, conn_display: str | None = None,
                  database_facts: Callable | None = None, log_poll: float | None = 1.0,
-                 ansi_color: bool = False):
-        super().__init__(ansi_color=ansi_color)
+                 theme: str | None = None):
+        super().__init__()
+        self.theme = theme or default_theme()
         self.settings = settings
         self.clock = clock
         self.refresh_every = refresh_every
@@ -214,6 +215,19 @@ class CitaPlannerApp(App[int]):
                 if gate.allowed(node, spec.action):
                     yield SystemCommand(spec.title, spec.help, _runner(node, spec.action))
         yield from (cmd for cmd in super().get_system_commands(screen) if cmd.title in ("Theme", "Keys"))
+
+
+SIXTEEN_COLOUR_TERMS = ("linux", "xterm-16color", "vt100", "vt220", "ansi", "screen")
+
+
+def default_theme(env=None) -> str:
+    """``ansi-dark`` (the terminal's own 16 colours) on terminals that have no more."""
+    import os
+
+    env = os.environ if env is None else env
+    if env.get("TEXTUAL_COLOR_SYSTEM") == "standard" or env.get("TERM", "") in SIXTEEN_COLOUR_TERMS:
+        return "ansi-dark"
+    return "textual-dark"
 
 
 def _runner(node, action: str):

@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import os
 import shutil
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -126,3 +127,45 @@ def _sample_logs(log_dir: Path, now: datetime) -> None:
         "".join(format_line(day + timedelta(seconds=s), level, msg) for s, level, msg in ours))
     for path in log_dir.iterdir():
         os.utime(path, (now.timestamp(), now.timestamp()))
+
+
+# -- a console on the sample volume that looks the same on every run ------------------------
+SAMPLE_CONN = "citaplanner@db.example:5432/citaplanner"
+SAMPLE_VOLUME_TOTAL = 64 * 2**30
+SAMPLE_VOLUME_USED = 23 * 2**30
+
+
+def sample_database(_settings):
+    """The database as the status bar shows it in screenshots (no server needed)."""
+    from citaplanner_tui.tui.data import DatabaseFacts
+
+    return DatabaseFacts("PostgreSQL 18.1", 1_288_490_189)
+
+
+@contextmanager
+def pinned_volume_size():
+    """Pin the volume's total/used/free like the clock: ``statvfs`` differs on every machine."""
+    from citaplanner_tui.core import disk
+
+    real = disk.space
+
+    def fixed(path):
+        return disk.Space(Path(path), SAMPLE_VOLUME_TOTAL, SAMPLE_VOLUME_USED,
+                          SAMPLE_VOLUME_TOTAL - SAMPLE_VOLUME_USED)
+
+    disk.space = fixed
+    try:
+        yield
+    finally:
+        disk.space = real
+
+
+def sample_console(backup_dir: Path, now: datetime, **kwargs):
+    """The app on the sample volume with a fixed clock, target, database and no timers."""
+    from citaplanner_tui.core.settings import Settings
+    from citaplanner_tui.tui.app import CitaPlannerApp
+
+    settings = Settings(backup_dir=Path(backup_dir), read_only=kwargs.pop("read_only", False))
+    kwargs.setdefault("conn_display", SAMPLE_CONN)
+    kwargs.setdefault("database_facts", sample_database)
+    return CitaPlannerApp(settings, clock=lambda: now, refresh_every=None, log_poll=None, **kwargs)

@@ -70,6 +70,7 @@ class BackupNowScreen(gate.GatedScreen):
         if running:  # came back while it runs: follow it again
             self.job = running[-1]
             self.show_job(self.job)
+        self.query_one("#backup-bar").display = self.job is not None  # an idle bar would animate
         self._explain_tier()
 
     @on(Select.Changed, "#tier")
@@ -102,6 +103,7 @@ class BackupNowScreen(gate.GatedScreen):
             return run_backup(settings, tier=tier, reporter=reporter, now=now)
 
         self.query_one("#backup-result", Static).update("")
+        self.query_one("#backup-bar").display = True
         self.job = self.app.start_job("backup", f"backup ({tier})", work)
 
     @on(Button.Pressed, "#cancel")

@@ -194,9 +194,11 @@ class BackupsScreen(gate.GatedScreen):
         if why:
             self.notify(why, title="Not deleted", severity="warning")
             return
-        steps = [f"delete {entry.path}", f"delete its sidecar {entry.sidecar}" if entry.sidecar
-                 else "(it has no sidecar)", f"{entry.tier} keeps {len(self.app.data.catalog.backups(entry.tier)) - 1}"
-                 " backups; the newest good one stays"]
+        where = f"{entry.path.parent.name}/{entry.path.name}"
+        kept = len(self.app.data.catalog.backups(entry.tier)) - 1
+        steps = [f"delete the dump {where} from the backup volume",
+                 f"then its sidecar {entry.sidecar.name}" if entry.sidecar else "(it has no sidecar)",
+                 f"{entry.tier} keeps {kept} backups; the newest good one stays"]
         settings, path = self.app.settings, entry.path
 
         def confirmed(yes: bool | None) -> None:

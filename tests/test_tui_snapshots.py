@@ -1,0 +1,67 @@
+"""Snapshots of every screen at 80x24 on the deterministic sample volume (fixed clock,
+target, database facts and volume size; no timers), one in 16 colours and one read-only.
+
+Regenerate after an intended change with ``pytest tests/test_tui_snapshots.py --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from citaplanner_tui.tui.sample import make_sample_volume, pinned_volume_size, sample_console
+from tui_support import NOW, settle
+
+
+@pytest.fixture
+def fixed_volume(tmp_path_factory):
+    root = tmp_path_factory.mktemp("snap") / "backups"
+    root.mkdir()
+    make_sample_volume(root, NOW)
+    with pinned_volume_size():
+        yield root
+
+
+async def _ready(pilot) -> None:
+    await settle(pilot)
+
+
+def _keys(*keys):
+    async def run(pilot) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run
+
+
+SCREENS = {
+    "dashboard": (),
+    "backups": ("b",),
+    "backups_filtered": ("b", "slash", *"weekly", "enter"),
+    "backup_now": ("n",),
+    "logs": ("l",),
+    "logs_errors_only": ("l", "w", "w"),
+    "help": ("question_mark",),
+    "palette": ("ctrl+p", *"back"),
+    "delete_confirmation": ("b", "down", "down", "down", "x"),
+}
+
+
+@pytest.mark.parametrize("name", list(SCREENS))
+def test_screen(snap_compare, fixed_volume, name):
+    assert snap_compare(sample_console(fixed_volume, NOW), terminal_size=(80, 24), run_before=_keys(*SCREENS[name]))
+
+
+def test_dashboard_in_16_colours(snap_compare, fixed_volume):
+    assert snap_compare(sample_console(fixed_volume, NOW, theme="ansi-dark"), terminal_size=(80, 24),
+                        run_before=_ready)
+
+
+def test_dashboard_read_only(snap_compare, fixed_volume):
+    assert snap_compare(sample_console(fixed_volume, NOW, read_only=True), terminal_size=(80, 24),
+                        run_before=_ready)
+
+
+def test_dashboard_in_a_larger_terminal(snap_compare, fixed_volume):
+    assert snap_compare(sample_console(fixed_volume, NOW), terminal_size=(120, 40), run_before=_ready)
