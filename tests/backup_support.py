@@ -55,8 +55,8 @@ INSERT INTO master_admin_config (password_hash, updated_at) VALUES ('$2b$10$hash
 BIG_SQL = """
 INSERT INTO appointments (id, "startTime", "endTime", notes, "tenantId", "branchId",
                           "clientId", "serviceId", "userId", "updatedAt")
-  SELECT 'big' || g, now(), now(), repeat(md5(g::text || 'a'), 4) || repeat(md5(g::text || 'b'), 2),
-         'ten1', 'br1', 'cli1', 'svc1', 'usr1', now() FROM generate_series(1, 40000) g;
+  SELECT 'big' || g, now(), now(), md5(g || 'a') || md5(g || 'b') || md5(g || 'c') || md5(g || 'd') || md5(g || 'e') || md5(g || 'f'),
+         'ten1', 'br1', 'cli1', 'svc1', 'usr1', now() FROM generate_series(1, 24000) g;
 """
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -11,15 +12,16 @@ from datetime import datetime
 import pytest
 import zstandard
 
+from citaplanner_tui.cli.progress import render
 from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.catalog import State, scan
 from citaplanner_tui.core.dumpscan import DumpScanner
 from citaplanner_tui.core.errors import Cancelled
-from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.core.events import Progress, Reporter
 from citaplanner_tui.core.pgtools import embedded_bindir
 from citaplanner_tui.core.settings import Retention
 from conftest import APP_PASSWORD, drop_app_db
-from tests.backup_support import fill, row_counts, settings_for
+from tests.backup_support import cli, cli_env, fill, row_counts, settings_for
 
 SUNDAY_FIRST = datetime(2026, 11, 1, 2, 0, 0)  # a Sunday and the 1st
 TUESDAY = datetime(2026, 11, 3, 2, 0, 0)
@@ -165,3 +167,40 @@ def test_cancel_stops_pg_dump_and_leaves_nothing(filled, backup_dir):
     with pytest.raises(Cancelled, match="nothing was kept"):
         run_backup(settings_for(filled, backup_dir), tier="daily", reporter=reporter, now=TUESDAY)
     assert list((backup_dir / "daily").iterdir()) == []
+
+
+def test_prune_cli_shows_then_applies_retention(filled, backup_dir):
+    settings = settings_for(filled, backup_dir)
+    for day in (1, 2, 3, 4):
+        run_backup(settings, tier="daily", now=datetime(2026, 11, day, 2, 0, 0))
+    env = cli_env(filled.url, backup_dir)
+    dry = cli("prune", "--dry-run", "--keep-daily", "2", env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.count("would delete") == 2 and "citaplanner_daily_20261101" in dry.stdout
+    assert len(list((backup_dir / "daily").glob("*.sql.gz"))) == 4
+
+    done = cli("prune", "--json", "--keep-daily", "2", env=env)
+    report = json.loads(done.stdout)
+    assert done.returncode == 0 and report["dry_run"] is False and len(report["deleted"]) == 4
+    assert sorted(p.name for p in (backup_dir / "daily").glob("*.sql.gz")) == [
+        "citaplanner_daily_20261103_020000.sql.gz", "citaplanner_daily_20261104_020000.sql.gz"]
+    again = cli("prune", "--keep-daily", "2", env=env)
+    assert "nothing to prune" in again.stdout
+
+
+def test_backup_cli_json_and_one_line_result(filled, backup_dir):
+    env = cli_env(filled.url, backup_dir)
+    done = cli("backup", "--tier", "manual", "--format", "zstd", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["format"] == "zstd" and result["files"][0].endswith(".sql.zst")
+    assert result["rows"]["public.clients"] == 300 and done.stderr == ""  # no progress off a terminal
+    line = cli("backup", "--tier", "weekly", env=env)
+    assert line.returncode == 0 and line.stdout.count("\n") == 1 and line.stdout.startswith("OK ")
+    assert "/weekly/citaplanner_weekly_" in line.stdout
+
+
+def test_progress_line_fits_80_columns():
+    text = render(Progress("dump", 300 << 20, 1 << 30, "72.0 MiB gzip written", elapsed=5.0))
+    assert text.startswith("dump") and "300.0 MiB / ~1.0 GiB" in text and "29%" in text
+    assert "60.0 MiB/s" in text and "s left" in text and len(text) < 80

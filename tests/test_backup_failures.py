@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import signal
@@ -154,7 +155,7 @@ def test_server_gone_mid_dump_keeps_nothing(big_db, backup_dir, pg):
     assert "ERROR backup failed: pg_dump failed" in log
 
 
-def test_kill_9_mid_dump_leaves_only_a_partial_that_the_next_run_removes(big_db, backup_dir):
+def test_kill_9_mid_dump_leaves_only_a_partial_that_the_next_run_removes(big_db, small_db, backup_dir):
     before = _older_backup(big_db, backup_dir)
     proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "backup", "--tier", "daily"],
                             env=cli_env(big_db.url, backup_dir), cwd=REPO,
@@ -178,7 +179,7 @@ def test_kill_9_mid_dump_leaves_only_a_partial_that_the_next_run_removes(big_db,
     assert states[Path(next(iter(leftovers))).name] is State.PARTIAL
     assert sum(s is State.OK for s in states.values()) == 1  # only the older backup counts
 
-    result = run_backup(settings_for(big_db, backup_dir), tier="daily", now=datetime(2026, 11, 4, 2, 0, 0))
+    result = run_backup(settings_for(small_db, backup_dir), tier="daily", now=datetime(2026, 11, 4, 2, 0, 0))
     assert not list((backup_dir / "daily").glob("*.partial"))
     assert result.files[0].exists() and _snapshot(backup_dir).items() >= before.items()
 
@@ -254,3 +255,23 @@ def test_volume_filling_up_mid_dump_keeps_nothing(small_db, big_db, small_volume
     with pytest.raises(VolumeFull, match="is full: the dump did not fit; nothing was kept"):
         run_backup(settings_for(big_db, small_volume), tier="daily", now=datetime(2026, 11, 3, 2, 0, 0))
     assert _snapshot(small_volume) == before
+
+
+def test_sigterm_mid_dump_cleans_up_like_ctrl_c(big_db, backup_dir):
+    proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "backup"],
+                            env=cli_env(big_db.url, backup_dir), cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        pg_dump = freeze_pg_dump_mid_stream(proc.pid, lambda: (backup_dir / "daily").glob("*.partial"))
+        proc.send_signal(signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # our run may have killed it already
+            os.kill(pg_dump, signal.SIGCONT)
+        out, err = proc.communicate(timeout=60)
+        wait_gone(pg_dump)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130 and out == ""
+    assert "interrupted; nothing was left half-written" in _one_sentence(err)
+    assert _snapshot(backup_dir) == {}

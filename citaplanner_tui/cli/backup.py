@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import signal
 import sys
 
 import humanize
@@ -33,6 +34,7 @@ def run(args, settings) -> int:
 
     if args.format:
         settings = dataclasses.replace(settings, compression=args.format)
+    signal.signal(signal.SIGTERM, _stop)  # cron, docker stop: clean up as on Ctrl-C
     reporter = Reporter(stderr_progress(), interval=0.2)
     result = run_backup(settings, tier=args.tier, reporter=reporter)
     if args.json:
@@ -45,3 +47,8 @@ def run(args, settings) -> int:
     for warning in result.warnings:
         print(f"WARN {warning}", file=sys.stderr)
     return 0
+
+
+def _stop(_signum, _frame) -> None:
+    """SIGTERM unwinds like Ctrl-C, so the run removes its unfinished file and stops pg_dump."""
+    raise KeyboardInterrupt

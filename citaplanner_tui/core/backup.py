@@ -162,11 +162,9 @@ class _Run:
         self.log("INFO", f"server PostgreSQL {major}.{minor}; pg_dump {tools.version} "
                          f"from {tools.bindir} ({tools.reason})")
         db_size = db.database_size(self.info)
-        history = _read_history(s).get(self.fmt)
-        need, raw_estimate = _estimate(db_size, history)
-        self._check_space(need, db_size)
-
         name = make_name(self.tiers[0], self.now, self.fmt)
+        need, raw_estimate = _estimate(db_size, _read_history(s).get(self.fmt), _previous(before, name))
+        self._check_space(need, db_size)
         primary = s.backup_dir / name.tier / name.filename
         if os.path.lexists(primary):
             raise ConfigError(f"a backup named {primary.name} already exists; run again in a second")
@@ -211,6 +209,7 @@ class _Run:
 
     def _check_space(self, need: int, db_size: int) -> None:
         free = shutil.disk_usage(self.settings.backup_dir / self.tiers[0]).free
+        self.log("INFO", f"database {_size(db_size)}; {_size(free)} free, about {_size(need)} needed")
         if free < need:
             raise VolumeFull(
                 f"the backup volume {self.settings.backup_dir} has {_size(free)} free but this backup "
@@ -400,14 +399,22 @@ def _first_error(stderr: str, rc: int) -> str:
     return lines[-1] if lines else f"it exited with status {rc}"
 
 
-def _estimate(db_size: int, history: dict | None) -> tuple[int, int | None]:
-    """(bytes to require free, expected raw SQL bytes or None) from the last run's ratios."""
+def _estimate(db_size: int, history: dict | None, previous: catalog.Entry | None) -> tuple[int, int | None]:
+    """(bytes to require free, expected raw SQL bytes or None).
+
+    From the last run's ratios of dump to database size; without them (the first run on
+    a volume of the old script's backups), from the newest good backup's size; else a
+    guess of a quarter of the database's size on disk.
+    """
+    raw = None
     if history and history.get("db_size"):
-        ratio = history["size"] / history["db_size"]
+        guess = db_size * history["size"] / history["db_size"]
         raw = int(db_size * history["raw_bytes"] / history["db_size"])
+    elif previous is not None:
+        guess = previous.size
     else:
-        ratio, raw = DEFAULT_RATIO, None
-    return int(db_size * ratio * HEADROOM) + (1 << 20), raw
+        guess = db_size * DEFAULT_RATIO
+    return int(guess * HEADROOM) + (1 << 20), raw
 
 
 def _history_path(settings: Settings) -> Path:
@@ -437,10 +444,15 @@ def _write_history(settings: Settings, fmt: str, db_size: int, raw: int, size: i
     os.replace(tmp, path)
 
 
+def _previous(before: catalog.Catalog, name: BackupName) -> catalog.Entry | None:
+    """The newest good backup of the same tier and format as ``name``, before this run."""
+    return next((e for e in before.backups(name.tier)
+                 if e.good and e.name is not None and e.name.ext == name.ext), None)
+
+
 def _shrink_warning(before: catalog.Catalog, name: BackupName, size: int, ratio: float) -> str | None:
     """A sentence when the new dump is much smaller than the previous good one of its tier and format."""
-    previous = next((e for e in before.backups(name.tier)
-                     if e.good and e.name is not None and e.name.ext == name.ext), None)
+    previous = _previous(before, name)
     if previous is None or previous.size == 0 or size >= previous.size * ratio:
         return None
     return (f"the new {name.tier} backup ({_size(size)}) is much smaller than the previous one "
