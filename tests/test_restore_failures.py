@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from restore_support import content, databases, fill, settings_for, take_backup
 
-from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.errors import Cancelled, OperatorError
+from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.restore import execute, preflight
 from citaplanner_tui.core.restore.plan import ConfirmationRequired
 
@@ -111,6 +112,31 @@ def test_archive_damaged_after_the_plan_stops_the_load(live, archive, backup_dir
     assert "truncated" in _only_sentence(err.value)
     assert content(live.server, live.name) == before
     assert not databases(live.server, live.name + "__restore_")
+
+
+@pytest.mark.parametrize("mode", ["swap", "in-place"])
+def test_cancel_during_the_load_changes_nothing(live, archive, backup_dir, mode, monkeypatch):
+    import citaplanner_tui.core.archive as archive_module
+
+    monkeypatch.setattr(archive_module, "CHUNK", 2048)  # many reads, so the cancel lands mid-load
+    settings = settings_for(live, backup_dir)
+    plan = preflight(settings, archive, mode=mode)
+    before = content(live.server, live.name)
+    seen = []
+
+    def on_progress(p):
+        seen.append(p)
+        if p.phase == "load" and p.done * 2 > (p.total or 0):
+            reporter.cancel.set()
+
+    reporter = Reporter(on_progress, interval=0)
+    with pytest.raises(Cancelled) as err:
+        execute(settings, plan, confirm=live.name, reporter=reporter)
+    assert "nothing was changed" in _only_sentence(err.value)
+    assert content(live.server, live.name) == before
+    assert not databases(live.server, live.name + "__restore_")
+    loads = [p for p in seen if p.phase == "load"]
+    assert loads[-1].total == archive.stat().st_size and loads[-1].rate and loads[-1].eta is not None
 
 
 def test_wrong_confirmation_changes_nothing(live, archive, backup_dir):

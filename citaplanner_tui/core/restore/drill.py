@@ -93,7 +93,8 @@ def drill(settings: Settings, archive: Path | None = None, *, reporter: Reporter
     started = time.monotonic()
     log.info(f"drill of {archive} started")
     try:
-        result = _drill(settings, archive, reporter, now, log)
+        with server.refusals("a step of the drill"):
+            result = _drill(settings, archive, reporter, now, log)
     except OperatorError as exc:
         log.error(f"drill of {archive.name} failed: {exc.sentence}")
         store.record(archive, "drill", False, exc.sentence, size=st.st_size, mtime_ns=st.st_mtime_ns)

@@ -89,7 +89,8 @@ def execute(settings: Settings, plan: Plan, *, confirm: str | None, reporter: Re
     started = time.monotonic()
     log.info(f"restore of {plan.archive} into {plan.target!r} on {plan.server} ({plan.mode} mode) started")
     try:
-        outcome = _execute(settings, plan, reporter, log)
+        with server.refusals("a step of the restore"):
+            outcome = _execute(settings, plan, reporter, log)
     except OperatorError as exc:
         log.error(f"restore failed: {exc.sentence}")
         raise
@@ -187,7 +188,8 @@ def rollback(settings: Settings, target: str | None = None, *, confirm: str | No
         previous = _newest_pre_restore(facts, target)
         parked = pre_restore_name(target, free_stamp(target, facts.pre_restores, now))
         log.info(f"rollback of {target!r}: bringing back {previous!r}")
-        attempts = swap(info, target, previous, parked, log)
+        with server.refusals("the rollback"):
+            attempts = swap(info, target, previous, parked, log)
     return RollbackOutcome(target, previous, parked, attempts)
 
 

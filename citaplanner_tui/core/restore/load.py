@@ -130,7 +130,8 @@ def load_archive(archive: Path, spec: LoadSpec, reporter: Reporter | None = None
     Raises ``CorruptArchive``, ``Cancelled`` or ``LoadFailed``; in every case nothing
     was committed.
     """
-    reporter = reporter or Reporter()
+    # Its own clock, so rate and time left describe the load, not the steps before it.
+    reporter = Reporter(reporter.callback, reporter.interval, reporter.cancel) if reporter else Reporter()
     total = Path(archive).stat().st_size
     reader = ArchiveReader(archive, on_read=lambda n: reporter("load", n, total))
     scanner = DumpScanner(line_dropper(spec.target_major, (spec.client.major, spec.client.minor)))

@@ -20,6 +20,18 @@ MAINTENANCE_DBS = ("postgres", "template1")
 
 
 @contextmanager
+def refusals(doing: str) -> Iterator[None]:
+    """Turn a statement the server refuses (no right, name taken, ...) into one sentence."""
+    import psycopg
+
+    try:
+        yield
+    except psycopg.Error as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise OperatorError(f"the server refused {doing}: {first}") from None
+
+
+@contextmanager
 def maintenance(info: ConnInfo) -> Iterator:
     """An autocommit connection to a maintenance database on the target's server."""
     with ExitStack() as stack:
