@@ -275,3 +275,12 @@ def test_sigterm_mid_dump_cleans_up_like_ctrl_c(big_db, backup_dir):
     assert proc.returncode == 130 and out == ""
     assert "interrupted; nothing was left half-written" in _one_sentence(err)
     assert _snapshot(backup_dir) == {}
+
+
+def test_read_only_volume_gives_one_sentence(small_db, small_volume):
+    before = _older_backup(small_db, small_volume)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_volume)], check=True)
+    result = cli("backup", env=cli_env(small_db.url, small_volume, LOG_DIR=str(small_volume.parent / "logs")))
+    assert result.returncode != 0
+    assert "Read-only file system" in _one_sentence(result.stderr)
+    assert _snapshot(small_volume) == before

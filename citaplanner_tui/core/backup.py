@@ -181,8 +181,7 @@ class _Run:
         result = BackupResult(files, sha, size, dump.bytes, elapsed, self.fmt, self.tiers,
                               tools.version, dict(dump.rows))
         self.log("OK", f"backup written: {', '.join(p.name for p in files)} "
-                       f"({humanize.naturalsize(size, binary=True)} from "
-                       f"{humanize.naturalsize(dump.bytes, binary=True)} of SQL, {elapsed:.1f} s, "
+                       f"({_size(size)} from {_size(dump.bytes)} of SQL, {elapsed:.1f} s, "
                        f"sha256 {sha[:12]})")
         if shrunk := _shrink_warning(before, name, size, s.thresholds.shrink_warn_ratio):
             self._warn(result, shrunk)
