@@ -415,17 +415,17 @@ def _dump(folder: Path, e: os.DirEntry, label: str, parsed: BackupName, sidecar:
           facts: dict[str, Facts]) -> Entry:
     st = _lstat(e)
     path = _child(folder, e.name)
+    tier = _tier(label, parsed)
     if st is None or not _readable(st):
-        return Entry(path, parsed, _tier(label, parsed), parsed.taken_at, st.st_size if st else 0,
-                     st.st_mtime_ns if st else 0, State.UNREADABLE, sidecar,
-                     "permission denied" if st else "cannot read its details", label)
+        return Entry(path, parsed, tier, parsed.taken_at, st.st_size if st else 0, st.st_mtime_ns if st else 0,
+                     State.UNREADABLE, sidecar, "permission denied" if st else "cannot read its details", label)
     known = facts.get(e.path)
     if known is not None and not known.matches(st.st_size, st.st_mtime_ns):
         known = None
     if known is not None and known.verify is not None and not _sidecar_unchanged(known.verify.extra, sidecar):
         known = replace(known, verify=None)  # the sidecar was written or replaced after that check
     state, reason = _judge(sidecar, known)
-    return Entry(path, parsed, _tier(label, parsed), parsed.taken_at, st.st_size, st.st_mtime_ns, state,
+    return Entry(path, parsed, tier, parsed.taken_at, st.st_size, st.st_mtime_ns, state,
                  sidecar, reason, label, st.st_dev, st.st_ino, st.st_nlink, known)
 
 
