@@ -95,6 +95,8 @@ class _Read:
 
 @dataclass
 class _Progress:
+    """Bytes read across all files, as one bar; checks for a cancel between chunks."""
+
     reporter: Reporter
     total: int
     done: int = 0
