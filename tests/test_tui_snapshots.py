@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from citaplanner_tui.tui.sample import make_sample_volume, pinned_volume_size, sample_console
+from citaplanner_tui.tui.sample import SAMPLE_SCREENS, make_sample_volume, pinned_volume_size, sample_console
 from tui_support import NOW, settle
 
 
@@ -35,22 +35,10 @@ def _keys(*keys):
     return run
 
 
-SCREENS = {
-    "dashboard": (),
-    "backups": ("b",),
-    "backups_filtered": ("b", "slash", *"weekly", "enter"),
-    "backup_now": ("n",),
-    "logs": ("l",),
-    "logs_errors_only": ("l", "w", "w"),
-    "help": ("question_mark",),
-    "palette": ("ctrl+p", *"back"),
-    "delete_confirmation": ("b", "down", "down", "down", "x"),
-}
-
-
-@pytest.mark.parametrize("name", list(SCREENS))
+@pytest.mark.parametrize("name", list(SAMPLE_SCREENS))
 def test_screen(snap_compare, fixed_volume, name):
-    assert snap_compare(sample_console(fixed_volume, NOW), terminal_size=(80, 24), run_before=_keys(*SCREENS[name]))
+    assert snap_compare(sample_console(fixed_volume, NOW), terminal_size=(80, 24),
+                        run_before=_keys(*SAMPLE_SCREENS[name]))
 
 
 def test_dashboard_in_16_colours(snap_compare, fixed_volume):
@@ -65,3 +53,8 @@ def test_dashboard_read_only(snap_compare, fixed_volume):
 
 def test_dashboard_in_a_larger_terminal(snap_compare, fixed_volume):
     assert snap_compare(sample_console(fixed_volume, NOW), terminal_size=(120, 40), run_before=_ready)
+
+
+def test_dashboard_without_colour(snap_compare, fixed_volume, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")  # read when the app is made: health stays a word
+    assert snap_compare(sample_console(fixed_volume, NOW), terminal_size=(80, 24), run_before=_ready)

@@ -130,6 +130,19 @@ def _sample_logs(log_dir: Path, now: datetime) -> None:
 
 
 # -- a console on the sample volume that looks the same on every run ------------------------
+# The keys that lead from the dashboard to each screen worth showing: the snapshot tests
+# and scripts/export_screenshots.py both walk this list.
+SAMPLE_SCREENS: dict[str, tuple[str, ...]] = {
+    "dashboard": (),
+    "backups": ("b",),
+    "backups_filtered": ("b", "slash", *"weekly", "enter"),
+    "backup_now": ("n",),
+    "logs": ("l",),
+    "logs_errors_only": ("l", "w", "w"),
+    "help": ("question_mark",),
+    "palette": ("ctrl+p", *"back"),
+    "delete_confirmation": ("b", "down", "down", "down", "x"),
+}
 SAMPLE_CONN = "citaplanner@db.example:5432/citaplanner"
 SAMPLE_VOLUME_TOTAL = 64 * 2**30
 SAMPLE_VOLUME_USED = 23 * 2**30

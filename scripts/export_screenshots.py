@@ -1,0 +1,70 @@
+"""Export an SVG of each console screen to screenshots/, from the same deterministic sample
+volume the snapshot tests use (fixed clock, target, database facts and volume size).
+
+    .venv/bin/python scripts/export_screenshots.py [--out screenshots] [--size 80x24]
+
+Screens and the keys that reach them are listed in ``citaplanner_tui.tui.sample.SAMPLE_SCREENS``;
+a 16-colour dashboard is exported too.  Nothing here needs a database server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from citaplanner_tui.tui.sample import (  # noqa: E402
+    SAMPLE_SCREENS, make_sample_volume, pinned_volume_size, sample_console)
+
+NOW = datetime(2026, 11, 27, 12, 0, 0)
+
+
+async def settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def export(volume: Path, name: str, keys: tuple[str, ...], out: Path, size: tuple[int, int],
+                 **app_kwargs) -> Path:
+    app = sample_console(volume, NOW, **app_kwargs)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        target = out / f"{name}.svg"
+        target.write_text(app.export_screenshot(title=f"citaplanner-tui: {name.replace('_', ' ')}"))
+    return target
+
+
+async def main_async(out: Path, size: tuple[int, int]) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="cpt-shots-") as tmp:
+        volume = Path(tmp) / "backups"
+        volume.mkdir()
+        make_sample_volume(volume, NOW)
+        with pinned_volume_size():
+            made = [await export(volume, name, keys, out, size) for name, keys in SAMPLE_SCREENS.items()]
+            made.append(await export(volume, "dashboard_16_colours", (), out, size, theme="ansi-dark"))
+    return made
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "screenshots")
+    parser.add_argument("--size", default="80x24", help="terminal size, e.g. 80x24 or 120x40")
+    args = parser.parse_args()
+    width, height = (int(n) for n in args.size.lower().split("x"))
+    for path in asyncio.run(main_async(args.out, (width, height))):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
