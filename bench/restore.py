@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from backup import DBNAME, PASSWORD, ROLE, fill  # noqa: E402  (bench/backup.py: the same data)
+from backup import DBNAME, PASSWORD, ROLE, fill, timed  # noqa: E402  (bench/backup.py: same data)
 
 from citaplanner_tui.core.localserver import LocalServer  # noqa: E402
 from citaplanner_tui.core.pgtools import embedded_bindir  # noqa: E402
@@ -77,15 +77,6 @@ def ours_full(archive: str) -> dict:
     outcome = execute(settings, plan, confirm=plan.target)
     return {"rows": sum(outcome.rows.values()), "pre_restore": outcome.pre_restore,
             "safety": outcome.safety_backup, "peak_rss": _peak_rss()}
-
-
-def timed(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
-    started = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{argv[:3]} failed: {done.stderr.strip()[-800:]}")
-    return elapsed, done.stdout
 
 
 def main() -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
+
 from citaplanner_tui.core.db import connect
 from citaplanner_tui.core.demo_data import generate
 from citaplanner_tui.core.schema import TABLES
@@ -41,3 +43,9 @@ def content(server, dbname: str) -> dict[str, tuple[int, str]]:
 def databases(server, prefix: str) -> list[str]:
     return [r[0] for r in server.sql("SELECT datname FROM pg_database WHERE starts_with(datname, %s) "
                                      "ORDER BY 1", params=(prefix,))]
+
+
+@pytest.fixture(params=["pg18", "pg15"])
+def any_live(request):
+    """An empty CitaPlanner database, once on PostgreSQL 18 and once on 15."""
+    return request.getfixturevalue("app_db" if request.param == "pg18" else "app_db15")

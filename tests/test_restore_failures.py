@@ -48,37 +48,49 @@ def _only_sentence(exc: OperatorError) -> str:
     return text
 
 
+def _insert(archive: Path, at: bytes, sql: bytes) -> None:
+    """Put ``sql`` into the dump just before ``at`` (sidecar updated: only the content is wrong)."""
+    dump = gzip.decompress(archive.read_bytes())
+    cut = dump.index(at)
+    _rewrite(archive, gzip.compress(dump[:cut] + sql + dump[cut:]))
+
+
+def _damaged_after_plan(live, archive, backup_dir, mode, damage) -> str:
+    """Plan, damage the archive, execute: it must fail, change nothing, and say so in one sentence."""
+    settings = settings_for(live, backup_dir)
+    plan = preflight(settings, archive, mode=mode)
+    before = content(live.server, live.name)
+    damage(archive)
+    with pytest.raises(OperatorError) as err:
+        execute(settings, plan, confirm=live.name)
+    assert content(live.server, live.name) == before
+    assert not databases(live.server, live.name + "__restore_")
+    return _only_sentence(err.value)
+
+
 @pytest.mark.parametrize("mode", ["swap", "in-place"])
 def test_error_inside_the_dump_rolls_everything_back(live, archive, backup_dir, mode):
-    settings = settings_for(live, backup_dir)
-    plan = preflight(settings, archive, mode=mode)
-    before = content(live.server, live.name)
-    dump = gzip.decompress(archive.read_bytes())
-    cut = dump.index(b"\\.\n") + 3  # just after the first table's data
-    _rewrite(archive, gzip.compress(dump[:cut] + b"\nSELECT * FROM no_such_table;\n" + dump[cut:]))
+    def bad_statement(path):  # after the tables are created, before their data
+        _insert(path, b"--\n-- Data for Name:", b"SELECT * FROM no_such_table;\n")
 
-    with pytest.raises(OperatorError) as err:
-        execute(settings, plan, confirm=live.name)
-    assert "no_such_table" in _only_sentence(err.value) and "nothing was committed" in err.value.sentence
-    assert content(live.server, live.name) == before
-    assert not databases(live.server, live.name + "__restore_")
+    sentence = _damaged_after_plan(live, archive, backup_dir, mode, bad_statement)
+    assert "no_such_table" in sentence and "nothing was committed" in sentence
 
 
-def test_row_count_mismatch_stops_before_commit(live, archive, backup_dir, mode="in-place"):
+def test_row_count_mismatch_stops_before_commit(live, archive, backup_dir):
     """A dump that loads without error but leaves other counts than its COPY data is refused."""
-    settings = settings_for(live, backup_dir)
-    plan = preflight(settings, archive, mode=mode)
-    before = content(live.server, live.name)
-    dump = gzip.decompress(archive.read_bytes())
-    cut = dump.index(b"-- PostgreSQL database dump complete")
-    sneaky = b"DELETE FROM public.payments WHERE id IN (SELECT id FROM public.payments LIMIT 1);\n"
-    _rewrite(archive, gzip.compress(dump[:cut] + sneaky + dump[cut:]))
+    def sneaky_delete(path):
+        _insert(path, b"-- PostgreSQL database dump complete",
+                b"DELETE FROM public.payments WHERE id IN (SELECT id FROM public.payments LIMIT 1);\n")
 
-    with pytest.raises(OperatorError) as err:
-        execute(settings, plan, confirm=live.name)
-    assert "public.payments holds" in _only_sentence(err.value)
-    assert content(live.server, live.name) == before
-    assert not databases(live.server, live.name + "__restore_")
+    assert "public.payments holds" in _damaged_after_plan(live, archive, backup_dir, "in-place", sneaky_delete)
+
+
+def test_archive_damaged_after_the_plan_stops_the_load(live, archive, backup_dir):
+    def truncate(path):
+        _rewrite(path, path.read_bytes()[:-40])
+
+    assert "truncated" in _damaged_after_plan(live, archive, backup_dir, "in-place", truncate)
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate"])
@@ -100,18 +112,6 @@ def test_corrupt_archive_is_refused_by_preflight(live, archive, backup_dir, dama
     assert ("corrupt" if damage == "flip" else "truncated") in _only_sentence(err.value)
     assert content(live.server, live.name) == before
     assert not (backup_dir / "safety").exists()
-
-
-def test_archive_damaged_after_the_plan_stops_the_load(live, archive, backup_dir, mode="in-place"):
-    settings = settings_for(live, backup_dir)
-    plan = preflight(settings, archive, mode=mode)
-    before = content(live.server, live.name)
-    _rewrite(archive, archive.read_bytes()[:-40])
-    with pytest.raises(OperatorError) as err:
-        execute(settings, plan, confirm=live.name)
-    assert "truncated" in _only_sentence(err.value)
-    assert content(live.server, live.name) == before
-    assert not databases(live.server, live.name + "__restore_")
 
 
 @pytest.mark.parametrize("mode", ["swap", "in-place"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import APP_ROLE, drop_app_db
-from restore_support import content, databases, fill, settings_for, take_backup
+from restore_support import any_live, content, databases, fill, settings_for, take_backup
 
 from citaplanner_tui.core.db import connect
 from citaplanner_tui.core.restore import execute, preflight
@@ -13,12 +13,8 @@ from citaplanner_tui.core.schema import apply_schema
 NOCREATE_ROLE, NOCREATE_PASSWORD = "citaplanner_nocreate", "pw:nocreate@1"
 
 
-@pytest.fixture(params=["pg18", "pg15"])
-def live(request):
-    return request.getfixturevalue("app_db" if request.param == "pg18" else "app_db15")
-
-
-def test_in_place_restore_brings_back_the_backup(live, backup_dir):
+def test_in_place_restore_brings_back_the_backup(any_live, backup_dir):
+    live = any_live
     fill(live)
     archive = take_backup(live, backup_dir)
     at_backup = content(live.server, live.name)

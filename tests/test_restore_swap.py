@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from restore_support import content, databases, fill, settings_for, take_backup
+from restore_support import any_live, content, databases, fill, settings_for, take_backup
 
 from citaplanner_tui.core.restore import execute, preflight, rollback
 
 
-@pytest.fixture(params=["pg18", "pg15"])
-def live(request):
-    return request.getfixturevalue("app_db" if request.param == "pg18" else "app_db15")
-
-
-def test_swap_restore_brings_back_the_backup_and_keeps_the_old_database(live, backup_dir):
+def test_swap_restore_brings_back_the_backup_and_keeps_the_old_database(any_live, backup_dir):
+    live = any_live
     fill(live)
     archive = take_backup(live, backup_dir)
     at_backup = content(live.server, live.name)
