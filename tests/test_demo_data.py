@@ -71,6 +71,10 @@ def test_counts_keys_and_conventions(app_db):
     # Foreign keys are back and valid (PostgreSQL validated them when re-adding).
     expected = schema_sql().count("FOREIGN KEY")
     assert app_db.sql("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated") == [(expected,)]
+    # So are the keys and indexes dropped for the load.
+    sql = schema_sql()
+    indexes = sql.count("PRIMARY KEY") + sql.count("CREATE UNIQUE INDEX") + sql.count("CREATE INDEX")
+    assert app_db.sql("SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'") == [(indexes,)]
     # The professional of every appointment is assigned to its service, in the same tenant.
     assert app_db.sql("""SELECT count(*) FROM appointments a
                          LEFT JOIN service_users su ON su."serviceId" = a."serviceId" AND su."userId" = a."userId"
