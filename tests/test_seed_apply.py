@@ -258,3 +258,25 @@ def test_cli_exit_codes_and_json(app_db, capsys):
     assert "CONFLICT client" in capsys.readouterr().out
     assert main([*url, "--read-only", "seed", "apply", "--confirm", app_db.name]) == 1
     assert "read-only" in capsys.readouterr().err
+
+
+def test_missing_rights_get_one_sentence(app_db):
+    app_db.sql("CREATE ROLE seed_reader LOGIN PASSWORD 'r3ader'")
+    try:
+        app_db.sql("GRANT SELECT ON ALL TABLES IN SCHEMA public TO seed_reader")
+        app_db.sql("REVOKE SELECT ON clients FROM seed_reader")
+        info = app_db.info
+        reader = info.__class__(params={**info.params, "user": "seed_reader"}, password="r3ader")
+        apply(app_db)
+        with connect(reader) as conn:
+            with pytest.raises(SeedError, match="^seed plan failed: .*permission denied for table clients"):
+                plan_seed(conn, now=NOW)
+        app_db.sql("GRANT SELECT ON clients TO seed_reader")
+        with connect(reader) as conn:
+            assert plan_seed(conn, now=NOW).counts[Status.EXISTS] == SEED_ROWS - 15
+            app_db.sql("DELETE FROM payments; DELETE FROM appointments")
+            with pytest.raises(SeedError, match="^seed apply .nothing was written. failed: .*permission denied"):
+                apply_seed(conn, confirm=app_db.name, now=NOW)
+        assert counts(app_db)["appointments"] == 0
+    finally:
+        app_db.sql(f'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM seed_reader; DROP ROLE seed_reader')

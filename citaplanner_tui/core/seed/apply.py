@@ -20,10 +20,12 @@ from citaplanner_tui.core.seed import data
 from citaplanner_tui.core.seed.cuid import new_cuid
 from citaplanner_tui.core.seed.passwords import hash_password
 from citaplanner_tui.core.seed.plan import Item, Plan, Ref, Status, decide
-from citaplanner_tui.core.seed.read import SeedError, check_schema, read_snapshot
+from citaplanner_tui.core.seed.read import SeedError, check_schema, database_errors, read_snapshot
 
 # pg_advisory_xact_lock key shared by every citaplanner-tui seed apply ("CPTSEED" in ASCII).
 LOCK_KEY = int.from_bytes(b"CPTSEED", "big")
+# How long to wait for another apply (or a row lock) before giving up with one sentence.
+LOCK_WAIT = "60s"
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,9 @@ def apply_seed(conn, *, confirm: str, now: datetime | None = None) -> ApplyResul
         raise SeedError(f"seed apply needs --confirm {target} (the target database's name); "
                         "nothing was written")
     now = now or datetime.now(timezone.utc)
-    with conn.transaction():
+    with database_errors("seed apply (nothing was written)"), conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        conn.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
         check_schema(conn)
         plan = decide(read_snapshot(conn), now)

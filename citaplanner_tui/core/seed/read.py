@@ -18,8 +18,10 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from typing import Iterator
 
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.seed import data
@@ -50,9 +52,12 @@ class Snapshot:
 
 def check_schema(conn) -> None:
     """One sentence when a table or a column the seed uses is missing (one catalog query)."""
+    # pg_catalog, not information_schema: the latter hides tables the user has no rights on.
     rows = conn.execute(
-        "SELECT table_name, column_name FROM information_schema.columns "
-        "WHERE table_schema = current_schema() AND table_name = ANY(%s)", (list(data.COLUMNS),)).fetchall()
+        "SELECT c.relname, a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
+        "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') "
+        "AND c.relname = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped",
+        (list(data.COLUMNS),)).fetchall()
     present: dict[str, set[str]] = {}
     for table, column in rows:
         present.setdefault(table, set()).add(column)
@@ -158,13 +163,27 @@ def _read_clients(q: _Reader, snap: Snapshot, tenant: str) -> None:
             snap.clients_by_email[r["email"]] = r
 
 
+@contextmanager
+def database_errors(doing: str) -> Iterator[None]:
+    """Turn the server's refusals an operator can act on into one sentence."""
+    import psycopg
+
+    try:
+        yield
+    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction,
+            psycopg.errors.LockNotAvailable, psycopg.errors.QueryCanceled,
+            psycopg.OperationalError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise SeedError(f"{doing} failed: the server said: {first}") from None
+
+
 def plan_seed(conn, *, now: datetime | None = None) -> Plan:
     """Read (one read-only, repeatable-read transaction) and decide; never writes.
 
     ``conn`` is an autocommit connection (``core.db.connect`` gives one).
     """
     started = time.perf_counter()
-    with conn.transaction():
+    with database_errors("seed plan"), conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         check_schema(conn)
         snap = read_snapshot(conn)
