@@ -93,6 +93,7 @@ def test_client_with_seed_phone_and_other_email_is_a_conflict_naming_the_row():
     plan = decide(snap, NOW)
     item = by_key(plan, "client")["camila.vega@email.com"]
     assert item.status is Status.CONFLICT and "cX" in item.conflict and "otra@correo.mx" in item.conflict
+    assert item.conflict.endswith("(unique key phone, tenantId)")
     assert plan.conflicts == (item,)
 
 
@@ -165,6 +166,9 @@ def test_table_fits_80_columns_and_json_is_plain():
     doc = plan.to_json()
     assert doc["counts"]["DIFFERS"] == 1
     assert doc["items"][7]["differs"] == {"price": {"db": 999.0, "seed": 850.0}}
+    assert doc["keys"]["client"] == {"table": "clients", "natural_key": ["tenantId", "email"],
+                                     "unique_keys": [["phone", "tenantId"]]}
+    assert doc["keys"]["user"]["unique_keys"] == [["email"]]
 
 
 def test_cuid_shape_and_bcryptjs_hash_form():

@@ -137,6 +137,8 @@ class Plan:
     def to_json(self) -> dict:
         return {"summary": self.summary(), "counts": {s.value: n for s, n in self.counts.items()},
                 "timezone": self.timezone, "queries": self.queries_by_table, "seconds": round(self.seconds, 4),
+                "keys": {k.name: {"table": k.table, "natural_key": list(k.natural_key),
+                                  "unique_keys": [list(u) for u in k.unique_keys]} for k in data.KINDS},
                 "items": [item.to_json() for item in self.items]}
 
 
@@ -145,6 +147,10 @@ def local_to_utc(day: datetime, hhmm: str, zone: str) -> datetime:
     hour, minute = map(int, hhmm.split(":"))
     local = datetime.combine(day.date(), time(hour, minute), tzinfo=ZoneInfo(zone))
     return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _item(kind: data.Kind, key: str, status: Status, **details) -> Item:
+    return Item(kind.name, kind.table, key, status, **details)
 
 
 class _Decider:
@@ -157,18 +163,17 @@ class _Decider:
         self.items: list[Item] = []
 
     def add(self, kind: data.Kind, key: str, row: dict | None, seed: dict[str, object], *,
-            reason: str | None = None) -> Item:
+            reason: str | None = None) -> None:
         """EXISTS/DIFFERS when ``row`` was found, else CREATE with ``seed`` as the values."""
         if row is None:
-            item = Item(kind.name, kind.table, key, Status.CREATE, values=seed)
+            item = _item(kind, key, Status.CREATE, values=seed)
             self.ids[(kind.name, key)] = Ref(kind.name, key)
         else:
             differs = {c: (row[c], seed[c]) for c in kind.compared if row.get(c) != seed[c]}
             status = Status.DIFFERS if differs else Status.EXISTS
-            item = Item(kind.name, kind.table, key, status, differs, reason=reason, row_id=row["id"])
+            item = _item(kind, key, status, differs=differs, reason=reason, row_id=row["id"])
             self.ids[(kind.name, key)] = row["id"]
         self.items.append(item)
-        return item
 
     def ref(self, kind: data.Kind, key: str) -> object:
         return self.ids[(kind.name, key)]
@@ -212,12 +217,12 @@ class _Decider:
         row = self.snap.clients_by_email.get(c.email)
         holder = self.snap.clients_by_phone.get(c.phone)
         if row is None and holder is not None:
-            self.items.append(Item(
-                "client", "clients", c.email, Status.CONFLICT,
-                conflict=(f"client {holder['id']} ({holder['firstName']} {holder['lastName']}, "
-                          f"e-mail {holder.get('email') or 'none'}) already has phone {c.phone} "
-                          "in this tenant")))
-            self.ids[("client", c.email)] = holder["id"]
+            unique = ", ".join(data.CLIENT.unique_keys[0])
+            self.items.append(_item(data.CLIENT, c.email, Status.CONFLICT, conflict=(
+                f"client {holder['id']} ({holder['firstName']} {holder['lastName']}, e-mail "
+                f"{holder.get('email') or 'none'}) already has phone {c.phone} in this tenant "
+                f"(unique key {unique})")))
+            self.ids[(data.CLIENT.name, c.email)] = holder["id"]
             return
         self.add(data.CLIENT, c.email, row, seed)
 
@@ -226,11 +231,11 @@ class _Decider:
         for day, start, end in data.WORKING_HOURS:
             key = f"{data.BRANCH_ROW['name']} day {day} {start}-{end}"
             if count:
-                self.items.append(Item("hours", "working_hours", key, Status.SKIP, reason=(
+                self.items.append(_item(data.HOURS, key, Status.SKIP, reason=(
                     f"the branch already has {count} working-hours rows (the seed adds hours only "
                     "to a branch with none)")))
             else:
-                self.items.append(Item("hours", "working_hours", key, Status.CREATE, values={
+                self.items.append(_item(data.HOURS, key, Status.CREATE, values={
                     "dayOfWeek": day, "startTime": start, "endTime": end, "branchId": branch,
                     "userId": None}))
 
@@ -247,23 +252,22 @@ class _Decider:
             start, end = local_to_utc(day, a.start, zone), local_to_utc(day, a.end, zone)
             key = f"{day:%Y-%m-%d} {a.start} {client.first_name} {client.last_name}"
             if skip:
-                self.items.append(Item("appointment", "appointments", key, Status.SKIP, reason=skip))
+                self.items.append(_item(data.APPOINTMENT, key, Status.SKIP, reason=skip))
                 if a.payment_method:
-                    self.items.append(Item("payment", "payments", f"for {key}", Status.SKIP, reason=skip))
+                    self.items.append(_item(data.PAYMENT, f"for {key}", Status.SKIP, reason=skip))
                 continue
             values = {"startTime": start, "endTime": end, "status": a.status, "notes": a.notes,
                       "tenantId": tenant, "branchId": branch,
                       "clientId": self.ref(data.CLIENT, client.email),
                       "serviceId": self.ref(data.SERVICE, service.name),
                       "userId": self.ref(data.USER, a.professional)}
-            self.items.append(Item("appointment", "appointments", key, Status.CREATE, values=values))
-            self.ids[("appointment", key)] = Ref("appointment", key)
+            self.items.append(_item(data.APPOINTMENT, key, Status.CREATE, values=values))
             if a.payment_method:
                 price = (self.snap.services.get(service.name) or {}).get("price", service.price)
-                self.items.append(Item("payment", "payments", f"for {key}", Status.CREATE, values={
+                self.items.append(_item(data.PAYMENT, f"for {key}", Status.CREATE, values={
                     "amount": price, "paymentMethod": a.payment_method, "status": "PAID",
                     "tenantId": tenant, "branchId": branch, "clientId": values["clientId"],
-                    "appointmentId": Ref("appointment", key), "userId": receptionist,
+                    "appointmentId": Ref(data.APPOINTMENT.name, key), "userId": receptionist,
                     "createdAt": end}))
 
 
