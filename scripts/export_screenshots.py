@@ -4,7 +4,8 @@ volume the snapshot tests use (fixed clock, target, database facts and volume si
     .venv/bin/python scripts/export_screenshots.py [--out screenshots] [--size 80x24]
 
 Screens and the keys that reach them are listed in ``citaplanner_tui.tui.sample.SAMPLE_SCREENS``;
-a 16-colour dashboard is exported too.  Nothing here needs a database server.
+a 16-colour dashboard is exported too, and the restore wizard's steps and the seed screen,
+staged with fixed engine results (``citaplanner_tui.tui.sample_plans.SAMPLE_STAGES``).  Nothing here needs a database server.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from citaplanner_tui.tui.sample import (  # noqa: E402
     SAMPLE_SCREENS, make_sample_volume, pinned_volume_size, sample_console)
+from citaplanner_tui.tui.sample_plans import SAMPLE_STAGES  # noqa: E402
 
 NOW = datetime(2026, 11, 27, 12, 0, 0)
 
@@ -31,13 +33,15 @@ async def settle(pilot) -> None:
 
 
 async def export(volume: Path, name: str, keys: tuple[str, ...], out: Path, size: tuple[int, int],
-                 **app_kwargs) -> Path:
+                 stage=None, **app_kwargs) -> Path:
     app = sample_console(volume, NOW, **app_kwargs)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
+        if stage is not None:
+            await stage(pilot, settle, NOW)
         target = out / f"{name}.svg"
         target.write_text(app.export_screenshot(title=f"citaplanner-tui: {name.replace('_', ' ')}"))
     return target
@@ -52,6 +56,7 @@ async def main_async(out: Path, size: tuple[int, int]) -> list[Path]:
         with pinned_volume_size():
             made = [await export(volume, name, keys, out, size) for name, keys in SAMPLE_SCREENS.items()]
             made.append(await export(volume, "dashboard_16_colours", (), out, size, theme="ansi-dark"))
+            made += [await export(volume, name, (), out, size, stage) for name, stage in SAMPLE_STAGES.items()]
     return made
 
 

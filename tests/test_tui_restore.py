@@ -42,12 +42,12 @@ async def test_full_restore_through_the_wizard_then_rollback(app_db, backup_dir)
         await pilot.press("enter")  # the highlighted backup: pre-flight
         job = await wait_for_job(pilot, "preflight")
         assert job.error is None, job.error
-        checks = str(wizard.query_one("#preflight-checks").render())
+        checks = wizard.query_one("#preflight-checks").text
         assert "OK" in checks and "deep verify" in checks and "FAIL" not in checks
-        await pilot.press("n")
+        await pilot.press("enter")
         assert wizard.step == "plan"
-        plan_text = str(wizard.query_one("#plan-text").render())
-        assert "mode swap" in plan_text and "safety backup" in plan_text
+        assert "mode swap" in str(wizard.query_one("#plan-head").render())
+        assert "safety backup" in wizard.query_one("#plan-steps").text
         await pilot.press("R")
         await pilot.pause()
         dialog = app.screen
@@ -83,10 +83,10 @@ async def to_plan(pilot, archive) -> RestoreScreen:
     pilot.app.open_restore(archive)
     await pilot.pause()
     wizard = pilot.app.screen
-    await pilot.press("n")
+    await pilot.press("enter")
     job = await wait_for_job(pilot, "preflight")
     assert job.error is None, job.error
-    await pilot.press("n")
+    await pilot.press("enter")
     assert wizard.step == "plan"
     return wizard
 
@@ -171,13 +171,13 @@ async def test_failed_preflight_blocks_the_restore(app_db, backup_dir):
     async with app.run_test(size=(80, 24)) as pilot:
         wizard = await to_plan(pilot, archive)
         await pilot.press("escape")  # back to the checks
-        checks = str(wizard.query_one("#preflight-checks").render())
+        checks = wizard.query_one("#preflight-checks").text
         assert "FAIL  checksum" in checks
         assert "FAIL" in str(wizard.query_one("#preflight-verdict").render())
-        await pilot.press("n", "R")
+        await pilot.press("enter", "R")
         await pilot.pause()
         assert app.screen is wizard and wizard.step == "plan"
-        assert "will not run" in str(wizard.query_one("#plan-text").render())
+        assert "will not run" in str(wizard.query_one("#plan-foot").render())
 
 
 @sync

@@ -31,8 +31,8 @@ def pick_row(entry, now) -> tuple[str, ...]:
 
 class PickStep(Vertical):
     def compose(self) -> ComposeResult:
-        yield Static("Pick the backup to restore (newest first). Enter or n runs the pre-flight "
-                     "checks, which change nothing.", classes="step-hint")
+        yield Static("Pick the backup to restore (newest first). Enter runs the pre-flight checks, "
+                     "which change nothing.", classes="step-hint")
         yield DataTable(id="pick-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="pick-detail", classes="step-note")
 

@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from citaplanner_tui.tui import format as fmt
+from citaplanner_tui.tui.screens.restore.rows import Rows
 
 MODE_WHY = {
     "swap": "load into a scratch database, check it, then swap it in; the current database is kept "
@@ -22,28 +23,37 @@ MODE_WHY = {
 }
 
 
-def plan_lines(plan, read_only: bool = False) -> list[str]:
-    """Content markup for the plan: facts, mode, numbered steps, what confirming means."""
+def plan_head(plan) -> list[str]:
+    """Content markup: what goes where, the versions and rows, and the mode."""
     tables, rows = len(plan.rows), sum(plan.rows.values())
     lines = [f"[b]{escape(plan.archive.name)}[/] ({fmt.size(plan.archive_size)}) → [b]{escape(plan.target)}[/] "
              f"on {escape(plan.server)}",
              escape(f"dump of PostgreSQL {plan.source_version} by pg_dump {plan.pg_dump_version}: {tables} tables, "
                     f"{rows} rows; the target runs PostgreSQL {plan.target_version}"),
-             f"mode [b]{escape(plan.mode)}[/]: {escape(MODE_WHY.get(plan.mode, ''))}", ""]
-    lines += [f"{n}. [b]{escape(step.name)}[/]: {escape(step.detail)}" for n, step in enumerate(plan.steps, 1)]
-    lines.append("")
-    if read_only:
-        lines.append("[b]READ-ONLY[/]: the console was started read-only, so it will not restore.")
-    elif plan.ok:
-        lines.append(f"R restores: you will type [b]{escape(plan.target)}[/] to confirm. Esc goes back.")
-    else:
-        lines.append(f"{fmt.health('FAIL')} these steps will not run until the FAIL checks are fixed.")
+             f"mode [b]{escape(plan.mode)}[/]: {escape(MODE_WHY.get(plan.mode, ''))}"]
     return lines
+
+
+def step_rows(plan) -> list[tuple[str, str]]:
+    return [(f"{n}.", f"[b]{escape(step.name)}[/]: {escape(step.detail)}") for n, step in enumerate(plan.steps, 1)]
+
+
+def plan_foot(plan, read_only: bool = False) -> str:
+    """What happens next: R and the name to type, or why it cannot."""
+    if read_only:
+        return "[b]READ-ONLY[/]: the console was started read-only, so it will not restore."
+    if plan.ok:
+        return f"R restores: you will type [b]{escape(plan.target)}[/] to confirm. Esc goes back."
+    return f"{fmt.health('FAIL')} these steps will not run until the FAIL checks are fixed."
 
 
 class PlanStep(VerticalScroll):
     def compose(self) -> ComposeResult:
-        yield Static(id="plan-text")
+        yield Static(id="plan-head")
+        yield Rows(3, id="plan-steps")
+        yield Static(id="plan-foot")
 
     def show(self, plan, read_only: bool = False) -> None:
-        self.query_one("#plan-text", Static).update("\n".join(plan_lines(plan, read_only)))
+        self.query_one("#plan-head", Static).update("\n".join(plan_head(plan)))
+        self.query_one(Rows).set(step_rows(plan))
+        self.query_one("#plan-foot", Static).update(plan_foot(plan, read_only))

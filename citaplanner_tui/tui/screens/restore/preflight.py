@@ -14,6 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import ProgressBar, Static
 
 from citaplanner_tui.tui import format as fmt
+from citaplanner_tui.tui.screens.restore.rows import Rows
 
 
 def check_word(check, plan) -> str:
@@ -30,19 +31,19 @@ def check_word(check, plan) -> str:
     return "WARN" if check.ok else "FAIL"
 
 
-def check_lines(plan) -> list[str]:
-    """Content markup: one line per check, the word first, then the check's name and detail."""
-    return [f"{fmt.health(check_word(c, plan))}  {escape(c.name):<11} {escape(c.detail)}" for c in plan.checks]
+def check_rows(plan) -> list[tuple[str, str]]:
+    """Content markup: per check, the word and the check's name, then its detail."""
+    return [(f"{fmt.health(check_word(c, plan))}  {escape(c.name)}", escape(c.detail)) for c in plan.checks]
 
 
 def verdict(plan) -> str:
     fails = len(plan.problems)
     if fails:
         return (f"[b]{fails} check{'s' if fails > 1 else ''} FAIL[/]: the restore cannot run until "
-                "fixed. n shows the plan anyway; Esc goes back to the list.")
+                "fixed. Enter shows the plan anyway; Esc goes back to the list.")
     warns = sum(check_word(c, plan) == "WARN" for c in plan.checks)
     note = f" ({warns} WARN: read them first)" if warns else ""
-    return f"Every blocking check passed{note}. n shows the plan, step by step."
+    return f"Every blocking check passed{note}. Enter shows the plan, step by step."
 
 
 class PreflightStep(Vertical):
@@ -51,7 +52,7 @@ class PreflightStep(Vertical):
         yield ProgressBar(show_eta=False, id="preflight-bar")
         yield Static(id="preflight-status", classes="step-note")
         with VerticalScroll(id="preflight-scroll"):
-            yield Static(id="preflight-checks")
+            yield Rows(19, id="preflight-checks")
         yield Static(id="preflight-verdict")
 
     def running(self, archive_name: str, target: str, progress) -> None:
@@ -67,7 +68,7 @@ class PreflightStep(Vertical):
         else:
             line = progress.message if progress is not None and progress.message else "starting…"
         self.query_one("#preflight-status", Static).update(escape(line))
-        self.query_one("#preflight-checks", Static).update("")
+        self.query_one(Rows).set([])
         self.query_one("#preflight-verdict", Static).update("")
 
     def show(self, plan) -> None:
@@ -76,7 +77,7 @@ class PreflightStep(Vertical):
             escape(f"Pre-flight of {plan.archive.name} for {plan.target!r} on {plan.server}"))
         self.query_one("#preflight-bar", ProgressBar).display = False
         self.query_one("#preflight-status", Static).update("")
-        self.query_one("#preflight-checks", Static).update("\n".join(check_lines(plan)))
+        self.query_one(Rows).set(check_rows(plan))
         self.query_one("#preflight-verdict", Static).update(verdict(plan))
 
     def failed(self, sentence: str) -> None:

@@ -36,8 +36,8 @@ from citaplanner_tui.tui.widgets.run_log import RunLog
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
 actions.register(
-    ActionSpec("next", "Next", "Go on: pre-flight checks of the picked backup, then the plan", "n",
-               "RestoreScreen"),
+    ActionSpec("next", "Next", "Go on: pre-flight checks of the picked backup, then the plan", "enter",
+               "RestoreScreen", key_display="Enter"),
     ActionSpec("restore", "Restore…", "Run the plan once you have typed the database name", "R",
                "RestoreScreen"),
     ActionSpec("cancel_restore", "Cancel restore", "Stop the restore safely (possible until the swap starts)",
@@ -140,7 +140,8 @@ class RestoreScreen(gate.GatedScreen):
             n = STEPS.index(name) + 1
             marks.append(f"[b reverse]▶{n} {label}[/]" if name == step else f"{n} {label}")
         self.query_one("#restore-trail", Static).update("Restore: " + " › ".join(marks))
-        focus = {"pick": "#pick-table", "plan": "#plan", "outcome": "#outcome"}.get(step)
+        focus = {"pick": "#pick-table", "preflight": "#preflight-scroll", "plan": "#plan",
+                 "outcome": "#outcome"}.get(step)
         if focus:
             self.query_one(focus).focus()
         self.refresh_bindings()
@@ -166,7 +167,7 @@ class RestoreScreen(gate.GatedScreen):
         if action == "next":
             if self.step == "preflight":
                 return True if self.plan is not None else None
-            return self.step == "pick" or None
+            return self.step == "pick"
         if action == "restore":
             if self.step != "plan":
                 return False

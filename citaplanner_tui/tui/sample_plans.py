@@ -1,0 +1,185 @@
+"""Fixed restore and seed results, built with the engines' own types, for snapshots and screenshots.
+
+The restore wizard and the seed screen show what ``core.restore`` and ``core.seed``
+return.  Against a live server those carry ports, times and random cuids, so
+screenshots would change on every run; here the same dataclasses are made from fixed
+values: the restore plan's steps come from ``core.restore.plan.steps_for`` and the
+seed plan from ``core.seed.decide`` (the pure decision) over a fixed ``Snapshot``
+holding a tenant that exists, a branch whose phone changed, a service whose price
+changed, a client whose phone another client took, and hours and appointments that
+are already there, so every status shows.  ``stage_*`` put a screen in one step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Awaitable, Callable
+
+from citaplanner_tui.core.events import Progress
+from citaplanner_tui.core.logs import LogRecord
+from citaplanner_tui.core.restore import Check, Outcome, Plan
+from citaplanner_tui.core.restore.plan import new_stamp, steps_for
+from citaplanner_tui.core.seed import Snapshot, decide
+from citaplanner_tui.core.seed import data as seed_data
+
+TARGET = "citaplanner"
+SERVER = "citaplanner@db.example:5432/citaplanner"
+BACKUP_DIR = "/var/backups/citaplanner"  # shown in the outcome, whatever folder the sample sits in
+# No server listens there: the seed screen's own load fails at once, then shows the sample plan.
+UNREACHABLE_URL = "postgresql://citaplanner@/citaplanner?host=/nonexistent-citaplanner-socket"
+# The row counts of a small CitaPlanner database, per table as pg_dump names them.
+ROWS = {"public.tenants": 1, "public.branches": 2, "public.users": 9, "public.services": 12,
+        "public.service_users": 14, "public.clients": 4211, "public.working_hours": 12,
+        "public.appointments": 18734, "public.payments": 9102, "public.notification_templates": 10}
+
+
+def restore_plan(archive: Path, now: datetime) -> Plan:
+    """A swap-mode plan for ``archive`` whose checks all pass, one with a warning."""
+    stamp = new_stamp(now)
+    checks = [
+        Check("checksum", True, "matches its .sha256 sidecar"),
+        Check("deep verify", True, f"decompressed to the end: 10 tables, {sum(ROWS.values())} rows, trailer present"),
+        Check("target", True, f"{TARGET!r} on PostgreSQL 18.1, owned by citaplanner"),
+        Check("rights", True, "role 'citaplanner' may create databases and owns 'citaplanner''s database: swap mode"),
+        Check("client", True, "psql 18.1 in /usr/lib/postgresql/18/bin (same major as the server)"),
+        Check("space", True, "41.0 GB free on the backup volume, the safety backup needs about 0.2 MB"),
+        Check("sessions", True, f"3 other session(s) connected to {TARGET!r} will be ended at the swap",
+              blocking=False),
+        Check("lock", True, "no backup or restore is running"),
+    ]
+    return Plan(archive=Path(archive), archive_size=Path(archive).stat().st_size, target=TARGET, server=SERVER,
+                mode="swap", stamp=stamp, owner="citaplanner", target_version="18.1", source_version="18.1",
+                pg_dump_version="18.1", client="psql 18.1", sessions=3, rows=dict(ROWS), checks=checks,
+                steps=steps_for("swap", TARGET, stamp))
+
+
+def restore_outcome(plan: Plan) -> Outcome:
+    safety = Path(BACKUP_DIR) / "safety" / f"citaplanner_safety_{plan.stamp[:8]}_{plan.stamp[8:]}.sql.gz"
+    return Outcome(plan.target, plan.mode, str(plan.archive), str(safety), plan.pre_restore, dict(plan.rows),
+                   seconds=48.3, swap_attempts=1)
+
+
+def restore_log(plan: Plan, now: datetime, *, finished: bool) -> list[LogRecord]:
+    """The lines the engine writes for a swap restore, up to the load or to the end."""
+    t = [now + timedelta(seconds=s) for s in (0, 9, 9, 41, 42, 44, 45, 48)]
+    lines = [LogRecord(t[0], "INFO", f"restore of {plan.archive.name} into {plan.target!r} on {plan.server} "
+                                     f"(swap mode) started"),
+             LogRecord(t[1], "OK", f"safety backup of {plan.target!r}: …/safety/citaplanner_safety_"
+                                   f"{plan.stamp[:8]}_{plan.stamp[8:]}.sql.gz"),
+             LogRecord(t[2], "INFO", f"created {plan.scratch!r} owned by citaplanner")]
+    if finished:
+        lines += [LogRecord(t[3], "OK", f"loaded {plan.archive.name} into {plan.scratch!r}: 10 tables, "
+                                        f"{sum(plan.rows.values())} rows"),
+                  LogRecord(t[4], "OK", f"every table in {plan.scratch!r} holds the dump's row count"),
+                  LogRecord(t[5], "INFO", f"new connections to {plan.target!r} are refused from now on"),
+                  LogRecord(t[6], "OK", f"{plan.scratch!r} is now {plan.target!r}; the previous database is "
+                                        f"kept as {plan.pre_restore!r}"),
+                  LogRecord(t[7], "OK", f"restore of {plan.archive.name} into {plan.target!r} done in 48.3 s")]
+    return lines
+
+
+def seed_plan(now: datetime):
+    """``core.seed.decide`` over a fixed snapshot in which every status occurs."""
+    tenant = {"id": "cm3tenant000000000000001", **seed_data.TENANT_ROW, "timezone": "America/Mexico_City"}
+    branch = {"id": "cm3branch000000000000001", **seed_data.BRANCH_ROW, "phone": "+52 55 8765 4321"}
+    users = {u.email: {"id": f"cm3user00000000000000{i:03d}", "email": u.email, "firstName": u.first_name,
+                       "lastName": u.last_name, "role": u.role, "phone": u.phone, "tenantId": tenant["id"],
+                       "branchId": branch["id"]} for i, u in enumerate(seed_data.USERS[:3])}
+    first = seed_data.SERVICES[0]
+    services = {first.name: {"id": "cm3service00000000000001", "name": first.name, "description": first.description,
+                             "duration": first.duration, "price": first.price + 150.0, "color": first.color}}
+    taken = seed_data.CLIENTS[1]
+    holder = {"id": "cm3client00000000000042", "firstName": taken.first_name, "lastName": taken.last_name,
+              "email": "d.hernandez@otro-correo.mx", "phone": taken.phone, "address": None, "notes": None}
+    snapshot = Snapshot(tenant=tenant, tenant_count=1, branch=branch, branch_hours=6, users=users,
+                        services=services, clients_by_phone={taken.phone: holder}, tenant_has_appointments=True)
+    return decide(snapshot, now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now)
+
+
+def load_progress(plan: Plan) -> Progress:
+    """Half-way through the load, 30 s after the start, the load having begun at 9 s."""
+    return Progress("load", plan.archive_size // 2, plan.archive_size, "", elapsed=30.0)
+
+
+# -- put a screen in one step (snapshots, screenshots) ---------------------------------------
+def stage_restore(wizard, step: str, plan: Plan, now: datetime) -> None:
+    """Show ``step`` of the restore wizard with the sample plan (``pick`` needs nothing)."""
+    from citaplanner_tui.tui.screens.restore.outcome import OutcomeStep, outcome_lines
+    from citaplanner_tui.tui.screens.restore.preflight import PreflightStep
+    from citaplanner_tui.tui.screens.restore.progress import ProgressStep
+    from citaplanner_tui.tui.widgets.run_log import RunLog
+
+    if step == "pick":
+        return
+    wizard.plan = plan
+    wizard.query_one(PreflightStep).show(plan)
+    wizard.go("preflight")
+    if step == "preflight":
+        return
+    wizard.action_next()
+    if step in ("plan", "confirm"):
+        if step == "confirm":
+            wizard.action_restore()
+        return
+    log = wizard.query_one(RunLog)
+    progress = wizard.query_one(ProgressStep)
+    progress.start(plan)
+    finished = step == "outcome"
+    for record in restore_log(plan, now, finished=finished):
+        log.add(record)
+    if finished:
+        progress.show(plan.steps, len(plan.steps), None, 0.0, finished=True)
+        wizard.query_one(OutcomeStep).show(outcome_lines(restore_outcome(plan)))
+    else:
+        progress.show(plan.steps, 2, load_progress(plan), 9.0)
+    wizard.go(step)
+
+
+Settle = Callable[[object], Awaitable[None]]
+
+
+def _restore_stage(step: str, keys: tuple[str, ...] = ()):
+    async def stage(pilot, settle: Settle, now: datetime) -> None:
+        app = pilot.app
+        archive = app.data.catalog.backups("daily")[1].path  # not the newest: the preselection shows
+        app.open_restore(archive)
+        await settle(pilot)
+        stage_restore(app.screen, step, restore_plan(archive, now), now)
+        await settle(pilot)
+        if keys:
+            app.screen.query_one("Input").focus()
+            await pilot.press(*keys)
+            await settle(pilot)
+
+    return stage
+
+
+def _seed_stage(*keys: str):
+    async def stage(pilot, settle: Settle, now: datetime) -> None:
+        app = pilot.app
+        app.settings = replace(app.settings, database_url=UNREACHABLE_URL)  # names the database
+        await pilot.press("S")
+        await settle(pilot)
+        app.screen.show_plan(seed_plan(now))
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+        await settle(pilot)
+
+    return stage
+
+
+SAMPLE_STAGES = {
+    "restore_pick": _restore_stage("pick"),
+    "restore_preflight": _restore_stage("preflight"),
+    "restore_plan": _restore_stage("plan"),
+    "restore_confirm": _restore_stage("confirm", tuple("citaplan")),
+    "restore_progress": _restore_stage("progress"),
+    "restore_outcome": _restore_stage("outcome"),
+    "seed": _seed_stage("down", "down"),
+    "seed_conflicts": _seed_stage("4"),
+    "seed_differs": _seed_stage("3", "down"),
+}
+"""Screens reached by staging (``stage(pilot, settle, now)`` after the console settled)."""

@@ -1,0 +1,43 @@
+"""Snapshots of every restore-wizard step and of the seed screen at 80x24.
+
+Deterministic: the sample volume and clock of ``tui/sample.py``, and the engines' own
+dataclasses built from fixed values by ``tui/sample_plans.py`` (a restore plan from
+``steps_for``, a seed plan from ``decide``), so no port, time or cuid shows.  The same
+stages make the screenshots (``scripts/export_screenshots.py``).
+Regenerate after an intended change with ``--snapshot-update``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from citaplanner_tui.tui.sample import make_sample_volume, pinned_volume_size, sample_console
+from citaplanner_tui.tui.sample_plans import SAMPLE_STAGES
+from tui_support import NOW, settle
+
+
+@pytest.fixture
+def volume(tmp_path_factory):
+    root = tmp_path_factory.mktemp("snap") / "backups"
+    root.mkdir()
+    make_sample_volume(root, NOW)
+    with pinned_volume_size():
+        yield root
+
+
+def staged(name: str):
+    async def run(pilot) -> None:
+        await settle(pilot)
+        await SAMPLE_STAGES[name](pilot, settle, NOW)
+
+    return run
+
+
+@pytest.mark.parametrize("name", list(SAMPLE_STAGES))
+def test_screen(snap_compare, volume, name):
+    assert snap_compare(sample_console(volume, NOW), terminal_size=(80, 24), run_before=staged(name))
+
+
+def test_seed_screen_in_16_colours(snap_compare, volume):
+    assert snap_compare(sample_console(volume, NOW, theme="ansi-dark"), terminal_size=(80, 24),
+                        run_before=staged("seed_conflicts"))

@@ -1,0 +1,96 @@
+"""The wizard's and the seed screen's pure text decisions, without a terminal or a database."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+
+from citaplanner_tui.core.events import Progress
+from citaplanner_tui.core.restore import Check, Outcome
+from citaplanner_tui.core.restore.plan import steps_for
+from citaplanner_tui.core.seed import Status
+from citaplanner_tui.tui import sample_plans
+from citaplanner_tui.tui.screens.restore.outcome import outcome_lines
+from citaplanner_tui.tui.screens.restore.plan import plan_foot
+from citaplanner_tui.tui.screens.restore.preflight import check_word, verdict
+from citaplanner_tui.tui.screens.restore.progress import stats_line, step_lines, step_of
+from citaplanner_tui.tui.screens.seed import detail_lines, summary_line
+
+NOW = datetime(2026, 11, 27, 12, 0, 0)
+
+
+def plan(tmp_path, **changes):
+    archive = tmp_path / "citaplanner_manual_20261127_090000.sql.gz"
+    archive.write_bytes(b"x" * 1000)
+    return replace(sample_plans.restore_plan(archive, NOW), **changes)
+
+
+def test_check_words(tmp_path):
+    p = plan(tmp_path)
+    assert check_word(Check("lock", True, ""), p) == "OK"
+    assert check_word(Check("lock", False, "a backup runs"), p) == "FAIL"
+    assert check_word(Check("checksum", True, "no sidecar", blocking=False), p) == "WARN"
+    assert check_word(Check("sessions", True, "3 sessions", blocking=False), p) == "WARN"
+    assert check_word(Check("sessions", True, "0 sessions", blocking=False), replace(p, sessions=0)) == "OK"
+
+
+def test_verdict_and_foot_follow_the_blocking_checks(tmp_path):
+    good = plan(tmp_path)
+    assert "Every blocking check passed (1 WARN" in verdict(good)
+    assert "R restores" in plan_foot(good) and "citaplanner" in plan_foot(good)
+    assert "READ-ONLY" in plan_foot(good, read_only=True)
+    bad = replace(good, checks=[*good.checks, Check("space", False, "full"), Check("lock", False, "busy")])
+    assert "2 checks FAIL" in verdict(bad)
+    assert "will not run" in plan_foot(bad)
+
+
+def test_engine_phases_map_to_plan_steps():
+    swap = steps_for("swap", "db", "20261127120000", leftovers=["db__restore_1"])
+    names = [s.name for s in swap]
+    assert names == ["drop leftovers", "safety backup", "create scratch", "load", "validate", "swap"]
+    assert step_of(swap, "safety backup", 0) == 1
+    assert step_of(swap, "dump", 1) == 1  # the safety backup's own phases stay on its step
+    assert step_of(swap, "load", 1) == 3 and step_of(swap, "validate", 3) == 4 and step_of(swap, "swap", 4) == 5
+    inplace = steps_for("in-place", "db", "20261127120000")
+    assert step_of(inplace, "load", 0) == [s.name for s in inplace].index("load in place")
+    lines = step_lines(swap, 3)
+    assert ["done" in line for line in lines] == [True, True, True, False, False, False]
+    assert "running" in lines[3] and "waiting" in lines[4]
+    assert "FAILED" in step_lines(swap, 3, failed=True)[3]
+    assert all("done" in line for line in step_lines(swap, 3, finished=True))
+
+
+def test_rate_and_time_left_are_per_phase():
+    # 30 s since the job started, the load began at 10 s: 20 MiB in 20 s is 1 MiB/s, 20 s left.
+    line = stats_line(Progress("load", 20 * 2**20, 40 * 2**20, "", 30.0), 10.0)
+    assert line == "load · 20.0 MiB of 40.0 MiB · 1.0 MiB/s · 0:20 left"
+    assert stats_line(Progress("validate", message="counting rows per table", elapsed=31.0), 31.0) \
+        == "validate · counting rows per table"
+    assert stats_line(None, 0.0) == "starting…"
+
+
+def test_outcome_says_what_was_kept(tmp_path):
+    p = plan(tmp_path)
+    swap = outcome_lines(sample_plans.restore_outcome(p))
+    text = "\n".join(swap)
+    assert p.pre_restore in text and "safety" in text and "u rolls back" in text
+    inplace = Outcome("citaplanner", "in-place", str(p.archive), "/b/safety/x.sql.gz", None, {"public.t": 3})
+    text = "\n".join(outcome_lines(inplace))
+    assert "No rollback in in-place mode" in text and "/b/safety/x.sql.gz" in text
+
+
+def test_seed_sample_has_every_status_and_details_explain_them():
+    seed = sample_plans.seed_plan(datetime(2026, 11, 27, 12, tzinfo=timezone.utc))
+    counts = seed.counts
+    assert all(counts[s] for s in Status), counts
+    by_status = {s: next(i for i in seed.items if i.status is s) for s in Status}
+    service = next(i for i in seed.items if i.status is Status.DIFFERS and i.kind == "service")
+    assert detail_lines(service)[1] == "  price: database 1000.0 · seed 850.0"
+    assert "cm3client00000000000042" in "\n".join(detail_lines(by_status[Status.CONFLICT]))
+    assert "already" in "\n".join(detail_lines(by_status[Status.SKIP]))
+    assert "matches the seed" in detail_lines(by_status[Status.EXISTS])[0]
+    assert "apply inserts it" in detail_lines(by_status[Status.CREATE])[0]
+    header = summary_line(seed, "citaplanner", Status.CONFLICT)
+    for status, n in counts.items():
+        assert f"{n} [" in header and status.value in header
+    assert "showing CONFLICT only" in header
