@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import gzip
 
-from textual.widgets import Button, DataTable, Input
+from textual.widgets import Button, Input
 
 from backup_support import fill
 from citaplanner_tui.core.catalog import State
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
+from citaplanner_tui.tui.widgets.backup_table import BackupTable
 from tui_support import NOW, make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
 
 
 def table_rows(screen) -> list[tuple[str, ...]]:
-    table = screen.query_one(DataTable)
-    return [tuple(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+    return [cells for _, cells, _ in screen.query_one(BackupTable).rows]
 
 
 async def select_row(pilot, screen, path) -> None:
-    table = screen.query_one(DataTable)
-    table.move_cursor(row=table.get_row_index(str(path)))
+    table = screen.query_one(BackupTable)
     table.focus()
-    await pilot.pause()
+    while table.cursor_key != str(path):  # move there with the keys, as an operator would
+        await pilot.press("down" if table._index[str(path)] > table.cursor else "up")
 
 
 @sync
@@ -70,9 +70,9 @@ async def test_deep_verify_finds_a_truncated_dump_and_the_table_says_so(sample_v
         assert not job.result[0].ok
         entry = app.data.catalog.find(victim)
         assert entry.state is State.CORRUPT and entry.deep_ok is False
-        row = dict(zip(("tier", "taken", "age", "size", "state"), table_rows(screen)[
-            screen.query_one(DataTable).get_row_index(str(victim))]))
-        assert row["state"] == "damaged"
+        table = screen.query_one(BackupTable)
+        assert table.cells(str(victim))[4] == "damaged"
+        assert table.rows[table._index[str(victim)]][2] == "FAIL"  # drawn in the FAIL colour
 
 
 @sync
@@ -103,7 +103,7 @@ async def test_delete_refuses_the_newest_good_and_needs_the_file_name(sample_vol
         assert job.error is None
         assert not older.path.exists() and not older.sidecar.exists()
         assert app.data.catalog.find(older.path) is None
-        assert str(older.path) not in screen.query_one(DataTable).rows
+        assert str(older.path) not in [key for key, _, _ in screen.query_one(BackupTable).rows]
         assert len(app.data.catalog.backups("weekly")) == 3
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Callable
 
 from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.tui import format as fmt
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class DashboardData:
     disk: Disk
     catalog: object  # core.catalog.Catalog
     db_error: str | None = None
+    backup_rows: tuple[tuple[str, tuple[str, ...], str, str], ...] = ()
+    """For the backups table: (path, cells, health, lower-case text the filter searches)."""
 
 
 def probe_database(settings: Settings) -> DatabaseFacts:
@@ -105,10 +108,33 @@ def load_dashboard(settings: Settings, now: datetime, probe: Callable[[Settings]
     report = status.build(settings, now=now, catalog=scanned,
                           database=status.DatabaseStatus(target, facts.size, facts.error))
     verdicts = {v.subject: v for v in report.checks}
+    checks = _checks(scanned, report, verdicts, health)
     return DashboardData(now, report.overall.word, facts.server,
                          tuple(_tier_row(t) for t in report.tiers),
-                         _checks(scanned, report, verdicts, health), _disk(report, verdicts), scanned,
-                         facts.error)
+                         checks, _disk(report, verdicts), scanned, facts.error,
+                         backup_rows(scanned, now, {p.path: p.health for p in checks.problems}))
+
+
+def backup_row(entry, now: datetime) -> tuple[str, ...]:
+    """The backups table's cells for one catalog entry: tier, taken, age, size, state, verified, drill."""
+    def check(at, ok) -> str:
+        return "never" if at is None else f"{fmt.short_age(at, now)} {'ok' if ok else 'FAILED'}"
+
+    dump = entry.is_dump
+    return (entry.tier, entry.when.strftime("%Y-%m-%d %H:%M"), fmt.short_age(entry.when, now),
+            fmt.size(entry.size), entry.state.word,
+            check(entry.last_verified_at, entry.verify_ok) if dump else "",
+            check(entry.last_drill_at, entry.drill_ok) if dump else "")
+
+
+def backup_rows(scanned, now: datetime, health: dict[str, str]) -> tuple:
+    """Every entry's row, made here in the worker so the event loop only filters and draws."""
+    rows = []
+    for entry in scanned:
+        cells = backup_row(entry, now)
+        key = str(entry.path)
+        rows.append((key, cells, health.get(key, "OK"), " ".join((*cells, entry.path.name)).lower()))
+    return tuple(rows)
 
 
 def _tier_row(t) -> TierRow:

@@ -16,11 +16,11 @@ from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from citaplanner_tui.tui import actions, gate
-from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.actions import ActionSpec
+from citaplanner_tui.tui.widgets.backup_table import BackupTable
 from citaplanner_tui.tui.widgets.job_line import JobLine
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
@@ -38,19 +38,7 @@ actions.register(
                "x", "BackupsScreen"),
 )
 
-COLUMNS = ("Tier", "Taken", "Age", "Size", "State", "Verified", "Drill")
-
-
-def row_of(entry, now) -> tuple[str, ...]:
-    """The table cells of one catalog entry (plain text, so the filter can match them)."""
-    def check(at, ok) -> str:
-        return "never" if at is None else f"{fmt.short_age(at, now)} {'ok' if ok else 'FAILED'}"
-
-    taken = entry.when.strftime("%Y-%m-%d %H:%M")
-    verified = check(entry.last_verified_at, entry.verify_ok) if entry.is_dump else ""
-    drilled = check(entry.last_drill_at, entry.drill_ok) if entry.is_dump else ""
-    return (entry.tier, taken, fmt.short_age(entry.when, now), fmt.size(entry.size), entry.state.word,
-            verified, drilled)
+COLUMNS = (("Tier", 7), ("Taken", 16), ("Age", 4), ("Size", 9), ("State", 17), ("Verified", 9), ("Drill", 8))
 
 
 class BackupsScreen(gate.GatedScreen):
@@ -59,16 +47,15 @@ class BackupsScreen(gate.GatedScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
-        yield DataTable(id="backups-table", cursor_type="row", zebra_stripes=True)
+        yield BackupTable(COLUMNS, id="backups-table")
         yield Static(id="backup-detail")
         yield Input(placeholder="filter: any text in the row (Esc clears)", id="backups-filter")
         yield JobLine()
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns(*COLUMNS)
         self.query_one("#backups-filter").display = False
+        self.query_one(BackupTable).focus()
         self.watch(self.app, "data", lambda _: self.fill(), init=True)
 
     # -- the table ----------------------------------------------------------------------
@@ -77,34 +64,24 @@ class BackupsScreen(gate.GatedScreen):
         return self.query_one("#backups-filter", Input).value.strip().lower()
 
     def fill(self) -> None:
+        """Rows prepared by the refresh worker, filtered here; drawing cost does not grow with the count."""
         data = self.app.data
-        table = self.query_one(DataTable)
-        selected = self.selected_path()
-        table.clear()
         if data is None:
             return
         needle = self.filter_text
-        for entry in data.catalog:
-            cells = row_of(entry, data.now)
-            if needle and needle not in " ".join((*cells, entry.path.name)).lower():
-                continue
-            table.add_row(*cells, key=str(entry.path))
-        if selected is not None and str(selected) in table.rows:
-            table.move_cursor(row=table.get_row_index(str(selected)))
-        self.show_detail()
+        rows = [(key, cells, health) for key, cells, health, text in data.backup_rows
+                if not needle or needle in text]
+        self.query_one(BackupTable).set_rows(rows)
 
     def selected_entry(self):
         data, path = self.app.data, self.selected_path()
         return None if data is None or path is None else data.catalog.find(path)
 
     def selected_path(self) -> Path | None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        return Path(key.value)
+        key = self.query_one(BackupTable).cursor_key
+        return None if key is None else Path(key)
 
-    @on(DataTable.RowHighlighted)
+    @on(BackupTable.Highlighted)
     def show_detail(self) -> None:
         entry = self.selected_entry()
         detail = self.query_one("#backup-detail", Static)
@@ -127,13 +104,13 @@ class BackupsScreen(gate.GatedScreen):
 
     @on(Input.Submitted, "#backups-filter")
     def _filter_done(self) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one(BackupTable).focus()
 
     def action_back(self) -> None:
         box = self.query_one("#backups-filter", Input)
         if box.display:
             box.value, box.display = "", False
-            self.query_one(DataTable).focus()
+            self.query_one(BackupTable).focus()
             return
         self.app.pop_screen()
 

@@ -1,0 +1,222 @@
+"""Console benchmarks: start-up, dashboard refresh on a big catalog, event-loop stalls.
+
+Usage: ``.venv/bin/python bench/tui.py [--runs 5] [--backups 5000] [--dump-mb 40] [--skip-stall]``
+
+1. **Launch to first paint.**  In the same run, ``python -c "import textual.app"`` (the
+   floor: any Textual app pays it) against our console started headless at 80x24 on a
+   sample volume, until the dashboard has been painted once (a child process reports the
+   moment; it also reports whether psycopg was already imported then: it must not be).
+   Target: at most 1.3x the floor.
+2. **Dashboard refresh with N backups.**  ``tui.data.load_dashboard`` (catalog scan +
+   status report, what the refresh worker runs) on a volume of N dumps with sidecars;
+   then, in a running app, from ``r`` to the panes redrawn, and the backups table filled.
+   Target: under 100 ms.
+3. **Longest event-loop stall** while a real backup (pg_dump of a generated CitaPlanner
+   database on an embedded PostgreSQL) and a deep verify of the volume run as console
+   jobs, with the backup-now screen showing progress: a 10 ms interval timer records the
+   largest gap beyond its period.  Target: under 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from citaplanner_tui.core.naming import make_name  # noqa: E402
+from citaplanner_tui.core.settings import Settings  # noqa: E402
+
+NOW = datetime(2026, 11, 27, 12, 0, 0)
+PYTHON = sys.executable
+
+CHILD = r"""
+import sys, time
+from pathlib import Path
+from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.tui.app import CitaPlannerApp
+
+class FirstPaint(CitaPlannerApp):
+    def on_mount(self):
+        super().on_mount()
+        self.screen.call_after_refresh(self.painted)
+
+    def painted(self):
+        print(time.time(), "psycopg" in sys.modules, flush=True)
+        self.exit()
+
+FirstPaint(Settings(backup_dir=Path(sys.argv[1])), refresh_every=None).run(headless=True, size=(80, 24))
+"""
+
+
+def first_paint(volume: Path, runs: int) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    floor, ours, eager = [], [], []
+    for _ in range(runs):
+        t = time.time()
+        subprocess.run([PYTHON, "-c", "import textual.app"], check=True, env=env)
+        floor.append(time.time() - t)
+        t = time.time()
+        out = subprocess.run([PYTHON, "-c", CHILD, str(volume)], check=True, env=env, capture_output=True,
+                             text=True).stdout.split()
+        ours.append(float(out[0]) - t)
+        eager.append(out[1] == "True")
+    f, o = statistics.median(floor), statistics.median(ours)
+    print(f"launch: python -c 'import textual.app' median {f * 1000:.0f} ms; "
+          f"console to first painted dashboard median {o * 1000:.0f} ms; ratio {o / f:.2f}x (target <= 1.3x)")
+    print(f"        psycopg imported before the first paint: {any(eager)}")
+
+
+def populate(root: Path, count: int) -> None:
+    """``count`` tiny dumps with sidecars over the rotated tiers, as bench/scan.py makes them."""
+    start = NOW - timedelta(hours=count)
+    for tier in ("daily", "weekly", "monthly"):
+        (root / tier).mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        tier = ("daily", "daily", "daily", "weekly", "monthly")[i % 5]
+        name = make_name(tier, start + timedelta(hours=i))
+        (root / tier / name.filename).write_bytes(b"\x1f\x8b")
+        (root / tier / name.sidecar).write_text(f"{'0' * 64}  {name.filename}\n")
+
+
+async def _settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def refresh(volume: Path, count: int, runs: int) -> None:
+    from citaplanner_tui.tui.data import load_dashboard
+    from citaplanner_tui.tui.sample import sample_console, sample_database
+
+    populate(volume, count)
+    settings = Settings(backup_dir=volume)
+    load_dashboard(settings, NOW, sample_database)  # warm the page cache
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        data = load_dashboard(settings, NOW, sample_database)
+        times.append(time.perf_counter() - t)
+    print(f"refresh: load_dashboard on {len(data.catalog)} catalog entries median "
+          f"{statistics.median(times) * 1000:.1f} ms, best {min(times) * 1000:.1f} ms (target < 100 ms)")
+
+    async def in_app() -> tuple[list[float], float]:
+        app = sample_console(volume, NOW)
+        laps = []
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _settle(pilot)
+            for _ in range(runs):
+                t = time.perf_counter()
+                await pilot.press("r")
+                await _settle(pilot)
+                laps.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            await pilot.press("b")
+            await _settle(pilot)
+            table = time.perf_counter() - t
+        return laps, table
+
+    laps, table = asyncio.run(in_app())
+    print(f"         in the app, r to redrawn panes median {statistics.median(laps) * 1000:.1f} ms; "
+          f"backups table of {count} rows shown in {table * 1000:.0f} ms")
+
+
+def stall(volume: Path, dump_mb: float) -> None:
+    from citaplanner_tui.core.db import connect
+    from citaplanner_tui.core.demo_data import generate, size_for_dump_mb
+    from citaplanner_tui.core.localserver import LocalServer
+    from citaplanner_tui.core.schema import apply_schema
+    from citaplanner_tui.tui.app import CitaPlannerApp
+    from citaplanner_tui.tui.sample import make_sample_volume
+
+    root = Path(tempfile.mkdtemp(prefix="cpt-bench-pg-"))
+    server = LocalServer(root / "data", fast=True).start()
+    try:
+        server.create_role("citaplanner", "bench-pw", createdb=True)
+        server.create_database("citaplanner", owner="citaplanner")
+        url = server.url("citaplanner", "citaplanner", "bench-pw")
+        settings = Settings(database_url=url, backup_dir=volume)
+        size = size_for_dump_mb(dump_mb)
+        with connect(settings.conninfo()) as conn:
+            apply_schema(conn)
+            generate(conn, tenants=size.tenants, clients=size.clients, appointments=size.appointments)
+        make_sample_volume(volume, datetime.now(), verify=False)
+        from citaplanner_tui.core.backup import run_backup
+
+        first = run_backup(settings, tier="daily")  # something big for the verify to read
+        print(f"stall:  database dump {first.raw_bytes / 2**20:.0f} MiB of SQL "
+              f"({first.size / 2**20:.1f} MiB gzip); backup + deep verify of {len(list(volume.rglob('*.sql.gz')))}"
+              " dumps as console jobs")
+
+        async def run() -> tuple[float, float, int]:
+            app = CitaPlannerApp(settings, refresh_every=5.0)
+            gaps, last = [], [time.perf_counter()]
+
+            def tick() -> None:
+                now = time.perf_counter()
+                gaps.append(now - last[0] - 0.01)
+                last[0] = now
+
+            async with app.run_test(size=(80, 24)) as pilot:
+                await _settle(pilot)
+                app.set_interval(0.01, tick)
+                await pilot.pause(0.2)
+                gaps.clear()
+                started = time.perf_counter()
+                await pilot.press("n", "s")
+
+                def deep(reporter):
+                    from citaplanner_tui.core import verify
+
+                    return verify.verify(settings, deep=True, reporter=reporter)
+
+                app.start_job("verify", "deep verify of the volume", deep)
+                while app.running_jobs():
+                    await pilot.pause(0.05)
+                await _settle(pilot)
+                elapsed = time.perf_counter() - started
+                failed = [job.error for job in app.jobs if job.error]
+                if failed:
+                    raise SystemExit(f"a job failed: {failed}")
+            return max(gaps), elapsed, len(gaps)
+
+        worst, elapsed, ticks = asyncio.run(run())
+        print(f"        jobs ran {elapsed:.1f} s; {ticks} ticks; longest event-loop stall "
+              f"{worst * 1000:.1f} ms (target < 50 ms)")
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--backups", type=int, default=5000)
+    parser.add_argument("--dump-mb", type=float, default=40.0)
+    parser.add_argument("--skip-stall", action="store_true", help="no database: only launch and refresh")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="cpt-bench-tui-") as tmp:
+        tmp = Path(tmp)
+        from citaplanner_tui.tui.sample import make_sample_volume
+
+        sample = tmp / "sample"
+        make_sample_volume(sample, NOW)
+        first_paint(sample, args.runs)
+        refresh(tmp / "big", args.backups, args.runs)
+        if not args.skip_stall:
+            stall(tmp / "stall", args.dump_mb)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
