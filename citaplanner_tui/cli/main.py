@@ -26,20 +26,36 @@ def build_parser() -> argparse.ArgumentParser:
         prog="citaplanner-tui",
         description="Operator console for CitaPlanner's database: backups, checks, restores, seed.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--database-url", help="connection string (default: $DATABASE_URL)")
-    parser.add_argument("--backup-dir", help="backup volume (default: $BACKUP_DIR or /backup-citaplanner)")
-    parser.add_argument("--log-dir", help="log folder (default: $LOG_DIR or BACKUP_DIR/logs)")
-    parser.add_argument("--pg-bindir", help="folder holding pg_dump and psql to use")
-    parser.add_argument("--config", dest="config_file", help="TOML settings file")
-    parser.add_argument("--read-only", action="store_true", default=None,
-                        help="disable every action that writes")
+    _add_settings_flags(parser, default=None)
     parser.add_argument("--demo", action="store_true",
                         help="open the console on an embedded demo server with sample data")
     parser.add_argument("--reset", action="store_true", help="with --demo: start the demo over")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _command_modules():
         module.register(sub)
+    # Operators type `citaplanner-tui backup --backup-dir X` as often as the other order.
+    for subparser in sub.choices.values():
+        _add_settings_flags(subparser, default=argparse.SUPPRESS)
     return parser
+
+
+def _add_settings_flags(parser: argparse.ArgumentParser, default) -> None:
+    """The settings flags, accepted before or after the subcommand.
+
+    On subcommands the default is SUPPRESS, so a flag given before the subcommand
+    is not overwritten by the subcommand's unset one.
+    """
+    group = parser.add_argument_group("settings")
+    group.add_argument("--database-url", default=default,
+                       help="connection string (default: $DATABASE_URL)")
+    group.add_argument("--backup-dir", default=default,
+                       help="backup volume (default: $BACKUP_DIR or /backup-citaplanner)")
+    group.add_argument("--log-dir", default=default,
+                       help="log folder (default: $LOG_DIR or BACKUP_DIR/logs)")
+    group.add_argument("--pg-bindir", default=default, help="folder holding pg_dump and psql to use")
+    group.add_argument("--config", dest="config_file", default=default, help="TOML settings file")
+    group.add_argument("--read-only", action="store_true", default=default,
+                       help="disable every action that writes")
 
 
 def _command_modules() -> list:
