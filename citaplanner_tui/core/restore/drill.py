@@ -19,7 +19,7 @@ from pathlib import Path
 from citaplanner_tui.core import lock, pgtools
 from citaplanner_tui.core.catalog import describe, scan
 from citaplanner_tui.core.db import connect
-from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.errors import ConnectionFailed, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs import Log
 from citaplanner_tui.core.restore import server
@@ -70,11 +70,14 @@ def choose_backup(settings: Settings) -> Path:
 
 
 def live_counts(info, tables: list[str]) -> dict[str, int | None]:
-    """Current rows per table in the live database (None for a table it no longer has)."""
-    with connect(info) as conn:
-        present = [t for t in tables
-                   if conn.execute("SELECT to_regclass(%s)", (qualified(t),)).fetchone()[0] is not None]
-        counts = count_rows(conn, present)
+    """Current rows per table in the live database (None for a table it lacks, or all None if it is gone)."""
+    try:
+        with connect(info) as conn:
+            present = [t for t in tables
+                       if conn.execute("SELECT to_regclass(%s)", (qualified(t),)).fetchone()[0] is not None]
+            counts = count_rows(conn, present)
+    except ConnectionFailed:
+        counts = {}
     return {t: counts.get(t) for t in tables}
 
 
@@ -114,6 +117,7 @@ def _drill(settings: Settings, archive: Path, reporter: Reporter, now, log: Log)
         if not facts.can_create:
             raise OperatorError(f"a drill needs a role that may create databases; {facts.user!r} may not")
         tools = pgtools.choose(facts.server_major, settings.pg_bindir)
+        server.drop_leftovers(info, facts, log)
         scratch = drill_name(info.dbname, new_stamp(now))
         with server.maintenance(info) as conn:
             server.create_database(conn, scratch, facts.user, facts.create_options)

@@ -113,7 +113,7 @@ def _execute(settings: Settings, plan: Plan, reporter: Reporter, log: Log) -> Ou
     with lock.hold(settings.backup_dir, "restore"):
         facts = server.inspect(info, plan.target)
         tools = pgtools.choose(facts.server_major, settings.pg_bindir)
-        _drop_leftovers(info, facts, log)
+        server.drop_leftovers(info, facts, log)
         outcome = Outcome(plan.target, plan.mode, str(plan.archive), str(safety.files[0]), None)
         if plan.mode == "swap":
             outcome.pre_restore, outcome.swap_attempts, outcome.rows = _swap_restore(
@@ -121,15 +121,6 @@ def _execute(settings: Settings, plan: Plan, reporter: Reporter, log: Log) -> Ou
         else:
             outcome.rows = _inplace_restore(info, plan, facts, tools, reporter, log)
     return outcome
-
-
-def _drop_leftovers(info, facts: server.TargetFacts, log: Log) -> None:
-    if not facts.leftovers:
-        return
-    with server.maintenance(info) as conn:
-        for name in facts.leftovers:
-            server.drop_database(conn, name)
-            log.info(f"dropped {name!r}, left by an interrupted restore")
 
 
 def _swap_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,

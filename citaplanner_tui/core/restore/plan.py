@@ -142,7 +142,7 @@ def steps_for(mode: str, target: str, stamp: str, *, safety: bool = True,
     """The steps ``execute`` runs for ``mode``, in order."""
     steps = []
     if leftovers:
-        steps.append(Step("drop leftovers", "drop scratch databases left by an interrupted restore: "
+        steps.append(Step("drop leftovers", "drop scratch databases left by an interrupted restore or drill: "
                           + ", ".join(leftovers)))
     if safety:
         steps.append(Step("safety backup", f"back up the current {target!r} into the safety tier "

@@ -57,18 +57,12 @@ def preflight(settings: Settings, archive: Path, *, target: str | None = None, m
     reporter("preflight", message=f"asking {info.redacted()} about {target!r}", force=True)
     tf = server.inspect(info.with_dbname(target), target)
     chosen, problem = choose_mode(mode, can_create=tf.can_create, can_rename=tf.can_rename)
-    checks.append(Check("target", tf.exists and tf.allow_connections,
-                        f"{target!r} on PostgreSQL {tf.server_major}.{tf.server_minor}, owned by {tf.owner}"
-                        if tf.exists and tf.allow_connections else
-                        f"the database {target!r} does not exist on {info.host}:{info.port}" if not tf.exists else
-                        f"{target!r} does not accept connections (an interrupted swap?); "
-                        f"run ALTER DATABASE {target} WITH ALLOW_CONNECTIONS true first"))
+    checks.append(_target_check(tf, target, info))
     source = dump.server_version
     if source and source[0] > tf.server_major:
         checks.append(Check("versions", True, f"the dump comes from PostgreSQL {source[0]}, newer than the "
                             f"target's {tf.server_major}: some statements may not load", blocking=False))
-    checks.append(Check("rights", problem is None,
-                        problem or _rights_detail(chosen, tf)))
+    checks.append(Check("rights", problem is None, problem or _rights_detail(chosen, tf, target)))
     if chosen == "in-place" and tf.exists and tf.allow_connections:
         owner, may_drop, _ = server.schema_facts(info.with_dbname(target), info.schema)
         checks.append(Check("schema", may_drop, f"the role may empty schema {info.schema!r} (owner {owner})"
@@ -91,9 +85,19 @@ def preflight(settings: Settings, archive: Path, *, target: str | None = None, m
         steps=steps_for(chosen, target, stamp, leftovers=tf.leftovers))
 
 
-def _rights_detail(mode: str, tf: server.TargetFacts) -> str:
+def _target_check(tf: server.TargetFacts, target: str, info) -> Check:
+    if not tf.exists:
+        return Check("target", False, f"the database {target!r} does not exist on {info.host}:{info.port}")
+    if not tf.allow_connections:
+        return Check("target", False, f"{target!r} does not accept connections (an interrupted swap?); "
+                                      f"run ALTER DATABASE {target} WITH ALLOW_CONNECTIONS true first")
+    return Check("target", True, f"{target!r} on PostgreSQL {tf.server_major}.{tf.server_minor}, "
+                                 f"owned by {tf.owner}")
+
+
+def _rights_detail(mode: str, tf: server.TargetFacts, target: str) -> str:
     if mode == "swap":
-        return f"role {tf.user!r} may create databases and owns {tf.owner!r}'s database: swap mode"
+        return f"role {tf.user!r} may create databases and rename {target!r}: swap mode"
     return f"role {tf.user!r} cannot create or rename databases here: in-place mode"
 
 

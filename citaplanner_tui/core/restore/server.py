@@ -62,7 +62,7 @@ class TargetFacts:
     allow_connections: bool = True
     sessions: int = 0
     create_options: str = ""
-    leftovers: tuple[str, ...] = ()
+    leftovers: tuple[str, ...] = ()  # scratch databases of restores or drills that were killed
     pre_restores: tuple[str, ...] = ()
 
     @property
@@ -95,9 +95,9 @@ def inspect(info: ConnInfo, db: str) -> TargetFacts:
         row = conn.execute(_FACTS, {"db": db}).fetchone()
         names = dict(conn.execute(
             "SELECT k, array_agg(datname ORDER BY datname) FROM (SELECT datname, "
-            "CASE WHEN datname LIKE %(r)s THEN 'restore' ELSE 'pre' END AS k FROM pg_database "
-            "WHERE datname LIKE %(r)s OR datname LIKE %(p)s) s GROUP BY k",
-            {"r": _like(db, "restore"), "p": _like(db, "pre_restore")}).fetchall())
+            "CASE WHEN datname LIKE %(p)s THEN 'pre' ELSE 'scratch' END AS k FROM pg_database "
+            "WHERE datname LIKE %(r)s OR datname LIKE %(d)s OR datname LIKE %(p)s) s GROUP BY k",
+            {"r": _like(db, "restore"), "d": _like(db, "drill"), "p": _like(db, "pre_restore")}).fetchall())
     user, sup, createdb, exists, owner, member, allow, sessions, enc, collate, ctype = row
     options = ""
     if exists:
@@ -105,7 +105,7 @@ def inspect(info: ConnInfo, db: str) -> TargetFacts:
         options = (f"TEMPLATE template0 ENCODING {_lit(enc)} LC_COLLATE {_lit(collate)} "
                    f"LC_CTYPE {_lit(ctype)}")
     return TargetFacts(num // 10000, num % 10000, user, sup, createdb, exists, owner, member, allow,
-                       sessions, options, tuple(names.get("restore") or ()), tuple(names.get("pre") or ()))
+                       sessions, options, tuple(names.get("scratch") or ()), tuple(names.get("pre") or ()))
 
 
 def _lit(text: str) -> str:
@@ -121,6 +121,16 @@ def drop_database(conn, name: str) -> None:
     if "__restore_" not in name and "__drill_" not in name:
         raise OperatorError(f"refusing to drop {name!r}: only scratch databases are dropped automatically")
     conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
+
+
+def drop_leftovers(info: ConnInfo, facts: TargetFacts, log) -> None:
+    """Drop the scratch databases killed runs left (callers hold the volume's lock, so none is in use)."""
+    if not facts.leftovers:
+        return
+    with maintenance(info) as conn:
+        for name in facts.leftovers:
+            drop_database(conn, name)
+            log.info(f"dropped {name!r}, left by an interrupted restore or drill")
 
 
 def schema_facts(info: ConnInfo, schema: str = "public") -> tuple[str, bool, list[tuple[str, str]]]:

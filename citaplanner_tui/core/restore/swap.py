@@ -20,8 +20,12 @@ from citaplanner_tui.core.logs import Log
 from citaplanner_tui.core.restore.server import maintenance
 from citaplanner_tui.core.restore.validate import quote_ident
 
-ATTEMPTS = 50
+ATTEMPTS = 12  # each rename itself waits up to 5 s for sessions to go
 PAUSE = 0.1
+# Sessions of roles on a database (other roles' rows show no backend_type to us, but a role);
+# autovacuum workers have no role and are left alone: the rename stops them itself.
+_SESSIONS = ("FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
+             "AND usesysid IS NOT NULL")
 
 
 class SwapFailed(OperatorError):
@@ -33,8 +37,14 @@ def _allow(conn, db: str, allow: bool) -> None:
 
 
 def _end_sessions(conn, db: str) -> int:
-    return len(conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                            "WHERE datname = %s AND pid <> pg_backend_pid()", (db,)).fetchall())
+    """End the sessions this role may end (its own and its members'; all for a superuser)."""
+    return len(conn.execute(f"SELECT pg_terminate_backend(pid) {_SESSIONS} AND pg_has_role(usesysid, 'MEMBER')",
+                            (db,)).fetchall())
+
+
+def _others(conn, db: str) -> list[str]:
+    return [r[0] for r in conn.execute(f"SELECT DISTINCT usename::text {_SESSIONS} "
+                                       "AND NOT pg_has_role(usesysid, 'MEMBER')", (db,)).fetchall()]
 
 
 def swap(info: ConnInfo, live: str, incoming: str, parked: str, log: Log) -> int:
@@ -63,5 +73,7 @@ def swap(info: ConnInfo, live: str, incoming: str, parked: str, log: Log) -> int
             _allow(conn, live, True)
             raise
         _allow(conn, live, True)
-    raise SwapFailed(f"{live!r} kept sessions open through {ATTEMPTS} attempts; nothing was renamed "
+        others = _others(conn, live)
+    why = f" (sessions of {', '.join(others)}, which this role may not end)" if others else ""
+    raise SwapFailed(f"{live!r} kept sessions open through {ATTEMPTS} attempts{why}; nothing was renamed "
                      "and it accepts connections again")
