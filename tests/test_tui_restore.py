@@ -7,7 +7,7 @@ from textual.widgets import Button, Input
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.restore import RestoreScreen
 from restore_support import content, fill, take_backup
-from tui_support import make_console, settle, sync, wait_for_job
+from tui_support import make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
 
 
 def counts(db) -> dict[str, int]:
@@ -31,9 +31,8 @@ async def test_full_restore_through_the_wizard_then_rollback(app_db, backup_dir)
     app = make_console(backup_dir, database_url=app_db.url)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("b")
-        table = app.screen.query_one("#backups-table")
-        table.move_cursor(row=table.get_row_index(str(archive)))
+        await pilot.press("b")  # the backups list; its only backup is selected
+        await settle(pilot)
         await pilot.press("R")
         await pilot.pause()
         wizard = app.screen
@@ -96,12 +95,17 @@ def leftovers(db) -> list[str]:
                                         params=(db.name + "__",))]
 
 
+def backed_up_then_changed(db, backup_dir):
+    """A backup of a small database, then a change: (the archive, the content now)."""
+    fill(db, clients=20, appointments=40)
+    archive = take_backup(db, backup_dir)
+    db.sql("DELETE FROM payments")
+    return archive, content(db.server, db.name)
+
+
 @sync
 async def test_wrong_name_keeps_confirm_disabled_and_esc_changes_nothing(app_db, backup_dir):
-    fill(app_db, clients=20, appointments=40)
-    archive = take_backup(app_db, backup_dir)
-    app_db.sql("DELETE FROM payments")
-    before = content(app_db.server, app_db.name)
+    archive, before = backed_up_then_changed(app_db, backup_dir)
     app = make_console(backup_dir, database_url=app_db.url)
     async with app.run_test(size=(80, 24)) as pilot:
         wizard = await to_plan(pilot, archive)
@@ -129,10 +133,7 @@ async def test_wrong_name_keeps_confirm_disabled_and_esc_changes_nothing(app_db,
 async def test_cancel_during_the_safety_backup_leaves_everything_as_it_was(app_db, backup_dir):
     from citaplanner_tui.core.db import connect
 
-    fill(app_db, clients=20, appointments=40)
-    archive = take_backup(app_db, backup_dir)
-    app_db.sql("DELETE FROM payments")
-    before = content(app_db.server, app_db.name)
+    archive, before = backed_up_then_changed(app_db, backup_dir)
     app = make_console(backup_dir, database_url=app_db.url)
     async with app.run_test(size=(80, 24)) as pilot:
         wizard = await to_plan(pilot, archive)
@@ -158,7 +159,7 @@ async def test_cancel_during_the_safety_backup_leaves_everything_as_it_was(app_d
         assert "rollback" not in enabled
     assert content(app_db.server, app_db.name) == before
     assert leftovers(app_db) == []
-    assert not list((backup_dir / "safety").glob("*.sql.gz")) if (backup_dir / "safety").exists() else True
+    assert not list((backup_dir / "safety").glob("*.sql.gz"))
 
 
 @sync
@@ -200,3 +201,20 @@ async def test_read_only_refuses_the_wizard(app_db, backup_dir):
         wizard.action_restore()
         await pilot.pause()
         assert app.screen is wizard and not app.jobs
+
+
+@sync
+async def test_the_wizard_starts_on_the_backup_chosen_and_lists_newest_first(sample_volume):
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        dumps = app.data.catalog.backups()
+        chosen = dumps[4].path  # the daily whose sidecar does not match: still listed, with its state
+        app.open_restore(chosen)
+        await settle(pilot)
+        pick = app.screen.query_one("#pick")
+        assert pick.selected() == chosen
+        table = pick.query_one("#pick-table")
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        assert [str(r[1]) for r in rows] == sorted((str(r[1]) for r in rows), reverse=True)
+        assert rows[4][4] == "checksum mismatch" and len(rows) == len(dumps)

@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import pytest
 
-from citaplanner_tui.tui.sample import make_sample_volume, pinned_volume_size, sample_console
+from citaplanner_tui.tui.sample import pinned_volume_size, sample_console
 from citaplanner_tui.tui.sample_plans import SAMPLE_STAGES
-from tui_support import NOW, settle
+from tui_support import NOW, sample_volume, settle  # noqa: F401
 
 
 @pytest.fixture
-def volume(tmp_path_factory):
-    root = tmp_path_factory.mktemp("snap") / "backups"
-    root.mkdir()
-    make_sample_volume(root, NOW)
+def volume(sample_volume):
     with pinned_volume_size():
-        yield root
+        yield sample_volume
 
 
 def staged(name: str):
