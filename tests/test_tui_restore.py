@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from textual.widgets import Button, Input
 
+from citaplanner_tui.core.db import connect
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.restore import RestoreScreen
 from restore_support import content, fill, take_backup
 from tui_support import make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
 
 
-def counts(db) -> dict[str, int]:
-    return {table: rows for table, (rows, _) in content(db.server, db.name).items()}
+def counts(db, dbname: str | None = None) -> dict[str, int]:
+    """Rows per table of ``db`` (or of another database on its server)."""
+    return {table: rows for table, (rows, _) in content(db.server, dbname or db.name).items()}
 
 
 async def type_name(pilot, text: str) -> None:
@@ -53,13 +55,24 @@ async def test_full_restore_through_the_wizard_then_rollback(app_db, backup_dir)
         assert isinstance(dialog, ConfirmScreen) and app.focused.id == "cancel"
         await type_name(pilot, app_db.name)
         assert not dialog.query_one("#confirm", Button).disabled
-        await pilot.press("enter")
+        with connect(app_db.admin(), autocommit=False) as blocker:
+            blocker.execute("LOCK TABLE clients IN ACCESS EXCLUSIVE MODE")  # holds the safety backup
+            await pilot.press("enter")
+            await pilot.pause()
+            assert wizard.step == "progress"
+            await pilot.press("escape")  # leave while it runs: the job goes on
+            assert not isinstance(app.screen, RestoreScreen)
+            app.open_restore()  # and come back: the wizard shows the run again
+            await pilot.pause()
+            wizard = app.screen
+            assert isinstance(wizard, RestoreScreen) and wizard.step == "progress"
+            blocker.rollback()
         job = await wait_for_job(pilot, "restore")
         assert job.error is None, job.error
         assert wizard.step == "outcome"
         outcome = job.result.value
         assert counts(app_db) == at_backup
-        assert counts(type("D", (), {"server": app_db.server, "name": outcome.pre_restore})) == changed
+        assert counts(app_db, outcome.pre_restore) == changed
         shown = str(wizard.query_one("#outcome-text").render())
         assert outcome.pre_restore in shown and outcome.safety_backup in shown
         log_lines = "\n".join(str(line.text) for line in wizard.query_one("#restore-log").lines)
@@ -131,8 +144,6 @@ async def test_wrong_name_keeps_confirm_disabled_and_esc_changes_nothing(app_db,
 
 @sync
 async def test_cancel_during_the_safety_backup_leaves_everything_as_it_was(app_db, backup_dir):
-    from citaplanner_tui.core.db import connect
-
     archive, before = backed_up_then_changed(app_db, backup_dir)
     app = make_console(backup_dir, database_url=app_db.url)
     async with app.run_test(size=(80, 24)) as pilot:
