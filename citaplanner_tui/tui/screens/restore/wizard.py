@@ -135,10 +135,8 @@ class RestoreScreen(gate.GatedScreen):
         running = step in ("progress", "outcome")
         self.query_one(RunLog).display = running
         self.set_class(running, "-restore-running")
-        marks = []
-        for name, label in zip(STEPS, TRAIL):
-            n = STEPS.index(name) + 1
-            marks.append(f"[b reverse]▶{n} {label}[/]" if name == step else f"{n} {label}")
+        marks = [f"[b reverse]▶{n} {label}[/]" if name == step else f"{n} {label}"
+                 for n, (name, label) in enumerate(zip(STEPS, TRAIL), 1)]
         self.query_one("#restore-trail", Static).update("Restore: " + " › ".join(marks))
         focus = {"pick": "#pick-table", "preflight": "#preflight-scroll", "plan": "#plan",
                  "outcome": "#outcome"}.get(step)
