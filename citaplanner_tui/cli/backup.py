@@ -9,7 +9,7 @@ import sys
 
 import humanize
 
-from citaplanner_tui.cli.progress import stderr_progress
+from citaplanner_tui.cli.progress import end_progress, stderr_progress
 from citaplanner_tui.core.events import Reporter
 
 ORDER = 10
@@ -35,8 +35,10 @@ def run(args, settings) -> int:
     if args.format:
         settings = dataclasses.replace(settings, compression=args.format)
     signal.signal(signal.SIGTERM, _stop)  # cron, docker stop: clean up as on Ctrl-C
-    reporter = Reporter(stderr_progress(), interval=0.2)
-    result = run_backup(settings, tier=args.tier, reporter=reporter)
+    try:
+        result = run_backup(settings, tier=args.tier, reporter=Reporter(stderr_progress(), interval=0.2))
+    finally:
+        end_progress()
     if args.json:
         json.dump(result.to_json(), sys.stdout, indent=1)
         print()

@@ -45,3 +45,11 @@ def stderr_progress(stream=None):
         stream.flush()
 
     return show
+
+
+def end_progress(stream=None) -> None:
+    """Clear the progress line (after a failure too), so what follows starts on a clean line."""
+    stream = stream or sys.stderr
+    if stream.isatty():
+        stream.write("\r\x1b[2K")
+        stream.flush()
