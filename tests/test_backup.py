@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import shutil
 import stat
 import subprocess
+import sys
 from datetime import datetime
 
 import pytest
@@ -21,7 +24,7 @@ from citaplanner_tui.core.events import Progress, Reporter
 from citaplanner_tui.core.pgtools import embedded_bindir
 from citaplanner_tui.core.settings import Retention
 from conftest import APP_PASSWORD, drop_app_db
-from tests.backup_support import cli, cli_env, fill, row_counts, settings_for
+from tests.backup_support import REPO, cli, cli_env, fill, row_counts, settings_for
 
 SUNDAY_FIRST = datetime(2026, 11, 1, 2, 0, 0)  # a Sunday and the 1st
 TUESDAY = datetime(2026, 11, 3, 2, 0, 0)
@@ -204,3 +207,25 @@ def test_progress_line_fits_80_columns():
     text = render(Progress("dump", 300 << 20, 1 << 30, "72.0 MiB gzip written", elapsed=5.0))
     assert text.startswith("dump") and "300.0 MiB / ~1.0 GiB" in text and "29%" in text
     assert "60.0 MiB/s" in text and "s left" in text and len(text) < 80
+
+
+def test_progress_is_drawn_on_a_terminal_only(filled, backup_dir):
+    master, slave = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "citaplanner_tui", "backup", "--tier", "manual"],
+                              env=cli_env(filled.url, backup_dir), cwd=REPO, stdout=subprocess.PIPE,
+                              stderr=slave, timeout=90)
+        os.close(slave)
+        drawn = b""
+        while select.select([master], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        os.close(master)
+    assert done.returncode == 0 and done.stdout.startswith(b"OK ")
+    assert b"\r\x1b[2Kdump" in drawn and drawn.endswith(b"\r\x1b[2K")
