@@ -6,8 +6,10 @@ Makes the backups as tiny files in a temporary folder spread over the daily, wee
 monthly tiers, then, in the same run and on the same (warm) folder, times the shell
 baseline ``find BACKUP_DIR -name '*.sql.gz' | wc -l`` (which only counts names) and
 ``catalog.scan()`` (which also stats every dump, pairs sidecars, parses timestamps,
-merges the state file and sorts).  Prints the best and median of each, and the ratio.
-Target: scan well under 200 ms.
+merges the state file and sorts).  The first scan in a process (what a cron ``status``
+pays) is shown apart from later ones (the console's refreshes, which reuse parsed
+names).  Prints best and median wall times, CPU time, the ratio and the load average
+(the machine is shared: CPU time is the steadier figure).  Target: well under 200 ms.
 """
 
 from __future__ import annotations
@@ -41,13 +43,15 @@ def populate(root: Path, count: int) -> None:
         (root / tier / name.sidecar).write_text(f"{'0' * 64}  {name.filename}\n")
 
 
-def timed(fn, runs: int) -> list[float]:
-    times = []
+def timed(fn, runs: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of each run (CPU shows what a busy shared machine hides)."""
+    wall, cpu = [], []
     for _ in range(runs):
-        t = time.perf_counter()
+        w, c = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t)
-    return times
+        wall.append(time.perf_counter() - w)
+        cpu.append(time.process_time() - c)
+    return wall, cpu
 
 
 def main() -> int:
@@ -60,18 +64,23 @@ def main() -> int:
         populate(root, args.files)
         shell = f"find '{root}' -name '*.sql.gz' | wc -l"
         counted = int(subprocess.run(shell, shell=True, capture_output=True, text=True, check=True).stdout)
+        first_wall, first_cpu = timed(lambda: scan(root), 1)  # cold: names not parsed yet
         catalog = scan(root)
         ok = catalog.counts()[State.OK]
         assert counted == args.files == ok == len(catalog), (counted, ok, len(catalog))
-        find_times = timed(lambda: subprocess.run(shell, shell=True, capture_output=True, check=True), args.runs)
-        scan_times = timed(lambda: scan(root), args.runs)
+        find_wall, _ = timed(lambda: subprocess.run(shell, shell=True, capture_output=True, check=True), args.runs)
+        scan_wall, scan_cpu = timed(lambda: scan(root), args.runs)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(f"{args.files} backups + {args.files} sidecars, best / median of {args.runs} runs")
-    for label, times in (("find | wc -l (shell baseline)", find_times), ("catalog.scan()", scan_times)):
-        print(f"  {label:32s} {min(times) * 1000:7.1f} ms / {statistics.median(times) * 1000:7.1f} ms")
-    print(f"  ratio scan/find (best)           {min(scan_times) / min(find_times):7.2f}x")
-    print(f"  target: scan under 200 ms: {'met' if min(scan_times) < 0.2 else 'NOT met'}")
+    ms = lambda t: f"{t * 1000:7.1f} ms"  # noqa: E731
+    print(f"{args.files} backups + {args.files} sidecars; best / median of {args.runs} runs, wall (CPU)")
+    print(f"  find | wc -l (shell baseline)     {ms(min(find_wall))} / {ms(statistics.median(find_wall))}")
+    print(f"  catalog.scan(), first in process  {ms(first_wall[0])}           ({ms(first_cpu[0]).strip()} CPU)")
+    print(f"  catalog.scan(), again             {ms(min(scan_wall))} / {ms(statistics.median(scan_wall))}"
+          f" ({ms(min(scan_cpu)).strip()} CPU)")
+    print(f"  ratio scan/find (best)            {min(scan_wall) / min(find_wall):7.2f}x")
+    print(f"  target: scan well under 200 ms: {'met' if max(first_wall[0], min(scan_wall)) < 0.2 else 'NOT met'}"
+          f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs during the run)")
     return 0
 
 

@@ -25,6 +25,7 @@ import stat as statmod
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
+from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
 from typing import Iterator, NamedTuple
@@ -322,7 +323,7 @@ def _scan_folder(folder: Path, label: str, listing: list[os.DirEntry], is_tier: 
                 sidecars[base[:-len(SIDECAR_SUFFIX)]] = e  # parsed later, only if it has no dump
                 continue
             base = base[:-len(SIDECAR_SUFFIX)]
-        parsed = parse_name(base)
+        parsed = _parse(base)
         if parsed is None:
             if is_tier:
                 out.append(_foreign(folder, e, label, _foreign_reason(e)))
@@ -339,7 +340,7 @@ def _scan_folder(folder: Path, label: str, listing: list[os.DirEntry], is_tier: 
         side = sidecars.pop(name, None)
         out.append(_dump(folder, e, label, parsed, _child(folder, side.name) if side else None, facts))
     for e in sidecars.values():
-        parsed = parse_name(e.name[:-len(SIDECAR_SUFFIX)])
+        parsed = _parse(e.name[:-len(SIDECAR_SUFFIX)])
         if parsed is None:
             if is_tier:
                 out.append(_foreign(folder, e, label, "the name is not one of ours"))
@@ -348,6 +349,8 @@ def _scan_folder(folder: Path, label: str, listing: list[os.DirEntry], is_tier: 
                           f"there is no dump file {parsed.filename} beside it"))
 
 
+# The console rescans every few seconds and names never change meaning: parse each once.
+_parse = lru_cache(maxsize=1 << 16)(parse_name)
 _MAKE_CHILD = getattr(Path, "_make_child_relpath", None)
 
 
