@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,9 +13,9 @@ from citaplanner_tui.core.catalog import State
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.state import StateStore
 from citaplanner_tui.core.status import DatabaseStatus, build
+from tests.backup_support import cli, cli_env
 from tests.catalog_support import DAYS_BASE, old_dump, old_volume
 
-REPO = Path(__file__).resolve().parents[1]
 DEAD_URL = "postgresql://citaplanner:pw@127.0.0.1:1/citaplanner"
 DAYS = [DAYS_BASE + timedelta(days=i) for i in range(6)]  # monthly on the 1st, weekly on Sunday the 5th
 NEWEST = DAYS[-1]
@@ -86,11 +85,7 @@ def test_missing_volume_is_fail(tmp_path):
 
 
 def _status(backup_dir: Path, url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "DATABASE_URL", "BACKUP_DIR"))}
-    env.update(DATABASE_URL=url, BACKUP_DIR=str(backup_dir),
-               CITAPLANNER_TUI_CONFIG=str(backup_dir.parent / "no-config.toml"), COLUMNS="80")
-    return subprocess.run([sys.executable, "-m", "citaplanner_tui", "status", *args], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=60)
+    return cli("status", *args, env=cli_env(url, backup_dir))
 
 
 def test_cli_exit_codes_80_columns_and_json(app_db, backup_dir):

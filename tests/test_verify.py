@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,10 +17,9 @@ from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.naming import make_name
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.verify import verify
-from tests.backup_support import fill, row_counts
+from tests.backup_support import cli, cli_env, fill, row_counts
 from tests.catalog_support import DAYS_BASE, old_dump
 
-REPO = Path(__file__).resolve().parents[1]
 # No server listens here: verify must never need one.
 DEAD_URL = "postgresql://citaplanner:pw@127.0.0.1:1/citaplanner"
 
@@ -136,11 +134,7 @@ def test_every_file_is_checked_after_a_failure_and_old_sidecars_work(backup_dir)
 
 
 def _cli(backup_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "DATABASE_URL", "BACKUP_DIR"))}
-    env.update(DATABASE_URL=DEAD_URL, BACKUP_DIR=str(backup_dir),
-               CITAPLANNER_TUI_CONFIG=str(backup_dir.parent / "no-config.toml"))
-    return subprocess.run([sys.executable, "-m", "citaplanner_tui", "verify", *args], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=60)
+    return cli("verify", *args, env=cli_env(DEAD_URL, backup_dir))
 
 
 def test_cli_exit_codes_json_and_bad_arguments(backup_dir):
