@@ -8,17 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from citaplanner_tui.tui.sample import SAMPLE_SCREENS, make_sample_volume, pinned_volume_size, sample_console
-from tui_support import NOW, settle
-
-
-@pytest.fixture
-def fixed_volume(tmp_path_factory):
-    root = tmp_path_factory.mktemp("snap") / "backups"
-    root.mkdir()
-    make_sample_volume(root, NOW)
-    with pinned_volume_size():
-        yield root
+from citaplanner_tui.tui.sample import SAMPLE_SCREENS, sample_console
+from tui_support import NOW, pinned_sample_volume, settle  # noqa: F401
 
 
 async def _ready(pilot) -> None:
@@ -36,25 +27,25 @@ def _keys(*keys):
 
 
 @pytest.mark.parametrize("name", list(SAMPLE_SCREENS))
-def test_screen(snap_compare, fixed_volume, name):
-    assert snap_compare(sample_console(fixed_volume, NOW), terminal_size=(80, 24),
+def test_screen(snap_compare, pinned_sample_volume, name):
+    assert snap_compare(sample_console(pinned_sample_volume, NOW), terminal_size=(80, 24),
                         run_before=_keys(*SAMPLE_SCREENS[name]))
 
 
-def test_dashboard_in_16_colours(snap_compare, fixed_volume):
-    assert snap_compare(sample_console(fixed_volume, NOW, theme="ansi-dark"), terminal_size=(80, 24),
+def test_dashboard_in_16_colours(snap_compare, pinned_sample_volume):
+    assert snap_compare(sample_console(pinned_sample_volume, NOW, theme="ansi-dark"), terminal_size=(80, 24),
                         run_before=_ready)
 
 
-def test_dashboard_read_only(snap_compare, fixed_volume):
-    assert snap_compare(sample_console(fixed_volume, NOW, read_only=True), terminal_size=(80, 24),
+def test_dashboard_read_only(snap_compare, pinned_sample_volume):
+    assert snap_compare(sample_console(pinned_sample_volume, NOW, read_only=True), terminal_size=(80, 24),
                         run_before=_ready)
 
 
-def test_dashboard_in_a_larger_terminal(snap_compare, fixed_volume):
-    assert snap_compare(sample_console(fixed_volume, NOW), terminal_size=(120, 40), run_before=_ready)
+def test_dashboard_in_a_larger_terminal(snap_compare, pinned_sample_volume):
+    assert snap_compare(sample_console(pinned_sample_volume, NOW), terminal_size=(120, 40), run_before=_ready)
 
 
-def test_dashboard_without_colour(snap_compare, fixed_volume, monkeypatch):
+def test_dashboard_without_colour(snap_compare, pinned_sample_volume, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")  # read when the app is made: health stays a word
-    assert snap_compare(sample_console(fixed_volume, NOW), terminal_size=(80, 24), run_before=_ready)
+    assert snap_compare(sample_console(pinned_sample_volume, NOW), terminal_size=(80, 24), run_before=_ready)

@@ -16,7 +16,7 @@ import pytest
 
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.tui.app import CitaPlannerApp
-from citaplanner_tui.tui.sample import make_sample_volume
+from citaplanner_tui.tui.sample import make_sample_volume, pinned_volume_size
 
 NOW = datetime(2026, 11, 27, 12, 0, 0)
 CONN = "citaplanner@db.example:5432/citaplanner"
@@ -27,6 +27,16 @@ def sample_volume(backup_dir):
     """A real, deterministic backup volume (see ``tui/sample.py``)."""
     make_sample_volume(backup_dir, NOW)
     return backup_dir
+
+
+@pytest.fixture
+def pinned_sample_volume(tmp_path_factory):
+    """The sample volume with its size pinned too: what snapshots and screenshots show."""
+    root = tmp_path_factory.mktemp("snap") / "backups"
+    root.mkdir()
+    make_sample_volume(root, NOW)
+    with pinned_volume_size():
+        yield root
 
 
 def make_console(backup_dir, *, database_url: str = "", read_only: bool = False, **kwargs) -> CitaPlannerApp:

@@ -21,7 +21,7 @@ from textual.signal import Signal
 
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.tui import actions, gate
-from citaplanner_tui.tui.jobs import Job, JobUpdate, run_job
+from citaplanner_tui.tui.jobs import Job, JobUpdate, run_in_child, run_in_thread
 
 STYLES = Path(__file__).parent / "styles"
 
@@ -111,10 +111,18 @@ class CitaPlannerApp(App[int]):
 
     # -- jobs --------------------------------------------------------------------------
     def start_job(self, kind: str, title: str, work) -> Job:
-        """Run engine work as an app-wide job (see ``tui/jobs.py``)."""
+        """Run ``work(reporter)`` as an app-wide job in a thread (see ``tui/jobs.py``)."""
         job = Job(kind, title)
         self.jobs.append(job)
-        run_job(self, job, work)
+        run_in_thread(self, job, work)
+        self.job_signal.publish(job)
+        return job
+
+    def start_engine_job(self, kind: str, title: str, target: str, *args, **kwargs) -> Job:
+        """Run the engine function ``module:function`` in a child process, so the GIL stays ours."""
+        job = Job(kind, title)
+        self.jobs.append(job)
+        run_in_child(self, job, target, args, kwargs)
         self.job_signal.publish(job)
         return job
 

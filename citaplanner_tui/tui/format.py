@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import humanize
-
 HEALTH_STYLE = {"OK": "bold $success", "WARN": "bold $warning", "FAIL": "bold reverse $error"}
 
 
@@ -23,12 +21,16 @@ def health(word: str) -> str:
 def age(when: datetime | None, now: datetime) -> str:
     if when is None:
         return "never"
+    import humanize  # imported on first use: start-up paints before any age is shown
+
     return humanize.naturaltime(now - when, when=now)
 
 
 def size(n: int | None) -> str:
     if n is None:
         return "unknown"
+    import humanize
+
     return humanize.naturalsize(n, binary=True, format="%.1f")
 
 

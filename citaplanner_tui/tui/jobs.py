@@ -1,15 +1,22 @@
 """Long work (backup, verify, drill) as app-wide jobs that outlive the screen that started them.
 
-A job runs the engine in a thread worker owned by the app, so leaving the screen
-does not orphan it, and ``q`` can ask before quitting while one runs.  The engine
-reports through ``core.events.Reporter``; its callback runs in the worker thread and
-only posts a message (thread-safe, non-blocking), so the engine never waits on the
-event loop and the worker never touches a widget.  Screens subscribe to
-``app.job_signal`` and redraw from the job's latest state.
+A job runs an engine function ``target(*args, reporter=Reporter, **kwargs)`` and is owned
+by the app, so leaving the screen does not orphan it, and ``q`` can ask before quitting
+while one runs.  Heavy jobs run in a child process (``tui/job_child.py``): the engine's
+compressing, hashing and scanning threads then never compete with the event loop for
+the GIL, which in-process made the console stall for hundreds of milliseconds.  The
+child sends progress, then the result or a one-sentence error, over its stdout; a
+thread worker in the console waits on that pipe (blocking, without the GIL) and posts
+``JobUpdate`` messages, so no worker touches a widget.  Cancel is a byte on the
+child's stdin (or its closing, if the console dies); the engine checks between chunks
+and removes what it created before it stops.  Light jobs (a delete) run in a thread.
 """
 
 from __future__ import annotations
 
+import pickle
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -17,6 +24,7 @@ from typing import Any, Callable
 from textual.message import Message
 
 from citaplanner_tui.core.events import Progress, Reporter
+from citaplanner_tui.tui.job_child import outcome as _outcome
 
 
 @dataclass
@@ -25,7 +33,7 @@ class Job:
 
     kind: str
     title: str
-    cancel: threading.Event = field(default_factory=threading.Event)
+    cancel: Any = field(default_factory=threading.Event)  # set() asks the engine to stop
     progress: Progress | None = None
     result: Any = None
     error: str | None = None
@@ -38,33 +46,99 @@ class Job:
 
 
 class JobUpdate(Message):
-    """Posted from the worker thread whenever a job moved on (progress or end)."""
+    """Posted from a worker thread whenever a job moved on (progress or end)."""
 
     def __init__(self, job: Job) -> None:
         super().__init__()
         self.job = job
 
 
-def run_job(app, job: Job, work: Callable[[Reporter], Any]) -> None:
-    """Run ``work(reporter)`` in a thread worker of ``app``; updates arrive as ``JobUpdate``."""
+def _finish(job: Job, outcome: tuple[str, Any]) -> None:
+    kind, value = outcome
+    if kind == "result":
+        job.result = value
+    else:
+        job.error, job.cancelled = value, kind == "cancelled"
+    job.done = True
 
+
+def _progress(app, job: Job) -> Callable[[Progress], None]:
     def progress(p: Progress) -> None:
         job.progress = p
-        app.post_message(JobUpdate(job))
+        app.post_message(JobUpdate(job))  # thread-safe and non-blocking
+
+    return progress
+
+
+def run_in_thread(app, job: Job, work: Callable[[Reporter], Any]) -> None:
+    """Run ``work(reporter)`` in a thread worker of ``app`` (light jobs)."""
 
     def thread() -> None:
-        from citaplanner_tui.core.errors import Cancelled, OperatorError
-
         try:
-            job.result = work(Reporter(progress, cancel=job.cancel))
-        except Cancelled as exc:
-            job.cancelled, job.error = True, exc.sentence
-        except OperatorError as exc:
-            job.error = exc.sentence
-        except Exception as exc:  # a bug: keep the console alive and say what broke
-            job.error = f"{job.title} failed unexpectedly: {type(exc).__name__}: {exc}"
+            _finish(job, _outcome(lambda: work(Reporter(_progress(app, job), cancel=job.cancel))))
         finally:
-            job.done = True
             app.post_message(JobUpdate(job))
 
     app.run_worker(thread, thread=True, group=f"job-{job.kind}", name=job.title, exit_on_error=False)
+
+
+class _ChildCancel:
+    """``job.cancel`` for a child job: ``set()`` tells the child through its stdin."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.stdin = None
+
+    def set(self) -> None:
+        if not self._event.is_set():
+            self._event.set()
+            try:
+                self.stdin.write(b"c")
+                self.stdin.flush()
+            except (AttributeError, OSError, ValueError):
+                pass  # not started yet, or already gone
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+
+def run_in_child(app, job: Job, target: str, args: tuple, kwargs: dict) -> None:
+    """Run ``module:function(*args, reporter=..., **kwargs)`` in a child process (heavy jobs).
+
+    The request (settings included, so the password) goes to the child over its stdin,
+    never in argv or the environment; messages come back pickled on its stdout.
+    """
+    cancel = job.cancel = _ChildCancel()
+    progress = _progress(app, job)
+
+    def wait_for_child() -> None:
+        outcome: tuple[str, Any] = ("error", f"{job.title} stopped without saying why")
+        proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui.tui.job_child"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            pickle.dump((target, args, kwargs), proc.stdin)
+            proc.stdin.flush()
+            cancel.stdin = proc.stdin
+            if cancel.is_set():  # cancelled while it was starting
+                cancel._event.clear()
+                cancel.set()
+            while True:
+                try:
+                    kind, value = pickle.load(proc.stdout)
+                except EOFError:  # the child died (killed, out of memory) before it answered
+                    break
+                if kind != "progress":
+                    outcome = (kind, value)
+                    break
+                progress(value)
+        finally:
+            for pipe in (proc.stdin, proc.stdout):
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+            proc.wait()
+            _finish(job, outcome)
+            app.post_message(JobUpdate(job))
+
+    app.run_worker(wait_for_child, thread=True, group=f"job-{job.kind}", name=job.title, exit_on_error=False)

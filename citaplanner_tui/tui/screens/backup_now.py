@@ -50,6 +50,10 @@ class BackupNowScreen(gate.GatedScreen):
     BINDINGS = [Binding("escape", "back", "Back", id="backup_now.back"),
                 *actions.bindings_for("BackupNowScreen")]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.job = None  # the backup this screen started or found running
+
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
         with Vertical(id="backup-now"):
@@ -82,10 +86,6 @@ class BackupNowScreen(gate.GatedScreen):
             f"one dump of {escape(self.app.conn_display())}, filed under {where}")
 
     # -- start / cancel ------------------------------------------------------------------
-    def __init__(self) -> None:
-        super().__init__()
-        self.job = None
-
     @on(Button.Pressed, "#start")
     def _start_pressed(self) -> None:
         self.action_start()
@@ -95,16 +95,11 @@ class BackupNowScreen(gate.GatedScreen):
         if self.job is not None and self.job.running:
             self.notify("a backup is already running", severity="warning")
             return
-        settings, tier, now = self.app.settings, str(self.query_one("#tier", Select).value), self.app.now()
-
-        def work(reporter):
-            from citaplanner_tui.core.backup import run_backup
-
-            return run_backup(settings, tier=tier, reporter=reporter, now=now)
-
+        tier = str(self.query_one("#tier", Select).value)
         self.query_one("#backup-result", Static).update("")
         self.query_one("#backup-bar").display = True
-        self.job = self.app.start_job("backup", f"backup ({tier})", work)
+        self.job = self.app.start_engine_job("backup", f"backup ({tier})", "citaplanner_tui.core.backup:run_backup",
+                                             self.app.settings, tier=tier, now=self.app.now())
 
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:
@@ -131,9 +126,10 @@ class BackupNowScreen(gate.GatedScreen):
         if job is not self.job:
             return
         running = job.running
-        self.query_one("#start", Button).disabled = running or self.app.read_only
-        self.query_one("#cancel", Button).disabled = not running
-        self.refresh_bindings()
+        if self.query_one("#cancel", Button).disabled == running:  # only when it starts or ends:
+            self.query_one("#start", Button).disabled = running or self.app.read_only
+            self.query_one("#cancel", Button).disabled = not running
+            self.refresh_bindings()  # the footer rebuilds itself, too costly for every progress step
         p = job.progress
         bar = self.query_one("#backup-bar", ProgressBar)
         if running:

@@ -126,15 +126,9 @@ class BackupsScreen(gate.GatedScreen):
         entry = self._dump_or_say()
         if entry is None:
             return
-        settings, path = self.app.settings, entry.path
         kind = "deep verify" if deep else "verify"
-
-        def work(reporter):
-            from citaplanner_tui.core import verify
-
-            return verify.verify(settings, [path], deep=deep, reporter=reporter)
-
-        self.app.start_job("verify", f"{kind} {path.name}", work)
+        self.app.start_engine_job("verify", f"{kind} {entry.path.name}", "citaplanner_tui.core.verify:verify",
+                                  self.app.settings, [entry.path], deep=deep)
 
     def action_deep_verify(self) -> None:
         self.action_verify(deep=True)
@@ -144,14 +138,8 @@ class BackupsScreen(gate.GatedScreen):
         entry = self._dump_or_say()
         if entry is None:
             return
-        settings, path = self.app.settings, entry.path
-
-        def work(reporter):
-            from citaplanner_tui.core.restore.drill import drill
-
-            return drill(settings, path, reporter=reporter)
-
-        self.app.start_job("drill", f"drill {path.name}", work)
+        self.app.start_engine_job("drill", f"drill {entry.path.name}", "citaplanner_tui.core.restore.drill:drill",
+                                  self.app.settings, entry.path)
 
     @gate.writes
     def action_restore(self) -> None:

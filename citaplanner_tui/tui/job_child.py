@@ -1,0 +1,70 @@
+"""The child side of a console job: ``python -m citaplanner_tui.tui.job_child``.
+
+Reads one pickled request ``(module:function, args, kwargs)`` from stdin, runs it with
+a Reporter whose progress goes back pickled on stdout, then sends the outcome.  A byte
+on stdin, or stdin closing (the console quit or died), sets the cancel event the engine
+checks between chunks.  Anything the engine might print goes to /dev/null: stdout is
+the message channel.  See ``tui/jobs.py`` for the console side.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pickle
+import sys
+import threading
+from typing import Any, Callable
+
+
+# The console's own process must win the CPU over the job (pg_dump and the compressing
+# threads inherit this), or the screen freezes while a backup runs on a busy machine.
+NICENESS = 10
+
+
+def outcome(call: Callable[[], Any]) -> tuple[str, Any]:
+    """``("result", value)``, ``("cancelled"|"error", sentence)``: what a job's end is."""
+    from citaplanner_tui.core.errors import Cancelled, OperatorError
+
+    try:
+        return "result", call()
+    except Cancelled as exc:
+        return "cancelled", exc.sentence
+    except OperatorError as exc:
+        return "error", exc.sentence
+    except Exception as exc:  # a bug: keep the console alive and say what broke
+        return "error", f"failed unexpectedly: {type(exc).__name__}: {exc}"
+
+
+def resolve(target: str) -> Callable:
+    """The function named ``module:function``."""
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def main() -> None:
+    os.nice(NICENESS)
+    channel = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    requests = sys.stdin.buffer
+    target, args, kwargs = pickle.load(requests)
+    cancel = threading.Event()
+    threading.Thread(target=lambda: (requests.read(1), cancel.set()), daemon=True).start()
+    lock = threading.Lock()
+
+    def send(message) -> None:
+        with lock:
+            pickle.dump(message, channel)
+            channel.flush()
+
+    from citaplanner_tui.core.events import Reporter
+
+    reporter = Reporter(lambda p: send(("progress", p)), cancel=cancel)
+    send(outcome(lambda: resolve(target)(*args, reporter=reporter, **kwargs)))
+    channel.close()
+
+
+if __name__ == "__main__":
+    main()
