@@ -176,3 +176,23 @@ def test_sidecar_without_a_checksum_is_named(backup_dir):
     assert result.detail == f"the sidecar of {path.name} holds no SHA-256 checksum"
     entry = scan(backup_dir).find(path)
     assert (entry.state, entry.state.word, entry.good) == (State.BAD_SIDECAR, "bad sidecar", False)
+
+
+def test_zstd_backups_verify_and_a_cut_one_is_truncated(backup_dir):
+    import zstandard
+
+    from tests.catalog_support import PLAIN_DUMP
+
+    folder = backup_dir / "manual"
+    folder.mkdir()
+    paths = []
+    for day, cut in ((1, 0), (2, 20)):
+        path = folder / make_name("manual", DAYS_BASE.replace(day=day), "zstd").filename
+        data = zstandard.ZstdCompressor().compress(PLAIN_DUMP.format(n=day).encode())
+        path.write_bytes(data[:len(data) - cut])
+        reseal(path)
+        paths.append(path)
+    by_path = {r.path: r for r in verify(settings(backup_dir), deep=True)}
+    assert by_path[paths[0]].ok and by_path[paths[0]].dump.rows == {"public.tenants": 2}
+    assert (by_path[paths[1]].checksum_ok, by_path[paths[1]].problem) == (True, "truncated")
+    assert scan(backup_dir).find(paths[1]).state is State.CORRUPT
