@@ -14,6 +14,12 @@ def test_swap_restore_brings_back_the_backup_and_keeps_the_old_database(any_live
     archive = take_backup(live, backup_dir)
     at_backup = content(live.server, live.name)
     live.sql('DELETE FROM payments; UPDATE clients SET "firstName" = \'changed\'')
+    live.sql(f'REVOKE CONNECT ON DATABASE "{live.name}" FROM PUBLIC; GRANT CONNECT ON DATABASE "{live.name}" TO '
+             f'citaplanner; ALTER DATABASE "{live.name}" SET work_mem TO \'12MB\'')
+    setup = "SELECT ARRAY(SELECT unnest(datacl)::text ORDER BY 1)::text, " \
+            "(SELECT setconfig FROM pg_db_role_setting WHERE setdatabase = d.oid) " \
+            "FROM pg_database d WHERE datname = current_database()"
+    setup_before = live.sql(setup)
     changed = content(live.server, live.name)
     assert changed != at_backup
     settings = settings_for(live, backup_dir)
@@ -28,6 +34,7 @@ def test_swap_restore_brings_back_the_backup_and_keeps_the_old_database(any_live
     assert live.sql("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()") \
         == [("citaplanner",)]
     assert outcome.rows == plan.rows
+    assert live.sql(setup) == setup_before and "=Tc" not in setup_before[0][0]
     assert (backup_dir / "safety").is_dir() and list((backup_dir / "safety").glob("*.sql.gz"))
     assert not databases(live.server, live.name + "__restore_")
 

@@ -128,7 +128,13 @@ def _swap_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: 
     scratch = plan.scratch
     with server.maintenance(info) as conn:
         server.create_database(conn, scratch, facts.owner, facts.create_options)
-    log.info(f"created {scratch!r} owned by {facts.owner}")
+        try:
+            copied = server.copy_database_setup(conn, plan.target, scratch)
+        except BaseException:
+            server.drop_database(conn, scratch)
+            raise
+    log.info(f"created {scratch!r} owned by {facts.owner}, with {plan.target!r}'s grants and settings "
+             f"({copied} statements)")
     try:
         spec = LoadSpec(info.with_dbname(scratch), tools, facts.server_major, _role_prologue(facts))
         dump = load_archive(plan.archive, spec, reporter).dump

@@ -150,7 +150,7 @@ def steps_for(mode: str, target: str, stamp: str, *, safety: bool = True,
     if mode == "swap":
         scratch, pre = scratch_name(target, stamp), pre_restore_name(target, stamp)
         steps += [
-            Step("create scratch", f"create {scratch!r} owned as {target!r} is"),
+            Step("create scratch", f"create {scratch!r} with the owner, grants and settings of {target!r}"),
             Step("load", f"stream the archive into {scratch!r} in one transaction (psql ON_ERROR_STOP)"),
             Step("validate", "before the load commits, check every table's row count against the dump's"),
             Step("swap", f"block new connections to {target!r}, end its sessions, rename it to {pre!r}, "

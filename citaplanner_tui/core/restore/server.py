@@ -116,6 +116,35 @@ def create_database(conn, name: str, owner: str, options: str) -> None:
     conn.execute(f"CREATE DATABASE {quote_ident(name)} OWNER {quote_ident(owner)} {options}")
 
 
+def copy_database_setup(conn, source: str, name: str) -> int:
+    """Give ``name`` the grants and ``ALTER DATABASE ... SET`` settings of ``source``.
+
+    pg_dump (without ``--create``) carries neither, and a swapped-in database must not
+    open what the live one had closed (e.g. ``REVOKE CONNECT ... FROM PUBLIC``).
+    Returns the number of statements run.
+    """
+    acl = conn.execute(
+        "SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END "
+        "FROM pg_database d, aclexplode(d.datacl) a WHERE d.datname = %s AND a.grantee <> d.datdba",
+        (source,)).fetchall()
+    has_acl = conn.execute("SELECT datacl IS NOT NULL FROM pg_database WHERE datname = %s",
+                           (source,)).fetchone()[0]
+    settings = conn.execute(
+        "SELECT unnest(s.setconfig) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
+        "WHERE d.datname = %s AND s.setrole = 0", (source,)).fetchall()
+    statements = []
+    if has_acl:  # NULL means the defaults, which the new database has already
+        statements.append(f"REVOKE ALL ON DATABASE {quote_ident(name)} FROM PUBLIC")
+        statements += [f"GRANT {privilege} ON DATABASE {quote_ident(name)} TO "
+                       f"{'PUBLIC' if grantee == 'PUBLIC' else quote_ident(grantee)}" for privilege, grantee in acl]
+    for (item,) in settings:
+        key, _, value = item.partition("=")
+        statements.append(f"ALTER DATABASE {quote_ident(name)} SET {quote_ident(key)} TO {_lit(value)}")
+    for statement in statements:
+        conn.execute(statement)
+    return len(statements)
+
+
 def drop_database(conn, name: str) -> None:
     """Drop one of our own scratch databases (never the live one), ending its sessions."""
     if "__restore_" not in name and "__drill_" not in name:
