@@ -29,8 +29,9 @@ GZIP_WBITS = 31  # deflate with a gzip header and trailer
 ZSTD_LEVEL = 3
 
 
-def _workers() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
+def _workers(spare: int = 0) -> int:
+    """Threads to compress on: every core (at most 4), minus ``spare`` left for the server."""
+    return max(1, min(4, (os.cpu_count() or 1) - spare))
 
 
 class _HashingSink:
@@ -144,7 +145,9 @@ class ZstdWriter(_Writer):
         import zstandard
 
         self._sink = _HashingSink(out)
-        compressor = zstandard.ZstdCompressor(level=level, threads=workers or _workers())
+        # zstd keeps pace with pg_dump on about one core, so one core is left to the
+        # server's COPY and to pg_dump (fewer threads also cost less CPU than more).
+        compressor = zstandard.ZstdCompressor(level=level, threads=workers or _workers(spare=1))
         self._stream = compressor.stream_writer(self._sink, closefd=False)
 
     def write(self, data: bytes) -> None:
