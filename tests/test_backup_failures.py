@@ -284,3 +284,15 @@ def test_read_only_volume_gives_one_sentence(small_db, small_volume):
     assert result.returncode != 0
     assert "Read-only file system" in _one_sentence(result.stderr)
     assert _snapshot(small_volume) == before
+
+
+def test_pg_dump_error_is_one_sentence_and_keeps_nothing(small_db, backup_dir):
+    """A table the app role may not read (owned by the superuser) makes pg_dump fail at once."""
+    before = _older_backup(small_db, backup_dir)
+    small_db.sql("CREATE TABLE secret_audit (a int)")
+    result = cli("backup", env=cli_env(small_db.url, backup_dir))
+    assert result.returncode != 0
+    line = _one_sentence(result.stderr)
+    assert "pg_dump failed:" in line and "permission denied for table secret_audit" in line
+    assert "no backup was kept" in line
+    assert _snapshot(backup_dir) == before
