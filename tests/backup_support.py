@@ -13,6 +13,7 @@ from citaplanner_tui.core.schema import TABLES
 from citaplanner_tui.core.settings import Retention, Settings
 
 REPO = Path(__file__).resolve().parents[1]
+FREE_RUN = 512 * 1024  # pg_dump output let through at full speed before stepping
 
 # A few hundred rows across the CitaPlanner tables, with text that needs COPY escaping.
 FILL_SQL = """
@@ -121,9 +122,10 @@ def alive(pid: int) -> bool:
 
 
 def freeze_pg_dump_mid_stream(parent: int, partial_glob, deadline: float = 60.0) -> int:
-    """Find ``parent``'s pg_dump, then let it run in short steps until the compressed
-    output file has bytes; return its pid, stopped (SIGSTOP).  Deterministic whatever
-    the machine's speed, as long as the dump is several MiB."""
+    """Find ``parent``'s pg_dump, let it run until its output has begun (well before the
+    end of a dump of several MiB), then in short steps until the compressed file on disk
+    has bytes; return its pid, stopped (SIGSTOP).  Steps keep it deterministic whatever
+    the machine's speed."""
     end = time.monotonic() + deadline
     pid = None
     while pid is None:
@@ -132,7 +134,11 @@ def freeze_pg_dump_mid_stream(parent: int, partial_glob, deadline: float = 60.0)
         pids = children_named(parent, "pg_dump", "--format=plain")  # not `pg_dump --version`
         if pids:
             pid = pids[0]
-            os.kill(pid, signal.SIGSTOP)
+    while _written(pid) < FREE_RUN and alive(pid):  # the catalog queries run at full speed
+        if time.monotonic() > end:
+            raise AssertionError("pg_dump never wrote its output")
+        time.sleep(0.001)
+    os.kill(pid, signal.SIGSTOP)
     while True:
         files = list(partial_glob())
         if files and files[0].stat().st_size > 0:
@@ -145,7 +151,16 @@ def freeze_pg_dump_mid_stream(parent: int, partial_glob, deadline: float = 60.0)
             os.kill(pid, signal.SIGSTOP)
         except ProcessLookupError:
             raise AssertionError("the dump finished before it could be caught mid-stream") from None
-        time.sleep(0.1)  # let our reader drain and compress what pg_dump wrote
+        time.sleep(0.05)  # let our reader drain and compress what pg_dump wrote
+
+
+def _written(pid: int) -> int:
+    """Bytes ``pid`` has written so far (its output, plus a little for its queries)."""
+    try:
+        text = Path(f"/proc/{pid}/io").read_text()
+    except OSError:
+        return 0
+    return int(text.split("wchar:")[1].split()[0])
 
 
 def wait_gone(pid: int, timeout: float = 20.0) -> None:

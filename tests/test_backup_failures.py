@@ -128,8 +128,8 @@ def test_bad_targets_give_one_sentence_and_write_nothing(case, expected, small_d
 
 
 # -- failures in the middle of the dump --------------------------------------------
-def test_server_gone_mid_dump_keeps_nothing(big_db, backup_dir, pg):
-    before = _older_backup(big_db, backup_dir)
+def test_server_gone_mid_dump_keeps_nothing(big_db, small_db, backup_dir, pg):
+    before = _older_backup(small_db, backup_dir)
     failure: list[BaseException] = []
 
     def backup():
@@ -156,7 +156,7 @@ def test_server_gone_mid_dump_keeps_nothing(big_db, backup_dir, pg):
 
 
 def test_kill_9_mid_dump_leaves_only_a_partial_that_the_next_run_removes(big_db, small_db, backup_dir):
-    before = _older_backup(big_db, backup_dir)
+    before = _older_backup(small_db, backup_dir)
     proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "backup", "--tier", "daily"],
                             env=cli_env(big_db.url, backup_dir), cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
