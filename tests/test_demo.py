@@ -1,6 +1,9 @@
 """--demo's environment: built by the real engines, reused on the next launch, stopped on exit."""
 
+import shutil
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -17,9 +20,17 @@ def test_history_days_keep_a_week_of_dailies_and_every_sunday_and_first():
     assert sum(d.isoweekday() == 7 for d in days) == 9
 
 
+@pytest.fixture
+def demo_root():
+    """Outside pytest's numbered tmp tree, which concurrent pytest sessions prune."""
+    top = Path(tempfile.mkdtemp(prefix="cpt-demo-"))
+    yield top / "demo"
+    shutil.rmtree(top, ignore_errors=True)
+
+
 @pytest.mark.timeout(400)
-def test_demo_is_built_by_the_engine_reused_and_stopped(tmp_path):
-    root = tmp_path / "demo"
+def test_demo_is_built_by_the_engine_reused_and_stopped(demo_root):
+    root = demo_root
     small = {"tenants": 1, "clients": 200, "appointments": 600}
     demo = open_demo(root=root, size=small, today=date(2026, 11, 27))
     try:
