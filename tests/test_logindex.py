@@ -105,3 +105,19 @@ def test_search_forwards_and_backwards(tmp_path):
         fh.write("no newline at the end")
     ix.refresh()
     assert ix.find("newline", len(ix), backwards=True) == 20000
+
+
+def test_searches_across_scan_windows_find_needles_on_the_seams(tmp_path, monkeypatch):
+    import citaplanner_tui.core.logindex as logindex
+
+    monkeypatch.setattr(logindex, "SCAN", 1000)  # many small windows
+    path = tmp_path / "seams.log"
+    write_lines(path, 3000)
+    ix = LineIndex(path)
+    ix.refresh()
+    text = path.read_text().splitlines()
+    for n in (1, 17, 999, 2500, 2999):
+        needle = text[n][20:40]
+        assert ix.find(needle, n - 1) == n
+        assert ix.find(needle, n + 1, backwards=True) == n
+    assert list(ix.lines_with_level({"ERROR"})) == list(range(0, 3000, 997))

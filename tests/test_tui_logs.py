@@ -55,12 +55,12 @@ async def test_level_filter_search_and_follow(sample_volume):
         await settle(pilot)
         assert view.row_count() == 506
         await pilot.press("slash", *"filler line 42", "enter")
-        await pilot.pause()
+        await settle(pilot)  # the search runs in a thread
         assert not view.follow  # a search pauses following
         assert any("filler line 42" in line for line in visible_text(view))
         await pilot.press("escape")
         await pilot.press("n")  # next match: "filler line 420"
-        await pilot.pause()
+        await settle(pilot)
         assert any("filler line 420" in line for line in visible_text(view))
         await pilot.press("f")
         await pilot.pause()

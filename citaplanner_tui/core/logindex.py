@@ -20,11 +20,12 @@ import re
 from array import array
 from bisect import bisect_left
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from citaplanner_tui.core.logs import _EMOJI, LEVELS
 
 BLOCK = 64 * 1024
+SCAN = 4 * 2**20  # bytes searched per call while holding the GIL
 MAX_LINE_CHARS = 4096  # a runaway line is shown cut, never read whole into a screen row
 
 _ANSI = rb"(?:\x1b\[[0-9;]*[A-Za-z])*"
@@ -168,22 +169,44 @@ class LineIndex:
     def lines_with_level(self, levels: Iterable[str]) -> array:
         """Line numbers whose level (ours or the old script's emoji) is in ``levels``.
 
-        Each level marker is searched as a literal (fast), then the line it sits on is
-        checked to really start with a timestamp followed by that marker.
+        Each level marker is searched as a literal (fast; "⚠" also finds "⚠️"), then the
+        line it sits on is checked to really start with a timestamp followed by it.
         """
         wanted = set(levels)
         if self._map is None:
             return array("q")
+        needles = [m for m, level in _MARKERS.items() if level in wanted]
+        needles = [m for m in needles if not any(m != o and m.startswith(o) for o in needles)]
         starts = set()
-        for marker, level in _MARKERS.items():
-            if level not in wanted:
-                continue
-            for match in re.finditer(re.escape(marker), self._map):
-                start = self._map.rfind(b"\n", 0, match.start()) + 1
+        for needle in needles:
+            for at in self._occurrences(needle):
+                start = self._map.rfind(b"\n", 0, at) + 1
                 head = _LEVEL_AT_START.match(self._map, start, self._size)
-                if head is not None and head.start(1) == match.start():
+                if head is not None and head.start(1) == at:
                     starts.add(start)
         return self._lines_of(sorted(starts))
+
+    def _occurrences(self, needle: bytes) -> Iterator[int]:
+        """Offsets of ``needle`` (``mmap.find`` runs at memory speed, a regex does not)."""
+        at = self._find(needle, 0, self._size)
+        while at >= 0:
+            yield at
+            at = self._find(needle, at + 1, self._size)
+
+    def _find(self, needle: bytes, start: int, end: int, *, backwards: bool = False) -> int:
+        """``mmap.find``/``rfind`` in windows of ``SCAN`` bytes.
+
+        One call over a whole 1 GB log would hold the GIL for the whole scan and freeze
+        the console's event loop; between windows other threads get their turn.
+        """
+        overlap = len(needle) - 1
+        windows = range(start, end, SCAN)
+        for lo in (reversed(windows) if backwards else windows):
+            hi = min(end, lo + SCAN + overlap)
+            at = self._map.rfind(needle, lo, hi) if backwards else self._map.find(needle, lo, hi)
+            if at >= 0:
+                return at
+        return -1
 
     def find(self, text: str, from_line: int, *, backwards: bool = False) -> int | None:
         """The next (or previous) line after/before ``from_line`` containing ``text`` exactly.
@@ -196,8 +219,8 @@ class LineIndex:
         needle = text.encode("utf-8")
         if backwards:
             end = self.offset(max(0, from_line)) if from_line < len(self) else self._size
-            pos = self._map.rfind(needle, 0, end)
+            pos = self._find(needle, 0, end, backwards=True)
         else:
             start = self.offset(from_line + 1) if from_line + 1 < len(self) else self._size
-            pos = self._map.find(needle, start, self._size)
+            pos = self._find(needle, start, self._size)
         return None if pos < 0 else self.line_of_offset(pos)

@@ -121,8 +121,12 @@ class LogsScreen(gate.GatedScreen):
         if not text:
             self.action_search()
             return
-        if not self.query_one(LogView).search(text, backwards=backwards):
-            self.notify(f"{text!r} not found {'above' if backwards else 'below'}", severity="warning")
+        self.query_one(LogView).search(text, backwards=backwards)
+
+    @on(LogView.Found)
+    def _found(self, event: LogView.Found) -> None:
+        if event.line is None:
+            self.notify(f"{event.text!r} not found", severity="warning")
         self.show_state()
 
     def action_next_match(self) -> None:

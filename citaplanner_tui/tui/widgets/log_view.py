@@ -61,6 +61,7 @@ class LogView(ScrollView, can_focus=True):
         self._cache: dict[int, str] = {}
         self._busy = False
         self._match: int | None = None
+        self._total = 0  # lines indexed so far (read without the lock)
         self.path = path
         self.poll = poll
         self.set_reactive(LogView.follow, follow)
@@ -74,17 +75,20 @@ class LogView(ScrollView, can_focus=True):
             self.set_interval(self.poll, self.reload)
 
     def on_unmount(self) -> None:
-        with self._lock:
-            if self._index is not None:
-                self._index.close()
+        self._retire(self._index)
+        self._index = None
+
+    def _retire(self, index: LineIndex | None) -> None:
+        """Close an index nobody shows; one a worker still reads is closed when it reports back."""
+        if index is not None and not self._busy:
+            index.close()
 
     def open(self, path: Path) -> None:
-        """Show another file (indexed off the event loop)."""
+        """Show another file (indexed off the event loop; a big one fills in when ready)."""
         self.path = Path(path)
-        with self._lock:
-            if self._index is not None:
-                self._index.close()
-            self._index, self._rows, self._cache, self._match = LineIndex(self.path), None, {}, None
+        old = self._index
+        self._index, self._rows, self._cache, self._match, self._total = LineIndex(self.path), None, {}, None, 0
+        self._retire(old)
         self.virtual_size = Size(self.size.width, 0)
         self.reload()
 
@@ -109,11 +113,16 @@ class LogView(ScrollView, can_focus=True):
 
     def _reindexed(self, index: LineIndex, changed: bool, rows: array | None, total: int) -> None:
         self._busy = False
-        if index is not self._index or not changed:
+        if index is not self._index:
+            index.close()  # another file was opened meanwhile
+            self.reload()
+            return
+        if not changed:
             return
         if rows is not None:
             self._rows = rows
         self._cache.clear()
+        self._total = total
         self.virtual_size = Size(self.size.width, self.row_count(total))
         if self.follow:  # scrolling up turns following off, so this never yanks the operator
             self.scroll_end(animate=False, immediate=False, x_axis=False)
@@ -121,12 +130,10 @@ class LogView(ScrollView, can_focus=True):
         self.post_message(self.Indexed(self, total))
 
     def row_count(self, total: int | None = None) -> int:
+        """Rows to show: the filtered lines, or every line indexed so far."""
         if self.levels and self._rows is not None:
             return len(self._rows)
-        if total is None:
-            with self._lock:
-                total = len(self._index) if self._index else 0
-        return total
+        return self._total if total is None else total
 
     def watch_levels(self) -> None:
         self._rows = None
@@ -147,8 +154,9 @@ class LogView(ScrollView, can_focus=True):
     def _filtered(self, index: LineIndex, rows: array | None, total: int) -> None:
         self._busy = False
         if index is not self._index:
+            index.close()
             return
-        self._rows, self._cache = rows, {}
+        self._rows, self._cache, self._total = rows, {}, total
         self.virtual_size = Size(self.size.width, self.row_count(total))
         self.scroll_end(animate=False, immediate=False, x_axis=False)
         self.refresh()
@@ -156,24 +164,38 @@ class LogView(ScrollView, can_focus=True):
     def cycle_levels(self) -> None:
         self.levels = LEVEL_FILTERS[(LEVEL_FILTERS.index(self.levels) + 1) % len(LEVEL_FILTERS)]
 
-    # -- search (the index scans at memory speed; fine on the loop for one hit) ------
-    def search(self, text: str, *, backwards: bool = False) -> bool:
-        """Move to the next (or previous) line holding ``text``, wrapping round; False if none."""
+    # -- search: in a thread, the scan of a big log must not freeze the screen -----------
+    class Found(Message):
+        """A search ended: ``line`` is where the text is, or None."""
+
+        def __init__(self, view: LogView, text: str, line: int | None) -> None:
+            super().__init__()
+            self.view, self.text, self.line = view, text, line
+
+    def search(self, text: str, *, backwards: bool = False) -> None:
+        """Find the next (or previous) line holding ``text``, wrapping round; posts ``Found``."""
         if self._index is None or not text:
-            return False
+            return
+        index = self._index
         current = self._match if self._match is not None else self._line_of_row(int(self.scroll_y))
-        with self._lock:
-            line = self._index.find(text, current, backwards=backwards)
-            if line is None:  # wrap round, as less and vim do
-                line = self._index.find(text, len(self._index) if backwards else -1, backwards=backwards)
-        row = None if line is None else self._row_of_line(line)
-        if row is None:
-            return False
-        self._match = line
-        self.follow = False
-        self.scroll_to(y=max(0, row - self.size.height // 2), animate=False, immediate=True)
-        self.refresh()
-        return True
+
+        def find() -> None:
+            with self._lock:
+                line = index.find(text, current, backwards=backwards)
+                if line is None:  # wrap round, as less and vim do
+                    line = index.find(text, len(index) if backwards else -1, backwards=backwards)
+            self.app.call_from_thread(self._found, index, text, line)
+
+        self.run_worker(find, thread=True, group="log-search", exit_on_error=False)
+
+    def _found(self, index: LineIndex, text: str, line: int | None) -> None:
+        row = None if line is None or index is not self._index else self._row_of_line(line)
+        if row is not None:
+            self._match = line
+            self.follow = False
+            self.scroll_to(y=max(0, row - self.size.height // 2), animate=False, immediate=True)
+            self.refresh()
+        self.post_message(self.Found(self, text, None if row is None else line))
 
     def _line_of_row(self, row: int) -> int:
         if self.levels and self._rows is not None:
@@ -194,7 +216,9 @@ class LogView(ScrollView, can_focus=True):
             first = self.scroll_offset.y
             rows = range(first, first + self.size.height)
             wanted = [self._line_of_row(r) for r in rows] if self.levels and self._rows is not None else None
-            with self._lock:
+            if not self._lock.acquire(blocking=False):
+                return None  # a worker is indexing: drawn when it reports back
+            try:
                 if self._index is None:
                     return None
                 if wanted is None:
@@ -204,6 +228,8 @@ class LogView(ScrollView, can_focus=True):
                 else:
                     self._cache = {n: self._index.lines(n, 1)[0] for n in wanted + [line]
                                    if n < len(self._index)}
+            finally:
+                self._lock.release()
         return self._cache.get(line)
 
     def render_line(self, y: int) -> Strip:
@@ -250,3 +276,5 @@ class LogView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, self.row_count())
+        if self.follow:  # the first index may land before the first layout
+            self.scroll_end(animate=False, immediate=False, x_axis=False)
