@@ -2,7 +2,8 @@
 
 A single Python loop that reads ``pg_dump`` and deflates in turn is slower than the shell
 pipeline (``pg_dump | gzip``): one core does all the work.  zlib releases the GIL, so the
-gzip writer cuts the stream into blocks, deflates them in a small thread pool, and
+gzip writer cuts the stream into blocks, deflates them in a small thread pool (with
+zlib-ng when it is installed: same format, half the CPU at the same level), and
 writes the results *in order* as concatenated gzip members, as pigz does; ``gunzip``,
 ``gzip -t`` and ``core/archive.py`` read such files whole.  A bounded queue of pending
 blocks keeps memory flat (a few blocks per worker) and makes the producer wait when the
@@ -20,9 +21,13 @@ import hashlib
 import os
 import queue
 import threading
-import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO
+
+try:  # zlib-ng: the same gzip format, about twice as fast as zlib at level 6 (and no larger)
+    from zlib_ng import zlib_ng as deflate
+except ImportError:  # pragma: no cover - zlib from the standard library does the same job, slower
+    import zlib as deflate
 
 BLOCK = 2 << 20
 GZIP_WBITS = 31  # deflate with a gzip header and trailer
@@ -108,7 +113,7 @@ class GzipWriter(_Writer):
 
     def _submit(self, block: bytes) -> None:
         self._members += 1
-        future = self._pool.submit(zlib.compress, block, self.level, GZIP_WBITS)
+        future = self._pool.submit(deflate.compress, block, self.level, GZIP_WBITS)
         while True:  # never wait forever on a writer that has died
             self._raise_if_failed()
             try:
