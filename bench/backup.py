@@ -8,9 +8,10 @@ against the same data, times (each ``--runs`` times, interleaved, best kept):
 
 - ``pg_dump > /dev/null``: the floor, what reading the database costs;
 - the old script's pipeline, through bash: ``pg_dump | gzip -6 > f; sha256sum f > f.sha256``;
-- ours, ``run_backup`` at the same gzip level (blocks deflated on every core, hashed as
-  written, fsynced, sidecar), in a fresh Python process, so the wall time includes
-  start-up and imports and the peak RSS is that process's own;
+- ours, ``run_backup`` at the same gzip level (blocks deflated on every core, with
+  zlib-ng when installed, else zlib; the label says which; hashed as written, fsynced,
+  sidecar), in a fresh Python process, so the wall time includes start-up and imports
+  and the peak RSS is that process's own;
 - ours with zstd (level 3, the opt-in ``.sql.zst`` format).
 
 Prints wall times, sizes, the ratios against the old pipeline and against the floor,
@@ -35,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from citaplanner_tui.core import demo_data  # noqa: E402
+from citaplanner_tui.core.compress import deflate  # noqa: E402
 from citaplanner_tui.core.conninfo import parse  # noqa: E402
 from citaplanner_tui.core.db import connect  # noqa: E402
 from citaplanner_tui.core.localserver import LocalServer  # noqa: E402
@@ -145,7 +147,8 @@ def report(args, best: dict[str, float], results: dict[str, dict], old_size: int
     print(f"\nplain SQL dump: {mib(raw).strip()}; best of {args.runs} run(s); gzip level {args.level}")
     rows = [("pg_dump > /dev/null (floor)", best["floor"], None),
             (f"pg_dump | gzip -{args.level}; sha256sum (old)", best["old"], old_size),
-            (f"ours, gzip -{args.level} on {os.cpu_count()} cores", best["gzip"], results["gzip"]["size"]),
+            (f"ours, gzip -{args.level} ({deflate.__name__.split('.')[-1]}, {os.cpu_count()} cores)",
+             best["gzip"], results["gzip"]["size"]),
             ("ours, zstd -3", best["zstd"], results["zstd"]["size"])]
     for label, seconds, size in rows:
         print(f"  {label:40s} {seconds:7.2f} s  {mib(size) if size else '':>12s}  "
