@@ -38,13 +38,13 @@ from pathlib import Path
 import humanize
 
 from citaplanner_tui.core import catalog, db, lock, pgtools, retention
-from citaplanner_tui.core.prune import apply_removals
 from citaplanner_tui.core.compress import open_writer
 from citaplanner_tui.core.dumpscan import DumpScanner
 from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs import Log
 from citaplanner_tui.core.naming import SIDECAR_SUFFIX, TIERS, BackupName, make_name
+from citaplanner_tui.core.prune import apply_removals
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.tiers import tiers_for
 
