@@ -157,8 +157,11 @@ async def test_cancel_during_the_safety_backup_leaves_everything_as_it_was(app_d
             await pilot.pause()
             assert wizard.step == "progress"
             job = next(j for j in app.jobs if j.kind == "restore")
-            while job.progress is None or job.progress.phase != "dump":
+            for _ in range(600):  # the safety backup's pg_dump has started and waits on the lock
+                if job.done or (job.progress is not None and job.progress.phase == "dump"):
+                    break
                 await pilot.pause(0.05)
+            assert job.running and job.progress.phase == "dump", job.error
             steps = str(wizard.query_one("#progress-steps").render())
             assert "running 1. safety backup" in steps and "waiting" in steps
             await pilot.press("c")

@@ -155,6 +155,8 @@ class SeedScreen(gate.GatedScreen):
 
     def _planned(self, plan, error: str | None) -> None:
         self.loading = False
+        if not self.is_attached:  # the operator left before the plan came back
+            return
         if error:
             self.query_one("#seed-summary", Static).update(f"{fmt.health('FAIL')} cannot plan the seed: "
                                                           f"{escape(error)}")
