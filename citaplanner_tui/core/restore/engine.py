@@ -133,7 +133,7 @@ def _swap_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: 
         except BaseException:
             server.drop_database(conn, scratch)
             raise
-    log.info(f"created {scratch!r} owned by {facts.owner}, with {plan.target!r}'s grants and settings "
+    log.info(f"created {scratch!r} owned by {facts.owner}, with the grants and settings of {plan.target!r} "
              f"({copied} statements)")
     try:
         spec = LoadSpec(info.with_dbname(scratch), tools, facts.server_major, _role_prologue(facts))
