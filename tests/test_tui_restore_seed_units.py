@@ -94,3 +94,24 @@ def test_seed_sample_has_every_status_and_details_explain_them():
     for status, n in counts.items():
         assert f"{n} [" in header and status.value in header
     assert "showing CONFLICT only" in header
+
+
+def test_run_reads_only_its_own_complete_log_lines(tmp_path):
+    from citaplanner_tui.core.logs import Log, log_path
+    from citaplanner_tui.tui.screens.restore.wizard import Run
+
+    log = Log(tmp_path, "restore")
+    log.info("an earlier restore")
+    run = Run(plan=None, log_dir=tmp_path)
+    run.start_log()
+    log.info("restore started")
+    with open(log_path(tmp_path, "restore", datetime.now()), "a") as fh:
+        fh.write("[2026-11-27 12:00:01] OK half a li")  # the engine is still writing this line
+    run.read_log()
+    assert [(r.level, r.message) for r in run.records] == [("INFO", "restore started")]
+    with open(log_path(tmp_path, "restore", datetime.now()), "a") as fh:
+        fh.write("ne\n")
+    log.warn("done")
+    run.read_log()
+    assert [(r.level, r.message) for r in run.records] == [("INFO", "restore started"), ("OK", "half a line"),
+                                                            ("WARN", "done")]

@@ -1,9 +1,9 @@
 """The log lines of one run (a restore, a rollback) as the engine writes them.
 
-The engine's ``core.logs.Log`` calls ``echo`` with every record it appends to the
-day's log file; the screen forwards those records here.  Levels are a word and a
-colour (component classes with theme variables), so they read in 16 colours and
-with ``NO_COLOR``.
+The screen reads the records the engine appends to the day's log file
+(``core.logs.parse_line``) and adds them here.  Levels are a word and a colour
+(component classes with theme variables), so they read in 16 colours and with
+``NO_COLOR``.
 """
 
 from __future__ import annotations

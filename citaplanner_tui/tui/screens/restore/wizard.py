@@ -1,20 +1,22 @@
 """The restore wizard: pick → pre-flight → plan → typed confirmation → progress → outcome.
 
-It drives ``core.restore`` and decides nothing itself: ``preflight`` (a job: it reads
-the whole archive), ``execute`` after the typed confirmation (D1's ``ConfirmScreen``:
+It drives ``core.restore`` and decides nothing itself: ``preflight`` (it reads the
+whole archive), ``execute`` after the typed confirmation (D1's ``ConfirmScreen``:
 focus on Cancel, Confirm disabled until the database name matches, Esc cancels),
-and ``rollback`` (typed again).  Engine work runs as app jobs (``tui/jobs.py``), so
-it outlives this screen and ``q`` asks before quitting; the engine's log records
-arrive through ``Log(echo=...)`` in the worker, are kept on the ``Run`` and announced
-with a ``JobUpdate`` message, so no worker touches a widget.  A restore still running
-(or finished, not yet seen) when the wizard is opened again is shown again.
-Restore and rollback are ``@gate.writes``: read-only mode hides and refuses them.
+and ``rollback`` (typed again).  Each runs as an app engine job in a child process
+(``tui/jobs.py``, ``tui/restore_calls.py``): it outlives this screen, ``q`` asks
+before quitting, the event loop keeps the GIL, and no worker touches a widget.  The
+log lines shown are the ones the engine appends to the day's restore log, read on
+each job update from where the run began.  A restore still running (or finished,
+not yet seen) when the wizard is opened again is shown again.  Restore and rollback
+are ``@gate.writes``: read-only mode hides and refuses them.
 """
 
 from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from textual import on
@@ -22,15 +24,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 
+from citaplanner_tui.core.logs import log_path, parse_line
 from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui.actions import ActionSpec
-from citaplanner_tui.tui.job_result import Finished
-from citaplanner_tui.tui.jobs import JobUpdate
 from citaplanner_tui.tui.screens.restore.outcome import (OutcomeStep, failure_lines, outcome_lines,
                                                          rollback_lines)
 from citaplanner_tui.tui.screens.restore.pick import PickStep
 from citaplanner_tui.tui.screens.restore.plan import PlanStep
-from citaplanner_tui.tui.screens.restore.preflight import PreflightStep, check_word
+from citaplanner_tui.tui.screens.restore.preflight import PreflightStep
 from citaplanner_tui.tui.screens.restore.progress import ProgressStep, step_of
 from citaplanner_tui.tui.widgets.run_log import RunLog
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
@@ -47,6 +48,7 @@ actions.register(
 )
 
 STYLES = Path(__file__).parents[2] / "styles"
+CALLS = "citaplanner_tui.tui.restore_calls"  # the engine calls, run in a child process
 STEPS = ("pick", "preflight", "plan", "confirm", "progress", "outcome")
 TRAIL = ("Pick", "Pre-flight", "Plan", "Confirm", "Progress", "Outcome")
 
@@ -56,23 +58,38 @@ class Run:
     """One restore (and maybe its rollback): the plan, the jobs, the engine's log records."""
 
     plan: object
+    log_dir: Path
     job: object = None
     rollback_job: object = None
     records: list = field(default_factory=list)
+    log_file: Path | None = None
+    log_offset: int = 0
     current: int = 0
     phase: str = ""
     phase_started: float = 0.0
     seen: bool = False
 
-    def echo(self, app, which: str):
-        """A ``Log`` echo for the worker thread: keep the record, tell the app (no widget touched)."""
-        def echo(record) -> None:
-            self.records.append(record)
-            job = getattr(self, which)
-            if job is not None:
-                app.post_message(JobUpdate(job))
+    def start_log(self) -> None:
+        """Remember where today's restore log ends: this run's lines come after."""
+        self.log_file = log_path(self.log_dir, "restore", datetime.now())
+        self.log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
 
-        return echo
+    def read_log(self) -> None:
+        """Add the complete lines the engine appended since the last read (after midnight, the new day's)."""
+        while True:
+            try:
+                with open(self.log_file, "rb") as fh:
+                    fh.seek(self.log_offset)
+                    data = fh.read()
+            except FileNotFoundError:
+                data = b""
+            end = data.rfind(b"\n") + 1
+            self.records += [parse_line(line) for line in data[:end].decode("utf-8", "replace").splitlines()]
+            self.log_offset += end
+            today = log_path(self.log_dir, "restore", datetime.now())
+            if today == self.log_file:
+                return
+            self.log_file, self.log_offset = today, 0
 
     def track(self, progress) -> None:
         """Follow the engine's phase to the plan step it belongs to."""
@@ -208,21 +225,10 @@ class RestoreScreen(gate.GatedScreen):
             self.notify("there is no backup to restore", severity="warning")
             return
         self.archive, self.plan = archive, None
-        settings = self.app.settings
-        target = _target(settings)
-
-        def work(reporter):
-            from citaplanner_tui.core.restore import preflight
-
-            plan = preflight(settings, archive, reporter=reporter)
-            fails = len(plan.problems)
-            warns = sum(check_word(c, plan) == "WARN" for c in plan.checks)
-            return Finished(plan, f"{fails} FAIL, {warns} WARN: " + ("ready to restore" if plan.ok else
-                                                                     "cannot restore as it is"))
-
-        self.query_one(PreflightStep).running(archive.name, target, None)
+        self.query_one(PreflightStep).running(archive.name, _target(self.app.settings), None)
         self.go("preflight")
-        self.preflight_job = self.app.start_job("preflight", f"pre-flight {archive.name}", work)
+        self.preflight_job = self.app.start_engine_job("preflight", f"pre-flight {archive.name}",
+                                                       f"{CALLS}:preflight", self.app.settings, archive)
 
     @gate.writes
     def action_restore(self) -> None:
@@ -240,22 +246,15 @@ class RestoreScreen(gate.GatedScreen):
         if not yes:
             self.go("plan")
             return
-        settings, plan, app = self.app.settings, self.plan, self.app
-        run = _RUNS[app] = self.run = Run(plan)
+        settings, plan = self.app.settings, self.plan
+        run = _RUNS[self.app] = self.run = Run(plan, settings.logs)
+        run.start_log()
         self._shown = 0
         self.query_one(RunLog).clear()
-
-        def work(reporter):
-            from citaplanner_tui.core.logs import Log
-            from citaplanner_tui.core.restore import execute
-
-            log = Log(settings.logs, "restore", echo=run.echo(app, "job"))
-            outcome = execute(settings, plan, confirm=plan.target, reporter=reporter, log=log)
-            return Finished(outcome, f"{plan.archive.name} restored into {plan.target!r}; {outcome.undo}")
-
         self.query_one(ProgressStep).start(plan)
         self.go("progress")
-        run.job = self.app.start_job("restore", f"restore {plan.archive.name}", work)
+        run.job = self.app.start_engine_job("restore", f"restore {plan.archive.name}", f"{CALLS}:execute",
+                                            settings, plan)
         self.refresh_bindings()
 
     def action_cancel_restore(self) -> None:
@@ -291,19 +290,9 @@ class RestoreScreen(gate.GatedScreen):
     def _rollback_confirmed(self, yes: bool | None) -> None:
         if not yes:
             return
-        settings, run, app = self.app.settings, self.run, self.app
-        target = run.job.result.value.target
-
-        def work(reporter):
-            from citaplanner_tui.core.logs import Log
-            from citaplanner_tui.core.restore import rollback
-
-            log = Log(settings.logs, "restore", echo=run.echo(app, "rollback_job"))
-            done = rollback(settings, target, confirm=target, log=log)
-            return Finished(done, f"{done.restored_from!r} is {target!r} again; the restored database is kept "
-                                  f"as {done.parked_as!r}")
-
-        run.rollback_job = self.app.start_job("rollback", f"rollback of {target}", work)
+        target = self.run.job.result.value.target
+        self.run.rollback_job = self.app.start_engine_job("rollback", f"rollback of {target}", f"{CALLS}:rollback",
+                                                          self.app.settings, target)
         self.refresh_bindings()
 
     # -- job updates (on the event loop) ---------------------------------------------------
@@ -326,6 +315,7 @@ class RestoreScreen(gate.GatedScreen):
 
     def _show_run(self) -> None:
         run = self.run
+        run.read_log()
         log = self.query_one(RunLog)
         for record in run.records[self._shown:]:
             log.add(record)
