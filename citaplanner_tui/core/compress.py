@@ -59,10 +59,22 @@ class _HashingSink:
         return len(data)
 
 
-class _Writer:
-    """What both writers report: the SHA-256 and the count of the bytes written so far."""
+class _QueuedWriter:
+    """A bounded queue drained by one background thread, so ``write`` returns at once.
 
-    _sink: _HashingSink
+    The producer (the thread reading pg_dump) waits only when the queue is full, that
+    is when compression or the disk truly falls behind; memory stays bounded by the
+    queue's depth.  After a failure the thread keeps draining (and discarding), so the
+    producer never blocks on it, and the error is raised at the next ``write``/``close``.
+    """
+
+    def __init__(self, out: BinaryIO, depth: int, name: str):
+        self._sink = _HashingSink(out)
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._stop = False
+        self._thread = threading.Thread(target=self._drain, name=name, daemon=True)
+        self._thread.start()
 
     @property
     def sha256(self) -> str:
@@ -72,24 +84,61 @@ class _Writer:
     def compressed_bytes(self) -> int:
         return self._sink.bytes
 
+    def abort(self) -> None:
+        """Stop without writing what is still queued (the caller removes the file)."""
+        self._stop = True
+        self._finish()
 
-class GzipWriter(_Writer):
-    """Parallel gzip: blocks deflated in threads, written in order as gzip members."""
+    def _consume(self, item) -> None:
+        raise NotImplementedError
+
+    def _discard(self, item) -> None:
+        """Drop a queued item after a failure or an abort."""
+
+    def _put(self, item) -> None:
+        while True:  # never wait forever on a drain thread that has failed
+            self._raise_if_failed()
+            try:
+                self._queue.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def _drain(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is not None or self._stop:
+                self._discard(item)
+                continue
+            try:
+                self._consume(item)
+            except BaseException as exc:  # noqa: BLE001 - handed to the producer
+                self._error = exc
+
+    def _finish(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+
+class GzipWriter(_QueuedWriter):
+    """Parallel gzip: blocks deflated in threads, written in order as gzip members.
+
+    The queue holds the blocks' futures in stream order; its thread writes each result
+    when it is ready, so the members land in order whichever worker finishes first.
+    """
 
     def __init__(self, out: BinaryIO, level: int = 6, *, block: int = BLOCK,
                  workers: int | None = None):
         self.level, self.block = level, block
-        self._sink = _HashingSink(out)
         self._buf = bytearray()
         self._members = 0
         workers = workers or _workers()
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="gzip")
-        # Blocks submitted but not yet written: bounds memory to ~2 blocks per slot.
-        self._pending: queue.Queue[Future | None] = queue.Queue(maxsize=workers * 2)
-        self._error: BaseException | None = None
-        self._stop = False
-        self._thread = threading.Thread(target=self._write_in_order, name="gzip-writer", daemon=True)
-        self._thread.start()
+        super().__init__(out, depth=workers * 2, name="gzip-writer")  # ~2 blocks per worker
 
     def write(self, data: bytes) -> None:
         self._raise_if_failed()
@@ -106,64 +155,49 @@ class GzipWriter(_Writer):
         self._finish()
         self._raise_if_failed()
 
-    def abort(self) -> None:
-        """Stop without writing what is still pending (the caller removes the file)."""
-        self._stop = True
-        self._finish()
-
     def _submit(self, block: bytes) -> None:
         self._members += 1
-        future = self._pool.submit(deflate.compress, block, self.level, GZIP_WBITS)
-        while True:  # never wait forever on a writer that has died
-            self._raise_if_failed()
-            try:
-                self._pending.put(future, timeout=0.2)
-                return
-            except queue.Full:
-                continue
+        self._put(self._pool.submit(deflate.compress, block, self.level, GZIP_WBITS))
 
-    def _write_in_order(self) -> None:
-        while (future := self._pending.get()) is not None:
-            if self._error is not None or self._stop:
-                future.cancel()
-                continue  # keep draining so the producer never blocks
-            try:
-                self._sink.write(future.result())
-            except BaseException as exc:  # noqa: BLE001 - handed to the producer
-                self._error = exc
+    def _consume(self, future: Future) -> None:
+        self._sink.write(future.result())
+
+    def _discard(self, future: Future) -> None:
+        future.cancel()
 
     def _finish(self) -> None:
-        if self._thread.is_alive():
-            self._pending.put(None)
-            self._thread.join()
+        super()._finish()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def _raise_if_failed(self) -> None:
-        if self._error is not None:
-            raise self._error
 
+class ZstdWriter(_QueuedWriter):
+    """zstd level 3 (the opt-in ``.sql.zst`` format), fed from a queue by its own thread.
 
-class ZstdWriter(_Writer):
-    """zstd level 3 on zstd's own worker threads (the opt-in ``.sql.zst`` format)."""
+    zstd compresses on its own worker threads, but its ``write`` blocks while they catch
+    up; the queue lets the reader keep draining pg_dump's pipe meanwhile.
+    """
 
-    def __init__(self, out: BinaryIO, level: int = ZSTD_LEVEL, *, workers: int | None = None):
+    def __init__(self, out: BinaryIO, level: int = ZSTD_LEVEL, *, workers: int | None = None,
+                 depth: int = 16):
         import zstandard
 
-        self._sink = _HashingSink(out)
         # zstd keeps pace with pg_dump on about one core, so one core is left to the
         # server's COPY and to pg_dump (fewer threads also cost less CPU than more).
         compressor = zstandard.ZstdCompressor(level=level, threads=workers or _workers(spare=1))
+        super().__init__(out, depth=depth, name="zstd-writer")
         self._stream = compressor.stream_writer(self._sink, closefd=False)
 
     def write(self, data: bytes) -> None:
-        self._stream.write(data)
+        self._put(bytes(data))
 
     def close(self) -> None:
+        """Wait for the queue to drain, then end the zstd frame; raise any write error."""
+        self._finish()
+        self._raise_if_failed()
         self._stream.close()
 
-    def abort(self) -> None:
-        """Drop the compressor; the caller removes the unfinished file."""
-        self._stream = None
+    def _consume(self, chunk: bytes) -> None:
+        self._stream.write(chunk)
 
 
 def open_writer(fmt: str, out: BinaryIO, *, gzip_level: int = 6) -> GzipWriter | ZstdWriter:
