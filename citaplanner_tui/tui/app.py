@@ -60,8 +60,7 @@ class CitaPlannerApp(App[int]):
     def on_mount(self) -> None:
         from citaplanner_tui.tui.screens.dashboard import DashboardScreen
 
-        self.push_screen(DashboardScreen())
-        self.call_after_refresh(self.action_refresh)
+        self.push_screen(DashboardScreen())  # it asks for the first refresh once it has been painted
         if self.refresh_every:
             self.set_interval(self.refresh_every, self.action_refresh)
 

@@ -32,6 +32,8 @@ class DashboardScreen(GatedScreen):
 
     def on_mount(self) -> None:
         self.watch(self.app, "data", self._day_changed, init=False)
+        # Load after the first paint: the loader's imports and scan would compete with it.
+        self.call_after_refresh(self.app.action_refresh)
 
     def _day_changed(self, _data) -> None:
         """After midnight the day's log is another file."""

@@ -70,7 +70,7 @@ class LogView(ScrollView, can_focus=True):
     def on_mount(self) -> None:
         super().on_mount()
         if self.path is not None:
-            self.open(self.path)
+            self.call_after_refresh(self.open, self.path)  # index after the first paint
         if self.poll:
             self.set_interval(self.poll, self.reload)
 
