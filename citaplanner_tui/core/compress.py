@@ -34,9 +34,9 @@ GZIP_WBITS = 31  # deflate with a gzip header and trailer
 ZSTD_LEVEL = 3
 
 
-def _workers(spare: int = 0) -> int:
-    """Threads to compress on: every core (at most 4), minus ``spare`` left for the server."""
-    return max(1, min(4, (os.cpu_count() or 1) - spare))
+def _workers() -> int:
+    """Threads to compress on: one per core, at most 4."""
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 class _HashingSink:
@@ -181,9 +181,7 @@ class ZstdWriter(_QueuedWriter):
                  depth: int = 16):
         import zstandard
 
-        # zstd keeps pace with pg_dump on about one core, so one core is left to the
-        # server's COPY and to pg_dump (fewer threads also cost less CPU than more).
-        compressor = zstandard.ZstdCompressor(level=level, threads=workers or _workers(spare=1))
+        compressor = zstandard.ZstdCompressor(level=level, threads=workers or _workers())
         super().__init__(out, depth=depth, name="zstd-writer")
         self._stream = compressor.stream_writer(self._sink, closefd=False)
 
