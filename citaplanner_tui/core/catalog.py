@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 import stat as statmod
+from functools import cached_property
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
@@ -222,9 +223,14 @@ class Catalog:
     def by_tier(self, tier: str) -> list[Entry]:
         return [e for e in self.entries if e.tier == tier]
 
+    @cached_property
+    def _dumps(self) -> tuple[Entry, ...]:
+        # Worked out once per scan: status and the console ask for it a dozen times.
+        return tuple(e for e in self.entries if e.is_dump)
+
     def backups(self, tier: str | None = None) -> list[Entry]:
         """Finished dump files (any state), newest first."""
-        return [e for e in self.entries if e.is_dump and (tier is None or e.tier == tier)]
+        return [e for e in self._dumps if tier is None or e.tier == tier]
 
     def newest(self, tier: str) -> Entry | None:
         return next(iter(self.backups(tier)), None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 
 # Rotated tiers (the old script's), then ours: "manual" (taken on demand, kept by
@@ -36,8 +37,9 @@ class BackupName:
     def format(self) -> str:
         return FORMATS[self.ext]
 
-    @property
+    @cached_property
     def filename(self) -> str:
+        # Cached: views over a 5,000-backup catalog ask for it tens of thousands of times.
         return f"citaplanner_{self.tier}_{self.taken_at.strftime(STAMP)}{self.ext}"
 
     @property
