@@ -11,7 +11,7 @@ from citaplanner_tui.tui.screens.ask import AskScreen
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.help import HelpScreen
 
-from tui_support import make_console, sample_volume, settle, sync  # noqa: F401
+from tui_support import make_console, sample_volume, settle, sync, wait_until  # noqa: F401
 
 
 def rows_of(table: DataTable) -> list[tuple]:
@@ -136,16 +136,15 @@ async def test_quit_asks_while_a_job_runs_and_cancels_it(sample_volume):
         await settle(pilot)
         job = app.start_job("backup", "backup (auto)", work)
         await pilot.press("q")
-        await pilot.pause()
-        assert isinstance(app.screen, AskScreen) and app.focused.id == "no"
+        await wait_until(pilot, lambda: isinstance(app.screen, AskScreen), "the quit question")
+        assert app.focused.id == "no"
         await pilot.press("enter")  # "Keep running"
-        await pilot.pause()
+        await wait_until(pilot, lambda: not isinstance(app.screen, AskScreen), "closing the question")
         assert app.is_running and job.running
         await pilot.press("q")
-        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, AskScreen), "the quit question")
         app.screen.query_one("#yes", Button).press()
-        await pilot.pause()
-        assert job.cancel.is_set()
+        await wait_until(pilot, job.cancel.is_set, "the cancel request")
         release.set()
     assert seen == {"cancelled": True}
     assert job.cancelled and "nothing was changed" in job.error

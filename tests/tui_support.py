@@ -64,6 +64,16 @@ def sync(test):
     return run
 
 
+async def wait_until(pilot, condition, what: str, timeout: float = 10.0) -> None:
+    """Pause until ``condition()`` holds: one ``pilot.pause()`` is not enough on a loaded machine."""
+    waited = 0.0
+    while not condition():
+        if waited > timeout:
+            raise AssertionError(f"{what} did not happen within {timeout} s")
+        await pilot.pause(0.05)
+        waited += 0.05
+
+
 async def wait_for_job(pilot, kind: str, timeout: float = 60.0):
     """Wait until the newest job of ``kind`` has finished and its result has landed."""
     loop_time = 0.0

@@ -44,14 +44,16 @@ def run(args, settings) -> int:
             back = restore.rollback_candidate(settings, target)
             return _show({"target": target, "would_bring_back": back}, args.json,
                          f"rollback would bring back {back!r} as {target!r}; nothing was changed")
+        settings.require_writable("rollback")
         check_confirm(target, args.confirm)
         done = restore.rollback(settings, target, confirm=args.confirm)
         return _show(done.__dict__, args.json, f"OK {done.restored_from!r} is {target!r} again; the database it "
                                                f"replaced is kept as {done.parked_as!r}")
     if not args.file:
         raise OperatorError("name the backup file to restore (see 'citaplanner-tui status' for the list)")
-    if not args.plan:
-        check_confirm(target, args.confirm)  # before reading a large archive
+    if not args.plan:  # refuse before reading a large archive
+        settings.require_writable("restore")
+        check_confirm(target, args.confirm)
     reporter = Reporter(stderr_progress(), interval=0.2)
     plan = restore.preflight(settings, args.file, target=target, mode=args.mode, reporter=reporter)
     if args.plan:

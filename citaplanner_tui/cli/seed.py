@@ -61,9 +61,7 @@ def run_apply(args, settings) -> int:
     from citaplanner_tui.core.seed import SeedError, apply_seed
 
     info = settings.conninfo()
-    if settings.read_only:
-        raise OperatorError("read-only mode: seed apply is disabled (started with --read-only "
-                            "or read_only = true)")
+    settings.require_writable("seed apply")
     if args.confirm is None:
         raise SeedError(f"seed apply needs --confirm {info.dbname} (the target database's name); "
                         "nothing was written")

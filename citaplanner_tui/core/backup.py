@@ -111,6 +111,7 @@ def run_backup(settings: Settings, *, tier: str = "auto", reporter: Reporter | N
     tier.  ``manual`` and ``safety`` backups are never rotated.  Raises an
     ``OperatorError`` (one sentence) on any failure, after removing what it created.
     """
+    settings.require_writable("a backup")
     reporter = reporter or Reporter()
     now = (now or datetime.now()).replace(microsecond=0)
     tiers = tiers_for(tier, now.date())

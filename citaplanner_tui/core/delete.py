@@ -35,6 +35,7 @@ def refusal(scan: catalog.Catalog, entry: catalog.Entry | None) -> str | None:
 
 def delete_backup(settings: Settings, path: Path, *, log: Log | None = None) -> list[Path]:
     """Delete the backup at ``path`` and its sidecar; return the paths removed."""
+    settings.require_writable("deleting a backup")
     log = log or Log(settings.logs, "backup")
     with lock.hold(settings.backup_dir, "delete"):
         scan = catalog.scan(settings)

@@ -37,5 +37,9 @@ class BusyError(OperatorError):
     """Another run holds the lock."""
 
 
+class ReadOnly(OperatorError):
+    """A write was asked for while read-only mode is on."""
+
+
 class Cancelled(OperatorError):
     """The operator cancelled a long-running job; nothing was left half-done."""

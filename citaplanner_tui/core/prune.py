@@ -46,6 +46,7 @@ def prune(settings: Settings, *, dry_run: bool = False) -> tuple[list[retention.
     """
     if dry_run:
         return retention.plan(catalog.scan(settings), settings.retention), []
+    settings.require_writable("prune")
     log = Log(settings.logs, "backup")
     with lock.hold(settings.backup_dir, "prune"):
         removals = retention.plan(catalog.scan(settings), settings.retention)

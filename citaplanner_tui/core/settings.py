@@ -77,6 +77,17 @@ class Settings:
         """Where verify and drill results are kept, beside the backups they describe."""
         return self.backup_dir / ".citaplanner-tui"
 
+    def require_writable(self, what: str) -> None:
+        """The one read-only gate: every engine entry point that writes calls this first.
+
+        (Verify and status still record their own results in the state file and log.)
+        """
+        if self.read_only:
+            from citaplanner_tui.core.errors import ReadOnly
+
+            raise ReadOnly(f"read-only mode is on, so {what} is disabled "
+                           "(drop --read-only or read_only = true)")
+
     def conninfo(self):
         """The parsed ``DATABASE_URL`` (raises ``ConfigError`` in one sentence)."""
         from citaplanner_tui.core.conninfo import parse

@@ -23,7 +23,6 @@ from citaplanner_tui.core.errors import ConnectionFailed, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs import Log
 from citaplanner_tui.core.restore import server
-from citaplanner_tui.core.restore.engine import refuse_read_only
 from citaplanner_tui.core.restore.load import LoadSpec, load_archive
 from citaplanner_tui.core.restore.plan import drill_name, new_stamp
 from citaplanner_tui.core.restore.validate import count_rows, qualified
@@ -84,7 +83,7 @@ def live_counts(info, tables: list[str]) -> dict[str, int | None]:
 def drill(settings: Settings, archive: Path | None = None, *, reporter: Reporter | None = None,
           now: datetime | None = None, log: Log | None = None) -> DrillResult:
     """Run one drill and record it; raise an ``OperatorError`` (recorded too) if it fails."""
-    refuse_read_only(settings, "a drill (it creates a scratch database)")
+    settings.require_writable("a drill (it creates a scratch database)")
     reporter = reporter or Reporter()
     log = log or Log(settings.logs, "restore")
     archive = Path(archive).resolve() if archive else choose_backup(settings)

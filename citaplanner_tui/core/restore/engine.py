@@ -65,12 +65,6 @@ def _log(settings: Settings) -> Log:
     return Log(settings.logs, "restore")
 
 
-def refuse_read_only(settings: Settings, what: str) -> None:
-    if settings.read_only:
-        raise OperatorError(f"read-only mode is on, so {what} is disabled (drop --read-only "
-                            "or read_only = true)")
-
-
 def _role_prologue(facts: server.TargetFacts) -> str:
     """Objects must be owned as the live database's are, even when a superuser restores."""
     if facts.owner and facts.owner != facts.user:
@@ -81,7 +75,7 @@ def _role_prologue(facts: server.TargetFacts) -> str:
 def execute(settings: Settings, plan: Plan, *, confirm: str | None, reporter: Reporter | None = None,
             log: Log | None = None) -> Outcome:
     """Run ``plan``; raise an ``OperatorError`` (live untouched) if any step before the swap fails."""
-    refuse_read_only(settings, "restore")
+    settings.require_writable("restore")
     check_confirm(plan.target, confirm)
     plan.require_ok()
     reporter = reporter or Reporter()
@@ -177,7 +171,7 @@ def rollback(settings: Settings, target: str | None = None, *, confirm: str | No
     """Swap the newest pre-restore copy back in; the database it replaces is kept as another copy."""
     info = settings.conninfo()
     target = target or info.dbname
-    refuse_read_only(settings, "rollback")
+    settings.require_writable("rollback")
     check_confirm(target, confirm)
     log = log or _log(settings)
     with lock.hold(settings.backup_dir, "restore"):
