@@ -32,8 +32,10 @@ def demo_root():
 def test_demo_is_built_by_the_engine_reused_and_stopped(demo_root):
     root = demo_root
     small = {"tenants": 1, "clients": 200, "appointments": 600}
-    demo = open_demo(root=root, size=small, today=date(2026, 11, 27))
+    # Read-only: the console may not write, but the demo's history is still built.
+    demo = open_demo(root=root, size=small, today=date(2026, 11, 27), read_only=True)
     try:
+        assert demo.settings.read_only
         rows = demo.server.sql("SELECT (SELECT count(*) FROM tenants), (SELECT count(*) FROM clients),"
                                " (SELECT count(*) FROM users WHERE email = 'admin@citaplanner.com')",
                                "citaplanner")[0]
@@ -51,6 +53,7 @@ def test_demo_is_built_by_the_engine_reused_and_stopped(demo_root):
     assert not (root / "pgdata" / "postmaster.pid").exists()
     again = open_demo(root=root, size=small)
     try:
+        assert not again.settings.read_only
         assert sorted(p.name for p in (root / "backups" / "daily").iterdir()) == before
         assert again.server.sql("SELECT count(*) FROM clients", "citaplanner")[0][0] == 206
     finally:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Callable
@@ -93,8 +93,9 @@ def open_demo(*, reset: bool = False, read_only: bool = False, root: Path | None
         env={})
     demo = Demo(root, server, demo_settings)
     if fresh:
-        try:
-            _build(demo, password, progress, today or date.today(), size or DEMO_SIZE)
+        try:  # the history is written even when the console will be read-only
+            builder = Demo(root, server, replace(demo_settings, read_only=False))
+            _build(builder, password, progress, today or date.today(), size or DEMO_SIZE)
         except BaseException:
             demo.close()
             raise
