@@ -38,10 +38,6 @@ class Space:
     used: int
     free: int
 
-    @property
-    def used_fraction(self) -> float:
-        return self.used / self.total if self.total else 0.0
-
 
 @dataclass(frozen=True)
 class DiskReport:
