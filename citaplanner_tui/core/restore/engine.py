@@ -22,7 +22,7 @@ from citaplanner_tui.core.restore.inplace import reset_schema_sql
 from citaplanner_tui.core.restore.load import LoadSpec, load_archive
 from citaplanner_tui.core.restore.plan import Plan, check_confirm, free_stamp, pre_restore_name
 from citaplanner_tui.core.restore.swap import swap
-from citaplanner_tui.core.restore.validate import quote_ident
+from citaplanner_tui.core.restore.sqltext import quote_ident
 from citaplanner_tui.core.settings import Settings
 
 

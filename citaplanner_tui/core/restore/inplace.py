@@ -10,7 +10,7 @@ count mismatch, a cancel or a crash rolls all of it back.
 
 from __future__ import annotations
 
-from citaplanner_tui.core.restore.validate import quote_ident
+from citaplanner_tui.core.restore.sqltext import quote_ident
 
 
 def reset_schema_sql(schema: str, owner: str, grants: list[tuple[str, str]]) -> str:

@@ -14,7 +14,7 @@ from typing import Iterator
 from citaplanner_tui.core.conninfo import ConnInfo
 from citaplanner_tui.core.db import connect
 from citaplanner_tui.core.errors import ConnectionFailed, OperatorError
-from citaplanner_tui.core.restore.validate import quote_ident
+from citaplanner_tui.core.restore.sqltext import literal, quote_ident
 
 MAINTENANCE_DBS = ("postgres", "template1")
 
@@ -102,14 +102,10 @@ def inspect(info: ConnInfo, db: str) -> TargetFacts:
     options = ""
     if exists:
         # template0 with the live database's encoding and locale: template1 may hold extra objects.
-        options = (f"TEMPLATE template0 ENCODING {_lit(enc)} LC_COLLATE {_lit(collate)} "
-                   f"LC_CTYPE {_lit(ctype)}")
+        options = (f"TEMPLATE template0 ENCODING {literal(enc)} LC_COLLATE {literal(collate)} "
+                   f"LC_CTYPE {literal(ctype)}")
     return TargetFacts(num // 10000, num % 10000, user, sup, createdb, exists, owner, member, allow,
                        sessions, options, tuple(names.get("scratch") or ()), tuple(names.get("pre") or ()))
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def create_database(conn, name: str, owner: str, options: str) -> None:
@@ -139,7 +135,7 @@ def copy_database_setup(conn, source: str, name: str) -> int:
                        f"{'PUBLIC' if grantee == 'PUBLIC' else quote_ident(grantee)}" for privilege, grantee in acl]
     for (item,) in settings:
         key, _, value = item.partition("=")
-        statements.append(f"ALTER DATABASE {quote_ident(name)} SET {quote_ident(key)} TO {_lit(value)}")
+        statements.append(f"ALTER DATABASE {quote_ident(name)} SET {quote_ident(key)} TO {literal(value)}")
     for statement in statements:
         conn.execute(statement)
     return len(statements)

@@ -18,7 +18,7 @@ from citaplanner_tui.core.conninfo import ConnInfo
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.logs import Log
 from citaplanner_tui.core.restore.server import maintenance
-from citaplanner_tui.core.restore.validate import quote_ident
+from citaplanner_tui.core.restore.sqltext import quote_ident
 
 ATTEMPTS = 12  # each rename itself waits up to 5 s for sessions to go
 PAUSE = 0.1

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+from citaplanner_tui.core.restore.sqltext import literal, quote_ident
 
 
 def qualified(table: str) -> str:
@@ -24,13 +22,9 @@ def qualified(table: str) -> str:
     return f"{quote_ident(schema)}.{quote_ident(name)}" if name else quote_ident(schema)
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def count_query(tables: list[str]) -> str:
     """One query returning ``(table, rows)`` for every table."""
-    return " UNION ALL ".join(f"SELECT {_literal(t)}, count(*) FROM {qualified(t)}" for t in tables)
+    return " UNION ALL ".join(f"SELECT {literal(t)}, count(*) FROM {qualified(t)}" for t in tables)
 
 
 def check_block(expected: Mapping[str, int]) -> str:
@@ -38,7 +32,7 @@ def check_block(expected: Mapping[str, int]) -> str:
     checks = "".join(
         f"  SELECT count(*) INTO n FROM {qualified(t)};\n"
         f"  IF n <> {rows} THEN RAISE EXCEPTION 'table % holds % rows but the dump has {rows}', "
-        f"{_literal(t)}, n; END IF;\n"
+        f"{literal(t)}, n; END IF;\n"
         for t, rows in sorted(expected.items()))
     return f"DO $cpt_check$\nDECLARE n bigint;\nBEGIN\n{checks}END\n$cpt_check$;\n"
 
