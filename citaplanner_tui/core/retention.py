@@ -60,10 +60,9 @@ def plan(entries: Iterable[Entry], keep: Retention, tiers: Iterable[str] = ROTAT
         good = [e for e in ours if e.is_dump and e.good]
         if not good:
             continue  # nothing good to fall back on: keep everything for the operator
-        kept = {id(e) for e in good[:n]}
-        cutoff = _age_key(good[:n][-1])
+        cutoff = _age_key(good[:n][-1])  # the oldest kept good backup: it and anything newer stay
         for e in ours:
-            if id(e) in kept or _age_key(e) >= cutoff:
+            if _age_key(e) >= cutoff:
                 continue
             if e.is_dump and e.good:
                 why = f"beyond the {n} newest good {tier} backups"
