@@ -44,8 +44,6 @@ def run(args, settings) -> int:
             back = restore.rollback_candidate(settings, target)
             return _show({"target": target, "would_bring_back": back}, args.json,
                          f"rollback would bring back {back!r} as {target!r}; nothing was changed")
-        settings.require_writable("rollback")
-        check_confirm(target, args.confirm)
         done = restore.rollback(settings, target, confirm=args.confirm)
         return _show(done.__dict__, args.json, f"OK {done.restored_from!r} is {target!r} again; the database it "
                                                f"replaced is kept as {done.parked_as!r}")
