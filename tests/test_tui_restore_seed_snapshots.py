@@ -11,15 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from citaplanner_tui.tui.sample import pinned_volume_size, sample_console
+from citaplanner_tui.tui.sample import sample_console
 from citaplanner_tui.tui.sample_plans import SAMPLE_STAGES
-from tui_support import NOW, sample_volume, settle  # noqa: F401
-
-
-@pytest.fixture
-def volume(sample_volume):
-    with pinned_volume_size():
-        yield sample_volume
+from tui_support import NOW, pinned_sample_volume, settle  # noqa: F401
 
 
 def staged(name: str):
@@ -31,10 +25,11 @@ def staged(name: str):
 
 
 @pytest.mark.parametrize("name", list(SAMPLE_STAGES))
-def test_screen(snap_compare, volume, name):
-    assert snap_compare(sample_console(volume, NOW), terminal_size=(80, 24), run_before=staged(name))
+def test_screen(snap_compare, pinned_sample_volume, name):
+    assert snap_compare(sample_console(pinned_sample_volume, NOW), terminal_size=(80, 24),
+                        run_before=staged(name))
 
 
-def test_seed_screen_in_16_colours(snap_compare, volume):
-    assert snap_compare(sample_console(volume, NOW, theme="ansi-dark"), terminal_size=(80, 24),
+def test_seed_screen_in_16_colours(snap_compare, pinned_sample_volume):
+    assert snap_compare(sample_console(pinned_sample_volume, NOW, theme="ansi-dark"), terminal_size=(80, 24),
                         run_before=staged("seed_conflicts"))
