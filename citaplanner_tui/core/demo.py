@@ -72,9 +72,7 @@ def open_demo(*, reset: bool = False, read_only: bool = False, root: Path | None
     # fsync off: the demo is disposable (``--reset`` rebuilds it) and builds 3x faster.
     server = LocalServer(root / "pgdata", fast=True)
     server.stop()  # a demo whose terminal was closed may have left its server running
-    if reset:
-        shutil.rmtree(root, ignore_errors=True)
-    fresh = not (root / "ready").exists()
+    fresh = reset or not (root / "ready").exists()
     if fresh:
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True, mode=0o700)
