@@ -116,6 +116,7 @@ def build(settings, *, now: datetime | None = None, catalog: Catalog | None = No
     db_status = database(settings) if callable(database) else database
     holder = lock.holder(catalog.backup_dir) if catalog.backup_dir.exists() else None
     keep = {t: getattr(settings.retention, t) for t in ROTATED_TIERS}
+    report_disk = disk.report(catalog, keep, now)
 
     tiers = []
     for tier in dict.fromkeys(ROTATED_TIERS + tuple(catalog.tiers())):
@@ -124,11 +125,10 @@ def build(settings, *, now: datetime | None = None, catalog: Catalog | None = No
         backups = catalog.backups(tier)
         verdict = health.tier_health(tier, newest.taken_at if newest else None, now, settings.thresholds,
                                      any_backup=bool(backups))
-        tiers.append(TierStatus(tier, newest, age, len(backups), disk.unique_bytes(catalog.by_tier(tier)),
+        tiers.append(TierStatus(tier, newest, age, len(backups), report_disk.tier_sizes.get(tier, 0),
                                 catalog.counts(tier), verdict))
 
     counts = catalog.counts()
-    report_disk = disk.report(catalog, keep, now)
     dailies = [e for e in catalog.backups("daily") if e.good]
     checks = [t.health for t in tiers]
     checks += health.state_health(counts, backup_running=holder is not None)
