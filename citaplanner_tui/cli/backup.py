@@ -7,9 +7,8 @@ import json
 import signal
 import sys
 
-import humanize
-
 from citaplanner_tui.cli.progress import end_progress, stderr_progress
+from citaplanner_tui.core import units
 from citaplanner_tui.core.events import Reporter
 
 ORDER = 10
@@ -44,7 +43,7 @@ def run(args, settings) -> int:
         print()
     else:
         also = "".join(f", also {p.parent.name}" for p in result.files[1:])
-        print(f"OK {result.files[0]} ({humanize.naturalsize(result.size, binary=True)}, "
+        print(f"OK {result.files[0]} ({units.size(result.size)}, "
               f"{result.duration:.1f} s{also}; {len(result.pruned)} old files pruned)")
     for warning in result.warnings:
         print(f"WARN {warning}", file=sys.stderr)

@@ -7,24 +7,19 @@ from __future__ import annotations
 
 import sys
 
-import humanize
-
+from citaplanner_tui.core import units
 from citaplanner_tui.core.events import Progress, ignore_progress
-
-
-def _size(n: float) -> str:
-    return humanize.naturalsize(n, binary=True)
 
 
 def render(p: Progress) -> str:
     """``dump  812.0 MiB / ~1.0 GiB  81%  64.2 MiB/s  3 s left``, compact enough for 80 columns."""
     parts = [f"{p.phase:<7}"]
     if p.done or p.total:
-        parts.append(_size(p.done) + (f" / ~{_size(p.total)}" if p.total else ""))
+        parts.append(units.size(p.done) + (f" / ~{units.size(p.total)}" if p.total else ""))
     if p.fraction is not None:
         parts.append(f"{p.fraction:4.0%}")
     if p.rate:
-        parts.append(f"{_size(p.rate)}/s")
+        parts.append(f"{units.size(p.rate)}/s")
     if p.eta is not None and p.done < (p.total or 0):
         parts.append(f"{p.eta:.0f} s left")
     if p.message:

@@ -11,6 +11,8 @@ import json
 import sys
 from datetime import datetime
 
+from citaplanner_tui.core import units
+
 ORDER = 30
 
 
@@ -36,9 +38,7 @@ def run(args, settings) -> int:
 
 
 def _size(n: float | None) -> str:
-    import humanize
-
-    return "-" if n is None else humanize.naturalsize(n, binary=True, format="%.1f")
+    return "-" if n is None else units.size(n)
 
 
 def _ago(when: datetime | None, now: datetime) -> str:

@@ -35,9 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import humanize
-
-from citaplanner_tui.core import catalog, db, lock, pgtools, retention
+from citaplanner_tui.core import catalog, db, lock, pgtools, retention, units
 from citaplanner_tui.core.compress import open_writer
 from citaplanner_tui.core.dumpscan import DumpScanner
 from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
@@ -182,7 +180,7 @@ class _Run:
         result = BackupResult(files, sha, size, dump.bytes, elapsed, self.fmt, self.tiers,
                               tools.version, dict(dump.rows))
         self.log("OK", f"backup written: {', '.join(p.name for p in files)} "
-                       f"({_size(size)} from {_size(dump.bytes)} of SQL, {elapsed:.1f} s, "
+                       f"({units.size(size)} from {units.size(dump.bytes)} of SQL, {elapsed:.1f} s, "
                        f"sha256 {sha[:12]})")
         if shrunk := _shrink_warning(before, name, size, s.thresholds.shrink_warn_ratio):
             self._warn(result, shrunk)
@@ -209,11 +207,11 @@ class _Run:
 
     def _check_space(self, need: int, db_size: int) -> None:
         free = shutil.disk_usage(self.settings.backup_dir / self.tiers[0]).free
-        self.log("INFO", f"database {_size(db_size)}; {_size(free)} free, about {_size(need)} needed")
+        self.log("INFO", f"database {units.size(db_size)}; {units.size(free)} free, about {units.size(need)} needed")
         if free < need:
             raise VolumeFull(
-                f"the backup volume {self.settings.backup_dir} has {_size(free)} free but this backup "
-                f"needs about {_size(need)} (database {_size(db_size)}); free some space or keep fewer backups")
+                f"the backup volume {self.settings.backup_dir} has {units.size(free)} free but this backup "
+                f"needs about {units.size(need)} (database {units.size(db_size)}); free some space or keep fewer backups")
 
     def _dump(self, tools: pgtools.ClientTools, partial: Path, raw_estimate: int | None):
         """Stream pg_dump into ``partial``; return (sha256, size, DumpInfo) of a complete dump."""
@@ -256,7 +254,7 @@ class _Run:
         while pump.is_alive():
             pump.join(0.1)
             self.reporter("dump", pump.scanner.info.bytes, raw_estimate,
-                          f"{_size(writer.compressed_bytes)} {self.fmt} written")
+                          f"{units.size(writer.compressed_bytes)} {self.fmt} written")
             if self.reporter.cancel.is_set():
                 raise Cancelled("backup cancelled; nothing was kept and older backups are untouched")
         if pump.error is not None:
@@ -375,10 +373,6 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _size(n: int) -> str:
-    return humanize.naturalsize(n, binary=True)
-
-
 def _os_error(exc: OSError, backup_dir: Path) -> OperatorError:
     if exc.errno in _FULL:
         return VolumeFull(f"the backup volume {backup_dir} is full: the dump did not fit; nothing was "
@@ -455,6 +449,6 @@ def _shrink_warning(before: catalog.Catalog, name: BackupName, size: int, ratio:
     previous = _previous(before, name)
     if previous is None or previous.size == 0 or size >= previous.size * ratio:
         return None
-    return (f"the new {name.tier} backup ({_size(size)}) is much smaller than the previous one "
-            f"{previous.path.name} ({_size(previous.size)}): check that no data was lost")
+    return (f"the new {name.tier} backup ({units.size(size)}) is much smaller than the previous one "
+            f"{previous.path.name} ({units.size(previous.size)}): check that no data was lost")
 

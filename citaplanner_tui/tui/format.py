@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from citaplanner_tui.core import units
+
 HEALTH_STYLE = {"OK": "bold $success", "WARN": "bold $warning", "FAIL": "bold reverse $error"}
 
 
@@ -27,11 +29,7 @@ def age(when: datetime | None, now: datetime) -> str:
 
 
 def size(n: int | None) -> str:
-    if n is None:
-        return "unknown"
-    import humanize
-
-    return humanize.naturalsize(n, binary=True, format="%.1f")
+    return "unknown" if n is None else units.size(n)
 
 
 def rate(bytes_per_s: float | None) -> str:
