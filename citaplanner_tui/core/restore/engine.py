@@ -110,15 +110,15 @@ def _execute(settings: Settings, plan: Plan, reporter: Reporter, log: Log) -> Ou
         server.drop_leftovers(info, facts, log)
         outcome = Outcome(plan.target, plan.mode, str(plan.archive), str(safety.files[0]), None)
         if plan.mode == "swap":
-            outcome.pre_restore, outcome.swap_attempts, outcome.rows = _swap_restore(
-                info, plan, facts, tools, reporter, log)
+            outcome.swap_attempts, outcome.rows = _swap_restore(info, plan, facts, tools, reporter, log)
+            outcome.pre_restore = plan.pre_restore
         else:
             outcome.rows = _inplace_restore(info, plan, facts, tools, reporter, log)
     return outcome
 
 
 def _swap_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,
-                  log: Log) -> tuple[str, int, dict[str, int]]:
+                  log: Log) -> tuple[int, dict[str, int]]:
     scratch = plan.scratch
     with server.maintenance(info) as conn:
         server.create_database(conn, scratch, facts.owner, facts.create_options)
@@ -142,7 +142,7 @@ def _swap_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: 
             server.drop_database(conn, scratch)
         log.info(f"dropped {scratch!r}; {plan.target!r} was not touched")
         raise
-    return plan.pre_restore, attempts, dump.rows
+    return attempts, dump.rows
 
 
 def _inplace_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,
