@@ -46,7 +46,7 @@ class DrillResult:
         out: dict[str, int | None] = {}
         for table, rows in self.rows.items():
             live = self.live_rows.get(table)
-            if live is None or live != rows:
+            if live != rows:
                 out[table] = None if live is None else live - rows
         return out
 
