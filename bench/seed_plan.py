@@ -38,6 +38,7 @@ from citaplanner_tui.core.db import connect  # noqa: E402
 from citaplanner_tui.core.localserver import LocalServer  # noqa: E402
 from citaplanner_tui.core.schema import apply_schema  # noqa: E402
 from citaplanner_tui.core.seed import apply_seed, data, plan_seed  # noqa: E402
+from scan import timed  # noqa: E402  (bench/ is on sys.path when a bench runs)
 
 ROLE, PASSWORD, DBNAME = "citaplanner", "bench-pw", "citaplanner_bench"
 
@@ -65,21 +66,12 @@ def original_lookups(conn) -> int:
     return 2 + len(data.USERS) + 2 * len(data.SERVICES) + len(data.CLIENTS) + 2 + len(data.TEMPLATES)
 
 
-def timed(fn, runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return times
-
-
 def measure(conn, label: str, runs: int) -> None:
     plans = []
-    plan_times = timed(lambda: plans.append(plan_seed(conn)), runs)
+    plan_times, _ = timed(lambda: plans.append(plan_seed(conn)), runs)
     plan = plans[-1]
     statements = [0]
-    base_times = timed(lambda: statements.__setitem__(0, original_lookups(conn)), runs)
+    base_times, _ = timed(lambda: statements.__setitem__(0, original_lookups(conn)), runs)
     per_table = ", ".join(f"{t} {n}" for t, n in sorted(plan.queries_by_table.items()))
     median, base = statistics.median(plan_times), statistics.median(base_times)
     print(f"\n[{label}] {plan.summary()}")
