@@ -162,10 +162,6 @@ class Entry(NamedTuple):
         return self.taken_at or self.mtime
 
     @property
-    def filename(self) -> str:
-        return self.path.name
-
-    @property
     def is_dump(self) -> bool:
         """A finished dump file named like ours (whatever its state), not a sidecar or partial."""
         return self.name is not None and self.path.name == self.name.filename
