@@ -13,7 +13,6 @@ from pathlib import Path
 
 from citaplanner_tui.core.errors import OperatorError
 
-MODES = ("swap", "in-place")
 STAMP = "%Y%m%d%H%M%S"
 _MAX_IDENT = 63  # PostgreSQL truncates longer names, which could make two names collide
 
