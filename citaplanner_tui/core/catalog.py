@@ -130,7 +130,6 @@ class Entry(NamedTuple):
     folder: str = ""
     dev: int = 0
     inode: int = 0
-    nlink: int = 1
     checks: Facts | None = None
 
     # What earlier checks found, for this very version of the file (None = never checked).
@@ -431,7 +430,7 @@ def _dump(folder: Path, e: os.DirEntry, label: str, parsed: BackupName, sidecar:
         known = replace(known, verify=None)  # the sidecar was written or replaced after that check
     state, reason = _judge(sidecar, known)
     return Entry(path, parsed, tier, parsed.taken_at, st.st_size, st.st_mtime_ns, state,
-                 sidecar, reason, label, st.st_dev, st.st_ino, st.st_nlink, known)
+                 sidecar, reason, label, st.st_dev, st.st_ino, known)
 
 
 def _sidecar_unchanged(extra, sidecar: Path | None) -> bool:
