@@ -177,13 +177,7 @@ class CitaPlannerApp(App[int]):
         self._open(SeedScreen())
 
     def open_restore(self, archive: Path | None = None) -> None:
-        """Hook for the restore wizard: ``tui/screens/restore.py`` provides ``RestoreScreen(archive)``."""
-        import importlib.util
-
-        if importlib.util.find_spec("citaplanner_tui.tui.screens.restore") is None:
-            self.notify("the restore wizard is not in this build yet; use 'citaplanner-tui restore'",
-                        severity="warning")
-            return
+        """Open the restore wizard, on ``archive`` when the backups list chose one."""
         from citaplanner_tui.tui.screens.restore import RestoreScreen
 
         self._open(RestoreScreen(archive))
