@@ -33,10 +33,6 @@ class BackupName:
     taken_at: datetime
     ext: str = ".sql.gz"
 
-    @property
-    def format(self) -> str:
-        return FORMATS[self.ext]
-
     @cached_property
     def filename(self) -> str:
         # Cached: views over a 5,000-backup catalog ask for it tens of thousands of times.
