@@ -143,12 +143,11 @@ class CitaPlannerApp(App[int]):
 
     # -- navigation --------------------------------------------------------------------
     def _open(self, screen: Screen) -> None:
-        while len(self.screen_stack) > 2:  # default screen + dashboard stay
-            self.pop_screen()
+        self.action_open_dashboard()
         self.push_screen(screen)
 
     def action_open_dashboard(self) -> None:
-        while len(self.screen_stack) > 2:
+        while len(self.screen_stack) > 2:  # default screen + dashboard stay
             self.pop_screen()
 
     def action_open_backups(self) -> None:
