@@ -10,7 +10,7 @@ count mismatch, a cancel or a crash rolls all of it back.
 
 from __future__ import annotations
 
-from citaplanner_tui.core.restore.sqltext import quote_ident
+from citaplanner_tui.core.restore.sqltext import quote_ident, quote_role
 
 
 def reset_schema_sql(schema: str, owner: str, grants: list[tuple[str, str]]) -> str:
@@ -20,6 +20,6 @@ def reset_schema_sql(schema: str, owner: str, grants: list[tuple[str, str]]) -> 
     if owner:
         lines.append(f"ALTER SCHEMA {s} OWNER TO {quote_ident(owner)};")
     for grantee, privilege in grants:
-        who = "PUBLIC" if grantee == "PUBLIC" else quote_ident(grantee)
+        who = quote_role(grantee)
         lines.append(f"GRANT {privilege} ON SCHEMA {s} TO {who};")
     return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ from typing import Iterator
 from citaplanner_tui.core.conninfo import ConnInfo
 from citaplanner_tui.core.db import connect
 from citaplanner_tui.core.errors import ConnectionFailed, OperatorError
-from citaplanner_tui.core.restore.sqltext import literal, quote_ident
+from citaplanner_tui.core.restore.sqltext import literal, quote_ident, quote_role
 
 MAINTENANCE_DBS = ("postgres", "template1")
 
@@ -132,7 +132,7 @@ def copy_database_setup(conn, source: str, name: str) -> int:
     if has_acl:  # NULL means the defaults, which the new database has already
         statements.append(f"REVOKE ALL ON DATABASE {quote_ident(name)} FROM PUBLIC")
         statements += [f"GRANT {privilege} ON DATABASE {quote_ident(name)} TO "
-                       f"{'PUBLIC' if grantee == 'PUBLIC' else quote_ident(grantee)}" for privilege, grantee in acl]
+                       f"{quote_role(grantee)}" for privilege, grantee in acl]
     for (item,) in settings:
         key, _, value = item.partition("=")
         statements.append(f"ALTER DATABASE {quote_ident(name)} SET {quote_ident(key)} TO {literal(value)}")

@@ -11,5 +11,10 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def quote_role(name: str) -> str:
+    """A role in GRANT/REVOKE: the PUBLIC keyword stays bare, any other name is quoted."""
+    return "PUBLIC" if name == "PUBLIC" else quote_ident(name)
+
+
 def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
