@@ -162,7 +162,8 @@ class _Run:
                          f"from {tools.bindir} ({tools.reason})")
         db_size = db.database_size(self.info)
         name = make_name(self.tiers[0], self.now, self.fmt)
-        need, raw_estimate = _estimate(db_size, _read_history(s).get(self.fmt), _previous(before, name))
+        previous = _previous(before, name)
+        need, raw_estimate = _estimate(db_size, _read_history(s).get(self.fmt), previous)
         self._check_space(need, db_size)
         primary = s.backup_dir / name.tier / name.filename
         if os.path.lexists(primary):
@@ -182,7 +183,7 @@ class _Run:
         self.log("OK", f"backup written: {', '.join(p.name for p in files)} "
                        f"({units.size(size)} from {units.size(dump.bytes)} of SQL, {elapsed:.1f} s, "
                        f"sha256 {sha[:12]})")
-        if shrunk := _shrink_warning(before, name, size, s.thresholds.shrink_warn_ratio):
+        if shrunk := _shrink_warning(previous, name, size, s.thresholds.shrink_warn_ratio):
             self._warn(result, shrunk)
         try:
             _write_history(s, self.fmt, db_size, dump.bytes, size)
@@ -444,9 +445,9 @@ def _previous(before: catalog.Catalog, name: BackupName) -> catalog.Entry | None
                  if e.good and e.name is not None and e.name.ext == name.ext), None)
 
 
-def _shrink_warning(before: catalog.Catalog, name: BackupName, size: int, ratio: float) -> str | None:
-    """A sentence when the new dump is much smaller than the previous good one of its tier and format."""
-    previous = _previous(before, name)
+def _shrink_warning(previous: catalog.Entry | None, name: BackupName, size: int,
+                    ratio: float) -> str | None:
+    """A sentence when the new dump is much smaller than ``previous`` (see ``_previous``)."""
     if previous is None or previous.size == 0 or size >= previous.size * ratio:
         return None
     return (f"the new {name.tier} backup ({units.size(size)}) is much smaller than the previous one "

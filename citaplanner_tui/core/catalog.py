@@ -22,11 +22,10 @@ from __future__ import annotations
 import os
 import re
 import stat as statmod
-from functools import cached_property
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from operator import attrgetter
 from pathlib import Path
 from typing import Iterator, NamedTuple
