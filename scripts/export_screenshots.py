@@ -14,22 +14,13 @@ import argparse
 import asyncio
 import sys
 import tempfile
-from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from citaplanner_tui.tui.sample import (  # noqa: E402
-    SAMPLE_SCREENS, make_sample_volume, pinned_volume_size, sample_console)
+    SAMPLE_NOW as NOW, SAMPLE_SCREENS, make_sample_volume, pinned_volume_size, sample_console, settle)
 from citaplanner_tui.tui.sample_plans import SAMPLE_STAGES  # noqa: E402
-
-NOW = datetime(2026, 11, 27, 12, 0, 0)
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def export(volume: Path, name: str, keys: tuple[str, ...], out: Path, size: tuple[int, int],

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from datetime import datetime
 
 import pytest
 
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.tui.app import CitaPlannerApp
-from citaplanner_tui.tui.sample import make_sample_volume, pinned_volume_size
-
-NOW = datetime(2026, 11, 27, 12, 0, 0)
-CONN = "citaplanner@db.example:5432/citaplanner"
+from citaplanner_tui.tui.sample import SAMPLE_NOW as NOW
+from citaplanner_tui.tui.sample import make_sample_volume, pinned_volume_size, settle  # noqa: F401
 
 
 @pytest.fixture
@@ -45,14 +42,6 @@ def make_console(backup_dir, *, database_url: str = "", read_only: bool = False,
     kwargs.setdefault("refresh_every", None)
     kwargs.setdefault("log_poll", None)
     return CitaPlannerApp(settings, **kwargs)
-
-
-async def settle(pilot) -> None:
-    """Let workers finish and their results land on the event loop."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
 
 
 def sync(test):

@@ -143,6 +143,7 @@ SAMPLE_SCREENS: dict[str, tuple[str, ...]] = {
     "palette": ("ctrl+p", *"back"),
     "delete_confirmation": ("b", "down", "down", "down", "x"),
 }
+SAMPLE_NOW = datetime(2026, 11, 27, 12, 0, 0)  # the clock of every snapshot, screenshot and console test
 SAMPLE_CONN = "citaplanner@db.example:5432/citaplanner"
 SAMPLE_VOLUME_TOTAL = 64 * 2**30
 SAMPLE_VOLUME_USED = 23 * 2**30
@@ -182,3 +183,10 @@ def sample_console(backup_dir: Path, now: datetime, **kwargs):
     kwargs.setdefault("conn_display", SAMPLE_CONN)
     kwargs.setdefault("database_facts", sample_database)
     return CitaPlannerApp(settings, clock=lambda: now, refresh_every=None, log_poll=None, **kwargs)
+
+
+async def settle(pilot) -> None:
+    """Let workers finish and their results land on the event loop."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
