@@ -206,7 +206,7 @@ class CitaPlannerApp(App[int]):
 
     # -- read-only gate and palette ------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return gate.allowed(self, action) or False
+        return gate.allowed(self, action)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers the registry's actions for this screen and the app."""

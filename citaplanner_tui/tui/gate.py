@@ -51,6 +51,4 @@ class GatedScreen(Screen):
     """Base for every screen with actions: hides write bindings in read-only mode."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if not allowed(self, action):
-            return False
-        return True
+        return allowed(self, action)
