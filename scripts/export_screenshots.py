@@ -32,7 +32,7 @@ async def export(volume: Path, name: str, keys: tuple[str, ...], out: Path, size
             await pilot.press(key)
             await settle(pilot)
         if stage is not None:
-            await stage(pilot, settle, NOW)
+            await stage(pilot, NOW)
         target = out / f"{name}.svg"
         target.write_text(app.export_screenshot(title=f"citaplanner-tui: {name.replace('_', ' ')}"))
     return target

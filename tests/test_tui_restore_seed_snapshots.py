@@ -19,7 +19,7 @@ from tui_support import NOW, pinned_sample_volume, settle  # noqa: F401
 def staged(name: str):
     async def run(pilot) -> None:
         await settle(pilot)
-        await SAMPLE_STAGES[name](pilot, settle, NOW)
+        await SAMPLE_STAGES[name](pilot, NOW)
 
     return run
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Awaitable, Callable
 
 from citaplanner_tui.core.events import Progress
 from citaplanner_tui.core.logs import LogRecord
@@ -23,6 +22,7 @@ from citaplanner_tui.core.restore import Check, Outcome, Plan
 from citaplanner_tui.core.restore.plan import new_stamp, steps_for
 from citaplanner_tui.core.seed import Snapshot, decide
 from citaplanner_tui.core.seed import data as seed_data
+from citaplanner_tui.tui.sample import settle
 
 TARGET = "citaplanner"
 SERVER = "citaplanner@db.example:5432/citaplanner"
@@ -137,11 +137,8 @@ def stage_restore(wizard, step: str, plan: Plan, now: datetime) -> None:
     wizard.go(step)
 
 
-Settle = Callable[[object], Awaitable[None]]
-
-
 def _restore_stage(step: str, keys: tuple[str, ...] = ()):
-    async def stage(pilot, settle: Settle, now: datetime) -> None:
+    async def stage(pilot, now: datetime) -> None:
         app = pilot.app
         archive = app.data.catalog.backups("daily")[1].path  # not the newest: the preselection shows
         app.open_restore(archive)
@@ -157,7 +154,7 @@ def _restore_stage(step: str, keys: tuple[str, ...] = ()):
 
 
 def _seed_stage(*keys: str):
-    async def stage(pilot, settle: Settle, now: datetime) -> None:
+    async def stage(pilot, now: datetime) -> None:
         app = pilot.app
         app.settings = replace(app.settings, database_url=UNREACHABLE_URL)  # names the database
         await pilot.press("S")
@@ -182,4 +179,4 @@ SAMPLE_STAGES = {
     "seed_conflicts": _seed_stage("4"),
     "seed_differs": _seed_stage("3", "down"),
 }
-"""Screens reached by staging (``stage(pilot, settle, now)`` after the console settled)."""
+"""Screens reached by staging (``stage(pilot, now)`` after the console settled)."""
