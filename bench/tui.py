@@ -40,6 +40,7 @@ sys.path.insert(0, str(REPO))
 
 from citaplanner_tui.core.naming import make_name  # noqa: E402
 from citaplanner_tui.core.settings import Settings  # noqa: E402
+from citaplanner_tui.tui.sample import settle  # noqa: E402
 
 NOW = datetime(2026, 11, 27, 12, 0, 0)
 PYTHON = sys.executable
@@ -123,12 +124,6 @@ def populate(root: Path, count: int) -> None:
         (root / tier / name.sidecar).write_text(f"{'0' * 64}  {name.filename}\n")
 
 
-async def _settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
 def refresh(volume: Path, count: int, runs: int) -> None:
     from citaplanner_tui.tui.data import load_dashboard
     from citaplanner_tui.tui.sample import sample_console, sample_database
@@ -148,15 +143,15 @@ def refresh(volume: Path, count: int, runs: int) -> None:
         app = sample_console(volume, NOW)
         laps = []
         async with app.run_test(size=(80, 24)) as pilot:
-            await _settle(pilot)
+            await settle(pilot)
             for _ in range(runs):
                 t = time.perf_counter()
                 await pilot.press("r")
-                await _settle(pilot)
+                await settle(pilot)
                 laps.append(time.perf_counter() - t)
             t = time.perf_counter()
             await pilot.press("b")
-            await _settle(pilot)
+            await settle(pilot)
             table = time.perf_counter() - t
         return laps, table
 
@@ -240,10 +235,10 @@ def stall(volume: Path, dump_mb: float, jobs: tuple[str, ...] = ("backup", "veri
                 last[0] = now
 
             async with app.run_test(size=(80, 24)) as pilot:
-                await _settle(pilot)
+                await settle(pilot)
                 if "backup" in jobs:
                     await pilot.press("n")  # the screen that shows the backup's progress
-                    await _settle(pilot)
+                    await settle(pilot)
                 app.set_interval(0.01, tick)
                 await pilot.pause(0.2)
                 gaps.clear()
@@ -263,7 +258,7 @@ def stall(volume: Path, dump_mb: float, jobs: tuple[str, ...] = ("backup", "veri
                     app.start_job("verify", "deep verify of the volume", deep)
                 while app.running_jobs():
                     await pilot.pause(0.05)
-                await _settle(pilot)
+                await settle(pilot)
                 elapsed = time.perf_counter() - started
                 failed = [job.error for job in app.jobs if job.error]
                 if failed:
