@@ -54,7 +54,6 @@ class CitaPlannerApp(App[int]):
         self.jobs: list[Job] = []
         self.job_signal: Signal[Job] = Signal(self, "job")
         self.refreshing = False
-        self.load_error: str | None = None
 
     # -- start-up ----------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -96,13 +95,12 @@ class CitaPlannerApp(App[int]):
 
         try:
             data, error = load_dashboard(settings, now, probe, target), None
-        except Exception as exc:  # shown in the status bar; the console stays usable
+        except Exception as exc:  # said in a notification; the console stays usable
             data, error = None, f"cannot load the dashboard: {getattr(exc, 'sentence', exc)}"
         self.call_from_thread(self._loaded, data, error)
 
     def _loaded(self, data, error: str | None) -> None:
         self.refreshing = False
-        self.load_error = error
         if data is not None:
             self.data = data
         elif error:
