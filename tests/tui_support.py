@@ -65,13 +65,10 @@ async def wait_until(pilot, condition, what: str, timeout: float = 10.0) -> None
 
 async def wait_for_job(pilot, kind: str, timeout: float = 60.0):
     """Wait until the newest job of ``kind`` has finished and its result has landed."""
-    loop_time = 0.0
-    while True:
-        jobs = [job for job in pilot.app.jobs if job.kind == kind]
-        if jobs and jobs[-1].done:
-            await settle(pilot)
-            return jobs[-1]
-        if loop_time > timeout:
-            raise AssertionError(f"no {kind} job finished within {timeout} s")
-        await pilot.pause(0.05)
-        loop_time += 0.05
+    def newest():
+        return next((job for job in reversed(pilot.app.jobs) if job.kind == kind), None)
+
+    await wait_until(pilot, lambda: newest() is not None and newest().done, f"a {kind} job finishing", timeout)
+    job = newest()
+    await settle(pilot)
+    return job
