@@ -26,14 +26,14 @@ def counts(db) -> dict[str, int]:
     return {t: db.sql(f'SELECT count(*) FROM "{t}"')[0][0] for t in TABLES}
 
 
-def apply(db, **kwargs):
+def apply(db, *, zone: str = "UTC"):
     with connect(db.info) as conn:
-        return apply_seed(conn, confirm=db.name, now=NOW, **kwargs)
+        return apply_seed(conn, confirm=db.name, now=NOW, zone=zone)
 
 
 def plan(db):
     with connect(db.info) as conn:
-        return plan_seed(conn, now=NOW)
+        return plan_seed(conn, now=NOW, zone="UTC")
 
 
 def test_empty_database_all_create_then_apply_then_all_exist(app_db):
@@ -61,27 +61,25 @@ def test_rows_look_like_prisma_made_them(app_db):
     (stored,) = app_db.sql("SELECT password FROM users WHERE email = 'admin@citaplanner.com'")[0]
     assert stored.startswith("$2a$10$") and check_password("admin123", stored)
     assert app_db.sql("SELECT timezone FROM tenants") == [("America/Mexico_City",)]
-    # 10:00 in Mexico City (UTC-6) on March 10 is 16:00 UTC; payments are dated at the appointment's end.
-    assert app_db.sql("""SELECT a."startTime", a."endTime", p."createdAt" = a."endTime", p.amount::int,
-                                p."paymentMethod"::text
-                         FROM appointments a LEFT JOIN payments p ON p."appointmentId" = a.id
-                         ORDER BY a."startTime" LIMIT 1""")[0][2:] == (True, 650, "CREDIT_CARD")
-    assert app_db.sql("""SELECT "startTime" FROM appointments WHERE notes LIKE 'Cliente VIP%'""") == \
-        [(datetime(2026, 3, 10, 16, 0),)]
+    # UTC clock (the apply's zone): 10:00 after midnight of March 10; payments dated at the appointment's end.
+    assert app_db.sql("""SELECT p."createdAt" = a."endTime", p.amount::int, p."paymentMethod"::text IN ('CASH', 'CREDIT_CARD')
+                         FROM appointments a JOIN payments p ON p."appointmentId" = a.id
+                         ORDER BY a."startTime" LIMIT 1""")[0] == (True, 650, True)
+    assert app_db.sql("""SELECT "startTime" FROM appointments WHERE notes = 'Primera sesión del tratamiento'""") == \
+        [(datetime(2026, 3, 10, 10, 0),)]
     # Every appointment and payment points at the seed's tenant, branch and rows.
     assert app_db.sql("""SELECT count(*) FROM appointments a JOIN clients c ON c.id = a."clientId"
                          JOIN service_users su ON su."serviceId" = a."serviceId" AND su."userId" = a."userId"
                          WHERE c."tenantId" = a."tenantId" """) == [(6,)]
 
 
-def test_appointments_use_the_tenant_time_zone(app_db):
+def test_appointments_follow_the_given_time_zone(app_db):
     apply(app_db)
     app_db.sql("DELETE FROM payments; DELETE FROM appointments")
-    app_db.sql("UPDATE tenants SET timezone = 'Asia/Tokyo'")
-    result = apply(app_db)
-    assert result.created == {"appointments": 6, "payments": 3}
-    # 18:00 UTC on March 10 is already March 11 in Tokyo (UTC+9): 10:00 there is 01:00 UTC.
-    assert app_db.sql("""SELECT "startTime" FROM appointments WHERE notes LIKE 'Cliente VIP%'""") == \
+    result = apply(app_db, zone="Asia/Tokyo")
+    assert result.created == {"appointments": 6, "payments": 3} and result.plan.clock == "Asia/Tokyo (--tz)"
+    # 18:00 UTC on March 10 is already March 11 in Tokyo (UTC+9): midnight there is 15:00 UTC, +10 h is 01:00.
+    assert app_db.sql("""SELECT "startTime" FROM appointments WHERE notes = 'Primera sesión del tratamiento'""") == \
         [(datetime(2026, 3, 11, 1, 0),)]
 
 
@@ -135,13 +133,35 @@ def test_concurrent_applies_leave_one_tenant(app_db):
         "working_hours": 6, "appointments": 6, "payments": 3, "notification_templates": 10}
 
 
-def test_templates_are_per_tenant(app_db):
+def test_templates_are_found_in_any_tenant_and_never_doubled(app_db):
     apply(app_db)
-    # Another tenant holding the same template names does not stop the seed's tenant from getting its own.
+    # Another tenant holding the seed's templates: seed.ts finds them there and creates none.
     app_db.sql("UPDATE tenants SET email = 'otro@spa.mx'")
-    assert plan(app_db).creates_by_table()["notification_templates"] == 10
+    the_plan = plan(app_db)
+    assert "notification_templates" not in the_plan.creates_by_table()
+    assert all(i.status is Status.DIFFERS and set(i.differs) == {"tenantId"}
+               for i in the_plan.items if i.kind == "template")
+    # The seed's professionals and receptionist are that tenant's too: linking them to the new
+    # tenant's assignments, appointments and payments is refused.
+    assert {i.key for i in the_plan.conflicts} == {"pro1@citaplanner.com", "pro2@citaplanner.com",
+                                                   "recepcionista@citaplanner.com"}
+    before = counts(app_db)
+    with pytest.raises(SeedError, match="^the seed's user pro1@citaplanner.com is in conflict: .*belongs to tenant"):
+        apply(app_db)
+    assert counts(app_db) == before
+
+
+def test_no_second_default_template_for_a_type_and_channel(app_db):
     apply(app_db)
-    assert app_db.sql('SELECT count(DISTINCT "tenantId"), count(*) FROM notification_templates') == [(2, 20)]
+    app_db.sql("""UPDATE notification_templates SET name = 'Recordatorio (nuestro)'
+                  WHERE name = 'Recordatorio de Cita - WhatsApp'""")
+    item = next(i for i in plan(app_db).items if i.key == "Recordatorio de Cita - WhatsApp (WHATSAPP)")
+    assert item.status is Status.DIFFERS and item.differs == {
+        "name": ("Recordatorio (nuestro)", "Recordatorio de Cita - WhatsApp")}
+    before = counts(app_db)
+    assert apply(app_db).created == {} and counts(app_db) == before
+    assert app_db.sql("""SELECT type::text, channel::text FROM notification_templates WHERE "isDefault"
+                         GROUP BY 1, 2 HAVING count(*) > 1""") == []
 
 
 def test_wrong_confirmation_writes_nothing(app_db):

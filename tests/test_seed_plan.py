@@ -1,8 +1,10 @@
-"""The seed's pure decision (no database): statuses, group rules, conflicts, times, output."""
+"""The seed's pure decision (no database): statuses, group rules, conflicts, clock, output."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -10,30 +12,35 @@ from citaplanner_tui.cli.seed import table_lines
 from citaplanner_tui.core.seed import data
 from citaplanner_tui.core.seed.cuid import is_cuid, new_cuid
 from citaplanner_tui.core.seed.passwords import check_password, hash_password
-from citaplanner_tui.core.seed.plan import Ref, Status, decide, local_to_utc
+from citaplanner_tui.core.seed.plan import Chance, Ref, Status, decide, local_midnight
 from citaplanner_tui.core.seed.read import Snapshot
 
 NOW = datetime(2026, 3, 10, 3, 30, tzinfo=timezone.utc)  # still March 9 in Mexico City
 SEED_ROWS = 1 + 1 + 5 + 6 + 6 + 6 + 6 + 6 + 3 + 10
+# The reference seed-values.json (every literal value seed.ts writes), copied as it is.
+REFERENCE = Path(__file__).parent / "data" / "seed-values.json"
+SEED = data.SHIPPED
 
 
 def existing() -> Snapshot:
     """A snapshot where every seed row exists exactly as the seed would write it."""
-    tenant = {"id": "t1", **data.TENANT_ROW, "timezone": "America/Mexico_City"}
+    tenant = {"id": "t1", **SEED.tenant}
     users = {u.email: {"id": f"u{i}", "email": u.email, "firstName": u.first_name,
                        "lastName": u.last_name, "role": u.role, "phone": u.phone,
-                       "tenantId": "t1", "branchId": "b1"} for i, u in enumerate(data.USERS)}
+                       "tenantId": "t1", "branchId": "b1"} for i, u in enumerate(SEED.users)}
     services = {s.name: {"id": f"s{i}", "name": s.name, "description": s.description,
                          "duration": s.duration, "price": s.price, "color": s.color}
-                for i, s in enumerate(data.SERVICES)}
-    assignments = {(services[s.name]["id"], users[s.professional]["id"]):
-                   {"id": f"a{i}", "commission": s.commission} for i, s in enumerate(data.SERVICES)}
+                for i, s in enumerate(SEED.services)}
+    assignments = {(services[a.service]["id"], users[a.user]["id"]): {"id": f"a{i}", "commission": a.commission}
+                   for i, a in enumerate(SEED.service_users)}
     clients = {c.email: {"id": f"c{i}", "firstName": c.first_name, "lastName": c.last_name,
                          "email": c.email, "phone": c.phone, "address": c.address, "notes": c.notes}
-               for i, c in enumerate(data.CLIENTS)}
-    templates = {(n, t, ch): {"id": f"n{i}", "subject": subj, "message": msg, "isActive": True,
-                              "isDefault": True} for i, (n, t, ch, subj, msg) in enumerate(data.TEMPLATES)}
-    return Snapshot(tenant=tenant, tenant_count=1, branch={"id": "b1", **data.BRANCH_ROW},
+               for i, c in enumerate(SEED.clients)}
+    templates = {(t.name, t.type, t.channel): {"id": f"n{i}", "name": t.name, "subject": t.subject,
+                                               "message": t.message, "isActive": True, "isDefault": True,
+                                               "tenantId": "t1"}
+                 for i, t in enumerate(SEED.templates)}
+    return Snapshot(tenant=tenant, tenant_count=1, branch={"id": "b1", **SEED.branch},
                     branch_hours=6, users=users, services=services, assignments=assignments,
                     clients_by_phone={c["phone"]: c for c in clients.values()},
                     clients_by_email=clients, tenant_has_appointments=True, templates=templates)
@@ -43,8 +50,30 @@ def by_key(plan, kind):
     return {i.key: i for i in plan.items if i.kind == kind}
 
 
+def test_shipped_definition_is_the_reference_seed_values():
+    reference = json.loads(REFERENCE.read_text("utf-8"))
+    assert SEED.tenant == reference["tenant"] and SEED.branch == reference["branch"]
+    assert [(u.email, u.password, u.first_name, u.last_name, u.role, u.phone) for u in SEED.users] == [
+        (u["email"], u["password"], u["firstName"], u["lastName"], u["role"], u["phone"]) for u in reference["users"]]
+    assert [(s.name, s.description, s.duration, s.price, s.color) for s in SEED.services] == [
+        (s["name"], s["description"], s["duration"], s["price"], s["color"]) for s in reference["services"]]
+    assert [(a.service, a.user, a.commission) for a in SEED.service_users] == [
+        (a["service"], a["user"], a["commission"]) for a in reference["service_users"]]
+    assert [(c.first_name, c.last_name, c.email, c.phone, c.address, c.notes) for c in SEED.clients] == [
+        (c["firstName"], c["lastName"], c["email"], c["phone"], c["address"], c.get("notes"))
+        for c in reference["clients"]]
+    assert [(h.day_of_week, h.start, h.end) for h in SEED.working_hours] == [
+        (h["dayOfWeek"], h["startTime"], h["endTime"]) for h in reference["working_hours"]]
+    assert [(a.day, a.start, a.end, a.status, a.client, a.service, a.user, a.notes) for a in SEED.appointments] == [
+        (a["day"], a["start"], a["end"], a["status"], a["client"], a["service"], a["user"], a.get("notes"))
+        for a in reference["appointments"]]
+    assert [(t.name, t.type, t.channel, t.subject, t.message, t.is_active, t.is_default) for t in SEED.templates] == [
+        (t["name"], t["type"], t["channel"], t["subject"], t["message"], True, True)
+        for t in reference["notification_templates"]]
+
+
 def test_empty_database_creates_everything_with_parents_as_refs():
-    plan = decide(Snapshot(), NOW)
+    plan = decide(Snapshot(), NOW, zone="UTC")
     assert len(plan.items) == SEED_ROWS
     assert plan.counts[Status.CREATE] == SEED_ROWS and plan.creates and not plan.conflicts
     assert plan.summary() == f"Plan: {SEED_ROWS} to create, 0 exist, 0 differ, 0 conflicts, 0 skipped"
@@ -53,7 +82,7 @@ def test_empty_database_creates_everything_with_parents_as_refs():
     assert "password" not in user.values  # hashed only at apply time, never shown
     payments = [i for i in plan.items if i.kind == "payment"]
     assert [p.values["amount"] for p in payments] == [650.0, 1000.0, 450.0]
-    assert [p.values["paymentMethod"] for p in payments] == ["CREDIT_CARD", "CASH", "CASH"]
+    assert all(p.values["paymentMethod"] == Chance(("CASH", "CREDIT_CARD")) for p in payments)
     assert plan.creates_by_table()["notification_templates"] == 10
 
 
@@ -84,7 +113,7 @@ def test_payment_uses_the_existing_service_price():
     assert payments[0].values["amount"] == 700.0 and payments[0].values["appointmentId"].kind == "appointment"
 
 
-def test_client_with_seed_phone_and_other_email_is_a_conflict_naming_the_row():
+def test_client_with_seed_phone_and_other_email_is_a_conflict_listed_first():
     snap = existing()
     other = {"id": "cX", "firstName": "Camila", "lastName": "Vega", "email": "otra@correo.mx",
              "phone": "+52 55 1111 0005", "address": None, "notes": None}
@@ -94,7 +123,7 @@ def test_client_with_seed_phone_and_other_email_is_a_conflict_naming_the_row():
     item = by_key(plan, "client")["camila.vega@email.com"]
     assert item.status is Status.CONFLICT and "cX" in item.conflict and "otra@correo.mx" in item.conflict
     assert item.conflict.endswith("(unique key phone, tenantId)")
-    assert plan.conflicts == (item,)
+    assert plan.conflicts == (item,) and plan.items[0] is item
 
 
 def test_client_found_by_email_with_other_phone_differs_instead_of_conflicting():
@@ -105,13 +134,63 @@ def test_client_found_by_email_with_other_phone_differs_instead_of_conflicting()
     assert item.status is Status.DIFFERS and item.differs == {"phone": ("+52 55 9999 0000", "+52 55 1111 0002")}
 
 
-def test_user_in_another_tenant_differs_on_tenant():
-    snap = Snapshot(users={"pro1@citaplanner.com": {
-        "id": "u9", "email": "pro1@citaplanner.com", "firstName": "Estilista", "lastName": "Senior",
-        "role": "PROFESSIONAL", "phone": "+52 55 3333 3333", "tenantId": "other", "branchId": None}})
+def test_templates_are_found_by_name_type_channel_in_any_tenant_as_seed_ts():
+    snap = existing()
+    for row in snap.templates.values():
+        row["tenantId"] = "other"
+    plan = decide(snap, NOW)
+    templates = [i for i in plan.items if i.kind == "template"]
+    assert not plan.creates and all(i.status is Status.DIFFERS for i in templates)
+    assert all(set(i.differs) == {"tenantId"} and "another tenant" in i.reason for i in templates)
+
+
+def test_no_second_default_template_for_a_tenant_type_and_channel():
+    snap = existing()
+    old = snap.templates.pop(("Recordatorio de Cita - WhatsApp", "APPOINTMENT_REMINDER", "WHATSAPP"))
+    snap.default_templates[("APPOINTMENT_REMINDER", "WHATSAPP")] = {**old, "id": "nOld", "name": "Recordatorio viejo",
+                                                                   "message": "Hola {{clientName}}"}
+    plan = decide(snap, NOW)
+    item = by_key(plan, "template")["Recordatorio de Cita - WhatsApp (WHATSAPP)"]
+    assert item.status is Status.DIFFERS and item.row_id == "nOld" and not plan.creates
+    assert item.differs["name"] == ("Recordatorio viejo", "Recordatorio de Cita - WhatsApp")
+    assert "message" in item.differs and "second default" in item.reason
+    # Without that default row, the template is created.
+    snap.default_templates.clear()
+    assert by_key(decide(snap, NOW), "template")["Recordatorio de Cita - WhatsApp (WHATSAPP)"].status is Status.CREATE
+
+
+def test_professional_in_another_tenant_is_a_conflict_and_nothing_links_to_it():
+    snap = existing()
+    snap.users["pro1@citaplanner.com"]["tenantId"] = "other"
+    snap.tenant_has_appointments = False
+    plan = decide(snap, NOW)
+    (conflict,) = plan.conflicts
+    assert conflict.key == "pro1@citaplanner.com" and plan.items[0] is conflict
+    assert "belongs to tenant other" in conflict.conflict and "appointments" in conflict.conflict
+    linked = [i for i in plan.items if i.kind == "appointment" and i.status is Status.SKIP]
+    assert len(linked) == 3 and all("pro1@citaplanner.com belongs to another tenant" in i.reason for i in linked)
+    assert all(i.values.get("userId") != "u2" for i in plan.items if i.status is Status.CREATE)
+    # The same user, with nothing new to link to it, only differs on its tenant.
+    snap.tenant_has_appointments = True
     item = by_key(decide(snap, NOW), "user")["pro1@citaplanner.com"]
-    assert item.status is Status.DIFFERS and set(item.differs) == {"tenantId", "branchId"}
-    assert str(item.differs["tenantId"][1]) == "(new tenant contacto@bellavita.com)"
+    assert item.status is Status.DIFFERS and set(item.differs) == {"tenantId"}
+
+
+def test_receptionist_with_another_role_means_no_payments_as_seed_ts():
+    snap = existing()
+    snap.users["recepcionista@citaplanner.com"]["role"] = "MANAGER"
+    snap.tenant_has_appointments = False
+    plan = decide(snap, NOW)
+    assert by_key(plan, "user")["recepcionista@citaplanner.com"].differs == {"role": ("MANAGER", "RECEPTIONIST")}
+    payments = [i for i in plan.items if i.kind == "payment"]
+    assert len(payments) == 3 and all(p.status is Status.SKIP for p in payments)
+    assert payments[0].reason == ("no seed user has the role RECEPTIONIST (recepcionista@citaplanner.com is "
+                                  "MANAGER now), and seed.ts creates no payments then")
+    assert plan.creates_by_table() == {"appointments": 6}
+    # seed.ts takes the first seed user with that role, whoever it is.
+    snap.users["manager@citaplanner.com"]["role"] = "RECEPTIONIST"
+    paid = [i for i in decide(snap, NOW).items if i.kind == "payment"]
+    assert all(p.status is Status.CREATE and p.values["userId"] == "u1" for p in paid)
 
 
 def test_groups_are_created_when_branch_and_tenant_have_none():
@@ -124,23 +203,36 @@ def test_groups_are_created_when_branch_and_tenant_have_none():
     assert appointment.values["clientId"] == "c0" and appointment.values["userId"] == "u2"
 
 
-def test_appointment_times_follow_the_tenant_time_zone_not_utc():
-    snap = Snapshot(tenant={"id": "t1", **data.TENANT_ROW, "timezone": "America/Tijuana"}, tenant_count=1)
-    plan = decide(snap, NOW)
+def test_appointment_clock_is_local_midnight_plus_offsets():
+    # --tz America/Tijuana: 03:30 UTC on March 10 is March 9 there, already in DST (UTC-7 since
+    # March 8): midnight is 07:00 UTC, so 10:00 is 17:00 UTC.
+    plan = decide(Snapshot(), NOW, zone="America/Tijuana")
     first = next(i for i in plan.items if i.kind == "appointment")
-    # 03:30 UTC on March 10 is March 9 in Tijuana (UTC-7 from March 8, 2026): 10:00 local = 17:00 UTC.
     assert first.values["startTime"] == datetime(2026, 3, 9, 17, 0)
     assert first.values["endTime"] == datetime(2026, 3, 9, 18, 0)
-    assert plan.timezone == "America/Tijuana"
+    assert plan.clock == "America/Tijuana (--tz)"
+    # seed.ts adds elapsed milliseconds to that midnight: 3 days before plus 12 h is 19:00 UTC,
+    # which was 11:00 in Tijuana (UTC-8 before the change), not a wall-clock 12:00.
     payment = next(i for i in plan.items if i.kind == "payment")
-    # Its end, 3 days earlier at 12:00 local, is before the DST change: UTC-8, so 20:00 UTC.
-    assert payment.values["createdAt"] == datetime(2026, 3, 6, 20, 0)
+    assert payment.values["createdAt"] == datetime(2026, 3, 6, 19, 0)
 
 
-def test_default_time_zone_when_the_tenant_is_new():
-    first = next(i for i in decide(Snapshot(), NOW).items if i.kind == "appointment")
-    assert first.values["startTime"] == local_to_utc(datetime(2026, 3, 9), "10:00", "America/Mexico_City")
-    assert first.values["startTime"] == datetime(2026, 3, 9, 16, 0)
+def test_default_clock_is_the_process_time_zone(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        plan = decide(Snapshot(), NOW)
+        first = next(i for i in plan.items if i.kind == "appointment")
+        assert first.values["startTime"] == datetime(2026, 3, 10, 10, 0)
+        assert plan.clock.startswith("UTC (this process's time zone")
+        monkeypatch.setenv("TZ", "America/Mexico_City")
+        time.tzset()
+        assert local_midnight(NOW, None) == datetime(2026, 3, 9, 6, 0, tzinfo=timezone.utc)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_duplicate_tenants_are_noted():
@@ -168,7 +260,7 @@ def test_table_fits_80_columns_and_json_is_plain():
     assert doc["items"][7]["differs"] == {"price": {"db": 999.0, "seed": 850.0}}
     assert doc["keys"]["client"] == {"table": "clients", "natural_key": ["tenantId", "email"],
                                      "unique_keys": [["phone", "tenantId"]]}
-    assert doc["keys"]["user"]["unique_keys"] == [["email"]]
+    assert doc["keys"]["template"]["natural_key"] == ["name", "type", "channel"]
 
 
 def test_cuid_shape_and_bcryptjs_hash_form():

@@ -89,7 +89,7 @@ async def test_conflict_row_blocks_apply_with_the_engines_sentence(app_db, backu
         app.screen.query_one(Input).focus()
         await pilot.press(*app_db.name, "enter")
         job = await wait_for_job(pilot, "seed")
-        assert job.error and "would break a unique key" in job.error and "nothing was written" in job.error
+        assert job.error and "is in conflict" in job.error and "nothing was written" in job.error
         message = str(screen.query_one("#seed-message").render())
         assert "FAIL" in message and row_id in message
     assert counts(app_db) == before

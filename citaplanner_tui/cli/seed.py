@@ -29,6 +29,10 @@ def register(sub) -> None:
                             description="Read-only. Exit code: 0 nothing to create, 3 something "
                                         "to create, 1 conflict or error.")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON on stdout")
+    plan.add_argument("--seed-file", metavar="PATH", default=None,
+                      help="plan this seed definition instead of the shipped one (JSON, or TOML "
+                           "if the name ends in .toml; the shape of the shipped definition.json)")
+    _add_tz(plan)
     plan.set_defaults(run=run_plan)
     apply = steps.add_parser("apply", help="write the seed's missing rows (one transaction)",
                              description="Re-plans under a lock and writes what is missing, or "
@@ -36,20 +40,44 @@ def register(sub) -> None:
     apply.add_argument("--confirm", metavar="DATABASE", default=None,
                        help="the target database's name, to show you mean it")
     apply.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    _add_tz(apply)
     apply.set_defaults(run=run_apply)
+
+
+def _add_tz(parser) -> None:
+    parser.add_argument("--tz", metavar="ZONE", default=None,
+                        help="time zone of the appointments' 'today' (default: this process's, "
+                             "as seed.ts; the app's container runs in UTC)")
+
+
+def _zone(name: str | None) -> str | None:
+    """``--tz`` checked: a zone the tz database knows, or one sentence."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if name is None:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise OperatorError(f"--tz {name!r} is not a time zone the tz database knows "
+                            "(e.g. UTC, America/Mexico_City)") from None
+    return name
 
 
 def run_plan(args, settings) -> int:
     from citaplanner_tui.core.db import connect
-    from citaplanner_tui.core.seed import plan_seed
+    from citaplanner_tui.core.seed import data, plan_seed
 
+    zone = _zone(args.tz)
+    definition = data.load_definition(args.seed_file) if args.seed_file else data.SHIPPED
     with connect(settings.conninfo()) as conn:
-        plan = plan_seed(conn)
+        plan = plan_seed(conn, definition=definition, zone=zone)
     if args.json:
         json.dump(plan.to_json(), sys.stdout, indent=1, ensure_ascii=False)
         print()
     else:
         print(plan.summary())
+        print(f"Seed: {plan.source}; appointments' today: {plan.clock}")
         print("\n".join(table_lines(plan.items)))
     if plan.conflicts:
         return EXIT_CONFLICT
@@ -62,11 +90,12 @@ def run_apply(args, settings) -> int:
 
     info = settings.conninfo()
     settings.require_writable("seed apply")
+    zone = _zone(args.tz)
     if args.confirm is None:
         raise SeedError(f"seed apply needs --confirm {info.dbname} (the target database's name); "
                         "nothing was written")
     with connect(info) as conn:
-        result = apply_seed(conn, confirm=args.confirm)
+        result = apply_seed(conn, confirm=args.confirm, zone=zone)
     if args.json:
         json.dump({"created": result.created, "plan": result.plan.to_json()}, sys.stdout, indent=1,
                   ensure_ascii=False)

@@ -29,9 +29,9 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.schema import TABLES
+from citaplanner_tui.core.seed.data import TEMPLATES
 from citaplanner_tui.core.seed.read import check_schema
 from citaplanner_tui.core.seed.passwords import hash_password
-from citaplanner_tui.core.seed.templates import TEMPLATES
 
 FIRST_NAMES = (
     "María", "José", "Guadalupe", "Juan", "Fernanda", "Luis", "Ana", "Carlos", "Sofía", "Miguel",
@@ -262,9 +262,10 @@ def _copy_small_tables(conn, s: _Shape) -> dict[str, int]:
                 uid = demo_id(s.seed, "user", t * s.staff + len(STAFF_ROLES) + p)
                 assignments.append((demo_id(s.seed, "assign", f"{sid}:{uid}"), sid, uid,
                                     float(30 + 5 * ((i + p) % 5)), stamp))
-        for i, (tname, ttype, channel, subject, message) in enumerate(TEMPLATES):
-            templates.append((demo_id(s.seed, "template", t * len(TEMPLATES) + i), tname, ttype,
-                              channel, subject, message, True, True, tid, stamp, stamp))
+        for i, tpl in enumerate(TEMPLATES):
+            templates.append((demo_id(s.seed, "template", t * len(TEMPLATES) + i), tpl.name, tpl.type,
+                              tpl.channel, tpl.subject, tpl.message, tpl.is_active, tpl.is_default, tid,
+                              stamp, stamp))
     stamps = ("createdAt", "updatedAt")
     return {
         "tenants": _copy(conn, "tenants", ("id", "name", "email", "phone", "address", "city",

@@ -8,18 +8,21 @@ Why each piece:
 - Re-plan inside the transaction and refuse on any CONFLICT before the first write:
   what gets written is exactly what that plan says, or nothing.
 - Rows look like the app made them: cuid ids, ``"updatedAt"`` set, bcrypt ``$2a$10$``
-  passwords, UTC timestamps; payments dated at their appointment's end.
+  passwords, UTC timestamps; payments dated at their appointment's end, their method
+  picked at random among the seed's, as seed.ts does.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from citaplanner_tui.core.seed import data
 from citaplanner_tui.core.seed.cuid import new_cuid
+from citaplanner_tui.core.seed.data import Definition
 from citaplanner_tui.core.seed.passwords import hash_password
-from citaplanner_tui.core.seed.plan import Item, Plan, Ref, Status, decide
+from citaplanner_tui.core.seed.plan import Chance, Item, Plan, Ref, Status, decide
 from citaplanner_tui.core.seed.read import SeedError, check_schema, database_errors, read_snapshot
 
 # pg_advisory_xact_lock key shared by every citaplanner-tui seed apply ("CPTSEED" in ASCII).
@@ -34,11 +37,13 @@ class ApplyResult:
     created: dict[str, int]    # rows inserted per table
 
 
-def apply_seed(conn, *, confirm: str, now: datetime | None = None) -> ApplyResult:
+def apply_seed(conn, *, confirm: str, now: datetime | None = None,
+               definition: Definition = data.SHIPPED, zone: str | None = None) -> ApplyResult:
     """Write the seed's missing rows into ``conn``'s database (an autocommit connection).
 
     ``confirm`` must be the database's name, as typed by the operator. ``now`` (aware)
-    fixes the clock for tests: "today" for the appointments and the rows' timestamps.
+    fixes the clock for tests: "today" for the appointments and the rows' timestamps;
+    ``zone`` is the time zone of that "today" (None: this process's, as seed.ts).
     """
     target = conn.info.dbname
     if confirm != target:
@@ -50,17 +55,25 @@ def apply_seed(conn, *, confirm: str, now: datetime | None = None) -> ApplyResul
         conn.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
         check_schema(conn)
-        plan = decide(read_snapshot(conn), now)
+        plan = decide(read_snapshot(conn, definition), now, definition=definition, zone=zone)
         if plan.conflicts:
             first = plan.conflicts[0]
             more = f" (and {len(plan.conflicts) - 1} more)" if len(plan.conflicts) > 1 else ""
-            raise SeedError(f"the seed's {first.kind} {first.key} would break a unique key: "
+            raise SeedError(f"the seed's {first.kind} {first.key} is in conflict: "
                             f"{first.conflict}{more}; nothing was written")
-        created = _write(conn, plan.items, now.astimezone(timezone.utc).replace(tzinfo=None))
+        created = _write(conn, plan.items, definition, now.astimezone(timezone.utc).replace(tzinfo=None))
     return ApplyResult(plan, created)
 
 
-def _write(conn, items: tuple[Item, ...], stamp: datetime) -> dict[str, int]:
+def _value(value: object, ids: dict[Ref, str]) -> object:
+    if isinstance(value, Ref):
+        return ids[value]
+    if isinstance(value, Chance):
+        return secrets.choice(value.choices)
+    return value
+
+
+def _write(conn, items: tuple[Item, ...], seed: Definition, stamp: datetime) -> dict[str, int]:
     """Insert every CREATE item, parents first (the plan's order), one batch per table."""
     ids: dict[Ref, str] = {}
     batches: dict[str, list[dict]] = {}
@@ -69,9 +82,9 @@ def _write(conn, items: tuple[Item, ...], stamp: datetime) -> dict[str, int]:
             continue
         new_id = ids[Ref(item.kind, item.key)] = new_cuid()
         row = {"id": new_id, "createdAt": stamp, "updatedAt": stamp}
-        row.update({k: ids[v] if isinstance(v, Ref) else v for k, v in item.values.items()})
+        row.update({k: _value(v, ids) for k, v in item.values.items()})
         if item.table == "users":
-            row["password"] = hash_password(data.PASSWORDS[item.key])
+            row["password"] = hash_password(seed.user(item.key).password)
         # Only the columns the seed sets: the others keep their defaults (e.g. tenants.timezone).
         batches.setdefault(item.table, []).append(
             {c: row[c] for c in data.COLUMNS[item.table] if c in row})

@@ -1,56 +1,53 @@
-"""CitaPlanner's seed (``app/scripts/seed.ts``) as data, with the reference's values.
+"""CitaPlanner's seed (``app/scripts/seed.ts``) as data: ``definition.json``, read and checked.
 
-What is ours rather than the reference's: the reference gives no text for the services'
-descriptions, the clients' addresses and two notes, the two appointment notes, nor the
-templates (``templates.py``), so those are plausible Spanish texts; the original picked each
-payment's method at random, here it is fixed per payment.
-
-Keys: each kind names its *natural key* (how the seed decides a row already exists, as
-the original looked it up) and the *unique keys* the database enforces (the ones a create
-can collide with): users.email is unique across tenants, clients are unique on
-(phone, tenantId), service_users on (serviceId, userId); tenants, branches, services and
-templates have no unique key, which is why the apply takes a lock.
+The shipped ``definition.json`` holds every literal value seed.ts writes (the reference's
+``seed-values.json``, plus the payment rule as data); ``load_definition(path)`` reads it,
+or a JSON/TOML file of the same shape given with ``seed plan --seed-file``, and refuses a
+malformed one with one sentence (``DefinitionError``). What stays code is how seed.ts
+finds rows (the ``Kind``s' natural keys) and which keys the database enforces:
+users.email is unique across tenants, clients are unique on (phone, tenantId),
+service_users on (serviceId, userId); tenants, branches, services and templates have no
+unique key, which is why the apply takes a lock.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import tomllib
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 
-from citaplanner_tui.core.seed.templates import TEMPLATES
+from citaplanner_tui.core.errors import OperatorError
 
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of seed row: its table, natural key, enforced unique keys, compared columns."""
+    """One kind of seed row: its table, how seed.ts finds it, the unique keys a create can hit."""
 
     name: str
     table: str
     natural_key: tuple[str, ...]
     unique_keys: tuple[tuple[str, ...], ...]
-    compared: tuple[str, ...]
 
 
-TENANT = Kind("tenant", "tenants", ("email",), (), ("name", "phone", "address", "city", "country"))
-BRANCH = Kind("branch", "branches", ("tenantId", "email"), (), ("name", "address", "phone"))
-USER = Kind("user", "users", ("email",), (("email",),),
-            ("firstName", "lastName", "role", "phone", "tenantId", "branchId"))
-SERVICE = Kind("service", "services", ("tenantId", "name"), (),
-               ("description", "duration", "price", "color"))
-ASSIGNMENT = Kind("assignment", "service_users", ("serviceId", "userId"), (("serviceId", "userId"),),
-                  ("commission",))
-CLIENT = Kind("client", "clients", ("tenantId", "email"), (("phone", "tenantId"),),
-              ("firstName", "lastName", "phone", "address", "notes"))
-HOURS = Kind("hours", "working_hours", ("branchId", "dayOfWeek"), (), ())
-APPOINTMENT = Kind("appointment", "appointments", (), (), ())
-PAYMENT = Kind("payment", "payments", (), (), ())
-TEMPLATE = Kind("template", "notification_templates", ("tenantId", "name", "type", "channel"), (),
-                ("subject", "message", "isActive", "isDefault"))
+TENANT = Kind("tenant", "tenants", ("email",), ())
+BRANCH = Kind("branch", "branches", ("tenantId", "email"), ())
+USER = Kind("user", "users", ("email",), (("email",),))
+SERVICE = Kind("service", "services", ("tenantId", "name"), ())
+ASSIGNMENT = Kind("assignment", "service_users", ("serviceId", "userId"), (("serviceId", "userId"),))
+CLIENT = Kind("client", "clients", ("tenantId", "email"), (("phone", "tenantId"),))
+HOURS = Kind("hours", "working_hours", ("branchId",), ())
+APPOINTMENT = Kind("appointment", "appointments", ("tenantId",), ())
+PAYMENT = Kind("payment", "payments", ("appointmentId",), ())
+# seed.ts looks templates up without the tenant; see plan.py for the (tenant, type, channel) rule.
+TEMPLATE = Kind("template", "notification_templates", ("name", "type", "channel"), ())
 KINDS = (TENANT, BRANCH, USER, SERVICE, ASSIGNMENT, CLIENT, HOURS, APPOINTMENT, PAYMENT, TEMPLATE)
 
 # Columns each table must have for the seed to read and write it (checked before any query).
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "tenants": ("id", "name", "email", "phone", "address", "city", "country", "timezone",
-                "createdAt", "updatedAt"),
+    "tenants": ("id", "name", "email", "phone", "address", "city", "country", "createdAt", "updatedAt"),
     "branches": ("id", "name", "address", "phone", "email", "tenantId", "createdAt", "updatedAt"),
     "users": ("id", "email", "password", "firstName", "lastName", "phone", "role", "tenantId",
               "branchId", "createdAt", "updatedAt"),
@@ -69,13 +66,20 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                                "isDefault", "tenantId", "createdAt", "updatedAt"),
 }
 
-DEFAULT_TIMEZONE = "America/Mexico_City"
+# The enums' values (Prisma's), so a seed file cannot ask for a value the database refuses.
+ENUMS = {
+    "role": ("SUPERADMIN", "ADMIN", "MANAGER", "PROFESSIONAL", "RECEPTIONIST", "CLIENT"),
+    "status": ("PENDING", "CONFIRMED", "COMPLETED", "CANCELLED", "NO_SHOW"),
+    "paymentMethod": ("CASH", "CREDIT_CARD", "DEBIT_CARD", "TRANSFER", "OTHER"),
+    "paymentStatus": ("PAID", "PARTIAL", "PENDING"),
+    "type": ("EMAIL", "SMS", "WHATSAPP", "APPOINTMENT_REMINDER", "APPOINTMENT_CONFIRMATION",
+             "APPOINTMENT_CANCELLATION", "APPOINTMENT_RESCHEDULE", "PROMOTION", "PAYMENT_REMINDER"),
+    "channel": ("WHATSAPP", "PUSH", "EMAIL", "SMS"),
+}
 
-TENANT_ROW = {"name": "Bella Vita Spa & Wellness", "email": "contacto@bellavita.com",
-              "phone": "+52 55 1234 5678", "address": "Avenida Reforma 123, Col. Centro",
-              "city": "Ciudad de México", "country": "México"}
-BRANCH_ROW = {"name": "Sucursal Centro", "email": "centro@bellavita.com",
-              "address": TENANT_ROW["address"], "phone": TENANT_ROW["phone"]}
+
+class DefinitionError(OperatorError):
+    """A seed file that cannot be read as a seed definition (one sentence, names the place)."""
 
 
 @dataclass(frozen=True)
@@ -85,46 +89,23 @@ class User:
     role: str
     first_name: str
     last_name: str
-    phone: str
-
-
-USERS = (
-    User("admin@citaplanner.com", "admin123", "ADMIN", "Administrador", "Principal", "+52 55 1111 1111"),
-    User("manager@citaplanner.com", "manager123", "MANAGER", "Gerente", "de Sucursal", "+52 55 2222 2222"),
-    User("pro1@citaplanner.com", "prof123", "PROFESSIONAL", "Estilista", "Senior", "+52 55 3333 3333"),
-    User("pro2@citaplanner.com", "prof123", "PROFESSIONAL", "Barbero", "Profesional", "+52 55 4444 4444"),
-    User("recepcionista@citaplanner.com", "prof123", "RECEPTIONIST", "Recepcionista", "Principal",
-         "+52 55 5555 5555"),
-)
-PASSWORDS = {u.email: u.password for u in USERS}
-RECEPTIONIST = "recepcionista@citaplanner.com"
+    phone: str | None
 
 
 @dataclass(frozen=True)
 class Service:
     name: str
-    description: str
+    description: str | None
     duration: int
     price: float
-    color: str
-    professional: str  # e-mail of the professional assigned to it
+    color: str | None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    service: str     # the service's name
+    user: str        # the professional's e-mail
     commission: float
-
-
-SERVICES = (
-    Service("Facial Hidratante", "Tratamiento facial de hidratación profunda", 60, 850.0, "#3B82F6",
-            "pro1@citaplanner.com", 40.0),
-    Service("Masaje Relajante", "Masaje de cuerpo completo para aliviar el estrés", 90, 1200.0, "#10B981",
-            "pro2@citaplanner.com", 35.0),
-    Service("Manicure y Pedicure", "Cuidado completo de manos y pies", 120, 650.0, "#F59E0B",
-            "pro1@citaplanner.com", 30.0),
-    Service("Corte de Cabello", "Corte y estilizado profesional", 45, 450.0, "#8B5CF6",
-            "pro2@citaplanner.com", 50.0),
-    Service("Limpieza Facial Profunda", "Limpieza facial con extracción y mascarilla", 75, 950.0,
-            "#EF4444", "pro1@citaplanner.com", 45.0),
-    Service("Masaje Terapéutico", "Masaje para aliviar tensión muscular", 60, 1000.0, "#06B6D4",
-            "pro2@citaplanner.com", 40.0),
-)
 
 
 @dataclass(frozen=True)
@@ -133,52 +114,259 @@ class Client:
     last_name: str
     email: str
     phone: str
-    address: str
+    address: str | None
     notes: str | None
 
 
-CLIENTS = (
-    Client("Isabella", "Torres", "isabella.torres@email.com", "+52 55 1111 0001",
-           "Calle Durango 45, Col. Roma Norte", "Cliente VIP, prefiere citas por la mañana"),
-    Client("Diego", "Hernández", "diego.hernandez@email.com", "+52 55 1111 0002",
-           "Av. Insurgentes Sur 820, Col. Del Valle", None),
-    Client("Sofía", "Ramírez", "sofia.ramirez@email.com", "+52 55 1111 0003",
-           "Calle Ámsterdam 102, Col. Condesa", "Alérgica a productos con parabenos"),
-    Client("Alejandro", "Morales", "alejandro.morales@email.com", "+52 55 1111 0004",
-           "Calle Eugenia 310, Col. Narvarte", None),
-    Client("Camila", "Vega", "camila.vega@email.com", "+52 55 1111 0005",
-           "Av. Coyoacán 1500, Col. Del Valle", None),
-    Client("Fernando", "Castro", "fernando.castro@email.com", "+52 55 1111 0006",
-           "Calle Tabasco 88, Col. Roma Norte", None),
-)
-
-# (dayOfWeek with 0 = Sunday, start, end): Monday to Friday 09-18, Saturday 10-16, branch-wide.
-WORKING_HOURS = tuple((d, "09:00", "18:00") for d in range(1, 6)) + ((6, "10:00", "16:00"),)
+@dataclass(frozen=True)
+class Hours:
+    day_of_week: int  # 0 = Sunday
+    start: str
+    end: str
 
 
 @dataclass(frozen=True)
 class Appointment:
-    day: int          # days from today, in the tenant's time zone
-    start: str        # local wall-clock time
+    day: int          # days from "today" (local midnight of the seed's clock)
+    start: str        # "HH:MM" after that midnight, as an elapsed time (seed.ts adds milliseconds)
     end: str
-    client: int       # index into CLIENTS
-    service: int      # index into SERVICES
-    professional: str
     status: str
+    client: str       # the client's e-mail
+    service: str      # the service's name
+    user: str         # the professional's e-mail
     notes: str | None
-    payment_method: str | None  # completed ones are paid: fixed here, random in the original
 
 
-APPOINTMENTS = (
-    Appointment(0, "10:00", "11:00", 0, 0, "pro1@citaplanner.com", "CONFIRMED",
-                "Cliente VIP: confirmar un día antes", None),
-    Appointment(0, "14:00", "15:30", 1, 1, "pro2@citaplanner.com", "PENDING", None, None),
-    Appointment(1, "11:00", "12:15", 2, 4, "pro1@citaplanner.com", "CONFIRMED", None, None),
-    Appointment(-3, "10:00", "12:00", 3, 2, "pro1@citaplanner.com", "COMPLETED",
-                "Servicio completado, cliente satisfecho", "CREDIT_CARD"),
-    Appointment(-2, "15:00", "16:00", 4, 5, "pro2@citaplanner.com", "COMPLETED", None, "CASH"),
-    Appointment(-1, "13:00", "13:45", 5, 3, "pro2@citaplanner.com", "COMPLETED", None, "CASH"),
-)
+@dataclass(frozen=True)
+class PaymentRule:
+    """seed.ts pays every appointment of ``for_status``, registered by the first seed user
+    whose role is ``user_role``; the method is picked at random among ``methods``."""
 
-__all__ = ["KINDS", "COLUMNS", "TENANT_ROW", "BRANCH_ROW", "USERS", "SERVICES", "CLIENTS",
-           "WORKING_HOURS", "APPOINTMENTS", "TEMPLATES", "PASSWORDS", "RECEPTIONIST"]
+    for_status: str
+    user_role: str
+    methods: tuple[str, ...]
+    status: str
+    fallback_amount: float
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    type: str
+    channel: str
+    subject: str | None
+    message: str
+    is_active: bool
+    is_default: bool
+
+
+@dataclass(frozen=True)
+class Definition:
+    tenant: dict[str, str]
+    branch: dict[str, str]
+    users: tuple[User, ...]
+    services: tuple[Service, ...]
+    service_users: tuple[Assignment, ...]
+    clients: tuple[Client, ...]
+    working_hours: tuple[Hours, ...]
+    appointments: tuple[Appointment, ...]
+    payments: PaymentRule
+    templates: tuple[Template, ...]
+    source: str = "the shipped definition"
+
+    def user(self, email: str) -> User:
+        return next(u for u in self.users if u.email == email)
+
+    def service(self, name: str) -> Service:
+        return next(s for s in self.services if s.name == name)
+
+    def client(self, email: str) -> Client:
+        return next(c for c in self.clients if c.email == email)
+
+
+# -- reading and checking a definition ------------------------------------------------------
+# Per section: required fields, optional fields, each with its type ("text", "int", "number",
+# "bool", "hhmm" or an ENUMS name).
+_FIELDS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "tenant": ({"name": "text", "email": "text"},
+               {"phone": "text", "address": "text", "city": "text", "country": "text"}),
+    "branch": ({"name": "text", "email": "text"}, {"address": "text", "phone": "text"}),
+    "users": ({"email": "text", "password": "text", "firstName": "text", "lastName": "text",
+               "role": "role"}, {"phone": "text"}),
+    "services": ({"name": "text", "duration": "int", "price": "number"},
+                 {"description": "text", "color": "text"}),
+    "service_users": ({"service": "text", "user": "text", "commission": "number"}, {}),
+    "clients": ({"firstName": "text", "lastName": "text", "email": "text", "phone": "text"},
+                {"address": "text", "notes": "text"}),
+    "working_hours": ({"dayOfWeek": "int", "startTime": "hhmm", "endTime": "hhmm"}, {}),
+    "appointments": ({"day": "int", "start": "hhmm", "end": "hhmm", "status": "status",
+                      "client": "text", "service": "text", "user": "text"}, {"notes": "text"}),
+    "payments": ({"forStatus": "status", "userRole": "role", "methods": "methods",
+                  "status": "paymentStatus", "fallbackAmount": "number"}, {}),
+    "notification_templates": ({"name": "text", "type": "type", "channel": "channel",
+                                "message": "text"},
+                               {"subject": "text", "isActive": "bool", "isDefault": "bool"}),
+}
+_OBJECTS = ("tenant", "branch", "payments")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _check_value(where: str, kind: str, value: object) -> None:
+    ok = {"text": lambda v: isinstance(v, str) and v != "",
+          "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+          "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+          "bool": lambda v: isinstance(v, bool),
+          "hhmm": lambda v: isinstance(v, str) and bool(_HHMM.match(v)),
+          "methods": lambda v: (isinstance(v, list) and bool(v)
+                                and all(m in ENUMS["paymentMethod"] for m in v))}.get(kind)
+    if ok is None:
+        ok = lambda v: v in ENUMS[kind]  # noqa: E731
+    if not ok(value):
+        wanted = {"text": "a non-empty text", "int": "a whole number", "number": "a number",
+                  "bool": "true or false", "hhmm": "a time as HH:MM",
+                  "methods": "a list of payment methods"}.get(kind, "one of " + ", ".join(ENUMS.get(kind, ())))
+        raise DefinitionError(f"{where} is {json.dumps(value, ensure_ascii=False)}, not {wanted}")
+
+
+def _record(where: str, section: str, raw: object) -> dict:
+    """``raw`` checked against the section's fields; optional ones missing (or null) are None."""
+    if not isinstance(raw, dict):
+        raise DefinitionError(f"{where} must be an object")
+    required, optional = _FIELDS[section]
+    for key in raw:
+        if key not in required and key not in optional:
+            raise DefinitionError(f"{where} has an unknown key {key!r} (known: "
+                                  f"{', '.join([*required, *optional])})")
+    record = {}
+    for key, kind in required.items():
+        if key not in raw:
+            raise DefinitionError(f"{where} lacks {key!r}")
+        _check_value(f"{where}.{key}", kind, raw[key])
+        record[key] = raw[key]
+    for key, kind in optional.items():
+        if raw.get(key) is not None:
+            _check_value(f"{where}.{key}", kind, raw[key])
+        record[key] = raw.get(key)
+    return record
+
+
+def _sections(doc: object) -> dict[str, object]:
+    if not isinstance(doc, dict):
+        raise DefinitionError("the seed definition must be an object of sections")
+    for key in doc:
+        if not key.startswith("_") and key not in _FIELDS:
+            raise DefinitionError(f"unknown section {key!r} (known: {', '.join(_FIELDS)})")
+    missing = [s for s in _FIELDS if s not in doc]
+    if missing:
+        raise DefinitionError(f"the seed definition lacks the section {missing[0]!r}")
+    out: dict[str, object] = {}
+    for section in _FIELDS:
+        if section in _OBJECTS:
+            out[section] = _record(section, section, doc[section])
+        else:
+            if not isinstance(doc[section], list):
+                raise DefinitionError(f"{section} must be a list")
+            out[section] = [_record(f"{section}[{i}]", section, raw) for i, raw in enumerate(doc[section])]
+    return out
+
+
+def _unique(section: str, rows: list[dict], *fields: str) -> set:
+    seen: set = set()
+    for i, row in enumerate(rows):
+        key = tuple(row[f] for f in fields)
+        if key in seen:
+            raise DefinitionError(f"{section}[{i}] repeats {'/'.join(fields)} {' / '.join(map(str, key))}")
+        seen.add(key)
+    return {k[0] if len(k) == 1 else k for k in seen}
+
+
+def _refer(where: str, value: str, known: set, what: str) -> None:
+    if value not in known:
+        raise DefinitionError(f"{where} names {what} {value!r}, which the definition does not have")
+
+
+def build_definition(doc: object, source: str) -> Definition:
+    """The ``Definition`` in ``doc`` (parsed JSON/TOML), or ``DefinitionError`` saying what is wrong."""
+    s = _sections(doc)
+    users = _unique("users", s["users"], "email")
+    services = _unique("services", s["services"], "name")
+    clients = _unique("clients", s["clients"], "email")
+    _unique("clients", s["clients"], "phone")
+    _unique("service_users", s["service_users"], "service", "user")
+    _unique("notification_templates", s["notification_templates"], "name", "type", "channel")
+    defaults = [t for t in s["notification_templates"] if t["isDefault"] is not False]
+    _unique("notification_templates (defaults)", defaults, "type", "channel")
+    for i, a in enumerate(s["service_users"]):
+        _refer(f"service_users[{i}].service", a["service"], services, "the service")
+        _refer(f"service_users[{i}].user", a["user"], users, "the user")
+    for i, a in enumerate(s["appointments"]):
+        _refer(f"appointments[{i}].client", a["client"], clients, "the client")
+        _refer(f"appointments[{i}].service", a["service"], services, "the service")
+        _refer(f"appointments[{i}].user", a["user"], users, "the user")
+        if minutes_of(a["end"]) <= minutes_of(a["start"]):
+            raise DefinitionError(f"appointments[{i}] ends at {a['end']}, not after its start {a['start']}")
+    for i, h in enumerate(s["working_hours"]):
+        if not 0 <= h["dayOfWeek"] <= 6:
+            raise DefinitionError(f"working_hours[{i}].dayOfWeek is {h['dayOfWeek']}, not 0 (Sunday) to 6")
+    p = s["payments"]
+    return Definition(
+        tenant={k: v for k, v in s["tenant"].items() if v is not None},
+        branch={k: v for k, v in s["branch"].items() if v is not None},
+        users=tuple(User(u["email"], u["password"], u["role"], u["firstName"], u["lastName"], u["phone"])
+                    for u in s["users"]),
+        services=tuple(Service(v["name"], v["description"], v["duration"], float(v["price"]), v["color"])
+                       for v in s["services"]),
+        service_users=tuple(Assignment(a["service"], a["user"], float(a["commission"]))
+                            for a in s["service_users"]),
+        clients=tuple(Client(c["firstName"], c["lastName"], c["email"], c["phone"], c["address"], c["notes"])
+                      for c in s["clients"]),
+        working_hours=tuple(Hours(h["dayOfWeek"], h["startTime"], h["endTime"]) for h in s["working_hours"]),
+        appointments=tuple(Appointment(a["day"], a["start"], a["end"], a["status"], a["client"],
+                                       a["service"], a["user"], a["notes"]) for a in s["appointments"]),
+        payments=PaymentRule(p["forStatus"], p["userRole"], tuple(p["methods"]), p["status"],
+                             float(p["fallbackAmount"])),
+        templates=tuple(Template(t["name"], t["type"], t["channel"], t["subject"], t["message"],
+                                 t["isActive"] is not False, t["isDefault"] is not False)
+                        for t in s["notification_templates"]),
+        source=source)
+
+
+def minutes_of(hhmm: str) -> int:
+    """"HH:MM" as minutes after midnight."""
+    hours, minutes = map(int, hhmm.split(":"))
+    return hours * 60 + minutes
+
+
+def load_definition(path: str | Path | None = None) -> Definition:
+    """The shipped definition, or the TOML (``.toml``) or JSON (any other name) file at ``path``."""
+    if path is None:
+        text = resources.files("citaplanner_tui.core.seed").joinpath("definition.json").read_text("utf-8")
+        return build_definition(json.loads(text), "the shipped definition")
+    path = Path(path)
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "it is not UTF-8 text"
+        raise DefinitionError(f"cannot read the seed file {path}: {reason}") from None
+    try:
+        doc = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DefinitionError(f"the seed file {path} is not valid JSON: {exc.msg} at line {exc.lineno}, "
+                              f"column {exc.colno}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DefinitionError(f"the seed file {path} is not valid TOML: {exc}") from None
+    try:
+        return build_definition(doc, str(path))
+    except DefinitionError as exc:
+        raise DefinitionError(f"the seed file {path} is not a seed definition: {exc}") from None
+
+
+SHIPPED = load_definition()
+
+# The shipped definition under the names the console's sample plan reads.
+TENANT_ROW = SHIPPED.tenant
+BRANCH_ROW = SHIPPED.branch
+USERS = SHIPPED.users
+SERVICES = SHIPPED.services
+CLIENTS = SHIPPED.clients
+TEMPLATES = SHIPPED.templates

@@ -2,30 +2,45 @@
 
 ``decide(snapshot, now)`` is the pure part: it takes the rows the bounded reads found
 (``read.Snapshot``) and returns a ``Plan``; it never touches the database, so every rule
-is unit-tested without one. Rules, following the original seed and fixing its gaps:
+is unit-tested without one. Rows are found as seed.ts finds them; where seed.ts would
+do harm, the plan says so instead:
 
-- a row found by its natural key EXISTS, or DIFFERS when a compared column differs (the
-  seed never changes existing rows; the differences are only shown);
+- a row found by its natural key EXISTS, or DIFFERS when a value the seed writes differs
+  (the seed never changes existing rows; the differences are only shown). Values seed.ts
+  leaves to chance (a payment's method) are never compared;
 - a missing row is CREATE, unless creating it would break a unique key the database
   enforces: a client whose phone is already used in the tenant by a row with another
-  e-mail is a CONFLICT naming that row (the original crashed there with P2002);
+  e-mail is a CONFLICT naming that row (seed.ts crashed there with P2002);
+- a seed user found in another tenant, which this tenant's new service assignments,
+  appointments or payments would point at (seed.ts links them), is a CONFLICT, and those
+  rows are not created;
+- templates are found by name + type + channel in any tenant, as seed.ts does; a seed
+  template not found that way is still not created when the tenant already has a
+  default template for its (type, channel): a second default would make the text sent
+  to customers arbitrary, so that row is the seed's, with its differences shown;
 - working hours are added only to a branch with none, appointments and their payments
-  only to a tenant with none (the original's all-or-nothing rules); otherwise SKIP, with
-  the reason;
-- templates are looked up per tenant (the original ignored the tenant, so a second
-  tenant never got any).
+  only to a tenant with none (seed.ts's all-or-nothing rules); otherwise SKIP, with the
+  reason. Payments are registered by the first seed user whose role is the receptionist's,
+  as seed.ts picks it: with none, seed.ts creates no payments, and the plan says so;
+- appointment times follow seed.ts's clock: local midnight of today in the process's time
+  zone (UTC in the app's container), plus the seed's offsets, unless a zone is given.
+
+CONFLICTs come first in the plan.
 """
 
 from __future__ import annotations
 
+import os
+import time as clock
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from citaplanner_tui.core.seed import data
+from citaplanner_tui.core.seed.data import Definition
 
 if TYPE_CHECKING:
     from citaplanner_tui.core.seed.read import Snapshot
@@ -48,6 +63,16 @@ class Ref:
 
     def __str__(self) -> str:
         return f"(new {self.kind} {self.key})"
+
+
+@dataclass(frozen=True)
+class Chance:
+    """A value seed.ts picks at random among ``choices``; the apply picks the same way."""
+
+    choices: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return " or ".join(self.choices) + " (random, as seed.ts)"
 
 
 @dataclass(frozen=True)
@@ -103,7 +128,8 @@ _WORDS = ((Status.CREATE, "to create", "to create"), (Status.EXISTS, "exists", "
 @dataclass(frozen=True)
 class Plan:
     items: tuple[Item, ...]
-    timezone: str
+    clock: str                 # the time zone "today" was taken in, and why that one
+    source: str = data.SHIPPED.source
     queries_by_table: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -136,19 +162,45 @@ class Plan:
 
     def to_json(self) -> dict:
         return {"summary": self.summary(), "counts": {s.value: n for s, n in self.counts.items()},
-                "timezone": self.timezone, "queries": self.queries_by_table, "seconds": round(self.seconds, 4),
+                "clock": self.clock, "definition": self.source, "queries": self.queries_by_table,
+                "seconds": round(self.seconds, 4),
                 "keys": {k.name: {"table": k.table, "natural_key": list(k.natural_key),
                                   "unique_keys": [list(u) for u in k.unique_keys]} for k in data.KINDS},
                 "items": [item.to_json() for item in self.items]}
 
 
-def local_to_utc(day: datetime, hhmm: str, zone: str) -> datetime:
-    """Wall-clock ``hhmm`` on ``day`` in ``zone`` as the naive UTC timestamp Prisma stores."""
-    hour, minute = map(int, hhmm.split(":"))
-    local = datetime.combine(day.date(), time(hour, minute), tzinfo=ZoneInfo(zone))
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
+# -- seed.ts's clock --------------------------------------------------------------------------
+def process_zone_name() -> str:
+    """The name of this process's time zone, as the TZ variable or the C library gives it."""
+    return os.environ.get("TZ") or clock.tzname[0]
 
 
+def clock_label(zone: str | None) -> str:
+    if zone:
+        return f"{zone} (--tz)"
+    return f"{process_zone_name()} (this process's time zone, as seed.ts; --tz to change)"
+
+
+def local_midnight(now: datetime, zone: str | None) -> datetime:
+    """Today's local midnight in ``zone`` (None: this process's zone, as ``new Date(y, m, d)``), in UTC."""
+    if zone:
+        local = now.astimezone(ZoneInfo(zone))
+        midnight = datetime(local.year, local.month, local.day, tzinfo=ZoneInfo(zone))
+        return midnight.astimezone(timezone.utc)
+    local = now.astimezone()  # the C library's zone, as Node's Date uses it
+    # mktime resolves the day's midnight offset (DST) the way new Date(y, m, d) does.
+    stamp = clock.mktime((local.year, local.month, local.day, 0, 0, 0, 0, 0, -1))
+    return datetime.fromtimestamp(stamp, timezone.utc)
+
+
+def appointment_times(midnight: datetime, a: data.Appointment) -> tuple[datetime, datetime]:
+    """seed.ts's ``today.getTime() + day * 24 h + hours``: elapsed time, as naive UTC (Prisma's)."""
+    day = midnight + timedelta(days=a.day)
+    return tuple((day + timedelta(minutes=data.minutes_of(t))).replace(tzinfo=None)  # type: ignore[return-value]
+                 for t in (a.start, a.end))
+
+
+# -- the decision -----------------------------------------------------------------------------
 def _item(kind: data.Kind, key: str, status: Status, **details) -> Item:
     return Item(kind.name, kind.table, key, status, **details)
 
@@ -156,20 +208,27 @@ def _item(kind: data.Kind, key: str, status: Status, **details) -> Item:
 class _Decider:
     """Walks the seed parents-first, remembering each parent's id (or ``Ref`` if new)."""
 
-    def __init__(self, snap: Snapshot, now: datetime):
+    def __init__(self, snap: Snapshot, now: datetime, seed: Definition, zone: str | None):
         self.snap = snap
         self.now = now
+        self.seed = seed
+        self.zone = zone
         self.ids: dict[tuple[str, str], object] = {}
         self.items: list[Item] = []
 
-    def add(self, kind: data.Kind, key: str, row: dict | None, seed: dict[str, object], *,
-            reason: str | None = None) -> None:
-        """EXISTS/DIFFERS when ``row`` was found, else CREATE with ``seed`` as the values."""
+    def add(self, kind: data.Kind, key: str, row: dict | None, values: dict[str, object], *,
+            compared: tuple[str, ...] | None = None, reason: str | None = None) -> None:
+        """EXISTS/DIFFERS when ``row`` was found, else CREATE with ``values``.
+
+        ``compared`` defaults to every value the seed writes except the natural key.
+        """
         if row is None:
-            item = _item(kind, key, Status.CREATE, values=seed)
+            item = _item(kind, key, Status.CREATE, values=values)
             self.ids[(kind.name, key)] = Ref(kind.name, key)
         else:
-            differs = {c: (row[c], seed[c]) for c in kind.compared if row.get(c) != seed[c]}
+            columns = compared if compared is not None else tuple(
+                c for c in values if c not in kind.natural_key)
+            differs = {c: (row.get(c), values[c]) for c in columns if row.get(c) != values[c]}
             status = Status.DIFFERS if differs else Status.EXISTS
             item = _item(kind, key, status, differs=differs, reason=reason, row_id=row["id"])
             self.ids[(kind.name, key)] = row["id"]
@@ -178,42 +237,42 @@ class _Decider:
     def ref(self, kind: data.Kind, key: str) -> object:
         return self.ids[(kind.name, key)]
 
-    def decide(self) -> Plan:
-        snap = self.snap
-        zone = (snap.tenant or {}).get("timezone") or data.DEFAULT_TIMEZONE
+    def decide(self) -> list[Item]:
+        snap, seed = self.snap, self.seed
         note = None
         if snap.tenant_count > 1:
             note = f"{snap.tenant_count} tenants have this e-mail; the seed uses the oldest"
-        self.add(data.TENANT, data.TENANT_ROW["email"], snap.tenant, dict(data.TENANT_ROW), reason=note)
-        tenant = self.ref(data.TENANT, data.TENANT_ROW["email"])
-        self.add(data.BRANCH, data.BRANCH_ROW["email"], snap.branch,
-                 {**data.BRANCH_ROW, "tenantId": tenant})
-        branch = self.ref(data.BRANCH, data.BRANCH_ROW["email"])
-        for u in data.USERS:
+        email = seed.tenant["email"]
+        self.add(data.TENANT, email, snap.tenant, dict(seed.tenant), reason=note)
+        tenant = self.ref(data.TENANT, email)
+        self.add(data.BRANCH, seed.branch["email"], snap.branch, {**seed.branch, "tenantId": tenant})
+        branch = self.ref(data.BRANCH, seed.branch["email"])
+        for u in seed.users:
             self.add(data.USER, u.email, snap.users.get(u.email), {
                 "email": u.email, "firstName": u.first_name, "lastName": u.last_name, "role": u.role,
                 "phone": u.phone, "tenantId": tenant, "branchId": branch})
-        for s in data.SERVICES:
-            self.add(data.SERVICE, s.name, snap.services.get(s.name), {
-                "name": s.name, "description": s.description, "duration": s.duration,
-                "price": s.price, "color": s.color, "tenantId": tenant})
-        for s in data.SERVICES:
-            service, user = self.ref(data.SERVICE, s.name), self.ref(data.USER, s.professional)
-            self.add(data.ASSIGNMENT, f"{s.name} / {s.professional}", snap.assignments.get((service, user)),
-                     {"serviceId": service, "userId": user, "commission": s.commission})
-        for c in data.CLIENTS:
+        for s in seed.services:
+            values = {"name": s.name, "description": s.description, "duration": s.duration,
+                      "price": s.price, "color": s.color, "tenantId": tenant}
+            if s.color is None:  # not written: the column's default applies, as with seed.ts
+                del values["color"]
+            self.add(data.SERVICE, s.name, snap.services.get(s.name), values)
+        for a in seed.service_users:
+            service, user = self.ref(data.SERVICE, a.service), self.ref(data.USER, a.user)
+            self.add(data.ASSIGNMENT, f"{a.service} / {a.user}", snap.assignments.get((service, user)),
+                     {"serviceId": service, "userId": user, "commission": a.commission})
+        for c in seed.clients:
             self._client(c, tenant)
         self._hours(branch)
-        self._appointments(tenant, branch, zone)
-        for name, ntype, channel, subject, message in data.TEMPLATES:
-            self.add(data.TEMPLATE, f"{name} ({channel})", snap.templates.get((name, ntype, channel)), {
-                "name": name, "type": ntype, "channel": channel, "subject": subject,
-                "message": message, "isActive": True, "isDefault": True, "tenantId": tenant})
-        return Plan(tuple(self.items), zone, dict(snap.queries))
+        self._appointments(tenant, branch)
+        for t in seed.templates:
+            self._template(t, tenant)
+        self._foreign_users(tenant)
+        return sorted(self.items, key=lambda i: i.status is not Status.CONFLICT)
 
     def _client(self, c: data.Client, tenant: object) -> None:
-        seed = {"firstName": c.first_name, "lastName": c.last_name, "email": c.email,
-                "phone": c.phone, "address": c.address, "notes": c.notes, "tenantId": tenant}
+        values = {"firstName": c.first_name, "lastName": c.last_name, "email": c.email,
+                  "phone": c.phone, "address": c.address, "notes": c.notes, "tenantId": tenant}
         row = self.snap.clients_by_email.get(c.email)
         holder = self.snap.clients_by_phone.get(c.phone)
         if row is None and holder is not None:
@@ -224,55 +283,124 @@ class _Decider:
                 f"(unique key {unique})")))
             self.ids[(data.CLIENT.name, c.email)] = holder["id"]
             return
-        self.add(data.CLIENT, c.email, row, seed)
+        self.add(data.CLIENT, c.email, row, values)
 
     def _hours(self, branch: object) -> None:
         count = self.snap.branch_hours
-        for day, start, end in data.WORKING_HOURS:
-            key = f"{data.BRANCH_ROW['name']} day {day} {start}-{end}"
+        for h in self.seed.working_hours:
+            key = f"{self.seed.branch['name']} day {h.day_of_week} {h.start}-{h.end}"
             if count:
                 self.items.append(_item(data.HOURS, key, Status.SKIP, reason=(
                     f"the branch already has {count} working-hours rows (the seed adds hours only "
                     "to a branch with none)")))
             else:
                 self.items.append(_item(data.HOURS, key, Status.CREATE, values={
-                    "dayOfWeek": day, "startTime": start, "endTime": end, "branchId": branch,
-                    "userId": None}))
+                    "dayOfWeek": h.day_of_week, "startTime": h.start, "endTime": h.end,
+                    "branchId": branch, "userId": None}))
 
-    def _appointments(self, tenant: object, branch: object, zone: str) -> None:
-        today = self.now.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    def _receptionist(self) -> tuple[object | None, str | None]:
+        """Who registers the payments (seed.ts: the first seed user with that role), or why nobody."""
+        rule = self.seed.payments
+        for u in self.seed.users:
+            row = self.snap.users.get(u.email)
+            if (row["role"] if row else u.role) == rule.user_role:
+                return self.ref(data.USER, u.email), None
+        changed = [f"{u.email} is {self.snap.users[u.email]['role']}" for u in self.seed.users
+                   if u.role == rule.user_role and u.email in self.snap.users]
+        return None, (f"no seed user has the role {rule.user_role}"
+                      + (f" ({', '.join(changed)} now)" if changed else "")
+                      + ", and seed.ts creates no payments then")
+
+    def _appointments(self, tenant: object, branch: object) -> None:
+        midnight = local_midnight(self.now, self.zone)
         skip = None
         if self.snap.tenant_has_appointments:
             skip = ("the tenant already has appointments (the seed adds appointments and "
                     "payments only to a tenant with none)")
-        receptionist = self.ref(data.USER, data.RECEPTIONIST)
-        for a in data.APPOINTMENTS:
-            client, service = data.CLIENTS[a.client], data.SERVICES[a.service]
-            day = today + timedelta(days=a.day)
-            start, end = local_to_utc(day, a.start, zone), local_to_utc(day, a.end, zone)
-            key = f"{day:%Y-%m-%d} {a.start} {client.first_name} {client.last_name}"
+        receptionist, no_receptionist = self._receptionist()
+        rule = self.seed.payments
+        for a in self.seed.appointments:
+            client = self.seed.client(a.client)
+            start, end = appointment_times(midnight, a)
+            key = f"{start:%Y-%m-%d %H:%M} {client.first_name} {client.last_name}"
+            paid = a.status == rule.for_status
             if skip:
                 self.items.append(_item(data.APPOINTMENT, key, Status.SKIP, reason=skip))
-                if a.payment_method:
+                if paid:
                     self.items.append(_item(data.PAYMENT, f"for {key}", Status.SKIP, reason=skip))
                 continue
             values = {"startTime": start, "endTime": end, "status": a.status, "notes": a.notes,
                       "tenantId": tenant, "branchId": branch,
-                      "clientId": self.ref(data.CLIENT, client.email),
-                      "serviceId": self.ref(data.SERVICE, service.name),
-                      "userId": self.ref(data.USER, a.professional)}
+                      "clientId": self.ref(data.CLIENT, a.client),
+                      "serviceId": self.ref(data.SERVICE, a.service),
+                      "userId": self.ref(data.USER, a.user)}
             self.items.append(_item(data.APPOINTMENT, key, Status.CREATE, values=values))
-            if a.payment_method:
-                price = (self.snap.services.get(service.name) or {}).get("price", service.price)
-                self.items.append(_item(data.PAYMENT, f"for {key}", Status.CREATE, values={
-                    "amount": price, "paymentMethod": a.payment_method, "status": "PAID",
-                    "tenantId": tenant, "branchId": branch, "clientId": values["clientId"],
-                    "appointmentId": Ref(data.APPOINTMENT.name, key), "userId": receptionist,
-                    "createdAt": end}))
+            if not paid:
+                continue
+            if receptionist is None:
+                self.items.append(_item(data.PAYMENT, f"for {key}", Status.SKIP, reason=no_receptionist))
+                continue
+            found = self.snap.services.get(a.service)
+            price = found["price"] if found else self.seed.service(a.service).price
+            self.items.append(_item(data.PAYMENT, f"for {key}", Status.CREATE, values={
+                "amount": price or rule.fallback_amount, "paymentMethod": Chance(rule.methods),
+                "status": rule.status, "tenantId": tenant, "branchId": branch,
+                "clientId": values["clientId"], "appointmentId": Ref(data.APPOINTMENT.name, key),
+                "userId": receptionist, "createdAt": end}))
+
+    def _template(self, t: data.Template, tenant: object) -> None:
+        key = f"{t.name} ({t.channel})"
+        values = {"name": t.name, "type": t.type, "channel": t.channel, "subject": t.subject,
+                  "message": t.message, "isActive": t.is_active, "isDefault": t.is_default,
+                  "tenantId": tenant}
+        row = self.snap.templates.get((t.name, t.type, t.channel))
+        reason = None
+        if row is not None and row["tenantId"] != tenant:
+            reason = ("found in another tenant: seed.ts looks templates up without the tenant, "
+                      "so it creates none for this one")
+        elif row is None and t.is_default:
+            row = self.snap.default_templates.get((t.type, t.channel))
+            if row is not None:
+                reason = (f"the tenant already has the default {t.type}/{t.channel} template "
+                          f"{row['name']!r}; a second default would make the text customers get "
+                          "arbitrary, so the seed creates none")
+        compared = ("name", "subject", "message", "isActive", "isDefault", "tenantId")
+        self.add(data.TEMPLATE, key, row, values, compared=compared, reason=reason)
+
+    def _foreign_users(self, tenant: object) -> None:
+        """A seed user of another tenant that new rows of this tenant would point at: CONFLICT."""
+        foreign = {row["id"]: email for email, row in self.snap.users.items() if row["tenantId"] != tenant}
+        linking: dict[str, list[int]] = {}
+        for n, item in enumerate(self.items):
+            if item.status is Status.CREATE and item.values.get("userId") in foreign:
+                linking.setdefault(item.values["userId"], []).append(n)
+        for user_id, positions in linking.items():
+            email = foreign[user_id]
+            other = self.snap.users[email]["tenantId"]
+            tables = sorted({self.items[n].table for n in positions})
+            for n in positions:
+                old = self.items[n]
+                self.items[n] = Item(old.kind, old.table, old.key, Status.SKIP, reason=(
+                    f"its user {email} belongs to another tenant (see the conflict)"))
+            at = next(n for n, i in enumerate(self.items) if i.kind == data.USER.name and i.key == email)
+            self.items[at] = _item(data.USER, email, Status.CONFLICT, row_id=user_id, conflict=(
+                f"user {user_id} ({email}) belongs to tenant {other}; the seed would link this "
+                f"tenant's {', '.join(tables)} to it (seed.ts does), so it links nothing"))
+        skipped = {Ref(i.kind, i.key) for i in self.items if i.kind == data.APPOINTMENT.name
+                   and i.status is Status.SKIP}
+        for n, item in enumerate(self.items):
+            if item.status is Status.CREATE and item.values.get("appointmentId") in skipped:
+                self.items[n] = Item(item.kind, item.table, item.key, Status.SKIP,
+                                     reason="its appointment is not created (see the conflict)")
 
 
-def decide(snapshot: Snapshot, now: datetime) -> Plan:
-    """The plan for ``snapshot`` (rows found by the reads) at time ``now`` (aware datetime)."""
+def decide(snapshot: Snapshot, now: datetime, *, definition: Definition = data.SHIPPED,
+           zone: str | None = None) -> Plan:
+    """The plan for ``snapshot`` at time ``now`` (aware) with ``definition``.
+
+    ``zone`` is the time zone "today" is taken in; None is this process's, as seed.ts does.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    return _Decider(snapshot, now).decide()
+    items = _Decider(snapshot, now, definition, zone).decide()
+    return Plan(tuple(items), clock_label(zone), definition.source, dict(snapshot.queries))

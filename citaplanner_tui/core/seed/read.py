@@ -25,6 +25,7 @@ from typing import Iterator
 
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.seed import data
+from citaplanner_tui.core.seed.data import Definition
 from citaplanner_tui.core.seed.plan import Plan, decide
 
 
@@ -46,7 +47,10 @@ class Snapshot:
     clients_by_phone: dict[str, dict] = field(default_factory=dict)
     clients_by_email: dict[str, dict] = field(default_factory=dict)
     tenant_has_appointments: bool = False
+    # By (name, type, channel) in any tenant, the seed tenant's row preferred (seed.ts's lookup).
     templates: dict[tuple[str, str, str], dict] = field(default_factory=dict)
+    # The seed tenant's default templates by (type, channel), the oldest of each.
+    default_templates: dict[tuple[str, str], dict] = field(default_factory=dict)
     queries: Counter = field(default_factory=Counter)  # statements sent, per table read
 
 
@@ -82,26 +86,27 @@ class _Reader:
         return self.cur.execute(sql, params).fetchall()
 
 
-def read_snapshot(conn) -> Snapshot:
+def read_snapshot(conn, seed: Definition = data.SHIPPED) -> Snapshot:
     """Run the bounded reads; ``conn`` should be inside a transaction for a consistent view."""
     q = _Reader(conn)
     snap = Snapshot()
     snap.users = {r["email"]: r for r in q.rows(
         'SELECT id, email, "firstName", "lastName", role::text AS role, phone, "tenantId", "branchId" '
-        "FROM users WHERE email = ANY(%s)", ([u.email for u in data.USERS],))}
-    found = q.rows('SELECT id, name, email, phone, address, city, country, timezone, '
+        "FROM users WHERE email = ANY(%s)", ([u.email for u in seed.users],))}
+    found = q.rows('SELECT id, name, email, phone, address, city, country, '
                    'count(*) OVER () AS matches FROM tenants WHERE email = %s '
-                   'ORDER BY "createdAt", id LIMIT 1', (data.TENANT_ROW["email"],))
+                   'ORDER BY "createdAt", id LIMIT 1', (seed.tenant["email"],))
     if found:
         snap.tenant, snap.tenant_count = found[0], found[0]["matches"]
-        _read_tenant_rows(q, snap, snap.tenant["id"])
+        _read_tenant_rows(q, snap, seed, snap.tenant["id"])
+    _read_templates(q, snap, seed, snap.tenant["id"] if snap.tenant else None)
     snap.queries = q.queries
     return snap
 
 
-def _read_tenant_rows(q: _Reader, snap: Snapshot, tenant: str) -> None:
+def _read_tenant_rows(q: _Reader, snap: Snapshot, seed: Definition, tenant: str) -> None:
     found = q.rows('SELECT id, name, address, phone, email FROM branches WHERE "tenantId" = %s '
-                   'AND email = %s ORDER BY "createdAt", id LIMIT 1', (tenant, data.BRANCH_ROW["email"]))
+                   'AND email = %s ORDER BY "createdAt", id LIMIT 1', (tenant, seed.branch["email"]))
     if found:
         snap.branch = found[0]
         snap.branch_hours = q.rows('SELECT count(*) AS n FROM working_hours WHERE "branchId" = %s',
@@ -109,21 +114,31 @@ def _read_tenant_rows(q: _Reader, snap: Snapshot, tenant: str) -> None:
     snap.services = {r["name"]: r for r in q.rows(
         'SELECT DISTINCT ON (name) id, name, description, duration, price, color FROM services '
         'WHERE "tenantId" = %s AND name = ANY(%s) ORDER BY name, "createdAt", id',
-        (tenant, [s.name for s in data.SERVICES]))}
+        (tenant, [s.name for s in seed.services]))}
     service_ids = [r["id"] for r in snap.services.values()]
     user_ids = [r["id"] for r in snap.users.values()]
     if service_ids and user_ids:
         snap.assignments = {(r["serviceId"], r["userId"]): r for r in q.rows(
             'SELECT id, "serviceId", "userId", commission FROM service_users '
             'WHERE "serviceId" = ANY(%s) AND "userId" = ANY(%s)', (service_ids, user_ids))}
-    _read_clients(q, snap, tenant)
+    _read_clients(q, snap, seed, tenant)
     snap.tenant_has_appointments = _tenant_has_appointments(q, tenant)
-    for r in q.rows('SELECT DISTINCT ON (name, type, channel) id, name, type::text AS type, '
-                    'channel::text AS channel, subject, message, "isActive", "isDefault" '
-                    'FROM notification_templates WHERE "tenantId" = %s AND name = ANY(%s) '
-                    'ORDER BY name, type, channel, "createdAt", id',
-                    (tenant, [t[0] for t in data.TEMPLATES])):
-        snap.templates[(r["name"], r["type"], r["channel"])] = r
+
+
+def _read_templates(q: _Reader, snap: Snapshot, seed: Definition, tenant: str | None) -> None:
+    """One read: the seed's names in any tenant (as seed.ts), and the tenant's defaults."""
+    rows = q.rows('SELECT id, name, type::text AS type, channel::text AS channel, subject, message, '
+                  '"isActive", "isDefault", "tenantId" FROM notification_templates '
+                  'WHERE name = ANY(%s) OR ("tenantId" = %s AND "isDefault") '
+                  'ORDER BY ("tenantId" = %s) DESC, "createdAt", id',
+                  ([t.name for t in seed.templates], tenant, tenant))
+    names = {(t.name, t.type, t.channel) for t in seed.templates}
+    for r in rows:
+        key = (r["name"], r["type"], r["channel"])
+        if key in names:
+            snap.templates.setdefault(key, r)
+        if r["tenantId"] == tenant and r["isDefault"]:
+            snap.default_templates.setdefault((r["type"], r["channel"]), r)
 
 
 # How many of the newest appointments the first, index-only probe looks at.
@@ -148,14 +163,15 @@ def _tenant_has_appointments(q: _Reader, tenant: str) -> bool:
 _CLIENT_COLUMNS = 'id, "firstName", "lastName", email, phone, address, notes'
 
 
-def _read_clients(q: _Reader, snap: Snapshot, tenant: str) -> None:
+def _read_clients(q: _Reader, snap: Snapshot, seed: Definition, tenant: str) -> None:
     """By phone through the unique index; by e-mail only for seed clients still unmatched."""
+    emails = {c.email for c in seed.clients}
     for r in q.rows(f'SELECT {_CLIENT_COLUMNS} FROM clients WHERE phone = ANY(%s) AND "tenantId" = %s',
-                    ([c.phone for c in data.CLIENTS], tenant)):
+                    ([c.phone for c in seed.clients], tenant)):
         snap.clients_by_phone[r["phone"]] = r
-        if r["email"] in {c.email for c in data.CLIENTS}:
+        if r["email"] in emails:
             snap.clients_by_email.setdefault(r["email"], r)
-    unmatched = [c.email for c in data.CLIENTS if c.email not in snap.clients_by_email]
+    unmatched = [c.email for c in seed.clients if c.email not in snap.clients_by_email]
     if unmatched:
         for r in q.rows(f'SELECT DISTINCT ON (email) {_CLIENT_COLUMNS} FROM clients '
                         'WHERE "tenantId" = %s AND email = ANY(%s) ORDER BY email, "createdAt", id',
@@ -177,15 +193,17 @@ def database_errors(doing: str) -> Iterator[None]:
         raise SeedError(f"{doing} failed: the server said: {first}") from None
 
 
-def plan_seed(conn, *, now: datetime | None = None) -> Plan:
+def plan_seed(conn, *, now: datetime | None = None, definition: Definition = data.SHIPPED,
+              zone: str | None = None) -> Plan:
     """Read (one read-only, repeatable-read transaction) and decide; never writes.
 
-    ``conn`` is an autocommit connection (``core.db.connect`` gives one).
+    ``conn`` is an autocommit connection (``core.db.connect`` gives one); ``zone`` is the
+    time zone of the appointments' "today" (None: this process's, as seed.ts).
     """
     started = time.perf_counter()
     with database_errors("seed plan"), conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         check_schema(conn)
-        snap = read_snapshot(conn)
-    plan = decide(snap, now or datetime.now(timezone.utc))
+        snap = read_snapshot(conn, definition)
+    plan = decide(snap, now or datetime.now(timezone.utc), definition=definition, zone=zone)
     return replace(plan, seconds=time.perf_counter() - started)
