@@ -43,32 +43,43 @@ from scan import timed  # noqa: E402  (bench/ is on sys.path when a bench runs)
 ROLE, PASSWORD, DBNAME = "citaplanner", "bench-pw", "citaplanner_bench"
 
 
-def original_lookups(conn) -> int:
-    """What seed.ts asks, one statement per seed row; returns the number of statements."""
-    one = lambda sql, *p: conn.execute(sql, p).fetchone()  # noqa: E731
-    tenant = one("SELECT id FROM tenants WHERE email = %s LIMIT 1", data.TENANT_ROW["email"])
+def original_lookups(conn, seed=data.SHIPPED) -> int:
+    """What seed.ts asks, one statement per seed row, as Prisma sends them; returns the count.
+
+    findFirst/findUnique select every column with LIMIT 1; the all-or-nothing groups are
+    ``findMany`` (every row of the branch's hours, every appointment of the tenant).
+    """
+    statements = 0
+
+    def one(sql, *params):
+        nonlocal statements
+        statements += 1
+        return conn.execute(sql, params).fetchone()
+
+    tenant = one("SELECT * FROM tenants WHERE email = %s LIMIT 1", seed.tenant["email"])
     tid = tenant[0] if tenant else "none"
-    branch = one('SELECT id FROM branches WHERE "tenantId" = %s AND email = %s LIMIT 1', tid,
-                 data.BRANCH_ROW["email"])
-    users = {u.email: one("SELECT id FROM users WHERE email = %s", u.email) for u in data.USERS}
-    services = {s.name: one('SELECT id FROM services WHERE name = %s AND "tenantId" = %s LIMIT 1',
-                            s.name, tid) for s in data.SERVICES}
-    for s in data.SERVICES:
-        one('SELECT id FROM service_users WHERE "serviceId" = %s AND "userId" = %s LIMIT 1',
-            (services[s.name] or ["none"])[0], (users[s.professional] or ["none"])[0])
-    for c in data.CLIENTS:
-        one('SELECT id FROM clients WHERE email = %s AND "tenantId" = %s LIMIT 1', c.email, tid)
-    one('SELECT count(*) FROM working_hours WHERE "branchId" = %s', (branch or ["none"])[0])
-    one('SELECT count(*) FROM appointments WHERE "tenantId" = %s', tid)
-    for name, ntype, channel, _subject, _message in data.TEMPLATES:
-        one("SELECT id FROM notification_templates WHERE name = %s AND type = %s AND channel = %s LIMIT 1",
-            name, ntype, channel)
-    return 2 + len(data.USERS) + 2 * len(data.SERVICES) + len(data.CLIENTS) + 2 + len(data.TEMPLATES)
+    branch = one('SELECT * FROM branches WHERE "tenantId" = %s AND email = %s LIMIT 1', tid, seed.branch["email"])
+    users = {u.email: one("SELECT * FROM users WHERE email = %s LIMIT 1", u.email) for u in seed.users}
+    services = {s.name: one('SELECT * FROM services WHERE name = %s AND "tenantId" = %s LIMIT 1', s.name, tid)
+                for s in seed.services}
+    for a in seed.service_users:
+        one('SELECT * FROM service_users WHERE "serviceId" = %s AND "userId" = %s LIMIT 1',
+            (services[a.service] or ["none"])[0], (users[a.user] or ["none"])[0])
+    for c in seed.clients:
+        one('SELECT * FROM clients WHERE email = %s AND "tenantId" = %s LIMIT 1', c.email, tid)
+    statements += 1
+    conn.execute('SELECT * FROM working_hours WHERE "branchId" = %s', ((branch or ["none"])[0],)).fetchall()
+    statements += 1
+    conn.execute('SELECT * FROM appointments WHERE "tenantId" = %s', (tid,)).fetchall()
+    for t in seed.templates:
+        one("SELECT * FROM notification_templates WHERE name = %s AND type = %s AND channel = %s LIMIT 1",
+            t.name, t.type, t.channel)
+    return statements
 
 
 def measure(conn, label: str, runs: int) -> None:
     plans = []
-    plan_times, _ = timed(lambda: plans.append(plan_seed(conn)), runs)
+    plan_times, _ = timed(lambda: plans.append(plan_seed(conn, zone="UTC")), runs)
     plan = plans[-1]
     statements = [0]
     base_times, _ = timed(lambda: statements.__setitem__(0, original_lookups(conn)), runs)
@@ -107,14 +118,15 @@ def main() -> int:
             print(f"database size: {size}")
             measure(conn, "absent", args.runs)
             started = time.perf_counter()
-            created = apply_seed(conn, confirm=DBNAME, now=datetime.now(timezone.utc)).created
+            created = apply_seed(conn, confirm=DBNAME, now=datetime.now(timezone.utc), zone="UTC").created
             print(f"\napply: {sum(created.values())} rows in {time.perf_counter() - started:.2f} s")
             measure(conn, "applied", args.runs)
+            tenant = data.SHIPPED.tenant["email"]
             conn.execute("""DELETE FROM payments WHERE "tenantId" = (SELECT id FROM tenants WHERE email = %s)""",
-                         (data.TENANT_ROW["email"],))
+                         (tenant,))
             conn.execute("""DELETE FROM appointments WHERE "tenantId" = (SELECT id FROM tenants WHERE email = %s)""",
-                         (data.TENANT_ROW["email"],))
-            conn.execute("DELETE FROM clients WHERE email = %s", (data.CLIENTS[1].email,))
+                         (tenant,))
+            conn.execute("DELETE FROM clients WHERE email = %s", (data.SHIPPED.clients[1].email,))
             measure(conn, "partial", args.runs)
             conn.execute('CREATE INDEX bench_appointments_tenant ON appointments ("tenantId")')
             conn.execute('CREATE INDEX bench_clients_tenant_email ON clients ("tenantId", email)')

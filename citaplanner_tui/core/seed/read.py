@@ -1,16 +1,18 @@
 """The bounded reads behind the seed plan, and ``plan_seed`` (read, then decide).
 
 Each table is asked at most twice, always by the seed's own keys (``= ANY(%s)`` arrays),
-never once per row. Where an index exists it serves the query: users by e-mail, clients
-by (phone, tenantId), assignments by (serviceId, userId), templates by tenantId, the
-newest appointments by id. Prisma created no index on the other foreign keys, so two
-reads may scan a big table: clients by e-mail (only when some seed client was not found
-by its phone) and "does the tenant have any appointment" (only when none is among the
-newest; see ``_tenant_has_appointments``). Both then cost one sequential scan, which
-PostgreSQL runs in parallel; an index on those columns, if the app adds one, is used.
-Reads of a tenant's rows are skipped when the seed's tenant does not exist yet; the
-tenants, branches, services and working_hours tables are small (one row per business,
-branch, service or weekday) and are read by equality without an index.
+never once per row. The real schema (``core/schema.sql``) has few indexes on these
+tables: users.email, clients (phone, "tenantId"), service_users ("serviceId", "userId"),
+notification_templates ("tenantId", type, channel) and the primary keys; nothing on
+appointments or payments but the id. So: users by e-mail, clients by phone, assignments by
+their pair and the newest appointments by id use an index; tenants, branches, services,
+working_hours and notification_templates are small (rows per business, not per
+customer) and are read by equality. Two reads may scan a big table, because nothing else
+can prove a row absent: clients by e-mail (only when some seed client was not found by
+its phone) and "does the tenant have any appointment" (only when none is among the newest;
+see ``_tenant_has_appointments``). Each then costs one parallel sequential scan; an index
+on those columns, if the app adds one, is used. Reads of a tenant's rows are skipped when
+the seed's tenant does not exist yet.
 """
 
 from __future__ import annotations
@@ -148,10 +150,12 @@ NEWEST_PROBE = 1000
 def _tenant_has_appointments(q: _Reader, tenant: str) -> bool:
     """Any appointment for the tenant? Newest first, then (only if needed) the whole table.
 
-    There is no index on appointments."tenantId", so "none" costs a full scan, unavoidably.
-    But cuid ids start with the creation time, so the primary key's top end holds the
-    newest rows: a tenant in use (or one just seeded) has some there, found in a
-    millisecond instead of a scan that may have to reach the end of the table.
+    Prisma created no index on appointments but its primary key, so "none" costs a full
+    scan, unavoidably. But cuid ids start with the creation time, so the primary key's top
+    end holds the newest rows: a tenant in use (or one just seeded) has some there, found in
+    a millisecond. The scan, when needed, stops at the first row of the tenant; the heap
+    keeps rows roughly in insertion order, so a tenant seeded before the rest is found in
+    the first pages.
     """
     if q.rows('SELECT EXISTS (SELECT 1 FROM (SELECT "tenantId" FROM appointments ORDER BY id DESC '
               'LIMIT %s) AS newest WHERE "tenantId" = %s) AS found', (NEWEST_PROBE, tenant))[0]["found"]:
