@@ -283,6 +283,8 @@ def _toml(doc: dict) -> str:
     (None, "unknown.json", "is not a seed definition: users[0] has an unknown key 'nickname'"),
     (None, "missing.json", "is not a seed definition: the seed definition lacks the section 'payments'"),
     (None, "role.json", "is not a seed definition: users[4].role is \"CASHIER\", not one of SUPERADMIN"),
+    (None, "dangling.json", "is not a seed definition: appointments[0].client names the client "
+                            "'isabella.torres@email.com', which the definition does not have"),
 ])
 def test_malformed_seed_file_gets_one_sentence(tmp_path, capsys, text, name, says):
     doc = json.loads(SHIPPED.read_text("utf-8"))
@@ -294,6 +296,8 @@ def test_malformed_seed_file_gets_one_sentence(tmp_path, capsys, text, name, say
         doc["users"][4]["role"] = "CASHIER"
     elif name == "short.json":
         text = '{"tenant": {}, "staff": []}'
+    elif name == "dangling.json":
+        del doc["clients"][0]
     path = tmp_path / name
     path.write_text(text if text is not None else json.dumps(doc), "utf-8")
     # No database is reached: the file is refused first.
@@ -303,3 +307,11 @@ def test_malformed_seed_file_gets_one_sentence(tmp_path, capsys, text, name, say
     assert code == 1 and captured.out == ""
     assert captured.err.startswith(f"citaplanner-tui: the seed file {path} {says}"), captured.err
     assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+
+
+def test_missing_seed_file_gets_one_sentence(tmp_path, capsys):
+    path = tmp_path / "nowhere.toml"
+    assert main(["--database-url", "postgresql://nobody@/none?host=/nonexistent", "seed", "plan",
+                 "--seed-file", str(path)]) == 1
+    assert capsys.readouterr().err == (f"citaplanner-tui: cannot read the seed file {path}: "
+                                       "No such file or directory\n")
