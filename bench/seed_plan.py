@@ -3,16 +3,18 @@
 Usage: ``.venv/bin/python bench/seed_plan.py [--clients 1000000] [--appointments 5000000]
 [--tenants 50] [--runs 5]``
 
-Starts its own PostgreSQL (embedded 18) in a temporary folder, fills it with
-``demo_data.generate`` (a few minutes at full size), then times ``plan_seed`` in three
-states, and in the same run the baseline: the original seed.ts's lookups, one statement
-per seed row (findFirst/findUnique, and Prisma's ``count`` for the all-or-nothing groups):
+Starts its own PostgreSQL (embedded 18) in a temporary folder with CitaPlanner's real
+schema, applies the seed (as seed.ts does at the app's first boot), fills it with
+``demo_data.generate`` (two minutes at full size), then times ``plan_seed`` in each state,
+and in the same run the baseline: the original seed.ts's lookups, one statement per seed
+row, as Prisma sends them (findFirst/findUnique, findMany for the all-or-nothing groups):
 
-- ``absent``: the seed's tenant does not exist (a fresh production database);
-- ``applied``: the seed was applied after the bulk data, so its rows are the newest and
-  sit at the end of every table (the worst place for a scan that stops at the first hit);
+- ``applied, oldest``: the seed's rows came first, as in production;
 - ``partial``: the seed's tenant lost its appointments and one client, which forces the
-  two reads that have no index (clients by e-mail, "any appointment for the tenant");
+  two reads that no index of the real schema serves (clients by e-mail, "any appointment
+  for the tenant"); once with the seed's rows the oldest, once the newest;
+- ``absent``: the seed's tenant does not exist (deleted, with everything it owned);
+- ``applied, newest``: the seed applied after the bulk data, its rows at the end of every table;
 - ``partial`` again after adding indexes on appointments("tenantId") and
   clients("tenantId", email), which Prisma's schema lacks: the same reads then use them.
 
@@ -109,6 +111,7 @@ def main() -> int:
         server.create_database(DBNAME, owner=ROLE)
         with connect(_app_info(server)) as conn:
             apply_schema(conn)
+            _apply(conn, "the seed, as seed.ts at the app's first boot")
             started = time.perf_counter()
             counts = demo_data.generate(conn, tenants=args.tenants, clients=args.clients,
                                         appointments=args.appointments, seed=42)
@@ -116,18 +119,15 @@ def main() -> int:
                   f"{counts['payments']:,} payments in {time.perf_counter() - started:.0f} s")
             size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
             print(f"database size: {size}")
+            measure(conn, "applied, the seed's rows the oldest (a production database)", args.runs)
+            _lose_appointments_and_a_client(conn)
+            measure(conn, "partial, the seed's rows the oldest", args.runs)
+            conn.execute("DELETE FROM tenants WHERE email = %s", (data.SHIPPED.tenant["email"],))
             measure(conn, "absent", args.runs)
-            started = time.perf_counter()
-            created = apply_seed(conn, confirm=DBNAME, now=datetime.now(timezone.utc), zone="UTC").created
-            print(f"\napply: {sum(created.values())} rows in {time.perf_counter() - started:.2f} s")
-            measure(conn, "applied", args.runs)
-            tenant = data.SHIPPED.tenant["email"]
-            conn.execute("""DELETE FROM payments WHERE "tenantId" = (SELECT id FROM tenants WHERE email = %s)""",
-                         (tenant,))
-            conn.execute("""DELETE FROM appointments WHERE "tenantId" = (SELECT id FROM tenants WHERE email = %s)""",
-                         (tenant,))
-            conn.execute("DELETE FROM clients WHERE email = %s", (data.SHIPPED.clients[1].email,))
-            measure(conn, "partial", args.runs)
+            _apply(conn, "the seed, after the bulk data")
+            measure(conn, "applied, the seed's rows the newest", args.runs)
+            _lose_appointments_and_a_client(conn)
+            measure(conn, "partial, the seed's rows the newest", args.runs)
             conn.execute('CREATE INDEX bench_appointments_tenant ON appointments ("tenantId")')
             conn.execute('CREATE INDEX bench_clients_tenant_email ON clients ("tenantId", email)')
             measure(conn, "partial, with indexes the app could add", args.runs)
@@ -135,6 +135,24 @@ def main() -> int:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
     return 0
+
+
+def _apply(conn, what: str) -> None:
+    started = time.perf_counter()
+    created = apply_seed(conn, confirm=DBNAME, now=datetime.now(timezone.utc), zone="UTC").created
+    print(f"\napply ({what}): {sum(created.values())} rows in {time.perf_counter() - started:.2f} s")
+
+
+def _lose_appointments_and_a_client(conn) -> None:
+    """The partial state: the seed tenant's appointments (and payments) and one client deleted.
+
+    That forces the two reads no index serves: "any appointment for the tenant" and clients
+    by e-mail.
+    """
+    tenant = conn.execute("SELECT id FROM tenants WHERE email = %s", (data.SHIPPED.tenant["email"],)).fetchone()[0]
+    conn.execute('DELETE FROM payments WHERE "tenantId" = %s', (tenant,))
+    conn.execute('DELETE FROM appointments WHERE "tenantId" = %s', (tenant,))
+    conn.execute('DELETE FROM clients WHERE "tenantId" = %s AND email = %s', (tenant, data.SHIPPED.clients[1].email))
 
 
 def _app_info(server: LocalServer):

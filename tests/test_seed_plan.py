@@ -154,6 +154,8 @@ def test_no_second_default_template_for_a_tenant_type_and_channel():
     assert item.status is Status.DIFFERS and item.row_id == "nOld" and not plan.creates
     assert item.differs["name"] == ("Recordatorio viejo", "Recordatorio de Cita - WhatsApp")
     assert "message" in item.differs and "second default" in item.reason
+    assert item.detail.startswith("name: db Recordatorio viejo, seed Recordatorio de Cita - WhatsApp; ")
+    assert item.detail.endswith("so the seed creates none")
     # Without that default row, the template is created.
     snap.default_templates.clear()
     assert by_key(decide(snap, NOW), "template")["Recordatorio de Cita - WhatsApp (WHATSAPP)"].status is Status.CREATE

@@ -97,10 +97,10 @@ class Item:
 
     @property
     def detail(self) -> str:
-        """One line for a table cell: the differing columns, the collision, or the reason."""
+        """One line for a table cell: the differing columns (and why that row), the collision, or the reason."""
         if self.differs:
-            return "; ".join(f"{c}: db {_show(db)}, seed {_show(seed)}"
-                             for c, (db, seed) in self.differs.items())
+            text = "; ".join(f"{c}: db {_show(db)}, seed {_show(seed)}" for c, (db, seed) in self.differs.items())
+            return f"{text}; {self.reason}" if self.reason else text
         return self.conflict or self.reason or ""
 
     def to_json(self) -> dict:

@@ -85,6 +85,7 @@ def detail_lines(item) -> list[str]:
     if item.status is Status.DIFFERS:
         lines = [head + ": the seed leaves it as it is"]
         lines += [f"  {column}: database {_value(db)} · seed {_value(seed)}" for column, (db, seed) in item.differs.items()]
+        lines += [f"  {item.reason}"] if item.reason else []
     elif item.status is Status.CONFLICT:
         lines = [head + ": apply refuses while it collides", f"  {item.conflict}"]
     elif item.status is Status.SKIP:
