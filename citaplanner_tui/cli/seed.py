@@ -1,8 +1,9 @@
 """``citaplanner-tui seed plan|apply``: review CitaPlanner's seed against a database, then apply it.
 
 ``seed plan`` exit codes (for scripts): 0 nothing would be created, 3 something would be
-created, 1 a conflict or an error. ``seed apply`` needs ``--confirm <database name>`` and
-exits 0 when the seed is in place, 1 when it refused (nothing written).
+created, 1 a conflict or an error (a malformed ``--seed-file`` or ``--tz`` included, said in
+one sentence before any database is reached). ``seed apply`` needs ``--confirm <database
+name>`` and exits 0 when the seed is in place, 1 when it refused (nothing written).
 """
 
 from __future__ import annotations

@@ -211,20 +211,24 @@ _OBJECTS = ("tenant", "branch", "payments")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
+_CHECKS = {
+    "text": (lambda v: isinstance(v, str) and v != "", "a non-empty text"),
+    "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number"),
+    "number": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number"),
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "hhmm": (lambda v: isinstance(v, str) and bool(_HHMM.match(v)), "a time as HH:MM"),
+    "methods": (lambda v: isinstance(v, list) and bool(v) and all(m in ENUMS["paymentMethod"] for m in v),
+                "a list of payment methods"),
+}
+
+
 def _check_value(where: str, kind: str, value: object) -> None:
-    ok = {"text": lambda v: isinstance(v, str) and v != "",
-          "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-          "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-          "bool": lambda v: isinstance(v, bool),
-          "hhmm": lambda v: isinstance(v, str) and bool(_HHMM.match(v)),
-          "methods": lambda v: (isinstance(v, list) and bool(v)
-                                and all(m in ENUMS["paymentMethod"] for m in v))}.get(kind)
-    if ok is None:
-        ok = lambda v: v in ENUMS[kind]  # noqa: E731
-    if not ok(value):
-        wanted = {"text": "a non-empty text", "int": "a whole number", "number": "a number",
-                  "bool": "true or false", "hhmm": "a time as HH:MM",
-                  "methods": "a list of payment methods"}.get(kind, "one of " + ", ".join(ENUMS.get(kind, ())))
+    if kind in _CHECKS:
+        ok, wanted = _CHECKS[kind]
+        good = ok(value)
+    else:
+        good, wanted = value in ENUMS[kind], "one of " + ", ".join(ENUMS[kind])
+    if not good:
         raise DefinitionError(f"{where} is {json.dumps(value, ensure_ascii=False)}, not {wanted}")
 
 

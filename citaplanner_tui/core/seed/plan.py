@@ -195,9 +195,8 @@ def local_midnight(now: datetime, zone: str | None) -> datetime:
 
 def appointment_times(midnight: datetime, a: data.Appointment) -> tuple[datetime, datetime]:
     """seed.ts's ``today.getTime() + day * 24 h + hours``: elapsed time, as naive UTC (Prisma's)."""
-    day = midnight + timedelta(days=a.day)
-    return tuple((day + timedelta(minutes=data.minutes_of(t))).replace(tzinfo=None)  # type: ignore[return-value]
-                 for t in (a.start, a.end))
+    day = (midnight + timedelta(days=a.day)).replace(tzinfo=None)
+    return day + timedelta(minutes=data.minutes_of(a.start)), day + timedelta(minutes=data.minutes_of(a.end))
 
 
 # -- the decision -----------------------------------------------------------------------------
