@@ -23,6 +23,7 @@ from citaplanner_tui.core.errors import Cancelled
 from citaplanner_tui.core.events import Progress, Reporter
 from citaplanner_tui.core.pgtools import embedded_bindir
 from citaplanner_tui.core.settings import Retention
+from citaplanner_tui.core.status import DatabaseStatus, build
 from conftest import APP_PASSWORD, drop_app_db
 from tests.backup_support import REPO, cli, cli_env, fill, row_counts, settings_for
 
@@ -105,7 +106,7 @@ def test_weekly_copy_where_a_hard_link_is_refused(filled, backup_dir, tmp_path):
         pytest.skip("mounting a tmpfs is not permitted here, so no cross-device weekly folder")
     try:
         result = run_backup(settings_for(filled, backup_dir), now=datetime(2026, 11, 8, 2, 0, 0))
-        daily, week = result.files
+        daily, week, _month = result.files  # the first backup also fills the month
         assert os.stat(daily).st_dev != os.stat(week).st_dev
         assert week.read_bytes() == daily.read_bytes()
         assert _mode(week) == 0o600
@@ -151,6 +152,32 @@ def test_retention_runs_after_the_new_backup_and_spares_what_is_not_ours(filled,
     assert manual.files[0].exists()
 
 
+def test_six_backups_on_the_first_keep_the_previous_five_months(filled, backup_dir):
+    """The nightly cron plus five "Backup now" (auto) on December 1st: five earlier months stay."""
+    settings = settings_for(filled, backup_dir)
+    for month in range(7, 12):
+        run_backup(settings, now=datetime(2026, month, 1, 2, 0, 0))
+    for hour in range(2, 8):
+        result = run_backup(settings, now=datetime(2026, 12, 1, hour, 0, 0))
+        assert "monthly" in result.tiers
+    monthly = sorted(p.name for p in (backup_dir / "monthly").glob("*.sql.gz"))
+    assert monthly == [f"citaplanner_monthly_2026{m:02d}01_020000.sql.gz" for m in range(7, 12)] + [
+        "citaplanner_monthly_20261201_070000.sql.gz"]
+    assert all((backup_dir / "monthly" / (n + ".sha256")).exists() for n in monthly)
+    assert len(list((backup_dir / "monthly").glob("*.sha256"))) == 6  # no orphan sidecars
+
+
+def test_first_backup_fills_every_tier_and_status_stops_warning(filled, backup_dir):
+    settings = settings_for(filled, backup_dir)
+    result = run_backup(settings, now=TUESDAY)
+    assert result.tiers == ("daily", "weekly", "monthly")
+    assert len({os.stat(p).st_ino for p in result.files}) == 1  # hard links of one dump
+    report = build(settings, now=TUESDAY, database=DatabaseStatus("app", 1))
+    assert [t.health.word for t in report.tiers[:3]] == ["OK", "OK", "OK"]
+    assert not any("yet" in h.reason for h in report.checks)
+    assert run_backup(settings, now=datetime(2026, 11, 4, 2, 0, 0)).tiers == ("daily",)
+
+
 def test_much_smaller_dump_is_flagged(filled, backup_dir):
     settings = settings_for(filled, backup_dir)
     assert run_backup(settings, tier="daily", now=datetime(2026, 11, 3, 2, 0, 0)).warnings == []
@@ -180,6 +207,10 @@ def test_prune_cli_shows_then_applies_retention(filled, backup_dir):
     dry = cli("prune", "--dry-run", "--keep-daily", "2", env=env)
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.count("would delete") == 2 and "citaplanner_daily_20261101" in dry.stdout
+    assert "would keep" in dry.stdout and "(the newest good backup of 2026-11-04)" in dry.stdout
+    assert "(2026-11-01 is older than the 2 days kept)" in dry.stdout
+    plan = json.loads(cli("prune", "--dry-run", "--json", "--keep-daily", "2", env=env).stdout)
+    assert {k["period"] for k in plan["kept"] if k["tier"] == "daily"} == {"2026-11-03", "2026-11-04"}
     assert len(list((backup_dir / "daily").glob("*.sql.gz"))) == 4
 
     done = cli("prune", "--json", "--keep-daily", "2", env=env)

@@ -105,20 +105,21 @@ def run_backup(settings: Settings, *, tier: str = "auto", reporter: Reporter | N
                now: datetime | None = None) -> BackupResult:
     """Take one backup of ``settings.database_url`` into ``settings.backup_dir``.
 
-    ``tier``: ``auto`` (daily, plus weekly on Sunday and monthly on the 1st), or one
-    tier.  ``manual`` and ``safety`` backups are never rotated.  Raises an
+    ``tier``: ``auto`` (daily, plus weekly on Sunday and monthly on the 1st, plus any
+    rotated tier whose current week or month has no good backup yet), or one tier.
+    ``manual`` and ``safety`` backups are never rotated.  Raises an
     ``OperatorError`` (one sentence) on any failure, after removing what it created.
     """
     settings.require_writable("a backup")
     reporter = reporter or Reporter()
     now = (now or datetime.now()).replace(microsecond=0)
-    tiers = tiers_for(tier, now.date())
+    tiers_for(tier, now.date())  # an unknown tier is refused before anything is written
     info = settings.conninfo()
     log = _JobLog(settings.logs)
-    log("INFO", f"backup started: {'+'.join(tiers)} of {info.redacted()} as {settings.compression}")
+    log("INFO", f"backup started: {tier} of {info.redacted()} as {settings.compression}")
     try:
         with lock.hold(settings.backup_dir, "backup"):
-            result = _Run(settings, info, tiers, now, reporter, log).run()
+            result = _Run(settings, info, tier, now, reporter, log).run()
     except OperatorError as exc:
         log("ERROR", f"backup failed: {exc.sentence}")
         raise
@@ -133,8 +134,9 @@ def run_backup(settings: Settings, *, tier: str = "auto", reporter: Reporter | N
 class _Run:
     """One backup run; ``created`` lists every path it made, for the rollback."""
 
-    def __init__(self, settings, info, tiers, now, reporter, log):
-        self.settings, self.info, self.tiers, self.now = settings, info, tiers, now
+    def __init__(self, settings, info, tier, now, reporter, log):
+        self.settings, self.info, self.tier, self.now = settings, info, tier, now
+        self.tiers: tuple[str, ...] = ()
         self.reporter, self.log = reporter, log
         self.fmt = settings.compression
         self.created: list[Path] = []
@@ -151,9 +153,10 @@ class _Run:
 
     def _run(self) -> BackupResult:
         s = self.settings
+        before = catalog.scan(s)
+        self.tiers = tiers_for(self.tier, self.now.date(), retention.covered(before, self.now))
         for t in self.tiers:
             _make_folder(s.backup_dir / t)
-        before = catalog.scan(s)
         self._remove_stale_partials(before)
         self.reporter("connect", force=True)
         major, minor = db.server_version(self.info)
