@@ -178,6 +178,26 @@ def test_first_backup_fills_every_tier_and_status_stops_warning(filled, backup_d
     assert run_backup(settings, now=datetime(2026, 11, 4, 2, 0, 0)).tiers == ("daily",)
 
 
+def test_next_backup_seals_a_dump_whose_sidecar_a_crash_never_wrote(filled, backup_dir):
+    """The state a kill between publishing the dump and its sidecar leaves; a cut one is marked damaged."""
+    settings = settings_for(filled, backup_dir)
+    first = run_backup(settings, tier="daily", now=datetime(2026, 11, 2, 2, 0, 0))
+    sidecar = first.files[0].with_name(first.files[0].name + ".sha256")
+    sidecar.unlink()
+    cut = backup_dir / "daily" / "citaplanner_daily_20261101_020000.sql.gz"
+    cut.write_bytes(first.files[0].read_bytes()[:-100])
+    assert {e.path: e.state for e in scan(backup_dir) if e.is_dump} == {
+        first.files[0]: State.NO_SIDECAR, cut: State.NO_SIDECAR}
+    run_backup(settings, tier="manual", now=datetime(2026, 11, 3, 2, 0, 0))
+    assert sidecar.read_text() == f"{first.sha256}  {first.files[0].name}\n"
+    states = {e.path: e.state for e in scan(backup_dir) if e.is_dump}
+    assert states[first.files[0]] is State.OK and states[cut] is State.CORRUPT
+    assert not cut.with_name(cut.name + ".sha256").exists()
+    log = "".join(p.read_text() for p in (backup_dir / "logs").iterdir())
+    assert f"INFO wrote the missing sidecar of {first.files[0].name}" in log
+    assert f"WARN {cut.name} has no sidecar and is damaged" in log
+
+
 def test_much_smaller_dump_is_flagged(filled, backup_dir):
     settings = settings_for(filled, backup_dir)
     assert run_backup(settings, tier="daily", now=datetime(2026, 11, 3, 2, 0, 0)).warnings == []

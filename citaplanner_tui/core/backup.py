@@ -2,7 +2,9 @@
 
 The run, under the volume's lock (``core/lock.py``):
 
-1. remove ``.partial`` files left by a crashed run (nobody else can be writing them);
+1. remove ``.partial`` files left by a crashed run (nobody else can be writing them),
+   and check a dump that a crash left without its sidecar: sealed if complete, else
+   recorded as damaged (``verify.reseal``);
 2. choose the pg_dump matching the server and check there is room for the dump;
 3. stream ``pg_dump --format=plain --no-owner --no-acl`` into ``<tier>/<name>.partial``:
    a dedicated thread reads the pipe (pg_dump never waits on Python), feeds the dump
@@ -35,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from citaplanner_tui.core import catalog, db, lock, pgtools, retention, units
+from citaplanner_tui.core import catalog, db, lock, pgtools, retention, units, verify
 from citaplanner_tui.core.compress import open_writer
 from citaplanner_tui.core.dumpscan import DumpScanner
 from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
@@ -44,6 +46,7 @@ from citaplanner_tui.core.logs import Log
 from citaplanner_tui.core.naming import SIDECAR_SUFFIX, TIERS, BackupName, make_name
 from citaplanner_tui.core.prune import apply_removals
 from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.state import StateStore
 from citaplanner_tui.core.tiers import tiers_for
 
 READ_CHUNK = 1 << 20
@@ -158,6 +161,7 @@ class _Run:
         for t in self.tiers:
             _make_folder(s.backup_dir / t)
         self._remove_stale_partials(before)
+        self._reseal(before)
         self.reporter("connect", force=True)
         major, minor = db.server_version(self.info)
         tools = pgtools.choose(major, s.pg_bindir)
@@ -208,6 +212,13 @@ class _Run:
                     self.log("INFO", f"removed {e.path.name}, left unfinished by an earlier run")
                 except FileNotFoundError:
                     pass
+
+    def _reseal(self, scan: catalog.Catalog) -> None:
+        """A dump left without its sidecar (a run killed between the two) is checked and sealed, or marked damaged."""
+        store = StateStore(self.settings)
+        for e in scan:
+            if verify.needs_reseal(e):
+                verify.reseal(e, store, self.log)
 
     def _check_space(self, need: int, db_size: int) -> None:
         free = shutil.disk_usage(self.settings.backup_dir / self.tiers[0]).free
@@ -282,7 +293,7 @@ class _Run:
         final = dump.with_name(dump.name + SIDECAR_SUFFIX)
         tmp = final.with_name(final.name + ".partial")
         with self._create(tmp) as fh:
-            fh.write(f"{sha}  {dump.name}\n".encode())
+            fh.write(catalog.sidecar_line(dump.name, sha).encode())
             fh.flush()
             os.fsync(fh.fileno())
         self._publish(tmp, final)

@@ -34,6 +34,11 @@ from citaplanner_tui.core.naming import PARTIAL_SUFFIX, SIDECAR_SUFFIX, TIERS, B
 from citaplanner_tui.core.state import Facts, StateStore
 
 
+# The smallest compressed pg_dump is far larger (its header comments alone deflate to
+# ~250 bytes); anything smaller is left by a run that failed (gzip of nothing is 20 bytes).
+MIN_DUMP_BYTES = 64
+
+
 class State(str, Enum):
     """The state of one catalog entry; ``word`` is what an operator reads."""
 
@@ -84,10 +89,15 @@ def parse_sidecar(text: str) -> tuple[str, str] | None:
     return None
 
 
+def sidecar_line(name: str, sha256: str) -> str:
+    """What we write in a sidecar: ``HASH  basename``, so ``sha256sum -c`` works inside the folder."""
+    return f"{sha256}  {name}\n"
+
+
 def read_sidecar(path: Path) -> tuple[str, str] | None:
     """Parse the sidecar at ``path``; None when it cannot be read or holds no SHA-256."""
     try:
-        with open(path, "rb") as fh:
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC), "rb") as fh:
             text = fh.read(8192).decode("utf-8", "replace")
     except OSError:
         return None
@@ -314,6 +324,7 @@ def _scan_folder(folder: Path, label: str, listing: list[os.DirEntry], is_tier: 
     """Classify one folder's files; outside tier folders only files named like ours count."""
     dumps: dict[str, tuple[os.DirEntry, BackupName]] = {}
     sidecars: dict[str, os.DirEntry] = {}
+    shielded: set[str] = set()  # dump names that are symlinks or not files: their sidecars are not orphans
     for e in sorted(listing, key=attrgetter("name")):
         name = e.name
         partial = name.endswith(PARTIAL_SUFFIX)
@@ -329,8 +340,10 @@ def _scan_folder(folder: Path, label: str, listing: list[os.DirEntry], is_tier: 
                 out.append(_foreign(folder, e, label, _foreign_reason(e)))
         elif e.is_symlink():
             out.append(_foreign(folder, e, label, "a symbolic link (never followed)", parsed))
+            shielded.add(name)
         elif not e.is_file(follow_symlinks=False):
             out.append(_foreign(folder, e, label, "not a regular file", parsed))
+            shielded.add(name)
         elif partial:
             out.append(_plain(folder, e, label, parsed, State.PARTIAL,
                               "unfinished: a backup is being written, or one was cut short"))
@@ -344,6 +357,10 @@ def _scan_folder(folder: Path, label: str, listing: list[os.DirEntry], is_tier: 
         if parsed is None:
             if is_tier:
                 out.append(_foreign(folder, e, label, "the name is not one of ours"))
+            continue
+        if parsed.filename in shielded:
+            out.append(_foreign(folder, e, label, "the sidecar of a file that is not a plain backup "
+                                                  "(a symbolic link or folder); left alone", parsed))
             continue
         out.append(_plain(folder, e, label, parsed, State.ORPHAN_SIDECAR,
                           f"there is no dump file {parsed.filename} beside it"))
@@ -428,6 +445,9 @@ def _dump(folder: Path, e: os.DirEntry, label: str, parsed: BackupName, sidecar:
     if known is not None and known.verify is not None and not _sidecar_unchanged(known.verify.extra, sidecar):
         known = replace(known, verify=None)  # the sidecar was written or replaced after that check
     state, reason = _judge(sidecar, known)
+    if st.st_size < MIN_DUMP_BYTES:
+        state, reason = State.CORRUPT, (f"{st.st_size} bytes: too small to hold a dump "
+                                        "(a run that failed before writing one)")
     return Entry(path, parsed, tier, parsed.taken_at, st.st_size, st.st_mtime_ns, state,
                  sidecar, reason, label, st.st_dev, st.st_ino, known)
 
@@ -453,6 +473,8 @@ def _judge(sidecar: Path | None, known: Facts | None) -> tuple[State, str]:
             return State.MISMATCH, verify.detail or "the checksum does not match its sidecar"
         if problem == "bad_sidecar":
             return State.BAD_SIDECAR, verify.detail or "the sidecar holds no SHA-256"
+    if verify is not None and verify.extra.get("structure"):
+        return State.CORRUPT, verify.extra.get("structure_detail") or "not a whole compressed file"
     if sidecar is None:
         return State.NO_SIDECAR, "no .sha256 sidecar: its checksum cannot be checked"
     return State.OK, ""
