@@ -280,3 +280,18 @@ def test_progress_is_drawn_on_a_terminal_only(filled, backup_dir):
         os.close(master)
     assert done.returncode == 0 and done.stdout.startswith(b"OK ")
     assert b"\r\x1b[2Kdump" in drawn and drawn.endswith(b"\r\x1b[2K")
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o022])
+def test_everything_the_tool_creates_is_private_whatever_the_umask(filled, tmp_path, umask):
+    backup_dir = tmp_path / "srv" / "citaplanner" / "backups"  # three folders the tool must create
+    env = cli_env(filled.url, backup_dir)
+    done = cli("backup", env=env, preexec_fn=lambda: os.umask(umask))
+    assert done.returncode == 0, done.stderr
+    assert cli("verify", env=env, preexec_fn=lambda: os.umask(umask)).returncode == 0
+    created = [tmp_path / "srv", tmp_path / "srv" / "citaplanner"]
+    created += [backup_dir] + sorted(backup_dir.rglob("*"))
+    assert backup_dir / ".citaplanner-tui" / "last-backup.json" in created
+    modes = {str(p.relative_to(tmp_path)): oct(_mode(p)) for p in created}
+    expected = {str(p.relative_to(tmp_path)): oct(0o700 if p.is_dir() else 0o600) for p in created}
+    assert modes == expected

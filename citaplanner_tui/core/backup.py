@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from citaplanner_tui.core import catalog, db, lock, pgtools, retention, units, verify
+from citaplanner_tui.core import catalog, db, lock, pgtools, private, retention, units, verify
 from citaplanner_tui.core.compress import open_writer
 from citaplanner_tui.core.dumpscan import DumpScanner
 from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
@@ -114,6 +114,7 @@ def run_backup(settings: Settings, *, tier: str = "auto", reporter: Reporter | N
     ``OperatorError`` (one sentence) on any failure, after removing what it created.
     """
     settings.require_writable("a backup")
+    _make_folder(settings.backup_dir)  # before the log or the lock creates it with the umask's mode
     reporter = reporter or Reporter()
     now = (now or datetime.now()).replace(microsecond=0)
     tiers_for(tier, now.date())  # an unknown tier is refused before anything is written
@@ -286,7 +287,7 @@ class _Run:
         os.rename(partial, final)
         self.created.remove(partial)
         self.created.append(final)
-        _fsync_dir(final.parent)
+        private.fsync_dir(final.parent)
 
     def _sidecar(self, dump: Path, sha: str) -> None:
         """``HASH  basename``, written like the dump, so ``sha256sum -c`` works in the folder."""
@@ -304,7 +305,7 @@ class _Run:
         try:
             os.link(primary, target)
             self.created.append(target)
-            _fsync_dir(target.parent)
+            private.fsync_dir(target.parent)
         except OSError as exc:
             if exc.errno not in _LINK_FAILURES:
                 raise
@@ -372,20 +373,13 @@ class _Pump(threading.Thread):
 
 # -- helpers ---------------------------------------------------------------
 def _make_folder(path: Path) -> None:
+    """A folder of ours and any missing parents, 0700 (see ``core/private.py``)."""
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private.mkdirs(path)
     except OSError as exc:
         raise ConfigError(f"cannot create the backup folder {path}: {exc.strerror}") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise ConfigError(f"cannot write to the backup folder {path}: permission denied")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _os_error(exc: OSError, backup_dir: Path) -> OperatorError:
@@ -443,14 +437,7 @@ def _write_history(settings: Settings, fmt: str, db_size: int, raw: int, size: i
     data = _read_history(settings)
     data[fmt] = {"db_size": db_size, "raw_bytes": raw, "size": size,
                  "at": datetime.now().isoformat(timespec="seconds")}
-    path = _history_path(settings)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    private.write_atomic(_history_path(settings), json.dumps(data).encode("utf-8"))
 
 
 def _previous(before: catalog.Catalog, name: BackupName) -> catalog.Entry | None:

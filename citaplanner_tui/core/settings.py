@@ -80,7 +80,7 @@ class Settings:
     def require_writable(self, what: str) -> None:
         """The one read-only gate: every engine entry point that writes calls this first.
 
-        (Verify and status still record their own results in the state file and log.)
+        (Verify and status write nothing in read-only mode either: their results stay in memory.)
         """
         if self.read_only:
             from citaplanner_tui.core.errors import ReadOnly
