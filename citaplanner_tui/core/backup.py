@@ -114,7 +114,7 @@ def run_backup(settings: Settings, *, tier: str = "auto", reporter: Reporter | N
     ``OperatorError`` (one sentence) on any failure, after removing what it created.
     """
     settings.require_writable("a backup")
-    _make_folder(settings.backup_dir)  # before the log or the lock creates it with the umask's mode
+    _make_folder(settings.backup_dir, check_access=False)  # before the log or the lock make it with the umask's mode
     reporter = reporter or Reporter()
     now = (now or datetime.now()).replace(microsecond=0)
     tiers_for(tier, now.date())  # an unknown tier is refused before anything is written
@@ -372,13 +372,13 @@ class _Pump(threading.Thread):
 
 
 # -- helpers ---------------------------------------------------------------
-def _make_folder(path: Path) -> None:
+def _make_folder(path: Path, check_access: bool = True) -> None:
     """A folder of ours and any missing parents, 0700 (see ``core/private.py``)."""
     try:
         private.mkdirs(path)
     except OSError as exc:
         raise ConfigError(f"cannot create the backup folder {path}: {exc.strerror}") from None
-    if not os.access(path, os.W_OK | os.X_OK):
+    if check_access and not os.access(path, os.W_OK | os.X_OK):
         raise ConfigError(f"cannot write to the backup folder {path}: permission denied")
 
 
