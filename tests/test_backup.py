@@ -15,7 +15,9 @@ from datetime import datetime
 import pytest
 import zstandard
 
+from citaplanner_tui import __version__
 from citaplanner_tui.cli.progress import render
+from citaplanner_tui.core import manifest
 from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.catalog import State, scan
 from citaplanner_tui.core.dumpscan import DumpScanner
@@ -47,7 +49,8 @@ def test_backup_passes_gunzip_sha256sum_and_reloads_every_row(filled, backup_dir
 
     dump = backup_dir / "daily" / "citaplanner_daily_20261103_020000.sql.gz"
     assert result.files == [dump]
-    assert sorted(p.name for p in dump.parent.iterdir()) == [dump.name, dump.name + ".sha256"]
+    assert sorted(p.name for p in dump.parent.iterdir()) == [
+        dump.name, dump.name + ".manifest.json", dump.name + ".sha256"]
     assert subprocess.run(["gunzip", "-t", str(dump)]).returncode == 0
     check = subprocess.run(["sha256sum", "-c", dump.name + ".sha256"], cwd=dump.parent,
                            capture_output=True, text=True)
@@ -60,6 +63,14 @@ def test_backup_passes_gunzip_sha256sum_and_reloads_every_row(filled, backup_dir
     source = row_counts(pg, filled.name)
     assert source["clients"] == 300 and source["appointments"] == 400
     assert {k.split(".")[1]: v for k, v in result.rows.items()} == source
+    facts = manifest.read(dump)
+    assert _mode(manifest.path_for(dump)) == 0o600
+    assert (facts.sha256, facts.size, facts.compression, facts.database) == (
+        result.sha256, result.size, "gzip", filled.name)
+    assert facts.tool_version == __version__ and facts.pg_dump_version == result.pg_dump
+    assert facts.server_version.startswith("18.") and facts.database_size > 0
+    assert {k.split(".")[1]: v for k, v in facts.rows.items()} == source  # exact, from the dump's COPY rows
+    assert facts.migration is None  # this database has no Prisma migrations table
 
     target = filled.name + "__reload"
     pg.create_database(target)
@@ -146,9 +157,9 @@ def test_retention_runs_after_the_new_backup_and_spares_what_is_not_ours(filled,
     result = run_backup(settings, tier="daily", now=datetime(2026, 10, 28, 2, 0, 0))
 
     left = sorted(p.name for p in daily.iterdir())
-    assert left == sorted(["notes.txt"] + [f"citaplanner_daily_202610{d}_020000.sql.gz{s}"
-                                           for d in (25, 26, 28) for s in ("", ".sha256")])
-    assert len(result.pruned) == 10  # five dumps and their sidecars
+    assert left == sorted(["notes.txt", "citaplanner_daily_20261028_020000.sql.gz.manifest.json"]
+                          + [f"citaplanner_daily_202610{d}_020000.sql.gz{s}" for d in (25, 26, 28) for s in ("", ".sha256")])
+    assert len(result.pruned) == 11  # five dumps and their sidecars, and the one real backup's manifest
     assert manual.files[0].exists()
 
 
@@ -198,6 +209,53 @@ def test_next_backup_seals_a_dump_whose_sidecar_a_crash_never_wrote(filled, back
     assert f"WARN {cut.name} has no sidecar and is damaged" in log
 
 
+PRISMA_SQL = """
+CREATE TABLE _prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL,
+  finished_at timestamptz, migration_name varchar(255) NOT NULL, logs text, rolled_back_at timestamptz,
+  started_at timestamptz NOT NULL DEFAULT now(), applied_steps_count integer NOT NULL DEFAULT 0);
+INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, rolled_back_at) VALUES
+  ('1', 'a', '2026-09-01 10:00+00', '20260901100000_init', NULL),
+  ('2', 'b', '2026-10-01 10:00+00', '20261001100000_add_payments', NULL),
+  ('3', 'c', '2026-10-15 10:00+00', '20261015100000_bad', '2026-10-15 10:05+00'),
+  ('4', 'd', NULL, '20261020100000_failed', NULL);
+"""
+
+
+def test_manifest_names_the_prisma_schema_version_and_the_plan_warns_across_it(filled, backup_dir):
+    filled.sql(PRISMA_SQL + f'ALTER TABLE _prisma_migrations OWNER TO "{filled.info.user}";')
+    settings = settings_for(filled, backup_dir)
+    result = run_backup(settings, now=TUESDAY)
+    for path in result.files:  # every tier's copy has its own manifest
+        assert manifest.read(path).migration == manifest.Migration(
+            "20261001100000_add_payments", "2026-10-01T10:00:00+00:00", 2)
+    info = settings.conninfo()
+    checks = {c.name: c for c in manifest.plan_checks(result.files[0], info)}
+    assert checks["manifest"].ok and "migration 20261001100000_add_payments (2 applied)" in checks["manifest"].detail
+    assert checks["migrations"].ok and not checks["migrations"].blocking
+    filled.sql("INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) "
+               "VALUES ('5', 'e', '2026-11-20 10:00+00', '20261120100000_add_reminders')")
+    warning = {c.name: c for c in manifest.plan_checks(result.files[0], info)}["migrations"]
+    assert not warning.ok and not warning.blocking
+    assert warning.detail.startswith("this backup predates migration 20261120100000_add_reminders")
+    plan = cli("restore", "--plan", str(result.files[0]), env=cli_env(filled.url, backup_dir))
+    assert plan.returncode == 0, plan.stderr
+    assert "NOTE manifest" in plan.stdout and "migration 20261001100000_add_payments" in plan.stdout
+    assert "WARN migrations  this backup predates migration 20261120100000_add_reminders" in plan.stdout
+
+
+def test_backups_without_a_manifest_keep_working_and_retention_takes_it_along(filled, backup_dir):
+    settings = settings_for(filled, backup_dir, retention=Retention(daily=1))
+    old = run_backup(settings, tier="daily", now=datetime(2026, 11, 2, 2, 0, 0)).files[0]
+    manifest.path_for(old).unlink()  # as the old script's backups are
+    assert manifest.read(old) is None and manifest.plan_checks(old, settings.conninfo()) == []
+    assert scan(backup_dir).find(old).state is State.OK
+    middle = run_backup(settings, tier="daily", now=datetime(2026, 11, 3, 2, 0, 0))
+    assert not old.exists() and middle.files[0].exists()
+    newest = run_backup(settings, tier="daily", now=datetime(2026, 11, 4, 2, 0, 0))
+    assert sorted(p.name for p in (backup_dir / "daily").iterdir()) == [
+        newest.files[0].name + s for s in ("", ".manifest.json", ".sha256")]  # no orphan manifest
+
+
 def test_much_smaller_dump_is_flagged(filled, backup_dir):
     settings = settings_for(filled, backup_dir)
     assert run_backup(settings, tier="daily", now=datetime(2026, 11, 3, 2, 0, 0)).warnings == []
@@ -235,7 +293,7 @@ def test_prune_cli_shows_then_applies_retention(filled, backup_dir):
 
     done = cli("prune", "--json", "--keep-daily", "2", env=env)
     report = json.loads(done.stdout)
-    assert done.returncode == 0 and report["dry_run"] is False and len(report["deleted"]) == 4
+    assert done.returncode == 0 and report["dry_run"] is False and len(report["deleted"]) == 6  # dump, manifest, sidecar
     assert sorted(p.name for p in (backup_dir / "daily").glob("*.sql.gz")) == [
         "citaplanner_daily_20261103_020000.sql.gz", "citaplanner_daily_20261104_020000.sql.gz"]
     again = cli("prune", "--keep-daily", "2", env=env)

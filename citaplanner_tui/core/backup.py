@@ -11,8 +11,9 @@ The run, under the volume's lock (``core/lock.py``):
    scanner (the completion trailer must be seen) and the compressing writer (which
    hashes what it writes);
 4. only if pg_dump exited 0 *and* the trailer was seen: fsync, rename, fsync the
-   folder, then the sidecar ``HASH  basename`` written the same way; weekly and
-   monthly get the same dump as hard links (a copy where linking fails);
+   folder, then the manifest (``core/manifest.py``) and the sidecar ``HASH  basename``
+   written the same way; weekly and monthly get the same dump as hard links (a copy
+   where linking fails), each with its manifest and sidecar;
 5. retention for the tiers that just got a verified new backup.
 
 Whatever fails (pg_dump, the server, a full disk, a cancel, a bug) everything this run
@@ -37,12 +38,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from citaplanner_tui.core import catalog, db, lock, pgtools, private, retention, units, verify
+from citaplanner_tui import __version__
+from citaplanner_tui.core import catalog, db, lock, manifest, pgtools, private, retention, units, verify
 from citaplanner_tui.core.compress import open_writer
 from citaplanner_tui.core.dumpscan import DumpScanner
 from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs import Log
+from citaplanner_tui.core.manifest import Manifest
 from citaplanner_tui.core.naming import SIDECAR_SUFFIX, TIERS, BackupName, make_name
 from citaplanner_tui.core.prune import apply_removals
 from citaplanner_tui.core.settings import Settings
@@ -82,12 +85,14 @@ class BackupResult:
     rows: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     pruned: list[Path] = field(default_factory=list)
+    manifest: Manifest | None = None
 
     def to_json(self) -> dict:
         return {"files": [str(p) for p in self.files], "sha256": self.sha256, "size": self.size,
                 "raw_bytes": self.raw_bytes, "duration": round(self.duration, 3), "format": self.format,
                 "tiers": list(self.tiers), "pg_dump": self.pg_dump, "rows": self.rows,
-                "warnings": self.warnings, "pruned": [str(p) for p in self.pruned]}
+                "warnings": self.warnings, "pruned": [str(p) for p in self.pruned],
+                "manifest": self.manifest.to_json() if self.manifest else None}
 
 
 class _JobLog:
@@ -169,6 +174,7 @@ class _Run:
         self.log("INFO", f"server PostgreSQL {major}.{minor}; pg_dump {tools.version} "
                          f"from {tools.bindir} ({tools.reason})")
         db_size = db.database_size(self.info)
+        migration = self._migration_head()
         name = make_name(self.tiers[0], self.now, self.fmt)
         previous = _previous(before, name)
         need, raw_estimate = _estimate(db_size, _read_history(s).get(self.fmt), previous)
@@ -179,15 +185,19 @@ class _Run:
         sha, size, dump = self._dump(tools, s.backup_dir / name.tier / name.partial, raw_estimate)
         self.reporter("finish", force=True)
         self._publish(primary.with_name(name.partial), primary)
-        self._sidecar(primary, sha)
+        facts = manifest.Manifest(
+            tool_version=__version__, pg_dump_version=tools.version, server_version=f"{major}.{minor}",
+            database=self.info.dbname, database_size=db_size, compression=self.fmt, sha256=sha, size=size,
+            taken_at=self.now.isoformat(), rows=dict(dump.rows), migration=migration)
+        self._seal(primary, sha, facts)
         files = [primary]
         for t in self.tiers[1:]:
-            files.append(self._file_under(primary, name.for_tier(t), sha))
+            files.append(self._file_under(primary, name.for_tier(t), sha, facts))
         self.created.clear()  # from here on the backup stands, whatever follows
 
         elapsed = time.monotonic() - self.started
         result = BackupResult(files, sha, size, dump.bytes, elapsed, self.fmt, self.tiers,
-                              tools.version, dict(dump.rows))
+                              tools.version, dict(dump.rows), manifest=facts)
         self.log("OK", f"backup written: {', '.join(p.name for p in files)} "
                        f"({units.size(size)} from {units.size(dump.bytes)} of SQL, {elapsed:.1f} s, "
                        f"sha256 {sha[:12]})")
@@ -289,17 +299,33 @@ class _Run:
         self.created.append(final)
         private.fsync_dir(final.parent)
 
-    def _sidecar(self, dump: Path, sha: str) -> None:
-        """``HASH  basename``, written like the dump, so ``sha256sum -c`` works in the folder."""
-        final = dump.with_name(dump.name + SIDECAR_SUFFIX)
+    def _migration_head(self) -> manifest.Migration | None:
+        """Prisma's newest applied migration, for the manifest; None (and a log line) if unreadable."""
+        import psycopg
+
+        try:
+            with db.connect(self.info) as conn:
+                return manifest.prisma_head(conn, self.info.schema)
+        except (OperatorError, psycopg.Error) as exc:
+            self.log("WARN", f"the Prisma migrations table cannot be read ({type(exc).__name__}); "
+                             "the manifest will not name the schema version")
+            return None
+
+    def _seal(self, dump: Path, sha: str, facts: manifest.Manifest) -> None:
+        """The manifest, then the sidecar (last: a dump with its sidecar is a finished backup)."""
+        self._write_beside(manifest.path_for(dump), manifest.encode(facts))
+        self._write_beside(dump.with_name(dump.name + SIDECAR_SUFFIX), catalog.sidecar_line(dump.name, sha).encode())
+
+    def _write_beside(self, final: Path, data: bytes) -> None:
+        """A small file of the backup, written like the dump: private, fsynced, renamed into place."""
         tmp = final.with_name(final.name + ".partial")
         with self._create(tmp) as fh:
-            fh.write(catalog.sidecar_line(dump.name, sha).encode())
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         self._publish(tmp, final)
 
-    def _file_under(self, primary: Path, name: BackupName, sha: str) -> Path:
+    def _file_under(self, primary: Path, name: BackupName, sha: str, facts: manifest.Manifest) -> Path:
         """The same dump under another tier: a hard link, or a copy where linking fails."""
         target = self.settings.backup_dir / name.tier / name.filename
         try:
@@ -315,7 +341,7 @@ class _Run:
                 dst.flush()
                 os.fsync(dst.fileno())
             self._publish(tmp, target)
-        self._sidecar(target, sha)
+        self._seal(target, sha, facts)
         return target
 
     def _prune(self, result: BackupResult) -> None:

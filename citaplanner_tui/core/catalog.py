@@ -30,7 +30,8 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
-from citaplanner_tui.core.naming import PARTIAL_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName, parse_name
+from citaplanner_tui.core.naming import (COMPANION_SUFFIXES, PARTIAL_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName,
+                                         parse_name)
 from citaplanner_tui.core.state import Facts, StateStore
 
 
@@ -140,6 +141,7 @@ class Entry(NamedTuple):
     dev: int = 0
     inode: int = 0
     checks: Facts | None = None
+    companions: tuple[Path, ...] = ()  # the dump's manifest and globals files, when present
 
     # What earlier checks found, for this very version of the file (None = never checked).
     last_verified_at = _fact("verify", "at")
@@ -309,7 +311,7 @@ def describe(path, where=None, *, store: StateStore | None = None) -> Entry | No
     path = Path(os.path.abspath(os.fspath(path)))
     folder = path.parent
     facts = (store or StateStore(where if where is not None else folder.parent)).load()
-    wanted = (path.name, path.name + SIDECAR_SUFFIX)
+    wanted = {path.name + suffix for suffix in ("", SIDECAR_SUFFIX) + COMPANION_SUFFIXES}
     try:
         listing = [e for e in os.scandir(folder) if e.name in wanted]
     except OSError:
@@ -324,16 +326,22 @@ def _scan_folder(folder: Path, label: str, listing: list[os.DirEntry], is_tier: 
     """Classify one folder's files; outside tier folders only files named like ours count."""
     dumps: dict[str, tuple[os.DirEntry, BackupName]] = {}
     sidecars: dict[str, os.DirEntry] = {}
+    companions: dict[str, list[os.DirEntry]] = {}
     shielded: set[str] = set()  # dump names that are symlinks or not files: their sidecars are not orphans
     for e in sorted(listing, key=attrgetter("name")):
         name = e.name
         partial = name.endswith(PARTIAL_SUFFIX)
         base = name[:-len(PARTIAL_SUFFIX)] if partial else name
-        if base.endswith(SIDECAR_SUFFIX):
+        suffix = _companion_suffix(base)
+        if suffix:
             if not partial and e.is_file(follow_symlinks=False):
-                sidecars[base[:-len(SIDECAR_SUFFIX)]] = e  # parsed later, only if it has no dump
+                owner = base[:-len(suffix)]  # parsed later, only if it has no dump
+                if suffix == SIDECAR_SUFFIX:
+                    sidecars[owner] = e
+                else:
+                    companions.setdefault(owner, []).append(e)
                 continue
-            base = base[:-len(SIDECAR_SUFFIX)]
+            base = base[:-len(suffix)]
         parsed = _parse(base)
         if parsed is None:
             if is_tier:
@@ -351,9 +359,11 @@ def _scan_folder(folder: Path, label: str, listing: list[os.DirEntry], is_tier: 
             dumps[name] = (e, parsed)
     for name, (e, parsed) in dumps.items():
         side = sidecars.pop(name, None)
-        out.append(_dump(folder, e, label, parsed, _child(folder, side.name) if side else None, facts))
-    for e in sidecars.values():
-        parsed = _parse(e.name[:-len(SIDECAR_SUFFIX)])
+        extra = tuple(_child(folder, c.name) for c in companions.pop(name, ()))
+        out.append(_dump(folder, e, label, parsed, _child(folder, side.name) if side else None, facts)
+                   ._replace(companions=extra))
+    for e in [*sidecars.values(), *(c for group in companions.values() for c in group)]:
+        parsed = _parse(e.name[:-len(_companion_suffix(e.name))])
         if parsed is None:
             if is_tier:
                 out.append(_foreign(folder, e, label, "the name is not one of ours"))
@@ -364,6 +374,13 @@ def _scan_folder(folder: Path, label: str, listing: list[os.DirEntry], is_tier: 
             continue
         out.append(_plain(folder, e, label, parsed, State.ORPHAN_SIDECAR,
                           f"there is no dump file {parsed.filename} beside it"))
+
+
+def _companion_suffix(name: str) -> str:
+    """The sidecar or companion suffix ``name`` ends with, or ''."""
+    if name.endswith(SIDECAR_SUFFIX):
+        return SIDECAR_SUFFIX
+    return next((s for s in COMPANION_SUFFIXES if name.endswith(s)), "")
 
 
 # The console rescans every few seconds and names never change meaning: parse each once.

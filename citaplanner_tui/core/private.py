@@ -60,3 +60,9 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def read_nofollow(path: Path, limit: int = 1 << 20) -> bytes:
+    """Up to ``limit`` bytes of a small file of ours, never through a symbolic link."""
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC), "rb") as fh:
+        return fh.read(limit)

@@ -47,10 +47,13 @@ class Removal:
 
     @property
     def paths(self) -> list[Path]:
-        """Dump first, then its sidecar: a crash in between leaves only a harmless orphan sidecar."""
+        """Dump first, then its manifest and globals, then its sidecar: a crash in between
+        leaves only harmless orphans, which the next prune removes."""
         paths = [self.entry.path]
-        if self.entry.is_dump and self.entry.sidecar is not None:
-            paths.append(self.entry.sidecar)
+        if self.entry.is_dump:
+            paths += self.entry.companions
+            if self.entry.sidecar is not None:
+                paths.append(self.entry.sidecar)
         return paths
 
 
