@@ -11,6 +11,7 @@ import stat
 import subprocess
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 import zstandard
@@ -353,3 +354,24 @@ def test_everything_the_tool_creates_is_private_whatever_the_umask(filled, tmp_p
     modes = {str(p.relative_to(tmp_path)): oct(_mode(p)) for p in created}
     expected = {str(p.relative_to(tmp_path)): oct(0o700 if p.is_dir() else 0o600) for p in created}
     assert modes == expected
+
+
+def test_with_globals_saves_the_roles_privately_beside_the_dump(filled, backup_dir, tmp_path):
+    env = cli_env(filled.url, backup_dir)
+    done = cli("backup", "--tier", "manual", "--with-globals", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    dump = Path(json.loads(done.stdout)["files"][0])
+    roles = dump.with_name(dump.name + ".globals.sql")
+    text = roles.read_text()
+    assert _mode(roles) == 0o600
+    assert f"CREATE ROLE {filled.info.user};" in text and "PASSWORD" not in text  # not readable by this role
+    assert manifest.read(dump).globals_file == roles.name
+    assert set(scan(backup_dir).find(dump).companions) == {manifest.path_for(dump), roles}  # pruned with it
+    config = tmp_path / "with-globals.toml"
+    config.write_text("[backup]\nwith_globals = true\n")
+    done = cli("backup", "--tier", "daily", "--json", env={**env, "CITAPLANNER_TUI_CONFIG": str(config)})
+    daily = Path(json.loads(done.stdout)["files"][0])
+    assert daily.with_name(daily.name + ".globals.sql").exists()
+    without = cli("backup", "--tier", "weekly", "--json", env=env)
+    weekly = Path(json.loads(without.stdout)["files"][0])
+    assert not weekly.with_name(weekly.name + ".globals.sql").exists()

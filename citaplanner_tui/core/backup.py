@@ -34,7 +34,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -46,7 +46,7 @@ from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs import Log
 from citaplanner_tui.core.manifest import Manifest
-from citaplanner_tui.core.naming import SIDECAR_SUFFIX, TIERS, BackupName, make_name
+from citaplanner_tui.core.naming import GLOBALS_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName, make_name
 from citaplanner_tui.core.prune import apply_removals
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.state import StateStore
@@ -175,6 +175,7 @@ class _Run:
                          f"from {tools.bindir} ({tools.reason})")
         db_size = db.database_size(self.info)
         migration = self._migration_head()
+        roles = self._globals(tools) if s.backup.with_globals else None
         name = make_name(self.tiers[0], self.now, self.fmt)
         previous = _previous(before, name)
         need, raw_estimate = _estimate(db_size, _read_history(s).get(self.fmt), previous)
@@ -188,11 +189,12 @@ class _Run:
         facts = manifest.Manifest(
             tool_version=__version__, pg_dump_version=tools.version, server_version=f"{major}.{minor}",
             database=self.info.dbname, database_size=db_size, compression=self.fmt, sha256=sha, size=size,
-            taken_at=self.now.isoformat(), rows=dict(dump.rows), migration=migration)
-        self._seal(primary, sha, facts)
+            taken_at=self.now.isoformat(), rows=dict(dump.rows), migration=migration,
+            globals_file=primary.name + GLOBALS_SUFFIX if roles is not None else None)
+        self._seal(primary, sha, facts, roles)
         files = [primary]
         for t in self.tiers[1:]:
-            files.append(self._file_under(primary, name.for_tier(t), sha, facts))
+            files.append(self._file_under(primary, name.for_tier(t), sha, facts, roles))
         self.created.clear()  # from here on the backup stands, whatever follows
 
         elapsed = time.monotonic() - self.started
@@ -311,8 +313,35 @@ class _Run:
                              "the manifest will not name the schema version")
             return None
 
-    def _seal(self, dump: Path, sha: str, facts: manifest.Manifest) -> None:
-        """The manifest, then the sidecar (last: a dump with its sidecar is a finished backup)."""
+    def _globals(self, tools: pgtools.ClientTools) -> bytes:
+        """``pg_dumpall --globals-only``: roles and their settings, never their passwords unless readable.
+
+        A role that may not read ``pg_authid`` (any but a superuser) gets
+        ``--no-role-passwords``, without which pg_dumpall would fail.
+        """
+        with db.connect(self.info) as conn:
+            readable = conn.execute("SELECT has_table_privilege('pg_catalog.pg_authid', 'SELECT')").fetchone()[0]
+        argv = [tools.path("pg_dumpall"), "--globals-only", "--dbname", self.info.conninfo()]
+        if not readable:
+            argv.append("--no-role-passwords")
+        try:
+            done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=300,
+                                  env={**os.environ, **self.info.env()})
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise DumpFailed(f"cannot run pg_dumpall for the roles: {getattr(exc, 'strerror', None) or exc}; "
+                             "no backup was kept") from None
+        if done.returncode != 0:
+            stderr = done.stderr.decode("utf-8", "replace")
+            raise DumpFailed(f"pg_dumpall --globals-only failed: {_first_error(stderr, done.returncode)}; "
+                             "no backup was kept")
+        self.log("INFO", "roles saved with pg_dumpall --globals-only"
+                         + ("" if readable else " --no-role-passwords (this role may not read them)"))
+        return done.stdout
+
+    def _seal(self, dump: Path, sha: str, facts: manifest.Manifest, roles: bytes | None) -> None:
+        """Roles, manifest, then the sidecar (last: a dump with its sidecar is a finished backup)."""
+        if roles is not None:
+            self._write_beside(dump.with_name(dump.name + GLOBALS_SUFFIX), roles)
         self._write_beside(manifest.path_for(dump), manifest.encode(facts))
         self._write_beside(dump.with_name(dump.name + SIDECAR_SUFFIX), catalog.sidecar_line(dump.name, sha).encode())
 
@@ -325,7 +354,8 @@ class _Run:
             os.fsync(fh.fileno())
         self._publish(tmp, final)
 
-    def _file_under(self, primary: Path, name: BackupName, sha: str, facts: manifest.Manifest) -> Path:
+    def _file_under(self, primary: Path, name: BackupName, sha: str, facts: manifest.Manifest,
+                    roles: bytes | None) -> Path:
         """The same dump under another tier: a hard link, or a copy where linking fails."""
         target = self.settings.backup_dir / name.tier / name.filename
         try:
@@ -341,7 +371,9 @@ class _Run:
                 dst.flush()
                 os.fsync(dst.fileno())
             self._publish(tmp, target)
-        self._seal(target, sha, facts)
+        if roles is not None:
+            facts = replace(facts, globals_file=target.name + GLOBALS_SUFFIX)
+        self._seal(target, sha, facts, roles)
         return target
 
     def _prune(self, result: BackupResult) -> None:

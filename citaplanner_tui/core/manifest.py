@@ -57,9 +57,10 @@ class Manifest:
         """One line for a plan or a screen."""
         head = (f"migration {self.migration.name} ({self.migration.applied} applied)" if self.migration
                 else "no Prisma migrations table")
+        roles = f"; roles saved in {self.globals_file}" if self.globals_file else ""
         return (f"taken {self.taken_at} by citaplanner-tui {self.tool_version} with pg_dump {self.pg_dump_version} "
                 f"from PostgreSQL {self.server_version}; {len(self.rows)} tables, {sum(self.rows.values())} rows; "
-                f"{head}")
+                f"{head}{roles}")
 
 
 def path_for(dump: Path) -> Path:

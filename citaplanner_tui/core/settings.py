@@ -12,6 +12,8 @@ the same names in lower case, e.g.::
     daily = 7
     [thresholds]
     daily_fail_hours = 26
+    [backup]
+    with_globals = true
 """
 
 from __future__ import annotations
@@ -53,6 +55,13 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class BackupOptions:
+    """What a backup saves besides the database: ``with_globals`` adds the roles (``pg_dumpall -g``)."""
+
+    with_globals: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the engine needs to find the database, the tools and the backups."""
 
@@ -65,6 +74,7 @@ class Settings:
     read_only: bool = False
     retention: Retention = Retention()
     thresholds: Thresholds = Thresholds()
+    backup: BackupOptions = BackupOptions()
     config_file: Path | None = None
 
     @property
@@ -117,7 +127,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 # The file's top-level settings and their TOML types; tables are checked by ``_table``.
 _TOP = {"database_url": str, "backup_dir": str, "log_dir": str, "pg_bindir": str, "compression": str,
         "gzip_level": int, "read_only": bool}
-_TABLES = {"retention": Retention, "thresholds": Thresholds}
+_TABLES = {"retention": Retention, "thresholds": Thresholds, "backup": BackupOptions}
 _WORDS = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
 
 
@@ -216,5 +226,6 @@ def load(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None =
         read_only=bool(read_only),
         retention=retention,
         thresholds=_sub(Thresholds, toml.get("thresholds", {})),
+        backup=_sub(BackupOptions, toml.get("backup", {})),
         config_file=path,
     )
