@@ -208,6 +208,9 @@ def test_next_backup_seals_a_dump_whose_sidecar_a_crash_never_wrote(filled, back
     log = "".join(p.read_text() for p in (backup_dir / "logs").iterdir())
     assert f"INFO wrote the missing sidecar of {first.files[0].name}" in log
     assert f"WARN {cut.name} has no sidecar and is damaged" in log
+    run_backup(settings, tier="manual", now=datetime(2026, 11, 4, 2, 0, 0))
+    again = "".join(p.read_text() for p in (backup_dir / "logs").iterdir())
+    assert again.count(f"{cut.name} has no sidecar") == 1  # known damaged: not read again every night
 
 
 PRISMA_SQL = """

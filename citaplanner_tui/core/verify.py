@@ -202,9 +202,10 @@ def reseal(entry: Entry, store: StateStore, log, progress: _Progress | None = No
 
 
 def needs_reseal(entry: Entry) -> bool:
-    """A dump of ours, in its folder, that lost its sidecar (or never got one)."""
-    return entry.sidecar is None and entry.is_dump and entry.folder in TIERS and entry.state in (
-        State.NO_SIDECAR, State.CORRUPT)
+    """A dump of ours, in its folder, that lost its sidecar, and is not already known to be damaged
+    (so a broken multi-GB dump is read to its end once, not every night)."""
+    return (entry.sidecar is None and entry.is_dump and entry.folder in TIERS and entry.deep_ok is not False
+            and entry.state in (State.NO_SIDECAR, State.CORRUPT))
 
 
 def _reseal_locked(settings, entry: Entry, progress: _Progress, cache: dict) -> VerifyResult:
