@@ -301,16 +301,18 @@ def scan(where, *, store: StateStore | None = None, now: datetime | None = None)
     return Catalog(backup_dir, tuple(entries), scanned_at)
 
 
-def describe(path, where=None, *, store: StateStore | None = None) -> Entry | None:
+def describe(path, where=None, *, store: StateStore | None = None,
+             facts: dict[str, Facts] | None = None) -> Entry | None:
     """The entry for one file, exactly as a scan of its folder would give it; None if absent.
 
     For files named on a command line, which may lie outside ``BACKUP_DIR``; facts come
     from ``where``'s state file (a ``Settings`` or backup folder; default: the folder's
-    parent, the usual ``BACKUP_DIR``).
+    parent, the usual ``BACKUP_DIR``), or from ``facts`` already loaded (many files).
     """
     path = Path(os.path.abspath(os.fspath(path)))
     folder = path.parent
-    facts = (store or StateStore(where if where is not None else folder.parent)).load()
+    if facts is None:
+        facts = (store or StateStore(where if where is not None else folder.parent)).load()
     wanted = {path.name + suffix for suffix in ("", SIDECAR_SUFFIX) + COMPANION_SUFFIXES}
     try:
         listing = [e for e in os.scandir(folder) if e.name in wanted]

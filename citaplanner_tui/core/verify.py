@@ -142,13 +142,13 @@ def targets(settings, paths: Iterable | None = None) -> list[Entry]:
         if scanned.notes:
             raise ConfigError(scanned.notes[0])
         return [e for e in scanned.backups() if e.state is not State.FOREIGN]  # never a symlink
-    store = StateStore(settings)
+    facts = StateStore(settings).load()  # once, however many files are named
     chosen = []
     for raw in paths:
         path = Path(os.path.abspath(os.fspath(raw)))
         if path.name.endswith(SIDECAR_SUFFIX):
             raise ConfigError(f"{path} is a checksum sidecar; name the backup file beside it")
-        entry = catalog.describe(path, settings, store=store)
+        entry = catalog.describe(path, settings, facts=facts)
         if entry is None:
             raise ConfigError(f"no such backup file: {path}")
         if entry.state is State.FOREIGN:
