@@ -15,6 +15,7 @@ names).  Prints best and median wall times, CPU time, the ratio and the load ave
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
 import shutil
 import statistics
@@ -31,6 +32,10 @@ from citaplanner_tui.core.catalog import State, scan  # noqa: E402
 from citaplanner_tui.core.naming import make_name  # noqa: E402
 
 
+# A real gzip member, past the catalog's smallest plausible dump (64 bytes).
+TINY_DUMP = gzip.compress(b"--\n-- PostgreSQL database dump\n--\n" * 4 + bytes(range(64)), mtime=0)
+
+
 def populate(root: Path, count: int) -> None:
     start = datetime(2020, 1, 1, 2, 0, 0)
     for tier in ("daily", "weekly", "monthly"):
@@ -39,7 +44,7 @@ def populate(root: Path, count: int) -> None:
         tier = ("daily", "daily", "daily", "weekly", "monthly")[i % 5]
         name = make_name(tier, start + timedelta(hours=i))
         dump = root / tier / name.filename
-        dump.write_bytes(b"\x1f\x8b")
+        dump.write_bytes(TINY_DUMP)
         (root / tier / name.sidecar).write_text(f"{'0' * 64}  {name.filename}\n")
 
 

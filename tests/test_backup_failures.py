@@ -296,3 +296,53 @@ def test_pg_dump_error_is_one_sentence_and_keeps_nothing(small_db, backup_dir):
     assert "pg_dump failed:" in line and "permission denied for table secret_audit" in line
     assert "no backup was kept" in line
     assert _snapshot(backup_dir) == before
+
+
+# A backup run that stops itself (SIGSTOP) just before it writes the file named by argv[1]'s
+# suffix: the exact moment between publishing the dump and sealing it.
+_STOP_BEFORE = """
+import os, signal, sys
+from citaplanner_tui.core import backup
+suffix = sys.argv.pop(1)
+original = backup._Run._write_beside
+def stopping(self, final, data):
+    if final.name.endswith(suffix):
+        os.kill(os.getpid(), signal.SIGSTOP)
+    return original(self, final, data)
+backup._Run._write_beside = stopping
+from citaplanner_tui.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _stopped(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("suffix", [".manifest.json", ".sha256"])
+def test_kill_9_between_the_dump_and_its_sidecar_is_sealed_by_the_next_run(small_db, backup_dir, suffix):
+    proc = subprocess.Popen([sys.executable, "-c", _STOP_BEFORE, suffix, "backup", "--tier", "daily"],
+                            env=cli_env(small_db.url, backup_dir), cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + 60
+        while not _stopped(proc.pid):
+            assert proc.poll() is None and time.monotonic() < end, "the backup never reached the pause point"
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    [dump] = (backup_dir / "daily").glob("*.sql.gz")
+    sidecar = dump.with_name(dump.name + ".sha256")
+    assert not sidecar.exists() and scan(backup_dir).find(dump).state is State.NO_SIDECAR
+
+    run_backup(settings_for(small_db, backup_dir), tier="manual", now=datetime(2026, 11, 4, 2, 0, 0))
+    assert subprocess.run(["sha256sum", "-c", sidecar.name], cwd=dump.parent, capture_output=True).returncode == 0
+    assert scan(backup_dir).find(dump).state is State.OK
+    assert not list((backup_dir / "daily").glob("*.partial"))  # nothing unfinished left behind

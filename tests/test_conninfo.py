@@ -59,3 +59,29 @@ def test_stopped_server_is_one_sentence(pg):
 def test_port_that_is_not_a_number_is_one_sentence():
     with pytest.raises(ConfigError, match="the port 'port' in the connection string is not a number"):
         parse("postgresql://u:pw@db:port/citaplanner")
+
+
+@pytest.mark.parametrize("password", ["Qz7@Wk!x9", "Qz7/Wk!x9", "Qz7?Wk!x9", "Qz7#Wk!x9", "Qz7%Wk!x9"])
+def test_password_needing_percent_encoding_is_named_with_no_fragment_of_it(password, tmp_path):
+    from tests.backup_support import cli, cli_env
+
+    url = f"postgresql://citaplanner:{password}@127.0.0.1:5432/citaplanner"
+    with pytest.raises(ConfigError, match="must be percent-encoded in a URL") as caught:
+        parse(url)
+    env = cli_env(url, tmp_path / "backups")
+    outputs = []
+    for command in (("backup",), ("status",), ("drill",)):
+        done = cli(*command, env=env)
+        outputs += [done.stdout, done.stderr]
+        assert "Traceback" not in done.stderr
+    assert "percent-encoded" in outputs[1]  # the backup's one sentence
+    logs = tmp_path / "backups" / "logs"
+    outputs += [p.read_text() for p in logs.iterdir()] if logs.exists() else []
+    text = "\n".join(outputs + [caught.value.sentence])
+    leaked = {password[i:i + 3] for i in range(len(password) - 2)} & {text[i:i + 3] for i in range(len(text) - 2)}
+    assert leaked == set()
+
+
+def test_encoded_special_characters_still_parse():
+    info = parse("postgresql://app:s3cr%40t%2F%3F%23@db:5433/citaplanner?schema=public")
+    assert info.password == "s3cr@t/?#" and info.host == "db" and info.port == 5433

@@ -17,7 +17,10 @@ def test_drill_restores_newest_good_backup_and_records_it(app_db15, backup_dir):
     live = app_db15
     fill(live)
     take_backup(live, backup_dir, tier="daily", now=datetime(2026, 1, 1, 2, 0))
-    newest = take_backup(live, backup_dir)
+    newest = take_backup(live, backup_dir, tier="daily", now=datetime(2026, 1, 2, 2, 0))
+    # Newer, but never chosen by default: a restore's safety backup and an operator's manual one.
+    take_backup(live, backup_dir, tier="safety", now=datetime(2026, 1, 2, 9, 0))
+    take_backup(live, backup_dir, tier="manual", now=datetime(2026, 1, 2, 10, 0))
     live.sql("DELETE FROM payments WHERE ctid IN (SELECT ctid FROM payments LIMIT 5)")
     before = content(live.server, live.name)
     settings = settings_for(live, backup_dir)

@@ -47,8 +47,8 @@ def test_plan_confirm_restore_rollback_and_drill(app_db, backup_dir):
     drilled = cli("drill", str(archive), "--json", env=env)
     assert drilled.returncode == 0, drilled.stderr
     assert json.loads(drilled.stdout)["differences"]  # live (rolled back) differs from the backup
-    newest = cli("drill", env=env)  # the newest good backup: the restore's safety backup of `changed`
-    assert newest.returncode == 0 and "/safety/" in newest.stdout and "matches the live database" in newest.stdout
+    newest = cli("drill", env=env)  # never the restore's safety backup, nor a manual one, unless named
+    assert newest.returncode == 1 and "no good backup of a rotated tier" in newest.stderr
 
     log = (backup_dir / "logs" / f"restore_{datetime.now():%Y%m%d}.log").read_text()
     assert "restore of" in log and "rollback of" in log and "drill of" in log and "swap" not in APP_PASSWORD

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from citaplanner_tui.core.catalog import Entry, State
 from citaplanner_tui.core.naming import make_name
-from citaplanner_tui.core.retention import plan
+from citaplanner_tui.core.retention import covered, decide, plan
 from citaplanner_tui.core.settings import Retention
+from citaplanner_tui.core.tiers import period, tiers_for
 
 ROOT = Path("/backups")
 DAY0 = datetime(2026, 1, 1, 2, 0, 0)
@@ -76,7 +77,7 @@ def test_never_manual_safety_partial_foreign_unreadable_or_misplaced():
     assert {p.name for r in plan_all for p in r.paths} == {
         "citaplanner_daily_20260220_020000.sql.gz",  # day 50: beyond the newest good one
         "citaplanner_daily_20260220_020000.sql.gz.sha256"}
-    assert all("beyond the 1 newest good daily" in r.reason for r in plan_all)
+    assert [r.reason for r in plan_all] == ["2026-02-20 is older than the 1 day kept"]
 
 
 def test_only_the_tiers_asked_for_are_planned():
@@ -97,6 +98,117 @@ def test_invariants_hold_on_random_volumes():
             good = sorted((e for e in entries if e.tier == tier and e.state is State.OK),
                           key=lambda e: e.taken_at, reverse=True)
             kept = [e for e in good if e.path not in gone]
-            assert kept == good[:getattr(keep, tier)]  # exactly the N newest good survive
+            newest_per_period = list({period(tier, e.taken_at): e for e in reversed(good)}.values())[::-1]
+            assert kept == newest_per_period[:getattr(keep, tier)]  # the newest good of the N newest periods
         assert all(e.tier in ("daily", "weekly", "monthly") and e.state not in (State.PARTIAL, State.FOREIGN)
                    for e in entries if e.path in gone)
+
+
+# -- retention by period, over simulated cron runs -----------------------------------
+
+
+class Volume:
+    """The rotated tiers as a backup run leaves them: files the day calls for, then retention."""
+
+    def __init__(self, keep=Retention()):
+        self.keep, self.entries = keep, []
+
+    def run(self, when: datetime, ok: bool = True) -> tuple[str, ...]:
+        """One ``--tier auto`` run; a failed run leaves nothing (the backup rolls back)."""
+        if not ok:
+            return ()
+        tiers = tiers_for("auto", when.date(), covered(self.entries, when))
+        for tier in tiers:
+            name = make_name(tier, when)
+            path = ROOT / tier / name.filename
+            self.entries.append(Entry(path, name, tier, name.taken_at, 1000, 0, State.OK,
+                                      path.with_name(name.sidecar), folder=tier, inode=next(_inode), dev=1))
+        gone = {r.entry.path for r in plan(self.entries, self.keep, tiers)}
+        self.entries = [e for e in self.entries if e.path not in gone]
+        return tiers
+
+    def kept(self, tier: str) -> list[datetime]:
+        return sorted((e.taken_at for e in self.entries if e.tier == tier), reverse=True)
+
+
+def _days(start: datetime, n: int):
+    return [start + timedelta(days=d) for d in range(n)]
+
+
+def test_a_month_of_runs_several_a_day_keeps_one_per_period():
+    vol = Volume()
+    for day in _days(datetime(2026, 10, 1), 31):
+        for hour in (2, 10, 14, 23):  # the nightly cron plus three "Backup now"
+            vol.run(day.replace(hour=hour))
+            assert all(vol.kept(t) for t in ("daily", "weekly", "monthly"))  # never an empty tier
+    # the newest of each of the last 7 days, at 23:00
+    assert vol.kept("daily") == [datetime(2026, 10, d, 23) for d in range(31, 24, -1)]
+    # one per ISO week: each Sunday's last run, and the current week's first run until its Sunday
+    assert vol.kept("weekly") == [datetime(2026, 10, 26, 2), datetime(2026, 10, 25, 23),
+                                  datetime(2026, 10, 18, 23), datetime(2026, 10, 11, 23)]
+    assert vol.kept("monthly") == [datetime(2026, 10, 1, 23)]  # the 1st's last run
+
+
+def test_six_runs_on_the_first_keep_the_previous_five_months():
+    vol = Volume()
+    for month in range(5, 12):  # the 1st of May .. November, one nightly run each
+        vol.run(datetime(2026, month, 1, 2))
+    assert len(vol.kept("monthly")) == 6
+    for hour in range(3, 9):  # five more on December 1st
+        vol.run(datetime(2026, 12, 1, hour))
+    assert vol.kept("monthly") == [datetime(2026, 12, 1, 8)] + [datetime(2026, m, 1, 2) for m in (11, 10, 9, 8, 7)]
+
+
+def test_four_runs_on_a_sunday_keep_the_earlier_weeks():
+    vol = Volume(Retention(weekly=4))
+    for sunday in (datetime(2026, 11, d, 2) for d in (1, 8, 15)):
+        vol.run(sunday)
+    for hour in (3, 4, 5, 6):
+        vol.run(datetime(2026, 11, 22, hour))
+    assert vol.kept("weekly") == [datetime(2026, 11, 22, 6)] + [datetime(2026, 11, d, 2) for d in (15, 8, 1)]
+
+
+def test_first_install_on_a_wednesday_fills_every_tier_at_once():
+    vol = Volume()
+    assert vol.run(datetime(2026, 11, 4, 2)) == ("daily", "weekly", "monthly")
+    assert vol.run(datetime(2026, 11, 5, 2)) == ("daily",)  # week and month are covered
+    assert vol.kept("weekly") == vol.kept("monthly") == [datetime(2026, 11, 4, 2)]
+
+
+def test_a_failed_sunday_and_first_leave_no_period_empty():
+    vol = Volume()
+    failed = {"2026-11-01", "2026-11-08"}  # two Sundays, the first also the 1st of November
+    for day in _days(datetime(2026, 10, 26, 2), 15):
+        tiers = vol.run(day, ok=day.date().isoformat() not in failed)
+        if day.date().isoformat() == "2026-11-02":  # Monday: a new week, and November is still empty
+            assert tiers == ("daily", "weekly", "monthly")
+    # the first good run of each ISO week stands in for its failed Sunday
+    assert vol.kept("weekly") == [datetime(2026, 11, 9, 2), datetime(2026, 11, 2, 2), datetime(2026, 10, 26, 2)]
+    assert vol.kept("monthly") == [datetime(2026, 11, 2, 2), datetime(2026, 10, 26, 2)]
+
+
+def test_gaps_cost_no_period_its_backup():
+    vol = Volume(Retention(daily=3))
+    for day in (1, 2, 10, 30):  # the server was down for weeks in between
+        vol.run(datetime(2026, 11, day, 2))
+    assert vol.kept("daily") == [datetime(2026, 11, d, 2) for d in (30, 10, 2)]
+
+
+def test_dry_run_explains_every_file():
+    entries = [dump("daily", 0), dump("daily", 0)._replace(
+        path=ROOT / "daily" / "citaplanner_daily_20260101_230000.sql.gz",
+        name=make_name("daily", datetime(2026, 1, 1, 23)), taken_at=datetime(2026, 1, 1, 23)),
+        dump("daily", 1, State.MISMATCH), dump("daily", 2)]
+    kept, removals = decide(entries, Retention(daily=1))
+    assert [(k.entry.path.name, k.reason) for k in kept] == [
+        ("citaplanner_daily_20260103_020000.sql.gz", "the newest good backup of 2026-01-03")]
+    assert [(r.entry.path.name, r.reason) for r in removals] == [
+        ("citaplanner_daily_20260102_020000.sql.gz", "checksum mismatch, older than the oldest kept daily backup"),
+        ("citaplanner_daily_20260101_230000.sql.gz", "2026-01-01 is older than the 1 day kept"),
+        ("citaplanner_daily_20260101_020000.sql.gz", "2026-01-01 is older than the 1 day kept")]
+    kept, removals = decide(entries, Retention(daily=3))
+    assert [(r.entry.path.name, r.reason) for r in removals] == [
+        ("citaplanner_daily_20260101_020000.sql.gz",
+         "2026-01-01 is kept by the newer citaplanner_daily_20260101_230000.sql.gz")]
+    assert [k.period for k in kept] == ["2026-01-03", "2026-01-02", "2026-01-01"]
+    assert "left for the operator" in kept[1].reason

@@ -67,7 +67,7 @@ def test_corrupt_file_starts_empty_says_so_once_and_is_replaced(backup_dir):
     lines = [line for f in log_dir.iterdir() for line in f.read_text().splitlines()]
     assert len(lines) == 1 and " WARN the check results in " in lines[0] and "are corrupt" in lines[0]
     store.record(path, "verify", True)
-    assert json.loads(state.read_text())["backups"][str(path)]["verify"]["ok"] is True
+    assert json.loads(state.read_text())["backups"][f"daily/{path.name}"]["verify"]["ok"] is True
     assert store.last_error is None
 
 
@@ -100,3 +100,40 @@ def test_two_writers_lose_nothing(backup_dir):
     facts = StateStore(backup_dir).load()
     assert len(facts) == 30
     assert {f.verify.detail for f in facts.values()} == {"a", "b"}
+
+
+def test_a_moved_volume_keeps_its_history(backup_dir, tmp_path):
+    path = _file(backup_dir / "daily")
+    StateStore(backup_dir).record(path, "verify", True, "checksum matches its sidecar")
+    StateStore(backup_dir).record(path, "drill", True, "restored")
+    moved = tmp_path / "bigger-volume"
+    subprocess.run(["cp", "-a", str(backup_dir), str(moved)], check=True)  # keeps mtimes, as rsync -a does
+    subprocess.run(["rm", "-rf", str(backup_dir)], check=True)
+    facts = StateStore(moved).lookup(moved / "daily" / path.name)
+    assert facts is not None and facts.verify.ok and facts.drills_ok == 1
+
+
+def test_state_files_of_older_versions_with_absolute_keys_are_read(backup_dir):
+    path = _file(backup_dir / "daily")
+    st = path.stat()
+    old = {"version": 1, "backups": {f"/old/mount/daily/{path.name}": {
+        "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+        "verify": {"at": "2026-11-01T03:00:00", "ok": True, "detail": "checksum matches its sidecar"}}}}
+    state_path(backup_dir).parent.mkdir()
+    state_path(backup_dir).write_text(json.dumps(old))
+    store = StateStore(backup_dir)
+    assert store.lookup(path).verify.at == datetime(2026, 11, 1, 3, 0)
+    store.record(path, "deep", True)  # rewritten with the relative key, the old facts merged in
+    saved = json.loads(state_path(backup_dir).read_text())["backups"]
+    assert list(saved) == [f"daily/{path.name}"] and saved[f"daily/{path.name}"]["verify"]["ok"] is True
+
+
+def test_read_only_records_nothing_and_logs_nothing(backup_dir):
+    path = _file(backup_dir / "daily")
+    state_path(backup_dir).parent.mkdir()
+    state_path(backup_dir).write_text("not json")
+    store = StateStore(Settings(backup_dir=backup_dir, read_only=True))
+    assert store.load() == {}
+    check = store.record(path, "verify", True, "ok")
+    assert check.ok and state_path(backup_dir).read_text() == "not json"
+    assert not (backup_dir / "logs").exists()

@@ -111,3 +111,48 @@ def test_cli_exit_codes_80_columns_and_json(app_db, backup_dir):
     assert report["counts"]["partial"] == 1 and report["counts"]["foreign"] == 1
     assert [t["tier"] for t in report["tiers"]] == ["daily", "weekly", "monthly"]
     assert report["tiers"][0]["backups"] == 2 and report["tiers"][0]["age_hours"] < 3
+
+
+def _tree(root: Path) -> dict[str, tuple]:
+    """Every path under ``root`` with its type, size and mtime: any write shows as a difference."""
+    out = {}
+    for p in [root, *root.rglob("*")]:
+        st = p.lstat()
+        out[str(p.relative_to(root))] = (st.st_mode, st.st_size if not p.is_dir() else 0, st.st_mtime_ns)
+    return out
+
+
+def test_read_only_writes_nothing_at_all_to_the_volume(backup_dir):
+    old_volume(backup_dir, DAYS)
+    folder = backup_dir / "daily"
+    lost = old_dump(folder, "daily", DAYS[-1] + timedelta(hours=5), sidecar=False)  # would be sealed
+    state = backup_dir / ".citaplanner-tui"
+    state.mkdir()
+    (state / "state.json").write_text("{corrupt")  # would be logged and replaced
+    before = _tree(backup_dir)
+    env = cli_env(DEAD_URL, backup_dir, CITAPLANNER_TUI_READ_ONLY="1")
+    verify = cli("verify", "--json", env=env)
+    report = json.loads(verify.stdout)
+    assert report["checked"] == len([p for p in backup_dir.rglob("*.sql.gz")])
+    assert {r["path"]: r["ok"] for r in report["results"]}[str(lost)] is False  # shown, not sealed
+    deep = cli("verify", "--deep", env=env)
+    assert "FAIL" in deep.stdout and deep.returncode == 1
+    status = cli("status", "--json", env=env)
+    assert json.loads(status.stdout)["backup_dir"] == str(backup_dir)
+    drill = cli("drill", env=env)
+    assert drill.returncode != 0 and "read-only" in drill.stderr
+    prune = cli("prune", "--dry-run", env=env)
+    assert prune.returncode == 0
+    assert _tree(backup_dir) == before
+
+
+def test_no_python_warning_without_xdg_runtime_dir(app_db, backup_dir):
+    from tests.backup_support import fill
+
+    fill(app_db)
+    env = {k: v for k, v in cli_env(app_db.url, backup_dir).items() if k != "XDG_RUNTIME_DIR"}
+    env.pop("PYTHONWARNINGS", None)  # the operator's default filters
+    for command in (("backup",), ("verify",), ("status",), ("prune", "--dry-run"), ("drill", "--json")):
+        done = cli(*command, env=env)
+        assert "Warning" not in done.stderr and "warn(" not in done.stderr, (command, done.stderr)
+        assert done.returncode in (0, 1), (command, done.stderr)

@@ -47,11 +47,14 @@ async def test_backup_now_runs_the_engine_shows_progress_and_the_new_row(app_db,
         assert "done" in phases and "dump" in phases
         await settle(pilot)  # the app refreshed after the job: the new row is in the panes
         assert app.data.catalog.find(dump) is not None
-        assert next(t.count for t in app.data.tiers if t.tier == "daily") == daily_before + 1
+        # Retention keeps one backup per day: the new one replaces the same day's nightly.
+        assert [p.name for p in result.pruned if p.parent.name == "daily"] == [
+            "citaplanner_daily_20261127_020000.sql.gz", "citaplanner_daily_20261127_020000.sql.gz.sha256"]
+        assert next(t.count for t in app.data.tiers if t.tier == "daily") == daily_before
         await pilot.press("escape")
         daily_line = next(line for line in str(app.screen.query_one("#tiers").render()).splitlines()
                           if line.startswith("daily"))
-        assert daily_line.split()[-3] == str(daily_before + 1)  # "daily OK now 8 165.0 KiB"
+        assert daily_line.split()[-3] == str(daily_before)  # "daily OK now 7 165.0 KiB"
 
 
 @sync

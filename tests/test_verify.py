@@ -105,7 +105,9 @@ def test_cut_archive_resealed_is_truncated_and_flipped_byte_is_a_mismatch(plain_
     raw[len(raw) // 2] ^= 0x01
     flipped.write_bytes(bytes(raw))  # the sidecar still holds the good file's hash
     by_name = {r.path: r for r in verify(settings(backup_dir))}
-    assert by_name[cut].ok
+    # Cut after compression: the cheap container check catches it without --deep.
+    assert (by_name[cut].ok, by_name[cut].checksum_ok, by_name[cut].problem) == (False, True, "truncated")
+    assert scan(backup_dir).find(cut).state is State.CORRUPT
     assert (by_name[flipped].ok, by_name[flipped].problem) == (False, "mismatch")
     assert "does not match its sidecar" in by_name[flipped].detail
     assert scan(backup_dir).find(flipped).state is State.MISMATCH
@@ -126,8 +128,10 @@ def test_every_file_is_checked_after_a_failure_and_old_sidecars_work(backup_dir)
     no_sidecar = put(backup_dir / "monthly", "monthly", 1, gzip.compress(b"-- x\n"), sidecar=False)
     results = verify(settings(backup_dir))
     assert [(r.path, r.ok, r.problem) for r in results] == [
-        (newest, False, "mismatch"), (old[1], True, None), (old[0], True, None), (no_sidecar, False, "no_sidecar")]
-    assert scan(backup_dir).find(no_sidecar).state is State.NO_SIDECAR
+        (newest, False, "mismatch"), (old[1], True, None), (old[0], True, None), (no_sidecar, False, "not_a_dump")]
+    # no sidecar: checked to its end, and not a dump, so marked damaged rather than sealed
+    assert scan(backup_dir).find(no_sidecar).state is State.CORRUPT
+    assert not Path(str(no_sidecar) + ".sha256").exists()
     log = (backup_dir / "logs").glob("backup_*.log")
     text = "".join(p.read_text() for p in log)
     assert "ERROR verify: 2 of 4 backups failed" in text
@@ -196,3 +200,64 @@ def test_zstd_backups_verify_and_a_cut_one_is_truncated(backup_dir):
     assert by_path[paths[0]].ok and by_path[paths[0]].dump.rows == {"public.tenants": 2}
     assert (by_path[paths[1]].checksum_ok, by_path[paths[1]].problem) == (True, "truncated")
     assert scan(backup_dir).find(paths[1]).state is State.CORRUPT
+
+
+def test_a_complete_dump_that_lost_its_sidecar_gets_it_back(plain_dump, backup_dir):
+    """A kill between publishing the dump and its sidecar: the next verify checks it and seals it."""
+    dump = put(backup_dir / "daily", "daily", 3, plain_dump, sidecar=False)
+    read_only = verify(Settings(backup_dir=backup_dir, read_only=True))
+    assert (read_only[0].ok, read_only[0].problem) == (False, "no_sidecar")
+    assert "the dump is complete" in read_only[0].detail
+    assert not Path(str(dump) + ".sha256").exists()
+    [result] = verify(settings(backup_dir))
+    assert (result.ok, result.resealed, result.problem) == (True, True, None)
+    sidecar = Path(str(dump) + ".sha256")
+    assert oct(sidecar.stat().st_mode & 0o777) == "0o600"
+    assert subprocess.run(["sha256sum", "-c", sidecar.name], cwd=dump.parent, capture_output=True).returncode == 0
+    assert scan(backup_dir).find(dump).state is State.OK
+    assert verify(settings(backup_dir))[0].ok  # and it stays good
+
+
+def test_tiny_or_empty_dump_is_damaged_without_a_deep_verify(backup_dir):
+    folder = backup_dir / "daily"
+    folder.mkdir()
+    tiny = folder / make_name("daily", DAYS_BASE.replace(day=1)).filename
+    tiny.write_bytes(gzip.compress(b""))  # the 20 bytes a failed run of the old script left
+    empty = folder / make_name("daily", DAYS_BASE.replace(day=2)).filename
+    empty.write_bytes(gzip.compress(b"") + b"\0" * 60)  # large enough to pass the size rule
+    reseal(empty)
+    not_gzip = folder / make_name("daily", DAYS_BASE.replace(day=3)).filename
+    not_gzip.write_text("-- PostgreSQL database dump\n" * 10)
+    reseal(not_gzip)
+    assert scan(backup_dir).find(tiny).state is State.CORRUPT  # before any verify
+    by_path = {r.path: r for r in verify(settings(backup_dir))}
+    assert by_path[tiny].ok is False
+    assert by_path[empty].problem in ("empty", "corrupt") and by_path[not_gzip].problem == "corrupt"
+    assert {e.path: e.state for e in scan(backup_dir) if e.is_dump} == dict.fromkeys(by_path, State.CORRUPT)
+
+
+def test_symlinks_are_never_opened_hashed_or_stripped_of_their_sidecar(backup_dir, tmp_path):
+    from citaplanner_tui.core.prune import prune
+
+    good = old_dump(backup_dir / "daily", "daily", DAYS_BASE.replace(day=2))
+    outside = tmp_path / "elsewhere.sql.gz"  # outside BACKUP_DIR: someone else's file
+    outside.write_bytes(good.read_bytes())
+    link = backup_dir / "daily" / make_name("daily", DAYS_BASE.replace(day=1)).filename
+    link.symlink_to(outside)
+    sidecar = Path(str(link) + ".sha256")
+    sidecar.write_text(f"{'0' * 64}  {link.name}\n")
+    results = verify(settings(backup_dir))
+    assert [r.path for r in results] == [good]
+    entry = scan(backup_dir).find(sidecar)
+    assert entry.state is State.FOREIGN and "left alone" in entry.reason
+    with pytest.raises(ConfigError, match="is not a backup file of ours"):
+        verify(settings(backup_dir), [link])
+    result = prune(Settings(backup_dir=backup_dir, database_url=DEAD_URL))
+    assert sidecar.exists() and link.is_symlink() and sidecar not in result.deleted
+
+
+def test_nothing_to_verify_is_a_failure_that_says_so(backup_dir):
+    (backup_dir / "daily").mkdir()
+    done = _cli(backup_dir)
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"citaplanner-tui: there are no backups to verify in {backup_dir}"

@@ -24,6 +24,9 @@ def register(sub) -> None:
     p.add_argument("--tier", choices=TIER_CHOICES, default="auto", help="where to file it (default: auto)")
     p.add_argument("--format", choices=("gzip", "zstd"), default=None,
                    help="compression (default: the configured one, gzip)")
+    p.add_argument("--with-globals", action="store_true",
+                   help="also save the roles and their settings (pg_dumpall --globals-only) beside the dump "
+                        "(config: [backup] with_globals = true)")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(run=run)
 
@@ -33,6 +36,8 @@ def run(args, settings) -> int:
 
     if args.format:
         settings = dataclasses.replace(settings, compression=args.format)
+    if args.with_globals:
+        settings = dataclasses.replace(settings, backup=dataclasses.replace(settings.backup, with_globals=True))
     signal.signal(signal.SIGTERM, _stop)  # cron, docker stop: clean up as on Ctrl-C
     try:
         result = run_backup(settings, tier=args.tier, reporter=Reporter(stderr_progress(), interval=0.2))

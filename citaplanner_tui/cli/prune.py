@@ -16,26 +16,31 @@ def register(sub) -> None:
                     "are not ours.")
     p.add_argument("--dry-run", action="store_true", help="only show what would be deleted")
     p.add_argument("--json", action="store_true", help="print the plan as JSON on stdout")
-    p.add_argument("--keep-daily", type=int, help="daily backups to keep (default 7)")
-    p.add_argument("--keep-weekly", type=int, help="weekly backups to keep (default 4)")
-    p.add_argument("--keep-monthly", type=int, help="monthly backups to keep (default 6)")
+    p.add_argument("--keep-daily", type=int, help="days to keep a daily backup of (default 7)")
+    p.add_argument("--keep-weekly", type=int, help="weeks to keep a weekly backup of (default 4)")
+    p.add_argument("--keep-monthly", type=int, help="months to keep a monthly backup of (default 6)")
     p.set_defaults(run=run)
 
 
 def run(args, settings) -> int:
     from citaplanner_tui.core.prune import prune
 
-    removals, deleted = prune(settings, dry_run=args.dry_run)
+    result = prune(settings, dry_run=args.dry_run)
     if args.json:
         json.dump({"dry_run": args.dry_run,
+                   "kept": [{"path": str(k.entry.path), "tier": k.entry.tier, "period": k.period,
+                             "reason": k.reason} for k in result.kept],
                    "plan": [{"path": str(r.entry.path), "tier": r.entry.tier, "reason": r.reason,
-                             "files": [str(p) for p in r.paths]} for r in removals],
-                   "deleted": [str(p) for p in deleted]}, sys.stdout, indent=1)
+                             "files": [str(p) for p in r.paths]} for r in result.removals],
+                   "deleted": [str(p) for p in result.deleted]}, sys.stdout, indent=1)
         print()
         return 0
+    if args.dry_run:
+        for k in result.kept:
+            print(f"would keep {k.entry.path}  ({k.reason})")
     verb = "would delete" if args.dry_run else "deleted"
-    for r in removals:
+    for r in result.removals:
         print(f"{verb} {r.entry.path}  ({r.reason})")
-    if not removals:
+    if not result.removals:
         print("nothing to prune: every tier is within its retention")
     return 0

@@ -1,6 +1,7 @@
 """``citaplanner-tui verify [--deep] [FILE ...]``: check backups without a database.
 
-Exit 0 when every file passed, 1 when any failed (all are checked either way).
+Exit 0 when every file passed, 1 when any failed (all are checked either way) or when
+there was nothing to verify: a cron job must not report success over an empty volume.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ def run(args, settings) -> int:
     from citaplanner_tui.core.verify import verify
 
     results = verify(settings, args.files or None, deep=args.deep, reporter=Reporter(stderr_progress(), 0.2))
+    if not results:
+        print(f"citaplanner-tui: there are no backups to verify in {settings.backup_dir}", file=sys.stderr)
+        return 1
     failed = [r for r in results if not r.ok]
     if args.json:
         json.dump({"deep": args.deep, "checked": len(results), "failed": len(failed),
@@ -39,9 +43,7 @@ def run(args, settings) -> int:
             where = f"{r.path.parent.name}/{r.path.name}"
             print(f"{'OK' if r.ok else 'FAIL':4}  {where}" + ("" if r.ok else f"\n      {r.detail}"))
         what = "deep-verified" if args.deep else "verified"
-        if not results:
-            print(f"no backups to verify in {settings.backup_dir}")
-        elif failed:
+        if failed:
             print(f"{len(failed)} of {len(results)} backups FAILED")
         else:
             print(f"all {len(results)} backups {what}")

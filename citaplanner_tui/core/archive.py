@@ -9,6 +9,7 @@ members (our parallel writer emits one per block, as pigz does); all are read.
 from __future__ import annotations
 
 import hashlib
+import os
 import zlib
 from pathlib import Path
 from typing import Callable, Iterator
@@ -63,10 +64,12 @@ class ArchiveReader:
     """Iterate decompressed chunks of ``path``; ``sha256`` and ``compressed_bytes`` fill in as it reads.
 
     ``on_read(n)`` is called with the compressed bytes consumed so far, for progress.
+    ``nofollow``: refuse a symbolic link (verify reads only files that are ours).
     """
 
-    def __init__(self, path: Path, on_read: Callable[[int], None] | None = None):
+    def __init__(self, path: Path, on_read: Callable[[int], None] | None = None, *, nofollow: bool = False):
         self.path = Path(path)
+        self._flags = os.O_RDONLY | os.O_CLOEXEC | (os.O_NOFOLLOW if nofollow else 0)
         self.fmt = "zstd" if self.path.name.endswith((".zst", ".zst.partial")) else "gzip"
         self.hasher = hashlib.sha256()
         self.compressed_bytes = 0
@@ -78,7 +81,7 @@ class ArchiveReader:
 
     def _raw(self) -> Iterator[bytes]:
         try:
-            fh = self.path.open("rb")
+            fh = os.fdopen(os.open(self.path, self._flags), "rb")
         except OSError as exc:
             raise OperatorError(f"cannot read {self.path}: {exc.strerror}") from None
         with fh:

@@ -2,15 +2,18 @@
 
 The run, under the volume's lock (``core/lock.py``):
 
-1. remove ``.partial`` files left by a crashed run (nobody else can be writing them);
+1. remove ``.partial`` files left by a crashed run (nobody else can be writing them),
+   and check a dump that a crash left without its sidecar: sealed if complete, else
+   recorded as damaged (``verify.reseal``);
 2. choose the pg_dump matching the server and check there is room for the dump;
 3. stream ``pg_dump --format=plain --no-owner --no-acl`` into ``<tier>/<name>.partial``:
    a dedicated thread reads the pipe (pg_dump never waits on Python), feeds the dump
    scanner (the completion trailer must be seen) and the compressing writer (which
    hashes what it writes);
 4. only if pg_dump exited 0 *and* the trailer was seen: fsync, rename, fsync the
-   folder, then the sidecar ``HASH  basename`` written the same way; weekly and
-   monthly get the same dump as hard links (a copy where linking fails);
+   folder, then the manifest (``core/manifest.py``) and the sidecar ``HASH  basename``
+   written the same way; weekly and monthly get the same dump as hard links (a copy
+   where linking fails), each with its manifest and sidecar;
 5. retention for the tiers that just got a verified new backup.
 
 Whatever fails (pg_dump, the server, a full disk, a cancel, a bug) everything this run
@@ -31,19 +34,22 @@ import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from citaplanner_tui.core import catalog, db, lock, pgtools, retention, units
+from citaplanner_tui import __version__
+from citaplanner_tui.core import catalog, db, lock, manifest, pgtools, private, retention, units, verify
 from citaplanner_tui.core.compress import open_writer
 from citaplanner_tui.core.dumpscan import DumpScanner
 from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs import Log
-from citaplanner_tui.core.naming import SIDECAR_SUFFIX, TIERS, BackupName, make_name
+from citaplanner_tui.core.manifest import Manifest
+from citaplanner_tui.core.naming import GLOBALS_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName, make_name
 from citaplanner_tui.core.prune import apply_removals
 from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.state import StateStore
 from citaplanner_tui.core.tiers import tiers_for
 
 READ_CHUNK = 1 << 20
@@ -79,12 +85,14 @@ class BackupResult:
     rows: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     pruned: list[Path] = field(default_factory=list)
+    manifest: Manifest | None = None
 
     def to_json(self) -> dict:
         return {"files": [str(p) for p in self.files], "sha256": self.sha256, "size": self.size,
                 "raw_bytes": self.raw_bytes, "duration": round(self.duration, 3), "format": self.format,
                 "tiers": list(self.tiers), "pg_dump": self.pg_dump, "rows": self.rows,
-                "warnings": self.warnings, "pruned": [str(p) for p in self.pruned]}
+                "warnings": self.warnings, "pruned": [str(p) for p in self.pruned],
+                "manifest": self.manifest.to_json() if self.manifest else None}
 
 
 class _JobLog:
@@ -105,20 +113,22 @@ def run_backup(settings: Settings, *, tier: str = "auto", reporter: Reporter | N
                now: datetime | None = None) -> BackupResult:
     """Take one backup of ``settings.database_url`` into ``settings.backup_dir``.
 
-    ``tier``: ``auto`` (daily, plus weekly on Sunday and monthly on the 1st), or one
-    tier.  ``manual`` and ``safety`` backups are never rotated.  Raises an
+    ``tier``: ``auto`` (daily, plus weekly on Sunday and monthly on the 1st, plus any
+    rotated tier whose current week or month has no good backup yet), or one tier.
+    ``manual`` and ``safety`` backups are never rotated.  Raises an
     ``OperatorError`` (one sentence) on any failure, after removing what it created.
     """
     settings.require_writable("a backup")
+    _make_folder(settings.backup_dir, check_access=False)  # before the log or the lock make it with the umask's mode
     reporter = reporter or Reporter()
     now = (now or datetime.now()).replace(microsecond=0)
-    tiers = tiers_for(tier, now.date())
+    tiers_for(tier, now.date())  # an unknown tier is refused before anything is written
     info = settings.conninfo()
     log = _JobLog(settings.logs)
-    log("INFO", f"backup started: {'+'.join(tiers)} of {info.redacted()} as {settings.compression}")
+    log("INFO", f"backup started: {tier} of {info.redacted()} as {settings.compression}")
     try:
         with lock.hold(settings.backup_dir, "backup"):
-            result = _Run(settings, info, tiers, now, reporter, log).run()
+            result = _Run(settings, info, tier, now, reporter, log).run()
     except OperatorError as exc:
         log("ERROR", f"backup failed: {exc.sentence}")
         raise
@@ -133,8 +143,9 @@ def run_backup(settings: Settings, *, tier: str = "auto", reporter: Reporter | N
 class _Run:
     """One backup run; ``created`` lists every path it made, for the rollback."""
 
-    def __init__(self, settings, info, tiers, now, reporter, log):
-        self.settings, self.info, self.tiers, self.now = settings, info, tiers, now
+    def __init__(self, settings, info, tier, now, reporter, log):
+        self.settings, self.info, self.tier, self.now = settings, info, tier, now
+        self.tiers: tuple[str, ...] = ()
         self.reporter, self.log = reporter, log
         self.fmt = settings.compression
         self.created: list[Path] = []
@@ -151,16 +162,20 @@ class _Run:
 
     def _run(self) -> BackupResult:
         s = self.settings
+        before = catalog.scan(s)
+        self.tiers = tiers_for(self.tier, self.now.date(), retention.covered(before, self.now))
         for t in self.tiers:
             _make_folder(s.backup_dir / t)
-        before = catalog.scan(s)
         self._remove_stale_partials(before)
+        self._reseal(before)
         self.reporter("connect", force=True)
         major, minor = db.server_version(self.info)
         tools = pgtools.choose(major, s.pg_bindir)
         self.log("INFO", f"server PostgreSQL {major}.{minor}; pg_dump {tools.version} "
                          f"from {tools.bindir} ({tools.reason})")
         db_size = db.database_size(self.info)
+        migration = self._migration_head()
+        roles = self._globals(tools) if s.backup.with_globals else None
         name = make_name(self.tiers[0], self.now, self.fmt)
         previous = _previous(before, name)
         need, raw_estimate = _estimate(db_size, _read_history(s).get(self.fmt), previous)
@@ -171,15 +186,20 @@ class _Run:
         sha, size, dump = self._dump(tools, s.backup_dir / name.tier / name.partial, raw_estimate)
         self.reporter("finish", force=True)
         self._publish(primary.with_name(name.partial), primary)
-        self._sidecar(primary, sha)
+        facts = manifest.Manifest(
+            tool_version=__version__, pg_dump_version=tools.version, server_version=f"{major}.{minor}",
+            database=self.info.dbname, database_size=db_size, compression=self.fmt, sha256=sha, size=size,
+            taken_at=self.now.isoformat(), rows=dict(dump.rows), migration=migration,
+            globals_file=primary.name + GLOBALS_SUFFIX if roles is not None else None)
+        self._seal(primary, sha, facts, roles)
         files = [primary]
         for t in self.tiers[1:]:
-            files.append(self._file_under(primary, name.for_tier(t), sha))
+            files.append(self._file_under(primary, name.for_tier(t), sha, facts, roles))
         self.created.clear()  # from here on the backup stands, whatever follows
 
         elapsed = time.monotonic() - self.started
         result = BackupResult(files, sha, size, dump.bytes, elapsed, self.fmt, self.tiers,
-                              tools.version, dict(dump.rows))
+                              tools.version, dict(dump.rows), manifest=facts)
         self.log("OK", f"backup written: {', '.join(p.name for p in files)} "
                        f"({units.size(size)} from {units.size(dump.bytes)} of SQL, {elapsed:.1f} s, "
                        f"sha256 {sha[:12]})")
@@ -205,6 +225,13 @@ class _Run:
                     self.log("INFO", f"removed {e.path.name}, left unfinished by an earlier run")
                 except FileNotFoundError:
                     pass
+
+    def _reseal(self, scan: catalog.Catalog) -> None:
+        """A dump left without its sidecar (a run killed between the two) is checked and sealed, or marked damaged."""
+        store = StateStore(self.settings)
+        for e in scan:
+            if verify.needs_reseal(e):
+                verify.reseal(e, store, self.log)
 
     def _check_space(self, need: int, db_size: int) -> None:
         free = shutil.disk_usage(self.settings.backup_dir / self.tiers[0]).free
@@ -272,25 +299,69 @@ class _Run:
         os.rename(partial, final)
         self.created.remove(partial)
         self.created.append(final)
-        _fsync_dir(final.parent)
+        private.fsync_dir(final.parent)
 
-    def _sidecar(self, dump: Path, sha: str) -> None:
-        """``HASH  basename``, written like the dump, so ``sha256sum -c`` works in the folder."""
-        final = dump.with_name(dump.name + SIDECAR_SUFFIX)
+    def _migration_head(self) -> manifest.Migration | None:
+        """Prisma's newest applied migration, for the manifest; None (and a log line) if unreadable."""
+        import psycopg
+
+        try:
+            with db.connect(self.info) as conn:
+                return manifest.prisma_head(conn, self.info.schema)
+        except (OperatorError, psycopg.Error) as exc:
+            self.log("WARN", f"the Prisma migrations table cannot be read ({type(exc).__name__}); "
+                             "the manifest will not name the schema version")
+            return None
+
+    def _globals(self, tools: pgtools.ClientTools) -> bytes:
+        """``pg_dumpall --globals-only``: roles and their settings, never their passwords unless readable.
+
+        A role that may not read ``pg_authid`` (any but a superuser) gets
+        ``--no-role-passwords``, without which pg_dumpall would fail.
+        """
+        with db.connect(self.info) as conn:
+            readable = conn.execute("SELECT has_table_privilege('pg_catalog.pg_authid', 'SELECT')").fetchone()[0]
+        argv = [tools.path("pg_dumpall"), "--globals-only", "--dbname", self.info.conninfo()]
+        if not readable:
+            argv.append("--no-role-passwords")
+        try:
+            done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=300,
+                                  env={**os.environ, **self.info.env()})
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise DumpFailed(f"cannot run pg_dumpall for the roles: {getattr(exc, 'strerror', None) or exc}; "
+                             "no backup was kept") from None
+        if done.returncode != 0:
+            stderr = done.stderr.decode("utf-8", "replace")
+            raise DumpFailed(f"pg_dumpall --globals-only failed: {_first_error(stderr, done.returncode)}; "
+                             "no backup was kept")
+        self.log("INFO", "roles saved with pg_dumpall --globals-only"
+                         + ("" if readable else " --no-role-passwords (this role may not read them)"))
+        return done.stdout
+
+    def _seal(self, dump: Path, sha: str, facts: manifest.Manifest, roles: bytes | None) -> None:
+        """Roles, manifest, then the sidecar (last: a dump with its sidecar is a finished backup)."""
+        if roles is not None:
+            self._write_beside(dump.with_name(dump.name + GLOBALS_SUFFIX), roles)
+        self._write_beside(manifest.path_for(dump), manifest.encode(facts))
+        self._write_beside(dump.with_name(dump.name + SIDECAR_SUFFIX), catalog.sidecar_line(dump.name, sha).encode())
+
+    def _write_beside(self, final: Path, data: bytes) -> None:
+        """A small file of the backup, written like the dump: private, fsynced, renamed into place."""
         tmp = final.with_name(final.name + ".partial")
         with self._create(tmp) as fh:
-            fh.write(f"{sha}  {dump.name}\n".encode())
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         self._publish(tmp, final)
 
-    def _file_under(self, primary: Path, name: BackupName, sha: str) -> Path:
+    def _file_under(self, primary: Path, name: BackupName, sha: str, facts: manifest.Manifest,
+                    roles: bytes | None) -> Path:
         """The same dump under another tier: a hard link, or a copy where linking fails."""
         target = self.settings.backup_dir / name.tier / name.filename
         try:
             os.link(primary, target)
             self.created.append(target)
-            _fsync_dir(target.parent)
+            private.fsync_dir(target.parent)
         except OSError as exc:
             if exc.errno not in _LINK_FAILURES:
                 raise
@@ -300,7 +371,9 @@ class _Run:
                 dst.flush()
                 os.fsync(dst.fileno())
             self._publish(tmp, target)
-        self._sidecar(target, sha)
+        if roles is not None:
+            facts = replace(facts, globals_file=target.name + GLOBALS_SUFFIX)
+        self._seal(target, sha, facts, roles)
         return target
 
     def _prune(self, result: BackupResult) -> None:
@@ -357,21 +430,14 @@ class _Pump(threading.Thread):
 
 
 # -- helpers ---------------------------------------------------------------
-def _make_folder(path: Path) -> None:
+def _make_folder(path: Path, check_access: bool = True) -> None:
+    """A folder of ours and any missing parents, 0700 (see ``core/private.py``)."""
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private.mkdirs(path)
     except OSError as exc:
         raise ConfigError(f"cannot create the backup folder {path}: {exc.strerror}") from None
-    if not os.access(path, os.W_OK | os.X_OK):
+    if check_access and not os.access(path, os.W_OK | os.X_OK):
         raise ConfigError(f"cannot write to the backup folder {path}: permission denied")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _os_error(exc: OSError, backup_dir: Path) -> OperatorError:
@@ -429,14 +495,7 @@ def _write_history(settings: Settings, fmt: str, db_size: int, raw: int, size: i
     data = _read_history(settings)
     data[fmt] = {"db_size": db_size, "raw_bytes": raw, "size": size,
                  "at": datetime.now().isoformat(timespec="seconds")}
-    path = _history_path(settings)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    private.write_atomic(_history_path(settings), json.dumps(data).encode("utf-8"))
 
 
 def _previous(before: catalog.Catalog, name: BackupName) -> catalog.Entry | None:

@@ -30,8 +30,14 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
-from citaplanner_tui.core.naming import PARTIAL_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName, parse_name
+from citaplanner_tui.core.naming import (COMPANION_SUFFIXES, PARTIAL_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName,
+                                         parse_name)
 from citaplanner_tui.core.state import Facts, StateStore
+
+
+# The smallest compressed pg_dump is far larger (its header comments alone deflate to
+# ~250 bytes); anything smaller is left by a run that failed (gzip of nothing is 20 bytes).
+MIN_DUMP_BYTES = 64
 
 
 class State(str, Enum):
@@ -84,10 +90,15 @@ def parse_sidecar(text: str) -> tuple[str, str] | None:
     return None
 
 
+def sidecar_line(name: str, sha256: str) -> str:
+    """What we write in a sidecar: ``HASH  basename``, so ``sha256sum -c`` works inside the folder."""
+    return f"{sha256}  {name}\n"
+
+
 def read_sidecar(path: Path) -> tuple[str, str] | None:
     """Parse the sidecar at ``path``; None when it cannot be read or holds no SHA-256."""
     try:
-        with open(path, "rb") as fh:
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC), "rb") as fh:
             text = fh.read(8192).decode("utf-8", "replace")
     except OSError:
         return None
@@ -130,6 +141,7 @@ class Entry(NamedTuple):
     dev: int = 0
     inode: int = 0
     checks: Facts | None = None
+    companions: tuple[Path, ...] = ()  # the dump's manifest and globals files, when present
 
     # What earlier checks found, for this very version of the file (None = never checked).
     last_verified_at = _fact("verify", "at")
@@ -289,17 +301,19 @@ def scan(where, *, store: StateStore | None = None, now: datetime | None = None)
     return Catalog(backup_dir, tuple(entries), scanned_at)
 
 
-def describe(path, where=None, *, store: StateStore | None = None) -> Entry | None:
+def describe(path, where=None, *, store: StateStore | None = None,
+             facts: dict[str, Facts] | None = None) -> Entry | None:
     """The entry for one file, exactly as a scan of its folder would give it; None if absent.
 
     For files named on a command line, which may lie outside ``BACKUP_DIR``; facts come
     from ``where``'s state file (a ``Settings`` or backup folder; default: the folder's
-    parent, the usual ``BACKUP_DIR``).
+    parent, the usual ``BACKUP_DIR``), or from ``facts`` already loaded (many files).
     """
     path = Path(os.path.abspath(os.fspath(path)))
     folder = path.parent
-    facts = (store or StateStore(where if where is not None else folder.parent)).load()
-    wanted = (path.name, path.name + SIDECAR_SUFFIX)
+    if facts is None:
+        facts = (store or StateStore(where if where is not None else folder.parent)).load()
+    wanted = {path.name + suffix for suffix in ("", SIDECAR_SUFFIX) + COMPANION_SUFFIXES}
     try:
         listing = [e for e in os.scandir(folder) if e.name in wanted]
     except OSError:
@@ -314,23 +328,32 @@ def _scan_folder(folder: Path, label: str, listing: list[os.DirEntry], is_tier: 
     """Classify one folder's files; outside tier folders only files named like ours count."""
     dumps: dict[str, tuple[os.DirEntry, BackupName]] = {}
     sidecars: dict[str, os.DirEntry] = {}
+    companions: dict[str, list[os.DirEntry]] = {}
+    shielded: set[str] = set()  # dump names that are symlinks or not files: their sidecars are not orphans
     for e in sorted(listing, key=attrgetter("name")):
         name = e.name
         partial = name.endswith(PARTIAL_SUFFIX)
         base = name[:-len(PARTIAL_SUFFIX)] if partial else name
-        if base.endswith(SIDECAR_SUFFIX):
+        suffix = _companion_suffix(base)
+        if suffix:
             if not partial and e.is_file(follow_symlinks=False):
-                sidecars[base[:-len(SIDECAR_SUFFIX)]] = e  # parsed later, only if it has no dump
+                owner = base[:-len(suffix)]  # parsed later, only if it has no dump
+                if suffix == SIDECAR_SUFFIX:
+                    sidecars[owner] = e
+                else:
+                    companions.setdefault(owner, []).append(e)
                 continue
-            base = base[:-len(SIDECAR_SUFFIX)]
+            base = base[:-len(suffix)]
         parsed = _parse(base)
         if parsed is None:
             if is_tier:
                 out.append(_foreign(folder, e, label, _foreign_reason(e)))
         elif e.is_symlink():
             out.append(_foreign(folder, e, label, "a symbolic link (never followed)", parsed))
+            shielded.add(name)
         elif not e.is_file(follow_symlinks=False):
             out.append(_foreign(folder, e, label, "not a regular file", parsed))
+            shielded.add(name)
         elif partial:
             out.append(_plain(folder, e, label, parsed, State.PARTIAL,
                               "unfinished: a backup is being written, or one was cut short"))
@@ -338,15 +361,28 @@ def _scan_folder(folder: Path, label: str, listing: list[os.DirEntry], is_tier: 
             dumps[name] = (e, parsed)
     for name, (e, parsed) in dumps.items():
         side = sidecars.pop(name, None)
-        out.append(_dump(folder, e, label, parsed, _child(folder, side.name) if side else None, facts))
-    for e in sidecars.values():
-        parsed = _parse(e.name[:-len(SIDECAR_SUFFIX)])
+        extra = tuple(_child(folder, c.name) for c in companions.pop(name, ()))
+        out.append(_dump(folder, e, label, parsed, _child(folder, side.name) if side else None, facts)
+                   ._replace(companions=extra))
+    for e in [*sidecars.values(), *(c for group in companions.values() for c in group)]:
+        parsed = _parse(e.name[:-len(_companion_suffix(e.name))])
         if parsed is None:
             if is_tier:
                 out.append(_foreign(folder, e, label, "the name is not one of ours"))
             continue
+        if parsed.filename in shielded:
+            out.append(_foreign(folder, e, label, "the sidecar of a file that is not a plain backup "
+                                                  "(a symbolic link or folder); left alone", parsed))
+            continue
         out.append(_plain(folder, e, label, parsed, State.ORPHAN_SIDECAR,
                           f"there is no dump file {parsed.filename} beside it"))
+
+
+def _companion_suffix(name: str) -> str:
+    """The sidecar or companion suffix ``name`` ends with, or ''."""
+    if name.endswith(SIDECAR_SUFFIX):
+        return SIDECAR_SUFFIX
+    return next((s for s in COMPANION_SUFFIXES if name.endswith(s)), "")
 
 
 # The console rescans every few seconds and names never change meaning: parse each once.
@@ -428,6 +464,9 @@ def _dump(folder: Path, e: os.DirEntry, label: str, parsed: BackupName, sidecar:
     if known is not None and known.verify is not None and not _sidecar_unchanged(known.verify.extra, sidecar):
         known = replace(known, verify=None)  # the sidecar was written or replaced after that check
     state, reason = _judge(sidecar, known)
+    if st.st_size < MIN_DUMP_BYTES:
+        state, reason = State.CORRUPT, (f"{st.st_size} bytes: too small to hold a dump "
+                                        "(a run that failed before writing one)")
     return Entry(path, parsed, tier, parsed.taken_at, st.st_size, st.st_mtime_ns, state,
                  sidecar, reason, label, st.st_dev, st.st_ino, known)
 
@@ -453,6 +492,8 @@ def _judge(sidecar: Path | None, known: Facts | None) -> tuple[State, str]:
             return State.MISMATCH, verify.detail or "the checksum does not match its sidecar"
         if problem == "bad_sidecar":
             return State.BAD_SIDECAR, verify.detail or "the sidecar holds no SHA-256"
+    if verify is not None and verify.extra.get("structure"):
+        return State.CORRUPT, verify.extra.get("structure_detail") or "not a whole compressed file"
     if sidecar is None:
         return State.NO_SIDECAR, "no .sha256 sidecar: its checksum cannot be checked"
     return State.OK, ""

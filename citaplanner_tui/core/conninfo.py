@@ -9,6 +9,7 @@ environment, never in argv.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -75,6 +76,31 @@ class ConnInfo:
         return f"{self.user}@{self.host}:{self.port}/{self.dbname}"
 
 
+_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_NEEDS_ENCODING = ("the user name or password in the connection string holds a character that must be "
+                   "percent-encoded in a URL (@ as %40, / as %2F, ? as %3F, # as %23, % as %25, "
+                   "[ ] as %5B %5D, space as %20); encode it, or use libpq key=value form")
+
+
+def _check_userinfo(url: str) -> None:
+    """Refuse a URL whose user or password is not percent-encoded, before libpq parses it.
+
+    libpq would cut such a URL at the wrong ``@`` or ``/`` and then name the pieces
+    (a "host" or "port" made of half the password) in its errors and ours, so the
+    sentence here names no part of the URL at all.
+    """
+    rest = url.split("://", 1)[1]
+    authority, slash, after = rest.partition("/")
+    if "@" not in authority:
+        # A "/" inside the password cuts the authority short; the "@" then comes after it.
+        if slash and "@" in after.split("?", 1)[0]:
+            raise ConfigError(_NEEDS_ENCODING)
+        return
+    userinfo = authority.rpartition("@")[0]
+    if any(c in userinfo for c in "@?#[] ") or _PERCENT.search(userinfo):
+        raise ConfigError(_NEEDS_ENCODING)
+
+
 def _strip_prisma_params(url: str) -> tuple[str, str]:
     """Remove the query parameters libpq rejects; return the clean URL and the schema."""
     parts = urlsplit(url)
@@ -98,6 +124,7 @@ def parse(dsn: str) -> ConnInfo:
             scheme = text.split("://", 1)[0]
             raise ConfigError(
                 f"the connection string uses scheme {scheme!r}; expected postgresql:// or postgres://")
+        _check_userinfo(text)
         text, schema = _strip_prisma_params(text)
     try:
         params = {k: str(v) for k, v in conninfo_to_dict(text).items() if v is not None}

@@ -60,8 +60,9 @@ def tier_health(tier: str, newest_good_at: datetime | None, now: datetime, thres
     """Age of the tier's newest good backup against its WARN/FAIL limits.
 
     Tiers without limits (manual, safety) are always OK.  A daily tier without a good
-    backup is FAIL; a weekly or monthly tier that never had one is WARN (a new
-    installation before its first Sunday or 1st), FAIL once it had backups but none is good.
+    backup is FAIL; a weekly or monthly tier that never had one is WARN (a volume with no
+    good backup yet: the first good ``auto`` run fills every tier), FAIL once it had
+    backups but none is good.
     """
     if tier not in ROTATED_TIERS:
         return Health(tier, OK)

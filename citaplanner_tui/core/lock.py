@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
+from citaplanner_tui.core import private
 from citaplanner_tui.core.errors import BusyError, ConfigError
 
 LOCK_NAME = ".citaplanner-tui.lock"
@@ -54,7 +55,7 @@ def _read_holder(fd: int) -> Holder:
 
 def _open(backup_dir: Path) -> int:
     try:
-        Path(backup_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
+        private.mkdirs(Path(backup_dir))
         return os.open(lock_path(backup_dir), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     except OSError as exc:
         raise ConfigError(f"cannot use the backup folder {backup_dir}: {exc.strerror}") from None

@@ -9,6 +9,7 @@ and retention decided about the old one.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -38,16 +39,25 @@ def apply_removals(removals: list[retention.Removal], log: LogFn) -> list[Path]:
     return removed
 
 
-def prune(settings: Settings, *, dry_run: bool = False) -> tuple[list[retention.Removal], list[Path]]:
-    """Plan retention for every rotated tier and, unless ``dry_run``, apply it under the lock.
+@dataclass(frozen=True)
+class PruneResult:
+    """What retention kept (with the period each file stands for), removed, and deleted."""
 
-    Returns the plan and the paths deleted (none for a dry run).  A dry run takes no
-    lock, so it can show the plan while a backup runs.
+    kept: list[retention.Kept]
+    removals: list[retention.Removal]
+    deleted: list[Path]
+
+
+def prune(settings: Settings, *, dry_run: bool = False) -> PruneResult:
+    """Decide retention for every rotated tier and, unless ``dry_run``, apply it under the lock.
+
+    A dry run deletes nothing and takes no lock, so it can show the plan while a backup
+    runs.
     """
     if dry_run:
-        return retention.plan(catalog.scan(settings), settings.retention), []
+        return PruneResult(*retention.decide(catalog.scan(settings), settings.retention), [])
     settings.require_writable("prune")
     log = Log(settings.logs, "backup")
     with lock.hold(settings.backup_dir, "prune"):
-        removals = retention.plan(catalog.scan(settings), settings.retention)
-        return removals, apply_removals(removals, log.write)
+        kept, removals = retention.decide(catalog.scan(settings), settings.retention)
+        return PruneResult(kept, removals, apply_removals(removals, log.write))

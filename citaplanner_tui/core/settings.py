@@ -12,6 +12,8 @@ the same names in lower case, e.g.::
     daily = 7
     [thresholds]
     daily_fail_hours = 26
+    [backup]
+    with_globals = true
 """
 
 from __future__ import annotations
@@ -53,6 +55,13 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class BackupOptions:
+    """What a backup saves besides the database: ``with_globals`` adds the roles (``pg_dumpall -g``)."""
+
+    with_globals: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the engine needs to find the database, the tools and the backups."""
 
@@ -65,6 +74,7 @@ class Settings:
     read_only: bool = False
     retention: Retention = Retention()
     thresholds: Thresholds = Thresholds()
+    backup: BackupOptions = BackupOptions()
     config_file: Path | None = None
 
     @property
@@ -80,7 +90,7 @@ class Settings:
     def require_writable(self, what: str) -> None:
         """The one read-only gate: every engine entry point that writes calls this first.
 
-        (Verify and status still record their own results in the state file and log.)
+        (Verify and status write nothing in read-only mode either: their results stay in memory.)
         """
         if self.read_only:
             from citaplanner_tui.core.errors import ReadOnly
@@ -114,15 +124,64 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read the config file {path}: {exc}") from None
 
 
-def _sub(cls, data: Mapping[str, Any], where: str):
-    known = {f.name: f for f in fields(cls)}
-    unknown = set(data) - set(known)
-    if unknown:
-        raise ConfigError(f"unknown setting {where}.{sorted(unknown)[0]} in the config file")
-    try:
-        return cls(**{k: type(getattr(cls(), k))(v) for k, v in data.items()})
-    except (TypeError, ValueError):
-        raise ConfigError(f"a value under [{where}] in the config file is not a number") from None
+# The file's top-level settings and their TOML types; tables are checked by ``_table``.
+_TOP = {"database_url": str, "backup_dir": str, "log_dir": str, "pg_bindir": str, "compression": str,
+        "gzip_level": int, "read_only": bool}
+_TABLES = {"retention": Retention, "thresholds": Thresholds, "backup": BackupOptions}
+_WORDS = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
+
+
+def _type_ok(value: Any, wanted: type) -> bool:
+    """TOML's own types; a bool is never a number (``daily = true`` is not 1)."""
+    if isinstance(value, bool) or wanted is bool:
+        return isinstance(value, bool) and wanted is bool
+    if wanted is float:
+        return isinstance(value, (int, float))
+    return isinstance(value, wanted)
+
+
+def _check(key: str, value: Any, wanted: type, path: Path) -> None:
+    if not _type_ok(value, wanted):
+        shown = str(value).lower() if isinstance(value, bool) else repr(value)
+        raise ConfigError(f"{key} in the config file {path} must be {_WORDS[wanted]}, not {shown}")
+
+
+def _checked(toml: Mapping[str, Any], path: Path) -> dict[str, Any]:
+    """The file's settings, every key known and of its type; else one sentence naming the key.
+
+    An unknown key is refused rather than ignored: a misspelt ``backup_dri`` would
+    otherwise send backups to the default folder without a word.
+    """
+    for key, value in toml.items():
+        if key in _TABLES:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{key} in the config file {path} must be a table ([{key}] with its "
+                                  f"own keys), not {value!r}")
+            _table(key, value, _TABLES[key], path)
+        elif key in _TOP:
+            _check(key, value, _TOP[key], path)
+        else:
+            raise ConfigError(f"unknown setting {key} in the config file {path}")
+    return dict(toml)
+
+
+def _table(where: str, data: Mapping[str, Any], cls, path: Path) -> None:
+    known = _field_types(cls)
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(f"unknown setting {where}.{key} in the config file {path}")
+        _check(f"{where}.{key}", value, known[key], path)
+
+
+def _field_types(cls) -> dict[str, type]:
+    """Each field's declared type (``25`` as a default does not make a field an int)."""
+    return {f.name: {"int": int, "float": float, "bool": bool, "str": str}[str(f.type)] for f in fields(cls)}
+
+
+def _sub(cls, data: Mapping[str, Any]):
+    """A checked table as its dataclass (floats where the field is a float)."""
+    types = _field_types(cls)
+    return cls(**{k: types[k](v) for k, v in data.items()})
 
 
 def load(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -130,7 +189,7 @@ def load(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None =
     env = os.environ if env is None else env
     flags = {k: v for k, v in (flags or {}).items() if v is not None}
     path = Path(flags["config_file"]) if flags.get("config_file") else default_config_path(env)
-    toml = _read_toml(path)
+    toml = _checked(_read_toml(path), path)
 
     def pick(key: str, env_name: str | None = None, default: Any = None) -> Any:
         if key in flags:
@@ -142,7 +201,7 @@ def load(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None =
     compression = str(pick("compression", "CITAPLANNER_TUI_COMPRESSION", "gzip"))
     if compression not in ("gzip", "zstd"):
         raise ConfigError(f"compression must be gzip or zstd, not {compression!r}")
-    retention = _sub(Retention, toml.get("retention", {}), "retention")
+    retention = _sub(Retention, toml.get("retention", {}))
     overrides = {t: flags[f"keep_{t}"] for t in ("daily", "weekly", "monthly") if f"keep_{t}" in flags}
     if overrides:
         retention = Retention(**{**retention.__dict__, **overrides})
@@ -166,6 +225,7 @@ def load(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None =
         gzip_level=gzip_level,
         read_only=bool(read_only),
         retention=retention,
-        thresholds=_sub(Thresholds, toml.get("thresholds", {}), "thresholds"),
+        thresholds=_sub(Thresholds, toml.get("thresholds", {})),
+        backup=_sub(BackupOptions, toml.get("backup", {})),
         config_file=path,
     )

@@ -11,9 +11,19 @@ stopped at the first bad file.  Here:
   scanner over it: the header must be pg_dump's and the completion trailer present, which
   catches a dump cut short before it was compressed (its checksum matches fine) and any
   damage inside the compressed data;
+- without ``deep`` the compressed container is still checked cheaply: the magic bytes
+  always, and the whole container (every gzip member to its CRC, or the zstd frame)
+  for files up to ``SMALL``, so a 20-byte ``.sql.gz`` left by a failed run, or a file
+  cut short after compression, is FAIL without a deep verify;
+- a dump without its sidecar (a run killed between publishing the two) is checked to
+  its end; a complete one gets its sidecar (``reseal``), an incomplete one is recorded
+  as damaged;
+- symbolic links are never opened (``O_NOFOLLOW``) nor hashed: the catalog lists them
+  as not ours;
 - hard links (weekly/monthly share the daily's dump) are read once;
-- each result is kept in the state file (``core.state``), tied to the file's size and
-  mtime, so later views say "verified 3 h ago" without hashing again.
+- the results are kept in the state file (``core.state``) in one write per run, tied
+  to each file's size and mtime, so later views say "verified 3 h ago" without hashing
+  again; in read-only mode nothing is written (no state, no log, no sidecar).
 """
 
 from __future__ import annotations
@@ -25,15 +35,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from citaplanner_tui.core import catalog
+from citaplanner_tui.core import catalog, lock, private
 from citaplanner_tui.core.archive import CHUNK, ArchiveReader, CorruptArchive
 from citaplanner_tui.core.catalog import Entry, State
 from citaplanner_tui.core.dumpscan import DumpInfo, DumpScanner
-from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
+from citaplanner_tui.core.errors import BusyError, Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs import Log
-from citaplanner_tui.core.naming import SIDECAR_SUFFIX
-from citaplanner_tui.core.state import StateStore
+from citaplanner_tui.core.naming import SIDECAR_SUFFIX, TIERS
+from citaplanner_tui.core.state import Record, StateStore
+
+# Up to this size a plain verify also decompresses the container (cheap: a few ms).
+SMALL = 4 << 20
+_MAGIC = {".sql.gz": b"\x1f\x8b\x08", ".sql.zst": b"\x28\xb5\x2f\xfd"}
 
 
 @dataclass(frozen=True)
@@ -43,7 +57,8 @@ class VerifyResult:
     ``checksum_ok`` is None when there was nothing to compare with (no or bad sidecar);
     ``deep_ok`` is None when no deep check was asked for.  ``problem`` is a short key
     (``mismatch``, ``no_sidecar``, ``bad_sidecar``, ``unreadable``, ``changed``,
-    ``truncated``, ``corrupt``, ``not_a_dump``, ``incomplete``) and ``detail`` the
+    ``truncated``, ``corrupt``, ``empty``, ``not_compressed``, ``not_a_dump``,
+    ``incomplete``) and ``detail`` the
     sentence an operator reads; a checksum problem is named before a deep one, whose
     own key and sentence stay in ``deep_problem``/``deep_detail``.
     """
@@ -62,13 +77,14 @@ class VerifyResult:
     deep_problem: str | None = None
     deep_detail: str = ""
     seconds: float = 0.0
+    resealed: bool = False  # the missing sidecar was written by this verify
 
     def to_json(self) -> dict:
         data = {"path": str(self.path), "tier": self.tier, "size": self.size, "ok": self.ok,
                 "checksum_ok": self.checksum_ok, "deep_ok": self.deep_ok, "problem": self.problem,
                 "detail": self.detail, "sha256": self.sha256, "expected": self.expected,
                 "deep_problem": self.deep_problem, "deep_detail": self.deep_detail,
-                "seconds": round(self.seconds, 3)}
+                "resealed": self.resealed, "seconds": round(self.seconds, 3)}
         if self.dump is not None:
             data["dump"] = {"header": self.dump.header, "complete": self.dump.complete,
                             "bytes": self.dump.bytes,
@@ -91,6 +107,8 @@ class _Read:
     deep_problem: str | None = None
     deep_detail: str = ""
     seconds: float = 0.0
+    structure: str | None = None  # the cheap container check's problem key, if any
+    structure_detail: str = ""
 
 
 @dataclass
@@ -123,14 +141,14 @@ def targets(settings, paths: Iterable | None = None) -> list[Entry]:
         scanned = catalog.scan(settings)
         if scanned.notes:
             raise ConfigError(scanned.notes[0])
-        return scanned.backups()
-    store = StateStore(settings)
+        return [e for e in scanned.backups() if e.state is not State.FOREIGN]  # never a symlink
+    facts = StateStore(settings).load()  # once, however many files are named
     chosen = []
     for raw in paths:
         path = Path(os.path.abspath(os.fspath(raw)))
         if path.name.endswith(SIDECAR_SUFFIX):
             raise ConfigError(f"{path} is a checksum sidecar; name the backup file beside it")
-        entry = catalog.describe(path, settings, store=store)
+        entry = catalog.describe(path, settings, facts=facts)
         if entry is None:
             raise ConfigError(f"no such backup file: {path}")
         if entry.state is State.FOREIGN:
@@ -150,31 +168,70 @@ def verify(settings, paths: Iterable | None = None, deep: bool = False,
     reporter = reporter or Reporter()
     entries = targets(settings, paths)
     store = StateStore(settings)
-    log = Log(settings.logs, "backup")
     unique = {_inode(e): e.size for e in entries if e.state is not State.UNREADABLE}
     progress = _Progress(reporter, sum(unique.values()))
     cache: dict[tuple, _Read | OperatorError] = {}
-    results = []
+    results, records = [], []
     for entry in entries:
-        result = _verify_one(entry, deep, progress, cache)
+        if needs_reseal(entry):
+            result = _reseal_locked(settings, entry, progress, cache)
+        else:
+            result = _verify_one(entry, deep, progress, cache)
         results.append(result)
-        _record(store, entry, result, deep)
+        records += _records(entry, result, deep)
+    store.record_many(records)  # one write for the whole run
     reporter("done", progress.total, progress.total, f"{len(results)} checked", force=True)
-    _log_summary(log, results, deep)
+    if not settings.read_only:
+        _log_summary(Log(settings.logs, "backup"), results, deep)
     return results
+
+
+def reseal(entry: Entry, store: StateStore, log, progress: _Progress | None = None) -> VerifyResult:
+    """A dump without a sidecar: check it to its end, then write its sidecar or record it damaged.
+
+    The caller holds the volume's lock (a backup run, or ``verify``).  ``log(level,
+    message)`` says what was done.
+    """
+    result = _verify_one(entry, True, progress or _Progress(Reporter(), entry.size), {}, seal=True)
+    store.record_many(_records(entry, result, True))
+    if result.resealed:
+        log("INFO", f"wrote the missing sidecar of {entry.path.name}: the dump is complete")
+    elif result.problem not in ("changed", "unreadable"):
+        log("WARN", f"{entry.path.name} has no sidecar and is damaged: {result.detail}")
+    return result
+
+
+def needs_reseal(entry: Entry) -> bool:
+    """A dump of ours, in its folder, that lost its sidecar, and is not already known to be damaged
+    (so a broken multi-GB dump is read to its end once, not every night)."""
+    return (entry.sidecar is None and entry.is_dump and entry.folder in TIERS and entry.deep_ok is not False
+            and entry.state in (State.NO_SIDECAR, State.CORRUPT))
+
+
+def _reseal_locked(settings, entry: Entry, progress: _Progress, cache: dict) -> VerifyResult:
+    """``reseal`` under the volume's lock; read-only or a running backup: check only, write nothing."""
+    if settings.read_only:
+        return _verify_one(entry, True, progress, cache)
+    try:
+        with lock.hold(settings.backup_dir, "verify"):
+            return _verify_one(entry, True, progress, cache, seal=True)
+    except BusyError:
+        return _verify_one(entry, True, progress, cache)
 
 
 def _inode(e: Entry) -> tuple:
     return (e.dev, e.inode, e.size, e.mtime_ns) if e.inode else (str(e.path),)
 
 
-def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: dict) -> VerifyResult:
+def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: dict, *,
+                seal: bool = False) -> VerifyResult:
+    """The verdict on one file; ``seal``: write the sidecar of a complete dump that has none."""
     base = dict(path=entry.path, tier=entry.tier, size=entry.size)
     if entry.state is State.UNREADABLE:
         return VerifyResult(**base, ok=False, checksum_ok=None, deep_ok=None, problem="unreadable",
                             detail=f"{entry.path.name} cannot be read: {entry.reason}")
     key = _inode(entry)
-    if key not in cache:
+    if key not in cache or (deep and isinstance(cache[key], _Read) and cache[key].dump is None):
         progress.start(entry.path.name)
         try:
             cache[key] = _read(entry, deep, progress)
@@ -197,14 +254,39 @@ def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: dict) -> V
                                    "check it again", sha256=read.sha256, seconds=read.seconds)
     checksum_ok, problem, detail, expected = _compare(entry, read.sha256)
     deep_ok = read.deep_problem is None if deep else None
-    if deep_ok is False and checksum_ok is not False:  # a mismatch is the first thing to say
+    resealed = False
+    if entry.sidecar is None and deep_ok and seal:
+        resealed = _write_sidecar(entry.path, read.sha256)
+        if resealed:
+            checksum_ok, problem, expected = True, None, read.sha256
+    if problem == "no_sidecar" and deep_ok:
+        detail += ("; the dump is complete, and its sidecar is written by the next verify or backup "
+                   "outside read-only mode, when no backup is running")
+    if read.structure is not None and checksum_ok is not False:  # a mismatch is the first thing to say
+        problem, detail = read.structure, read.structure_detail
+    if deep_ok is False and checksum_ok is not False:
         problem, detail = read.deep_problem, read.deep_detail
-    ok = checksum_ok is True and deep_ok is not False
-    if ok:
+    ok = checksum_ok is True and deep_ok is not False and read.structure is None
+    if resealed:
+        problem, detail = None, ("it had no sidecar (a run was stopped before writing it); the dump is "
+                                 f"complete, so its sidecar was written; {read.deep_detail}")
+    elif ok:
         problem, detail = None, "checksum matches its sidecar" + (f"; {read.deep_detail}" if deep else "")
     return VerifyResult(**base, ok=ok, checksum_ok=checksum_ok, deep_ok=deep_ok, problem=problem, detail=detail,
                         sha256=read.sha256, expected=expected, dump=read.dump, deep_problem=read.deep_problem,
-                        deep_detail=read.deep_detail, seconds=read.seconds)
+                        deep_detail=read.deep_detail, seconds=read.seconds, resealed=resealed)
+
+
+def _write_sidecar(dump: Path, sha256: str) -> bool:
+    """The sidecar a backup would have written; False if one appeared meanwhile or it cannot be written."""
+    final = dump.with_name(dump.name + SIDECAR_SUFFIX)
+    if os.path.lexists(final):
+        return False
+    try:
+        private.write_atomic(final, catalog.sidecar_line(dump.name, sha256).encode())
+    except OSError:
+        return False
+    return True
 
 
 def _compare(entry: Entry, sha256: str) -> tuple[bool | None, str | None, str, str | None]:
@@ -225,18 +307,17 @@ def _compare(entry: Entry, sha256: str) -> tuple[bool | None, str | None, str, s
 def _read(entry: Entry, deep: bool, progress: _Progress) -> _Read:
     started = time.monotonic()
     if not deep:
-        hasher = hashlib.sha256()
-        _hash_from(entry.path, 0, hasher, progress)
-        return _Read(hasher.hexdigest(), seconds=time.monotonic() - started)
-    reader = ArchiveReader(entry.path, on_read=progress.at)
+        read = _read_container(entry, progress)
+        read.seconds = time.monotonic() - started
+        return read
+    reader = ArchiveReader(entry.path, on_read=progress.at, nofollow=True)
     scanner = DumpScanner()
     problem, detail = None, ""
     try:
         for chunk in reader:
             scanner.feed(chunk)
     except CorruptArchive as exc:
-        problem = "truncated" if " is truncated" in exc.sentence else "corrupt"
-        detail = exc.sentence
+        problem, detail = _archive_problem(exc), exc.sentence
         # The checksum still covers the whole file: hash what the decompressor did not read.
         _hash_from(entry.path, reader.compressed_bytes, reader.hasher, progress)
     info = scanner.info
@@ -250,37 +331,76 @@ def _read(entry: Entry, deep: bool, progress: _Progress) -> _Read:
     return _Read(reader.sha256, info, problem, detail, time.monotonic() - started)
 
 
-def _hash_from(path: Path, offset: int, hasher, progress: _Progress) -> None:
+def _read_container(entry: Entry, progress: _Progress) -> _Read:
+    """The checksum, plus the cheap container check: magic bytes, and the whole container if small."""
+    name = entry.path.name
+    if entry.size <= SMALL:
+        reader = ArchiveReader(entry.path, on_read=progress.at, nofollow=True)
+        raw = 0
+        try:
+            for chunk in reader:
+                raw += len(chunk)
+        except CorruptArchive as exc:
+            _hash_from(entry.path, reader.compressed_bytes, reader.hasher, progress)
+            return _Read(reader.sha256, structure=_archive_problem(exc), structure_detail=exc.sentence)
+        if raw == 0:
+            return _Read(reader.sha256, structure="empty",
+                         structure_detail=f"{name} decompresses to nothing: it holds no dump")
+        return _Read(reader.sha256)
+    hasher = hashlib.sha256()
+    head = _hash_from(entry.path, 0, hasher, progress)
+    magic = _MAGIC.get(entry.name.ext if entry.name else "", b"")
+    if not head.startswith(magic):
+        return _Read(hasher.hexdigest(), structure="not_compressed",
+                     structure_detail=f"{name} does not start like a {entry.name.ext} file")
+    return _Read(hasher.hexdigest())
+
+
+def _archive_problem(exc: CorruptArchive) -> str:
+    return "truncated" if " is truncated" in exc.sentence else "corrupt"
+
+
+def _hash_from(path: Path, offset: int, hasher, progress: _Progress) -> bytes:
+    """Hash ``path`` from ``offset`` to its end (never through a symlink); return its first bytes read."""
+    head = b""
     try:
-        with open(path, "rb") as fh:
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC), "rb") as fh:
             fh.seek(offset)
             done = offset
             while chunk := fh.read(CHUNK):
+                head = head or chunk[:16]
                 hasher.update(chunk)
                 done += len(chunk)
                 progress.at(done)
     except OSError as exc:
         raise OperatorError(f"cannot read {path}: {exc.strerror}") from None
+    return head
 
 
-def _record(store: StateStore, entry: Entry, result: VerifyResult, deep: bool) -> None:
+def _records(entry: Entry, result: VerifyResult, deep: bool) -> list[Record]:
+    """What to remember of one result (nothing when the file changed or could not be read)."""
     if result.problem in ("changed", "unreadable"):
-        return  # nothing true to remember about this version of the file
+        return []
+    sidecar = entry.sidecar or (entry.path.with_name(entry.path.name + SIDECAR_SUFFIX) if result.resealed else None)
     sidecar_mtime = None
-    if entry.sidecar is not None:
+    if sidecar is not None:
         try:
-            sidecar_mtime = os.stat(entry.sidecar, follow_symlinks=False).st_mtime_ns
+            sidecar_mtime = os.stat(sidecar, follow_symlinks=False).st_mtime_ns
         except OSError:
             pass
     checksum_problem = None if result.checksum_ok else _checksum_problem(result, entry)
-    store.record(entry.path, "verify", result.checksum_ok is True,
-                 "checksum matches its sidecar" if result.checksum_ok else result.detail,
-                 {"problem": checksum_problem, "sha256": result.sha256, "sidecar_mtime_ns": sidecar_mtime},
-                 size=entry.size, mtime_ns=entry.mtime_ns)
-    if deep:
-        store.record(entry.path, "deep", bool(result.deep_ok), result.deep_detail,
-                     {"problem": result.deep_problem, **result.to_json().get("dump", {})},
-                     size=entry.size, mtime_ns=entry.mtime_ns)
+    structure = result.problem if result.problem in ("empty", "not_compressed", "truncated", "corrupt") \
+        and result.deep_ok is None else None
+    extra = {"problem": checksum_problem, "sha256": result.sha256, "sidecar_mtime_ns": sidecar_mtime}
+    if structure:
+        extra.update(structure=structure, structure_detail=result.detail)
+    version = dict(size=entry.size, mtime_ns=entry.mtime_ns)
+    records = [Record(entry.path, "verify", result.checksum_ok is True,
+                      "checksum matches its sidecar" if result.checksum_ok else result.detail, extra, **version)]
+    if deep or result.deep_ok is not None:
+        records.append(Record(entry.path, "deep", bool(result.deep_ok), result.deep_detail,
+                              {"problem": result.deep_problem, **result.to_json().get("dump", {})}, **version))
+    return records
 
 
 def _checksum_problem(result: VerifyResult, entry: Entry) -> str:

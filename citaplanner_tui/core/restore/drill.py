@@ -22,6 +22,7 @@ from citaplanner_tui.core.db import connect
 from citaplanner_tui.core.errors import ConnectionFailed, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs import Log
+from citaplanner_tui.core.naming import ROTATED_TIERS
 from citaplanner_tui.core.restore import server
 from citaplanner_tui.core.restore.load import LoadSpec, load_archive
 from citaplanner_tui.core.restore.plan import drill_name, new_stamp
@@ -62,10 +63,17 @@ class DrillResult:
 
 
 def choose_backup(settings: Settings) -> Path:
-    entry = scan(settings).newest_good()
-    if entry is None:
-        raise OperatorError(f"there is no good backup in {settings.backup_dir} to drill")
-    return entry.path
+    """The newest good backup of a rotated tier: what a restore would most likely use.
+
+    Never a safety backup (a restore just made it from the database as it was) nor a
+    manual one, unless named.
+    """
+    catalog = scan(settings)
+    good = [e for e in (catalog.newest_good(t) for t in ROTATED_TIERS) if e is not None]
+    if not good:
+        raise OperatorError(f"there is no good backup of a rotated tier (daily, weekly, monthly) in "
+                            f"{settings.backup_dir} to drill; name a file to drill it")
+    return max(good, key=lambda e: e.when).path
 
 
 def live_counts(info, tables: list[str]) -> dict[str, int | None]:

@@ -13,7 +13,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from citaplanner_tui.core import lock, pgtools
+from citaplanner_tui.core import lock, manifest, pgtools
 from citaplanner_tui.core.dumpscan import DumpInfo
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
@@ -58,6 +58,8 @@ def preflight(settings: Settings, archive: Path, *, target: str | None = None, m
     tf = server.inspect(info.with_dbname(target), target)
     chosen, problem = choose_mode(mode, can_create=tf.can_create, can_rename=tf.can_rename)
     checks.append(_target_check(tf, target, info))
+    if tf.exists and tf.allow_connections:
+        checks += manifest.plan_checks(archive, info.with_dbname(target))
     source = dump.server_version
     if source and source[0] > tf.server_major:
         checks.append(Check("versions", True, f"the dump comes from PostgreSQL {source[0]}, newer than the "
