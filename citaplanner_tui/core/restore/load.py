@@ -24,7 +24,7 @@ from pathlib import Path
 
 from citaplanner_tui.core.archive import ArchiveReader
 from citaplanner_tui.core.conninfo import ConnInfo
-from citaplanner_tui.core.dumpscan import DumpInfo, DumpScanner
+from citaplanner_tui.core.dumpscan import DumpInfo, DumpScanner, codec_for
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.pgtools import ClientTools
@@ -35,6 +35,9 @@ _PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 _STDERR_KEEP = 64 * 1024
 _QUEUE = 8
+# pg_dump brackets large-object data with its own BEGIN/COMMIT; inside our transaction
+# that COMMIT would commit everything loaded so far, so those top-level lines never reach psql.
+_TRANSACTION_CONTROL = (b"BEGIN;", b"COMMIT;")
 
 
 class LoadFailed(OperatorError):
@@ -116,6 +119,12 @@ class _Writer(threading.Thread):
             self.join()
 
 
+def _dropper(spec: LoadSpec):
+    """The top-level lines psql must not get: our transaction's enemies, and what the target rejects."""
+    rejected = line_dropper(spec.target_major, (spec.client.major, spec.client.minor))
+    return lambda line: line in _TRANSACTION_CONTROL or bool(rejected and rejected(line))
+
+
 @dataclass(frozen=True)
 class Loaded:
     """What was committed: the dump's facts (row counts per table) and the archive's SHA-256."""
@@ -134,14 +143,16 @@ def load_archive(archive: Path, spec: LoadSpec, reporter: Reporter | None = None
     reporter = Reporter(reporter.callback, reporter.interval, reporter.cancel) if reporter else Reporter()
     total = Path(archive).stat().st_size
     reader = ArchiveReader(archive, on_read=lambda n: reporter("load", n, total))
-    scanner = DumpScanner(line_dropper(spec.target_major, (spec.client.major, spec.client.minor)))
+    scanner = DumpScanner(_dropper(spec))
     proc = _psql(spec)
     tail, writer = _StderrTail(proc.stderr), _Writer(proc.stdin)
     tail.start()
     writer.start()
     committed = False
     try:
-        writer.put(b"BEGIN;\nSET client_min_messages = warning;\n" + spec.prologue.encode())
+        # Our own SQL is UTF-8; the dump then sets its own client_encoding.
+        writer.put(b"BEGIN;\nSET client_min_messages = warning;\nSET client_encoding = 'UTF8';\n"
+                   + spec.prologue.encode() + b"RESET client_encoding;\n")
         for chunk in reader:
             reporter.check_cancel()
             writer.put(scanner.filter(chunk))
@@ -150,7 +161,9 @@ def load_archive(archive: Path, spec: LoadSpec, reporter: Reporter | None = None
         if not (info.header and info.complete):
             raise OperatorError(f"{Path(archive).name} is not a complete pg_dump script "
                                 "(no header or no completion trailer); nothing was loaded")
-        writer.put(b"\n" + check_block(info.rows).encode() + b"COMMIT;\n")
+        # The check names tables as the dump does, in the encoding the dump left the session in.
+        check = check_block(info.rows).encode(codec_for(info.encoding), "surrogateescape")
+        writer.put(b"\nSET standard_conforming_strings = on;\n" + check + b"COMMIT;\n")
         writer.finish()
         proc.stdin.close()
         committed = proc.wait() == 0
