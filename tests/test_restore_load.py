@@ -1,0 +1,39 @@
+"""The load is one transaction even when pg_dump's script brings its own BEGIN/COMMIT."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+
+import pytest
+from conftest import APP_ROLE, drop_app_db, make_app_db
+from restore_support import take_backup
+
+from citaplanner_tui.core import pgtools
+from citaplanner_tui.core.restore.load import LoadFailed, LoadSpec, load_archive
+
+
+def test_large_objects_commit_does_not_end_our_transaction(pg, backup_dir):
+    """pg_dump wraps large-object data in BEGIN/COMMIT: that COMMIT must not commit a partial load."""
+    source = make_app_db(pg, schema=False)
+    target = make_app_db(pg, schema=False)
+    try:
+        source.sql("CREATE TABLE t (a int); INSERT INTO t VALUES (1), (2); "
+                   f"SELECT lo_from_bytea(777001, 'blob'); ALTER LARGE OBJECT 777001 OWNER TO {APP_ROLE}")
+        source.sql(f"ALTER TABLE t OWNER TO {APP_ROLE}")
+        archive = take_backup(source, backup_dir)
+        dump = gzip.decompress(archive.read_bytes())
+        assert b"\nBEGIN;\n" in dump and b"\nCOMMIT;\n" in dump  # pg_dump's own, around the blob
+        cut = dump.index(b"-- PostgreSQL database dump complete")  # after the blob's COMMIT
+        broken = gzip.compress(dump[:cut] + b"SELECT * FROM no_such_table;\n" + dump[cut:])
+        archive.write_bytes(broken)
+        archive.with_name(archive.name + ".sha256").write_text(f"{hashlib.sha256(broken).hexdigest()}  x\n")
+
+        spec = LoadSpec(target.info, pgtools.choose(18), 18)
+        with pytest.raises(LoadFailed, match="no_such_table"):
+            load_archive(archive, spec)
+        assert target.sql("SELECT count(*) FROM pg_class WHERE relname = 't'") == [(0,)]
+        assert target.sql("SELECT count(*) FROM pg_largeobject_metadata") == [(0,)]
+    finally:
+        drop_app_db(pg, source.name)
+        drop_app_db(pg, target.name)
