@@ -37,3 +37,15 @@ def test_large_objects_commit_does_not_end_our_transaction(pg, backup_dir):
     finally:
         drop_app_db(pg, source.name)
         drop_app_db(pg, target.name)
+
+
+def test_a_compressible_value_comes_out_of_the_archive_in_bounded_pieces(tmp_path):
+    """20 MiB of one byte compress to ~20 KiB: one read must not hand all of it on at once."""
+    import citaplanner_tui.core.archive as archive_module
+
+    value = b"x" * (20 << 20)
+    path = tmp_path / "x.sql.gz"
+    path.write_bytes(gzip.compress(b"COPY public.t (v) FROM stdin;\n" + value + b"\n\\.\n"))
+    pieces = list(archive_module.ArchiveReader(path))
+    assert max(map(len, pieces)) <= 8 << 20  # a few MiB at most, not the whole value
+    assert b"".join(pieces) == b"COPY public.t (v) FROM stdin;\n" + value + b"\n\\.\n"

@@ -1,15 +1,18 @@
 """Stream an archive into one database through psql, all or nothing.
 
 One pass over the archive: ``ArchiveReader`` decompresses and hashes, the dump scanner
-counts each table's rows and drops the few lines the target would reject, and the rest
-goes down a pipe to ``psql -X -v ON_ERROR_STOP=1``.
+counts each table's rows and drops the few top-level lines the target would reject or
+that would end our transaction early, and the rest goes down a pipe to
+``psql -X -v ON_ERROR_STOP=1``.
 
 We write ``BEGIN;`` and ``COMMIT;`` ourselves instead of using ``--single-transaction``:
 psql sends the closing COMMIT of ``--single-transaction`` even when its input ends
 early, so if this process died mid-stream a half-loaded database would be committed.
 With our own COMMIT, written only after the whole archive decompressed, the trailer was
 seen and the row counts matched, any early end (crash, kill -9, cancel, corrupt
-archive) leaves an open transaction that the server rolls back.
+archive) leaves an open transaction that the server rolls back.  For the same reason
+pg_dump's own ``BEGIN;``/``COMMIT;`` around large-object data never reach psql: that
+COMMIT would commit everything loaded before it.
 """
 
 from __future__ import annotations
