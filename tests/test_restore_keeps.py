@@ -15,7 +15,7 @@ from citaplanner_tui.core.db import connect
 from citaplanner_tui.core.restore import execute, preflight
 from citaplanner_tui.core.restore.carryover import setting_clause, split_list
 
-READER = "rt_reporting"
+READER, MIGRATOR = "rt_reporting", "rt_migrator"
 
 OBJECTS = """
 CREATE SCHEMA app;
@@ -40,7 +40,16 @@ REVOKE EXECUTE ON PROCEDURE app.p() FROM PUBLIC;
 REVOKE USAGE ON DOMAIN app.d FROM PUBLIC;
 ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO {r};
 ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
-""".format(r=READER)
+GRANT CREATE ON SCHEMA app TO {m};
+CREATE TABLE app.w (a int);
+GRANT SELECT ON app.w TO {r};
+ALTER TABLE app.w OWNER TO {m};
+ALTER FUNCTION app.f() OWNER TO {m};
+ALTER SCHEMA "my schema" OWNER TO {m};
+SELECT lo_from_bytea(515151, 'x');
+GRANT SELECT ON LARGE OBJECT 515151 TO {r};
+ALTER LARGE OBJECT 515151 OWNER TO {m};
+""".format(r=READER, m=MIGRATOR)
 
 PROPERTIES = """
 SELECT pg_get_userbyid(d.datdba), pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, d.datconnlimit,
@@ -55,16 +64,21 @@ JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = current_database()
 """
 
 PRIVILEGES = """
-SELECT 'rel ' || c.oid::regclass::text || ' ' || COALESCE(c.relacl::text, '-') FROM pg_class c
+SELECT 'rel ' || c.oid::regclass::text || ' ' || c.relowner::regrole::text || ' ' || COALESCE(c.relacl::text, '-')
+  FROM pg_class c
   WHERE c.relnamespace IN ('app'::regnamespace, 'public'::regnamespace)
 UNION ALL SELECT 'col ' || attrelid::regclass::text || '.' || attname || ' ' || attacl::text FROM pg_attribute
   WHERE attacl IS NOT NULL
-UNION ALL SELECT 'fn ' || oid::regprocedure::text || ' ' || COALESCE(proacl::text, '-') FROM pg_proc
+UNION ALL SELECT 'fn ' || oid::regprocedure::text || ' ' || proowner::regrole::text || ' '
+  || COALESCE(proacl::text, '-') FROM pg_proc
   WHERE pronamespace = 'app'::regnamespace
-UNION ALL SELECT 'ns ' || nspname || ' ' || COALESCE(nspacl::text, '-') FROM pg_namespace
+UNION ALL SELECT 'ns ' || nspname || ' ' || nspowner::regrole::text || ' ' || COALESCE(nspacl::text, '-')
+  FROM pg_namespace
   WHERE nspname IN ('app', 'public', 'my schema')
 UNION ALL SELECT 'type ' || oid::regtype::text || ' ' || COALESCE(typacl::text, '-') FROM pg_type
   WHERE typnamespace = 'app'::regnamespace AND typtype = 'd'
+UNION ALL SELECT 'lo ' || oid::text || ' ' || lomowner::regrole::text || ' ' || COALESCE(lomacl::text, '-')
+  FROM pg_largeobject_metadata
 UNION ALL SELECT 'default ' || defaclrole::regrole::text || ' ' || COALESCE(NULLIF(defaclnamespace, 0)::regnamespace::text,
   '-') || ' ' || defaclobjtype::text || ' ' || defaclacl::text FROM pg_default_acl
 ORDER BY 1
@@ -72,13 +86,16 @@ ORDER BY 1
 
 
 def _live(server, name: str, create: str) -> AppDB:
-    if not server.sql("SELECT 1 FROM pg_roles WHERE rolname = %s", params=(READER,)):
-        server.sql(f"CREATE ROLE {READER} NOLOGIN")
+    for role in (READER, MIGRATOR):
+        if not server.sql("SELECT 1 FROM pg_roles WHERE rolname = %s", params=(role,)):
+            server.sql(f"CREATE ROLE {role} NOLOGIN")
+    server.sql(f"GRANT {MIGRATOR} TO {APP_ROLE}")  # the app role may hand objects to it
     server.sql(f'CREATE DATABASE "{name}" OWNER {APP_ROLE} TEMPLATE template0 {create}')
     db = AppDB(server, name, server.url(name, APP_ROLE, APP_PASSWORD))
+    q = f'"{name}"'
+    server.sql(f"GRANT CREATE ON DATABASE {q} TO {MIGRATOR}")  # it owns a schema
     with connect(db.info) as conn:
         conn.execute(OBJECTS)
-    q = f'"{name}"'
     server.sql(f"REVOKE CONNECT ON DATABASE {q} FROM PUBLIC; GRANT CONNECT, TEMP ON DATABASE {q} TO {READER}; "
                f"GRANT CONNECT ON DATABASE {q} TO {APP_ROLE}; ALTER DATABASE {q} CONNECTION LIMIT 40; "
                f"COMMENT ON DATABASE {q} IS 'CitaPlanner''s data'; "

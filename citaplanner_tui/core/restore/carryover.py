@@ -6,14 +6,17 @@ still behave as the live one did for every role, so after the load (and before t
 swap) the live database's catalogs are read and replayed onto the scratch database:
 
 - object privileges (tables, views, columns, sequences, functions and procedures,
-  schemas, types) and default privileges, from ``aclexplode`` of their ACLs;
+  schemas, types, large objects, languages, foreign data wrappers and servers) and
+  default privileges, from ``aclexplode`` of their ACLs;
+- the owner of every object another role than the database's owner owns (the load
+  makes the database's owner own everything);
 - the database's grants, comment, connection limit, and every ``pg_db_role_setting`` entry: ``ALTER
   DATABASE ... SET`` and ``ALTER ROLE ... IN DATABASE ... SET``.  A list setting keeps
   its elements (``search_path = app, public`` is two schemas, not one quoted name),
   split as pg_dump does for the settings it knows to be quoted lists.
 
-Settings are applied last: one such as ``default_transaction_read_only`` must not
-reach the sessions that load and grant.  The owner, encoding, locale provider and
+Settings (and the connection limit) are applied last: one such as
+``default_transaction_read_only`` must not reach the sessions that load and grant.  The owner, encoding, locale provider and
 locale and tablespace are given at ``CREATE DATABASE`` (``server.database_options``),
 the connection limit at the end.  Each statement runs on its own; any the server refuses
 (an object created in live after the backup, a role this one may not act for) is
@@ -61,7 +64,50 @@ UNION ALL
 SELECT 'TYPE', format_type(t.oid, NULL), NULL, t.typowner, a.grantee, a.privilege_type, a.is_grantable
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace, aclexplode(t.typacl) a
 WHERE t.typacl IS NOT NULL AND {_USER_NAMESPACE}
+UNION ALL
+SELECT 'LARGE OBJECT', m.oid::text, NULL, m.lomowner, a.grantee, a.privilege_type, a.is_grantable
+FROM pg_largeobject_metadata m, aclexplode(m.lomacl) a WHERE m.lomacl IS NOT NULL
+UNION ALL
+SELECT 'LANGUAGE', quote_ident(l.lanname), NULL, l.lanowner, a.grantee, a.privilege_type, a.is_grantable
+FROM pg_language l, aclexplode(l.lanacl) a WHERE l.lanacl IS NOT NULL
+UNION ALL
+SELECT 'FOREIGN DATA WRAPPER', quote_ident(w.fdwname), NULL, w.fdwowner, a.grantee, a.privilege_type,
+       a.is_grantable
+FROM pg_foreign_data_wrapper w, aclexplode(w.fdwacl) a WHERE w.fdwacl IS NOT NULL
+UNION ALL
+SELECT 'FOREIGN SERVER', quote_ident(f.srvname), NULL, f.srvowner, a.grantee, a.privilege_type, a.is_grantable
+FROM pg_foreign_server f, aclexplode(f.srvacl) a WHERE f.srvacl IS NOT NULL
 ORDER BY 1, 2, 3 NULLS FIRST, 5, 6
+"""
+
+_NOT_IN_EXTENSION = ("NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '{catalog}'::regclass "
+                     "AND e.objid = {oid} AND e.deptype = 'e')")
+# (kind, object, owner) of what the dump recreates, for the objects another role than the database's owns.
+# Sequences owned by a column, indexes, row types and array types follow their table or type.
+_OWNERS = f"""
+SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                      WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, format('%I.%I', n.nspname, c.relname), c.relowner
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND NOT c.relispartition AND {_USER_NAMESPACE}
+  AND {_NOT_IN_EXTENSION.format(catalog='pg_class', oid='c.oid')}
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                  AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))
+UNION ALL
+SELECT 'ROUTINE', p.oid::regprocedure::text, p.proowner FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE {_USER_NAMESPACE} AND {_NOT_IN_EXTENSION.format(catalog='pg_proc', oid='p.oid')}
+UNION ALL
+SELECT 'SCHEMA', quote_ident(n.nspname), n.nspowner FROM pg_namespace n
+WHERE {_USER_NAMESPACE} AND {_NOT_IN_EXTENSION.format(catalog='pg_namespace', oid='n.oid')}
+UNION ALL
+SELECT CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, format_type(t.oid, NULL), t.typowner
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype IN ('b', 'c', 'd', 'e', 'r') AND {_USER_NAMESPACE}
+  AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
+  AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
+  AND {_NOT_IN_EXTENSION.format(catalog='pg_type', oid='t.oid')}
+UNION ALL
+SELECT 'LARGE OBJECT', m.oid::text, m.lomowner FROM pg_largeobject_metadata m
+ORDER BY 1, 2
 """
 
 _DEFAULT_ACLS = """
@@ -156,26 +202,56 @@ def object_privileges(conn) -> Replay:
     return replay
 
 
-def database_setup(conn, source: str, name: str) -> Replay:
-    """Grants, comment and settings of database ``source``, as statements for database ``name``."""
-    db = quote_ident(name)
-    row = conn.execute("SELECT oid, datacl IS NOT NULL, datdba, shobj_description(oid, 'pg_database'), "
-                       "datconnlimit FROM pg_database WHERE datname = %s", (source,)).fetchone()
-    oid, has_acl, dba, comment, limit = row
+def object_owners(conn) -> dict[tuple[str, str], str]:
+    """``{(kind, name): owner}`` of the objects of the connection's database that a dump recreates."""
+    roles = _role_names(conn)
+    conn.execute("SET search_path = ''")
+    owners = {(kind, obj): roles.get(owner, "") for kind, obj, owner in conn.execute(_OWNERS)}
+    conn.execute("RESET search_path")
+    return owners
+
+
+def ownership(live: dict[tuple[str, str], str], restored: dict[tuple[str, str], str]) -> Replay:
+    """``ALTER ... OWNER TO`` for every restored object another role owns in live.
+
+    A ``--no-owner`` load makes the database's owner own everything; run after the grants,
+    so each ACL moves to the real owner with its object, as live has it.
+    """
     replay = Replay()
-    if limit != -1:  # not at CREATE DATABASE: the load and the grants need their connections
-        replay.add(f"ALTER DATABASE {db} CONNECTION LIMIT {int(limit)}")
+    for (kind, obj), owner in sorted(live.items()):
+        if owner and restored.get((kind, obj), owner) != owner:
+            replay.add(f"ALTER {kind} {obj} OWNER TO {quote_ident(owner)}")
+    return replay
+
+
+def database_grants(conn, source: str, name: str) -> Replay:
+    """Grants and comment of database ``source``, as statements for database ``name``."""
+    db = quote_ident(name)
+    has_acl, comment = conn.execute("SELECT datacl IS NOT NULL, shobj_description(oid, 'pg_database') "
+                                    "FROM pg_database WHERE datname = %s", (source,)).fetchone()
+    replay = Replay()
     if has_acl:  # NULL means the defaults, which the new database has already
         grants = [_grant(privilege, None, "DATABASE", db, grantee, grantable) for grantee, privilege, grantable in
                   conn.execute("SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END, "
                                "a.privilege_type, a.is_grantable FROM pg_database d, aclexplode(d.datacl) a "
-                               "WHERE d.oid = %s AND a.grantee <> %s ORDER BY 1, 2", (oid, dba))]
+                               "WHERE d.datname = %s AND a.grantee <> d.datdba ORDER BY 1, 2", (source,))]
         replay.add(f"REVOKE ALL ON DATABASE {db} FROM PUBLIC", *grants)
     if comment is not None:
         replay.add(f"COMMENT ON DATABASE {db} IS {literal(comment)}")
+    return replay
+
+
+def database_settings(conn, source: str, name: str) -> Replay:
+    """Connection limit and every ``pg_db_role_setting`` entry of ``source``, for database ``name``."""
+    db = quote_ident(name)
+    replay = Replay()
+    limit = conn.execute("SELECT datconnlimit FROM pg_database WHERE datname = %s", (source,)).fetchone()[0]
+    if limit != -1:
+        replay.add(f"ALTER DATABASE {db} CONNECTION LIMIT {int(limit)}")
     for role, entries in conn.execute(
-            "SELECT CASE WHEN setrole = 0 THEN NULL ELSE pg_get_userbyid(setrole) END, setconfig "
-            "FROM pg_db_role_setting WHERE setdatabase = %s ORDER BY 1 NULLS FIRST", (oid,)):
+            "SELECT CASE WHEN s.setrole = 0 THEN NULL ELSE pg_get_userbyid(s.setrole) END, s.setconfig "
+            "FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = %s "
+            "ORDER BY 1 NULLS FIRST", (source,)):
         prefix = f"ALTER ROLE {quote_ident(role)} IN DATABASE {db}" if role else f"ALTER DATABASE {db}"
         for entry in entries:
             replay.add(f"{prefix} {setting_clause(entry)}")
@@ -183,9 +259,14 @@ def database_setup(conn, source: str, name: str) -> Replay:
 
 
 def carry_over(info: ConnInfo, maintenance_conn, live: str, scratch: str) -> list[str]:
-    """Replay ``live``'s privileges and database setup onto ``scratch``; return what was refused."""
+    """Replay ``live``'s privileges and database setup onto ``scratch``; return what was refused.
+
+    Database grants first (a new owner of a schema needs CREATE on the database), then
+    object privileges and owners, then the settings and connection limit.
+    """
+    refused = database_grants(maintenance_conn, live, scratch).run(maintenance_conn)
     with connect(info, dbname=live) as conn:
-        privileges = object_privileges(conn)
+        privileges, owners = object_privileges(conn), object_owners(conn)
     with connect(info, dbname=scratch) as conn:
-        refused = privileges.run(conn)
-    return refused + database_setup(maintenance_conn, live, scratch).run(maintenance_conn)
+        refused += privileges.run(conn) + ownership(owners, object_owners(conn)).run(conn)
+    return refused + database_settings(maintenance_conn, live, scratch).run(maintenance_conn)
