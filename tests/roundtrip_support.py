@@ -138,7 +138,8 @@ SET check_function_bodies = off;
 CREATE FUNCTION public.plain_body() RETURNS int LANGUAGE sql AS $$
 COPY public.target (a) FROM stdin;
 $$;
-COMMENT ON TABLE public.target IS E'a comment\nCOPY public.target (a) FROM stdin;\n-- PostgreSQL database dump complete\n';
+COMMENT ON TABLE public.target IS
+    E'a comment\nCOPY public.target (a) FROM stdin;\n-- PostgreSQL database dump complete\n';
 CREATE INDEX target_a ON public.target (a);
 COMMENT ON INDEX public.target_a IS E'post-data text\nCOPY public.target (a) FROM stdin;\n';
 CREATE VIEW public.v AS SELECT 'x
@@ -243,7 +244,8 @@ WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_s
 """
 
 
-_PUBLIC_COMMENT = re.compile(r"^--\n-- Name: SCHEMA public; Type: COMMENT;.*\n--\n\nCOMMENT ON SCHEMA public IS .*\n", re.M)
+_PUBLIC_COMMENT = re.compile(r"^--\n-- Name: SCHEMA public; Type: COMMENT;.*\n--\n\nCOMMENT ON SCHEMA public IS .*\n",
+                             re.M)
 
 
 @dataclass

@@ -79,8 +79,9 @@ UNION ALL SELECT 'type ' || oid::regtype::text || ' ' || COALESCE(typacl::text, 
   WHERE typnamespace = 'app'::regnamespace AND typtype = 'd'
 UNION ALL SELECT 'lo ' || oid::text || ' ' || lomowner::regrole::text || ' ' || COALESCE(lomacl::text, '-')
   FROM pg_largeobject_metadata
-UNION ALL SELECT 'default ' || defaclrole::regrole::text || ' ' || COALESCE(NULLIF(defaclnamespace, 0)::regnamespace::text,
-  '-') || ' ' || defaclobjtype::text || ' ' || defaclacl::text FROM pg_default_acl
+UNION ALL SELECT 'default ' || defaclrole::regrole::text || ' '
+  || COALESCE(NULLIF(defaclnamespace, 0)::regnamespace::text, '-') || ' ' || defaclobjtype::text || ' '
+  || defaclacl::text FROM pg_default_acl
 ORDER BY 1
 """
 

@@ -16,9 +16,10 @@ swap) the live database's catalogs are read and replayed onto the scratch databa
   split as pg_dump does for the settings it knows to be quoted lists.
 
 Settings (and the connection limit) are applied last: one such as
-``default_transaction_read_only`` must not reach the sessions that load and grant.  The owner, encoding, locale provider and
-locale and tablespace are given at ``CREATE DATABASE`` (``server.database_options``),
-the connection limit at the end.  Each statement runs on its own; any the server refuses
+``default_transaction_read_only`` must not reach the sessions that load and grant.
+The database's owner, encoding, locale provider and locale and tablespace are given at
+``CREATE DATABASE`` (``server.database_options``).  Each statement group runs on its
+own (in a savepoint); any the server refuses
 (an object created in live after the backup, a role this one may not act for) is
 returned as one line, for the outcome to list.
 """

@@ -14,7 +14,7 @@ from typing import Iterator
 from citaplanner_tui.core.conninfo import ConnInfo
 from citaplanner_tui.core.db import connect
 from citaplanner_tui.core.errors import ConnectionFailed, OperatorError
-from citaplanner_tui.core.restore.sqltext import literal, quote_ident, quote_role
+from citaplanner_tui.core.restore.sqltext import literal, quote_ident
 
 MAINTENANCE_DBS = ("postgres", "template1")
 
