@@ -177,6 +177,19 @@ CREATE TABLE public.t (v text);
 INSERT INTO public.t VALUES ('SET transaction_timeout = 0;');
 """
 
+PG18_ONLY = """
+CREATE EXTENSION btree_gist;
+CREATE TABLE public.booking (
+    room int,
+    during daterange,
+    nights int GENERATED ALWAYS AS (upper(during) - lower(during)) VIRTUAL,
+    PRIMARY KEY (room, during WITHOUT OVERLAPS)
+);
+INSERT INTO public.booking (room, during)
+SELECT g % 5, daterange(date '2026-01-01' + g * 3, date '2026-01-01' + g * 3 + 2)
+FROM generate_series(1, 50) g;
+"""
+
 LATIN1 = """
 CREATE TABLE public."café" ("naïve" text, "größe" int);
 INSERT INTO public."café" VALUES ('crème brûlée', 1), ('façade', 2), ('ÿ', 3);
@@ -214,6 +227,7 @@ CASES = [
     Case("zero_columns", ZERO_COLUMNS),
     Case("set_in_body", SET_IN_BODY),
     Case("latin1", LATIN1, encoding="LATIN1"),
+    Case("pg18_features", PG18_ONLY, servers=(18,)),
 ]
 
 
