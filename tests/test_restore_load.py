@@ -49,3 +49,14 @@ def test_a_compressible_value_comes_out_of_the_archive_in_bounded_pieces(tmp_pat
     pieces = list(archive_module.ArchiveReader(path))
     assert max(map(len, pieces)) <= 8 << 20  # a few MiB at most, not the whole value
     assert b"".join(pieces) == b"COPY public.t (v) FROM stdin;\n" + value + b"\n\\.\n"
+
+
+def test_the_error_sentence_is_read_in_the_dump_encoding(app_db, tmp_path):
+    """A LATIN1 dump's session speaks LATIN1: the server's error names its table as the operator wrote it."""
+    dump = (b"--\n-- PostgreSQL database dump\n--\n\nSET client_encoding = 'LATIN1';\n"
+            b'SELECT * FROM public."caf\xe9";\n\n-- PostgreSQL database dump complete\n\n')
+    path = tmp_path / "latin1.sql.gz"
+    path.write_bytes(gzip.compress(dump))
+    with pytest.raises(LoadFailed) as err:
+        load_archive(path, LoadSpec(app_db.info, pgtools.choose(18), 18))
+    assert 'relation "public.café" does not exist' in err.value.sentence

@@ -80,8 +80,9 @@ class _StderrTail(threading.Thread):
             self.data += line
             del self.data[:-_STDERR_KEEP]
 
-    def first_error(self) -> str:
-        lines = self.data.decode("utf-8", "replace").splitlines()
+    def first_error(self, codec: str = "utf-8") -> str:
+        """The first error line; the server writes it in the session's client encoding."""
+        lines = self.data.decode(codec, "replace").splitlines()
         errors = [ln for ln in lines if "ERROR:" in ln or "FATAL:" in ln or "error:" in ln]
         return (errors or lines or ["psql failed without a message"])[0].strip()
 
@@ -179,6 +180,6 @@ def load_archive(archive: Path, spec: LoadSpec, reporter: Reporter | None = None
         writer.finish()
         tail.join(timeout=5)
     if not committed:
-        raise LoadFailed(f"psql stopped on an error and nothing was committed: {tail.first_error()}")
+        raise LoadFailed(f"psql stopped on an error and nothing was committed: {tail.first_error(codec_for(scanner.info.encoding))}")
     reporter("load", total, total, force=True)
     return Loaded(info, reader.sha256)
