@@ -92,6 +92,22 @@ SELECT lo_from_bytea(424242, 'hello large object'::bytea);
 SELECT lo_from_bytea(424243, decode(repeat('00ff', 40000), 'hex'));
 COMMENT ON LARGE OBJECT 424242 IS 'a greeting';
 CREATE PUBLICATION things_pub FOR TABLE app.things;
+CREATE FUNCTION app.add_sq(acc int, v int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT acc + v * v';
+CREATE AGGREGATE app.sum_sq(int) (SFUNC = app.add_sq, STYPE = int, INITCOND = '0');
+CREATE FUNCTION app.near(a int, b int) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT abs(a - b) < 3';
+CREATE OPERATOR app.~~~ (LEFTARG = int, RIGHTARG = int, FUNCTION = app.near, COMMUTATOR = OPERATOR(app.~~~));
+CREATE STATISTICS app.things_stats (dependencies, ndistinct) ON n, seq FROM app.things;
+CREATE TEXT SEARCH CONFIGURATION app.simple_copy (COPY = pg_catalog.simple);
+CREATE COLLATION app.plain (provider = libc, locale = 'C');
+CREATE UNLOGGED TABLE app.scratchpad (k text COLLATE app.plain PRIMARY KEY, v jsonb);
+INSERT INTO app.scratchpad VALUES ('a', '{"x": [1, 2]}'), ('b', 'null');
+CREATE TABLE app.deferred (id int PRIMARY KEY, parent int REFERENCES app.deferred DEFERRABLE INITIALLY DEFERRED,
+    CHECK (id > 0) NOT VALID);
+INSERT INTO app.deferred VALUES (2, 1), (1, NULL);
+CREATE INDEX things_big ON app.things (n) WHERE n > 30;
+CREATE INDEX events_brin ON app.events_2026 USING brin (at);
+ALTER TABLE app.things ALTER COLUMN n SET STATISTICS 500;
+CLUSTER app.child_ref USING child_ref_pkey;
 """
 
 INHERITANCE = """
