@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from citaplanner_tui.core.dumpscan import DumpScanner
+from citaplanner_tui.core.dumpscan import DumpScanner, name_key, split_key
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.restore.compat import describe, line_dropper, psql_knows_restrict
 from citaplanner_tui.core.restore.inplace import reset_schema_sql
@@ -78,10 +78,14 @@ def test_filter_keeps_everything_when_target_and_psql_are_new_enough():
 
 
 def test_validation_sql():
-    assert qualified('public.camel"Case') == '"public"."camel""Case"'
+    assert qualified('public."camel""Case"') == '"public"."camel""Case"'
+    assert qualified('"s.p"."a.b"') == '"s.p"."a.b"'
+    assert name_key(["s.p", 'we"ird']) == '"s.p"."we""ird"' and split_key('"s.p"."we""ird"') == ["s.p", 'we"ird']
     assert count_query(["public.a", "public.b"]).count("UNION ALL") == 1
+    assert 'FROM ONLY "public"."a"' in count_query(["public.a"])
     block = check_block({"public.users": 3})
-    assert 'FROM "public"."users"' in block and "IF n <> 3" in block
+    assert """('public.users', '"public"."users"', 3::bigint)""" in block and "ONLY" in block
+    assert check_block({}) == ""
 
 
 def test_schema_reset_puts_owner_and_grants_back():

@@ -17,6 +17,9 @@ from typing import Callable, Iterator
 from citaplanner_tui.core.errors import OperatorError
 
 CHUNK = 1 << 20
+# Most decompressed bytes handed on at once: a highly compressible value (a long run of
+# one byte) would otherwise come out of one 1 MiB read whole, however long it is.
+PIECE = 4 << 20
 
 
 class CorruptArchive(OperatorError):
@@ -27,20 +30,22 @@ def _gunzip(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
     d = zlib.decompressobj(31)
     members, fed = 0, False  # fed: the current member has received input
     for chunk in chunks:
-        while chunk:
+        full = False  # the last piece filled PIECE: zlib may hold more output without more input
+        while chunk or full:
             fed = True
             try:
-                out = d.decompress(chunk)
+                out = d.decompress(chunk, PIECE)
             except zlib.error as exc:
                 raise CorruptArchive(f"{name} is corrupt: gzip data error ({exc})") from None
             if out:
                 yield out
+            full = len(out) == PIECE
             if d.eof:  # end of one member; the rest starts the next one
                 members += 1
-                chunk, fed = d.unused_data, False
+                chunk, fed, full = d.unused_data, False, False
                 d = zlib.decompressobj(31)
             else:
-                chunk = b""
+                chunk = d.unconsumed_tail
     if fed or members == 0:
         raise CorruptArchive(f"{name} is truncated: the gzip stream ends early")
 

@@ -5,9 +5,10 @@ server does not know: pg_dump 17+ writes ``SET transaction_timeout = 0;``, which
 PostgreSQL 15 or 16 server rejects, and under ``ON_ERROR_STOP`` that one line would
 fail the whole restore.  Since August 2025 pg_dump also brackets the script with
 ``\\restrict <key>`` / ``\\unrestrict <key>``; a psql from before those releases calls
-them invalid commands.  Dropping exactly those statement lines (never COPY data: the
-dump scanner only offers statement lines) makes such a dump load; everything else
-stays as pg_dump wrote it.
+them invalid commands.  Dropping exactly those lines makes such a dump load; the dump
+scanner only offers whole lines at the top level of the script (never COPY data, never
+text inside a function body, literal or comment), and everything else stays as
+pg_dump wrote it.
 """
 
 from __future__ import annotations

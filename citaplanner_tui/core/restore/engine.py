@@ -18,6 +18,7 @@ from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs import Log
 from citaplanner_tui.core.restore import server
+from citaplanner_tui.core.restore.carryover import carry_over
 from citaplanner_tui.core.restore.inplace import reset_schema_sql
 from citaplanner_tui.core.restore.load import LoadSpec, load_archive
 from citaplanner_tui.core.restore.plan import Plan, check_confirm, free_stamp, pre_restore_name
@@ -38,6 +39,7 @@ class Outcome:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     swap_attempts: int = 0
+    not_carried: list[str] = field(default_factory=list)  # live's privileges/settings the swap could not keep
 
     @property
     def undo(self) -> str:
@@ -110,7 +112,8 @@ def _execute(settings: Settings, plan: Plan, reporter: Reporter, log: Log) -> Ou
         server.drop_leftovers(info, facts, log)
         outcome = Outcome(plan.target, plan.mode, str(plan.archive), str(safety.files[0]), None)
         if plan.mode == "swap":
-            outcome.swap_attempts, outcome.rows = _swap_restore(info, plan, facts, tools, reporter, log)
+            outcome.swap_attempts, outcome.rows, outcome.not_carried = _swap_restore(info, plan, facts, tools,
+                                                                                     reporter, log)
             outcome.pre_restore = plan.pre_restore
         else:
             outcome.rows = _inplace_restore(info, plan, facts, tools, reporter, log)
@@ -118,22 +121,20 @@ def _execute(settings: Settings, plan: Plan, reporter: Reporter, log: Log) -> Ou
 
 
 def _swap_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,
-                  log: Log) -> tuple[int, dict[str, int]]:
+                  log: Log) -> tuple[int, dict[str, int], list[str]]:
     scratch = plan.scratch
     with server.maintenance(info) as conn:
         server.create_database(conn, scratch, facts.owner, facts.create_options)
-        try:
-            copied = server.copy_database_setup(conn, plan.target, scratch)
-        except BaseException:
-            server.drop_database(conn, scratch)
-            raise
-    log.info(f"created {scratch!r} owned by {facts.owner}, with the grants and settings of {plan.target!r} "
-             f"({copied} statements)")
+    log.info(f"created {scratch!r} owned by {facts.owner}, with the encoding and locale of {plan.target!r}")
     try:
         spec = LoadSpec(info.with_dbname(scratch), tools, facts.server_major, _role_prologue(facts))
         dump = load_archive(plan.archive, spec, reporter).dump
         log.ok(f"loaded {plan.archive.name} into {scratch!r}; every table holds the dump's row count "
                f"({len(dump.rows)} tables, {sum(dump.rows.values())} rows)")
+        with server.maintenance(info) as conn:
+            refused = carry_over(info, conn, plan.target, scratch)
+        for line in refused:
+            log.warn(f"not carried over from {plan.target!r}: {line}")
         reporter.check_cancel()
         reporter("swap", message=f"swapping {scratch!r} in as {plan.target!r}", force=True)
         attempts = swap(info, plan.target, scratch, plan.pre_restore, log)
@@ -142,7 +143,7 @@ def _swap_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: 
             server.drop_database(conn, scratch)
         log.info(f"dropped {scratch!r}; {plan.target!r} was not touched")
         raise
-    return attempts, dump.rows
+    return attempts, dump.rows, refused
 
 
 def _inplace_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,

@@ -1,15 +1,18 @@
 """Stream an archive into one database through psql, all or nothing.
 
 One pass over the archive: ``ArchiveReader`` decompresses and hashes, the dump scanner
-counts each table's rows and drops the few lines the target would reject, and the rest
-goes down a pipe to ``psql -X -v ON_ERROR_STOP=1``.
+counts each table's rows and drops the few top-level lines the target would reject or
+that would end our transaction early, and the rest goes down a pipe to
+``psql -X -v ON_ERROR_STOP=1``.
 
 We write ``BEGIN;`` and ``COMMIT;`` ourselves instead of using ``--single-transaction``:
 psql sends the closing COMMIT of ``--single-transaction`` even when its input ends
 early, so if this process died mid-stream a half-loaded database would be committed.
 With our own COMMIT, written only after the whole archive decompressed, the trailer was
 seen and the row counts matched, any early end (crash, kill -9, cancel, corrupt
-archive) leaves an open transaction that the server rolls back.
+archive) leaves an open transaction that the server rolls back.  For the same reason
+pg_dump's own ``BEGIN;``/``COMMIT;`` around large-object data never reach psql: that
+COMMIT would commit everything loaded before it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pathlib import Path
 
 from citaplanner_tui.core.archive import ArchiveReader
 from citaplanner_tui.core.conninfo import ConnInfo
-from citaplanner_tui.core.dumpscan import DumpInfo, DumpScanner
+from citaplanner_tui.core.dumpscan import DumpInfo, DumpScanner, codec_for
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.pgtools import ClientTools
@@ -35,6 +38,9 @@ _PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 _STDERR_KEEP = 64 * 1024
 _QUEUE = 8
+# pg_dump brackets large-object data with its own BEGIN/COMMIT; inside our transaction
+# that COMMIT would commit everything loaded so far, so those top-level lines never reach psql.
+_TRANSACTION_CONTROL = (b"BEGIN;", b"COMMIT;")
 
 
 class LoadFailed(OperatorError):
@@ -74,8 +80,9 @@ class _StderrTail(threading.Thread):
             self.data += line
             del self.data[:-_STDERR_KEEP]
 
-    def first_error(self) -> str:
-        lines = self.data.decode("utf-8", "replace").splitlines()
+    def first_error(self, codec: str = "utf-8") -> str:
+        """The first error line; the server writes it in the session's client encoding."""
+        lines = self.data.decode(codec, "replace").splitlines()
         errors = [ln for ln in lines if "ERROR:" in ln or "FATAL:" in ln or "error:" in ln]
         return (errors or lines or ["psql failed without a message"])[0].strip()
 
@@ -116,6 +123,12 @@ class _Writer(threading.Thread):
             self.join()
 
 
+def _dropper(spec: LoadSpec):
+    """The top-level lines psql must not get: our transaction's enemies, and what the target rejects."""
+    rejected = line_dropper(spec.target_major, (spec.client.major, spec.client.minor))
+    return lambda line: line in _TRANSACTION_CONTROL or bool(rejected and rejected(line))
+
+
 @dataclass(frozen=True)
 class Loaded:
     """What was committed: the dump's facts (row counts per table) and the archive's SHA-256."""
@@ -134,14 +147,16 @@ def load_archive(archive: Path, spec: LoadSpec, reporter: Reporter | None = None
     reporter = Reporter(reporter.callback, reporter.interval, reporter.cancel) if reporter else Reporter()
     total = Path(archive).stat().st_size
     reader = ArchiveReader(archive, on_read=lambda n: reporter("load", n, total))
-    scanner = DumpScanner(line_dropper(spec.target_major, (spec.client.major, spec.client.minor)))
+    scanner = DumpScanner(_dropper(spec))
     proc = _psql(spec)
     tail, writer = _StderrTail(proc.stderr), _Writer(proc.stdin)
     tail.start()
     writer.start()
     committed = False
     try:
-        writer.put(b"BEGIN;\nSET client_min_messages = warning;\n" + spec.prologue.encode())
+        # Our own SQL is UTF-8; the dump then sets its own client_encoding.
+        writer.put(b"BEGIN;\nSET client_min_messages = warning;\nSET client_encoding = 'UTF8';\n"
+                   + spec.prologue.encode() + b"RESET client_encoding;\n")
         for chunk in reader:
             reporter.check_cancel()
             writer.put(scanner.filter(chunk))
@@ -150,7 +165,9 @@ def load_archive(archive: Path, spec: LoadSpec, reporter: Reporter | None = None
         if not (info.header and info.complete):
             raise OperatorError(f"{Path(archive).name} is not a complete pg_dump script "
                                 "(no header or no completion trailer); nothing was loaded")
-        writer.put(b"\n" + check_block(info.rows).encode() + b"COMMIT;\n")
+        # The check names tables as the dump does, in the encoding the dump left the session in.
+        check = check_block(info.rows).encode(codec_for(info.encoding), "surrogateescape")
+        writer.put(b"\nSET standard_conforming_strings = on;\n" + check + b"COMMIT;\n")
         writer.finish()
         proc.stdin.close()
         committed = proc.wait() == 0
@@ -163,6 +180,6 @@ def load_archive(archive: Path, spec: LoadSpec, reporter: Reporter | None = None
         writer.finish()
         tail.join(timeout=5)
     if not committed:
-        raise LoadFailed(f"psql stopped on an error and nothing was committed: {tail.first_error()}")
+        raise LoadFailed(f"psql stopped on an error and nothing was committed: {tail.first_error(codec_for(scanner.info.encoding))}")
     reporter("load", total, total, force=True)
     return Loaded(info, reader.sha256)

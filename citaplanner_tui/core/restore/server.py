@@ -14,7 +14,7 @@ from typing import Iterator
 from citaplanner_tui.core.conninfo import ConnInfo
 from citaplanner_tui.core.db import connect
 from citaplanner_tui.core.errors import ConnectionFailed, OperatorError
-from citaplanner_tui.core.restore.sqltext import literal, quote_ident, quote_role
+from citaplanner_tui.core.restore.sqltext import literal, quote_ident
 
 MAINTENANCE_DBS = ("postgres", "template1")
 
@@ -79,7 +79,8 @@ SELECT r.rolname, r.rolsuper, r.rolcreatedb,
        d.datname IS NOT NULL, COALESCE(pg_get_userbyid(d.datdba), ''),
        COALESCE(pg_has_role(current_user, d.datdba, 'MEMBER'), false), COALESCE(d.datallowconn, true),
        (SELECT count(*) FROM pg_stat_activity a WHERE a.datname = %(db)s AND a.pid <> pg_backend_pid()),
-       pg_encoding_to_char(d.encoding), d.datcollate, d.datctype
+       to_jsonb(d), pg_encoding_to_char(d.encoding),
+       (SELECT spcname FROM pg_tablespace t WHERE t.oid = d.dattablespace)
 FROM pg_roles r LEFT JOIN pg_database d ON d.datname = %(db)s
 WHERE r.rolname = current_user
 """
@@ -98,47 +99,37 @@ def inspect(info: ConnInfo, db: str) -> TargetFacts:
             "CASE WHEN datname LIKE %(p)s THEN 'pre' ELSE 'scratch' END AS k FROM pg_database "
             "WHERE datname LIKE %(r)s OR datname LIKE %(d)s OR datname LIKE %(p)s) s GROUP BY k",
             {"r": _like(db, "restore"), "d": _like(db, "drill"), "p": _like(db, "pre_restore")}).fetchall())
-    user, sup, createdb, exists, owner, member, allow, sessions, enc, collate, ctype = row
-    options = ""
-    if exists:
-        # template0 with the live database's encoding and locale: template1 may hold extra objects.
-        options = (f"TEMPLATE template0 ENCODING {literal(enc)} LC_COLLATE {literal(collate)} "
-                   f"LC_CTYPE {literal(ctype)}")
+    user, sup, createdb, exists, owner, member, allow, sessions, database, enc, space = row
+    options = database_options(database, enc, space) if exists else ""
     return TargetFacts(num // 10000, num % 10000, user, sup, createdb, exists, owner, member, allow,
                        sessions, options, tuple(names.get("scratch") or ()), tuple(names.get("pre") or ()))
 
 
+def database_options(database: dict, encoding: str, tablespace: str | None) -> str:
+    """``CREATE DATABASE`` options giving a new database the encoding, locale and tablespace of ``database``.
+
+    ``database`` is the live database's ``pg_database`` row as JSON, so the columns of
+    every server version are there by name: the locale provider (libc, ICU since 15,
+    builtin since 17) and its locale (``daticulocale`` on 15-16, ``datlocale`` since 17),
+    ICU rules (16+).  template0, since template1 may hold extra objects.
+    """
+    parts = [f"TEMPLATE template0 ENCODING {literal(encoding)}",
+             f"LC_COLLATE {literal(database['datcollate'])} LC_CTYPE {literal(database['datctype'])}"]
+    provider = {"i": "icu", "b": "builtin"}.get(database.get("datlocprovider") or "c")
+    locale = database.get("datlocale") or database.get("daticulocale")
+    if provider:
+        parts.append(f"LOCALE_PROVIDER {provider}")
+        if locale:
+            parts.append(f"{'ICU' if provider == 'icu' else 'BUILTIN'}_LOCALE {literal(locale)}")
+        if database.get("daticurules"):
+            parts.append(f"ICU_RULES {literal(database['daticurules'])}")
+    if tablespace and tablespace != "pg_default":
+        parts.append(f"TABLESPACE {quote_ident(tablespace)}")
+    return " ".join(parts)
+
+
 def create_database(conn, name: str, owner: str, options: str) -> None:
     conn.execute(f"CREATE DATABASE {quote_ident(name)} OWNER {quote_ident(owner)} {options}")
-
-
-def copy_database_setup(conn, source: str, name: str) -> int:
-    """Give ``name`` the grants and ``ALTER DATABASE ... SET`` settings of ``source``.
-
-    pg_dump (without ``--create``) carries neither, and a swapped-in database must not
-    open what the live one had closed (e.g. ``REVOKE CONNECT ... FROM PUBLIC``).
-    Returns the number of statements run.
-    """
-    acl = conn.execute(
-        "SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END "
-        "FROM pg_database d, aclexplode(d.datacl) a WHERE d.datname = %s AND a.grantee <> d.datdba",
-        (source,)).fetchall()
-    has_acl = conn.execute("SELECT datacl IS NOT NULL FROM pg_database WHERE datname = %s",
-                           (source,)).fetchone()[0]
-    settings = conn.execute(
-        "SELECT unnest(s.setconfig) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
-        "WHERE d.datname = %s AND s.setrole = 0", (source,)).fetchall()
-    statements = []
-    if has_acl:  # NULL means the defaults, which the new database has already
-        statements.append(f"REVOKE ALL ON DATABASE {quote_ident(name)} FROM PUBLIC")
-        statements += [f"GRANT {privilege} ON DATABASE {quote_ident(name)} TO "
-                       f"{quote_role(grantee)}" for privilege, grantee in acl]
-    for (item,) in settings:
-        key, _, value = item.partition("=")
-        statements.append(f"ALTER DATABASE {quote_ident(name)} SET {quote_ident(key)} TO {literal(value)}")
-    for statement in statements:
-        conn.execute(statement)
-    return len(statements)
 
 
 def drop_database(conn, name: str) -> None:
