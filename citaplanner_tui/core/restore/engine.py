@@ -18,10 +18,11 @@ from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs import Log
 from citaplanner_tui.core.restore import server
+from citaplanner_tui.core.restore import swap as critical
 from citaplanner_tui.core.restore.inplace import reset_schema_sql
+from citaplanner_tui.core.restore.journal import Journal, LastSwap
 from citaplanner_tui.core.restore.load import LoadSpec, load_archive
 from citaplanner_tui.core.restore.plan import Plan, check_confirm, free_stamp, pre_restore_name
-from citaplanner_tui.core.restore.swap import swap
 from citaplanner_tui.core.restore.sqltext import quote_ident
 from citaplanner_tui.core.settings import Settings
 
@@ -110,16 +111,16 @@ def _execute(settings: Settings, plan: Plan, reporter: Reporter, log: Log) -> Ou
         server.drop_leftovers(info, facts, log)
         outcome = Outcome(plan.target, plan.mode, str(plan.archive), str(safety.files[0]), None)
         if plan.mode == "swap":
-            outcome.swap_attempts, outcome.rows = _swap_restore(info, plan, facts, tools, reporter, log)
+            outcome.swap_attempts, outcome.rows = _swap_restore(settings, plan, facts, tools, reporter, log)
             outcome.pre_restore = plan.pre_restore
         else:
             outcome.rows = _inplace_restore(info, plan, facts, tools, reporter, log)
     return outcome
 
 
-def _swap_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,
+def _swap_restore(settings: Settings, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,
                   log: Log) -> tuple[int, dict[str, int]]:
-    scratch = plan.scratch
+    info, scratch = settings.conninfo(), plan.scratch
     with server.maintenance(info) as conn:
         server.create_database(conn, scratch, facts.owner, facts.create_options)
         try:
@@ -136,13 +137,20 @@ def _swap_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: 
                f"({len(dump.rows)} tables, {sum(dump.rows.values())} rows)")
         reporter.check_cancel()
         reporter("swap", message=f"swapping {scratch!r} in as {plan.target!r}", force=True)
-        attempts = swap(info, plan.target, scratch, plan.pre_restore, log)
+        attempts = critical.swap(info, plan.target, scratch, plan.pre_restore, log, Journal(settings.state_dir),
+                                 str(plan.archive))
     except BaseException:
-        with server.maintenance(info) as conn:
-            server.drop_database(conn, scratch)
-        log.info(f"dropped {scratch!r}; {plan.target!r} was not touched")
+        _drop_scratch(info, scratch, log)
         raise
     return attempts, dump.rows
+
+
+def _drop_scratch(info, scratch: str, log: Log) -> None:
+    """Drop the scratch database if it is still there (a signal acted on after the swap finds it renamed)."""
+    with server.maintenance(info) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (scratch,)).fetchone():
+            server.drop_database(conn, scratch)
+            log.info(f"dropped {scratch!r}; the live database was not touched")
 
 
 def _inplace_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,
@@ -168,7 +176,7 @@ class RollbackOutcome:
 
 def rollback(settings: Settings, target: str | None = None, *, confirm: str | None,
              now: datetime | None = None, log: Log | None = None) -> RollbackOutcome:
-    """Swap the newest pre-restore copy back in; the database it replaces is kept as another copy."""
+    """Swap back the database the latest swap parked; the database it replaces is parked in turn."""
     info = settings.conninfo()
     target = target or info.dbname
     settings.require_writable("rollback")
@@ -176,15 +184,27 @@ def rollback(settings: Settings, target: str | None = None, *, confirm: str | No
     log = log or _log(settings)
     with lock.hold(settings.backup_dir, "restore"):
         facts = server.inspect(info, target)
-        previous = _newest_pre_restore(facts, target)
+        previous = _rollback_source(settings, facts, target)
         parked = pre_restore_name(target, free_stamp(target, facts.pre_restores, now))
         log.info(f"rollback of {target!r}: bringing back {previous!r}")
         with server.refusals("the rollback"):
-            attempts = swap(info, target, previous, parked, log)
+            attempts = critical.swap(info, target, previous, parked, log, Journal(settings.state_dir))
     return RollbackOutcome(target, previous, parked, attempts)
 
 
-def _newest_pre_restore(facts: server.TargetFacts, target: str) -> str:
+def last_swap(settings: Settings) -> LastSwap | None:
+    """What the latest swap (restore or rollback) parked, as recorded on the backup volume."""
+    return Journal(settings.state_dir).last()
+
+
+def _rollback_source(settings: Settings, facts: server.TargetFacts, target: str) -> str:
+    """The database the latest swap of ``target`` parked; the newest by name when no swap was recorded."""
+    last = last_swap(settings)
+    if last is not None and last.target == target and last.server == critical.server_key(settings.conninfo()):
+        if last.parked not in facts.pre_restores:
+            raise OperatorError(f"the database the latest swap of {target!r} parked, {last.parked!r}, no longer "
+                                "exists, so there is nothing to roll back to")
+        return last.parked
     if not facts.pre_restores:
         raise OperatorError(f"there is no pre-restore copy of {target!r} to roll back to "
                             "(an in-place restore keeps its safety backup instead)")
@@ -195,4 +215,34 @@ def rollback_candidate(settings: Settings, target: str | None = None) -> str:
     """The database ``rollback`` would bring back (raises when there is none)."""
     info = settings.conninfo()
     target = target or info.dbname
-    return _newest_pre_restore(server.inspect(info, target), target)
+    return _rollback_source(settings, server.inspect(info, target), target)
+
+
+def recover(settings: Settings) -> str | None:
+    """Finish or undo a swap a killed process left half-done; one sentence, or None when there was none.
+
+    Cheap when there is nothing to do (one file read), so every command and the console
+    call it first.  Never raises: a recovery that cannot run says why.
+    """
+    journal = Journal(settings.state_dir)
+    try:
+        intent = journal.pending()
+    except ValueError as exc:
+        return f"the swap journal {journal.path} cannot be read ({exc}); check the databases by hand"
+    if intent is None:
+        return None
+    busy = lock.holder(settings.backup_dir)
+    if busy is not None and busy.pid == intent.pid:
+        return None  # that swap is still running, and finishes itself
+    unfinished = f"a swap of {intent.live!r} was interrupted at {intent.at}"
+    if settings.read_only:
+        return f"{unfinished}; run any command without --read-only to finish or undo it"
+    try:
+        info = settings.conninfo()
+        if critical.server_key(info) != intent.server:
+            return f"{unfinished} on {intent.server}, not this server; run a command against that server"
+        sentence = critical.recover(info, journal, intent)
+    except OperatorError as exc:
+        return f"{unfinished} and could not be finished or undone now: {exc.sentence}"
+    _log(settings).warn(sentence)
+    return sentence

@@ -19,6 +19,7 @@ from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.restore import compat, server
 from citaplanner_tui.core.restore.plan import Check, Plan, choose_mode, free_stamp, steps_for
+from citaplanner_tui.core.restore.swap import LOCKOUT, unendable_sentence, unendable_sessions
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.verify import VerifyResult, verify
 
@@ -70,8 +71,7 @@ def preflight(settings: Settings, archive: Path, *, target: str | None = None, m
                             f"{info.schema!r} (owned by {owner})"))
     checks.append(_client_check(settings, tf.server_major))
     checks.append(_space_check(settings.backup_dir, archive))
-    checks.append(Check("sessions", True, f"{tf.sessions} other session(s) connected to {target!r}"
-                        + (" will be ended at the swap" if chosen == "swap" else ""), blocking=False))
+    checks.append(_sessions_check(info, tf, target, chosen))
     busy = lock.holder(settings.backup_dir)
     checks.append(Check("lock", busy is None, busy.sentence() if busy else "no backup or restore is running"))
 
@@ -93,6 +93,18 @@ def _target_check(tf: server.TargetFacts, target: str, info) -> Check:
                                       f"run ALTER DATABASE {target} WITH ALLOW_CONNECTIONS true first")
     return Check("target", True, f"{target!r} on PostgreSQL {tf.server_major}.{tf.server_minor}, "
                                  f"owned by {tf.owner}")
+
+
+def _sessions_check(info, tf: server.TargetFacts, target: str, mode: str) -> Check:
+    """Sessions the role may not end would hold the swap's lock-out: refuse now, before anything is locked."""
+    if mode != "swap" or not tf.exists:
+        return Check("sessions", True, f"{tf.sessions} other session(s) connected to {target!r}", blocking=False)
+    with server.maintenance(info) as conn:
+        others = unendable_sessions(conn, target)
+    if others:
+        return Check("sessions", False, unendable_sentence(target, others))
+    return Check("sessions", True, f"{tf.sessions} other session(s) connected to {target!r} will be ended at "
+                 f"the swap, which refuses new connections for {LOCKOUT:.0f} s at most", blocking=False)
 
 
 def _rights_detail(mode: str, tf: server.TargetFacts, target: str) -> str:

@@ -1,0 +1,193 @@
+"""A swap interrupted inside its critical section never leaves the live database locked.
+
+The restore CLI runs in a real process, held at an exact step of the swap (the engine's
+pause point, ``CITAPLANNER_TUI_PAUSE``), and gets a signal there.  Afterwards the live
+database accepts connections with its old content (stopped before the renames) or the
+backup's (after), and a killed run's journal is finished or undone by the next command
+in one sentence.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from backup_support import REPO, cli, cli_env
+from restore_support import content, databases, fill, settings_for, take_backup
+
+from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.restore import execute, preflight
+from citaplanner_tui.core.restore.journal import JOURNAL, LAST_SWAP
+from citaplanner_tui.core.restore.swap import PAUSE_ENV, SwapFailed
+
+
+@pytest.fixture
+def live(app_db, backup_dir):
+    """A filled database, its backup, and then a change, so old and restored content differ."""
+    fill(app_db, clients=30, appointments=80)
+    app_db.archive = take_backup(app_db, backup_dir)
+    app_db.at_backup = content(app_db.server, app_db.name)
+    app_db.sql("DELETE FROM payments")
+    app_db.before = content(app_db.server, app_db.name)
+    assert app_db.before != app_db.at_backup
+    return app_db
+
+
+def _wait(condition, what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
+        time.sleep(0.02)
+
+
+def _allows(db) -> bool:
+    return db.server.sql("SELECT datallowconn FROM pg_database WHERE datname = %s", params=(db.name,))[0][0]
+
+
+def _held_restore(db, backup_dir: Path, pause: Path, phase: str) -> subprocess.Popen:
+    """The restore CLI, stopped at ``phase`` of the swap (asserted, never assumed)."""
+    pause.mkdir()
+    env = cli_env(db.url, backup_dir, **{PAUSE_ENV: f"{phase}:{pause}"})
+    proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "restore", str(db.archive),
+                             "--confirm", db.name], env=env, cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        _wait(lambda: (pause / f"{phase}.reached").exists() or proc.poll() is not None, f"the {phase} point")
+        assert proc.poll() is None, proc.communicate()
+    except BaseException:
+        proc.kill()
+        proc.communicate()
+        raise
+    return proc
+
+
+def _journal(backup_dir: Path) -> Path:
+    return backup_dir / ".citaplanner-tui" / JOURNAL
+
+
+@pytest.mark.parametrize("phase", ["locked", "renamed"])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGKILL],
+                         ids=lambda s: s.name)
+def test_signal_inside_the_swap_leaves_live_usable(live, backup_dir, tmp_path, phase, sig):
+    env = cli_env(live.url, backup_dir)
+    pause = tmp_path / "pause"
+    proc = _held_restore(live, backup_dir, pause, phase)
+    try:
+        journal = json.loads(_journal(backup_dir).read_text())
+        assert journal["live"] == live.name and journal["phase"] == {"locked": "locking"}.get(phase, phase) and journal["pid"] == proc.pid
+        assert _journal(backup_dir).stat().st_mode & 0o777 == 0o600
+        if phase == "locked":
+            assert not _allows(live)  # really inside the lock-out
+            during = cli("status", env=env)  # a command while the swap runs leaves it to its process
+            assert "swap interrupted" not in during.stderr and not _allows(live)
+        else:
+            assert journal["parked"] in databases(live.server, live.name + "__pre_restore_")
+        proc.send_signal(sig)
+        if sig != signal.SIGKILL:
+            (pause / f"{phase}.go").touch()  # the signal waits for the section to end
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+    if sig == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL
+        assert _journal(backup_dir).exists()
+        after = cli("status", env=env)  # any command
+        said = [ln for ln in after.stderr.splitlines() if "swap interrupted" in ln]
+        assert len(said) == 1, after.stderr
+        assert ("finished the swap" if phase == "renamed" else "undid the swap") in said[0]
+        again = cli("status", env=env)
+        assert "swap interrupted" not in again.stderr
+        expected = live.at_backup if phase == "renamed" else live.before
+    else:
+        # The section finished, then the signal acted: a SIGINT as Ctrl-C, the others as their default.
+        assert proc.returncode == (130 if sig == signal.SIGINT else -sig), err
+        assert "Traceback" not in err
+        log = next((backup_dir / "logs").glob("restore_*.log")).read_text()
+        assert f"{sig.name} arrived during the swap" in log
+        expected = live.at_backup
+    assert not _journal(backup_dir).exists()
+    assert _allows(live)
+    assert content(live.server, live.name) == expected
+    with connect(live.info) as conn:  # the app's own role gets in
+        assert conn.execute("SELECT count(*) FROM clients").fetchone()[0] == expected["clients"][0]
+    if phase == "renamed":
+        plan = cli("restore", "--rollback", "--plan", "--json", env=env)
+        assert plan.returncode == 0, plan.stderr
+        assert json.loads(plan.stdout)["would_bring_back"] == journal["parked"]
+        last = json.loads((backup_dir / ".citaplanner-tui" / LAST_SWAP).read_text())
+        assert last["target"] == live.name and last["parked"] == journal["parked"]
+
+
+class _Watch(threading.Thread):
+    """Polls ``datallowconn`` of the live database until stopped; remembers any refusal."""
+
+    def __init__(self, db):
+        super().__init__(daemon=True)
+        self.db, self.stop, self.refused, self.polls = db, threading.Event(), False, 0
+
+    def run(self) -> None:
+        with connect(self.db.server.admin("postgres")) as conn:
+            while not self.stop.is_set():
+                row = conn.execute("SELECT datallowconn FROM pg_database WHERE datname = %s",
+                                   (self.db.name,)).fetchone()
+                self.polls += 1
+                if not row[0]:
+                    self.refused = True
+                    return
+                time.sleep(0.005)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.join(timeout=10)
+
+
+def test_session_the_role_cannot_end_is_refused_before_anything_is_locked(live, backup_dir):
+    env = cli_env(live.url, backup_dir)
+    with connect(live.admin()) as dba, _Watch(live) as watch:  # the app role may not end a superuser's session
+        proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "restore", str(live.archive),
+                                 "--confirm", live.name], env=env, cwd=REPO, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            while proc.poll() is None and not watch.refused:
+                time.sleep(0.01)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            out, err = proc.communicate()
+        dba.execute("SELECT 1")  # still connected
+    assert not watch.refused, "the live database refused connections"
+    assert watch.polls > 0
+    assert proc.returncode == 1
+    lines = err.strip().splitlines()
+    assert "sessions of postgres" in lines[-1] and "Traceback" not in err
+    assert content(live.server, live.name) == live.before
+    assert not (backup_dir / "safety").exists()  # refused before the safety backup too
+    assert not databases(live.server, live.name + "__")
+
+
+def test_session_opened_after_the_plan_stops_the_swap_before_the_lock_out(live, backup_dir):
+    settings = settings_for(live, backup_dir)
+    plan = preflight(settings, live.archive)
+    assert plan.ok, plan.checks
+    with connect(live.admin()) as dba, _Watch(live) as watch:
+        with pytest.raises(SwapFailed) as err:
+            execute(settings, plan, confirm=live.name)
+        dba.execute("SELECT 1")
+    assert not watch.refused and watch.polls > 0
+    assert "sessions of postgres" in err.value.sentence and "nothing was locked or renamed" in err.value.sentence
+    assert content(live.server, live.name) == live.before
+    assert not databases(live.server, live.name + "__")
+    assert not _journal(backup_dir).exists()
