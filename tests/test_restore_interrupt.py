@@ -50,12 +50,12 @@ def _allows(db) -> bool:
     return db.server.sql("SELECT datallowconn FROM pg_database WHERE datname = %s", params=(db.name,))[0][0]
 
 
-def _held_restore(db, backup_dir: Path, pause: Path, phase: str) -> subprocess.Popen:
+def _held_restore(db, backup_dir: Path, pause: Path, phase: str, *mode: str) -> subprocess.Popen:
     """The restore CLI, stopped at ``phase`` of the swap (asserted, never assumed)."""
     pause.mkdir()
     env = cli_env(db.url, backup_dir, **{PAUSE_ENV: f"{phase}:{pause}"})
     proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "restore", str(db.archive),
-                             "--confirm", db.name], env=env, cwd=REPO, stdout=subprocess.PIPE,
+                             "--confirm", db.name, *mode], env=env, cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
         _wait(lambda: (pause / f"{phase}.reached").exists() or proc.poll() is not None, f"the {phase} point")
@@ -108,8 +108,9 @@ def test_signal_inside_the_swap_leaves_live_usable(live, backup_dir, tmp_path, p
         assert "swap interrupted" not in again.stderr
         expected = live.at_backup if phase == "renamed" else live.before
     else:
-        # The section finished, then the signal acted: a SIGINT as Ctrl-C, the others as their default.
-        assert proc.returncode == (130 if sig == signal.SIGINT else -sig), err
+        # The section finished, then the signal acted: the restore CLI unwinds on each as on Ctrl-C.
+        assert proc.returncode == 130, err
+        assert err.strip().splitlines()[-1] == "citaplanner-tui: interrupted; nothing was left half-written"
         assert "Traceback" not in err
         log = next((backup_dir / "logs").glob("restore_*.log")).read_text()
         assert f"{sig.name} arrived during the swap" in log
@@ -125,6 +126,40 @@ def test_signal_inside_the_swap_leaves_live_usable(live, backup_dir, tmp_path, p
         assert json.loads(plan.stdout)["would_bring_back"] == journal["parked"]
         last = json.loads((backup_dir / ".citaplanner-tui" / LAST_SWAP).read_text())
         assert last["target"] == live.name and last["parked"] == journal["parked"]
+
+
+_DB_SETTINGS = ("SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
+                "WHERE d.datname = %s AND s.setrole = 0")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
+def test_in_place_restore_killed_with_writes_stopped_lets_the_app_write_again(live, backup_dir, tmp_path, sig):
+    env = cli_env(live.url, backup_dir)
+    pause = tmp_path / "pause"
+    proc = _held_restore(live, backup_dir, pause, "writes-stopped", "--mode", "in-place")
+    try:
+        assert json.loads(_journal(backup_dir).read_text())["kind"] == "in-place"
+        assert live.server.sql(_DB_SETTINGS, params=(live.name,)) == [(["default_transaction_read_only=on"],)]
+        proc.send_signal(sig)
+        if sig != signal.SIGKILL:
+            (pause / "writes-stopped.go").touch()
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    if sig == signal.SIGKILL:
+        after = cli("status", env=env)
+        said = [ln for ln in after.stderr.splitlines() if "allowed writes" in ln]
+        assert len(said) == 1 and "interrupted" in said[0], after.stderr
+    else:
+        assert proc.returncode == 130
+    assert not _journal(backup_dir).exists()
+    assert live.server.sql(_DB_SETTINGS, params=(live.name,)) == []
+    assert content(live.server, live.name) == live.before
+    with connect(live.info) as conn:  # a new session of the app writes again
+        conn.execute("DELETE FROM clients WHERE id NOT IN (SELECT \"clientId\" FROM appointments) "
+                     "AND id NOT IN (SELECT \"clientId\" FROM payments)")
 
 
 class _Watch(threading.Thread):

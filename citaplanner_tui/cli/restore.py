@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 
 from citaplanner_tui.cli.progress import stderr_progress
@@ -35,6 +36,8 @@ def run(args, settings) -> int:
     from citaplanner_tui.core import restore
     from citaplanner_tui.core.restore.plan import check_confirm
 
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # docker stop, a dropped terminal: clean up as on Ctrl-C
+        signal.signal(sig, _unwind)
     target = args.target or settings.conninfo().dbname
     if args.rollback:
         if args.file:
@@ -64,6 +67,12 @@ def run(args, settings) -> int:
                  f"OK {plan.archive.name} restored into {target!r} ({outcome.mode} mode, "
                  f"{sum(outcome.rows.values())} rows in {len(outcome.rows)} tables checked, "
                  f"{outcome.seconds:.1f} s); {outcome.undo}")
+
+
+def _unwind(_signum, _frame) -> None:
+    """Unwind like Ctrl-C: the load rolls back, the scratch database goes, writes are allowed again
+    (inside the swap's critical section the engine holds the signal until the section is over)."""
+    raise KeyboardInterrupt
 
 
 def _show(data: dict, as_json: bool, text: str) -> int:

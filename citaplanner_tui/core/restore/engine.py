@@ -18,8 +18,8 @@ from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs import Log
 from citaplanner_tui.core.restore import server
+from citaplanner_tui.core.restore import inplace
 from citaplanner_tui.core.restore import swap as critical
-from citaplanner_tui.core.restore.inplace import reset_schema_sql
 from citaplanner_tui.core.restore.journal import Journal, LastSwap
 from citaplanner_tui.core.restore.load import LoadSpec, load_archive
 from citaplanner_tui.core.restore.plan import Plan, check_confirm, free_stamp, pre_restore_name
@@ -29,7 +29,7 @@ from citaplanner_tui.core.settings import Settings
 
 @dataclass
 class Outcome:
-    """What a restore did, and how to undo it."""
+    """What a restore did, where the previous data and the writes made meanwhile are, how to undo it."""
 
     target: str
     mode: str
@@ -39,18 +39,40 @@ class Outcome:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     swap_attempts: int = 0
+    # Swap: per table, rows in the parked database minus rows restored (None: not counted).
+    parked_differences: dict[str, int] | None = None
+    # In place: how long writes were refused, from before the safety backup to the commit.
+    writes_refused: float | None = None
 
     @property
     def undo(self) -> str:
         if self.pre_restore:
-            return (f"the previous database is kept as {self.pre_restore!r}; 'restore --rollback --target "
-                    f"{self.target} --confirm {self.target}' swaps it back")
+            return (f"the previous database is kept as {self.pre_restore!r}{self._parked_note()}; 'restore "
+                    f"--rollback --target {self.target} --confirm {self.target}' swaps it back")
         if self.safety_backup:
-            return f"the previous data is in the safety backup {self.safety_backup}"
+            told = f"the previous data is in the safety backup {self.safety_backup}"
+            if self.writes_refused is not None:
+                told += (f", which holds every write committed before the restore (writes were refused for "
+                         f"{self.writes_refused:.1f} s, from just before it until the load committed)")
+            return told
         return "no copy of the previous data was kept"
+
+    def _parked_note(self) -> str:
+        """How the parked copy differs: the writes made after the backup was taken are there."""
+        diff = self.parked_differences
+        if diff is None:
+            return ""
+        if not diff:
+            return " (with the same row count as the restored database in every table)"
+        shown = [f"{n:+d} rows in {t}" for t, n in list(diff.items())[:_SHOWN]]
+        more = f" and {len(diff) - _SHOWN} more tables" if len(diff) > _SHOWN else ""
+        return f" (against the restored database it has {', '.join(shown)}{more})"
 
     def to_dict(self) -> dict:
         return {**asdict(self), "undo": self.undo}
+
+
+_SHOWN = 8  # tables named in the parked copy's note; the JSON has them all
 
 
 def settings_for(settings: Settings, dbname: str) -> Settings:
@@ -98,24 +120,41 @@ def execute(settings: Settings, plan: Plan, *, confirm: str | None, reporter: Re
 
 
 def _execute(settings: Settings, plan: Plan, reporter: Reporter, log: Log) -> Outcome:
+    info = settings.conninfo()
+    if plan.mode == "swap":
+        safety = _safety_backup(settings, plan, reporter, log)
+        with lock.hold(settings.backup_dir, "restore"):
+            facts, tools = _prepare(settings, plan, log)
+            outcome = Outcome(plan.target, plan.mode, str(plan.archive), safety, plan.pre_restore)
+            outcome.swap_attempts, outcome.rows = _swap_restore(settings, plan, facts, tools, reporter, log)
+        outcome.parked_differences = _parked_differences(info, plan.pre_restore, outcome.rows, log)
+        return outcome
+    reporter("stop writes", message=f"refusing writes to {plan.target!r} and ending the app's sessions", force=True)
+    with inplace.writes_stopped(info, plan.target, Journal(settings.state_dir), log) as stop:
+        safety = _safety_backup(settings, plan, reporter, log)
+        with lock.hold(settings.backup_dir, "restore"):
+            facts, tools = _prepare(settings, plan, log)
+            rows = _inplace_restore(info, plan, facts, tools, reporter, log)
+    return Outcome(plan.target, plan.mode, str(plan.archive), safety, None, rows, writes_refused=stop.seconds)
+
+
+def _safety_backup(settings: Settings, plan: Plan, reporter: Reporter, log: Log) -> str:
     from citaplanner_tui.core.backup import run_backup
 
-    info = settings.conninfo()
     reporter("safety backup", message=f"backing up {plan.target!r} first", force=True)
     safety = run_backup(settings_for(settings, plan.target), tier="safety", reporter=reporter)
     log.ok(f"safety backup of {plan.target!r}: {safety.files[0]}")
     reporter.check_cancel()
-    with lock.hold(settings.backup_dir, "restore"):
-        facts = server.inspect(info, plan.target)
-        tools = pgtools.choose(facts.server_major, settings.pg_bindir)
-        server.drop_leftovers(info, facts, log)
-        outcome = Outcome(plan.target, plan.mode, str(plan.archive), str(safety.files[0]), None)
-        if plan.mode == "swap":
-            outcome.swap_attempts, outcome.rows = _swap_restore(settings, plan, facts, tools, reporter, log)
-            outcome.pre_restore = plan.pre_restore
-        else:
-            outcome.rows = _inplace_restore(info, plan, facts, tools, reporter, log)
-    return outcome
+    return str(safety.files[0])
+
+
+def _prepare(settings: Settings, plan: Plan, log: Log):
+    """The target's facts and the client to load with, after dropping what killed runs left."""
+    info = settings.conninfo()
+    facts = server.inspect(info, plan.target)
+    tools = pgtools.choose(facts.server_major, settings.pg_bindir)
+    server.drop_leftovers(info, facts, log)
+    return facts, tools
 
 
 def _swap_restore(settings: Settings, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,
@@ -153,13 +192,41 @@ def _drop_scratch(info, scratch: str, log: Log) -> None:
             log.info(f"dropped {scratch!r}; the live database was not touched")
 
 
+def _parked_differences(info, parked: str, restored: dict[str, int], log: Log) -> dict[str, int] | None:
+    """Per table, rows in the parked database minus rows restored (only where they differ).
+
+    The restore already succeeded, so a failure here is logged, not raised (None: unknown).
+    """
+    from citaplanner_tui.core.db import connect
+    from citaplanner_tui.core.restore.validate import count_rows
+
+    try:
+        with connect(info.with_dbname(parked)) as conn:
+            tables = [t for (t,) in conn.execute(
+                "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                "AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1").fetchall()]
+            counts = count_rows(conn, tables)
+    except OperatorError as exc:
+        log.warn(f"could not count the rows of {parked!r}: {exc.sentence}")
+        return None
+    except Exception as exc:  # psycopg's errors: the count is a courtesy after a finished restore
+        log.warn(f"could not count the rows of {parked!r}: {type(exc).__name__}: {exc}")
+        return None
+    return {t: counts.get(t, 0) - restored.get(t, 0) for t in sorted(set(counts) | set(restored))
+            if counts.get(t, 0) != restored.get(t, 0)}
+
+
 def _inplace_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,
                      log: Log) -> dict[str, int]:
     target = info.with_dbname(plan.target)
-    owner, _, grants = server.schema_facts(target, info.schema)
-    prologue = (_role_prologue(facts) + "SET lock_timeout = '30s';\n"
-                + reset_schema_sql(info.schema, owner, grants))
-    log.info(f"loading {plan.archive.name} into {plan.target!r} in place, in one transaction")
+    reset = inplace.inventory(target)
+    owner, _, grants = server.schema_facts(target, "public")
+    # The database's sessions default to read-only while writes are stopped; the load writes.
+    prologue = ("SET transaction_read_only = off;\n" + _role_prologue(facts) + "SET lock_timeout = '30s';\n"
+                + inplace.reset_sql(reset, owner, grants))
+    log.info(f"loading {plan.archive.name} into {plan.target!r} in place, in one transaction that first drops "
+             f"{reset.describe()}")
     dump = load_archive(plan.archive, LoadSpec(target, tools, facts.server_major, prologue), reporter).dump
     log.ok(f"{plan.target!r} now holds the dump's {len(dump.rows)} tables and {sum(dump.rows.values())} rows, "
            "counts checked before the commit")
@@ -231,17 +298,17 @@ def recover(settings: Settings) -> str | None:
         return f"the swap journal {journal.path} cannot be read ({exc}); check the databases by hand"
     if intent is None:
         return None
-    busy = lock.holder(settings.backup_dir)
-    if busy is not None and busy.pid == intent.pid:
-        return None  # that swap is still running, and finishes itself
-    unfinished = f"a swap of {intent.live!r} was interrupted at {intent.at}"
+    if intent.writer_running():
+        return None  # that restore is still running, and finishes itself
+    unfinished = f"{'a swap' if intent.kind == 'swap' else 'an in-place restore'} of {intent.live!r} " \
+                 f"was interrupted at {intent.at}"
     if settings.read_only:
         return f"{unfinished}; run any command without --read-only to finish or undo it"
     try:
         info = settings.conninfo()
         if critical.server_key(info) != intent.server:
             return f"{unfinished} on {intent.server}, not this server; run a command against that server"
-        sentence = critical.recover(info, journal, intent)
+        sentence = (critical.recover if intent.kind == "swap" else inplace.recover)(info, journal, intent)
     except OperatorError as exc:
         return f"{unfinished} and could not be finished or undone now: {exc.sentence}"
     _log(settings).warn(sentence)

@@ -1,13 +1,14 @@
-"""The swap's intent record, and the record of the last swap, on the backup volume.
+"""The intent record of a restore's critical section, and the record of the last swap.
 
 A swap (restore or rollback) briefly refuses connections to the live database and
-renames two databases.  If this process dies in between (``kill -9``, the container
-stopped, the machine lost power), the server alone cannot say which step came last,
-so before the first step the swap writes ``BACKUP_DIR/.citaplanner-tui/swap-journal.json``
-(live, incoming and parked names, the phase, pid and time), atomically and fsynced,
-and removes it when the swap is over.  ``recover`` (every command, and the console at
-start-up) finds a journal left behind, looks at the server and finishes or undoes the
-swap, saying which in one sentence.
+renames two databases; an in-place restore makes the live database read-only for the
+app while it takes the safety backup and loads.  If this process dies in between
+(``kill -9``, the container stopped, the machine lost power), the server alone cannot
+say what to undo, so before the first step we write
+``BACKUP_DIR/.citaplanner-tui/swap-journal.json`` (what, the names, the phase, pid and
+time), atomically and fsynced, and remove it when the section is over.  ``recover``
+(every command, and the console at start-up) finds a journal left behind, looks at the
+server and finishes or undoes the step, saying which in one sentence.
 
 ``last-swap.json`` survives restarts and says which database the latest swap parked,
 which is what ``restore --rollback`` brings back.
@@ -28,7 +29,9 @@ LAST_SWAP = "last-swap.json"
 
 @dataclass(frozen=True)
 class Intent:
-    """A swap in progress: ``incoming`` becomes ``live``, which becomes ``parked``."""
+    """A swap in progress (``incoming`` becomes ``live``, which becomes ``parked``), or an
+    in-place restore (``kind="in-place"``: writes to ``live`` are stopped; ``previous`` is
+    the database's own ``default_transaction_read_only`` to put back, None if unset)."""
 
     live: str
     incoming: str
@@ -38,6 +41,17 @@ class Intent:
     phase: str = "locking"  # then "renamed" once the renames committed
     pid: int = 0
     at: str = ""
+    kind: str = "swap"
+    previous: str | None = None
+
+    def writer_running(self) -> bool:
+        """Whether the process that wrote this still runs (it then finishes the work itself)."""
+        if self.pid == os.getpid():
+            return False  # our own section, abandoned (e.g. after Ctrl-C)
+        try:
+            return b"citaplanner" in Path(f"/proc/{self.pid}/cmdline").read_bytes()
+        except OSError:
+            return False
 
 
 @dataclass(frozen=True)

@@ -137,12 +137,16 @@ def choose_mode(requested: str | None, *, can_create: bool, can_rename: bool) ->
 
 
 def steps_for(mode: str, target: str, stamp: str, *, safety: bool = True,
-              leftovers: list[str] | tuple = ()) -> list[Step]:
-    """The steps ``execute`` runs for ``mode``, in order."""
+              leftovers: list[str] | tuple = (), drops: str = "") -> list[Step]:
+    """The steps ``execute`` runs for ``mode``, in order (``drops``: what in-place mode drops)."""
     steps = []
     if leftovers:
         steps.append(Step("drop leftovers", "drop scratch databases left by an interrupted restore or drill: "
                           + ", ".join(leftovers)))
+    if mode != "swap":
+        steps.append(Step("stop writes", f"make new sessions of {target!r} read-only and end the app's sessions, "
+                          "so every write committed before is in the safety backup and later ones are refused "
+                          "(readers go on reading)"))
     if safety:
         steps.append(Step("safety backup", f"back up the current {target!r} into the safety tier "
                           "(never rotated)"))
@@ -157,9 +161,12 @@ def steps_for(mode: str, target: str, stamp: str, *, safety: bool = True,
         ]
     else:
         steps += [
-            Step("load in place", f"in one transaction: empty the schema of {target!r} and load the archive; "
-                                  "any error rolls everything back"),
+            Step("load in place", f"in one transaction: drop {drops or 'every schema, large object, publication and event trigger'}, "
+                                  "then load the archive; readers wait from the drop to the commit; any error "
+                                  "rolls everything back"),
             Step("validate", "check every table's row count against the dump's before committing"),
+            Step("allow writes", f"put {target!r}'s own settings back and end the read-only sessions, so the "
+                                 "app reconnects and writes"),
         ]
     return steps
 

@@ -60,7 +60,7 @@ def _allow(conn, db: str, allow: bool) -> None:
     conn.execute(f"ALTER DATABASE {quote_ident(db)} WITH ALLOW_CONNECTIONS {str(allow).lower()}")
 
 
-def _end_sessions(conn, db: str) -> int:
+def end_sessions(conn, db: str) -> int:
     """End the sessions this role may end (its own and its members'; all for a superuser)."""
     return len(conn.execute(f"SELECT pg_terminate_backend(pid) {_SESSIONS} AND pg_has_role(usesysid, 'MEMBER')",
                             (db,)).fetchall())
@@ -76,9 +76,9 @@ def unendable_sessions(conn, db: str) -> list[str]:
                                        "AND NOT pg_has_role(usesysid, 'MEMBER') ORDER BY 1", (db,)).fetchall()]
 
 
-def unendable_sentence(db: str, roles: list[str]) -> str:
-    return (f"{db!r} has sessions of {', '.join(roles)}, which this role may not end, so the swap could "
-            "not rename it; ask them to disconnect (or end them as a superuser)")
+def unendable_sentence(db: str, roles: list[str], blocked: str = "the swap could not rename it") -> str:
+    return (f"{db!r} has sessions of {', '.join(roles)}, which this role may not end, so {blocked}; "
+            "ask them to disconnect (or end them as a superuser)")
 
 
 def pause_point(phase: str) -> None:
@@ -155,7 +155,7 @@ def _rename(conn, live: str, incoming: str, parked: str, log: Log) -> int | None
     attempt = 0
     while True:
         attempt += 1
-        ended = _end_sessions(conn, live) + _end_sessions(conn, incoming)
+        ended = end_sessions(conn, live) + end_sessions(conn, incoming)
         if _sessions(conn, live) + _sessions(conn, incoming) == 0:
             try:
                 with conn.transaction():
