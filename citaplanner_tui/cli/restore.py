@@ -49,7 +49,7 @@ def run(args, settings) -> int:
                          f"rollback would bring back {back!r} as {target!r}; nothing was changed")
         done = restore.rollback(settings, target, confirm=args.confirm)
         return _show(done.__dict__, args.json, f"OK {done.restored_from!r} is {target!r} again; the database it "
-                                               f"replaced is kept as {done.parked_as!r}")
+                                               f"replaced is kept as {done.parked_as!r}" + _rotated(done.rotated))
     if not args.file:
         raise OperatorError("name the backup file to restore (see 'citaplanner-tui status' for the list)")
     if not args.plan:  # refuse before reading a large archive
@@ -66,7 +66,11 @@ def run(args, settings) -> int:
     return _show(outcome.to_dict(), args.json,
                  f"OK {plan.archive.name} restored into {target!r} ({outcome.mode} mode, "
                  f"{sum(outcome.rows.values())} rows in {len(outcome.rows)} tables checked, "
-                 f"{outcome.seconds:.1f} s); {outcome.undo}")
+                 f"{outcome.seconds:.1f} s); {outcome.undo}" + _rotated(outcome.rotated))
+
+
+def _rotated(names: list[str]) -> str:
+    return f"; removed older leftovers: {', '.join(names)}" if names else ""
 
 
 def _unwind(_signum, _frame) -> None:

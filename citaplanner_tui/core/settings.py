@@ -12,6 +12,8 @@ the same names in lower case, e.g.::
     daily = 7
     [thresholds]
     daily_fail_hours = 26
+    [restore]
+    keep = 3   # safety backups and parked pre-restore databases kept
 """
 
 from __future__ import annotations
@@ -53,6 +55,13 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class RestoreKeep:
+    """How many restore leftovers to keep: the newest ``keep`` safety backups and parked databases."""
+
+    keep: int = 3
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the engine needs to find the database, the tools and the backups."""
 
@@ -65,6 +74,7 @@ class Settings:
     read_only: bool = False
     retention: Retention = Retention()
     thresholds: Thresholds = Thresholds()
+    restore: RestoreKeep = RestoreKeep()
     config_file: Path | None = None
 
     @property
@@ -167,5 +177,13 @@ def load(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None =
         read_only=bool(read_only),
         retention=retention,
         thresholds=_sub(Thresholds, toml.get("thresholds", {}), "thresholds"),
+        restore=_restore_keep(toml),
         config_file=path,
     )
+
+
+def _restore_keep(toml: Mapping[str, Any]) -> RestoreKeep:
+    keep = _sub(RestoreKeep, toml.get("restore", {}), "restore")
+    if keep.keep < 1:
+        raise ConfigError("[restore] keep must keep at least one safety backup and parked database")
+    return keep

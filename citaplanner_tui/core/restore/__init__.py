@@ -4,7 +4,8 @@ The phases are separate calls so the CLI and the TUI's wizard drive the same eng
 ``preflight(settings, archive)`` -> ``Plan`` (changes nothing) ->
 ``execute(settings, plan, confirm=..., reporter=...)`` -> ``Outcome`` (with how to undo
 it); ``rollback(settings, target, confirm=...)``; ``drill(settings, archive)``; ``recover(settings)``
-finishes or undoes a swap a killed process left half-done (every command calls it first).
+finishes or undoes a swap a killed process left half-done (every command calls it first);
+``leftovers.leftovers(settings)`` lists the safety backups and parked databases kept.
 """
 
 from citaplanner_tui.core.restore.drill import DrillResult, drill

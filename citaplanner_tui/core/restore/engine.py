@@ -18,7 +18,7 @@ from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs import Log
 from citaplanner_tui.core.restore import server
-from citaplanner_tui.core.restore import inplace
+from citaplanner_tui.core.restore import inplace, leftovers
 from citaplanner_tui.core.restore import swap as critical
 from citaplanner_tui.core.restore.journal import Journal, LastSwap
 from citaplanner_tui.core.restore.load import LoadSpec, load_archive
@@ -43,6 +43,7 @@ class Outcome:
     parked_differences: dict[str, int] | None = None
     # In place: how long writes were refused, from before the safety backup to the commit.
     writes_refused: float | None = None
+    rotated: list[str] = field(default_factory=list)  # older safety backups and parked databases removed
 
     @property
     def undo(self) -> str:
@@ -115,6 +116,7 @@ def execute(settings: Settings, plan: Plan, *, confirm: str | None, reporter: Re
         log.error(f"restore failed: {type(exc).__name__}: {exc}")
         raise
     outcome.seconds = round(time.monotonic() - started, 3)
+    outcome.rotated = _rotate(settings, plan.target, log, outcome.safety_backup)
     log.ok(f"restore of {plan.archive.name} into {plan.target!r} done in {outcome.seconds:.1f} s; {outcome.undo}")
     return outcome
 
@@ -136,6 +138,15 @@ def _execute(settings: Settings, plan: Plan, reporter: Reporter, log: Log) -> Ou
             facts, tools = _prepare(settings, plan, log)
             rows = _inplace_restore(info, plan, facts, tools, reporter, log)
     return Outcome(plan.target, plan.mode, str(plan.archive), safety, None, rows, writes_refused=stop.seconds)
+
+
+def _rotate(settings: Settings, target: str, log: Log, latest_safety: str | None = None) -> list[str]:
+    """Keep the newest leftovers; the restore or rollback is done, so a failure here is only logged."""
+    try:
+        return leftovers.rotate(settings, target, log, latest_safety=latest_safety)
+    except OperatorError as exc:
+        log.warn(f"older safety backups and parked databases were not rotated: {exc.sentence}")
+        return []
 
 
 def _safety_backup(settings: Settings, plan: Plan, reporter: Reporter, log: Log) -> str:
@@ -239,6 +250,7 @@ class RollbackOutcome:
     restored_from: str
     parked_as: str
     swap_attempts: int
+    rotated: list[str] = field(default_factory=list)
 
 
 def rollback(settings: Settings, target: str | None = None, *, confirm: str | None,
@@ -256,7 +268,7 @@ def rollback(settings: Settings, target: str | None = None, *, confirm: str | No
         log.info(f"rollback of {target!r}: bringing back {previous!r}")
         with server.refusals("the rollback"):
             attempts = critical.swap(info, target, previous, parked, log, Journal(settings.state_dir))
-    return RollbackOutcome(target, previous, parked, attempts)
+    return RollbackOutcome(target, previous, parked, attempts, _rotate(settings, target, log))
 
 
 def last_swap(settings: Settings) -> LastSwap | None:

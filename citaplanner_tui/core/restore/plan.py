@@ -149,7 +149,7 @@ def steps_for(mode: str, target: str, stamp: str, *, safety: bool = True,
                           "(readers go on reading)"))
     if safety:
         steps.append(Step("safety backup", f"back up the current {target!r} into the safety tier "
-                          "(never rotated)"))
+                          "(restores keep the newest few, [restore] keep)"))
     if mode == "swap":
         scratch, pre = scratch_name(target, stamp), pre_restore_name(target, stamp)
         steps += [
