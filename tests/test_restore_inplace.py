@@ -77,6 +77,7 @@ def test_in_place_resets_every_schema_large_object_and_publication_the_dump_crea
         conn.execute("CREATE TABLE reports.notes (id int PRIMARY KEY, body text)")
         conn.execute("INSERT INTO reports.notes VALUES (1, 'uno'), (2, 'dos')")
         conn.execute("CREATE PUBLICATION app_pub FOR TABLE public.clients")
+        conn.execute("SELECT lo_from_bytea(0, 'in the backup'::bytea)")
     archive = take_backup(live, backup_dir)
     at_backup = content(live.server, live.name)
     live.sql("DELETE FROM reports.notes WHERE id = 2; DELETE FROM payments")
@@ -87,12 +88,12 @@ def test_in_place_resets_every_schema_large_object_and_publication_the_dump_crea
     plan = preflight(settings, archive, mode="in-place")
     assert plan.ok, plan.checks
     load = next(s for s in plan.steps if s.name == "load in place").detail
-    assert "schema reports" in load and "schema public" in load and "1 large object" in load and "app_pub" in load
+    assert "schema reports" in load and "schema public" in load and "2 large object" in load and "app_pub" in load
     assert [s.name for s in plan.steps][:2] == ["stop writes", "safety backup"]
     execute(settings, plan, confirm=live.name)
 
     assert content(live.server, live.name) == at_backup
     assert live.sql("SELECT id, body FROM reports.notes ORDER BY 1") == [(1, "uno"), (2, "dos")]
     assert live.sql("SELECT count(*) FROM reports.busy")[0][0] > 0
-    assert live.sql("SELECT count(*) FROM pg_largeobject_metadata") == [(0,)]
+    assert live.sql("SELECT convert_from(lo_get(oid), 'UTF8') FROM pg_largeobject_metadata") == [("in the backup",)]
     assert live.sql("SELECT pubname FROM pg_publication") == [("app_pub",)]

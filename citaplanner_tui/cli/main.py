@@ -96,7 +96,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _recover(settings) -> str | None:
-    """Finish or undo a swap a killed run left half-done; its one sentence, or None."""
+    """Finish or undo a restore step a killed run left half-done; its one sentence, or None.
+
+    Only a journal file there costs an import of the restore engine (core/restore/journal.py).
+    """
+    if not (settings.state_dir / "swap-journal.json").exists():
+        return None
     from citaplanner_tui.core.restore import recover
 
     return recover(settings)

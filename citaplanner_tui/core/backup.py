@@ -38,6 +38,7 @@ from pathlib import Path
 from citaplanner_tui.core import catalog, db, lock, pgtools, retention, units
 from citaplanner_tui.core.compress import open_writer
 from citaplanner_tui.core.dumpscan import DumpScanner
+from citaplanner_tui.core.durable import fsync_dir as _fsync_dir
 from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs import Log
@@ -364,14 +365,6 @@ def _make_folder(path: Path) -> None:
         raise ConfigError(f"cannot create the backup folder {path}: {exc.strerror}") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise ConfigError(f"cannot write to the backup folder {path}: permission denied")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _os_error(exc: OSError, backup_dir: Path) -> OperatorError:

@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from citaplanner_tui.core.durable import fsync_dir
+
 JOURNAL = "swap-journal.json"
 LAST_SWAP = "last-swap.json"
 
@@ -78,15 +80,7 @@ def _write(path: Path, data: dict) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(path.parent)
 
 
 def _read(path: Path, cls):
@@ -132,7 +126,7 @@ class Journal:
             self.path.unlink()
         except FileNotFoundError:
             return
-        _fsync_dir(self.dir)
+        fsync_dir(self.dir)
 
     def pending(self) -> Intent | None:
         """The unfinished swap's intent, if any (``ValueError`` when the file cannot be read)."""
