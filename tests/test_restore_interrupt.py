@@ -226,3 +226,24 @@ def test_session_opened_after_the_plan_stops_the_swap_before_the_lock_out(live, 
     assert content(live.server, live.name) == live.before
     assert not databases(live.server, live.name + "__")
     assert not _journal(backup_dir).exists()
+
+
+def test_sessions_left_inside_the_lock_out_end_it_within_the_bound(live, backup_dir, monkeypatch):
+    """Should an unendable session slip past the check, connections are allowed again after LOCKOUT."""
+    from citaplanner_tui.core.restore import swap
+
+    monkeypatch.setattr(swap, "LOCKOUT", 1.0)
+    monkeypatch.setattr(swap, "unendable_sessions", lambda conn, db: [])  # the race: seen too late
+    settings = settings_for(live, backup_dir)
+    plan = preflight(settings, live.archive)
+    with connect(live.admin()) as dba:
+        with pytest.raises(SwapFailed) as err:
+            execute(settings, plan, confirm=live.name)
+        dba.execute("SELECT 1")
+    assert "still had sessions after 1 s; nothing was renamed and it accepts connections again" in err.value.sentence
+    assert _allows(live)
+    assert content(live.server, live.name) == live.before
+    assert not databases(live.server, live.name + "__")
+    assert not _journal(backup_dir).exists()
+    log = next((backup_dir / "logs").glob("restore_*.log")).read_text()
+    assert "new connections to" in log  # it really was inside the lock-out
