@@ -247,3 +247,19 @@ def test_sessions_left_inside_the_lock_out_end_it_within_the_bound(live, backup_
     assert not _journal(backup_dir).exists()
     log = next((backup_dir / "logs").glob("restore_*.log")).read_text()
     assert "new connections to" in log  # it really was inside the lock-out
+
+
+@pytest.mark.parametrize("mode", ["swap", "in-place"])
+def test_journal_that_cannot_be_written_stops_the_restore_before_live_is_touched(live, backup_dir, mode):
+    from citaplanner_tui.core.errors import OperatorError
+
+    settings = settings_for(live, backup_dir)
+    plan = preflight(settings, live.archive, mode=mode)
+    _journal(backup_dir).mkdir(parents=True)  # the rename onto it fails, as on a full or broken volume
+    with pytest.raises(OperatorError) as err:
+        execute(settings, plan, confirm=live.name)
+    assert "cannot write the restore journal" in err.value.sentence and "not touched" in err.value.sentence
+    assert _allows(live)
+    assert live.server.sql(_DB_SETTINGS, params=(live.name,)) == []
+    assert content(live.server, live.name) == live.before
+    assert not databases(live.server, live.name + "__")

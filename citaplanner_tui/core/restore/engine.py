@@ -2,9 +2,13 @@
 
 ``preflight`` (changes nothing) -> ``Plan`` -> ``execute(settings, plan, confirm=...)``
 -> ``Outcome``.  Before the swap every failure, cancel or crash leaves the live
-database untouched: the load goes into a scratch database (dropped on failure, or by
-the next run if this process was killed) or, in place, into a transaction that is
-never committed.  Every step goes to ``LOG_DIR/restore_YYYYMMDD.log``.
+database's data untouched: the load goes into a scratch database (dropped on failure,
+or by the next run if this process was killed) or, in place, into a transaction that
+is never committed.  The two steps that do change the live database for a while, the
+swap's lock-out (``swap.py``) and the in-place write stop (``inplace.py``), are
+journaled, and ``recover`` (every command calls it first) finishes or undoes them
+after a crash.  After a restore or rollback the older leftovers are rotated
+(``leftovers.py``).  Every step goes to ``LOG_DIR/restore_YYYYMMDD.log``.
 """
 
 from __future__ import annotations
@@ -212,17 +216,14 @@ def _parked_differences(info, parked: str, restored: dict[str, int], log: Log) -
     from citaplanner_tui.core.restore.validate import count_rows
 
     try:
-        with connect(info.with_dbname(parked)) as conn:
+        with connect(info.with_dbname(parked)) as conn, server.refusals(f"counting the rows of {parked!r}"):
             tables = [t for (t,) in conn.execute(
                 "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                 "WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
                 "AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1").fetchall()]
             counts = count_rows(conn, tables)
     except OperatorError as exc:
-        log.warn(f"could not count the rows of {parked!r}: {exc.sentence}")
-        return None
-    except Exception as exc:  # psycopg's errors: the count is a courtesy after a finished restore
-        log.warn(f"could not count the rows of {parked!r}: {type(exc).__name__}: {exc}")
+        log.warn(f"could not tell how {parked!r} differs from the restored database: {exc.sentence}")
         return None
     return {t: counts.get(t, 0) - restored.get(t, 0) for t in sorted(set(counts) | set(restored))
             if counts.get(t, 0) != restored.get(t, 0)}

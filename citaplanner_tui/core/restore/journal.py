@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from citaplanner_tui.core.durable import fsync_dir
+from citaplanner_tui.core.errors import OperatorError
 
 JOURNAL = "swap-journal.json"
 LAST_SWAP = "last-swap.json"
@@ -104,7 +105,11 @@ class Journal:
     def begin(self, intent: Intent) -> Intent:
         """Record the intent durably; called before the first step of the critical section."""
         intent = replace(intent, pid=os.getpid(), at=datetime.now().isoformat(timespec="seconds"))
-        _write(self.path, asdict(intent))
+        try:
+            _write(self.path, asdict(intent))
+        except OSError as exc:
+            raise OperatorError(f"cannot write the restore journal in {self.dir}: {exc.strerror}; the live "
+                                "database was not touched") from None
         return intent
 
     def advance(self, intent: Intent, phase: str) -> Intent:

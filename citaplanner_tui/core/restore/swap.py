@@ -121,11 +121,7 @@ def swap(info: ConnInfo, live: str, incoming: str, parked: str, log: Log, journa
         if others:
             raise SwapFailed(unendable_sentence(live, sorted(set(others))) + "; nothing was locked or renamed")
         with deferred_signals(log):
-            try:
-                intent = journal.begin(Intent(live, incoming, parked, server_key(info), backup))
-            except OSError as exc:
-                raise OperatorError(f"cannot write the swap journal in {journal.dir}: {exc.strerror}; "
-                                    "nothing was locked or renamed") from None
+            intent = journal.begin(Intent(live, incoming, parked, server_key(info), backup))
             try:
                 _allow(conn, live, False)
                 log.info(f"new connections to {live!r} are refused from now on")
