@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.restore.swap import LOCKOUT
 
 STAMP = "%Y%m%d%H%M%S"
 _MAX_IDENT = 63  # PostgreSQL truncates longer names, which could make two names collide
@@ -156,8 +157,8 @@ def steps_for(mode: str, target: str, stamp: str, *, safety: bool = True,
             Step("create scratch", f"create {scratch!r} with the owner, grants and settings of {target!r}"),
             Step("load", f"stream the archive into {scratch!r} in one transaction (psql ON_ERROR_STOP)"),
             Step("validate", "before the load commits, check every table's row count against the dump's"),
-            Step("swap", f"block new connections to {target!r}, end its sessions, rename it to {pre!r}, "
-                         f"rename {scratch!r} to {target!r}"),
+            Step("swap", f"block new connections to {target!r} ({LOCKOUT:.0f} s at most, journaled), end its "
+                         f"sessions, rename it to {pre!r}, rename {scratch!r} to {target!r}"),
         ]
     else:
         steps += [
