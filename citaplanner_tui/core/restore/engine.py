@@ -52,26 +52,34 @@ class Outcome:
     @property
     def undo(self) -> str:
         if self.pre_restore:
-            return (f"the previous database is kept as {self.pre_restore!r}{self._parked_note()}; 'restore "
-                    f"--rollback --target {self.target} --confirm {self.target}' swaps it back")
+            kept = f" ({self.parked_note})" if self.parked_note else ""
+            return (f"the previous database is kept as {self.pre_restore!r}{kept}; 'restore --rollback --target "
+                    f"{self.target} --confirm {self.target}' swaps it back")
         if self.safety_backup:
-            told = f"the previous data is in the safety backup {self.safety_backup}"
-            if self.writes_refused is not None:
-                told += (f", which holds every write committed before the restore (writes were refused for "
-                         f"{self.writes_refused:.1f} s, from just before it until the load committed)")
-            return told
+            kept = f", {self.writes_note}" if self.writes_note else ""
+            return f"the previous data is in the safety backup {self.safety_backup}{kept}"
         return "no copy of the previous data was kept"
 
-    def _parked_note(self) -> str:
-        """How the parked copy differs: the writes made after the backup was taken are there."""
+    @property
+    def parked_note(self) -> str:
+        """Swap: how the parked copy differs from the restored database, i.e. where later writes are ("" if
+        not counted); for the console's outcome screen as for the CLI."""
         diff = self.parked_differences
         if diff is None:
             return ""
         if not diff:
-            return " (with the same row count as the restored database in every table)"
+            return "with the same row count as the restored database in every table"
         shown = [f"{n:+d} rows in {t}" for t, n in list(diff.items())[:_SHOWN]]
         more = f" and {len(diff) - _SHOWN} more tables" if len(diff) > _SHOWN else ""
-        return f" (against the restored database it has {', '.join(shown)}{more})"
+        return f"against the restored database it has {', '.join(shown)}{more}"
+
+    @property
+    def writes_note(self) -> str:
+        """In place: what the safety backup holds, given when writes were refused ("" for a swap)."""
+        if self.writes_refused is None:
+            return ""
+        return (f"which holds every write committed before the restore (writes were refused for "
+                f"{self.writes_refused:.1f} s, from just before it until the load committed)")
 
     def to_dict(self) -> dict:
         return {**asdict(self), "undo": self.undo}
