@@ -114,6 +114,7 @@ def test_signal_inside_the_swap_leaves_live_usable(live, backup_dir, tmp_path, p
         assert "Traceback" not in err
         log = next((backup_dir / "logs").glob("restore_*.log")).read_text()
         assert f"{sig.name} arrived during the swap" in log
+        assert log.index(f"is now {live.name!r}") < log.index(f"{sig.name} arrived during the swap")
         expected = live.at_backup
     assert not _journal(backup_dir).exists()
     assert _allows(live)

@@ -124,6 +124,9 @@ def execute(settings: Settings, plan: Plan, *, confirm: str | None, reporter: Re
     except OperatorError as exc:
         log.error(f"restore failed: {exc.sentence}")
         raise
+    except KeyboardInterrupt:
+        log.error("restore interrupted; the lines above say how far it got")
+        raise
     except BaseException as exc:
         log.error(f"restore failed: {type(exc).__name__}: {exc}")
         raise

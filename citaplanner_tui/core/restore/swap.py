@@ -139,7 +139,7 @@ def swap(info: ConnInfo, live: str, incoming: str, parked: str, log: Log, journa
             intent = journal.advance(intent, "renamed")
             pause_point("renamed")
             journal.finish(intent)
-    log.ok(f"{incoming!r} is now {live!r}; the previous database is kept as {parked!r}")
+            log.ok(f"{incoming!r} is now {live!r}; the previous database is kept as {parked!r}")
     return attempts
 
 
