@@ -18,8 +18,9 @@ def register(sub) -> None:
         "restore", help="restore a backup (planned, confirmed, reversible)",
         description="Check the backup and the server, take a safety backup, load the backup into a "
                     "scratch database, check every table's row count, then swap it in place of the "
-                    "live database, which is kept for --rollback. A role that may not create "
-                    "databases restores in place, in one transaction.")
+                    "live database, which is kept for --rollback (connections are refused for a few "
+                    "seconds at most). A role that may not create databases restores in place, in one "
+                    "transaction; writes are refused from before the safety backup until it commits.")
     p.add_argument("file", nargs="?", help="the backup file (.sql.gz or .sql.zst)")
     p.add_argument("--target", help="database to restore over (default: the one in DATABASE_URL)")
     p.add_argument("--confirm", metavar="DB", help="the target database's name, typed again (required)")
@@ -27,7 +28,7 @@ def register(sub) -> None:
                    "databases, else in-place")
     p.add_argument("--plan", action="store_true", help="show what would happen and change nothing")
     p.add_argument("--rollback", action="store_true",
-                   help="swap the database kept by the last restore back in")
+                   help="swap back in the database the latest swap (restore or rollback) parked")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(run=run)
 
