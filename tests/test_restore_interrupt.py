@@ -264,3 +264,31 @@ def test_journal_that_cannot_be_written_stops_the_restore_before_live_is_touched
     assert live.server.sql(_DB_SETTINGS, params=(live.name,)) == []
     assert content(live.server, live.name) == live.before
     assert not databases(live.server, live.name + "__")
+
+
+def test_recovery_waits_for_write_access_and_never_guesses(app_db, backup_dir):
+    """A journal left by a killed swap (written here as the engine writes it, the database locked out)."""
+    from dataclasses import replace
+
+    from citaplanner_tui.core.restore import recover
+    from citaplanner_tui.core.restore.journal import Intent, Journal
+    from citaplanner_tui.core.restore.swap import server_key
+
+    live = app_db
+    settings = settings_for(live, backup_dir)
+    journal = Journal(settings.state_dir)
+    intent = Intent(live.name, live.name + "__restore_1", live.name + "__pre_restore_1", server_key(live.info), None)
+    journal.begin(intent)
+    live.server.sql(f'ALTER DATABASE "{live.name}" WITH ALLOW_CONNECTIONS false')
+
+    said = recover(replace(settings, read_only=True))
+    assert "without --read-only" in said and _journal(backup_dir).exists() and not _allows(live)
+    said = recover(settings)
+    assert said.startswith("undid the swap") and _allows(live) and not _journal(backup_dir).exists()
+    assert recover(settings) is None
+
+    journal.begin(replace(intent, live=live.name + "_gone"))
+    said = recover(settings)
+    assert "left no database named" in said and "by hand" in said and _journal(backup_dir).exists()
+    _journal(backup_dir).write_text("{not json")
+    assert "cannot be read" in recover(settings)

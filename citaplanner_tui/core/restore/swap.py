@@ -180,10 +180,10 @@ def recover(info: ConnInfo, journal: Journal, intent: Intent) -> str:
             return (f"finished the swap interrupted at {intent.at}: its renames had committed, so {live!r} "
                     f"now holds what was {incoming!r} and accepts connections, and the previous database "
                     f"is kept as {parked!r}")
-        if live in names and incoming in names:
+        if live in names:  # not renamed: the name still holds the previous database
             _allow(conn, live, True)
             journal.clear()
             return (f"undid the swap interrupted at {intent.at}: nothing had been renamed, so {live!r} "
                     f"accepts connections again with its previous data, and nothing was dropped")
-    return (f"the swap of {live!r} interrupted at {intent.at} left neither {live!r} with {incoming!r} nor "
-            f"{live!r} with {parked!r} on the server; check them by hand, then remove {journal.path}")
+    return (f"the swap of {live!r} interrupted at {intent.at} left no database named {live!r} on the server; "
+            f"check {incoming!r} and {parked!r} by hand, then remove {journal.path}")
