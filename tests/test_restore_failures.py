@@ -239,21 +239,3 @@ def test_swap_succeeds_while_the_app_keeps_reconnecting(live, archive, backup_di
     assert ok >= 3  # it really was connected before and after the swap
     assert outcome.rows == at_backup_rows
     assert content(live.server, live.name)["payments"][0] == at_backup_rows["public.payments"]
-
-
-def test_session_the_role_cannot_end_stops_the_swap_cleanly(live, archive, backup_dir, monkeypatch):
-    from citaplanner_tui.core.db import connect
-    from citaplanner_tui.core.restore import swap
-
-    monkeypatch.setattr(swap, "ATTEMPTS", 1)  # each attempt waits 5 s inside the server
-    settings = settings_for(live, backup_dir)
-    plan = preflight(settings, archive)
-    before = content(live.server, live.name)
-    with connect(live.admin()) as superuser_session:  # the app role may not end a superuser's session
-        with pytest.raises(swap.SwapFailed) as err:
-            execute(settings, plan, confirm=live.name)
-        superuser_session.execute("SELECT 1")  # still connected
-    assert "sessions of postgres" in _only_sentence(err.value) and "nothing was renamed" in err.value.sentence
-    assert content(live.server, live.name) == before
-    assert live.sql("SELECT datallowconn FROM pg_database WHERE datname = current_database()") == [(True,)]
-    assert not databases(live.server, live.name + "__")

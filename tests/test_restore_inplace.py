@@ -66,3 +66,34 @@ def test_role_without_createdb_gets_in_place_mode(nocreate_db, backup_dir):
 
     execute(settings, plan, confirm=nocreate_db.name)
     assert content(nocreate_db.server, nocreate_db.name) == at_backup
+
+
+def test_in_place_resets_every_schema_large_object_and_publication_the_dump_creates(app_db, backup_dir):
+    live = app_db
+    fill(live, clients=30, appointments=80)
+    live.sql("CREATE SCHEMA reports AUTHORIZATION citaplanner")
+    with connect(live.info) as conn:  # as the app role, so everything is the app's own
+        conn.execute("CREATE VIEW reports.busy AS SELECT \"clientId\", count(*) FROM public.appointments GROUP BY 1")
+        conn.execute("CREATE TABLE reports.notes (id int PRIMARY KEY, body text)")
+        conn.execute("INSERT INTO reports.notes VALUES (1, 'uno'), (2, 'dos')")
+        conn.execute("CREATE PUBLICATION app_pub FOR TABLE public.clients")
+        conn.execute("SELECT lo_from_bytea(0, 'in the backup'::bytea)")
+    archive = take_backup(live, backup_dir)
+    at_backup = content(live.server, live.name)
+    live.sql("DELETE FROM reports.notes WHERE id = 2; DELETE FROM payments")
+    with connect(live.info) as conn:  # made after the backup, so the restore must remove it
+        conn.execute("SELECT lo_from_bytea(0, 'large object body'::bytea)")
+    settings = settings_for(live, backup_dir)
+
+    plan = preflight(settings, archive, mode="in-place")
+    assert plan.ok, plan.checks
+    load = next(s for s in plan.steps if s.name == "load in place").detail
+    assert "schema reports" in load and "schema public" in load and "2 large object" in load and "app_pub" in load
+    assert [s.name for s in plan.steps][:2] == ["stop writes", "safety backup"]
+    execute(settings, plan, confirm=live.name)
+
+    assert content(live.server, live.name) == at_backup
+    assert live.sql("SELECT id, body FROM reports.notes ORDER BY 1") == [(1, "uno"), (2, "dos")]
+    assert live.sql("SELECT count(*) FROM reports.busy")[0][0] > 0
+    assert live.sql("SELECT convert_from(lo_get(oid), 'UTF8') FROM pg_largeobject_metadata") == [("in the backup",)]
+    assert live.sql("SELECT pubname FROM pg_publication") == [("app_pub",)]

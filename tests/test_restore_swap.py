@@ -42,3 +42,27 @@ def test_swap_restore_brings_back_the_backup_and_keeps_the_old_database(any_live
     assert back.restored_from == outcome.pre_restore
     assert content(live.server, live.name) == changed
     assert content(live.server, back.parked_as) == at_backup
+
+
+def test_rollback_brings_back_what_the_latest_swap_parked_not_the_newest_name(app_db, backup_dir):
+    from conftest import APP_ROLE
+
+    from citaplanner_tui.core.restore import last_swap, rollback_candidate
+
+    live = app_db
+    fill(live, clients=20, appointments=40)
+    archive = take_backup(live, backup_dir)
+    live.sql("DELETE FROM payments")
+    before = content(live.server, live.name)
+    settings = settings_for(live, backup_dir)
+    outcome = execute(settings, preflight(settings, archive), confirm=live.name)
+    decoy = f"{live.name}__pre_restore_20991231235959"  # a later stamp (another tool, a clock that ran ahead)
+    live.server.create_database(decoy, owner=APP_ROLE)
+
+    record = last_swap(settings)
+    assert (record.target, record.parked, record.backup) == (live.name, outcome.pre_restore, str(archive))
+    assert rollback_candidate(settings, live.name) == outcome.pre_restore
+    back = rollback(settings, live.name, confirm=live.name)
+    assert back.restored_from == outcome.pre_restore
+    assert content(live.server, live.name) == before
+    assert last_swap(settings).parked == back.parked_as

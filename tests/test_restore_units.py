@@ -9,7 +9,7 @@ import pytest
 from citaplanner_tui.core.dumpscan import DumpScanner, name_key, split_key
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.restore.compat import describe, line_dropper, psql_knows_restrict
-from citaplanner_tui.core.restore.inplace import reset_schema_sql
+from citaplanner_tui.core.restore.inplace import Reset, reset_sql
 from citaplanner_tui.core.restore.plan import (ConfirmationRequired, check_confirm, choose_mode, free_stamp,
                                                pre_restore_name, scratch_name, steps_for)
 from citaplanner_tui.core.restore.validate import check_block, count_query, qualified
@@ -49,7 +49,8 @@ def test_names_and_stamps():
 def test_steps_name_what_changes():
     swap = [s.name for s in steps_for("swap", "db", "20260102030405", leftovers=["db__restore_1"])]
     assert swap == ["drop leftovers", "safety backup", "create scratch", "load", "validate", "swap"]
-    assert [s.name for s in steps_for("in-place", "db", "1")] == ["safety backup", "load in place", "validate"]
+    assert [s.name for s in steps_for("in-place", "db", "1")] == ["stop writes", "safety backup", "load in place",
+                                                                  "validate", "allow writes"]
 
 
 def _filter(dump: bytes, drop, chunk: int) -> tuple[bytes, DumpScanner]:
@@ -88,9 +89,13 @@ def test_validation_sql():
     assert check_block({}) == ""
 
 
-def test_schema_reset_puts_owner_and_grants_back():
-    sql = reset_schema_sql("public", "pg_database_owner", [("PUBLIC", "USAGE"), ("app", "CREATE")])
-    assert sql.splitlines() == ['DROP SCHEMA IF EXISTS "public" CASCADE;', 'CREATE SCHEMA "public";',
-                                'ALTER SCHEMA "public" OWNER TO "pg_database_owner";',
-                                'GRANT USAGE ON SCHEMA "public" TO PUBLIC;',
-                                'GRANT CREATE ON SCHEMA "public" TO "app";']
+def test_reset_drops_everything_the_dump_creates_and_puts_public_back():
+    reset = Reset({"public": 12, 'odd"name': 1}, large_objects=2, publications=("pub",), event_triggers=("evt",))
+    sql = reset_sql(reset, "pg_database_owner", [("PUBLIC", "USAGE"), ("app", "CREATE")])
+    assert sql.splitlines() == ['DROP EVENT TRIGGER IF EXISTS "evt";', 'DROP PUBLICATION IF EXISTS "pub";',
+                                "SELECT count(lo_unlink(oid)) FROM pg_largeobject_metadata;",
+                                'DROP SCHEMA IF EXISTS "public" CASCADE;', 'DROP SCHEMA IF EXISTS "odd""name" CASCADE;',
+                                "CREATE SCHEMA public;", 'ALTER SCHEMA public OWNER TO "pg_database_owner";',
+                                "GRANT USAGE ON SCHEMA public TO PUBLIC;", 'GRANT CREATE ON SCHEMA public TO "app";']
+    assert reset.describe() == ('schema public (12 objects), schema odd"name (1 objects) with everything that '
+                                "depends on them; 2 large object(s); publication(s) pub; event trigger(s) evt")

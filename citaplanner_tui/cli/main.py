@@ -79,16 +79,37 @@ def settings_from(args: argparse.Namespace):
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    settings = None
     try:
         if args.command is None:
             return _console(args)
-        return int(args.run(args, settings_from(args)) or 0)
+        settings = settings_from(args)
+        _say(_recover(settings))
+        return int(args.run(args, settings) or 0)
     except OperatorError as exc:
         print(f"citaplanner-tui: {exc.sentence}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("citaplanner-tui: interrupted; nothing was left half-written", file=sys.stderr)
+        left = _recover(settings) if settings is not None else None  # a swap journal is the one thing to check
+        _say(f"interrupted; {left}" if left else "interrupted; nothing was left half-written")
         return 130
+
+
+def _recover(settings) -> str | None:
+    """Finish or undo a restore step a killed run left half-done; its one sentence, or None.
+
+    Only a journal file there costs an import of the restore engine (core/restore/journal.py).
+    """
+    if not (settings.state_dir / "swap-journal.json").exists():
+        return None
+    from citaplanner_tui.core.restore import recover
+
+    return recover(settings)
+
+
+def _say(sentence: str | None) -> None:
+    if sentence:
+        print(f"citaplanner-tui: {sentence}", file=sys.stderr)
 
 
 def _console(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 
 from citaplanner_tui.cli.progress import stderr_progress
@@ -17,8 +18,9 @@ def register(sub) -> None:
         "restore", help="restore a backup (planned, confirmed, reversible)",
         description="Check the backup and the server, take a safety backup, load the backup into a "
                     "scratch database, check every table's row count, then swap it in place of the "
-                    "live database, which is kept for --rollback. A role that may not create "
-                    "databases restores in place, in one transaction.")
+                    "live database, which is kept for --rollback (connections are refused for a few "
+                    "seconds at most). A role that may not create databases restores in place, in one "
+                    "transaction; writes are refused from before the safety backup until it commits.")
     p.add_argument("file", nargs="?", help="the backup file (.sql.gz or .sql.zst)")
     p.add_argument("--target", help="database to restore over (default: the one in DATABASE_URL)")
     p.add_argument("--confirm", metavar="DB", help="the target database's name, typed again (required)")
@@ -26,7 +28,7 @@ def register(sub) -> None:
                    "databases, else in-place")
     p.add_argument("--plan", action="store_true", help="show what would happen and change nothing")
     p.add_argument("--rollback", action="store_true",
-                   help="swap the database kept by the last restore back in")
+                   help="swap back in the database the latest swap (restore or rollback) parked")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(run=run)
 
@@ -35,6 +37,8 @@ def run(args, settings) -> int:
     from citaplanner_tui.core import restore
     from citaplanner_tui.core.restore.plan import check_confirm
 
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # docker stop, a dropped terminal: clean up as on Ctrl-C
+        signal.signal(sig, _unwind)
     target = args.target or settings.conninfo().dbname
     if args.rollback:
         if args.file:
@@ -46,7 +50,7 @@ def run(args, settings) -> int:
                          f"rollback would bring back {back!r} as {target!r}; nothing was changed")
         done = restore.rollback(settings, target, confirm=args.confirm)
         return _show(done.__dict__, args.json, f"OK {done.restored_from!r} is {target!r} again; the database it "
-                                               f"replaced is kept as {done.parked_as!r}")
+                                               f"replaced is kept as {done.parked_as!r}" + _rotated(done.rotated))
     if not args.file:
         raise OperatorError("name the backup file to restore (see 'citaplanner-tui status' for the list)")
     if not args.plan:  # refuse before reading a large archive
@@ -63,7 +67,17 @@ def run(args, settings) -> int:
     return _show(outcome.to_dict(), args.json,
                  f"OK {plan.archive.name} restored into {target!r} ({outcome.mode} mode, "
                  f"{sum(outcome.rows.values())} rows in {len(outcome.rows)} tables checked, "
-                 f"{outcome.seconds:.1f} s); {outcome.undo}")
+                 f"{outcome.seconds:.1f} s); {outcome.undo}" + _rotated(outcome.rotated))
+
+
+def _rotated(names: list[str]) -> str:
+    return f"; removed older leftovers: {', '.join(names)}" if names else ""
+
+
+def _unwind(_signum, _frame) -> None:
+    """Unwind like Ctrl-C: the load rolls back, the scratch database goes, writes are allowed again
+    (inside the swap's critical section the engine holds the signal until the section is over)."""
+    raise KeyboardInterrupt
 
 
 def _show(data: dict, as_json: bool, text: str) -> int:

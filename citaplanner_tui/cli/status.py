@@ -26,14 +26,20 @@ def register(sub) -> None:
 
 
 def run(args, settings) -> int:
+    from dataclasses import asdict
+
+    from citaplanner_tui.core.catalog import scan
+    from citaplanner_tui.core.restore import leftovers
     from citaplanner_tui.core.status import build
 
-    report = build(settings)
+    volume = scan(settings)
+    report = build(settings, catalog=volume)
+    kept = leftovers.leftovers(settings, volume)  # safety backups and parked databases, with sizes
     if args.json:
-        json.dump(report.to_json(), sys.stdout, indent=1)
+        json.dump({**report.to_json(), "leftovers": [asdict(k) for k in kept]}, sys.stdout, indent=1)
         print()
     else:
-        print("\n".join(render(report)))
+        print("\n".join(render(report) + leftovers.lines(kept)))
     return int(report.overall.level)
 
 

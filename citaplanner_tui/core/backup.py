@@ -42,6 +42,7 @@ from citaplanner_tui import __version__
 from citaplanner_tui.core import catalog, db, lock, manifest, pgtools, private, retention, units, verify
 from citaplanner_tui.core.compress import open_writer
 from citaplanner_tui.core.dumpscan import DumpScanner
+from citaplanner_tui.core.durable import fsync_dir as _fsync_dir
 from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs import Log

@@ -14,6 +14,8 @@ the same names in lower case, e.g.::
     daily_fail_hours = 26
     [backup]
     with_globals = true
+    [restore]
+    keep = 3   # safety backups and parked pre-restore databases kept
 """
 
 from __future__ import annotations
@@ -62,6 +64,13 @@ class BackupOptions:
 
 
 @dataclass(frozen=True)
+class RestoreKeep:
+    """How many restore leftovers to keep: the newest ``keep`` safety backups and parked databases."""
+
+    keep: int = 3
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the engine needs to find the database, the tools and the backups."""
 
@@ -75,6 +84,7 @@ class Settings:
     retention: Retention = Retention()
     thresholds: Thresholds = Thresholds()
     backup: BackupOptions = BackupOptions()
+    restore: RestoreKeep = RestoreKeep()
     config_file: Path | None = None
 
     @property
@@ -127,7 +137,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 # The file's top-level settings and their TOML types; tables are checked by ``_table``.
 _TOP = {"database_url": str, "backup_dir": str, "log_dir": str, "pg_bindir": str, "compression": str,
         "gzip_level": int, "read_only": bool}
-_TABLES = {"retention": Retention, "thresholds": Thresholds, "backup": BackupOptions}
+_TABLES = {"retention": Retention, "thresholds": Thresholds, "backup": BackupOptions, "restore": RestoreKeep}
 _WORDS = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
 
 
@@ -227,5 +237,13 @@ def load(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None =
         retention=retention,
         thresholds=_sub(Thresholds, toml.get("thresholds", {})),
         backup=_sub(BackupOptions, toml.get("backup", {})),
+        restore=_restore_keep(toml),
         config_file=path,
     )
+
+
+def _restore_keep(toml: Mapping[str, Any]) -> RestoreKeep:
+    keep = _sub(RestoreKeep, toml.get("restore", {}))
+    if keep.keep < 1:
+        raise ConfigError("[restore] keep must keep at least one safety backup and parked database")
+    return keep

@@ -2,9 +2,13 @@
 
 ``preflight`` (changes nothing) -> ``Plan`` -> ``execute(settings, plan, confirm=...)``
 -> ``Outcome``.  Before the swap every failure, cancel or crash leaves the live
-database untouched: the load goes into a scratch database (dropped on failure, or by
-the next run if this process was killed) or, in place, into a transaction that is
-never committed.  Every step goes to ``LOG_DIR/restore_YYYYMMDD.log``.
+database's data untouched: the load goes into a scratch database (dropped on failure,
+or by the next run if this process was killed) or, in place, into a transaction that
+is never committed.  The two steps that do change the live database for a while, the
+swap's lock-out (``swap.py``) and the in-place write stop (``inplace.py``), are
+journaled, and ``recover`` (every command calls it first) finishes or undoes them
+after a crash.  After a restore or rollback the older leftovers are rotated
+(``leftovers.py``).  Every step goes to ``LOG_DIR/restore_YYYYMMDD.log``.
 """
 
 from __future__ import annotations
@@ -19,17 +23,18 @@ from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs import Log
 from citaplanner_tui.core.restore import server
 from citaplanner_tui.core.restore.carryover import carry_over
-from citaplanner_tui.core.restore.inplace import reset_schema_sql
+from citaplanner_tui.core.restore import inplace, leftovers
+from citaplanner_tui.core.restore import swap as critical
+from citaplanner_tui.core.restore.journal import Journal, LastSwap
 from citaplanner_tui.core.restore.load import LoadSpec, load_archive
 from citaplanner_tui.core.restore.plan import Plan, check_confirm, free_stamp, pre_restore_name
-from citaplanner_tui.core.restore.swap import swap
 from citaplanner_tui.core.restore.sqltext import quote_ident
 from citaplanner_tui.core.settings import Settings
 
 
 @dataclass
 class Outcome:
-    """What a restore did, and how to undo it."""
+    """What a restore did, where the previous data and the writes made meanwhile are, how to undo it."""
 
     target: str
     mode: str
@@ -40,18 +45,49 @@ class Outcome:
     seconds: float = 0.0
     swap_attempts: int = 0
     not_carried: list[str] = field(default_factory=list)  # live's privileges/settings the swap could not keep
+    # Swap: per table, rows in the parked database minus rows restored (None: not counted).
+    parked_differences: dict[str, int] | None = None
+    # In place: how long writes were refused, from before the safety backup to the commit.
+    writes_refused: float | None = None
+    rotated: list[str] = field(default_factory=list)  # older safety backups and parked databases removed
 
     @property
     def undo(self) -> str:
         if self.pre_restore:
-            return (f"the previous database is kept as {self.pre_restore!r}; 'restore --rollback --target "
+            kept = f" ({self.parked_note})" if self.parked_note else ""
+            return (f"the previous database is kept as {self.pre_restore!r}{kept}; 'restore --rollback --target "
                     f"{self.target} --confirm {self.target}' swaps it back")
         if self.safety_backup:
-            return f"the previous data is in the safety backup {self.safety_backup}"
+            kept = f", {self.writes_note}" if self.writes_note else ""
+            return f"the previous data is in the safety backup {self.safety_backup}{kept}"
         return "no copy of the previous data was kept"
+
+    @property
+    def parked_note(self) -> str:
+        """Swap: how the parked copy differs from the restored database, i.e. where later writes are ("" if
+        not counted); for the console's outcome screen as for the CLI."""
+        diff = self.parked_differences
+        if diff is None:
+            return ""
+        if not diff:
+            return "with the same row count as the restored database in every table"
+        shown = [f"{n:+d} rows in {t}" for t, n in list(diff.items())[:_SHOWN]]
+        more = f" and {len(diff) - _SHOWN} more tables" if len(diff) > _SHOWN else ""
+        return f"against the restored database it has {', '.join(shown)}{more}"
+
+    @property
+    def writes_note(self) -> str:
+        """In place: what the safety backup holds, given when writes were refused ("" for a swap)."""
+        if self.writes_refused is None:
+            return ""
+        return (f"which holds every write committed before the restore (writes were refused for "
+                f"{self.writes_refused:.1f} s, from just before it until the load committed)")
 
     def to_dict(self) -> dict:
         return {**asdict(self), "undo": self.undo}
+
+
+_SHOWN = 8  # tables named in the parked copy's note; the JSON has them all
 
 
 def settings_for(settings: Settings, dbname: str) -> Settings:
@@ -90,39 +126,69 @@ def execute(settings: Settings, plan: Plan, *, confirm: str | None, reporter: Re
     except OperatorError as exc:
         log.error(f"restore failed: {exc.sentence}")
         raise
+    except KeyboardInterrupt:
+        log.error("restore interrupted; the lines above say how far it got")
+        raise
     except BaseException as exc:
         log.error(f"restore failed: {type(exc).__name__}: {exc}")
         raise
     outcome.seconds = round(time.monotonic() - started, 3)
+    outcome.rotated = _rotate(settings, plan.target, log, outcome.safety_backup)
     log.ok(f"restore of {plan.archive.name} into {plan.target!r} done in {outcome.seconds:.1f} s; {outcome.undo}")
     return outcome
 
 
 def _execute(settings: Settings, plan: Plan, reporter: Reporter, log: Log) -> Outcome:
+    info = settings.conninfo()
+    if plan.mode == "swap":
+        safety = _safety_backup(settings, plan, reporter, log)
+        with lock.hold(settings.backup_dir, "restore"):
+            facts, tools = _prepare(settings, plan, log)
+            outcome = Outcome(plan.target, plan.mode, str(plan.archive), safety, plan.pre_restore)
+            outcome.swap_attempts, outcome.rows, outcome.not_carried = _swap_restore(
+                settings, plan, facts, tools, reporter, log)
+        outcome.parked_differences = _parked_differences(info, plan.pre_restore, outcome.rows, log)
+        return outcome
+    reporter("stop writes", message=f"refusing writes to {plan.target!r} and ending the app's sessions", force=True)
+    with inplace.writes_stopped(info, plan.target, Journal(settings.state_dir), log) as stop:
+        safety = _safety_backup(settings, plan, reporter, log)
+        with lock.hold(settings.backup_dir, "restore"):
+            facts, tools = _prepare(settings, plan, log)
+            rows = _inplace_restore(info, plan, facts, tools, reporter, log)
+    return Outcome(plan.target, plan.mode, str(plan.archive), safety, None, rows, writes_refused=stop.seconds)
+
+
+def _rotate(settings: Settings, target: str, log: Log, latest_safety: str | None = None) -> list[str]:
+    """Keep the newest leftovers; the restore or rollback is done, so a failure here is only logged."""
+    try:
+        return leftovers.rotate(settings, target, log, latest_safety=latest_safety)
+    except OperatorError as exc:
+        log.warn(f"older safety backups and parked databases were not rotated: {exc.sentence}")
+        return []
+
+
+def _safety_backup(settings: Settings, plan: Plan, reporter: Reporter, log: Log) -> str:
     from citaplanner_tui.core.backup import run_backup
 
-    info = settings.conninfo()
     reporter("safety backup", message=f"backing up {plan.target!r} first", force=True)
     safety = run_backup(settings_for(settings, plan.target), tier="safety", reporter=reporter)
     log.ok(f"safety backup of {plan.target!r}: {safety.files[0]}")
     reporter.check_cancel()
-    with lock.hold(settings.backup_dir, "restore"):
-        facts = server.inspect(info, plan.target)
-        tools = pgtools.choose(facts.server_major, settings.pg_bindir)
-        server.drop_leftovers(info, facts, log)
-        outcome = Outcome(plan.target, plan.mode, str(plan.archive), str(safety.files[0]), None)
-        if plan.mode == "swap":
-            outcome.swap_attempts, outcome.rows, outcome.not_carried = _swap_restore(info, plan, facts, tools,
-                                                                                     reporter, log)
-            outcome.pre_restore = plan.pre_restore
-        else:
-            outcome.rows = _inplace_restore(info, plan, facts, tools, reporter, log)
-    return outcome
+    return str(safety.files[0])
 
 
-def _swap_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,
+def _prepare(settings: Settings, plan: Plan, log: Log):
+    """The target's facts and the client to load with, after dropping what killed runs left."""
+    info = settings.conninfo()
+    facts = server.inspect(info, plan.target)
+    tools = pgtools.choose(facts.server_major, settings.pg_bindir)
+    server.drop_leftovers(info, facts, log)
+    return facts, tools
+
+
+def _swap_restore(settings: Settings, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,
                   log: Log) -> tuple[int, dict[str, int], list[str]]:
-    scratch = plan.scratch
+    info, scratch = settings.conninfo(), plan.scratch
     with server.maintenance(info) as conn:
         server.create_database(conn, scratch, facts.owner, facts.create_options)
     log.info(f"created {scratch!r} owned by {facts.owner}, with the encoding and locale of {plan.target!r}")
@@ -137,22 +203,56 @@ def _swap_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: 
             log.warn(f"not carried over from {plan.target!r}: {line}")
         reporter.check_cancel()
         reporter("swap", message=f"swapping {scratch!r} in as {plan.target!r}", force=True)
-        attempts = swap(info, plan.target, scratch, plan.pre_restore, log)
+        attempts = critical.swap(info, plan.target, scratch, plan.pre_restore, log, Journal(settings.state_dir),
+                                 str(plan.archive))
     except BaseException:
-        with server.maintenance(info) as conn:
-            server.drop_database(conn, scratch)
-        log.info(f"dropped {scratch!r}; {plan.target!r} was not touched")
+        _drop_scratch(info, scratch, log)
         raise
     return attempts, dump.rows, refused
+
+
+def _drop_scratch(info, scratch: str, log: Log) -> None:
+    """Drop the scratch database if it is still there (a signal acted on after the swap finds it renamed)."""
+    with server.maintenance(info) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (scratch,)).fetchone():
+            server.drop_database(conn, scratch)
+            log.info(f"dropped {scratch!r}; the live database was not touched")
+
+
+def _parked_differences(info, parked: str, restored: dict[str, int], log: Log) -> dict[str, int] | None:
+    """Per table, rows in the parked database minus rows restored (only where they differ).
+
+    The restore already succeeded, so a failure here is logged, not raised (None: unknown).
+    """
+    from citaplanner_tui.core.db import connect
+    from citaplanner_tui.core.restore.validate import count_rows
+
+    try:
+        with connect(info.with_dbname(parked)) as conn, server.refusals(f"counting the rows of {parked!r}"):
+            tables = [t for (t,) in conn.execute(
+                "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                "AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1").fetchall()]
+            counts = count_rows(conn, tables)
+    except OperatorError as exc:
+        log.warn(f"could not tell how {parked!r} differs from the restored database: {exc.sentence}")
+        return None
+    return {t: counts.get(t, 0) - restored.get(t, 0) for t in sorted(set(counts) | set(restored))
+            if counts.get(t, 0) != restored.get(t, 0)}
 
 
 def _inplace_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,
                      log: Log) -> dict[str, int]:
     target = info.with_dbname(plan.target)
-    owner, _, grants = server.schema_facts(target, info.schema)
-    prologue = (_role_prologue(facts) + "SET lock_timeout = '30s';\n"
-                + reset_schema_sql(info.schema, owner, grants))
-    log.info(f"loading {plan.archive.name} into {plan.target!r} in place, in one transaction")
+    reset = inplace.inventory(target)
+    owner, _, grants = server.schema_facts(target, "public")
+    # The database's sessions default to read-only while writes are stopped; the load writes.  The
+    # session default too: pg_dump ends its large objects' data with its own COMMIT.
+    prologue = ("SET transaction_read_only = off;\nSET default_transaction_read_only = off;\n"
+                + _role_prologue(facts) + "SET lock_timeout = '30s';\n"
+                + inplace.reset_sql(reset, owner, grants))
+    log.info(f"loading {plan.archive.name} into {plan.target!r} in place, in one transaction that first drops "
+             f"{reset.describe()}")
     dump = load_archive(plan.archive, LoadSpec(target, tools, facts.server_major, prologue), reporter).dump
     log.ok(f"{plan.target!r} now holds the dump's {len(dump.rows)} tables and {sum(dump.rows.values())} rows, "
            "counts checked before the commit")
@@ -165,11 +265,12 @@ class RollbackOutcome:
     restored_from: str
     parked_as: str
     swap_attempts: int
+    rotated: list[str] = field(default_factory=list)
 
 
 def rollback(settings: Settings, target: str | None = None, *, confirm: str | None,
              now: datetime | None = None, log: Log | None = None) -> RollbackOutcome:
-    """Swap the newest pre-restore copy back in; the database it replaces is kept as another copy."""
+    """Swap back the database the latest swap parked; the database it replaces is parked in turn."""
     info = settings.conninfo()
     target = target or info.dbname
     settings.require_writable("rollback")
@@ -177,15 +278,27 @@ def rollback(settings: Settings, target: str | None = None, *, confirm: str | No
     log = log or _log(settings)
     with lock.hold(settings.backup_dir, "restore"):
         facts = server.inspect(info, target)
-        previous = _newest_pre_restore(facts, target)
+        previous = _rollback_source(settings, facts, target)
         parked = pre_restore_name(target, free_stamp(target, facts.pre_restores, now))
         log.info(f"rollback of {target!r}: bringing back {previous!r}")
         with server.refusals("the rollback"):
-            attempts = swap(info, target, previous, parked, log)
-    return RollbackOutcome(target, previous, parked, attempts)
+            attempts = critical.swap(info, target, previous, parked, log, Journal(settings.state_dir))
+    return RollbackOutcome(target, previous, parked, attempts, _rotate(settings, target, log))
 
 
-def _newest_pre_restore(facts: server.TargetFacts, target: str) -> str:
+def last_swap(settings: Settings) -> LastSwap | None:
+    """What the latest swap (restore or rollback) parked, as recorded on the backup volume."""
+    return Journal(settings.state_dir).last()
+
+
+def _rollback_source(settings: Settings, facts: server.TargetFacts, target: str) -> str:
+    """The database the latest swap of ``target`` parked; the newest by name when no swap was recorded."""
+    last = last_swap(settings)
+    if last is not None and last.target == target and last.server == critical.server_key(settings.conninfo()):
+        if last.parked not in facts.pre_restores:
+            raise OperatorError(f"the database the latest swap of {target!r} parked, {last.parked!r}, no longer "
+                                "exists, so there is nothing to roll back to")
+        return last.parked
     if not facts.pre_restores:
         raise OperatorError(f"there is no pre-restore copy of {target!r} to roll back to "
                             "(an in-place restore keeps its safety backup instead)")
@@ -196,4 +309,34 @@ def rollback_candidate(settings: Settings, target: str | None = None) -> str:
     """The database ``rollback`` would bring back (raises when there is none)."""
     info = settings.conninfo()
     target = target or info.dbname
-    return _newest_pre_restore(server.inspect(info, target), target)
+    return _rollback_source(settings, server.inspect(info, target), target)
+
+
+def recover(settings: Settings) -> str | None:
+    """Finish or undo a swap a killed process left half-done; one sentence, or None when there was none.
+
+    Cheap when there is nothing to do (one file read), so every command and the console
+    call it first.  Never raises: a recovery that cannot run says why.
+    """
+    journal = Journal(settings.state_dir)
+    try:
+        intent = journal.pending()
+    except ValueError as exc:
+        return f"the swap journal {journal.path} cannot be read ({exc}); check the databases by hand"
+    if intent is None:
+        return None
+    if intent.writer_running():
+        return None  # that restore is still running, and finishes itself
+    unfinished = f"{'a swap' if intent.kind == 'swap' else 'an in-place restore'} of {intent.live!r} " \
+                 f"was interrupted at {intent.at}"
+    if settings.read_only:
+        return f"{unfinished}; run any command without --read-only to finish or undo it"
+    try:
+        info = settings.conninfo()
+        if critical.server_key(info) != intent.server:
+            return f"{unfinished} on {intent.server}, not this server; run a command against that server"
+        sentence = (critical.recover if intent.kind == "swap" else inplace.recover)(info, journal, intent)
+    except OperatorError as exc:
+        return f"{unfinished} and could not be finished or undone now: {exc.sentence}"
+    _log(settings).warn(sentence)
+    return sentence

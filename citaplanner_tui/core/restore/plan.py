@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.restore.swap import LOCKOUT
 
 STAMP = "%Y%m%d%H%M%S"
 _MAX_IDENT = 63  # PostgreSQL truncates longer names, which could make two names collide
@@ -137,29 +138,36 @@ def choose_mode(requested: str | None, *, can_create: bool, can_rename: bool) ->
 
 
 def steps_for(mode: str, target: str, stamp: str, *, safety: bool = True,
-              leftovers: list[str] | tuple = ()) -> list[Step]:
-    """The steps ``execute`` runs for ``mode``, in order."""
+              leftovers: list[str] | tuple = (), drops: str = "") -> list[Step]:
+    """The steps ``execute`` runs for ``mode``, in order (``drops``: what in-place mode drops)."""
     steps = []
     if leftovers:
         steps.append(Step("drop leftovers", "drop scratch databases left by an interrupted restore or drill: "
                           + ", ".join(leftovers)))
+    if mode != "swap":
+        steps.append(Step("stop writes", f"make new sessions of {target!r} read-only and end the app's sessions, "
+                          "so every write committed before is in the safety backup and later ones are refused "
+                          "(readers go on reading)"))
     if safety:
         steps.append(Step("safety backup", f"back up the current {target!r} into the safety tier "
-                          "(never rotated)"))
+                          "(restores keep the newest few, [restore] keep)"))
     if mode == "swap":
         scratch, pre = scratch_name(target, stamp), pre_restore_name(target, stamp)
         steps += [
             Step("create scratch", f"create {scratch!r} with the owner, grants and settings of {target!r}"),
             Step("load", f"stream the archive into {scratch!r} in one transaction (psql ON_ERROR_STOP)"),
             Step("validate", "before the load commits, check every table's row count against the dump's"),
-            Step("swap", f"block new connections to {target!r}, end its sessions, rename it to {pre!r}, "
-                         f"rename {scratch!r} to {target!r}"),
+            Step("swap", f"block new connections to {target!r} ({LOCKOUT:.0f} s at most, journaled), end its "
+                         f"sessions, rename it to {pre!r}, rename {scratch!r} to {target!r}"),
         ]
     else:
         steps += [
-            Step("load in place", f"in one transaction: empty the schema of {target!r} and load the archive; "
-                                  "any error rolls everything back"),
+            Step("load in place", f"in one transaction: drop {drops or 'every schema, large object, publication and event trigger'}, "
+                                  "then load the archive; readers wait from the drop to the commit; any error "
+                                  "rolls everything back"),
             Step("validate", "check every table's row count against the dump's before committing"),
+            Step("allow writes", f"put {target!r}'s own settings back and end the read-only sessions, so the "
+                                 "app reconnects and writes"),
         ]
     return steps
 

@@ -17,8 +17,9 @@ from citaplanner_tui.core import lock, manifest, pgtools
 from citaplanner_tui.core.dumpscan import DumpInfo
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
-from citaplanner_tui.core.restore import compat, server
+from citaplanner_tui.core.restore import compat, inplace, server
 from citaplanner_tui.core.restore.plan import Check, Plan, choose_mode, free_stamp, steps_for
+from citaplanner_tui.core.restore.swap import LOCKOUT, unendable_sentence, unendable_sessions
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.verify import VerifyResult, verify
 
@@ -65,15 +66,19 @@ def preflight(settings: Settings, archive: Path, *, target: str | None = None, m
         checks.append(Check("versions", True, f"the dump comes from PostgreSQL {source[0]}, newer than the "
                             f"target's {tf.server_major}: some statements may not load", blocking=False))
     checks.append(Check("rights", problem is None, problem or _rights_detail(chosen, tf, target)))
+    drops = ""
     if chosen == "in-place" and tf.exists and tf.allow_connections:
-        owner, may_drop, _ = server.schema_facts(info.with_dbname(target), info.schema)
-        checks.append(Check("schema", may_drop, f"the role may empty schema {info.schema!r} (owner {owner})"
-                            if may_drop else f"in-place mode needs the role {tf.user!r} to own schema "
-                            f"{info.schema!r} (owned by {owner})"))
+        reset = inplace.inventory(info.with_dbname(target))
+        drops = reset.describe()
+        checks.append(Check("reset", not reset.forbidden, f"the role may drop what the load replaces: {drops}"
+                            if not reset.forbidden else f"in-place mode must drop what the dump creates, but "
+                            f"the role {tf.user!r} may not drop {', '.join(reset.forbidden)}"))
+        checks.append(Check("writes", tf.can_rename, f"the role may make {target!r} read-only while it restores"
+                            if tf.can_rename else f"in-place mode stops writes with ALTER DATABASE, which needs "
+                            f"the role {tf.user!r} to own {target!r} (owned by {tf.owner})"))
     checks.append(_client_check(settings, tf.server_major))
     checks.append(_space_check(settings.backup_dir, archive))
-    checks.append(Check("sessions", True, f"{tf.sessions} other session(s) connected to {target!r}"
-                        + (" will be ended at the swap" if chosen == "swap" else ""), blocking=False))
+    checks.append(_sessions_check(info, tf, target, chosen))
     busy = lock.holder(settings.backup_dir)
     checks.append(Check("lock", busy is None, busy.sentence() if busy else "no backup or restore is running"))
 
@@ -84,7 +89,7 @@ def preflight(settings: Settings, archive: Path, *, target: str | None = None, m
         mode=chosen, stamp=stamp, owner=tf.owner, target_version=f"{tf.server_major}.{tf.server_minor}",
         source_version=_version(source), pg_dump_version=_version(dump.pg_dump_version),
         client=client, sessions=tf.sessions, rows=dict(dump.rows), checks=checks,
-        steps=steps_for(chosen, target, stamp, leftovers=tf.leftovers))
+        steps=steps_for(chosen, target, stamp, leftovers=tf.leftovers, drops=drops))
 
 
 def _target_check(tf: server.TargetFacts, target: str, info) -> Check:
@@ -95,6 +100,22 @@ def _target_check(tf: server.TargetFacts, target: str, info) -> Check:
                                       f"run ALTER DATABASE {target} WITH ALLOW_CONNECTIONS true first")
     return Check("target", True, f"{target!r} on PostgreSQL {tf.server_major}.{tf.server_minor}, "
                                  f"owned by {tf.owner}")
+
+
+def _sessions_check(info, tf: server.TargetFacts, target: str, mode: str) -> Check:
+    """Sessions the role may not end would hold the swap's lock-out, or keep writing during an in-place
+    restore: refuse now, before anything is locked."""
+    if not tf.exists or not tf.allow_connections:
+        return Check("sessions", True, f"{tf.sessions} other session(s) connected to {target!r}", blocking=False)
+    with server.maintenance(info) as conn:
+        others = unendable_sessions(conn, target)
+    if others:
+        return Check("sessions", False, unendable_sentence(
+            target, others, "the swap could not rename it" if mode == "swap" else "their writes could not be stopped"))
+    when = (f"at the swap, which refuses new connections for {LOCKOUT:.0f} s at most" if mode == "swap"
+            else "before the safety backup, when writes stop")
+    return Check("sessions", True, f"{tf.sessions} other session(s) connected to {target!r} will be ended {when}",
+                 blocking=False)
 
 
 def _rights_detail(mode: str, tf: server.TargetFacts, target: str) -> str:

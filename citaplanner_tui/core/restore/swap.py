@@ -2,26 +2,45 @@
 
 Renaming a database needs it to have no sessions, and CitaPlanner's app reconnects
 within moments of losing its pool.  So: first forbid new connections
-(``ALLOW_CONNECTIONS false``, committed, so the app's reconnects are refused), then,
-until it succeeds, end the remaining sessions and in one transaction rename the live
+(``ALLOW_CONNECTIONS false``, committed, so the app's reconnects are refused), then end
+the remaining sessions and, once none is left, in one transaction rename the live
 database away, rename the incoming one into its place and allow connections to both.
 The transaction makes the two renames one step: the name never points at nothing and
-never at both.  If the renames keep failing, connections are allowed again and the
-live database is left exactly as it was.
+never at both.
+
+The section is bounded and survives interruptions:
+
+- sessions this role may not end (a DBA's psql) are refused *before* anything is
+  locked (pre-flight says so too); inside, connections are refused for at most
+  ``LOCKOUT`` seconds, after which they are allowed again and nothing is renamed;
+- a journal (``journal.py``) is written before the first step, so that a process
+  killed inside the section is finished or undone by the next command (``recover``);
+- SIGINT, SIGTERM and SIGHUP arriving inside the section wait until it is over (when
+  it runs in the main thread; the console runs it in a worker and owns its signals).
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
 
 from citaplanner_tui.core.conninfo import ConnInfo
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.logs import Log
-from citaplanner_tui.core.restore.server import maintenance
+from citaplanner_tui.core.restore.journal import Intent, Journal
+from citaplanner_tui.core.restore.server import maintenance, refusals
 from citaplanner_tui.core.restore.sqltext import quote_ident
 
-ATTEMPTS = 12  # each rename itself waits up to 5 s for sessions to go
-PAUSE = 0.1
+LOCKOUT = 5.0  # seconds new connections may be refused while the sessions go
+POLL = 0.05
+DEFERRED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# Tests hold the swap at a named point: "<phase>:<folder>" (see ``pause_point``).
+PAUSE_ENV = "CITAPLANNER_TUI_PAUSE"
 # Sessions of roles on a database (other roles' rows show no backend_type to us, but a role);
 # autovacuum workers have no role and are left alone: the rename stops them itself.
 _SESSIONS = ("FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
@@ -32,48 +51,139 @@ class SwapFailed(OperatorError):
     """The live database kept sessions open; nothing was renamed."""
 
 
+def server_key(info: ConnInfo) -> str:
+    """The server a journal belongs to (no user, no password)."""
+    return f"{info.host}:{info.port}"
+
+
 def _allow(conn, db: str, allow: bool) -> None:
     conn.execute(f"ALTER DATABASE {quote_ident(db)} WITH ALLOW_CONNECTIONS {str(allow).lower()}")
 
 
-def _end_sessions(conn, db: str) -> int:
+def end_sessions(conn, db: str) -> int:
     """End the sessions this role may end (its own and its members'; all for a superuser)."""
     return len(conn.execute(f"SELECT pg_terminate_backend(pid) {_SESSIONS} AND pg_has_role(usesysid, 'MEMBER')",
                             (db,)).fetchall())
 
 
-def _others(conn, db: str) -> list[str]:
+def _sessions(conn, db: str) -> int:
+    return conn.execute(f"SELECT count(*) {_SESSIONS}", (db,)).fetchone()[0]
+
+
+def unendable_sessions(conn, db: str) -> list[str]:
+    """The roles with sessions on ``db`` that this role may not end (so a swap could not finish)."""
     return [r[0] for r in conn.execute(f"SELECT DISTINCT usename::text {_SESSIONS} "
-                                       "AND NOT pg_has_role(usesysid, 'MEMBER')", (db,)).fetchall()]
+                                       "AND NOT pg_has_role(usesysid, 'MEMBER') ORDER BY 1", (db,)).fetchall()]
 
 
-def swap(info: ConnInfo, live: str, incoming: str, parked: str, log: Log) -> int:
+def unendable_sentence(db: str, roles: list[str], blocked: str = "the swap could not rename it") -> str:
+    return (f"{db!r} has sessions of {', '.join(roles)}, which this role may not end, so {blocked}; "
+            "ask them to disconnect (or end them as a superuser)")
+
+
+def pause_point(phase: str) -> None:
+    """Hold here while ``$CITAPLANNER_TUI_PAUSE`` is ``<phase>:<folder>``, for tests.
+
+    Creates ``<folder>/<phase>.reached`` and waits for ``<folder>/<phase>.go``, so a
+    test can deliver a signal at an exact step of the critical section.
+    """
+    name, _, folder = os.environ.get(PAUSE_ENV, "").partition(":")
+    if name != phase or not folder:
+        return
+    (Path(folder) / f"{phase}.reached").touch()
+    while not (Path(folder) / f"{phase}.go").exists():
+        time.sleep(0.01)
+
+
+@contextmanager
+def deferred_signals(log: Log) -> Iterator[None]:
+    """Hold SIGINT/SIGTERM/SIGHUP until the block ends, then act on them with the previous handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, _frame: caught.append(signum)) for s in DEFERRED}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+        for s in dict.fromkeys(caught):
+            log.warn(f"{signal.Signals(s).name} arrived during the swap; acting on it now that the swap is over")
+            signal.raise_signal(s)
+
+
+def swap(info: ConnInfo, live: str, incoming: str, parked: str, log: Log, journal: Journal,
+         backup: str | None = None) -> int:
     """Put ``incoming`` in place of ``live``, which becomes ``parked``; return the attempts used."""
+    with maintenance(info) as conn:
+        others = unendable_sessions(conn, live) + unendable_sessions(conn, incoming)
+        if others:
+            raise SwapFailed(unendable_sentence(live, sorted(set(others))) + "; nothing was locked or renamed")
+        with deferred_signals(log):
+            intent = journal.begin(Intent(live, incoming, parked, server_key(info), backup))
+            try:
+                _allow(conn, live, False)
+                log.info(f"new connections to {live!r} are refused from now on")
+                pause_point("locked")
+                attempts = _rename(conn, live, incoming, parked, log)
+            except BaseException:
+                _allow(conn, live, True)  # if even this fails, the journal stays for ``recover``
+                journal.clear()
+                raise
+            if attempts is None:
+                _allow(conn, live, True)
+                journal.clear()
+                raise SwapFailed(f"{live!r} still had sessions after {LOCKOUT:.0f} s; nothing was renamed "
+                                 "and it accepts connections again")
+            intent = journal.advance(intent, "renamed")
+            pause_point("renamed")
+            journal.finish(intent)
+            log.ok(f"{incoming!r} is now {live!r}; the previous database is kept as {parked!r}")
+    return attempts
+
+
+def _rename(conn, live: str, incoming: str, parked: str, log: Log) -> int | None:
+    """End the sessions and do the renames within ``LOCKOUT`` seconds; the attempts used, or None."""
     import psycopg
 
-    with maintenance(info) as conn:
-        _allow(conn, live, False)
-        log.info(f"new connections to {live!r} are refused from now on")
-        try:
-            for attempt in range(1, ATTEMPTS + 1):
-                ended = _end_sessions(conn, live) + _end_sessions(conn, incoming)
-                try:
-                    with conn.transaction():
-                        conn.execute(f"ALTER DATABASE {quote_ident(live)} RENAME TO {quote_ident(parked)}")
-                        conn.execute(f"ALTER DATABASE {quote_ident(incoming)} RENAME TO {quote_ident(live)}")
-                        _allow(conn, live, True)
-                        _allow(conn, parked, True)  # the operator may want to look inside it
-                except psycopg.errors.ObjectInUse:
-                    log.warn(f"attempt {attempt}: {live!r} still had sessions ({ended} ended); retrying")
-                    time.sleep(PAUSE)
-                    continue
-                log.ok(f"{incoming!r} is now {live!r}; the previous database is kept as {parked!r}")
+    deadline = time.monotonic() + LOCKOUT
+    attempt = 0
+    while True:
+        attempt += 1
+        ended = end_sessions(conn, live) + end_sessions(conn, incoming)
+        if _sessions(conn, live) + _sessions(conn, incoming) == 0:
+            try:
+                with conn.transaction():
+                    conn.execute(f"ALTER DATABASE {quote_ident(live)} RENAME TO {quote_ident(parked)}")
+                    conn.execute(f"ALTER DATABASE {quote_ident(incoming)} RENAME TO {quote_ident(live)}")
+                    _allow(conn, live, True)
+                    _allow(conn, parked, True)  # the operator may want to look inside it
                 return attempt
-        except BaseException:
+            except psycopg.errors.ObjectInUse:
+                log.warn(f"attempt {attempt}: {live!r} still had sessions ({ended} ended); retrying")
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(POLL)
+
+
+def recover(info: ConnInfo, journal: Journal, intent: Intent) -> str:
+    """Finish or undo the swap ``intent`` describes, from what the server holds; one sentence."""
+    live, incoming, parked = intent.live, intent.incoming, intent.parked
+    with maintenance(info) as conn, refusals("finishing the interrupted swap"):
+        names = {r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s)",
+                                            ([live, incoming, parked],)).fetchall()}
+        if live in names and parked in names:
             _allow(conn, live, True)
-            raise
-        _allow(conn, live, True)
-        others = _others(conn, live)
-    why = f" (sessions of {', '.join(others)}, which this role may not end)" if others else ""
-    raise SwapFailed(f"{live!r} kept sessions open through {ATTEMPTS} attempts{why}; nothing was renamed "
-                     "and it accepts connections again")
+            _allow(conn, parked, True)
+            journal.finish(intent)
+            return (f"finished the swap interrupted at {intent.at}: its renames had committed, so {live!r} "
+                    f"now holds what was {incoming!r} and accepts connections, and the previous database "
+                    f"is kept as {parked!r}")
+        if live in names:  # not renamed: the name still holds the previous database
+            _allow(conn, live, True)
+            journal.clear()
+            return (f"undid the swap interrupted at {intent.at}: nothing had been renamed, so {live!r} "
+                    f"accepts connections again with its previous data, and nothing was dropped")
+    return (f"the swap of {live!r} interrupted at {intent.at} left no database named {live!r} on the server; "
+            f"check {incoming!r} and {parked!r} by hand, then remove {journal.path}")

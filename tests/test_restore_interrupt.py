@@ -1,0 +1,294 @@
+"""A swap interrupted inside its critical section never leaves the live database locked.
+
+The restore CLI runs in a real process, held at an exact step of the swap (the engine's
+pause point, ``CITAPLANNER_TUI_PAUSE``), and gets a signal there.  Afterwards the live
+database accepts connections with its old content (stopped before the renames) or the
+backup's (after), and a killed run's journal is finished or undone by the next command
+in one sentence.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from backup_support import REPO, cli, cli_env
+from restore_support import content, databases, fill, settings_for, take_backup
+
+from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.restore import execute, preflight
+from citaplanner_tui.core.restore.journal import JOURNAL, LAST_SWAP
+from citaplanner_tui.core.restore.swap import PAUSE_ENV, SwapFailed
+
+
+@pytest.fixture
+def live(app_db, backup_dir):
+    """A filled database, its backup, and then a change, so old and restored content differ."""
+    fill(app_db, clients=30, appointments=80)
+    app_db.archive = take_backup(app_db, backup_dir)
+    app_db.at_backup = content(app_db.server, app_db.name)
+    app_db.sql("DELETE FROM payments")
+    app_db.before = content(app_db.server, app_db.name)
+    assert app_db.before != app_db.at_backup
+    return app_db
+
+
+def _wait(condition, what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
+        time.sleep(0.02)
+
+
+def _allows(db) -> bool:
+    return db.server.sql("SELECT datallowconn FROM pg_database WHERE datname = %s", params=(db.name,))[0][0]
+
+
+def _held_restore(db, backup_dir: Path, pause: Path, phase: str, *mode: str) -> subprocess.Popen:
+    """The restore CLI, stopped at ``phase`` of the swap (asserted, never assumed)."""
+    pause.mkdir()
+    env = cli_env(db.url, backup_dir, **{PAUSE_ENV: f"{phase}:{pause}"})
+    proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "restore", str(db.archive),
+                             "--confirm", db.name, *mode], env=env, cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        _wait(lambda: (pause / f"{phase}.reached").exists() or proc.poll() is not None, f"the {phase} point")
+        assert proc.poll() is None, proc.communicate()
+    except BaseException:
+        proc.kill()
+        proc.communicate()
+        raise
+    return proc
+
+
+def _journal(backup_dir: Path) -> Path:
+    return backup_dir / ".citaplanner-tui" / JOURNAL
+
+
+@pytest.mark.parametrize("phase", ["locked", "renamed"])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGKILL],
+                         ids=lambda s: s.name)
+def test_signal_inside_the_swap_leaves_live_usable(live, backup_dir, tmp_path, phase, sig):
+    env = cli_env(live.url, backup_dir)
+    pause = tmp_path / "pause"
+    proc = _held_restore(live, backup_dir, pause, phase)
+    try:
+        journal = json.loads(_journal(backup_dir).read_text())
+        assert journal["live"] == live.name and journal["phase"] == {"locked": "locking"}.get(phase, phase) and journal["pid"] == proc.pid
+        assert _journal(backup_dir).stat().st_mode & 0o777 == 0o600
+        if phase == "locked":
+            assert not _allows(live)  # really inside the lock-out
+            during = cli("status", env=env)  # a command while the swap runs leaves it to its process
+            assert "swap interrupted" not in during.stderr and not _allows(live)
+        else:
+            assert journal["parked"] in databases(live.server, live.name + "__pre_restore_")
+        proc.send_signal(sig)
+        if sig != signal.SIGKILL:
+            (pause / f"{phase}.go").touch()  # the signal waits for the section to end
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+    if sig == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL
+        assert _journal(backup_dir).exists()
+        after = cli("status", env=env)  # any command
+        said = [ln for ln in after.stderr.splitlines() if "swap interrupted" in ln]
+        assert len(said) == 1, after.stderr
+        assert ("finished the swap" if phase == "renamed" else "undid the swap") in said[0]
+        again = cli("status", env=env)
+        assert "swap interrupted" not in again.stderr
+        expected = live.at_backup if phase == "renamed" else live.before
+    else:
+        # The section finished, then the signal acted: the restore CLI unwinds on each as on Ctrl-C.
+        assert proc.returncode == 130, err
+        assert err.strip().splitlines()[-1] == "citaplanner-tui: interrupted; nothing was left half-written"
+        assert "Traceback" not in err
+        log = next((backup_dir / "logs").glob("restore_*.log")).read_text()
+        assert f"{sig.name} arrived during the swap" in log
+        assert log.index(f"is now {live.name!r}") < log.index(f"{sig.name} arrived during the swap")
+        expected = live.at_backup
+    assert not _journal(backup_dir).exists()
+    assert _allows(live)
+    assert content(live.server, live.name) == expected
+    with connect(live.info) as conn:  # the app's own role gets in
+        assert conn.execute("SELECT count(*) FROM clients").fetchone()[0] == expected["clients"][0]
+    if phase == "renamed":
+        plan = cli("restore", "--rollback", "--plan", "--json", env=env)
+        assert plan.returncode == 0, plan.stderr
+        assert json.loads(plan.stdout)["would_bring_back"] == journal["parked"]
+        last = json.loads((backup_dir / ".citaplanner-tui" / LAST_SWAP).read_text())
+        assert last["target"] == live.name and last["parked"] == journal["parked"]
+
+
+_DB_SETTINGS = ("SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
+                "WHERE d.datname = %s AND s.setrole = 0")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
+def test_in_place_restore_killed_with_writes_stopped_lets_the_app_write_again(live, backup_dir, tmp_path, sig):
+    env = cli_env(live.url, backup_dir)
+    pause = tmp_path / "pause"
+    proc = _held_restore(live, backup_dir, pause, "writes-stopped", "--mode", "in-place")
+    try:
+        assert json.loads(_journal(backup_dir).read_text())["kind"] == "in-place"
+        assert live.server.sql(_DB_SETTINGS, params=(live.name,)) == [(["default_transaction_read_only=on"],)]
+        proc.send_signal(sig)
+        if sig != signal.SIGKILL:
+            (pause / "writes-stopped.go").touch()
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    if sig == signal.SIGKILL:
+        after = cli("status", env=env)
+        said = [ln for ln in after.stderr.splitlines() if "allowed writes" in ln]
+        assert len(said) == 1 and "interrupted" in said[0], after.stderr
+    else:
+        assert proc.returncode == 130
+    assert not _journal(backup_dir).exists()
+    assert live.server.sql(_DB_SETTINGS, params=(live.name,)) == []
+    assert content(live.server, live.name) == live.before
+    with connect(live.info) as conn:  # a new session of the app writes again
+        conn.execute("DELETE FROM clients WHERE id NOT IN (SELECT \"clientId\" FROM appointments) "
+                     "AND id NOT IN (SELECT \"clientId\" FROM payments)")
+
+
+class _Watch(threading.Thread):
+    """Polls ``datallowconn`` of the live database until stopped; remembers any refusal."""
+
+    def __init__(self, db):
+        super().__init__(daemon=True)
+        self.db, self.stop, self.refused, self.polls = db, threading.Event(), False, 0
+
+    def run(self) -> None:
+        with connect(self.db.server.admin("postgres")) as conn:
+            while not self.stop.is_set():
+                row = conn.execute("SELECT datallowconn FROM pg_database WHERE datname = %s",
+                                   (self.db.name,)).fetchone()
+                self.polls += 1
+                if not row[0]:
+                    self.refused = True
+                    return
+                time.sleep(0.005)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.join(timeout=10)
+
+
+def test_session_the_role_cannot_end_is_refused_before_anything_is_locked(live, backup_dir):
+    env = cli_env(live.url, backup_dir)
+    with connect(live.admin()) as dba, _Watch(live) as watch:  # the app role may not end a superuser's session
+        proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "restore", str(live.archive),
+                                 "--confirm", live.name], env=env, cwd=REPO, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            while proc.poll() is None and not watch.refused:
+                time.sleep(0.01)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            out, err = proc.communicate()
+        dba.execute("SELECT 1")  # still connected
+    assert not watch.refused, "the live database refused connections"
+    assert watch.polls > 0
+    assert proc.returncode == 1
+    lines = err.strip().splitlines()
+    assert "sessions of postgres" in lines[-1] and "Traceback" not in err
+    assert content(live.server, live.name) == live.before
+    assert not (backup_dir / "safety").exists()  # refused before the safety backup too
+    assert not databases(live.server, live.name + "__")
+
+
+def test_session_opened_after_the_plan_stops_the_swap_before_the_lock_out(live, backup_dir):
+    settings = settings_for(live, backup_dir)
+    plan = preflight(settings, live.archive)
+    assert plan.ok, plan.checks
+    with connect(live.admin()) as dba, _Watch(live) as watch:
+        with pytest.raises(SwapFailed) as err:
+            execute(settings, plan, confirm=live.name)
+        dba.execute("SELECT 1")
+    assert not watch.refused and watch.polls > 0
+    assert "sessions of postgres" in err.value.sentence and "nothing was locked or renamed" in err.value.sentence
+    assert content(live.server, live.name) == live.before
+    assert not databases(live.server, live.name + "__")
+    assert not _journal(backup_dir).exists()
+
+
+def test_sessions_left_inside_the_lock_out_end_it_within_the_bound(live, backup_dir, monkeypatch):
+    """Should an unendable session slip past the check, connections are allowed again after LOCKOUT."""
+    from citaplanner_tui.core.restore import swap
+
+    monkeypatch.setattr(swap, "LOCKOUT", 1.0)
+    monkeypatch.setattr(swap, "unendable_sessions", lambda conn, db: [])  # the race: seen too late
+    settings = settings_for(live, backup_dir)
+    plan = preflight(settings, live.archive)
+    with connect(live.admin()) as dba:
+        with pytest.raises(SwapFailed) as err:
+            execute(settings, plan, confirm=live.name)
+        dba.execute("SELECT 1")
+    assert "still had sessions after 1 s; nothing was renamed and it accepts connections again" in err.value.sentence
+    assert _allows(live)
+    assert content(live.server, live.name) == live.before
+    assert not databases(live.server, live.name + "__")
+    assert not _journal(backup_dir).exists()
+    log = next((backup_dir / "logs").glob("restore_*.log")).read_text()
+    assert "new connections to" in log  # it really was inside the lock-out
+
+
+@pytest.mark.parametrize("mode", ["swap", "in-place"])
+def test_journal_that_cannot_be_written_stops_the_restore_before_live_is_touched(live, backup_dir, mode):
+    from citaplanner_tui.core.errors import OperatorError
+
+    settings = settings_for(live, backup_dir)
+    plan = preflight(settings, live.archive, mode=mode)
+    _journal(backup_dir).mkdir(parents=True)  # the rename onto it fails, as on a full or broken volume
+    with pytest.raises(OperatorError) as err:
+        execute(settings, plan, confirm=live.name)
+    assert "cannot write the restore journal" in err.value.sentence and "not touched" in err.value.sentence
+    assert _allows(live)
+    assert live.server.sql(_DB_SETTINGS, params=(live.name,)) == []
+    assert content(live.server, live.name) == live.before
+    assert not databases(live.server, live.name + "__")
+
+
+def test_recovery_waits_for_write_access_and_never_guesses(app_db, backup_dir):
+    """A journal left by a killed swap (written here as the engine writes it, the database locked out)."""
+    from dataclasses import replace
+
+    from citaplanner_tui.core.restore import recover
+    from citaplanner_tui.core.restore.journal import Intent, Journal
+    from citaplanner_tui.core.restore.swap import server_key
+
+    live = app_db
+    settings = settings_for(live, backup_dir)
+    journal = Journal(settings.state_dir)
+    intent = Intent(live.name, live.name + "__restore_1", live.name + "__pre_restore_1", server_key(live.info), None)
+    journal.begin(intent)
+    live.server.sql(f'ALTER DATABASE "{live.name}" WITH ALLOW_CONNECTIONS false')
+
+    said = recover(replace(settings, read_only=True))
+    assert "without --read-only" in said and _journal(backup_dir).exists() and not _allows(live)
+    said = recover(settings)
+    assert said.startswith("undid the swap") and _allows(live) and not _journal(backup_dir).exists()
+    assert recover(settings) is None
+
+    journal.begin(replace(intent, live=live.name + "_gone"))
+    said = recover(settings)
+    assert "left no database named" in said and "by hand" in said and _journal(backup_dir).exists()
+    _journal(backup_dir).write_text("{not json")
+    assert "cannot be read" in recover(settings)
