@@ -274,10 +274,6 @@ WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_s
 """
 
 
-_PUBLIC_COMMENT = re.compile(r"^--\n-- Name: SCHEMA public; Type: COMMENT;.*\n--\n\nCOMMENT ON SCHEMA public IS .*\n",
-                             re.M)
-
-
 @dataclass
 class Snapshot:
     schema: str
@@ -285,14 +281,10 @@ class Snapshot:
     sequences: list[tuple]
     large_objects: list[tuple]
 
-    def differences(self, other: "Snapshot", *, public_comment: bool = True) -> list[str]:
-        """What differs, in words (empty: the same database); ``public_comment=False`` overlooks the
-        comment of schema public, which in-place mode does not keep yet."""
+    def differences(self, other: "Snapshot") -> list[str]:
+        """What differs, in words (empty: the same database)."""
         out = []
-        mine, theirs = self.schema, other.schema
-        if not public_comment:
-            mine, theirs = (re.sub("\n{3,}", "\n\n", _PUBLIC_COMMENT.sub("", t)) for t in (mine, theirs))
-        if mine != theirs:
+        if self.schema != other.schema:
             import difflib
 
             diff = difflib.unified_diff(self.schema.splitlines(), other.schema.splitlines(), lineterm="", n=1)

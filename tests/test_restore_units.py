@@ -10,6 +10,7 @@ from citaplanner_tui.core.dumpscan import DumpScanner, name_key, split_key
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.restore.compat import describe, line_dropper, psql_knows_restrict
 from citaplanner_tui.core.restore.inplace import Reset, reset_sql
+from citaplanner_tui.core.restore.server import SchemaFacts
 from citaplanner_tui.core.restore.plan import (ConfirmationRequired, check_confirm, choose_mode, free_stamp,
                                                pre_restore_name, scratch_name, steps_for)
 from citaplanner_tui.core.restore.validate import check_block, count_query, qualified
@@ -91,11 +92,13 @@ def test_validation_sql():
 
 def test_reset_drops_everything_the_dump_creates_and_puts_public_back():
     reset = Reset({"public": 12, 'odd"name': 1}, large_objects=2, publications=("pub",), event_triggers=("evt",))
-    sql = reset_sql(reset, "pg_database_owner", [("PUBLIC", "USAGE"), ("app", "CREATE")])
+    public = SchemaFacts("pg_database_owner", (("PUBLIC", "USAGE"), ("app", "CREATE")), "it's public")
+    sql = reset_sql(reset, public)
     assert sql.splitlines() == ['DROP EVENT TRIGGER IF EXISTS "evt";', 'DROP PUBLICATION IF EXISTS "pub";',
                                 "SELECT count(lo_unlink(oid)) FROM pg_largeobject_metadata;",
                                 'DROP SCHEMA IF EXISTS "public" CASCADE;', 'DROP SCHEMA IF EXISTS "odd""name" CASCADE;',
                                 "CREATE SCHEMA public;", 'ALTER SCHEMA public OWNER TO "pg_database_owner";',
-                                "GRANT USAGE ON SCHEMA public TO PUBLIC;", 'GRANT CREATE ON SCHEMA public TO "app";']
+                                "GRANT USAGE ON SCHEMA public TO PUBLIC;", 'GRANT CREATE ON SCHEMA public TO "app";',
+                                "COMMENT ON SCHEMA public IS 'it''s public';"]
     assert reset.describe() == ('schema public (12 objects), schema odd"name (1 objects) with everything that '
                                 "depends on them; 2 large object(s); publication(s) pub; event trigger(s) evt")

@@ -24,9 +24,6 @@ from citaplanner_tui.core.pgtools import embedded_bindir
 from citaplanner_tui.core.restore import execute, preflight
 
 SERVERS = {"pg18": "pg", "pg15": "pg15", "pg15-dump18": "pg15"}
-# In-place mode resets only the target schema today; other schemas and large objects
-# are issue 8 item 4 (restore-swap's branch).
-NEEDS_FULL_RESET = {"objects", "identifiers", "latin1"}
 
 
 @pytest.fixture(scope="module")
@@ -72,11 +69,7 @@ def _cases():
         for server_name in SERVERS:
             if int(server_name[2:4]) in case.servers:
                 for mode in ("plain", "swap", "in-place"):
-                    marks = []
-                    if mode == "in-place" and case.name in NEEDS_FULL_RESET:
-                        marks.append(pytest.mark.xfail(reason="in-place resets one schema: issue 8 item 4",
-                                                       strict=False))
-                    yield pytest.param(case, server_name, mode, id=f"{case.name}-{server_name}-{mode}", marks=marks)
+                    yield pytest.param(case, server_name, mode, id=f"{case.name}-{server_name}-{mode}")
 
 
 @pytest.mark.parametrize("case,server_name,mode", list(_cases()))
@@ -106,7 +99,4 @@ def test_round_trip(sources, case, server_name, mode, tmp_path):
     assert plan.ok, plan.checks
     outcome = execute(settings, plan, confirm=db.name)
     assert outcome.rows == {key: n for key, (_, n) in dump_rows.items()}
-    restored = snapshot(server, db.name)
-    assert restored.differences(source, public_comment=mode == "swap") == []
-    if restored.differences(source):
-        pytest.xfail("in-place mode drops the comment of schema public: issue 8 item 4")
+    assert snapshot(server, db.name).differences(source) == []

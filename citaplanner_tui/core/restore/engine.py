@@ -245,12 +245,12 @@ def _inplace_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporte
                      log: Log) -> dict[str, int]:
     target = info.with_dbname(plan.target)
     reset = inplace.inventory(target)
-    owner, _, grants = server.schema_facts(target, "public")
+    public = server.schema_facts(target, "public")
     # The database's sessions default to read-only while writes are stopped; the load writes.  The
     # session default too: pg_dump ends its large objects' data with its own COMMIT.
     prologue = ("SET transaction_read_only = off;\nSET default_transaction_read_only = off;\n"
                 + _role_prologue(facts) + "SET lock_timeout = '30s';\n"
-                + inplace.reset_sql(reset, owner, grants))
+                + inplace.reset_sql(reset, public))
     log.info(f"loading {plan.archive.name} into {plan.target!r} in place, in one transaction that first drops "
              f"{reset.describe()}")
     dump = load_archive(plan.archive, LoadSpec(target, tools, facts.server_major, prologue), reporter).dump

@@ -33,7 +33,7 @@ from citaplanner_tui.core.db import connect
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.logs import Log
 from citaplanner_tui.core.restore.journal import Intent, Journal
-from citaplanner_tui.core.restore.server import maintenance, refusals
+from citaplanner_tui.core.restore.server import SchemaFacts, maintenance, refusals
 from citaplanner_tui.core.restore.sqltext import literal, quote_ident, quote_role
 from citaplanner_tui.core.restore.swap import (end_sessions, pause_point, server_key, unendable_sentence,
                                                unendable_sessions)
@@ -92,8 +92,8 @@ def inventory(info: ConnInfo) -> Reset:
                  tuple(e[0] for e in events), tuple(forbidden))
 
 
-def reset_sql(reset: Reset, public_owner: str, public_grants: list[tuple[str, str]]) -> str:
-    """SQL that drops what ``reset`` lists and recreates ``public`` empty, same owner and grants."""
+def reset_sql(reset: Reset, public: SchemaFacts) -> str:
+    """SQL that drops what ``reset`` lists and recreates ``public`` empty, same owner, grants and comment."""
     lines = [f"DROP EVENT TRIGGER IF EXISTS {quote_ident(e)};" for e in reset.event_triggers]
     lines += [f"DROP PUBLICATION IF EXISTS {quote_ident(p)};" for p in reset.publications]
     if reset.large_objects:
@@ -101,10 +101,12 @@ def reset_sql(reset: Reset, public_owner: str, public_grants: list[tuple[str, st
     lines += [f"DROP SCHEMA IF EXISTS {quote_ident(s)} CASCADE;" for s in reset.schemas]
     if "public" in reset.schemas:  # pg_dump never creates public: it is there in every new database
         lines.append("CREATE SCHEMA public;")
-        if public_owner:
-            lines.append(f"ALTER SCHEMA public OWNER TO {quote_ident(public_owner)};")
+        if public.owner:
+            lines.append(f"ALTER SCHEMA public OWNER TO {quote_ident(public.owner)};")
         lines += [f"GRANT {privilege} ON SCHEMA public TO {quote_role(grantee)};"
-                  for grantee, privilege in public_grants]
+                  for grantee, privilege in public.grants]
+        if public.comment is not None:
+            lines.append(f"COMMENT ON SCHEMA public IS {literal(public.comment)};")
     return "\n".join(lines) + "\n"
 
 

@@ -149,16 +149,25 @@ def drop_leftovers(info: ConnInfo, facts: TargetFacts, log) -> None:
             log.info(f"dropped {name!r}, left by an interrupted restore or drill")
 
 
-def schema_facts(info: ConnInfo, schema: str = "public") -> tuple[str, bool, list[tuple[str, str]]]:
-    """``(owner, we may drop it, grants)`` of ``schema`` in the target, grants as (grantee, privilege)."""
+@dataclass(frozen=True)
+class SchemaFacts:
+    """What an in-place reset must give back to a schema it drops and recreates (``public``)."""
+
+    owner: str = ""
+    grants: tuple[tuple[str, str], ...] = ()  # (grantee, privilege)
+    comment: str | None = None  # pg_dump writes no COMMENT ON SCHEMA public for the default one
+
+
+def schema_facts(info: ConnInfo, schema: str = "public") -> SchemaFacts:
+    """Owner, grants and comment of ``schema`` in the target (empty facts if it does not exist)."""
     with connect(info) as conn:
         row = conn.execute(
-            "SELECT pg_get_userbyid(nspowner), pg_has_role(current_user, nspowner, 'MEMBER') "
+            "SELECT pg_get_userbyid(nspowner), obj_description(oid, 'pg_namespace') "
             "FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
         if row is None:
-            return "", True, []
+            return SchemaFacts()
         grants = conn.execute(
             "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END, a.privilege_type "
             "FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.nspname = %s AND a.grantee <> n.nspowner "
             "ORDER BY 1, 2", (schema,)).fetchall()
-    return row[0], row[1], [tuple(g) for g in grants]
+    return SchemaFacts(row[0], tuple((g, p) for g, p in grants), row[1])
