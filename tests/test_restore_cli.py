@@ -6,7 +6,9 @@ import json
 from datetime import datetime
 
 from backup_support import cli, cli_env
-from conftest import APP_PASSWORD
+from conftest import APP_PASSWORD, drop_app_db
+
+from citaplanner_tui.core.db import connect
 from restore_support import content, fill, take_backup
 
 
@@ -69,3 +71,20 @@ def test_read_only_and_bad_arguments_are_one_sentence(app_db, backup_dir):
         assert run.returncode != 0 and len(run.stderr.strip().splitlines()) == 1, (args, run.stderr)
         assert "Traceback" not in run.stderr
     assert content(app_db.server, app_db.name) == before
+
+
+def test_restore_names_what_the_swap_could_not_carry_over(app_db, backup_dir):
+    """A grant on a table made after the backup cannot be kept; the operator reads which, not just the JSON."""
+    fill(app_db)
+    archive = take_backup(app_db, backup_dir)
+    app_db.server.sql("DROP ROLE IF EXISTS cli_reader; CREATE ROLE cli_reader")
+    try:
+        with connect(app_db.info) as conn:  # as the app, which owns what it creates
+            conn.execute("CREATE TABLE late_table (x int); GRANT SELECT ON late_table TO cli_reader")
+        done = cli("restore", str(archive), "--confirm", app_db.name, env=cli_env(app_db.url, backup_dir))
+        assert done.returncode == 0, done.stderr
+        warned = [line for line in done.stdout.splitlines() if line.startswith("WARN not carried over")]
+        assert len(warned) == 1 and "late_table" in warned[0] and "cli_reader" in warned[0]
+    finally:
+        drop_app_db(app_db.server, app_db.name)  # the parked copy holds the role's grant
+        app_db.server.sql("DROP ROLE IF EXISTS cli_reader")

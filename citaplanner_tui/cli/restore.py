@@ -67,7 +67,8 @@ def run(args, settings) -> int:
     return _show(outcome.to_dict(), args.json,
                  f"OK {plan.archive.name} restored into {target!r} ({outcome.mode} mode, "
                  f"{sum(outcome.rows.values())} rows in {len(outcome.rows)} tables checked, "
-                 f"{outcome.seconds:.1f} s); {outcome.undo}" + _rotated(outcome.rotated))
+                 f"{outcome.seconds:.1f} s); {outcome.undo}" + _rotated(outcome.rotated)
+                 + "".join(f"\nWARN not carried over from the live database: {line}" for line in outcome.not_carried))
 
 
 def _rotated(names: list[str]) -> str:
