@@ -54,6 +54,7 @@ class CitaPlannerApp(App[int]):
         self.jobs: list[Job] = []
         self.job_signal: Signal[Job] = Signal(self, "job")
         self.refreshing = False
+        self.crash_report: str | None = None
 
     # -- start-up ----------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -201,6 +202,23 @@ class CitaPlannerApp(App[int]):
         names = ", ".join(job.title for job in running)
         self.push_screen(AskScreen(f"{names} is still running. Cancel it and quit?",
                                    yes="Cancel job and quit", no="Keep running"), answered)
+
+    # -- a crash ----------------------------------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        """Any unhandled error, in any screen or worker: a crash log and a sentence, non-zero exit.
+
+        Replaces Textual's handler, which prints a traceback with every frame's locals
+        and leaves the exit code to the caller.  ``crash_report`` is the sentence;
+        ``launch.run_console`` prints it once the terminal is restored.
+        """
+        from citaplanner_tui.tui.crash import CRASH_EXIT, crash_sentence
+
+        self._return_code = CRASH_EXIT
+        if self._exception is None:  # Pilot re-raises it, so a test sees the crash
+            self._exception = error
+            self._exception_event.set()
+            self.crash_report = crash_sentence(error)
+        self._close_messages_no_wait()
 
     # -- read-only gate and palette ------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
