@@ -10,7 +10,7 @@ from backup_support import fill
 from citaplanner_tui.core.catalog import State
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.widgets.backup_table import BackupTable
-from tui_support import NOW, make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
+from tui_support import NOW, burst, make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
 
 
 def table_rows(screen) -> list[tuple[str, ...]]:
@@ -90,14 +90,15 @@ async def test_delete_refuses_the_newest_good_and_needs_the_file_name(sample_vol
         assert any("newest good weekly backup" in n.message for n in app._notifications)
         older = app.data.catalog.backups("weekly")[-1]
         await select_row(pilot, screen, older.path)
-        await pilot.press("x")
-        await pilot.pause()
+        await burst(pilot, "x", *older.path.name[:-1])  # typed as the dialog opens: kept
         dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen) and app.focused.id == "cancel"
+        assert isinstance(dialog, ConfirmScreen) and app.focused.id == "confirm-input"
         assert f"weekly/{older.path.name}" in str(dialog.query_one("#confirm-steps").render())
-        dialog.query_one(Input).focus()
-        await pilot.press(*older.path.name[:-1])
+        assert dialog.query_one(Input).value == older.path.name[:-1]
         assert dialog.query_one("#confirm", Button).disabled
+        await pilot.press("enter")  # one letter short: said, and the dialog stays
+        assert app.screen is dialog and older.path.exists()
+        assert "is not" in str(dialog.query_one("#confirm-refusal").render())
         await pilot.press(older.path.name[-1], "enter")
         job = await wait_for_job(pilot, "delete")
         assert job.error is None

@@ -17,7 +17,7 @@ def counts(db, dbname: str | None = None) -> dict[str, int]:
 
 
 async def type_name(pilot, text: str) -> None:
-    pilot.app.screen.query_one(Input).focus()
+    assert pilot.app.focused is pilot.app.screen.query_one(Input)  # the name box has focus from the start
     await pilot.press(*text)
 
 
@@ -52,7 +52,7 @@ async def test_full_restore_through_the_wizard_then_rollback(app_db, backup_dir)
         await pilot.press("R")
         await pilot.pause()
         dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen) and app.focused.id == "cancel"
+        assert isinstance(dialog, ConfirmScreen) and app.focused.id == "confirm-input"
         await type_name(pilot, app_db.name)
         assert not dialog.query_one("#confirm", Button).disabled
         with connect(app_db.admin(), autocommit=False) as blocker:
@@ -80,7 +80,7 @@ async def test_full_restore_through_the_wizard_then_rollback(app_db, backup_dir)
 
         await pilot.press("u")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen) and app.focused.id == "cancel"
+        assert isinstance(app.screen, ConfirmScreen) and app.focused.id == "confirm-input"
         await type_name(pilot, app_db.name)
         await pilot.press("enter")
         back = await wait_for_job(pilot, "rollback")
@@ -125,7 +125,7 @@ async def test_wrong_name_keeps_confirm_disabled_and_esc_changes_nothing(app_db,
         await pilot.press("R")
         await pilot.pause()
         dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen) and app.focused.id == "cancel"
+        assert isinstance(dialog, ConfirmScreen) and app.focused.id == "confirm-input"
         assert wizard.step == "confirm"
         confirm = dialog.query_one("#confirm", Button)
         for typed in (app_db.name[:-2], app_db.name.upper(), app_db.name + " "):

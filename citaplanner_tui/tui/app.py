@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -202,6 +203,25 @@ class CitaPlannerApp(App[int]):
         names = ", ".join(job.title for job in running)
         self.push_screen(AskScreen(f"{names} is still running. Cancel it and quit?",
                                    yes="Cancel job and quit", no="Keep running"), answered)
+
+    # -- keys typed while a screen opens ---------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            event.screen_at_arrival = self.screen  # read in _on_key when it comes back unhandled
+        await super().on_event(event)
+
+    def _on_key(self, event: events.Key) -> None:
+        """A key that reached a screen no longer on top goes to the one that is.
+
+        Textual hands each key to the focused widget when it arrives; a binding that
+        opens a dialog runs only when its key comes back here, so the keys typed right
+        after it were queued for the old screen and lost (the first letters of a typed
+        confirmation).  They were meant for what the operator sees now; every key goes
+        again, in order, so a name and its Enter stay in the order typed.
+        """
+        if getattr(event, "screen_at_arrival", self.screen) is not self.screen:
+            event.prevent_default()  # App._on_key (bindings) runs after this one unless prevented
+            self.post_message(events.Key(event.key, event.character))
 
     # -- a crash ----------------------------------------------------------------------
     def _handle_exception(self, error: Exception) -> None:

@@ -1,8 +1,8 @@
 """The restore wizard: pick → pre-flight → plan → typed confirmation → progress → outcome.
 
 It drives ``core.restore`` and decides nothing itself: ``preflight`` (it reads the
-whole archive), ``execute`` after the typed confirmation (D1's ``ConfirmScreen``:
-focus on Cancel, Confirm disabled until the database name matches, Esc cancels),
+whole archive), ``execute`` after the typed confirmation (``ConfirmScreen``: focus
+in the empty name box, Enter restores only once the database name matches),
 and ``rollback`` (typed again).  Each runs as an app engine job in a child process
 (``tui/jobs.py``, ``tui/restore_calls.py``): it outlives this screen, ``q`` asks
 before quitting, the event loop keeps the GIL, and no worker touches a widget.  The
