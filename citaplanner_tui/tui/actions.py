@@ -60,4 +60,7 @@ register(
     ActionSpec("open_seed", "Seed", "Review CitaPlanner's seed against the database, then apply it", "S",
                show=False),
     ActionSpec("refresh", "Refresh", "Reload the backups, checks, disk and logs now", "r"),
+    # Offered while the last restore's parked database exists (``tui/rollback.py``).
+    ActionSpec("rollback_last", "Roll back the last restore",
+               "Swap the database from before the last restore back in (typed confirmation)", "U"),
 )

@@ -105,6 +105,7 @@ class CitaPlannerApp(App[int]):
         self.refreshing = False
         if data is not None:
             self.data = data
+            self.refresh_bindings()  # U comes and goes with the parked database
         elif error:
             self.notify(error, title="Refresh failed", severity="error")
 
@@ -175,11 +176,17 @@ class CitaPlannerApp(App[int]):
 
         self._open(SeedScreen())
 
-    def open_restore(self, archive: Path | None = None) -> None:
-        """Open the restore wizard, on ``archive`` when the backups list chose one."""
+    def open_restore(self, archive: Path | None = None, preflight: bool = False) -> None:
+        """Open the restore wizard, on ``archive`` when one was chosen (and pre-flight it at once)."""
         from citaplanner_tui.tui.screens.restore import RestoreScreen
 
-        self._open(RestoreScreen(archive))
+        self._open(RestoreScreen(archive, preflight))
+
+    @gate.writes
+    def action_rollback_last(self) -> None:
+        from citaplanner_tui.tui.rollback import start_rollback
+
+        start_rollback(self)
 
     def action_help(self) -> None:
         from citaplanner_tui.tui.screens.help import HelpScreen
@@ -242,13 +249,15 @@ class CitaPlannerApp(App[int]):
 
     # -- read-only gate and palette ------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "rollback_last" and (self.data is None or self.data.rollback is None):
+            return False  # nothing parked: no rollback to offer
         return gate.allowed(self, action)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers the registry's actions for this screen and the app."""
         for scope, node in ((type(screen).__name__, screen), ("app", self)):
             for spec in actions.specs_for(scope):
-                if gate.allowed(node, spec.action):
+                if node.check_action(spec.action, ()):
                     yield SystemCommand(spec.title, spec.help, _runner(node, spec.action))
         yield from (cmd for cmd in super().get_system_commands(screen) if cmd.title in ("Theme", "Keys"))
 
