@@ -127,6 +127,12 @@ async def test_drill_restores_into_a_scratch_database_and_records_it(app_db, bac
         entry = app.data.catalog.find(made.files[0])
         assert entry.drill_ok is True and entry.drills == 1
         assert table_rows(app.screen)[0][6].endswith("ok")
+        app_db.sql("DELETE FROM payments")  # the live database moves on: the next drill names the table
+        await pilot.press("t")
+        job = await wait_for_job(pilot, "drill", timeout=100)
+        assert job.error is None and list(job.result.differences) == ["public.payments"], job.error
+        detail = str(app.screen.query_one("#backup-detail").render())
+        assert "differs from live in public.payments (-" in detail
     leftovers = app_db.server.sql("SELECT datname FROM pg_database WHERE datname LIKE %s",
                                   params=(app_db.name + "%",))
     assert leftovers == [(app_db.name,)]  # the scratch database is gone

@@ -27,6 +27,7 @@ class ActionSpec:
     scope: str = "app"
     show: bool = True  # shown in the footer (the few keys that matter on that screen)
     key_display: str | None = None
+    priority: bool = False  # before the focused widget's own binding for the key (a table's Enter)
 
 
 REGISTRY: dict[tuple[str, str], ActionSpec] = {}
@@ -44,7 +45,7 @@ def specs_for(scope: str) -> list[ActionSpec]:
 def bindings_for(scope: str) -> list[Binding]:
     """Textual bindings for a scope, with ids so keymaps can rebind them."""
     return [Binding(spec.key, spec.action, spec.title, show=spec.show, key_display=spec.key_display,
-                    id=f"{scope}.{spec.action}")
+                    priority=spec.priority, id=f"{scope}.{spec.action}")
             for spec in specs_for(scope) if spec.key]
 
 

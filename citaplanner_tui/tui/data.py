@@ -86,6 +86,8 @@ class DashboardData:
     catalog: object  # core.catalog.Catalog
     db_error: str | None = None
     rollback: Rollback | None = None
+    problems: tuple[tuple[str, str, str], ...] = ()
+    """(word, subject, reason) of every check with a reason: ``status``'s "problems:" list."""
     backup_rows: tuple[tuple[str, tuple[str, ...], str, str], ...] = ()
     """For the backups table: (path, cells, health, lower-case text the filter searches)."""
 
@@ -133,6 +135,7 @@ def load_dashboard(settings: Settings, now: datetime, probe: Callable[[Settings]
     return DashboardData(now, report.overall.word, facts.server,
                          tuple(_tier_row(t) for t in report.tiers),
                          checks, _disk(report, verdicts), scanned, facts.error, facts.rollback,
+                         tuple((h.word, h.subject, h.reason) for h in report.problems),
                          backup_rows(scanned, now, {p.path: p.health for p in checks.problems}))
 
 

@@ -39,8 +39,9 @@ from citaplanner_tui.tui.widgets.run_log import RunLog
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
 actions.register(
-    ActionSpec("next", "Next", "Go on: pre-flight checks of the picked backup, then the plan", "enter",
-               "RestoreScreen", key_display="Enter"),
+    # Priority: the pick table's own Enter would hide this one from the footer.
+    ActionSpec("next", "Next", "Go on: pre-flight of the picked backup, the plan, then the typed confirmation",
+               "enter", "RestoreScreen", key_display="Enter", priority=True),
     ActionSpec("restore", "Restore…", "Run the plan once you have typed the database name (Enter too)", "R",
                "RestoreScreen"),
     ActionSpec("cancel_restore", "Cancel restore", "Stop the restore safely (possible until the swap starts)",
