@@ -98,7 +98,7 @@ async def test_delete_refuses_the_newest_good_and_needs_the_file_name(sample_vol
         assert dialog.query_one("#confirm", Button).disabled
         await pilot.press("enter")  # one letter short: said, and the dialog stays
         assert app.screen is dialog and older.path.exists()
-        assert "is not" in str(dialog.query_one("#confirm-refusal").render())
+        assert "is not" in str(dialog.query_one("#confirm-prompt").render())
         await pilot.press(older.path.name[-1], "enter")
         job = await wait_for_job(pilot, "delete")
         assert job.error is None

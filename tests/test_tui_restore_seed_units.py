@@ -132,6 +132,6 @@ def test_rollback_dialog_says_what_it_swaps_and_when_the_restore_happened():
     assert restored_at(parked) == datetime(2026, 11, 27, 12, 5, 0)
     assert restored_at("citaplanner_old") is None
     dialog = rollback_dialog("citaplanner", parked)
-    assert dialog.expected == "citaplanner" and "2026-11-27 12:05:00" in dialog.title_text
+    assert dialog.expected == "citaplanner" and "restore stamped 2026-11-27 12:05:00" in dialog.title_text
     steps = "\n".join(dialog.steps)
     assert f"rename {parked!r}" in steps and "back to 'citaplanner'" in steps and "kept" in steps

@@ -50,6 +50,10 @@ def bindings_for(scope: str) -> list[Binding]:
 
 
 register(
+    # First, so the footer shows it before it is cut; offered only while the last restore's
+    # parked database exists (``tui/rollback.py``).
+    ActionSpec("rollback_last", "Roll back the last restore",
+               "Swap the database from before the last restore back in (typed confirmation)", "U"),
     ActionSpec("help", "Help", "List every key of this screen", "question_mark", key_display="?"),
     ActionSpec("quit", "Quit", "Leave the console (asks first if a job is running)", "q"),
     ActionSpec("open_dashboard", "Dashboard", "Go to the dashboard", "d", show=False),
@@ -61,7 +65,4 @@ register(
     ActionSpec("open_seed", "Seed", "Review CitaPlanner's seed against the database, then apply it", "S",
                show=False),
     ActionSpec("refresh", "Refresh", "Reload the backups, checks, disk and logs now", "r"),
-    # Offered while the last restore's parked database exists (``tui/rollback.py``).
-    ActionSpec("rollback_last", "Roll back the last restore",
-               "Swap the database from before the last restore back in (typed confirmation)", "U"),
 )

@@ -17,7 +17,7 @@ from citaplanner_tui.tui.restore_calls import CALLS
 
 
 def restored_at(parked: str) -> datetime | None:
-    """When the swap that parked ``parked`` ran (the stamp ending its name), or None."""
+    """The stamp ending ``parked``'s name (the restore plan that parked it), or None."""
     try:
         return datetime.strptime(parked.rsplit("_", 1)[-1], STAMP)
     except ValueError:
@@ -29,7 +29,7 @@ def rollback_dialog(target: str, parked: str):
     from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 
     when = restored_at(parked)
-    at = f" of {when:%Y-%m-%d %H:%M:%S}" if when else ""
+    at = f" stamped {when:%Y-%m-%d %H:%M:%S}" if when else ""  # the stamp its plan was made with
     steps = [f"block new connections to {target!r} and end its sessions",
              f"rename {target!r} (the data the restore{at} brought in) to a new pre-restore copy, kept",
              f"rename {parked!r} (the database as it was before that restore) back to {target!r}"]

@@ -3,8 +3,8 @@
 It shows exactly what will happen, and the typed name (the database's, or the
 file's) is the safety, not the focus: focus starts in the empty name box, so the
 first key the operator types lands there, even one typed while the dialog opens
-(``on_key`` takes those too).  ``Enter`` with a wrong or empty name says so and
-stays; ``Esc`` always cancels.  The box has no placeholder: a name shown in grey
+(``on_key`` takes those too).  ``Enter`` with a wrong or empty name says so, in
+the prompt's place, and stays; ``Esc`` always cancels.  The box has no placeholder: a name shown in grey
 looks already typed.  (Focus used to start on Cancel, and ``Enter`` cancelled
 silently.)  Returns True only when confirmed.
 """
@@ -15,7 +15,7 @@ from rich.markup import escape
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
@@ -29,6 +29,24 @@ def refusal(typed: str, expected: str) -> str:
     return f"{typed!r} is not {expected!r}: type the name exactly (case matters). Esc cancels."
 
 
+class NameBox(Input):
+    """The name box: Backspace is handled with the characters, in the order typed.
+
+    Textual runs an Input's Backspace as a binding once the key has bubbled up to
+    the app, while a character is inserted as soon as the box gets it: typed fast
+    (a paste, a quick correction over ssh), ``x Backspace y`` became ``y`` then the
+    deletion, and the name was wrong for no visible reason.
+    """
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "backspace":
+            event.stop()
+            event.prevent_default()
+            self.action_delete_left()
+            return
+        await super()._on_key(event)
+
+
 class ConfirmScreen(ModalScreen[bool]):
     """``ConfirmScreen(title, steps, expected, action_label)`` -> True if confirmed."""
 
@@ -38,16 +56,17 @@ class ConfirmScreen(ModalScreen[bool]):
     def __init__(self, title: str, steps: list[str], expected: str, action_label: str = "Confirm"):
         super().__init__()
         self.title_text, self.steps, self.expected, self.action_label = title, steps, expected, action_label
+        self.prompt = f"Type {expected!r}, then Enter, to {action_label.lower()}. Esc cancels."
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
             yield Static(self.title_text, id="confirm-title", markup=False)
-            yield Static("\n".join(f"{n}. {step}" for n, step in enumerate(self.steps, 1)),
-                         id="confirm-steps", markup=False)
-            yield Static(f"Type {self.expected!r}, then Enter, to {self.action_label.lower()}. Esc cancels.",
-                         id="confirm-prompt", markup=False)
-            yield Input(id="confirm-input")
-            yield Static(id="confirm-refusal")
+            with VerticalScroll(id="confirm-steps-box"):
+                yield Static("\n".join(f"{n}. {step}" for n, step in enumerate(self.steps, 1)),
+                             id="confirm-steps", markup=False)
+            yield Static(escape(self.prompt), id="confirm-prompt")
+            # No placeholder (a grey name looks typed); no select-all on focus (a key would replace it).
+            yield NameBox(id="confirm-input", select_on_focus=False)
             with Horizontal(id="confirm-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button(self.action_label, id="confirm", variant="error", disabled=True, compact=True)
@@ -63,7 +82,7 @@ class ConfirmScreen(ModalScreen[bool]):
     @on(Input.Changed, "#confirm-input")
     def _typed(self, event: Input.Changed) -> None:
         self.query_one("#confirm", Button).disabled = event.value != self.expected
-        self.query_one("#confirm-refusal", Static).update("")
+        self.query_one("#confirm-prompt", Static).update(escape(self.prompt))
 
     @on(Input.Submitted, "#confirm-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -75,7 +94,8 @@ class ConfirmScreen(ModalScreen[bool]):
         if typed == self.expected:
             self.dismiss(True)
         else:
-            self.query_one("#confirm-refusal", Static).update(f"[b $error]{escape(refusal(typed, self.expected))}[/]")
+            # In the prompt's place, so the dialog does not grow past 24 lines.
+            self.query_one("#confirm-prompt", Static).update(f"[b $error]{escape(refusal(typed, self.expected))}[/]")
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
