@@ -271,6 +271,7 @@ async def test_incident_drill_restore_then_roll_back_in_counted_keys(app_db, bac
         await settle(pilot)
         assert "rollback_last" not in {b.binding.action for b in app.screen.active_bindings.values()
                                        if b.enabled}  # nothing parked yet
+        assert "Roll back the last restore" not in [c.title for c in app.get_system_commands(app.screen)]
         await press("R")  # the dashboard: the newest good daily, pre-flight at once
         wizard = app.screen
         assert isinstance(wizard, RestoreScreen) and wizard.step == "preflight" and wizard.archive == daily
@@ -289,6 +290,7 @@ async def test_incident_drill_restore_then_roll_back_in_counted_keys(app_db, bac
 
         restore_keys = len(keys)
         assert app.data.rollback is not None and app.data.rollback.parked == restore.result.value.pre_restore
+        assert "Roll back the last restore" in [c.title for c in app.get_system_commands(app.screen)]
         await press("U", *app_db.name, "enter")
         back = await wait_for_job(pilot, "rollback")
         assert back.error is None, back.error

@@ -163,3 +163,37 @@ async def test_dashboard_fits_the_terminal(sample_volume, size):
             region = app.screen.query_one(pane_id).region
             assert region.width > 0 and region.height >= 3
             assert region.right <= size[0] and region.bottom <= size[1]
+
+
+def drawn_lines(widget) -> list[str]:
+    """Each line of ``widget`` as it is drawn at its size (cuts and ellipses included)."""
+    return ["".join(segment.text for segment in widget.render_line(y)) for y in range(widget.size.height)]
+
+
+@sync
+async def test_help_descriptions_are_whole_at_80_columns(sample_volume):
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        column = [line[28:].rstrip() for line in drawn_lines(table)[1:]]  # after the key and action columns
+        shown = " ".join(" ".join(column).split())
+        descriptions = [text for _, _, text in rows_of(table) if text]
+        assert any(len(text) > 40 for text in descriptions)  # some need more than one line
+        for text in descriptions:
+            assert " ".join(text.split()) in shown, text
+
+
+@sync
+async def test_panes_use_the_width_they_get_at_120_columns(sample_volume):
+    app = make_console(sample_volume)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        tiers, checks = app.screen.query_one("#tiers"), app.screen.query_one("#checks")
+        assert tiers.region.width > 44 and tiers.region.width + checks.region.width == 120
+        for pane in (tiers, checks, app.screen.query_one("#disk")):
+            assert not any("…" in line for line in drawn_lines(pane)), pane.id
