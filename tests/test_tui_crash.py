@@ -14,7 +14,7 @@ from citaplanner_tui.tui.crash import CRASH_EXIT
 from citaplanner_tui.tui.launch import run_console
 from citaplanner_tui.tui.screens.backups import BackupsScreen
 from citaplanner_tui.tui.widgets.backup_table import BackupTable
-from tui_support import make_console, sample_volume, settle, sync  # noqa: F401
+from tui_support import drawn_lines, make_console, sample_volume, settle, sync  # noqa: F401
 
 
 @sync
@@ -36,7 +36,7 @@ async def test_backups_screen_survives_keys_and_refresh_without_colour(sample_vo
         assert app.screen is screen and app.return_code is None  # still running: no crash
         table = screen.query_one(BackupTable)
         assert table.cursor == 1 and len(table.rows) > 5
-        drawn = "".join(seg.text for seg in table.render_line(2))
+        drawn = drawn_lines(table)[2]
         assert table.rows[1][1][0] in drawn  # the row is drawn, with its tier
 
 

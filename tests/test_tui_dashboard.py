@@ -7,7 +7,7 @@ import threading
 from backup_support import fill
 from citaplanner_tui.tui.sample import add_backup
 from conftest import APP_PASSWORD
-from tui_support import NOW, make_console, sample_volume, settle, sync, wait_until  # noqa: F401
+from tui_support import NOW, drawn_lines, make_console, sample_volume, settle, sync, wait_until  # noqa: F401
 
 
 def pane_text(app, selector: str) -> str:
@@ -74,11 +74,6 @@ async def test_a_server_that_is_down_is_one_sentence_and_the_rest_still_shows(sa
         assert "daily" in pane_text(app, "#tiers") and app.data.health == "FAIL"
 
 
-def visible_line(widget, y: int = 0) -> str:
-    """Line ``y`` of ``widget`` as drawn at its width (cut where the terminal cuts it)."""
-    return "".join(segment.text for segment in widget.render_line(y))
-
-
 @sync
 async def test_badges_lead_the_header_and_survive_80_columns(sample_volume):
     app = make_console(sample_volume, read_only=True, conn_display="operator@a-long-host-name.example.internal:5432/"
@@ -87,15 +82,15 @@ async def test_badges_lead_the_header_and_survive_80_columns(sample_volume):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         bar = app.screen.query_one("#status-bar")
-        assert visible_line(bar).startswith(" READ-ONLY  FAIL")
+        assert drawn_lines(bar)[0].startswith(" READ-ONLY  FAIL")
         job = app.start_job("verify", "verify everything", lambda reporter: release.wait(10))
         await pilot.pause()
-        line = visible_line(bar)
+        line = drawn_lines(bar)[0]
         assert line.startswith(" READ-ONLY   verify  FAIL") and len(line) <= 80, line
         release.set()
         await wait_until(pilot, lambda: job.done, "the job ending")
         await settle(pilot)
-        assert "verify" not in visible_line(bar)
+        assert "verify" not in drawn_lines(bar)[0]
 
 
 @sync

@@ -11,7 +11,7 @@ from citaplanner_tui.tui.screens.ask import AskScreen
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.help import HelpScreen
 
-from tui_support import burst, make_console, sample_volume, settle, sync, wait_until  # noqa: F401
+from tui_support import burst, drawn_lines, make_console, sample_volume, settle, sync, wait_until  # noqa: F401
 
 
 def rows_of(table: DataTable) -> list[tuple]:
@@ -163,11 +163,6 @@ async def test_dashboard_fits_the_terminal(sample_volume, size):
             region = app.screen.query_one(pane_id).region
             assert region.width > 0 and region.height >= 3
             assert region.right <= size[0] and region.bottom <= size[1]
-
-
-def drawn_lines(widget) -> list[str]:
-    """Each line of ``widget`` as it is drawn at its size (cuts and ellipses included)."""
-    return ["".join(segment.text for segment in widget.render_line(y)) for y in range(widget.size.height)]
 
 
 @sync

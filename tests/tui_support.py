@@ -74,6 +74,11 @@ async def wait_for_job(pilot, kind: str, timeout: float = 60.0):
     return job
 
 
+def drawn_lines(widget) -> list[str]:
+    """Each line of ``widget`` as it is drawn at its size (cuts and ellipses included)."""
+    return [widget.render_line(y).text for y in range(widget.size.height)]
+
+
 async def burst(pilot, *keys: str) -> None:
     """Send ``keys`` the way a terminal does when the operator types fast: all at once.
 
