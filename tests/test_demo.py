@@ -10,6 +10,7 @@ import pytest
 from citaplanner_tui.core import catalog
 from citaplanner_tui.core.catalog import State
 from citaplanner_tui.core.demo import history_days, open_demo
+from citaplanner_tui.core.errors import OperatorError
 
 
 def test_history_days_keep_a_week_of_dailies_and_every_sunday_and_first():
@@ -49,6 +50,10 @@ def test_demo_is_built_by_the_engine_reused_and_stopped(demo_root):
         assert any(e.drill_ok for e in scan.backups())
         assert "password" not in demo.settings.conninfo().conninfo()
         before = sorted(p.name for p in (root / "backups" / "daily").iterdir())
+        # A second --demo while this one is open: one sentence, and this server keeps running.
+        with pytest.raises(OperatorError, match="already open in another console"):
+            open_demo(root=root, size=small)
+        assert demo.server.sql("SELECT count(*) FROM clients", "citaplanner")[0][0] == 206
     finally:
         demo.close()
     assert not (root / "pgdata" / "postmaster.pid").exists()

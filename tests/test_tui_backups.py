@@ -10,7 +10,7 @@ from backup_support import fill
 from citaplanner_tui.core.catalog import State
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.widgets.backup_table import BackupTable
-from tui_support import NOW, make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
+from tui_support import NOW, burst, make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
 
 
 def table_rows(screen) -> list[tuple[str, ...]]:
@@ -90,14 +90,15 @@ async def test_delete_refuses_the_newest_good_and_needs_the_file_name(sample_vol
         assert any("newest good weekly backup" in n.message for n in app._notifications)
         older = app.data.catalog.backups("weekly")[-1]
         await select_row(pilot, screen, older.path)
-        await pilot.press("x")
-        await pilot.pause()
+        await burst(pilot, "x", *older.path.name[:-1])  # typed as the dialog opens: kept
         dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen) and app.focused.id == "cancel"
+        assert isinstance(dialog, ConfirmScreen) and app.focused.id == "confirm-input"
         assert f"weekly/{older.path.name}" in str(dialog.query_one("#confirm-steps").render())
-        dialog.query_one(Input).focus()
-        await pilot.press(*older.path.name[:-1])
+        assert dialog.query_one(Input).value == older.path.name[:-1]
         assert dialog.query_one("#confirm", Button).disabled
+        await pilot.press("enter")  # one letter short: said, and the dialog stays
+        assert app.screen is dialog and older.path.exists()
+        assert "is not" in str(dialog.query_one("#confirm-prompt").render())
         await pilot.press(older.path.name[-1], "enter")
         job = await wait_for_job(pilot, "delete")
         assert job.error is None
@@ -126,6 +127,12 @@ async def test_drill_restores_into_a_scratch_database_and_records_it(app_db, bac
         entry = app.data.catalog.find(made.files[0])
         assert entry.drill_ok is True and entry.drills == 1
         assert table_rows(app.screen)[0][6].endswith("ok")
+        app_db.sql("DELETE FROM payments")  # the live database moves on: the next drill names the table
+        await pilot.press("t")
+        job = await wait_for_job(pilot, "drill", timeout=100)
+        assert job.error is None and list(job.result.differences) == ["public.payments"], job.error
+        detail = str(app.screen.query_one("#backup-detail").render())
+        assert "differs from live in public.payments (-" in detail
     leftovers = app_db.server.sql("SELECT datname FROM pg_database WHERE datname LIKE %s",
                                   params=(app_db.name + "%",))
     assert leftovers == [(app_db.name,)]  # the scratch database is gone

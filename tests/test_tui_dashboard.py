@@ -7,7 +7,7 @@ import threading
 from backup_support import fill
 from citaplanner_tui.tui.sample import add_backup
 from conftest import APP_PASSWORD
-from tui_support import NOW, make_console, sample_volume, settle, sync  # noqa: F401
+from tui_support import NOW, drawn_lines, make_console, sample_volume, settle, sync, wait_until  # noqa: F401
 
 
 def pane_text(app, selector: str) -> str:
@@ -72,3 +72,38 @@ async def test_a_server_that_is_down_is_one_sentence_and_the_rest_still_shows(sa
         assert "no database" in pane_text(app, "#status-bar") and "pw" not in pane_text(app, "#status-bar")
         assert "cannot reach the server at 127.0.0.1:1" in app.data.db_error
         assert "daily" in pane_text(app, "#tiers") and app.data.health == "FAIL"
+
+
+@sync
+async def test_badges_lead_the_header_and_survive_80_columns(sample_volume):
+    app = make_console(sample_volume, read_only=True, conn_display="operator@a-long-host-name.example.internal:5432/"
+                                                                   "citaplanner_production")
+    release = threading.Event()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one("#status-bar")
+        assert drawn_lines(bar)[0].startswith(" READ-ONLY  FAIL")
+        job = app.start_job("verify", "verify everything", lambda reporter: release.wait(10))
+        await pilot.pause()
+        line = drawn_lines(bar)[0]
+        assert line.startswith(" READ-ONLY   verify  FAIL") and len(line) <= 80, line
+        release.set()
+        await wait_until(pilot, lambda: job.done, "the job ending")
+        await settle(pilot)
+        assert "verify" not in drawn_lines(bar)[0]
+
+
+@sync
+async def test_every_warn_and_fail_has_its_reason_on_the_dashboard_as_status_prints_it(sample_volume):
+    from citaplanner_tui.cli.status import render
+    from citaplanner_tui.core import status
+
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        shown = str(app.screen.query_one("#problems").render())
+        report = status.build(app.settings, now=NOW)
+        printed = render(report)
+        listed = printed[printed.index("problems:") + 1:]  # wrapped at 80 columns
+        assert report.overall.word == app.data.health == "FAIL" and len(report.problems) == 3
+        assert shown.count("\n") == 2 and " ".join(shown.split()) == " ".join(" ".join(listed).split())

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.widgets import Button, Input
 
 from citaplanner_tui.core.db import connect
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.restore import RestoreScreen
 from restore_support import content, fill, take_backup
-from tui_support import make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
+from tui_support import NOW, make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
 
 
 def counts(db, dbname: str | None = None) -> dict[str, int]:
@@ -17,7 +19,7 @@ def counts(db, dbname: str | None = None) -> dict[str, int]:
 
 
 async def type_name(pilot, text: str) -> None:
-    pilot.app.screen.query_one(Input).focus()
+    assert pilot.app.focused is pilot.app.screen.query_one(Input)  # the name box has focus from the start
     await pilot.press(*text)
 
 
@@ -49,10 +51,11 @@ async def test_full_restore_through_the_wizard_then_rollback(app_db, backup_dir)
         assert wizard.step == "plan"
         assert "mode swap" in str(wizard.query_one("#plan-head").render())
         assert "safety backup" in wizard.query_one("#plan-steps").text
+        assert "Enter (or R) restores" in str(wizard.query_one("#plan-foot").render())
         await pilot.press("R")
         await pilot.pause()
         dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen) and app.focused.id == "cancel"
+        assert isinstance(dialog, ConfirmScreen) and app.focused.id == "confirm-input"
         await type_name(pilot, app_db.name)
         assert not dialog.query_one("#confirm", Button).disabled
         with connect(app_db.admin(), autocommit=False) as blocker:
@@ -74,19 +77,20 @@ async def test_full_restore_through_the_wizard_then_rollback(app_db, backup_dir)
         assert counts(app_db) == at_backup
         assert counts(app_db, outcome.pre_restore) == changed
         shown = str(wizard.query_one("#outcome-text").render())
-        assert outcome.pre_restore in shown and outcome.safety_backup in shown
+        assert shown.startswith("OK   restored")
+        assert outcome.pre_restore in shown and Path(outcome.safety_backup).name in shown
         log_lines = "\n".join(str(line.text) for line in wizard.query_one("#restore-log").lines)
         assert "swap" in log_lines
 
-        await pilot.press("u")
+        await pilot.press("U")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen) and app.focused.id == "cancel"
+        assert isinstance(app.screen, ConfirmScreen) and app.focused.id == "confirm-input"
         await type_name(pilot, app_db.name)
         await pilot.press("enter")
         back = await wait_for_job(pilot, "rollback")
         assert back.error is None, back.error
         assert counts(app_db) == changed
-        assert "rolled back" in str(wizard.query_one("#outcome-text").render())
+        assert str(wizard.query_one("#outcome-text").render()).startswith("OK   rolled back")
 
 
 async def to_plan(pilot, archive) -> RestoreScreen:
@@ -125,7 +129,7 @@ async def test_wrong_name_keeps_confirm_disabled_and_esc_changes_nothing(app_db,
         await pilot.press("R")
         await pilot.pause()
         dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen) and app.focused.id == "cancel"
+        assert isinstance(dialog, ConfirmScreen) and app.focused.id == "confirm-input"
         assert wizard.step == "confirm"
         confirm = dialog.query_one("#confirm", Button)
         for typed in (app_db.name[:-2], app_db.name.upper(), app_db.name + " "):
@@ -232,3 +236,64 @@ async def test_the_wizard_starts_on_the_backup_chosen_and_lists_newest_first(sam
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         assert [str(r[1]) for r in rows] == sorted((str(r[1]) for r in rows), reverse=True)
         assert rows[4][4] == "checksum mismatch" and len(rows) == len(dumps)
+
+
+@sync
+async def test_the_wizard_preselects_the_newest_good_backup_of_a_rotated_tier(sample_volume):
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        newest = app.data.catalog.backups()[0]
+        assert newest.tier == "manual" and newest.good  # newer than any daily: not what an incident wants
+        app.open_restore()
+        await settle(pilot)
+        assert app.screen.query_one("#pick").selected() == app.data.catalog.newest_good("daily").path
+
+
+@sync
+async def test_incident_drill_restore_then_roll_back_in_counted_keys(app_db, backup_dir):
+    """The drill an operator runs: appointments deleted, R Enter Enter + name + Enter, then U + name + Enter."""
+    fill(app_db, clients=40, appointments=120)
+    daily = take_backup(app_db, backup_dir, tier="daily")
+    before_incident = content(app_db.server, app_db.name)
+    app_db.sql("DELETE FROM payments; DELETE FROM appointments")
+    broken = content(app_db.server, app_db.name)
+    assert broken["appointments"][0] == 0
+    take_backup(app_db, backup_dir, tier="manual")  # newer, of the broken state: R must not pick it
+    app = make_console(backup_dir, database_url=app_db.url)
+    keys = []
+
+    async def press(*typed: str) -> None:
+        keys.extend(typed)
+        await pilot.press(*typed)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "rollback_last" not in {b.binding.action for b in app.screen.active_bindings.values()
+                                       if b.enabled}  # nothing parked yet
+        assert "Roll back the last restore" not in [c.title for c in app.get_system_commands(app.screen)]
+        await press("R")  # the dashboard: the newest good daily, pre-flight at once
+        wizard = app.screen
+        assert isinstance(wizard, RestoreScreen) and wizard.step == "preflight" and wizard.archive == daily
+        job = await wait_for_job(pilot, "preflight")
+        assert job.error is None and job.result.value.ok, job.error
+        await press("enter")
+        assert wizard.step == "plan"
+        await press("enter", *app_db.name, "enter")
+        restore = await wait_for_job(pilot, "restore")
+        assert restore.error is None, restore.error
+        assert content(app_db.server, app_db.name) == before_incident
+        assert len(keys) == 3 + len(app_db.name) + 1
+        shown = str(wizard.query_one("#outcome-text").render())
+        assert shown.startswith("OK   restored " + daily.name)
+        assert "appointments 120" in shown
+
+        restore_keys = len(keys)
+        assert app.data.rollback is not None and app.data.rollback.parked == restore.result.value.pre_restore
+        assert "Roll back the last restore" in [c.title for c in app.get_system_commands(app.screen)]
+        await press("U", *app_db.name, "enter")
+        back = await wait_for_job(pilot, "rollback")
+        assert back.error is None, back.error
+        assert content(app_db.server, app_db.name) == broken
+        assert len(keys) - restore_keys == 1 + len(app_db.name) + 1
+        assert str(wizard.query_one("#outcome-text").render()).startswith("OK   rolled back")

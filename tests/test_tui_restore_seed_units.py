@@ -6,11 +6,11 @@ from dataclasses import replace
 from datetime import datetime, timezone
 
 from citaplanner_tui.core.events import Progress
-from citaplanner_tui.core.restore import Check, Outcome
+from citaplanner_tui.core.restore import Check, Outcome, RollbackOutcome
 from citaplanner_tui.core.restore.plan import steps_for
 from citaplanner_tui.core.seed import Status
 from citaplanner_tui.tui import sample_plans
-from citaplanner_tui.tui.screens.restore.outcome import outcome_lines
+from citaplanner_tui.tui.screens.restore.outcome import outcome_lines, rollback_lines
 from citaplanner_tui.tui.screens.restore.plan import plan_foot
 from citaplanner_tui.tui.screens.restore.preflight import check_word, verdict
 from citaplanner_tui.tui.screens.restore.progress import stats_line, step_lines, step_of
@@ -37,7 +37,7 @@ def test_check_words(tmp_path):
 def test_verdict_and_foot_follow_the_blocking_checks(tmp_path):
     good = plan(tmp_path)
     assert "Every blocking check passed (1 WARN" in verdict(good)
-    assert "R restores" in plan_foot(good) and "citaplanner" in plan_foot(good)
+    assert "Enter (or R) restores" in plan_foot(good) and "citaplanner" in plan_foot(good)
     assert "READ-ONLY" in plan_foot(good, read_only=True)
     bad = replace(good, checks=[*good.checks, Check("space", False, "full"), Check("lock", False, "busy")])
     assert "2 checks FAIL" in verdict(bad)
@@ -71,12 +71,20 @@ def test_rate_and_time_left_are_per_phase():
 
 def test_outcome_says_what_was_kept(tmp_path):
     p = plan(tmp_path)
-    swap = outcome_lines(sample_plans.restore_outcome(p))
+    outcome = sample_plans.restore_outcome(p)
+    swap = outcome_lines(outcome, width=76)
     text = "\n".join(swap)
-    assert p.pre_restore in text and "safety" in text and "u rolls back" in text
+    assert swap[0].startswith("[bold $success]OK  [/] restored")
+    assert p.pre_restore in text and "safety/" in text and "U rolls back" in text
+    tables = [line for line in swap if line.startswith("  ")]
+    assert all(len(line) <= 76 for line in tables) and len(tables) <= 3  # 10 tables fit at 80x24
+    assert sum(line.count(" · ") + 1 for line in tables) == len(outcome.rows)
     inplace = Outcome("citaplanner", "in-place", str(p.archive), "/b/safety/x.sql.gz", None, {"public.t": 3})
     text = "\n".join(outcome_lines(inplace))
-    assert "No rollback in in-place mode" in text and "/b/safety/x.sql.gz" in text
+    assert "No rollback in in-place mode" in text and "safety/x.sql.gz" in text
+    done = RollbackOutcome("citaplanner", p.pre_restore, "citaplanner__pre_restore_20261127130000", 1)
+    assert rollback_lines(done)[0].startswith("[bold $success]OK  [/] rolled back")
+    assert "U rolls back" not in "\n".join(outcome_lines(outcome, rolled_back=True))
 
 
 def test_seed_sample_has_every_status_and_details_explain_them():
@@ -115,3 +123,15 @@ def test_run_reads_only_its_own_complete_log_lines(tmp_path):
     run.read_log()
     assert [(r.level, r.message) for r in run.records] == [("INFO", "restore started"), ("OK", "half a line"),
                                                             ("WARN", "done")]
+
+
+def test_rollback_dialog_says_what_it_swaps_and_when_the_restore_happened():
+    from citaplanner_tui.tui.rollback import restored_at, rollback_dialog
+
+    parked = "citaplanner__pre_restore_20261127120500"
+    assert restored_at(parked) == datetime(2026, 11, 27, 12, 5, 0)
+    assert restored_at("citaplanner_old") is None
+    dialog = rollback_dialog("citaplanner", parked)
+    assert dialog.expected == "citaplanner" and "restore stamped 2026-11-27 12:05:00" in dialog.title_text
+    steps = "\n".join(dialog.steps)
+    assert f"rename {parked!r}" in steps and "back to 'citaplanner'" in steps and "kept" in steps

@@ -8,7 +8,7 @@ from citaplanner_tui.core.db import connect
 from citaplanner_tui.core.seed import apply_seed
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.seed import SeedScreen
-from tui_support import make_console, settle, sync, wait_for_job
+from tui_support import burst, make_console, settle, sync, wait_for_job
 
 TABLES = ("tenants", "branches", "users", "services", "service_users", "clients", "working_hours",
           "appointments", "payments", "notification_templates")
@@ -39,22 +39,17 @@ async def test_empty_database_creates_then_shows_exists(app_db, backup_dir):
         assert set(statuses(screen)) == {"CREATE"} and len(statuses(screen)) == 50
         assert "50 CREATE" in str(screen.query_one("#seed-summary").render())
 
-        await pilot.press("a")
-        await pilot.pause()
+        await burst(pilot, "a", *app_db.name[:-1])  # one character short, typed as the dialog opens
         dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen) and app.focused.id == "cancel"
-        dialog.query_one(Input).focus()
-        await pilot.press(*app_db.name[:-1])  # one character short
+        assert isinstance(dialog, ConfirmScreen) and app.focused.id == "confirm-input"
+        assert dialog.query_one(Input).value == app_db.name[:-1]
         assert dialog.query_one("#confirm", Button).disabled
         await pilot.press("enter", "escape")
         await pilot.pause()
         assert app.screen is screen and not app.jobs
         assert counts(app_db)["tenants"] == 0
 
-        await pilot.press("a")
-        await pilot.pause()
-        app.screen.query_one(Input).focus()
-        await pilot.press(*app_db.name, "enter")
+        await burst(pilot, "a", *app_db.name, "enter")
         job = await wait_for_job(pilot, "seed")
         assert job.error is None, job.error
         after = counts(app_db)
@@ -86,7 +81,6 @@ async def test_conflict_row_blocks_apply_with_the_engines_sentence(app_db, backu
         await pilot.press("a")
         await pilot.pause()
         assert "CONFLICT" in str(app.screen.query_one("#confirm-steps").render())
-        app.screen.query_one(Input).focus()
         await pilot.press(*app_db.name, "enter")
         job = await wait_for_job(pilot, "seed")
         assert job.error and "is in conflict" in job.error and "nothing was written" in job.error

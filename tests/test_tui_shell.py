@@ -11,7 +11,7 @@ from citaplanner_tui.tui.screens.ask import AskScreen
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.help import HelpScreen
 
-from tui_support import make_console, sample_volume, settle, sync, wait_until  # noqa: F401
+from tui_support import burst, drawn_lines, make_console, sample_volume, settle, sync, wait_until  # noqa: F401
 
 
 def rows_of(table: DataTable) -> list[tuple]:
@@ -91,34 +91,37 @@ async def test_read_only_hides_and_refuses_every_write_action(sample_volume):
 
 
 @sync
-async def test_typed_confirmation_needs_the_exact_name_and_starts_on_cancel(sample_volume):
+async def test_typed_confirmation_starts_in_the_empty_name_box_and_says_why_enter_did_nothing(sample_volume):
     app = make_console(sample_volume)
     answers = []
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        for keys in (["escape"], ["enter"]):
-            app.push_screen(ConfirmScreen("Drop it?", ["step one", "step two"], "citaplanner"), answers.append)
-            await pilot.pause()
-            assert app.focused.id == "cancel"
-            await pilot.press(*keys)  # Esc, or Enter on the focused Cancel
-            await pilot.pause()
-        assert answers == [False, False]
         app.push_screen(ConfirmScreen("Drop it?", ["step one"], "citaplanner"), answers.append)
-        await pilot.pause()
+        await burst(pilot, *"citap")  # typed while the dialog opens
         dialog = app.screen
-        confirm = dialog.query_one("#confirm", Button)
-        dialog.query_one(Input).focus()
-        await pilot.press(*"citaplanne")
+        box = dialog.query_one(Input)
+        assert app.focused is box and box.value == "citap" and not box.placeholder
+        confirm, refusal = dialog.query_one("#confirm", Button), dialog.query_one("#confirm-prompt")
         assert confirm.disabled
-        await pilot.press("enter")  # not yet: nothing happens
-        assert app.screen is dialog
-        await pilot.press("r", "x")
-        assert confirm.disabled
+        await pilot.press("enter")  # a wrong name: said, and the dialog stays
+        assert app.screen is dialog and "'citap' is not 'citaplanner'" in str(refusal.render())
+        box.value = ""
+        await pilot.press("enter")  # nothing typed: said too
+        assert app.screen is dialog and "Nothing typed yet" in str(refusal.render())
+        await pilot.press(*"citaplanner ", "enter")
+        assert app.screen is dialog and "spaces around it" in str(refusal.render())
         await pilot.press("backspace")
-        assert not confirm.disabled
+        assert not confirm.disabled and str(refusal.render()).startswith("Type 'citaplanner'")
+        box.value = ""
+        await burst(pilot, *"citaplannex", "backspace", "r")  # a fast correction keeps its order
+        assert box.value == "citaplanner"
         await pilot.press("enter")
         await pilot.pause()
-        assert answers == [False, False, True]
+        assert answers == [True]
+        for keys in (["escape"], [*"citaplanner", "escape"]):  # Esc cancels, typed or not
+            app.push_screen(ConfirmScreen("Drop it?", ["step one"], "citaplanner"), answers.append)
+            await burst(pilot, *keys)
+        assert answers == [True, False, False]
 
 
 @sync
@@ -160,3 +163,32 @@ async def test_dashboard_fits_the_terminal(sample_volume, size):
             region = app.screen.query_one(pane_id).region
             assert region.width > 0 and region.height >= 3
             assert region.right <= size[0] and region.bottom <= size[1]
+
+
+@sync
+async def test_help_descriptions_are_whole_at_80_columns(sample_volume):
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        column = [line[28:].rstrip() for line in drawn_lines(table)[1:]]  # after the key and action columns
+        shown = " ".join(" ".join(column).split())
+        descriptions = [text for _, _, text in rows_of(table) if text]
+        assert any(len(text) > 40 for text in descriptions)  # some need more than one line
+        for text in descriptions:
+            assert " ".join(text.split()) in shown, text
+
+
+@sync
+async def test_panes_use_the_width_they_get_at_120_columns(sample_volume):
+    app = make_console(sample_volume)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        tiers, checks = app.screen.query_one("#tiers"), app.screen.query_one("#checks")
+        assert tiers.region.width > 44 and tiers.region.width + checks.region.width == 120
+        for pane in (tiers, checks, app.screen.query_one("#disk")):
+            assert not any("…" in line for line in drawn_lines(pane)), pane.id

@@ -72,3 +72,34 @@ async def wait_for_job(pilot, kind: str, timeout: float = 60.0):
     job = newest()
     await settle(pilot)
     return job
+
+
+def drawn_lines(widget) -> list[str]:
+    """Each line of ``widget`` as it is drawn at its size (cuts and ellipses included)."""
+    return [widget.render_line(y).text for y in range(widget.size.height)]
+
+
+async def burst(pilot, *keys: str) -> None:
+    """Send ``keys`` the way a terminal does when the operator types fast: all at once.
+
+    ``pilot.press`` waits for the app to go idle after each key, which hides what an
+    operator meets: keys that arrive while a dialog is still opening.  Key names and
+    characters are made as ``App._press_keys`` makes them; one settle at the end.
+    """
+    import unicodedata
+
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    driver = pilot.app._driver
+    for key in keys:
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        try:
+            char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(pilot.app)
+        driver.send_message(event)
+    await settle(pilot)

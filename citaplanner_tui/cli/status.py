@@ -83,7 +83,7 @@ def render(report) -> list[str]:
     lines.append(f"database: {_fit(db.target or '-', 56)}  " + (_size(db.size) if db.problem is None else "FAIL"))
     if report.running:
         lines.append(f"running:  {report.running}")
-    problems = [h for h in report.checks if h.reason]
+    problems = report.problems
     if problems:
         lines += ["", "problems:"] + [_wrap(f"  {h.word:4} {h.subject}: {h.reason}") for h in problems]
     return lines

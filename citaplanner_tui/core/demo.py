@@ -38,9 +38,36 @@ class Demo:
     root: Path
     server: LocalServer
     settings: settings_mod.Settings
+    lock: int | None = None  # the open demo lock (``hold_lock``), released by ``close``
 
     def close(self) -> None:
-        self.server.stop()
+        try:
+            self.server.stop()
+        finally:
+            if self.lock is not None:
+                os.close(self.lock)
+                self.lock = None
+
+
+def hold_lock(root: Path) -> int:
+    """Take the lock that says a console has this demo open; its file descriptor.
+
+    A second ``--demo`` used to stop the server under the first one.  The lock is a
+    ``flock`` next to the demo folder (``--reset`` removes the folder): the kernel
+    drops it when its console exits, even on kill -9, so a server still running
+    without it was left by a console that died and can be stopped safely.
+    """
+    import fcntl
+
+    root.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root.parent / f"{root.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise OperatorError("the demo is already open in another console: use that one, or quit it first") \
+            from None
+    return fd
 
 
 def demo_root() -> Path:
@@ -69,9 +96,18 @@ def open_demo(*, reset: bool = False, read_only: bool = False, root: Path | None
     ``size`` overrides ``DEMO_SIZE`` (tests use a small one).
     """
     root = Path(root or demo_root())
+    lock = hold_lock(root)
+    try:
+        return _open(root, lock, reset, read_only, progress, today, size)
+    except BaseException:
+        os.close(lock)
+        raise
+
+
+def _open(root: Path, lock: int, reset: bool, read_only: bool, progress, today, size) -> Demo:
     # fsync off: the demo is disposable (``--reset`` rebuilds it) and builds 3x faster.
     server = LocalServer(root / "pgdata", fast=True)
-    server.stop()  # a demo whose terminal was closed may have left its server running
+    server.stop()  # we hold the lock: a server still running was left by a console that died
     fresh = reset or not (root / "ready").exists()
     if fresh:
         shutil.rmtree(root, ignore_errors=True)
@@ -89,13 +125,13 @@ def open_demo(*, reset: bool = False, read_only: bool = False, root: Path | None
          "backup_dir": str(root / "backups"), "config_file": str(root / "demo.toml"),
          "read_only": read_only or None},
         env={})
-    demo = Demo(root, server, demo_settings)
+    demo = Demo(root, server, demo_settings, lock)
     if fresh:
         try:  # the history is written even when the console will be read-only
             builder = Demo(root, server, replace(demo_settings, read_only=False))
             _build(builder, password, progress, today or date.today(), size or DEMO_SIZE)
         except BaseException:
-            demo.close()
+            server.stop()  # the lock is open_demo's to release
             raise
         (root / "ready").write_text(datetime.now().isoformat())
     return demo

@@ -56,6 +56,11 @@ class StatusReport:
     running: str | None = None
     notes: tuple[str, ...] = field(default=())
 
+    @property
+    def problems(self) -> list[Health]:
+        """The checks with a reason: what ``status`` lists under "problems:" and the console's dashboard shows."""
+        return [h for h in self.checks if h.reason]
+
     def to_json(self) -> dict:
         def entry(e: Entry | None) -> dict | None:
             if e is None:

@@ -27,6 +27,7 @@ class ActionSpec:
     scope: str = "app"
     show: bool = True  # shown in the footer (the few keys that matter on that screen)
     key_display: str | None = None
+    priority: bool = False  # before the focused widget's own binding for the key (a table's Enter)
 
 
 REGISTRY: dict[tuple[str, str], ActionSpec] = {}
@@ -44,11 +45,15 @@ def specs_for(scope: str) -> list[ActionSpec]:
 def bindings_for(scope: str) -> list[Binding]:
     """Textual bindings for a scope, with ids so keymaps can rebind them."""
     return [Binding(spec.key, spec.action, spec.title, show=spec.show, key_display=spec.key_display,
-                    id=f"{scope}.{spec.action}")
+                    priority=spec.priority, id=f"{scope}.{spec.action}")
             for spec in specs_for(scope) if spec.key]
 
 
 register(
+    # First, so the footer shows it before it is cut; offered only while the last restore's
+    # parked database exists (``tui/rollback.py``).
+    ActionSpec("rollback_last", "Roll back the last restore",
+               "Swap the database from before the last restore back in (typed confirmation)", "U"),
     ActionSpec("help", "Help", "List every key of this screen", "question_mark", key_display="?"),
     ActionSpec("quit", "Quit", "Leave the console (asks first if a job is running)", "q"),
     ActionSpec("open_dashboard", "Dashboard", "Go to the dashboard", "d", show=False),

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -54,6 +55,7 @@ class CitaPlannerApp(App[int]):
         self.jobs: list[Job] = []
         self.job_signal: Signal[Job] = Signal(self, "job")
         self.refreshing = False
+        self.crash_report: str | None = None
 
     # -- start-up ----------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -103,6 +105,7 @@ class CitaPlannerApp(App[int]):
         self.refreshing = False
         if data is not None:
             self.data = data
+            self.refresh_bindings()  # U comes and goes with the parked database
         elif error:
             self.notify(error, title="Refresh failed", severity="error")
 
@@ -173,11 +176,17 @@ class CitaPlannerApp(App[int]):
 
         self._open(SeedScreen())
 
-    def open_restore(self, archive: Path | None = None) -> None:
-        """Open the restore wizard, on ``archive`` when the backups list chose one."""
+    def open_restore(self, archive: Path | None = None, preflight: bool = False) -> None:
+        """Open the restore wizard, on ``archive`` when one was chosen (and pre-flight it at once)."""
         from citaplanner_tui.tui.screens.restore import RestoreScreen
 
-        self._open(RestoreScreen(archive))
+        self._open(RestoreScreen(archive, preflight))
+
+    @gate.writes
+    def action_rollback_last(self) -> None:
+        from citaplanner_tui.tui.rollback import start_rollback
+
+        start_rollback(self)
 
     def action_help(self) -> None:
         from citaplanner_tui.tui.screens.help import HelpScreen
@@ -202,15 +211,53 @@ class CitaPlannerApp(App[int]):
         self.push_screen(AskScreen(f"{names} is still running. Cancel it and quit?",
                                    yes="Cancel job and quit", no="Keep running"), answered)
 
+    # -- keys typed while a screen opens ---------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            event.screen_at_arrival = self.screen  # read in _on_key when it comes back unhandled
+        await super().on_event(event)
+
+    def _on_key(self, event: events.Key) -> None:
+        """A key that reached a screen no longer on top goes to the one that is.
+
+        Textual hands each key to the focused widget when it arrives; a binding that
+        opens a dialog runs only when its key comes back here, so the keys typed right
+        after it were queued for the old screen and lost (the first letters of a typed
+        confirmation).  They were meant for what the operator sees now; every key goes
+        again, in order, so a name and its Enter stay in the order typed.
+        """
+        if getattr(event, "screen_at_arrival", self.screen) is not self.screen:
+            event.prevent_default()  # App._on_key (bindings) runs after this one unless prevented
+            self.post_message(events.Key(event.key, event.character))
+
+    # -- a crash ----------------------------------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        """Any unhandled error, in any screen or worker: a crash log and a sentence, non-zero exit.
+
+        Replaces Textual's handler, which prints a traceback with every frame's locals
+        and leaves the exit code to the caller.  ``crash_report`` is the sentence;
+        ``launch.run_console`` prints it once the terminal is restored.
+        """
+        from citaplanner_tui.tui.crash import CRASH_EXIT, crash_sentence
+
+        self._return_code = CRASH_EXIT
+        if self._exception is None:  # Pilot re-raises it, so a test sees the crash
+            self._exception = error
+            self._exception_event.set()
+            self.crash_report = crash_sentence(error)
+        self._close_messages_no_wait()
+
     # -- read-only gate and palette ------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "rollback_last" and (self.data is None or self.data.rollback is None):
+            return False  # nothing parked: no rollback to offer
         return gate.allowed(self, action)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers the registry's actions for this screen and the app."""
         for scope, node in ((type(screen).__name__, screen), ("app", self)):
             for spec in actions.specs_for(scope):
-                if gate.allowed(node, spec.action):
+                if node.check_action(spec.action, ()):
                     yield SystemCommand(spec.title, spec.help, _runner(node, spec.action))
         yield from (cmd for cmd in super().get_system_commands(screen) if cmd.title in ("Theme", "Keys"))
 

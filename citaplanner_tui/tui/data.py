@@ -57,12 +57,22 @@ class Disk:
 
 
 @dataclass(frozen=True)
+class Rollback:
+    """A rollback the engine can do: ``parked`` swapped back in as ``target``."""
+
+    target: str
+    parked: str
+
+
+@dataclass(frozen=True)
 class DatabaseFacts:
-    """What the status bar says about the server: its version, or why it was not reached."""
+    """What the status bar says about the server: its version, or why it was not reached;
+    and the rollback the last restore made possible, if its parked database still exists."""
 
     server: str | None
     size: int | None
     error: str | None = None
+    rollback: Rollback | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,9 @@ class DashboardData:
     disk: Disk
     catalog: object  # core.catalog.Catalog
     db_error: str | None = None
+    rollback: Rollback | None = None
+    problems: tuple[tuple[str, str, str], ...] = ()
+    """(word, subject, reason) of every check with a reason: ``status``'s "problems:" list."""
     backup_rows: tuple[tuple[str, tuple[str, ...], str, str], ...] = ()
     """For the backups table: (path, cells, health, lower-case text the filter searches)."""
 
@@ -89,9 +102,19 @@ def probe_database(settings: Settings) -> DatabaseFacts:
     try:
         info = settings.conninfo()
         major, minor = db.server_version(info)
-        return DatabaseFacts(f"PostgreSQL {major}.{minor}", db.database_size(info))
+        return DatabaseFacts(f"PostgreSQL {major}.{minor}", db.database_size(info), rollback=_rollback(settings))
     except OperatorError as exc:
         return DatabaseFacts(None, None, exc.sentence)
+
+
+def _rollback(settings: Settings) -> Rollback | None:
+    from citaplanner_tui.core.errors import OperatorError
+    from citaplanner_tui.core.restore import rollback_candidate
+
+    try:
+        return Rollback(settings.conninfo().dbname, rollback_candidate(settings))
+    except OperatorError:  # nothing parked: nothing to roll back
+        return None
 
 
 ALWAYS_COUNTED = ("ok", "mismatch", "no_sidecar", "partial")  # shown even at zero
@@ -111,7 +134,8 @@ def load_dashboard(settings: Settings, now: datetime, probe: Callable[[Settings]
     checks = _checks(scanned, report, verdicts, health)
     return DashboardData(now, report.overall.word, facts.server,
                          tuple(_tier_row(t) for t in report.tiers),
-                         checks, _disk(report, verdicts), scanned, facts.error,
+                         checks, _disk(report, verdicts), scanned, facts.error, facts.rollback,
+                         tuple((h.word, h.subject, h.reason) for h in report.problems),
                          backup_rows(scanned, now, {p.path: p.health for p in checks.problems}))
 
 

@@ -24,8 +24,9 @@ def run_demo(args: argparse.Namespace, _settings: Settings) -> int:
         signal.signal(sig, lambda signum, _frame: sys.exit(128 + signum))
     try:
         from citaplanner_tui.tui.app import CitaPlannerApp
+        from citaplanner_tui.tui.launch import run_console
 
-        return int(CitaPlannerApp(demo.settings).run() or 0)
+        return run_console(CitaPlannerApp(demo.settings))
     finally:
         demo.close()
         say("demo server stopped")

@@ -9,6 +9,7 @@ paint comes as early as possible.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from citaplanner_tui.core.settings import Settings
 
@@ -20,4 +21,17 @@ def launch(args: argparse.Namespace, settings: Settings) -> int:
         return run_demo(args, settings)
     from citaplanner_tui.tui.app import CitaPlannerApp
 
-    return int(CitaPlannerApp(settings).run() or 0)
+    return run_console(CitaPlannerApp(settings))
+
+
+def run_console(app, **options) -> int:
+    """Run ``app`` in the terminal; its exit code, non-zero after a crash (``app._handle_exception``).
+
+    ``App.run`` returns the value given to ``exit``, which a crash never sets: the
+    exit code is the app's return code instead.  The crash's sentence is printed
+    here, after ``run`` has given the terminal back.
+    """
+    app.run(**options)
+    if app.crash_report:
+        print(app.crash_report, file=sys.stderr, flush=True)
+    return app.return_code or 0

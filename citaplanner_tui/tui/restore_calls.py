@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from citaplanner_tui.tui.job_result import Finished
 
+CALLS = __name__  # how ``start_engine_job`` names these functions (``f"{CALLS}:execute"``)
+
 
 def preflight(settings, archive, *, reporter) -> Finished:
     from citaplanner_tui.core.restore import preflight as run

@@ -145,12 +145,24 @@ def _restore_stage(step: str, keys: tuple[str, ...] = ()):
         await settle(pilot)
         stage_restore(app.screen, step, restore_plan(archive, now), now)
         await settle(pilot)
-        if keys:
-            app.screen.query_one("Input").focus()
+        if keys:  # typed into the confirmation, which has the focus
             await pilot.press(*keys)
             await settle(pilot)
 
     return stage
+
+
+async def _rollback_stage(pilot, now: datetime) -> None:
+    """``U`` after a restore stamped at ``now``, then a name one letter short and Enter: the refusal."""
+    from citaplanner_tui.core.restore.plan import new_stamp, pre_restore_name
+    from citaplanner_tui.tui.data import Rollback
+
+    app = pilot.app
+    app.data = replace(app.data, rollback=Rollback("citaplanner", pre_restore_name("citaplanner", new_stamp(now))))
+    app.refresh_bindings()
+    await settle(pilot)
+    await pilot.press("U", *"citaplanne", "enter")
+    await settle(pilot)
 
 
 def _seed_stage(*keys: str):
@@ -175,6 +187,7 @@ SAMPLE_STAGES = {
     "restore_confirm": _restore_stage("confirm", tuple("citaplan")),
     "restore_progress": _restore_stage("progress"),
     "restore_outcome": _restore_stage("outcome"),
+    "rollback_refused": _rollback_stage,
     "seed": _seed_stage("down", "down"),
     "seed_conflicts": _seed_stage("4"),
     "seed_differs": _seed_stage("3", "down"),

@@ -54,7 +54,8 @@ class DrillResult:
     @property
     def summary(self) -> str:
         diff = self.differences
-        far = "matches the live database" if not diff else f"{len(diff)} table(s) differ from live"
+        far = "matches the live database" if not diff else "differs from live in " + ", ".join(
+            f"{table} ({'gone from live' if d is None else f'{d:+d} rows live'})" for table, d in diff.items())
         return (f"restored {len(self.rows)} tables, {sum(self.rows.values())} rows, counts verified; "
                 f"{far}")
 

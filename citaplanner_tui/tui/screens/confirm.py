@@ -1,55 +1,101 @@
-"""The typed confirmation dialog for destructive actions (delete, restore, seed apply).
+"""The typed confirmation for every destructive action: delete, restore, rollback, seed apply.
 
-It shows exactly what will happen, and Confirm stays disabled until the operator has
-typed the expected word (the database name or the file name) exactly.  Focus starts
-on Cancel, so a stray Enter cancels; Esc always cancels.  Returns True only when
-confirmed.
+It shows exactly what will happen, and the typed name (the database's, or the
+file's) is the safety, not the focus: focus starts in the empty name box, so the
+first key the operator types lands there, even one typed while the dialog opens
+(``on_key`` takes those too).  ``Enter`` with a wrong or empty name says so, in
+the prompt's place, and stays; ``Esc`` always cancels.  The box has no placeholder: a name shown in grey
+looks already typed.  (Focus used to start on Cancel, and ``Enter`` cancelled
+silently.)  Returns True only when confirmed.
 """
 
 from __future__ import annotations
 
-from textual import on
+from rich.markup import escape
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Static
+
+
+def refusal(typed: str, expected: str) -> str:
+    """Why ``typed`` does not confirm: one sentence, shown under the box."""
+    if not typed:
+        return f"Nothing typed yet: type {expected!r}, then Enter. Esc cancels."
+    if typed.strip() == expected:
+        return f"Almost: {typed!r} has spaces around it; type {expected!r} exactly. Esc cancels."
+    return f"{typed!r} is not {expected!r}: type the name exactly (case matters). Esc cancels."
+
+
+class NameBox(Input):
+    """The name box: Backspace is handled with the characters, in the order typed.
+
+    Textual runs an Input's Backspace as a binding once the key has bubbled up to
+    the app, while a character is inserted as soon as the box gets it: typed fast
+    (a paste, a quick correction over ssh), ``x Backspace y`` became ``y`` then the
+    deletion, and the name was wrong for no visible reason.
+    """
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "backspace":
+            event.stop()
+            event.prevent_default()
+            self.action_delete_left()
+            return
+        await super()._on_key(event)
 
 
 class ConfirmScreen(ModalScreen[bool]):
     """``ConfirmScreen(title, steps, expected, action_label)`` -> True if confirmed."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="confirm.cancel")]
-    AUTO_FOCUS = "#cancel"
+    AUTO_FOCUS = "#confirm-input"
 
     def __init__(self, title: str, steps: list[str], expected: str, action_label: str = "Confirm"):
         super().__init__()
         self.title_text, self.steps, self.expected, self.action_label = title, steps, expected, action_label
+        self.prompt = f"Type {expected!r}, then Enter, to {action_label.lower()}. Esc cancels."
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Label(self.title_text, id="confirm-title")
-            yield Static("\n".join(f"{n}. {step}" for n, step in enumerate(self.steps, 1)),
-                         id="confirm-steps", markup=False)
-            yield Label(f"Type {self.expected!r} to confirm:", id="confirm-prompt", markup=False)
-            yield Input(placeholder=self.expected, id="confirm-input")
+            yield Static(self.title_text, id="confirm-title", markup=False)
+            with VerticalScroll(id="confirm-steps-box"):
+                yield Static("\n".join(f"{n}. {step}" for n, step in enumerate(self.steps, 1)),
+                             id="confirm-steps", markup=False)
+            yield Static(escape(self.prompt), id="confirm-prompt")
+            # No placeholder (a grey name looks typed); no select-all on focus (a key would replace it).
+            yield NameBox(id="confirm-input", select_on_focus=False)
             with Horizontal(id="confirm-buttons"):
-                yield Button("Cancel", id="cancel", variant="primary")
-                yield Button(self.action_label, id="confirm", variant="error", disabled=True)
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button(self.action_label, id="confirm", variant="error", disabled=True, compact=True)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key typed before the box had focus (while the dialog opened) still goes into it."""
+        box = self.query_one("#confirm-input", Input)
+        if event.is_printable and event.character and not box.has_focus:
+            event.stop()
+            box.focus()
+            box.insert_text_at_cursor(event.character)
 
     @on(Input.Changed, "#confirm-input")
     def _typed(self, event: Input.Changed) -> None:
         self.query_one("#confirm", Button).disabled = event.value != self.expected
+        self.query_one("#confirm-prompt", Static).update(escape(self.prompt))
 
     @on(Input.Submitted, "#confirm-input")
     def _submitted(self, event: Input.Submitted) -> None:
-        if event.value == self.expected:
-            self.dismiss(True)
+        self._confirm()
 
     @on(Button.Pressed, "#confirm")
     def _confirm(self) -> None:
-        if self.query_one("#confirm-input", Input).value == self.expected:
+        typed = self.query_one("#confirm-input", Input).value
+        if typed == self.expected:
             self.dismiss(True)
+        else:
+            # In the prompt's place, so the dialog does not grow past 24 lines.
+            self.query_one("#confirm-prompt", Static).update(f"[b $error]{escape(refusal(typed, self.expected))}[/]")
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

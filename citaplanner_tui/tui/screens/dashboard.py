@@ -7,17 +7,28 @@ from textual.containers import Horizontal
 from textual.widgets import Footer
 
 from citaplanner_tui.core.logs import log_path
+from citaplanner_tui.tui import actions, gate
+from citaplanner_tui.tui.actions import ActionSpec
 from citaplanner_tui.tui.gate import GatedScreen
 from citaplanner_tui.tui.widgets.log_view import LogView
-from citaplanner_tui.tui.widgets.panes import ChecksumPane, DiskPane, TiersPane
+from citaplanner_tui.tui.widgets.panes import ChecksumPane, DiskPane, ProblemsLine, TiersPane
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
+
+
+actions.register(
+    ActionSpec("restore_newest", "Restore newest good",
+               "Restore the newest good daily, weekly or monthly backup: pre-flight starts at once", "R",
+               "DashboardScreen"),
+)
 
 
 class DashboardScreen(GatedScreen):
     TITLE = "Dashboard"
+    BINDINGS = actions.bindings_for("DashboardScreen")
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
+        yield ProblemsLine(id="problems")
         with Horizontal(id="top-row"):
             yield TiersPane(id="tiers")
             yield ChecksumPane(id="checks")
@@ -34,6 +45,17 @@ class DashboardScreen(GatedScreen):
         self.watch(self.app, "data", self._day_changed, init=False)
         # Load after the first paint: the loader's imports and scan would compete with it.
         self.call_after_refresh(self.app.action_refresh)
+
+    @gate.writes
+    def action_restore_newest(self) -> None:
+        """The incident path: ``R Enter Enter`` + the name + ``Enter``."""
+        from citaplanner_tui.tui.screens.restore.pick import newest_good_rotated
+
+        data = self.app.data
+        archive = newest_good_rotated(data.catalog) if data is not None else None
+        if archive is None:
+            self.notify("no good daily, weekly or monthly backup to restore yet: pick one", severity="warning")
+        self.app.open_restore(archive, preflight=archive is not None)
 
     def _day_changed(self, _data) -> None:
         """After midnight the day's log is another file."""

@@ -36,6 +36,9 @@ def help_rows(screen: Screen) -> list[tuple[str, str, str]]:
     return [row[1:] for row in rows]
 
 
+HELP_TEXT_WIDTH = 40  # fits the 76-column box at 80x24 with the key and action columns
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help.close")]
 
@@ -47,8 +50,10 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="help-box"):
             yield Label(f"Keys: {self.over.title or type(self.over).__name__}", id="help-title")
             table = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
-            table.add_columns("Key", "Action", "What it does")
+            table.add_column("Key", width=6)
+            table.add_column("Action", width=18)
+            table.add_column("What it does", width=HELP_TEXT_WIDTH)
             for row in help_rows(self.over):
-                table.add_row(*row)
+                table.add_row(*row, height=None)  # as many lines as the description needs: never cut
             yield table
             yield Label("Esc closes.  ctrl+p opens the command palette.", id="help-hint")

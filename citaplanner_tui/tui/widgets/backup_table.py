@@ -9,7 +9,8 @@ the colour of their health, and the state word is always there.
 
 from __future__ import annotations
 
-from rich.text import Text
+from rich.cells import cell_len
+from rich.segment import Segment
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -102,11 +103,14 @@ class BackupTable(ScrollView, can_focus=True):
 
     # -- drawing: the header, then only the visible rows -----------------------------------
     def _line(self, cells, style) -> Strip:
-        text = Text(no_wrap=True, style=style)
-        for (_, width), cell in zip(self.columns, cells):
-            text.append(f" {cell[:width]:<{width}}")
-        width = self.size.width
-        return Strip(text.render(self.app.console), text.cell_len).crop_extend(0, width, style)
+        """One row as one segment that carries its style.
+
+        Not through ``rich.text.Text.render``: for a text without spans it yields a
+        segment with no style at all, and Textual's ``NO_COLOR`` filter reads the style
+        of every segment (``'NoneType' object has no attribute 'color'``).
+        """
+        line = "".join(f" {cell[:width]:<{width}}" for (_, width), cell in zip(self.columns, cells))
+        return Strip([Segment(line, style)], cell_len(line)).crop_extend(0, self.size.width, style)
 
     def render_line(self, y: int) -> Strip:
         if y == 0:

@@ -55,7 +55,10 @@ class Pane(Static):
 
 
 class TiersPane(Pane):
-    """Per tier: health, newest good backup and its age, count, total size."""
+    """Per tier: health, newest good backup and its age, count, total size.
+
+    A tier's reason for WARN or FAIL is on the problems line above (``ProblemsLine``).
+    """
 
     TITLE = "Backups by tier"
 
@@ -65,9 +68,6 @@ class TiersPane(Pane):
         for row in data.tiers:
             lines.append(f"{row.tier:<8}{fmt.health(row.health)}   {fmt.age(row.newest, now):<12}"
                          f"{row.count:>3} {fmt.size(row.total_bytes):>9}")
-        problems = [row for row in data.tiers if row.health != "OK" and row.reason]
-        for row in problems[:2]:
-            lines.append(f"[dim]{row.tier}: {escape(row.reason)}[/]")
         return "\n".join(lines)
 
 
@@ -84,10 +84,12 @@ class ChecksumPane(Pane):
         drill = ("never" if c.last_drill is None else
                  f"{fmt.age(c.last_drill, data.now)}, {'passed' if c.last_drill_ok else 'FAILED'}")
         lines = pack(cells, self.width, fmt.health(c.health) + " ", "     ") + [f"last drill {drill}"]
-        for p in c.problems[:self.MAX_PROBLEMS]:
+        room = self.content_size.height - len(lines) if self.content_size.height else self.MAX_PROBLEMS
+        shown = min(self.MAX_PROBLEMS, len(c.problems) if len(c.problems) <= room else max(0, room - 1))
+        for p in c.problems[:shown]:
             lines.append(f"{fmt.health(p.health)} {escape(p.label)} [dim]{escape(p.word)}[/]")
-        if len(c.problems) > self.MAX_PROBLEMS:
-            lines.append(f"+ {len(c.problems) - self.MAX_PROBLEMS} more problem files (b: Backups)")
+        if len(c.problems) > shown:
+            lines.append(f"+ {len(c.problems) - shown} more problem files (b: Backups)")
         if not c.problems:
             lines.append("no problem files")
         return "\n".join(lines)
@@ -119,3 +121,25 @@ class DiskPane(Pane):
         if data.db_error:
             days = f"{days} · {data.db_error}"
         return "\n".join([head, *sizes, escape(days)])
+
+
+class ProblemsLine(Static):
+    """Why the header is not OK: the reason of every check that has one, as ``status`` prints them.
+
+    Hidden when there is nothing to say.  Taller terminals show more of them; the
+    last line counts what did not fit.
+    """
+
+    MAX_LINES = 3
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "data", self._redraw, init=True)
+
+    def _redraw(self, data) -> None:
+        problems = data.problems if data is not None else ()
+        self.display = bool(problems)
+        lines = [f"{fmt.health(word)} {escape(subject)}: {escape(reason)}" for word, subject, reason in problems]
+        if len(lines) > self.MAX_LINES:
+            rest = len(lines) - self.MAX_LINES + 1
+            lines = lines[:self.MAX_LINES - 1] + [f"+ {rest} more (citaplanner-tui status lists them all)"]
+        self.update("\n".join(lines))

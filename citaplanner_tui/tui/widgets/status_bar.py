@@ -1,5 +1,10 @@
-"""The top line: where we are connected (never the password), the server version,
-the READ-ONLY badge, the overall health, and how long ago the data was loaded."""
+"""The top line: badges first (READ-ONLY, the running jobs), then the overall health,
+where we are connected (never the password), the server version and the data's age.
+
+Badges lead because the line is cut at its end on narrow terminals: at 80 columns the
+connection string may lose its tail, never the fact that the console is read-only or
+that a job is running.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,31 @@ from textual.widgets import Static
 from citaplanner_tui.tui import format as fmt
 
 
+def job_badge(jobs) -> str:
+    """``backup 42%`` for one running job, ``3 jobs`` for more."""
+    if len(jobs) > 1:
+        return f"{len(jobs)} jobs"
+    job = jobs[0]
+    p = job.progress
+    done = f" {p.done / p.total:.0%}" if p is not None and p.total else ""
+    return f"{job.kind}{done}"
+
+
 class StatusBar(Static):
     def on_mount(self) -> None:
         self.watch(self.app, "data", lambda _: self.redraw(), init=True)
+        self.app.job_signal.subscribe(self, lambda _job: self.redraw())
         if self.app.refresh_every:  # ticking ages would make snapshots drift
             self.set_interval(1.0, self.redraw)
 
     def redraw(self) -> None:
         app, data = self.app, self.app.data
+        badges = []
+        if app.read_only:
+            badges.append("[b reverse $warning] READ-ONLY [/]")
+        running = app.running_jobs()
+        if running:
+            badges.append(f"[b reverse $accent] {escape(job_badge(running))} [/]")
         parts = [f"[b]{escape(app.conn_display())}[/]"]
         if data is None:
             parts.append("loading…")
@@ -24,6 +46,4 @@ class StatusBar(Static):
             parts.insert(0, fmt.health(data.health))
             parts.append(escape(data.server or "no database"))
             parts.append(f"updated {fmt.short_age(data.now, app.now())} ago")
-        if app.read_only:
-            parts.append("[b reverse $warning] READ-ONLY [/]")
-        self.update(" · ".join(parts))
+        self.update(" ".join(badges + [" · ".join(parts)]))

@@ -1,8 +1,8 @@
 """Wizard step 6: what was restored, what was kept, and the way back.
 
 From the engine's ``Outcome``: the rows checked per table, the pre-restore database
-(swap mode) and the safety backup file.  ``u`` rolls back (typed confirmation again),
-which calls ``core.restore.rollback``; its result is added here.
+(swap mode) and the safety backup file.  ``U`` (app-wide, ``tui/rollback.py``) rolls
+back; its result then comes first, so the top line always says what happened last.
 """
 
 from __future__ import annotations
@@ -12,29 +12,34 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from citaplanner_tui.tui import format as fmt
+from citaplanner_tui.tui.widgets.panes import pack
 
 
-def outcome_lines(outcome) -> list[str]:
+def outcome_lines(outcome, width: int = 76, rolled_back: bool = False) -> list[str]:
+    """What the restore did, first line first; the rows per table packed to ``width`` (80x24 fits).
+
+    Once ``rolled_back``, the way back is the rollback's to tell (``rollback_lines``).
+    """
     rows = sum(outcome.rows.values())
-    tables = ", ".join(f"{t.split('.')[-1]} {n}" for t, n in sorted(outcome.rows.items()))
+    tables = pack([f"{t.split('.')[-1]} {n}" for t, n in sorted(outcome.rows.items())], width - 2)
     lines = [f"{fmt.health('OK')} restored [b]{escape(outcome.archive.rsplit('/', 1)[-1])}[/] into "
              f"[b]{escape(outcome.target)}[/] ({escape(outcome.mode)} mode) in {fmt.seconds(outcome.seconds)}",
-             escape(f"checked: {len(outcome.rows)} tables, {rows} rows, each as the dump says ({tables})"),
-             "[b]kept[/]:"]
+             escape(f"rows checked against the dump, {len(outcome.rows)} tables, {rows} rows:"),
+             *("  " + line for line in tables)]
     if outcome.pre_restore:
-        lines.append(escape(f"  the previous database, as {outcome.pre_restore!r} (open it to look inside)"))
+        lines.append(escape(f"kept: the previous database as {outcome.pre_restore!r}"))
     if outcome.safety_backup:
-        lines.append(escape(f"  the safety backup {outcome.safety_backup}"))
-    if outcome.pre_restore:
-        lines.append("u rolls back: the previous database becomes the live one again (typed confirmation).")
-    else:
-        lines.append("No rollback in in-place mode: restore the safety backup to go back.")
+        lines.append(escape(f"kept: the safety backup {'/'.join(outcome.safety_backup.rsplit('/', 2)[-2:])}"))
+    if not rolled_back:
+        lines.append("U rolls back: the previous database becomes the live one again (typed confirmation)."
+                     if outcome.pre_restore else "No rollback in in-place mode: restore the safety backup to go back.")
     return lines
 
 
 def rollback_lines(done) -> list[str]:
-    return [f"{fmt.health('OK')} rolled back: {escape(repr(done.restored_from))} is "
-            f"{escape(repr(done.target))} again; the restored database is kept as {escape(repr(done.parked_as))}"]
+    return [f"{fmt.health('OK')} rolled back: {escape(repr(done.target))} is the database from before the "
+            f"restore again ({escape(repr(done.restored_from))})",
+            escape(f"kept: the restored data as {done.parked_as!r} (U swaps it back)"), ""]
 
 
 def failure_lines(what: str, sentence: str, cancelled: bool) -> list[str]:

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from citaplanner_tui.core.naming import ROTATED_TIERS
 from citaplanner_tui.tui import format as fmt
 
 COLUMNS = ("Tier", "Taken", "Age", "Size", "State", "Verified")
@@ -29,6 +30,16 @@ def pick_row(entry, now) -> tuple[str, ...]:
             fmt.size(entry.size), entry.state.word, verified)
 
 
+def newest_good_rotated(catalog) -> Path | None:
+    """What an incident restores first: the newest good daily, weekly or monthly backup.
+
+    Never a safety backup (the state just before a restore, often the broken one) or
+    a manual one, even when newer.
+    """
+    entries = [e for e in map(catalog.newest_good, ROTATED_TIERS) if e is not None]
+    return max(entries, key=lambda e: e.when).path if entries else None
+
+
 class PickStep(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("Pick the backup to restore (newest first). Enter runs the pre-flight checks, "
@@ -40,9 +51,9 @@ class PickStep(Vertical):
         self.query_one(DataTable).add_columns(*COLUMNS)
 
     def fill(self, catalog, now, chosen: Path | None) -> None:
-        """Show ``catalog``'s dumps; keep the cursor on ``chosen`` (or the current row)."""
+        """Show ``catalog``'s dumps; keep the cursor on ``chosen``, the current row, or the newest good."""
         table = self.query_one(DataTable)
-        keep = chosen or self.selected()
+        keep = chosen or self.selected() or newest_good_rotated(catalog)
         table.clear()
         for entry in catalog.backups():
             table.add_row(*pick_row(entry, now), key=str(entry.path))

@@ -2,7 +2,7 @@
 
 Everything here comes from the ``core.restore.Plan`` pre-flight returned: the facts
 (archive, target, versions, rows), the mode the engine chose and why, and its steps
-in order.  ``R`` then asks for the database name (the typed confirmation).
+in order.  ``Enter`` (or ``R``) then asks for the database name (the typed confirmation).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def plan_foot(plan, read_only: bool = False) -> str:
     if read_only:
         return "[b]READ-ONLY[/]: the console was started read-only, so it will not restore."
     if plan.ok:
-        return f"R restores: you will type [b]{escape(plan.target)}[/] to confirm. Esc goes back."
+        return f"Enter (or R) restores: you will type [b]{escape(plan.target)}[/] to confirm. Esc goes back."
     return f"{fmt.health('FAIL')} these steps will not run until the FAIL checks are fixed."
 
 

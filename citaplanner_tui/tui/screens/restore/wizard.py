@@ -1,15 +1,16 @@
 """The restore wizard: pick → pre-flight → plan → typed confirmation → progress → outcome.
 
 It drives ``core.restore`` and decides nothing itself: ``preflight`` (it reads the
-whole archive), ``execute`` after the typed confirmation (D1's ``ConfirmScreen``:
-focus on Cancel, Confirm disabled until the database name matches, Esc cancels),
-and ``rollback`` (typed again).  Each runs as an app engine job in a child process
+whole archive), ``execute`` after the typed confirmation (``ConfirmScreen``: focus
+in the empty name box, Enter restores only once the database name matches);
+the rollback is the app's ``U`` (``tui/rollback.py``), whose result this run's
+outcome shows first.  Each runs as an app engine job in a child process
 (``tui/jobs.py``, ``tui/restore_calls.py``): it outlives this screen, ``q`` asks
 before quitting, the event loop keeps the GIL, and no worker touches a widget.  The
 log lines shown are the ones the engine appends to the day's restore log, read on
 each job update from where the run began.  A restore still running (or finished,
-not yet seen) when the wizard is opened again is shown again.  Restore and rollback
-are ``@gate.writes``: read-only mode hides and refuses them.
+not yet seen) when the wizard is opened again is shown again.  Restore is
+``@gate.writes``: read-only mode hides and refuses it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 from citaplanner_tui.core.logs import log_path, parse_line
 from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui.actions import ActionSpec
+from citaplanner_tui.tui.restore_calls import CALLS
 from citaplanner_tui.tui.screens.restore.outcome import (OutcomeStep, failure_lines, outcome_lines,
                                                          rollback_lines)
 from citaplanner_tui.tui.screens.restore.pick import PickStep
@@ -37,18 +39,16 @@ from citaplanner_tui.tui.widgets.run_log import RunLog
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
 actions.register(
-    ActionSpec("next", "Next", "Go on: pre-flight checks of the picked backup, then the plan", "enter",
-               "RestoreScreen", key_display="Enter"),
-    ActionSpec("restore", "Restore…", "Run the plan once you have typed the database name", "R",
+    # Priority: the pick table's own Enter would hide this one from the footer.
+    ActionSpec("next", "Next", "Go on: pre-flight of the picked backup, the plan, then the typed confirmation",
+               "enter", "RestoreScreen", key_display="Enter", priority=True),
+    ActionSpec("restore", "Restore…", "Run the plan once you have typed the database name (Enter too)", "R",
                "RestoreScreen"),
     ActionSpec("cancel_restore", "Cancel restore", "Stop the restore safely (possible until the swap starts)",
                "c", "RestoreScreen"),
-    ActionSpec("rollback", "Rollback…", "Swap the previous database back in (typed confirmation)", "u",
-               "RestoreScreen"),
 )
 
 STYLES = Path(__file__).parents[2] / "styles"
-CALLS = "citaplanner_tui.tui.restore_calls"  # the engine calls, run in a child process
 STEPS = ("pick", "preflight", "plan", "confirm", "progress", "outcome")
 TRAIL = ("Pick", "Pre-flight", "Plan", "Confirm", "Progress", "Outcome")
 
@@ -107,15 +107,20 @@ _RUNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # app -> its lat
 
 
 class RestoreScreen(gate.GatedScreen):
-    """``RestoreScreen(archive)``: the wizard, with ``archive`` (if given) preselected."""
+    """``RestoreScreen(archive, preflight)``: the wizard, with ``archive`` (if given) preselected.
+
+    With ``preflight`` it starts pre-flight at once (``R`` on the dashboard: the incident
+    path is ``R Enter Enter`` + the name + ``Enter``).
+    """
 
     TITLE = "Restore"
     CSS_PATH = STYLES / "restore.tcss"
     BINDINGS = [Binding("escape", "back", "Back", id="restore.back"), *actions.bindings_for("RestoreScreen")]
 
-    def __init__(self, archive: Path | None = None) -> None:
+    def __init__(self, archive: Path | None = None, preflight: bool = False) -> None:
         super().__init__()
         self.archive = Path(archive) if archive else None
+        self.preflight_at_once = preflight and self.archive is not None
         self.step = "pick"
         self.plan = None
         self.preflight_job = None
@@ -143,6 +148,8 @@ class RestoreScreen(gate.GatedScreen):
             self._show_run()
         else:
             self.go("pick")
+            if self.preflight_at_once and self.app.data is not None:
+                self._start_preflight()
 
     # -- steps ---------------------------------------------------------------------------
     def go(self, step: str) -> None:
@@ -182,6 +189,8 @@ class RestoreScreen(gate.GatedScreen):
         if action == "next":
             if self.step == "preflight":
                 return True if self.plan is not None else None
+            if self.step == "plan":  # Enter on the plan asks for the name, as R does
+                return (self.plan is not None and self.plan.ok and not self.app.read_only) or None
             return self.step == "pick"
         if action == "restore":
             if self.step != "plan":
@@ -192,10 +201,6 @@ class RestoreScreen(gate.GatedScreen):
             if self.step != "progress":
                 return False
             return (job_running and not self.run.swapping and not self.run.job.cancel.is_set()) or None
-        if action == "rollback":
-            if self.step != "outcome":
-                return False
-            return self._can_roll_back() or None
         return super().check_action(action, parameters)
 
     def action_back(self) -> None:
@@ -218,6 +223,8 @@ class RestoreScreen(gate.GatedScreen):
         elif self.step == "preflight" and self.plan is not None:
             self.query_one(PlanStep).show(self.plan, self.app.read_only)
             self.go("plan")
+        elif self.step == "plan":
+            self.action_restore()
 
     def _start_preflight(self) -> None:
         archive = self.query_one(PickStep).selected()
@@ -269,37 +276,14 @@ class RestoreScreen(gate.GatedScreen):
                                           "changed…")
         self.refresh_bindings()
 
-    def _can_roll_back(self) -> bool:
-        run = self.run
-        return (run is not None and run.job is not None and run.job.done and not run.job.error
-                and bool(run.job.result.value.pre_restore) and run.rollback_job is None)
-
-    @gate.writes
-    def action_rollback(self) -> None:
-        if not self._can_roll_back():
-            return
-        from citaplanner_tui.tui.screens.confirm import ConfirmScreen
-
-        outcome = self.run.job.result.value
-        steps = [f"block new connections to {outcome.target!r} and end its sessions",
-                 f"rename {outcome.target!r} (the restored data) to a new pre-restore copy",
-                 f"rename {outcome.pre_restore!r} back to {outcome.target!r}"]
-        self.app.push_screen(ConfirmScreen(f"Roll {outcome.target!r} back to before the restore?", steps,
-                                           outcome.target, "Roll back"), self._rollback_confirmed)
-
-    def _rollback_confirmed(self, yes: bool | None) -> None:
-        if not yes:
-            return
-        target = self.run.job.result.value.target
-        self.run.rollback_job = self.app.start_engine_job("rollback", f"rollback of {target}", f"{CALLS}:rollback",
-                                                          self.app.settings, target)
-        self.refresh_bindings()
-
     # -- job updates (on the event loop) ---------------------------------------------------
     def on_job(self, job) -> None:
         if job is self.preflight_job:
             self._preflight_update(job)
-        elif self.run is not None and (job is self.run.job or job is self.run.rollback_job):
+        elif self.run is not None and job.kind == "rollback" and self.run.job is not None and self.run.job.done:
+            self.run.rollback_job = job  # U (app-wide) undoes this run: its outcome says so first
+            self._show_run()
+        elif self.run is not None and job is self.run.job:
             self._show_run()
         self.refresh_bindings()
 
@@ -333,18 +317,20 @@ class RestoreScreen(gate.GatedScreen):
             return
         progress.show(run.plan.steps, run.current, job.progress, run.phase_started,
                       finished=not job.error, failed=bool(job.error))
+        back = run.rollback_job
+        rolled_back = back is not None and back.done and not back.error
         if job.error:
             lines = failure_lines("the restore", job.error, job.cancelled)
         else:
-            lines = outcome_lines(job.result.value)
-        back = run.rollback_job
-        if back is not None:
+            lines = outcome_lines(job.result.value, self.query_one(OutcomeStep).content_size.width or 76,
+                                  rolled_back)
+        if back is not None:  # what happened last comes first
             if back.running:
-                lines.append("rolling back…")
+                lines.insert(0, "rolling back…")
             elif back.error:
-                lines += failure_lines("the rollback", back.error, back.cancelled)
+                lines = failure_lines("the rollback", back.error, back.cancelled) + lines
             else:
-                lines += rollback_lines(back.result.value)
+                lines = rollback_lines(back.result.value) + lines
         self.query_one(OutcomeStep).show(lines)
         if self.step != "outcome":
             self.go("outcome")

@@ -1,0 +1,51 @@
+"""Rolling back the last restore, from anywhere in the console and after a restart.
+
+Whether a rollback is possible comes from the engine (``core.restore.rollback_candidate``:
+the parked pre-restore database the last swap left), asked by the refresh worker and
+kept in ``app.data.rollback`` (``tui.data.Rollback``); so ``U`` is offered for as long as that database exists,
+not only on the outcome of the wizard run that made it.  The confirmation says what
+will be swapped and when the restore being undone happened, which the parked name's
+stamp records (``core.restore.plan.pre_restore_name``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from citaplanner_tui.core.restore.plan import STAMP
+from citaplanner_tui.tui.restore_calls import CALLS
+
+
+def restored_at(parked: str) -> datetime | None:
+    """The stamp ending ``parked``'s name (the restore plan that parked it), or None."""
+    try:
+        return datetime.strptime(parked.rsplit("_", 1)[-1], STAMP)
+    except ValueError:
+        return None
+
+
+def rollback_dialog(target: str, parked: str):
+    """The typed confirmation: what the swap does, and when the restore it undoes happened."""
+    from citaplanner_tui.tui.screens.confirm import ConfirmScreen
+
+    when = restored_at(parked)
+    at = f" stamped {when:%Y-%m-%d %H:%M:%S}" if when else ""  # the stamp its plan was made with
+    steps = [f"block new connections to {target!r} and end its sessions",
+             f"rename {target!r} (the data the restore{at} brought in) to a new pre-restore copy, kept",
+             f"rename {parked!r} (the database as it was before that restore) back to {target!r}"]
+    return ConfirmScreen(f"Roll {target!r} back to before the restore{at}?", steps, target, "Roll back")
+
+
+def start_rollback(app) -> None:
+    """Ask, then run the engine's rollback as an app job (its result lands as a notification)."""
+    candidate = app.data.rollback if app.data is not None else None
+    if candidate is None:
+        app.notify("there is no restore to roll back", severity="warning")
+        return
+    target = candidate.target
+
+    def confirmed(yes: bool | None) -> None:
+        if yes:
+            app.start_engine_job("rollback", f"rollback of {target}", f"{CALLS}:rollback", app.settings, target)
+
+    app.push_screen(rollback_dialog(target, candidate.parked), confirmed)
