@@ -66,6 +66,10 @@ class Settings:
     retention: Retention = Retention()
     thresholds: Thresholds = Thresholds()
     config_file: Path | None = None
+    # The daemon's sections, kept raw here and checked by core/unattended (issue 12).
+    schedule: Any = field(default_factory=dict)
+    notify: Any = ()
+    smtp: Any = field(default_factory=dict)
 
     @property
     def logs(self) -> Path:
@@ -168,4 +172,7 @@ def load(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None =
         retention=retention,
         thresholds=_sub(Thresholds, toml.get("thresholds", {}), "thresholds"),
         config_file=path,
+        schedule=toml.get("schedule", {}),
+        notify=toml.get("notify", ()),
+        smtp=toml.get("smtp", {}),
     )
