@@ -60,10 +60,12 @@ def test_a_simulated_week_with_one_failing_night(app_db, backup_dir):
         try:
             settings, d = _week(app_db, backup_dir,
                                 events=[(wed + timedelta(hours=7), refuse), (wed + timedelta(hours=18), allow)],
-                                channels=[notify.Webhook(hook.url + "/hook", notify.DEFAULT_ON)])
+                                channels=[notify.Webhook(hook.url + "/hook", notify.DEFAULT_ON),
+                                          notify.Ping(hook.url + "/hc", ("backup",))])
         finally:
             allow()
-        texts = [json.loads(r.body)["text"] for r in hook.requests]
+        texts = [json.loads(r.body)["text"] for r in hook.requests if r.path == "/hook"]
+        pings = [r.path for r in hook.requests if r.path.startswith("/hc")]
 
     # The volume: 29 Nov's, then 30 Nov and 1, 3, 4, 5, 6 Dec (08:00 UTC is 02:00 in Mexico City).
     cat = scan(settings)
@@ -105,6 +107,7 @@ def test_a_simulated_week_with_one_failing_night(app_db, backup_dir):
                       "health changed from FAIL to OK"]        # Thursday's backup
     assert not [t for t in texts if t.startswith(("backup OK", "drill OK"))]  # success is not in `on`
     assert heartbeat.read(settings)["doing"] == "stopped"
+    assert (pings.count("/hc/start"), pings.count("/hc"), pings.count("/hc/fail")) == (7, 6, 1)
 
 
 def test_a_run_missed_while_the_daemon_was_down_runs_once_at_start(app_db, backup_dir):

@@ -162,24 +162,26 @@ class Notifier:
                  pause: Callable[[float], Any], attempts: int = ATTEMPTS):
         self.channels, self.log, self.pause, self.attempts = channels, log, pause, attempts
 
-    def send(self, event: Event) -> list[str]:
-        """Deliver ``event``; return one sentence per channel that could not be reached."""
-        problems = []
+    def send(self, event: Event) -> list[tuple[str, str | None]]:
+        """Deliver ``event``; return (channel name, None or why it could not be delivered) per channel."""
+        outcomes = []
         for channel in self.channels:
-            if not channel.wants(event):
-                continue
-            for attempt in range(1, self.attempts + 1):
-                try:
-                    channel.deliver(event)
-                    break
-                except DeliveryFailed as exc:
-                    if attempt == self.attempts:
-                        sentence = f"{channel.name}: {exc} (gave up after {attempt} attempts)"
-                        problems.append(sentence)
-                        self.log("WARN", f"notification not delivered: {sentence}")
-                    else:
-                        self.pause(2.0 ** (attempt - 1))
-        return problems
+            if channel.wants(event):
+                outcomes.append((channel.name, self._deliver(channel, event)))
+        return outcomes
+
+    def _deliver(self, channel, event: Event) -> str | None:
+        for attempt in range(1, self.attempts + 1):
+            try:
+                channel.deliver(event)
+                return None
+            except DeliveryFailed as exc:
+                if attempt == self.attempts:
+                    sentence = f"{channel.name}: {exc} (gave up after {attempt} attempts)"
+                    self.log("WARN", f"notification not delivered: {sentence}")
+                    return sentence
+                self.pause(2.0 ** (attempt - 1))
+        return None
 
 
 def channels(settings, env: Mapping[str, str] | None = None) -> list:
