@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import stat
 import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from backup_support import REPO, cli, cli_env, fill, freeze_pg_dump_mid_stream, settings_for, wait_gone
 from unattended_support import FakeClock, Receiver
@@ -18,6 +21,7 @@ from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.catalog import scan
 from citaplanner_tui.core.unattended import heartbeat, notify, schedule
 from citaplanner_tui.core.unattended.daemon import Daemon
+from citaplanner_tui.core.unattended.metrics import Publisher
 
 UTC = timezone.utc
 ISSUE_SCHEDULE = {"backup": "0 2 * * *", "verify_deep": "30 3 * * *", "drill": "0 4 * * sun",
@@ -56,12 +60,15 @@ def test_a_simulated_week_with_one_failing_night(app_db, backup_dir):
         server.sql(f'ALTER DATABASE "{app_db.name}" ALLOW_CONNECTIONS true')
 
     wed = datetime(2026, 12, 2, tzinfo=UTC)
+    textfile = backup_dir.parent / "textfile" / "citaplanner.prom"
+    textfile.parent.mkdir()
     with Receiver() as hook:
         try:
             settings, d = _week(app_db, backup_dir,
                                 events=[(wed + timedelta(hours=7), refuse), (wed + timedelta(hours=18), allow)],
                                 channels=[notify.Webhook(hook.url + "/hook", notify.DEFAULT_ON),
-                                          notify.Ping(hook.url + "/hc", ("backup",))])
+                                          notify.Ping(hook.url + "/hc", ("backup",))],
+                                publisher=Publisher(textfile))
         finally:
             allow()
         texts = [json.loads(r.body)["text"] for r in hook.requests if r.path == "/hook"]
@@ -109,6 +116,23 @@ def test_a_simulated_week_with_one_failing_night(app_db, backup_dir):
     assert heartbeat.read(settings)["doing"] == "stopped"
     assert (pings.count("/hc/start"), pings.count("/hc"), pings.count("/hc/fail")) == (7, 6, 1)
 
+    # The textfile, as node_exporter reads it: written at the end, with the daemon down.
+    m = parse_metrics(textfile.read_text())
+    last_wake = datetime(2026, 12, 6, 11, 0, tzinfo=UTC)  # the last hourly wake before the end at 12:00
+    newest = datetime(2026, 12, 6, 8, 0).astimezone().timestamp()
+    assert m["citaplanner_backup_newest_timestamp_seconds"][("daily",)] == newest
+    assert m["citaplanner_backup_newest_timestamp_seconds"][("weekly",)] == newest
+    assert m["citaplanner_backup_newest_age_seconds"][("daily",)] == last_wake.timestamp() - newest
+    assert m["citaplanner_backup_newest_size_bytes"][("daily",)] == cat.newest_good("daily").size
+    assert m["citaplanner_backup_files"][("ok",)] == len([e for e in cat if e.state.value == "ok"])
+    assert m["citaplanner_backup_files"][("partial",)] == 0
+    assert m["citaplanner_job_last_success"] == {("backup",): 1, ("drill",): 1, ("verify_deep",): 1}
+    assert m["citaplanner_job_last_duration_seconds"][("drill",)] == state["jobs"]["drill"]["seconds"] > 0
+    assert m["citaplanner_drill_last_success"][()] == 1
+    assert m["citaplanner_volume_free_bytes"][()] > 0
+    assert m["citaplanner_health_level"][()] == 0
+    assert m["citaplanner_daemon_up"][()] == 0
+
 
 def test_a_run_missed_while_the_daemon_was_down_runs_once_at_start(app_db, backup_dir):
     fill(app_db)
@@ -133,11 +157,11 @@ def test_a_failing_job_never_stops_the_daemon(app_db, backup_dir):
     assert log.count("daemon: verify_deep OK") == 3  # the other jobs still ran
 
 
-def _start_daemon(app_db, backup_dir, tmp_path, cron: str):
+def _start_daemon(app_db, backup_dir, tmp_path, cron: str, *flags: str):
     config = tmp_path / "config.toml"
     config.write_text(f'[schedule]\nbackup = "{cron}"\ntimezone = "UTC"\n')
     env = cli_env(app_db.url, backup_dir)
-    return subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "--config", str(config), "daemon"],
+    return subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "--config", str(config), "daemon", *flags],
                             env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -157,18 +181,26 @@ def _wait_for(predicate, proc, timeout: float = 60.0):
 
 
 def test_for_real_a_backup_a_few_seconds_ahead_then_sigterm(app_db, backup_dir, tmp_path):
+    """With its metrics port taken by another program: one sentence, and the backup runs anyway."""
     fill(app_db)
-    proc = _start_daemon(app_db, backup_dir, tmp_path, _seconds_ahead(5))
-    state = backup_dir / ".citaplanner-tui" / "daemon.json"
-    try:
-        _wait_for(lambda: state.exists() and json.loads(state.read_text())["jobs"].get("backup"), proc)
-        assert heartbeat_file(backup_dir)["pid"] == proc.pid
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    textfile = tmp_path / "metrics.prom"
+    with busy:
+        proc = _start_daemon(app_db, backup_dir, tmp_path, _seconds_ahead(5), "--metrics-file", str(textfile),
+                             "--metrics-port", str(port))
+        state = backup_dir / ".citaplanner-tui" / "daemon.json"
+        try:
+            _wait_for(lambda: state.exists() and json.loads(state.read_text())["jobs"].get("backup"), proc)
+            assert heartbeat_file(backup_dir)["pid"] == proc.pid
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
     assert proc.returncode == 0, err
     assert json.loads(state.read_text())["jobs"]["backup"]["ok"] is True
     [backup] = [e for e in scan(settings_for(app_db, backup_dir)).backups("daily") if e.good]
@@ -176,11 +208,15 @@ def test_for_real_a_backup_a_few_seconds_ahead_then_sigterm(app_db, backup_dir, 
     assert "OK daemon: backup OK" in err and err.rstrip().endswith("INFO daemon stopped")
     assert "Traceback" not in err and app_db.info.password not in err
     assert heartbeat_file(backup_dir)["doing"] == "stopped"
+    assert err.count(f"WARN daemon: the metrics cannot be served on 127.0.0.1:{port}") == 1
+    m = parse_metrics(textfile.read_text())
+    assert m["citaplanner_backup_newest_size_bytes"][("daily",)] == backup.size
+    assert m["citaplanner_job_last_success"] == {("backup",): 1} and m["citaplanner_daemon_up"][()] == 0
 
 
 def test_sigterm_in_the_middle_of_a_backup_keeps_nothing_half_written(app_db, backup_dir, tmp_path):
     fill(app_db, big=True)
-    proc = _start_daemon(app_db, backup_dir, tmp_path, _seconds_ahead(4))
+    proc = _start_daemon(app_db, backup_dir, tmp_path, _seconds_ahead(4), "--metrics-port", "0")
     try:
         dump = freeze_pg_dump_mid_stream(proc.pid, lambda: backup_dir.glob("daily/*.partial"))
         proc.send_signal(signal.SIGTERM)  # while pg_dump is stopped with its output half-way
@@ -195,6 +231,15 @@ def test_sigterm_in_the_middle_of_a_backup_keeps_nothing_half_written(app_db, ba
     assert "backup cancelled because the daemon is stopping" in err
     state = json.loads((backup_dir / ".citaplanner-tui" / "daemon.json").read_text())
     assert "backup" not in state["jobs"]  # not recorded as run, so the next start runs it
+
+
+def parse_metrics(text: str) -> dict[str, dict[tuple, float]]:
+    """Prometheus text through the official parser: {metric: {label values: value}}."""
+    out: dict[str, dict[tuple, float]] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            out.setdefault(sample.name, {})[tuple(sample.labels.values())] = sample.value
+    return out
 
 
 def heartbeat_file(backup_dir: Path) -> dict:

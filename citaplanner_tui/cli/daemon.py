@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from pathlib import Path
 
 from citaplanner_tui.core.errors import ConfigError
 
@@ -21,11 +22,16 @@ def register(sub) -> None:
                     "in its timezone) one at a time, until SIGTERM. A run missed while the daemon "
                     "was down runs once at start-up; failures and health changes go to the "
                     "[[notify]] channels; every run is logged.")
+    p.add_argument("--metrics-file", metavar="PATH",
+                   help="also write the Prometheus metrics to PATH after every job (node_exporter's textfile)")
+    p.add_argument("--metrics-port", type=int, default=None, metavar="N",
+                   help="serve /metrics on port N (default 9187; 0 turns it off)")
+    p.add_argument("--metrics-host", default=None, metavar="H", help="address to serve on (default 127.0.0.1)")
     p.set_defaults(run=run)
 
 
 def run(args, settings) -> int:
-    from citaplanner_tui.core.unattended import notify, schedule
+    from citaplanner_tui.core.unattended import metrics, notify, schedule
     from citaplanner_tui.core.unattended.daemon import Daemon
 
     plan = schedule.parse(settings.schedule)
@@ -35,12 +41,24 @@ def run(args, settings) -> int:
     settings.require_writable("the daemon (it takes backups)")
     if any(j.name in ("backup", "drill") for j in plan.jobs):
         settings.conninfo()  # a bad DATABASE_URL is one sentence now, not a failure every night
+    port = metrics.DEFAULT_PORT if args.metrics_port is None else args.metrics_port
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"--metrics-port must be from 0 to 65535, not {port}")
     channels = notify.channels(settings)
-    daemon = Daemon(settings, plan, echo=_echo)
+    publisher = metrics.Publisher(Path(args.metrics_file) if args.metrics_file else None)
+    daemon = Daemon(settings, plan, publisher=publisher, echo=_echo)
     daemon.notifier = notify.Notifier(channels, daemon.log.write, pause=daemon.stopping.wait)
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, lambda *_: daemon.stop())
-    daemon.run()
+    if port:
+        host = args.metrics_host or metrics.DEFAULT_HOST
+        problem = publisher.serve(host, port)
+        daemon.log.write("WARN" if problem else "INFO",
+                         f"daemon: {problem}" if problem else f"daemon: metrics on http://{host}:{port}/metrics")
+    try:
+        daemon.run()
+    finally:
+        publisher.close()
     return 0
 
 

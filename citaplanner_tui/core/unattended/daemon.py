@@ -26,10 +26,11 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from citaplanner_tui.core import health, lock, status, units
+from citaplanner_tui.core.catalog import scan
 from citaplanner_tui.core.errors import BusyError, Cancelled, OperatorError
 from citaplanner_tui.core.events import Progress, Reporter
 from citaplanner_tui.core.logs import Log
-from citaplanner_tui.core.unattended import heartbeat
+from citaplanner_tui.core.unattended import heartbeat, metrics
 from citaplanner_tui.core.unattended.files import read_json, write_json
 from citaplanner_tui.core.unattended.notify import Event, Notifier
 from citaplanner_tui.core.unattended.schedule import Job, Schedule, due
@@ -76,13 +77,13 @@ class Daemon:
     """The scheduler.  ``tick`` bounds how long it sleeps (heartbeat and health cadence)."""
 
     def __init__(self, settings, schedule: Schedule, *, notifier: Notifier | None = None, clock=None,
-                 tick: float = 60.0, health_every: float = 600.0, after_job: Callable[[], None] | None = None,
-                 echo=None):
+                 tick: float = 60.0, health_every: float = 600.0, publisher=None, echo=None):
         self.settings, self.schedule = settings, schedule
         self.clock = clock or RealClock()
         self.tick, self.health_every = tick, health_every
         self.notifier = notifier
-        self.after_job = after_job
+        self.publisher = publisher  # metrics.Publisher, refreshed after every job
+        self._report = self._catalog = None
         self.stopping = threading.Event()
         self.log = _Log(settings.logs, "backup", echo=echo, clock=lambda: engine_time(self.clock.now()))
         self.state_path = settings.state_dir / STATE_FILE
@@ -91,6 +92,7 @@ class Daemon:
         self._last_health_check: datetime | None = None
         self._doing = "idle"
         self._last_beat = 0.0
+        self._metrics_problem: str | None = None
 
     # -- control -------------------------------------------------------------
     def stop(self) -> None:
@@ -105,6 +107,8 @@ class Daemon:
             f"{j.name} {j.cron or j.after}, next {self._when(j.next(now))}" for j in self.schedule.jobs)
             + f" ({self.schedule.timezone.key})")
         try:
+            self._guarded("the health check", self._check_health)
+            self._guarded("the metrics", self._publish)
             while not self.stopping.is_set():
                 self.wake()
                 if self.stopping.is_set():
@@ -112,6 +116,7 @@ class Daemon:
                 self.clock.sleep(self._seconds_to_next(), self.stopping)
         finally:
             self._beat("stopped")
+            self._guarded("the metrics", lambda: self._publish(up=False))
             self.log.info("daemon stopped")
 
     def wake(self) -> None:
@@ -210,9 +215,8 @@ class Daemon:
         else:
             self.log.error(f"daemon: {job.name} FAILED: {outcome.detail}")
             self._notify(Event("failure", f"{job.name} FAILED: {outcome.detail}", job.name))
-        if self.after_job is not None:
-            self._guarded("the metrics", self.after_job)
         self._guarded("the health check", lambda: self._check_health(force=True))
+        self._guarded("the metrics", self._publish)
 
     # -- health, heartbeat, notifications ------------------------------------
     def _check_health(self, force: bool = False) -> None:
@@ -221,7 +225,8 @@ class Daemon:
                 (now - self._last_health_check).total_seconds() < self.health_every:
             return
         self._last_health_check = now
-        report = status.build(self.settings, now=engine_time(now))
+        self._catalog = scan(self.settings)
+        self._report = report = status.build(self.settings, now=engine_time(now), catalog=self._catalog)
         word, before = report.overall.word, self.state.get("health")
         if word == before or (before is None and word == "OK"):
             if before is None:
@@ -235,6 +240,14 @@ class Daemon:
                        + (f": {report.overall.reason}" if report.overall.reason else ""))
         self._notify(Event("health", f"health changed from {before or 'unknown'} to {word}"
                                      + (f": {report.overall.reason}" if report.overall.reason else "")))
+
+    def _publish(self, up: bool = True) -> None:
+        if self.publisher is None or self._report is None:
+            return
+        problem = self.publisher.update(metrics.families(self._report, self._catalog, self.state["jobs"], up))
+        if problem and problem != self._metrics_problem:
+            self.log.warn(f"daemon: {problem}")
+        self._metrics_problem = problem
 
     def _notify(self, event: Event) -> None:
         if self.notifier is not None:
