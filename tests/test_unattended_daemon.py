@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from backup_support import REPO, cli, cli_env, fill, freeze_pg_dump_mid_stream, 
 from unattended_support import FakeClock, Receiver
 
 from citaplanner_tui.core.backup import run_backup
+from citaplanner_tui.core import lock
 from citaplanner_tui.core.catalog import scan
+from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.unattended import heartbeat, notify, schedule
 from citaplanner_tui.core.unattended.daemon import Daemon
 from citaplanner_tui.core.unattended.metrics import Publisher
@@ -256,3 +259,35 @@ def test_a_bad_schedule_is_one_sentence_at_start(app_db, backup_dir, tmp_path):
         assert done.returncode != 0
         assert done.stderr.count("\n") == 1 and words in done.stderr, done.stderr
         assert not (backup_dir / ".citaplanner-tui" / "daemon.json").exists()
+
+
+def test_a_backup_due_while_another_job_holds_the_lock_waits_for_it(app_db, backup_dir):
+    """A hand-started restore holds the volume 01:50-02:30: the 02:00 backup neither overlaps nor is lost."""
+    fill(app_db)
+    held = ExitStack()
+    mon = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # 00:00 in Mexico City
+    settings, _ = _week(app_db, backup_dir, days=0.25, events=[
+        (mon + timedelta(hours=1, minutes=50), lambda: held.enter_context(lock.hold(backup_dir, "restore"))),
+        (mon + timedelta(hours=2, minutes=30), held.close)])
+    held.close()
+    [daily] = scan(settings).backups("daily")
+    assert daily.taken_at == datetime(2026, 11, 30, 9, 0)  # the first wake after the lock was freed
+    log = _log_text(settings)
+    assert "WARN daemon: backup postponed: another backup or restore is running" in log
+    assert log.count("OK daemon: backup OK") == 1
+
+
+def test_the_heartbeat_goes_stale_when_the_daemon_is_gone(backup_dir):
+    settings = Settings(backup_dir=backup_dir, schedule=ISSUE_SCHEDULE)
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    assert heartbeat.staleness(Settings(backup_dir=backup_dir), now) is None  # no daemon promised
+    assert heartbeat.staleness(settings, now).word == "FAIL"  # promised, never ran
+    heartbeat.beat(settings, now, "idle", {"backup": now + timedelta(hours=14)})
+    assert stat.S_IMODE(heartbeat.path(settings).stat().st_mode) == 0o600
+    assert heartbeat.staleness(settings, now + timedelta(minutes=5)).word == "OK"
+    late = heartbeat.staleness(settings, now + timedelta(minutes=20))
+    assert (late.word, late.reason) == ("WARN", "no daemon heartbeat for 20 min")
+    assert heartbeat.staleness(settings, now + timedelta(hours=3)).reason == "no daemon heartbeat for 3 h"
+    assert heartbeat.staleness(settings, now + timedelta(hours=3)).word == "FAIL"
+    heartbeat.beat(settings, now, "stopped", {})
+    assert heartbeat.staleness(settings, now).word == "FAIL"

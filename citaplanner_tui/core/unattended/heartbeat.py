@@ -52,8 +52,9 @@ def staleness(settings, now: datetime | None = None) -> Health | None:
     except (KeyError, TypeError, ValueError):
         return Health("daemon", health.FAIL, "a schedule is configured but the daemon has never run")
     age = (now - at).total_seconds()
+    took = f"{age / 60:.0f} min" if age < 3600 else health.hours(age / 3600)
     if age >= FAIL_AFTER:
-        return Health("daemon", health.FAIL, f"no daemon heartbeat for {health.hours(age / 3600)}")
+        return Health("daemon", health.FAIL, f"no daemon heartbeat for {took}")
     if age >= WARN_AFTER:
-        return Health("daemon", health.WARN, f"no daemon heartbeat for {health.hours(age / 3600)}")
+        return Health("daemon", health.WARN, f"no daemon heartbeat for {took}")
     return Health("daemon", health.OK, f"daemon alive, {last.get('doing', 'idle')}")
