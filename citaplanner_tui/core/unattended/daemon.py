@@ -104,7 +104,7 @@ class Daemon:
         self.state.setdefault("since", now.isoformat(timespec="seconds"))
         self._save()
         self.log.info(f"daemon started (pid {os.getpid()}): " + "; ".join(
-            f"{j.name} {j.cron or j.after}, next {self._when(j.next(now))}" for j in self.schedule.jobs)
+            f"{j.name} {j.cron or 'after ' + j.after}, next {self._when(j.next(now))}" for j in self.schedule.jobs)
             + f" ({self.schedule.timezone.key})")
         try:
             self._guarded("the health check", self._check_health)
