@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 import socket
@@ -16,7 +17,7 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 from backup_support import REPO, cli, cli_env, fill, freeze_pg_dump_mid_stream, settings_for, wait_gone
-from unattended_support import FakeClock, Receiver
+from unattended_support import FakeClock, Receiver, reap
 
 from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core import lock
@@ -150,14 +151,27 @@ def test_a_run_missed_while_the_daemon_was_down_runs_once_at_start(app_db, backu
 
 
 def test_a_failing_job_never_stops_the_daemon(app_db, backup_dir):
-    """A wrong password fails every backup; the daemon logs each night and goes on."""
+    """A wrong password fails every backup and the only webhook is down: each night is logged and the
+    daemon goes on with the other jobs."""
     settings = settings_for(app_db, backup_dir, schedule=ISSUE_SCHEDULE)
-    bad = settings.__class__(**{**settings.__dict__, "database_url": app_db.url.replace("@", "x@", 1)})
+    bad = dataclasses.replace(settings, database_url=app_db.url.replace("@", "x@", 1))
     clock = FakeClock(datetime(2026, 11, 30, 6, 0, tzinfo=UTC), datetime(2026, 12, 3, 6, 0, tzinfo=UTC))
-    Daemon(bad, schedule.parse(ISSUE_SCHEDULE), clock=clock, tick=3600).run()
+    d = Daemon(bad, schedule.parse(ISSUE_SCHEDULE), clock=clock, tick=3600)
+    pauses = []
+    d.notifier = notify.Notifier([notify.Webhook(f"http://127.0.0.1:{_closed_port()}/hook", ("failure",))],
+                                 d.log.write, pause=pauses.append)
+    d.run()
     log = _log_text(settings)
-    assert log.count("ERROR daemon: backup FAILED") == 3
+    assert log.count("ERROR daemon: backup FAILED: the server refused the password for user") == 3
     assert log.count("daemon: verify_deep OK") == 3  # the other jobs still ran
+    assert log.count("WARN notification not delivered: webhook 127.0.0.1") == 3
+    assert pauses == [1.0, 2.0] * 3
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _start_daemon(app_db, backup_dir, tmp_path, cron: str, *flags: str):
@@ -201,9 +215,7 @@ def test_for_real_a_backup_a_few_seconds_ahead_then_sigterm(app_db, backup_dir, 
             proc.send_signal(signal.SIGTERM)
             out, err = proc.communicate(timeout=20)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+            reap(proc)
     assert proc.returncode == 0, err
     assert json.loads(state.read_text())["jobs"]["backup"]["ok"] is True
     [backup] = [e for e in scan(settings_for(app_db, backup_dir)).backups("daily") if e.good]
@@ -226,9 +238,7 @@ def test_sigterm_in_the_middle_of_a_backup_keeps_nothing_half_written(app_db, ba
         out, err = proc.communicate(timeout=30)
         wait_gone(dump)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        reap(proc)
     assert proc.returncode == 0, err
     assert not [p for p in backup_dir.rglob("*") if p.is_file() and "citaplanner_" in p.name]
     assert "backup cancelled because the daemon is stopping" in err

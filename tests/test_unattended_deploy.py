@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 
 from backup_support import REPO, cli_env
+from unattended_support import reap
 
 from citaplanner_tui.core.unattended import schedule
 
@@ -49,9 +50,7 @@ def test_the_containers_command_runs_the_daemon_with_the_shipped_config(app_db, 
         os.kill(proc.pid, signal.SIGTERM)  # what docker stop sends
         _, err = proc.communicate(timeout=20)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        reap(proc)
     assert proc.returncode == 0, err
     assert "daemon started" in err and "(America/Mexico_City)" in err and "Traceback" not in err
     assert json.loads(beat.read_text())["doing"] == "stopped"

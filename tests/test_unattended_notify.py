@@ -67,8 +67,18 @@ def test_an_unreachable_webhook_is_one_sentence_with_the_host_only():
     n, log, _ = _notifier([notify.Webhook(f"http://127.0.0.1:{port}/T0/B0/token", ("failure",))], attempts=1)
     [(_, problem)] = n.send(Event("failure", "backup FAILED", "backup"))
     assert problem == (f"webhook 127.0.0.1:{port}: cannot reach 127.0.0.1:{port}: Connection refused "
-                       "(gave up after 1 attempts)")
+                       "(gave up after 1 attempt)")
     assert "token" not in problem
+
+
+def test_an_unreachable_smtp_server_is_one_sentence():
+    port = _free_port()
+    smtp = {"host": "127.0.0.1", "port": port}
+    n, _, _ = _notifier(notify.channels(Settings(notify=({"email": "ops@example.com"},), smtp=smtp), env={}),
+                        attempts=1)
+    [(_, problem)] = n.send(Event("failure", "backup FAILED", "backup"))
+    assert problem == (f"e-mail to ops@example.com: cannot send through 127.0.0.1:{port}: Connection refused "
+                       "(gave up after 1 attempt)")
 
 
 def test_pings_hit_start_success_and_fail_urls_for_their_jobs():
@@ -146,7 +156,7 @@ def test_wrong_smtp_credentials_are_one_sentence_and_the_password_file_is_read(s
     n, log, _ = _notifier(channels, attempts=1)
     [(_, problem)] = n.send(Event("failure", "backup FAILED", "backup"))
     assert problem == ("e-mail to ops@example.com: the SMTP server 127.0.0.1 refused the credentials of "
-                       "alerts@example.com (gave up after 1 attempts)")
+                       "alerts@example.com (gave up after 1 attempt)")
     assert box.messages == [] and "not-the-password" not in repr(log.lines)
 
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
+
+
+def reap(proc: subprocess.Popen) -> None:
+    """Kill a daemon a test started if it is still running (the test failed before stopping it)."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.communicate()
 
 
 class FakeClock:

@@ -177,7 +177,7 @@ class Notifier:
                 return None
             except DeliveryFailed as exc:
                 if attempt == self.attempts:
-                    sentence = f"{channel.name}: {exc} (gave up after {attempt} attempts)"
+                    sentence = f"{channel.name}: {exc} (gave up after {attempt} attempt{'s' if attempt > 1 else ''})"
                     self.log("WARN", f"notification not delivered: {sentence}")
                     return sentence
                 self.pause(2.0 ** (attempt - 1))
