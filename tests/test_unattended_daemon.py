@@ -269,6 +269,16 @@ def test_a_bad_schedule_is_one_sentence_at_start(app_db, backup_dir, tmp_path):
         assert done.returncode != 0
         assert done.stderr.count("\n") == 1 and words in done.stderr, done.stderr
         assert not (backup_dir / ".citaplanner-tui" / "daemon.json").exists()
+    config.write_text('[schedule]\nbackup = "0 2 * * *"\n[[notify]]\nwebhook = "hooks.example/x"\n')
+    for args, words in [(("daemon",), "[[notify]] number 1: webhook must be an http:// or https:// URL"),
+                        (("daemon", "--metrics-port", "70000"), "--metrics-port must be from 0 to 65535"),
+                        (("daemon", "--read-only"), "read-only mode is on, so the daemon (it takes backups)"),
+                        (("notify", "test"), "[[notify]] number 1: webhook must be an http:// or https:// URL")]:
+        done = cli("--config", str(config), *args, env=cli_env(app_db.url, backup_dir))
+        assert done.returncode != 0 and done.stderr.count("\n") == 1 and words in done.stderr, done.stderr
+    config.write_text('[schedule]\nbackup = "0 2 * * *"\n')
+    done = cli("--config", str(config), "notify", "test", env=cli_env(app_db.url, backup_dir))
+    assert done.returncode == 1 and "no [[notify]] channel is configured" in done.stderr
 
 
 def test_a_backup_due_while_another_job_holds_the_lock_waits_for_it(app_db, backup_dir):
