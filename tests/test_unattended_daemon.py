@@ -33,8 +33,8 @@ ISSUE_SCHEDULE = {"backup": "0 2 * * *", "verify_deep": "30 3 * * *", "drill": "
 
 
 def _week(app_db, backup_dir, events=(), start=datetime(2026, 11, 30, 6, 0, tzinfo=UTC), days=6.25,
-          channels=None, **daemon_kw):
-    settings = settings_for(app_db, backup_dir, schedule=ISSUE_SCHEDULE)
+          channels=None, plan=ISSUE_SCHEDULE, **daemon_kw):
+    settings = settings_for(app_db, backup_dir, schedule=plan)
     clock = FakeClock(start, start + timedelta(days=days), list(events))
     d = Daemon(settings, schedule.parse(settings.schedule), clock=clock, tick=3600, health_every=3600,
                **daemon_kw)
@@ -104,7 +104,7 @@ def test_a_simulated_week_with_one_failing_night(app_db, backup_dir):
     assert log.count("OK daemon: verify_deep OK") == 7
     assert log.count("OK daemon: drill OK") == 1
     assert "[2026-12-02 08:00:00] ERROR daemon: backup FAILED" in log
-    assert app_db.url.split("@")[0].split(":")[-1] not in log  # the password never
+    assert app_db.info.password not in log
 
     failures = [t for t in texts if "FAILED" in t]
     assert len(failures) == 1 and failures[0].startswith("backup FAILED")
@@ -117,6 +117,7 @@ def test_a_simulated_week_with_one_failing_night(app_db, backup_dir):
                       "health changed from OK to FAIL",        # the database refuses connections
                       "health changed from FAIL to OK"]        # Thursday's backup
     assert not [t for t in texts if t.startswith(("backup OK", "drill OK"))]  # success is not in `on`
+    assert not [r for r in hook.requests if app_db.info.password.encode() in r.body]  # no secret in a payload
     assert heartbeat.read(settings)["doing"] == "stopped"
     assert (pings.count("/hc/start"), pings.count("/hc"), pings.count("/hc/fail")) == (7, 6, 1)
 
@@ -140,14 +141,17 @@ def test_a_simulated_week_with_one_failing_night(app_db, backup_dir):
 
 def test_a_run_missed_while_the_daemon_was_down_runs_once_at_start(app_db, backup_dir):
     fill(app_db)
-    settings, _ = _week(app_db, backup_dir, days=1)  # Mon 00:00 to Tue 00:00 in Mexico City: one backup
+    only_backup = {"backup": "0 2 * * *", "timezone": "America/Mexico_City"}
+    settings, _ = _week(app_db, backup_dir, days=1, plan=only_backup)  # Mon 00:00 to Tue 00:00: one backup
     assert len(scan(settings).backups("daily")) == 1
-    # Down from Tue 00:00 until Fri 12:00: four nights missed, one backup at start-up.
-    _week(app_db, backup_dir, start=datetime(2026, 12, 4, 18, 0, tzinfo=UTC), days=0.01)
+    # Down until Mon 7 Dec 12:00, and restarted with the drill added: the seven missed nights give one
+    # backup at start-up, and Sunday's drill (scheduled before the drill was) does not run.
+    _week(app_db, backup_dir, start=datetime(2026, 12, 7, 18, 0, tzinfo=UTC), days=0.01)
     daily = sorted(e.taken_at for e in scan(settings).backups("daily"))
-    assert daily == [datetime(2026, 11, 30, 8, 0), datetime(2026, 12, 4, 18, 0)]
+    assert daily == [datetime(2026, 11, 30, 8, 0), datetime(2026, 12, 7, 18, 0)]
     log = _log_text(settings)
-    assert "backup started (scheduled Fri 2026-12-04 02:00:00, 10 h late: it was missed)" in log
+    assert "backup started (scheduled Mon 2026-12-07 02:00:00, 10 h late: it was missed)" in log
+    assert log.count("daemon: backup OK") == 2 and "daemon: drill" not in log
 
 
 def test_a_failing_job_never_stops_the_daemon(app_db, backup_dir):

@@ -101,7 +101,11 @@ class Daemon:
 
     def run(self) -> None:
         now = self.clock.now()
-        self.state.setdefault("since", now.isoformat(timespec="seconds"))
+        if not isinstance(self.state.get("since"), dict):
+            self.state["since"] = {}
+        since = self.state["since"]
+        for job in self.schedule.jobs:  # a job added to the schedule later was never missed before
+            since.setdefault(job.name, now.isoformat(timespec="seconds"))
         self._save()
         self.log.info(f"daemon started (pid {os.getpid()}): " + "; ".join(
             f"{j.name} {j.cron or 'after ' + j.after}, next {self._when(j.next(now))}" for j in self.schedule.jobs)
@@ -122,10 +126,10 @@ class Daemon:
     def wake(self) -> None:
         """One pass: run every job that is due, then the health check and the heartbeat."""
         now = self.clock.now()
-        since = datetime.fromisoformat(self.state["since"])
         pending = []
         for job in self.schedule.jobs:
             last = self.state["jobs"].get(job.name, {}).get("for")
+            since = datetime.fromisoformat(self.state["since"][job.name])
             when = due(job, datetime.fromisoformat(last) if last else None, since, now)
             if when is not None:
                 pending.append((when, job))

@@ -7,8 +7,9 @@ every successful backup).  Times are read in ``timezone`` (default UTC), so
 container's clock says.
 
 ``due()`` is the whole policy: a job is due when a scheduled time has passed since it
-last ran (or since the daemon first started, so a new daemon does not run everything
-at once); however many were missed while the daemon was down, it runs once.
+last ran (or since the daemon first had the job in its schedule, so a new daemon or a
+newly added job does not run at once); however many were missed while the daemon was
+down, it runs once.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def due(job: Job, last_run: datetime | None, since: datetime, now: datetime) -> 
     """The scheduled time this job should run for now, or None.
 
     ``last_run``: the scheduled time the job last ran for (None: never); ``since``: when
-    the daemon first started on this volume.  Only the latest missed time is returned,
+    the daemon on this volume first had the job in its schedule.  Only the latest missed time is returned,
     so a week of downtime gives one run, not seven.
     """
     scheduled = job.previous(now)
