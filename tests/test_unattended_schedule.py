@@ -12,6 +12,7 @@ from citaplanner_tui.core.unattended import schedule
 from citaplanner_tui.core.unattended.schedule import due
 
 MX = ZoneInfo("America/Mexico_City")
+UTC = timezone.utc
 ISSUE = {"backup": "0 2 * * *", "verify_deep": "30 3 * * *", "drill": "0 4 * * sun",
          "offsite_push": "after backup", "timezone": "America/Mexico_City"}
 
@@ -65,3 +66,27 @@ def test_due_runs_a_missed_time_once_and_not_before_the_daemon_first_started():
     # Down for three nights: one run, for the latest missed time.
     back = datetime(2026, 12, 5, 9, 0, tzinfo=timezone.utc)
     assert due(job, at, since, back) == datetime(2026, 12, 5, 2, 0, tzinfo=timezone.utc)
+
+
+def _runs(job, start, end):
+    """Every time the daemon would run ``job`` between start and end, waking at each next()."""
+    runs, t = [], start
+    while (t := job.next(t)) < end:
+        assert due(job, runs[-1] if runs else None, start, t) == t
+        runs.append(t)
+    return runs
+
+
+def test_a_dst_change_runs_each_wall_clock_time_once():
+    ny = ZoneInfo("America/New_York")
+    fall = schedule.parse({"backup": "30 1 * * *", "timezone": "America/New_York"}).job("backup")
+    # 1 Nov 2026 has 01:30 twice (EDT, then EST): one backup, at the first.
+    runs = _runs(fall, datetime(2026, 10, 31, 12, tzinfo=UTC), datetime(2026, 11, 2, 12, tzinfo=UTC))
+    assert [r.astimezone(UTC) for r in runs] == [datetime(2026, 11, 1, 5, 30, tzinfo=UTC),
+                                                datetime(2026, 11, 2, 6, 30, tzinfo=UTC)]
+    second_pass = datetime(2026, 11, 1, 6, 10, tzinfo=UTC)  # 01:10 EST, after 01:30 EDT ran
+    assert fall.previous(second_pass).astimezone(UTC) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+    # 8 Mar 2026 has no 02:30: that night's backup runs just after the gap, once.
+    spring = schedule.parse({"backup": "30 2 * * *", "timezone": "America/New_York"}).job("backup")
+    runs = _runs(spring, datetime(2026, 3, 7, 12, tzinfo=UTC), datetime(2026, 3, 9, 12, tzinfo=UTC))
+    assert [r.astimezone(ny).strftime("%d %H:%M %Z") for r in runs] == ["08 03:30 EDT", "09 02:30 EDT"]

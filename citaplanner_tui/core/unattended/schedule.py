@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -43,12 +43,30 @@ class Job:
         if self.cron is None:
             return None
         # get_prev is strictly before its start, and a run due exactly at ``now`` counts.
-        start = now.astimezone(self.zone) + timedelta(microseconds=1)
-        return croniter(self.cron, start).get_prev(datetime)
+        wall = croniter(self.cron, self._wall(now) + timedelta(microseconds=1)).get_prev(datetime)
+        if self._aware(wall) > now:  # a time skipped by a DST change, placed after the gap
+            wall = croniter(self.cron, wall).get_prev(datetime)
+        ahead = croniter(self.cron, wall).get_next(datetime)
+        if self._aware(ahead) <= now:  # in a repeated hour, the first pass of a later wall time
+            wall = ahead
+        return self._aware(wall)
 
     def next(self, now: datetime) -> datetime | None:
-        """The first scheduled time after ``now``."""
-        return croniter(self.cron, now.astimezone(self.zone)).get_next(datetime) if self.cron else None
+        """The first scheduled time after the aware ``now``."""
+        if self.cron is None:
+            return None
+        wall = croniter(self.cron, self._wall(now)).get_next(datetime)
+        while self._aware(wall) <= now:  # the repeated hour of a DST change: that time already ran
+            wall = croniter(self.cron, wall).get_next(datetime)
+        return self._aware(wall)
+
+    # Cron times are wall-clock times, counted once each: croniter runs on naive local time and
+    # zoneinfo places it (fold 0: the first of a repeated hour; a skipped time just after the gap).
+    def _wall(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone).replace(tzinfo=None)
+
+    def _aware(self, wall: datetime) -> datetime:
+        return wall.replace(tzinfo=self.zone).astimezone(timezone.utc).astimezone(self.zone)
 
 
 @dataclass(frozen=True)
