@@ -14,10 +14,8 @@ from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from backup_support import REPO, cli, cli_env, fill, freeze_pg_dump_mid_stream, settings_for, wait_gone
-from unattended_support import FakeClock, Receiver, reap
+from unattended_support import ISSUE_SCHEDULE, FakeClock, Receiver, parse_metrics, reap
 
 from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core import lock
@@ -28,8 +26,6 @@ from citaplanner_tui.core.unattended.daemon import Daemon
 from citaplanner_tui.core.unattended.metrics import Publisher
 
 UTC = timezone.utc
-ISSUE_SCHEDULE = {"backup": "0 2 * * *", "verify_deep": "30 3 * * *", "drill": "0 4 * * sun",
-                  "offsite_push": "after backup", "timezone": "America/Mexico_City"}
 
 
 def _week(app_db, backup_dir, events=(), start=datetime(2026, 11, 30, 6, 0, tzinfo=UTC), days=6.25,
@@ -248,15 +244,6 @@ def test_sigterm_in_the_middle_of_a_backup_keeps_nothing_half_written(app_db, ba
     assert "backup cancelled because the daemon is stopping" in err
     state = json.loads((backup_dir / ".citaplanner-tui" / "daemon.json").read_text())
     assert "backup" not in state["jobs"]  # not recorded as run, so the next start runs it
-
-
-def parse_metrics(text: str) -> dict[str, dict[tuple, float]]:
-    """Prometheus text through the official parser: {metric: {label values: value}}."""
-    out: dict[str, dict[tuple, float]] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            out.setdefault(sample.name, {})[tuple(sample.labels.values())] = sample.value
-    return out
 
 
 def heartbeat_file(backup_dir: Path) -> dict:

@@ -6,8 +6,7 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 
 from backup_support import fill, settings_for
-from test_unattended_daemon import ISSUE_SCHEDULE, parse_metrics
-from unattended_support import FakeClock
+from unattended_support import ISSUE_SCHEDULE, FakeClock, parse_metrics
 
 from citaplanner_tui.core.catalog import scan
 from citaplanner_tui.core.unattended import schedule

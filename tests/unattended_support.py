@@ -9,6 +9,20 @@ from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
+from prometheus_client.parser import text_string_to_metric_families
+
+ISSUE_SCHEDULE = {"backup": "0 2 * * *", "verify_deep": "30 3 * * *", "drill": "0 4 * * sun",
+                  "offsite_push": "after backup", "timezone": "America/Mexico_City"}
+
+
+def parse_metrics(text: str) -> dict[str, dict[tuple, float]]:
+    """Prometheus text through the official parser: {metric: {label values: value}}."""
+    out: dict[str, dict[tuple, float]] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            out.setdefault(sample.name, {})[tuple(sample.labels.values())] = sample.value
+    return out
+
 
 def reap(proc: subprocess.Popen) -> None:
     """Kill a daemon a test started if it is still running (the test failed before stopping it)."""
