@@ -86,6 +86,10 @@ class Settings:
     backup: BackupOptions = BackupOptions()
     restore: RestoreKeep = RestoreKeep()
     config_file: Path | None = None
+    # The daemon's sections, kept raw here and checked by core/unattended (issue 12).
+    schedule: Any = field(default_factory=dict)
+    notify: Any = ()
+    smtp: Any = field(default_factory=dict)
 
     @property
     def logs(self) -> Path:
@@ -239,6 +243,9 @@ def load(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None =
         backup=_sub(BackupOptions, toml.get("backup", {})),
         restore=_restore_keep(toml),
         config_file=path,
+        schedule=toml.get("schedule", {}),
+        notify=toml.get("notify", ()),
+        smtp=toml.get("smtp", {}),
     )
 
 

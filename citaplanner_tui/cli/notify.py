@@ -1,0 +1,44 @@
+"""``citaplanner-tui notify test``: prove every [[notify]] channel reaches someone, before a night needs it."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from citaplanner_tui.core.errors import ConfigError, OperatorError
+
+ORDER = 85
+
+
+def register(sub) -> None:
+    p = sub.add_parser("notify", help="test the notification channels",
+                       description="Send a test message to every [[notify]] channel of the config file.")
+    actions = p.add_subparsers(dest="notify_action", metavar="ACTION", required=True)
+    actions.add_parser("test", help="send a test message to every channel")
+    p.set_defaults(run=run)
+
+
+def run(args, settings) -> int:
+    from citaplanner_tui.core.logs import Log
+    from citaplanner_tui.core.unattended import notify
+
+    channels = notify.channels(settings)
+    if not channels:
+        raise ConfigError("no [[notify]] channel is configured in the config file")
+    log = Log(settings.logs, "backup")
+
+    def write(level: str, message: str) -> None:
+        try:
+            log.write(level, message)
+        except OSError:
+            pass  # the answer on the terminal is what matters here
+
+    event = notify.Event("test", f"citaplanner-tui test message from {socket.gethostname()}: "
+                                 "this channel receives the backup alerts")
+    outcomes = notify.Notifier(channels, write, pause=time.sleep).send(event)
+    for name, problem in outcomes:
+        print(f"OK   {name}" if problem is None else f"FAIL {problem}")
+    failed = [p for _, p in outcomes if p]
+    if failed:
+        raise OperatorError(f"{len(failed)} of {len(outcomes)} channels could not be reached")
+    return 0
