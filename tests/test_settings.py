@@ -49,3 +49,14 @@ def test_cli_refuses_a_non_table_section_without_a_traceback(tmp_path):
                               "PATH": "/usr/bin:/bin"})
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert done.stderr.strip().endswith("must be a table ([retention] with its own keys), not 5")
+
+
+def test_the_daemons_sections_load_and_are_checked_where_the_daemon_reads_them(tmp_path):
+    """[schedule], [[notify]] and [smtp] are not unknown keys; a typo inside them is still one sentence."""
+    from citaplanner_tui.core.unattended import notify
+
+    loaded = _load(tmp_path, "[schedule]\nbackup = '0 2 * * *'\n[[notify]]\nemail = 'ops@example.com'\n"
+                             "[smtp]\nhots = 'smtp.example.com'\n")
+    assert loaded.schedule == {"backup": "0 2 * * *"} and loaded.notify == [{"email": "ops@example.com"}]
+    with pytest.raises(ConfigError, match="smtp"):
+        notify.channels(loaded, env={})

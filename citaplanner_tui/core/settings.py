@@ -142,6 +142,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
 _TOP = {"database_url": str, "backup_dir": str, "log_dir": str, "pg_bindir": str, "compression": str,
         "gzip_level": int, "read_only": bool}
 _TABLES = {"retention": Retention, "thresholds": Thresholds, "backup": BackupOptions, "restore": RestoreKeep}
+# Sections the daemon reads and checks key by key itself (core/unattended), so other commands
+# do not import its parsers (croniter) at start-up.
+_UNATTENDED = {"schedule", "notify", "smtp"}
 _WORDS = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
 
 
@@ -174,7 +177,7 @@ def _checked(toml: Mapping[str, Any], path: Path) -> dict[str, Any]:
             _table(key, value, _TABLES[key], path)
         elif key in _TOP:
             _check(key, value, _TOP[key], path)
-        else:
+        elif key not in _UNATTENDED:
             raise ConfigError(f"unknown setting {key} in the config file {path}")
     return dict(toml)
 
