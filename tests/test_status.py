@@ -156,3 +156,21 @@ def test_no_python_warning_without_xdg_runtime_dir(app_db, backup_dir):
         done = cli(*command, env=env)
         assert "Warning" not in done.stderr and "warn(" not in done.stderr, (command, done.stderr)
         assert done.returncode in (0, 1), (command, done.stderr)
+
+
+def test_a_scheduled_daemon_without_a_fresh_heartbeat_fails_status(app_db, backup_dir, tmp_path):
+    """A schedule in the config promises a daemon: its absence is a FAIL with the reason, its heartbeat OK."""
+    from citaplanner_tui.core.unattended import heartbeat
+
+    config = tmp_path / "config.toml"
+    config.write_text("[schedule]\nbackup = '0 2 * * *'\n")
+    old_volume(backup_dir, [datetime.now() - timedelta(hours=1)])
+    env = {**cli_env(app_db.url, backup_dir), "CITAPLANNER_TUI_CONFIG": str(config)}
+    missing = cli("status", env=env)
+    assert missing.returncode == 2 and "FAIL daemon: a schedule is configured but the daemon has never run" \
+        in missing.stdout
+    settings = Settings(database_url=app_db.url, backup_dir=backup_dir, schedule={"backup": "0 2 * * *"})
+    heartbeat.beat(settings, datetime.now().astimezone(), "idle", {})
+    alive = cli("status", "--json", env=env)
+    checks = {c["subject"]: c for c in json.loads(alive.stdout)["checks"]}
+    assert checks["daemon"] == {"subject": "daemon", "health": "OK", "reason": ""}

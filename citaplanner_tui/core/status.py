@@ -8,7 +8,7 @@ be reached the report still describes every backup and says why the database is 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -17,6 +17,7 @@ from citaplanner_tui.core.catalog import Catalog, Entry, State, scan
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.health import Health
 from citaplanner_tui.core.naming import ROTATED_TIERS
+from citaplanner_tui.core.unattended import heartbeat
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,10 @@ def database_status(settings) -> DatabaseStatus:
 
 
 def build(settings, *, now: datetime | None = None, catalog: Catalog | None = None,
-          database: DatabaseStatus | Callable[[object], DatabaseStatus] = database_status) -> StatusReport:
-    """Assemble the report.  ``now``, ``catalog`` and ``database`` can be given (tests, the TUI's cache)."""
+          database: DatabaseStatus | Callable[[object], DatabaseStatus] = database_status,
+          daemon: bool = True) -> StatusReport:
+    """Assemble the report.  ``now``, ``catalog`` and ``database`` can be given (tests, the TUI's cache);
+    the daemon passes ``daemon=False``: it knows it is alive, and its heartbeat would judge it by itself."""
     now = now or datetime.now()
     catalog = catalog or scan(settings)
     db_status = database(settings) if callable(database) else database
@@ -143,5 +146,7 @@ def build(settings, *, now: datetime | None = None, catalog: Catalog | None = No
                                        dailies[1].size if len(dailies) > 1 else None, settings.thresholds))
     checks.append(health.database_health(db_status.problem))
     checks += [Health("volume", health.FAIL, note) for note in catalog.notes]
+    alive = heartbeat.staleness(settings, now.astimezone(timezone.utc)) if daemon else None
+    checks += [alive] if alive else []  # None: no schedule, so no daemon was promised
     return StatusReport(now, catalog.backup_dir, tuple(tiers), counts, report_disk, db_status, tuple(checks),
                         health.overall(checks), holder.sentence() if holder else None, catalog.notes)

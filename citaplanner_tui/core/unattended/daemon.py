@@ -230,7 +230,8 @@ class Daemon:
             return
         self._last_health_check = now
         self._catalog = scan(self.settings)
-        self._report = report = status.build(self.settings, now=engine_time(now), catalog=self._catalog)
+        self._report = report = status.build(self.settings, now=engine_time(now), catalog=self._catalog,
+                                                         daemon=False)
         word, before = report.overall.word, self.state.get("health")
         if word == before or (before is None and word == "OK"):
             if before is None:
