@@ -7,7 +7,7 @@ import os
 from textual.widgets import OptionList
 
 from citaplanner_tui.tui.widgets.log_view import LogView
-from tui_support import make_console, sample_volume, settle, sync  # noqa: F401
+from tui_support import make_console, sample_volume, settle, sync, wait_until  # noqa: F401
 
 
 def visible_text(view: LogView) -> list[str]:
@@ -114,3 +114,36 @@ async def test_scrolling_up_pauses_following(sample_volume):
         await pilot.press("end")
         await pilot.pause()
         assert pane.follow and "new while paused" in " ".join(visible_text(pane))
+
+
+def append_big_log(log, megabytes: int) -> int:
+    """Append ``megabytes`` MB of short timed lines (many rows: the End animation is long)."""
+    line = "[2026-11-27 11:00:00] INFO ok\n"
+    count = megabytes * 2**20 // len(line)
+    with open(log, "a") as fh:
+        fh.write(line * count)
+    return count
+
+
+@sync
+async def test_home_then_end_on_a_20_mb_log_does_not_crash(sample_volume):
+    """End animates to the end; reaching it resumed following, whose scroll stopped the running
+    animation from inside the animator's frame (KeyError 'scroll_y' in Textual), most tries."""
+    log = sample_volume / "logs" / "backup_20261127.log"
+    append_big_log(log, 20)
+    assert log.stat().st_size >= 20 * 2**20
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        view = app.screen.query_one("#log-viewer", LogView)
+        for _ in range(6):
+            await pilot.press("home")
+            await pilot.pause()
+            assert not view.follow and view.scroll_y == 0
+            await pilot.press("end")
+            await wait_until(pilot, lambda: not app.is_running or view.scroll_y == view.max_scroll_y,
+                             "the End animation finishing")
+            assert app.is_running and app.return_code is None
+            assert view.follow and visible_text(view)[-1].endswith("INFO  ok")

@@ -271,7 +271,10 @@ class LogView(ScrollView, can_focus=True):
 
     def watch_follow(self, follow: bool) -> None:
         self.border_subtitle = "following" if follow else "paused (End resumes)"
-        if follow:
+        # Resumed by reaching the end (``watch_scroll_y``) there is nothing to scroll; doing
+        # it anyway ran inside the End animation's frame and stopped the animation Textual
+        # was running, which crashed the console (KeyError 'scroll_y' in its animator).
+        if follow and not self.is_vertical_scroll_end:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def on_resize(self) -> None:
