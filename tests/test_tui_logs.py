@@ -352,3 +352,21 @@ async def test_a_level_filter_runs_in_a_worker_and_shows_its_progress(sample_vol
         await settle(pilot)
         assert view.filtering is None and view.row_count() == 5
         assert [line for line in visible_text(view) if line][-1].startswith("11:00:01 ERROR backup failed")
+
+
+@sync
+async def test_without_colour_the_notices_and_wrapped_lines_draw(sample_volume, monkeypatch):
+    """NO_COLOR's filter crashed on unstyled segments (a Text without spans renders them)."""
+    monkeypatch.setenv("NO_COLOR", "1")  # read when the app is made
+    log = sample_volume / "logs" / "backup_20261127.log"
+    log.write_text(f"[2026-11-27 11:00:00] INFO {LONG}\n  an untimed continuation\n")
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_logs(pilot)
+        await pilot.press("w", "w")  # nothing at ERROR: the notice
+        await settle(pilot)
+        assert any("no matching lines" in row for row in screen_text(app))
+        await pilot.press("w")
+        await settle(pilot)
+        assert any(row.startswith("│" + " " * 17 + "an untimed continuation") for row in screen_text(app))
+        assert app.is_running

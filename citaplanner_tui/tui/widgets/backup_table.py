@@ -106,7 +106,8 @@ class BackupTable(ScrollView, can_focus=True):
         for (_, width), cell in zip(self.columns, cells):
             text.append(f" {cell[:width]:<{width}}")
         width = self.size.width
-        return Strip(text.render(self.app.console), text.cell_len).crop_extend(0, width, style)
+        # apply_style: a Text without spans renders unstyled segments, which NO_COLOR's filter crashed on
+        return Strip(text.render(self.app.console), text.cell_len).apply_style(style).crop_extend(0, width, style)
 
     def render_line(self, y: int) -> Strip:
         if y == 0:

@@ -384,8 +384,11 @@ class LogView(ScrollView, can_focus=True):
         return [self._strip((prefix if i == 0 else indent) + piece, width) for i, piece in enumerate(pieces)], 0
 
     def _strip(self, text: Text, width: int) -> Strip:
+        """One screen row.  A Text renders its own base style only where it has spans, and
+        NO_COLOR's filter crashes on a segment with no style, so the base style is applied."""
         text.no_wrap = True
-        return Strip(text.render(self.app.console), text.cell_len).crop_extend(0, width, self.rich_style)
+        strip = Strip(text.render(self.app.console), text.cell_len).apply_style(text.style or self.rich_style)
+        return strip.crop_extend(0, width, self.rich_style)
 
     def format(self, raw: str) -> tuple[Text, Text]:
         """``HH:MM:SS LEVEL `` (``Nov 27 HH:MM:SS`` when the log spans days) and the message.
