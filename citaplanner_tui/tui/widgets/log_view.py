@@ -45,6 +45,7 @@ class LogView(ScrollView, can_focus=True):
                          "log-view--time", "log-view--match", "log-view--notice"}
     DEFAULT_CSS = """
     LogView { background: $surface; overflow-x: hidden; }
+    LogView.-wrap { scrollbar-gutter: stable; }
     LogView > .log-view--time { color: $text-muted; }
     LogView > .log-view--info { color: $text; }
     LogView > .log-view--ok { color: $success; text-style: bold; }
@@ -95,6 +96,7 @@ class LogView(ScrollView, can_focus=True):
         self.poll = poll
         self.set_reactive(LogView.follow, follow)
         self.set_reactive(LogView.wrap, wrap)
+        self.set_class(wrap, "-wrap")
 
     # -- lifecycle -------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -275,7 +277,7 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
-        key = (self.scroll_offset.y, self.size, self.wrap, self.pan, self._count, self._match, self._progress,
+        key = (self.scroll_offset.y, self.scrollable_content_region.size, self.wrap, self.pan, self._count, self._match, self._progress,
                self.app.theme)
         if key != self._screen_key:
             strips = self._layout()
@@ -287,7 +289,7 @@ class LogView(ScrollView, can_focus=True):
 
     def _layout(self) -> list[Strip] | None:
         """The strips of the whole screen, or None when the index is busy."""
-        width, height = self.size.width, self.size.height
+        width, height = self._width, self.size.height
         notice = self._notice()
         if notice is not None:
             text = Text(notice, style=self.get_component_rich_style("log-view--notice"))
@@ -311,7 +313,7 @@ class LogView(ScrollView, can_focus=True):
         texts = self._read(rows)
         if texts is None:
             return None
-        width = self.size.width
+        width = self._width
         return [self._render_row(line, texts.get(line, ""), width) for line in map(self._line_of_row, rows)]
 
     def _fit_above(self, end: int) -> int | None:
@@ -341,6 +343,12 @@ class LogView(ScrollView, can_focus=True):
             top = count - (fit if fit is not None else height)
         self.virtual_size = Size(self.size.width, max(0, top) + height)
         self._redraw()
+
+    @property
+    def _width(self) -> int:
+        """Columns for text: wrapped lines keep the scrollbar's room (``-wrap``), so none
+        of their characters goes under it."""
+        return self.scrollable_content_region.width
 
     def _notice(self) -> str | None:
         """What the view says instead of lines: a filter running, or one that found nothing."""
@@ -424,13 +432,14 @@ class LogView(ScrollView, can_focus=True):
         nothing is cut).  ScrollView's own left/right keys land here."""
         if self.wrap:
             return
-        step = max(8, (self.size.width - 15) // 2)
+        step = max(8, (self._width - 15) // 2)
         self.pan = max(0, min(self.pan + direction * step, self._widest))
 
     def watch_pan(self) -> None:
         self._redraw()
 
-    def watch_wrap(self) -> None:
+    def watch_wrap(self, wrap: bool) -> None:
+        self.set_class(wrap, "-wrap")
         self.pan = 0
         if self.is_mounted:
             self._fit_virtual_size()
