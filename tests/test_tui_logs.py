@@ -55,6 +55,7 @@ async def test_level_filter_search_and_follow(sample_volume):
         await pilot.press("w", "w")  # ERROR only, then all again
         await settle(pilot)
         assert view.row_count() == 506
+        assert "filler line 499" in visible_text(view)[-1]  # back at the end, still following
         await pilot.press("slash", *"filler line 42", "enter")
         await settle(pilot)  # the search runs in a thread
         assert not view.follow  # a search pauses following

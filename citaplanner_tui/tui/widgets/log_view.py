@@ -221,6 +221,8 @@ class LogView(ScrollView, can_focus=True):
         self._filter, self._rows, self._count = None, array("q"), (0 if self.levels else self._total)
         self._progress = 0 if self.levels and self._index is not None else None
         self._fit_virtual_size()
+        if not self.levels:  # every line is known already: to the end, as a new filter goes
+            self.scroll_end(animate=False, immediate=False, x_axis=False)
         self._redraw()
         self.reload()
 
