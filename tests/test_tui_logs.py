@@ -370,3 +370,18 @@ async def test_without_colour_the_notices_and_wrapped_lines_draw(sample_volume, 
         await settle(pilot)
         assert any(row.startswith("│" + " " * 17 + "an untimed continuation") for row in screen_text(app))
         assert app.is_running
+
+
+@sync
+async def test_a_search_in_wrapped_lines_lands_on_screen(sample_volume):
+    """Half a screen above a match is fewer lines when each wraps: it was put below the fold."""
+    with open(sample_volume / "logs" / "backup_20261127.log", "a") as fh:
+        fh.writelines(f"[2026-11-27 11:00:00] INFO batch {n}: {LONG}\n" for n in range(300))
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_logs(pilot)
+        await pilot.press("slash", *"batch 120:", "enter")
+        await settle(pilot)
+        lines = visible_text(view)
+        at = next(i for i, line in enumerate(lines) if "batch 120:" in line)
+        assert 0 < at < len(lines) - 4  # the match and the rows of its message, not the first line

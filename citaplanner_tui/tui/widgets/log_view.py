@@ -258,9 +258,17 @@ class LogView(ScrollView, can_focus=True):
         if row is not None:
             self._match = line
             self.follow = False
-            self.scroll_to(y=max(0, row - self.size.height // 2), animate=False, immediate=True)
+            self.scroll_to(y=self._top_centring(row), animate=False, immediate=True)
             self._redraw()
         self.post_message(self.Found(self, text, None if row is None else line))
+
+    def _top_centring(self, row: int) -> int:
+        """The top row that puts ``row`` in the middle of the screen (wrapped lines take
+        several rows each, so half a screen above is fewer lines)."""
+        above = self.size.height // 2
+        if self.wrap:
+            above = (self._fit_above(row + 1) or 1) // 2
+        return max(0, row - above)
 
     def _line_of_row(self, row: int) -> int:
         if not self.levels:
