@@ -144,11 +144,13 @@ async def test_home_then_end_on_a_20_mb_log_does_not_crash(sample_volume):
             await pilot.press("home")
             await pilot.pause()
             assert not view.follow and view.scroll_y == 0
+            assert "· paused ·" in str(app.screen.query_one("#log-state").render())
             await pilot.press("end")
             await wait_until(pilot, lambda: not app.is_running or view.scroll_y == view.max_scroll_y,
                              "the End animation finishing")
             assert app.is_running and app.return_code is None
             assert view.follow and visible_text(view)[-1].endswith("INFO  ok")
+            assert "· following ·" in str(app.screen.query_one("#log-state").render())  # the state line too
 
 
 @sync

@@ -90,7 +90,10 @@ class LogsScreen(gate.GatedScreen):
             self.open(files[0][0])
         else:
             listing.add_option(Option(f"no logs in {self.app.settings.logs}", disabled=True))
-        self.query_one(LogView).focus()
+        view = self.query_one(LogView)
+        view.focus()
+        for changes in ("follow", "levels", "wrap"):  # however they change (End resumes following)
+            self.watch(view, changes, lambda _: self.show_state(), init=False)
         self.show_state()
 
     def open(self, path: Path) -> None:
@@ -124,7 +127,6 @@ class LogsScreen(gate.GatedScreen):
     def action_toggle_wrap(self) -> None:
         view = self.query_one(LogView)
         view.wrap = not view.wrap
-        self.show_state()
 
     # -- state line --------------------------------------------------------------------
     @on(LogView.Indexed)
@@ -143,11 +145,9 @@ class LogsScreen(gate.GatedScreen):
     def action_toggle_follow(self) -> None:
         view = self.query_one(LogView)
         view.follow = not view.follow
-        self.show_state()
 
     def action_cycle_levels(self) -> None:
         self.query_one(LogView).cycle_levels()
-        self.show_state()
 
     # -- search ------------------------------------------------------------------------
     def action_search(self) -> None:

@@ -51,7 +51,7 @@ class LogView(ScrollView, can_focus=True):
     LogView > .log-view--ok { color: $success; text-style: bold; }
     LogView > .log-view--warn { color: $warning; text-style: bold; }
     LogView > .log-view--error { color: $error; text-style: bold reverse; }
-    LogView > .log-view--match { background: $accent; color: $text; }
+    LogView > .log-view--match { background: $accent; color: $text; text-style: underline; }
     LogView > .log-view--notice { color: $text-muted; text-style: italic; }
     """
 
