@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import os
 
+import pytest
+
 from textual.widgets import OptionList
 
 from citaplanner_tui.tui.widgets.log_view import LogView
@@ -194,6 +196,14 @@ PG_DUMP_FAILURE = [
 ]
 
 
+@pytest.fixture
+def failed_backup_volume(sample_volume):
+    """The sample volume whose log of today ends with a backup pg_dump could not log in for."""
+    with open(sample_volume / "logs" / "backup_20261127.log", "a") as fh:
+        fh.writelines(PG_DUMP_FAILURE)
+    return sample_volume
+
+
 async def open_logs(pilot):
     await settle(pilot)
     await pilot.press("l")
@@ -206,10 +216,8 @@ def screen_text(app) -> list[str]:
 
 
 @sync
-async def test_at_80_columns_the_file_list_hides_and_long_messages_wrap_whole(sample_volume):
-    with open(sample_volume / "logs" / "backup_20261127.log", "a") as fh:
-        fh.writelines(PG_DUMP_FAILURE)
-    app = make_console(sample_volume)
+async def test_at_80_columns_the_file_list_hides_and_long_messages_wrap_whole(failed_backup_volume):
+    app = make_console(failed_backup_volume)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_logs(pilot)
         files = app.screen.query_one(OptionList)
@@ -220,7 +228,7 @@ async def test_at_80_columns_the_file_list_hides_and_long_messages_wrap_whole(sa
         assert len(rows) >= 3 and all(len(row) <= 76 for row in rows)  # under its time and level
         assert " ".join(row.strip() for row in rows) == "11:00:00 INFO  " + LONG  # every character
         assert [line for line in lines if line][-1].startswith("11:00:02 INFO  cleaned up")
-        with open(sample_volume / "logs" / "backup_20261127.log", "a") as fh:
+        with open(failed_backup_volume / "logs" / "backup_20261127.log", "a") as fh:
             fh.writelines(f"[2026-11-27 11:01:{n:02d}] INFO {n} {LONG}\n" for n in range(10))
         view.reload()
         await settle(pilot)
@@ -237,16 +245,14 @@ async def test_at_80_columns_the_file_list_hides_and_long_messages_wrap_whole(sa
         await pilot.press("up")  # one step is one line, whatever its height
         await pilot.pause()
         assert not view.follow and visible_text(view)[0].startswith(f"11:01:0{top - 1} INFO  {top - 1} backup")
-    async with make_console(sample_volume).run_test(size=(120, 30)) as pilot:
+    async with make_console(failed_backup_volume).run_test(size=(120, 30)) as pilot:
         await open_logs(pilot)
         assert pilot.app.screen.query_one(OptionList).display  # room for both
 
 
 @sync
-async def test_without_wrap_messages_pan_left_and_right(sample_volume):
-    with open(sample_volume / "logs" / "backup_20261127.log", "a") as fh:
-        fh.writelines(PG_DUMP_FAILURE)
-    app = make_console(sample_volume)
+async def test_without_wrap_messages_pan_left_and_right(failed_backup_volume):
+    app = make_console(failed_backup_volume)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_logs(pilot)
         await pilot.press("W")
@@ -282,10 +288,8 @@ async def test_a_log_spanning_days_shows_the_day_on_every_line(sample_volume):
 
 
 @sync
-async def test_the_error_filter_shows_pg_dumps_own_untimed_error_and_its_detail(sample_volume):
-    with open(sample_volume / "logs" / "backup_20261127.log", "a") as fh:
-        fh.writelines(PG_DUMP_FAILURE)
-    app = make_console(sample_volume)
+async def test_the_error_filter_shows_pg_dumps_own_untimed_error_and_its_detail(failed_backup_volume):
+    app = make_console(failed_backup_volume)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_logs(pilot)
         await pilot.press("w", "w")  # ERROR only
