@@ -33,8 +33,9 @@ NAVIGATION = ["up", "down", "left", "right", "home", "end", "pageup", "pagedown"
 CONTROL = ["escape", "enter", "tab", "shift+tab", "space", "backspace"]
 PRINTABLE = list(string.ascii_letters + string.digits + "/-._:@")
 # Each burst starts on a screen: the app's keys, the restore wizard from the backups list,
-# help and the command palette; a shuffled round of them comes before any repeats.
-OPENERS = [("d",), ("b",), ("l",), ("n",), ("S",), ("b", "R"), ("question_mark",), ("ctrl+p",)]
+# help and the command palette; a shuffled round of them comes before any repeats.  The
+# logs screen, the one with the 50 MB log to scroll, filter and search, comes twice a round.
+OPENERS = [("d",), ("b",), ("l",), ("l",), ("n",), ("S",), ("b", "R"), ("question_mark",), ("ctrl+p",)]
 
 
 def bound_keys() -> list[str]:
@@ -65,7 +66,7 @@ def write_big_log(log_dir, megabytes: int = 50) -> None:
     block = []
     for i in range(2000):
         day = "2026-11-26" if i < 1000 else "2026-11-27"
-        level = ("INFO", "OK", "WARN", "ERROR")[i % 4]
+        level = "ERROR" if i % 53 == 0 else "WARN" if i % 29 == 0 else "OK" if i % 5 == 0 else "INFO"
         block.append(f"[{day} 02:{i % 60:02d}:00] {level} batch {i}: " + "x" * (i % 170) + "\n")
         if i % 7 == 0:
             block.append(f'pg_dump: dumping contents of table "public.appointments" part {i}\n')
