@@ -391,3 +391,28 @@ async def test_a_search_in_wrapped_lines_lands_on_screen(sample_volume):
         lines = visible_text(view)
         at = next(i for i, line in enumerate(lines) if "batch 120:" in line)
         assert 0 < at < len(lines) - 4  # the match and the rows of its message, not the first line
+
+
+@sync
+async def test_paging_wrapped_lines_skips_none_and_repeats_none(sample_volume):
+    with open(sample_volume / "logs" / "backup_20261127.log", "a") as fh:
+        fh.writelines(f"[2026-11-27 11:00:00] INFO batch {n}: {LONG}\n" for n in range(300))
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_logs(pilot)
+        await pilot.press("home")
+        await wait_until(pilot, lambda: view.scroll_y == 0, "the view reaching the top")
+
+        def batches() -> list[int]:
+            return [int(line.split("batch ")[1].split(":")[0]) for line in visible_text(view) if "batch " in line]
+
+        seen = batches()
+        for _ in range(3):
+            await pilot.press("pagedown")
+            await pilot.pause()
+            page = batches()
+            assert page[0] == seen[-1] + 1 or page[0] == seen[-1]  # the next line, or the one cut at the bottom
+            seen = page
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert batches()[-1] in (seen[0] - 1, seen[0])
