@@ -265,6 +265,7 @@ async def test_without_wrap_messages_pan_left_and_right(failed_backup_volume):
         row = next(line for line in visible_text(view) if line.startswith("11:00:00 INFO"))
         assert row.startswith("11:00:00 INFO …") and row.endswith("the end is HERE")  # as far as it goes
         assert LONG[view.pan:].startswith(row[len("11:00:00 INFO …"):])
+        assert f"panned {view.pan}" in str(app.screen.query_one("#log-state").render())
         await pilot.press("left", "left", "left", "left", "left")
         await pilot.pause()
         assert view.pan == 0 and next(line for line in visible_text(view)

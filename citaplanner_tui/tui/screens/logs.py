@@ -92,7 +92,7 @@ class LogsScreen(gate.GatedScreen):
             listing.add_option(Option(f"no logs in {self.app.settings.logs}", disabled=True))
         view = self.query_one(LogView)
         view.focus()
-        for changes in ("follow", "levels", "wrap"):  # however they change (End resumes following)
+        for changes in ("follow", "levels", "wrap", "pan"):  # however they change (End resumes following)
             self.watch(view, changes, lambda _: self.show_state(), init=False)
         self.show_state()
 
