@@ -204,6 +204,14 @@ def failed_backup_volume(sample_volume):
     return sample_volume
 
 
+@pytest.fixture
+def wrapping_volume(sample_volume):
+    """The sample volume with 300 lines that each wrap to several rows at 80 columns."""
+    with open(sample_volume / "logs" / "backup_20261127.log", "a") as fh:
+        fh.writelines(f"[2026-11-27 11:00:00] INFO batch {n}: {LONG}\n" for n in range(300))
+    return sample_volume
+
+
 async def open_logs(pilot):
     await settle(pilot)
     await pilot.press("l")
@@ -380,11 +388,9 @@ async def test_without_colour_the_notices_and_wrapped_lines_draw(sample_volume, 
 
 
 @sync
-async def test_a_search_in_wrapped_lines_lands_on_screen(sample_volume):
+async def test_a_search_in_wrapped_lines_lands_on_screen(wrapping_volume):
     """Half a screen above a match is fewer lines when each wraps: it was put below the fold."""
-    with open(sample_volume / "logs" / "backup_20261127.log", "a") as fh:
-        fh.writelines(f"[2026-11-27 11:00:00] INFO batch {n}: {LONG}\n" for n in range(300))
-    app = make_console(sample_volume)
+    app = make_console(wrapping_volume)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_logs(pilot)
         await pilot.press("slash", *"batch 120:", "enter")
@@ -395,10 +401,8 @@ async def test_a_search_in_wrapped_lines_lands_on_screen(sample_volume):
 
 
 @sync
-async def test_paging_wrapped_lines_skips_none_and_repeats_none(sample_volume):
-    with open(sample_volume / "logs" / "backup_20261127.log", "a") as fh:
-        fh.writelines(f"[2026-11-27 11:00:00] INFO batch {n}: {LONG}\n" for n in range(300))
-    app = make_console(sample_volume)
+async def test_paging_wrapped_lines_skips_none_and_repeats_none(wrapping_volume):
+    app = make_console(wrapping_volume)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_logs(pilot)
         await pilot.press("home")
