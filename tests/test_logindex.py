@@ -1,8 +1,11 @@
 """The mmap line index: line lookup, appends, rotation, truncation, level filter, search."""
 
 import os
+from datetime import date
 
-from citaplanner_tui.core.logindex import BLOCK, LineIndex
+import pytest
+
+from citaplanner_tui.core.logindex import BLOCK, LevelFilter, LineIndex, Superseded
 
 OLD = ("\x1b[0;34m[2025-01-09 02:00:00]\x1b[0m ℹ️  Iniciando backup\n"
        "\x1b[1;33m[2025-01-09 02:00:06]\x1b[0m ⚠️  Espacio bajo\n"
@@ -79,7 +82,7 @@ def test_level_filter_reads_ours_and_the_old_emoji_lines(tmp_path):
     assert list(ix.lines_with_level({"WARN"})) == [1, 4]
     assert list(ix.lines_with_level({"ERROR"})) == [3, 5]
     assert list(ix.lines_with_level({"WARN", "ERROR"})) == [1, 3, 4, 5]
-    assert list(ix.lines_with_level({"INFO"})) == [0]  # the pg_dump line has no timestamp
+    assert list(ix.lines_with_level({"WARN"})) == [1, 4]  # pg_dump's own line does not continue the WARN
 
 
 def test_level_filter_over_many_blocks(tmp_path):
@@ -121,3 +124,90 @@ def test_searches_across_scan_windows_find_needles_on_the_seams(tmp_path, monkey
         assert ix.find(needle, n - 1) == n
         assert ix.find(needle, n + 1, backwards=True) == n
     assert list(ix.lines_with_level({"ERROR"})) == list(range(0, 3000, 997))
+
+
+FAILED_BACKUP = [
+    "[2026-11-27 02:00:00] INFO backup started",                                  # 0
+    "pg_dump: last built-in OID is 16383",                                        # 1 pg_dump's own INFO
+    'pg_dump: error: connection to server at "db" (10.0.0.5), port 5432 failed: '
+    'FATAL:  password authentication failed for user "citaplanner"',             # 2 an error itself
+    "pg_dump: detail: the password was rejected",                                 # 3 continues 2
+    "[2026-11-27 02:00:01] ERROR backup failed: pg_dump exited with 1",           # 4
+    "  the partial file was removed",                                             # 5 continues 4
+    "════════════════════",                                                       # 6 continues 4
+    "[2026-11-27 02:00:02] INFO next",                                            # 7
+    "  plain continuation of an INFO",                                            # 8
+    "psql:/tmp/restore.sql:12: ERROR:  relation \"Client\" already exists",     # 9
+    "psql:/tmp/restore.sql:12: DETAIL:  Key (id)=(1) exists",                      # 10 continues 9
+    "pg_restore: warning: errors ignored on restore: 1",                          # 11
+    "[2026-11-27 02:00:03] OK done",                                              # 12
+]
+
+
+def test_untimed_lines_take_the_level_of_the_entry_they_continue(tmp_path):
+    path = tmp_path / "failed.log"
+    path.write_text("\n".join(FAILED_BACKUP) + "\n")
+    ix = LineIndex(path)
+    ix.refresh()
+    assert list(ix.lines_with_level({"ERROR"})) == [2, 3, 4, 5, 6, 9, 10]
+    assert list(ix.lines_with_level({"WARN", "ERROR"})) == [2, 3, 4, 5, 6, 9, 10, 11]
+    assert list(ix.lines_with_level({"WARN"})) == [11]
+    assert [ix.own_level(ix.offset(n)) for n in (0, 1, 2, 3, 5, 11)] == ["INFO", "INFO", "ERROR", None, None, "WARN"]
+
+
+def test_a_level_filter_goes_on_from_where_it_stopped_as_the_file_grows(tmp_path):
+    path = tmp_path / "growing.log"
+    path.write_text("\n".join(FAILED_BACKUP[:5]) + "\n")
+    ix = LineIndex(path)
+    ix.refresh()
+    errors = LevelFilter(ix, {"ERROR"})
+    errors.update()
+    rows = errors.rows
+    assert list(rows) == [2, 3, 4]
+    with open(path, "a") as fh:  # the ERROR entry's continuation arrives later, then half a line
+        fh.write(FAILED_BACKUP[5] + "\n" + FAILED_BACKUP[6] + "\n[2026-11-27 02:00:02] ERROR half")
+    ix.refresh()
+    errors.update()
+    assert errors.rows is rows and list(rows) == [2, 3, 4, 5, 6]  # grown in place; the half line waits
+    with open(path, "a") as fh:
+        fh.write(" a line\n  its continuation\n")
+    ix.refresh()
+    errors.update()
+    assert list(errors.rows) == [2, 3, 4, 5, 6, 7, 8] == list(ix.lines_with_level({"ERROR"}))
+    os.rename(path, tmp_path / "growing.log.1")  # rotated: starts over
+    path.write_text(FAILED_BACKUP[0] + "\n" + FAILED_BACKUP[2] + "\n")
+    ix.refresh()
+    errors.update()
+    assert list(errors.rows) == [1]
+
+
+def test_a_level_filter_reports_progress_and_stops_when_superseded(tmp_path, monkeypatch):
+    import citaplanner_tui.core.logindex as logindex
+
+    monkeypatch.setattr(logindex, "SCAN", 4096)
+    path = tmp_path / "p.log"
+    write_lines(path, 5000)
+    ix = LineIndex(path)
+    ix.refresh()
+    seen = []
+    assert list(ix.lines_with_level({"ERROR"}, progress=lambda done, total: seen.append((done, total)))) \
+        == list(range(0, 5000, 997))
+    assert len(seen) > 10 and seen == sorted(seen) and seen[-1][0] == seen[-1][1]
+
+    def stop(done, total):
+        raise Superseded
+
+    with pytest.raises(Superseded):
+        ix.lines_with_level({"ERROR"}, progress=stop)
+
+
+def test_days_of_the_first_and_last_timed_lines(tmp_path):
+    path = tmp_path / "d.log"
+    path.write_text("pg_dump: untimed first\n[2026-11-26 23:59:00] INFO a\n[2026-11-27 00:01:00] INFO b\n"
+                    "  untimed last\n")
+    ix = LineIndex(path)
+    ix.refresh()
+    assert ix.days() == (date(2026, 11, 26), date(2026, 11, 27))
+    path.write_text("no timestamps at all\n")
+    ix.refresh()
+    assert ix.days() == (None, None)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from citaplanner_tui.core.logs import Log, log_path, parse_line
+from citaplanner_tui.core.logs import Log, log_path, parse_line, untimed_level
 
 OLD_LINES = [
     "\x1b[0;34m[2025-01-09 02:00:00]\x1b[0m ℹ️  Iniciando backup automático",
@@ -33,3 +33,16 @@ def test_our_lines_round_trip_and_create_the_missing_log_dir(tmp_path):
     assert text == "[2026-11-27 03:04:05] WARN dump is 40% smaller than the last one\n"
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert parse_line(text) == seen[0].__class__(clock(), "WARN", "dump is 40% smaller than the last one")
+
+
+def test_client_tool_lines_have_their_own_level_and_others_continue():
+    error = ('pg_dump: error: connection to server at "db" (10.0.0.5), port 5432 failed: '
+             'FATAL:  password authentication failed for user "citaplanner"')
+    assert untimed_level(error) == "ERROR" and parse_line(error).level == "ERROR"
+    assert untimed_level("psql:/tmp/r.sql:12: ERROR:  relation exists") == "ERROR"
+    assert untimed_level("dropdb: error: database removal failed: ERROR:  in use") == "ERROR"
+    assert untimed_level("pg_restore: warning: errors ignored on restore: 1") == "WARN"
+    assert untimed_level('pg_dump: dumping contents of table "public.users"') == "INFO"
+    assert untimed_level("pg_dump: detail: the password was rejected") is None
+    assert untimed_level("  indented continuation") is None
+    assert untimed_level("ValueError: not a client tool") is None

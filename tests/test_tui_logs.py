@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+
+import pytest
 
 from textual.widgets import OptionList
 
 from citaplanner_tui.tui.widgets.log_view import LogView
-from tui_support import make_console, sample_volume, settle, sync  # noqa: F401
+from tui_support import make_console, sample_volume, settle, sync, wait_until  # noqa: F401
 
 
 def visible_text(view: LogView) -> list[str]:
@@ -49,11 +52,12 @@ async def test_level_filter_search_and_follow(sample_volume):
         assert view.follow and "filler line 499" in visible_text(view)[-1]
         await pilot.press("w")  # WARN and ERROR only
         await settle(pilot)
-        lines = [line for line in visible_text(view) if line]
+        lines = [line for line in visible_text(view) if line and not line.startswith(" ")]  # wrapped rows
         assert len(lines) == 2 and "WARN" in lines[0] and "ERROR" in lines[1]
         await pilot.press("w", "w")  # ERROR only, then all again
         await settle(pilot)
         assert view.row_count() == 506
+        assert "filler line 499" in visible_text(view)[-1]  # back at the end, still following
         await pilot.press("slash", *"filler line 42", "enter")
         await settle(pilot)  # the search runs in a thread
         assert not view.follow  # a search pauses following
@@ -114,3 +118,306 @@ async def test_scrolling_up_pauses_following(sample_volume):
         await pilot.press("end")
         await pilot.pause()
         assert pane.follow and "new while paused" in " ".join(visible_text(pane))
+
+
+def append_big_log(log, megabytes: int) -> int:
+    """Append ``megabytes`` MB of short timed lines (many rows: the End animation is long)."""
+    line = "[2026-11-27 11:00:00] INFO ok\n"
+    count = megabytes * 2**20 // len(line)
+    with open(log, "a") as fh:
+        fh.write(line * count)
+    return count
+
+
+@sync
+async def test_home_then_end_on_a_20_mb_log_does_not_crash(sample_volume):
+    """End animates to the end; reaching it resumed following, whose scroll stopped the running
+    animation from inside the animator's frame (KeyError 'scroll_y' in Textual), most tries."""
+    log = sample_volume / "logs" / "backup_20261127.log"
+    append_big_log(log, 20)
+    assert log.stat().st_size >= 20 * 2**20
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        view = app.screen.query_one("#log-viewer", LogView)
+        for _ in range(6):
+            await pilot.press("home")
+            await pilot.pause()
+            assert not view.follow and view.scroll_y == 0
+            assert "· paused ·" in str(app.screen.query_one("#log-state").render())
+            await pilot.press("end")
+            await wait_until(pilot, lambda: not app.is_running or view.scroll_y == view.max_scroll_y,
+                             "the End animation finishing")
+            assert app.is_running and app.return_code is None
+            assert view.follow and visible_text(view)[-1].endswith("INFO  ok")
+            assert "· following ·" in str(app.screen.query_one("#log-state").render())  # the state line too
+
+
+@sync
+async def test_run_log_wraps_long_lines_without_losing_characters_under_the_scrollbar():
+    from datetime import datetime
+
+    from textual.app import App
+
+    from citaplanner_tui.core.logs import LogRecord
+    from citaplanner_tui.tui.widgets.run_log import RunLog
+
+    class One(App):
+        def compose(self):
+            yield RunLog(id="run")
+
+    words = " ".join(f"w{i:03d}" for i in range(40))  # 199 characters: wraps at 80 columns
+    app = One()
+    async with app.run_test(size=(80, 24)) as pilot:
+        log = app.query_one(RunLog)
+        for n in range(12):  # enough to need the scrollbar
+            log.add(LogRecord(datetime(2026, 11, 27, 2, 0, n), "INFO", f"table {n}: {words}"))
+        await pilot.pause()
+        await pilot.pause()
+        log.scroll_home(animate=False)
+        await pilot.pause()
+        screen = [strip.text for strip in app.screen._compositor.render_strips()]
+        shown = " ".join(row.strip("│╭╮╰╯─ ▁▂▃▄▅▆▇█▉▊▋▌▍▎▏▔▕") for row in screen)
+        assert log.show_vertical_scrollbar
+        assert f"02:00:00 INFO table 0: {words}" in " ".join(shown.split())
+
+
+LONG = ("backup started: daily of citaplanner@db.example:5432/citaplanner as gzip, "
+        "with a message long enough to be cut twice at eighty columns: the end is HERE")
+PG_DUMP_FAILURE = [
+    f"[2026-11-27 11:00:00] INFO {LONG}\n",
+    'pg_dump: error: connection to server at "db.example" (10.0.0.5), port 5432 failed: '
+    'FATAL:  password authentication failed for user "citaplanner"\n',
+    "pg_dump: detail: the server rejected the password\n",
+    "[2026-11-27 11:00:01] ERROR backup failed: pg_dump exited with status 1\n",
+    "[2026-11-27 11:00:02] INFO cleaned up\n",
+]
+
+
+@pytest.fixture
+def failed_backup_volume(sample_volume):
+    """The sample volume whose log of today ends with a backup pg_dump could not log in for."""
+    with open(sample_volume / "logs" / "backup_20261127.log", "a") as fh:
+        fh.writelines(PG_DUMP_FAILURE)
+    return sample_volume
+
+
+@pytest.fixture
+def wrapping_volume(sample_volume):
+    """The sample volume with 300 lines that each wrap to several rows at 80 columns."""
+    with open(sample_volume / "logs" / "backup_20261127.log", "a") as fh:
+        fh.writelines(f"[2026-11-27 11:00:00] INFO batch {n}: {LONG}\n" for n in range(300))
+    return sample_volume
+
+
+async def open_logs(pilot):
+    await settle(pilot)
+    await pilot.press("l")
+    await settle(pilot)
+    return pilot.app.screen.query_one("#log-viewer", LogView)
+
+
+def screen_text(app) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+@sync
+async def test_at_80_columns_the_file_list_hides_and_long_messages_wrap_whole(failed_backup_volume):
+    app = make_console(failed_backup_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_logs(pilot)
+        files = app.screen.query_one(OptionList)
+        assert not files.display and view.region.width == 80  # the log has the whole width
+        lines = visible_text(view)
+        at = next(i for i, line in enumerate(lines) if line.startswith("11:00:00 INFO  backup started"))
+        rows = [lines[at]] + list(itertools.takewhile(lambda row: row.startswith(" " * 15), lines[at + 1:at + 5]))
+        assert len(rows) >= 3 and all(len(row) <= 76 for row in rows)  # under its time and level
+        assert " ".join(row.strip() for row in rows) == "11:00:00 INFO  " + LONG  # every character
+        assert [line for line in lines if line][-1].startswith("11:00:02 INFO  cleaned up")
+        with open(failed_backup_volume / "logs" / "backup_20261127.log", "a") as fh:
+            fh.writelines(f"[2026-11-27 11:01:{n:02d}] INFO {n} {LONG}\n" for n in range(10))
+        view.reload()
+        await settle(pilot)
+        lines = visible_text(view)  # following, wrapped: the last message ends on the last row
+        shown = [line for line in lines if line]
+        assert shown[-1].endswith("end is HERE") and len(shown) > len(lines) - 4
+        last = max(i for i, line in enumerate(lines) if line.startswith("11:01:09 INFO  9 backup started"))
+        assert " ".join(line.strip() for line in shown[last:]) == "11:01:09 INFO  9 " + LONG
+        top = int(lines[0][len("11:01:0"):].split()[0])  # whole lines: the top row starts one
+        assert lines[0].startswith(f"11:01:0{top} INFO  {top} backup")
+        assert view.show_vertical_scrollbar  # and no character goes under it, on the screen itself
+        screen = screen_text(app)[2:2 + len(lines)]
+        assert [row[1:1 + view.scrollable_content_region.width].rstrip() for row in screen] == lines
+        await pilot.press("up")  # one step is one line, whatever its height
+        await pilot.pause()
+        assert not view.follow and visible_text(view)[0].startswith(f"11:01:0{top - 1} INFO  {top - 1} backup")
+    async with make_console(failed_backup_volume).run_test(size=(120, 30)) as pilot:
+        await open_logs(pilot)
+        assert pilot.app.screen.query_one(OptionList).display  # room for both
+
+
+@sync
+async def test_without_wrap_messages_pan_left_and_right(failed_backup_volume):
+    app = make_console(failed_backup_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_logs(pilot)
+        await pilot.press("W")
+        await pilot.pause()
+        assert not view.wrap and "cut (←→ pan)" in str(app.screen.query_one("#log-state").render())
+        row = next(line for line in visible_text(view) if line.startswith("11:00:00 INFO"))
+        assert row == ("11:00:00 INFO  " + LONG)[:78] and "HERE" not in row
+        await pilot.press("right", "right", "right", "right")
+        await pilot.pause()
+        row = next(line for line in visible_text(view) if line.startswith("11:00:00 INFO"))
+        assert row.startswith("11:00:00 INFO …") and row.endswith("the end is HERE")  # as far as it goes
+        assert LONG[view.pan:].startswith(row[len("11:00:00 INFO …"):])
+        assert f"panned {view.pan}" in str(app.screen.query_one("#log-state").render())
+        await pilot.press("left", "left", "left", "left", "left")
+        await pilot.pause()
+        assert view.pan == 0 and next(line for line in visible_text(view)
+                                      if line.startswith("11:00:00 INFO")) == ("11:00:00 INFO  " + LONG)[:78]
+
+
+@sync
+async def test_a_log_spanning_days_shows_the_day_on_every_line(sample_volume):
+    with open(sample_volume / "logs" / "backup_20261127.log", "a") as fh:
+        fh.write("[2026-11-28 00:00:05] WARN past midnight\n")
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_logs(pilot)
+        lines = [line for line in visible_text(view) if line]
+        assert lines[0].startswith("Nov 27 02:00:00 INFO  backup started")
+        assert lines[-1] == "Nov 28 00:00:05 WARN  past midnight"
+        app.screen.query_one(OptionList).focus()
+        await pilot.press("down", "enter")  # yesterday's log is within one day: times only
+        await settle(pilot)
+        assert [line for line in visible_text(view) if line][0].startswith("02:00:00 INFO  Iniciando")
+
+
+@sync
+async def test_the_error_filter_shows_pg_dumps_own_untimed_error_and_its_detail(failed_backup_volume):
+    app = make_console(failed_backup_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_logs(pilot)
+        await pilot.press("w", "w")  # ERROR only
+        await settle(pilot)
+        lines = [line for line in visible_text(view) if line]
+        assert lines[0] == "03:00:01 ERROR drill skipped: the backup does not match its sidecar"
+        assert lines[1].startswith('         ERROR pg_dump: error: connection to server at "db.example"')
+        assert "password authentication failed" in " ".join(" ".join(lines[1:4]).split())
+        assert any(line.strip() == "pg_dump: detail: the server rejected the password" for line in lines)
+        assert lines[-1] == "11:00:01 ERROR backup failed: pg_dump exited with status 1"
+        assert view.row_count() == 4
+
+
+@sync
+async def test_an_empty_filter_says_no_matching_lines(sample_volume):
+    log = sample_volume / "logs" / "backup_20261127.log"
+    log.write_text("[2026-11-27 11:00:00] INFO all quiet\n[2026-11-27 11:00:01] WARN only a warning\n")
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_logs(pilot)
+        await pilot.press("w", "w")
+        await settle(pilot)
+        assert visible_text(view)[0].startswith("no matching lines: nothing at ERROR level in this log")
+        assert "0 lines · only ERROR" in str(app.screen.query_one("#log-state").render())
+
+
+@sync
+async def test_a_level_filter_runs_in_a_worker_and_shows_its_progress(sample_volume, monkeypatch):
+    """The filter is held at a pause point half-way through: the screen says how far it got
+    and keys still work; released, it shows the lines."""
+    import threading
+
+    from citaplanner_tui.core import logindex
+    from citaplanner_tui.tui.widgets import log_view
+
+    monkeypatch.setattr(logindex, "SCAN", 64 * 1024)  # many progress steps on a small log
+    halfway, release = threading.Event(), threading.Event()
+
+    class HeldFilter(logindex.LevelFilter):
+        def update(self, progress=None):
+            def held(done, total):
+                progress(done, total)
+                if done * 2 >= total and not halfway.is_set():
+                    halfway.set()
+                    release.wait(20)
+            super().update(held)
+
+    monkeypatch.setattr(log_view, "LevelFilter", HeldFilter)
+    log = sample_volume / "logs" / "backup_20261127.log"
+    append_big_log(log, 4)
+    with open(log, "a") as fh:
+        fh.writelines(PG_DUMP_FAILURE)
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_logs(pilot)
+        await pilot.press("w")
+        await wait_until(pilot, halfway.is_set, "the filter reaching half-way")
+        await wait_until(pilot, lambda: (view.filtering or 0) >= 40, "the progress reaching the screen")
+        percent = view.filtering
+        assert visible_text(view)[0] == f"filtering for WARN or ERROR lines: {percent}% of the file read"
+        assert f"filtering {percent}% · only WARN and ERROR" in str(app.screen.query_one("#log-state").render())
+        await pilot.press("W")  # the event loop is free: keys work while it filters
+        await pilot.pause()
+        assert not view.wrap
+        release.set()
+        await settle(pilot)
+        assert view.filtering is None and view.row_count() == 5
+        assert [line for line in visible_text(view) if line][-1].startswith("11:00:01 ERROR backup failed")
+
+
+@sync
+async def test_without_colour_the_notices_and_wrapped_lines_draw(sample_volume, monkeypatch):
+    """NO_COLOR's filter crashed on unstyled segments (a Text without spans renders them)."""
+    monkeypatch.setenv("NO_COLOR", "1")  # read when the app is made
+    log = sample_volume / "logs" / "backup_20261127.log"
+    log.write_text(f"[2026-11-27 11:00:00] INFO {LONG}\n  an untimed continuation\n")
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_logs(pilot)
+        await pilot.press("w", "w")  # nothing at ERROR: the notice
+        await settle(pilot)
+        assert any("no matching lines" in row for row in screen_text(app))
+        await pilot.press("w")
+        await settle(pilot)
+        assert any(row.startswith("│" + " " * 17 + "an untimed continuation") for row in screen_text(app))
+        assert app.is_running
+
+
+@sync
+async def test_a_search_in_wrapped_lines_lands_on_screen(wrapping_volume):
+    """Half a screen above a match is fewer lines when each wraps: it was put below the fold."""
+    app = make_console(wrapping_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_logs(pilot)
+        await pilot.press("slash", *"batch 120:", "enter")
+        await settle(pilot)
+        lines = visible_text(view)
+        at = next(i for i, line in enumerate(lines) if "batch 120:" in line)
+        assert 0 < at < len(lines) - 4  # the match and the rows of its message, not the first line
+
+
+@sync
+async def test_paging_wrapped_lines_skips_none_and_repeats_none(wrapping_volume):
+    app = make_console(wrapping_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_logs(pilot)
+        await pilot.press("home")
+        await wait_until(pilot, lambda: view.scroll_y == 0, "the view reaching the top")
+
+        def batches() -> list[int]:
+            return [int(line.split("batch ")[1].split(":")[0]) for line in visible_text(view) if "batch " in line]
+
+        seen = batches()
+        for _ in range(3):
+            await pilot.press("pagedown")
+            await pilot.pause()
+            page = batches()
+            assert page[0] == seen[-1] + 1 or page[0] == seen[-1]  # the next line, or the one cut at the bottom
+            seen = page
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert batches()[-1] in (seen[0] - 1, seen[0])

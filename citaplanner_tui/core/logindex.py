@@ -8,8 +8,11 @@ block of the file, how many newlines come before it (``_cum``), counted with
 reads only the lines it shows.  ``refresh()`` indexes what was appended since, and
 starts over when the file was rotated (new inode) or truncated (smaller size).
 
-Level filters and searches scan the mapped bytes with regular expressions, also in
-C, and turn match offsets into line numbers with the same block table.
+Level filters and searches find literal markers in the mapped bytes (``mmap.find``,
+also C speed), check the line each one sits on with a regular expression, and turn
+offsets into line numbers with the same block table.  An untimed line takes the
+level of the entry it continues (``core.logs.untimed_level``), so a level filter is
+a ``LevelFilter`` that remembers where it stopped and goes on as the file grows.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ import re
 from array import array
 from bisect import bisect_left
 from pathlib import Path
+from datetime import date
 from typing import Callable, Iterable, Iterator
 
-from citaplanner_tui.core.logs import _EMOJI, LEVELS
+from citaplanner_tui.core.logs import _EMOJI, LEVELS, TOOL_LINE, TOOL_SEVERITY, parse_line
 
 BLOCK = 64 * 1024
 SCAN = 4 * 2**20  # bytes searched per call while holding the GIL
@@ -30,9 +34,20 @@ MAX_LINE_CHARS = 4096  # a runaway line is shown cut, never read whole into a sc
 
 _ANSI = rb"(?:\x1b\[[0-9;]*[A-Za-z])*"
 _MARKERS = {level.encode(): level for level in LEVELS} | {e.encode(): lv for e, lv in _EMOJI}
+_TIMED = _ANSI + rb"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\]"
+_TIMED_AT_START = re.compile(_TIMED)
 _LEVEL_AT_START = re.compile(
-    _ANSI + rb"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\]" + _ANSI + rb"[ \t]*("
+    _TIMED + _ANSI + rb"[ \t]*("
     + b"|".join(re.escape(m) for m in sorted(_MARKERS, key=len, reverse=True)) + rb")")
+_TOOL_AT_START = re.compile(TOOL_LINE.encode())
+# What a tool's ERROR or WARN line holds that no level marker already finds ("ERROR:" and
+# "WARNING:" are found by the markers "ERROR" and "WARN").
+_TOOL_NEEDLES = {level: [w.encode() + b":" for w, lv in TOOL_SEVERITY.items() if lv == level and w.islower()]
+                 for level in set(TOOL_SEVERITY.values())}
+
+
+class Superseded(Exception):
+    """Raised by a progress callback to stop a scan nobody wants any more."""
 
 
 class LineIndex:
@@ -166,32 +181,72 @@ class LineIndex:
                 out.append(last_line)
         return out
 
-    def lines_with_level(self, levels: Iterable[str]) -> array:
-        """Line numbers whose level (ours or the old script's emoji) is in ``levels``.
+    def own_level(self, start: int) -> str | None:
+        """The level of the line starting at byte ``start``: its marker, INFO for a timed line
+        without one, a client tool's own level, or None when it continues the line before."""
+        head = _LEVEL_AT_START.match(self._map, start, self._size)
+        if head is not None:
+            return _MARKERS[head[1]]
+        if _TIMED_AT_START.match(self._map, start, self._size):
+            return "INFO"
+        tool = _TOOL_AT_START.match(self._map, start, self._size)
+        if tool is None or tool["continued"]:
+            return None
+        return TOOL_SEVERITY[tool["severity"].decode()] if tool["severity"] else "INFO"
 
-        Each level marker is searched as a literal (fast; "⚠" also finds "⚠️"), then the
-        line it sits on is checked to really start with a timestamp followed by it.
+    def lines_with_level(self, levels: Iterable[str],
+                         progress: Callable[[int, int], None] | None = None) -> array:
+        """Line numbers whose level is in ``levels`` (see ``LevelFilter``), in one go."""
+        found = LevelFilter(self, levels)
+        found.update(progress)
+        return found.rows
+
+    def _scan_levels(self, wanted: frozenset[str], lo: int, hi: int, continues: bool,
+                     progress: Callable[[int, int], None] | None) -> tuple[array, bool]:
+        """Lines in bytes ``[lo, hi)`` (whole lines) whose level is in ``wanted``, and whether
+        the last of them is one.  ``continues``: the line before ``lo`` is one, so the untimed
+        lines at ``lo`` are too.
+
+        Each marker is searched as a literal (fast; "⚠" also finds "⚠️"), the line it sits on
+        is checked with ``own_level``, and the untimed lines after a wanted one are added
+        until a line with a level of its own.
         """
-        wanted = set(levels)
-        if self._map is None:
-            return array("q")
         needles = [m for m, level in _MARKERS.items() if level in wanted]
+        needles += [n for level in wanted for n in _TOOL_NEEDLES.get(level, ())]
         needles = [m for m in needles if not any(m != o and m.startswith(o) for o in needles)]
-        starts = set()
-        for needle in needles:
-            for at in self._occurrences(needle):
-                start = self._map.rfind(b"\n", 0, at) + 1
-                head = _LEVEL_AT_START.match(self._map, start, self._size)
-                if head is not None and head.start(1) == at:
+        span, starts = hi - lo, set()
+        if continues and self.own_level(lo) is None:
+            starts.add(lo)
+        for i, needle in enumerate(needles):
+            tick = None if progress is None else (lambda done, i=i: progress(i * span + done, len(needles) * span))
+            for at in self._occurrences(needle, lo, hi, tick):
+                start = self._map.rfind(b"\n", lo, at) + 1 or lo
+                if self.own_level(start) in wanted:
                     starts.add(start)
-        return self._lines_of(sorted(starts))
+        ordered = sorted(starts)
+        rows = array("q")
+        for start, line in zip(ordered, self._lines_of(ordered)):
+            rows.append(line)
+            end = self._map.find(b"\n", start, hi) + 1
+            while 0 < end < hi and self.own_level(end) is None:  # its continuation lines
+                line += 1
+                rows.append(line)
+                end = self._map.find(b"\n", end, hi) + 1
+        return rows, bool(rows) and rows[-1] == self.line_of_offset(hi - 1)
 
-    def _occurrences(self, needle: bytes) -> Iterator[int]:
-        """Offsets of ``needle`` (``mmap.find`` runs at memory speed, a regex does not)."""
-        at = self._find(needle, 0, self._size)
-        while at >= 0:
-            yield at
-            at = self._find(needle, at + 1, self._size)
+    def _occurrences(self, needle: bytes, lo: int, hi: int,
+                     tick: Callable[[int], None] | None = None) -> Iterator[int]:
+        """Offsets of ``needle`` in ``[lo, hi)`` (``mmap.find`` runs at memory speed, a regex
+        does not), a window of ``SCAN`` bytes at a time; ``tick(bytes done)`` after each."""
+        overlap = len(needle) - 1
+        for window in range(lo, hi, SCAN):
+            limit = min(hi, window + SCAN + overlap)
+            at = self._map.find(needle, window, limit)
+            while 0 <= at < window + SCAN:
+                yield at
+                at = self._map.find(needle, at + 1, limit)
+            if tick is not None:
+                tick(min(hi, window + SCAN) - lo)
 
     def _find(self, needle: bytes, start: int, end: int, *, backwards: bool = False) -> int:
         """``mmap.find``/``rfind`` in windows of ``SCAN`` bytes.
@@ -224,3 +279,44 @@ class LineIndex:
             start = self.offset(from_line + 1) if from_line + 1 < len(self) else self._size
             pos = self._find(needle, start, self._size)
         return None if pos < 0 else self.line_of_offset(pos)
+
+    # -- dates --------------------------------------------------------------------------
+    def days(self, probe: int = 200) -> tuple[date | None, date | None]:
+        """The days of the first and of the last timed line (looking ``probe`` lines in from
+        each end): a viewer shows dates only when a log spans more than one day."""
+        def first_day(lines: Iterable[str]) -> date | None:
+            return next((r.time.date() for r in map(parse_line, lines) if r.time is not None), None)
+
+        return first_day(self.lines(0, probe)), first_day(reversed(self.lines(max(0, len(self) - probe), probe)))
+
+
+class LevelFilter:
+    """The lines of a ``LineIndex`` whose level is in ``levels``, kept in step as it grows.
+
+    An untimed line takes the level of the entry it continues (pg_dump's "password
+    authentication failed" follows the line that started the backup), so the level of a
+    line can depend on lines far above it.  Rather than scan a 1 GB log again on every
+    append, the filter remembers how far it got and whether the last line it classified
+    was shown.  ``rows`` only ever grows (a reader in another thread may index into it);
+    so a last line still being written, without its newline, waits for its newline.
+    Starts over when the file was replaced or truncated.
+    """
+
+    def __init__(self, index: LineIndex, levels: Iterable[str]):
+        self.index, self.levels = index, frozenset(levels)
+        self.rows = array("q")
+        self._done = 0  # bytes classified: whole lines
+        self._last_shown = False
+        self._generation = index.generation
+
+    def update(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Classify what was appended since; ``progress(done, total)`` may raise ``Superseded``."""
+        index = self.index
+        if index.generation != self._generation:
+            self.rows, self._done, self._last_shown = array("q"), 0, False
+            self._generation = index.generation
+        whole = index.size if index.size == 0 or index._ends_with_newline else index.offset(len(index) - 1)
+        if whole > self._done:
+            rows, self._last_shown = index._scan_levels(self.levels, self._done, whole, self._last_shown, progress)
+            self.rows.extend(rows)
+            self._done = whole

@@ -2,8 +2,10 @@
 
 We append ``[YYYY-MM-DD HH:MM:SS] LEVEL message`` to ``LOG_DIR/backup_YYYYMMDD.log``
 (``restore_YYYYMMDD.log`` for restores), with no colour codes.  The old script wrote
-ANSI colour codes and an emoji instead of a level word; ``parse_line`` reads both,
-and lines without a timestamp (pg_dump's verbose output) become continuation records.
+ANSI colour codes and an emoji instead of a level word; ``parse_line`` reads both.
+Lines without a timestamp are the stderr of the client tools the old script ran
+(pg_dump's verbose output, its errors), or continue the entry before them;
+``untimed_level`` tells which.
 """
 
 from __future__ import annotations
@@ -21,6 +23,19 @@ _LINE = re.compile(r"^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})\]\s*(.*)$")
 _EMOJI = (("ℹ️", "INFO"), ("ℹ", "INFO"), ("✅", "OK"), ("⚠️", "WARN"), ("⚠", "WARN"), ("❌", "ERROR"))
 _lock = threading.Lock()
 
+# The client tools whose stderr the old script appended to its logs, untimed.  Such a line is
+# the tool's own entry: ERROR or WARN when it says "error:"/"warning:" (the first of them; in
+# lower case from the tool, in upper case from the server it quotes), INFO otherwise (pg_dump's
+# verbose progress).  Its "detail:" and "hint:" lines, like any other untimed line, continue
+# the entry before them.  Also compiled for bytes by ``core.logindex`` (one definition).
+CLIENT_TOOLS = ("pg_dump", "pg_dumpall", "pg_restore", "pg_isready", "psql", "createdb", "dropdb",
+                "gzip", "gunzip", "sha256sum")
+TOOL_SEVERITY = {"error": "ERROR", "ERROR": "ERROR", "warning": "WARN", "WARNING": "WARN"}
+TOOL_LINE = (r"(?:" + "|".join(CLIENT_TOOLS) + r")(?::[^\s:]+)*: (?:"
+             r"(?P<continued>(?:detail|hint|DETAIL|HINT):)"
+             r"|[^\n]*?\b(?P<severity>" + "|".join(TOOL_SEVERITY) + r"):)?")
+_TOOL_LINE = re.compile(TOOL_LINE)
+
 
 @dataclass(frozen=True)
 class LogRecord:
@@ -36,7 +51,7 @@ def parse_line(line: str) -> LogRecord:
     text = _ANSI.sub("", line.rstrip("\r\n"))
     match = _LINE.match(text)
     if not match:
-        return LogRecord(None, "INFO", text)
+        return LogRecord(None, untimed_level(text) or "INFO", text)
     when = datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S")
     rest = match[2]
     for emoji, level in _EMOJI:
@@ -46,6 +61,15 @@ def parse_line(line: str) -> LogRecord:
     if word in LEVELS:
         return LogRecord(when, word, message.strip())
     return LogRecord(when, "INFO", rest.strip())
+
+
+def untimed_level(text: str) -> str | None:
+    """The level an untimed line has of its own (a client tool's line), or None when it
+    continues the entry before it and so takes that entry's level."""
+    match = _TOOL_LINE.match(text)
+    if match is None or match["continued"]:
+        return None
+    return TOOL_SEVERITY[match["severity"]] if match["severity"] else "INFO"
 
 
 def log_path(log_dir: Path, kind: str, when: datetime) -> Path:

@@ -5,6 +5,11 @@ The list holds every file in ``LOG_DIR`` ending in ``.log`` (``backup_*``,
 line index built in a thread (a 1 GB log opens at once and fills in), lines read for
 the visible window only, follow mode, a level filter, and literal search; it starts
 over by itself when the file is rotated or truncated.
+
+Built for 80 columns: below ``WIDE`` columns the file list is hidden until asked for
+(``l``; picking a file hides it again), so the log gets the whole width, and messages
+wrap under their time and level (``W`` switches to one row per line, panned with
+left/right).
 """
 
 from __future__ import annotations
@@ -27,13 +32,18 @@ from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
 actions.register(
     ActionSpec("search", "Search", "Find text in the log (exact case)", "slash", "LogsScreen", key_display="/"),
-    ActionSpec("next_match", "Next match", "Jump to the next line with the search text", "n", "LogsScreen"),
+    ActionSpec("next_match", "Next match", "Jump to the next line with the search text", "n", "LogsScreen",
+               show=False),
     ActionSpec("previous_match", "Previous match", "Jump to the previous line with the search text", "N",
                "LogsScreen", show=False),
     ActionSpec("toggle_follow", "Follow", "Keep the end of the log in view as it grows", "f", "LogsScreen"),
     ActionSpec("cycle_levels", "Levels", "Show all lines, then WARN and ERROR, then ERROR only", "w",
                "LogsScreen"),
+    ActionSpec("toggle_files", "Files", "Show or hide the list of log files", "l", "LogsScreen"),
+    ActionSpec("toggle_wrap", "Wrap", "Wrap long lines, or one row per line (left/right pan)", "W",
+               "LogsScreen"),
 )
+WIDE = 100  # columns from which the file list is shown beside the log by default
 
 
 def log_files(log_dir: Path) -> list[tuple[Path, int, float]]:
@@ -51,12 +61,16 @@ class LogsScreen(gate.GatedScreen):
     TITLE = "Logs"
     BINDINGS = [Binding("escape", "back", "Back", id="logs.back"), *actions.bindings_for("LogsScreen")]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._files_chosen: bool | None = None  # the operator's l; None: by the width
+
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
         with Horizontal(id="logs-body"):
             yield OptionList(id="log-files")
             with Vertical(id="log-side"):
-                view = LogView(poll=self.app.log_poll, id="log-viewer")
+                view = LogView(poll=self.app.log_poll, wrap=True, id="log-viewer")
                 view.border_title = "no log selected"
                 yield view
                 yield Label(id="log-state")
@@ -65,6 +79,7 @@ class LogsScreen(gate.GatedScreen):
 
     def on_mount(self) -> None:
         self.query_one("#log-search").display = False
+        self._place_files()
         files = log_files(self.app.settings.logs)
         listing = self.query_one("#log-files", OptionList)
         listing.border_title = "Log files"
@@ -75,7 +90,10 @@ class LogsScreen(gate.GatedScreen):
             self.open(files[0][0])
         else:
             listing.add_option(Option(f"no logs in {self.app.settings.logs}", disabled=True))
-        self.query_one(LogView).focus()
+        view = self.query_one(LogView)
+        view.focus()
+        for changes in ("follow", "levels", "wrap", "pan"):  # however they change (End resumes following)
+            self.watch(view, changes, lambda _: self.show_state(), init=False)
         self.show_state()
 
     def open(self, path: Path) -> None:
@@ -87,24 +105,49 @@ class LogsScreen(gate.GatedScreen):
     def _picked(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
             self.open(Path(event.option.id))
+            if self.app.size.width < WIDE:
+                self._files_chosen = None  # back to the whole width for the log
+                self._place_files()
             self.query_one(LogView).focus()
+
+    # -- the file list: beside the log when there is room ---------------------------------
+    def _place_files(self) -> None:
+        shown = self.app.size.width >= WIDE if self._files_chosen is None else self._files_chosen
+        self.query_one("#log-files").display = shown
+
+    def on_resize(self) -> None:
+        self._place_files()
+
+    def action_toggle_files(self) -> None:
+        listing = self.query_one("#log-files", OptionList)
+        self._files_chosen = not listing.display
+        self._place_files()
+        (listing if listing.display else self.query_one(LogView)).focus()
+
+    def action_toggle_wrap(self) -> None:
+        view = self.query_one(LogView)
+        view.wrap = not view.wrap
 
     # -- state line --------------------------------------------------------------------
     @on(LogView.Indexed)
+    @on(LogView.Filtering)
     def show_state(self) -> None:
         view = self.query_one(LogView)
         levels = "all levels" if not view.levels else "only " + " and ".join(view.levels)
+        if view.filtering is not None:
+            count = f"filtering {view.filtering}%"
+        else:
+            count = f"{view.row_count():,} line" + ("" if view.row_count() == 1 else "s")
         follow = "following" if view.follow else "paused"
-        self.query_one("#log-state", Label).update(f"{view.row_count()} lines · {levels} · {follow}")
+        layout = "wrapped" if view.wrap else (f"panned {view.pan}" if view.pan else "cut (←→ pan)")
+        self.query_one("#log-state", Label).update(f"{count} · {levels} · {follow} · {layout}")
 
     def action_toggle_follow(self) -> None:
         view = self.query_one(LogView)
         view.follow = not view.follow
-        self.show_state()
 
     def action_cycle_levels(self) -> None:
         self.query_one(LogView).cycle_levels()
-        self.show_state()
 
     # -- search ------------------------------------------------------------------------
     def action_search(self) -> None:

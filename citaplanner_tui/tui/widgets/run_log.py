@@ -26,7 +26,9 @@ class RunLog(RichLog):
     """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(wrap=True, markup=False, highlight=False, id=id)
+        # Lines wrap at the width they get: RichLog's default minimum of 78 columns is wider
+        # than the log at 80 columns, and its last two characters went under the scrollbar.
+        super().__init__(wrap=True, markup=False, highlight=False, min_width=1, id=id)
 
     def add(self, record: LogRecord) -> None:
         line = Text()
