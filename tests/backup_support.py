@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from citaplanner_tui.core.schema import TABLES
+from citaplanner_tui.core.app.schema import TABLES
 from citaplanner_tui.core.settings import Retention, Settings
 
 REPO = Path(__file__).resolve().parents[1]

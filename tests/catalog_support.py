@@ -11,7 +11,7 @@ import subprocess
 from datetime import datetime
 from pathlib import Path
 
-from citaplanner_tui.core.naming import make_name
+from citaplanner_tui.core.volume.naming import make_name
 
 DAYS_BASE = datetime(2025, 1, 1, 2, 0, 0)
 PLAIN_DUMP = """--

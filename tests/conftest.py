@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from citaplanner_tui.core.conninfo import ConnInfo, parse
-from citaplanner_tui.core.db import connect
-from citaplanner_tui.core.localserver import LocalServer
-from citaplanner_tui.core.schema import apply_schema
+from citaplanner_tui.core.pg.conninfo import ConnInfo, parse
+from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.demo.server import LocalServer
+from citaplanner_tui.core.app.schema import apply_schema
 
 APP_ROLE = "citaplanner"
 # A password with every character the old sed parser choked on.

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from citaplanner_tui.core.db import connect
-from citaplanner_tui.core.demo_data import generate
-from citaplanner_tui.core.schema import TABLES
+from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.demo.data import generate
+from citaplanner_tui.core.app.schema import TABLES
 from citaplanner_tui.core.settings import Settings
 
 TODAY = date(2026, 1, 15)

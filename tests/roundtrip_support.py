@@ -16,8 +16,8 @@ from pathlib import Path
 
 from conftest import APP_PASSWORD, APP_ROLE, AppDB
 
-from citaplanner_tui.core.db import connect
-from citaplanner_tui.core.pgtools import embedded_bindir
+from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.pg.tools import embedded_bindir
 
 OBJECTS = r"""
 CREATE SCHEMA app;

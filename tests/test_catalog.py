@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from citaplanner_tui.core.catalog import State, parse_sidecar, scan
-from citaplanner_tui.core.logs import parse_line
-from citaplanner_tui.core.state import StateStore
+from citaplanner_tui.core.volume.catalog import State, parse_sidecar, scan
+from citaplanner_tui.core.logs.lines import parse_line
+from citaplanner_tui.core.volume.records import StateStore
 from tests.catalog_support import old_dump, old_volume
 
 DAYS = [datetime(2025, 1, 1, 2, 0, 0) + timedelta(days=i) for i in range(6)]  # Wed 1st .. Mon 6th
@@ -169,7 +169,7 @@ def test_unreadable_files_and_folders_as_an_unprivileged_user(open_dir):
         f.chmod(0o644)
     secret.chmod(0o600)
     (open_dir / "weekly").chmod(0o700)
-    code = ("import sys; from citaplanner_tui.core.catalog import scan\n"
+    code = ("import sys; from citaplanner_tui.core.volume.catalog import scan\n"
             "for e in scan(sys.argv[1]): print(e.path.name, e.state.value, e.reason, sep='|')\n")
     out = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                           sys.executable, "-c", code, str(open_dir)],

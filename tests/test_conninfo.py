@@ -2,8 +2,8 @@
 
 import pytest
 
-from citaplanner_tui.core.conninfo import parse, redact
-from citaplanner_tui.core.db import server_version
+from citaplanner_tui.core.pg.conninfo import parse, redact
+from citaplanner_tui.core.pg.connect import server_version
 from citaplanner_tui.core.errors import ConfigError, ConnectionFailed
 
 

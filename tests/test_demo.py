@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from citaplanner_tui.core import catalog
-from citaplanner_tui.core.catalog import State
-from citaplanner_tui.core.demo import history_days, open_demo
+from citaplanner_tui.core.volume import catalog
+from citaplanner_tui.core.volume.catalog import State
+from citaplanner_tui.demo.volume import history_days, open_demo
 from citaplanner_tui.core.errors import OperatorError
 
 

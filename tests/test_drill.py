@@ -7,10 +7,10 @@ from datetime import datetime
 import pytest
 from restore_support import content, databases, fill, settings_for, take_backup
 
-from citaplanner_tui.core.catalog import scan
+from citaplanner_tui.core.volume.catalog import scan
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.restore import drill
-from citaplanner_tui.core.state import StateStore
+from citaplanner_tui.core.volume.records import StateStore
 
 
 def test_drill_restores_newest_good_backup_and_records_it(app_db15, backup_dir):

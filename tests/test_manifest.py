@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from citaplanner_tui.core import manifest
-from citaplanner_tui.core.catalog import State, scan
-from citaplanner_tui.core.manifest import Manifest, Migration, migration_warning
-from citaplanner_tui.core.retention import plan
+from citaplanner_tui.core.volume import manifest
+from citaplanner_tui.core.volume.catalog import State, scan
+from citaplanner_tui.core.volume.manifest import Manifest, Migration, migration_warning
+from citaplanner_tui.core.volume.retention import plan
 from citaplanner_tui.core.settings import Retention
 from tests.catalog_support import old_dump
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from backup_support import cli, cli_env
 from conftest import APP_PASSWORD, drop_app_db
 
-from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.pg.connect import connect
 from restore_support import content, fill, take_backup
 
 

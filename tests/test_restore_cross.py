@@ -7,7 +7,7 @@ import gzip
 from restore_support import content, fill, settings_for
 
 from citaplanner_tui.core.backup import run_backup
-from citaplanner_tui.core.pgtools import embedded_bindir
+from citaplanner_tui.core.pg.tools import embedded_bindir
 from citaplanner_tui.core.restore import execute, preflight
 
 

@@ -6,9 +6,9 @@ import pytest
 from conftest import APP_ROLE, drop_app_db
 from restore_support import any_live, content, databases, fill, settings_for, take_backup
 
-from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import execute, preflight
-from citaplanner_tui.core.schema import apply_schema
+from citaplanner_tui.core.app.schema import apply_schema
 
 NOCREATE_ROLE, NOCREATE_PASSWORD = "citaplanner_nocreate", "pw:nocreate@1"
 

@@ -21,7 +21,7 @@ import pytest
 from backup_support import REPO, cli, cli_env
 from restore_support import content, databases, fill, settings_for, take_backup
 
-from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import execute, preflight
 from citaplanner_tui.core.restore.journal import JOURNAL, LAST_SWAP
 from citaplanner_tui.core.restore.swap import PAUSE_ENV, SwapFailed

@@ -12,7 +12,7 @@ from conftest import APP_PASSWORD, APP_ROLE, AppDB, drop_app_db
 from restore_support import settings_for, take_backup
 from roundtrip_support import SUPERUSER, SUPERUSER_PASSWORD
 
-from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import execute, preflight
 from citaplanner_tui.core.restore.carryover import setting_clause, split_list
 

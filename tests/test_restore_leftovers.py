@@ -9,7 +9,7 @@ from backup_support import cli, cli_env
 from conftest import APP_ROLE
 from restore_support import databases, fill, take_backup
 
-from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.pg.connect import connect
 
 
 def test_restore_keeps_the_newest_leftovers_and_status_lists_them(app_db, backup_dir, tmp_path):

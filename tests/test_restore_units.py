@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from citaplanner_tui.core.dumpscan import DumpScanner, name_key, split_key
+from citaplanner_tui.core.stream.dumpscan import DumpScanner, name_key, split_key
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.restore.compat import describe, line_dropper, psql_knows_restrict
 from citaplanner_tui.core.restore.inplace import Reset, reset_sql

@@ -6,11 +6,11 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from citaplanner_tui.core.catalog import Entry, State
-from citaplanner_tui.core.naming import make_name
-from citaplanner_tui.core.retention import covered, decide, plan
+from citaplanner_tui.core.volume.catalog import Entry, State
+from citaplanner_tui.core.volume.naming import make_name
+from citaplanner_tui.core.volume.retention import covered, decide, plan
 from citaplanner_tui.core.settings import Retention
-from citaplanner_tui.core.tiers import period, tiers_for
+from citaplanner_tui.core.volume.tiers import period, tiers_for
 
 ROOT = Path("/backups")
 DAY0 = datetime(2026, 1, 1, 2, 0, 0)

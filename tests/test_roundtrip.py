@@ -18,9 +18,9 @@ from roundtrip_support import CASES, build, plain_pipe, snapshot
 from restore_support import settings_for, take_backup
 
 from citaplanner_tui.core.backup import run_backup
-from citaplanner_tui.core.db import connect
-from citaplanner_tui.core.dumpscan import name_key
-from citaplanner_tui.core.pgtools import embedded_bindir
+from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.stream.dumpscan import name_key
+from citaplanner_tui.core.pg.tools import embedded_bindir
 from citaplanner_tui.core.restore import execute, preflight
 
 SERVERS = {"pg18": "pg", "pg15": "pg15", "pg15-dump18": "pg15"}

@@ -10,9 +10,9 @@ from datetime import datetime, timezone
 import pytest
 
 from citaplanner_tui.cli.main import main
-from citaplanner_tui.core import demo_data
-from citaplanner_tui.core.db import connect
-from citaplanner_tui.core.schema import TABLES
+from citaplanner_tui.demo import data as demo_data
+from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.app.schema import TABLES
 from citaplanner_tui.core.seed import SeedError, Status, apply_seed, plan_seed
 from citaplanner_tui.core.seed.cuid import is_cuid
 from citaplanner_tui.core.seed.passwords import check_password

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from datetime import datetime
 
-from citaplanner_tui.core.logs import Log
+from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.settings import Settings
-from citaplanner_tui.core.state import StateStore, state_path
+from citaplanner_tui.core.volume.records import StateStore, state_path
 
 
 def _file(folder, name="citaplanner_daily_20250101_020000.sql.gz", data=b"dump"):
@@ -84,7 +84,7 @@ def test_unwritable_state_folder_keeps_the_result_and_explains(backup_dir):
 WRITER = """
 import sys
 from pathlib import Path
-from citaplanner_tui.core.state import StateStore
+from citaplanner_tui.core.volume.records import StateStore
 store = StateStore(Path(sys.argv[1]))
 for i in range(int(sys.argv[3])):
     store.record(Path(sys.argv[1]) / "daily" / f"{sys.argv[2]}{i}", "verify", True, sys.argv[2])

@@ -8,11 +8,11 @@ import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from citaplanner_tui.core import lock
-from citaplanner_tui.core.catalog import State
+from citaplanner_tui.core.volume import lock
+from citaplanner_tui.core.volume.catalog import State
 from citaplanner_tui.core.settings import Settings
-from citaplanner_tui.core.state import StateStore
-from citaplanner_tui.core.status import DatabaseStatus, build
+from citaplanner_tui.core.volume.records import StateStore
+from citaplanner_tui.core.report.status import DatabaseStatus, build
 from tests.backup_support import cli, cli_env
 from tests.catalog_support import DAYS_BASE, old_dump, old_volume
 
@@ -160,7 +160,7 @@ def test_no_python_warning_without_xdg_runtime_dir(app_db, backup_dir):
 
 def test_a_scheduled_daemon_without_a_fresh_heartbeat_fails_status(app_db, backup_dir, tmp_path):
     """A schedule in the config promises a daemon: its absence is a FAIL with the reason, its heartbeat OK."""
-    from citaplanner_tui.core.unattended import heartbeat
+    from citaplanner_tui.core.report import heartbeat
 
     config = tmp_path / "config.toml"
     config.write_text("[schedule]\nbackup = '0 2 * * *'\n")

@@ -8,7 +8,7 @@ import subprocess
 from textual.widgets import ProgressBar, Static
 
 from backup_support import fill
-from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.pg.connect import connect
 from tui_support import make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
 
 

@@ -96,7 +96,7 @@ async def test_badges_lead_the_header_and_survive_80_columns(sample_volume):
 @sync
 async def test_every_warn_and_fail_has_its_reason_on_the_dashboard_as_status_prints_it(sample_volume):
     from citaplanner_tui.cli.status import render
-    from citaplanner_tui.core import status
+    from citaplanner_tui.core.report import status
 
     app = make_console(sample_volume)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import Button, Input
 
-from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.restore import RestoreScreen
 from restore_support import content, fill, take_backup

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Button, DataTable, Input, Static
 
-from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.seed import apply_seed
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.seed import SeedScreen

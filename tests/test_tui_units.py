@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from citaplanner_tui.core.catalog import scan
-from citaplanner_tui.core.delete import refusal
+from citaplanner_tui.core.volume.catalog import scan
+from citaplanner_tui.core.volume.delete import refusal
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.app import default_theme
 from citaplanner_tui.tui.widgets.backup_table import BackupTable

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from backup_support import fill, settings_for
 from unattended_support import ISSUE_SCHEDULE, FakeClock, parse_metrics
 
-from citaplanner_tui.core.catalog import scan
+from citaplanner_tui.core.volume.catalog import scan
 from citaplanner_tui.core.unattended import schedule
 from citaplanner_tui.core.unattended.daemon import Daemon
 from citaplanner_tui.core.unattended.metrics import Publisher

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from citaplanner_tui.core.catalog import State, scan
+from citaplanner_tui.core.volume.catalog import State, scan
 from citaplanner_tui.core.errors import ConfigError
 from citaplanner_tui.core.events import Reporter
-from citaplanner_tui.core.naming import make_name
+from citaplanner_tui.core.volume.naming import make_name
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.verify import verify
 from tests.backup_support import cli, cli_env, fill, row_counts
@@ -237,7 +237,7 @@ def test_tiny_or_empty_dump_is_damaged_without_a_deep_verify(backup_dir):
 
 
 def test_symlinks_are_never_opened_hashed_or_stripped_of_their_sidecar(backup_dir, tmp_path):
-    from citaplanner_tui.core.prune import prune
+    from citaplanner_tui.core.volume.prune import prune
 
     good = old_dump(backup_dir / "daily", "daily", DAYS_BASE.replace(day=2))
     outside = tmp_path / "elsewhere.sql.gz"  # outside BACKUP_DIR: someone else's file

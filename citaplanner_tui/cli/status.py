@@ -7,11 +7,10 @@ line says FAIL with the reason.
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import datetime
 
-from citaplanner_tui.core import units
+from citaplanner_tui.cli.output import write_json, write_text
+from citaplanner_tui.core.report import units
 
 ORDER = 30
 
@@ -28,18 +27,17 @@ def register(sub) -> None:
 def run(args, settings) -> int:
     from dataclasses import asdict
 
-    from citaplanner_tui.core.catalog import scan
+    from citaplanner_tui.core.volume.catalog import scan
     from citaplanner_tui.core.restore import leftovers
-    from citaplanner_tui.core.status import build
+    from citaplanner_tui.core.report.status import build
 
     volume = scan(settings)
     report = build(settings, catalog=volume)
     kept = leftovers.leftovers(settings, volume)  # safety backups and parked databases, with sizes
     if args.json:
-        json.dump({**report.to_json(), "leftovers": [asdict(k) for k in kept]}, sys.stdout, indent=1)
-        print()
+        write_json({**report.to_json(), "leftovers": [asdict(k) for k in kept]})
     else:
-        print("\n".join(render(report) + leftovers.lines(kept)))
+        write_text(*render(report), *leftovers.lines(kept))
     return int(report.overall.level)
 
 
@@ -50,7 +48,7 @@ def _size(n: float | None) -> str:
 def _ago(when: datetime | None, now: datetime) -> str:
     if when is None:
         return "never"
-    from citaplanner_tui.core.health import hours
+    from citaplanner_tui.core.report.health import hours
 
     return hours(max(0.0, (now - when).total_seconds() / 3600)) + " ago"
 

@@ -1,6 +1,6 @@
 """Make a backup: one ``pg_dump`` streamed through Python, compressed on every core.
 
-The run, under the volume's lock (``core/lock.py``):
+The run, under the volume's lock (``core/volume/lock.py``):
 
 1. remove ``.partial`` files left by a crashed run (nobody else can be writing them),
    and check a dump that a crash left without its sidecar: sealed if complete, else
@@ -11,7 +11,7 @@ The run, under the volume's lock (``core/lock.py``):
    scanner (the completion trailer must be seen) and the compressing writer (which
    hashes what it writes);
 4. only if pg_dump exited 0 *and* the trailer was seen: fsync, rename, fsync the
-   folder, then the manifest (``core/manifest.py``) and the sidecar ``HASH  basename``
+   folder, then the manifest (``core/volume/manifest.py``) and the sidecar ``HASH  basename``
    written the same way; weekly and monthly get the same dump as hard links (a copy
    where linking fails), each with its manifest and sidecar;
 5. retention for the tiers that just got a verified new backup.
@@ -39,19 +39,23 @@ from datetime import datetime
 from pathlib import Path
 
 from citaplanner_tui import __version__
-from citaplanner_tui.core import catalog, db, lock, manifest, pgtools, private, retention, units, verify
-from citaplanner_tui.core.compress import open_writer
-from citaplanner_tui.core.dumpscan import DumpScanner
-from citaplanner_tui.core.durable import fsync_dir as _fsync_dir
+from citaplanner_tui.core import verify
+from citaplanner_tui.core.pg import connect as db
+from citaplanner_tui.core.pg import tools as pgtools
+from citaplanner_tui.core.report import units
+from citaplanner_tui.core.volume import catalog, lock, manifest, private, retention
+from citaplanner_tui.core.stream.compress import open_writer
+from citaplanner_tui.core.stream.dumpscan import DumpScanner
+from citaplanner_tui.core.volume.durable import fsync_dir as _fsync_dir
 from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
-from citaplanner_tui.core.logs import Log
-from citaplanner_tui.core.manifest import Manifest
-from citaplanner_tui.core.naming import GLOBALS_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName, make_name
-from citaplanner_tui.core.prune import apply_removals
+from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.volume.manifest import Manifest
+from citaplanner_tui.core.volume.naming import GLOBALS_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName, make_name
+from citaplanner_tui.core.volume.prune import apply_removals
 from citaplanner_tui.core.settings import Settings
-from citaplanner_tui.core.state import StateStore
-from citaplanner_tui.core.tiers import tiers_for
+from citaplanner_tui.core.volume.records import StateStore
+from citaplanner_tui.core.volume.tiers import tiers_for
 
 READ_CHUNK = 1 << 20
 HISTORY_FILE = "last-backup.json"
@@ -432,7 +436,7 @@ class _Pump(threading.Thread):
 
 # -- helpers ---------------------------------------------------------------
 def _make_folder(path: Path, check_access: bool = True) -> None:
-    """A folder of ours and any missing parents, 0700 (see ``core/private.py``)."""
+    """A folder of ours and any missing parents, 0700 (see ``core/volume/private.py``)."""
     try:
         private.mkdirs(path)
     except OSError as exc:

@@ -114,7 +114,7 @@ class Settings:
 
     def conninfo(self):
         """The parsed ``DATABASE_URL`` (raises ``ConfigError`` in one sentence)."""
-        from citaplanner_tui.core.conninfo import parse
+        from citaplanner_tui.core.pg.conninfo import parse
 
         return parse(self.database_url)
 

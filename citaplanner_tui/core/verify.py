@@ -6,7 +6,7 @@ stopped at the first bad file.  Here:
 - no database is involved, so a verify runs even while the server is down;
 - every backup is checked, whatever the earlier ones gave;
 - the checksum is SHA-256 over the compressed bytes, streamed in 1 MiB reads, compared
-  with the sidecar (either sidecar format, see ``core.catalog``);
+  with the sidecar (either sidecar format, see ``core.volume.catalog``);
 - ``deep`` also decompresses the archive to its end in the same pass and runs the dump
   scanner over it: the header must be pg_dump's and the completion trailer present, which
   catches a dump cut short before it was compressed (its checksum matches fine) and any
@@ -21,7 +21,7 @@ stopped at the first bad file.  Here:
 - symbolic links are never opened (``O_NOFOLLOW``) nor hashed: the catalog lists them
   as not ours;
 - hard links (weekly/monthly share the daily's dump) are read once;
-- the results are kept in the state file (``core.state``) in one write per run, tied
+- the results are kept in the state file (``core.volume.records``) in one write per run, tied
   to each file's size and mtime, so later views say "verified 3 h ago" without hashing
   again; in read-only mode nothing is written (no state, no log, no sidecar).
 """
@@ -35,15 +35,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from citaplanner_tui.core import catalog, lock, private
-from citaplanner_tui.core.archive import CHUNK, ArchiveReader, CorruptArchive
-from citaplanner_tui.core.catalog import Entry, State
-from citaplanner_tui.core.dumpscan import DumpInfo, DumpScanner
+from citaplanner_tui.core.volume import catalog, lock, private
+from citaplanner_tui.core.stream.archive import CHUNK, ArchiveReader, CorruptArchive
+from citaplanner_tui.core.volume.catalog import Entry, State
+from citaplanner_tui.core.stream.dumpscan import DumpInfo, DumpScanner
 from citaplanner_tui.core.errors import BusyError, Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
-from citaplanner_tui.core.logs import Log
-from citaplanner_tui.core.naming import SIDECAR_SUFFIX, TIERS
-from citaplanner_tui.core.state import Record, StateStore
+from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.volume.naming import SIDECAR_SUFFIX, TIERS
+from citaplanner_tui.core.volume.records import Record, StateStore
 
 # Up to this size a plain verify also decompresses the container (cheap: a few ms).
 SMALL = 4 << 20

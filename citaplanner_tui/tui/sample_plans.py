@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from citaplanner_tui.core.events import Progress
-from citaplanner_tui.core.logs import LogRecord
+from citaplanner_tui.core.logs.lines import LogRecord
 from citaplanner_tui.core.restore import Check, Outcome, Plan
 from citaplanner_tui.core.restore.plan import new_stamp, steps_for
 from citaplanner_tui.core.seed import Snapshot, decide

@@ -29,8 +29,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from citaplanner_tui.core.conninfo import ConnInfo
-from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.pg.conninfo import ConnInfo
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore.sqltext import literal, quote_ident, quote_role
 
 # The settings pg_dump treats as lists of quoted elements (dumputils.c, variable_is_guc_list_quote).

@@ -17,10 +17,11 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
-from citaplanner_tui.core import lock, pgtools
+from citaplanner_tui.core.pg import tools as pgtools
+from citaplanner_tui.core.volume import lock
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
-from citaplanner_tui.core.logs import Log
+from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.restore import server
 from citaplanner_tui.core.restore.carryover import carry_over
 from citaplanner_tui.core.restore import inplace, leftovers
@@ -224,7 +225,7 @@ def _parked_differences(info, parked: str, restored: dict[str, int], log: Log) -
 
     The restore already succeeded, so a failure here is logged, not raised (None: unknown).
     """
-    from citaplanner_tui.core.db import connect
+    from citaplanner_tui.core.pg.connect import connect
     from citaplanner_tui.core.restore.validate import count_rows
 
     try:

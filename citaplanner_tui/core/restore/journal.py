@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from citaplanner_tui.core.durable import fsync_dir
+from citaplanner_tui.core.volume.durable import fsync_dir
 from citaplanner_tui.core.errors import OperatorError
 
 JOURNAL = "swap-journal.json"

@@ -14,14 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from citaplanner_tui.core import catalog, lock, units
+from citaplanner_tui.core.report import units
+from citaplanner_tui.core.volume import catalog, lock
 from citaplanner_tui.core.errors import OperatorError
-from citaplanner_tui.core.logs import Log
-from citaplanner_tui.core.prune import apply_removals
+from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.volume.prune import apply_removals
 from citaplanner_tui.core.restore.journal import Journal
 from citaplanner_tui.core.restore.server import maintenance, refusals
 from citaplanner_tui.core.restore.sqltext import quote_ident
-from citaplanner_tui.core.retention import Removal
+from citaplanner_tui.core.volume.retention import Removal
 from citaplanner_tui.core.settings import Settings
 
 SAFETY, PARKED = "safety backup", "parked database"

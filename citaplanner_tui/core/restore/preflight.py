@@ -13,8 +13,12 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from citaplanner_tui.core import lock, manifest, pgtools
-from citaplanner_tui.core.dumpscan import DumpInfo
+import psycopg
+
+from citaplanner_tui.core.pg import tools as pgtools
+from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.volume import lock, manifest
+from citaplanner_tui.core.stream.dumpscan import DumpInfo
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.restore import compat, inplace, server
@@ -39,6 +43,26 @@ def archive_checks(result: VerifyResult) -> list[Check]:
     return [checksum, Check("deep verify", bool(result.deep_ok), detail)]
 
 
+def manifest_checks(archive: Path, target_info) -> list:
+    """Checks for a restore plan: what the manifest says, and a warning across migration heads.
+
+    Nothing for a backup without a manifest.  Never blocking: the operator decides.
+    """
+    found = manifest.read(archive)
+    if found is None:
+        return []
+    checks = [Check("manifest", True, found.summary, blocking=False)]
+    try:
+        with connect(target_info) as conn:
+            live = manifest.prisma_head(conn, target_info.schema)
+    except (OperatorError, psycopg.Error):  # the target's own check says why it cannot be read
+        return checks
+    warning = manifest.migration_warning(found.migration, live)
+    checks.append(Check("migrations", warning is None, warning or "the same migration head as the target",
+                        blocking=False))
+    return checks
+
+
 def _version(v: tuple[int, int] | None) -> str:
     return f"{v[0]}.{v[1]}" if v else "unknown"
 
@@ -60,7 +84,7 @@ def preflight(settings: Settings, archive: Path, *, target: str | None = None, m
     chosen, problem = choose_mode(mode, can_create=tf.can_create, can_rename=tf.can_rename)
     checks.append(_target_check(tf, target, info))
     if tf.exists and tf.allow_connections:
-        checks += manifest.plan_checks(archive, info.with_dbname(target))
+        checks += manifest_checks(archive, info.with_dbname(target))
     source = dump.server_version
     if source and source[0] > tf.server_major:
         checks.append(Check("versions", True, f"the dump comes from PostgreSQL {source[0]}, newer than the "

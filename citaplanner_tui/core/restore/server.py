@@ -11,8 +11,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
-from citaplanner_tui.core.conninfo import ConnInfo
-from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.pg.conninfo import ConnInfo
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.errors import ConnectionFailed, OperatorError
 from citaplanner_tui.core.restore.sqltext import literal, quote_ident
 

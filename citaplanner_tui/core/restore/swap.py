@@ -29,9 +29,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from citaplanner_tui.core.conninfo import ConnInfo
+from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.errors import OperatorError
-from citaplanner_tui.core.logs import Log
+from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.restore.journal import Intent, Journal
 from citaplanner_tui.core.restore.server import maintenance, refusals
 from citaplanner_tui.core.restore.sqltext import quote_ident

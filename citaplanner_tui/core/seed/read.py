@@ -1,7 +1,7 @@
 """The bounded reads behind the seed plan, and ``plan_seed`` (read, then decide).
 
 Each table is asked at most twice, always by the seed's own keys (``= ANY(%s)`` arrays),
-never once per row. The real schema (``core/schema.sql``) has few indexes on these
+never once per row. The real schema (``core/app/schema.sql``) has few indexes on these
 tables: users.email, clients (phone, "tenantId"), service_users ("serviceId", "userId"),
 notification_templates ("tenantId", type, channel) and the primary keys; nothing on
 appointments or payments but the id. So: users by e-mail, clients by phone, assignments by
@@ -201,7 +201,7 @@ def plan_seed(conn, *, now: datetime | None = None, definition: Definition = dat
               zone: str | None = None) -> Plan:
     """Read (one read-only, repeatable-read transaction) and decide; never writes.
 
-    ``conn`` is an autocommit connection (``core.db.connect`` gives one); ``zone`` is the
+    ``conn`` is an autocommit connection (``core.pg.connect.connect`` gives one); ``zone`` is the
     time zone of the appointments' "today" (None: this process's, as seed.ts).
     """
     started = time.perf_counter()

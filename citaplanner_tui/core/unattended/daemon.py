@@ -25,13 +25,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
-from citaplanner_tui.core import health, lock, status, units
-from citaplanner_tui.core.catalog import scan
+from citaplanner_tui.core.report import health, status, units
+from citaplanner_tui.core.volume import lock
+from citaplanner_tui.core.volume.catalog import scan
 from citaplanner_tui.core.errors import BusyError, Cancelled, OperatorError
 from citaplanner_tui.core.events import Progress, Reporter
-from citaplanner_tui.core.logs import Log
-from citaplanner_tui.core.unattended import heartbeat, metrics
-from citaplanner_tui.core.unattended.files import read_json, write_json
+from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.report import heartbeat
+from citaplanner_tui.core.unattended import metrics
+from citaplanner_tui.core.volume.files import read_json, write_json
 from citaplanner_tui.core.unattended.notify import Event, Notifier
 from citaplanner_tui.core.unattended.schedule import Job, Schedule, due
 

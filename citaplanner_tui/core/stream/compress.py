@@ -5,7 +5,7 @@ pipeline (``pg_dump | gzip``): one core does all the work.  zlib releases the GI
 gzip writer cuts the stream into blocks, deflates them in a small thread pool (with
 zlib-ng when it is installed: same format, half the CPU at the same level), and
 writes the results *in order* as concatenated gzip members, as pigz does; ``gunzip``,
-``gzip -t`` and ``core/archive.py`` read such files whole.  A bounded queue of pending
+``gzip -t`` and ``core/stream/archive.py`` read such files whole.  A bounded queue of pending
 blocks keeps memory flat (a few blocks per worker) and makes the producer wait when the
 disk or the pool falls behind.  The zstd writer (opt-in ``.sql.zst``) uses zstd's own
 worker threads.

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from citaplanner_tui.core import private
+from citaplanner_tui.core.volume import private
 from citaplanner_tui.core.errors import BusyError, ConfigError
 
 LOCK_NAME = ".citaplanner-tui.lock"

@@ -13,11 +13,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from citaplanner_tui.core import catalog, lock
+from citaplanner_tui.core.volume import catalog, lock
 from citaplanner_tui.core.errors import OperatorError
-from citaplanner_tui.core.logs import Log
-from citaplanner_tui.core.prune import apply_removals
-from citaplanner_tui.core.retention import Removal
+from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.volume.prune import apply_removals
+from citaplanner_tui.core.volume.retention import Removal
 from citaplanner_tui.core.settings import Settings
 
 

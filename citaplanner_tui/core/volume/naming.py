@@ -18,7 +18,7 @@ ROTATED_TIERS = ("daily", "weekly", "monthly")
 TIERS = ROTATED_TIERS + ("manual", "safety")
 FORMATS = {".sql.gz": "gzip", ".sql.zst": "zstd"}
 SIDECAR_SUFFIX = ".sha256"
-# Other files of the same backup, named after its dump: what it holds (``core/manifest.py``)
+# Other files of the same backup, named after its dump: what it holds (``core/volume/manifest.py``)
 # and the roles saved with ``--with-globals``.  They live and go with the dump.
 MANIFEST_SUFFIX = ".manifest.json"
 GLOBALS_SUFFIX = ".globals.sql"

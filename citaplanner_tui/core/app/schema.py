@@ -21,7 +21,7 @@ _SESSION_SETTING = re.compile(r"^(SET |SELECT pg_catalog\.set_config\().*$", re.
 @cache
 def schema_sql() -> str:
     """The schema's DDL, without the dump's session settings (names are schema-qualified)."""
-    text = resources.files("citaplanner_tui.core").joinpath("schema.sql").read_text("utf-8")
+    text = resources.files("citaplanner_tui.core.app").joinpath("schema.sql").read_text("utf-8")
     return _SESSION_SETTING.sub("", text)
 
 

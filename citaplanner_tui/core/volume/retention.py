@@ -5,7 +5,7 @@ a week of failed runs could leave no good backup at all.  Counting files instead
 its own trap: six runs on the 1st of a month would push the six earlier months out.
 So we keep by *period* (grandfather-father-son): per rotated tier, the newest *good*
 backup (checked dump with its sidecar) of each of the N newest periods that have one
-(days for daily, ISO weeks for weekly, months for monthly; see ``core/tiers.py``).
+(days for daily, ISO weeks for weekly, months for monthly; see ``core/volume/tiers.py``).
 Several backups inside one period never push an older period out, and a gap (a
 failed day, a server down for a week) costs no period its backup: periods without a
 good backup are not counted.
@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from citaplanner_tui.core.catalog import Entry, State
-from citaplanner_tui.core.naming import ROTATED_TIERS
+from citaplanner_tui.core.volume.catalog import Entry, State
+from citaplanner_tui.core.volume.naming import ROTATED_TIERS
 from citaplanner_tui.core.settings import Retention
-from citaplanner_tui.core.tiers import period, unit
+from citaplanner_tui.core.volume.tiers import period, unit
 
 # States of files named like ours that retention may remove when superseded.
 _REMOVABLE = {State.OK, State.MISMATCH, State.CORRUPT, State.BAD_SIDECAR, State.NO_SIDECAR,

@@ -6,7 +6,8 @@ compressed, its SHA-256, the rows of every table at dump time (the COPY rows the
 scanner counted while the dump streamed: exact, and free), and the application's
 schema version: the newest applied row of Prisma's ``_prisma_migrations``.
 
-A restore plan compares that schema version with the target's (``plan_checks``): a
+A restore plan compares that schema version with the target's (``restore.preflight``'s
+``manifest_checks``): a
 backup from before the newest migration puts the database behind the deployed app
 ("this backup predates migration X").  Backups without a manifest (the old script's,
 older versions of ours) keep working; they just have nothing to show.
@@ -19,8 +20,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import timezone
 from pathlib import Path
 
-from citaplanner_tui.core import private
-from citaplanner_tui.core.naming import MANIFEST_SUFFIX
+from citaplanner_tui.core.volume import private
+from citaplanner_tui.core.volume.naming import MANIFEST_SUFFIX
 
 VERSION = 1
 
@@ -124,29 +125,3 @@ def migration_warning(backup: Migration | None, target: Migration | None) -> str
                 f"applied against {target.applied}); run the app's migrations after restoring")
     return (f"this backup is newer than the target's schema: its newest migration {backup.name} is not applied "
             f"there (newest {target.name}); the running app may be older than the restored schema")
-
-
-def plan_checks(archive: Path, target_info) -> list:
-    """Checks for a restore plan: what the manifest says, and a warning across migration heads.
-
-    Nothing for a backup without a manifest.  Never blocking: the operator decides.
-    """
-    import psycopg
-
-    from citaplanner_tui.core.db import connect
-    from citaplanner_tui.core.errors import OperatorError
-    from citaplanner_tui.core.restore.plan import Check
-
-    found = read(archive)
-    if found is None:
-        return []
-    checks = [Check("manifest", True, found.summary, blocking=False)]
-    try:
-        with connect(target_info) as conn:
-            live = prisma_head(conn, target_info.schema)
-    except (OperatorError, psycopg.Error):  # the target's own check says why it cannot be read
-        return checks
-    warning = migration_warning(found.migration, live)
-    checks.append(Check("migrations", warning is None, warning or "the same migration head as the target",
-                        blocking=False))
-    return checks

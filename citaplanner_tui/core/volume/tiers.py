@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Iterable
 
 from citaplanner_tui.core.errors import ConfigError
-from citaplanner_tui.core.naming import ROTATED_TIERS, TIERS
+from citaplanner_tui.core.volume.naming import ROTATED_TIERS, TIERS
 
 CHOICES = ("auto",) + TIERS
 _UNITS = {"daily": ("day", "days"), "weekly": ("week", "weeks"), "monthly": ("month", "months")}

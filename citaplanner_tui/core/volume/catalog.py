@@ -9,7 +9,7 @@ Scanning never hashes and never follows a symbolic link: it costs one ``scandir`
 folder and one ``lstat`` per file (10,000 backups scan in a fraction of the 200 ms
 budget; see ``bench/scan.py``).  Sidecars are read only when their content is asked for
 (``Entry.recorded_hash``).  What earlier checks found (verify, deep verify, restore
-drills) comes from the state file (``core.state``) and is merged in while the file's
+drills) comes from the state file (``core.volume.records``) and is merged in while the file's
 size and mtime are unchanged.
 
 Files that are not ours (unknown names, symlinks, folders, devices) in a tier folder are
@@ -30,9 +30,9 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
-from citaplanner_tui.core.naming import (COMPANION_SUFFIXES, PARTIAL_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName,
+from citaplanner_tui.core.volume.naming import (COMPANION_SUFFIXES, PARTIAL_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName,
                                          parse_name)
-from citaplanner_tui.core.state import Facts, StateStore
+from citaplanner_tui.core.volume.records import Facts, StateStore
 
 
 # The smallest compressed pg_dump is far larger (its header comments alone deflate to

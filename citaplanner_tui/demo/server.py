@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from citaplanner_tui.core.conninfo import ConnInfo
+from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.errors import OperatorError
-from citaplanner_tui.core.pgtools import embedded_bindir
+from citaplanner_tui.core.pg.tools import embedded_bindir
 
 SYSTEM_USER = "citaplanner_pg"
 SUPERUSER = "postgres"
@@ -170,7 +170,7 @@ class LocalServer:
 
     def sql(self, statement: str, dbname: str = "postgres", params: tuple = ()) -> list[tuple]:
         """Run one statement as superuser and return its rows (empty for commands)."""
-        from citaplanner_tui.core.db import connect
+        from citaplanner_tui.core.pg.connect import connect
 
         with connect(self.admin(dbname)) as conn:
             cur = conn.execute(statement, params or None)
@@ -179,7 +179,7 @@ class LocalServer:
     def create_role(self, name: str, password: str, *, createdb: bool = True) -> None:
         from psycopg import sql
 
-        from citaplanner_tui.core.db import connect
+        from citaplanner_tui.core.pg.connect import connect
 
         with_ = sql.SQL("CREATEDB") if createdb else sql.SQL("NOCREATEDB")
         with connect(self.admin()) as conn:
@@ -189,7 +189,7 @@ class LocalServer:
     def create_database(self, name: str, owner: str | None = None) -> None:
         from psycopg import sql
 
-        from citaplanner_tui.core.db import connect
+        from citaplanner_tui.core.pg.connect import connect
 
         stmt = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if owner:

@@ -11,7 +11,7 @@ starts over when the file was rotated (new inode) or truncated (smaller size).
 Level filters and searches find literal markers in the mapped bytes (``mmap.find``,
 also C speed), check the line each one sits on with a regular expression, and turn
 offsets into line numbers with the same block table.  An untimed line takes the
-level of the entry it continues (``core.logs.untimed_level``), so a level filter is
+level of the entry it continues (``core.logs.lines.untimed_level``), so a level filter is
 a ``LevelFilter`` that remembers where it stopped and goes on as the file grows.
 """
 
@@ -26,14 +26,14 @@ from pathlib import Path
 from datetime import date
 from typing import Callable, Iterable, Iterator
 
-from citaplanner_tui.core.logs import _EMOJI, LEVELS, TOOL_LINE, TOOL_SEVERITY, parse_line
+from citaplanner_tui.core.logs.lines import EMOJI, LEVELS, TOOL_LINE, TOOL_SEVERITY, parse_line
 
 BLOCK = 64 * 1024
 SCAN = 4 * 2**20  # bytes searched per call while holding the GIL
 MAX_LINE_CHARS = 4096  # a runaway line is shown cut, never read whole into a screen row
 
 _ANSI = rb"(?:\x1b\[[0-9;]*[A-Za-z])*"
-_MARKERS = {level.encode(): level for level in LEVELS} | {e.encode(): lv for e, lv in _EMOJI}
+_MARKERS = {level.encode(): level for level in LEVELS} | {e.encode(): lv for e, lv in EMOJI}
 _TIMED = _ANSI + rb"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\]"
 _TIMED_AT_START = re.compile(_TIMED)
 _LEVEL_AT_START = re.compile(

@@ -11,9 +11,9 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from citaplanner_tui.core import health
-from citaplanner_tui.core.health import Health
-from citaplanner_tui.core.unattended.files import read_json, write_json
+from citaplanner_tui.core.report import health
+from citaplanner_tui.core.report.health import Health
+from citaplanner_tui.core.volume.files import read_json, write_json
 
 HEARTBEAT_FILE = "daemon-heartbeat.json"
 WARN_AFTER = 10 * 60   # seconds without a beat

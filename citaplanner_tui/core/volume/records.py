@@ -37,7 +37,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from citaplanner_tui.core import private
+from citaplanner_tui.core.volume import private
 
 KINDS = ("verify", "deep", "drill")
 STATE_FILE = "state.json"
@@ -114,7 +114,7 @@ def _facts_from_json(path: str, raw: Mapping[str, Any]) -> Facts:
 class StateStore:
     """Read and record check results for backup files.
 
-    ``StateStore(settings)`` (or a backup folder path); ``log`` is a ``core.logs.Log``
+    ``StateStore(settings)`` (or a backup folder path); ``log`` is a ``core.logs.writer.Log``
     (default: the settings' log) used only to say, once, that the file was unreadable
     or unwritable.
     """
@@ -124,7 +124,7 @@ class StateStore:
         self.backup_dir = Path(os.path.abspath(os.fspath(getattr(where, "backup_dir", where))))
         self.read_only = bool(getattr(where, "read_only", False))
         if log is None and hasattr(where, "logs") and not self.read_only:
-            from citaplanner_tui.core.logs import Log
+            from citaplanner_tui.core.logs.writer import Log
 
             log = Log(where.logs)
         self.log = log
@@ -142,7 +142,7 @@ class StateStore:
             return os.path.join(self.backup_dir, key)
         if key.startswith(os.fspath(self.backup_dir) + os.sep) or os.path.lexists(key):
             return key
-        from citaplanner_tui.core.naming import TIERS
+        from citaplanner_tui.core.volume.naming import TIERS
 
         folder, name = os.path.split(key)
         tier = os.path.basename(folder)

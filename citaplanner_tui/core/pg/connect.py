@@ -8,7 +8,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
-from citaplanner_tui.core.conninfo import ConnInfo
+from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.errors import ConnectionFailed
 
 

@@ -21,7 +21,7 @@ from typing import Callable
 
 from citaplanner_tui.core import settings as settings_mod
 from citaplanner_tui.core.errors import OperatorError
-from citaplanner_tui.core.localserver import LocalServer
+from citaplanner_tui.demo.server import LocalServer
 
 DEMO_DB = "citaplanner"
 DEMO_ROLE = "citaplanner"
@@ -138,9 +138,9 @@ def _open(root: Path, lock: int, reset: bool, read_only: bool, progress, today, 
 
 
 def _build(demo: Demo, password: str, progress, today: date, size: dict[str, int]) -> None:
-    from citaplanner_tui.core import demo_data
-    from citaplanner_tui.core.db import connect
-    from citaplanner_tui.core.schema import apply_schema
+    from citaplanner_tui.demo import data as demo_data
+    from citaplanner_tui.core.pg.connect import connect
+    from citaplanner_tui.core.app.schema import apply_schema
     from citaplanner_tui.core.seed.apply import apply_seed
 
     server, info = demo.server, demo.settings.conninfo()
@@ -158,7 +158,7 @@ def _build(demo: Demo, password: str, progress, today: date, size: dict[str, int
 def _backup_history(demo: Demo, today: date, progress) -> None:
     """Nightly backups at 02:00 over two months, the database growing between them."""
     from citaplanner_tui.core.backup import run_backup
-    from citaplanner_tui.core.db import connect
+    from citaplanner_tui.core.pg.connect import connect
 
     days = history_days(today)
     for n, day in enumerate(days, 1):
@@ -189,7 +189,7 @@ def _book_new_appointments(conn, day: date) -> None:
 
 def _finish_checks(demo: Demo, progress) -> None:
     """Verify everything, drill the newest backup, then damage one older daily."""
-    from citaplanner_tui.core import catalog
+    from citaplanner_tui.core.volume import catalog
     from citaplanner_tui.core.restore.drill import drill
     from citaplanner_tui.core.verify import verify
 

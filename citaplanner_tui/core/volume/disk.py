@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterable
 
-from citaplanner_tui.core.catalog import Catalog, Entry
+from citaplanner_tui.core.volume.catalog import Catalog, Entry
 
 SECONDS_PER_DAY = 86400.0
 # How often a rotated tier gets a new backup, per day.

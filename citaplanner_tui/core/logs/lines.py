@@ -1,33 +1,29 @@
-"""The backup log: write ours plainly, read ours and the old script's.
+"""Log lines: their format, and reading ours and the old script's.
 
-We append ``[YYYY-MM-DD HH:MM:SS] LEVEL message`` to ``LOG_DIR/backup_YYYYMMDD.log``
-(``restore_YYYYMMDD.log`` for restores), with no colour codes.  The old script wrote
+Ours are ``[YYYY-MM-DD HH:MM:SS] LEVEL message``, with no colour codes.  The old script wrote
 ANSI colour codes and an emoji instead of a level word; ``parse_line`` reads both.
 Lines without a timestamp are the stderr of the client tools the old script ran
 (pg_dump's verbose output, its errors), or continue the entry before them;
-``untimed_level`` tells which.
+``untimed_level`` tells which.  The writer (``core/logs/writer.py``) and the index
+(``core/logs/index.py``) share these definitions.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 LEVELS = ("INFO", "OK", "WARN", "ERROR")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _LINE = re.compile(r"^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})\]\s*(.*)$")
-_EMOJI = (("ℹ️", "INFO"), ("ℹ", "INFO"), ("✅", "OK"), ("⚠️", "WARN"), ("⚠", "WARN"), ("❌", "ERROR"))
-_lock = threading.Lock()
+EMOJI = (("ℹ️", "INFO"), ("ℹ", "INFO"), ("✅", "OK"), ("⚠️", "WARN"), ("⚠", "WARN"), ("❌", "ERROR"))
 
 # The client tools whose stderr the old script appended to its logs, untimed.  Such a line is
 # the tool's own entry: ERROR or WARN when it says "error:"/"warning:" (the first of them; in
 # lower case from the tool, in upper case from the server it quotes), INFO otherwise (pg_dump's
 # verbose progress).  Its "detail:" and "hint:" lines, like any other untimed line, continue
-# the entry before them.  Also compiled for bytes by ``core.logindex`` (one definition).
+# the entry before them.  Also compiled for bytes by ``core.logs.index`` (one definition).
 CLIENT_TOOLS = ("pg_dump", "pg_dumpall", "pg_restore", "pg_isready", "psql", "createdb", "dropdb",
                 "gzip", "gunzip", "sha256sum")
 TOOL_SEVERITY = {"error": "ERROR", "ERROR": "ERROR", "warning": "WARN", "WARNING": "WARN"}
@@ -54,7 +50,7 @@ def parse_line(line: str) -> LogRecord:
         return LogRecord(None, untimed_level(text) or "INFO", text)
     when = datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S")
     rest = match[2]
-    for emoji, level in _EMOJI:
+    for emoji, level in EMOJI:
         if rest.startswith(emoji):
             return LogRecord(when, level, rest[len(emoji):].lstrip("\ufe0f").strip())
     word, _, message = rest.partition(" ")
@@ -72,50 +68,8 @@ def untimed_level(text: str) -> str | None:
     return TOOL_SEVERITY[match["severity"]] if match["severity"] else "INFO"
 
 
-def log_path(log_dir: Path, kind: str, when: datetime) -> Path:
-    """``backup_YYYYMMDD.log`` or ``restore_YYYYMMDD.log`` for the day of ``when``."""
-    return Path(log_dir) / f"{kind}_{when.strftime('%Y%m%d')}.log"
-
-
 def format_line(when: datetime, level: str, message: str) -> str:
     if level not in LEVELS:
         raise ValueError(f"unknown log level {level!r}")
     flat = " ".join(message.split())
     return f"[{when.strftime('%Y-%m-%d %H:%M:%S')}] {level} {flat}\n"
-
-
-class Log:
-    """Appends our lines to the day's log file; creates LOG_DIR (0700) when missing.
-
-    The old script died on its first run because its log folder did not exist yet;
-    we create it.  ``echo`` receives each line too (the CLI prints, the TUI shows).
-    """
-
-    def __init__(self, log_dir: Path, kind: str = "backup", echo=None, clock=datetime.now):
-        self.log_dir, self.kind, self.echo, self.clock = Path(log_dir), kind, echo, clock
-
-    def write(self, level: str, message: str) -> None:
-        now = self.clock()
-        line = format_line(now, level, message)
-        self.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = log_path(self.log_dir, self.kind, now)
-        with _lock:
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                os.write(fd, line.encode("utf-8"))
-            finally:
-                os.close(fd)
-        if self.echo is not None:
-            self.echo(LogRecord(now, level, message))
-
-    def info(self, message: str) -> None:
-        self.write("INFO", message)
-
-    def ok(self, message: str) -> None:
-        self.write("OK", message)
-
-    def warn(self, message: str) -> None:
-        self.write("WARN", message)
-
-    def error(self, message: str) -> None:
-        self.write("ERROR", message)

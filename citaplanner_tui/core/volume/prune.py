@@ -1,4 +1,4 @@
-"""Carry out retention: delete what ``core/retention.py`` chose, carefully.
+"""Carry out retention: delete what ``core/volume/retention.py`` chose, carefully.
 
 The decision is pure and lives in ``retention.plan``; this module does the deleting,
 under the volume's lock (a backup run calls ``apply_removals`` under its own lock).
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from citaplanner_tui.core import catalog, lock, retention
-from citaplanner_tui.core.logs import Log
+from citaplanner_tui.core.volume import catalog, lock, retention
+from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.settings import Settings
 
 LogFn = Callable[[str, str], None]

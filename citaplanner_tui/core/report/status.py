@@ -12,12 +12,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from citaplanner_tui.core import disk, health, lock
-from citaplanner_tui.core.catalog import Catalog, Entry, State, scan
+from citaplanner_tui.core.report import health
+from citaplanner_tui.core.volume import disk, lock
+from citaplanner_tui.core.volume.catalog import Catalog, Entry, State, scan
 from citaplanner_tui.core.errors import OperatorError
-from citaplanner_tui.core.health import Health
-from citaplanner_tui.core.naming import ROTATED_TIERS
-from citaplanner_tui.core.unattended import heartbeat
+from citaplanner_tui.core.report.health import Health
+from citaplanner_tui.core.volume.naming import ROTATED_TIERS
+from citaplanner_tui.core.report import heartbeat
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ class StatusReport:
 
 def database_status(settings) -> DatabaseStatus:
     """Size of the configured database, or why it cannot be had (never raises an OperatorError)."""
-    from citaplanner_tui.core import db
+    from citaplanner_tui.core.pg import connect as db
 
     if not settings.database_url:
         return DatabaseStatus("", None, "DATABASE_URL is not set, so the database cannot be checked")
