@@ -28,8 +28,8 @@ from citaplanner_tui.core.pg.tools import embedded_bindir
 from citaplanner_tui.core.settings import Retention
 from citaplanner_tui.core.report.status import DatabaseStatus, build
 from citaplanner_tui.core.restore.preflight import manifest_checks
-from conftest import APP_PASSWORD, drop_app_db
-from tests.backup_support import REPO, cli, cli_env, fill, row_counts, settings_for
+from tests.support.db import APP_PASSWORD, drop_app_db
+from tests.support.backup import REPO, cli, cli_env, fill, row_counts, settings_for
 
 SUNDAY_FIRST = datetime(2026, 11, 1, 2, 0, 0)  # a Sunday and the 1st
 TUESDAY = datetime(2026, 11, 3, 2, 0, 0)

@@ -21,8 +21,8 @@ from citaplanner_tui.core.backup import DumpFailed, VolumeFull, run_backup
 from citaplanner_tui.core.volume.catalog import State, scan
 from citaplanner_tui.core.errors import BusyError
 from citaplanner_tui.demo.server import LocalServer
-from conftest import APP_PASSWORD, APP_ROLE, drop_app_db, make_app_db
-from tests.backup_support import (REPO, cli, cli_env, fill, freeze_pg_dump_mid_stream, settings_for,
+from tests.support.db import APP_PASSWORD, APP_ROLE, drop_app_db, make_app_db
+from tests.support.backup import (REPO, cli, cli_env, fill, freeze_pg_dump_mid_stream, settings_for,
                                   wait_gone)
 
 PASSWORD_FORMS = (APP_PASSWORD, quote(APP_PASSWORD, safe=""))

@@ -14,8 +14,8 @@ import pytest
 
 from citaplanner_tui.cli import output
 from citaplanner_tui.cli.main import main
-from tests.backup_support import cli_env
-from tests.restore_support import fill, take_backup
+from tests.support.backup import cli_env
+from tests.support.restore import fill, take_backup
 
 
 class Terminal(io.StringIO):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 
-from restore_support import content, fill, settings_for
+from tests.support.restore import content, fill, settings_for
 
 from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.pg.tools import embedded_bindir

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from restore_support import content, databases, fill, settings_for, take_backup
+from tests.support.restore import content, databases, fill, settings_for, take_backup
 
 from citaplanner_tui.core.errors import Cancelled, OperatorError
 from citaplanner_tui.core.events import Reporter

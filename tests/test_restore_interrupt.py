@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
-from backup_support import REPO, cli, cli_env
-from restore_support import content, databases, fill, settings_for, take_backup
+from tests.support.backup import REPO, cli, cli_env
+from tests.support.restore import content, databases, fill, settings_for, take_backup
 
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import execute, preflight

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from backup_support import cli, cli_env
-from conftest import APP_ROLE
-from restore_support import databases, fill, take_backup
+from tests.support.backup import cli, cli_env
+from tests.support.db import APP_ROLE
+from tests.support.restore import databases, fill, take_backup
 
 from citaplanner_tui.core.pg.connect import connect
 

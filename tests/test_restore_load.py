@@ -6,8 +6,8 @@ import gzip
 import hashlib
 
 import pytest
-from conftest import APP_ROLE, drop_app_db, make_app_db
-from restore_support import take_backup
+from tests.support.db import APP_ROLE, drop_app_db, make_app_db
+from tests.support.restore import take_backup
 
 from citaplanner_tui.core.pg import tools as pgtools
 from citaplanner_tui.core.restore.load import LoadFailed, LoadSpec, load_archive

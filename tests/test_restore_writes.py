@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from restore_support import fill, settings_for, take_backup
+from tests.support.restore import fill, settings_for, take_backup
 
 from citaplanner_tui.core.restore import execute, preflight
 

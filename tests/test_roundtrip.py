@@ -1,6 +1,6 @@
 """Round trips: backup, then restore (swap and in-place), compared with the source and with psql.
 
-For every case database (``roundtrip_support.CASES``) and server (PostgreSQL 18; 15 with
+For every case database (``tests.support.roundtrip.CASES``) and server (PostgreSQL 18; 15 with
 its own pg_dump; 15 with a dump by pg_dump 18), the plain pipe
 ``gunzip -c | psql -v ON_ERROR_STOP=1 --single-transaction`` into an empty database
 is the baseline: it must succeed and give the source back (except pg_dump 18's dump
@@ -13,9 +13,9 @@ checked for every table the dump fills.
 from __future__ import annotations
 
 import pytest
-from conftest import PG15_BINDIR, drop_app_db
-from roundtrip_support import CASES, build, plain_pipe, snapshot
-from restore_support import settings_for, take_backup
+from tests.support.db import PG15_BINDIR, drop_app_db
+from tests.support.roundtrip import CASES, build, plain_pipe, snapshot
+from tests.support.restore import settings_for, take_backup
 
 from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.pg.connect import connect

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 
-from backup_support import fill
+from tests.support.backup import fill
 from citaplanner_tui.tui.sample import add_backup
-from conftest import APP_PASSWORD
-from tui_support import NOW, drawn_lines, make_console, sample_volume, settle, sync, wait_until  # noqa: F401
+from tests.support.db import APP_PASSWORD
+from tests.support.tui import NOW, drawn_lines, make_console, sample_volume, settle, sync, wait_until  # noqa: F401
 
 
 def pane_text(app, selector: str) -> str:

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import OptionList
 
 from citaplanner_tui.tui.widgets.log_view import LogView
-from tui_support import make_console, sample_volume, settle, sync, wait_until  # noqa: F401
+from tests.support.tui import make_console, sample_volume, settle, sync, wait_until  # noqa: F401
 
 
 def visible_text(view: LogView) -> list[str]:

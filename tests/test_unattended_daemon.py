@@ -14,8 +14,8 @@ from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from backup_support import REPO, cli, cli_env, fill, freeze_pg_dump_mid_stream, settings_for, wait_gone
-from unattended_support import ISSUE_SCHEDULE, FakeClock, Receiver, parse_metrics, reap
+from tests.support.backup import REPO, cli, cli_env, fill, freeze_pg_dump_mid_stream, settings_for, wait_gone
+from tests.support.unattended import ISSUE_SCHEDULE, FakeClock, Receiver, parse_metrics, reap
 
 from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.volume import lock

@@ -12,8 +12,8 @@ import time
 import tomllib
 from pathlib import Path
 
-from backup_support import REPO, cli_env
-from unattended_support import reap
+from tests.support.backup import REPO, cli_env
+from tests.support.unattended import reap
 
 from citaplanner_tui.core.unattended import schedule
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
-from backup_support import fill, settings_for
-from unattended_support import ISSUE_SCHEDULE, FakeClock, parse_metrics
+from tests.support.backup import fill, settings_for
+from tests.support.unattended import ISSUE_SCHEDULE, FakeClock, parse_metrics
 
 from citaplanner_tui.core.volume.catalog import scan
 from citaplanner_tui.core.unattended import schedule

@@ -17,8 +17,8 @@ from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.volume.naming import make_name
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.verify import verify
-from tests.backup_support import cli, cli_env, fill, row_counts
-from tests.catalog_support import DAYS_BASE, old_dump
+from tests.support.backup import cli, cli_env, fill, row_counts
+from tests.support.catalog import DAYS_BASE, old_dump
 
 # No server listens here: verify must never need one.
 DEAD_URL = "postgresql://citaplanner:pw@127.0.0.1:1/citaplanner"
@@ -185,7 +185,7 @@ def test_sidecar_without_a_checksum_is_named(backup_dir):
 def test_zstd_backups_verify_and_a_cut_one_is_truncated(backup_dir):
     import zstandard
 
-    from tests.catalog_support import PLAIN_DUMP
+    from tests.support.catalog import PLAIN_DUMP
 
     folder = backup_dir / "manual"
     folder.mkdir()

@@ -54,7 +54,7 @@ from citaplanner_tui.core.volume.manifest import Manifest
 from citaplanner_tui.core.volume.naming import GLOBALS_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName, make_name
 from citaplanner_tui.core.volume.prune import apply_removals
 from citaplanner_tui.core.settings import Settings
-from citaplanner_tui.core.volume.records import StateStore
+from citaplanner_tui.core.volume.records import Records
 from citaplanner_tui.core.volume.tiers import tiers_for
 
 READ_CHUNK = 1 << 20
@@ -233,7 +233,7 @@ class _Run:
 
     def _reseal(self, scan: catalog.Catalog) -> None:
         """A dump left without its sidecar (a run killed between the two) is checked and sealed, or marked damaged."""
-        store = StateStore(self.settings)
+        store = Records(self.settings)
         for e in scan:
             if verify.needs_reseal(e):
                 verify.reseal(e, store, self.log)
@@ -272,14 +272,14 @@ class _Run:
             os.fsync(out.fileno())
             errors.seek(0)
             stderr = errors.read().decode("utf-8", "replace")
-        info = pump.scanner.info
+        scanned = pump.scanner.info
         if rc != 0:
             raise DumpFailed(f"pg_dump failed: {_first_error(stderr, rc)}; no backup was kept")
-        if not (info.header and info.complete):
+        if not (scanned.header and scanned.complete):
             raise DumpFailed("the dump ended without pg_dump's completion trailer, so it is cut short; "
                              "no backup was kept")
-        self.log("INFO", f"pg_dump finished: {len(info.rows)} tables, {sum(info.rows.values())} rows")
-        return writer.sha256, writer.compressed_bytes, info
+        self.log("INFO", f"pg_dump finished: {len(scanned.rows)} tables, {sum(scanned.rows.values())} rows")
+        return writer.sha256, writer.compressed_bytes, scanned
 
     def _watch(self, pump: _Pump, proc: subprocess.Popen, writer, raw_estimate: int | None) -> None:
         """Report progress until the pump is done; stop pg_dump on cancel or a write error."""
@@ -385,7 +385,7 @@ class _Run:
         """Retention, only for the rotated tiers that just got this verified backup."""
         self.reporter("prune", force=True)
         try:
-            removals = retention.plan(catalog.scan(self.settings), self.settings.retention, self.tiers)
+            removals = retention.to_remove(catalog.scan(self.settings), self.settings.retention, self.tiers)
             result.pruned = apply_removals(removals, self.log)
         except OSError as exc:
             self._warn(result, f"retention stopped: {exc.strerror}; the new backup is kept")

@@ -94,11 +94,11 @@ def make_sample_volume(backup_dir: Path, now: datetime, *, verify: bool = True) 
 def _verify_pinned(backup_dir: Path, at: datetime) -> None:
     from citaplanner_tui.core import verify
     from citaplanner_tui.core.settings import Settings
-    from citaplanner_tui.core.volume.records import StateStore
+    from citaplanner_tui.core.volume.records import Records
 
     settings = Settings(backup_dir=backup_dir)
     verify.verify(settings)
-    store = StateStore(settings)
+    store = Records(settings)
     for path, facts in store.load().items():
         if facts.verify is not None:
             check = facts.verify

@@ -1,6 +1,6 @@
 """Run a plan: safety backup, load, validate, swap (or in place); and roll a swap back.
 
-``preflight`` (changes nothing) -> ``Plan`` -> ``execute(settings, plan, confirm=...)``
+``preflight`` (changes nothing) -> ``RestorePlan`` -> ``execute(settings, plan, confirm=...)``
 -> ``Outcome``.  Before the swap every failure, cancel or crash leaves the live
 database's data untouched: the load goes into a scratch database (dropped on failure,
 or by the next run if this process was killed) or, in place, into a transaction that
@@ -28,7 +28,7 @@ from citaplanner_tui.core.restore import inplace, leftovers
 from citaplanner_tui.core.restore import swap as critical
 from citaplanner_tui.core.restore.journal import Journal, LastSwap
 from citaplanner_tui.core.restore.load import LoadSpec, load_archive
-from citaplanner_tui.core.restore.plan import Plan, check_confirm, free_stamp, pre_restore_name
+from citaplanner_tui.core.restore.plan import RestorePlan, check_confirm, free_stamp, pre_restore_name
 from citaplanner_tui.core.restore.sqltext import quote_ident
 from citaplanner_tui.core.settings import Settings
 
@@ -111,7 +111,7 @@ def _role_prologue(facts: server.TargetFacts) -> str:
     return ""
 
 
-def execute(settings: Settings, plan: Plan, *, confirm: str | None, reporter: Reporter | None = None,
+def execute(settings: Settings, plan: RestorePlan, *, confirm: str | None, reporter: Reporter | None = None,
             log: Log | None = None) -> Outcome:
     """Run ``plan``; raise an ``OperatorError`` (live untouched) if any step before the swap fails."""
     settings.require_writable("restore")
@@ -139,7 +139,7 @@ def execute(settings: Settings, plan: Plan, *, confirm: str | None, reporter: Re
     return outcome
 
 
-def _execute(settings: Settings, plan: Plan, reporter: Reporter, log: Log) -> Outcome:
+def _execute(settings: Settings, plan: RestorePlan, reporter: Reporter, log: Log) -> Outcome:
     info = settings.conninfo()
     if plan.mode == "swap":
         safety = _safety_backup(settings, plan, reporter, log)
@@ -168,7 +168,7 @@ def _rotate(settings: Settings, target: str, log: Log, latest_safety: str | None
         return []
 
 
-def _safety_backup(settings: Settings, plan: Plan, reporter: Reporter, log: Log) -> str:
+def _safety_backup(settings: Settings, plan: RestorePlan, reporter: Reporter, log: Log) -> str:
     from citaplanner_tui.core.backup import run_backup
 
     reporter("safety backup", message=f"backing up {plan.target!r} first", force=True)
@@ -178,7 +178,7 @@ def _safety_backup(settings: Settings, plan: Plan, reporter: Reporter, log: Log)
     return str(safety.files[0])
 
 
-def _prepare(settings: Settings, plan: Plan, log: Log):
+def _prepare(settings: Settings, plan: RestorePlan, log: Log):
     """The target's facts and the client to load with, after dropping what killed runs left."""
     info = settings.conninfo()
     facts = server.inspect(info, plan.target)
@@ -187,7 +187,7 @@ def _prepare(settings: Settings, plan: Plan, log: Log):
     return facts, tools
 
 
-def _swap_restore(settings: Settings, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,
+def _swap_restore(settings: Settings, plan: RestorePlan, facts: server.TargetFacts, tools, reporter: Reporter,
                   log: Log) -> tuple[int, dict[str, int], list[str]]:
     info, scratch = settings.conninfo(), plan.scratch
     with server.maintenance(info) as conn:
@@ -242,7 +242,7 @@ def _parked_differences(info, parked: str, restored: dict[str, int], log: Log) -
             if counts.get(t, 0) != restored.get(t, 0)}
 
 
-def _inplace_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,
+def _inplace_restore(info, plan: RestorePlan, facts: server.TargetFacts, tools, reporter: Reporter,
                      log: Log) -> dict[str, int]:
     target = info.with_dbname(plan.target)
     reset = inplace.inventory(target)
@@ -253,7 +253,7 @@ def _inplace_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporte
                 + _role_prologue(facts) + "SET lock_timeout = '30s';\n"
                 + inplace.reset_sql(reset, public))
     log.info(f"loading {plan.archive.name} into {plan.target!r} in place, in one transaction that first drops "
-             f"{reset.describe()}")
+             f"{reset.summary()}")
     dump = load_archive(plan.archive, LoadSpec(target, tools, facts.server_major, prologue), reporter).dump
     log.ok(f"{plan.target!r} now holds the dump's {len(dump.rows)} tables and {sum(dump.rows.values())} rows, "
            "counts checked before the commit")

@@ -61,7 +61,7 @@ class Reset:
     event_triggers: tuple[str, ...] = ()
     forbidden: tuple[str, ...] = ()  # "schema x (owner y)", ... this role may not drop
 
-    def describe(self) -> str:
+    def summary(self) -> str:
         parts = [", ".join(f"schema {s} ({n} objects)" for s, n in self.schemas.items())
                  + " with everything that depends on them"] if self.schemas else []
         if self.large_objects:

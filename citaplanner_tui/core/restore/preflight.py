@@ -22,7 +22,7 @@ from citaplanner_tui.core.stream.dumpscan import DumpInfo
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.restore import compat, inplace, server
-from citaplanner_tui.core.restore.plan import Check, Plan, choose_mode, free_stamp, steps_for
+from citaplanner_tui.core.restore.plan import Check, RestorePlan, choose_mode, free_stamp, steps_for
 from citaplanner_tui.core.restore.swap import LOCKOUT, unendable_sentence, unendable_sessions
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.verify import VerifyResult, verify
@@ -68,7 +68,7 @@ def _version(v: tuple[int, int] | None) -> str:
 
 
 def preflight(settings: Settings, archive: Path, *, target: str | None = None, mode: str | None = None,
-              reporter: Reporter | None = None, now: datetime | None = None) -> Plan:
+              reporter: Reporter | None = None, now: datetime | None = None) -> RestorePlan:
     """Check everything and return the plan; raise only when the archive cannot be read at all."""
     reporter = reporter or Reporter()
     archive = Path(archive).resolve()
@@ -93,7 +93,7 @@ def preflight(settings: Settings, archive: Path, *, target: str | None = None, m
     drops = ""
     if chosen == "in-place" and tf.exists and tf.allow_connections:
         reset = inplace.inventory(info.with_dbname(target))
-        drops = reset.describe()
+        drops = reset.summary()
         checks.append(Check("reset", not reset.forbidden, f"the role may drop what the load replaces: {drops}"
                             if not reset.forbidden else f"in-place mode must drop what the dump creates, but "
                             f"the role {tf.user!r} may not drop {', '.join(reset.forbidden)}"))
@@ -108,7 +108,7 @@ def preflight(settings: Settings, archive: Path, *, target: str | None = None, m
 
     stamp = free_stamp(target, tf.pre_restores, now)
     client = next((c.detail for c in checks if c.name == "client" and c.ok), "")
-    return Plan(
+    return RestorePlan(
         archive=archive, archive_size=archive.stat().st_size, target=target, server=info.redacted(),
         mode=chosen, stamp=stamp, owner=tf.owner, target_version=f"{tf.server_major}.{tf.server_minor}",
         source_version=_version(source), pg_dump_version=_version(dump.pg_dump_version),
@@ -154,7 +154,7 @@ def _client_check(settings: Settings, server_major: int) -> Check:
     except OperatorError as exc:
         return Check("client", False, exc.sentence)
     psql = (tools.major, tools.minor)
-    dropped = compat.describe(server_major, psql)
+    dropped = compat.skipped(server_major, psql)
     detail = f"psql {tools.version} in {tools.bindir} ({tools.reason})"
     return Check("client", True, detail + (f"; will skip {dropped}" if dropped else ""))
 

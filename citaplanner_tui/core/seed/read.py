@@ -28,7 +28,7 @@ from typing import Iterator
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.seed import data
 from citaplanner_tui.core.seed.data import Definition
-from citaplanner_tui.core.seed.plan import Plan, decide
+from citaplanner_tui.core.seed.plan import SeedPlan, decide
 
 
 class SeedError(OperatorError):
@@ -198,7 +198,7 @@ def database_errors(doing: str) -> Iterator[None]:
 
 
 def plan_seed(conn, *, now: datetime | None = None, definition: Definition = data.SHIPPED,
-              zone: str | None = None) -> Plan:
+              zone: str | None = None) -> SeedPlan:
     """Read (one read-only, repeatable-read transaction) and decide; never writes.
 
     ``conn`` is an autocommit connection (``core.pg.connect.connect`` gives one); ``zone`` is the

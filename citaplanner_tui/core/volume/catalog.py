@@ -32,7 +32,7 @@ from typing import Iterator, NamedTuple
 
 from citaplanner_tui.core.volume.naming import (COMPANION_SUFFIXES, PARTIAL_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName,
                                          parse_name)
-from citaplanner_tui.core.volume.records import Facts, StateStore
+from citaplanner_tui.core.volume.records import Facts, Records
 
 
 # The smallest compressed pg_dump is far larger (its header comments alone deflate to
@@ -262,14 +262,14 @@ class Catalog:
         return next((e for e in self.entries if str(e.path) == target), None)
 
 
-def scan(where, *, store: StateStore | None = None, now: datetime | None = None) -> Catalog:
+def scan(where, *, store: Records | None = None, now: datetime | None = None) -> Catalog:
     """Scan the backup volume of ``where`` (a ``Settings`` or a backup folder path).
 
     Never raises for the volume's condition: a missing or unlistable folder becomes a
     note or an ``UNREADABLE`` entry, so status can still report.
     """
     backup_dir = Path(os.path.abspath(os.fspath(getattr(where, "backup_dir", where))))
-    facts = (store or StateStore(where)).load()
+    facts = (store or Records(where)).load()
     scanned_at = now or datetime.now()
     try:
         top = list(os.scandir(backup_dir))
@@ -301,8 +301,8 @@ def scan(where, *, store: StateStore | None = None, now: datetime | None = None)
     return Catalog(backup_dir, tuple(entries), scanned_at)
 
 
-def describe(path, where=None, *, store: StateStore | None = None,
-             facts: dict[str, Facts] | None = None) -> Entry | None:
+def entry_for(path, where=None, *, store: Records | None = None,
+              facts: dict[str, Facts] | None = None) -> Entry | None:
     """The entry for one file, exactly as a scan of its folder would give it; None if absent.
 
     For files named on a command line, which may lie outside ``BACKUP_DIR``; facts come
@@ -312,7 +312,7 @@ def describe(path, where=None, *, store: StateStore | None = None,
     path = Path(os.path.abspath(os.fspath(path)))
     folder = path.parent
     if facts is None:
-        facts = (store or StateStore(where if where is not None else folder.parent)).load()
+        facts = (store or Records(where if where is not None else folder.parent)).load()
     wanted = {path.name + suffix for suffix in ("", SIDECAR_SUFFIX) + COMPANION_SUFFIXES}
     try:
         listing = [e for e in os.scandir(folder) if e.name in wanted]

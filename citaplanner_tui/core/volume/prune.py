@@ -1,6 +1,6 @@
 """Carry out retention: delete what ``core/volume/retention.py`` chose, carefully.
 
-The decision is pure and lives in ``retention.plan``; this module does the deleting,
+The decision is pure and lives in ``retention.decide``; this module does the deleting,
 under the volume's lock (a backup run calls ``apply_removals`` under its own lock).
 A file whose inode changed since the catalog was read is kept: someone replaced it,
 and retention decided about the old one.

@@ -20,7 +20,7 @@ The file is bookkeeping, never a source of truth about the backups themselves:
   backups rewrote and fsynced the file 5,000 times;
 - in read-only mode nothing is written and nothing is logged; results stay in memory;
 - a volume where the file cannot be written still gets its verification; the reason
-  is logged once and kept in ``StateStore.last_error``.
+  is logged once and kept in ``Records.last_error``.
 
 Times are naive local time, like the timestamps in backup names, so ages compare
 directly with ``datetime.now()``.
@@ -47,8 +47,8 @@ _warned: set[str] = set()  # sentences already logged by this process
 
 
 @dataclass(frozen=True)
-class Check:
-    """One recorded result: what kind of check, when, whether it passed, and why not.
+class Record:
+    """One recorded check result: what kind of check, when, whether it passed, and why not.
 
     ``extra`` holds kind-specific facts, e.g. ``{"problem": "mismatch", "sha256": ...}``
     for verify, or per-table row counts for a drill.
@@ -68,9 +68,9 @@ class Facts:
     path: str
     size: int
     mtime_ns: int
-    verify: Check | None = None
-    deep: Check | None = None
-    drill: Check | None = None
+    verify: Record | None = None
+    deep: Record | None = None
+    drill: Record | None = None
     drills: int = 0
     drills_ok: int = 0
 
@@ -78,7 +78,7 @@ class Facts:
         return self.size == size and self.mtime_ns == mtime_ns
 
 
-def state_path(where) -> Path:
+def records_path(where) -> Path:
     """The state file for a ``Settings`` object or a backup folder."""
     state_dir = getattr(where, "state_dir", None)
     if state_dir is None:
@@ -87,8 +87,8 @@ def state_path(where) -> Path:
 
 
 @dataclass(frozen=True)
-class Record:
-    """One result to record: ``record_many`` takes a list of these."""
+class Finding:
+    """What one check found about one file, to be recorded: ``record_many`` takes a list of these."""
 
     path: Path
     kind: str
@@ -100,27 +100,27 @@ class Record:
     at: datetime | None = None
 
 
-def _check_from_json(kind: str, raw: Mapping[str, Any]) -> Check:
-    return Check(kind, datetime.fromisoformat(raw["at"]), bool(raw["ok"]), str(raw.get("detail", "")),
+def _record_from_json(kind: str, raw: Mapping[str, Any]) -> Record:
+    return Record(kind, datetime.fromisoformat(raw["at"]), bool(raw["ok"]), str(raw.get("detail", "")),
                  dict(raw.get("extra") or {}))
 
 
 def _facts_from_json(path: str, raw: Mapping[str, Any]) -> Facts:
-    checks = {kind: _check_from_json(kind, raw[kind]) for kind in KINDS if raw.get(kind)}
+    records = {kind: _record_from_json(kind, raw[kind]) for kind in KINDS if raw.get(kind)}
     return Facts(path, int(raw["size"]), int(raw["mtime_ns"]), drills=int(raw.get("drills", 0)),
-                 drills_ok=int(raw.get("drills_ok", 0)), **checks)
+                 drills_ok=int(raw.get("drills_ok", 0)), **records)
 
 
-class StateStore:
+class Records:
     """Read and record check results for backup files.
 
-    ``StateStore(settings)`` (or a backup folder path); ``log`` is a ``core.logs.writer.Log``
+    ``Records(settings)`` (or a backup folder path); ``log`` is a ``core.logs.writer.Log``
     (default: the settings' log) used only to say, once, that the file was unreadable
     or unwritable.
     """
 
     def __init__(self, where, log=None):
-        self.path = state_path(where)
+        self.path = records_path(where)
         self.backup_dir = Path(os.path.abspath(os.fspath(getattr(where, "backup_dir", where))))
         self.read_only = bool(getattr(where, "read_only", False))
         if log is None and hasattr(where, "logs") and not self.read_only:
@@ -193,7 +193,7 @@ class StateStore:
     # -- writing ---------------------------------------------------------------
     def record(self, path, kind: str, ok: bool, detail: str = "", extra: Mapping[str, Any] | None = None,
                *, size: int | None = None, mtime_ns: int | None = None,
-               at: datetime | None = None) -> Check:
+               at: datetime | None = None) -> Record:
         """Record one result for the file at ``path`` and return it.
 
         ``size``/``mtime_ns`` identify the version of the file that was checked; give
@@ -201,40 +201,40 @@ class StateStore:
         credited), or leave them out to stat the file now.  A drill also bumps the
         ``drills``/``drills_ok`` counters.
         """
-        return self.record_many([Record(Path(path), kind, ok, detail, dict(extra or {}), size, mtime_ns, at)])[0]
+        return self.record_many([Finding(Path(path), kind, ok, detail, dict(extra or {}), size, mtime_ns, at)])[0]
 
-    def record_many(self, records: list[Record]) -> list[Check]:
-        """Record several results in one locked read-merge-write; return their checks.
+    def record_many(self, findings: list[Finding]) -> list[Record]:
+        """Record several results in one locked read-merge-write; return their records.
 
-        Read-only mode returns the checks and writes nothing.
+        Read-only mode returns the records and writes nothing.
         """
-        checks, items = [], []
-        for r in records:
+        made, items = [], []
+        for r in findings:
             if r.kind not in KINDS:
                 raise ValueError(f"unknown check kind {r.kind!r}")
             size, mtime_ns = r.size, r.mtime_ns
             if size is None or mtime_ns is None:
                 st = os.stat(r.path, follow_symlinks=False)
                 size, mtime_ns = st.st_size, st.st_mtime_ns
-            check = Check(r.kind, (r.at or datetime.now()).replace(microsecond=0), bool(r.ok), r.detail,
-                          dict(r.extra))
-            checks.append(check)
-            items.append((self._key(r.path), size, mtime_ns, check))
+            record = Record(r.kind, (r.at or datetime.now()).replace(microsecond=0), bool(r.ok), r.detail,
+                            dict(r.extra))
+            made.append(record)
+            items.append((self._key(r.path), size, mtime_ns, record))
         if self.read_only or not items:
-            return checks
+            return made
         try:
             with self._locked():
                 raw = self._read_raw()
                 backups = {self._key(self._absolute(k)): v for k, v in raw.get("backups", {}).items()}
-                for key, size, mtime_ns, check in items:
+                for key, size, mtime_ns, record in items:
                     item = backups.get(key)
                     if not item or item.get("size") != size or item.get("mtime_ns") != mtime_ns:
                         item = {"size": size, "mtime_ns": mtime_ns}  # another version: old facts are void
-                    item[check.kind] = {"at": check.at.isoformat(), "ok": check.ok, "detail": check.detail,
-                                        "extra": check.extra}
-                    if check.kind == "drill":
+                    item[record.kind] = {"at": record.at.isoformat(), "ok": record.ok, "detail": record.detail,
+                                         "extra": record.extra}
+                    if record.kind == "drill":
                         item["drills"] = int(item.get("drills", 0)) + 1
-                        item["drills_ok"] = int(item.get("drills_ok", 0)) + int(check.ok)
+                        item["drills_ok"] = int(item.get("drills_ok", 0)) + int(record.ok)
                     backups[key] = item
                 raw["version"] = _VERSION
                 raw["backups"] = {k: v for k, v in backups.items() if os.path.lexists(self._absolute(k))}
@@ -242,7 +242,7 @@ class StateStore:
         except OSError as exc:
             self._say(f"cannot save check results in {self.path.parent} ({exc.strerror}); "
                       "the checks ran but will not be remembered")
-        return checks
+        return made
 
     @contextmanager
     def _locked(self) -> Iterator[None]:

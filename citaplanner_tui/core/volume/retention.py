@@ -70,7 +70,7 @@ def keep_count(keep: Retention, tier: str) -> int:
     return max(1, int(getattr(keep, tier)))
 
 
-def plan(entries: Iterable[Entry], keep: Retention, tiers: Iterable[str] = ROTATED_TIERS) -> list[Removal]:
+def to_remove(entries: Iterable[Entry], keep: Retention, tiers: Iterable[str] = ROTATED_TIERS) -> list[Removal]:
     """The removals that bring each of ``tiers`` (rotated ones only) down to its retention."""
     return decide(entries, keep, tiers)[1]
 

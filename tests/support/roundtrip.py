@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import APP_PASSWORD, APP_ROLE, AppDB
+from tests.support.db import APP_PASSWORD, APP_ROLE, AppDB
 
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.pg.tools import embedded_bindir

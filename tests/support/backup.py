@@ -12,7 +12,7 @@ from pathlib import Path
 from citaplanner_tui.core.app.schema import TABLES
 from citaplanner_tui.core.settings import Retention, Settings
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FREE_RUN = 512 * 1024  # pg_dump output let through at full speed before stepping
 
 # A few hundred rows across the CitaPlanner tables, with text that needs COPY escaping.
