@@ -18,18 +18,18 @@ import zstandard
 
 from citaplanner_tui import __version__
 from citaplanner_tui.cli.output import render
-from citaplanner_tui.core.volume import manifest
 from citaplanner_tui.core.backup import run_backup
-from citaplanner_tui.core.volume.catalog import State, scan
-from citaplanner_tui.core.stream.dumpscan import DumpScanner
 from citaplanner_tui.core.errors import Cancelled
 from citaplanner_tui.core.events import Progress, Reporter
 from citaplanner_tui.core.pg.tools import embedded_bindir
-from citaplanner_tui.core.settings import Retention
 from citaplanner_tui.core.report.status import DatabaseStatus, build
 from citaplanner_tui.core.restore.preflight import manifest_checks
-from tests.support.db import APP_PASSWORD, drop_app_db
+from citaplanner_tui.core.settings import Retention
+from citaplanner_tui.core.stream.dumpscan import DumpScanner
+from citaplanner_tui.core.volume import manifest
+from citaplanner_tui.core.volume.catalog import State, scan
 from tests.support.backup import REPO, cli, cli_env, fill, row_counts, settings_for
+from tests.support.db import APP_PASSWORD, drop_app_db
 
 SUNDAY_FIRST = datetime(2026, 11, 1, 2, 0, 0)  # a Sunday and the 1st
 TUESDAY = datetime(2026, 11, 3, 2, 0, 0)

@@ -16,14 +16,14 @@ from urllib.parse import quote
 
 import pytest
 
-from citaplanner_tui.core.volume import lock
 from citaplanner_tui.core.backup import DumpFailed, VolumeFull, run_backup
-from citaplanner_tui.core.volume.catalog import State, scan
 from citaplanner_tui.core.errors import BusyError
+from citaplanner_tui.core.volume import lock
+from citaplanner_tui.core.volume.catalog import State, scan
 from citaplanner_tui.demo.server import LocalServer
-from tests.support.db import APP_PASSWORD, APP_ROLE, drop_app_db, make_app_db
 from tests.support.backup import (REPO, cli, cli_env, fill, freeze_pg_dump_mid_stream, settings_for,
                                   wait_gone)
+from tests.support.db import APP_PASSWORD, APP_ROLE, drop_app_db, make_app_db
 
 PASSWORD_FORMS = (APP_PASSWORD, quote(APP_PASSWORD, safe=""))
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from citaplanner_tui.core.volume.catalog import State, parse_sidecar, scan
 from citaplanner_tui.core.logs.lines import parse_line
+from citaplanner_tui.core.volume.catalog import State, parse_sidecar, scan
 from citaplanner_tui.core.volume.records import Records
 from tests.support.catalog import old_dump, old_volume
 

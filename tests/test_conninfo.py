@@ -2,9 +2,9 @@
 
 import pytest
 
-from citaplanner_tui.core.pg.conninfo import parse, redact
-from citaplanner_tui.core.pg.connect import server_version
 from citaplanner_tui.core.errors import ConfigError, ConnectionFailed
+from citaplanner_tui.core.pg.connect import server_version
+from citaplanner_tui.core.pg.conninfo import parse, redact
 
 
 def test_url_without_port_uses_default():

@@ -45,3 +45,17 @@ def test_no_core_module_imports_the_console_the_cli_or_the_demo():
             found[str(path.relative_to(CORE))] = bad
     assert len(list(CORE.rglob("*.py"))) > 40  # the scan saw the whole core
     assert found == {}
+
+
+def test_start_up_paths_do_not_import_psycopg():
+    # psycopg costs ~0.4 s (design.md): the parser (every command module, for --help and
+    # bad options) and the modules the console's first paint reads must not import it.
+    code = (
+        "import sys\n"
+        "import citaplanner_tui.cli.main as cli; cli.build_parser()\n"
+        "import citaplanner_tui.core.settings, citaplanner_tui.core.volume.catalog\n"
+        "import citaplanner_tui.core.report.status, citaplanner_tui.core.pg.connect\n"
+        "print('psycopg' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert (result.returncode, result.stdout.strip()) == (0, "False"), result.stderr

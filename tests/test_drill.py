@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from tests.support.restore import content, databases, fill, settings_for, take_backup
 
-from citaplanner_tui.core.volume.catalog import scan
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.restore import drill
+from citaplanner_tui.core.volume.catalog import scan
 from citaplanner_tui.core.volume.records import Records
+from tests.support.restore import content, databases, fill, settings_for, take_backup
 
 
 def test_drill_restores_newest_good_backup_and_records_it(app_db15, backup_dir):

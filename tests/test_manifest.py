@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from citaplanner_tui.core.settings import Retention
 from citaplanner_tui.core.volume import manifest
 from citaplanner_tui.core.volume.catalog import State, scan
 from citaplanner_tui.core.volume.manifest import Manifest, Migration, migration_warning
 from citaplanner_tui.core.volume.retention import to_remove
-from citaplanner_tui.core.settings import Retention
 from tests.support.catalog import old_dump
 
 INIT = Migration("20260901_init", "2026-09-01T10:00:00+00:00", 1)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from citaplanner_tui.core.pg.connect import connect
 from tests.support.backup import cli, cli_env
 from tests.support.db import APP_PASSWORD, drop_app_db
-
-from citaplanner_tui.core.pg.connect import connect
 from tests.support.restore import content, fill, take_backup
 
 

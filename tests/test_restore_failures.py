@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.support.restore import content, databases, fill, settings_for, take_backup
 
 from citaplanner_tui.core.errors import Cancelled, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.restore import execute, preflight
 from citaplanner_tui.core.restore.plan import ConfirmationRequired
+from tests.support.restore import content, databases, fill, settings_for, take_backup
 
 ROOT = Path(__file__).resolve().parents[1]
 

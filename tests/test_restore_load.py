@@ -6,11 +6,11 @@ import gzip
 import hashlib
 
 import pytest
-from tests.support.db import APP_ROLE, drop_app_db, make_app_db
-from tests.support.restore import take_backup
 
 from citaplanner_tui.core.pg import tools as pgtools
 from citaplanner_tui.core.restore.load import LoadFailed, LoadSpec, load_archive
+from tests.support.db import APP_ROLE, drop_app_db, make_app_db
+from tests.support.restore import take_backup
 
 
 def test_large_objects_commit_does_not_end_our_transaction(pg, backup_dir):

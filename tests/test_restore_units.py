@@ -6,14 +6,14 @@ from datetime import datetime
 
 import pytest
 
-from citaplanner_tui.core.stream.dumpscan import DumpScanner, name_key, split_key
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.restore.compat import line_dropper, psql_knows_restrict, skipped
 from citaplanner_tui.core.restore.inplace import Reset, reset_sql
-from citaplanner_tui.core.restore.server import SchemaFacts
 from citaplanner_tui.core.restore.plan import (ConfirmationRequired, check_confirm, choose_mode, free_stamp,
                                                pre_restore_name, scratch_name, steps_for)
+from citaplanner_tui.core.restore.server import SchemaFacts
 from citaplanner_tui.core.restore.validate import check_block, count_query, qualified
+from citaplanner_tui.core.stream.dumpscan import DumpScanner, name_key, split_key
 
 DUMP = (b"--\n-- PostgreSQL database dump\n--\n\n\\restrict KEY\n\n"
         b"SET statement_timeout = 0;\nSET transaction_timeout = 0;\n"

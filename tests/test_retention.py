@@ -6,10 +6,10 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from citaplanner_tui.core.settings import Retention
 from citaplanner_tui.core.volume.catalog import Entry, State
 from citaplanner_tui.core.volume.naming import make_name
 from citaplanner_tui.core.volume.retention import covered, decide, to_remove
-from citaplanner_tui.core.settings import Retention
 from citaplanner_tui.core.volume.tiers import period, tiers_for
 
 ROOT = Path("/backups")

@@ -13,15 +13,15 @@ checked for every table the dump fills.
 from __future__ import annotations
 
 import pytest
-from tests.support.db import PG15_BINDIR, drop_app_db
-from tests.support.roundtrip import CASES, build, plain_pipe, snapshot
-from tests.support.restore import settings_for, take_backup
 
 from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.pg.connect import connect
-from citaplanner_tui.core.stream.dumpscan import name_key
 from citaplanner_tui.core.pg.tools import embedded_bindir
 from citaplanner_tui.core.restore import execute, preflight
+from citaplanner_tui.core.stream.dumpscan import name_key
+from tests.support.db import PG15_BINDIR, drop_app_db
+from tests.support.restore import settings_for, take_backup
+from tests.support.roundtrip import CASES, build, plain_pipe, snapshot
 
 SERVERS = {"pg18": "pg", "pg15": "pg15", "pg15-dump18": "pg15"}
 

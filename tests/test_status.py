@@ -8,11 +8,11 @@ import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from citaplanner_tui.core.report.status import DatabaseStatus, build
+from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.volume import lock
 from citaplanner_tui.core.volume.catalog import State
-from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.volume.records import Records
-from citaplanner_tui.core.report.status import DatabaseStatus, build
 from tests.support.backup import cli, cli_env
 from tests.support.catalog import DAYS_BASE, old_dump, old_volume
 

@@ -7,8 +7,8 @@ import subprocess
 
 from textual.widgets import ProgressBar, Static
 
-from tests.support.backup import fill
 from citaplanner_tui.core.pg.connect import connect
+from tests.support.backup import fill
 from tests.support.tui import make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
 
 

@@ -6,10 +6,10 @@ import gzip
 
 from textual.widgets import Button, Input
 
-from tests.support.backup import fill
 from citaplanner_tui.core.volume.catalog import State
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.widgets.backup_table import BackupTable
+from tests.support.backup import fill
 from tests.support.tui import NOW, burst, make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from tests.support.backup import fill
 from citaplanner_tui.tui.sample import add_backup
+from tests.support.backup import fill
 from tests.support.db import APP_PASSWORD
 from tests.support.tui import NOW, drawn_lines, make_console, sample_volume, settle, sync, wait_until  # noqa: F401
 

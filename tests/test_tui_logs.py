@@ -6,7 +6,6 @@ import itertools
 import os
 
 import pytest
-
 from textual.widgets import OptionList
 
 from citaplanner_tui.tui.widgets.log_view import LogView

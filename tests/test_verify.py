@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from citaplanner_tui.core.volume.catalog import State, scan
 from citaplanner_tui.core.errors import ConfigError
 from citaplanner_tui.core.events import Reporter
-from citaplanner_tui.core.volume.naming import make_name
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.verify import verify
+from citaplanner_tui.core.volume.catalog import State, scan
+from citaplanner_tui.core.volume.naming import make_name
 from tests.support.backup import cli, cli_env, fill, row_counts
 from tests.support.catalog import DAYS_BASE, old_dump
 

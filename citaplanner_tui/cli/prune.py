@@ -1,4 +1,9 @@
-"""``citaplanner-tui prune``: apply retention now, or show what it would delete."""
+"""``citaplanner-tui prune``: apply retention now, or show what it would delete.
+
+The engine is imported inside ``run``, not at the top: building the parser imports every
+command module, so ``--help`` and a bad option would otherwise load all the engines
+(and psycopg, ~0.4 s) for nothing.
+"""
 
 from __future__ import annotations
 

@@ -2,6 +2,10 @@
 
 Exit 0 when every file passed, 1 when any failed (all are checked either way) or when
 there was nothing to verify: a cron job must not report success over an empty volume.
+
+The engine is imported inside ``run``, not at the top: building the parser imports every
+command module, so ``--help`` and a bad option would otherwise load all the engines
+(and psycopg, ~0.4 s) for nothing.
 """
 
 from __future__ import annotations

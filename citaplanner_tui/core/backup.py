@@ -38,22 +38,24 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+import psycopg
+
 from citaplanner_tui import __version__
 from citaplanner_tui.core import verify
-from citaplanner_tui.core.pg import connect as db
-from citaplanner_tui.core.pg import tools as pgtools
-from citaplanner_tui.core.report import units
-from citaplanner_tui.core.volume import catalog, lock, manifest, private, retention
-from citaplanner_tui.core.stream.compress import open_writer
-from citaplanner_tui.core.stream.dumpscan import DumpScanner
-from citaplanner_tui.core.volume.durable import fsync_dir as _fsync_dir
 from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.pg import tools as pgtools
+from citaplanner_tui.core.pg.connect import connect, database_size, server_version
+from citaplanner_tui.core.report import units
+from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.stream.compress import open_writer
+from citaplanner_tui.core.stream.dumpscan import DumpScanner
+from citaplanner_tui.core.volume import catalog, lock, manifest, private, retention
+from citaplanner_tui.core.volume.durable import fsync_dir as _fsync_dir
 from citaplanner_tui.core.volume.manifest import Manifest
 from citaplanner_tui.core.volume.naming import GLOBALS_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName, make_name
 from citaplanner_tui.core.volume.prune import apply_removals
-from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.volume.records import Records
 from citaplanner_tui.core.volume.tiers import tiers_for
 
@@ -174,11 +176,11 @@ class _Run:
         self._remove_stale_partials(before)
         self._reseal(before)
         self.reporter("connect", force=True)
-        major, minor = db.server_version(self.info)
+        major, minor = server_version(self.info)
         tools = pgtools.choose(major, s.pg_bindir)
         self.log("INFO", f"server PostgreSQL {major}.{minor}; pg_dump {tools.version} "
                          f"from {tools.bindir} ({tools.reason})")
-        db_size = db.database_size(self.info)
+        db_size = database_size(self.info)
         migration = self._migration_head()
         roles = self._globals(tools) if s.backup.with_globals else None
         name = make_name(self.tiers[0], self.now, self.fmt)
@@ -308,10 +310,8 @@ class _Run:
 
     def _migration_head(self) -> manifest.Migration | None:
         """Prisma's newest applied migration, for the manifest; None (and a log line) if unreadable."""
-        import psycopg
-
         try:
-            with db.connect(self.info) as conn:
+            with connect(self.info) as conn:
                 return manifest.prisma_head(conn, self.info.schema)
         except (OperatorError, psycopg.Error) as exc:
             self.log("WARN", f"the Prisma migrations table cannot be read ({type(exc).__name__}); "
@@ -324,7 +324,7 @@ class _Run:
         A role that may not read ``pg_authid`` (any but a superuser) gets
         ``--no-role-passwords``, without which pg_dumpall would fail.
         """
-        with db.connect(self.info) as conn:
+        with connect(self.info) as conn:
             readable = conn.execute("SELECT has_table_privilege('pg_catalog.pg_authid', 'SELECT')").fetchone()[0]
         argv = [tools.path("pg_dumpall"), "--globals-only", "--dbname", self.info.conninfo()]
         if not readable:

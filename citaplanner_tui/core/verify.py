@@ -35,13 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from citaplanner_tui.core.volume import catalog, lock, private
-from citaplanner_tui.core.stream.archive import CHUNK, ArchiveReader, CorruptArchive
-from citaplanner_tui.core.volume.catalog import Entry, State
-from citaplanner_tui.core.stream.dumpscan import DumpInfo, DumpScanner
 from citaplanner_tui.core.errors import BusyError, Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.stream.archive import CHUNK, ArchiveReader, CorruptArchive
+from citaplanner_tui.core.stream.dumpscan import DumpInfo, DumpScanner
+from citaplanner_tui.core.volume import catalog, lock, private
+from citaplanner_tui.core.volume.catalog import Entry, State
 from citaplanner_tui.core.volume.naming import SIDECAR_SUFFIX, TIERS
 from citaplanner_tui.core.volume.records import Finding, Records
 

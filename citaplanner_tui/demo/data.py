@@ -27,11 +27,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.app.schema import TABLES
+from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.seed.data import TEMPLATES
-from citaplanner_tui.core.seed.read import check_schema
 from citaplanner_tui.core.seed.passwords import hash_password
+from citaplanner_tui.core.seed.read import check_schema
 
 FIRST_NAMES = (
     "María", "José", "Guadalupe", "Juan", "Fernanda", "Luis", "Ana", "Carlos", "Sofía", "Miguel",

@@ -23,8 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from citaplanner_tui.core.pg.conninfo import ConnInfo
+from psycopg import sql
+
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.pg.tools import embedded_bindir
 
 SYSTEM_USER = "citaplanner_pg"
@@ -170,27 +173,17 @@ class LocalServer:
 
     def sql(self, statement: str, dbname: str = "postgres", params: tuple = ()) -> list[tuple]:
         """Run one statement as superuser and return its rows (empty for commands)."""
-        from citaplanner_tui.core.pg.connect import connect
-
         with connect(self.admin(dbname)) as conn:
             cur = conn.execute(statement, params or None)
             return cur.fetchall() if cur.description else []
 
     def create_role(self, name: str, password: str, *, createdb: bool = True) -> None:
-        from psycopg import sql
-
-        from citaplanner_tui.core.pg.connect import connect
-
         with_ = sql.SQL("CREATEDB") if createdb else sql.SQL("NOCREATEDB")
         with connect(self.admin()) as conn:
             conn.execute(sql.SQL("CREATE ROLE {} LOGIN {} PASSWORD {}").format(
                 sql.Identifier(name), with_, sql.Literal(password)))
 
     def create_database(self, name: str, owner: str | None = None) -> None:
-        from psycopg import sql
-
-        from citaplanner_tui.core.pg.connect import connect
-
         stmt = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if owner:
             stmt += sql.SQL(" OWNER {}").format(sql.Identifier(owner))

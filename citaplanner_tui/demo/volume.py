@@ -11,6 +11,7 @@ user data dir and is reused on the next launch; ``reset`` starts over.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import shutil
@@ -19,8 +20,18 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Callable
 
+import platformdirs
+
 from citaplanner_tui.core import settings as settings_mod
+from citaplanner_tui.core.app.schema import apply_schema
+from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.restore.drill import drill
+from citaplanner_tui.core.seed.apply import apply_seed
+from citaplanner_tui.core.verify import verify
+from citaplanner_tui.core.volume import catalog
+from citaplanner_tui.demo import data as demo_data
 from citaplanner_tui.demo.server import LocalServer
 
 DEMO_DB = "citaplanner"
@@ -57,8 +68,6 @@ def hold_lock(root: Path) -> int:
     drops it when its console exits, even on kill -9, so a server still running
     without it was left by a console that died and can be stopped safely.
     """
-    import fcntl
-
     root.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(root.parent / f"{root.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -71,8 +80,6 @@ def hold_lock(root: Path) -> int:
 
 
 def demo_root() -> Path:
-    import platformdirs
-
     return Path(platformdirs.user_data_dir(settings_mod.APP_NAME)) / "demo"
 
 
@@ -138,11 +145,6 @@ def _open(root: Path, lock: int, reset: bool, read_only: bool, progress, today, 
 
 
 def _build(demo: Demo, password: str, progress, today: date, size: dict[str, int]) -> None:
-    from citaplanner_tui.demo import data as demo_data
-    from citaplanner_tui.core.pg.connect import connect
-    from citaplanner_tui.core.app.schema import apply_schema
-    from citaplanner_tui.core.seed.apply import apply_seed
-
     server, info = demo.server, demo.settings.conninfo()
     server.create_role(DEMO_ROLE, password, createdb=True)
     server.create_database(DEMO_DB, owner=DEMO_ROLE)
@@ -157,9 +159,6 @@ def _build(demo: Demo, password: str, progress, today: date, size: dict[str, int
 
 def _backup_history(demo: Demo, today: date, progress) -> None:
     """Nightly backups at 02:00 over two months, the database growing between them."""
-    from citaplanner_tui.core.backup import run_backup
-    from citaplanner_tui.core.pg.connect import connect
-
     days = history_days(today)
     for n, day in enumerate(days, 1):
         progress(f"backup {n} of {len(days)}: the night of {day:%Y-%m-%d}")
@@ -189,10 +188,6 @@ def _book_new_appointments(conn, day: date) -> None:
 
 def _finish_checks(demo: Demo, progress) -> None:
     """Verify everything, drill the newest backup, then damage one older daily."""
-    from citaplanner_tui.core.volume import catalog
-    from citaplanner_tui.core.restore.drill import drill
-    from citaplanner_tui.core.verify import verify
-
     progress("verifying every backup and running a restore drill")
     verify(demo.settings, deep=True)
     drill(demo.settings)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from citaplanner_tui.core.pg.connect import connect
-from citaplanner_tui.demo.data import generate
 from citaplanner_tui.core.app.schema import TABLES
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.demo.data import generate
 
 TODAY = date(2026, 1, 15)
 

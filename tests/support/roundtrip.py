@@ -14,10 +14,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.db import APP_PASSWORD, APP_ROLE, AppDB
-
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.pg.tools import embedded_bindir
+from tests.support.db import APP_PASSWORD, APP_ROLE, AppDB
 
 OBJECTS = r"""
 CREATE SCHEMA app;

@@ -22,8 +22,8 @@ import os
 import re
 from array import array
 from bisect import bisect_left
-from pathlib import Path
 from datetime import date
+from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from citaplanner_tui.core.logs.lines import EMOJI, LEVELS, TOOL_LINE, TOOL_SEVERITY, parse_line

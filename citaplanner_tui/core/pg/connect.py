@@ -1,6 +1,8 @@
 """Connections to the CitaPlanner server, with failures turned into one sentence.
 
-psycopg is imported lazily: it costs ~0.4 s, and the console paints first.
+psycopg is imported inside the functions that connect, not at the top: settings, the
+status report and the console's first paint import this module, and psycopg costs
+~0.4 s (design.md's performance notes), paid only when a connection is made.
 """
 
 from __future__ import annotations
@@ -8,8 +10,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
-from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.errors import ConnectionFailed
+from citaplanner_tui.core.pg.conninfo import ConnInfo
 
 
 def explain(exc: Exception, info: ConnInfo) -> str:

@@ -5,6 +5,10 @@ The old shell script cut the URL apart with sed: no port broke it, and a passwor
 Prisma's ``?schema=`` parameter that libpq rejects (keeping it as the search path),
 and hand the password to client tools only through ``PGPASSWORD`` in their
 environment, never in argv.
+
+psycopg's conninfo functions are imported where they are used, not at the top: settings
+import this module on every start-up, before the console's first paint, and importing
+psycopg costs ~0.4 s (design.md's performance notes).
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Iterable, Mapping
 
+from citaplanner_tui.core.settings import Thresholds
 from citaplanner_tui.core.volume.catalog import State
 from citaplanner_tui.core.volume.naming import ROTATED_TIERS
-from citaplanner_tui.core.settings import Thresholds
 
 
 class Level(IntEnum):

@@ -12,13 +12,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.pg.connect import database_size
 from citaplanner_tui.core.report import health
+from citaplanner_tui.core.report import heartbeat
+from citaplanner_tui.core.report.health import Health
 from citaplanner_tui.core.volume import disk, lock
 from citaplanner_tui.core.volume.catalog import Catalog, Entry, State, scan
-from citaplanner_tui.core.errors import OperatorError
-from citaplanner_tui.core.report.health import Health
 from citaplanner_tui.core.volume.naming import ROTATED_TIERS
-from citaplanner_tui.core.report import heartbeat
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,6 @@ class StatusReport:
 
 def database_status(settings) -> DatabaseStatus:
     """Size of the configured database, or why it cannot be had (never raises an OperatorError)."""
-    from citaplanner_tui.core.pg import connect as db
-
     if not settings.database_url:
         return DatabaseStatus("", None, "DATABASE_URL is not set, so the database cannot be checked")
     try:
@@ -110,7 +109,7 @@ def database_status(settings) -> DatabaseStatus:
     except OperatorError as exc:
         return DatabaseStatus("", None, exc.sentence)
     try:
-        return DatabaseStatus(info.redacted(), db.database_size(info))
+        return DatabaseStatus(info.redacted(), database_size(info))
     except OperatorError as exc:
         return DatabaseStatus(info.redacted(), None, exc.sentence)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import humanize
+
 
 def size(n: float) -> str:
-    """``812.0 MiB``: binary units, one decimal (humanize, imported when first needed)."""
-    import humanize
-
+    """``812.0 MiB``: binary units, one decimal (humanize)."""
     return humanize.naturalsize(n, binary=True)

@@ -16,19 +16,19 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from citaplanner_tui.core.pg import tools as pgtools
-from citaplanner_tui.core.volume import lock
-from citaplanner_tui.core.volume.catalog import entry_for, scan
-from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.errors import ConnectionFailed, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
-from citaplanner_tui.core.volume.naming import ROTATED_TIERS
+from citaplanner_tui.core.pg import tools as pgtools
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import server
 from citaplanner_tui.core.restore.load import LoadSpec, load_archive
 from citaplanner_tui.core.restore.plan import drill_name, new_stamp
 from citaplanner_tui.core.restore.validate import count_rows, qualified
 from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.volume import lock
+from citaplanner_tui.core.volume.catalog import entry_for, scan
+from citaplanner_tui.core.volume.naming import ROTATED_TIERS
 from citaplanner_tui.core.volume.records import Records
 
 

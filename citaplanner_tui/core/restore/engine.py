@@ -17,20 +17,25 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
-from citaplanner_tui.core.pg import tools as pgtools
-from citaplanner_tui.core.volume import lock
+from psycopg.conninfo import make_conninfo
+
+from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.pg import tools as pgtools
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import server
-from citaplanner_tui.core.restore.carryover import carry_over
 from citaplanner_tui.core.restore import inplace, leftovers
 from citaplanner_tui.core.restore import swap as critical
+from citaplanner_tui.core.restore.carryover import carry_over
 from citaplanner_tui.core.restore.journal import Journal, LastSwap
 from citaplanner_tui.core.restore.load import LoadSpec, load_archive
 from citaplanner_tui.core.restore.plan import RestorePlan, check_confirm, free_stamp, pre_restore_name
 from citaplanner_tui.core.restore.sqltext import quote_ident
+from citaplanner_tui.core.restore.validate import count_rows
 from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.volume import lock
 
 
 @dataclass
@@ -93,8 +98,6 @@ _SHOWN = 8  # tables named in the parked copy's note; the JSON has them all
 
 def settings_for(settings: Settings, dbname: str) -> Settings:
     """The same settings aimed at another database on the same server (for the safety backup)."""
-    from psycopg.conninfo import make_conninfo
-
     info = settings.conninfo().with_dbname(dbname)
     extra = {"password": info.password} if info.password is not None else {}
     return replace(settings, database_url=make_conninfo("", **info.params, **extra))
@@ -169,8 +172,6 @@ def _rotate(settings: Settings, target: str, log: Log, latest_safety: str | None
 
 
 def _safety_backup(settings: Settings, plan: RestorePlan, reporter: Reporter, log: Log) -> str:
-    from citaplanner_tui.core.backup import run_backup
-
     reporter("safety backup", message=f"backing up {plan.target!r} first", force=True)
     safety = run_backup(settings_for(settings, plan.target), tier="safety", reporter=reporter)
     log.ok(f"safety backup of {plan.target!r}: {safety.files[0]}")
@@ -225,9 +226,6 @@ def _parked_differences(info, parked: str, restored: dict[str, int], log: Log) -
 
     The restore already succeeded, so a failure here is logged, not raised (None: unknown).
     """
-    from citaplanner_tui.core.pg.connect import connect
-    from citaplanner_tui.core.restore.validate import count_rows
-
     try:
         with connect(info.with_dbname(parked)) as conn, server.refusals(f"counting the rows of {parked!r}"):
             tables = [t for (t,) in conn.execute(

@@ -28,10 +28,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from citaplanner_tui.core.pg.conninfo import ConnInfo
-from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore.journal import Intent, Journal
 from citaplanner_tui.core.restore.server import SchemaFacts, maintenance, refusals
 from citaplanner_tui.core.restore.sqltext import literal, quote_ident, quote_role

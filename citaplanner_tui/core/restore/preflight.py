@@ -15,17 +15,17 @@ from pathlib import Path
 
 import psycopg
 
-from citaplanner_tui.core.pg import tools as pgtools
-from citaplanner_tui.core.pg.connect import connect
-from citaplanner_tui.core.volume import lock, manifest
-from citaplanner_tui.core.stream.dumpscan import DumpInfo
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.core.pg import tools as pgtools
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import compat, inplace, server
 from citaplanner_tui.core.restore.plan import Check, RestorePlan, choose_mode, free_stamp, steps_for
 from citaplanner_tui.core.restore.swap import LOCKOUT, unendable_sentence, unendable_sessions
 from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.stream.dumpscan import DumpInfo
 from citaplanner_tui.core.verify import VerifyResult, verify
+from citaplanner_tui.core.volume import lock, manifest
 
 # The safety backup is a dump of about the same data as the archive; ask for headroom.
 SAFETY_HEADROOM = 1.5

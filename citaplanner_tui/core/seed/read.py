@@ -25,6 +25,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Iterator
 
+import psycopg
+from psycopg.rows import dict_row
+
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.seed import data
 from citaplanner_tui.core.seed.data import Definition
@@ -78,8 +81,6 @@ def check_schema(conn) -> None:
 
 class _Reader:
     def __init__(self, conn):
-        from psycopg.rows import dict_row
-
         self.cur = conn.cursor(row_factory=dict_row)
         self.queries: Counter = Counter()
 
@@ -186,8 +187,6 @@ def _read_clients(q: _Reader, snap: Snapshot, seed: Definition, tenant: str) -> 
 @contextmanager
 def database_errors(doing: str) -> Iterator[None]:
     """Turn the server's refusals an operator can act on into one sentence."""
-    import psycopg
-
     try:
         yield
     except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction,

@@ -14,6 +14,8 @@ import zlib
 from pathlib import Path
 from typing import Callable, Iterator
 
+import zstandard
+
 from citaplanner_tui.core.errors import OperatorError
 
 CHUNK = 1 << 20
@@ -51,8 +53,6 @@ def _gunzip(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
 
 
 def _unzstd(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
-    import zstandard
-
     d = zstandard.ZstdDecompressor().decompressobj()
     try:
         for chunk in chunks:

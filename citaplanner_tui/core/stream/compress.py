@@ -24,6 +24,8 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO
 
+import zstandard
+
 try:  # zlib-ng: the same gzip format, about twice as fast as zlib at level 6 (and no larger)
     from zlib_ng import zlib_ng as deflate
 except ImportError:  # pragma: no cover - zlib from the standard library does the same job, slower
@@ -179,8 +181,6 @@ class ZstdWriter(_QueuedWriter):
 
     def __init__(self, out: BinaryIO, level: int = ZSTD_LEVEL, *, workers: int | None = None,
                  depth: int = 16):
-        import zstandard
-
         compressor = zstandard.ZstdCompressor(level=level, threads=workers or _workers())
         super().__init__(out, depth=depth, name="zstd-writer")
         self._stream = compressor.stream_writer(self._sink, closefd=False)

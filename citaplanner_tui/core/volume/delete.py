@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from citaplanner_tui.core.volume import catalog, lock
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.volume import catalog, lock
 from citaplanner_tui.core.volume.prune import apply_removals
 from citaplanner_tui.core.volume.retention import Removal
-from citaplanner_tui.core.settings import Settings
 
 
 def refusal(scan: catalog.Catalog, entry: catalog.Entry | None) -> str | None:

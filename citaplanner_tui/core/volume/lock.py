@@ -17,8 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from citaplanner_tui.core.volume import private
 from citaplanner_tui.core.errors import BusyError, ConfigError
+from citaplanner_tui.core.volume import private
 
 LOCK_NAME = ".citaplanner-tui.lock"
 

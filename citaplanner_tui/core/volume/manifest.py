@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import timezone
 from pathlib import Path
 
+from psycopg import sql
+
 from citaplanner_tui.core.volume import private
 from citaplanner_tui.core.volume.naming import MANIFEST_SUFFIX
 
@@ -95,8 +97,6 @@ def prisma_head(conn, schema: str = "public") -> Migration | None:
 
     Applied: finished and not rolled back, as ``prisma migrate status`` counts them.
     """
-    from psycopg import sql
-
     table = sql.Identifier(schema, "_prisma_migrations")
     exists = conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."_prisma_migrations"',)).fetchone()[0]
     if exists is None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 
 # Rotated tiers (the old script's), then ours: "manual" (taken on demand, kept by
 # rotation) and "safety" (taken before a restore, never rotated automatically).

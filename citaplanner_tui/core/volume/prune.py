@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from citaplanner_tui.core.volume import catalog, lock, retention
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.volume import catalog, lock, retention
 
 LogFn = Callable[[str, str], None]
 

@@ -37,7 +37,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.volume import private
+from citaplanner_tui.core.volume.naming import TIERS
 
 KINDS = ("verify", "deep", "drill")
 STATE_FILE = "state.json"
@@ -124,8 +126,6 @@ class Records:
         self.backup_dir = Path(os.path.abspath(os.fspath(getattr(where, "backup_dir", where))))
         self.read_only = bool(getattr(where, "read_only", False))
         if log is None and hasattr(where, "logs") and not self.read_only:
-            from citaplanner_tui.core.logs.writer import Log
-
             log = Log(where.logs)
         self.log = log
         self.last_error: str | None = None
@@ -142,8 +142,6 @@ class Records:
             return os.path.join(self.backup_dir, key)
         if key.startswith(os.fspath(self.backup_dir) + os.sep) or os.path.lexists(key):
             return key
-        from citaplanner_tui.core.volume.naming import TIERS
-
         folder, name = os.path.split(key)
         tier = os.path.basename(folder)
         return os.path.join(self.backup_dir, tier, name) if tier in TIERS else key

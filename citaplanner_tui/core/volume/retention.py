@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from citaplanner_tui.core.settings import Retention
 from citaplanner_tui.core.volume.catalog import Entry, State
 from citaplanner_tui.core.volume.naming import ROTATED_TIERS
-from citaplanner_tui.core.settings import Retention
 from citaplanner_tui.core.volume.tiers import period, unit
 
 # States of files named like ours that retention may remove when superseded.

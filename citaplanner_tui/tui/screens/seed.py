@@ -5,8 +5,8 @@ the table shows every seed row with its status as a word (CREATE / EXISTS / DIFF
 CONFLICT / SKIP) and a colour, the header counts them, ``0``-``5`` filter by status,
 and the pane below explains the selected row: the differing fields (database value
 and seed value), the row a create would collide with, or why it is skipped.
-``a`` applies after the typed confirmation (D1's ``ConfirmScreen``) as an app job:
-``core.seed.apply_seed`` re-plans under its lock and writes, or refuses with one
+``a`` applies after the typed confirmation (``ConfirmScreen``, ``screens/confirm.py``) as an
+app job: ``core.seed.apply_seed`` re-plans under its lock and writes, or refuses with one
 sentence (a CONFLICT) and writes nothing; the plan is then computed again.  Apply is
 ``@gate.writes``, so read-only mode hides and refuses it.
 """
