@@ -66,23 +66,18 @@ def test_an_interrupted_verify_ends_its_progress_line(monkeypatch, app_db, backu
     _assert_line_ended_before_the_sentence(terminal, "citaplanner-tui: interrupted")
 
 
-def test_a_failed_drill_ends_its_progress_line(monkeypatch, app_db, backup_dir):
+@pytest.mark.parametrize("command, sentence", [
+    (("drill",), "truncated"),  # the drill's load fails on the cut archive
+    (("restore", "--confirm"), "Restore plan: "),  # pre-flight refuses, the plan goes to stderr
+])
+def test_a_failed_drill_or_restore_ends_its_progress_line(monkeypatch, app_db, backup_dir, command, sentence):
     fill(app_db)
     archive = take_backup(app_db, backup_dir)
     archive.write_bytes(archive.read_bytes()[:-100])
-    code, terminal = _run(monkeypatch, cli_env(app_db.url, backup_dir), "drill", str(archive))
+    argv = [command[0], str(archive), *command[1:]] + ([app_db.name] if "--confirm" in command else [])
+    code, terminal = _run(monkeypatch, cli_env(app_db.url, backup_dir), *argv)
     assert code == 1
-    _assert_line_ended_before_the_sentence(terminal, "truncated")
-
-
-def test_a_refused_restore_ends_its_progress_line_before_the_plan(monkeypatch, app_db, backup_dir):
-    fill(app_db)
-    archive = take_backup(app_db, backup_dir)
-    archive.write_bytes(archive.read_bytes()[:-100])
-    code, terminal = _run(monkeypatch, cli_env(app_db.url, backup_dir), "restore", str(archive),
-                          "--confirm", app_db.name)
-    assert code == 1
-    _assert_line_ended_before_the_sentence(terminal, "Restore plan: ")
+    _assert_line_ended_before_the_sentence(terminal, sentence)
 
 
 def test_json_is_one_shape_for_every_command(capsys):

@@ -52,7 +52,7 @@ from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.stream.compress import open_writer
 from citaplanner_tui.core.stream.dumpscan import DumpScanner
 from citaplanner_tui.core.volume import catalog, lock, manifest, private, retention
-from citaplanner_tui.core.volume.durable import fsync_dir as _fsync_dir
+from citaplanner_tui.core.volume.durable import fsync_dir
 from citaplanner_tui.core.volume.manifest import Manifest
 from citaplanner_tui.core.volume.naming import GLOBALS_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName, make_name
 from citaplanner_tui.core.volume.prune import apply_removals
@@ -306,7 +306,7 @@ class _Run:
         os.rename(partial, final)
         self.created.remove(partial)
         self.created.append(final)
-        private.fsync_dir(final.parent)
+        fsync_dir(final.parent)
 
     def _migration_head(self) -> manifest.Migration | None:
         """Prisma's newest applied migration, for the manifest; None (and a log line) if unreadable."""
@@ -366,7 +366,7 @@ class _Run:
         try:
             os.link(primary, target)
             self.created.append(target)
-            private.fsync_dir(target.parent)
+            fsync_dir(target.parent)
         except OSError as exc:
             if exc.errno not in _LINK_FAILURES:
                 raise

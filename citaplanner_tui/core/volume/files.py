@@ -7,28 +7,15 @@ so a crash mid-write leaves the previous version and no other user reads job det
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from citaplanner_tui.core.volume import private
+
 
 def write_json(path: Path, data: Any) -> None:
-    """Replace ``path`` atomically with ``data`` as JSON, mode 0600 (folder made 0700)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1, sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)  # mkstemp made it 0600 already
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Replace ``path`` atomically with ``data`` as JSON, mode 0600 (folders made 0700)."""
+    private.write_atomic(path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
 
 
 def read_json(path: Path) -> dict:

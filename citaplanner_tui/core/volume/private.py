@@ -11,6 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from citaplanner_tui.core.volume.durable import fsync_dir
+
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 
@@ -51,15 +53,6 @@ def write_atomic(path: Path, data: bytes) -> None:
             pass
         raise
     fsync_dir(path.parent)
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename or a new name in ``path`` durable."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def read_nofollow(path: Path, limit: int = 1 << 20) -> bytes:
