@@ -4,8 +4,9 @@ Every action that changes anything (a backup, a verify that records results, a
 delete, a restore, a seed apply) has its handler wrapped with ``@writes``: that mark is
 the one record of it (the action registry, ``tui/actions.py``, does not repeat it).  In
 read-only mode (``--read-only``, ``read_only = true`` in the config, or
-``CITAPLANNER_TUI_READ_ONLY``) the gate hides those bindings from the footer and the palette (``check_action``) and
-refuses the handler itself if it is reached another way, so no path around it exists.
+``CITAPLANNER_TUI_READ_ONLY``) the gate hides those bindings from the footer and the
+palette (``check_action``) and refuses the handler itself if it is reached another way,
+so no path around it exists.
 """
 
 from __future__ import annotations
