@@ -35,13 +35,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from citaplanner_tui.core import demo_data  # noqa: E402
-from citaplanner_tui.core.compress import deflate  # noqa: E402
-from citaplanner_tui.core.conninfo import parse  # noqa: E402
-from citaplanner_tui.core.db import connect  # noqa: E402
-from citaplanner_tui.core.localserver import LocalServer  # noqa: E402
-from citaplanner_tui.core.pgtools import embedded_bindir  # noqa: E402
-from citaplanner_tui.core.schema import apply_schema  # noqa: E402
+from citaplanner_tui.demo import data as demo_data  # noqa: E402
+from citaplanner_tui.core.stream.compress import deflate  # noqa: E402
+from citaplanner_tui.core.pg.conninfo import parse  # noqa: E402
+from citaplanner_tui.core.pg.connect import connect  # noqa: E402
+from citaplanner_tui.demo.server import LocalServer  # noqa: E402
+from citaplanner_tui.core.pg.tools import embedded_bindir  # noqa: E402
+from citaplanner_tui.core.app.schema import apply_schema  # noqa: E402
 
 ROLE, PASSWORD, DBNAME = "citaplanner", "bench-pw", "citaplanner_bench"
 TARGET_GZIP_VS_OLD, TARGET_ZSTD_VS_FLOOR, TARGET_RSS_MB = 0.7, 1.3, 200

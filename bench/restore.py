@@ -42,8 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from backup import DBNAME, PASSWORD, ROLE, fill, timed  # noqa: E402  (bench/backup.py: same data)
 
-from citaplanner_tui.core.localserver import LocalServer  # noqa: E402
-from citaplanner_tui.core.pgtools import embedded_bindir  # noqa: E402
+from citaplanner_tui.demo.server import LocalServer  # noqa: E402
+from citaplanner_tui.core.pg.tools import embedded_bindir  # noqa: E402
 
 TARGET_RATIO, TARGET_RSS_MB = 1.1, 200
 BIG_TARGET_RATIO = 1.5
@@ -66,7 +66,7 @@ def _cpu(who: int) -> float:
 
 def ours_load(archive: str, scratch: str) -> dict:
     """``--ours-load``: what replaces the plain pipe, in this fresh process."""
-    from citaplanner_tui.core import pgtools
+    from citaplanner_tui.core.pg import tools as pgtools
     from citaplanner_tui.core.restore import server
     from citaplanner_tui.core.restore.load import LoadSpec, load_archive
 
@@ -168,8 +168,8 @@ def parse_url_db(url: str) -> str:
 
 def big_value(server, env: dict[str, str], args) -> None:
     """One row whose text value is ``--big-value-mb`` MB (hex, so it compresses about 2:1, like real data)."""
-    from citaplanner_tui.core.conninfo import parse
-    from citaplanner_tui.core.db import connect
+    from citaplanner_tui.core.pg.conninfo import parse
+    from citaplanner_tui.core.pg.connect import connect
 
     dbname = "big_value"
     server.create_database(dbname, owner=ROLE)

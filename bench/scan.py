@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from citaplanner_tui.core.catalog import State, scan  # noqa: E402
-from citaplanner_tui.core.naming import make_name  # noqa: E402
+from citaplanner_tui.core.volume.catalog import State, scan  # noqa: E402
+from citaplanner_tui.core.volume.naming import make_name  # noqa: E402
 
 
 # A real gzip member, past the catalog's smallest plausible dump (64 bytes).

@@ -35,10 +35,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from citaplanner_tui.core import demo_data  # noqa: E402
-from citaplanner_tui.core.db import connect  # noqa: E402
-from citaplanner_tui.core.localserver import LocalServer  # noqa: E402
-from citaplanner_tui.core.schema import apply_schema  # noqa: E402
+from citaplanner_tui.demo import data as demo_data  # noqa: E402
+from citaplanner_tui.core.pg.connect import connect  # noqa: E402
+from citaplanner_tui.demo.server import LocalServer  # noqa: E402
+from citaplanner_tui.core.app.schema import apply_schema  # noqa: E402
 from citaplanner_tui.core.seed import apply_seed, data, plan_seed  # noqa: E402
 from scan import timed  # noqa: E402  (bench/ is on sys.path when a bench runs)
 
@@ -156,7 +156,7 @@ def _lose_appointments_and_a_client(conn) -> None:
 
 
 def _app_info(server: LocalServer):
-    from citaplanner_tui.core.conninfo import parse
+    from citaplanner_tui.core.pg.conninfo import parse
 
     return parse(server.url(DBNAME, ROLE, PASSWORD))
 

@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.scan import timed  # noqa: E402
-from citaplanner_tui.core.naming import make_name  # noqa: E402
+from citaplanner_tui.core.volume.naming import make_name  # noqa: E402
 from citaplanner_tui.core.settings import Settings  # noqa: E402
 from citaplanner_tui.core.verify import verify  # noqa: E402
 

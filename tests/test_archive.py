@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import zstandard
 
-from citaplanner_tui.core.archive import ArchiveReader, CorruptArchive
+from citaplanner_tui.core.stream.archive import ArchiveReader, CorruptArchive
 
 DATA = os.urandom(200_000).hex().encode()
 

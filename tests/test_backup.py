@@ -17,18 +17,19 @@ import pytest
 import zstandard
 
 from citaplanner_tui import __version__
-from citaplanner_tui.cli.progress import render
-from citaplanner_tui.core import manifest
+from citaplanner_tui.cli.output import render
 from citaplanner_tui.core.backup import run_backup
-from citaplanner_tui.core.catalog import State, scan
-from citaplanner_tui.core.dumpscan import DumpScanner
 from citaplanner_tui.core.errors import Cancelled
 from citaplanner_tui.core.events import Progress, Reporter
-from citaplanner_tui.core.pgtools import embedded_bindir
+from citaplanner_tui.core.pg.tools import embedded_bindir
+from citaplanner_tui.core.report.status import DatabaseStatus, build
+from citaplanner_tui.core.restore.preflight import manifest_checks
 from citaplanner_tui.core.settings import Retention
-from citaplanner_tui.core.status import DatabaseStatus, build
-from conftest import APP_PASSWORD, drop_app_db
-from tests.backup_support import REPO, cli, cli_env, fill, row_counts, settings_for
+from citaplanner_tui.core.stream.dumpscan import DumpScanner
+from citaplanner_tui.core.volume import manifest
+from citaplanner_tui.core.volume.catalog import State, scan
+from tests.support.backup import REPO, cli, cli_env, fill, row_counts, settings_for
+from tests.support.db import APP_PASSWORD, drop_app_db
 
 SUNDAY_FIRST = datetime(2026, 11, 1, 2, 0, 0)  # a Sunday and the 1st
 TUESDAY = datetime(2026, 11, 3, 2, 0, 0)
@@ -233,12 +234,12 @@ def test_manifest_names_the_prisma_schema_version_and_the_plan_warns_across_it(f
         assert manifest.read(path).migration == manifest.Migration(
             "20261001100000_add_payments", "2026-10-01T10:00:00+00:00", 2)
     info = settings.conninfo()
-    checks = {c.name: c for c in manifest.plan_checks(result.files[0], info)}
+    checks = {c.name: c for c in manifest_checks(result.files[0], info)}
     assert checks["manifest"].ok and "migration 20261001100000_add_payments (2 applied)" in checks["manifest"].detail
     assert checks["migrations"].ok and not checks["migrations"].blocking
     filled.sql("INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) "
                "VALUES ('5', 'e', '2026-11-20 10:00+00', '20261120100000_add_reminders')")
-    warning = {c.name: c for c in manifest.plan_checks(result.files[0], info)}["migrations"]
+    warning = {c.name: c for c in manifest_checks(result.files[0], info)}["migrations"]
     assert not warning.ok and not warning.blocking
     assert warning.detail.startswith("this backup predates migration 20261120100000_add_reminders")
     plan = cli("restore", "--plan", str(result.files[0]), env=cli_env(filled.url, backup_dir))
@@ -251,7 +252,7 @@ def test_backups_without_a_manifest_keep_working_and_retention_takes_it_along(fi
     settings = settings_for(filled, backup_dir, retention=Retention(daily=1))
     old = run_backup(settings, tier="daily", now=datetime(2026, 11, 2, 2, 0, 0)).files[0]
     manifest.path_for(old).unlink()  # as the old script's backups are
-    assert manifest.read(old) is None and manifest.plan_checks(old, settings.conninfo()) == []
+    assert manifest.read(old) is None and manifest_checks(old, settings.conninfo()) == []
     assert scan(backup_dir).find(old).state is State.OK
     middle = run_backup(settings, tier="daily", now=datetime(2026, 11, 3, 2, 0, 0))
     assert not old.exists() and middle.files[0].exists()

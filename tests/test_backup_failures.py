@@ -16,14 +16,14 @@ from urllib.parse import quote
 
 import pytest
 
-from citaplanner_tui.core import lock
 from citaplanner_tui.core.backup import DumpFailed, VolumeFull, run_backup
-from citaplanner_tui.core.catalog import State, scan
 from citaplanner_tui.core.errors import BusyError
-from citaplanner_tui.core.localserver import LocalServer
-from conftest import APP_PASSWORD, APP_ROLE, drop_app_db, make_app_db
-from tests.backup_support import (REPO, cli, cli_env, fill, freeze_pg_dump_mid_stream, settings_for,
+from citaplanner_tui.core.volume import lock
+from citaplanner_tui.core.volume.catalog import State, scan
+from citaplanner_tui.demo.server import LocalServer
+from tests.support.backup import (REPO, cli, cli_env, fill, freeze_pg_dump_mid_stream, settings_for,
                                   wait_gone)
+from tests.support.db import APP_PASSWORD, APP_ROLE, drop_app_db, make_app_db
 
 PASSWORD_FORMS = (APP_PASSWORD, quote(APP_PASSWORD, safe=""))
 
@@ -68,7 +68,7 @@ def _one_sentence(stderr: str) -> str:
 def test_concurrent_backup_is_refused_at_once_naming_the_holder(small_db, backup_dir):
     before = _older_backup(small_db, backup_dir)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys\nfrom citaplanner_tui.core.lock import hold\n"
+        [sys.executable, "-c", "import sys\nfrom citaplanner_tui.core.volume.lock import hold\n"
          f"with hold({str(backup_dir)!r}, 'restore'):\n    print('held', flush=True)\n    sys.stdin.read()"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO)
     try:

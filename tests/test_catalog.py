@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from citaplanner_tui.core.catalog import State, parse_sidecar, scan
-from citaplanner_tui.core.logs import parse_line
-from citaplanner_tui.core.state import StateStore
-from tests.catalog_support import old_dump, old_volume
+from citaplanner_tui.core.logs.lines import parse_line
+from citaplanner_tui.core.volume.catalog import State, parse_sidecar, scan
+from citaplanner_tui.core.volume.records import Records
+from tests.support.catalog import old_dump, old_volume
 
 DAYS = [datetime(2025, 1, 1, 2, 0, 0) + timedelta(days=i) for i in range(6)]  # Wed 1st .. Mon 6th
 
@@ -102,7 +102,7 @@ def test_every_state_is_named_and_foreign_files_are_left_alone(backup_dir, tmp_p
 
 def test_newest_first_and_newest_good_skips_bad_backups(backup_dir):
     paths = [old_dump(backup_dir / "daily", "daily", day) for day in DAYS[:3]]
-    store = StateStore(backup_dir)
+    store = Records(backup_dir)
     store.record(paths[2], "verify", False, "the checksum does not match its sidecar",
                  {"problem": "mismatch", "sidecar_mtime_ns": os.stat(str(paths[2]) + ".sha256").st_mtime_ns})
     catalog = scan(backup_dir)
@@ -116,7 +116,7 @@ def test_newest_first_and_newest_good_skips_bad_backups(backup_dir):
 def test_check_results_merge_only_while_the_file_is_unchanged(backup_dir):
     path = old_dump(backup_dir / "daily", "daily", DAYS[0])
     sidecar = path.with_name(path.name + ".sha256")
-    store = StateStore(backup_dir)
+    store = Records(backup_dir)
     mark = {"problem": "mismatch", "sidecar_mtime_ns": sidecar.stat().st_mtime_ns}
     store.record(path, "verify", False, "differs", mark, at=datetime(2025, 1, 2, 3, 0))
     entry = scan(backup_dir).find(path)
@@ -169,7 +169,7 @@ def test_unreadable_files_and_folders_as_an_unprivileged_user(open_dir):
         f.chmod(0o644)
     secret.chmod(0o600)
     (open_dir / "weekly").chmod(0o700)
-    code = ("import sys; from citaplanner_tui.core.catalog import scan\n"
+    code = ("import sys; from citaplanner_tui.core.volume.catalog import scan\n"
             "for e in scan(sys.argv[1]): print(e.path.name, e.state.value, e.reason, sep='|')\n")
     out = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                           sys.executable, "-c", code, str(open_dir)],

@@ -11,8 +11,8 @@ import threading
 import pytest
 import zstandard
 
-from citaplanner_tui.core.archive import ArchiveReader
-from citaplanner_tui.core.compress import GzipWriter, ZstdWriter, open_writer
+from citaplanner_tui.core.stream.archive import ArchiveReader
+from citaplanner_tui.core.stream.compress import GzipWriter, ZstdWriter, open_writer
 
 # Text that deflates like a dump does, plus random bytes so blocks differ.
 DATA = b"".join(b"%d\tcliente %d\t55%08d\t2026-01-01 10:00:00\t%s\n" % (i, i, i, os.urandom(4).hex().encode())

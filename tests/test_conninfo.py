@@ -2,9 +2,9 @@
 
 import pytest
 
-from citaplanner_tui.core.conninfo import parse, redact
-from citaplanner_tui.core.db import server_version
 from citaplanner_tui.core.errors import ConfigError, ConnectionFailed
+from citaplanner_tui.core.pg.connect import server_version
+from citaplanner_tui.core.pg.conninfo import parse, redact
 
 
 def test_url_without_port_uses_default():
@@ -63,7 +63,7 @@ def test_port_that_is_not_a_number_is_one_sentence():
 
 @pytest.mark.parametrize("password", ["Qz7@Wk!x9", "Qz7/Wk!x9", "Qz7?Wk!x9", "Qz7#Wk!x9", "Qz7%Wk!x9"])
 def test_password_needing_percent_encoding_is_named_with_no_fragment_of_it(password, tmp_path):
-    from tests.backup_support import cli, cli_env
+    from tests.support.backup import cli, cli_env
 
     url = f"postgresql://citaplanner:{password}@127.0.0.1:5432/citaplanner"
     with pytest.raises(ConfigError, match="must be percent-encoded in a URL") as caught:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from citaplanner_tui.core import catalog
-from citaplanner_tui.core.catalog import State
-from citaplanner_tui.core.demo import history_days, open_demo
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.volume import catalog
+from citaplanner_tui.core.volume.catalog import State
+from citaplanner_tui.demo.volume import history_days, open_demo
 
 
 def test_history_days_keep_a_week_of_dailies_and_every_sunday_and_first():

@@ -6,13 +6,13 @@ from datetime import date
 
 import pytest
 
-from citaplanner_tui.core import demo_data
-from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.app.schema import TABLES, schema_sql
 from citaplanner_tui.core.errors import OperatorError
-from citaplanner_tui.core.schema import TABLES, schema_sql
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.seed.cuid import is_cuid
 from citaplanner_tui.core.seed.passwords import check_password
-from tests.conftest import drop_app_db, make_app_db
+from citaplanner_tui.demo import data as demo_data
+from tests.support.db import drop_app_db, make_app_db
 
 TODAY = date(2026, 1, 15)
 SMALL = dict(tenants=3, clients=600, appointments=3000, today=TODAY)

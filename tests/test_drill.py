@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from restore_support import content, databases, fill, settings_for, take_backup
 
-from citaplanner_tui.core.catalog import scan
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.restore import drill
-from citaplanner_tui.core.state import StateStore
+from citaplanner_tui.core.volume.catalog import scan
+from citaplanner_tui.core.volume.records import Records
+from tests.support.restore import content, databases, fill, settings_for, take_backup
 
 
 def test_drill_restores_newest_good_backup_and_records_it(app_db15, backup_dir):
@@ -32,7 +32,7 @@ def test_drill_restores_newest_good_backup_and_records_it(app_db15, backup_dir):
     assert result.differences == {"public.payments": -5}
     assert content(live.server, live.name) == before
     assert not databases(live.server, live.name + "__")
-    facts = StateStore(settings).lookup(newest)
+    facts = Records(settings).lookup(newest)
     assert facts.drill.ok and facts.drill.extra["rows"] == result.rows and facts.drills == 1
     assert scan(settings).find(newest).drill_ok is True
 
@@ -45,7 +45,7 @@ def test_failed_drill_is_recorded_and_leaves_nothing(app_db, backup_dir):
     with pytest.raises(OperatorError) as err:
         drill(settings, archive)
     assert "truncated" in err.value.sentence
-    facts = StateStore(settings).lookup(archive)
+    facts = Records(settings).lookup(archive)
     assert facts.drill.ok is False and "truncated" in facts.drill.detail
     assert not databases(app_db.server, app_db.name + "__")
 

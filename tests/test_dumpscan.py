@@ -4,8 +4,8 @@ import subprocess
 
 import pytest
 
-from citaplanner_tui.core.dumpscan import DumpScanner
-from citaplanner_tui.core.pgtools import embedded_bindir
+from citaplanner_tui.core.pg.tools import embedded_bindir
+from citaplanner_tui.core.stream.dumpscan import DumpScanner
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from citaplanner_tui.core import disk
-from citaplanner_tui.core.catalog import Catalog, Entry, State
-from citaplanner_tui.core.health import (FAIL, OK, WARN, Health, database_health, disk_health, overall,
+from citaplanner_tui.core.report.health import (FAIL, OK, WARN, Health, database_health, disk_health, overall,
                                          shrink_health, state_health, tier_health)
-from citaplanner_tui.core.naming import make_name
 from citaplanner_tui.core.settings import Thresholds
+from citaplanner_tui.core.volume import disk
+from citaplanner_tui.core.volume.catalog import Catalog, Entry, State
+from citaplanner_tui.core.volume.naming import make_name
 
 NOW = datetime(2026, 11, 27, 12, 0, 0)
 T = Thresholds()

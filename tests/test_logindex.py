@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from citaplanner_tui.core.logindex import BLOCK, LevelFilter, LineIndex, Superseded
+from citaplanner_tui.core.logs.index import BLOCK, LevelFilter, LineIndex, Superseded
 
 OLD = ("\x1b[0;34m[2025-01-09 02:00:00]\x1b[0m ℹ️  Iniciando backup\n"
        "\x1b[1;33m[2025-01-09 02:00:06]\x1b[0m ⚠️  Espacio bajo\n"
@@ -111,7 +111,7 @@ def test_search_forwards_and_backwards(tmp_path):
 
 
 def test_searches_across_scan_windows_find_needles_on_the_seams(tmp_path, monkeypatch):
-    import citaplanner_tui.core.logindex as logindex
+    import citaplanner_tui.core.logs.index as logindex
 
     monkeypatch.setattr(logindex, "SCAN", 1000)  # many small windows
     path = tmp_path / "seams.log"
@@ -182,7 +182,7 @@ def test_a_level_filter_goes_on_from_where_it_stopped_as_the_file_grows(tmp_path
 
 
 def test_a_level_filter_reports_progress_and_stops_when_superseded(tmp_path, monkeypatch):
-    import citaplanner_tui.core.logindex as logindex
+    import citaplanner_tui.core.logs.index as logindex
 
     monkeypatch.setattr(logindex, "SCAN", 4096)
     path = tmp_path / "p.log"

@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from citaplanner_tui.core.logs import Log, log_path, parse_line, untimed_level
+from citaplanner_tui.core.logs.lines import parse_line, untimed_level
+from citaplanner_tui.core.logs.writer import Log, log_path
 
 OLD_LINES = [
     "\x1b[0;34m[2025-01-09 02:00:00]\x1b[0m ℹ️  Iniciando backup automático",

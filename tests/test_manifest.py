@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from citaplanner_tui.core import manifest
-from citaplanner_tui.core.catalog import State, scan
-from citaplanner_tui.core.manifest import Manifest, Migration, migration_warning
-from citaplanner_tui.core.retention import plan
 from citaplanner_tui.core.settings import Retention
-from tests.catalog_support import old_dump
+from citaplanner_tui.core.volume import manifest
+from citaplanner_tui.core.volume.catalog import State, scan
+from citaplanner_tui.core.volume.manifest import Manifest, Migration, migration_warning
+from citaplanner_tui.core.volume.retention import to_remove
+from tests.support.catalog import old_dump
 
 INIT = Migration("20260901_init", "2026-09-01T10:00:00+00:00", 1)
 PAYMENTS = Migration("20261001_add_payments", "2026-10-01T10:00:00+00:00", 2)
@@ -52,7 +52,7 @@ def test_retention_takes_the_manifest_along_and_an_orphan_goes_too(backup_dir):
     catalog = scan(backup_dir)
     assert catalog.find(manifest.path_for(days[0])).state is State.ORPHAN_SIDECAR
     assert catalog.find(days[2]).companions == (manifest.path_for(days[2]),)
-    gone = {p.name for r in plan(catalog, Retention(daily=1)) for p in r.paths}
+    gone = {p.name for r in to_remove(catalog, Retention(daily=1)) for p in r.paths}
     assert gone == {manifest.path_for(days[0]).name, days[1].name, manifest.path_for(days[1]).name,
                     days[1].name + ".sha256"}
     assert not [e for e in catalog if e.state is State.FOREIGN]  # manifests are ours, not strangers

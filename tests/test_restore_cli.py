@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from backup_support import cli, cli_env
-from conftest import APP_PASSWORD, drop_app_db
-
-from citaplanner_tui.core.db import connect
-from restore_support import content, fill, take_backup
+from citaplanner_tui.core.pg.connect import connect
+from tests.support.backup import cli, cli_env
+from tests.support.db import APP_PASSWORD, drop_app_db
+from tests.support.restore import content, fill, take_backup
 
 
 def test_plan_confirm_restore_rollback_and_drill(app_db, backup_dir):

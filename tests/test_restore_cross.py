@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import gzip
 
-from restore_support import content, fill, settings_for
-
 from citaplanner_tui.core.backup import run_backup
-from citaplanner_tui.core.pgtools import embedded_bindir
+from citaplanner_tui.core.pg.tools import embedded_bindir
 from citaplanner_tui.core.restore import execute, preflight
+from tests.support.restore import content, fill, settings_for
 
 
 def test_newer_pg_dump_restores_into_older_server(app_db15, backup_dir):

@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-from restore_support import content, databases, fill, settings_for, take_backup
 
 from citaplanner_tui.core.errors import Cancelled, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.restore import execute, preflight
 from citaplanner_tui.core.restore.plan import ConfirmationRequired
+from tests.support.restore import content, databases, fill, settings_for, take_backup
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -116,7 +116,7 @@ def test_corrupt_archive_is_refused_by_preflight(live, archive, backup_dir, dama
 
 @pytest.mark.parametrize("mode", ["swap", "in-place"])
 def test_cancel_during_the_load_changes_nothing(live, archive, backup_dir, mode, monkeypatch):
-    import citaplanner_tui.core.archive as archive_module
+    import citaplanner_tui.core.stream.archive as archive_module
 
     monkeypatch.setattr(archive_module, "CHUNK", 2048)  # many reads, so the cancel lands mid-load
     settings = settings_for(live, backup_dir)
@@ -154,7 +154,7 @@ def test_wrong_confirmation_changes_nothing(live, archive, backup_dir):
 DRIVER = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
-    import citaplanner_tui.core.archive as archive
+    import citaplanner_tui.core.stream.archive as archive
     from citaplanner_tui.core.events import Reporter
     from citaplanner_tui.core.restore import execute, preflight
     from citaplanner_tui.core.settings import Settings

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import APP_ROLE, drop_app_db
-from restore_support import any_live, content, databases, fill, settings_for, take_backup
 
-from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.app.schema import apply_schema
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import execute, preflight
-from citaplanner_tui.core.schema import apply_schema
+from tests.support.db import APP_ROLE, drop_app_db
+from tests.support.restore import any_live, content, databases, fill, settings_for, take_backup
 
 NOCREATE_ROLE, NOCREATE_PASSWORD = "citaplanner_nocreate", "pw:nocreate@1"
 
@@ -41,7 +41,7 @@ def nocreate_db(pg):
     """A CitaPlanner database owned by a role that may not create databases."""
     if not pg.sql("SELECT 1 FROM pg_roles WHERE rolname = %s", params=(NOCREATE_ROLE,)):
         pg.create_role(NOCREATE_ROLE, NOCREATE_PASSWORD, createdb=False)
-    from conftest import AppDB
+    from tests.support.db import AppDB
 
     name = "citaplanner_nocreate_t"
     pg.create_database(name, owner=NOCREATE_ROLE)

@@ -8,13 +8,13 @@ What it could not carry over is listed in the outcome.
 from __future__ import annotations
 
 import pytest
-from conftest import APP_PASSWORD, APP_ROLE, AppDB, drop_app_db
-from restore_support import settings_for, take_backup
-from roundtrip_support import SUPERUSER, SUPERUSER_PASSWORD
 
-from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import execute, preflight
 from citaplanner_tui.core.restore.carryover import setting_clause, split_list
+from tests.support.db import APP_PASSWORD, APP_ROLE, AppDB, drop_app_db
+from tests.support.restore import settings_for, take_backup
+from tests.support.roundtrip import SUPERUSER, SUPERUSER_PASSWORD
 
 READER, MIGRATOR = "rt_reporting", "rt_migrator"
 

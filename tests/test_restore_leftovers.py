@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from backup_support import cli, cli_env
-from conftest import APP_ROLE
-from restore_support import databases, fill, take_backup
-
-from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.pg.connect import connect
+from tests.support.backup import cli, cli_env
+from tests.support.db import APP_ROLE
+from tests.support.restore import databases, fill, take_backup
 
 
 def test_restore_keeps_the_newest_leftovers_and_status_lists_them(app_db, backup_dir, tmp_path):

@@ -6,11 +6,11 @@ import gzip
 import hashlib
 
 import pytest
-from conftest import APP_ROLE, drop_app_db, make_app_db
-from restore_support import take_backup
 
-from citaplanner_tui.core import pgtools
+from citaplanner_tui.core.pg import tools as pgtools
 from citaplanner_tui.core.restore.load import LoadFailed, LoadSpec, load_archive
+from tests.support.db import APP_ROLE, drop_app_db, make_app_db
+from tests.support.restore import take_backup
 
 
 def test_large_objects_commit_does_not_end_our_transaction(pg, backup_dir):
@@ -41,7 +41,7 @@ def test_large_objects_commit_does_not_end_our_transaction(pg, backup_dir):
 
 def test_a_compressible_value_comes_out_of_the_archive_in_bounded_pieces(tmp_path):
     """20 MiB of one byte compress to ~20 KiB: one read must not hand all of it on at once."""
-    import citaplanner_tui.core.archive as archive_module
+    import citaplanner_tui.core.stream.archive as archive_module
 
     value = b"x" * (20 << 20)
     path = tmp_path / "x.sql.gz"

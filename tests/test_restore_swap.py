@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from restore_support import any_live, content, databases, fill, settings_for, take_backup
 
 from citaplanner_tui.core.restore import execute, preflight, rollback
+from tests.support.restore import any_live, content, databases, fill, settings_for, take_backup
 
 
 def test_swap_restore_brings_back_the_backup_and_keeps_the_old_database(any_live, backup_dir):
@@ -45,7 +45,7 @@ def test_swap_restore_brings_back_the_backup_and_keeps_the_old_database(any_live
 
 
 def test_rollback_brings_back_what_the_latest_swap_parked_not_the_newest_name(app_db, backup_dir):
-    from conftest import APP_ROLE
+    from tests.support.db import APP_ROLE
 
     from citaplanner_tui.core.restore import last_swap, rollback_candidate
 

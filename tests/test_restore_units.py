@@ -6,14 +6,14 @@ from datetime import datetime
 
 import pytest
 
-from citaplanner_tui.core.dumpscan import DumpScanner, name_key, split_key
 from citaplanner_tui.core.errors import OperatorError
-from citaplanner_tui.core.restore.compat import describe, line_dropper, psql_knows_restrict
+from citaplanner_tui.core.restore.compat import line_dropper, psql_knows_restrict, skipped
 from citaplanner_tui.core.restore.inplace import Reset, reset_sql
-from citaplanner_tui.core.restore.server import SchemaFacts
 from citaplanner_tui.core.restore.plan import (ConfirmationRequired, check_confirm, choose_mode, free_stamp,
                                                pre_restore_name, scratch_name, steps_for)
+from citaplanner_tui.core.restore.server import SchemaFacts
 from citaplanner_tui.core.restore.validate import check_block, count_query, qualified
+from citaplanner_tui.core.stream.dumpscan import DumpScanner, name_key, split_key
 
 DUMP = (b"--\n-- PostgreSQL database dump\n--\n\n\\restrict KEY\n\n"
         b"SET statement_timeout = 0;\nSET transaction_timeout = 0;\n"
@@ -75,7 +75,7 @@ def test_filter_keeps_everything_when_target_and_psql_are_new_enough():
     assert line_dropper(18, (18, 0)) is None
     out, _ = _filter(DUMP, line_dropper(16, (16, 10)), 5)
     assert out.count(b"SET transaction_timeout") == 1 and out.count(b"restrict KEY") == 3
-    assert describe(16, (16, 10)).startswith("SET transaction_timeout")
+    assert skipped(16, (16, 10)).startswith("SET transaction_timeout")
     assert psql_knows_restrict((15, 18)) and not psql_knows_restrict((15, 13))
 
 
@@ -100,5 +100,5 @@ def test_reset_drops_everything_the_dump_creates_and_puts_public_back():
                                 "CREATE SCHEMA public;", 'ALTER SCHEMA public OWNER TO "pg_database_owner";',
                                 "GRANT USAGE ON SCHEMA public TO PUBLIC;", 'GRANT CREATE ON SCHEMA public TO "app";',
                                 "COMMENT ON SCHEMA public IS 'it''s public';"]
-    assert reset.describe() == ('schema public (12 objects), schema odd"name (1 objects) with everything that '
+    assert reset.summary() == ('schema public (12 objects), schema odd"name (1 objects) with everything that '
                                 "depends on them; 2 large object(s); publication(s) pub; event trigger(s) evt")

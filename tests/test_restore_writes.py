@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-from restore_support import fill, settings_for, take_backup
 
 from citaplanner_tui.core.restore import execute, preflight
+from tests.support.restore import fill, settings_for, take_backup
 
 WRITER_START = 1_000_000  # ids the writer uses, above those in the backup
 

@@ -6,11 +6,11 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from citaplanner_tui.core.catalog import Entry, State
-from citaplanner_tui.core.naming import make_name
-from citaplanner_tui.core.retention import covered, decide, plan
 from citaplanner_tui.core.settings import Retention
-from citaplanner_tui.core.tiers import period, tiers_for
+from citaplanner_tui.core.volume.catalog import Entry, State
+from citaplanner_tui.core.volume.naming import make_name
+from citaplanner_tui.core.volume.retention import covered, decide, to_remove
+from citaplanner_tui.core.volume.tiers import period, tiers_for
 
 ROOT = Path("/backups")
 DAY0 = datetime(2026, 1, 1, 2, 0, 0)
@@ -33,7 +33,7 @@ def other(tier: str, day: int, state: State, filename: str | None = None) -> Ent
 
 
 def removed(entries, keep=Retention(), tiers=("daily", "weekly", "monthly")) -> set[str]:
-    return {p.name for r in plan(entries, keep, tiers) for p in r.paths}
+    return {p.name for r in to_remove(entries, keep, tiers) for p in r.paths}
 
 
 def test_keeps_the_n_newest_good_and_removes_older_dumps_with_their_sidecars():
@@ -73,7 +73,7 @@ def test_never_manual_safety_partial_foreign_unreadable_or_misplaced():
                 other("daily", 3, State.UNREADABLE, "citaplanner_daily_20260104_020000.sql.gz"),
                 dump("daily", 4, folder=""),        # named like ours but outside its tier folder
                 dump("weekly", 5, folder="daily")]  # a weekly name in the daily folder
-    plan_all = plan(entries, Retention(daily=1), ("daily", "weekly", "monthly", "manual", "safety"))
+    plan_all = to_remove(entries, Retention(daily=1), ("daily", "weekly", "monthly", "manual", "safety"))
     assert {p.name for r in plan_all for p in r.paths} == {
         "citaplanner_daily_20260220_020000.sql.gz",  # day 50: beyond the newest good one
         "citaplanner_daily_20260220_020000.sql.gz.sha256"}
@@ -82,7 +82,7 @@ def test_never_manual_safety_partial_foreign_unreadable_or_misplaced():
 
 def test_only_the_tiers_asked_for_are_planned():
     entries = [dump("daily", d) for d in range(3)] + [dump("weekly", d) for d in range(0, 21, 7)]
-    assert {p.parent.name for r in plan(entries, Retention(daily=1, weekly=1), ("daily",)) for p in r.paths} == {"daily"}
+    assert {p.parent.name for r in to_remove(entries, Retention(daily=1, weekly=1), ("daily",)) for p in r.paths} == {"daily"}
 
 
 def test_invariants_hold_on_random_volumes():
@@ -93,7 +93,7 @@ def test_invariants_hold_on_random_volumes():
                         rng.choice(states)) for _ in range(rng.randrange(40))]
         entries = list({e.path: e for e in entries}.values())
         keep = Retention(rng.randint(1, 8), rng.randint(1, 5), rng.randint(1, 7))
-        gone = {r.entry.path for r in plan(entries, keep)}
+        gone = {r.entry.path for r in to_remove(entries, keep)}
         for tier in ("daily", "weekly", "monthly"):
             good = sorted((e for e in entries if e.tier == tier and e.state is State.OK),
                           key=lambda e: e.taken_at, reverse=True)
@@ -123,7 +123,7 @@ class Volume:
             path = ROOT / tier / name.filename
             self.entries.append(Entry(path, name, tier, name.taken_at, 1000, 0, State.OK,
                                       path.with_name(name.sidecar), folder=tier, inode=next(_inode), dev=1))
-        gone = {r.entry.path for r in plan(self.entries, self.keep, tiers)}
+        gone = {r.entry.path for r in to_remove(self.entries, self.keep, tiers)}
         self.entries = [e for e in self.entries if e.path not in gone]
         return tiers
 

@@ -1,6 +1,6 @@
 """Round trips: backup, then restore (swap and in-place), compared with the source and with psql.
 
-For every case database (``roundtrip_support.CASES``) and server (PostgreSQL 18; 15 with
+For every case database (``tests.support.roundtrip.CASES``) and server (PostgreSQL 18; 15 with
 its own pg_dump; 15 with a dump by pg_dump 18), the plain pipe
 ``gunzip -c | psql -v ON_ERROR_STOP=1 --single-transaction`` into an empty database
 is the baseline: it must succeed and give the source back (except pg_dump 18's dump
@@ -13,15 +13,15 @@ checked for every table the dump fills.
 from __future__ import annotations
 
 import pytest
-from conftest import PG15_BINDIR, drop_app_db
-from roundtrip_support import CASES, build, plain_pipe, snapshot
-from restore_support import settings_for, take_backup
 
 from citaplanner_tui.core.backup import run_backup
-from citaplanner_tui.core.db import connect
-from citaplanner_tui.core.dumpscan import name_key
-from citaplanner_tui.core.pgtools import embedded_bindir
+from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.pg.tools import embedded_bindir
 from citaplanner_tui.core.restore import execute, preflight
+from citaplanner_tui.core.stream.dumpscan import name_key
+from tests.support.db import PG15_BINDIR, drop_app_db
+from tests.support.restore import settings_for, take_backup
+from tests.support.roundtrip import CASES, build, plain_pipe, snapshot
 
 SERVERS = {"pg18": "pg", "pg15": "pg15", "pg15-dump18": "pg15"}
 

@@ -10,13 +10,13 @@ from datetime import datetime, timezone
 import pytest
 
 from citaplanner_tui.cli.main import main
-from citaplanner_tui.core import demo_data
-from citaplanner_tui.core.db import connect
-from citaplanner_tui.core.schema import TABLES
+from citaplanner_tui.core.app.schema import TABLES
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.seed import SeedError, Status, apply_seed, plan_seed
 from citaplanner_tui.core.seed.cuid import is_cuid
 from citaplanner_tui.core.seed.passwords import check_password
-from tests.conftest import drop_app_db, make_app_db
+from citaplanner_tui.demo import data as demo_data
+from tests.support.db import drop_app_db, make_app_db
 
 NOW = datetime(2026, 3, 10, 18, 0, tzinfo=timezone.utc)
 SEED_ROWS = 50

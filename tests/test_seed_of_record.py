@@ -18,8 +18,8 @@ import bcrypt
 import pytest
 
 from citaplanner_tui.cli.main import main
-from citaplanner_tui.core.db import connect
-from citaplanner_tui.core.schema import TABLES
+from citaplanner_tui.core.app.schema import TABLES
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.seed import Status, apply_seed, plan_seed
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "seed-values.json").read_text("utf-8"))

@@ -6,7 +6,7 @@ import pytest
 
 from citaplanner_tui.core import settings
 from citaplanner_tui.core.errors import ConfigError
-from tests.backup_support import cli
+from tests.support.backup import cli
 
 
 def _load(tmp_path, text: str):

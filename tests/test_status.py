@@ -8,13 +8,13 @@ import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from citaplanner_tui.core import lock
-from citaplanner_tui.core.catalog import State
+from citaplanner_tui.core.report.status import DatabaseStatus, build
 from citaplanner_tui.core.settings import Settings
-from citaplanner_tui.core.state import StateStore
-from citaplanner_tui.core.status import DatabaseStatus, build
-from tests.backup_support import cli, cli_env
-from tests.catalog_support import DAYS_BASE, old_dump, old_volume
+from citaplanner_tui.core.volume import lock
+from citaplanner_tui.core.volume.catalog import State
+from citaplanner_tui.core.volume.records import Records
+from tests.support.backup import cli, cli_env
+from tests.support.catalog import DAYS_BASE, old_dump, old_volume
 
 DEAD_URL = "postgresql://citaplanner:pw@127.0.0.1:1/citaplanner"
 DAYS = [DAYS_BASE + timedelta(days=i) for i in range(6)]  # monthly on the 1st, weekly on Sunday the 5th
@@ -69,7 +69,7 @@ def test_bad_files_and_unfinished_backups(backup_dir):
     assert running.overall.word == "OK" and running.running.startswith("another backup or restore is running")
     partial.unlink()
     newest = backup_dir / "daily" / "citaplanner_daily_20250106_020000.sql.gz"
-    StateStore(settings).record(newest, "verify", False, "differs", {
+    Records(settings).record(newest, "verify", False, "differs", {
         "problem": "mismatch", "sidecar_mtime_ns": os.stat(str(newest) + ".sha256").st_mtime_ns})
     report = build(settings, now=now, database=UP)
     assert report.overall.word == "FAIL"
@@ -147,7 +147,7 @@ def test_read_only_writes_nothing_at_all_to_the_volume(backup_dir):
 
 
 def test_no_python_warning_without_xdg_runtime_dir(app_db, backup_dir):
-    from tests.backup_support import fill
+    from tests.support.backup import fill
 
     fill(app_db)
     env = {k: v for k, v in cli_env(app_db.url, backup_dir).items() if k != "XDG_RUNTIME_DIR"}
@@ -160,7 +160,7 @@ def test_no_python_warning_without_xdg_runtime_dir(app_db, backup_dir):
 
 def test_a_scheduled_daemon_without_a_fresh_heartbeat_fails_status(app_db, backup_dir, tmp_path):
     """A schedule in the config promises a daemon: its absence is a FAIL with the reason, its heartbeat OK."""
-    from citaplanner_tui.core.unattended import heartbeat
+    from citaplanner_tui.core.report import heartbeat
 
     config = tmp_path / "config.toml"
     config.write_text("[schedule]\nbackup = '0 2 * * *'\n")

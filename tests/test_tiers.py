@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from citaplanner_tui.core.errors import ConfigError
-from citaplanner_tui.core.tiers import period, tiers_for
+from citaplanner_tui.core.volume.tiers import period, tiers_for
 
 
 @pytest.mark.parametrize("day, expected", [

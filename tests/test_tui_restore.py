@@ -6,11 +6,11 @@ from pathlib import Path
 
 from textual.widgets import Button, Input
 
-from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.restore import RestoreScreen
-from restore_support import content, fill, take_backup
-from tui_support import NOW, make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
+from tests.support.restore import content, fill, take_backup
+from tests.support.tui import NOW, make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
 
 
 def counts(db, dbname: str | None = None) -> dict[str, int]:

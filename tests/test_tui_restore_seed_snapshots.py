@@ -13,7 +13,7 @@ import pytest
 
 from citaplanner_tui.tui.sample import sample_console
 from citaplanner_tui.tui.sample_plans import SAMPLE_STAGES
-from tui_support import NOW, pinned_sample_volume, settle  # noqa: F401
+from tests.support.tui import NOW, pinned_sample_volume, settle  # noqa: F401
 
 
 def staged(name: str):

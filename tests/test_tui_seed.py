@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from textual.widgets import Button, DataTable, Input, Static
 
-from citaplanner_tui.core.db import connect
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.seed import apply_seed
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.seed import SeedScreen
-from tui_support import burst, make_console, settle, sync, wait_for_job
+from tests.support.tui import burst, make_console, settle, sync, wait_for_job
 
 TABLES = ("tenants", "branches", "users", "services", "service_users", "clients", "working_hours",
           "appointments", "payments", "notification_templates")

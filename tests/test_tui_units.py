@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from citaplanner_tui.core.catalog import scan
-from citaplanner_tui.core.delete import refusal
+from citaplanner_tui.core.volume.catalog import scan
+from citaplanner_tui.core.volume.delete import refusal
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.app import default_theme
 from citaplanner_tui.tui.widgets.backup_table import BackupTable
 from citaplanner_tui.tui.widgets.panes import pack
-from tui_support import NOW, make_console, sample_volume, settle, sync  # noqa: F401
+from tests.support.tui import NOW, make_console, sample_volume, settle, sync  # noqa: F401
 
 
 def test_ages_sizes_bars_and_health_words():

@@ -14,16 +14,16 @@ from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from backup_support import REPO, cli, cli_env, fill, freeze_pg_dump_mid_stream, settings_for, wait_gone
-from unattended_support import ISSUE_SCHEDULE, FakeClock, Receiver, parse_metrics, reap
-
 from citaplanner_tui.core.backup import run_backup
-from citaplanner_tui.core import lock
-from citaplanner_tui.core.catalog import scan
+from citaplanner_tui.core.report import heartbeat
 from citaplanner_tui.core.settings import Settings
-from citaplanner_tui.core.unattended import heartbeat, notify, schedule
+from citaplanner_tui.core.unattended import notify, schedule
 from citaplanner_tui.core.unattended.daemon import Daemon
 from citaplanner_tui.core.unattended.metrics import Publisher
+from citaplanner_tui.core.volume import lock
+from citaplanner_tui.core.volume.catalog import scan
+from tests.support.backup import REPO, cli, cli_env, fill, freeze_pg_dump_mid_stream, settings_for, wait_gone
+from tests.support.unattended import ISSUE_SCHEDULE, FakeClock, Receiver, parse_metrics, reap
 
 UTC = timezone.utc
 

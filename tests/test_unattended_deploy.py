@@ -12,10 +12,9 @@ import time
 import tomllib
 from pathlib import Path
 
-from backup_support import REPO, cli_env
-from unattended_support import reap
-
 from citaplanner_tui.core.unattended import schedule
+from tests.support.backup import REPO, cli_env
+from tests.support.unattended import reap
 
 DEPLOY = REPO / "deploy"
 

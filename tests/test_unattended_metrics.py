@@ -5,13 +5,12 @@ from __future__ import annotations
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
-from backup_support import fill, settings_for
-from unattended_support import ISSUE_SCHEDULE, FakeClock, parse_metrics
-
-from citaplanner_tui.core.catalog import scan
 from citaplanner_tui.core.unattended import schedule
 from citaplanner_tui.core.unattended.daemon import Daemon
 from citaplanner_tui.core.unattended.metrics import Publisher
+from citaplanner_tui.core.volume.catalog import scan
+from tests.support.backup import fill, settings_for
+from tests.support.unattended import ISSUE_SCHEDULE, FakeClock, parse_metrics
 
 
 def test_metrics_are_served_on_127_0_0_1_and_a_taken_port_is_one_sentence(app_db, backup_dir, tmp_path):

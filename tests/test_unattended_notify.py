@@ -12,13 +12,13 @@ from email import message_from_bytes
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from backup_support import REPO
-from unattended_support import Receiver
 
 from citaplanner_tui.core.errors import ConfigError
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.unattended import notify
 from citaplanner_tui.core.unattended.notify import Event, Notifier
+from tests.support.backup import REPO
+from tests.support.unattended import Receiver
 
 PASSWORD = "s3cret-Pa55"
 

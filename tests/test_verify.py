@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from citaplanner_tui.core.catalog import State, scan
 from citaplanner_tui.core.errors import ConfigError
 from citaplanner_tui.core.events import Reporter
-from citaplanner_tui.core.naming import make_name
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.verify import verify
-from tests.backup_support import cli, cli_env, fill, row_counts
-from tests.catalog_support import DAYS_BASE, old_dump
+from citaplanner_tui.core.volume.catalog import State, scan
+from citaplanner_tui.core.volume.naming import make_name
+from tests.support.backup import cli, cli_env, fill, row_counts
+from tests.support.catalog import DAYS_BASE, old_dump
 
 # No server listens here: verify must never need one.
 DEAD_URL = "postgresql://citaplanner:pw@127.0.0.1:1/citaplanner"
@@ -185,7 +185,7 @@ def test_sidecar_without_a_checksum_is_named(backup_dir):
 def test_zstd_backups_verify_and_a_cut_one_is_truncated(backup_dir):
     import zstandard
 
-    from tests.catalog_support import PLAIN_DUMP
+    from tests.support.catalog import PLAIN_DUMP
 
     folder = backup_dir / "manual"
     folder.mkdir()
@@ -237,7 +237,7 @@ def test_tiny_or_empty_dump_is_damaged_without_a_deep_verify(backup_dir):
 
 
 def test_symlinks_are_never_opened_hashed_or_stripped_of_their_sidecar(backup_dir, tmp_path):
-    from citaplanner_tui.core.prune import prune
+    from citaplanner_tui.core.volume.prune import prune
 
     good = old_dump(backup_dir / "daily", "daily", DAYS_BASE.replace(day=2))
     outside = tmp_path / "elsewhere.sql.gz"  # outside BACKUP_DIR: someone else's file

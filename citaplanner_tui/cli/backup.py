@@ -1,15 +1,18 @@
-"""``citaplanner-tui backup``: take a backup now (what cron runs every night)."""
+"""``citaplanner-tui backup``: take a backup now (what cron runs every night).
+
+The engine is imported inside ``run``, not at the top: building the parser imports every
+command module, so ``--help`` and a bad option would otherwise load all the engines
+(and psycopg, ~0.4 s) for nothing.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import signal
 import sys
 
-from citaplanner_tui.cli.progress import end_progress, stderr_progress
-from citaplanner_tui.core import units
-from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.cli.output import progress, write_json, write_text
+from citaplanner_tui.core.report import units
 
 ORDER = 10
 TIER_CHOICES = ("auto", "daily", "weekly", "monthly", "manual")
@@ -39,17 +42,14 @@ def run(args, settings) -> int:
     if args.with_globals:
         settings = dataclasses.replace(settings, backup=dataclasses.replace(settings.backup, with_globals=True))
     signal.signal(signal.SIGTERM, _stop)  # cron, docker stop: clean up as on Ctrl-C
-    try:
-        result = run_backup(settings, tier=args.tier, reporter=Reporter(stderr_progress(), interval=0.2))
-    finally:
-        end_progress()
+    with progress() as reporter:
+        result = run_backup(settings, tier=args.tier, reporter=reporter)
     if args.json:
-        json.dump(result.to_json(), sys.stdout, indent=1)
-        print()
+        write_json(result.to_json())
     else:
         also = "".join(f", also {p.parent.name}" for p in result.files[1:])
-        print(f"OK {result.files[0]} ({units.size(result.size)}, "
-              f"{result.duration:.1f} s{also}; {len(result.pruned)} old files pruned)")
+        write_text(f"OK {result.files[0]} ({units.size(result.size)}, "
+                   f"{result.duration:.1f} s{also}; {len(result.pruned)} old files pruned)")
     for warning in result.warnings:
         print(f"WARN {warning}", file=sys.stderr)
     return 0

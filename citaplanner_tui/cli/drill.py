@@ -1,12 +1,13 @@
-"""``citaplanner-tui drill``: prove a backup restores, without touching the live database."""
+"""``citaplanner-tui drill``: prove a backup restores, without touching the live database.
+
+The engine is imported inside ``run``, not at the top: building the parser imports every
+command module, so ``--help`` and a bad option would otherwise load all the engines
+(and psycopg, ~0.4 s) for nothing.
+"""
 
 from __future__ import annotations
 
-import json
-import sys
-
-from citaplanner_tui.cli.progress import stderr_progress
-from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.cli.output import progress, write_json, write_text
 
 ORDER = 60
 
@@ -25,14 +26,14 @@ def register(sub) -> None:
 def run(args, settings) -> int:
     from citaplanner_tui.core.restore import drill
 
-    result = drill(settings, args.file, reporter=Reporter(stderr_progress(), interval=0.2))
+    with progress() as reporter:
+        result = drill(settings, args.file, reporter=reporter)
     if args.json:
-        json.dump(result.to_dict(), sys.stdout, indent=1)
-        print()
+        write_json(result.to_dict())
         return 0
-    print(f"OK drill of {result.archive}: {result.summary} ({result.seconds:.1f} s)")
+    write_text(f"OK drill of {result.archive}: {result.summary} ({result.seconds:.1f} s)")
     for table, rows in sorted(result.rows.items()):
         live = result.live_rows.get(table)
         diff = "" if live == rows else ("  (gone from live)" if live is None else f"  (live {live - rows:+d})")
-        print(f"  {table:<36}{rows:>12}{diff}")
+        write_text(f"  {table:<36}{rows:>12}{diff}")
     return 0

@@ -5,6 +5,10 @@ in --help) and ``register(sub)``, which adds its parser and sets
 ``run(args, settings) -> int`` as the handler; modules are found by discovery, so
 adding a command touches no shared list.
 Every ``OperatorError`` becomes one sentence on stderr and its exit code.
+
+Two imports wait inside functions, for start-up time: the console (Textual) only when the
+console starts, and the restore engine (psycopg) only when a swap journal is there to
+finish; ``--help``, cron's commands and their bad-argument sentences never load them.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ import importlib
 import pkgutil
 import sys
 
+import citaplanner_tui.cli as package
 from citaplanner_tui import __version__
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.settings import load as load_settings
 
 HEADLESS_HINT = ("citaplanner-tui needs a terminal; for scripts and cron use "
                  "'citaplanner-tui status', 'backup', 'verify', 'restore', 'drill' or 'seed plan'")
@@ -59,21 +65,17 @@ def _add_settings_flags(parser: argparse.ArgumentParser, default) -> None:
 
 
 def _command_modules() -> list:
-    import citaplanner_tui.cli as package
-
     modules = [importlib.import_module(f"{package.__name__}.{info.name}")
                for info in pkgutil.iter_modules(package.__path__)]
     return sorted((m for m in modules if hasattr(m, "register")), key=lambda m: m.ORDER)
 
 
 def settings_from(args: argparse.Namespace):
-    from citaplanner_tui.core import settings
-
     flags = {k: getattr(args, k, None) for k in
              ("database_url", "backup_dir", "log_dir", "pg_bindir", "config_file", "read_only")}
     for tier in ("daily", "weekly", "monthly"):
         flags[f"keep_{tier}"] = getattr(args, f"keep_{tier}", None)
-    return settings.load(flags)
+    return load_settings(flags)
 
 
 def main(argv: list[str] | None = None) -> int:

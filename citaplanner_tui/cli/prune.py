@@ -1,9 +1,13 @@
-"""``citaplanner-tui prune``: apply retention now, or show what it would delete."""
+"""``citaplanner-tui prune``: apply retention now, or show what it would delete.
+
+The engine is imported inside ``run``, not at the top: building the parser imports every
+command module, so ``--help`` and a bad option would otherwise load all the engines
+(and psycopg, ~0.4 s) for nothing.
+"""
 
 from __future__ import annotations
 
-import json
-import sys
+from citaplanner_tui.cli.output import write_json, write_text
 
 ORDER = 40
 
@@ -23,24 +27,23 @@ def register(sub) -> None:
 
 
 def run(args, settings) -> int:
-    from citaplanner_tui.core.prune import prune
+    from citaplanner_tui.core.volume.prune import prune
 
     result = prune(settings, dry_run=args.dry_run)
     if args.json:
-        json.dump({"dry_run": args.dry_run,
-                   "kept": [{"path": str(k.entry.path), "tier": k.entry.tier, "period": k.period,
-                             "reason": k.reason} for k in result.kept],
-                   "plan": [{"path": str(r.entry.path), "tier": r.entry.tier, "reason": r.reason,
-                             "files": [str(p) for p in r.paths]} for r in result.removals],
-                   "deleted": [str(p) for p in result.deleted]}, sys.stdout, indent=1)
-        print()
+        write_json({"dry_run": args.dry_run,
+                    "kept": [{"path": str(k.entry.path), "tier": k.entry.tier, "period": k.period,
+                              "reason": k.reason} for k in result.kept],
+                    "plan": [{"path": str(r.entry.path), "tier": r.entry.tier, "reason": r.reason,
+                              "files": [str(p) for p in r.paths]} for r in result.removals],
+                    "deleted": [str(p) for p in result.deleted]})
         return 0
     if args.dry_run:
         for k in result.kept:
-            print(f"would keep {k.entry.path}  ({k.reason})")
+            write_text(f"would keep {k.entry.path}  ({k.reason})")
     verb = "would delete" if args.dry_run else "deleted"
     for r in result.removals:
-        print(f"{verb} {r.entry.path}  ({r.reason})")
+        write_text(f"{verb} {r.entry.path}  ({r.reason})")
     if not result.removals:
-        print("nothing to prune: every tier is within its retention")
+        write_text("nothing to prune: every tier is within its retention")
     return 0

@@ -3,15 +3,21 @@
 Exit code 0 OK, 1 WARN, 2 FAIL (e.g. the newest daily backup older than 26 hours).
 Works while the database is down: the backups are still described and the database
 line says FAIL with the reason.
+
+The engine is imported inside ``run``, not at the top: building the parser imports every
+command module, so ``--help`` and a bad option would otherwise load all the engines
+(and psycopg, ~0.4 s) for nothing.
 """
 
 from __future__ import annotations
 
-import json
-import sys
+import textwrap
+from dataclasses import asdict
 from datetime import datetime
 
-from citaplanner_tui.core import units
+from citaplanner_tui.cli.output import write_json, write_text
+from citaplanner_tui.core.report import units
+from citaplanner_tui.core.report.health import hours
 
 ORDER = 30
 
@@ -26,20 +32,17 @@ def register(sub) -> None:
 
 
 def run(args, settings) -> int:
-    from dataclasses import asdict
-
-    from citaplanner_tui.core.catalog import scan
+    from citaplanner_tui.core.volume.catalog import scan
     from citaplanner_tui.core.restore import leftovers
-    from citaplanner_tui.core.status import build
+    from citaplanner_tui.core.report.status import build
 
     volume = scan(settings)
     report = build(settings, catalog=volume)
     kept = leftovers.leftovers(settings, volume)  # safety backups and parked databases, with sizes
     if args.json:
-        json.dump({**report.to_json(), "leftovers": [asdict(k) for k in kept]}, sys.stdout, indent=1)
-        print()
+        write_json({**report.to_json(), "leftovers": [asdict(k) for k in kept]})
     else:
-        print("\n".join(render(report) + leftovers.lines(kept)))
+        write_text(*render(report), *leftovers.lines(kept))
     return int(report.overall.level)
 
 
@@ -50,7 +53,6 @@ def _size(n: float | None) -> str:
 def _ago(when: datetime | None, now: datetime) -> str:
     if when is None:
         return "never"
-    from citaplanner_tui.core.health import hours
 
     return hours(max(0.0, (now - when).total_seconds() / 3600)) + " ago"
 
@@ -95,6 +97,4 @@ def _fit(text: str, width: int) -> str:
 
 
 def _wrap(text: str) -> str:
-    import textwrap
-
     return "\n".join(textwrap.wrap(text, 79, subsequent_indent=" " * 7))

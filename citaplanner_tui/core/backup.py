@@ -1,6 +1,6 @@
 """Make a backup: one ``pg_dump`` streamed through Python, compressed on every core.
 
-The run, under the volume's lock (``core/lock.py``):
+The run, under the volume's lock (``core/volume/lock.py``):
 
 1. remove ``.partial`` files left by a crashed run (nobody else can be writing them),
    and check a dump that a crash left without its sidecar: sealed if complete, else
@@ -11,7 +11,7 @@ The run, under the volume's lock (``core/lock.py``):
    scanner (the completion trailer must be seen) and the compressing writer (which
    hashes what it writes);
 4. only if pg_dump exited 0 *and* the trailer was seen: fsync, rename, fsync the
-   folder, then the manifest (``core/manifest.py``) and the sidecar ``HASH  basename``
+   folder, then the manifest (``core/volume/manifest.py``) and the sidecar ``HASH  basename``
    written the same way; weekly and monthly get the same dump as hard links (a copy
    where linking fails), each with its manifest and sidecar;
 5. retention for the tiers that just got a verified new backup.
@@ -38,20 +38,26 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+import psycopg
+
 from citaplanner_tui import __version__
-from citaplanner_tui.core import catalog, db, lock, manifest, pgtools, private, retention, units, verify
-from citaplanner_tui.core.compress import open_writer
-from citaplanner_tui.core.dumpscan import DumpScanner
-from citaplanner_tui.core.durable import fsync_dir as _fsync_dir
+from citaplanner_tui.core import verify
 from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
-from citaplanner_tui.core.logs import Log
-from citaplanner_tui.core.manifest import Manifest
-from citaplanner_tui.core.naming import GLOBALS_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName, make_name
-from citaplanner_tui.core.prune import apply_removals
+from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.pg import tools as pgtools
+from citaplanner_tui.core.pg.connect import connect, database_size, server_version
+from citaplanner_tui.core.report import units
 from citaplanner_tui.core.settings import Settings
-from citaplanner_tui.core.state import StateStore
-from citaplanner_tui.core.tiers import tiers_for
+from citaplanner_tui.core.stream.compress import open_writer
+from citaplanner_tui.core.stream.dumpscan import DumpScanner
+from citaplanner_tui.core.volume import catalog, lock, manifest, private, retention
+from citaplanner_tui.core.volume.durable import fsync_dir
+from citaplanner_tui.core.volume.manifest import Manifest
+from citaplanner_tui.core.volume.naming import GLOBALS_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName, make_name
+from citaplanner_tui.core.volume.prune import apply_removals
+from citaplanner_tui.core.volume.records import Records
+from citaplanner_tui.core.volume.tiers import tiers_for
 
 READ_CHUNK = 1 << 20
 HISTORY_FILE = "last-backup.json"
@@ -170,11 +176,11 @@ class _Run:
         self._remove_stale_partials(before)
         self._reseal(before)
         self.reporter("connect", force=True)
-        major, minor = db.server_version(self.info)
+        major, minor = server_version(self.info)
         tools = pgtools.choose(major, s.pg_bindir)
         self.log("INFO", f"server PostgreSQL {major}.{minor}; pg_dump {tools.version} "
                          f"from {tools.bindir} ({tools.reason})")
-        db_size = db.database_size(self.info)
+        db_size = database_size(self.info)
         migration = self._migration_head()
         roles = self._globals(tools) if s.backup.with_globals else None
         name = make_name(self.tiers[0], self.now, self.fmt)
@@ -229,7 +235,7 @@ class _Run:
 
     def _reseal(self, scan: catalog.Catalog) -> None:
         """A dump left without its sidecar (a run killed between the two) is checked and sealed, or marked damaged."""
-        store = StateStore(self.settings)
+        store = Records(self.settings)
         for e in scan:
             if verify.needs_reseal(e):
                 verify.reseal(e, store, self.log)
@@ -268,14 +274,14 @@ class _Run:
             os.fsync(out.fileno())
             errors.seek(0)
             stderr = errors.read().decode("utf-8", "replace")
-        info = pump.scanner.info
+        scanned = pump.scanner.info
         if rc != 0:
             raise DumpFailed(f"pg_dump failed: {_first_error(stderr, rc)}; no backup was kept")
-        if not (info.header and info.complete):
+        if not (scanned.header and scanned.complete):
             raise DumpFailed("the dump ended without pg_dump's completion trailer, so it is cut short; "
                              "no backup was kept")
-        self.log("INFO", f"pg_dump finished: {len(info.rows)} tables, {sum(info.rows.values())} rows")
-        return writer.sha256, writer.compressed_bytes, info
+        self.log("INFO", f"pg_dump finished: {len(scanned.rows)} tables, {sum(scanned.rows.values())} rows")
+        return writer.sha256, writer.compressed_bytes, scanned
 
     def _watch(self, pump: _Pump, proc: subprocess.Popen, writer, raw_estimate: int | None) -> None:
         """Report progress until the pump is done; stop pg_dump on cancel or a write error."""
@@ -300,14 +306,12 @@ class _Run:
         os.rename(partial, final)
         self.created.remove(partial)
         self.created.append(final)
-        private.fsync_dir(final.parent)
+        fsync_dir(final.parent)
 
     def _migration_head(self) -> manifest.Migration | None:
         """Prisma's newest applied migration, for the manifest; None (and a log line) if unreadable."""
-        import psycopg
-
         try:
-            with db.connect(self.info) as conn:
+            with connect(self.info) as conn:
                 return manifest.prisma_head(conn, self.info.schema)
         except (OperatorError, psycopg.Error) as exc:
             self.log("WARN", f"the Prisma migrations table cannot be read ({type(exc).__name__}); "
@@ -320,7 +324,7 @@ class _Run:
         A role that may not read ``pg_authid`` (any but a superuser) gets
         ``--no-role-passwords``, without which pg_dumpall would fail.
         """
-        with db.connect(self.info) as conn:
+        with connect(self.info) as conn:
             readable = conn.execute("SELECT has_table_privilege('pg_catalog.pg_authid', 'SELECT')").fetchone()[0]
         argv = [tools.path("pg_dumpall"), "--globals-only", "--dbname", self.info.conninfo()]
         if not readable:
@@ -362,7 +366,7 @@ class _Run:
         try:
             os.link(primary, target)
             self.created.append(target)
-            private.fsync_dir(target.parent)
+            fsync_dir(target.parent)
         except OSError as exc:
             if exc.errno not in _LINK_FAILURES:
                 raise
@@ -381,7 +385,7 @@ class _Run:
         """Retention, only for the rotated tiers that just got this verified backup."""
         self.reporter("prune", force=True)
         try:
-            removals = retention.plan(catalog.scan(self.settings), self.settings.retention, self.tiers)
+            removals = retention.to_remove(catalog.scan(self.settings), self.settings.retention, self.tiers)
             result.pruned = apply_removals(removals, self.log)
         except OSError as exc:
             self._warn(result, f"retention stopped: {exc.strerror}; the new backup is kept")
@@ -432,7 +436,7 @@ class _Pump(threading.Thread):
 
 # -- helpers ---------------------------------------------------------------
 def _make_folder(path: Path, check_access: bool = True) -> None:
-    """A folder of ours and any missing parents, 0700 (see ``core/private.py``)."""
+    """A folder of ours and any missing parents, 0700 (see ``core/volume/private.py``)."""
     try:
         private.mkdirs(path)
     except OSError as exc:

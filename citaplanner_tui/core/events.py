@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from citaplanner_tui.core.errors import Cancelled
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -77,6 +79,4 @@ class Reporter:
     def check_cancel(self) -> None:
         """Raise ``Cancelled`` if the operator asked to stop."""
         if self.cancel.is_set():
-            from citaplanner_tui.core.errors import Cancelled
-
             raise Cancelled("cancelled by the operator; nothing was changed")

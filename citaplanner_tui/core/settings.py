@@ -26,7 +26,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
-from citaplanner_tui.core.errors import ConfigError
+import platformdirs
+
+from citaplanner_tui.core.errors import ConfigError, ReadOnly
+from citaplanner_tui.core.pg.conninfo import parse
 
 APP_NAME = "citaplanner-tui"
 DEFAULT_BACKUP_DIR = "/backup-citaplanner"
@@ -107,15 +110,11 @@ class Settings:
         (Verify and status write nothing in read-only mode either: their results stay in memory.)
         """
         if self.read_only:
-            from citaplanner_tui.core.errors import ReadOnly
-
             raise ReadOnly(f"read-only mode is on, so {what} is disabled "
                            "(drop --read-only or read_only = true)")
 
     def conninfo(self):
         """The parsed ``DATABASE_URL`` (raises ``ConfigError`` in one sentence)."""
-        from citaplanner_tui.core.conninfo import parse
-
         return parse(self.database_url)
 
 
@@ -123,8 +122,6 @@ def default_config_path(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     if env.get("CITAPLANNER_TUI_CONFIG"):
         return Path(env["CITAPLANNER_TUI_CONFIG"])
-    import platformdirs
-
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 

@@ -6,7 +6,7 @@ stopped at the first bad file.  Here:
 - no database is involved, so a verify runs even while the server is down;
 - every backup is checked, whatever the earlier ones gave;
 - the checksum is SHA-256 over the compressed bytes, streamed in 1 MiB reads, compared
-  with the sidecar (either sidecar format, see ``core.catalog``);
+  with the sidecar (either sidecar format, see ``core.volume.catalog``);
 - ``deep`` also decompresses the archive to its end in the same pass and runs the dump
   scanner over it: the header must be pg_dump's and the completion trailer present, which
   catches a dump cut short before it was compressed (its checksum matches fine) and any
@@ -21,7 +21,7 @@ stopped at the first bad file.  Here:
 - symbolic links are never opened (``O_NOFOLLOW``) nor hashed: the catalog lists them
   as not ours;
 - hard links (weekly/monthly share the daily's dump) are read once;
-- the results are kept in the state file (``core.state``) in one write per run, tied
+- the results are kept in the state file (``core.volume.records``) in one write per run, tied
   to each file's size and mtime, so later views say "verified 3 h ago" without hashing
   again; in read-only mode nothing is written (no state, no log, no sidecar).
 """
@@ -35,15 +35,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from citaplanner_tui.core import catalog, lock, private
-from citaplanner_tui.core.archive import CHUNK, ArchiveReader, CorruptArchive
-from citaplanner_tui.core.catalog import Entry, State
-from citaplanner_tui.core.dumpscan import DumpInfo, DumpScanner
 from citaplanner_tui.core.errors import BusyError, Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
-from citaplanner_tui.core.logs import Log
-from citaplanner_tui.core.naming import SIDECAR_SUFFIX, TIERS
-from citaplanner_tui.core.state import Record, StateStore
+from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.stream.archive import CHUNK, ArchiveReader, CorruptArchive
+from citaplanner_tui.core.stream.dumpscan import DumpInfo, DumpScanner
+from citaplanner_tui.core.volume import catalog, lock, private
+from citaplanner_tui.core.volume.catalog import Entry, State
+from citaplanner_tui.core.volume.naming import SIDECAR_SUFFIX, TIERS
+from citaplanner_tui.core.volume.records import Finding, Records
 
 # Up to this size a plain verify also decompresses the container (cheap: a few ms).
 SMALL = 4 << 20
@@ -142,13 +142,13 @@ def targets(settings, paths: Iterable | None = None) -> list[Entry]:
         if scanned.notes:
             raise ConfigError(scanned.notes[0])
         return [e for e in scanned.backups() if e.state is not State.FOREIGN]  # never a symlink
-    facts = StateStore(settings).load()  # once, however many files are named
+    facts = Records(settings).load()  # once, however many files are named
     chosen = []
     for raw in paths:
         path = Path(os.path.abspath(os.fspath(raw)))
         if path.name.endswith(SIDECAR_SUFFIX):
             raise ConfigError(f"{path} is a checksum sidecar; name the backup file beside it")
-        entry = catalog.describe(path, settings, facts=facts)
+        entry = catalog.entry_for(path, settings, facts=facts)
         if entry is None:
             raise ConfigError(f"no such backup file: {path}")
         if entry.state is State.FOREIGN:
@@ -167,33 +167,33 @@ def verify(settings, paths: Iterable | None = None, deep: bool = False,
     """
     reporter = reporter or Reporter()
     entries = targets(settings, paths)
-    store = StateStore(settings)
+    store = Records(settings)
     unique = {_inode(e): e.size for e in entries if e.state is not State.UNREADABLE}
     progress = _Progress(reporter, sum(unique.values()))
     cache: dict[tuple, _Read | OperatorError] = {}
-    results, records = [], []
+    results, findings = [], []
     for entry in entries:
         if needs_reseal(entry):
             result = _reseal_locked(settings, entry, progress, cache)
         else:
             result = _verify_one(entry, deep, progress, cache)
         results.append(result)
-        records += _records(entry, result, deep)
-    store.record_many(records)  # one write for the whole run
+        findings += _findings(entry, result, deep)
+    store.record_many(findings)  # one write for the whole run
     reporter("done", progress.total, progress.total, f"{len(results)} checked", force=True)
     if not settings.read_only:
         _log_summary(Log(settings.logs, "backup"), results, deep)
     return results
 
 
-def reseal(entry: Entry, store: StateStore, log, progress: _Progress | None = None) -> VerifyResult:
+def reseal(entry: Entry, store: Records, log, progress: _Progress | None = None) -> VerifyResult:
     """A dump without a sidecar: check it to its end, then write its sidecar or record it damaged.
 
     The caller holds the volume's lock (a backup run, or ``verify``).  ``log(level,
     message)`` says what was done.
     """
     result = _verify_one(entry, True, progress or _Progress(Reporter(), entry.size), {}, seal=True)
-    store.record_many(_records(entry, result, True))
+    store.record_many(_findings(entry, result, True))
     if result.resealed:
         log("INFO", f"wrote the missing sidecar of {entry.path.name}: the dump is complete")
     elif result.problem not in ("changed", "unreadable"):
@@ -377,7 +377,7 @@ def _hash_from(path: Path, offset: int, hasher, progress: _Progress) -> bytes:
     return head
 
 
-def _records(entry: Entry, result: VerifyResult, deep: bool) -> list[Record]:
+def _findings(entry: Entry, result: VerifyResult, deep: bool) -> list[Finding]:
     """What to remember of one result (nothing when the file changed or could not be read)."""
     if result.problem in ("changed", "unreadable"):
         return []
@@ -395,12 +395,12 @@ def _records(entry: Entry, result: VerifyResult, deep: bool) -> list[Record]:
     if structure:
         extra.update(structure=structure, structure_detail=result.detail)
     version = dict(size=entry.size, mtime_ns=entry.mtime_ns)
-    records = [Record(entry.path, "verify", result.checksum_ok is True,
+    findings = [Finding(entry.path, "verify", result.checksum_ok is True,
                       "checksum matches its sidecar" if result.checksum_ok else result.detail, extra, **version)]
     if deep or result.deep_ok is not None:
-        records.append(Record(entry.path, "deep", bool(result.deep_ok), result.deep_detail,
+        findings.append(Finding(entry.path, "deep", bool(result.deep_ok), result.deep_detail,
                               {"problem": result.deep_problem, **result.to_json().get("dump", {})}, **version))
-    return records
+    return findings
 
 
 def _checksum_problem(result: VerifyResult, entry: Entry) -> str:

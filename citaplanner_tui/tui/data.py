@@ -83,7 +83,7 @@ class DashboardData:
     tiers: tuple[TierRow, ...]
     checks: Checks
     disk: Disk
-    catalog: object  # core.catalog.Catalog
+    catalog: object  # core.volume.catalog.Catalog
     db_error: str | None = None
     rollback: Rollback | None = None
     problems: tuple[tuple[str, str, str], ...] = ()
@@ -94,7 +94,7 @@ class DashboardData:
 
 def probe_database(settings: Settings) -> DatabaseFacts:
     """Server version and database size, or the one sentence saying why not."""
-    from citaplanner_tui.core import db
+    from citaplanner_tui.core.pg import connect as db
     from citaplanner_tui.core.errors import OperatorError
 
     if not settings.database_url:
@@ -122,9 +122,9 @@ ALWAYS_COUNTED = ("ok", "mismatch", "no_sidecar", "partial")  # shown even at ze
 
 def load_dashboard(settings: Settings, now: datetime, probe: Callable[[Settings], DatabaseFacts] | None = None,
                    target: str = "") -> DashboardData:
-    """One catalog scan and one status report (``core.status``), shaped for the panes."""
-    from citaplanner_tui.core import catalog as catalog_mod
-    from citaplanner_tui.core import health, status
+    """One catalog scan and one status report (``core.report.status``), shaped for the panes."""
+    from citaplanner_tui.core.volume import catalog as catalog_mod
+    from citaplanner_tui.core.report import health, status
 
     facts = (probe or probe_database)(settings)
     scanned = catalog_mod.scan(settings, now=now)

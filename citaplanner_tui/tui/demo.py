@@ -10,7 +10,7 @@ from citaplanner_tui.core.settings import Settings
 
 
 def run_demo(args: argparse.Namespace, _settings: Settings) -> int:
-    from citaplanner_tui.core.demo import open_demo
+    from citaplanner_tui.demo.volume import open_demo
 
     def say(message: str) -> None:
         try:

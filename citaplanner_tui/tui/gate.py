@@ -1,11 +1,12 @@
 """The read-only gate: the one place that decides whether an action may write.
 
 Every action that changes anything (a backup, a verify that records results, a
-delete, a restore, a seed apply) is declared ``writes=True`` in the action registry
-(``tui/actions.py``) and its handler is wrapped with ``@writes``.  In read-only mode
-(``--read-only``, ``read_only = true`` in the config, or ``CITAPLANNER_TUI_READ_ONLY``)
-the gate hides those bindings from the footer and the palette (``check_action``) and
-refuses the handler itself if it is reached another way, so no path around it exists.
+delete, a restore, a seed apply) has its handler wrapped with ``@writes``: that mark is
+the one record of it (the action registry, ``tui/actions.py``, does not repeat it).  In
+read-only mode (``--read-only``, ``read_only = true`` in the config, or
+``CITAPLANNER_TUI_READ_ONLY``) the gate hides those bindings from the footer and the
+palette (``check_action``) and refuses the handler itself if it is reached another way,
+so no path around it exists.
 """
 
 from __future__ import annotations

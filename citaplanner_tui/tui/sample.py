@@ -19,8 +19,9 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from citaplanner_tui.core.logs import format_line, log_path
-from citaplanner_tui.core.naming import make_name
+from citaplanner_tui.core.logs.lines import format_line
+from citaplanner_tui.core.logs.writer import log_path
+from citaplanner_tui.core.volume.naming import make_name
 
 DUMP_HEAD = (b"--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 18.1\n"
              b"-- Dumped by pg_dump version 18.1\n\nSET statement_timeout = 0;\n\n"
@@ -93,11 +94,11 @@ def make_sample_volume(backup_dir: Path, now: datetime, *, verify: bool = True) 
 def _verify_pinned(backup_dir: Path, at: datetime) -> None:
     from citaplanner_tui.core import verify
     from citaplanner_tui.core.settings import Settings
-    from citaplanner_tui.core.state import StateStore
+    from citaplanner_tui.core.volume.records import Records
 
     settings = Settings(backup_dir=backup_dir)
     verify.verify(settings)
-    store = StateStore(settings)
+    store = Records(settings)
     for path, facts in store.load().items():
         if facts.verify is not None:
             check = facts.verify
@@ -159,7 +160,7 @@ def sample_database(_settings):
 @contextmanager
 def pinned_volume_size():
     """Pin the volume's total/used/free like the clock: ``statvfs`` differs on every machine."""
-    from citaplanner_tui.core import disk
+    from citaplanner_tui.core.volume import disk
 
     real = disk.space
 

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from citaplanner_tui.core.events import Progress
-from citaplanner_tui.core.logs import LogRecord
-from citaplanner_tui.core.restore import Check, Outcome, Plan
+from citaplanner_tui.core.logs.lines import LogRecord
+from citaplanner_tui.core.restore import Check, Outcome, RestorePlan
 from citaplanner_tui.core.restore.plan import new_stamp, steps_for
 from citaplanner_tui.core.seed import Snapshot, decide
 from citaplanner_tui.core.seed import data as seed_data
@@ -35,7 +35,7 @@ ROWS = {"public.tenants": 1, "public.branches": 2, "public.users": 9, "public.se
         "public.appointments": 18734, "public.payments": 9102, "public.notification_templates": 10}
 
 
-def restore_plan(archive: Path, now: datetime) -> Plan:
+def restore_plan(archive: Path, now: datetime) -> RestorePlan:
     """A swap-mode plan for ``archive`` whose checks all pass, one with a warning."""
     stamp = new_stamp(now)
     checks = [
@@ -49,19 +49,19 @@ def restore_plan(archive: Path, now: datetime) -> Plan:
               blocking=False),
         Check("lock", True, "no backup or restore is running"),
     ]
-    return Plan(archive=Path(archive), archive_size=Path(archive).stat().st_size, target=TARGET, server=SERVER,
+    return RestorePlan(archive=Path(archive), archive_size=Path(archive).stat().st_size, target=TARGET, server=SERVER,
                 mode="swap", stamp=stamp, owner="citaplanner", target_version="18.1", source_version="18.1",
                 pg_dump_version="18.1", client="psql 18.1", sessions=3, rows=dict(ROWS), checks=checks,
                 steps=steps_for("swap", TARGET, stamp))
 
 
-def restore_outcome(plan: Plan) -> Outcome:
+def restore_outcome(plan: RestorePlan) -> Outcome:
     safety = Path(BACKUP_DIR) / "safety" / f"citaplanner_safety_{plan.stamp[:8]}_{plan.stamp[8:]}.sql.gz"
     return Outcome(plan.target, plan.mode, str(plan.archive), str(safety), plan.pre_restore, dict(plan.rows),
                    seconds=48.3, swap_attempts=1)
 
 
-def restore_log(plan: Plan, now: datetime, *, finished: bool) -> list[LogRecord]:
+def restore_log(plan: RestorePlan, now: datetime, *, finished: bool) -> list[LogRecord]:
     """The lines the engine writes for a swap restore, up to the load or to the end."""
     t = [now + timedelta(seconds=s) for s in (0, 9, 9, 41, 42, 44, 45, 48)]
     lines = [LogRecord(t[0], "INFO", f"restore of {plan.archive.name} into {plan.target!r} on {plan.server} "
@@ -98,13 +98,13 @@ def seed_plan(now: datetime):
     return decide(snapshot, now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now)
 
 
-def load_progress(plan: Plan) -> Progress:
+def load_progress(plan: RestorePlan) -> Progress:
     """Half-way through the load, 30 s after the start, the load having begun at 9 s."""
     return Progress("load", plan.archive_size // 2, plan.archive_size, "", elapsed=30.0)
 
 
 # -- put a screen in one step (snapshots, screenshots) ---------------------------------------
-def stage_restore(wizard, step: str, plan: Plan, now: datetime) -> None:
+def stage_restore(wizard, step: str, plan: RestorePlan, now: datetime) -> None:
     """Show ``step`` of the restore wizard with the sample plan (``pick`` needs nothing)."""
     from citaplanner_tui.tui.screens.restore.outcome import OutcomeStep, outcome_lines
     from citaplanner_tui.tui.screens.restore.preflight import PreflightStep

@@ -29,8 +29,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from citaplanner_tui.core.conninfo import ConnInfo
-from citaplanner_tui.core.db import connect
+import psycopg
+
+from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore.sqltext import literal, quote_ident, quote_role
 
 # The settings pg_dump treats as lists of quoted elements (dumputils.c, variable_is_guc_list_quote).
@@ -152,8 +154,6 @@ class Replay:
         self.groups.append(list(statements))
 
     def run(self, conn) -> list[str]:
-        import psycopg
-
         refused = []
         for group in self.groups:
             try:

@@ -44,7 +44,7 @@ def line_dropper(target_major: int, psql: tuple[int, int]) -> Callable[[bytes], 
     return drop
 
 
-def describe(target_major: int, psql: tuple[int, int]) -> str:
+def skipped(target_major: int, psql: tuple[int, int]) -> str:
     """What the dropper does, for the plan (empty when it does nothing)."""
     parts = [f"SET {name.decode()} (unknown before PostgreSQL {since})"
              for name, since in SETTING_SINCE.items() if target_major < since]

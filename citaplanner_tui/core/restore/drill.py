@@ -16,19 +16,20 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from citaplanner_tui.core import lock, pgtools
-from citaplanner_tui.core.catalog import describe, scan
-from citaplanner_tui.core.db import connect
 from citaplanner_tui.core.errors import ConnectionFailed, OperatorError
 from citaplanner_tui.core.events import Reporter
-from citaplanner_tui.core.logs import Log
-from citaplanner_tui.core.naming import ROTATED_TIERS
+from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.pg import tools as pgtools
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import server
 from citaplanner_tui.core.restore.load import LoadSpec, load_archive
 from citaplanner_tui.core.restore.plan import drill_name, new_stamp
 from citaplanner_tui.core.restore.validate import count_rows, qualified
 from citaplanner_tui.core.settings import Settings
-from citaplanner_tui.core.state import StateStore
+from citaplanner_tui.core.volume import lock
+from citaplanner_tui.core.volume.catalog import entry_for, scan
+from citaplanner_tui.core.volume.naming import ROTATED_TIERS
+from citaplanner_tui.core.volume.records import Records
 
 
 @dataclass
@@ -100,7 +101,7 @@ def drill(settings: Settings, archive: Path | None = None, *, reporter: Reporter
         st = os.stat(archive)
     except OSError as exc:
         raise OperatorError(f"cannot read {archive}: {exc.strerror}") from None
-    store = StateStore(settings)
+    store = Records(settings)
     started = time.monotonic()
     log.info(f"drill of {archive} started")
     try:
@@ -132,7 +133,7 @@ def _drill(settings: Settings, archive: Path, reporter: Reporter, now, log: Log)
         try:
             loaded = load_archive(archive, LoadSpec(info.with_dbname(scratch), tools, facts.server_major),
                                   reporter)
-            entry = describe(archive, settings)
+            entry = entry_for(archive, settings)
             recorded = entry.recorded_hash if entry is not None else None
             if recorded is not None and recorded != loaded.sha256:
                 raise OperatorError(f"{archive.name} does not match its .sha256 sidecar")

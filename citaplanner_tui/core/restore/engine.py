@@ -1,6 +1,6 @@
 """Run a plan: safety backup, load, validate, swap (or in place); and roll a swap back.
 
-``preflight`` (changes nothing) -> ``Plan`` -> ``execute(settings, plan, confirm=...)``
+``preflight`` (changes nothing) -> ``RestorePlan`` -> ``execute(settings, plan, confirm=...)``
 -> ``Outcome``.  Before the swap every failure, cancel or crash leaves the live
 database's data untouched: the load goes into a scratch database (dropped on failure,
 or by the next run if this process was killed) or, in place, into a transaction that
@@ -17,19 +17,25 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
-from citaplanner_tui.core import lock, pgtools
+from psycopg.conninfo import make_conninfo
+
+from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
-from citaplanner_tui.core.logs import Log
+from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.pg import tools as pgtools
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import server
-from citaplanner_tui.core.restore.carryover import carry_over
 from citaplanner_tui.core.restore import inplace, leftovers
 from citaplanner_tui.core.restore import swap as critical
+from citaplanner_tui.core.restore.carryover import carry_over
 from citaplanner_tui.core.restore.journal import Journal, LastSwap
 from citaplanner_tui.core.restore.load import LoadSpec, load_archive
-from citaplanner_tui.core.restore.plan import Plan, check_confirm, free_stamp, pre_restore_name
+from citaplanner_tui.core.restore.plan import RestorePlan, check_confirm, free_stamp, pre_restore_name
 from citaplanner_tui.core.restore.sqltext import quote_ident
+from citaplanner_tui.core.restore.validate import count_rows
 from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.volume import lock
 
 
 @dataclass
@@ -92,8 +98,6 @@ _SHOWN = 8  # tables named in the parked copy's note; the JSON has them all
 
 def settings_for(settings: Settings, dbname: str) -> Settings:
     """The same settings aimed at another database on the same server (for the safety backup)."""
-    from psycopg.conninfo import make_conninfo
-
     info = settings.conninfo().with_dbname(dbname)
     extra = {"password": info.password} if info.password is not None else {}
     return replace(settings, database_url=make_conninfo("", **info.params, **extra))
@@ -110,7 +114,7 @@ def _role_prologue(facts: server.TargetFacts) -> str:
     return ""
 
 
-def execute(settings: Settings, plan: Plan, *, confirm: str | None, reporter: Reporter | None = None,
+def execute(settings: Settings, plan: RestorePlan, *, confirm: str | None, reporter: Reporter | None = None,
             log: Log | None = None) -> Outcome:
     """Run ``plan``; raise an ``OperatorError`` (live untouched) if any step before the swap fails."""
     settings.require_writable("restore")
@@ -138,7 +142,7 @@ def execute(settings: Settings, plan: Plan, *, confirm: str | None, reporter: Re
     return outcome
 
 
-def _execute(settings: Settings, plan: Plan, reporter: Reporter, log: Log) -> Outcome:
+def _execute(settings: Settings, plan: RestorePlan, reporter: Reporter, log: Log) -> Outcome:
     info = settings.conninfo()
     if plan.mode == "swap":
         safety = _safety_backup(settings, plan, reporter, log)
@@ -167,9 +171,7 @@ def _rotate(settings: Settings, target: str, log: Log, latest_safety: str | None
         return []
 
 
-def _safety_backup(settings: Settings, plan: Plan, reporter: Reporter, log: Log) -> str:
-    from citaplanner_tui.core.backup import run_backup
-
+def _safety_backup(settings: Settings, plan: RestorePlan, reporter: Reporter, log: Log) -> str:
     reporter("safety backup", message=f"backing up {plan.target!r} first", force=True)
     safety = run_backup(settings_for(settings, plan.target), tier="safety", reporter=reporter)
     log.ok(f"safety backup of {plan.target!r}: {safety.files[0]}")
@@ -177,7 +179,7 @@ def _safety_backup(settings: Settings, plan: Plan, reporter: Reporter, log: Log)
     return str(safety.files[0])
 
 
-def _prepare(settings: Settings, plan: Plan, log: Log):
+def _prepare(settings: Settings, plan: RestorePlan, log: Log):
     """The target's facts and the client to load with, after dropping what killed runs left."""
     info = settings.conninfo()
     facts = server.inspect(info, plan.target)
@@ -186,7 +188,7 @@ def _prepare(settings: Settings, plan: Plan, log: Log):
     return facts, tools
 
 
-def _swap_restore(settings: Settings, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,
+def _swap_restore(settings: Settings, plan: RestorePlan, facts: server.TargetFacts, tools, reporter: Reporter,
                   log: Log) -> tuple[int, dict[str, int], list[str]]:
     info, scratch = settings.conninfo(), plan.scratch
     with server.maintenance(info) as conn:
@@ -224,9 +226,6 @@ def _parked_differences(info, parked: str, restored: dict[str, int], log: Log) -
 
     The restore already succeeded, so a failure here is logged, not raised (None: unknown).
     """
-    from citaplanner_tui.core.db import connect
-    from citaplanner_tui.core.restore.validate import count_rows
-
     try:
         with connect(info.with_dbname(parked)) as conn, server.refusals(f"counting the rows of {parked!r}"):
             tables = [t for (t,) in conn.execute(
@@ -241,7 +240,7 @@ def _parked_differences(info, parked: str, restored: dict[str, int], log: Log) -
             if counts.get(t, 0) != restored.get(t, 0)}
 
 
-def _inplace_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporter: Reporter,
+def _inplace_restore(info, plan: RestorePlan, facts: server.TargetFacts, tools, reporter: Reporter,
                      log: Log) -> dict[str, int]:
     target = info.with_dbname(plan.target)
     reset = inplace.inventory(target)
@@ -252,7 +251,7 @@ def _inplace_restore(info, plan: Plan, facts: server.TargetFacts, tools, reporte
                 + _role_prologue(facts) + "SET lock_timeout = '30s';\n"
                 + inplace.reset_sql(reset, public))
     log.info(f"loading {plan.archive.name} into {plan.target!r} in place, in one transaction that first drops "
-             f"{reset.describe()}")
+             f"{reset.summary()}")
     dump = load_archive(plan.archive, LoadSpec(target, tools, facts.server_major, prologue), reporter).dump
     log.ok(f"{plan.target!r} now holds the dump's {len(dump.rows)} tables and {sum(dump.rows.values())} rows, "
            "counts checked before the commit")

@@ -28,10 +28,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from citaplanner_tui.core.conninfo import ConnInfo
-from citaplanner_tui.core.db import connect
 from citaplanner_tui.core.errors import OperatorError
-from citaplanner_tui.core.logs import Log
+from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore.journal import Intent, Journal
 from citaplanner_tui.core.restore.server import SchemaFacts, maintenance, refusals
 from citaplanner_tui.core.restore.sqltext import literal, quote_ident, quote_role
@@ -61,7 +61,7 @@ class Reset:
     event_triggers: tuple[str, ...] = ()
     forbidden: tuple[str, ...] = ()  # "schema x (owner y)", ... this role may not drop
 
-    def describe(self) -> str:
+    def summary(self) -> str:
         parts = [", ".join(f"schema {s} ({n} objects)" for s, n in self.schemas.items())
                  + " with everything that depends on them"] if self.schemas else []
         if self.large_objects:

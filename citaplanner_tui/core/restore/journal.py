@@ -23,8 +23,8 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from citaplanner_tui.core.durable import fsync_dir
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.volume.durable import fsync_dir
 
 JOURNAL = "swap-journal.json"
 LAST_SWAP = "last-swap.json"

@@ -14,15 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from citaplanner_tui.core import catalog, lock, units
+import psycopg
+
 from citaplanner_tui.core.errors import OperatorError
-from citaplanner_tui.core.logs import Log
-from citaplanner_tui.core.prune import apply_removals
+from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.report import units
 from citaplanner_tui.core.restore.journal import Journal
 from citaplanner_tui.core.restore.server import maintenance, refusals
 from citaplanner_tui.core.restore.sqltext import quote_ident
-from citaplanner_tui.core.retention import Removal
 from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.volume import catalog, lock
+from citaplanner_tui.core.volume.prune import apply_removals
+from citaplanner_tui.core.volume.retention import Removal
 
 SAFETY, PARKED = "safety backup", "parked database"
 
@@ -78,8 +81,6 @@ def rotate(settings: Settings, target: str, log: Log, *, latest_safety: str | No
     Callers must not hold the volume's lock (this takes it for the files).  A parked
     database someone is connected to is kept, and said so in the log.
     """
-    import psycopg
-
     keep = settings.restore.keep
     removed: list[str] = []
     with lock.hold(settings.backup_dir, "restore"):

@@ -25,14 +25,14 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from citaplanner_tui.core.archive import ArchiveReader
-from citaplanner_tui.core.conninfo import ConnInfo
-from citaplanner_tui.core.dumpscan import DumpInfo, DumpScanner, codec_for
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
-from citaplanner_tui.core.pgtools import ClientTools
+from citaplanner_tui.core.pg.conninfo import ConnInfo
+from citaplanner_tui.core.pg.tools import ClientTools
 from citaplanner_tui.core.restore.compat import line_dropper
 from citaplanner_tui.core.restore.validate import check_block
+from citaplanner_tui.core.stream.archive import ArchiveReader
+from citaplanner_tui.core.stream.dumpscan import DumpInfo, DumpScanner, codec_for
 
 _PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)

@@ -43,7 +43,7 @@ class Step:
 
 
 @dataclass
-class Plan:
+class RestorePlan:
     """What a restore will do, and what pre-flight found."""
 
     archive: Path

@@ -13,15 +13,19 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from citaplanner_tui.core import lock, manifest, pgtools
-from citaplanner_tui.core.dumpscan import DumpInfo
+import psycopg
+
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.core.pg import tools as pgtools
+from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import compat, inplace, server
-from citaplanner_tui.core.restore.plan import Check, Plan, choose_mode, free_stamp, steps_for
+from citaplanner_tui.core.restore.plan import Check, RestorePlan, choose_mode, free_stamp, steps_for
 from citaplanner_tui.core.restore.swap import LOCKOUT, unendable_sentence, unendable_sessions
 from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.stream.dumpscan import DumpInfo
 from citaplanner_tui.core.verify import VerifyResult, verify
+from citaplanner_tui.core.volume import lock, manifest
 
 # The safety backup is a dump of about the same data as the archive; ask for headroom.
 SAFETY_HEADROOM = 1.5
@@ -39,12 +43,32 @@ def archive_checks(result: VerifyResult) -> list[Check]:
     return [checksum, Check("deep verify", bool(result.deep_ok), detail)]
 
 
+def manifest_checks(archive: Path, target_info) -> list:
+    """Checks for a restore plan: what the manifest says, and a warning across migration heads.
+
+    Nothing for a backup without a manifest.  Never blocking: the operator decides.
+    """
+    found = manifest.read(archive)
+    if found is None:
+        return []
+    checks = [Check("manifest", True, found.summary, blocking=False)]
+    try:
+        with connect(target_info) as conn:
+            live = manifest.prisma_head(conn, target_info.schema)
+    except (OperatorError, psycopg.Error):  # the target's own check says why it cannot be read
+        return checks
+    warning = manifest.migration_warning(found.migration, live)
+    checks.append(Check("migrations", warning is None, warning or "the same migration head as the target",
+                        blocking=False))
+    return checks
+
+
 def _version(v: tuple[int, int] | None) -> str:
     return f"{v[0]}.{v[1]}" if v else "unknown"
 
 
 def preflight(settings: Settings, archive: Path, *, target: str | None = None, mode: str | None = None,
-              reporter: Reporter | None = None, now: datetime | None = None) -> Plan:
+              reporter: Reporter | None = None, now: datetime | None = None) -> RestorePlan:
     """Check everything and return the plan; raise only when the archive cannot be read at all."""
     reporter = reporter or Reporter()
     archive = Path(archive).resolve()
@@ -60,7 +84,7 @@ def preflight(settings: Settings, archive: Path, *, target: str | None = None, m
     chosen, problem = choose_mode(mode, can_create=tf.can_create, can_rename=tf.can_rename)
     checks.append(_target_check(tf, target, info))
     if tf.exists and tf.allow_connections:
-        checks += manifest.plan_checks(archive, info.with_dbname(target))
+        checks += manifest_checks(archive, info.with_dbname(target))
     source = dump.server_version
     if source and source[0] > tf.server_major:
         checks.append(Check("versions", True, f"the dump comes from PostgreSQL {source[0]}, newer than the "
@@ -69,7 +93,7 @@ def preflight(settings: Settings, archive: Path, *, target: str | None = None, m
     drops = ""
     if chosen == "in-place" and tf.exists and tf.allow_connections:
         reset = inplace.inventory(info.with_dbname(target))
-        drops = reset.describe()
+        drops = reset.summary()
         checks.append(Check("reset", not reset.forbidden, f"the role may drop what the load replaces: {drops}"
                             if not reset.forbidden else f"in-place mode must drop what the dump creates, but "
                             f"the role {tf.user!r} may not drop {', '.join(reset.forbidden)}"))
@@ -84,7 +108,7 @@ def preflight(settings: Settings, archive: Path, *, target: str | None = None, m
 
     stamp = free_stamp(target, tf.pre_restores, now)
     client = next((c.detail for c in checks if c.name == "client" and c.ok), "")
-    return Plan(
+    return RestorePlan(
         archive=archive, archive_size=archive.stat().st_size, target=target, server=info.redacted(),
         mode=chosen, stamp=stamp, owner=tf.owner, target_version=f"{tf.server_major}.{tf.server_minor}",
         source_version=_version(source), pg_dump_version=_version(dump.pg_dump_version),
@@ -130,7 +154,7 @@ def _client_check(settings: Settings, server_major: int) -> Check:
     except OperatorError as exc:
         return Check("client", False, exc.sentence)
     psql = (tools.major, tools.minor)
-    dropped = compat.describe(server_major, psql)
+    dropped = compat.skipped(server_major, psql)
     detail = f"psql {tools.version} in {tools.bindir} ({tools.reason})"
     return Check("client", True, detail + (f"; will skip {dropped}" if dropped else ""))
 

@@ -11,9 +11,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
-from citaplanner_tui.core.conninfo import ConnInfo
-from citaplanner_tui.core.db import connect
+import psycopg
+
 from citaplanner_tui.core.errors import ConnectionFailed, OperatorError
+from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore.sqltext import literal, quote_ident
 
 MAINTENANCE_DBS = ("postgres", "template1")
@@ -22,8 +24,6 @@ MAINTENANCE_DBS = ("postgres", "template1")
 @contextmanager
 def refusals(doing: str) -> Iterator[None]:
     """Turn a statement the server refuses (no right, name taken, ...) into one sentence."""
-    import psycopg
-
     try:
         yield
     except psycopg.Error as exc:

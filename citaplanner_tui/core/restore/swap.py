@@ -29,9 +29,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from citaplanner_tui.core.conninfo import ConnInfo
+import psycopg
+
 from citaplanner_tui.core.errors import OperatorError
-from citaplanner_tui.core.logs import Log
+from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore.journal import Intent, Journal
 from citaplanner_tui.core.restore.server import maintenance, refusals
 from citaplanner_tui.core.restore.sqltext import quote_ident
@@ -145,8 +147,6 @@ def swap(info: ConnInfo, live: str, incoming: str, parked: str, log: Log, journa
 
 def _rename(conn, live: str, incoming: str, parked: str, log: Log) -> int | None:
     """End the sessions and do the renames within ``LOCKOUT`` seconds; the attempts used, or None."""
-    import psycopg
-
     deadline = time.monotonic() + LOCKOUT
     attempt = 0
     while True:

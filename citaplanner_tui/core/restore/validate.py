@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from citaplanner_tui.core.dumpscan import split_key
 from citaplanner_tui.core.restore.sqltext import literal, quote_ident
+from citaplanner_tui.core.stream.dumpscan import split_key
 
 
 def qualified(table: str) -> str:

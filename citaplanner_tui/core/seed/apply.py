@@ -22,7 +22,7 @@ from citaplanner_tui.core.seed import data
 from citaplanner_tui.core.seed.cuid import new_cuid
 from citaplanner_tui.core.seed.data import Definition
 from citaplanner_tui.core.seed.passwords import hash_password
-from citaplanner_tui.core.seed.plan import Chance, Item, Plan, Ref, Status, decide
+from citaplanner_tui.core.seed.plan import Chance, Item, Ref, SeedPlan, Status, decide
 from citaplanner_tui.core.seed.read import SeedError, check_schema, database_errors, read_snapshot
 
 # pg_advisory_xact_lock key shared by every citaplanner-tui seed apply ("CPTSEED" in ASCII).
@@ -33,7 +33,7 @@ LOCK_WAIT = "60s"
 
 @dataclass(frozen=True)
 class ApplyResult:
-    plan: Plan                 # the plan made under the lock, which was written
+    plan: SeedPlan                 # the plan made under the lock, which was written
     created: dict[str, int]    # rows inserted per table
 
 

@@ -1,7 +1,7 @@
 """The seed plan: for every seed row, what applying the seed would do, and why.
 
 ``decide(snapshot, now)`` is the pure part: it takes the rows the bounded reads found
-(``read.Snapshot``) and returns a ``Plan``; it never touches the database, so every rule
+(``read.Snapshot``) and returns a ``SeedPlan``; it never touches the database, so every rule
 is unit-tested without one. Rows are found as seed.ts finds them; where seed.ts would
 do harm, the plan says so instead:
 
@@ -126,7 +126,7 @@ _WORDS = ((Status.CREATE, "to create", "to create"), (Status.EXISTS, "exists", "
 
 
 @dataclass(frozen=True)
-class Plan:
+class SeedPlan:
     items: tuple[Item, ...]
     clock: str                 # the time zone "today" was taken in, and why that one
     source: str = data.SHIPPED.source
@@ -394,7 +394,7 @@ class _Decider:
 
 
 def decide(snapshot: Snapshot, now: datetime, *, definition: Definition = data.SHIPPED,
-           zone: str | None = None) -> Plan:
+           zone: str | None = None) -> SeedPlan:
     """The plan for ``snapshot`` at time ``now`` (aware) with ``definition``.
 
     ``zone`` is the time zone "today" is taken in; None is this process's, as seed.ts does.
@@ -402,4 +402,4 @@ def decide(snapshot: Snapshot, now: datetime, *, definition: Definition = data.S
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     items = _Decider(snapshot, now, definition, zone).decide()
-    return Plan(tuple(items), clock_label(zone), definition.source, dict(snapshot.queries))
+    return SeedPlan(tuple(items), clock_label(zone), definition.source, dict(snapshot.queries))

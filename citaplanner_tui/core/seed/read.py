@@ -1,7 +1,7 @@
 """The bounded reads behind the seed plan, and ``plan_seed`` (read, then decide).
 
 Each table is asked at most twice, always by the seed's own keys (``= ANY(%s)`` arrays),
-never once per row. The real schema (``core/schema.sql``) has few indexes on these
+never once per row. The real schema (``core/app/schema.sql``) has few indexes on these
 tables: users.email, clients (phone, "tenantId"), service_users ("serviceId", "userId"),
 notification_templates ("tenantId", type, channel) and the primary keys; nothing on
 appointments or payments but the id. So: users by e-mail, clients by phone, assignments by
@@ -25,10 +25,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Iterator
 
+import psycopg
+from psycopg.rows import dict_row
+
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.seed import data
 from citaplanner_tui.core.seed.data import Definition
-from citaplanner_tui.core.seed.plan import Plan, decide
+from citaplanner_tui.core.seed.plan import SeedPlan, decide
 
 
 class SeedError(OperatorError):
@@ -78,8 +81,6 @@ def check_schema(conn) -> None:
 
 class _Reader:
     def __init__(self, conn):
-        from psycopg.rows import dict_row
-
         self.cur = conn.cursor(row_factory=dict_row)
         self.queries: Counter = Counter()
 
@@ -186,8 +187,6 @@ def _read_clients(q: _Reader, snap: Snapshot, seed: Definition, tenant: str) -> 
 @contextmanager
 def database_errors(doing: str) -> Iterator[None]:
     """Turn the server's refusals an operator can act on into one sentence."""
-    import psycopg
-
     try:
         yield
     except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction,
@@ -198,10 +197,10 @@ def database_errors(doing: str) -> Iterator[None]:
 
 
 def plan_seed(conn, *, now: datetime | None = None, definition: Definition = data.SHIPPED,
-              zone: str | None = None) -> Plan:
+              zone: str | None = None) -> SeedPlan:
     """Read (one read-only, repeatable-read transaction) and decide; never writes.
 
-    ``conn`` is an autocommit connection (``core.db.connect`` gives one); ``zone`` is the
+    ``conn`` is an autocommit connection (``core.pg.connect.connect`` gives one); ``zone`` is the
     time zone of the appointments' "today" (None: this process's, as seed.ts).
     """
     started = time.perf_counter()

@@ -25,15 +25,20 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
-from citaplanner_tui.core import health, lock, status, units
-from citaplanner_tui.core.catalog import scan
+from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.errors import BusyError, Cancelled, OperatorError
 from citaplanner_tui.core.events import Progress, Reporter
-from citaplanner_tui.core.logs import Log
-from citaplanner_tui.core.unattended import heartbeat, metrics
-from citaplanner_tui.core.unattended.files import read_json, write_json
+from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.report import health, status, units
+from citaplanner_tui.core.report import heartbeat
+from citaplanner_tui.core.restore import drill
+from citaplanner_tui.core.unattended import metrics
 from citaplanner_tui.core.unattended.notify import Event, Notifier
 from citaplanner_tui.core.unattended.schedule import Job, Schedule, due
+from citaplanner_tui.core.verify import verify
+from citaplanner_tui.core.volume import lock
+from citaplanner_tui.core.volume.catalog import scan
+from citaplanner_tui.core.volume.files import read_json, write_json
 
 STATE_FILE = "daemon.json"
 OFFSITE_MISSING = "no off-site targets configured"
@@ -175,16 +180,12 @@ class Daemon:
         now = engine_time(self.clock.now())
         s = self.settings
         if job.name == "backup":
-            from citaplanner_tui.core.backup import run_backup
-
             result = run_backup(s, tier="auto", reporter=reporter, now=now)
             for warning in result.warnings:
                 self.log.warn(f"daemon: backup: {warning}")
             return Outcome(True, f"{'+'.join(result.tiers)} backup {result.files[0].name} "
                                  f"({units.size(result.size)})")
         if job.name == "verify_deep":
-            from citaplanner_tui.core.verify import verify
-
             with lock.hold(s.backup_dir, "verify"):
                 results = verify(s, None, deep=True, reporter=reporter)
             failed = [r for r in results if not r.ok]
@@ -193,8 +194,6 @@ class Daemon:
                                     f"first {failed[0].path.name}: {failed[0].detail}")
             return Outcome(True, f"all {len(results)} backups deep-verified")
         if job.name == "drill":
-            from citaplanner_tui.core.restore import drill
-
             result = drill(s, None, reporter=reporter, now=now)
             return Outcome(True, f"drill of {result.archive}: {result.summary}")
         if job.name == "offsite_push":

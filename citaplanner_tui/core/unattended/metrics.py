@@ -16,8 +16,8 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry, start_http_server, write_to_textfile
 from prometheus_client.core import GaugeMetricFamily
 
-from citaplanner_tui.core.catalog import Catalog, State
-from citaplanner_tui.core.status import StatusReport
+from citaplanner_tui.core.report.status import StatusReport
+from citaplanner_tui.core.volume.catalog import Catalog, State
 
 DEFAULT_PORT = 9187
 DEFAULT_HOST = "127.0.0.1"

@@ -5,8 +5,8 @@ the table shows every seed row with its status as a word (CREATE / EXISTS / DIFF
 CONFLICT / SKIP) and a colour, the header counts them, ``0``-``5`` filter by status,
 and the pane below explains the selected row: the differing fields (database value
 and seed value), the row a create would collide with, or why it is skipped.
-``a`` applies after the typed confirmation (D1's ``ConfirmScreen``) as an app job:
-``core.seed.apply_seed`` re-plans under its lock and writes, or refuses with one
+``a`` applies after the typed confirmation (``ConfirmScreen``, ``screens/confirm.py``) as an
+app job: ``core.seed.apply_seed`` re-plans under its lock and writes, or refuses with one
 sentence (a CONFLICT) and writes nothing; the plan is then computed again.  Apply is
 ``@gate.writes``, so read-only mode hides and refuses it.
 """
@@ -141,7 +141,7 @@ class SeedScreen(gate.GatedScreen):
         settings = self.app.settings
 
         def plan_it() -> None:
-            from citaplanner_tui.core.db import connect
+            from citaplanner_tui.core.pg.connect import connect
             from citaplanner_tui.core.errors import OperatorError
             from citaplanner_tui.core.seed import plan_seed
 
@@ -230,7 +230,7 @@ class SeedScreen(gate.GatedScreen):
         settings, dbname = self.app.settings, self.dbname
 
         def work(reporter):
-            from citaplanner_tui.core.db import connect
+            from citaplanner_tui.core.pg.connect import connect
             from citaplanner_tui.core.seed import apply_seed, plan_seed
             from citaplanner_tui.tui.job_result import Finished
 

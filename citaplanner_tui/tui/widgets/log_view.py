@@ -1,6 +1,6 @@
 """A scrolling view of one log file of any size, reading only the lines on screen.
 
-The file is indexed by ``core.logindex.LineIndex`` in a thread worker (a 1 GB log
+The file is indexed by ``core.logs.index.LineIndex`` in a thread worker (a 1 GB log
 takes about a second; the first paint does not wait for it).  The screen asks the
 index for the visible window only.  Following re-indexes the appended bytes on a
 timer and scrolls to the end only while the view is at the end: scrolling up pauses
@@ -32,8 +32,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from citaplanner_tui.core.logindex import LevelFilter, LineIndex, Superseded
-from citaplanner_tui.core.logs import parse_line
+from citaplanner_tui.core.logs.index import LevelFilter, LineIndex, Superseded
+from citaplanner_tui.core.logs.lines import parse_line
 
 LEVEL_FILTERS = (None, ("WARN", "ERROR"), ("ERROR",))  # cycled by the level-filter key
 

@@ -1,7 +1,7 @@
 """The log lines of one run (a restore, a rollback) as the engine writes them.
 
 The screen reads the records the engine appends to the day's log file
-(``core.logs.parse_line``) and adds them here.  Levels are a word and a colour
+(``core.logs.lines.parse_line``) and adds them here.  Levels are a word and a colour
 (component classes with theme variables), so they read in 16 colours and with
 ``NO_COLOR``.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import RichLog
 
-from citaplanner_tui.core.logs import LogRecord
+from citaplanner_tui.core.logs.lines import LogRecord
 
 
 class RunLog(RichLog):

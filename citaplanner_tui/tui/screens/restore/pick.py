@@ -1,6 +1,6 @@
 """Wizard step 1: pick the backup to restore, newest first, each with its state.
 
-The list is the catalog of the app's last refresh (``core.catalog.scan``: every
+The list is the catalog of the app's last refresh (``core.volume.catalog.scan``: every
 finished dump, any state, newest first).  A backup in a bad state can still be
 picked: pre-flight then says exactly why it cannot be restored.
 """
@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from citaplanner_tui.core.naming import ROTATED_TIERS
+from citaplanner_tui.core.volume.naming import ROTATED_TIERS
 from citaplanner_tui.tui import format as fmt
 
 COLUMNS = ("Tier", "Taken", "Age", "Size", "State", "Verified")

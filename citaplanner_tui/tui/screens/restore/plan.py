@@ -1,6 +1,6 @@
 """Wizard step 3: the plan the engine will run, step by step, with its mode.
 
-Everything here comes from the ``core.restore.Plan`` pre-flight returned: the facts
+Everything here comes from the ``core.restore.RestorePlan`` pre-flight returned: the facts
 (archive, target, versions, rows), the mode the engine chose and why, and its steps
 in order.  ``Enter`` (or ``R``) then asks for the database name (the typed confirmation).
 """

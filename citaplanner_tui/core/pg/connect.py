@@ -1,0 +1,67 @@
+"""Connections to the CitaPlanner server, with failures turned into one sentence.
+
+psycopg is imported inside the functions that connect, not at the top: settings, the
+status report and the console's first paint import this module, and psycopg costs
+~0.4 s (design.md's performance notes), paid only when a connection is made.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from citaplanner_tui.core.errors import ConnectionFailed
+from citaplanner_tui.core.pg.conninfo import ConnInfo
+
+
+def explain(exc: Exception, info: ConnInfo) -> str:
+    """One sentence for a failed connection, naming the target but never the password."""
+    text = str(exc).lower()
+    where = info.redacted()
+    if "password authentication failed" in text or "no password supplied" in text:
+        return f"the server refused the password for user {info.user!r} ({where})"
+    if "does not exist" in text and "database" in text:
+        return f"the database {info.dbname!r} does not exist on {info.host}:{info.port}"
+    if "role" in text and "does not exist" in text:
+        return f"the role {info.user!r} does not exist on {info.host}:{info.port}"
+    if "timeout" in text:
+        return f"the server at {info.host}:{info.port} did not answer in time"
+    if ("connection refused" in text or "no such file or directory" in text
+            or "could not connect" in text or "is the server running" in text):
+        return f"cannot reach the server at {info.host}:{info.port}: is it running?"
+    if "could not translate host name" in text:
+        return f"the host name {info.host!r} does not resolve"
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"cannot connect to {where}: {first}"
+
+
+@contextmanager
+def connect(info: ConnInfo, *, autocommit: bool = True, dbname: str | None = None) -> Iterator:
+    """A psycopg connection with our search path, closed on exit."""
+    import psycopg
+
+    target = info.with_dbname(dbname) if dbname else info
+    kwargs = target.connect_kwargs()
+    if target.schema and target.schema != "public":
+        kwargs["options"] = f"-c search_path={target.schema}"
+    try:
+        conn = psycopg.connect(autocommit=autocommit, **kwargs)
+    except psycopg.OperationalError as exc:
+        raise ConnectionFailed(explain(exc, target)) from None
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def server_version(info: ConnInfo) -> tuple[int, int]:
+    """``(major, minor)`` of the server, e.g. (17, 2)."""
+    with connect(info) as conn:
+        num = conn.info.server_version
+    return num // 10000, num % 10000
+
+
+def database_size(info: ConnInfo) -> int:
+    """Bytes on disk of the target database."""
+    with connect(info) as conn:
+        return conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]

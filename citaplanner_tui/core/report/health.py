@@ -1,0 +1,145 @@
+"""Health verdicts: OK / WARN / FAIL, each with the sentence that explains it.
+
+Pure functions over facts (ages, counts, free space, growth), so every rule is tested
+without files or a database, and the status command, its exit code and the console's
+dashboard all show exactly these words and reasons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+from typing import Iterable, Mapping
+
+from citaplanner_tui.core.settings import Thresholds
+from citaplanner_tui.core.volume.catalog import State
+from citaplanner_tui.core.volume.naming import ROTATED_TIERS
+
+
+class Level(IntEnum):
+    """Ordered so the worst wins with ``max``; the value is the status exit code."""
+
+    OK = 0
+    WARN = 1
+    FAIL = 2
+
+    @property
+    def word(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Health:
+    """One verdict: what it is about, its level, and (unless OK) why."""
+
+    subject: str
+    level: Level
+    reason: str = ""
+
+    @property
+    def word(self) -> str:
+        return self.level.word
+
+    def __str__(self) -> str:
+        return f"{self.word} {self.subject}" + (f": {self.reason}" if self.reason else "")
+
+
+OK = Level.OK
+WARN = Level.WARN
+FAIL = Level.FAIL
+
+
+def hours(h: float) -> str:
+    """``26 h`` or ``3.5 d``: ages as an operator reads them."""
+    return f"{h:.0f} h" if h < 48 else f"{h / 24:.1f} d"
+
+
+def tier_health(tier: str, newest_good_at: datetime | None, now: datetime, thresholds: Thresholds,
+                 any_backup: bool = False) -> Health:
+    """Age of the tier's newest good backup against its WARN/FAIL limits.
+
+    Tiers without limits (manual, safety) are always OK.  A daily tier without a good
+    backup is FAIL; a weekly or monthly tier that never had one is WARN (a volume with no
+    good backup yet: the first good ``auto`` run fills every tier), FAIL once it had
+    backups but none is good.
+    """
+    if tier not in ROTATED_TIERS:
+        return Health(tier, OK)
+    warn = getattr(thresholds, f"{tier}_warn_hours")
+    fail = getattr(thresholds, f"{tier}_fail_hours")
+    if newest_good_at is None:
+        if tier == "daily" or any_backup:
+            return Health(tier, FAIL, f"no good {tier} backup")
+        return Health(tier, WARN, f"no {tier} backup yet")
+    age = (now - newest_good_at).total_seconds() / 3600
+    if age > fail:
+        return Health(tier, FAIL, f"newest good {tier} backup is {hours(age)} old (limit {hours(fail)})")
+    if age > warn:
+        return Health(tier, WARN, f"newest good {tier} backup is {hours(age)} old (warning after {hours(warn)})")
+    return Health(tier, OK)
+
+
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def state_health(counts: Mapping[State, int], backup_running: bool = False) -> list[Health]:
+    """Verdicts on files in a bad state (nothing for states that are fine)."""
+    found = []
+    rules = [
+        (State.MISMATCH, FAIL, lambda n: _n(n, "backup does", "backups do") + " not match their checksum sidecar"),
+        (State.CORRUPT, FAIL, lambda n: _n(n, "backup is", "backups are") + " damaged (the deep check failed)"),
+        (State.UNREADABLE, FAIL, lambda n: _n(n, "file", "files") + " on the backup volume cannot be read"),
+        (State.BAD_SIDECAR, WARN, lambda n: _n(n, "sidecar holds", "sidecars hold") + " no SHA-256 checksum"),
+        (State.NO_SIDECAR, WARN, lambda n: _n(n, "backup has", "backups have")
+         + " no checksum sidecar, so cannot be verified"),
+        (State.ORPHAN_SIDECAR, WARN, lambda n: _n(n, "sidecar has", "sidecars have") + " no backup beside it"),
+    ]
+    for state, level, sentence in rules:
+        if counts.get(state, 0):
+            found.append(Health(state.word, level, sentence(counts[state])))
+    partial = counts.get(State.PARTIAL, 0)
+    if partial and not backup_running:
+        found.append(Health(State.PARTIAL.word, WARN, _n(partial, "unfinished backup was", "unfinished backups were")
+                            + " left by a run that stopped (the next backup removes them)"))
+    return found
+
+
+def disk_health(free: int | None, days_left: float | None, thresholds: Thresholds) -> Health:
+    """Room on the backup volume: FAIL when full or days from full, WARN within the warning horizon."""
+    if free is None:
+        return Health("disk", WARN, "the backup volume's free space cannot be read")
+    if free <= 0:
+        return Health("disk", FAIL, "the backup volume is full")
+    if days_left is not None and days_left < thresholds.disk_fail_days:
+        return Health("disk", FAIL, f"the backup volume is full in about {days_left:.1f} days at the current growth")
+    if days_left is not None and days_left < thresholds.disk_warn_days:
+        return Health("disk", WARN, f"the backup volume is full in about {days_left:.0f} days at the current growth")
+    return Health("disk", OK)
+
+
+def shrink_health(newest: int | None, previous: int | None, thresholds: Thresholds) -> Health:
+    """A new dump much smaller than the one before usually means lost data or a cut-short dump."""
+    if not newest or not previous or newest >= previous * thresholds.shrink_warn_ratio:
+        return Health("size", OK)
+    return Health("size", WARN, f"the newest daily backup is {newest / previous:.0%} of the size of the one before")
+
+
+def database_health(problem: str | None) -> Health:
+    """FAIL with the connection's one-sentence explanation when the database cannot be reached."""
+    if problem:
+        return Health("database", FAIL, problem)
+    return Health("database", OK)
+
+
+def overall(verdicts: Iterable[Health]) -> Health:
+    """The worst verdict decides; its reason leads, and any other problems are counted."""
+    verdicts = list(verdicts)
+    worst = max((v.level for v in verdicts), default=OK)
+    if worst is OK:
+        return Health("overall", OK)
+    problems = sorted((v for v in verdicts if v.level > OK), key=lambda v: -v.level)
+    more = len(problems) - 1
+    reason = problems[0].reason + (f" (and {_n(more, 'other problem', 'other problems')})" if more else "")
+    return Health("overall", worst, reason)

@@ -1,0 +1,96 @@
+"""One backup or restore at a time per backup volume.
+
+The old script took no lock: two runs in the same second wrote the same file.  We hold
+an exclusive ``flock`` on ``BACKUP_DIR/.citaplanner-tui.lock`` for the whole job.  The
+kernel drops it when the process dies (even by ``kill -9``), so a crash never leaves a
+stale lock, and the holder's pid and start time, written into the file, let a second
+run say at once who is busy.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+from citaplanner_tui.core.errors import BusyError, ConfigError
+from citaplanner_tui.core.volume import private
+
+LOCK_NAME = ".citaplanner-tui.lock"
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds the lock, as written in the lock file (fields may be unknown)."""
+
+    pid: int | None
+    since: datetime | None
+    job: str
+
+    def sentence(self) -> str:
+        who = f"pid {self.pid}" if self.pid else "pid unknown"
+        if self.since:
+            who += f", since {self.since.strftime('%H:%M')}"
+        return f"another backup or restore is running ({who})"
+
+
+def lock_path(backup_dir: Path) -> Path:
+    return Path(backup_dir) / LOCK_NAME
+
+
+def _read_holder(fd: int) -> Holder:
+    os.lseek(fd, 0, os.SEEK_SET)
+    text = os.read(fd, 256).decode("utf-8", "replace").split()
+    pid = int(text[0]) if text and text[0].isdigit() else None
+    try:
+        since = datetime.fromisoformat(text[1]) if len(text) > 1 else None
+    except ValueError:
+        since = None
+    return Holder(pid, since, text[2] if len(text) > 2 else "")
+
+
+def _open(backup_dir: Path) -> int:
+    try:
+        private.mkdirs(Path(backup_dir))
+        return os.open(lock_path(backup_dir), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise ConfigError(f"cannot use the backup folder {backup_dir}: {exc.strerror}") from None
+
+
+@contextmanager
+def hold(backup_dir: Path, job: str = "backup") -> Iterator[None]:
+    """Hold the volume's lock for the block; raise ``BusyError`` at once if it is taken."""
+    fd = _open(backup_dir)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BusyError(_read_holder(fd).sentence()) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()} {datetime.now().isoformat(timespec='seconds')} {job}\n".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+def holder(backup_dir: Path) -> Holder | None:
+    """Who holds the lock now, or None when no job runs (a probe; it never waits)."""
+    if not lock_path(backup_dir).exists():
+        return None
+    fd = os.open(lock_path(backup_dir), os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _read_holder(fd)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)

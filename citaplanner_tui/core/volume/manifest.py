@@ -1,0 +1,127 @@
+"""A manifest per backup: what the dump holds, in a small JSON file beside it.
+
+``<dump>.manifest.json`` (0600, written atomically before the sidecar) says which tool
+and pg_dump took the backup, from which server, database and size, how it is
+compressed, its SHA-256, the rows of every table at dump time (the COPY rows the dump
+scanner counted while the dump streamed: exact, and free), and the application's
+schema version: the newest applied row of Prisma's ``_prisma_migrations``.
+
+A restore plan compares that schema version with the target's (``restore.preflight``'s
+``manifest_checks``): a
+backup from before the newest migration puts the database behind the deployed app
+("this backup predates migration X").  Backups without a manifest (the old script's,
+older versions of ours) keep working; they just have nothing to show.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import timezone
+from pathlib import Path
+
+from psycopg import sql
+
+from citaplanner_tui.core.volume import private
+from citaplanner_tui.core.volume.naming import MANIFEST_SUFFIX
+
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Migration:
+    """The newest applied Prisma migration and how many are applied."""
+
+    name: str
+    finished_at: str
+    applied: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    tool_version: str
+    pg_dump_version: str
+    server_version: str
+    database: str
+    database_size: int
+    compression: str
+    sha256: str
+    size: int
+    taken_at: str
+    rows: dict[str, int] = field(default_factory=dict)
+    migration: Migration | None = None
+    globals_file: str | None = None
+
+    def to_json(self) -> dict:
+        return {"version": VERSION, **asdict(self)}
+
+    @property
+    def summary(self) -> str:
+        """One line for a plan or a screen."""
+        head = (f"migration {self.migration.name} ({self.migration.applied} applied)" if self.migration
+                else "no Prisma migrations table")
+        roles = f"; roles saved in {self.globals_file}" if self.globals_file else ""
+        return (f"taken {self.taken_at} by citaplanner-tui {self.tool_version} with pg_dump {self.pg_dump_version} "
+                f"from PostgreSQL {self.server_version}; {len(self.rows)} tables, {sum(self.rows.values())} rows; "
+                f"{head}{roles}")
+
+
+def path_for(dump: Path) -> Path:
+    return Path(dump).with_name(Path(dump).name + MANIFEST_SUFFIX)
+
+
+def encode(manifest: Manifest) -> bytes:
+    return (json.dumps(manifest.to_json(), indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def read(dump: Path) -> Manifest | None:
+    """The manifest beside ``dump``; None when there is none or it cannot be read (never raises)."""
+    try:
+        raw = json.loads(private.read_nofollow(path_for(dump)))
+        migration = raw.get("migration")
+        return Manifest(
+            tool_version=str(raw["tool_version"]), pg_dump_version=str(raw["pg_dump_version"]),
+            server_version=str(raw["server_version"]), database=str(raw["database"]),
+            database_size=int(raw["database_size"]), compression=str(raw["compression"]),
+            sha256=str(raw["sha256"]), size=int(raw["size"]), taken_at=str(raw["taken_at"]),
+            rows={str(k): int(v) for k, v in dict(raw.get("rows") or {}).items()},
+            migration=Migration(str(migration["name"]), str(migration["finished_at"]), int(migration["applied"]))
+            if migration else None,
+            globals_file=raw.get("globals_file"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def prisma_head(conn, schema: str = "public") -> Migration | None:
+    """The newest applied row of ``_prisma_migrations`` on ``conn``, or None without the table.
+
+    Applied: finished and not rolled back, as ``prisma migrate status`` counts them.
+    """
+    table = sql.Identifier(schema, "_prisma_migrations")
+    exists = conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."_prisma_migrations"',)).fetchone()[0]
+    if exists is None:
+        return None
+    row = conn.execute(sql.SQL(
+        "SELECT migration_name, finished_at, count(*) OVER () FROM {} "
+        "WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL "
+        "ORDER BY finished_at DESC, migration_name DESC LIMIT 1").format(table)).fetchone()
+    if row is None:
+        return Migration("", "", 0)
+    return Migration(row[0], row[1].astimezone(timezone.utc).isoformat(timespec="seconds"), int(row[2]))
+
+
+def migration_warning(backup: Migration | None, target: Migration | None) -> str | None:
+    """A sentence when restoring a backup at ``backup`` would move the target's schema head, else None."""
+    if backup == target or (backup is not None and target is not None and backup.name == target.name):
+        return None
+    if target is None or not target.name:
+        return (f"this backup holds migrations up to {backup.name} but the target has none applied"
+                if backup and backup.name else None)
+    if backup is None or not backup.name:
+        return (f"this backup predates migration {target.name}: it has no Prisma migrations, the target "
+                f"has {target.applied}; run the app's migrations after restoring")
+    if (backup.finished_at, backup.applied) < (target.finished_at, target.applied):
+        return (f"this backup predates migration {target.name} (its newest is {backup.name}, {backup.applied} "
+                f"applied against {target.applied}); run the app's migrations after restoring")
+    return (f"this backup is newer than the target's schema: its newest migration {backup.name} is not applied "
+            f"there (newest {target.name}); the running app may be older than the restored schema")

@@ -1,0 +1,51 @@
+"""Helpers shared by the restore and drill tests: demo data, archives, content hashes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from citaplanner_tui.core.app.schema import TABLES
+from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.demo.data import generate
+
+TODAY = date(2026, 1, 15)
+
+
+def fill(db, *, seed: int = 42, clients: int = 60, appointments: int = 200) -> None:
+    with connect(db.info) as conn:
+        generate(conn, tenants=1, clients=clients, appointments=appointments, seed=seed, today=TODAY)
+
+
+def settings_for(db, backup_dir: Path, **extra) -> Settings:
+    return Settings(database_url=db.url, backup_dir=Path(backup_dir), **extra)
+
+
+def take_backup(db, backup_dir: Path, *, tier: str = "manual", now: datetime | None = None) -> Path:
+    from citaplanner_tui.core.backup import run_backup
+
+    return run_backup(settings_for(db, backup_dir), tier=tier, now=now).files[0]
+
+
+def content(server, dbname: str) -> dict[str, tuple[int, str]]:
+    """Per table: (rows, md5 of all rows in a fixed order): equal means identical content."""
+    out = {}
+    for table in TABLES:
+        out[table] = server.sql(
+            f'SELECT count(*), md5(COALESCE(string_agg(t::text, E\'\\n\' ORDER BY t::text), \'\')) '
+            f'FROM public."{table}" t', dbname)[0]
+    return out
+
+
+def databases(server, prefix: str) -> list[str]:
+    return [r[0] for r in server.sql("SELECT datname FROM pg_database WHERE starts_with(datname, %s) "
+                                     "ORDER BY 1", params=(prefix,))]
+
+
+@pytest.fixture(params=["pg18", "pg15"])
+def any_live(request):
+    """An empty CitaPlanner database, once on PostgreSQL 18 and once on 15."""
+    return request.getfixturevalue("app_db" if request.param == "pg18" else "app_db15")
