@@ -55,6 +55,9 @@ class CitaPlannerApp(App[int]):
         self.jobs: list[Job] = []
         self.job_signal: Signal[Job] = Signal(self, "job")
         self.refreshing = False
+        self.recovered = False  # the first refresh first finishes or undoes an interrupted swap
+        self.recovery: str | None = None
+        """What that recovery did, in the engine's sentence (shown on the problems line)."""
         self.crash_report: str | None = None
 
     # -- start-up ----------------------------------------------------------------------
@@ -89,17 +92,31 @@ class CitaPlannerApp(App[int]):
             return
         self.refreshing = True
         settings, now, probe, target = self.settings, self.now(), self._database_facts, self.conn_display()
-        self.run_worker(lambda: self._load(settings, now, probe, target), thread=True, group="refresh",
+        recover, self.recovered = not self.recovered, True
+        self.run_worker(lambda: self._load(settings, now, probe, target, recover), thread=True, group="refresh",
                         name="refresh", exit_on_error=False)
 
-    def _load(self, settings: Settings, now: datetime, probe, target: str) -> None:
+    def _load(self, settings: Settings, now: datetime, probe, target: str, recover: bool) -> None:
+        """The data, after (on the first load) finishing or undoing a swap a killed restore left
+        half-done (``core.restore.recover``): before the operator acts on a database that may
+        still refuse connections, and in this worker since it talks to the server."""
         from citaplanner_tui.tui.data import load_dashboard
 
+        if recover:
+            from citaplanner_tui.core.restore import recover as recover_swap
+
+            recovery = recover_swap(settings)
+            if recovery:
+                self.call_from_thread(self._recovered, recovery)
         try:
             data, error = load_dashboard(settings, now, probe, target), None
         except Exception as exc:  # said in a notification; the console stays usable
             data, error = None, f"cannot load the dashboard: {getattr(exc, 'sentence', exc)}"
         self.call_from_thread(self._loaded, data, error)
+
+    def _recovered(self, sentence: str) -> None:
+        self.recovery = sentence
+        self.notify(sentence, title="Interrupted restore", severity="warning", timeout=30)
 
     def _loaded(self, data, error: str | None) -> None:
         self.refreshing = False

@@ -76,6 +76,23 @@ class DatabaseFacts:
 
 
 @dataclass(frozen=True)
+class Daemon:
+    """The configured daemon as its heartbeat tells: the status report's verdict (``word``,
+    ``reason``), what it was doing and when it last said so, and the next run of each job."""
+
+    word: str
+    reason: str
+    doing: str | None
+    at: datetime | None
+    next_runs: tuple[tuple[str, datetime | None], ...]
+
+    @property
+    def badge(self) -> str:
+        """The header's word for it: alive, late or not running."""
+        return {"OK": "DAEMON OK", "WARN": "DAEMON STALE"}.get(self.word, "DAEMON DOWN")
+
+
+@dataclass(frozen=True)
 class DashboardData:
     now: datetime
     health: str
@@ -90,6 +107,10 @@ class DashboardData:
     """(word, subject, reason) of every check with a reason: ``status``'s "problems:" list."""
     backup_rows: tuple[tuple[str, tuple[str, ...], str, str], ...] = ()
     """For the backups table: (path, cells, health, lower-case text the filter searches)."""
+    leftovers: tuple = ()
+    """``core.restore.leftovers.Leftover``s: the safety backups and parked databases restores kept."""
+    daemon: Daemon | None = None
+    """None when no schedule is configured (then nobody promised a daemon)."""
 
 
 def probe_database(settings: Settings) -> DatabaseFacts:
@@ -125,6 +146,7 @@ def load_dashboard(settings: Settings, now: datetime, probe: Callable[[Settings]
     """One catalog scan and one status report (``core.status``), shaped for the panes."""
     from citaplanner_tui.core import catalog as catalog_mod
     from citaplanner_tui.core import health, status
+    from citaplanner_tui.core.restore.leftovers import leftovers
 
     facts = (probe or probe_database)(settings)
     scanned = catalog_mod.scan(settings, now=now)
@@ -136,7 +158,26 @@ def load_dashboard(settings: Settings, now: datetime, probe: Callable[[Settings]
                          tuple(_tier_row(t) for t in report.tiers),
                          checks, _disk(report, verdicts), scanned, facts.error, facts.rollback,
                          tuple((h.word, h.subject, h.reason) for h in report.problems),
-                         backup_rows(scanned, now, {p.path: p.health for p in checks.problems}))
+                         backup_rows(scanned, now, {p.path: p.health for p in checks.problems}),
+                         tuple(leftovers(settings, scanned)), _daemon(settings, verdicts.get("daemon")))
+
+
+def _daemon(settings: Settings, verdict) -> Daemon | None:
+    """The daemon's heartbeat beside the report's verdict on it (``core.unattended.heartbeat``)."""
+    from citaplanner_tui.core.unattended import heartbeat
+
+    if verdict is None:
+        return None
+    beat = heartbeat.read(settings)
+    return Daemon(verdict.word, verdict.reason, beat.get("doing"), _when(beat.get("at")),
+                  tuple((job, _when(at)) for job, at in (beat.get("next") or {}).items()))
+
+
+def _when(text) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def backup_row(entry, now: datetime) -> tuple[str, ...]:

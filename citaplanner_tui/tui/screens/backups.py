@@ -41,6 +41,19 @@ actions.register(
 COLUMNS = (("Tier", 7), ("Taken", 16), ("Age", 4), ("Size", 9), ("State", 17), ("Verified", 9), ("Drill", 8))
 
 
+MAX_LEFTOVERS = 3  # lines of them at 80x24; ``status`` lists them all
+
+
+def leftover_lines(kept) -> list[str]:
+    """The safety backups and parked databases restores kept, as ``status`` prints them."""
+    from citaplanner_tui.core.restore.leftovers import lines
+
+    head, *rows = lines(list(kept))[1:] or [""]
+    if len(rows) > MAX_LEFTOVERS:
+        rows = rows[:MAX_LEFTOVERS - 1] + [f"  + {len(rows) - MAX_LEFTOVERS + 1} more (citaplanner-tui status)"]
+    return [head, *rows] if kept else []
+
+
 class BackupsScreen(gate.GatedScreen):
     TITLE = "Backups"
     BINDINGS = [Binding("escape", "back", "Back", id="backups.back"), *actions.bindings_for("BackupsScreen")]
@@ -49,6 +62,7 @@ class BackupsScreen(gate.GatedScreen):
         yield StatusBar(id="status-bar")
         yield BackupTable(COLUMNS, id="backups-table")
         yield Static(id="backup-detail")
+        yield Static(id="leftovers")
         yield Input(placeholder="filter: any text in the row (Esc clears)", id="backups-filter")
         yield JobLine()
         yield Footer()
@@ -72,6 +86,9 @@ class BackupsScreen(gate.GatedScreen):
         rows = [(key, cells, health) for key, cells, health, text in data.backup_rows
                 if not needle or needle in text]
         self.query_one(BackupTable).set_rows(rows)
+        leftovers = self.query_one("#leftovers", Static)
+        leftovers.display = bool(data.leftovers)
+        leftovers.update(escape("\n".join(leftover_lines(data.leftovers))))
 
     def selected_entry(self):
         data, path = self.app.data, self.selected_path()

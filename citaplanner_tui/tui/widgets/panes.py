@@ -137,9 +137,30 @@ class ProblemsLine(Static):
 
     def _redraw(self, data) -> None:
         problems = data.problems if data is not None else ()
+        recovery = self.app.recovery  # the swap the console finished or undid at start-up comes first
+        problems = ((("WARN", "restore", recovery),) if recovery else ()) + tuple(problems)
         self.display = bool(problems)
         lines = [f"{fmt.health(word)} {escape(subject)}: {escape(reason)}" for word, subject, reason in problems]
         if len(lines) > self.MAX_LINES:
             rest = len(lines) - self.MAX_LINES + 1
             lines = lines[:self.MAX_LINES - 1] + [f"+ {rest} more (citaplanner-tui status lists them all)"]
         self.update("\n".join(lines))
+
+
+class DaemonLine(Static):
+    """The scheduler, when one is configured: what it is doing, when it last said so, and the
+    next run of each job (from its heartbeat file).  Hidden when no schedule is configured."""
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "data", self._redraw, init=True)
+
+    def _redraw(self, data) -> None:
+        daemon = data.daemon if data is not None else None
+        self.display = daemon is not None
+        if daemon is None:
+            return
+        heard = f"{daemon.doing or 'never ran'}" + (f" at {daemon.at:%m-%d %H:%M}" if daemon.at else "")
+        runs = [f"{job} {at:%m-%d %H:%M}" if at else f"{job} not scheduled" for job, at in daemon.next_runs]
+        cells = [f"daemon {heard}"] + ([f"next: {runs[0]}", *runs[1:]] if runs else [])
+        self.update("\n".join(pack(cells, (self.content_size.width or 78) - 5, fmt.health(daemon.word) + " ",
+                                    "     ")))
