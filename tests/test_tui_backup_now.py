@@ -34,7 +34,7 @@ async def test_backup_now_runs_the_engine_shows_progress_and_the_new_row(app_db,
         await pilot.press("s")
         job = await wait_for_job(pilot, "backup")
         assert job.error is None, job.error
-        result = job.result
+        result = job.result.value
         dump = result.files[0]
         assert dump.parent.name == "daily" and dump.exists()
         sidecar = dump.with_name(dump.name + ".sha256")

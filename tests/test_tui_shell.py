@@ -148,7 +148,7 @@ async def test_quit_asks_while_a_job_runs_and_cancels_it(sample_volume):
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, AskScreen), "the quit question")
         app.screen.query_one("#yes", Button).press()
-        await wait_until(pilot, job.cancel.is_set, "the cancel request")
+        await wait_until(pilot, lambda: job.cancelling, "the cancel request")
         release.set()
     for _ in range(200):  # the job's thread ends after the app did: on a loaded machine, a moment later
         if job.done:

@@ -22,6 +22,7 @@ from textual.signal import Signal
 
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.tui import actions, gate
+from citaplanner_tui.tui.job_result import JobOutcome, Kind
 from citaplanner_tui.tui.jobs import Job, JobUpdate, run_in_child, run_in_thread
 
 STYLES = Path(__file__).parent / "styles"
@@ -127,19 +128,19 @@ class CitaPlannerApp(App[int]):
             self.notify(error, title="Refresh failed", severity="error")
 
     # -- jobs --------------------------------------------------------------------------
-    def start_job(self, kind: str, title: str, work) -> Job:
-        """Run ``work(reporter)`` as an app-wide job in a thread (see ``tui/jobs.py``)."""
+    def start_job(self, kind: str, title: str, work: Callable[..., JobOutcome]) -> Job:
+        """Run ``work(reporter=...)`` as an app-wide job in a thread (see ``tui/jobs.py``)."""
         job = Job(kind, title)
         self.jobs.append(job)
         run_in_thread(self, job, work)
         self.job_signal.publish(job)
         return job
 
-    def start_engine_job(self, kind: str, title: str, target: str, *args, **kwargs) -> Job:
-        """Run the engine function ``module:function`` in a child process, so the GIL stays ours."""
+    def start_engine_job(self, kind: str, title: str, work: Callable[..., JobOutcome], *args, **kwargs) -> Job:
+        """Run the job function ``work`` in a child process, so the GIL stays ours."""
         job = Job(kind, title)
         self.jobs.append(job)
-        run_in_child(self, job, target, args, kwargs)
+        run_in_child(self, job, work, args, kwargs)
         self.job_signal.publish(job)
         return job
 
@@ -155,8 +156,9 @@ class CitaPlannerApp(App[int]):
             self.notify(job.error, title=f"{job.title}: {'cancelled' if job.cancelled else 'failed'}",
                         severity="warning" if job.cancelled else "error", timeout=10)
         else:
-            summary = getattr(job.result, "summary", None)
-            self.notify(summary if isinstance(summary, str) else "done", title=job.title)
+            message, severity = outcome_notification(job.result)
+            self.notify(message, title=job.title, severity=severity, timeout=NOTIFY_SECONDS[job.result.kind],
+                        markup=False)
         self.action_refresh()  # the new backup or check shows up in every pane
 
     # -- navigation --------------------------------------------------------------------
@@ -221,7 +223,7 @@ class CitaPlannerApp(App[int]):
         def answered(yes: bool | None) -> None:
             if yes:
                 for job in running:
-                    job.cancel.set()  # the engine stops between chunks and removes its partial file
+                    job.request_cancel()  # the engine stops between chunks and removes its partial file
                 self.exit(0)
 
         names = ", ".join(job.title for job in running)
@@ -277,6 +279,19 @@ class CitaPlannerApp(App[int]):
                 if node.check_action(spec.action, ()):
                     yield SystemCommand(spec.title, spec.help, _runner(node, spec.action))
         yield from (cmd for cmd in super().get_system_commands(screen) if cmd.title in ("Theme", "Keys"))
+
+
+SEVERITY = {Kind.OK: "information", Kind.WARNING: "warning", Kind.FAILED: "error"}
+NOTIFY_SECONDS = {Kind.OK: 5, Kind.WARNING: 10, Kind.FAILED: 20}
+MAX_DETAILS = 5  # lines of a notification naming what went wrong; the screens show them all
+
+
+def outcome_notification(outcome: JobOutcome) -> tuple[str, str]:
+    """The message (summary, then the lines naming what went wrong) and severity of a job's end."""
+    details = list(outcome.details[:MAX_DETAILS])
+    if len(outcome.details) > MAX_DETAILS:
+        details.append(f"and {len(outcome.details) - MAX_DETAILS} more")
+    return "\n".join([outcome.summary, *details]), SEVERITY[outcome.kind]
 
 
 SIXTEEN_COLOUR_TERMS = ("linux", "xterm-16color", "vt100", "vt220", "ansi", "screen")

@@ -18,8 +18,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
-from citaplanner_tui.tui import actions, gate
+from citaplanner_tui.tui import actions, engine_jobs, gate
 from citaplanner_tui.tui.actions import ActionSpec
+from citaplanner_tui.tui.job_result import JobOutcome
 from citaplanner_tui.tui.widgets.backup_table import BackupTable
 from citaplanner_tui.tui.widgets.job_line import JobLine
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
@@ -144,7 +145,7 @@ class BackupsScreen(gate.GatedScreen):
         if entry is None:
             return
         kind = "deep verify" if deep else "verify"
-        self.app.start_engine_job("verify", f"{kind} {entry.path.name}", "citaplanner_tui.core.verify:verify",
+        self.app.start_engine_job("verify", f"{kind} {entry.path.name}", engine_jobs.verify,
                                   self.app.settings, [entry.path], deep=deep)
 
     def action_deep_verify(self) -> None:
@@ -155,8 +156,8 @@ class BackupsScreen(gate.GatedScreen):
         entry = self._dump_or_say()
         if entry is None:
             return
-        self.app.start_engine_job("drill", f"drill {entry.path.name}", "citaplanner_tui.core.restore.drill:drill",
-                                  self.app.settings, entry.path)
+        self.app.start_engine_job("drill", f"drill {entry.path.name}", engine_jobs.drill, self.app.settings,
+                                  entry.path)
 
     @gate.writes
     def action_restore(self) -> None:
@@ -190,7 +191,7 @@ class BackupsScreen(gate.GatedScreen):
             def work(reporter):
                 from citaplanner_tui.core.delete import delete_backup
 
-                return delete_backup(settings, path)
+                return JobOutcome.ok(delete_backup(settings, path), f"deleted {path.name} and its sidecar")
 
             self.app.start_job("delete", f"delete {path.name}", work)
 
