@@ -151,9 +151,10 @@ SAMPLE_VOLUME_USED = 23 * 2**30
 
 def sample_database(_settings):
     """The database as the status bar shows it in screenshots (no server needed)."""
-    from citaplanner_tui.tui.data import DatabaseFacts
+    from citaplanner_tui.core.status import DatabaseStatus
+    from citaplanner_tui.tui.data import ServerProbe
 
-    return DatabaseFacts("PostgreSQL 18.1", 1_288_490_189)
+    return ServerProbe("PostgreSQL 18.1", DatabaseStatus("", 1_288_490_189))
 
 
 @contextmanager
