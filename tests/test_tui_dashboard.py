@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from backup_support import fill
-from citaplanner_tui.tui.sample import add_backup
+from tui_sample import add_backup
 from conftest import APP_PASSWORD
 from tui_support import NOW, drawn_lines, make_console, sample_volume, settle, sync, wait_until  # noqa: F401
 

@@ -12,7 +12,7 @@ from citaplanner_tui.core.events import Progress
 from citaplanner_tui.core.restore import Check, Outcome, RollbackOutcome
 from citaplanner_tui.core.restore.plan import steps_for
 from citaplanner_tui.core.seed import Status
-from citaplanner_tui.tui import sample_plans
+import tui_sample_plans as sample_plans
 from citaplanner_tui.tui.screens.restore.outcome import outcome_lines, rollback_lines
 from citaplanner_tui.tui.screens.restore.plan import plan_foot
 from citaplanner_tui.tui.screens.restore.preflight import check_rows, verdict

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from citaplanner_tui.tui.sample import SAMPLE_SCREENS, sample_console
+from tui_sample import SAMPLE_SCREENS, sample_console
 from tui_support import NOW, pinned_sample_volume, settle  # noqa: F401
 
 

@@ -2,7 +2,7 @@
 
 ``NOW`` is the fixed clock every console test runs on; ``sample_volume`` is a real
 backup volume (real gzip dumps and sha256 sidecars, fixed names and mtimes) built by
-``tui/sample.py``; ``make_console`` makes an app with no refresh timer and no log polling
+``tests/tui_sample.py``; ``make_console`` makes an app with no refresh timer and no log polling
 (tests trigger both), so nothing varies between runs.
 """
 
@@ -15,25 +15,24 @@ import pytest
 
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.tui.app import CitaPlannerApp
-from citaplanner_tui.tui.sample import SAMPLE_NOW as NOW
-from citaplanner_tui.tui.sample import make_sample_volume, pinned_volume_size, settle  # noqa: F401
+from tui_sample import SAMPLE_NOW as NOW
+from tui_sample import make_sample_volume, settle  # noqa: F401
 
 
 @pytest.fixture
 def sample_volume(backup_dir):
-    """A real, deterministic backup volume (see ``tui/sample.py``)."""
+    """A real, deterministic backup volume (see ``tests/tui_sample.py``)."""
     make_sample_volume(backup_dir, NOW)
     return backup_dir
 
 
 @pytest.fixture
 def pinned_sample_volume(tmp_path_factory):
-    """The sample volume with its size pinned too: what snapshots and screenshots show."""
+    """The sample volume for snapshots (``sample_console`` pins its size, clock and database)."""
     root = tmp_path_factory.mktemp("snap") / "backups"
     root.mkdir()
     make_sample_volume(root, NOW)
-    with pinned_volume_size():
-        yield root
+    return root
 
 
 def make_console(backup_dir, *, database_url: str = "", read_only: bool = False, **kwargs) -> CitaPlannerApp:

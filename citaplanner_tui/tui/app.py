@@ -5,7 +5,7 @@ imported at module level (psycopg, the engines), and the first refresh is schedu
 after the first frame.  Refreshes run in a thread worker, never two at once; the
 result lands in ``app.data`` (a reactive), which panes watch.  Everything that
 varies between runs (clock, refresh timer, how the connection is shown, the database
-probe) can be injected, so snapshot tests and screenshots are deterministic.
+probe, the volume's size) can be injected, so snapshot tests and screenshots are deterministic.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class CitaPlannerApp(App[int]):
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = datetime.now,
                  refresh_every: float | None = 30.0, conn_display: str | None = None,
                  database_facts: Callable | None = None, log_poll: float | None = 1.0,
-                 theme: str | None = None):
+                 theme: str | None = None, volume_space: Callable | None = None):
         super().__init__()
         self.theme = theme or default_theme()
         self.settings = settings
@@ -53,6 +53,7 @@ class CitaPlannerApp(App[int]):
         self.log_poll = log_poll
         self._conn_display = conn_display
         self._database_facts = database_facts
+        self._volume_space = volume_space
         self.jobs: list[Job] = []
         self.job_signal: Signal[Job] = Signal(self, "job")
         self.refreshing = False
@@ -93,11 +94,11 @@ class CitaPlannerApp(App[int]):
             return
         self.refreshing = True
         settings, now, probe, target = self.settings, self.now(), self._database_facts, self.conn_display()
-        recover, self.recovered = not self.recovered, True
-        self.run_worker(lambda: self._load(settings, now, probe, target, recover), thread=True, group="refresh",
-                        name="refresh", exit_on_error=False)
+        space, recover, self.recovered = self._volume_space, not self.recovered, True
+        self.run_worker(lambda: self._load(settings, now, probe, target, space, recover), thread=True,
+                        group="refresh", name="refresh", exit_on_error=False)
 
-    def _load(self, settings: Settings, now: datetime, probe, target: str, recover: bool) -> None:
+    def _load(self, settings: Settings, now: datetime, probe, target: str, space, recover: bool) -> None:
         """The data, after (on the first load) finishing or undoing a swap a killed restore left
         half-done (``core.restore.recover``): before the operator acts on a database that may
         still refuse connections, and in this worker since it talks to the server."""
@@ -110,7 +111,7 @@ class CitaPlannerApp(App[int]):
             if recovery:
                 self.call_from_thread(self._recovered, recovery)
         try:
-            data, error = load_dashboard(settings, now, probe, target), None
+            data, error = load_dashboard(settings, now, probe, target, space), None
         except Exception as exc:  # said in a notification; the console stays usable
             data, error = None, f"cannot load the dashboard: {getattr(exc, 'sentence', exc)}"
         self.call_from_thread(self._loaded, data, error)

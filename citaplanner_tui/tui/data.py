@@ -136,15 +136,18 @@ ALWAYS_COUNTED = ("ok", "mismatch", "no_sidecar", "partial")  # shown even at ze
 
 
 def load_dashboard(settings: Settings, now: datetime, probe: Callable[[Settings], ServerProbe] | None = None,
-                   target: str = "") -> DashboardData:
-    """One catalog scan and one status report (``core.status``), with what the panes add to it."""
+                   target: str = "", space: Callable | None = None) -> DashboardData:
+    """One catalog scan and one status report (``core.status``), with what the panes add to it.
+
+    ``probe`` and ``space`` (the volume's size, ``core.disk.space``) can be pinned for screenshots."""
     from citaplanner_tui.core import catalog as catalog_mod
     from citaplanner_tui.core import health
     from citaplanner_tui.core.restore.leftovers import leftovers
 
     server = (probe or probe_database)(settings)
     scanned = catalog_mod.scan(settings, now=now)
-    report = status.build(settings, now=now, catalog=scanned, database=replace(server.database, target=target))
+    report = status.build(settings, now=now, catalog=scanned, database=replace(server.database, target=target),
+                          space=space)
     verdicts = {v.subject: v for v in report.checks}
     checks = _checks(scanned, report, verdicts, health)
     return DashboardData(now, report, server.version, checks, scanned, server.rollback,

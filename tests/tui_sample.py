@@ -15,7 +15,6 @@ import gzip
 import hashlib
 import os
 import shutil
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -157,32 +156,22 @@ def sample_database(_settings):
     return ServerProbe("PostgreSQL 18.1", DatabaseStatus("", 1_288_490_189))
 
 
-@contextmanager
-def pinned_volume_size():
-    """Pin the volume's total/used/free like the clock: ``statvfs`` differs on every machine."""
+def sample_space(path):
+    """The volume's total/used/free, pinned like the clock: ``statvfs`` differs on every machine."""
     from citaplanner_tui.core import disk
 
-    real = disk.space
-
-    def fixed(path):
-        return disk.Space(Path(path), SAMPLE_VOLUME_TOTAL, SAMPLE_VOLUME_USED,
-                          SAMPLE_VOLUME_TOTAL - SAMPLE_VOLUME_USED)
-
-    disk.space = fixed
-    try:
-        yield
-    finally:
-        disk.space = real
+    return disk.Space(Path(path), SAMPLE_VOLUME_TOTAL, SAMPLE_VOLUME_USED, SAMPLE_VOLUME_TOTAL - SAMPLE_VOLUME_USED)
 
 
 def sample_console(backup_dir: Path, now: datetime, **kwargs):
-    """The app on the sample volume with a fixed clock, target, database and no timers."""
+    """The app on the sample volume with a fixed clock, target, database, volume size and no timers."""
     from citaplanner_tui.core.settings import Settings
     from citaplanner_tui.tui.app import CitaPlannerApp
 
     settings = Settings(backup_dir=Path(backup_dir), read_only=kwargs.pop("read_only", False))
     kwargs.setdefault("conn_display", SAMPLE_CONN)
     kwargs.setdefault("database_facts", sample_database)
+    kwargs.setdefault("volume_space", sample_space)
     return CitaPlannerApp(settings, clock=lambda: now, refresh_every=None, log_poll=None, **kwargs)
 
 

@@ -22,7 +22,7 @@ from citaplanner_tui.core.restore import Check, Outcome, Plan
 from citaplanner_tui.core.restore.plan import new_stamp, steps_for
 from citaplanner_tui.core.seed import Snapshot, decide
 from citaplanner_tui.core.seed import data as seed_data
-from citaplanner_tui.tui.sample import settle
+from tui_sample import settle
 
 TARGET = "citaplanner"
 SERVER = "citaplanner@db.example:5432/citaplanner"
