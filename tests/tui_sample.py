@@ -3,7 +3,7 @@
 Every file is real: gzip dumps in pg_dump's plain format (header, a COPY block,
 the completion trailer) that ``gunzip -t`` accepts, sidecars written as
 ``sha256sum`` writes them (some with the old script's absolute paths), the old
-script's emoji + ANSI log lines next to ours.  Names, gzip headers and mtimes are
+script's emoji + ANSI log lines next to the lines our verify engine really wrote.  Names, gzip headers and mtimes are
 derived from ``now`` only, so two runs produce byte-identical volumes and the
 console shows the same screen.  One dump has a wrong sidecar (a checksum mismatch
 for the problem list) and one run was cut short (an unfinished ``.partial``).
@@ -18,7 +18,7 @@ import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from citaplanner_tui.core.logs import format_line, log_path
+from citaplanner_tui.core.logs import format_line, log_path, parse_line
 from citaplanner_tui.core.naming import make_name
 
 DUMP_HEAD = (b"--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 18.1\n"
@@ -82,10 +82,10 @@ def make_sample_volume(backup_dir: Path, now: datetime, *, verify: bool = True) 
     made.append(add_backup(backup_dir, "manual", nightly + timedelta(hours=7, minutes=12), 4300))
     partial = backup_dir / "daily" / (make_name("daily", now - timedelta(minutes=3)).filename + ".partial")
     _write(partial, dump_bytes(800)[:2000], now - timedelta(minutes=2))
+    shutil.rmtree(backup_dir / "logs", ignore_errors=True)
     if verify:
         _verify_pinned(backup_dir, now - timedelta(hours=3))
-    shutil.rmtree(backup_dir / "logs", ignore_errors=True)  # verify logged at the real time
-    _sample_logs(backup_dir / "logs", now)
+    _sample_logs(backup_dir / "logs", now, now - timedelta(hours=3))
     return made
 
 
@@ -104,26 +104,22 @@ def _verify_pinned(backup_dir: Path, at: datetime) -> None:
                          mtime_ns=facts.mtime_ns, at=at)
 
 
-def _sample_logs(log_dir: Path, now: datetime) -> None:
-    """Yesterday's log in the old script's format, today's in ours."""
+def _sample_logs(log_dir: Path, now: datetime, engine_at: datetime) -> None:
+    """Yesterday's log in the old script's format; today's holds what the engines logged while the
+    sample was made (the verify's verdicts), their times pinned to ``engine_at`` like its records."""
+    written = sorted(log_dir.glob("*.log")) if log_dir.exists() else []
+    records = [parse_line(line) for path in written for line in path.read_text().splitlines()]
+    for path in written:
+        path.unlink()
     old = now - timedelta(days=1)
     stamp = old.strftime("%Y-%m-%d")
     old_lines = [f"\x1b[0;34m[{stamp} 02:00:00]\x1b[0m ℹ️  Iniciando backup automático\n",
                  f"\x1b[0;32m[{stamp} 02:00:41]\x1b[0m ✅ Backup diario completado\n",
                  f"\x1b[1;33m[{stamp} 02:00:42]\x1b[0m ⚠️  Espacio en disco bajo\n"]
-    day = now.replace(hour=2, minute=0, second=0, microsecond=0)
-    ours = [(0, "INFO", "backup started: daily of citaplanner@db.example:5432/citaplanner as gzip"),
-            (38, "INFO", "dump written: 162.4 MiB of SQL, 11 tables"),
-            (39, "OK", "backup daily done: citaplanner_daily_%s.sql.gz" % day.strftime("%Y%m%d_%H%M%S")),
-            (40, "INFO", "pruned citaplanner_daily_%s.sql.gz (beyond the 7 newest good daily backups)"
-             % (day - timedelta(days=7)).strftime("%Y%m%d_%H%M%S")),
-            (3600, "WARN", "verify: citaplanner_daily_%s.sql.gz does not match its sidecar"
-             % (day - timedelta(days=3)).strftime("%Y%m%d_%H%M%S")),
-            (3601, "ERROR", "drill skipped: the backup does not match its sidecar")]
     log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     log_path(log_dir, "backup", old).write_text("".join(old_lines))
     log_path(log_dir, "backup", now).write_text(
-        "".join(format_line(day + timedelta(seconds=s), level, msg) for s, level, msg in ours))
+        "".join(format_line(engine_at, r.level, r.message) for r in records if r.time is not None))
     for path in log_dir.iterdir():
         os.utime(path, (now.timestamp(), now.timestamp()))
 
