@@ -1,0 +1,42 @@
+"""The console's sample data is a test fixture: outside the package, pinned without patching
+the core, and its log lines are the engine's own."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import citaplanner_tui.tui as tui
+from citaplanner_tui.core import disk, verify
+from citaplanner_tui.core.logs import log_path, parse_line
+from citaplanner_tui.core.settings import Settings
+from tui_sample import SAMPLE_VOLUME_TOTAL, sample_console
+from tui_support import NOW, pinned_sample_volume, settle, sync  # noqa: F401
+
+
+def test_the_package_ships_no_sample_data():
+    shipped = {p.name for p in Path(tui.__file__).parent.rglob("*.py")}
+    assert not shipped & {"sample.py", "sample_plans.py"}
+
+
+@sync
+async def test_the_sample_console_pins_the_volume_size_without_patching_the_core(pinned_sample_volume):
+    app = sample_console(pinned_sample_volume, NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert disk.space.__module__ == disk.__name__ and disk.space.__qualname__ == "space"
+        assert app.data.report.disk.space.total == SAMPLE_VOLUME_TOTAL
+
+
+def test_the_sample_log_of_today_is_what_the_verify_engine_writes(pinned_sample_volume, tmp_path):
+    """Re-run the real verify on a copy of the volume: it writes the same messages, in order."""
+    today = log_path(pinned_sample_volume / "logs", "backup", NOW)
+    shown = [parse_line(line) for line in today.read_text().splitlines()]
+    copy = tmp_path / "backups"
+    shutil.copytree(pinned_sample_volume, copy, copy_function=shutil.copy2)
+    shutil.rmtree(copy / "logs")
+    verify.verify(Settings(backup_dir=copy))
+    written = [parse_line(line) for path in sorted((copy / "logs").glob("*.log"))
+               for line in path.read_text().splitlines()]
+    assert shown and [(r.level, r.message.replace(str(copy), "")) for r in shown] == \
+        [(r.level, r.message.replace(str(copy), "")) for r in written]
