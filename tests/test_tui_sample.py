@@ -1,16 +1,20 @@
 """The console's sample data is a test fixture: outside the package, pinned without patching
-the core, and its log lines are the engine's own."""
+the core, and its log lines (the volume's, the staged restore's) are the engines' own."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+from restore_support import fill, settings_for, take_backup
+
 import citaplanner_tui.tui as tui
 from citaplanner_tui.core import disk, verify
 from citaplanner_tui.core.logs import log_path, parse_line
+from citaplanner_tui.core.restore import execute, preflight
 from citaplanner_tui.core.settings import Settings
 from tui_sample import SAMPLE_VOLUME_TOTAL, sample_console
+from tui_sample_plans import swap_log_messages
 from tui_support import NOW, pinned_sample_volume, settle, sync  # noqa: F401
 
 
@@ -40,3 +44,15 @@ def test_the_sample_log_of_today_is_what_the_verify_engine_writes(pinned_sample_
                for line in path.read_text().splitlines()]
     assert shown and [(r.level, r.message.replace(str(copy), "")) for r in shown] == \
         [(r.level, r.message.replace(str(copy), "")) for r in written]
+
+
+def test_the_staged_restore_log_is_what_a_real_swap_writes(app_db, backup_dir):
+    """The wizard's staged run log (snapshots, screenshots) holds the engine's own lines."""
+    fill(app_db, clients=20, appointments=40)
+    archive = take_backup(app_db, backup_dir)
+    app_db.sql("DELETE FROM payments")
+    settings = settings_for(app_db, backup_dir)
+    plan = preflight(settings, archive)
+    outcome = execute(settings, plan, confirm=plan.target)
+    written = [parse_line(line) for line in next((backup_dir / "logs").glob("restore_*.log")).read_text().splitlines()]
+    assert [(r.level, r.message) for r in written] == swap_log_messages(plan, outcome)
