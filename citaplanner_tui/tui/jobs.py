@@ -2,9 +2,8 @@
 
 A job runs a function ``work(*args, reporter=Reporter, **kwargs)`` that returns a typed
 ``JobOutcome`` (``tui/job_result.py``; engine calls wrapped in ``tui/engine_jobs.py`` and
-``tui/restore_calls.py``), and is owned
-by the app, so leaving the screen does not orphan it, and ``q`` can ask before quitting
-while one runs.  Heavy jobs run in a child process (``tui/job_child.py``): the engine's
+``tui/restore_calls.py``), and is owned by the app, so leaving the screen does not
+orphan it, and ``q`` can ask before quitting while one runs.  Heavy jobs run in a child process (``tui/job_child.py``): the engine's
 compressing, hashing and scanning threads then never compete with the event loop for
 the GIL, which in-process made the console stall for hundreds of milliseconds.  The
 child sends progress, then the result or a one-sentence error, over its stdout; a
