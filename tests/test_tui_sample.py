@@ -6,7 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from restore_support import fill, settings_for, take_backup
+from restore_support import settings_for
+from test_tui_restore import backed_up_then_changed
 
 import citaplanner_tui.tui as tui
 from citaplanner_tui.core import disk, verify
@@ -48,9 +49,7 @@ def test_the_sample_log_of_today_is_what_the_verify_engine_writes(pinned_sample_
 
 def test_the_staged_restore_log_is_what_a_real_swap_writes(app_db, backup_dir):
     """The wizard's staged run log (snapshots, screenshots) holds the engine's own lines."""
-    fill(app_db, clients=20, appointments=40)
-    archive = take_backup(app_db, backup_dir)
-    app_db.sql("DELETE FROM payments")
+    archive, _ = backed_up_then_changed(app_db, backup_dir)
     settings = settings_for(app_db, backup_dir)
     plan = preflight(settings, archive)
     outcome = execute(settings, plan, confirm=plan.target)
