@@ -38,7 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]  # the package, and the sample volume the console tests use
 
-from citaplanner_tui.core.naming import make_name  # noqa: E402
+from citaplanner_tui.core.volume.naming import make_name  # noqa: E402
 from citaplanner_tui.core.settings import Settings  # noqa: E402
 from tui_sample import settle  # noqa: E402
 
@@ -161,7 +161,7 @@ def refresh(volume: Path, count: int, runs: int) -> None:
 
 
 def big_log(folder: Path, megabytes: int) -> None:
-    from citaplanner_tui.core.logindex import LineIndex
+    from citaplanner_tui.core.logs.index import LineIndex
 
     path = folder / "backup_20261127.log"
     line = "[2026-11-27 02:00:00] INFO pg_dump: dumping contents of table public.appointments row batch {}\n"
@@ -195,10 +195,10 @@ def big_log(folder: Path, megabytes: int) -> None:
 
 
 def stall(volume: Path, dump_mb: float, jobs: tuple[str, ...] = ("backup", "verify")) -> None:
-    from citaplanner_tui.core.db import connect
-    from citaplanner_tui.core.demo_data import generate, size_for_dump_mb
-    from citaplanner_tui.core.localserver import LocalServer
-    from citaplanner_tui.core.schema import apply_schema
+    from citaplanner_tui.core.pg.connect import connect
+    from citaplanner_tui.demo.data import generate, size_for_dump_mb
+    from citaplanner_tui.demo.server import LocalServer
+    from citaplanner_tui.core.app.schema import apply_schema
     from citaplanner_tui.tui.app import CitaPlannerApp
     from tui_sample import make_sample_volume
 

@@ -15,8 +15,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from backup_support import REPO, cli_env
-from restore_support import content
+from tests.support.backup import REPO, cli_env
+from tests.support.restore import content
 from textual.content import Content
 from textual.widgets import Button
 
@@ -25,12 +25,12 @@ from citaplanner_tui.core.restore.journal import JOURNAL
 from citaplanner_tui.core.restore.plan import steps_for
 from citaplanner_tui.core.restore.swap import PAUSE_ENV
 from citaplanner_tui.core.settings import Settings
-from citaplanner_tui.core.unattended import heartbeat
+from citaplanner_tui.core.report import heartbeat
 from citaplanner_tui.tui.app import CitaPlannerApp
 from citaplanner_tui.tui.screens.restore.outcome import outcome_lines
 from citaplanner_tui.tui.screens.restore.progress import step_of
 from test_tui_restore import backed_up_then_changed, to_plan, type_name
-from tui_support import NOW, make_console, sample_volume, settle, sync, wait_for_job, wait_until  # noqa: F401
+from tests.support.tui import NOW, make_console, sample_volume, settle, sync, wait_for_job, wait_until  # noqa: F401
 
 
 def _killed_inside_the_swap(db, backup_dir: Path, archive: Path, pause: Path) -> None:

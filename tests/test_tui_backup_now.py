@@ -7,9 +7,9 @@ import subprocess
 
 from textual.widgets import ProgressBar, Static
 
-from backup_support import fill
-from citaplanner_tui.core.db import connect
-from tui_support import make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
+from tests.support.backup import fill
+from citaplanner_tui.core.pg.connect import connect
+from tests.support.tui import make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
 
 
 def volume_digest(root) -> dict[str, str]:

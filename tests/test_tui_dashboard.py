@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 
-from backup_support import fill
+from tests.support.backup import fill
 from tui_sample import add_backup
-from conftest import APP_PASSWORD
-from tui_support import NOW, drawn_lines, make_console, sample_volume, settle, sync, wait_until  # noqa: F401
+from tests.support.db import APP_PASSWORD
+from tests.support.tui import NOW, drawn_lines, make_console, sample_volume, settle, sync, wait_until  # noqa: F401
 
 
 def pane_text(app, selector: str) -> str:
@@ -96,7 +96,7 @@ async def test_badges_lead_the_header_and_survive_80_columns(sample_volume):
 @sync
 async def test_every_warn_and_fail_has_its_reason_on_the_dashboard_as_status_prints_it(sample_volume):
     from citaplanner_tui.cli.status import render
-    from citaplanner_tui.core import status
+    from citaplanner_tui.core.report import status
 
     app = make_console(sample_volume)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import OptionList
 
 from citaplanner_tui.tui.widgets.log_view import LogView
-from tui_support import make_console, sample_volume, settle, sync, wait_until  # noqa: F401
+from tests.support.tui import make_console, sample_volume, settle, sync, wait_until  # noqa: F401
 
 
 def visible_text(view: LogView) -> list[str]:
@@ -161,7 +161,7 @@ async def test_run_log_wraps_long_lines_without_losing_characters_under_the_scro
 
     from textual.app import App
 
-    from citaplanner_tui.core.logs import LogRecord
+    from citaplanner_tui.core.logs.lines import LogRecord
     from citaplanner_tui.tui.widgets.run_log import RunLog
 
     class One(App):
@@ -331,7 +331,7 @@ async def test_a_level_filter_runs_in_a_worker_and_shows_its_progress(sample_vol
     and keys still work; released, it shows the lines."""
     import threading
 
-    from citaplanner_tui.core import logindex
+    from citaplanner_tui.core.logs import index as logindex
     from citaplanner_tui.tui.widgets import log_view
 
     monkeypatch.setattr(logindex, "SCAN", 64 * 1024)  # many progress steps on a small log

@@ -13,7 +13,7 @@ import pytest
 
 from tui_sample import sample_console
 from tui_sample_plans import SAMPLE_STAGES
-from tui_support import NOW, pinned_sample_volume, settle  # noqa: F401
+from tests.support.tui import NOW, pinned_sample_volume, settle  # noqa: F401
 
 
 def staged(name: str):

@@ -110,7 +110,7 @@ def test_seed_sample_has_every_status_and_details_explain_them():
 
 
 def test_run_reads_only_its_own_complete_log_lines(tmp_path):
-    from citaplanner_tui.core.logs import Log, log_path
+    from citaplanner_tui.core.logs.writer import Log, log_path
     from citaplanner_tui.tui.screens.restore.wizard import Run
 
     log = Log(tmp_path, "restore")

@@ -6,17 +6,18 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from restore_support import settings_for
+from tests.support.restore import settings_for
 from test_tui_restore import backed_up_then_changed
 
 import citaplanner_tui.tui as tui
 from citaplanner_tui.core import disk, verify
-from citaplanner_tui.core.logs import log_path, parse_line
+from citaplanner_tui.core.logs.lines import parse_line
+from citaplanner_tui.core.logs.writer import log_path
 from citaplanner_tui.core.restore import execute, preflight
 from citaplanner_tui.core.settings import Settings
 from tui_sample import SAMPLE_VOLUME_TOTAL, sample_console
 from tui_sample_plans import swap_log_messages
-from tui_support import NOW, pinned_sample_volume, settle, sync  # noqa: F401
+from tests.support.tui import NOW, pinned_sample_volume, settle, sync  # noqa: F401
 
 
 def test_the_package_ships_no_sample_data():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tui_sample import SAMPLE_SCREENS, sample_console
-from tui_support import NOW, pinned_sample_volume, settle  # noqa: F401
+from tests.support.tui import NOW, pinned_sample_volume, settle  # noqa: F401
 
 
 async def _ready(pilot) -> None:

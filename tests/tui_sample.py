@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from citaplanner_tui.core.logs import format_line, log_path, parse_line
-from citaplanner_tui.core.naming import make_name
+from citaplanner_tui.core.volume.naming import make_name
 
 DUMP_HEAD = (b"--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 18.1\n"
              b"-- Dumped by pg_dump version 18.1\n\nSET statement_timeout = 0;\n\n"
@@ -92,11 +92,11 @@ def make_sample_volume(backup_dir: Path, now: datetime, *, verify: bool = True) 
 def _verify_pinned(backup_dir: Path, at: datetime) -> None:
     from citaplanner_tui.core import verify
     from citaplanner_tui.core.settings import Settings
-    from citaplanner_tui.core.state import StateStore
+    from citaplanner_tui.core.volume.records import Records
 
     settings = Settings(backup_dir=backup_dir)
     verify.verify(settings)
-    store = StateStore(settings)
+    store = Records(settings)
     for path, facts in store.load().items():
         if facts.verify is not None:
             check = facts.verify
@@ -146,7 +146,7 @@ SAMPLE_VOLUME_USED = 23 * 2**30
 
 def sample_database(_settings):
     """The database as the status bar shows it in screenshots (no server needed)."""
-    from citaplanner_tui.core.status import DatabaseStatus
+    from citaplanner_tui.core.report.status import DatabaseStatus
     from citaplanner_tui.tui.data import ServerProbe
 
     return ServerProbe("PostgreSQL 18.1", DatabaseStatus("", 1_288_490_189))
@@ -154,7 +154,7 @@ def sample_database(_settings):
 
 def sample_space(path):
     """The volume's total/used/free, pinned like the clock: ``statvfs`` differs on every machine."""
-    from citaplanner_tui.core import disk
+    from citaplanner_tui.core.volume import disk
 
     return disk.Space(Path(path), SAMPLE_VOLUME_TOTAL, SAMPLE_VOLUME_USED, SAMPLE_VOLUME_TOTAL - SAMPLE_VOLUME_USED)
 

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from citaplanner_tui.core.events import Progress
-from citaplanner_tui.core.logs import LogRecord
-from citaplanner_tui.core.restore import Check, Outcome, Plan
+from citaplanner_tui.core.logs.lines import LogRecord
+from citaplanner_tui.core.restore import Check, Outcome, RestorePlan
 from citaplanner_tui.core.restore.plan import new_stamp, steps_for
 from citaplanner_tui.core.seed import Snapshot, decide
 from citaplanner_tui.core.seed import data as seed_data
@@ -35,7 +35,7 @@ ROWS = {"public.tenants": 1, "public.branches": 2, "public.users": 9, "public.se
         "public.appointments": 18734, "public.payments": 9102, "public.notification_templates": 10}
 
 
-def restore_plan(archive: Path, now: datetime) -> Plan:
+def restore_plan(archive: Path, now: datetime) -> RestorePlan:
     """A swap-mode plan for ``archive`` whose checks all pass, one with a warning."""
     stamp = new_stamp(now)
     checks = [
@@ -49,7 +49,7 @@ def restore_plan(archive: Path, now: datetime) -> Plan:
               blocking=False),
         Check("lock", True, "no backup or restore is running"),
     ]
-    return Plan(archive=Path(archive), archive_size=Path(archive).stat().st_size, target=TARGET, server=SERVER,
+    return RestorePlan(archive=Path(archive), archive_size=Path(archive).stat().st_size, target=TARGET, server=SERVER,
                 mode="swap", stamp=stamp, owner="citaplanner", target_version="18.1", source_version="18.1",
                 pg_dump_version="18.1", client="psql 18.1", sessions=3, rows=dict(ROWS), checks=checks,
                 steps=steps_for("swap", TARGET, stamp))
@@ -59,7 +59,7 @@ def restore_plan(archive: Path, now: datetime) -> Plan:
 PARKED_DIFFERENCES = {"public.appointments": 14, "public.payments": 6}
 
 
-def restore_outcome(plan: Plan) -> Outcome:
+def restore_outcome(plan: RestorePlan) -> Outcome:
     safety = Path(BACKUP_DIR) / "safety" / f"citaplanner_safety_{plan.stamp[:8]}_{plan.stamp[8:]}.sql.gz"
     return Outcome(plan.target, plan.mode, str(plan.archive), str(safety), plan.pre_restore, dict(plan.rows),
                    seconds=48.3, swap_attempts=1, parked_differences=PARKED_DIFFERENCES)
@@ -80,7 +80,7 @@ SWAP_LOG = (
 SWAP_LOG_BEFORE_LOAD = 3  # the lines written before the load finishes
 
 
-def swap_log_messages(plan: Plan, outcome: Outcome) -> list[tuple[str, str]]:
+def swap_log_messages(plan: RestorePlan, outcome: Outcome) -> list[tuple[str, str]]:
     """``SWAP_LOG`` filled in with ``plan``'s and ``outcome``'s names and numbers."""
     values = dict(archive_path=plan.archive, archive=plan.archive.name, target=plan.target, server=plan.server,
                   safety=outcome.safety_backup, scratch=plan.scratch, owner=plan.owner, parked=plan.pre_restore,
@@ -89,7 +89,7 @@ def swap_log_messages(plan: Plan, outcome: Outcome) -> list[tuple[str, str]]:
     return [(level, message.format(**values)) for _, level, message in SWAP_LOG]
 
 
-def restore_log(plan: Plan, now: datetime, *, finished: bool) -> list[LogRecord]:
+def restore_log(plan: RestorePlan, now: datetime, *, finished: bool) -> list[LogRecord]:
     """The lines the engine writes for a swap restore (``SWAP_LOG``), up to the load or to the end."""
     shown = replace(plan, archive=Path(BACKUP_DIR) / plan.archive.parent.name / plan.archive.name)  # not tmp
     lines = [LogRecord(now + timedelta(seconds=at), level, message)
@@ -115,13 +115,13 @@ def seed_plan(now: datetime):
     return decide(snapshot, now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now)
 
 
-def load_progress(plan: Plan) -> Progress:
+def load_progress(plan: RestorePlan) -> Progress:
     """Half-way through the load, 30 s after the start, the load having begun at 9 s."""
     return Progress("load", plan.archive_size // 2, plan.archive_size, "", elapsed=30.0)
 
 
 # -- put a screen in one step (snapshots, screenshots) ---------------------------------------
-def stage_restore(wizard, step: str, plan: Plan, now: datetime) -> None:
+def stage_restore(wizard, step: str, plan: RestorePlan, now: datetime) -> None:
     """Show ``step`` of the restore wizard with the sample plan (``pick`` needs nothing)."""
     from citaplanner_tui.tui.screens.restore.outcome import OutcomeStep, outcome_lines
     from citaplanner_tui.tui.screens.restore.preflight import PreflightStep

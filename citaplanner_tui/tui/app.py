@@ -83,7 +83,7 @@ class CitaPlannerApp(App[int]):
             return self._conn_display
         if not self.settings.database_url:
             return "no database configured"
-        from citaplanner_tui.core.conninfo import redact
+        from citaplanner_tui.core.pg.conninfo import redact
 
         return redact(self.settings.database_url)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable
 
-from citaplanner_tui.core import status
+from citaplanner_tui.core.report import status
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.tui import format as fmt
 
@@ -80,7 +80,7 @@ class DashboardData:
     report: status.StatusReport
     server: str | None
     checks: Checks
-    catalog: object  # core.catalog.Catalog
+    catalog: object  # core.volume.catalog.Catalog
     rollback: Rollback | None = None
     backup_rows: tuple[tuple[str, tuple[str, ...], str, str], ...] = ()
     """For the backups table: (path, cells, health, lower-case text the filter searches)."""
@@ -109,7 +109,7 @@ class DashboardData:
 
 def probe_database(settings: Settings) -> ServerProbe:
     """Server version, and the database's size as ``status`` reads it (or the sentence saying why not)."""
-    from citaplanner_tui.core import db
+    from citaplanner_tui.core.pg import connect as db
     from citaplanner_tui.core.errors import OperatorError
 
     database = status.database_status(settings)
@@ -137,11 +137,11 @@ ALWAYS_COUNTED = ("ok", "mismatch", "no_sidecar", "partial")  # shown even at ze
 
 def load_dashboard(settings: Settings, now: datetime, probe: Callable[[Settings], ServerProbe] | None = None,
                    target: str = "", space: Callable | None = None) -> DashboardData:
-    """One catalog scan and one status report (``core.status``), with what the panes add to it.
+    """One catalog scan and one status report (``core.report.status``), with what the panes add to it.
 
-    ``probe`` and ``space`` (the volume's size, ``core.disk.space``) can be pinned for screenshots."""
-    from citaplanner_tui.core import catalog as catalog_mod
-    from citaplanner_tui.core import health
+    ``probe`` and ``space`` (the volume's size, ``core.volume.disk.space``) can be pinned for screenshots."""
+    from citaplanner_tui.core.volume import catalog as catalog_mod
+    from citaplanner_tui.core.report import health
     from citaplanner_tui.core.restore.leftovers import leftovers
 
     server = (probe or probe_database)(settings)
@@ -157,7 +157,7 @@ def load_dashboard(settings: Settings, now: datetime, probe: Callable[[Settings]
 
 def _daemon(settings: Settings, verdict) -> Daemon | None:
     """The daemon's heartbeat beside the report's verdict on it (``core.unattended.heartbeat``)."""
-    from citaplanner_tui.core.unattended import heartbeat
+    from citaplanner_tui.core.report import heartbeat
 
     if verdict is None:
         return None

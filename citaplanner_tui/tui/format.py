@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from citaplanner_tui.core import units
+from citaplanner_tui.core.report import units
 
 HEALTH_STYLE = {"OK": "bold $success", "NOTE": "bold $accent", "WARN": "bold $warning", "FAIL": "bold reverse $error"}
 

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Label, ProgressBar, Select, Static
 
-from citaplanner_tui.core.tiers import tiers_for
+from citaplanner_tui.core.volume.tiers import tiers_for
 from citaplanner_tui.tui import actions, engine_jobs, gate
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.actions import ActionSpec

@@ -3,7 +3,7 @@
 The table is the catalog of the last refresh (``app.data.catalog``), newest first,
 with its state, last verify and last drill.  ``/`` filters by any text in the row.
 Actions run the core engines as app jobs: verify and deep verify (``core.verify``),
-drill (``core.restore.drill``), delete (``core.delete``, after a typed confirmation;
+drill (``core.restore.drill``), delete (``core.volume.delete``, after a typed confirmation;
 the newest good backup of a tier is refused there), and restore, which hands the
 chosen file to the restore wizard (``app.open_restore``).
 """
@@ -170,7 +170,7 @@ class BackupsScreen(gate.GatedScreen):
         entry = self._dump_or_say()
         if entry is None:
             return
-        from citaplanner_tui.core.delete import refusal
+        from citaplanner_tui.core.volume.delete import refusal
         from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 
         why = refusal(self.app.data.catalog, entry)
@@ -189,7 +189,7 @@ class BackupsScreen(gate.GatedScreen):
                 return
 
             def work(reporter):
-                from citaplanner_tui.core.delete import delete_backup
+                from citaplanner_tui.core.volume.delete import delete_backup
 
                 return JobOutcome.ok(delete_backup(settings, path), f"deleted {path.name} and its sidecar")
 

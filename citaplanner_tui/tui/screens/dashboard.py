@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Footer
 
-from citaplanner_tui.core.logs import log_path
+from citaplanner_tui.core.logs.writer import log_path
 from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui.actions import ActionSpec
 from citaplanner_tui.tui.gate import GatedScreen

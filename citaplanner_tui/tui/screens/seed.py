@@ -141,7 +141,7 @@ class SeedScreen(gate.GatedScreen):
         settings = self.app.settings
 
         def plan_it() -> None:
-            from citaplanner_tui.core.db import connect
+            from citaplanner_tui.core.pg.connect import connect
             from citaplanner_tui.core.errors import OperatorError
             from citaplanner_tui.core.seed import plan_seed
 
@@ -230,7 +230,7 @@ class SeedScreen(gate.GatedScreen):
         settings, dbname = self.app.settings, self.dbname
 
         def work(reporter):
-            from citaplanner_tui.core.db import connect
+            from citaplanner_tui.core.pg.connect import connect
             from citaplanner_tui.core.seed import apply_seed, plan_seed
             from citaplanner_tui.tui.job_result import JobOutcome
 

@@ -65,7 +65,7 @@ class TiersPane(Pane):
     def render_data(self, data) -> str:
         now = data.now
         lines = [f"[b]{'Tier':<8}{'Health':<7}{'Newest good':<12}{'#':>3} {'Size':>9}[/]"]
-        for t in data.report.tiers:  # core.status.TierStatus
+        for t in data.report.tiers:  # core.report.status.TierStatus
             newest = t.newest_good.taken_at if t.newest_good else None
             lines.append(f"{t.tier:<8}{fmt.health(t.health.word)}   {fmt.age(newest, now):<12}"
                          f"{t.backups:>3} {fmt.size(t.size):>9}")
@@ -102,7 +102,7 @@ class DiskPane(Pane):
     TITLE = "Disk"
 
     def render_data(self, data) -> str:
-        d, verdict, db_size = data.report.disk, data.verdict("disk"), data.report.database.size  # core.disk.DiskReport
+        d, verdict, db_size = data.report.disk, data.verdict("disk"), data.report.database.size  # core.volume.disk.DiskReport
         space = d.space
         if space and space.total:
             used = space.used / space.total

@@ -25,7 +25,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 
-from citaplanner_tui.core.logs import log_path, parse_line
+from citaplanner_tui.core.logs.lines import parse_line
+from citaplanner_tui.core.logs.writer import log_path
 from citaplanner_tui.tui import actions, gate, restore_calls
 from citaplanner_tui.tui.actions import ActionSpec
 from citaplanner_tui.tui.screens.restore.outcome import (OutcomeStep, failure_lines, outcome_lines,
