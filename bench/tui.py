@@ -36,11 +36,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO)]  # the package, and tests.support.sample, the sample volume the console tests use
 
 from citaplanner_tui.core.volume.naming import make_name  # noqa: E402
 from citaplanner_tui.core.settings import Settings  # noqa: E402
-from citaplanner_tui.tui.sample import settle  # noqa: E402
+from tests.support.sample import settle  # noqa: E402
 
 NOW = datetime(2026, 11, 27, 12, 0, 0)
 PYTHON = sys.executable
@@ -126,7 +126,7 @@ def populate(root: Path, count: int) -> None:
 
 def refresh(volume: Path, count: int, runs: int) -> None:
     from citaplanner_tui.tui.data import load_dashboard
-    from citaplanner_tui.tui.sample import sample_console, sample_database
+    from tests.support.sample import sample_console, sample_database
 
     populate(volume, count)
     settings = Settings(backup_dir=volume)
@@ -200,7 +200,7 @@ def stall(volume: Path, dump_mb: float, jobs: tuple[str, ...] = ("backup", "veri
     from citaplanner_tui.demo.server import LocalServer
     from citaplanner_tui.core.app.schema import apply_schema
     from citaplanner_tui.tui.app import CitaPlannerApp
-    from citaplanner_tui.tui.sample import make_sample_volume
+    from tests.support.sample import make_sample_volume
 
     root = Path(tempfile.mkdtemp(prefix="cpt-bench-pg-"))
     server = LocalServer(root / "data", fast=True).start()
@@ -287,7 +287,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cpt-bench-tui-") as tmp:
         tmp = Path(tmp)
-        from citaplanner_tui.tui.sample import make_sample_volume
+        from tests.support.sample import make_sample_volume
 
         sample = tmp / "sample"
         make_sample_volume(sample, NOW)

@@ -3,9 +3,10 @@ volume the snapshot tests use (fixed clock, target, database facts and volume si
 
     .venv/bin/python scripts/export_screenshots.py [--out screenshots] [--size 80x24]
 
-Screens and the keys that reach them are listed in ``citaplanner_tui.tui.sample.SAMPLE_SCREENS``;
+Screens and the keys that reach them are listed in ``tests/support/sample.py`` (``SAMPLE_SCREENS``);
 a 16-colour dashboard is exported too, and the restore wizard's steps and the seed screen,
-staged with fixed engine results (``citaplanner_tui.tui.sample_plans.SAMPLE_STAGES``).  Nothing here needs a database server.
+staged with fixed engine results (``tests/support/sample_plans.py``, ``SAMPLE_STAGES``).  The
+sample data lives with the tests, not in the package; nothing here needs a database server.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO)]  # the package, and tests.support.sample, the data the snapshot tests use
 
-from citaplanner_tui.tui.sample import (  # noqa: E402
-    SAMPLE_NOW as NOW, SAMPLE_SCREENS, make_sample_volume, pinned_volume_size, sample_console, settle)
-from citaplanner_tui.tui.sample_plans import SAMPLE_STAGES  # noqa: E402
+from tests.support.sample import (  # noqa: E402
+    SAMPLE_NOW as NOW, SAMPLE_SCREENS, make_sample_volume, sample_console, settle)
+from tests.support.sample_plans import SAMPLE_STAGES  # noqa: E402
 
 
 async def export(volume: Path, name: str, keys: tuple[str, ...], out: Path, size: tuple[int, int],
@@ -44,10 +46,9 @@ async def main_async(out: Path, size: tuple[int, int]) -> list[Path]:
         volume = Path(tmp) / "backups"
         volume.mkdir()
         make_sample_volume(volume, NOW)
-        with pinned_volume_size():
-            made = [await export(volume, name, keys, out, size) for name, keys in SAMPLE_SCREENS.items()]
-            made.append(await export(volume, "dashboard_16_colours", (), out, size, theme="ansi-dark"))
-            made += [await export(volume, name, (), out, size, stage) for name, stage in SAMPLE_STAGES.items()]
+        made = [await export(volume, name, keys, out, size) for name, keys in SAMPLE_SCREENS.items()]
+        made.append(await export(volume, "dashboard_16_colours", (), out, size, theme="ansi-dark"))
+        made += [await export(volume, name, (), out, size, stage) for name, stage in SAMPLE_STAGES.items()]
     return made
 
 

@@ -7,8 +7,8 @@ import subprocess
 
 from textual.widgets import ProgressBar, Static
 
-from citaplanner_tui.core.pg.connect import connect
 from tests.support.backup import fill
+from citaplanner_tui.core.pg.connect import connect
 from tests.support.tui import make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
 
 
@@ -26,7 +26,7 @@ async def test_backup_now_runs_the_engine_shows_progress_and_the_new_row(app_db,
     phases = []
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        daily_before = next(t.count for t in app.data.tiers if t.tier == "daily")
+        daily_before = next(t.backups for t in app.data.report.tiers if t.tier == "daily")
         await pilot.press("n")
         screen = app.screen
         assert type(screen).__name__ == "BackupNowScreen"
@@ -34,7 +34,7 @@ async def test_backup_now_runs_the_engine_shows_progress_and_the_new_row(app_db,
         await pilot.press("s")
         job = await wait_for_job(pilot, "backup")
         assert job.error is None, job.error
-        result = job.result
+        result = job.result.value
         dump = result.files[0]
         assert dump.parent.name == "daily" and dump.exists()
         sidecar = dump.with_name(dump.name + ".sha256")
@@ -50,7 +50,7 @@ async def test_backup_now_runs_the_engine_shows_progress_and_the_new_row(app_db,
         # Retention keeps one backup per day: the new one replaces the same day's nightly.
         assert [p.name for p in result.pruned if p.parent.name == "daily"] == [
             "citaplanner_daily_20261127_020000.sql.gz", "citaplanner_daily_20261127_020000.sql.gz.sha256"]
-        assert next(t.count for t in app.data.tiers if t.tier == "daily") == daily_before
+        assert next(t.backups for t in app.data.report.tiers if t.tier == "daily") == daily_before
         await pilot.press("escape")
         daily_line = next(line for line in str(app.screen.query_one("#tiers").render()).splitlines()
                           if line.startswith("daily"))

@@ -6,10 +6,10 @@ import gzip
 
 from textual.widgets import Button, Input
 
+from tests.support.backup import fill
 from citaplanner_tui.core.volume.catalog import State
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.widgets.backup_table import BackupTable
-from tests.support.backup import fill
 from tests.support.tui import NOW, burst, make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
 
 
@@ -46,6 +46,22 @@ async def test_table_lists_every_file_newest_first_and_filters(sample_volume):
 
 
 @sync
+async def test_a_verify_that_finds_a_corrupted_backup_is_an_error_naming_the_file(sample_volume):
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        victim = next(e.path for e in app.data.catalog if e.state is State.MISMATCH)
+        await pilot.press("b")
+        await select_row(pilot, app.screen, victim)
+        await pilot.press("v")
+        job = await wait_for_job(pilot, "verify")
+        assert job.error is None and job.result.kind.value == "failed"
+        said = [n for n in app._notifications if n.title == job.title]
+        assert len(said) == 1 and said[0].severity == "error", said
+        assert victim.name in said[0].message and "does not match" in said[0].message, said[0].message
+
+
+@sync
 async def test_deep_verify_finds_a_truncated_dump_and_the_table_says_so(sample_volume):
     victim = sorted((sample_volume / "weekly").glob("*.sql.gz"))[0]
     data = gzip.decompress(victim.read_bytes())
@@ -62,12 +78,14 @@ async def test_deep_verify_finds_a_truncated_dump_and_the_table_says_so(sample_v
         await select_row(pilot, screen, victim)
         await pilot.press("v")
         job = await wait_for_job(pilot, "verify")
-        assert job.error is None and job.result[0].ok
+        assert job.error is None and job.result.value[0].ok
         assert app.data.catalog.find(victim).state is State.OK
         await select_row(pilot, screen, victim)
         await pilot.press("V")
         job = await wait_for_job(pilot, "verify")
-        assert not job.result[0].ok
+        assert not job.result.value[0].ok
+        said = [n for n in app._notifications if n.title == job.title][-1]  # a FAILED verify: an ERROR naming the file
+        assert said.severity == "error" and victim.name in said.message, said
         entry = app.data.catalog.find(victim)
         assert entry.state is State.CORRUPT and entry.deep_ok is False
         table = screen.query_one(BackupTable)
@@ -123,14 +141,14 @@ async def test_drill_restores_into_a_scratch_database_and_records_it(app_db, bac
         await pilot.press("t")
         job = await wait_for_job(pilot, "drill", timeout=100)
         assert job.error is None, job.error
-        assert job.result.rows["public.clients"] == 300 and not job.result.differences
+        assert job.result.value.rows["public.clients"] == 300 and not job.result.value.differences
         entry = app.data.catalog.find(made.files[0])
         assert entry.drill_ok is True and entry.drills == 1
         assert table_rows(app.screen)[0][6].endswith("ok")
         app_db.sql("DELETE FROM payments")  # the live database moves on: the next drill names the table
         await pilot.press("t")
         job = await wait_for_job(pilot, "drill", timeout=100)
-        assert job.error is None and list(job.result.differences) == ["public.payments"], job.error
+        assert job.error is None and list(job.result.value.differences) == ["public.payments"], job.error
         detail = str(app.screen.query_one("#backup-detail").render())
         assert "differs from live in public.payments (-" in detail
     leftovers = app_db.server.sql("SELECT datname FROM pg_database WHERE datname LIKE %s",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from citaplanner_tui.tui.sample import add_backup
 from tests.support.backup import fill
+from tests.support.sample import add_backup
 from tests.support.db import APP_PASSWORD
 from tests.support.tui import NOW, drawn_lines, make_console, sample_volume, settle, sync, wait_until  # noqa: F401
 
@@ -32,7 +32,7 @@ async def test_panes_show_tiers_checks_disk_and_the_server(app_db, sample_volume
         assert "FAIL daily 11-24 02:00" in checks
         disk = pane_text(app, "#disk")
         db_size = app_db.server.sql(f"SELECT pg_database_size('{app_db.name}')")[0][0]
-        assert app.data.disk.db_size == db_size and "database " in disk and "% used" in disk
+        assert app.data.report.database.size == db_size and "database " in disk and "% used" in disk
 
 
 @sync
@@ -41,7 +41,7 @@ async def test_refresh_picks_up_new_backups_and_never_overlaps(sample_volume):
     started = []
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert next(t.count for t in app.data.tiers if t.tier == "manual") == 1
+        assert next(t.backups for t in app.data.report.tiers if t.tier == "manual") == 1
         add_backup(sample_volume, "manual", NOW.replace(hour=11), 4400)
         real_load = app._load
         gate = threading.Event()
@@ -60,7 +60,7 @@ async def test_refresh_picks_up_new_backups_and_never_overlaps(sample_volume):
         gate.set()
         await settle(pilot)
         assert not app.refreshing
-        assert next(t.count for t in app.data.tiers if t.tier == "manual") == 2
+        assert next(t.backups for t in app.data.report.tiers if t.tier == "manual") == 2
         assert "manual  OK     an hour ago" in pane_text(app, "#tiers")
 
 

@@ -26,7 +26,7 @@ async def test_log_files_are_listed_newest_first_and_old_lines_read_with_levels(
         names = [str(o.prompt).split()[0] for o in app.screen.query_one(OptionList).options]
         assert names == ["backup_20261127.log", "backup_20261126.log"]
         view = app.screen.query_one(LogView)
-        assert any("ERROR drill skipped" in line for line in visible_text(view))
+        assert any("ERROR verify: 1 of 14 backups failed" in line for line in visible_text(view))
         app.screen.query_one(OptionList).focus()
         await pilot.press("down", "enter")  # the old script's log
         await settle(pilot)
@@ -52,10 +52,10 @@ async def test_level_filter_search_and_follow(sample_volume):
         await pilot.press("w")  # WARN and ERROR only
         await settle(pilot)
         lines = [line for line in visible_text(view) if line and not line.startswith(" ")]  # wrapped rows
-        assert len(lines) == 2 and "WARN" in lines[0] and "ERROR" in lines[1]
+        assert len(lines) == 2 and all("ERROR verify:" in line for line in lines)  # the sample verify's verdicts
         await pilot.press("w", "w")  # ERROR only, then all again
         await settle(pilot)
-        assert view.row_count() == 506
+        assert view.row_count() == 502
         assert "filler line 499" in visible_text(view)[-1]  # back at the end, still following
         await pilot.press("slash", *"filler line 42", "enter")
         await settle(pilot)  # the search runs in a thread
@@ -77,7 +77,7 @@ async def test_follow_picks_up_appends_rotation_and_truncation(sample_volume):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         pane = app.screen.query_one("#log-pane", LogView)
-        assert "ERROR drill skipped" in " ".join(visible_text(pane))
+        assert "ERROR verify: 1 of 14 backups failed" in " ".join(visible_text(pane))
         with open(log, "a") as fh:
             fh.write("[2026-11-27 11:59:00] OK appended while watching\n")
         pane.reload()
@@ -287,7 +287,7 @@ async def test_a_log_spanning_days_shows_the_day_on_every_line(sample_volume):
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_logs(pilot)
         lines = [line for line in visible_text(view) if line]
-        assert lines[0].startswith("Nov 27 02:00:00 INFO  backup started")
+        assert lines[0].startswith("Nov 27 09:00:00 ERROR verify: citaplanner_daily_20261124_020000.sql.gz")
         assert lines[-1] == "Nov 28 00:00:05 WARN  past midnight"
         app.screen.query_one(OptionList).focus()
         await pilot.press("down", "enter")  # yesterday's log is within one day: times only
@@ -303,12 +303,12 @@ async def test_the_error_filter_shows_pg_dumps_own_untimed_error_and_its_detail(
         await pilot.press("w", "w")  # ERROR only
         await settle(pilot)
         lines = [line for line in visible_text(view) if line]
-        assert lines[0] == "03:00:01 ERROR drill skipped: the backup does not match its sidecar"
-        assert lines[1].startswith('         ERROR pg_dump: error: connection to server at "db.example"')
-        assert "password authentication failed" in " ".join(" ".join(lines[1:4]).split())
+        at = lines.index("09:00:00 ERROR verify: 1 of 14 backups failed") + 1  # the sample's verify, then pg_dump
+        assert lines[at].startswith('         ERROR pg_dump: error: connection to server at "db.example"')
+        assert "password authentication failed" in " ".join(" ".join(lines[at:at + 3]).split())
         assert any(line.strip() == "pg_dump: detail: the server rejected the password" for line in lines)
         assert lines[-1] == "11:00:01 ERROR backup failed: pg_dump exited with status 1"
-        assert view.row_count() == 4
+        assert view.row_count() == 5
 
 
 @sync

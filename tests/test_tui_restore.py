@@ -10,17 +10,13 @@ from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.restore import RestoreScreen
 from tests.support.restore import content, fill, take_backup
-from tests.support.tui import NOW, make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
+from tests.support.tui import (NOW, backed_up_then_changed, make_console, sample_volume, settle, sync,  # noqa: F401
+                                to_plan, type_name, wait_for_job)
 
 
 def counts(db, dbname: str | None = None) -> dict[str, int]:
     """Rows per table of ``db`` (or of another database on its server)."""
     return {table: rows for table, (rows, _) in content(db.server, dbname or db.name).items()}
-
-
-async def type_name(pilot, text: str) -> None:
-    assert pilot.app.focused is pilot.app.screen.query_one(Input)  # the name box has focus from the start
-    await pilot.press(*text)
 
 
 @sync
@@ -93,31 +89,9 @@ async def test_full_restore_through_the_wizard_then_rollback(app_db, backup_dir)
         assert str(wizard.query_one("#outcome-text").render()).startswith("OK   rolled back")
 
 
-async def to_plan(pilot, archive) -> RestoreScreen:
-    """Open the wizard on ``archive``, run pre-flight and show the plan."""
-    await settle(pilot)
-    pilot.app.open_restore(archive)
-    await pilot.pause()
-    wizard = pilot.app.screen
-    await pilot.press("enter")
-    job = await wait_for_job(pilot, "preflight")
-    assert job.error is None, job.error
-    await pilot.press("enter")
-    assert wizard.step == "plan"
-    return wizard
-
-
 def leftovers(db) -> list[str]:
     return [r[0] for r in db.server.sql("SELECT datname FROM pg_database WHERE starts_with(datname, %s)",
                                         params=(db.name + "__",))]
-
-
-def backed_up_then_changed(db, backup_dir):
-    """A backup of a small database, then a change: (the archive, the content now)."""
-    fill(db, clients=20, appointments=40)
-    archive = take_backup(db, backup_dir)
-    db.sql("DELETE FROM payments")
-    return archive, content(db.server, db.name)
 
 
 @sync

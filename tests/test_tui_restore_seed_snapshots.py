@@ -1,7 +1,7 @@
 """Snapshots of every restore-wizard step and of the seed screen at 80x24.
 
-Deterministic: the sample volume and clock of ``tui/sample.py``, and the engines' own
-dataclasses built from fixed values by ``tui/sample_plans.py`` (a restore plan from
+Deterministic: the sample volume and clock of ``tests/support/sample.py``, and the engines' own
+dataclasses built from fixed values by ``tests/support/sample_plans.py`` (a restore plan from
 ``steps_for``, a seed plan from ``decide``), so no port, time or cuid shows.  The same
 stages make the screenshots (``scripts/export_screenshots.py``).
 Regenerate after an intended change with ``--snapshot-update``.
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from citaplanner_tui.tui.sample import sample_console
-from citaplanner_tui.tui.sample_plans import SAMPLE_STAGES
+from tests.support.sample import sample_console
+from tests.support.sample_plans import SAMPLE_STAGES
 from tests.support.tui import NOW, pinned_sample_volume, settle  # noqa: F401
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timezone
 
+from textual.content import Content
+
+from citaplanner_tui.cli.restore import render_plan
 from citaplanner_tui.core.events import Progress
 from citaplanner_tui.core.restore import Check, Outcome, RollbackOutcome
 from citaplanner_tui.core.restore.plan import steps_for
 from citaplanner_tui.core.seed import Status
-from citaplanner_tui.tui import sample_plans
+import tests.support.sample_plans as sample_plans
 from citaplanner_tui.tui.screens.restore.outcome import outcome_lines, rollback_lines
 from citaplanner_tui.tui.screens.restore.plan import plan_foot
-from citaplanner_tui.tui.screens.restore.preflight import check_word, verdict
+from citaplanner_tui.tui.screens.restore.preflight import check_rows, verdict
 from citaplanner_tui.tui.screens.restore.progress import stats_line, step_lines, step_of
 from citaplanner_tui.tui.screens.seed import detail_lines, summary_line
 
@@ -25,18 +28,20 @@ def plan(tmp_path, **changes):
     return replace(sample_plans.restore_plan(archive, NOW), **changes)
 
 
-def test_check_words(tmp_path):
-    p = plan(tmp_path)
-    assert check_word(Check("lock", True, ""), p) == "OK"
-    assert check_word(Check("lock", False, "a backup runs"), p) == "FAIL"
-    assert check_word(Check("checksum", True, "no sidecar", blocking=False), p) == "WARN"
-    assert check_word(Check("sessions", True, "3 sessions", blocking=False), p) == "WARN"
-    assert check_word(Check("sessions", True, "0 sessions", blocking=False), replace(p, sessions=0)) == "OK"
+def test_check_words_are_the_clis(tmp_path):
+    """One word per check, decided in the core: the console's pre-flight reads what ``restore --plan`` prints."""
+    checks = [Check("lock", True, "free"), Check("space", False, "full"),
+              Check("checksum", True, "no sidecar", blocking=False), Check("versions", False, "newer", blocking=False)]
+    p = replace(plan(tmp_path), checks=checks)
+    cli_words = [line.split()[0] for line in render_plan(p).splitlines() if line.startswith("  ") and
+                 line.split()[-1] in ("free", "full", "sidecar", "newer")]
+    console_words = [Content.from_markup(word).plain.split()[0] for word, _ in check_rows(p)]
+    assert cli_words == console_words == ["OK", "FAIL", "NOTE", "WARN"]
 
 
 def test_verdict_and_foot_follow_the_blocking_checks(tmp_path):
     good = plan(tmp_path)
-    assert "Every blocking check passed (1 WARN" in verdict(good)
+    assert "Every blocking check passed (1 NOTE" in verdict(good)
     assert "Enter (or R) restores" in plan_foot(good) and "citaplanner" in plan_foot(good)
     assert "READ-ONLY" in plan_foot(good, read_only=True)
     bad = replace(good, checks=[*good.checks, Check("space", False, "full"), Check("lock", False, "busy")])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from citaplanner_tui.tui.sample import SAMPLE_SCREENS, sample_console
+from tests.support.sample import SAMPLE_SCREENS, sample_console
 from tests.support.tui import NOW, pinned_sample_volume, settle  # noqa: F401
 
 

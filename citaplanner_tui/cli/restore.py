@@ -97,10 +97,7 @@ def render_plan(plan) -> str:
              f"{len(plan.rows)} tables, {sum(plan.rows.values())} rows; target runs {plan.target_version}",
              f"  mode: {plan.mode}", "Checks:"]
     for c in plan.checks:
-        word = "OK" if c.ok else ("FAIL" if c.blocking else "WARN")
-        if c.ok and not c.blocking:
-            word = "NOTE"
-        lines.append(f"  {word:<5}{c.name:<12}{c.detail}")
+        lines.append(f"  {c.word:<5}{c.name:<12}{c.detail}")
     lines.append("Steps:" if plan.ok else "Steps (will not run until the FAIL checks are fixed):")
     lines += [f"  {i}. {s.name}: {s.detail}" for i, s in enumerate(plan.steps, 1)]
     return "\n".join(lines)

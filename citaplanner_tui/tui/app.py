@@ -5,7 +5,7 @@ imported at module level (psycopg, the engines), and the first refresh is schedu
 after the first frame.  Refreshes run in a thread worker, never two at once; the
 result lands in ``app.data`` (a reactive), which panes watch.  Everything that
 varies between runs (clock, refresh timer, how the connection is shown, the database
-probe) can be injected, so snapshot tests and screenshots are deterministic.
+probe, the volume's size) can be injected, so snapshot tests and screenshots are deterministic.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from textual.signal import Signal
 
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.tui import actions, gate
+from citaplanner_tui.tui.job_result import JobOutcome, Kind
 from citaplanner_tui.tui.jobs import Job, JobUpdate, run_in_child, run_in_thread
 
 STYLES = Path(__file__).parent / "styles"
@@ -43,7 +44,7 @@ class CitaPlannerApp(App[int]):
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = datetime.now,
                  refresh_every: float | None = 30.0, conn_display: str | None = None,
                  database_facts: Callable | None = None, log_poll: float | None = 1.0,
-                 theme: str | None = None):
+                 theme: str | None = None, volume_space: Callable | None = None):
         super().__init__()
         self.theme = theme or default_theme()
         self.settings = settings
@@ -52,9 +53,13 @@ class CitaPlannerApp(App[int]):
         self.log_poll = log_poll
         self._conn_display = conn_display
         self._database_facts = database_facts
+        self._volume_space = volume_space
         self.jobs: list[Job] = []
         self.job_signal: Signal[Job] = Signal(self, "job")
         self.refreshing = False
+        self.recovered = False  # the first refresh first finishes or undoes an interrupted swap
+        self.recovery: str | None = None
+        """What that recovery did, in the engine's sentence (shown on the problems line)."""
         self.crash_report: str | None = None
 
     # -- start-up ----------------------------------------------------------------------
@@ -89,17 +94,31 @@ class CitaPlannerApp(App[int]):
             return
         self.refreshing = True
         settings, now, probe, target = self.settings, self.now(), self._database_facts, self.conn_display()
-        self.run_worker(lambda: self._load(settings, now, probe, target), thread=True, group="refresh",
-                        name="refresh", exit_on_error=False)
+        space, recover, self.recovered = self._volume_space, not self.recovered, True
+        self.run_worker(lambda: self._load(settings, now, probe, target, space, recover), thread=True,
+                        group="refresh", name="refresh", exit_on_error=False)
 
-    def _load(self, settings: Settings, now: datetime, probe, target: str) -> None:
+    def _load(self, settings: Settings, now: datetime, probe, target: str, space, recover: bool) -> None:
+        """The data, after (on the first load) finishing or undoing a swap a killed restore left
+        half-done (``core.restore.recover``): before the operator acts on a database that may
+        still refuse connections, and in this worker since it talks to the server."""
         from citaplanner_tui.tui.data import load_dashboard
 
+        if recover:
+            from citaplanner_tui.core.restore import recover as recover_swap
+
+            recovery = recover_swap(settings)
+            if recovery:
+                self.call_from_thread(self._recovered, recovery)
         try:
-            data, error = load_dashboard(settings, now, probe, target), None
+            data, error = load_dashboard(settings, now, probe, target, space), None
         except Exception as exc:  # said in a notification; the console stays usable
             data, error = None, f"cannot load the dashboard: {getattr(exc, 'sentence', exc)}"
         self.call_from_thread(self._loaded, data, error)
+
+    def _recovered(self, sentence: str) -> None:
+        self.recovery = sentence
+        self.notify(sentence, title="Interrupted restore", severity="warning", timeout=30)
 
     def _loaded(self, data, error: str | None) -> None:
         self.refreshing = False
@@ -110,19 +129,19 @@ class CitaPlannerApp(App[int]):
             self.notify(error, title="Refresh failed", severity="error")
 
     # -- jobs --------------------------------------------------------------------------
-    def start_job(self, kind: str, title: str, work) -> Job:
-        """Run ``work(reporter)`` as an app-wide job in a thread (see ``tui/jobs.py``)."""
+    def start_job(self, kind: str, title: str, work: Callable[..., JobOutcome]) -> Job:
+        """Run ``work(reporter=...)`` as an app-wide job in a thread (see ``tui/jobs.py``)."""
         job = Job(kind, title)
         self.jobs.append(job)
         run_in_thread(self, job, work)
         self.job_signal.publish(job)
         return job
 
-    def start_engine_job(self, kind: str, title: str, target: str, *args, **kwargs) -> Job:
-        """Run the engine function ``module:function`` in a child process, so the GIL stays ours."""
+    def start_engine_job(self, kind: str, title: str, work: Callable[..., JobOutcome], *args, **kwargs) -> Job:
+        """Run the job function ``work`` in a child process, so the GIL stays ours."""
         job = Job(kind, title)
         self.jobs.append(job)
-        run_in_child(self, job, target, args, kwargs)
+        run_in_child(self, job, work, args, kwargs)
         self.job_signal.publish(job)
         return job
 
@@ -138,8 +157,9 @@ class CitaPlannerApp(App[int]):
             self.notify(job.error, title=f"{job.title}: {'cancelled' if job.cancelled else 'failed'}",
                         severity="warning" if job.cancelled else "error", timeout=10)
         else:
-            summary = getattr(job.result, "summary", None)
-            self.notify(summary if isinstance(summary, str) else "done", title=job.title)
+            message, severity = outcome_notification(job.result)
+            self.notify(message, title=job.title, severity=severity, timeout=NOTIFY_SECONDS[job.result.kind],
+                        markup=False)
         self.action_refresh()  # the new backup or check shows up in every pane
 
     # -- navigation --------------------------------------------------------------------
@@ -204,7 +224,7 @@ class CitaPlannerApp(App[int]):
         def answered(yes: bool | None) -> None:
             if yes:
                 for job in running:
-                    job.cancel.set()  # the engine stops between chunks and removes its partial file
+                    job.request_cancel()  # the engine stops between chunks and removes its partial file
                 self.exit(0)
 
         names = ", ".join(job.title for job in running)
@@ -260,6 +280,19 @@ class CitaPlannerApp(App[int]):
                 if node.check_action(spec.action, ()):
                     yield SystemCommand(spec.title, spec.help, _runner(node, spec.action))
         yield from (cmd for cmd in super().get_system_commands(screen) if cmd.title in ("Theme", "Keys"))
+
+
+SEVERITY = {Kind.OK: "information", Kind.WARNING: "warning", Kind.FAILED: "error"}
+NOTIFY_SECONDS = {Kind.OK: 5, Kind.WARNING: 10, Kind.FAILED: 20}
+MAX_DETAILS = 5  # lines of a notification naming what went wrong; the screens show them all
+
+
+def outcome_notification(outcome: JobOutcome) -> tuple[str, str]:
+    """The message (summary, then the lines naming what went wrong) and severity of a job's end."""
+    details = list(outcome.details[:MAX_DETAILS])
+    if len(outcome.details) > MAX_DETAILS:
+        details.append(f"and {len(outcome.details) - MAX_DETAILS} more")
+    return "\n".join([outcome.summary, *details]), SEVERITY[outcome.kind]
 
 
 SIXTEEN_COLOUR_TERMS = ("linux", "xterm-16color", "vt100", "vt220", "ansi", "screen")

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from citaplanner_tui.core.report import units
 
-HEALTH_STYLE = {"OK": "bold $success", "WARN": "bold $warning", "FAIL": "bold reverse $error"}
+HEALTH_STYLE = {"OK": "bold $success", "NOTE": "bold $accent", "WARN": "bold $warning", "FAIL": "bold reverse $error"}
 
 
 def health(word: str) -> str:

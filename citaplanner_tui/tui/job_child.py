@@ -1,7 +1,8 @@
 """The child side of a console job: ``python -m citaplanner_tui.tui.job_child``.
 
-Reads one pickled request ``(module:function, args, kwargs)`` from stdin, runs it with
-a Reporter whose progress goes back pickled on stdout, then sends the outcome.  A byte
+Reads one pickled request ``(function, args, kwargs)`` from stdin (a job function of
+``tui/engine_jobs.py`` or ``tui/restore_calls.py``, pickled by name), runs it with a
+Reporter whose progress goes back pickled on stdout, then sends its ``JobOutcome``.  A byte
 on stdin, or stdin closing (the console quit or died), sets the cancel event the engine
 checks between chunks.  Anything the engine might print goes to /dev/null: stdout is
 the message channel.  See ``tui/jobs.py`` for the console side.
@@ -9,7 +10,6 @@ the message channel.  See ``tui/jobs.py`` for the console side.
 
 from __future__ import annotations
 
-import importlib
 import os
 import pickle
 import sys
@@ -23,7 +23,7 @@ NICENESS = 10
 
 
 def outcome(call: Callable[[], Any]) -> tuple[str, Any]:
-    """``("result", value)``, ``("cancelled"|"error", sentence)``: what a job's end is."""
+    """``("result", JobOutcome)``, ``("cancelled"|"error", sentence)``: what a job's end is."""
     from citaplanner_tui.core.errors import Cancelled, OperatorError
 
     try:
@@ -36,12 +36,6 @@ def outcome(call: Callable[[], Any]) -> tuple[str, Any]:
         return "error", f"failed unexpectedly: {type(exc).__name__}: {exc}"
 
 
-def resolve(target: str) -> Callable:
-    """The function named ``module:function``."""
-    module, _, name = target.partition(":")
-    return getattr(importlib.import_module(module), name)
-
-
 def main() -> None:
     os.nice(NICENESS)
     channel = os.fdopen(os.dup(1), "wb")
@@ -49,7 +43,7 @@ def main() -> None:
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     requests = sys.stdin.buffer
-    target, args, kwargs = pickle.load(requests)
+    work, args, kwargs = pickle.load(requests)
     cancel = threading.Event()
     threading.Thread(target=lambda: (requests.read(1), cancel.set()), daemon=True).start()
     lock = threading.Lock()
@@ -62,7 +56,7 @@ def main() -> None:
     from citaplanner_tui.core.events import Reporter
 
     reporter = Reporter(lambda p: send(("progress", p)), cancel=cancel)
-    send(outcome(lambda: resolve(target)(*args, reporter=reporter, **kwargs)))
+    send(outcome(lambda: work(*args, reporter=reporter, **kwargs)))
     channel.close()
 
 

@@ -1,16 +1,31 @@
-"""A job's result together with the sentence the app's notification shows.
+"""A job's outcome, typed: how it ended (ok, warning, failed), its sentence, what went wrong.
 
-``CitaPlannerApp.on_job_update`` notifies ``job.result.summary`` when it is a string;
-engine results (``core.restore.Outcome``, ``core.seed.ApplyResult``...) have none, so
-the screens wrap them: ``Finished(value, summary)``.
+Every job function returns a ``JobOutcome``; the app renders it by ``kind`` (an
+information, warning or error notification with the ``details`` lines, which name the
+bad files of a verify, for example), and screens that show more read the engine's own
+result in ``value``.  An engine error or a cancel is not an outcome: the job's ``error``
+sentence says it.  No Textual here: the child process that runs engine jobs imports this.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
+
+
+class Kind(Enum):
+    OK = "ok"
+    WARNING = "warning"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
-class Finished:
-    value: object
+class JobOutcome:
+    kind: Kind
     summary: str
+    details: tuple[str, ...] = ()
+    value: object = None
+
+    @classmethod
+    def ok(cls, value: object, summary: str) -> JobOutcome:
+        return cls(Kind.OK, summary, (), value)

@@ -1,15 +1,17 @@
 """Long work (backup, verify, drill) as app-wide jobs that outlive the screen that started them.
 
-A job runs an engine function ``target(*args, reporter=Reporter, **kwargs)`` and is owned
-by the app, so leaving the screen does not orphan it, and ``q`` can ask before quitting
-while one runs.  Heavy jobs run in a child process (``tui/job_child.py``): the engine's
+A job runs a function ``work(*args, reporter=Reporter, **kwargs)`` that returns a typed
+``JobOutcome`` (``tui/job_result.py``; engine calls wrapped in ``tui/engine_jobs.py`` and
+``tui/restore_calls.py``), and is owned by the app, so leaving the screen does not
+orphan it, and ``q`` can ask before quitting while one runs.  Heavy jobs run in a child process (``tui/job_child.py``): the engine's
 compressing, hashing and scanning threads then never compete with the event loop for
 the GIL, which in-process made the console stall for hundreds of milliseconds.  The
 child sends progress, then the result or a one-sentence error, over its stdout; a
 thread worker in the console waits on that pipe (blocking, without the GIL) and posts
 ``JobUpdate`` messages, so no worker touches a widget.  Cancel is a byte on the
-child's stdin (or its closing, if the console dies); the engine checks between chunks
-and removes what it created before it stops.  Light jobs (a delete) run in a thread.
+child's stdin (or its closing, if the console dies), asked for with ``Job.request_cancel``;
+the engine checks between chunks and removes what it created before it stops.  Light
+jobs (a delete) run in a thread.
 """
 
 from __future__ import annotations
@@ -25,24 +27,66 @@ from textual.message import Message
 
 from citaplanner_tui.core.events import Progress, Reporter
 from citaplanner_tui.tui.job_child import outcome as _outcome
+from citaplanner_tui.tui.job_result import JobOutcome
+
+
+class CancelRequest:
+    """What the engine checks between chunks (``is_set``, as a ``threading.Event``); for a job
+    in a child process, the request also goes to the child once its stdin is ``connect``ed."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._stdin = None
+
+    def set(self) -> None:
+        with self._lock:
+            if not self._event.is_set():
+                self._event.set()
+                self._tell_child()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def connect(self, stdin) -> None:
+        """From now on a request reaches the child; one made while it started is passed on now."""
+        with self._lock:
+            self._stdin = stdin
+            if self._event.is_set():
+                self._tell_child()
+
+    def _tell_child(self) -> None:
+        try:
+            self._stdin.write(b"c")
+            self._stdin.flush()
+        except (AttributeError, OSError, ValueError):
+            pass  # a thread job, not started yet, or already gone
 
 
 @dataclass
 class Job:
-    """One run: latest progress, then the result or the one-sentence error."""
+    """One run: latest progress, then its typed outcome (``result``) or the one-sentence error."""
 
     kind: str
     title: str
-    cancel: Any = field(default_factory=threading.Event)  # set() asks the engine to stop
     progress: Progress | None = None
-    result: Any = None
+    result: JobOutcome | None = None
     error: str | None = None
     cancelled: bool = False
     done: bool = False
+    cancel_request: CancelRequest = field(default_factory=CancelRequest, repr=False)
 
     @property
     def running(self) -> bool:
         return not self.done
+
+    def request_cancel(self) -> None:
+        """Ask the engine to stop between chunks; it removes what it wrote (the job then ends cancelled)."""
+        self.cancel_request.set()
+
+    @property
+    def cancelling(self) -> bool:
+        return self.cancel_request.is_set()
 
 
 class JobUpdate(Message):
@@ -55,6 +99,8 @@ class JobUpdate(Message):
 
 def _finish(job: Job, outcome: tuple[str, Any]) -> None:
     kind, value = outcome
+    if kind == "result" and not isinstance(value, JobOutcome):
+        kind, value = "error", f"{job.title} returned no outcome (a bug: {type(value).__name__})"
     if kind == "result":
         job.result = value
     else:
@@ -70,45 +116,25 @@ def _progress(app, job: Job) -> Callable[[Progress], None]:
     return progress
 
 
-def run_in_thread(app, job: Job, work: Callable[[Reporter], Any]) -> None:
-    """Run ``work(reporter)`` in a thread worker of ``app`` (light jobs)."""
+def run_in_thread(app, job: Job, work: Callable[..., JobOutcome]) -> None:
+    """Run ``work(reporter=...)`` in a thread worker of ``app`` (light jobs)."""
 
     def thread() -> None:
         try:
-            _finish(job, _outcome(lambda: work(Reporter(_progress(app, job), cancel=job.cancel))))
+            _finish(job, _outcome(lambda: work(reporter=Reporter(_progress(app, job), cancel=job.cancel_request))))
         finally:
             app.post_message(JobUpdate(job))
 
     app.run_worker(thread, thread=True, group=f"job-{job.kind}", name=job.title, exit_on_error=False)
 
 
-class _ChildCancel:
-    """``job.cancel`` for a child job: ``set()`` tells the child through its stdin."""
+def run_in_child(app, job: Job, work: Callable[..., JobOutcome], args: tuple, kwargs: dict) -> None:
+    """Run ``work(*args, reporter=..., **kwargs)`` in a child process (heavy jobs).
 
-    def __init__(self) -> None:
-        self._event = threading.Event()
-        self.stdin = None
-
-    def set(self) -> None:
-        if not self._event.is_set():
-            self._event.set()
-            try:
-                self.stdin.write(b"c")
-                self.stdin.flush()
-            except (AttributeError, OSError, ValueError):
-                pass  # not started yet, or already gone
-
-    def is_set(self) -> bool:
-        return self._event.is_set()
-
-
-def run_in_child(app, job: Job, target: str, args: tuple, kwargs: dict) -> None:
-    """Run ``module:function(*args, reporter=..., **kwargs)`` in a child process (heavy jobs).
-
-    The request (settings included, so the password) goes to the child over its stdin,
-    never in argv or the environment; messages come back pickled on its stdout.
+    ``work`` is a module-level function (pickled by name).  The request (settings included,
+    so the password) goes to the child over its stdin, never in argv or the environment;
+    messages come back pickled on its stdout.
     """
-    cancel = job.cancel = _ChildCancel()
     progress = _progress(app, job)
 
     def wait_for_child() -> None:
@@ -116,12 +142,9 @@ def run_in_child(app, job: Job, target: str, args: tuple, kwargs: dict) -> None:
         proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui.tui.job_child"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
-            pickle.dump((target, args, kwargs), proc.stdin)
+            pickle.dump((work, args, kwargs), proc.stdin)
             proc.stdin.flush()
-            cancel.stdin = proc.stdin
-            if cancel.is_set():  # cancelled while it was starting
-                cancel._event.clear()
-                cancel.set()
+            job.cancel_request.connect(proc.stdin)
             while True:
                 try:
                     kind, value = pickle.load(proc.stdout)

@@ -1,39 +1,43 @@
 """The restore engine calls the wizard runs as child-process jobs (``app.start_engine_job``).
 
 Each wraps one ``core.restore`` call: it takes the Reporter the child passes, and its
-result carries the sentence the app's notification shows (``Finished``), so an operator
-who left the wizard still reads what happened and what was kept.  Kept apart from the
+``JobOutcome`` carries the sentence the app's notification shows, so an operator who
+left the wizard still reads what happened and what was kept.  Kept apart from the
 wizard's screens so the child imports the engine, not Textual.
 """
 
 from __future__ import annotations
 
-from citaplanner_tui.tui.job_result import Finished
-
-CALLS = __name__  # how ``start_engine_job`` names these functions (``f"{CALLS}:execute"``)
+from citaplanner_tui.tui.job_result import JobOutcome, Kind
 
 
-def preflight(settings, archive, *, reporter) -> Finished:
+def preflight(settings, archive, *, reporter) -> JobOutcome:
     from citaplanner_tui.core.restore import preflight as run
 
     plan = run(settings, archive, reporter=reporter)
-    fails = len(plan.problems)
-    return Finished(plan, "ready to restore: every blocking check passed" if plan.ok
-                    else f"cannot restore as it is: {fails} blocking check{'s' if fails > 1 else ''} FAIL")
+    fails = plan.problems
+    if fails:
+        return JobOutcome(Kind.FAILED, f"cannot restore as it is: {len(fails)} blocking check"
+                          f"{'s' if len(fails) > 1 else ''} FAIL", tuple(f"{c.name}: {c.detail}" for c in fails), plan)
+    return JobOutcome.ok(plan, "ready to restore: every blocking check passed")
 
 
-def execute(settings, plan, *, reporter) -> Finished:
+def execute(settings, plan, *, reporter) -> JobOutcome:
     """Run the plan; the operator typed the target's name in the wizard's confirmation."""
     from citaplanner_tui.core.restore import execute as run
 
     outcome = run(settings, plan, confirm=plan.target, reporter=reporter)
-    return Finished(outcome, f"{plan.archive.name} restored into {plan.target!r}; {outcome.undo}")
+    summary = f"{plan.archive.name} restored into {plan.target!r}; {outcome.undo}"
+    if outcome.not_carried:
+        return JobOutcome(Kind.WARNING, summary, tuple(f"not carried over: {line}" for line in outcome.not_carried),
+                          outcome)
+    return JobOutcome.ok(outcome, summary)
 
 
-def rollback(settings, target: str, *, reporter) -> Finished:
+def rollback(settings, target: str, *, reporter) -> JobOutcome:
     """Swap the pre-restore copy back in; typed in the wizard's confirmation too."""
     from citaplanner_tui.core.restore import rollback as run
 
     done = run(settings, target, confirm=target)
-    return Finished(done, f"{done.restored_from!r} is {target!r} again; the restored database is kept "
+    return JobOutcome.ok(done, f"{done.restored_from!r} is {target!r} again; the restored database is kept "
                           f"as {done.parked_as!r}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from citaplanner_tui.core.restore.plan import STAMP
-from citaplanner_tui.tui.restore_calls import CALLS
+from citaplanner_tui.tui import restore_calls
 
 
 def restored_at(parked: str) -> datetime | None:
@@ -46,6 +46,6 @@ def start_rollback(app) -> None:
 
     def confirmed(yes: bool | None) -> None:
         if yes:
-            app.start_engine_job("rollback", f"rollback of {target}", f"{CALLS}:rollback", app.settings, target)
+            app.start_engine_job("rollback", f"rollback of {target}", restore_calls.rollback, app.settings, target)
 
     app.push_screen(rollback_dialog(target, candidate.parked), confirmed)

@@ -2,7 +2,7 @@
 
 ``NOW`` is the fixed clock every console test runs on; ``sample_volume`` is a real
 backup volume (real gzip dumps and sha256 sidecars, fixed names and mtimes) built by
-``tui/sample.py``; ``make_console`` makes an app with no refresh timer and no log polling
+``tests/support/sample.py``; ``make_console`` makes an app with no refresh timer and no log polling
 (tests trigger both), so nothing varies between runs.
 """
 
@@ -13,27 +13,30 @@ import functools
 
 import pytest
 
+from textual.widgets import Input
+
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.tui.app import CitaPlannerApp
-from citaplanner_tui.tui.sample import SAMPLE_NOW as NOW
-from citaplanner_tui.tui.sample import make_sample_volume, pinned_volume_size, settle  # noqa: F401
+from citaplanner_tui.tui.screens.restore import RestoreScreen
+from tests.support.restore import content, fill, take_backup
+from tests.support.sample import SAMPLE_NOW as NOW
+from tests.support.sample import make_sample_volume, settle  # noqa: F401
 
 
 @pytest.fixture
 def sample_volume(backup_dir):
-    """A real, deterministic backup volume (see ``tui/sample.py``)."""
+    """A real, deterministic backup volume (see ``tests/support/sample.py``)."""
     make_sample_volume(backup_dir, NOW)
     return backup_dir
 
 
 @pytest.fixture
 def pinned_sample_volume(tmp_path_factory):
-    """The sample volume with its size pinned too: what snapshots and screenshots show."""
+    """The sample volume for snapshots (``sample_console`` pins its size, clock and database)."""
     root = tmp_path_factory.mktemp("snap") / "backups"
     root.mkdir()
     make_sample_volume(root, NOW)
-    with pinned_volume_size():
-        yield root
+    return root
 
 
 def make_console(backup_dir, *, database_url: str = "", read_only: bool = False, **kwargs) -> CitaPlannerApp:
@@ -103,3 +106,30 @@ async def burst(pilot, *keys: str) -> None:
         event.set_sender(pilot.app)
         driver.send_message(event)
     await settle(pilot)
+
+
+async def type_name(pilot, text: str) -> None:
+    assert pilot.app.focused is pilot.app.screen.query_one(Input)  # the name box has focus from the start
+    await pilot.press(*text)
+
+
+async def to_plan(pilot, archive) -> RestoreScreen:
+    """Open the wizard on ``archive``, run pre-flight and show the plan."""
+    await settle(pilot)
+    pilot.app.open_restore(archive)
+    await pilot.pause()
+    wizard = pilot.app.screen
+    await pilot.press("enter")
+    job = await wait_for_job(pilot, "preflight")
+    assert job.error is None, job.error
+    await pilot.press("enter")
+    assert wizard.step == "plan"
+    return wizard
+
+
+def backed_up_then_changed(db, backup_dir):
+    """A backup of a small database, then a change: (the archive, the content now)."""
+    fill(db, clients=20, appointments=40)
+    archive = take_backup(db, backup_dir)
+    db.sql("DELETE FROM payments")
+    return archive, content(db.server, db.name)

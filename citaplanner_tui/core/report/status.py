@@ -116,15 +116,16 @@ def database_status(settings) -> DatabaseStatus:
 
 def build(settings, *, now: datetime | None = None, catalog: Catalog | None = None,
           database: DatabaseStatus | Callable[[object], DatabaseStatus] = database_status,
-          daemon: bool = True) -> StatusReport:
-    """Assemble the report.  ``now``, ``catalog`` and ``database`` can be given (tests, the TUI's cache);
+          daemon: bool = True, space=None) -> StatusReport:
+    """Assemble the report.  ``now``, ``catalog``, ``database`` and ``space`` (``disk.space``) can be given
+    (tests, the TUI's cache, its screenshots);
     the daemon passes ``daemon=False``: it knows it is alive, and its heartbeat would judge it by itself."""
     now = now or datetime.now()
     catalog = catalog or scan(settings)
     db_status = database(settings) if callable(database) else database
     holder = lock.holder(catalog.backup_dir) if catalog.backup_dir.exists() else None
     keep = {t: getattr(settings.retention, t) for t in ROTATED_TIERS}
-    report_disk = disk.report(catalog, keep, now)
+    report_disk = disk.report(catalog, keep, now, space)
 
     tiers = []
     for tier in dict.fromkeys(ROTATED_TIERS + tuple(catalog.tiers())):

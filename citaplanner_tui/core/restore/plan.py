@@ -33,6 +33,14 @@ class Check:
     detail: str
     blocking: bool = True
 
+    @property
+    def word(self) -> str:
+        """What the CLI's plan and the console's pre-flight both call it: a blocking check is OK or
+        FAIL; an advisory one is NOTE when it passed (worth reading) and WARN when it did not."""
+        if self.blocking:
+            return "OK" if self.ok else "FAIL"
+        return "NOTE" if self.ok else "WARN"
+
 
 @dataclass(frozen=True)
 class Step:

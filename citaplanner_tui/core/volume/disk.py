@@ -118,9 +118,10 @@ def days_left(free: int, growth: float | None) -> float | None:
     return free / growth
 
 
-def report(catalog: Catalog, keep: dict[str, int], now: datetime) -> DiskReport:
-    """The disk part of the status for the catalog's volume."""
-    vol = space(catalog.backup_dir)
+def report(catalog: Catalog, keep: dict[str, int], now: datetime, space_of=None) -> DiskReport:
+    """The disk part of the status for the catalog's volume (``space_of``: how to read its size,
+    ``space`` unless the caller pins it, as the console's screenshots do)."""
+    vol = (space_of or space)(catalog.backup_dir)
     growth = growth_per_day(catalog, keep, now)
     return DiskReport(vol, tier_sizes(catalog), unique_bytes(catalog), growth,
                       days_left(vol.free, growth) if vol else None)

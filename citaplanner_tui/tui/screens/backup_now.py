@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Label, ProgressBar, Select, Static
 
 from citaplanner_tui.core.volume.tiers import tiers_for
-from citaplanner_tui.tui import actions, gate
+from citaplanner_tui.tui import actions, engine_jobs, gate
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.actions import ActionSpec
 from citaplanner_tui.tui.widgets.job_line import describe
@@ -98,7 +98,7 @@ class BackupNowScreen(gate.GatedScreen):
         tier = str(self.query_one("#tier", Select).value)
         self.query_one("#backup-result", Static).update("")
         self.query_one("#backup-bar").display = True
-        self.job = self.app.start_engine_job("backup", f"backup ({tier})", "citaplanner_tui.core.backup:run_backup",
+        self.job = self.app.start_engine_job("backup", f"backup ({tier})", engine_jobs.backup,
                                              self.app.settings, tier=tier, now=self.app.now())
 
     @on(Button.Pressed, "#cancel")
@@ -107,7 +107,7 @@ class BackupNowScreen(gate.GatedScreen):
 
     def action_cancel_job(self) -> None:
         if self.job is not None and self.job.running:
-            self.job.cancel.set()
+            self.job.request_cancel()
             self.query_one("#backup-progress", Static).update("cancelling: removing what this run wrote…")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -144,4 +144,4 @@ class BackupNowScreen(gate.GatedScreen):
             return
         bar.update(total=100, progress=100)
         progress.update("[b $success]OK[/] backup finished")
-        result.update(escape("\n".join(result_lines(job.result))))
+        result.update(escape("\n".join(result_lines(job.result.value))))

@@ -18,8 +18,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
-from citaplanner_tui.tui import actions, gate
+from citaplanner_tui.tui import actions, engine_jobs, gate
 from citaplanner_tui.tui.actions import ActionSpec
+from citaplanner_tui.tui.job_result import JobOutcome
 from citaplanner_tui.tui.widgets.backup_table import BackupTable
 from citaplanner_tui.tui.widgets.job_line import JobLine
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
@@ -41,6 +42,19 @@ actions.register(
 COLUMNS = (("Tier", 7), ("Taken", 16), ("Age", 4), ("Size", 9), ("State", 17), ("Verified", 9), ("Drill", 8))
 
 
+MAX_LEFTOVERS = 3  # lines of them at 80x24; ``status`` lists them all
+
+
+def leftover_lines(kept) -> list[str]:
+    """The safety backups and parked databases restores kept, as ``status`` prints them."""
+    from citaplanner_tui.core.restore.leftovers import lines
+
+    head, *rows = lines(list(kept))[1:] or [""]
+    if len(rows) > MAX_LEFTOVERS:
+        rows = rows[:MAX_LEFTOVERS - 1] + [f"  + {len(rows) - MAX_LEFTOVERS + 1} more (citaplanner-tui status)"]
+    return [head, *rows] if kept else []
+
+
 class BackupsScreen(gate.GatedScreen):
     TITLE = "Backups"
     BINDINGS = [Binding("escape", "back", "Back", id="backups.back"), *actions.bindings_for("BackupsScreen")]
@@ -49,6 +63,7 @@ class BackupsScreen(gate.GatedScreen):
         yield StatusBar(id="status-bar")
         yield BackupTable(COLUMNS, id="backups-table")
         yield Static(id="backup-detail")
+        yield Static(id="leftovers")
         yield Input(placeholder="filter: any text in the row (Esc clears)", id="backups-filter")
         yield JobLine()
         yield Footer()
@@ -72,6 +87,9 @@ class BackupsScreen(gate.GatedScreen):
         rows = [(key, cells, health) for key, cells, health, text in data.backup_rows
                 if not needle or needle in text]
         self.query_one(BackupTable).set_rows(rows)
+        leftovers = self.query_one("#leftovers", Static)
+        leftovers.display = bool(data.leftovers)
+        leftovers.update(escape("\n".join(leftover_lines(data.leftovers))))
 
     def selected_entry(self):
         data, path = self.app.data, self.selected_path()
@@ -127,7 +145,7 @@ class BackupsScreen(gate.GatedScreen):
         if entry is None:
             return
         kind = "deep verify" if deep else "verify"
-        self.app.start_engine_job("verify", f"{kind} {entry.path.name}", "citaplanner_tui.core.verify:verify",
+        self.app.start_engine_job("verify", f"{kind} {entry.path.name}", engine_jobs.verify,
                                   self.app.settings, [entry.path], deep=deep)
 
     def action_deep_verify(self) -> None:
@@ -138,8 +156,8 @@ class BackupsScreen(gate.GatedScreen):
         entry = self._dump_or_say()
         if entry is None:
             return
-        self.app.start_engine_job("drill", f"drill {entry.path.name}", "citaplanner_tui.core.restore.drill:drill",
-                                  self.app.settings, entry.path)
+        self.app.start_engine_job("drill", f"drill {entry.path.name}", engine_jobs.drill, self.app.settings,
+                                  entry.path)
 
     @gate.writes
     def action_restore(self) -> None:
@@ -173,7 +191,7 @@ class BackupsScreen(gate.GatedScreen):
             def work(reporter):
                 from citaplanner_tui.core.volume.delete import delete_backup
 
-                return delete_backup(settings, path)
+                return JobOutcome.ok(delete_backup(settings, path), f"deleted {path.name} and its sidecar")
 
             self.app.start_job("delete", f"delete {path.name}", work)
 

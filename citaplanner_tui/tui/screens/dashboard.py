@@ -11,7 +11,7 @@ from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui.actions import ActionSpec
 from citaplanner_tui.tui.gate import GatedScreen
 from citaplanner_tui.tui.widgets.log_view import LogView
-from citaplanner_tui.tui.widgets.panes import ChecksumPane, DiskPane, ProblemsLine, TiersPane
+from citaplanner_tui.tui.widgets.panes import ChecksumPane, DaemonLine, DiskPane, ProblemsLine, TiersPane
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
 
@@ -29,6 +29,7 @@ class DashboardScreen(GatedScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
         yield ProblemsLine(id="problems")
+        yield DaemonLine(id="daemon")
         with Horizontal(id="top-row"):
             yield TiersPane(id="tiers")
             yield ChecksumPane(id="checks")

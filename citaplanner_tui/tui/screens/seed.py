@@ -232,14 +232,14 @@ class SeedScreen(gate.GatedScreen):
         def work(reporter):
             from citaplanner_tui.core.pg.connect import connect
             from citaplanner_tui.core.seed import apply_seed, plan_seed
-            from citaplanner_tui.tui.job_result import Finished
+            from citaplanner_tui.tui.job_result import JobOutcome
 
             with connect(settings.conninfo()) as conn:
                 result = apply_seed(conn, confirm=dbname)
                 plan = plan_seed(conn)
             made = sum(result.created.values())
-            return Finished((result, plan), f"created {made} rows in {dbname}" if made else
-                            f"nothing to create: {dbname} already has the seed")
+            return JobOutcome.ok((result, plan), f"created {made} rows in {dbname}" if made else
+                                 f"nothing to create: {dbname} already has the seed")
 
         self.query_one("#seed-message", Static).update("applying…")
         self.job = self.app.start_job("seed", f"seed apply to {dbname}", work)

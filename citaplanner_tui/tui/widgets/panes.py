@@ -65,9 +65,10 @@ class TiersPane(Pane):
     def render_data(self, data) -> str:
         now = data.now
         lines = [f"[b]{'Tier':<8}{'Health':<7}{'Newest good':<12}{'#':>3} {'Size':>9}[/]"]
-        for row in data.tiers:
-            lines.append(f"{row.tier:<8}{fmt.health(row.health)}   {fmt.age(row.newest, now):<12}"
-                         f"{row.count:>3} {fmt.size(row.total_bytes):>9}")
+        for t in data.report.tiers:  # core.report.status.TierStatus
+            newest = t.newest_good.taken_at if t.newest_good else None
+            lines.append(f"{t.tier:<8}{fmt.health(t.health.word)}   {fmt.age(newest, now):<12}"
+                         f"{t.backups:>3} {fmt.size(t.size):>9}")
         return "\n".join(lines)
 
 
@@ -101,23 +102,24 @@ class DiskPane(Pane):
     TITLE = "Disk"
 
     def render_data(self, data) -> str:
-        d = data.disk
-        if d.total:
-            used = d.used / d.total
-            head = (f"{fmt.health(d.health)} [{fmt.bar(used, 20)}] {used:.0%} used · "
-                    f"{fmt.size(d.free)} free of {fmt.size(d.total)}")
+        d, verdict, db_size = data.report.disk, data.verdict("disk"), data.report.database.size  # core.volume.disk.DiskReport
+        space = d.space
+        if space and space.total:
+            used = space.used / space.total
+            head = (f"{fmt.health(verdict.word)} [{fmt.bar(used, 20)}] {used:.0%} used · "
+                    f"{fmt.size(space.free)} free of {fmt.size(space.total)}")
         else:
-            head = f"{fmt.health(d.health)} {escape(d.reason or 'volume size unknown')}"
-        db = f"database {fmt.size(d.db_size)}" if d.db_size is not None else "database size unknown"
-        sizes = pack([f"{tier} {fmt.size(n)}" for tier, n in d.per_tier] + [db], self.width)
-        if d.days_until_full is None:
+            head = f"{fmt.health(verdict.word)} {escape(verdict.reason or 'volume size unknown')}"
+        db = f"database {fmt.size(db_size)}" if db_size is not None else "database size unknown"
+        sizes = pack([f"{tier} {fmt.size(n)}" for tier, n in d.tier_sizes.items()] + [db], self.width)
+        if d.days_left is None:
             days = "no growth measured yet"
-        elif d.days_until_full > 365:
+        elif d.days_left > 365:
             days = "full in over a year at recent growth"
         else:
-            days = f"full in ~{d.days_until_full:.0f} days at recent growth"
-        if d.reason:
-            days = f"{days} · {d.reason}"
+            days = f"full in ~{d.days_left:.0f} days at recent growth"
+        if verdict.reason:
+            days = f"{days} · {verdict.reason}"
         if data.db_error:
             days = f"{days} · {data.db_error}"
         return "\n".join([head, *sizes, escape(days)])
@@ -137,9 +139,30 @@ class ProblemsLine(Static):
 
     def _redraw(self, data) -> None:
         problems = data.problems if data is not None else ()
+        recovery = self.app.recovery  # the swap the console finished or undid at start-up comes first
+        problems = ((("WARN", "restore", recovery),) if recovery else ()) + tuple(problems)
         self.display = bool(problems)
         lines = [f"{fmt.health(word)} {escape(subject)}: {escape(reason)}" for word, subject, reason in problems]
         if len(lines) > self.MAX_LINES:
             rest = len(lines) - self.MAX_LINES + 1
             lines = lines[:self.MAX_LINES - 1] + [f"+ {rest} more (citaplanner-tui status lists them all)"]
         self.update("\n".join(lines))
+
+
+class DaemonLine(Static):
+    """The scheduler, when one is configured: what it is doing, when it last said so, and the
+    next run of each job (from its heartbeat file).  Hidden when no schedule is configured."""
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "data", self._redraw, init=True)
+
+    def _redraw(self, data) -> None:
+        daemon = data.daemon if data is not None else None
+        self.display = daemon is not None
+        if daemon is None:
+            return
+        heard = f"{daemon.doing or 'never ran'}" + (f" at {daemon.at:%m-%d %H:%M}" if daemon.at else "")
+        runs = [f"{job} {at:%m-%d %H:%M}" if at else f"{job} not scheduled" for job, at in daemon.next_runs]
+        cells = [f"daemon {heard}"] + ([f"next: {runs[0]}", *runs[1:]] if runs else [])
+        self.update("\n".join(pack(cells, (self.content_size.width or 78) - 5, fmt.health(daemon.word) + " ",
+                                    "     ")))

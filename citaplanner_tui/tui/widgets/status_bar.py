@@ -1,4 +1,5 @@
-"""The top line: badges first (READ-ONLY, the running jobs), then the overall health,
+"""The top line: badges first (READ-ONLY, the daemon when a schedule is configured, the
+running jobs), then the overall health,
 where we are connected (never the password), the server version and the data's age.
 
 Badges lead because the line is cut at its end on narrow terminals: at 80 columns the
@@ -36,6 +37,9 @@ class StatusBar(Static):
         badges = []
         if app.read_only:
             badges.append("[b reverse $warning] READ-ONLY [/]")
+        if data is not None and data.daemon is not None:
+            colour = {"OK": "$success", "WARN": "$warning"}.get(data.daemon.word, "$error")
+            badges.append(f"[b reverse {colour}] {data.daemon.badge} [/]")
         running = app.running_jobs()
         if running:
             badges.append(f"[b reverse $accent] {escape(job_badge(running))} [/]")

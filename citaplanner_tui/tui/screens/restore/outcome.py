@@ -1,7 +1,8 @@
 """Wizard step 6: what was restored, what was kept, and the way back.
 
 From the engine's ``Outcome``: the rows checked per table, the pre-restore database
-(swap mode) and the safety backup file.  ``U`` (app-wide, ``tui/rollback.py``) rolls
+(swap mode) and how it differs from the restored one, the safety backup file and what
+it holds (in place), and what the swap could not carry over, in the engine's words.  ``U`` (app-wide, ``tui/rollback.py``) rolls
 back; its result then comes first, so the top line always says what happened last.
 """
 
@@ -27,9 +28,12 @@ def outcome_lines(outcome, width: int = 76, rolled_back: bool = False) -> list[s
              escape(f"rows checked against the dump, {len(outcome.rows)} tables, {rows} rows:"),
              *("  " + line for line in tables)]
     if outcome.pre_restore:
-        lines.append(escape(f"kept: the previous database as {outcome.pre_restore!r}"))
+        parked = f", {outcome.parked_note}" if outcome.parked_note else ""
+        lines.append(escape(f"kept: the previous database as {outcome.pre_restore!r}{parked}"))
     if outcome.safety_backup:
-        lines.append(escape(f"kept: the safety backup {'/'.join(outcome.safety_backup.rsplit('/', 2)[-2:])}"))
+        held = f", {outcome.writes_note}" if outcome.writes_note else ""
+        lines.append(escape(f"kept: the safety backup {'/'.join(outcome.safety_backup.rsplit('/', 2)[-2:])}{held}"))
+    lines += [f"{fmt.health('WARN')} {escape(f'not carried over: {line}')}" for line in outcome.not_carried]
     if not rolled_back:
         lines.append("U rolls back: the previous database becomes the live one again (typed confirmation)."
                      if outcome.pre_restore else "No rollback in in-place mode: restore the safety backup to go back.")

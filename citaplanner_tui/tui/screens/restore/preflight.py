@@ -1,9 +1,9 @@
-"""Wizard step 2: pre-flight, run by the engine in a worker; each check as OK, WARN or FAIL.
+"""Wizard step 2: pre-flight, run by the engine in a worker; each check as OK, NOTE, WARN or FAIL.
 
 ``core.restore.preflight`` reads the archive end to end (a deep verify) and asks the
 server about the target, the role's rights, the client tools, free space and the
 lock; it changes nothing.  This step shows its progress while it runs, then every
-check with a word: FAIL blocks the restore, WARN does not but deserves a look.
+check with the core's word: FAIL blocks the restore, WARN and NOTE do not but deserve a look.
 """
 
 from __future__ import annotations
@@ -17,23 +17,10 @@ from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.screens.restore.rows import Rows
 
 
-def check_word(check, plan) -> str:
-    """OK / WARN / FAIL for one pre-flight check.
-
-    Blocking checks pass or fail; the engine marks advisory findings non-blocking
-    (no sidecar, a newer dump than the server, sessions that the swap will end): they
-    are WARN, except the session count when nobody is connected.
-    """
-    if check.blocking:
-        return "OK" if check.ok else "FAIL"
-    if check.name == "sessions" and plan.sessions == 0:
-        return "OK"
-    return "WARN" if check.ok else "FAIL"
-
-
 def check_rows(plan) -> list[tuple[str, str]]:
-    """Content markup: per check, the word and the check's name, then its detail."""
-    return [(f"{fmt.health(check_word(c, plan))}  {escape(c.name)}", escape(c.detail)) for c in plan.checks]
+    """Content markup: per check, the core's word (``Check.word``, as the CLI prints it) and its name,
+    then its detail."""
+    return [(f"{fmt.health(c.word)}  {escape(c.name)}", escape(c.detail)) for c in plan.checks]
 
 
 def verdict(plan) -> str:
@@ -41,8 +28,9 @@ def verdict(plan) -> str:
     if fails:
         return (f"[b]{fails} check{'s' if fails > 1 else ''} FAIL[/]: the restore cannot run until "
                 "fixed. Enter shows the plan anyway; Esc goes back to the list.")
-    warns = sum(check_word(c, plan) == "WARN" for c in plan.checks)
-    note = f" ({warns} WARN: read them first)" if warns else ""
+    advisory = [c.word for c in plan.checks if c.word in ("WARN", "NOTE")]
+    counted = ", ".join(f"{advisory.count(w)} {w}" for w in ("WARN", "NOTE") if w in advisory)
+    note = f" ({counted}: read them first)" if counted else ""
     return f"Every blocking check passed{note}. Enter shows the plan, step by step."
 
 

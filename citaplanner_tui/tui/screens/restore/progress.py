@@ -18,7 +18,8 @@ from citaplanner_tui.tui import format as fmt
 
 # Engine phases, by the plan step they belong to; any other phase (the safety backup's
 # own connect/dump/finish/done) belongs to the step that is running.
-PHASE_STEP = {"safety backup": "safety backup", "load": "load", "validate": "validate", "swap": "swap"}
+PHASE_STEP = {"stop writes": "stop writes", "safety backup": "safety backup", "load": "load",
+              "validate": "validate", "swap": "swap", "allow writes": "allow writes"}
 
 
 def step_of(steps, phase: str, current: int) -> int:

@@ -27,9 +27,8 @@ from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 
 from citaplanner_tui.core.logs.lines import parse_line
 from citaplanner_tui.core.logs.writer import log_path
-from citaplanner_tui.tui import actions, gate
+from citaplanner_tui.tui import actions, gate, restore_calls
 from citaplanner_tui.tui.actions import ActionSpec
-from citaplanner_tui.tui.restore_calls import CALLS
 from citaplanner_tui.tui.screens.restore.outcome import (OutcomeStep, failure_lines, outcome_lines,
                                                          rollback_lines)
 from citaplanner_tui.tui.screens.restore.pick import PickStep
@@ -201,13 +200,13 @@ class RestoreScreen(gate.GatedScreen):
         if action == "cancel_restore":
             if self.step != "progress":
                 return False
-            return (job_running and not self.run.swapping and not self.run.job.cancel.is_set()) or None
+            return (job_running and not self.run.swapping and not self.run.job.cancelling) or None
         return super().check_action(action, parameters)
 
     def action_back(self) -> None:
         if self.step == "preflight":
             if self.preflight_job is not None and self.preflight_job.running:
-                self.preflight_job.cancel.set()  # verify stops between chunks; nothing to undo
+                self.preflight_job.request_cancel()  # verify stops between chunks; nothing to undo
             self.preflight_job, self.plan = None, None
             self.go("pick")
             self._fill_pick()
@@ -236,7 +235,7 @@ class RestoreScreen(gate.GatedScreen):
         self.query_one(PreflightStep).running(archive.name, _target(self.app.settings), None)
         self.go("preflight")
         self.preflight_job = self.app.start_engine_job("preflight", f"pre-flight {archive.name}",
-                                                       f"{CALLS}:preflight", self.app.settings, archive)
+                                                       restore_calls.preflight, self.app.settings, archive)
 
     @gate.writes
     def action_restore(self) -> None:
@@ -261,7 +260,7 @@ class RestoreScreen(gate.GatedScreen):
         self.query_one(RunLog).clear()
         self.query_one(ProgressStep).start(plan)
         self.go("progress")
-        run.job = self.app.start_engine_job("restore", f"restore {plan.archive.name}", f"{CALLS}:execute",
+        run.job = self.app.start_engine_job("restore", f"restore {plan.archive.name}", restore_calls.execute,
                                             settings, plan)
         self.refresh_bindings()
 
@@ -272,7 +271,7 @@ class RestoreScreen(gate.GatedScreen):
         if run.swapping:
             self.notify("the swap has started and takes a moment; it cannot be cancelled", severity="warning")
             return
-        run.job.cancel.set()  # the engine stops before the swap and drops its scratch database
+        run.job.request_cancel()  # the engine stops before the swap and drops its scratch database
         self.query_one(ProgressStep).note("cancelling: stopping before the swap; the live database is not "
                                           "changed…")
         self.refresh_bindings()
@@ -313,7 +312,7 @@ class RestoreScreen(gate.GatedScreen):
                 progress.start(run.plan)
                 self.go("progress")
             progress.show(run.plan.steps, run.current, job.progress, run.phase_started)
-            if job.cancel.is_set():
+            if job.cancelling:
                 progress.note("cancelling: stopping before the swap; the live database is not changed…")
             return
         progress.show(run.plan.steps, run.current, job.progress, run.phase_started,

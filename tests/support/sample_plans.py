@@ -22,7 +22,7 @@ from citaplanner_tui.core.restore import Check, Outcome, RestorePlan
 from citaplanner_tui.core.restore.plan import new_stamp, steps_for
 from citaplanner_tui.core.seed import Snapshot, decide
 from citaplanner_tui.core.seed import data as seed_data
-from citaplanner_tui.tui.sample import settle
+from tests.support.sample import settle
 
 TARGET = "citaplanner"
 SERVER = "citaplanner@db.example:5432/citaplanner"
@@ -55,29 +55,46 @@ def restore_plan(archive: Path, now: datetime) -> RestorePlan:
                 steps=steps_for("swap", TARGET, stamp))
 
 
+# Rows the app wrote after the backup was taken: the parked copy has them (the outcome says so).
+PARKED_DIFFERENCES = {"public.appointments": 14, "public.payments": 6}
+
+
 def restore_outcome(plan: RestorePlan) -> Outcome:
     safety = Path(BACKUP_DIR) / "safety" / f"citaplanner_safety_{plan.stamp[:8]}_{plan.stamp[8:]}.sql.gz"
     return Outcome(plan.target, plan.mode, str(plan.archive), str(safety), plan.pre_restore, dict(plan.rows),
-                   seconds=48.3, swap_attempts=1)
+                   seconds=48.3, swap_attempts=1, parked_differences=PARKED_DIFFERENCES)
+
+
+# What ``core.restore`` logs for a swap, copied from a real run; test_tui_sample.py runs a real
+# swap and checks that the engine still writes exactly these lines.  (seconds in, level, message)
+SWAP_LOG = (
+    (0, "INFO", "restore of {archive_path} into {target!r} on {server} (swap mode) started"),
+    (9, "OK", "safety backup of {target!r}: {safety}"),
+    (9, "INFO", "created {scratch!r} owned by {owner}, with the encoding and locale of {target!r}"),
+    (41, "OK", "loaded {archive} into {scratch!r}; every table holds the dump's row count ({tables} tables, "
+               "{rows} rows)"),
+    (44, "INFO", "new connections to {target!r} are refused from now on"),
+    (45, "OK", "{scratch!r} is now {target!r}; the previous database is kept as {parked!r}"),
+    (48, "OK", "restore of {archive} into {target!r} done in {seconds:.1f} s; {undo}"),
+)
+SWAP_LOG_BEFORE_LOAD = 3  # the lines written before the load finishes
+
+
+def swap_log_messages(plan: RestorePlan, outcome: Outcome) -> list[tuple[str, str]]:
+    """``SWAP_LOG`` filled in with ``plan``'s and ``outcome``'s names and numbers."""
+    values = dict(archive_path=plan.archive, archive=plan.archive.name, target=plan.target, server=plan.server,
+                  safety=outcome.safety_backup, scratch=plan.scratch, owner=plan.owner, parked=plan.pre_restore,
+                  tables=len(outcome.rows), rows=sum(outcome.rows.values()), seconds=outcome.seconds,
+                  undo=outcome.undo)
+    return [(level, message.format(**values)) for _, level, message in SWAP_LOG]
 
 
 def restore_log(plan: RestorePlan, now: datetime, *, finished: bool) -> list[LogRecord]:
-    """The lines the engine writes for a swap restore, up to the load or to the end."""
-    t = [now + timedelta(seconds=s) for s in (0, 9, 9, 41, 42, 44, 45, 48)]
-    lines = [LogRecord(t[0], "INFO", f"restore of {plan.archive.name} into {plan.target!r} on {plan.server} "
-                                     f"(swap mode) started"),
-             LogRecord(t[1], "OK", f"safety backup of {plan.target!r}: …/safety/citaplanner_safety_"
-                                   f"{plan.stamp[:8]}_{plan.stamp[8:]}.sql.gz"),
-             LogRecord(t[2], "INFO", f"created {plan.scratch!r} owned by citaplanner")]
-    if finished:
-        lines += [LogRecord(t[3], "OK", f"loaded {plan.archive.name} into {plan.scratch!r}: 10 tables, "
-                                        f"{sum(plan.rows.values())} rows"),
-                  LogRecord(t[4], "OK", f"every table in {plan.scratch!r} holds the dump's row count"),
-                  LogRecord(t[5], "INFO", f"new connections to {plan.target!r} are refused from now on"),
-                  LogRecord(t[6], "OK", f"{plan.scratch!r} is now {plan.target!r}; the previous database is "
-                                        f"kept as {plan.pre_restore!r}"),
-                  LogRecord(t[7], "OK", f"restore of {plan.archive.name} into {plan.target!r} done in 48.3 s")]
-    return lines
+    """The lines the engine writes for a swap restore (``SWAP_LOG``), up to the load or to the end."""
+    shown = replace(plan, archive=Path(BACKUP_DIR) / plan.archive.parent.name / plan.archive.name)  # not tmp
+    lines = [LogRecord(now + timedelta(seconds=at), level, message)
+             for (at, _, _), (level, message) in zip(SWAP_LOG, swap_log_messages(shown, restore_outcome(plan)))]
+    return lines if finished else lines[:SWAP_LOG_BEFORE_LOAD]
 
 
 def seed_plan(now: datetime):

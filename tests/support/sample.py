@@ -3,7 +3,7 @@
 Every file is real: gzip dumps in pg_dump's plain format (header, a COPY block,
 the completion trailer) that ``gunzip -t`` accepts, sidecars written as
 ``sha256sum`` writes them (some with the old script's absolute paths), the old
-script's emoji + ANSI log lines next to ours.  Names, gzip headers and mtimes are
+script's emoji + ANSI log lines next to the lines our verify engine really wrote.  Names, gzip headers and mtimes are
 derived from ``now`` only, so two runs produce byte-identical volumes and the
 console shows the same screen.  One dump has a wrong sidecar (a checksum mismatch
 for the problem list) and one run was cut short (an unfinished ``.partial``).
@@ -15,11 +15,10 @@ import gzip
 import hashlib
 import os
 import shutil
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from citaplanner_tui.core.logs.lines import format_line
+from citaplanner_tui.core.logs.lines import format_line, parse_line
 from citaplanner_tui.core.logs.writer import log_path
 from citaplanner_tui.core.volume.naming import make_name
 
@@ -84,10 +83,10 @@ def make_sample_volume(backup_dir: Path, now: datetime, *, verify: bool = True) 
     made.append(add_backup(backup_dir, "manual", nightly + timedelta(hours=7, minutes=12), 4300))
     partial = backup_dir / "daily" / (make_name("daily", now - timedelta(minutes=3)).filename + ".partial")
     _write(partial, dump_bytes(800)[:2000], now - timedelta(minutes=2))
+    shutil.rmtree(backup_dir / "logs", ignore_errors=True)
     if verify:
         _verify_pinned(backup_dir, now - timedelta(hours=3))
-    shutil.rmtree(backup_dir / "logs", ignore_errors=True)  # verify logged at the real time
-    _sample_logs(backup_dir / "logs", now)
+    _sample_logs(backup_dir / "logs", now, now - timedelta(hours=3))
     return made
 
 
@@ -106,26 +105,22 @@ def _verify_pinned(backup_dir: Path, at: datetime) -> None:
                          mtime_ns=facts.mtime_ns, at=at)
 
 
-def _sample_logs(log_dir: Path, now: datetime) -> None:
-    """Yesterday's log in the old script's format, today's in ours."""
+def _sample_logs(log_dir: Path, now: datetime, engine_at: datetime) -> None:
+    """Yesterday's log in the old script's format; today's holds what the engines logged while the
+    sample was made (the verify's verdicts), their times pinned to ``engine_at`` like its records."""
+    written = sorted(log_dir.glob("*.log")) if log_dir.exists() else []
+    records = [parse_line(line) for path in written for line in path.read_text().splitlines()]
+    for path in written:
+        path.unlink()
     old = now - timedelta(days=1)
     stamp = old.strftime("%Y-%m-%d")
     old_lines = [f"\x1b[0;34m[{stamp} 02:00:00]\x1b[0m ℹ️  Iniciando backup automático\n",
                  f"\x1b[0;32m[{stamp} 02:00:41]\x1b[0m ✅ Backup diario completado\n",
                  f"\x1b[1;33m[{stamp} 02:00:42]\x1b[0m ⚠️  Espacio en disco bajo\n"]
-    day = now.replace(hour=2, minute=0, second=0, microsecond=0)
-    ours = [(0, "INFO", "backup started: daily of citaplanner@db.example:5432/citaplanner as gzip"),
-            (38, "INFO", "dump written: 162.4 MiB of SQL, 11 tables"),
-            (39, "OK", "backup daily done: citaplanner_daily_%s.sql.gz" % day.strftime("%Y%m%d_%H%M%S")),
-            (40, "INFO", "pruned citaplanner_daily_%s.sql.gz (beyond the 7 newest good daily backups)"
-             % (day - timedelta(days=7)).strftime("%Y%m%d_%H%M%S")),
-            (3600, "WARN", "verify: citaplanner_daily_%s.sql.gz does not match its sidecar"
-             % (day - timedelta(days=3)).strftime("%Y%m%d_%H%M%S")),
-            (3601, "ERROR", "drill skipped: the backup does not match its sidecar")]
     log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     log_path(log_dir, "backup", old).write_text("".join(old_lines))
     log_path(log_dir, "backup", now).write_text(
-        "".join(format_line(day + timedelta(seconds=s), level, msg) for s, level, msg in ours))
+        "".join(format_line(engine_at, r.level, r.message) for r in records if r.time is not None))
     for path in log_dir.iterdir():
         os.utime(path, (now.timestamp(), now.timestamp()))
 
@@ -152,37 +147,28 @@ SAMPLE_VOLUME_USED = 23 * 2**30
 
 def sample_database(_settings):
     """The database as the status bar shows it in screenshots (no server needed)."""
-    from citaplanner_tui.tui.data import DatabaseFacts
+    from citaplanner_tui.core.report.status import DatabaseStatus
+    from citaplanner_tui.tui.data import ServerProbe
 
-    return DatabaseFacts("PostgreSQL 18.1", 1_288_490_189)
+    return ServerProbe("PostgreSQL 18.1", DatabaseStatus("", 1_288_490_189))
 
 
-@contextmanager
-def pinned_volume_size():
-    """Pin the volume's total/used/free like the clock: ``statvfs`` differs on every machine."""
+def sample_space(path):
+    """The volume's total/used/free, pinned like the clock: ``statvfs`` differs on every machine."""
     from citaplanner_tui.core.volume import disk
 
-    real = disk.space
-
-    def fixed(path):
-        return disk.Space(Path(path), SAMPLE_VOLUME_TOTAL, SAMPLE_VOLUME_USED,
-                          SAMPLE_VOLUME_TOTAL - SAMPLE_VOLUME_USED)
-
-    disk.space = fixed
-    try:
-        yield
-    finally:
-        disk.space = real
+    return disk.Space(Path(path), SAMPLE_VOLUME_TOTAL, SAMPLE_VOLUME_USED, SAMPLE_VOLUME_TOTAL - SAMPLE_VOLUME_USED)
 
 
 def sample_console(backup_dir: Path, now: datetime, **kwargs):
-    """The app on the sample volume with a fixed clock, target, database and no timers."""
+    """The app on the sample volume with a fixed clock, target, database, volume size and no timers."""
     from citaplanner_tui.core.settings import Settings
     from citaplanner_tui.tui.app import CitaPlannerApp
 
     settings = Settings(backup_dir=Path(backup_dir), read_only=kwargs.pop("read_only", False))
     kwargs.setdefault("conn_display", SAMPLE_CONN)
     kwargs.setdefault("database_facts", sample_database)
+    kwargs.setdefault("volume_space", sample_space)
     return CitaPlannerApp(settings, clock=lambda: now, refresh_every=None, log_poll=None, **kwargs)
 
 
