@@ -133,6 +133,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read the config file {path}: {exc}") from None
+    except UnicodeDecodeError:  # tomllib decodes the bytes itself and lets this through
+        raise ConfigError(f"cannot read the config file {path}: it is not UTF-8 text") from None
 
 
 # The file's top-level settings and their TOML types; tables are checked by ``_table``.

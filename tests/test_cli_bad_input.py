@@ -1,0 +1,103 @@
+"""Bad input through the real CLI: one sentence on stderr, a non-zero exit, never a traceback."""
+
+import json
+import os
+import subprocess
+import sys
+from importlib import resources
+
+import pytest
+
+SECRET = "SECRET123"
+
+
+def cli(*args, env=None, tmp_path=None, shell_tail=None):
+    """Run ``python -m citaplanner_tui ARGS`` with no terminal; optionally piped into ``shell_tail``."""
+    full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CITAPLANNER_TUI_CONFIG")}
+    full_env.update(env or {})
+    if tmp_path is not None:
+        full_env.setdefault("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    command = [sys.executable, "-m", "citaplanner_tui", *args]
+    if shell_tail:
+        import shlex
+
+        line = " ".join(map(shlex.quote, command)) + f" | {shell_tail}; echo \"rc=${{PIPESTATUS[0]}}\" >&2"
+        return subprocess.run(["bash", "-c", line], capture_output=True, text=True, env=full_env,
+                              stdin=subprocess.DEVNULL, timeout=60)
+    return subprocess.run(command, capture_output=True, text=True, env=full_env,
+                          stdin=subprocess.DEVNULL, timeout=60)
+
+
+def one_sentence(result, *needles):
+    err = result.stderr.strip()
+    assert result.returncode != 0, result
+    assert "Traceback" not in err and "Error:" not in err, err
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("citaplanner-tui: "), err
+    for needle in needles:
+        assert needle in err, err
+    return err
+
+
+def test_a_config_file_that_is_not_utf8_is_one_sentence(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_bytes(b"\xff\xfe")
+    err = one_sentence(cli("--config", str(config), "status", "--backup-dir", str(tmp_path),
+                           tmp_path=tmp_path), str(config))
+    assert "UTF-8" in err
+
+
+@pytest.mark.parametrize("command", [["status"], ["backup"], ["seed", "plan"]])
+def test_a_malformed_ipv6_host_is_one_sentence_without_the_password(tmp_path, command):
+    url = f"postgresql://x:{SECRET}@[::1/y"
+    err = one_sentence(cli(*command, "--backup-dir", str(tmp_path), env={"DATABASE_URL": url},
+                           tmp_path=tmp_path))
+    assert SECRET not in err and "[::1" not in err
+
+
+def test_a_malformed_ipv6_host_is_refused_by_the_parser_for_the_console():
+    from citaplanner_tui.core.errors import ConfigError
+    from citaplanner_tui.core.pg.conninfo import parse, redact
+
+    with pytest.raises(ConfigError) as caught:
+        parse(f"postgresql://x:{SECRET}@[::1/y")
+    assert SECRET not in caught.value.sentence
+    assert redact(f"postgresql://x:{SECRET}@[::1/y") == "<unparseable connection string>"
+
+
+def _seed_file(tmp_path, change):
+    doc = json.loads(resources.files("citaplanner_tui.core.seed").joinpath("definition.json")
+                     .read_text("utf-8"))
+    change(doc)
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(doc), "utf-8")  # Python writes and reads NaN and Infinity in JSON
+    return path
+
+
+@pytest.mark.parametrize("field,value,needle", [
+    ("day", 99999999, "appointments[0].day"),
+    ("day", -99999999, "appointments[0].day"),
+])
+def test_seed_plan_refuses_out_of_range_day_offsets(tmp_path, field, value, needle):
+    path = _seed_file(tmp_path, lambda d: d["appointments"][0].__setitem__(field, value))
+    one_sentence(cli("seed", "plan", "--seed-file", str(path), "--backup-dir", str(tmp_path),
+                     env={"DATABASE_URL": "postgresql://u@127.0.0.1:1/x"}, tmp_path=tmp_path), needle)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_seed_plan_refuses_non_finite_prices(tmp_path, value):
+    path = _seed_file(tmp_path, lambda d: d["services"][0].__setitem__("price", value))
+    one_sentence(cli("seed", "plan", "--seed-file", str(path), "--backup-dir", str(tmp_path),
+                     env={"DATABASE_URL": "postgresql://u@127.0.0.1:1/x"}, tmp_path=tmp_path),
+                 "services[0].price", "finite")
+
+
+def test_non_finite_numbers_in_a_toml_seed_file_are_refused(tmp_path):
+    from citaplanner_tui.core.errors import OperatorError
+    from citaplanner_tui.core.seed.data import build_definition
+
+    doc = json.loads(resources.files("citaplanner_tui.core.seed").joinpath("definition.json")
+                     .read_text("utf-8"))
+    doc["payments"]["fallbackAmount"] = float("nan")
+    with pytest.raises(OperatorError, match="fallbackAmount"):
+        build_definition(doc, "test")
