@@ -107,7 +107,12 @@ def _check_userinfo(url: str) -> None:
 
 def _strip_prisma_params(url: str) -> tuple[str, str]:
     """Remove the query parameters libpq rejects; return the clean URL and the schema."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        # "Invalid IPv6 URL" (an unclosed "[" host): the message is safe, but say what to fix.
+        raise ConfigError("the connection string is not a valid URL: a host in [ ] must be an IPv6 "
+                          "address with its closing ]") from None
     query = parse_qsl(parts.query, keep_blank_values=True)
     schema = next((v for k, v in query if k == "schema" and v), "public")
     kept = [(k, v) for k, v in query if k not in _PRISMA_ONLY]
