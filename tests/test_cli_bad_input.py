@@ -96,7 +96,7 @@ def test_seed_plan_refuses_non_finite_prices(tmp_path, value):
                  "services[0].price", "finite")
 
 
-def test_non_finite_numbers_in_a_toml_seed_file_are_refused(tmp_path):
+def test_a_non_finite_fallback_amount_is_refused():
     from citaplanner_tui.core.errors import OperatorError
     from citaplanner_tui.core.seed.data import build_definition
 

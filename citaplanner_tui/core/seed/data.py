@@ -13,6 +13,7 @@ unique key, which is why the apply takes a lock.
 from __future__ import annotations
 
 import json
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -208,13 +209,18 @@ _FIELDS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
                                {"subject": "text", "isActive": "bool", "isDefault": "bool"}),
 }
 _OBJECTS = ("tenant", "branch", "payments")
+# Appointments within a century of "today": far enough for any seed, and a date Python and
+# PostgreSQL can both hold (a day like 99999999 overflowed datetime in the plan).
+MAX_DAY_OFFSET = 36500
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 _CHECKS = {
     "text": (lambda v: isinstance(v, str) and v != "", "a non-empty text"),
     "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number"),
-    "number": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number"),
+    # NaN and Infinity parse from JSON and TOML but are no price PostgreSQL's numeric columns take.
+    "number": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
+               "a finite number"),
     "bool": (lambda v: isinstance(v, bool), "true or false"),
     "hhmm": (lambda v: isinstance(v, str) and bool(_HHMM.match(v)), "a time as HH:MM"),
     "methods": (lambda v: isinstance(v, list) and bool(v) and all(m in ENUMS["paymentMethod"] for m in v),
@@ -307,6 +313,9 @@ def build_definition(doc: object, source: str) -> Definition:
         _refer(f"appointments[{i}].client", a["client"], clients, "the client")
         _refer(f"appointments[{i}].service", a["service"], services, "the service")
         _refer(f"appointments[{i}].user", a["user"], users, "the user")
+        if not -MAX_DAY_OFFSET <= a["day"] <= MAX_DAY_OFFSET:
+            raise DefinitionError(f"appointments[{i}].day is {a['day']}, not a day offset from "
+                                  f"-{MAX_DAY_OFFSET} to {MAX_DAY_OFFSET}")
         if minutes_of(a["end"]) <= minutes_of(a["start"]):
             raise DefinitionError(f"appointments[{i}] ends at {a['end']}, not after its start {a['start']}")
     for i, h in enumerate(s["working_hours"]):
