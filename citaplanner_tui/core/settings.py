@@ -125,6 +125,15 @@ def default_config_path(env: Mapping[str, str] | None = None) -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
+def _require_named_file(path: Path, named_by: str | None) -> None:
+    """A config file the operator named must be there; only the default one may be missing.
+
+    Ignoring a misspelt ``--config`` would silently drop what it says, ``read_only = true`` first.
+    """
+    if named_by and not path.exists():
+        raise ConfigError(f"the config file {path} given by {named_by} does not exist")
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
@@ -205,6 +214,8 @@ def load(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None =
     env = os.environ if env is None else env
     flags = {k: v for k, v in (flags or {}).items() if v is not None}
     path = Path(flags["config_file"]) if flags.get("config_file") else default_config_path(env)
+    _require_named_file(path, "--config" if flags.get("config_file") else
+                        "CITAPLANNER_TUI_CONFIG" if env.get("CITAPLANNER_TUI_CONFIG") else None)
     toml = _checked(_read_toml(path), path)
 
     def pick(key: str, env_name: str | None = None, default: Any = None) -> Any:
