@@ -105,3 +105,59 @@ def test_a_non_finite_fallback_amount_is_refused():
     doc["payments"]["fallbackAmount"] = float("nan")
     with pytest.raises(OperatorError, match="fallbackAmount"):
         build_definition(doc, "test")
+
+
+def test_an_explicit_config_path_that_does_not_exist_is_refused(tmp_path):
+    missing = tmp_path / "nonexist.toml"
+    one_sentence(cli("--config", str(missing), "--backup-dir", str(tmp_path), "status", tmp_path=tmp_path),
+                 str(missing))
+    one_sentence(cli("--backup-dir", str(tmp_path), "status", tmp_path=tmp_path,
+                     env={"CITAPLANNER_TUI_CONFIG": str(missing)}), str(missing), "CITAPLANNER_TUI_CONFIG")
+
+
+def test_the_default_config_path_missing_is_fine(tmp_path):
+    from citaplanner_tui.core.settings import load
+
+    settings = load({}, env={"XDG_CONFIG_HOME": str(tmp_path / "none")})
+    assert settings.read_only is False and not settings.config_file.exists()
+
+
+def test_demo_with_a_subcommand_is_refused(tmp_path):
+    result = cli("--demo", "status", tmp_path=tmp_path)
+    one_sentence(result, "--demo", "console")
+    assert result.returncode == 2 and result.stdout == ""
+
+
+def test_the_no_terminal_sentence_names_the_program_once():
+    err = one_sentence(cli())
+    assert err.count("citaplanner-tui: ") == 1 and "citaplanner-tui: citaplanner-tui" not in err
+
+
+def _piped(args, env):
+    """The command's run into a reader that has already gone: every write meets a closed pipe."""
+    return cli(*args, env=env, shell_tail="true")
+
+
+def _assert_pipe_closed_cleanly(piped, whole):
+    lines = piped.stderr.strip().splitlines()
+    assert "Traceback" not in piped.stderr and "Exception ignored" not in piped.stderr, piped.stderr
+    assert "BrokenPipe" not in piped.stderr, piped.stderr
+    assert lines[-1] in (f"rc={whole.returncode}", "rc=141"), piped.stderr
+    assert lines[:-1] == whole.stderr.strip().splitlines(), piped.stderr
+
+
+def test_status_piped_into_a_closed_reader_exits_with_its_own_code(tmp_path):
+    args, env = ["--backup-dir", str(tmp_path), "status"], {"DATABASE_URL": "postgresql://u@127.0.0.1:1/x"}
+    whole = cli(*args, env=env)
+    assert whole.stdout and whole.returncode == 2, whole
+    _assert_pipe_closed_cleanly(_piped(args, env), whole)
+    head = cli(*args, env=env, shell_tail="head -c 10")
+    assert head.stdout == whole.stdout[:10] and "Traceback" not in head.stderr
+
+
+def test_seed_plan_and_help_piped_into_a_closed_reader_exit_cleanly(app_db, tmp_path):
+    env = {"DATABASE_URL": app_db.url}
+    for args in (["--backup-dir", str(tmp_path), "seed", "plan"], ["--help"]):
+        whole = cli(*args, env=env)
+        assert whole.stdout, whole
+        _assert_pipe_closed_cleanly(_piped(args, env), whole)

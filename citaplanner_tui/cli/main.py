@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -23,7 +24,7 @@ from citaplanner_tui import __version__
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.settings import load as load_settings
 
-HEADLESS_HINT = ("citaplanner-tui needs a terminal; for scripts and cron use "
+HEADLESS_HINT = ("the console needs a terminal; for scripts and cron use "
                  "'citaplanner-tui status', 'backup', 'verify', 'restore', 'drill' or 'seed plan'")
 
 
@@ -79,12 +80,34 @@ def settings_from(args: argparse.Namespace):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; its exit code, also when its reader (``| head``) went away early.
+
+    A closed pipe is the reader's choice, not a failure: the rest of the output goes to
+    devnull (so the interpreter's last flush cannot print "Exception ignored") and the exit
+    code is the command's own, or 141 (SIGPIPE's) if it was cut off before it returned.
+    """
+    code = 141
+    try:
+        code = _run(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return code
+
+
+def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     settings = None
     try:
         if args.command is None:
             return _console(args)
+        if args.demo or args.reset:
+            raise OperatorError(f"--{'demo' if args.demo else 'reset'} opens the console on the demo and "
+                                f"takes no subcommand; drop it to run {args.command} on your settings",
+                                exit_code=2)
         settings = settings_from(args)
         _say(_recover(settings))
         return int(args.run(args, settings) or 0)
