@@ -42,8 +42,9 @@ def _is_draw(text: str) -> bool:
 
 
 def _run(monkeypatch, env: dict[str, str], *argv: str, interrupt: bool = False) -> tuple[int, Terminal]:
-    for key in ("DATABASE_URL", "BACKUP_DIR", "CITAPLANNER_TUI_CONFIG"):
+    for key in ("DATABASE_URL", "BACKUP_DIR", "XDG_CONFIG_HOME"):
         monkeypatch.setenv(key, env[key])
+    monkeypatch.delenv("CITAPLANNER_TUI_CONFIG", raising=False)
     terminal = Terminal(interrupt)
     monkeypatch.setattr(sys, "stderr", terminal)
     return main(list(argv)), terminal

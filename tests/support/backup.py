@@ -78,9 +78,12 @@ def settings_for(db, backup_dir: Path, **kw) -> Settings:
 
 def cli_env(db_url: str, backup_dir: Path, **extra: str) -> dict[str, str]:
     """Environment for a CLI run: the URL (with its password) only in the environment."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "DATABASE_URL", "BACKUP_DIR"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PG", "DATABASE_URL", "BACKUP_DIR", "CITAPLANNER_TUI_CONFIG"))}
+    # No config file: the default path, under a config home that does not exist (a named
+    # CITAPLANNER_TUI_CONFIG must exist).
     env.update(DATABASE_URL=db_url, BACKUP_DIR=str(backup_dir),
-               CITAPLANNER_TUI_CONFIG=str(Path(backup_dir).parent / "no-config.toml"), **extra)
+               XDG_CONFIG_HOME=str(Path(backup_dir).parent / "no-config"), **extra)
     return env
 
 
