@@ -155,9 +155,12 @@ def test_status_piped_into_a_closed_reader_exits_with_its_own_code(tmp_path):
     assert head.stdout == whole.stdout[:10] and "Traceback" not in head.stderr
 
 
-def test_seed_plan_and_help_piped_into_a_closed_reader_exit_cleanly(app_db, tmp_path):
+def test_verify_seed_plan_and_help_piped_into_a_closed_reader_exit_cleanly(app_db, tmp_path):
     env = {"DATABASE_URL": app_db.url}
-    for args in (["--backup-dir", str(tmp_path), "seed", "plan"], ["--help"]):
+    made = cli("--backup-dir", str(tmp_path), "backup", env=env)
+    assert made.returncode == 0, made.stderr
+    for args in (["--backup-dir", str(tmp_path), "verify"], ["--backup-dir", str(tmp_path), "seed", "plan"],
+                 ["--help"]):
         whole = cli(*args, env=env)
         assert whole.stdout, whole
         _assert_pipe_closed_cleanly(_piped(args, env), whole)
