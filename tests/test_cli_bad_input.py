@@ -2,6 +2,7 @@
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from importlib import resources
@@ -11,16 +12,16 @@ import pytest
 SECRET = "SECRET123"
 
 
-def cli(*args, env=None, tmp_path=None, shell_tail=None):
-    """Run ``python -m citaplanner_tui ARGS`` with no terminal; optionally piped into ``shell_tail``."""
+def cli(*args, env=None, shell_tail=None):
+    """Run ``python -m citaplanner_tui ARGS`` with no terminal; optionally piped into ``shell_tail``.
+
+    Piped, the command's own exit code comes back as a last ``rc=N`` line on stderr.
+    """
     full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CITAPLANNER_TUI_CONFIG")}
+    full_env["XDG_CONFIG_HOME"] = "/nonexistent/citaplanner-tui-tests"  # no config file by default
     full_env.update(env or {})
-    if tmp_path is not None:
-        full_env.setdefault("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     command = [sys.executable, "-m", "citaplanner_tui", *args]
     if shell_tail:
-        import shlex
-
         line = " ".join(map(shlex.quote, command)) + f" | {shell_tail}; echo \"rc=${{PIPESTATUS[0]}}\" >&2"
         return subprocess.run(["bash", "-c", line], capture_output=True, text=True, env=full_env,
                               stdin=subprocess.DEVNULL, timeout=60)
@@ -42,15 +43,14 @@ def one_sentence(result, *needles):
 def test_a_config_file_that_is_not_utf8_is_one_sentence(tmp_path):
     config = tmp_path / "c.toml"
     config.write_bytes(b"\xff\xfe")
-    err = one_sentence(cli("--config", str(config), "status", "--backup-dir", str(tmp_path),
-                           tmp_path=tmp_path), str(config))
+    err = one_sentence(cli("--config", str(config), "status", "--backup-dir", str(tmp_path)), str(config))
     assert "UTF-8" in err
 
 
 @pytest.mark.parametrize("command", [["status"], ["backup"], ["seed", "plan"]])
 def test_a_malformed_ipv6_host_is_one_sentence_without_the_password(tmp_path, command):
     url = f"postgresql://x:{SECRET}@[::1/y"
-    result = cli("--backup-dir", str(tmp_path), *command, env={"DATABASE_URL": url}, tmp_path=tmp_path)
+    result = cli("--backup-dir", str(tmp_path), *command, env={"DATABASE_URL": url})
     said = result.stdout + result.stderr
     assert result.returncode != 0 and "Traceback" not in said, said
     assert "the connection string is not a valid URL" in said, said
@@ -85,14 +85,14 @@ def _seed_file(tmp_path, change):
 def test_seed_plan_refuses_out_of_range_day_offsets(tmp_path, field, value, needle):
     path = _seed_file(tmp_path, lambda d: d["appointments"][0].__setitem__(field, value))
     one_sentence(cli("--backup-dir", str(tmp_path), "seed", "plan", "--seed-file", str(path),
-                     env={"DATABASE_URL": "postgresql://u@127.0.0.1:1/x"}, tmp_path=tmp_path), needle)
+                     env={"DATABASE_URL": "postgresql://u@127.0.0.1:1/x"}), needle)
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
 def test_seed_plan_refuses_non_finite_prices(tmp_path, value):
     path = _seed_file(tmp_path, lambda d: d["services"][0].__setitem__("price", value))
     one_sentence(cli("--backup-dir", str(tmp_path), "seed", "plan", "--seed-file", str(path),
-                     env={"DATABASE_URL": "postgresql://u@127.0.0.1:1/x"}, tmp_path=tmp_path),
+                     env={"DATABASE_URL": "postgresql://u@127.0.0.1:1/x"}),
                  "services[0].price", "finite")
 
 
@@ -109,23 +109,25 @@ def test_a_non_finite_fallback_amount_is_refused():
 
 def test_an_explicit_config_path_that_does_not_exist_is_refused(tmp_path):
     missing = tmp_path / "nonexist.toml"
-    one_sentence(cli("--config", str(missing), "--backup-dir", str(tmp_path), "status", tmp_path=tmp_path),
+    one_sentence(cli("--config", str(missing), "--backup-dir", str(tmp_path), "status"),
                  str(missing))
-    one_sentence(cli("--backup-dir", str(tmp_path), "status", tmp_path=tmp_path,
+    one_sentence(cli("--backup-dir", str(tmp_path), "status",
                      env={"CITAPLANNER_TUI_CONFIG": str(missing)}), str(missing), "CITAPLANNER_TUI_CONFIG")
 
 
 def test_the_default_config_path_missing_is_fine(tmp_path):
-    from citaplanner_tui.core.settings import load
-
-    settings = load({}, env={"XDG_CONFIG_HOME": str(tmp_path / "none")})
-    assert settings.read_only is False and not settings.config_file.exists()
+    done = cli("--backup-dir", str(tmp_path), "status", "--json", env={"XDG_CONFIG_HOME": str(tmp_path / "none")})
+    assert "config file" not in done.stderr, done.stderr
+    assert json.loads(done.stdout)["backup_dir"] == str(tmp_path)
 
 
 def test_demo_with_a_subcommand_is_refused(tmp_path):
-    result = cli("--demo", "status", tmp_path=tmp_path)
-    one_sentence(result, "--demo", "console")
+    result = cli("--demo", "status")
+    one_sentence(result, "--demo opens the console", "drop --demo ")
     assert result.returncode == 2 and result.stdout == ""
+    reset = cli("--reset", "status")
+    one_sentence(reset, "--demo opens the console", "drop --reset ")
+    assert reset.returncode == 2 and reset.stdout == ""
 
 
 def test_the_no_terminal_sentence_names_the_program_once():

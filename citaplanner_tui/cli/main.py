@@ -105,9 +105,9 @@ def _run(argv: list[str] | None) -> int:
         if args.command is None:
             return _console(args)
         if args.demo or args.reset:
-            raise OperatorError(f"--{'demo' if args.demo else 'reset'} opens the console on the demo and "
-                                f"takes no subcommand; drop it to run {args.command} on your settings",
-                                exit_code=2)
+            given = " and ".join(f for f, on in (("--demo", args.demo), ("--reset", args.reset)) if on)
+            raise OperatorError(f"--demo opens the console on the demo and takes no subcommand; drop {given} "
+                                f"to run {args.command} on your settings", exit_code=2)
         settings = settings_from(args)
         _say(_recover(settings))
         return int(args.run(args, settings) or 0)
