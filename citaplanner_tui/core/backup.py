@@ -385,7 +385,8 @@ class _Run:
         """Retention, only for the rotated tiers that just got this verified backup."""
         self.reporter("prune", force=True)
         try:
-            removals = retention.to_remove(catalog.scan(self.settings), self.settings.retention, self.tiers)
+            removals = retention.to_remove(catalog.scan(self.settings), self.settings.retention, self.tiers,
+                                           shrink_ratio=self.settings.thresholds.shrink_warn_ratio)
             result.pruned = apply_removals(removals, self.log)
         except OSError as exc:
             self._warn(result, f"retention stopped: {exc.strerror}; the new backup is kept")
