@@ -17,6 +17,7 @@ import pytest
 import zstandard
 
 from citaplanner_tui import __version__
+from citaplanner_tui.cli.backup import one_line
 from citaplanner_tui.cli.output import render
 from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.errors import Cancelled
@@ -163,6 +164,7 @@ def test_retention_runs_after_the_new_backup_and_spares_what_is_not_ours(filled,
     assert left == sorted(["notes.txt", "citaplanner_daily_20261028_020000.sql.gz.manifest.json"]
                           + [f"citaplanner_daily_202610{d}_020000.sql.gz{s}" for d in (25, 26, 28) for s in ("", ".sha256")])
     assert len(result.pruned) == 11  # five dumps and their sidecars, and the one real backup's manifest
+    assert one_line(result).endswith(" s; 5 old backups pruned)")  # backups, not their sidecars
     assert manual.files[0].exists()
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 
 from citaplanner_tui.cli.output import progress, write_json, write_text
+from citaplanner_tui.core.report import units
 
 ORDER = 20
 
@@ -49,5 +50,5 @@ def run(args, settings) -> int:
         if failed:
             write_text(f"{len(failed)} of {len(results)} backups FAILED")
         else:
-            write_text(f"all {len(results)} backups {what}")
+            write_text(units.every(len(results), what))
     return 1 if failed else 0

@@ -38,6 +38,7 @@ from typing import Iterable
 from citaplanner_tui.core.errors import BusyError, Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.report import units
 from citaplanner_tui.core.stream.archive import CHUNK, ArchiveReader, CorruptArchive
 from citaplanner_tui.core.stream.dumpscan import DumpInfo, DumpScanner
 from citaplanner_tui.core.volume import catalog, lock, private
@@ -418,6 +419,6 @@ def _log_summary(log: Log, results: list[VerifyResult], deep: bool) -> None:
         if bad:
             log.error(f"{what}: {len(bad)} of {len(results)} backups failed")
         else:
-            log.ok(f"{what}: all {len(results)} backups passed")
+            log.ok(f"{what}: {units.every(len(results), 'passed')}")
     except OSError:
         pass  # a read-only log volume must not hide the verdicts, which the caller prints
