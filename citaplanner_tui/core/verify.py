@@ -260,9 +260,12 @@ def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: dict, *,
         resealed = _write_sidecar(entry.path, read.sha256)
         if resealed:
             checksum_ok, problem, expected = True, None, read.sha256
-    if problem == "no_sidecar" and deep_ok:
+    if problem == "no_sidecar" and deep_ok and entry.folder in TIERS:
         detail += ("; the dump is complete, and its sidecar is written by the next verify or backup "
                    "outside read-only mode, when no backup is running")
+    elif problem == "no_sidecar" and deep_ok:  # see needs_reseal: nothing writes beside a stranger's folder
+        detail += ("; the dump is complete, but it lies outside the tier folders of BACKUP_DIR, where no "
+                   "verify writes a sidecar: copy it into one and verify it there")
     if read.structure is not None and checksum_ok is not False:  # a mismatch is the first thing to say
         problem, detail = read.structure, read.structure_detail
     if deep_ok is False and checksum_ok is not False:
