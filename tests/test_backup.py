@@ -17,6 +17,7 @@ import pytest
 import zstandard
 
 from citaplanner_tui import __version__
+from citaplanner_tui.cli.backup import one_line
 from citaplanner_tui.cli.output import render
 from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.errors import Cancelled
@@ -28,6 +29,7 @@ from citaplanner_tui.core.settings import Retention
 from citaplanner_tui.core.stream.dumpscan import DumpScanner
 from citaplanner_tui.core.volume import manifest
 from citaplanner_tui.core.volume.catalog import State, scan
+from citaplanner_tui.core.volume.prune import prune
 from tests.support.backup import REPO, cli, cli_env, fill, row_counts, settings_for
 from tests.support.db import APP_PASSWORD, drop_app_db
 
@@ -162,6 +164,7 @@ def test_retention_runs_after_the_new_backup_and_spares_what_is_not_ours(filled,
     assert left == sorted(["notes.txt", "citaplanner_daily_20261028_020000.sql.gz.manifest.json"]
                           + [f"citaplanner_daily_202610{d}_020000.sql.gz{s}" for d in (25, 26, 28) for s in ("", ".sha256")])
     assert len(result.pruned) == 11  # five dumps and their sidecars, and the one real backup's manifest
+    assert one_line(result).endswith(" s; 5 old backups pruned)")  # backups, not their sidecars
     assert manual.files[0].exists()
 
 
@@ -269,6 +272,23 @@ def test_much_smaller_dump_is_flagged(filled, backup_dir):
     assert len(result.warnings) == 1 and "much smaller than the previous one" in result.warnings[0]
     log = "".join(p.read_text() for p in (backup_dir / "logs").iterdir())
     assert "WARN the new daily backup" in log
+
+
+def test_a_backup_taken_after_rows_were_deleted_prunes_no_good_backup(filled, backup_dir):
+    """The incident run of the same day used to supersede the day's (and month's) good backup."""
+    settings = settings_for(filled, backup_dir)
+    good = run_backup(settings, now=SUNDAY_FIRST)
+    assert set(good.tiers) == {"daily", "weekly", "monthly"}
+    filled.sql("TRUNCATE appointments, payments, clients CASCADE")
+    incident = run_backup(settings, now=SUNDAY_FIRST.replace(hour=9))
+    assert incident.pruned == [] and "much smaller than the previous one" in incident.warnings[0]
+    for tier in incident.tiers:
+        assert sorted(p.name for p in (backup_dir / tier).glob("*.sql.gz")) == [
+            f"citaplanner_{tier}_20261101_020000.sql.gz", f"citaplanner_{tier}_20261101_090000.sql.gz"]
+    kept = {k.entry.path.name: k.reason for k in prune(settings, dry_run=True).kept}
+    assert kept["citaplanner_daily_20261101_090000.sql.gz"] == (
+        "kept: much smaller than the backup before it; it does not replace it")
+    assert kept["citaplanner_daily_20261101_020000.sql.gz"] == "the newest good backup of 2026-11-01"
 
 
 def test_cancel_stops_pg_dump_and_leaves_nothing(filled, backup_dir):

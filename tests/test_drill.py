@@ -53,3 +53,16 @@ def test_failed_drill_is_recorded_and_leaves_nothing(app_db, backup_dir):
 def test_no_backup_to_drill_is_one_sentence(app_db, backup_dir):
     with pytest.raises(OperatorError, match="no good backup"):
         drill(settings_for(app_db, backup_dir))
+
+
+def test_a_file_that_is_not_ours_is_refused_like_verify_and_restore(app_db, backup_dir, tmp_path):
+    settings = settings_for(app_db, backup_dir)
+    stranger = tmp_path / "notes.sql.gz"
+    stranger.write_bytes(b"\x1f\x8b" + b"\0" * 100)
+    with pytest.raises(OperatorError) as err:
+        drill(settings, stranger)
+    assert err.value.sentence == f"{stranger} is not a backup file of ours (the name is not one of ours)"
+    with pytest.raises(OperatorError, match="^no such backup file: "):
+        drill(settings, tmp_path / "citaplanner_daily_20260101_020000.sql.gz")
+    assert Records(settings).lookup(stranger) is None  # nothing recorded for a refused file
+    assert not databases(app_db.server, app_db.name + "__")

@@ -44,7 +44,7 @@ def test_states_that_need_attention():
     assert state_health({State.OK: 9, State.FOREIGN: 3}) == []
     verdicts = state_health({State.MISMATCH: 1, State.CORRUPT: 2, State.NO_SIDECAR: 1, State.PARTIAL: 1})
     assert [(v.level, v.reason) for v in verdicts] == [
-        (FAIL, "1 backup does not match their checksum sidecar"),
+        (FAIL, "1 backup does not match its checksum sidecar"),
         (FAIL, "2 backups are damaged (the deep check failed)"),
         (WARN, "1 backup has no checksum sidecar, so cannot be verified"),
         (WARN, "1 unfinished backup was left by a run that stopped (the next backup removes them)"),

@@ -18,6 +18,8 @@ from citaplanner_tui.core.errors import Cancelled, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.restore import execute, preflight
 from citaplanner_tui.core.restore.plan import ConfirmationRequired
+from citaplanner_tui.core.restore.validate import qualified
+from tests.support.db import drop_app_db, make_app_db
 from tests.support.restore import content, databases, fill, settings_for, take_backup
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -239,3 +241,24 @@ def test_swap_succeeds_while_the_app_keeps_reconnecting(live, archive, backup_di
     assert ok >= 3  # it really was connected before and after the swap
     assert outcome.rows == at_backup_rows
     assert content(live.server, live.name)["payments"][0] == at_backup_rows["public.payments"]
+
+
+def test_plan_warns_when_the_backup_holds_far_fewer_rows_than_live(app_db, backup_dir):
+    """A backup taken after an incident would make the loss final: the plan says so, not blocking."""
+    incident = make_app_db(app_db.server)  # what was left of the data when the backup ran
+    try:
+        fill(incident, clients=10, appointments=20)
+        small = take_backup(incident, backup_dir)
+    finally:
+        drop_app_db(app_db.server, incident.name)
+    fill(app_db, clients=300, appointments=1000)
+    settings = settings_for(app_db, backup_dir)
+    plan = preflight(settings, small)
+    held = sum(plan.rows.values())
+    live = sum(int(app_db.sql(f"SELECT count(*) FROM {qualified(t)}")[0][0]) for t in plan.rows)
+    assert held * 2 < live
+    [rows] = [c for c in plan.checks if c.name == "rows"]
+    assert (rows.word, rows.detail) == ("WARN", f"this backup holds {held:,} rows; the live database about {live:,}")
+    assert plan.ok  # a warning, not a refusal
+    equal = preflight(settings, take_backup(app_db, backup_dir))
+    assert [c.word for c in equal.checks if c.name == "rows"] == ["NOTE"]

@@ -212,3 +212,38 @@ def test_dry_run_explains_every_file():
          "2026-01-01 is kept by the newer citaplanner_daily_20260101_230000.sql.gz")]
     assert [k.period for k in kept] == ["2026-01-03", "2026-01-02", "2026-01-01"]
     assert "left for the operator" in kept[1].reason
+
+
+def _sized(tier: str, when: datetime, size: int) -> Entry:
+    name = make_name(tier, when)
+    path = ROOT / tier / name.filename
+    return Entry(path, name, tier, name.taken_at, size, 0, State.OK, path.with_name(name.sidecar), folder=tier,
+                 inode=next(_inode), dev=1)
+
+
+def test_a_backup_much_smaller_than_the_one_before_does_not_prune_that_days_good_backup():
+    good = _sized("daily", DAY0, 10_000)
+    incident = _sized("daily", DAY0 + timedelta(hours=8), 1_000)  # taken after most rows were deleted
+    kept, removals = decide([good, incident], Retention(daily=7), ("daily",))
+    assert removals == []
+    why = {k.entry.path.name: (k.reason, k.period) for k in kept}
+    assert why[good.path.name] == ("the newest good backup of 2026-01-01", "2026-01-01")
+    assert why[incident.path.name][0] == "kept: much smaller than the backup before it; it does not replace it"
+
+
+def test_suspect_backups_never_take_a_period_and_a_second_small_run_is_suspect_too():
+    older = [_sized("daily", DAY0 + timedelta(days=d), 10_000) for d in range(3)]
+    small = [_sized("daily", DAY0 + timedelta(days=3, hours=h), 1_000) for h in (1, 2)]
+    monthly = [_sized("monthly", DAY0, 10_000), _sized("monthly", DAY0 + timedelta(days=3), 2_000)]
+    kept, removals = decide(older + small + monthly, Retention(daily=2, monthly=1), ("daily", "monthly"))
+    # the two small runs do not count as day 3's backup: days 2 and 1 stay the kept periods
+    assert {r.entry.path.name for r in removals} == {older[0].path.name}
+    reasons = {k.entry.path.name: k.reason for k in kept}
+    assert all(reasons[e.path.name].startswith("kept: much smaller") for e in small + monthly[1:])
+    assert reasons[monthly[0].path.name] == "the newest good backup of 2026-01"
+
+
+def test_the_shrink_ratio_comes_from_the_caller_and_normal_shrinkage_is_not_suspect():
+    entries = [_sized("daily", DAY0, 10_000), _sized("daily", DAY0 + timedelta(hours=8), 6_000)]
+    assert {r.entry.path.name for r in to_remove(entries, Retention(daily=7), ("daily",))} == {entries[0].path.name}
+    assert to_remove(entries, Retention(daily=7), ("daily",), shrink_ratio=0.7) == []

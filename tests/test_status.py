@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from citaplanner_tui.cli.status import render
 from citaplanner_tui.core.report.status import DatabaseStatus, build
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.volume import lock
@@ -73,7 +75,7 @@ def test_bad_files_and_unfinished_backups(backup_dir):
         "problem": "mismatch", "sidecar_mtime_ns": os.stat(str(newest) + ".sha256").st_mtime_ns})
     report = build(settings, now=now, database=UP)
     assert report.overall.word == "FAIL"
-    assert [h.reason for h in report.checks if h.reason] == ["1 backup does not match their checksum sidecar"]
+    assert [h.reason for h in report.checks if h.reason] == ["1 backup does not match its checksum sidecar"]
     # The newest good daily is now the day before, still within the limits.
     assert report.tiers[0].newest_good.taken_at == DAYS[-2] and report.tiers[0].health.word == "OK"
 
@@ -174,3 +176,11 @@ def test_a_scheduled_daemon_without_a_fresh_heartbeat_fails_status(app_db, backu
     alive = cli("status", "--json", env=env)
     checks = {c["subject"]: c for c in json.loads(alive.stdout)["checks"]}
     assert checks["daemon"] == {"subject": "daemon", "health": "OK", "reason": ""}
+
+
+def test_a_shrinking_volume_says_it_shrinks(backup_dir):
+    old_volume(backup_dir, DAYS)
+    report = build(Settings(backup_dir=backup_dir), now=NEWEST + timedelta(hours=1), database=UP)
+    for growth, line in ((-3 << 20, "growth:   shrinks by 3.0 MiB/day"), (3 << 20, "growth:   grows by 3.0 MiB/day")):
+        disk = dataclasses.replace(report.disk, growth_per_day=float(growth), days_left=None)
+        assert line in render(dataclasses.replace(report, disk=disk))

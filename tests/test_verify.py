@@ -145,7 +145,7 @@ def test_cli_exit_codes_json_and_bad_arguments(backup_dir):
     good = old_dump(backup_dir / "daily", "daily", DAYS_BASE.replace(day=1))
     bad = old_dump(backup_dir / "daily", "daily", DAYS_BASE.replace(day=2), text="-- cut short\n")
     done = _cli(backup_dir, str(good))
-    assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "all 1 backups verified")
+    assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "1 backup verified")
     done = _cli(backup_dir, "--deep", "--json")
     assert done.returncode == 1 and done.stderr == ""  # no progress bar off a terminal
     report = json.loads(done.stdout)
@@ -261,3 +261,17 @@ def test_nothing_to_verify_is_a_failure_that_says_so(backup_dir):
     done = _cli(backup_dir)
     assert done.returncode == 1
     assert done.stderr.strip() == f"citaplanner-tui: there are no backups to verify in {backup_dir}"
+
+
+def test_a_dump_outside_backup_dir_without_sidecar_is_told_the_truth(backup_dir, tmp_path):
+    elsewhere = old_dump(tmp_path / "tmp", "daily", DAYS_BASE, sidecar=False)
+    settings = Settings(database_url=DEAD_URL, backup_dir=backup_dir)
+    [result] = verify(settings, [elsewhere], deep=True)  # what the restore plan runs
+    assert result.detail == (f"{elsewhere.name} has no .sha256 sidecar, so its checksum cannot be checked; "
+                             "the dump is complete, but it lies outside the tier folders of BACKUP_DIR, where "
+                             "no verify writes a sidecar: copy it into one and verify it there")
+    assert not Path(str(elsewhere) + ".sha256").exists()
+    done = _cli(backup_dir, str(elsewhere))
+    assert done.returncode == 1 and done.stdout.splitlines()[0] == f"FAIL  {elsewhere}"
+    inside = old_dump(backup_dir / "daily", "daily", DAYS_BASE)
+    assert _cli(backup_dir, str(inside)).stdout.splitlines()[0] == f"OK    daily/{inside.name}"

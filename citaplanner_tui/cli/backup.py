@@ -47,9 +47,7 @@ def run(args, settings) -> int:
     if args.json:
         write_json(result.to_json())
     else:
-        also = "".join(f", also {p.parent.name}" for p in result.files[1:])
-        write_text(f"OK {result.files[0]} ({units.size(result.size)}, "
-                   f"{result.duration:.1f} s{also}; {len(result.pruned)} old files pruned)")
+        write_text(one_line(result))
     for warning in result.warnings:
         print(f"WARN {warning}", file=sys.stderr)
     return 0
@@ -58,3 +56,11 @@ def run(args, settings) -> int:
 def _stop(_signum, _frame) -> None:
     """SIGTERM unwinds like Ctrl-C, so the run removes its unfinished file and stops pg_dump."""
     raise KeyboardInterrupt
+
+
+def one_line(result) -> str:
+    """``OK path (size, time, also weekly; 2 old backups pruned)``: backups counted, not their sidecars."""
+    also = "".join(f", also {p.parent.name}" for p in result.files[1:])
+    n = result.pruned_backups
+    pruned = f"{n} old backup{'' if n == 1 else 's'} pruned"
+    return f"OK {result.files[0]} ({units.size(result.size)}, {result.duration:.1f} s{also}; {pruned})"

@@ -80,7 +80,8 @@ def render(report) -> list[str]:
     if growth is not None:
         days = report.disk.days_left
         lasts = "" if days is None else (f", full in about {days:.0f} days" if days < 3650 else ", lasts for years")
-        lines.append(f"growth:   {_size(abs(growth))}/day {'more' if growth >= 0 else 'less'}{lasts}")
+        trend = "grows by" if growth >= 0 else "shrinks by"
+        lines.append(f"growth:   {trend} {_size(abs(growth))}/day{lasts}")
     db = report.database
     lines.append(f"database: {_fit(db.target or '-', 56)}  " + (_size(db.size) if db.problem is None else "FAIL"))
     if report.running:

@@ -10,9 +10,12 @@ command module, so ``--help`` and a bad option would otherwise load all the engi
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 from citaplanner_tui.cli.output import progress, write_json, write_text
+from citaplanner_tui.core.report import units
 
 ORDER = 20
 
@@ -43,11 +46,18 @@ def run(args, settings) -> int:
                     "results": [r.to_json() for r in results]})
     else:
         for r in results:
-            where = f"{r.path.parent.name}/{r.path.name}"
+            where = _shown(r.path, settings)
             write_text(f"{'OK' if r.ok else 'FAIL':4}  {where}" + ("" if r.ok else f"\n      {r.detail}"))
         what = "deep-verified" if args.deep else "verified"
         if failed:
             write_text(f"{len(failed)} of {len(results)} backups FAILED")
         else:
-            write_text(f"all {len(results)} backups {what}")
+            write_text(units.every(len(results), what))
     return 1 if failed else 0
+
+
+def _shown(path: Path, settings) -> str:
+    """``daily/NAME`` inside BACKUP_DIR's tier folders; elsewhere the whole path, never a
+    misleading ``tmp/NAME``."""
+    inside = path.parent.parent == Path(os.path.abspath(settings.backup_dir))
+    return f"{path.parent.name}/{path.name}" if inside else str(path)

@@ -54,7 +54,8 @@ from citaplanner_tui.core.stream.dumpscan import DumpScanner
 from citaplanner_tui.core.volume import catalog, lock, manifest, private, retention
 from citaplanner_tui.core.volume.durable import fsync_dir
 from citaplanner_tui.core.volume.manifest import Manifest
-from citaplanner_tui.core.volume.naming import GLOBALS_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName, make_name
+from citaplanner_tui.core.volume.naming import (GLOBALS_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName, make_name,
+                                                parse_name)
 from citaplanner_tui.core.volume.prune import apply_removals
 from citaplanner_tui.core.volume.records import Records
 from citaplanner_tui.core.volume.tiers import tiers_for
@@ -93,6 +94,11 @@ class BackupResult:
     warnings: list[str] = field(default_factory=list)
     pruned: list[Path] = field(default_factory=list)
     manifest: Manifest | None = None
+
+    @property
+    def pruned_backups(self) -> int:
+        """Backups pruned, not files: a dump's sidecar and manifest go with it and are not counted."""
+        return sum(1 for p in self.pruned if parse_name(p.name) is not None)
 
     def to_json(self) -> dict:
         return {"files": [str(p) for p in self.files], "sha256": self.sha256, "size": self.size,
@@ -385,7 +391,8 @@ class _Run:
         """Retention, only for the rotated tiers that just got this verified backup."""
         self.reporter("prune", force=True)
         try:
-            removals = retention.to_remove(catalog.scan(self.settings), self.settings.retention, self.tiers)
+            removals = retention.to_remove(catalog.scan(self.settings), self.settings.retention, self.tiers,
+                                           shrink_ratio=self.settings.thresholds.shrink_warn_ratio)
             result.pruned = apply_removals(removals, self.log)
         except OSError as exc:
             self._warn(result, f"retention stopped: {exc.strerror}; the new backup is kept")

@@ -38,6 +38,7 @@ from typing import Iterable
 from citaplanner_tui.core.errors import BusyError, Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.report import units
 from citaplanner_tui.core.stream.archive import CHUNK, ArchiveReader, CorruptArchive
 from citaplanner_tui.core.stream.dumpscan import DumpInfo, DumpScanner
 from citaplanner_tui.core.volume import catalog, lock, private
@@ -259,9 +260,12 @@ def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: dict, *,
         resealed = _write_sidecar(entry.path, read.sha256)
         if resealed:
             checksum_ok, problem, expected = True, None, read.sha256
-    if problem == "no_sidecar" and deep_ok:
+    if problem == "no_sidecar" and deep_ok and entry.folder in TIERS:
         detail += ("; the dump is complete, and its sidecar is written by the next verify or backup "
                    "outside read-only mode, when no backup is running")
+    elif problem == "no_sidecar" and deep_ok:  # see needs_reseal: nothing writes beside a stranger's folder
+        detail += ("; the dump is complete, but it lies outside the tier folders of BACKUP_DIR, where no "
+                   "verify writes a sidecar: copy it into one and verify it there")
     if read.structure is not None and checksum_ok is not False:  # a mismatch is the first thing to say
         problem, detail = read.structure, read.structure_detail
     if deep_ok is False and checksum_ok is not False:
@@ -418,6 +422,6 @@ def _log_summary(log: Log, results: list[VerifyResult], deep: bool) -> None:
         if bad:
             log.error(f"{what}: {len(bad)} of {len(results)} backups failed")
         else:
-            log.ok(f"{what}: all {len(results)} backups passed")
+            log.ok(f"{what}: {units.every(len(results), 'passed')}")
     except OSError:
         pass  # a read-only log volume must not hide the verdicts, which the caller prints

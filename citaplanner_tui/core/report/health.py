@@ -88,7 +88,8 @@ def state_health(counts: Mapping[State, int], backup_running: bool = False) -> l
     """Verdicts on files in a bad state (nothing for states that are fine)."""
     found = []
     rules = [
-        (State.MISMATCH, FAIL, lambda n: _n(n, "backup does", "backups do") + " not match their checksum sidecar"),
+        (State.MISMATCH, FAIL, lambda n: _n(n, "backup does not match its checksum sidecar",
+                                          "backups do not match their checksum sidecars")),
         (State.CORRUPT, FAIL, lambda n: _n(n, "backup is", "backups are") + " damaged (the deep check failed)"),
         (State.UNREADABLE, FAIL, lambda n: _n(n, "file", "files") + " on the backup volume cannot be read"),
         (State.BAD_SIDECAR, WARN, lambda n: _n(n, "sidecar holds", "sidecars hold") + " no SHA-256 checksum"),

@@ -26,6 +26,7 @@ from citaplanner_tui.core.restore.load import LoadSpec, load_archive
 from citaplanner_tui.core.restore.plan import drill_name, new_stamp
 from citaplanner_tui.core.restore.validate import count_rows, qualified
 from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.verify import targets
 from citaplanner_tui.core.volume import lock
 from citaplanner_tui.core.volume.catalog import entry_for, scan
 from citaplanner_tui.core.volume.naming import ROTATED_TIERS
@@ -96,7 +97,9 @@ def drill(settings: Settings, archive: Path | None = None, *, reporter: Reporter
     settings.require_writable("a drill (it creates a scratch database)")
     reporter = reporter or Reporter()
     log = log or Log(settings.logs, "restore")
-    archive = Path(archive).resolve() if archive else choose_backup(settings)
+    # A named file passes the same gate as verify and restore: a backup of ours, not a sidecar,
+    # a symlink or a stranger's file (whose load would run arbitrary SQL on the server).
+    archive = targets(settings, [archive])[0].path if archive else choose_backup(settings)
     try:
         st = os.stat(archive)
     except OSError as exc:

@@ -22,6 +22,7 @@ from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import compat, inplace, server
 from citaplanner_tui.core.restore.plan import Check, RestorePlan, choose_mode, free_stamp, steps_for
 from citaplanner_tui.core.restore.swap import LOCKOUT, unendable_sentence, unendable_sessions
+from citaplanner_tui.core.restore.validate import count_rows, qualified
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.stream.dumpscan import DumpInfo
 from citaplanner_tui.core.verify import VerifyResult, verify
@@ -29,6 +30,10 @@ from citaplanner_tui.core.volume import lock, manifest
 
 # The safety backup is a dump of about the same data as the archive; ask for headroom.
 SAFETY_HEADROOM = 1.5
+
+# Below this many bytes of table data the live rows are counted exactly; above, the planner's
+# estimates (pg_class.reltuples) are close enough for "far fewer rows" and cost nothing.
+EXACT_COUNT_BYTES = 64 << 20
 
 
 def archive_checks(result: VerifyResult) -> list[Check]:
@@ -63,6 +68,41 @@ def manifest_checks(archive: Path, target_info) -> list:
     return checks
 
 
+def rows_checks(rows: dict[str, int], target_info, ratio: float) -> list[Check]:
+    """A warning when the backup holds far fewer rows than the live database (below ``ratio``
+    of it): restoring a backup taken after an incident would make the loss final.
+
+    ``rows``: the backup's rows per table (the dump's counts, else the manifest's).
+    Never blocking, and nothing when either side is unknown or empty.
+    """
+    try:
+        with connect(target_info) as conn:
+            live = live_rows(conn, list(rows))
+    except (OperatorError, psycopg.Error):  # the target's own check says why it cannot be read
+        return []
+    held = sum(rows.values())
+    if not live:
+        return []
+    detail = f"this backup holds {held:,} rows; the live database about {live:,}"
+    return [Check("rows", held >= live * ratio, detail, blocking=False)]
+
+
+def live_rows(conn, tables: list[str]) -> int:
+    """Rows of ``tables`` (scanner keys) in the connection's database: exact when the tables are
+    small, otherwise the planner's estimates (a table never analysed counts 0)."""
+    found = conn.execute("SELECT t, pg_relation_size(to_regclass(t)), c.reltuples FROM unnest(%s::text[]) AS t "
+                         "JOIN pg_class c ON c.oid = to_regclass(t)", ([qualified(t) for t in tables],)).fetchall()
+    if sum(size for _, size, _ in found) < EXACT_COUNT_BYTES:
+        present = [t for t in tables if qualified(t) in {name for name, _, _ in found}]
+        return sum(count_rows(conn, present).values())
+    return int(sum(max(estimate, 0) for _, _, estimate in found))
+
+
+def _manifest_rows(archive: Path) -> dict[str, int]:
+    found = manifest.read(archive)
+    return dict(found.rows) if found is not None else {}
+
+
 def _version(v: tuple[int, int] | None) -> str:
     return f"{v[0]}.{v[1]}" if v else "unknown"
 
@@ -85,6 +125,8 @@ def preflight(settings: Settings, archive: Path, *, target: str | None = None, m
     checks.append(_target_check(tf, target, info))
     if tf.exists and tf.allow_connections:
         checks += manifest_checks(archive, info.with_dbname(target))
+        rows = dict(dump.rows) or _manifest_rows(archive)
+        checks += rows_checks(rows, info.with_dbname(target), settings.thresholds.shrink_warn_ratio)
     source = dump.server_version
     if source and source[0] > tf.server_major:
         checks.append(Check("versions", True, f"the dump comes from PostgreSQL {source[0]}, newer than the "

@@ -15,6 +15,15 @@ same period), every backup older than the oldest kept one, and damaged files or
 orphan sidecars older than it, dump and sidecar together.  Damaged backups newer than
 the oldest kept good one stay, so an operator can look at them.
 
+A good backup much smaller than the good one before it (same tier and format; the
+ratio is ``health.shrink_health``'s, ``thresholds.shrink_warn_ratio``) is *suspect*:
+it was likely taken after rows were lost, and letting it stand for its day would
+prune that day's earlier good backup, the very one needed to recover.  So a suspect
+backup never stands for its period and never pushes an older one out; it is itself
+kept while it is newer than the oldest kept good backup.  "Before it" means the last
+good backup that is not suspect, so a second small run during the same incident is
+suspect too.
+
 Never touched: the newest good backup of a tier (N >= 1), a tier with no good backup
 at all, the ``manual`` and ``safety`` tiers, unfinished ``.partial`` files (a running
 job's, or a crashed one's, which the next backup cleans under its lock), unreadable
@@ -28,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from citaplanner_tui.core.settings import Retention
+from citaplanner_tui.core.settings import Retention, Thresholds
 from citaplanner_tui.core.volume.catalog import Entry, State
 from citaplanner_tui.core.volume.naming import ROTATED_TIERS
 from citaplanner_tui.core.volume.tiers import period, unit
@@ -70,14 +79,21 @@ def keep_count(keep: Retention, tier: str) -> int:
     return max(1, int(getattr(keep, tier)))
 
 
-def to_remove(entries: Iterable[Entry], keep: Retention, tiers: Iterable[str] = ROTATED_TIERS) -> list[Removal]:
+SUSPECT_REASON = "kept: much smaller than the backup before it; it does not replace it"
+
+
+def to_remove(entries: Iterable[Entry], keep: Retention, tiers: Iterable[str] = ROTATED_TIERS, *,
+              shrink_ratio: float = Thresholds.shrink_warn_ratio) -> list[Removal]:
     """The removals that bring each of ``tiers`` (rotated ones only) down to its retention."""
-    return decide(entries, keep, tiers)[1]
+    return decide(entries, keep, tiers, shrink_ratio=shrink_ratio)[1]
 
 
-def decide(entries: Iterable[Entry], keep: Retention,
-           tiers: Iterable[str] = ROTATED_TIERS) -> tuple[list[Kept], list[Removal]]:
-    """Every removable file of ``tiers``, kept (with its period) or removed (with why), newest first."""
+def decide(entries: Iterable[Entry], keep: Retention, tiers: Iterable[str] = ROTATED_TIERS, *,
+           shrink_ratio: float = Thresholds.shrink_warn_ratio) -> tuple[list[Kept], list[Removal]]:
+    """Every removable file of ``tiers``, kept (with its period) or removed (with why), newest first.
+
+    ``shrink_ratio``: below this fraction of the good backup before it, a backup is suspect.
+    """
     entries = list(entries)
     kept: list[Kept] = []
     removals: list[Removal] = []
@@ -85,17 +101,18 @@ def decide(entries: Iterable[Entry], keep: Retention,
         if tier not in ROTATED_TIERS:
             continue
         ours = sorted((e for e in entries if _ours_in(e, tier)), key=_age_key, reverse=True)
-        tier_kept, tier_removed = _decide_tier(ours, tier, keep_count(keep, tier))
+        tier_kept, tier_removed = _decide_tier(ours, tier, keep_count(keep, tier), shrink_ratio)
         kept += tier_kept
         removals += tier_removed
     return kept, removals
 
 
-def _decide_tier(ours: list[Entry], tier: str, n: int) -> tuple[list[Kept], list[Removal]]:
+def _decide_tier(ours: list[Entry], tier: str, n: int, ratio: float) -> tuple[list[Kept], list[Removal]]:
     """``ours``: the tier's removable files, newest first."""
+    suspects = _suspects(ours, ratio)
     winners: dict[str, Entry] = {}  # period -> its newest good backup, for the n newest periods
     for e in ours:
-        if e.is_dump and e.good:
+        if e.is_dump and e.good and id(e) not in suspects:
             p = period(tier, e.when)
             if p not in winners and len(winners) < n:
                 winners[p] = e
@@ -110,6 +127,10 @@ def _decide_tier(ours: list[Entry], tier: str, n: int) -> tuple[list[Kept], list
         p = period(tier, e.when)
         if id(e) in chosen:
             kept.append(Kept(e, f"the newest good backup of {p}", p))
+        elif id(e) in suspects and _age_key(e) > cutoff:
+            kept.append(Kept(e, SUSPECT_REASON, p))
+        elif id(e) in suspects:
+            removals.append(Removal(e, f"{p} is older than {span}"))
         elif e.is_dump and e.good and p in winners:
             removals.append(Removal(e, f"{p} is kept by the newer {winners[p].path.name}"))
         elif e.is_dump and e.good:
@@ -120,6 +141,22 @@ def _decide_tier(ours: list[Entry], tier: str, n: int) -> tuple[list[Kept], list
         else:
             removals.append(Removal(e, f"{e.state.word}, older than the oldest kept {tier} backup"))
     return kept, removals
+
+
+def _suspects(ours: list[Entry], ratio: float) -> set[int]:
+    """ids of the good dumps much smaller than the last good, not suspect dump of their format before them."""
+    reference: dict[str, Entry] = {}  # format -> the last good backup that is not suspect
+    suspects: set[int] = set()
+    for e in reversed(ours):  # oldest first
+        if not (e.is_dump and e.good):
+            continue
+        ext = e.name.ext
+        before = reference.get(ext)
+        if before is not None and before.size and e.size < before.size * ratio:
+            suspects.add(id(e))
+        else:
+            reference[ext] = e
+    return suspects
 
 
 def _ours_in(e: Entry, tier: str) -> bool:
