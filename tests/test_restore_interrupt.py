@@ -108,13 +108,18 @@ def test_signal_inside_the_swap_leaves_live_usable(live, backup_dir, tmp_path, p
         assert "swap interrupted" not in again.stderr
         expected = live.at_backup if phase == "renamed" else live.before
     else:
-        # The section finished, then the signal acted: the restore CLI unwinds on each as on Ctrl-C.
-        assert proc.returncode == 130, err
-        assert err.strip().splitlines()[-1] == "citaplanner-tui: interrupted; nothing was left half-written"
-        assert "Traceback" not in err
+        # The signal waited for the section, whose renames committed: the restore is done, so it finishes
+        # (rotation, outcome) and says so truthfully instead of unwinding.
+        assert proc.returncode == 0, err
+        assert "interrupted" not in err and "half-written" not in err and "Traceback" not in err
+        lines = out.strip().splitlines()
+        assert lines[0].startswith(f"OK {live.archive.name} restored into {live.name!r}"), out
+        assert lines[-1] == (f"NOTE the interrupt ({sig.name}) came after the swap had committed, so the "
+                             "restore was finished rather than undone")
         log = next((backup_dir / "logs").glob("restore_*.log")).read_text()
         assert f"{sig.name} arrived during the swap" in log
         assert log.index(f"is now {live.name!r}") < log.index(f"{sig.name} arrived during the swap")
+        assert "restore interrupted" not in log and f"into {live.name!r} done in" in log  # rotated, then done
         expected = live.at_backup
     assert not _journal(backup_dir).exists()
     assert _allows(live)
@@ -127,6 +132,27 @@ def test_signal_inside_the_swap_leaves_live_usable(live, backup_dir, tmp_path, p
         assert json.loads(plan.stdout)["would_bring_back"] == journal["parked"]
         last = json.loads((backup_dir / ".citaplanner-tui" / LAST_SWAP).read_text())
         assert last["target"] == live.name and last["parked"] == journal["parked"]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_signal_before_the_swap_says_what_was_undone(live, backup_dir, tmp_path, sig):
+    pause = tmp_path / "pause"
+    proc = _held_restore(live, backup_dir, pause, "loaded")
+    try:
+        scratch = [d for d in databases(live.server, live.name + "__restore_")]
+        assert len(scratch) == 1  # loaded, not yet swapped
+        proc.send_signal(sig)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == (
+        f"citaplanner-tui: interrupted; the restore stopped before the swap, so {live.name!r} keeps its "
+        f"previous data and no scratch database {scratch[0]!r} is left")
+    assert not databases(live.server, live.name + "__")
+    assert _allows(live) and content(live.server, live.name) == live.before
 
 
 _DB_SETTINGS = ("SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
@@ -144,7 +170,7 @@ def test_in_place_restore_killed_with_writes_stopped_lets_the_app_write_again(li
         proc.send_signal(sig)
         if sig != signal.SIGKILL:
             (pause / "writes-stopped.go").touch()
-        proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -155,6 +181,9 @@ def test_in_place_restore_killed_with_writes_stopped_lets_the_app_write_again(li
         assert len(said) == 1 and "interrupted" in said[0], after.stderr
     else:
         assert proc.returncode == 130
+        assert err.strip().splitlines()[-1] == (
+            f"citaplanner-tui: interrupted; the restore stopped before its load committed, so {live.name!r} "
+            "keeps its previous data and accepts writes again")
     assert not _journal(backup_dir).exists()
     assert live.server.sql(_DB_SETTINGS, params=(live.name,)) == []
     assert content(live.server, live.name) == live.before
