@@ -321,3 +321,32 @@ def test_recovery_waits_for_write_access_and_never_guesses(app_db, backup_dir):
     assert "left no database named" in said and "by hand" in said and _journal(backup_dir).exists()
     _journal(backup_dir).write_text("{not json")
     assert "cannot be read" in recover(settings)
+
+
+@pytest.mark.parametrize("phase", ["locked", "renamed"])
+def test_killed_swap_is_recovered_through_another_name_of_the_same_server(live, backup_dir, tmp_path, phase):
+    """The journal was written via 127.0.0.1; the next command comes via localhost (or a new port)."""
+    proc = _held_restore(live, backup_dir, tmp_path / "pause", phase)
+    proc.kill()
+    proc.communicate()
+    assert _journal(backup_dir).exists() and _allows(live) == (phase == "renamed")  # the renames allow it
+    other = live.url.replace("@127.0.0.1:", "@localhost:")
+    assert other != live.url
+    after = cli("status", env=cli_env(other, backup_dir))
+    said = [ln for ln in after.stderr.splitlines() if "swap interrupted" in ln]
+    assert len(said) == 1, after.stderr
+    assert ("finished the swap" if phase == "renamed" else "undid the swap") in said[0]
+    assert not _journal(backup_dir).exists() and _allows(live)
+    assert content(live.server, live.name) == (live.at_backup if phase == "renamed" else live.before)
+
+
+def test_journal_of_another_server_is_left_alone(app_db, backup_dir):
+    """Neither the host:port text nor any of its stamped databases match: recovery refuses, touches nothing."""
+    from citaplanner_tui.core.restore import recover
+    from citaplanner_tui.core.restore.journal import Intent, Journal
+
+    settings = settings_for(app_db, backup_dir)
+    Journal(settings.state_dir).begin(Intent(app_db.name, app_db.name + "__restore_19990101000000",
+                                             app_db.name + "__pre_restore_19990101000000", "10.9.9.9:5432", None))
+    said = recover(settings)
+    assert "on 10.9.9.9:5432, not this server" in said and _journal(backup_dir).exists() and _allows(app_db)

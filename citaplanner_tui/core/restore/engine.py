@@ -316,7 +316,9 @@ def last_swap(settings: Settings) -> LastSwap | None:
 def _rollback_source(settings: Settings, facts: server.TargetFacts, target: str) -> str:
     """The database the latest swap of ``target`` parked; the newest by name when no swap was recorded."""
     last = last_swap(settings)
-    if last is not None and last.target == target and last.server == critical.server_key(settings.conninfo()):
+    same_server = last is not None and (last.parked in facts.pre_restores
+                                        or last.server == critical.server_key(settings.conninfo()))
+    if last is not None and last.target == target and same_server:
         if last.parked not in facts.pre_restores:
             raise OperatorError(f"the database the latest swap of {target!r} parked, {last.parked!r}, no longer "
                                 "exists, so there is nothing to roll back to")
@@ -325,6 +327,23 @@ def _rollback_source(settings: Settings, facts: server.TargetFacts, target: str)
         raise OperatorError(f"there is no pre-restore copy of {target!r} to roll back to "
                             "(an in-place restore keeps its safety backup instead)")
     return max(facts.pre_restores)
+
+
+def _journal_is_here(info, intent) -> bool:
+    """Whether the server a journal was written on is this one.
+
+    The URL's host:port is not enough: the demo's port changes at each launch and one server
+    answers as localhost and as 127.0.0.1.  So a server also matches by what only it holds:
+    a swap's stamped databases (the incoming ``__restore_<stamp>`` or the parked
+    ``__pre_restore_<stamp>``), an in-place restore's write stop on the database.
+    """
+    if critical.server_key(info) == intent.server:
+        return True
+    with server.maintenance(info) as conn, server.refusals("checking which server the journal is from"):
+        if intent.kind == "swap":
+            return conn.execute("SELECT 1 FROM pg_database WHERE datname = ANY(%s)",
+                                ([intent.incoming, intent.parked],)).fetchone() is not None
+        return intent.previous != "on" and inplace.read_only_setting(conn, intent.live) == "on"
 
 
 def rollback_candidate(settings: Settings, target: str | None = None) -> str:
@@ -355,7 +374,7 @@ def recover(settings: Settings) -> str | None:
         return f"{unfinished}; run any command without --read-only to finish or undo it"
     try:
         info = settings.conninfo()
-        if critical.server_key(info) != intent.server:
+        if not _journal_is_here(info, intent):
             return f"{unfinished} on {intent.server}, not this server; run a command against that server"
         sentence = (critical.recover if intent.kind == "swap" else inplace.recover)(info, journal, intent)
     except OperatorError as exc:
