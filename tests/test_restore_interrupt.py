@@ -22,6 +22,7 @@ import pytest
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import execute, preflight
 from citaplanner_tui.core.restore.journal import JOURNAL, LAST_SWAP
+from citaplanner_tui.core.restore.leftovers import leftovers
 from citaplanner_tui.core.restore.swap import PAUSE_ENV, SwapFailed
 from tests.support.backup import REPO, cli, cli_env
 from tests.support.restore import content, databases, fill, settings_for, take_backup
@@ -100,10 +101,17 @@ def test_signal_inside_the_swap_leaves_live_usable(live, backup_dir, tmp_path, p
     if sig == signal.SIGKILL:
         assert proc.returncode == -signal.SIGKILL
         assert _journal(backup_dir).exists()
+        if phase == "locked":  # before any command recovers, status's leftovers name the full scratch
+            listed = [(k.kind, k.name) for k in leftovers(settings_for(live, backup_dir))]
+            assert ("scratch database", journal["incoming"]) in listed
         after = cli("status", env=env)  # any command
         said = [ln for ln in after.stderr.splitlines() if "swap interrupted" in ln]
         assert len(said) == 1, after.stderr
         assert ("finished the swap" if phase == "renamed" else "undid the swap") in said[0]
+        if phase == "locked":  # the loaded scratch was never swapped in: named, and dropped
+            assert f"the scratch database {journal['incoming']!r}, which held the backup's data but was never " \
+                   "swapped in, was dropped" in said[0]
+        assert not databases(live.server, live.name + "__restore_")
         again = cli("status", env=env)
         assert "swap interrupted" not in again.stderr
         expected = live.at_backup if phase == "renamed" else live.before
@@ -153,6 +161,21 @@ def test_signal_before_the_swap_says_what_was_undone(live, backup_dir, tmp_path,
         f"previous data and no scratch database {scratch[0]!r} is left")
     assert not databases(live.server, live.name + "__")
     assert _allows(live) and content(live.server, live.name) == live.before
+
+
+def test_scratch_left_by_a_restore_killed_before_the_swap_is_listed(live, backup_dir, tmp_path):
+    """No journal then (nothing was locked); status names the scratch and the next restore drops it."""
+    env = cli_env(live.url, backup_dir)
+    proc = _held_restore(live, backup_dir, tmp_path / "pause", "loaded")
+    proc.kill()
+    proc.communicate()
+    scratch = databases(live.server, live.name + "__restore_")
+    assert len(scratch) == 1 and not _journal(backup_dir).exists()
+    status = cli("status", "--json", env=env)
+    listed = json.loads(status.stdout)["leftovers"]
+    named = [k for k in listed if k["kind"] == "scratch database"]
+    assert [k["name"] for k in named] == scratch and named[0]["size"] > 0
+    assert scratch[0] in cli("status", env=env).stdout
 
 
 _DB_SETTINGS = ("SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "

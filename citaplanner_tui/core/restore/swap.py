@@ -38,7 +38,7 @@ from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore.journal import Intent, Journal
-from citaplanner_tui.core.restore.server import maintenance, refusals
+from citaplanner_tui.core.restore.server import drop_database, maintenance, refusals
 from citaplanner_tui.core.restore.sqltext import quote_ident
 
 LOCKOUT = 5.0  # seconds new connections may be refused while the sessions go
@@ -220,8 +220,15 @@ def recover(info: ConnInfo, journal: Journal, intent: Intent) -> str:
                     f"is kept as {parked!r}")
         if live in names:  # not renamed: the name still holds the previous database
             _allow(conn, live, True)
+            # A restore's scratch, fully loaded but never swapped in, is of no use now (a rollback's incoming
+            # database is a parked copy, a way back: that one stays).
+            scratch = incoming in names and incoming.startswith(f"{live}__restore_")
+            if scratch:
+                drop_database(conn, incoming)
             journal.clear()
+            dropped = (f"and the scratch database {incoming!r}, which held the backup's data but was never "
+                       "swapped in, was dropped") if scratch else "and nothing was dropped"
             return (f"undid the swap interrupted at {intent.at}: nothing had been renamed, so {live!r} "
-                    f"accepts connections again with its previous data, and nothing was dropped")
+                    f"accepts connections again with its previous data, {dropped}")
     return (f"the swap of {live!r} interrupted at {intent.at} left no database named {live!r} on the server; "
             f"check {incoming!r} and {parked!r} by hand, then remove {journal.path}")
