@@ -289,7 +289,7 @@ def rollback(settings: Settings, target: str | None = None, *, confirm: str | No
     info = settings.conninfo()
     target = target or info.dbname
     settings.require_writable("rollback")
-    check_confirm(target, confirm)
+    check_confirm(target, confirm, "roll back")
     log = log or _log(settings)
     with lock.hold(settings.backup_dir, "restore"):
         facts = server.inspect(info, target)
