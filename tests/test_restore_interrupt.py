@@ -163,6 +163,37 @@ def test_signal_before_the_swap_says_what_was_undone(live, backup_dir, tmp_path,
     assert _allows(live) and content(live.server, live.name) == live.before
 
 
+def test_signal_inside_a_rollback_swap_finishes_it_and_says_so(live, backup_dir, tmp_path):
+    env = cli_env(live.url, backup_dir)
+    done = cli("restore", str(live.archive), "--confirm", live.name, env=env)
+    assert done.returncode == 0, done.stderr
+    # The recorded server text is stale (another port, localhost): the parked database still identifies it.
+    record_path = backup_dir / ".citaplanner-tui" / LAST_SWAP
+    record = json.loads(record_path.read_text())
+    record_path.write_text(json.dumps({**record, "server": "localhost:1"}))
+    live.server.create_database(f"{live.name}__pre_restore_20991231235959", owner="citaplanner")  # newest by name
+    pause = tmp_path / "pause"
+    pause.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "restore", "--rollback", "--confirm", live.name],
+                            env={**env, PAUSE_ENV: f"renamed:{pause}"}, cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        _wait(lambda: (pause / "renamed.reached").exists() or proc.poll() is not None, "the renamed point")
+        proc.send_signal(signal.SIGTERM)
+        (pause / "renamed.go").touch()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert out.startswith(f"OK {record['parked']!r} is {live.name!r} again"), out
+    assert out.strip().splitlines()[-1] == ("NOTE the interrupt (SIGTERM) came after the swap had committed, so "
+                                            "the rollback was finished rather than undone")
+    assert content(live.server, live.name) == live.before and _allows(live)
+    assert json.loads(record_path.read_text())["kind"] == "rollback"
+
+
 def test_scratch_left_by_a_restore_killed_before_the_swap_is_listed(live, backup_dir, tmp_path):
     """No journal then (nothing was locked); status names the scratch and the next restore drops it."""
     env = cli_env(live.url, backup_dir)
