@@ -53,11 +53,15 @@ def _allows(db) -> bool:
 
 def _held_restore(db, backup_dir: Path, pause: Path, phase: str, *mode: str) -> subprocess.Popen:
     """The restore CLI, stopped at ``phase`` of the swap (asserted, never assumed)."""
+    return _held(db, backup_dir, pause, phase, "restore", str(db.archive), "--confirm", db.name, *mode)
+
+
+def _held(db, backup_dir: Path, pause: Path, phase: str, *argv: str) -> subprocess.Popen:
+    """The CLI running ``argv``, stopped at ``phase``."""
     pause.mkdir()
     env = cli_env(db.url, backup_dir, **{PAUSE_ENV: f"{phase}:{pause}"})
-    proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "restore", str(db.archive),
-                             "--confirm", db.name, *mode], env=env, cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", *argv], env=env, cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         _wait(lambda: (pause / f"{phase}.reached").exists() or proc.poll() is not None, f"the {phase} point")
         assert proc.poll() is None, proc.communicate()
@@ -173,12 +177,8 @@ def test_signal_inside_a_rollback_swap_finishes_it_and_says_so(live, backup_dir,
     record_path.write_text(json.dumps({**record, "server": "localhost:1"}))
     live.server.create_database(f"{live.name}__pre_restore_20991231235959", owner="citaplanner")  # newest by name
     pause = tmp_path / "pause"
-    pause.mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "restore", "--rollback", "--confirm", live.name],
-                            env={**env, PAUSE_ENV: f"renamed:{pause}"}, cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = _held(live, backup_dir, pause, "renamed", "restore", "--rollback", "--confirm", live.name)
     try:
-        _wait(lambda: (pause / "renamed.reached").exists() or proc.poll() is not None, "the renamed point")
         proc.send_signal(signal.SIGTERM)
         (pause / "renamed.go").touch()
         out, err = proc.communicate(timeout=60)
