@@ -11,7 +11,8 @@ time), atomically and fsynced, and remove it when the section is over.  ``recove
 server and finishes or undoes the step, saying which in one sentence.
 
 ``last-swap.json`` survives restarts and says which database the latest swap parked,
-which is what ``restore --rollback`` brings back.
+which is what ``restore --rollback`` brings back, whether that swap was a restore or a
+rollback, and when its renames committed (the console's "roll back the rollback of HH:MM").
 """
 
 from __future__ import annotations
