@@ -87,3 +87,25 @@ def test_restore_names_what_the_swap_could_not_carry_over(app_db, backup_dir):
     finally:
         drop_app_db(app_db.server, app_db.name)  # the parked copy holds the role's grant
         app_db.server.sql("DROP ROLE IF EXISTS cli_reader")
+
+
+def test_plan_for_a_missing_target_and_rollback_refusals_say_what_is_true(app_db, backup_dir):
+    """The role has CREATEDB: a missing target is not 'cannot create'; a rollback refusal says roll back."""
+    fill(app_db, clients=5, appointments=5)
+    archive = take_backup(app_db, backup_dir)
+    env = cli_env(app_db.url, backup_dir)
+    missing = app_db.name + "_new"
+
+    plan = cli("restore", str(archive), "--target", missing, "--plan", "--json", env=env)
+    checks = {c["name"]: c for c in json.loads(plan.stdout)["checks"]}
+    assert plan.returncode == 1 and not checks["target"]["ok"]
+    assert checks["rights"]["detail"] == (f"role 'citaplanner' may create databases; {missing!r} does not exist, "
+                                          "so there is nothing to rename")
+    steps = " ".join(s["detail"] for s in json.loads(plan.stdout)["steps"])
+    assert "''s" not in steps and "'s own" not in steps
+
+    for confirm in ([], ["--confirm", "citaplanner"]):
+        refused = cli("restore", "--rollback", *confirm, env=env)
+        assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+        assert f"to roll back {app_db.name!r} pass --confirm {app_db.name}" in refused.stderr
+        assert "restore over" not in refused.stderr

@@ -22,6 +22,7 @@ import pytest
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import execute, preflight
 from citaplanner_tui.core.restore.journal import JOURNAL, LAST_SWAP
+from citaplanner_tui.core.restore.leftovers import leftovers
 from citaplanner_tui.core.restore.swap import PAUSE_ENV, SwapFailed
 from tests.support.backup import REPO, cli, cli_env
 from tests.support.restore import content, databases, fill, settings_for, take_backup
@@ -52,11 +53,15 @@ def _allows(db) -> bool:
 
 def _held_restore(db, backup_dir: Path, pause: Path, phase: str, *mode: str) -> subprocess.Popen:
     """The restore CLI, stopped at ``phase`` of the swap (asserted, never assumed)."""
+    return _held(db, backup_dir, pause, phase, "restore", str(db.archive), "--confirm", db.name, *mode)
+
+
+def _held(db, backup_dir: Path, pause: Path, phase: str, *argv: str) -> subprocess.Popen:
+    """The CLI running ``argv``, stopped at ``phase``."""
     pause.mkdir()
     env = cli_env(db.url, backup_dir, **{PAUSE_ENV: f"{phase}:{pause}"})
-    proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "restore", str(db.archive),
-                             "--confirm", db.name, *mode], env=env, cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", *argv], env=env, cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         _wait(lambda: (pause / f"{phase}.reached").exists() or proc.poll() is not None, f"the {phase} point")
         assert proc.poll() is None, proc.communicate()
@@ -100,21 +105,33 @@ def test_signal_inside_the_swap_leaves_live_usable(live, backup_dir, tmp_path, p
     if sig == signal.SIGKILL:
         assert proc.returncode == -signal.SIGKILL
         assert _journal(backup_dir).exists()
+        if phase == "locked":  # before any command recovers, status's leftovers name the full scratch
+            listed = [(k.kind, k.name) for k in leftovers(settings_for(live, backup_dir))]
+            assert ("scratch database", journal["incoming"]) in listed
         after = cli("status", env=env)  # any command
         said = [ln for ln in after.stderr.splitlines() if "swap interrupted" in ln]
         assert len(said) == 1, after.stderr
         assert ("finished the swap" if phase == "renamed" else "undid the swap") in said[0]
+        if phase == "locked":  # the loaded scratch was never swapped in: named, and dropped
+            assert f"the scratch database {journal['incoming']!r}, which held the backup's data but was never " \
+                   "swapped in, was dropped" in said[0]
+        assert not databases(live.server, live.name + "__restore_")
         again = cli("status", env=env)
         assert "swap interrupted" not in again.stderr
         expected = live.at_backup if phase == "renamed" else live.before
     else:
-        # The section finished, then the signal acted: the restore CLI unwinds on each as on Ctrl-C.
-        assert proc.returncode == 130, err
-        assert err.strip().splitlines()[-1] == "citaplanner-tui: interrupted; nothing was left half-written"
-        assert "Traceback" not in err
+        # The signal waited for the section, whose renames committed: the restore is done, so it finishes
+        # (rotation, outcome) and says so truthfully instead of unwinding.
+        assert proc.returncode == 0, err
+        assert "interrupted" not in err and "half-written" not in err and "Traceback" not in err
+        lines = out.strip().splitlines()
+        assert lines[0].startswith(f"OK {live.archive.name} restored into {live.name!r}"), out
+        assert lines[-1] == (f"NOTE the interrupt ({sig.name}) came after the swap had committed, so the "
+                             "restore was finished rather than undone")
         log = next((backup_dir / "logs").glob("restore_*.log")).read_text()
         assert f"{sig.name} arrived during the swap" in log
         assert log.index(f"is now {live.name!r}") < log.index(f"{sig.name} arrived during the swap")
+        assert "restore interrupted" not in log and f"into {live.name!r} done in" in log  # rotated, then done
         expected = live.at_backup
     assert not _journal(backup_dir).exists()
     assert _allows(live)
@@ -127,6 +144,69 @@ def test_signal_inside_the_swap_leaves_live_usable(live, backup_dir, tmp_path, p
         assert json.loads(plan.stdout)["would_bring_back"] == journal["parked"]
         last = json.loads((backup_dir / ".citaplanner-tui" / LAST_SWAP).read_text())
         assert last["target"] == live.name and last["parked"] == journal["parked"]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_signal_before_the_swap_says_what_was_undone(live, backup_dir, tmp_path, sig):
+    pause = tmp_path / "pause"
+    proc = _held_restore(live, backup_dir, pause, "loaded")
+    try:
+        scratch = [d for d in databases(live.server, live.name + "__restore_")]
+        assert len(scratch) == 1  # loaded, not yet swapped
+        proc.send_signal(sig)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == (
+        f"citaplanner-tui: interrupted; the restore stopped before the swap, so {live.name!r} keeps its "
+        f"previous data and no scratch database {scratch[0]!r} is left")
+    assert not databases(live.server, live.name + "__")
+    assert _allows(live) and content(live.server, live.name) == live.before
+
+
+def test_signal_inside_a_rollback_swap_finishes_it_and_says_so(live, backup_dir, tmp_path):
+    env = cli_env(live.url, backup_dir)
+    done = cli("restore", str(live.archive), "--confirm", live.name, env=env)
+    assert done.returncode == 0, done.stderr
+    # The recorded server text is stale (another port, localhost): the parked database still identifies it.
+    record_path = backup_dir / ".citaplanner-tui" / LAST_SWAP
+    record = json.loads(record_path.read_text())
+    record_path.write_text(json.dumps({**record, "server": "localhost:1"}))
+    live.server.create_database(f"{live.name}__pre_restore_20991231235959", owner="citaplanner")  # newest by name
+    pause = tmp_path / "pause"
+    proc = _held(live, backup_dir, pause, "renamed", "restore", "--rollback", "--confirm", live.name)
+    try:
+        proc.send_signal(signal.SIGTERM)
+        (pause / "renamed.go").touch()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert out.startswith(f"OK {record['parked']!r} is {live.name!r} again"), out
+    assert out.strip().splitlines()[-1] == ("NOTE the interrupt (SIGTERM) came after the swap had committed, so "
+                                            "the rollback was finished rather than undone")
+    assert content(live.server, live.name) == live.before and _allows(live)
+    assert json.loads(record_path.read_text())["kind"] == "rollback"
+
+
+def test_scratch_left_by_a_restore_killed_before_the_swap_is_listed(live, backup_dir, tmp_path):
+    """No journal then (nothing was locked); status names the scratch and the next restore drops it."""
+    env = cli_env(live.url, backup_dir)
+    proc = _held_restore(live, backup_dir, tmp_path / "pause", "loaded")
+    proc.kill()
+    proc.communicate()
+    scratch = databases(live.server, live.name + "__restore_")
+    assert len(scratch) == 1 and not _journal(backup_dir).exists()
+    status = cli("status", "--json", env=env)
+    listed = json.loads(status.stdout)["leftovers"]
+    named = [k for k in listed if k["kind"] == "scratch database"]
+    assert [k["name"] for k in named] == scratch and named[0]["size"] > 0
+    assert scratch[0] in cli("status", env=env).stdout
 
 
 _DB_SETTINGS = ("SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
@@ -144,7 +224,7 @@ def test_in_place_restore_killed_with_writes_stopped_lets_the_app_write_again(li
         proc.send_signal(sig)
         if sig != signal.SIGKILL:
             (pause / "writes-stopped.go").touch()
-        proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -155,6 +235,9 @@ def test_in_place_restore_killed_with_writes_stopped_lets_the_app_write_again(li
         assert len(said) == 1 and "interrupted" in said[0], after.stderr
     else:
         assert proc.returncode == 130
+        assert err.strip().splitlines()[-1] == (
+            f"citaplanner-tui: interrupted; the restore stopped before its load committed, so {live.name!r} "
+            "keeps its previous data and accepts writes again")
     assert not _journal(backup_dir).exists()
     assert live.server.sql(_DB_SETTINGS, params=(live.name,)) == []
     assert content(live.server, live.name) == live.before
@@ -292,3 +375,32 @@ def test_recovery_waits_for_write_access_and_never_guesses(app_db, backup_dir):
     assert "left no database named" in said and "by hand" in said and _journal(backup_dir).exists()
     _journal(backup_dir).write_text("{not json")
     assert "cannot be read" in recover(settings)
+
+
+@pytest.mark.parametrize("phase", ["locked", "renamed"])
+def test_killed_swap_is_recovered_through_another_name_of_the_same_server(live, backup_dir, tmp_path, phase):
+    """The journal was written via 127.0.0.1; the next command comes via localhost (or a new port)."""
+    proc = _held_restore(live, backup_dir, tmp_path / "pause", phase)
+    proc.kill()
+    proc.communicate()
+    assert _journal(backup_dir).exists() and _allows(live) == (phase == "renamed")  # the renames allow it
+    other = live.url.replace("@127.0.0.1:", "@localhost:")
+    assert other != live.url
+    after = cli("status", env=cli_env(other, backup_dir))
+    said = [ln for ln in after.stderr.splitlines() if "swap interrupted" in ln]
+    assert len(said) == 1, after.stderr
+    assert ("finished the swap" if phase == "renamed" else "undid the swap") in said[0]
+    assert not _journal(backup_dir).exists() and _allows(live)
+    assert content(live.server, live.name) == (live.at_backup if phase == "renamed" else live.before)
+
+
+def test_journal_of_another_server_is_left_alone(app_db, backup_dir):
+    """Neither the host:port text nor any of its stamped databases match: recovery refuses, touches nothing."""
+    from citaplanner_tui.core.restore import recover
+    from citaplanner_tui.core.restore.journal import Intent, Journal
+
+    settings = settings_for(app_db, backup_dir)
+    Journal(settings.state_dir).begin(Intent(app_db.name, app_db.name + "__restore_19990101000000",
+                                             app_db.name + "__pre_restore_19990101000000", "10.9.9.9:5432", None))
+    said = recover(settings)
+    assert "on 10.9.9.9:5432, not this server" in said and _journal(backup_dir).exists() and _allows(app_db)

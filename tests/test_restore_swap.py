@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from citaplanner_tui.core.restore import execute, preflight, rollback
@@ -61,8 +63,14 @@ def test_rollback_brings_back_what_the_latest_swap_parked_not_the_newest_name(ap
 
     record = last_swap(settings)
     assert (record.target, record.parked, record.backup) == (live.name, outcome.pre_restore, str(archive))
+    assert record.kind == "restore" and record.swapped_at == record.when
     assert rollback_candidate(settings, live.name) == outcome.pre_restore
     back = rollback(settings, live.name, confirm=live.name)
     assert back.restored_from == outcome.pre_restore
     assert content(live.server, live.name) == before
-    assert last_swap(settings).parked == back.parked_as
+    again = last_swap(settings)
+    assert again.parked == back.parked_as
+    # The console says "roll back the rollback of HH:MM": kind and the swap's own time, not the plan's stamp.
+    assert again.kind == "rollback" and again.backup is None
+    assert record.swapped_at <= again.swapped_at <= datetime.now().isoformat(timespec="seconds")
+    assert again.swapped_at[:4].isdigit() and "T" in again.swapped_at

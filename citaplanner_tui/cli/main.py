@@ -114,9 +114,10 @@ def _run(argv: list[str] | None) -> int:
     except OperatorError as exc:
         print(f"citaplanner-tui: {exc.sentence}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         left = _recover(settings) if settings is not None else None  # a swap journal is the one thing to check
-        _say(f"interrupted; {left}" if left else "interrupted; nothing was left half-written")
+        said = [s for s in (getattr(exc, "sentence", None), left) if s]  # a restore says what it undid
+        _say(f"interrupted; {'; '.join(said)}" if said else "interrupted; nothing was left half-written")
         return 130
 
 

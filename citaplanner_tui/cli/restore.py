@@ -53,7 +53,8 @@ def run(args, settings) -> int:
                          f"rollback would bring back {back!r} as {target!r}; nothing was changed")
         done = restore.rollback(settings, target, confirm=args.confirm)
         return _show(done.__dict__, args.json, f"OK {done.restored_from!r} is {target!r} again; the database it "
-                                               f"replaced is kept as {done.parked_as!r}" + _rotated(done.rotated))
+                                               f"replaced is kept as {done.parked_as!r}" + _rotated(done.rotated)
+                     + _late(done.late_signals, "rollback"))
     if not args.file:
         raise OperatorError("name the backup file to restore (see 'citaplanner-tui status' for the list)")
     if not args.plan:  # refuse before reading a large archive
@@ -72,11 +73,20 @@ def run(args, settings) -> int:
                  f"OK {plan.archive.name} restored into {target!r} ({outcome.mode} mode, "
                  f"{sum(outcome.rows.values())} rows in {len(outcome.rows)} tables checked, "
                  f"{outcome.seconds:.1f} s); {outcome.undo}" + _rotated(outcome.rotated)
+                 + _late(outcome.late_signals, "restore")
                  + "".join(f"\nWARN not carried over from the live database: {line}" for line in outcome.not_carried))
 
 
 def _rotated(names: list[str]) -> str:
     return f"; removed older leftovers: {', '.join(names)}" if names else ""
+
+
+def _late(signals: list[str], what: str) -> str:
+    """The interrupt that came once the swap had committed: the work was done, so it finished instead."""
+    if not signals:
+        return ""
+    return (f"\nNOTE the interrupt ({', '.join(signals)}) came after the swap had committed, so the {what} "
+            "was finished rather than undone")
 
 
 def _unwind(_signum, _frame) -> None:

@@ -43,3 +43,11 @@ class ReadOnly(OperatorError):
 
 class Cancelled(OperatorError):
     """The operator cancelled a long-running job; nothing was left half-done."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or a signal stopped a step that checked what it left: ``sentence`` says what was undone."""
+
+    def __init__(self, sentence: str):
+        super().__init__(sentence)
+        self.sentence = sentence

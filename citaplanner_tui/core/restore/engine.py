@@ -20,7 +20,7 @@ from datetime import datetime
 from psycopg.conninfo import make_conninfo
 
 from citaplanner_tui.core.backup import run_backup
-from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.errors import Interrupted, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.pg import tools as pgtools
@@ -56,6 +56,7 @@ class Outcome:
     # In place: how long writes were refused, from before the safety backup to the commit.
     writes_refused: float | None = None
     rotated: list[str] = field(default_factory=list)  # older safety backups and parked databases removed
+    late_signals: list[str] = field(default_factory=list)  # signals that came after the swap had committed
 
     @property
     def undo(self) -> str:
@@ -132,12 +133,17 @@ def execute(settings: Settings, plan: RestorePlan, *, confirm: str | None, repor
         raise
     except KeyboardInterrupt:
         log.error("restore interrupted; the lines above say how far it got")
-        raise
+        raise Interrupted(_undone(plan)) from None
     except BaseException as exc:
         log.error(f"restore failed: {type(exc).__name__}: {exc}")
         raise
-    outcome.seconds = round(time.monotonic() - started, 3)
-    outcome.rotated = _rotate(settings, plan.target, log, outcome.safety_backup)
+    # The restore is done: a signal now only gets a mention, never an unwinding that would mislead.
+    with critical.held_signals() as caught:
+        outcome.parked_differences = (_parked_differences(settings.conninfo(), plan.pre_restore, outcome.rows, log)
+                                      if plan.mode == "swap" else None)
+        outcome.seconds = round(time.monotonic() - started, 3)
+        outcome.rotated = _rotate(settings, plan.target, log, outcome.safety_backup)
+    outcome.late_signals += [n for n in critical.signal_names(caught) if n not in outcome.late_signals]
     log.ok(f"restore of {plan.archive.name} into {plan.target!r} done in {outcome.seconds:.1f} s; {outcome.undo}")
     return outcome
 
@@ -149,9 +155,8 @@ def _execute(settings: Settings, plan: RestorePlan, reporter: Reporter, log: Log
         with lock.hold(settings.backup_dir, "restore"):
             facts, tools = _prepare(settings, plan, log)
             outcome = Outcome(plan.target, plan.mode, str(plan.archive), safety, plan.pre_restore)
-            outcome.swap_attempts, outcome.rows, outcome.not_carried = _swap_restore(
-                settings, plan, facts, tools, reporter, log)
-        outcome.parked_differences = _parked_differences(info, plan.pre_restore, outcome.rows, log)
+            swapped, outcome.rows, outcome.not_carried = _swap_restore(settings, plan, facts, tools, reporter, log)
+        outcome.swap_attempts, outcome.late_signals = swapped.attempts, list(swapped.late_signals)
         return outcome
     reporter("stop writes", message=f"refusing writes to {plan.target!r} and ending the app's sessions", force=True)
     with inplace.writes_stopped(info, plan.target, Journal(settings.state_dir), log) as stop:
@@ -160,6 +165,15 @@ def _execute(settings: Settings, plan: RestorePlan, reporter: Reporter, log: Log
             facts, tools = _prepare(settings, plan, log)
             rows = _inplace_restore(info, plan, facts, tools, reporter, log)
     return Outcome(plan.target, plan.mode, str(plan.archive), safety, None, rows, writes_refused=stop.seconds)
+
+
+def _undone(plan: RestorePlan) -> str:
+    """What an interrupted restore left, as checked on the way out (the swap had not committed)."""
+    if plan.mode == "swap":
+        return (f"the restore stopped before the swap, so {plan.target!r} keeps its previous data and no "
+                f"scratch database {plan.scratch!r} is left")
+    return (f"the restore stopped before its load committed, so {plan.target!r} keeps its previous data and "
+            "accepts writes again")
 
 
 def _rotate(settings: Settings, target: str, log: Log, latest_safety: str | None = None) -> list[str]:
@@ -189,7 +203,7 @@ def _prepare(settings: Settings, plan: RestorePlan, log: Log):
 
 
 def _swap_restore(settings: Settings, plan: RestorePlan, facts: server.TargetFacts, tools, reporter: Reporter,
-                  log: Log) -> tuple[int, dict[str, int], list[str]]:
+                  log: Log) -> tuple[critical.Swapped, dict[str, int], list[str]]:
     info, scratch = settings.conninfo(), plan.scratch
     with server.maintenance(info) as conn:
         server.create_database(conn, scratch, facts.owner, facts.create_options)
@@ -203,14 +217,15 @@ def _swap_restore(settings: Settings, plan: RestorePlan, facts: server.TargetFac
             refused = carry_over(info, conn, plan.target, scratch)
         for line in refused:
             log.warn(f"not carried over from {plan.target!r}: {line}")
+        critical.pause_point("loaded")
         reporter.check_cancel()
         reporter("swap", message=f"swapping {scratch!r} in as {plan.target!r}", force=True)
-        attempts = critical.swap(info, plan.target, scratch, plan.pre_restore, log, Journal(settings.state_dir),
+        swapped = critical.swap(info, plan.target, scratch, plan.pre_restore, log, Journal(settings.state_dir),
                                  str(plan.archive))
     except BaseException:
         _drop_scratch(info, scratch, log)
         raise
-    return attempts, dump.rows, refused
+    return swapped, dump.rows, refused
 
 
 def _drop_scratch(info, scratch: str, log: Log) -> None:
@@ -265,6 +280,7 @@ class RollbackOutcome:
     parked_as: str
     swap_attempts: int
     rotated: list[str] = field(default_factory=list)
+    late_signals: list[str] = field(default_factory=list)  # signals that came after the swap had committed
 
 
 def rollback(settings: Settings, target: str | None = None, *, confirm: str | None,
@@ -273,16 +289,23 @@ def rollback(settings: Settings, target: str | None = None, *, confirm: str | No
     info = settings.conninfo()
     target = target or info.dbname
     settings.require_writable("rollback")
-    check_confirm(target, confirm)
+    check_confirm(target, confirm, "roll back")
     log = log or _log(settings)
     with lock.hold(settings.backup_dir, "restore"):
         facts = server.inspect(info, target)
         previous = _rollback_source(settings, facts, target)
         parked = pre_restore_name(target, free_stamp(target, facts.pre_restores, now))
         log.info(f"rollback of {target!r}: bringing back {previous!r}")
-        with server.refusals("the rollback"):
-            attempts = critical.swap(info, target, previous, parked, log, Journal(settings.state_dir))
-    return RollbackOutcome(target, previous, parked, attempts, _rotate(settings, target, log))
+        try:
+            with server.refusals("the rollback"):
+                swapped = critical.swap(info, target, previous, parked, log, Journal(settings.state_dir))
+        except KeyboardInterrupt:
+            log.error("rollback interrupted before its swap committed")
+            raise Interrupted(f"the rollback stopped before the swap, so {target!r} was not changed") from None
+    with critical.held_signals() as caught:
+        rotated = _rotate(settings, target, log)
+    late = list(swapped.late_signals) + [n for n in critical.signal_names(caught) if n not in swapped.late_signals]
+    return RollbackOutcome(target, previous, parked, swapped.attempts, rotated, late)
 
 
 def last_swap(settings: Settings) -> LastSwap | None:
@@ -293,7 +316,9 @@ def last_swap(settings: Settings) -> LastSwap | None:
 def _rollback_source(settings: Settings, facts: server.TargetFacts, target: str) -> str:
     """The database the latest swap of ``target`` parked; the newest by name when no swap was recorded."""
     last = last_swap(settings)
-    if last is not None and last.target == target and last.server == critical.server_key(settings.conninfo()):
+    same_server = last is not None and (last.parked in facts.pre_restores
+                                        or last.server == critical.server_key(settings.conninfo()))
+    if last is not None and last.target == target and same_server:
         if last.parked not in facts.pre_restores:
             raise OperatorError(f"the database the latest swap of {target!r} parked, {last.parked!r}, no longer "
                                 "exists, so there is nothing to roll back to")
@@ -302,6 +327,23 @@ def _rollback_source(settings: Settings, facts: server.TargetFacts, target: str)
         raise OperatorError(f"there is no pre-restore copy of {target!r} to roll back to "
                             "(an in-place restore keeps its safety backup instead)")
     return max(facts.pre_restores)
+
+
+def _journal_is_here(info, intent) -> bool:
+    """Whether the server a journal was written on is this one.
+
+    The URL's host:port is not enough: the demo's port changes at each launch and one server
+    answers as localhost and as 127.0.0.1.  So a server also matches by what only it holds:
+    a swap's stamped databases (the incoming ``__restore_<stamp>`` or the parked
+    ``__pre_restore_<stamp>``), an in-place restore's write stop on the database.
+    """
+    if critical.server_key(info) == intent.server:
+        return True
+    with server.maintenance(info) as conn, server.refusals("checking which server the journal is from"):
+        if intent.kind == "swap":
+            return conn.execute("SELECT 1 FROM pg_database WHERE datname = ANY(%s)",
+                                ([intent.incoming, intent.parked],)).fetchone() is not None
+        return intent.previous != "on" and inplace.read_only_setting(conn, intent.live) == "on"
 
 
 def rollback_candidate(settings: Settings, target: str | None = None) -> str:
@@ -332,7 +374,7 @@ def recover(settings: Settings) -> str | None:
         return f"{unfinished}; run any command without --read-only to finish or undo it"
     try:
         info = settings.conninfo()
-        if critical.server_key(info) != intent.server:
+        if not _journal_is_here(info, intent):
             return f"{unfinished} on {intent.server}, not this server; run a command against that server"
         sentence = (critical.recover if intent.kind == "swap" else inplace.recover)(info, journal, intent)
     except OperatorError as exc:

@@ -110,7 +110,7 @@ def reset_sql(reset: Reset, public: SchemaFacts) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _previous(conn, db: str) -> str | None:
+def read_only_setting(conn, db: str) -> str | None:
     """The database's own ``default_transaction_read_only`` setting, None when it has none."""
     row = conn.execute(
         "SELECT split_part(c, '=', 2) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase, "
@@ -144,7 +144,7 @@ def writes_stopped(info: ConnInfo, db: str, journal: Journal, log: Log) -> Itera
         if others:
             raise OperatorError(unendable_sentence(db, others, "their writes could not be stopped")
                                 + "; nothing was changed")
-        previous = _previous(conn, db)
+        previous = read_only_setting(conn, db)
         journal.begin(Intent(db, "", "", server_key(info), None, kind="in-place", previous=previous))
         try:
             conn.execute(f"ALTER DATABASE {quote_ident(db)} SET {READ_ONLY} TO on")

@@ -11,7 +11,8 @@ time), atomically and fsynced, and remove it when the section is over.  ``recove
 server and finishes or undoes the step, saying which in one sentence.
 
 ``last-swap.json`` survives restarts and says which database the latest swap parked,
-which is what ``restore --rollback`` brings back.
+which is what ``restore --rollback`` brings back, whether that swap was a restore or a
+rollback, and when its renames committed (the console's "roll back the rollback of HH:MM").
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ class LastSwap:
     when: str
     backup: str | None
     server: str
+    # "restore" or "rollback", and when the renames committed (None in records older than these fields).
+    kind: str | None = None
+    swapped_at: str | None = None
 
 
 def _write(path: Path, data: dict) -> None:
@@ -117,10 +121,12 @@ class Journal:
         _write(self.path, asdict(intent))
         return intent
 
-    def finish(self, intent: Intent) -> LastSwap:
-        """The renames committed: remember what was parked, then drop the intent."""
-        last = LastSwap(intent.live, intent.parked, datetime.now().isoformat(timespec="seconds"),
-                        intent.backup, intent.server)
+    def finish(self, intent: Intent, swapped_at: str | None = None) -> LastSwap:
+        """The renames committed (now, unless ``swapped_at`` says when): remember what was parked and what
+        kind of swap it was (a rollback restores no archive), then drop the intent."""
+        now = datetime.now().isoformat(timespec="seconds")
+        last = LastSwap(intent.live, intent.parked, now, intent.backup, intent.server,
+                        "rollback" if intent.backup is None else "restore", swapped_at or now)
         _write(self.last_path, asdict(last))
         self.clear()
         return last

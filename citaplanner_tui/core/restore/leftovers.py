@@ -6,7 +6,7 @@ the volume or the server if nobody removes them, so after each restore and rollb
 newest ``[restore] keep`` (default 3) of each are kept and older ones removed; never the
 latest restore's safety backup, nor the database the latest swap parked (the one
 ``restore --rollback`` brings back).  ``leftovers`` lists them with their sizes, for
-``status`` and the console.
+``status`` and the console, and also any scratch database a killed restore left.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from citaplanner_tui.core.volume import catalog, lock
 from citaplanner_tui.core.volume.prune import apply_removals
 from citaplanner_tui.core.volume.retention import Removal
 
-SAFETY, PARKED = "safety backup", "parked database"
+SAFETY, PARKED, SCRATCH = "safety backup", "parked database", "scratch database"
 
 
 @dataclass(frozen=True)
 class Leftover:
-    """One safety backup (``name`` is its path) or parked database (``name`` is the database)."""
+    """One safety backup (``name`` is its path), parked or scratch database (``name`` is the database)."""
 
     kind: str
     name: str
@@ -51,9 +51,11 @@ def leftovers(settings: Settings, scan: catalog.Catalog | None = None) -> list[L
         info = settings.conninfo()
         with maintenance(info) as conn, refusals("listing the parked databases"):
             parked = _parked(conn, info.dbname)
+            scratch = _databases(conn, f"{info.dbname}__restore_")
     except OperatorError:
         return files
-    return files + [Leftover(PARKED, name, size) for name, size in parked]
+    return (files + [Leftover(PARKED, name, size) for name, size in parked]
+            + [Leftover(SCRATCH, name, size) for name, size in scratch])
 
 
 def lines(kept: list[Leftover]) -> list[str]:
@@ -70,9 +72,15 @@ def lines(kept: list[Leftover]) -> list[str]:
 
 def _parked(conn, db: str) -> list[tuple[str, int | None]]:
     """``(name, bytes)`` of ``db``'s ``__pre_restore_`` databases, newest first (the stamp sorts)."""
+    return _databases(conn, f"{db}__pre_restore_")
+
+
+def _databases(conn, prefix: str) -> list[tuple[str, int | None]]:
+    """``(name, bytes)`` of the databases named ``prefix...``, newest first; a scratch database left by
+    a killed restore is as large as the live one, so status names it too (the next restore drops it)."""
     return [tuple(r) for r in conn.execute(
         "SELECT datname, CASE WHEN has_database_privilege(datname, 'CONNECT') THEN pg_database_size(datname) END "
-        "FROM pg_database WHERE starts_with(datname, %s) ORDER BY 1 DESC", (f"{db}__pre_restore_",)).fetchall()]
+        "FROM pg_database WHERE starts_with(datname, %s) ORDER BY 1 DESC", (prefix,)).fetchall()]
 
 
 def rotate(settings: Settings, target: str, log: Log, *, latest_safety: str | None = None) -> list[str]:

@@ -123,11 +123,11 @@ def drill_name(db: str, stamp: str) -> str:
     return _name(db, "drill", stamp)
 
 
-def check_confirm(target: str, confirm: str | None) -> None:
-    """Headless restores need the target's name typed back; there is no default."""
+def check_confirm(target: str, confirm: str | None, action: str = "restore over") -> None:
+    """Headless restores and rollbacks need the target's name typed back; there is no default."""
     if confirm != target:
         said = "no --confirm was given" if confirm is None else f"--confirm {confirm!r} is not the target"
-        raise ConfirmationRequired(f"{said}: to restore over {target!r} pass --confirm {target}; "
+        raise ConfirmationRequired(f"{said}: to {action} {target!r} pass --confirm {target}; "
                                    "nothing was changed")
 
 
@@ -174,8 +174,8 @@ def steps_for(mode: str, target: str, stamp: str, *, safety: bool = True,
                                   "then load the archive; readers wait from the drop to the commit; any error "
                                   "rolls everything back"),
             Step("validate", "check every table's row count against the dump's before committing"),
-            Step("allow writes", f"put {target!r}'s own settings back and end the read-only sessions, so the "
-                                 "app reconnects and writes"),
+            Step("allow writes", f"put back the settings {target!r} had of its own, end the read-only "
+                                 "sessions, so the app reconnects and writes"),
         ]
     return steps
 

@@ -187,7 +187,13 @@ def _sessions_check(info, tf: server.TargetFacts, target: str, mode: str) -> Che
 def _rights_detail(mode: str, tf: server.TargetFacts, target: str) -> str:
     if mode == "swap":
         return f"role {tf.user!r} may create databases and rename {target!r}: swap mode"
-    return f"role {tf.user!r} cannot create or rename databases here: in-place mode"
+    create = "may" if tf.can_create else "may not"
+    if not tf.exists:
+        return f"role {tf.user!r} {create} create databases; {target!r} does not exist, so there is nothing to rename"
+    if tf.can_create and tf.can_rename:
+        return f"role {tf.user!r} may create databases and rename {target!r}: in-place mode, as asked"
+    missing = [w for w, ok in (("create databases", tf.can_create), (f"rename {target!r}", tf.can_rename)) if not ok]
+    return f"role {tf.user!r} may not {' or '.join(missing)}: in-place mode"
 
 
 def _client_check(settings: Settings, server_major: int) -> Check:

@@ -16,7 +16,9 @@ The section is bounded and survives interruptions:
 - a journal (``journal.py``) is written before the first step, so that a process
   killed inside the section is finished or undone by the next command (``recover``);
 - SIGINT, SIGTERM and SIGHUP arriving inside the section wait until it is over (when
-  it runs in the main thread; the console runs it in a worker and owns its signals).
+  it runs in the main thread; the console runs it in a worker and owns its signals):
+  if the renames committed, the restore is done and they are reported, not acted on
+  (``Swapped.late_signals``); otherwise they act once the section is undone.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import signal
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -35,7 +38,7 @@ from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore.journal import Intent, Journal
-from citaplanner_tui.core.restore.server import maintenance, refusals
+from citaplanner_tui.core.restore.server import drop_database, maintenance, refusals
 from citaplanner_tui.core.restore.sqltext import quote_ident
 
 LOCKOUT = 5.0  # seconds new connections may be refused while the sessions go
@@ -98,50 +101,85 @@ def pause_point(phase: str) -> None:
 
 
 @contextmanager
-def deferred_signals(log: Log) -> Iterator[None]:
-    """Hold SIGINT/SIGTERM/SIGHUP until the block ends, then act on them with the previous handlers."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+def held_signals() -> Iterator[list[int]]:
+    """Hold SIGINT/SIGTERM/SIGHUP until the block ends; yield the list of those that arrived.
+
+    Outside the main thread it holds nothing (the console owns its signals).
+    """
     caught: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
     previous = {s: signal.signal(s, lambda signum, _frame: caught.append(signum)) for s in DEFERRED}
     try:
-        yield
+        yield caught
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler if handler is not None else signal.SIG_DFL)
-        for s in dict.fromkeys(caught):
-            log.warn(f"{signal.Signals(s).name} arrived during the swap; acting on it now that the swap is over")
-            signal.raise_signal(s)
+
+
+def act_on(caught: list[int], log: Log, when: str) -> None:
+    """Deliver held signals to the previous handlers (the section did not commit: unwind as usual)."""
+    for s in dict.fromkeys(caught):
+        log.warn(f"{signal.Signals(s).name} arrived during the swap; acting on it now that {when}")
+        signal.raise_signal(s)
+
+
+def signal_names(caught: list[int]) -> list[str]:
+    return [signal.Signals(s).name for s in dict.fromkeys(caught)]
+
+
+@dataclass(frozen=True)
+class Swapped:
+    """A committed swap: the attempts used and the signals that arrived inside it (held, not acted on:
+    once the renames committed the restore is done, and unwinding it would only mislead)."""
+
+    attempts: int
+    late_signals: tuple[str, ...] = ()
 
 
 def swap(info: ConnInfo, live: str, incoming: str, parked: str, log: Log, journal: Journal,
-         backup: str | None = None) -> int:
-    """Put ``incoming`` in place of ``live``, which becomes ``parked``; return the attempts used."""
+         backup: str | None = None) -> Swapped:
+    """Put ``incoming`` in place of ``live``, which becomes ``parked``."""
     with maintenance(info) as conn:
         others = unendable_sessions(conn, live) + unendable_sessions(conn, incoming)
         if others:
             raise SwapFailed(unendable_sentence(live, sorted(set(others))) + "; nothing was locked or renamed")
-        with deferred_signals(log):
-            intent = journal.begin(Intent(live, incoming, parked, server_key(info), backup))
-            try:
-                _allow(conn, live, False)
-                log.info(f"new connections to {live!r} are refused from now on")
-                pause_point("locked")
-                attempts = _rename(conn, live, incoming, parked, log)
-            except BaseException:
-                _allow(conn, live, True)  # if even this fails, the journal stays for ``recover``
-                journal.clear()
-                raise
-            if attempts is None:
-                _allow(conn, live, True)
-                journal.clear()
-                raise SwapFailed(f"{live!r} still had sessions after {LOCKOUT:.0f} s; nothing was renamed "
-                                 "and it accepts connections again")
-            intent = journal.advance(intent, "renamed")
-            pause_point("renamed")
-            journal.finish(intent)
-            log.ok(f"{incoming!r} is now {live!r}; the previous database is kept as {parked!r}")
+        try:
+            with held_signals() as caught:
+                attempts = _section(conn, Intent(live, incoming, parked, server_key(info), backup), log, journal)
+        except BaseException:
+            act_on(caught, log, "the swap is over and did not commit")
+            raise
+    late = signal_names(caught)
+    if late:
+        log.warn(f"{', '.join(late)} arrived during the swap, after which the swap committed; "
+                 "the restore finishes instead of unwinding")
+    return Swapped(attempts, tuple(late))
+
+
+def _section(conn, intent: Intent, log: Log, journal: Journal) -> int:
+    """Journal, lock out, rename, record; undone (connections allowed, nothing renamed) on any failure."""
+    live, incoming, parked = intent.live, intent.incoming, intent.parked
+    intent = journal.begin(intent)
+    try:
+        _allow(conn, live, False)
+        log.info(f"new connections to {live!r} are refused from now on")
+        pause_point("locked")
+        attempts = _rename(conn, live, incoming, parked, log)
+    except BaseException:
+        _allow(conn, live, True)  # if even this fails, the journal stays for ``recover``
+        journal.clear()
+        raise
+    if attempts is None:
+        _allow(conn, live, True)
+        journal.clear()
+        raise SwapFailed(f"{live!r} still had sessions after {LOCKOUT:.0f} s; nothing was renamed "
+                         "and it accepts connections again")
+    intent = journal.advance(intent, "renamed")
+    pause_point("renamed")
+    journal.finish(intent)
+    log.ok(f"{incoming!r} is now {live!r}; the previous database is kept as {parked!r}")
     return attempts
 
 
@@ -176,14 +214,21 @@ def recover(info: ConnInfo, journal: Journal, intent: Intent) -> str:
         if live in names and parked in names:
             _allow(conn, live, True)
             _allow(conn, parked, True)
-            journal.finish(intent)
+            journal.finish(intent, swapped_at=intent.at)  # the renames committed moments after it began
             return (f"finished the swap interrupted at {intent.at}: its renames had committed, so {live!r} "
                     f"now holds what was {incoming!r} and accepts connections, and the previous database "
                     f"is kept as {parked!r}")
         if live in names:  # not renamed: the name still holds the previous database
             _allow(conn, live, True)
+            # A restore's scratch, fully loaded but never swapped in, is of no use now (a rollback's incoming
+            # database is a parked copy, a way back: that one stays).
+            scratch = incoming in names and incoming.startswith(f"{live}__restore_")
+            if scratch:
+                drop_database(conn, incoming)
             journal.clear()
+            dropped = (f"and the scratch database {incoming!r}, which held the backup's data but was never "
+                       "swapped in, was dropped") if scratch else "and nothing was dropped"
             return (f"undid the swap interrupted at {intent.at}: nothing had been renamed, so {live!r} "
-                    f"accepts connections again with its previous data, and nothing was dropped")
+                    f"accepts connections again with its previous data, {dropped}")
     return (f"the swap of {live!r} interrupted at {intent.at} left no database named {live!r} on the server; "
             f"check {incoming!r} and {parked!r} by hand, then remove {journal.path}")
