@@ -260,5 +260,7 @@ def test_plan_warns_when_the_backup_holds_far_fewer_rows_than_live(app_db, backu
     [rows] = [c for c in plan.checks if c.name == "rows"]
     assert (rows.word, rows.detail) == ("WARN", f"this backup holds {held:,} rows; the live database about {live:,}")
     assert plan.ok  # a warning, not a refusal
-    equal = preflight(settings, take_backup(app_db, backup_dir))
+    other = backup_dir.parent / "backups-equal"  # its own volume: two backups in one second share a name
+    other.mkdir()
+    equal = preflight(settings_for(app_db, other), take_backup(app_db, other))
     assert [c.word for c in equal.checks if c.name == "rows"] == ["NOTE"]
