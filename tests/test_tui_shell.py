@@ -197,3 +197,41 @@ async def test_panes_use_the_width_they_get_at_120_columns(sample_volume):
         assert tiers.region.width > 44 and tiers.region.width + checks.region.width == 120
         for pane in (tiers, checks, app.screen.query_one("#disk")):
             assert not any("…" in line for line in drawn_lines(pane)), pane.id
+
+
+@sync
+async def test_letters_typed_fast_after_slash_go_to_the_box_never_to_bindings(sample_volume):
+    from citaplanner_tui.tui.screens.backups import BackupsScreen
+    from citaplanner_tui.tui.screens.logs import LogsScreen
+
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        backups = app.screen
+        assert isinstance(backups, BackupsScreen)
+        await burst(pilot, "slash", *"daily")  # `l` would open the logs, `d` the dashboard
+        assert app.screen is backups
+        assert backups.query_one("#backups-filter", Input).value == "daily"
+        await pilot.press("escape", "escape")
+        await pilot.press("l")
+        logs = app.screen
+        assert isinstance(logs, LogsScreen)
+        await burst(pilot, "slash", *"backup")  # `b` would open the backups list
+        assert app.screen is logs
+        assert logs.query_one("#log-search", Input).value == "backup"
+
+
+@sync
+async def test_the_incident_path_typed_in_one_burst_never_runs_letters_as_commands(sample_volume, app_db):
+    from citaplanner_tui.tui.screens.restore import RestoreScreen
+
+    app = make_console(sample_volume, database_url=app_db.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "R", "enter", "enter", *"citaplanner", "enter")
+        await wait_until(pilot, lambda: not app.running_jobs(), "the pre-flight finishing")
+        await settle(pilot)
+        wizard = app.screen
+        assert isinstance(wizard, RestoreScreen)  # not the logs (`l`), not cancelled (`c`)
+        assert wizard.step in ("preflight", "plan") and not any(j.kind == "restore" for j in app.jobs)

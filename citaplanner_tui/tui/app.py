@@ -19,6 +19,7 @@ from textual.app import App, SystemCommand
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
+from textual.widgets import Input
 
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.tui import actions, gate
@@ -231,22 +232,26 @@ class CitaPlannerApp(App[int]):
         self.push_screen(AskScreen(f"{names} is still running. Cancel it and quit?",
                                    yes="Cancel job and quit", no="Keep running"), answered)
 
-    # -- keys typed while a screen opens ---------------------------------------------------
+    # -- keys typed while a screen or a box opens -------------------------------------------
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
             event.screen_at_arrival = self.screen  # read in _on_key when it comes back unhandled
+            event.focused_at_arrival = self.focused
         await super().on_event(event)
 
     def _on_key(self, event: events.Key) -> None:
-        """A key that reached a screen no longer on top goes to the one that is.
+        """A key that reached a screen no longer on top, or a widget no longer focused, goes again.
 
         Textual hands each key to the focused widget when it arrives; a binding that
-        opens a dialog runs only when its key comes back here, so the keys typed right
-        after it were queued for the old screen and lost (the first letters of a typed
-        confirmation).  They were meant for what the operator sees now; every key goes
-        again, in order, so a name and its Enter stay in the order typed.
+        opens a dialog or a text box (``/``) runs only when its key comes back here, so
+        the keys typed right after it were queued for the old screen or widget: lost,
+        or worse, run as bindings (``l`` of a filter text opening the logs).  They were
+        meant for what the operator sees now; every key goes again, in order, so a name
+        and its Enter stay in the order typed.
         """
-        if getattr(event, "screen_at_arrival", self.screen) is not self.screen:
+        moved = getattr(event, "screen_at_arrival", self.screen) is not self.screen
+        typing = isinstance(self.focused, Input) and getattr(event, "focused_at_arrival", None) is not self.focused
+        if moved or typing:
             event.prevent_default()  # App._on_key (bindings) runs after this one unless prevented
             self.post_message(events.Key(event.key, event.character))
 

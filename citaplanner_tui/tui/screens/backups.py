@@ -114,7 +114,7 @@ class BackupsScreen(gate.GatedScreen):
     def action_filter(self) -> None:
         box = self.query_one("#backups-filter", Input)
         box.display = True
-        box.focus()
+        self.set_focus(box)  # now, not after the queued keys: they are the text (App._on_key)
 
     @on(Input.Changed, "#backups-filter")
     def _filter_changed(self) -> None:

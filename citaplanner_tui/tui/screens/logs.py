@@ -153,7 +153,7 @@ class LogsScreen(gate.GatedScreen):
     def action_search(self) -> None:
         box = self.query_one("#log-search", Input)
         box.display = True
-        box.focus()
+        self.set_focus(box)  # now, not after the queued keys: they are the text (App._on_key)
 
     @on(Input.Submitted, "#log-search")
     def _search(self) -> None:

@@ -126,6 +126,7 @@ class RestoreScreen(gate.GatedScreen):
         self.preflight_job = None
         self.run: Run | None = None
         self._shown = 0  # log records already written to the RunLog
+        self._told_typed_ahead = False
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -182,6 +183,24 @@ class RestoreScreen(gate.GatedScreen):
     @on(DataTable.RowSelected, "#pick-table")
     def _picked(self) -> None:
         self.action_next()
+
+    def on_key(self, event) -> None:
+        """Keys typed ahead while pre-flight runs are dropped, said once: never run as bindings.
+
+        The incident path ``R Enter Enter`` + name + ``Enter`` typed in one go would
+        otherwise reach the pre-flight step: its Enters do nothing yet and the name's
+        letters run the app's keys (``l`` opens the logs, ``c`` …).  Esc still goes back.
+        """
+        job = self.preflight_job
+        if self.step != "preflight" or job is None or not job.running or event.key == "escape":
+            return
+        if event.is_printable or event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            if not self._told_typed_ahead:
+                self._told_typed_ahead = True
+                self.notify("pre-flight is still running: the keys typed meanwhile were ignored",
+                            severity="warning")
 
     # -- actions ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
