@@ -38,10 +38,17 @@ class Checks:
 
 @dataclass(frozen=True)
 class Rollback:
-    """A rollback the engine can do: ``parked`` swapped back in as ``target``."""
+    """A rollback the engine can do: ``parked`` swapped back in as ``target``.
+
+    ``kind`` is what the swap that parked it was (``restore`` or ``rollback``: after a
+    rollback, the parked copy holds the restored data) and ``swapped_at`` when it ran,
+    both from the engine's last-swap record when it has them.
+    """
 
     target: str
     parked: str
+    kind: str = "restore"
+    swapped_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -126,10 +133,19 @@ def _rollback(settings: Settings) -> Rollback | None:
     from citaplanner_tui.core.errors import OperatorError
     from citaplanner_tui.core.restore import rollback_candidate
 
+    from citaplanner_tui.core.restore.engine import last_swap
+
     try:
-        return Rollback(settings.conninfo().dbname, rollback_candidate(settings))
+        target, parked = settings.conninfo().dbname, rollback_candidate(settings)
     except OperatorError:  # nothing parked: nothing to roll back
         return None
+    try:
+        last = last_swap(settings)
+    except (OSError, ValueError):  # an unreadable record: the parked name's stamp still says when
+        last = None
+    if last is None or last.parked != parked:
+        return Rollback(target, parked)
+    return Rollback(target, parked, getattr(last, "kind", None) or "restore", getattr(last, "swapped_at", None))
 
 
 ALWAYS_COUNTED = ("ok", "mismatch", "no_sidecar", "partial")  # shown even at zero
