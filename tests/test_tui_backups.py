@@ -154,3 +154,27 @@ async def test_drill_restores_into_a_scratch_database_and_records_it(app_db, bac
     leftovers = app_db.server.sql("SELECT datname FROM pg_database WHERE datname LIKE %s",
                                   params=(app_db.name + "%",))
     assert leftovers == [(app_db.name,)]  # the scratch database is gone
+
+
+@sync
+async def test_read_only_verify_says_what_it_found_and_the_table_keeps_it(sample_volume):
+    """Read-only writes no verify record to the volume; the result is kept in memory instead."""
+    app = make_console(sample_volume, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        screen = app.screen
+        table = screen.query_one(BackupTable)
+        victim = next(e.path for e in app.data.catalog if e.state is State.OK and e.path.parent.name == "weekly")
+        assert table.cells(str(victim))[5] == "3h ok"
+        raw = bytearray(victim.read_bytes())
+        raw[len(raw) // 2] ^= 0xFF  # damaged after its sidecar was written
+        victim.write_bytes(bytes(raw))
+        await select_row(pilot, screen, victim)
+        await pilot.press("v")
+        job = await wait_for_job(pilot, "verify")
+        said = [n for n in app._notifications if n.title == job.title]
+        assert len(said) == 1 and said[0].severity == "error", said
+        assert victim.name in said[0].message, said[0].message
+        await settle(pilot)
+        assert "FAILED" in table.cells(str(victim))[5], table.cells(str(victim))

@@ -62,6 +62,8 @@ class CitaPlannerApp(App[int]):
         self.recovery: str | None = None
         """What that recovery did, in the engine's sentence (shown on the problems line)."""
         self.crash_report: str | None = None
+        self.kept_checks: dict = {}
+        """Read-only mode's verify results (``data.keep_verify``): the volume gets no record of them."""
 
     # -- start-up ----------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -96,10 +98,12 @@ class CitaPlannerApp(App[int]):
         self.refreshing = True
         settings, now, probe, target = self.settings, self.now(), self._database_facts, self.conn_display()
         space, recover, self.recovered = self._volume_space, not self.recovered, True
-        self.run_worker(lambda: self._load(settings, now, probe, target, space, recover), thread=True,
+        kept = dict(self.kept_checks)
+        self.run_worker(lambda: self._load(settings, now, probe, target, space, recover, kept), thread=True,
                         group="refresh", name="refresh", exit_on_error=False)
 
-    def _load(self, settings: Settings, now: datetime, probe, target: str, space, recover: bool) -> None:
+    def _load(self, settings: Settings, now: datetime, probe, target: str, space, recover: bool,
+              kept: dict) -> None:
         """The data, after (on the first load) finishing or undoing a swap a killed restore left
         half-done (``core.restore.recover``): before the operator acts on a database that may
         still refuse connections, and in this worker since it talks to the server."""
@@ -112,7 +116,7 @@ class CitaPlannerApp(App[int]):
             if recovery:
                 self.call_from_thread(self._recovered, recovery)
         try:
-            data, error = load_dashboard(settings, now, probe, target, space), None
+            data, error = load_dashboard(settings, now, probe, target, space, kept), None
         except Exception as exc:  # said in a notification; the console stays usable
             data, error = None, f"cannot load the dashboard: {getattr(exc, 'sentence', exc)}"
         self.call_from_thread(self._loaded, data, error)
@@ -158,6 +162,10 @@ class CitaPlannerApp(App[int]):
             self.notify(job.error, title=f"{job.title}: {'cancelled' if job.cancelled else 'failed'}",
                         severity="warning" if job.cancelled else "error", timeout=10)
         else:
+            if job.kind == "verify" and self.read_only:
+                from citaplanner_tui.tui.data import keep_verify
+
+                keep_verify(self.kept_checks, job.result.value, self.now())
             message, severity = outcome_notification(job.result)
             self.notify(message, title=job.title, severity=severity, timeout=NOTIFY_SECONDS[job.result.kind],
                         markup=False)
