@@ -235,3 +235,55 @@ async def test_the_incident_path_typed_in_one_burst_never_runs_letters_as_comman
         wizard = app.screen
         assert isinstance(wizard, RestoreScreen)  # not the logs (`l`), not cancelled (`c`)
         assert wizard.step in ("preflight", "plan") and not any(j.kind == "restore" for j in app.jobs)
+
+
+@sync
+async def test_the_quit_question_goes_away_once_the_job_has_finished(sample_volume):
+    from citaplanner_tui.tui.job_result import JobOutcome
+
+    app = make_console(sample_volume)
+    release = threading.Event()
+
+    def work(reporter):
+        release.wait(10)
+        return JobOutcome.ok(None, "backup written")
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        job = app.start_job("backup", "backup (auto)", work)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, AskScreen), "the quit question")
+        release.set()
+        await wait_until(pilot, lambda: job.done, "the job finishing")
+        await wait_until(pilot, lambda: not isinstance(app.screen, AskScreen), "the stale question closing")
+        await settle(pilot)
+        assert app.is_running and any("nothing is running" in n.message for n in app._notifications)
+
+
+@sync
+async def test_cancel_and_quit_during_a_swap_says_so_and_quits_when_the_swap_is_done(sample_volume):
+    from citaplanner_tui.tui.job_result import JobOutcome
+
+    app = make_console(sample_volume)
+    release, in_swap = threading.Event(), threading.Event()
+
+    def work(reporter):
+        reporter("swap", message="swapping", force=True)  # past the point a cancel can stop
+        in_swap.set()
+        release.wait(10)
+        return JobOutcome.ok(None, "restored 'citaplanner' from x.sql.gz")
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        job = app.start_job("restore", "restore x.sql.gz", work)
+        await wait_until(pilot, lambda: in_swap.is_set() and job.progress is not None, "the swap starting")
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, AskScreen), "the quit question")
+        app.screen.query_one("#yes", Button).press()
+        await wait_until(pilot, lambda: any("cannot be cancelled" in n.message for n in app._notifications),
+                         "the console saying the swap cannot be cancelled")
+        assert app.is_running and not job.cancelling
+        release.set()
+        await wait_until(pilot, lambda: not app.is_running, "the console quitting after the swap")
+    assert app.return_code in (0, None) and job.done and not job.cancelled
+    assert app.exit_note == "restore x.sql.gz: restored 'citaplanner' from x.sql.gz"

@@ -62,6 +62,10 @@ class CitaPlannerApp(App[int]):
         self.recovery: str | None = None
         """What that recovery did, in the engine's sentence (shown on the problems line)."""
         self.crash_report: str | None = None
+        self.exit_note: str | None = None
+        """How the jobs a quit waited for ended, printed once the terminal is back (``launch.run_console``)."""
+        self._quit_question = None  # the open "cancel it and quit?" dialog
+        self._quit_after: list[Job] = []  # swaps a quit waits for: they cannot be cancelled
         self.kept_checks: dict = {}
         """Read-only mode's verify results (``data.keep_verify``): the volume gets no record of them."""
 
@@ -158,6 +162,7 @@ class CitaPlannerApp(App[int]):
         self.job_signal.publish(job)
         if not job.done:
             return
+        self._quit_follows(job)
         if job.error:
             self.notify(job.error, title=f"{job.title}: {'cancelled' if job.cancelled else 'failed'}",
                         severity="warning" if job.cancelled else "error", timeout=10)
@@ -231,14 +236,38 @@ class CitaPlannerApp(App[int]):
         from citaplanner_tui.tui.screens.ask import AskScreen
 
         def answered(yes: bool | None) -> None:
-            if yes:
-                for job in running:
+            self._quit_question = None
+            if not yes:
+                return
+            swapping = [job for job in self.running_jobs() if _swapping(job)]
+            for job in self.running_jobs():
+                if job not in swapping:
                     job.request_cancel()  # the engine stops between chunks and removes its partial file
+            if not swapping:
                 self.exit(0)
+                return
+            # A swap is a few renames under a lock: it cannot stop half-way, so it finishes first.
+            self._quit_after = swapping
+            names = ", ".join(job.title for job in swapping)
+            self.notify(f"{names}: the swap has started and cannot be cancelled; the console quits once it "
+                        "has finished", title="Quitting", severity="warning", timeout=30)
 
         names = ", ".join(job.title for job in running)
-        self.push_screen(AskScreen(f"{names} is still running. Cancel it and quit?",
-                                   yes="Cancel job and quit", no="Keep running"), answered)
+        self._quit_question = AskScreen(f"{names} is still running. Cancel it and quit?",
+                                        yes="Cancel job and quit", no="Keep running")
+        self.push_screen(self._quit_question, answered)
+
+    def _quit_follows(self, job: Job) -> None:
+        """The quit question goes once nothing runs; a quit that waited for a swap leaves, saying how it ended."""
+        if self._quit_after and all(j.done for j in self._quit_after):
+            self.exit_note = "; ".join(_ended(j) for j in self._quit_after)
+            self._quit_after = []
+            self.exit(0)
+        elif self._quit_question is not None and not self.running_jobs():
+            question, self._quit_question = self._quit_question, None
+            if question.is_current:
+                question.dismiss(None)
+            self.notify(f"{job.title} finished: nothing is running, q quits", timeout=8)
 
     # -- keys typed while a screen or a box opens -------------------------------------------
     async def on_event(self, event: events.Event) -> None:
@@ -319,6 +348,17 @@ def default_theme(env=None) -> str:
     if env.get("TEXTUAL_COLOR_SYSTEM") == "standard" or env.get("TERM", "") in SIXTEEN_COLOUR_TERMS:
         return "ansi-dark"
     return "textual-dark"
+
+
+def _swapping(job: Job) -> bool:
+    """A restore or rollback in its swap: past the point where a cancel can stop it."""
+    return job.kind in ("restore", "rollback") and job.progress is not None and job.progress.phase == "swap"
+
+
+def _ended(job: Job) -> str:
+    if job.error:
+        return f"{job.title}: {job.error}"
+    return f"{job.title}: {job.result.summary}"
 
 
 def _runner(node, action: str):
