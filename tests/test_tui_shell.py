@@ -287,3 +287,28 @@ async def test_cancel_and_quit_during_a_swap_says_so_and_quits_when_the_swap_is_
         await wait_until(pilot, lambda: not app.is_running, "the console quitting after the swap")
     assert app.return_code in (0, None) and job.done and not job.cancelled
     assert app.exit_note == "restore x.sql.gz: restored 'citaplanner' from x.sql.gz"
+
+
+@sync
+async def test_read_only_says_so_when_a_write_key_is_pressed(sample_volume):
+    """R and U did nothing and said nothing in read-only mode: the gate hid them from Textual."""
+    app = make_console(sample_volume, read_only=True)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        for key in ("U", "n"):
+            before = len(app._notifications)
+            await pilot.press(key)
+            await settle(pilot)
+            assert type(app.screen).__name__ == "DashboardScreen"
+            said = list(app._notifications)[before:]
+            assert [n.title for n in said] == ["Read-only"], (key, said)
+        await pilot.press("b")
+        before = len(app._notifications)
+        await pilot.press("R")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "BackupsScreen"
+        assert [n.title for n in list(app._notifications)[before:]] == ["Read-only"]
+        before = len(app._notifications)
+        await pilot.press("v")  # verify reads only: no read-only sentence
+        await settle(pilot)
+        assert "Read-only" not in [n.title for n in list(app._notifications)[before:]]

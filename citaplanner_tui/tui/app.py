@@ -291,6 +291,19 @@ class CitaPlannerApp(App[int]):
         if moved or typing:
             event.prevent_default()  # App._on_key (bindings) runs after this one unless prevented
             self.post_message(events.Key(event.key, event.character))
+        elif self.read_only and self._write_key(event.key):
+            event.prevent_default()  # hidden by the gate, so Textual would drop it without a word
+            self.notify(gate.READ_ONLY_SENTENCE, title="Read-only", severity="warning")
+
+    def _write_key(self, key: str) -> bool:
+        """Is ``key`` bound, on this screen or the app, to an action the read-only gate hides?"""
+        for node, bindings in self.screen._binding_chain:
+            for binding in bindings.key_to_bindings.get(key, ()):
+                action = binding.action.removeprefix("app.")
+                target = self if binding.action.startswith("app.") else node
+                if gate.is_write(target, action):
+                    return True
+        return False
 
     # -- a crash ----------------------------------------------------------------------
     def _handle_exception(self, error: Exception) -> None:
