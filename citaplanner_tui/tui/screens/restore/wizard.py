@@ -187,10 +187,18 @@ class RestoreScreen(gate.GatedScreen):
     def on_key(self, event) -> None:
         """Keys typed ahead while pre-flight runs are dropped, said once: never run as bindings.
 
+        On the plan of a failed pre-flight, Enter and R (hidden there) say why nothing happens.
+
         The incident path ``R Enter Enter`` + name + ``Enter`` typed in one go would
         otherwise reach the pre-flight step: its Enters do nothing yet and the name's
         letters run the app's keys (``l`` opens the logs, ``c`` …).  Esc still goes back.
         """
+        if self.step == "plan" and self.plan is not None and not self.plan.ok and event.key in ("enter", "R"):
+            event.stop()
+            event.prevent_default()
+            self.notify(f"the restore cannot run: {len(self.plan.problems)} pre-flight check(s) FAIL "
+                        "(Esc shows them)", severity="warning")
+            return
         job = self.preflight_job
         if self.step != "preflight" or job is None or not job.running or event.key == "escape":
             return
@@ -208,14 +216,14 @@ class RestoreScreen(gate.GatedScreen):
         if action == "next":
             if self.step == "preflight":
                 return True if self.plan is not None else None
-            if self.step == "plan":  # Enter on the plan asks for the name, as R does
-                return (self.plan is not None and self.plan.ok and not self.app.read_only) or None
+            if self.step == "plan":  # Enter on the plan asks for the name, as R does; hidden when it cannot
+                return self.plan is not None and self.plan.ok and not self.app.read_only
             return self.step == "pick"
         if action == "restore":
             if self.step != "plan":
                 return False
             if self.plan is None or not self.plan.ok:
-                return None
+                return False  # the plan's foot says why; pressed anyway, on_key says it again
         if action == "cancel_restore":
             if self.step != "progress":
                 return False
