@@ -178,3 +178,20 @@ async def test_read_only_verify_says_what_it_found_and_the_table_keeps_it(sample
         assert victim.name in said[0].message, said[0].message
         await settle(pilot)
         assert "FAILED" in table.cells(str(victim))[5], table.cells(str(victim))
+
+
+@sync
+async def test_the_longest_check_cells_are_drawn_whole_at_80_columns(sample_volume):
+    """A drill that failed just now showed as '0s FAILE': the check columns fit their longest cell."""
+    from tests.support.tui import drawn_lines
+
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        table = app.screen.query_one(BackupTable)
+        worst = ("monthly", "2026-11-27 11:57", "12d", "999.9 MiB", "checksum mismatch", "59m FAILED", "59m FAILED")
+        table.set_rows([("key", worst, "FAIL")])
+        await settle(pilot)
+        drawn = drawn_lines(table)[1]
+        assert drawn.split() == " ".join(worst).split(), drawn

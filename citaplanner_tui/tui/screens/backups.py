@@ -39,7 +39,7 @@ actions.register(
                "x", "BackupsScreen"),
 )
 
-COLUMNS = (("Tier", 7), ("Taken", 16), ("Age", 4), ("Size", 9), ("State", 17), ("Verified", 9), ("Drill", 8))
+COLUMNS = (("Tier", 7), ("Taken", 16), ("Age", 4), ("Size", 9), ("State", 17), ("Verified", 10), ("Drill", 10))
 
 
 MAX_LEFTOVERS = 3  # lines of them at 80x24; ``status`` lists them all
