@@ -66,7 +66,7 @@ class BackupsScreen(gate.GatedScreen):
         yield Static(id="leftovers")
         yield Input(placeholder="filter: any text in the row (Esc clears)", id="backups-filter")
         yield JobLine()
-        yield Footer()
+        yield Footer(show_command_palette=False)  # its room goes to the screen's keys (^p still opens it)
 
     def on_mount(self) -> None:
         self.query_one("#backups-filter").display = False
