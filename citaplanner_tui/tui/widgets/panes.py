@@ -130,7 +130,8 @@ class ProblemsLine(Static):
 
     Hidden when there is nothing to say.  Taller terminals show more of them; the
     last line counts what did not fit, so the most severe come first (a database that
-    cannot be reached first of all: it is often why the others fail).
+    cannot be reached first of all: it is often why the others fail), after the swap
+    the console finished or undid at start-up, which always leads.
     """
 
     MAX_LINES = 3
@@ -142,8 +143,8 @@ class ProblemsLine(Static):
     def _redraw(self, data) -> None:
         problems = data.problems if data is not None else ()
         recovery = self.app.recovery  # the swap the console finished or undid at start-up comes first
-        problems = ((("WARN", "restore", recovery),) if recovery else ()) + tuple(problems)
         problems = sorted(problems, key=lambda p: (self.SEVERITY.get(p[0], 3), p[1] != "database"))
+        problems = ((("WARN", "restore", recovery),) if recovery else ()) + tuple(problems)
         self.display = bool(problems)
         lines = [f"{fmt.health(word)} {escape(subject)}: {escape(reason)}" for word, subject, reason in problems]
         if len(lines) > self.MAX_LINES:
