@@ -154,3 +154,62 @@ async def test_drill_restores_into_a_scratch_database_and_records_it(app_db, bac
     leftovers = app_db.server.sql("SELECT datname FROM pg_database WHERE datname LIKE %s",
                                   params=(app_db.name + "%",))
     assert leftovers == [(app_db.name,)]  # the scratch database is gone
+
+
+@sync
+async def test_read_only_verify_says_what_it_found_and_the_table_keeps_it(sample_volume):
+    """Read-only writes no verify record to the volume; the result is kept in memory instead."""
+    app = make_console(sample_volume, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        screen = app.screen
+        table = screen.query_one(BackupTable)
+        victim = next(e.path for e in app.data.catalog if e.state is State.OK and e.path.parent.name == "weekly")
+        assert table.cells(str(victim))[5] == "3h ok"
+        raw = bytearray(victim.read_bytes())
+        raw[len(raw) // 2] ^= 0xFF  # damaged after its sidecar was written
+        victim.write_bytes(bytes(raw))
+        await select_row(pilot, screen, victim)
+        await pilot.press("v")
+        job = await wait_for_job(pilot, "verify")
+        said = [n for n in app._notifications if n.title == job.title]
+        assert len(said) == 1 and said[0].severity == "error", said
+        assert victim.name in said[0].message, said[0].message
+        await settle(pilot)
+        assert "FAILED" in table.cells(str(victim))[5], table.cells(str(victim))
+
+
+@sync
+async def test_the_longest_check_cells_are_drawn_whole_at_80_columns(sample_volume):
+    """A drill that failed just now showed as '0s FAILE': the check columns fit their longest cell."""
+    from tests.support.tui import drawn_lines
+
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        table = app.screen.query_one(BackupTable)
+        worst = ("monthly", "2026-11-27 11:57", "12d", "999.9 MiB", "checksum mismatch", "59m FAILED", "59m FAILED")
+        table.set_rows([("key", worst, "FAIL")])
+        await settle(pilot)
+        drawn = drawn_lines(table)[1]
+        assert drawn.split() == " ".join(worst).split(), drawn
+
+
+@sync
+async def test_the_backups_footer_shows_delete_whole_at_80_columns(sample_volume):
+    """'x ▏' at 80x24: the palette's key, docked right, covered Delete."""
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        footer = app.screen.query_one(Footer)
+        palette = [k.region.x for k in footer.query(FooterKey) if k.has_class("-command-palette")]
+        visible = min([app.size.width, *palette])
+        delete = next(k for k in footer.query(FooterKey) if k.description == "Delete")
+        assert delete.region.width and delete.region.right <= visible, (delete.region, visible)

@@ -106,4 +106,22 @@ async def test_every_warn_and_fail_has_its_reason_on_the_dashboard_as_status_pri
         printed = render(report)
         listed = printed[printed.index("problems:") + 1:]  # wrapped at 80 columns
         assert report.overall.word == app.data.health == "FAIL" and len(report.problems) == 3
-        assert shown.count("\n") == 2 and " ".join(shown.split()) == " ".join(" ".join(listed).split())
+        printed_words = " ".join(" ".join(listed).split())
+        assert shown.count("\n") == 2 and all(" ".join(line.split()) in printed_words for line in shown.splitlines())
+        assert [line.split()[0] for line in shown.splitlines()] == ["FAIL", "FAIL", "WARN"]  # most severe first
+
+
+@sync
+async def test_the_problems_line_shows_the_most_severe_first_when_they_do_not_all_fit(sample_volume):
+    """An unparseable DATABASE_URL was the root cause, cut behind "+ N more" by lesser problems."""
+    from citaplanner_tui.tui.widgets.panes import ProblemsLine
+
+    for sidecar in sorted(sample_volume.glob("weekly/*.sha256"))[:2]:
+        sidecar.unlink()  # more WARN lines than fit
+    app = make_console(sample_volume, database_url="postgresql://u@host:port/x")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert len(app.data.problems) > ProblemsLine.MAX_LINES
+        lines = str(app.screen.query_one(ProblemsLine).render()).splitlines()
+        assert lines[0].startswith("FAIL database: the port 'port'"), lines
+        assert lines[1].startswith("FAIL") and lines[-1].startswith("+ "), lines

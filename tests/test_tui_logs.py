@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 
 import pytest
+from textual import events
 from textual.widgets import OptionList
 
 from citaplanner_tui.tui.widgets.log_view import LogView
-from tests.support.tui import make_console, sample_volume, settle, sync, wait_until  # noqa: F401
+from tests.support.tui import burst, make_console, sample_volume, settle, sync, wait_until  # noqa: F401
 
 
 def visible_text(view: LogView) -> list[str]:
@@ -129,7 +131,7 @@ def append_big_log(log, megabytes: int) -> int:
 
 
 @sync
-async def test_home_then_end_on_a_20_mb_log_does_not_crash(sample_volume):
+async def test_home_end_and_mashed_scroll_keys_on_a_20_mb_log_do_not_crash(sample_volume):
     """End animates to the end; reaching it resumed following, whose scroll stopped the running
     animation from inside the animator's frame (KeyError 'scroll_y' in Textual), most tries."""
     log = sample_volume / "logs" / "backup_20261127.log"
@@ -152,6 +154,21 @@ async def test_home_then_end_on_a_20_mb_log_does_not_crash(sample_volume):
             assert app.is_running and app.return_code is None
             assert view.follow and visible_text(view)[-1].endswith("INFO  ok")
             assert "· following ·" in str(app.screen.query_one("#log-state").render())  # the state line too
+        # QA's sequence (Tab, then Home/End/PageUp over and over, mixed with w/f) still crashed:
+        # a scroll asked for while the last one animated stopped that animation from inside the
+        # animator's frame.  The view's scrolls no longer animate, so there is none to stop.
+        app.set_focus(view)
+        await settle(pilot)
+        for key in ("home", "end", "pageup", "pagedown", "home"):  # the crash needs an animation to stop
+            app.post_message(events.Key(key, None))
+            await asyncio.sleep(0.05)
+            assert not app.animator.is_being_animated(view, "scroll_y"), key
+        for keys in (["tab", "home", "end", "pageup"] * 4,
+                     ["up", "down", "tab", "home", "end", "pageup", "pagedown", "w", "f", "end", "home", "w",
+                      "pageup", "end", "f", "pagedown"] * 2):
+            await burst(pilot, *keys)
+            await pilot.pause(0.3)
+            assert app.is_running and app.return_code is None
 
 
 @sync

@@ -167,10 +167,15 @@ async def test_failed_preflight_blocks_the_restore(app_db, backup_dir):
         checks = wizard.query_one("#preflight-checks").text
         assert "FAIL  checksum" in checks
         assert "FAIL" in str(wizard.query_one("#preflight-verdict").render())
-        await pilot.press("enter", "R")
+        await pilot.press("enter")
+        assert wizard.step == "plan"
+        offered = {b.binding.action for b in wizard.active_bindings.values() if b.enabled}
+        assert not {"next", "restore"} & offered  # the footer offers nothing that cannot run
+        await pilot.press("R")
         await pilot.pause()
         assert app.screen is wizard and wizard.step == "plan"
         assert "will not run" in str(wizard.query_one("#plan-foot").render())
+        assert any("cannot run: 1 pre-flight check(s) FAIL" in n.message for n in app._notifications)
 
 
 @sync

@@ -137,6 +137,21 @@ def test_rollback_dialog_says_what_it_swaps_and_when_the_restore_happened():
     assert restored_at(parked) == datetime(2026, 11, 27, 12, 5, 0)
     assert restored_at("citaplanner_old") is None
     dialog = rollback_dialog("citaplanner", parked)
-    assert dialog.expected == "citaplanner" and "restore stamped 2026-11-27 12:05:00" in dialog.title_text
+    assert dialog.expected == "citaplanner" and "restore at 2026-11-27 12:05:00" in dialog.title_text
     steps = "\n".join(dialog.steps)
     assert f"rename {parked!r}" in steps and "back to 'citaplanner'" in steps and "kept" in steps
+
+
+def test_after_a_rollback_the_dialog_says_it_undoes_that_rollback_not_a_restore():
+    """The parked copy of a rollback holds the restored data: "before the restore" was the opposite."""
+    from citaplanner_tui.tui.rollback import rollback_dialog
+
+    parked = "citaplanner__pre_restore_20261127092302"  # named by the rollback's swap
+    dialog = rollback_dialog("citaplanner", parked, "rollback", datetime(2026, 11, 27, 9, 23, 2))
+    assert dialog.title_text == ("Undo the rollback at 2026-11-27 09:23:02: "
+                                 "put the restored data back into 'citaplanner'?")
+    steps = "\n".join(dialog.steps)
+    assert "before that restore" not in steps and "restored data that rollback set aside" in steps
+    assert f"rename {parked!r}" in steps and "back to 'citaplanner'" in steps
+    restored = rollback_dialog("citaplanner", parked, "restore", datetime(2026, 11, 27, 9, 20, 0))
+    assert "before the restore at 2026-11-27 09:20:00" in restored.title_text  # the record's time wins

@@ -197,3 +197,118 @@ async def test_panes_use_the_width_they_get_at_120_columns(sample_volume):
         assert tiers.region.width > 44 and tiers.region.width + checks.region.width == 120
         for pane in (tiers, checks, app.screen.query_one("#disk")):
             assert not any("…" in line for line in drawn_lines(pane)), pane.id
+
+
+@sync
+async def test_letters_typed_fast_after_slash_go_to_the_box_never_to_bindings(sample_volume):
+    from citaplanner_tui.tui.screens.backups import BackupsScreen
+    from citaplanner_tui.tui.screens.logs import LogsScreen
+
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        backups = app.screen
+        assert isinstance(backups, BackupsScreen)
+        await burst(pilot, "slash", *"daily")  # `l` would open the logs, `d` the dashboard
+        assert app.screen is backups
+        assert backups.query_one("#backups-filter", Input).value == "daily"
+        await pilot.press("escape", "escape")
+        await pilot.press("l")
+        logs = app.screen
+        assert isinstance(logs, LogsScreen)
+        await burst(pilot, "slash", *"backup")  # `b` would open the backups list
+        assert app.screen is logs
+        assert logs.query_one("#log-search", Input).value == "backup"
+
+
+@sync
+async def test_the_incident_path_typed_in_one_burst_never_runs_letters_as_commands(sample_volume, app_db):
+    from citaplanner_tui.tui.screens.restore import RestoreScreen
+
+    app = make_console(sample_volume, database_url=app_db.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "R", "enter", "enter", *"citaplanner", "enter")
+        await wait_until(pilot, lambda: not app.running_jobs(), "the pre-flight finishing")
+        await settle(pilot)
+        wizard = app.screen
+        assert isinstance(wizard, RestoreScreen)  # not the logs (`l`), not cancelled (`c`)
+        assert wizard.step in ("preflight", "plan") and not any(j.kind == "restore" for j in app.jobs)
+
+
+@sync
+async def test_the_quit_question_goes_away_once_the_job_has_finished(sample_volume):
+    from citaplanner_tui.tui.job_result import JobOutcome
+
+    app = make_console(sample_volume)
+    release = threading.Event()
+
+    def work(reporter):
+        release.wait(10)
+        return JobOutcome.ok(None, "backup written")
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        job = app.start_job("backup", "backup (auto)", work)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, AskScreen), "the quit question")
+        release.set()
+        await wait_until(pilot, lambda: job.done, "the job finishing")
+        await wait_until(pilot, lambda: not isinstance(app.screen, AskScreen), "the stale question closing")
+        await settle(pilot)
+        assert app.is_running and any("nothing is running" in n.message for n in app._notifications)
+
+
+@sync
+async def test_cancel_and_quit_during_a_swap_says_so_and_quits_when_the_swap_is_done(sample_volume):
+    from citaplanner_tui.tui.job_result import JobOutcome
+
+    app = make_console(sample_volume)
+    release, in_swap = threading.Event(), threading.Event()
+
+    def work(reporter):
+        reporter("swap", message="swapping", force=True)  # past the point a cancel can stop
+        in_swap.set()
+        release.wait(10)
+        return JobOutcome.ok(None, "restored 'citaplanner' from x.sql.gz")
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        job = app.start_job("restore", "restore x.sql.gz", work)
+        await wait_until(pilot, lambda: in_swap.is_set() and job.progress is not None, "the swap starting")
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, AskScreen), "the quit question")
+        app.screen.query_one("#yes", Button).press()
+        await wait_until(pilot, lambda: any("cannot be cancelled" in n.message for n in app._notifications),
+                         "the console saying the swap cannot be cancelled")
+        assert app.is_running and not job.cancelling
+        release.set()
+        await wait_until(pilot, lambda: not app.is_running, "the console quitting after the swap")
+    assert app.return_code in (0, None) and job.done and not job.cancelled
+    assert app.exit_note == "restore x.sql.gz: restored 'citaplanner' from x.sql.gz"
+
+
+@sync
+async def test_read_only_says_so_when_a_write_key_is_pressed(sample_volume):
+    """R and U did nothing and said nothing in read-only mode: the gate hid them from Textual."""
+    app = make_console(sample_volume, read_only=True)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        for key in ("U", "n"):
+            before = len(app._notifications)
+            await pilot.press(key)
+            await settle(pilot)
+            assert type(app.screen).__name__ == "DashboardScreen"
+            said = list(app._notifications)[before:]
+            assert [n.title for n in said] == ["Read-only"], (key, said)
+        await pilot.press("b")
+        before = len(app._notifications)
+        await pilot.press("R")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "BackupsScreen"
+        assert [n.title for n in list(app._notifications)[before:]] == ["Read-only"]
+        before = len(app._notifications)
+        await pilot.press("v")  # verify reads only: no read-only sentence
+        await settle(pilot)
+        assert "Read-only" not in [n.title for n in list(app._notifications)[before:]]

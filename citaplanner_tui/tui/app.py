@@ -19,6 +19,7 @@ from textual.app import App, SystemCommand
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
+from textual.widgets import Input
 
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.tui import actions, gate
@@ -61,6 +62,12 @@ class CitaPlannerApp(App[int]):
         self.recovery: str | None = None
         """What that recovery did, in the engine's sentence (shown on the problems line)."""
         self.crash_report: str | None = None
+        self.exit_note: str | None = None
+        """How the jobs a quit waited for ended, printed once the terminal is back (``launch.run_console``)."""
+        self._quit_question = None  # the open "cancel it and quit?" dialog
+        self._quit_after: list[Job] = []  # swaps a quit waits for: they cannot be cancelled
+        self.kept_checks: dict = {}
+        """Read-only mode's verify results (``data.keep_verify``): the volume gets no record of them."""
 
     # -- start-up ----------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -95,10 +102,12 @@ class CitaPlannerApp(App[int]):
         self.refreshing = True
         settings, now, probe, target = self.settings, self.now(), self._database_facts, self.conn_display()
         space, recover, self.recovered = self._volume_space, not self.recovered, True
-        self.run_worker(lambda: self._load(settings, now, probe, target, space, recover), thread=True,
+        kept = dict(self.kept_checks)
+        self.run_worker(lambda: self._load(settings, now, probe, target, space, recover, kept), thread=True,
                         group="refresh", name="refresh", exit_on_error=False)
 
-    def _load(self, settings: Settings, now: datetime, probe, target: str, space, recover: bool) -> None:
+    def _load(self, settings: Settings, now: datetime, probe, target: str, space, recover: bool,
+              kept: dict) -> None:
         """The data, after (on the first load) finishing or undoing a swap a killed restore left
         half-done (``core.restore.recover``): before the operator acts on a database that may
         still refuse connections, and in this worker since it talks to the server."""
@@ -111,7 +120,7 @@ class CitaPlannerApp(App[int]):
             if recovery:
                 self.call_from_thread(self._recovered, recovery)
         try:
-            data, error = load_dashboard(settings, now, probe, target, space), None
+            data, error = load_dashboard(settings, now, probe, target, space, kept), None
         except Exception as exc:  # said in a notification; the console stays usable
             data, error = None, f"cannot load the dashboard: {getattr(exc, 'sentence', exc)}"
         self.call_from_thread(self._loaded, data, error)
@@ -153,10 +162,15 @@ class CitaPlannerApp(App[int]):
         self.job_signal.publish(job)
         if not job.done:
             return
+        self._quit_follows(job)
         if job.error:
             self.notify(job.error, title=f"{job.title}: {'cancelled' if job.cancelled else 'failed'}",
                         severity="warning" if job.cancelled else "error", timeout=10)
         else:
+            if job.kind == "verify" and self.read_only:
+                from citaplanner_tui.tui.data import keep_verify
+
+                keep_verify(self.kept_checks, job.result.value, self.now())
             message, severity = outcome_notification(job.result)
             self.notify(message, title=job.title, severity=severity, timeout=NOTIFY_SECONDS[job.result.kind],
                         markup=False)
@@ -222,33 +236,74 @@ class CitaPlannerApp(App[int]):
         from citaplanner_tui.tui.screens.ask import AskScreen
 
         def answered(yes: bool | None) -> None:
-            if yes:
-                for job in running:
+            self._quit_question = None
+            if not yes:
+                return
+            swapping = [job for job in self.running_jobs() if _swapping(job)]
+            for job in self.running_jobs():
+                if job not in swapping:
                     job.request_cancel()  # the engine stops between chunks and removes its partial file
+            if not swapping:
                 self.exit(0)
+                return
+            # A swap is a few renames under a lock: it cannot stop half-way, so it finishes first.
+            self._quit_after = swapping
+            names = ", ".join(job.title for job in swapping)
+            self.notify(f"{names}: the swap has started and cannot be cancelled; the console quits once it "
+                        "has finished", title="Quitting", severity="warning", timeout=30)
 
         names = ", ".join(job.title for job in running)
-        self.push_screen(AskScreen(f"{names} is still running. Cancel it and quit?",
-                                   yes="Cancel job and quit", no="Keep running"), answered)
+        self._quit_question = AskScreen(f"{names} is still running. Cancel it and quit?",
+                                        yes="Cancel job and quit", no="Keep running")
+        self.push_screen(self._quit_question, answered)
 
-    # -- keys typed while a screen opens ---------------------------------------------------
+    def _quit_follows(self, job: Job) -> None:
+        """The quit question goes once nothing runs; a quit that waited for a swap leaves, saying how it ended."""
+        if self._quit_after and all(j.done for j in self._quit_after):
+            self.exit_note = "; ".join(_ended(j) for j in self._quit_after)
+            self._quit_after = []
+            self.exit(0)
+        elif self._quit_question is not None and not self.running_jobs():
+            question, self._quit_question = self._quit_question, None
+            if question.is_current:
+                question.dismiss(None)
+            self.notify(f"{job.title} finished: nothing is running, q quits", timeout=8)
+
+    # -- keys typed while a screen or a box opens -------------------------------------------
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
             event.screen_at_arrival = self.screen  # read in _on_key when it comes back unhandled
+            event.focused_at_arrival = self.focused
         await super().on_event(event)
 
     def _on_key(self, event: events.Key) -> None:
-        """A key that reached a screen no longer on top goes to the one that is.
+        """A key that reached a screen no longer on top, or a widget no longer focused, goes again.
 
         Textual hands each key to the focused widget when it arrives; a binding that
-        opens a dialog runs only when its key comes back here, so the keys typed right
-        after it were queued for the old screen and lost (the first letters of a typed
-        confirmation).  They were meant for what the operator sees now; every key goes
-        again, in order, so a name and its Enter stay in the order typed.
+        opens a dialog or a text box (``/``) runs only when its key comes back here, so
+        the keys typed right after it were queued for the old screen or widget: lost,
+        or worse, run as bindings (``l`` of a filter text opening the logs).  They were
+        meant for what the operator sees now; every key goes again, in order, so a name
+        and its Enter stay in the order typed.
         """
-        if getattr(event, "screen_at_arrival", self.screen) is not self.screen:
+        moved = getattr(event, "screen_at_arrival", self.screen) is not self.screen
+        typing = isinstance(self.focused, Input) and getattr(event, "focused_at_arrival", None) is not self.focused
+        if moved or typing:
             event.prevent_default()  # App._on_key (bindings) runs after this one unless prevented
             self.post_message(events.Key(event.key, event.character))
+        elif self.read_only and self._write_key(event.key):
+            event.prevent_default()  # hidden by the gate, so Textual would drop it without a word
+            self.notify(gate.READ_ONLY_SENTENCE, title="Read-only", severity="warning")
+
+    def _write_key(self, key: str) -> bool:
+        """Is ``key`` bound, on this screen or the app, to an action the read-only gate hides?"""
+        for node, bindings in self.screen._binding_chain:
+            for binding in bindings.key_to_bindings.get(key, ()):
+                action = binding.action.removeprefix("app.")
+                target = self if binding.action.startswith("app.") else node
+                if gate.is_write(target, action):
+                    return True
+        return False
 
     # -- a crash ----------------------------------------------------------------------
     def _handle_exception(self, error: Exception) -> None:
@@ -306,6 +361,17 @@ def default_theme(env=None) -> str:
     if env.get("TEXTUAL_COLOR_SYSTEM") == "standard" or env.get("TERM", "") in SIXTEEN_COLOUR_TERMS:
         return "ansi-dark"
     return "textual-dark"
+
+
+def _swapping(job: Job) -> bool:
+    """A restore or rollback in its swap: past the point where a cancel can stop it."""
+    return job.kind in ("restore", "rollback") and job.progress is not None and job.progress.phase == "swap"
+
+
+def _ended(job: Job) -> str:
+    if job.error:
+        return f"{job.title}: {job.error}"
+    return f"{job.title}: {job.result.summary}"
 
 
 def _runner(node, action: str):

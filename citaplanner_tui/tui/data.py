@@ -38,10 +38,17 @@ class Checks:
 
 @dataclass(frozen=True)
 class Rollback:
-    """A rollback the engine can do: ``parked`` swapped back in as ``target``."""
+    """A rollback the engine can do: ``parked`` swapped back in as ``target``.
+
+    ``kind`` is what the swap that parked it was (``restore`` or ``rollback``: after a
+    rollback, the parked copy holds the restored data) and ``swapped_at`` when it ran,
+    both from the engine's last-swap record when it has them.
+    """
 
     target: str
     parked: str
+    kind: str = "restore"
+    swapped_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -126,26 +133,69 @@ def _rollback(settings: Settings) -> Rollback | None:
     from citaplanner_tui.core.errors import OperatorError
     from citaplanner_tui.core.restore import rollback_candidate
 
+    from citaplanner_tui.core.restore.engine import last_swap
+
     try:
-        return Rollback(settings.conninfo().dbname, rollback_candidate(settings))
+        target, parked = settings.conninfo().dbname, rollback_candidate(settings)
     except OperatorError:  # nothing parked: nothing to roll back
         return None
+    try:
+        last = last_swap(settings)
+    except (OSError, ValueError):  # an unreadable record: the parked name's stamp still says when
+        last = None
+    if last is None or last.parked != parked:
+        return Rollback(target, parked)
+    return Rollback(target, parked, getattr(last, "kind", None) or "restore", getattr(last, "swapped_at", None))
+
+
+def keep_verify(kept: dict, results, now: datetime) -> None:
+    """Remember verify ``results`` in ``kept`` for this file version (read-only: the volume records nothing).
+
+    The same facts ``core.verify`` would record: the checksum verdict, and the deep one when asked."""
+    import os
+
+    from citaplanner_tui.core.volume.records import Record
+
+    for result in results or ():
+        try:
+            st = os.stat(result.path, follow_symlinks=False)
+        except OSError:
+            continue
+        ok = result.checksum_ok is True
+        checks = {"verify": Record("verify", now, ok, "checksum matches its sidecar" if ok else result.detail)}
+        if result.deep_ok is not None:
+            checks["deep"] = Record("deep", now, bool(result.deep_ok), result.deep_detail)
+        kept[str(result.path)] = (st.st_size, st.st_mtime_ns, checks)
+
+
+def _with_kept(entry, kept: dict):
+    """``entry`` with the kept results of its current version over the recorded ones."""
+    from citaplanner_tui.core.volume.records import Facts
+
+    size, mtime_ns, checks = kept.get(str(entry.path), (None, None, None))
+    if checks is None or (size, mtime_ns) != (entry.size, entry.mtime_ns):
+        return entry
+    facts = entry.checks or Facts(str(entry.path), entry.size, entry.mtime_ns)
+    return entry._replace(checks=replace(facts, **checks))
 
 
 ALWAYS_COUNTED = ("ok", "mismatch", "no_sidecar", "partial")  # shown even at zero
 
 
 def load_dashboard(settings: Settings, now: datetime, probe: Callable[[Settings], ServerProbe] | None = None,
-                   target: str = "", space: Callable | None = None) -> DashboardData:
+                   target: str = "", space: Callable | None = None, kept: dict | None = None) -> DashboardData:
     """One catalog scan and one status report (``core.report.status``), with what the panes add to it.
 
-    ``probe`` and ``space`` (the volume's size, ``core.volume.disk.space``) can be pinned for screenshots."""
+    ``probe`` and ``space`` (the volume's size, ``core.volume.disk.space``) can be pinned for screenshots;
+    ``kept`` holds read-only mode's own verify results (``keep_verify``)."""
     from citaplanner_tui.core.volume import catalog as catalog_mod
     from citaplanner_tui.core.report import health
     from citaplanner_tui.core.restore.leftovers import leftovers
 
     server = (probe or probe_database)(settings)
     scanned = catalog_mod.scan(settings, now=now)
+    if kept:
+        scanned = replace(scanned, entries=tuple(_with_kept(e, kept) for e in scanned))
     report = status.build(settings, now=now, catalog=scanned, database=replace(server.database, target=target),
                           space=space)
     verdicts = {v.subject: v for v in report.checks}

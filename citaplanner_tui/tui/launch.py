@@ -32,6 +32,8 @@ def run_console(app, **options) -> int:
     here, after ``run`` has given the terminal back.
     """
     app.run(**options)
+    if app.exit_note:
+        print(app.exit_note, file=sys.stderr, flush=True)
     if app.crash_report:
         print(app.crash_report, file=sys.stderr, flush=True)
     return app.return_code or 0

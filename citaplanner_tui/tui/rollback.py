@@ -24,12 +24,27 @@ def restored_at(parked: str) -> datetime | None:
         return None
 
 
-def rollback_dialog(target: str, parked: str):
-    """The typed confirmation: what the swap does, and when the restore it undoes happened."""
+def rollback_dialog(target: str, parked: str, kind: str = "restore", swapped_at: datetime | None = None):
+    """The typed confirmation: what the swap does, and which swap (restore or rollback) it undoes.
+
+    After a rollback the parked copy is the restored data, so "before the restore" would
+    be the opposite of what happens: the wording follows the last swap's ``kind``.
+    """
     from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 
-    when = restored_at(parked)
-    at = f" stamped {when:%Y-%m-%d %H:%M:%S}" if when else ""  # the stamp its plan was made with
+    when = swapped_at or (restored_at(parked) if kind == "restore" else None)
+    if isinstance(when, str):  # the record may keep an ISO time
+        try:
+            when = datetime.fromisoformat(when)
+        except ValueError:
+            when = None
+    at = f" at {when:%Y-%m-%d %H:%M:%S}" if when else ""
+    if kind == "rollback":
+        steps = [f"block new connections to {target!r} and end its sessions",
+                 f"rename {target!r} (the database the rollback{at} brought back) to a new pre-restore copy, kept",
+                 f"rename {parked!r} (the restored data that rollback set aside) back to {target!r}"]
+        return ConfirmScreen(f"Undo the rollback{at}: put the restored data back into {target!r}?", steps, target,
+                             "Undo rollback")
     steps = [f"block new connections to {target!r} and end its sessions",
              f"rename {target!r} (the data the restore{at} brought in) to a new pre-restore copy, kept",
              f"rename {parked!r} (the database as it was before that restore) back to {target!r}"]
@@ -48,4 +63,5 @@ def start_rollback(app) -> None:
         if yes:
             app.start_engine_job("rollback", f"rollback of {target}", restore_calls.rollback, app.settings, target)
 
-    app.push_screen(rollback_dialog(target, candidate.parked), confirmed)
+    app.push_screen(rollback_dialog(target, candidate.parked, getattr(candidate, "kind", "restore"),
+                                   getattr(candidate, "swapped_at", None)), confirmed)

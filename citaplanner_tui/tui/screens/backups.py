@@ -39,7 +39,7 @@ actions.register(
                "x", "BackupsScreen"),
 )
 
-COLUMNS = (("Tier", 7), ("Taken", 16), ("Age", 4), ("Size", 9), ("State", 17), ("Verified", 9), ("Drill", 8))
+COLUMNS = (("Tier", 7), ("Taken", 16), ("Age", 4), ("Size", 9), ("State", 17), ("Verified", 10), ("Drill", 10))
 
 
 MAX_LEFTOVERS = 3  # lines of them at 80x24; ``status`` lists them all
@@ -66,7 +66,7 @@ class BackupsScreen(gate.GatedScreen):
         yield Static(id="leftovers")
         yield Input(placeholder="filter: any text in the row (Esc clears)", id="backups-filter")
         yield JobLine()
-        yield Footer()
+        yield Footer(show_command_palette=False)  # its room goes to the screen's keys (^p still opens it)
 
     def on_mount(self) -> None:
         self.query_one("#backups-filter").display = False
@@ -114,7 +114,7 @@ class BackupsScreen(gate.GatedScreen):
     def action_filter(self) -> None:
         box = self.query_one("#backups-filter", Input)
         box.display = True
-        box.focus()
+        self.set_focus(box)  # now, not after the queued keys: they are the text (App._on_key)
 
     @on(Input.Changed, "#backups-filter")
     def _filter_changed(self) -> None:

@@ -37,7 +37,7 @@ class DashboardScreen(GatedScreen):
         log = LogView(self.todays_log(), poll=self.app.log_poll, id="log-pane")
         log.border_title = "Today's log"
         yield log
-        yield Footer()
+        yield Footer(show_command_palette=False)  # its room goes to the screen's keys (^p still opens it)
 
     def todays_log(self):
         return log_path(self.app.settings.logs, "backup", self.app.now())

@@ -75,7 +75,7 @@ class LogsScreen(gate.GatedScreen):
                 yield view
                 yield Label(id="log-state")
                 yield Input(placeholder="search (exact text), Enter finds, Esc closes", id="log-search")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # its room goes to the screen's keys (^p still opens it)
 
     def on_mount(self) -> None:
         self.query_one("#log-search").display = False
@@ -153,7 +153,7 @@ class LogsScreen(gate.GatedScreen):
     def action_search(self) -> None:
         box = self.query_one("#log-search", Input)
         box.display = True
-        box.focus()
+        self.set_focus(box)  # now, not after the queued keys: they are the text (App._on_key)
 
     @on(Input.Submitted, "#log-search")
     def _search(self) -> None:

@@ -467,6 +467,17 @@ class LogView(ScrollView, can_focus=True):
         top = self.scroll_offset.y
         self.scroll_to(y=max(0, top - (self._fit_above(top) or 1)), animate=False)
 
+    def _scroll_to(self, *args, **kwargs):
+        """Every scroll of the view jumps, none animates (Home, End, PageUp, the scrollbar…).
+
+        Textual's scroll stops the running scroll animations first; one asked for while
+        an animation was mid-frame (a key, follow, a refresh) removed it under the
+        animator's feet: KeyError 'scroll_y' and a crash.  Without animations there is
+        nothing to stop, and a view of a million lines has no use for a glide anyway.
+        """
+        kwargs["animate"] = False
+        return super()._scroll_to(*args, **kwargs)
+
     # -- following ------------------------------------------------------------------
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)

@@ -129,10 +129,13 @@ class ProblemsLine(Static):
     """Why the header is not OK: the reason of every check that has one, as ``status`` prints them.
 
     Hidden when there is nothing to say.  Taller terminals show more of them; the
-    last line counts what did not fit.
+    last line counts what did not fit, so the most severe come first (a database that
+    cannot be reached first of all: it is often why the others fail), after the swap
+    the console finished or undid at start-up, which always leads.
     """
 
     MAX_LINES = 3
+    SEVERITY = {"FAIL": 0, "ERROR": 0, "WARN": 1, "NOTE": 2}
 
     def on_mount(self) -> None:
         self.watch(self.app, "data", self._redraw, init=True)
@@ -140,6 +143,7 @@ class ProblemsLine(Static):
     def _redraw(self, data) -> None:
         problems = data.problems if data is not None else ()
         recovery = self.app.recovery  # the swap the console finished or undid at start-up comes first
+        problems = sorted(problems, key=lambda p: (self.SEVERITY.get(p[0], 3), p[1] != "database"))
         problems = ((("WARN", "restore", recovery),) if recovery else ()) + tuple(problems)
         self.display = bool(problems)
         lines = [f"{fmt.health(word)} {escape(subject)}: {escape(reason)}" for word, subject, reason in problems]

@@ -126,6 +126,7 @@ class RestoreScreen(gate.GatedScreen):
         self.preflight_job = None
         self.run: Run | None = None
         self._shown = 0  # log records already written to the RunLog
+        self._told_typed_ahead = False
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -183,20 +184,46 @@ class RestoreScreen(gate.GatedScreen):
     def _picked(self) -> None:
         self.action_next()
 
+    def on_key(self, event) -> None:
+        """Keys typed ahead while pre-flight runs are dropped, said once: never run as bindings.
+
+        On the plan of a failed pre-flight, Enter and R (hidden there) say why nothing happens.
+
+        The incident path ``R Enter Enter`` + name + ``Enter`` typed in one go would
+        otherwise reach the pre-flight step: its Enters do nothing yet and the name's
+        letters run the app's keys (``l`` opens the logs, ``c`` …).  Esc still goes back.
+        """
+        if self.step == "plan" and self.plan is not None and not self.plan.ok and event.key in ("enter", "R"):
+            event.stop()
+            event.prevent_default()
+            self.notify(f"the restore cannot run: {len(self.plan.problems)} pre-flight check(s) FAIL "
+                        "(Esc shows them)", severity="warning")
+            return
+        job = self.preflight_job
+        if self.step != "preflight" or job is None or not job.running or event.key == "escape":
+            return
+        if event.is_printable or event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            if not self._told_typed_ahead:
+                self._told_typed_ahead = True
+                self.notify("pre-flight is still running: the keys typed meanwhile were ignored",
+                            severity="warning")
+
     # -- actions ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         job_running = self.run is not None and self.run.job is not None and self.run.job.running
         if action == "next":
             if self.step == "preflight":
                 return True if self.plan is not None else None
-            if self.step == "plan":  # Enter on the plan asks for the name, as R does
-                return (self.plan is not None and self.plan.ok and not self.app.read_only) or None
+            if self.step == "plan":  # Enter on the plan asks for the name, as R does; hidden when it cannot
+                return self.plan is not None and self.plan.ok and not self.app.read_only
             return self.step == "pick"
         if action == "restore":
             if self.step != "plan":
                 return False
             if self.plan is None or not self.plan.ok:
-                return None
+                return False  # the plan's foot says why; pressed anyway, on_key says it again
         if action == "cancel_restore":
             if self.step != "progress":
                 return False
