@@ -52,8 +52,12 @@ def ours_in_child() -> int:
     from citaplanner_tui.core.backup import run_backup
     from citaplanner_tui.core.settings import Settings
 
-    settings = Settings(database_url=os.environ["DATABASE_URL"], backup_dir=Path(os.environ["BACKUP_DIR"]),
-                        compression=sys.argv[2], gzip_level=int(os.environ["GZIP_LEVEL"]))
+    settings = Settings(
+        database_url=os.environ["DATABASE_URL"],
+        backup_dir=Path(os.environ["BACKUP_DIR"]),
+        compression=sys.argv[2],
+        gzip_level=int(os.environ["GZIP_LEVEL"]),
+    )
     result = run_backup(settings, tier="manual")
     out = result.to_json()
     out["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -78,13 +82,21 @@ def fill(server: LocalServer, size_mb: float) -> None:
     # As the app role, so the tables are its own and pg_dump can read them over TCP.
     with connect(parse(server.url(DBNAME, ROLE, PASSWORD))) as conn:
         apply_schema(conn)
-        counts = demo_data.generate(conn, tenants=size.tenants, clients=size.clients,
-                                    appointments=size.appointments, seed=42, today=date(2026, 11, 27))
+        counts = demo_data.generate(
+            conn,
+            tenants=size.tenants,
+            clients=size.clients,
+            appointments=size.appointments,
+            seed=42,
+            today=date(2026, 11, 27),
+        )
         db_size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
     server.sql("CHECKPOINT")
-    print(f"demo data: {counts['clients']:,} clients, {counts['appointments']:,} appointments, "
-          f"{counts['payments']:,} payments in {time.perf_counter() - started:.0f} s; "
-          f"database {db_size / 2**20:.0f} MiB on disk")
+    print(
+        f"demo data: {counts['clients']:,} clients, {counts['appointments']:,} appointments, "
+        f"{counts['payments']:,} payments in {time.perf_counter() - started:.0f} s; "
+        f"database {db_size / 2**20:.0f} MiB on disk"
+    )
 
 
 def main() -> int:
@@ -111,13 +123,21 @@ def main() -> int:
         old_file = root / "old.sql.gz"
         variants = {
             "floor": ["bash", "-c", f"set -o pipefail; {dump} > /dev/null"],
-            "old": ["bash", "-c", f"set -o pipefail; {dump} | gzip -{args.level} > '{old_file}' && "
-                                  f"sha256sum '{old_file}' > '{old_file}.sha256'"],
+            "old": [
+                "bash",
+                "-c",
+                f"set -o pipefail; {dump} | gzip -{args.level} > '{old_file}' && "
+                f"sha256sum '{old_file}' > '{old_file}.sha256'",
+            ],
             "gzip": [sys.executable, __file__, "--ours", "gzip"],
             "zstd": [sys.executable, __file__, "--ours", "zstd"],
         }
-        ours_env = {**os.environ, "DATABASE_URL": url, "BACKUP_DIR": str(root / "backups"),
-                    "GZIP_LEVEL": str(args.level)}
+        ours_env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "BACKUP_DIR": str(root / "backups"),
+            "GZIP_LEVEL": str(args.level),
+        }
         timed(variants["floor"], env)  # warm the caches; not counted
         best: dict[str, float] = {}
         results: dict[str, dict] = {}
@@ -145,23 +165,38 @@ def report(args, best: dict[str, float], results: dict[str, dict], old_size: int
     raw = results["gzip"]["raw_bytes"]
     mib = lambda n: f"{n / 2**20:8.1f} MiB"  # noqa: E731
     print(f"\nplain SQL dump: {mib(raw).strip()}; best of {args.runs} run(s); gzip level {args.level}")
-    rows = [("pg_dump > /dev/null (floor)", best["floor"], None),
-            (f"pg_dump | gzip -{args.level}; sha256sum (old)", best["old"], old_size),
-            (f"ours, gzip -{args.level} ({deflate.__name__.split('.')[-1]}, {os.cpu_count()} cores)",
-             best["gzip"], results["gzip"]["size"]),
-            ("ours, zstd -3", best["zstd"], results["zstd"]["size"])]
+    rows = [
+        ("pg_dump > /dev/null (floor)", best["floor"], None),
+        (f"pg_dump | gzip -{args.level}; sha256sum (old)", best["old"], old_size),
+        (
+            f"ours, gzip -{args.level} ({deflate.__name__.split('.')[-1]}, {os.cpu_count()} cores)",
+            best["gzip"],
+            results["gzip"]["size"],
+        ),
+        ("ours, zstd -3", best["zstd"], results["zstd"]["size"]),
+    ]
     for label, seconds, size in rows:
-        print(f"  {label:40s} {seconds:7.2f} s  {mib(size) if size else '':>12s}  "
-              f"{seconds / best['floor']:5.2f}x floor  {seconds / best['old']:5.2f}x old")
+        print(
+            f"  {label:40s} {seconds:7.2f} s  {mib(size) if size else '':>12s}  "
+            f"{seconds / best['floor']:5.2f}x floor  {seconds / best['old']:5.2f}x old"
+        )
     for name in ("gzip", "zstd"):
-        print(f"  ours {name}: inside run_backup {results[name]['duration']:.2f} s, "
-              f"peak RSS {results[name]['peak_rss'] / 2**20:.0f} MiB")
+        print(
+            f"  ours {name}: inside run_backup {results[name]['duration']:.2f} s, "
+            f"peak RSS {results[name]['peak_rss'] / 2**20:.0f} MiB"
+        )
     gzip_ratio = best["gzip"] / best["old"]
     zstd_ratio = best["zstd"] / best["floor"]
     rss = max(results[n]["peak_rss"] for n in ("gzip", "zstd")) / 2**20
     verdict = lambda ok: "met" if ok else "NOT met"  # noqa: E731
-    print(f"\n  target gzip <= {TARGET_GZIP_VS_OLD}x old pipeline: {gzip_ratio:.2f}x, {verdict(gzip_ratio <= TARGET_GZIP_VS_OLD)}")
-    print(f"  target zstd <= {TARGET_ZSTD_VS_FLOOR}x floor:        {zstd_ratio:.2f}x, {verdict(zstd_ratio <= TARGET_ZSTD_VS_FLOOR)}")
+    print(
+        f"\n  target gzip <= {TARGET_GZIP_VS_OLD}x old pipeline: {gzip_ratio:.2f}x, "
+        f"{verdict(gzip_ratio <= TARGET_GZIP_VS_OLD)}"
+    )
+    print(
+        f"  target zstd <= {TARGET_ZSTD_VS_FLOOR}x floor:        {zstd_ratio:.2f}x, "
+        f"{verdict(zstd_ratio <= TARGET_ZSTD_VS_FLOOR)}"
+    )
     print(f"  target peak RSS < {TARGET_RSS_MB} MB:           {rss:.0f} MiB, {verdict(rss < TARGET_RSS_MB)}")
 
 

@@ -77,9 +77,12 @@ def ours_load(archive: str, scratch: str) -> dict:
     tools = pgtools.choose(facts.server_major)
     started = time.perf_counter()
     loaded = load_archive(Path(archive), LoadSpec(info.with_dbname(scratch), tools, facts.server_major))
-    return {"rows": sum(loaded.dump.rows.values()), "peak_rss": _peak_rss(),
-            "load_seconds": time.perf_counter() - started,
-            "cpu": _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN)}
+    return {
+        "rows": sum(loaded.dump.rows.values()),
+        "peak_rss": _peak_rss(),
+        "load_seconds": time.perf_counter() - started,
+        "cpu": _cpu(resource.RUSAGE_SELF) + _cpu(resource.RUSAGE_CHILDREN),
+    }
 
 
 def ours_full(archive: str) -> dict:
@@ -89,8 +92,12 @@ def ours_full(archive: str) -> dict:
     settings = _settings()
     plan = preflight(settings, Path(archive))
     outcome = execute(settings, plan, confirm=plan.target)
-    return {"rows": sum(outcome.rows.values()), "pre_restore": outcome.pre_restore,
-            "safety": outcome.safety_backup, "peak_rss": _peak_rss()}
+    return {
+        "rows": sum(outcome.rows.values()),
+        "pre_restore": outcome.pre_restore,
+        "safety": outcome.safety_backup,
+        "peak_rss": _peak_rss(),
+    }
 
 
 def main() -> int:
@@ -105,8 +112,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=1, help="times each variant runs (best is kept)")
     parser.add_argument("--no-full", action="store_true", help="skip the whole-restore timing")
     parser.add_argument("--workdir", help="where the server and the backups go (default: a temp folder)")
-    parser.add_argument("--big-value-mb", type=float, default=0,
-                        help="also restore a table holding one value of this many MB (e.g. 100)")
+    parser.add_argument(
+        "--big-value-mb",
+        type=float,
+        default=0,
+        help="also restore a table holding one value of this many MB (e.g. 100)",
+    )
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="cpt-bench-restore-", dir=args.workdir))
@@ -138,8 +149,12 @@ def _compare(server, env: dict[str, str], archive: str, runs: int, *, full: bool
         plain_db, ours_db = f"plain_{run}", f"{dbname}__restore_bench{run}"
         server.create_database(plain_db, owner=ROLE)
         tcp = f"host=127.0.0.1 port={server.port} user={ROLE} dbname={plain_db}"
-        plain = ["bash", "-c", f"set -o pipefail; gunzip -c '{archive}' | '{psql}' -X -q "
-                               f"-v ON_ERROR_STOP=1 --single-transaction -d '{tcp}' > /dev/null"]
+        plain = [
+            "bash",
+            "-c",
+            f"set -o pipefail; gunzip -c '{archive}' | '{psql}' -X -q "
+            f"-v ON_ERROR_STOP=1 --single-transaction -d '{tcp}' > /dev/null",
+        ]
         variants = {"plain": plain, "load": [sys.executable, __file__, "--ours-load", archive, ours_db]}
         if full:
             variants["full"] = [sys.executable, __file__, "--ours-full", archive]
@@ -177,31 +192,38 @@ def big_value(server, env: dict[str, str], args) -> None:
     pieces = int(args.big_value_mb * 2**20 / 32)
     with connect(parse(url)) as conn:
         conn.execute("CREATE TABLE big (id int, v text); ALTER TABLE big ALTER v SET STORAGE EXTERNAL")
-        conn.execute("INSERT INTO big SELECT 1, string_agg(md5(g::text), '') FROM generate_series(1, %s) g",
-                     (pieces,))
+        conn.execute("INSERT INTO big SELECT 1, string_agg(md5(g::text), '') FROM generate_series(1, %s) g", (pieces,))
         conn.execute("INSERT INTO big VALUES (2, 'small')")
     big_env = {**env, "DATABASE_URL": url, "BACKUP_DIR": env["BACKUP_DIR"] + "-big"}
     archive = _backup(big_env)
     best, results, _ = _compare(server, big_env, archive, args.runs, full=False)
     ratio = best["load"] / best["plain"]
     rss = results["load"]["peak_rss"] / 2**20
-    print(f"\none {args.big_value_mb:.0f} MB value (archive {Path(archive).stat().st_size / 2**20:.1f} MiB gzip); "
-          f"best of {args.runs} run(s)")
+    print(
+        f"\none {args.big_value_mb:.0f} MB value (archive {Path(archive).stat().st_size / 2**20:.1f} MiB gzip); "
+        f"best of {args.runs} run(s)"
+    )
     print(f"  {'gunzip -c | psql --single-transaction (plain)':48s} {best['plain']:7.2f} s")
-    print(f"  {'ours: load + per-table count check':48s} {best['load']:7.2f} s  {ratio:5.2f}x plain   "
-          f"peak RSS {rss:.0f} MiB")
-    print(f"  {'  of which load_archive alone (no start-up)':48s} {best['load_inner']:7.2f} s  "
-          f"{best['load_inner'] / best['plain']:5.2f}x plain")
+    print(
+        f"  {'ours: load + per-table count check':48s} {best['load']:7.2f} s  {ratio:5.2f}x plain   "
+        f"peak RSS {rss:.0f} MiB"
+    )
+    print(
+        f"  {'  of which load_archive alone (no start-up)':48s} {best['load_inner']:7.2f} s  "
+        f"{best['load_inner'] / best['plain']:5.2f}x plain"
+    )
     verdict = lambda ok: "met" if ok else "NOT met"  # noqa: E731
     print(f"  target load <= {BIG_TARGET_RATIO}x plain pipe: {ratio:.2f}x, {verdict(ratio <= BIG_TARGET_RATIO)}")
     print(f"  target peak RSS < {TARGET_RSS_MB} MB:      {rss:.0f} MiB, {verdict(rss < TARGET_RSS_MB)}")
 
 
 def _backup(env: dict[str, str]) -> str:
-    code = ("import json, os; from pathlib import Path; from citaplanner_tui.core.backup import run_backup; "
-            "from citaplanner_tui.core.settings import Settings; "
-            "s = Settings(database_url=os.environ['DATABASE_URL'], backup_dir=Path(os.environ['BACKUP_DIR'])); "
-            "print(run_backup(s, tier='manual').files[0])")
+    code = (
+        "import json, os; from pathlib import Path; from citaplanner_tui.core.backup import run_backup; "
+        "from citaplanner_tui.core.settings import Settings; "
+        "s = Settings(database_url=os.environ['DATABASE_URL'], backup_dir=Path(os.environ['BACKUP_DIR'])); "
+        "print(run_backup(s, tier='manual').files[0])"
+    )
     _, out = timed([sys.executable, "-c", code], {**env, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
     return out.strip()
 
@@ -211,15 +233,23 @@ def report(args, archive: str, best: dict[str, float], results: dict[str, dict],
     rows = results["load"]["rows"]
     print(f"\narchive {size / 2**20:.1f} MiB gzip, {rows:,} rows; best of {args.runs} run(s)")
     print(f"  {'gunzip -c | psql --single-transaction (plain)':48s} {best['plain']:7.2f} s")
-    print(f"  {'ours: load + per-table count check':48s} {best['load']:7.2f} s  "
-          f"{best['load'] / best['plain']:5.2f}x plain   peak RSS {results['load']['peak_rss'] / 2**20:.0f} MiB")
-    print(f"  {'  of which load_archive alone (no start-up)':48s} {best['load_inner']:7.2f} s  "
-          f"{best['load_inner'] / best['plain']:5.2f}x plain")
+    print(
+        f"  {'ours: load + per-table count check':48s} {best['load']:7.2f} s  "
+        f"{best['load'] / best['plain']:5.2f}x plain   peak RSS {results['load']['peak_rss'] / 2**20:.0f} MiB"
+    )
+    print(
+        f"  {'  of which load_archive alone (no start-up)':48s} {best['load_inner']:7.2f} s  "
+        f"{best['load_inner'] / best['plain']:5.2f}x plain"
+    )
     if "full" in best:
-        print(f"  {'ours: whole restore (verify, safety, load, swap)':48s} {best['full']:7.2f} s  "
-              f"{best['full'] / best['plain']:5.2f}x plain   peak RSS {results['full']['peak_rss'] / 2**20:.0f} MiB")
-    print(f"  client-side CPU (last run): plain {cpu['plain']:.2f} s (bash, gunzip, psql), "
-          f"ours {cpu['load']:.2f} s (Python, psql); steadier than wall time on a busy machine")
+        print(
+            f"  {'ours: whole restore (verify, safety, load, swap)':48s} {best['full']:7.2f} s  "
+            f"{best['full'] / best['plain']:5.2f}x plain   peak RSS {results['full']['peak_rss'] / 2**20:.0f} MiB"
+        )
+    print(
+        f"  client-side CPU (last run): plain {cpu['plain']:.2f} s (bash, gunzip, psql), "
+        f"ours {cpu['load']:.2f} s (Python, psql); steadier than wall time on a busy machine"
+    )
     ratio = best["load"] / best["plain"]
     rss = max(r["peak_rss"] for r in results.values()) / 2**20
     verdict = lambda ok: "met" if ok else "NOT met"  # noqa: E731

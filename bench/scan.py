@@ -81,11 +81,15 @@ def main() -> int:
     print(f"{args.files} backups + {args.files} sidecars; best / median of {args.runs} runs, wall (CPU)")
     print(f"  find | wc -l (shell baseline)     {ms(min(find_wall))} / {ms(statistics.median(find_wall))}")
     print(f"  catalog.scan(), first in process  {ms(first_wall[0])}           ({ms(first_cpu[0]).strip()} CPU)")
-    print(f"  catalog.scan(), again             {ms(min(scan_wall))} / {ms(statistics.median(scan_wall))}"
-          f" ({ms(min(scan_cpu)).strip()} CPU)")
+    print(
+        f"  catalog.scan(), again             {ms(min(scan_wall))} / {ms(statistics.median(scan_wall))}"
+        f" ({ms(min(scan_cpu)).strip()} CPU)"
+    )
     print(f"  ratio scan/find (best)            {min(scan_wall) / min(find_wall):7.2f}x")
-    print(f"  target: scan well under 200 ms: {'met' if max(first_wall[0], min(scan_wall)) < 0.2 else 'NOT met'}"
-          f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs during the run)")
+    print(
+        f"  target: scan well under 200 ms: {'met' if max(first_wall[0], min(scan_wall)) < 0.2 else 'NOT met'}"
+        f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs during the run)"
+    )
     return 0
 
 

@@ -62,11 +62,16 @@ def original_lookups(conn, seed=data.SHIPPED) -> int:
     tid = tenant[0] if tenant else "none"
     branch = one('SELECT * FROM branches WHERE "tenantId" = %s AND email = %s LIMIT 1', tid, seed.branch["email"])
     users = {u.email: one("SELECT * FROM users WHERE email = %s LIMIT 1", u.email) for u in seed.users}
-    services = {s.name: one('SELECT * FROM services WHERE name = %s AND "tenantId" = %s LIMIT 1', s.name, tid)
-                for s in seed.services}
+    services = {
+        s.name: one('SELECT * FROM services WHERE name = %s AND "tenantId" = %s LIMIT 1', s.name, tid)
+        for s in seed.services
+    }
     for a in seed.service_users:
-        one('SELECT * FROM service_users WHERE "serviceId" = %s AND "userId" = %s LIMIT 1',
-            (services[a.service] or ["none"])[0], (users[a.user] or ["none"])[0])
+        one(
+            'SELECT * FROM service_users WHERE "serviceId" = %s AND "userId" = %s LIMIT 1',
+            (services[a.service] or ["none"])[0],
+            (users[a.user] or ["none"])[0],
+        )
     for c in seed.clients:
         one('SELECT * FROM clients WHERE email = %s AND "tenantId" = %s LIMIT 1', c.email, tid)
     statements += 1
@@ -74,8 +79,12 @@ def original_lookups(conn, seed=data.SHIPPED) -> int:
     statements += 1
     conn.execute('SELECT * FROM appointments WHERE "tenantId" = %s', (tid,)).fetchall()
     for t in seed.templates:
-        one("SELECT * FROM notification_templates WHERE name = %s AND type = %s AND channel = %s LIMIT 1",
-            t.name, t.type, t.channel)
+        one(
+            "SELECT * FROM notification_templates WHERE name = %s AND type = %s AND channel = %s LIMIT 1",
+            t.name,
+            t.type,
+            t.channel,
+        )
     return statements
 
 
@@ -88,12 +97,18 @@ def measure(conn, label: str, runs: int) -> None:
     per_table = ", ".join(f"{t} {n}" for t, n in sorted(plan.queries_by_table.items()))
     median, base = statistics.median(plan_times), statistics.median(base_times)
     print(f"\n[{label}] {plan.summary()}")
-    print(f"  plan: {plan.queries} statements (+1 catalog check), max {max(plan.queries_by_table.values())} "
-          f"per table: {per_table}")
-    print(f"  plan: median {median * 1000:.1f} ms, best {min(plan_times) * 1000:.1f} ms "
-          f"({'under' if median < 0.2 else 'OVER'} the 0.2 s target)")
-    print(f"  original seed.ts lookups: {statements[0]} statements, median {base * 1000:.1f} ms; "
-          f"ratio plan/original {median / base:.3g}")
+    print(
+        f"  plan: {plan.queries} statements (+1 catalog check), max {max(plan.queries_by_table.values())} "
+        f"per table: {per_table}"
+    )
+    print(
+        f"  plan: median {median * 1000:.1f} ms, best {min(plan_times) * 1000:.1f} ms "
+        f"({'under' if median < 0.2 else 'OVER'} the 0.2 s target)"
+    )
+    print(
+        f"  original seed.ts lookups: {statements[0]} statements, median {base * 1000:.1f} ms; "
+        f"ratio plan/original {median / base:.3g}"
+    )
 
 
 def main() -> int:
@@ -113,10 +128,13 @@ def main() -> int:
             apply_schema(conn)
             _apply(conn, "the seed, as seed.ts at the app's first boot")
             started = time.perf_counter()
-            counts = demo_data.generate(conn, tenants=args.tenants, clients=args.clients,
-                                        appointments=args.appointments, seed=42)
-            print(f"demo data: {counts['clients']:,} clients, {counts['appointments']:,} appointments, "
-                  f"{counts['payments']:,} payments in {time.perf_counter() - started:.0f} s")
+            counts = demo_data.generate(
+                conn, tenants=args.tenants, clients=args.clients, appointments=args.appointments, seed=42
+            )
+            print(
+                f"demo data: {counts['clients']:,} clients, {counts['appointments']:,} appointments, "
+                f"{counts['payments']:,} payments in {time.perf_counter() - started:.0f} s"
+            )
             size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
             print(f"database size: {size}")
             measure(conn, "applied, the seed's rows the oldest (a production database)", args.runs)

@@ -89,8 +89,9 @@ def first_paint(volume: Path, runs: int) -> None:
     floor, hello, ours, eager = [], [], [], []
 
     def painted_at(code: str, *args: str) -> list[str]:
-        return subprocess.run([PYTHON, "-c", code, *args], check=True, env=env, capture_output=True,
-                              text=True).stdout.split()
+        return subprocess.run(
+            [PYTHON, "-c", code, *args], check=True, env=env, capture_output=True, text=True
+        ).stdout.split()
 
     for _ in range(runs):
         t = time.time()
@@ -103,12 +104,18 @@ def first_paint(volume: Path, runs: int) -> None:
         ours.append(float(out[0]) - t)
         eager.append(out[1] == "True")
     f, o = statistics.median(floor), statistics.median(ours)
-    print(f"launch: a one-Static Textual app to its first paint median {statistics.median(hello) * 1000:.0f} ms "
-          f"({statistics.median(hello) / f:.2f}x the import alone)")
-    print(f"launch: python -c 'import textual.app' median {f * 1000:.0f} ms (best {min(floor) * 1000:.0f}); "
-          f"console to first painted dashboard median {o * 1000:.0f} ms (best {min(ours) * 1000:.0f})")
-    print(f"        ratio of medians {o / f:.2f}x, of bests {min(ours) / min(floor):.2f}x (target <= 1.3x; "
-          "runs are interleaved, so load from other processes hits both)")
+    print(
+        f"launch: a one-Static Textual app to its first paint median {statistics.median(hello) * 1000:.0f} ms "
+        f"({statistics.median(hello) / f:.2f}x the import alone)"
+    )
+    print(
+        f"launch: python -c 'import textual.app' median {f * 1000:.0f} ms (best {min(floor) * 1000:.0f}); "
+        f"console to first painted dashboard median {o * 1000:.0f} ms (best {min(ours) * 1000:.0f})"
+    )
+    print(
+        f"        ratio of medians {o / f:.2f}x, of bests {min(ours) / min(floor):.2f}x (target <= 1.3x; "
+        "runs are interleaved, so load from other processes hits both)"
+    )
     print(f"        psycopg imported before the first paint: {any(eager)}")
 
 
@@ -136,8 +143,10 @@ def refresh(volume: Path, count: int, runs: int) -> None:
         t = time.perf_counter()
         data = load_dashboard(settings, NOW, sample_database)
         times.append(time.perf_counter() - t)
-    print(f"refresh: load_dashboard on {len(data.catalog)} catalog entries median "
-          f"{statistics.median(times) * 1000:.1f} ms, best {min(times) * 1000:.1f} ms (target < 100 ms)")
+    print(
+        f"refresh: load_dashboard on {len(data.catalog)} catalog entries median "
+        f"{statistics.median(times) * 1000:.1f} ms, best {min(times) * 1000:.1f} ms (target < 100 ms)"
+    )
 
     async def in_app() -> tuple[list[float], float]:
         app = sample_console(volume, NOW)
@@ -156,8 +165,10 @@ def refresh(volume: Path, count: int, runs: int) -> None:
         return laps, table
 
     laps, table = asyncio.run(in_app())
-    print(f"         in the app, r to redrawn panes median {statistics.median(laps) * 1000:.1f} ms; "
-          f"backups table of {count} rows shown in {table * 1000:.0f} ms")
+    print(
+        f"         in the app, r to redrawn panes median {statistics.median(laps) * 1000:.1f} ms; "
+        f"backups table of {count} rows shown in {table * 1000:.0f} ms"
+    )
 
 
 def big_log(folder: Path, megabytes: int) -> None:
@@ -167,8 +178,9 @@ def big_log(folder: Path, megabytes: int) -> None:
     line = "[2026-11-27 02:00:00] INFO pg_dump: dumping contents of table public.appointments row batch {}\n"
     folder.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as fh:
-        chunk = "".join(line.format(i) if i % 1000 else f"[2026-11-27 02:00:01] WARN odd batch {i}\n"
-                        for i in range(100_000))
+        chunk = "".join(
+            line.format(i) if i % 1000 else f"[2026-11-27 02:00:01] WARN odd batch {i}\n" for i in range(100_000)
+        )
         while fh.tell() < megabytes * 2**20:
             fh.write(chunk)
     t = time.perf_counter()
@@ -187,9 +199,11 @@ def big_log(folder: Path, megabytes: int) -> None:
     t = time.perf_counter()
     index.find("odd batch 99000", 0)
     search = time.perf_counter() - t
-    print(f"log:    {path.stat().st_size / 2**20:.0f} MiB, {len(index):,} lines: wc -l {wc * 1000:.0f} ms; "
-          f"index {built * 1000:.0f} ms ({built / wc:.2f}x wc -l); last screen {window * 1000:.2f} ms; "
-          f"WARN+ERROR filter {levels * 1000:.0f} ms ({len(warn):,} lines); search {search * 1000:.0f} ms")
+    print(
+        f"log:    {path.stat().st_size / 2**20:.0f} MiB, {len(index):,} lines: wc -l {wc * 1000:.0f} ms; "
+        f"index {built * 1000:.0f} ms ({built / wc:.2f}x wc -l); last screen {window * 1000:.2f} ms; "
+        f"WARN+ERROR filter {levels * 1000:.0f} ms ({len(warn):,} lines); search {search * 1000:.0f} ms"
+    )
     index.close()
     path.unlink()
 
@@ -217,9 +231,11 @@ def stall(volume: Path, dump_mb: float, jobs: tuple[str, ...] = ("backup", "veri
         from citaplanner_tui.core.backup import run_backup
 
         first = run_backup(settings, tier="daily")  # something big for the verify to read
-        print(f"stall:  database dump {first.raw_bytes / 2**20:.0f} MiB of SQL "
-              f"({first.size / 2**20:.1f} MiB gzip); backup + deep verify of {len(list(volume.rglob('*.sql.gz')))}"
-              " dumps as console jobs")
+        print(
+            f"stall:  database dump {first.raw_bytes / 2**20:.0f} MiB of SQL "
+            f"({first.size / 2**20:.1f} MiB gzip); backup + deep verify of {len(list(volume.rglob('*.sql.gz')))}"
+            " dumps as console jobs"
+        )
 
         async def run() -> tuple[float, float, int]:
             app = CitaPlannerApp(settings, refresh_every=5.0)
@@ -267,9 +283,11 @@ def stall(volume: Path, dump_mb: float, jobs: tuple[str, ...] = ("backup", "veri
 
         worst, elapsed, ticks, idle, steady = asyncio.run(run())
         print(f"        idle console, 3 s: longest stall {idle * 1000:.1f} ms (the machine's own noise)")
-        print(f"        jobs ran {elapsed:.1f} s; {ticks} ticks of 10 ms; longest event-loop stall "
-              f"{worst * 1000:.1f} ms (target < 50 ms); while the jobs stream (past their first 0.5 s, before "
-              f"their end) {steady * 1000:.1f} ms")
+        print(
+            f"        jobs ran {elapsed:.1f} s; {ticks} ticks of 10 ms; longest event-loop stall "
+            f"{worst * 1000:.1f} ms (target < 50 ms); while the jobs stream (past their first 0.5 s, before "
+            f"their end) {steady * 1000:.1f} ms"
+        )
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)

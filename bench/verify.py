@@ -31,8 +31,10 @@ from citaplanner_tui.core.volume.naming import make_name  # noqa: E402
 from citaplanner_tui.core.settings import Settings  # noqa: E402
 from citaplanner_tui.core.verify import verify  # noqa: E402
 
-BODY = ("--\n-- PostgreSQL database dump\n--\n\nCOPY public.tenants (id, name) FROM stdin;\n"
-        "ten{n}\tSalón {n}\n\\.\n\n--\n-- PostgreSQL database dump complete\n--\n")
+BODY = (
+    "--\n-- PostgreSQL database dump\n--\n\nCOPY public.tenants (id, name) FROM stdin;\n"
+    "ten{n}\tSalón {n}\n\\.\n\n--\n-- PostgreSQL database dump complete\n--\n"
+)
 
 
 def populate(root: Path, count: int) -> None:
@@ -53,6 +55,7 @@ def ours(root: Path):
         shutil.rmtree(root / "logs", ignore_errors=True)
         results = verify(Settings(backup_dir=root))
         assert all(r.ok for r in results)
+
     return run
 
 
@@ -61,6 +64,7 @@ def baseline(root: Path):
         for tier in ("daily", "weekly", "monthly"):
             sidecars = sorted(p.name for p in (root / tier).glob("*.sha256"))
             subprocess.run(["sha256sum", "--quiet", "-c", *sidecars], cwd=root / tier, check=True)
+
     return run
 
 
@@ -78,11 +82,15 @@ def main() -> int:
             wall, cpu = timed(ours(root), args.runs)
             base_wall, _ = timed(baseline(root), args.runs)
             rows[count] = (min(wall), min(cpu), min(base_wall))
-            print(f"{count:>6} backups: verify {min(wall) * 1000:8.1f} ms wall, {min(cpu) * 1000:8.1f} ms CPU; "
-                  f"sha256sum -c {min(base_wall) * 1000:8.1f} ms ({min(wall) / min(base_wall):.1f}x)")
+            print(
+                f"{count:>6} backups: verify {min(wall) * 1000:8.1f} ms wall, {min(cpu) * 1000:8.1f} ms CPU; "
+                f"sha256sum -c {min(base_wall) * 1000:8.1f} ms ({min(wall) / min(base_wall):.1f}x)"
+            )
         (sw, sc, _), (lw, lc, _) = rows[args.small], rows[args.large]
-        print(f"{args.large}/{args.small} backups: {args.large / args.small:.1f}x the files took "
-              f"{lw / sw:.1f}x the wall time, {lc / sc:.1f}x the CPU (linear: about {args.large / args.small:.0f}x)")
+        print(
+            f"{args.large}/{args.small} backups: {args.large / args.small:.1f}x the files took "
+            f"{lw / sw:.1f}x the wall time, {lc / sc:.1f}x the CPU (linear: about {args.large / args.small:.0f}x)"
+        )
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

@@ -21,12 +21,18 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO)]  # the package, and tests.support.sample, the data the snapshot tests use
 
 from tests.support.sample import (  # noqa: E402
-    SAMPLE_NOW as NOW, SAMPLE_SCREENS, make_sample_volume, sample_console, settle)
+    SAMPLE_NOW as NOW,
+    SAMPLE_SCREENS,
+    make_sample_volume,
+    sample_console,
+    settle,
+)
 from tests.support.sample_plans import SAMPLE_STAGES  # noqa: E402
 
 
-async def export(volume: Path, name: str, keys: tuple[str, ...], out: Path, size: tuple[int, int],
-                 stage=None, **app_kwargs) -> Path:
+async def export(
+    volume: Path, name: str, keys: tuple[str, ...], out: Path, size: tuple[int, int], stage=None, **app_kwargs
+) -> Path:
     app = sample_console(volume, NOW, **app_kwargs)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)

@@ -18,7 +18,7 @@ def gz(tmp_path):
     path = tmp_path / "a.sql.gz"
     with path.open("wb") as fh:  # several members, as the parallel writer makes
         for i in range(0, len(DATA), 70_000):
-            fh.write(gzip.compress(DATA[i:i + 70_000]))
+            fh.write(gzip.compress(DATA[i : i + 70_000]))
     return path
 
 

@@ -54,10 +54,12 @@ def test_backup_passes_gunzip_sha256sum_and_reloads_every_row(filled, backup_dir
     dump = backup_dir / "daily" / "citaplanner_daily_20261103_020000.sql.gz"
     assert result.files == [dump]
     assert sorted(p.name for p in dump.parent.iterdir()) == [
-        dump.name, dump.name + ".manifest.json", dump.name + ".sha256"]
+        dump.name,
+        dump.name + ".manifest.json",
+        dump.name + ".sha256",
+    ]
     assert subprocess.run(["gunzip", "-t", str(dump)]).returncode == 0
-    check = subprocess.run(["sha256sum", "-c", dump.name + ".sha256"], cwd=dump.parent,
-                           capture_output=True, text=True)
+    check = subprocess.run(["sha256sum", "-c", dump.name + ".sha256"], cwd=dump.parent, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     assert (dump.parent / (dump.name + ".sha256")).read_text() == f"{result.sha256}  {dump.name}\n"
     assert result.size == dump.stat().st_size
@@ -70,7 +72,11 @@ def test_backup_passes_gunzip_sha256sum_and_reloads_every_row(filled, backup_dir
     facts = manifest.read(dump)
     assert _mode(manifest.path_for(dump)) == 0o600
     assert (facts.sha256, facts.size, facts.compression, facts.database) == (
-        result.sha256, result.size, "gzip", filled.name)
+        result.sha256,
+        result.size,
+        "gzip",
+        filled.name,
+    )
     assert facts.tool_version == __version__ and facts.pg_dump_version == result.pg_dump
     assert facts.server_version.startswith("18.") and facts.database_size > 0
     assert {k.split(".")[1]: v for k, v in facts.rows.items()} == source  # exact, from the dump's COPY rows
@@ -80,9 +86,12 @@ def test_backup_passes_gunzip_sha256sum_and_reloads_every_row(filled, backup_dir
     pg.create_database(target)
     try:
         unzip = subprocess.Popen(["gunzip", "-c", str(dump)], stdout=subprocess.PIPE)
-        load = subprocess.run([str(embedded_bindir() / "psql"), "-q", "-v", "ON_ERROR_STOP=1",
-                               "-d", pg.admin(target).conninfo()], stdin=unzip.stdout,
-                              capture_output=True, text=True)
+        load = subprocess.run(
+            [str(embedded_bindir() / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-d", pg.admin(target).conninfo()],
+            stdin=unzip.stdout,
+            capture_output=True,
+            text=True,
+        )
         unzip.stdout.close()
         assert unzip.wait() == 0
         assert load.returncode == 0, load.stderr
@@ -90,7 +99,7 @@ def test_backup_passes_gunzip_sha256sum_and_reloads_every_row(filled, backup_dir
     finally:
         drop_app_db(pg, target)
 
-    log = (backup_dir / "logs" / "backup_20261103.log")
+    log = backup_dir / "logs" / "backup_20261103.log"
     logs = "".join(p.read_text() for p in (backup_dir / "logs").iterdir())
     assert "OK backup written: citaplanner_daily_20261103_020000.sql.gz" in logs
     assert APP_PASSWORD not in logs and "s3cr" not in logs
@@ -105,19 +114,27 @@ def test_sunday_the_first_files_one_dump_under_three_tiers(filled, backup_dir):
     assert len(inodes) == 1  # hard links of the one dump
     for path in result.files:
         assert path.name == f"citaplanner_{path.parent.name}_20261101_020000.sql.gz"
-        check = subprocess.run(["sha256sum", "-c", path.name + ".sha256"], cwd=path.parent,
-                               capture_output=True, text=True)
+        check = subprocess.run(
+            ["sha256sum", "-c", path.name + ".sha256"], cwd=path.parent, capture_output=True, text=True
+        )
         assert check.returncode == 0, check.stdout
     assert {e.tier: e.state for e in scan(backup_dir) if e.is_dump} == {
-        "daily": State.OK, "weekly": State.OK, "monthly": State.OK}
+        "daily": State.OK,
+        "weekly": State.OK,
+        "monthly": State.OK,
+    }
 
 
 def test_weekly_copy_where_a_hard_link_is_refused(filled, backup_dir, tmp_path):
     """A weekly folder on another filesystem (a tmpfs) gets a copy with its own sidecar."""
     weekly = backup_dir / "weekly"
     weekly.mkdir(mode=0o700)
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", str(weekly)],
-                      capture_output=True).returncode != 0:
+    if (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", str(weekly)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("mounting a tmpfs is not permitted here, so no cross-device weekly folder")
     try:
         result = run_backup(settings_for(filled, backup_dir), now=datetime(2026, 11, 8, 2, 0, 0))
@@ -125,8 +142,9 @@ def test_weekly_copy_where_a_hard_link_is_refused(filled, backup_dir, tmp_path):
         assert os.stat(daily).st_dev != os.stat(week).st_dev
         assert week.read_bytes() == daily.read_bytes()
         assert _mode(week) == 0o600
-        assert subprocess.run(["sha256sum", "-c", week.name + ".sha256"], cwd=weekly,
-                              capture_output=True).returncode == 0
+        assert (
+            subprocess.run(["sha256sum", "-c", week.name + ".sha256"], cwd=weekly, capture_output=True).returncode == 0
+        )
         assert not list(weekly.glob("*.partial"))
     finally:
         subprocess.run(["umount", "-l", str(weekly)], check=True)
@@ -141,8 +159,9 @@ def test_zstd_format_is_complete_and_checksummed(filled, backup_dir):
         for chunk in zstandard.ZstdDecompressor().read_to_iter(fh):
             scanner.feed(chunk)
     assert scanner.info.complete and scanner.info.rows["public.payments"] == 250
-    assert subprocess.run(["sha256sum", "-c", dump.name + ".sha256"], cwd=dump.parent,
-                          capture_output=True).returncode == 0
+    assert (
+        subprocess.run(["sha256sum", "-c", dump.name + ".sha256"], cwd=dump.parent, capture_output=True).returncode == 0
+    )
 
 
 def test_retention_runs_after_the_new_backup_and_spares_what_is_not_ours(filled, backup_dir):
@@ -161,8 +180,10 @@ def test_retention_runs_after_the_new_backup_and_spares_what_is_not_ours(filled,
     result = run_backup(settings, tier="daily", now=datetime(2026, 10, 28, 2, 0, 0))
 
     left = sorted(p.name for p in daily.iterdir())
-    assert left == sorted(["notes.txt", "citaplanner_daily_20261028_020000.sql.gz.manifest.json"]
-                          + [f"citaplanner_daily_202610{d}_020000.sql.gz{s}" for d in (25, 26, 28) for s in ("", ".sha256")])
+    assert left == sorted(
+        ["notes.txt", "citaplanner_daily_20261028_020000.sql.gz.manifest.json"]
+        + [f"citaplanner_daily_202610{d}_020000.sql.gz{s}" for d in (25, 26, 28) for s in ("", ".sha256")]
+    )
     assert len(result.pruned) == 11  # five dumps and their sidecars, and the one real backup's manifest
     assert one_line(result).endswith(" s; 5 old backups pruned)")  # backups, not their sidecars
     assert manual.files[0].exists()
@@ -178,7 +199,8 @@ def test_six_backups_on_the_first_keep_the_previous_five_months(filled, backup_d
         assert "monthly" in result.tiers
     monthly = sorted(p.name for p in (backup_dir / "monthly").glob("*.sql.gz"))
     assert monthly == [f"citaplanner_monthly_2026{m:02d}01_020000.sql.gz" for m in range(7, 12)] + [
-        "citaplanner_monthly_20261201_070000.sql.gz"]
+        "citaplanner_monthly_20261201_070000.sql.gz"
+    ]
     assert all((backup_dir / "monthly" / (n + ".sha256")).exists() for n in monthly)
     assert len(list((backup_dir / "monthly").glob("*.sha256"))) == 6  # no orphan sidecars
 
@@ -203,7 +225,9 @@ def test_next_backup_seals_a_dump_whose_sidecar_a_crash_never_wrote(filled, back
     cut = backup_dir / "daily" / "citaplanner_daily_20261101_020000.sql.gz"
     cut.write_bytes(first.files[0].read_bytes()[:-100])
     assert {e.path: e.state for e in scan(backup_dir) if e.is_dump} == {
-        first.files[0]: State.NO_SIDECAR, cut: State.NO_SIDECAR}
+        first.files[0]: State.NO_SIDECAR,
+        cut: State.NO_SIDECAR,
+    }
     run_backup(settings, tier="manual", now=datetime(2026, 11, 3, 2, 0, 0))
     assert sidecar.read_text() == f"{first.sha256}  {first.files[0].name}\n"
     states = {e.path: e.state for e in scan(backup_dir) if e.is_dump}
@@ -235,13 +259,16 @@ def test_manifest_names_the_prisma_schema_version_and_the_plan_warns_across_it(f
     result = run_backup(settings, now=TUESDAY)
     for path in result.files:  # every tier's copy has its own manifest
         assert manifest.read(path).migration == manifest.Migration(
-            "20261001100000_add_payments", "2026-10-01T10:00:00+00:00", 2)
+            "20261001100000_add_payments", "2026-10-01T10:00:00+00:00", 2
+        )
     info = settings.conninfo()
     checks = {c.name: c for c in manifest_checks(result.files[0], info)}
     assert checks["manifest"].ok and "migration 20261001100000_add_payments (2 applied)" in checks["manifest"].detail
     assert checks["migrations"].ok and not checks["migrations"].blocking
-    filled.sql("INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) "
-               "VALUES ('5', 'e', '2026-11-20 10:00+00', '20261120100000_add_reminders')")
+    filled.sql(
+        "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) "
+        "VALUES ('5', 'e', '2026-11-20 10:00+00', '20261120100000_add_reminders')"
+    )
     warning = {c.name: c for c in manifest_checks(result.files[0], info)}["migrations"]
     assert not warning.ok and not warning.blocking
     assert warning.detail.startswith("this backup predates migration 20261120100000_add_reminders")
@@ -261,7 +288,8 @@ def test_backups_without_a_manifest_keep_working_and_retention_takes_it_along(fi
     assert not old.exists() and middle.files[0].exists()
     newest = run_backup(settings, tier="daily", now=datetime(2026, 11, 4, 2, 0, 0))
     assert sorted(p.name for p in (backup_dir / "daily").iterdir()) == [
-        newest.files[0].name + s for s in ("", ".manifest.json", ".sha256")]  # no orphan manifest
+        newest.files[0].name + s for s in ("", ".manifest.json", ".sha256")
+    ]  # no orphan manifest
 
 
 def test_much_smaller_dump_is_flagged(filled, backup_dir):
@@ -284,10 +312,13 @@ def test_a_backup_taken_after_rows_were_deleted_prunes_no_good_backup(filled, ba
     assert incident.pruned == [] and "much smaller than the previous one" in incident.warnings[0]
     for tier in incident.tiers:
         assert sorted(p.name for p in (backup_dir / tier).glob("*.sql.gz")) == [
-            f"citaplanner_{tier}_20261101_020000.sql.gz", f"citaplanner_{tier}_20261101_090000.sql.gz"]
+            f"citaplanner_{tier}_20261101_020000.sql.gz",
+            f"citaplanner_{tier}_20261101_090000.sql.gz",
+        ]
     kept = {k.entry.path.name: k.reason for k in prune(settings, dry_run=True).kept}
     assert kept["citaplanner_daily_20261101_090000.sql.gz"] == (
-        "kept: much smaller than the backup before it; it does not replace it")
+        "kept: much smaller than the backup before it; it does not replace it"
+    )
     assert kept["citaplanner_daily_20261101_020000.sql.gz"] == "the newest good backup of 2026-11-01"
 
 
@@ -318,9 +349,13 @@ def test_prune_cli_shows_then_applies_retention(filled, backup_dir):
 
     done = cli("prune", "--json", "--keep-daily", "2", env=env)
     report = json.loads(done.stdout)
-    assert done.returncode == 0 and report["dry_run"] is False and len(report["deleted"]) == 6  # dump, manifest, sidecar
+    assert (
+        done.returncode == 0 and report["dry_run"] is False and len(report["deleted"]) == 6
+    )  # dump, manifest, sidecar
     assert sorted(p.name for p in (backup_dir / "daily").glob("*.sql.gz")) == [
-        "citaplanner_daily_20261103_020000.sql.gz", "citaplanner_daily_20261104_020000.sql.gz"]
+        "citaplanner_daily_20261103_020000.sql.gz",
+        "citaplanner_daily_20261104_020000.sql.gz",
+    ]
     again = cli("prune", "--keep-daily", "2", env=env)
     assert "nothing to prune" in again.stdout
 
@@ -346,9 +381,14 @@ def test_progress_line_fits_80_columns():
 def test_progress_is_drawn_on_a_terminal_only(filled, backup_dir):
     master, slave = pty.openpty()
     try:
-        done = subprocess.run([sys.executable, "-m", "citaplanner_tui", "backup", "--tier", "manual"],
-                              env=cli_env(filled.url, backup_dir), cwd=REPO, stdout=subprocess.PIPE,
-                              stderr=slave, timeout=90)
+        done = subprocess.run(
+            [sys.executable, "-m", "citaplanner_tui", "backup", "--tier", "manual"],
+            env=cli_env(filled.url, backup_dir),
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            timeout=90,
+        )
         os.close(slave)
         drawn = b""
         while select.select([master], [], [], 0.5)[0]:

@@ -21,8 +21,7 @@ from citaplanner_tui.core.errors import BusyError
 from citaplanner_tui.core.volume import lock
 from citaplanner_tui.core.volume.catalog import State, scan
 from citaplanner_tui.demo.server import LocalServer
-from tests.support.backup import (REPO, cli, cli_env, fill, freeze_pg_dump_mid_stream, settings_for,
-                                  wait_gone)
+from tests.support.backup import REPO, cli, cli_env, fill, freeze_pg_dump_mid_stream, settings_for, wait_gone
 from tests.support.db import APP_PASSWORD, APP_ROLE, drop_app_db, make_app_db
 
 PASSWORD_FORMS = (APP_PASSWORD, quote(APP_PASSWORD, safe=""))
@@ -45,10 +44,11 @@ def small_db(app_db):
 
 def _snapshot(folder: Path) -> dict[str, str]:
     """Every file under ``folder`` (except our logs and bookkeeping) with its SHA-256."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*"))
-            if p.is_file() and "logs" not in p.parts and ".citaplanner-tui" not in p.parts
-            and p.name != lock.LOCK_NAME}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "logs" not in p.parts and ".citaplanner-tui" not in p.parts and p.name != lock.LOCK_NAME
+    }
 
 
 def _older_backup(db, backup_dir: Path) -> dict[str, str]:
@@ -68,9 +68,17 @@ def _one_sentence(stderr: str) -> str:
 def test_concurrent_backup_is_refused_at_once_naming_the_holder(small_db, backup_dir):
     before = _older_backup(small_db, backup_dir)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys\nfrom citaplanner_tui.core.volume.lock import hold\n"
-         f"with hold({str(backup_dir)!r}, 'restore'):\n    print('held', flush=True)\n    sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO)
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom citaplanner_tui.core.volume.lock import hold\n"
+            f"with hold({str(backup_dir)!r}, 'restore'):\n    print('held', flush=True)\n    sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
     try:
         assert holder.stdout.readline() == "held\n"
         assert lock.holder(backup_dir).pid == holder.pid
@@ -95,15 +103,18 @@ def _stopped_server_url(tmp_path) -> str:
     return url
 
 
-@pytest.mark.parametrize("case, expected", [
-    ("scheme", "the connection string uses scheme 'mysql'"),
-    ("port", "the port 'port' in the connection string is not a number"),
-    ("malformed", "the connection string is not valid"),
-    ("password", "the server refused the password for user 'citaplanner'"),
-    ("stopped", "cannot reach the server at 127.0.0.1:"),
-    ("no_database", "the database 'nosuchdb' does not exist"),
-    ("no_pg_dump", "no pg_dump and psql in the configured pg_bindir"),
-])
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("scheme", "the connection string uses scheme 'mysql'"),
+        ("port", "the port 'port' in the connection string is not a number"),
+        ("malformed", "the connection string is not valid"),
+        ("password", "the server refused the password for user 'citaplanner'"),
+        ("stopped", "cannot reach the server at 127.0.0.1:"),
+        ("no_database", "the database 'nosuchdb' does not exist"),
+        ("no_pg_dump", "no pg_dump and psql in the configured pg_bindir"),
+    ],
+)
 def test_bad_targets_give_one_sentence_and_write_nothing(case, expected, small_db, backup_dir, pg, tmp_path):
     url, extra = small_db.url, {}
     if case == "scheme":
@@ -142,8 +153,11 @@ def test_server_gone_mid_dump_keeps_nothing(big_db, small_db, backup_dir, pg):
     worker.start()
     pid = freeze_pg_dump_mid_stream(os.getpid(), lambda: (backup_dir / "daily").glob("*.partial"))
     try:
-        killed = pg.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = %s AND application_name = 'citaplanner-tui'", params=(big_db.name,))
+        killed = pg.sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND application_name = 'citaplanner-tui'",
+            params=(big_db.name,),
+        )
         assert killed == [(True,)]
     finally:
         os.kill(pid, signal.SIGCONT)
@@ -157,9 +171,13 @@ def test_server_gone_mid_dump_keeps_nothing(big_db, small_db, backup_dir, pg):
 
 def test_kill_9_mid_dump_leaves_only_a_partial_that_the_next_run_removes(big_db, small_db, backup_dir):
     before = _older_backup(small_db, backup_dir)
-    proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "backup", "--tier", "daily"],
-                            env=cli_env(big_db.url, backup_dir), cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "citaplanner_tui", "backup", "--tier", "daily"],
+        env=cli_env(big_db.url, backup_dir),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         pg_dump = freeze_pg_dump_mid_stream(proc.pid, lambda: (backup_dir / "daily").glob("*.partial"))
         os.kill(proc.pid, signal.SIGKILL)
@@ -185,9 +203,14 @@ def test_kill_9_mid_dump_leaves_only_a_partial_that_the_next_run_removes(big_db,
 
 
 def test_no_password_in_any_process_argv_during_a_backup(big_db, backup_dir):
-    proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "backup"],
-                            env=cli_env(big_db.url, backup_dir), cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "citaplanner_tui", "backup"],
+        env=cli_env(big_db.url, backup_dir),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen: set[str] = set()
 
     def sweep() -> None:
@@ -222,8 +245,9 @@ def small_volume(tmp_path):
     """An 8 MiB tmpfs as the backup volume (we run as root); unmounted afterwards."""
     mount = tmp_path / "volume"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(mount)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"mounting a tmpfs is not permitted here ({done.stderr.strip()}), so no full volume")
     yield mount
@@ -258,9 +282,14 @@ def test_volume_filling_up_mid_dump_keeps_nothing(small_db, big_db, small_volume
 
 
 def test_sigterm_mid_dump_cleans_up_like_ctrl_c(big_db, backup_dir):
-    proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "backup"],
-                            env=cli_env(big_db.url, backup_dir), cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "citaplanner_tui", "backup"],
+        env=cli_env(big_db.url, backup_dir),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         pg_dump = freeze_pg_dump_mid_stream(proc.pid, lambda: (backup_dir / "daily").glob("*.partial"))
         proc.send_signal(signal.SIGTERM)
@@ -324,9 +353,13 @@ def _stopped(pid: int) -> bool:
 
 @pytest.mark.parametrize("suffix", [".manifest.json", ".sha256"])
 def test_kill_9_between_the_dump_and_its_sidecar_is_sealed_by_the_next_run(small_db, backup_dir, suffix):
-    proc = subprocess.Popen([sys.executable, "-c", _STOP_BEFORE, suffix, "backup", "--tier", "daily"],
-                            env=cli_env(small_db.url, backup_dir), cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _STOP_BEFORE, suffix, "backup", "--tier", "daily"],
+        env=cli_env(small_db.url, backup_dir),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         end = time.monotonic() + 60
         while not _stopped(proc.pid):

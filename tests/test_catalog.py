@@ -91,7 +91,12 @@ def test_every_state_is_named_and_foreign_files_are_left_alone(backup_dir, tmp_p
     assert states[stray.name][0] is State.OK and catalog.find(stray).tier == "weekly"
     assert "readme.txt" not in states
     assert {s.word for s, _ in states.values()} == {
-        "ok", "no sidecar", "sidecar without dump", "unfinished", "not ours"}
+        "ok",
+        "no sidecar",
+        "sidecar without dump",
+        "unfinished",
+        "not ours",
+    }
     counts = catalog.counts("daily")
     assert counts[State.FOREIGN] == 4 and counts[State.OK] == 1 and counts[State.MISMATCH] == 0
     # Only the ok dump is good; the symlink's target was not followed (its size is the link's).
@@ -103,8 +108,13 @@ def test_every_state_is_named_and_foreign_files_are_left_alone(backup_dir, tmp_p
 def test_newest_first_and_newest_good_skips_bad_backups(backup_dir):
     paths = [old_dump(backup_dir / "daily", "daily", day) for day in DAYS[:3]]
     store = Records(backup_dir)
-    store.record(paths[2], "verify", False, "the checksum does not match its sidecar",
-                 {"problem": "mismatch", "sidecar_mtime_ns": os.stat(str(paths[2]) + ".sha256").st_mtime_ns})
+    store.record(
+        paths[2],
+        "verify",
+        False,
+        "the checksum does not match its sidecar",
+        {"problem": "mismatch", "sidecar_mtime_ns": os.stat(str(paths[2]) + ".sha256").st_mtime_ns},
+    )
     catalog = scan(backup_dir)
     assert [e.taken_at for e in catalog.backups()] == [DAYS[2], DAYS[1], DAYS[0]]
     assert catalog.newest("daily").state is State.MISMATCH
@@ -169,25 +179,34 @@ def test_unreadable_files_and_folders_as_an_unprivileged_user(open_dir):
         f.chmod(0o644)
     secret.chmod(0o600)
     (open_dir / "weekly").chmod(0o700)
-    code = ("import sys; from citaplanner_tui.core.volume.catalog import scan\n"
-            "for e in scan(sys.argv[1]): print(e.path.name, e.state.value, e.reason, sep='|')\n")
-    out = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                          sys.executable, "-c", code, str(open_dir)],
-                         capture_output=True, text=True, cwd=os.getcwd(), check=True).stdout
+    code = (
+        "import sys; from citaplanner_tui.core.volume.catalog import scan\n"
+        "for e in scan(sys.argv[1]): print(e.path.name, e.state.value, e.reason, sep='|')\n"
+    )
+    out = subprocess.run(
+        ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable, "-c", code, str(open_dir)],
+        capture_output=True,
+        text=True,
+        cwd=os.getcwd(),
+        check=True,
+    ).stdout
     rows = {line.split("|")[0]: line.split("|")[1:] for line in out.splitlines()}
     assert rows[good.name] == ["ok", ""]
     assert rows[secret.name] == ["unreadable", "permission denied"]
     assert rows["weekly"] == ["unreadable", "cannot list this folder: Permission denied"]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("ab" * 32 + "  /backup-citaplanner/daily/f.sql.gz\n", ("ab" * 32, "/backup-citaplanner/daily/f.sql.gz")),
-    ("AB" * 32 + "  f.sql.gz\n", ("ab" * 32, "f.sql.gz")),
-    ("ab" * 32 + " *f.sql.gz\n", ("ab" * 32, "f.sql.gz")),
-    ("SHA256 (f.sql.gz) = " + "ab" * 32 + "\n", ("ab" * 32, "f.sql.gz")),
-    ("", None),
-    ("not a checksum\n", None),
-    ("ab" * 31 + "  f.sql.gz\n", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("ab" * 32 + "  /backup-citaplanner/daily/f.sql.gz\n", ("ab" * 32, "/backup-citaplanner/daily/f.sql.gz")),
+        ("AB" * 32 + "  f.sql.gz\n", ("ab" * 32, "f.sql.gz")),
+        ("ab" * 32 + " *f.sql.gz\n", ("ab" * 32, "f.sql.gz")),
+        ("SHA256 (f.sql.gz) = " + "ab" * 32 + "\n", ("ab" * 32, "f.sql.gz")),
+        ("", None),
+        ("not a checksum\n", None),
+        ("ab" * 31 + "  f.sql.gz\n", None),
+    ],
+)
 def test_sidecar_formats(text, expected):
     assert parse_sidecar(text) == expected

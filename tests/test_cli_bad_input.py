@@ -22,11 +22,11 @@ def cli(*args, env=None, shell_tail=None):
     full_env.update(env or {})
     command = [sys.executable, "-m", "citaplanner_tui", *args]
     if shell_tail:
-        line = " ".join(map(shlex.quote, command)) + f" | {shell_tail}; echo \"rc=${{PIPESTATUS[0]}}\" >&2"
-        return subprocess.run(["bash", "-c", line], capture_output=True, text=True, env=full_env,
-                              stdin=subprocess.DEVNULL, timeout=60)
-    return subprocess.run(command, capture_output=True, text=True, env=full_env,
-                          stdin=subprocess.DEVNULL, timeout=60)
+        line = " ".join(map(shlex.quote, command)) + f' | {shell_tail}; echo "rc=${{PIPESTATUS[0]}}" >&2'
+        return subprocess.run(
+            ["bash", "-c", line], capture_output=True, text=True, env=full_env, stdin=subprocess.DEVNULL, timeout=60
+        )
+    return subprocess.run(command, capture_output=True, text=True, env=full_env, stdin=subprocess.DEVNULL, timeout=60)
 
 
 def one_sentence(result, *needles):
@@ -70,38 +70,59 @@ def test_a_malformed_ipv6_host_is_refused_by_the_parser_for_the_console():
 
 
 def _seed_file(tmp_path, change):
-    doc = json.loads(resources.files("citaplanner_tui.core.seed").joinpath("definition.json")
-                     .read_text("utf-8"))
+    doc = json.loads(resources.files("citaplanner_tui.core.seed").joinpath("definition.json").read_text("utf-8"))
     change(doc)
     path = tmp_path / "seed.json"
     path.write_text(json.dumps(doc), "utf-8")  # Python writes and reads NaN and Infinity in JSON
     return path
 
 
-@pytest.mark.parametrize("field,value,needle", [
-    ("day", 99999999, "appointments[0].day"),
-    ("day", -99999999, "appointments[0].day"),
-])
+@pytest.mark.parametrize(
+    "field,value,needle",
+    [
+        ("day", 99999999, "appointments[0].day"),
+        ("day", -99999999, "appointments[0].day"),
+    ],
+)
 def test_seed_plan_refuses_out_of_range_day_offsets(tmp_path, field, value, needle):
     path = _seed_file(tmp_path, lambda d: d["appointments"][0].__setitem__(field, value))
-    one_sentence(cli("--backup-dir", str(tmp_path), "seed", "plan", "--seed-file", str(path),
-                     env={"DATABASE_URL": "postgresql://u@127.0.0.1:1/x"}), needle)
+    one_sentence(
+        cli(
+            "--backup-dir",
+            str(tmp_path),
+            "seed",
+            "plan",
+            "--seed-file",
+            str(path),
+            env={"DATABASE_URL": "postgresql://u@127.0.0.1:1/x"},
+        ),
+        needle,
+    )
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
 def test_seed_plan_refuses_non_finite_prices(tmp_path, value):
     path = _seed_file(tmp_path, lambda d: d["services"][0].__setitem__("price", value))
-    one_sentence(cli("--backup-dir", str(tmp_path), "seed", "plan", "--seed-file", str(path),
-                     env={"DATABASE_URL": "postgresql://u@127.0.0.1:1/x"}),
-                 "services[0].price", "finite")
+    one_sentence(
+        cli(
+            "--backup-dir",
+            str(tmp_path),
+            "seed",
+            "plan",
+            "--seed-file",
+            str(path),
+            env={"DATABASE_URL": "postgresql://u@127.0.0.1:1/x"},
+        ),
+        "services[0].price",
+        "finite",
+    )
 
 
 def test_a_non_finite_fallback_amount_is_refused():
     from citaplanner_tui.core.errors import OperatorError
     from citaplanner_tui.core.seed.data import build_definition
 
-    doc = json.loads(resources.files("citaplanner_tui.core.seed").joinpath("definition.json")
-                     .read_text("utf-8"))
+    doc = json.loads(resources.files("citaplanner_tui.core.seed").joinpath("definition.json").read_text("utf-8"))
     doc["payments"]["fallbackAmount"] = float("nan")
     with pytest.raises(OperatorError, match="fallbackAmount"):
         build_definition(doc, "test")
@@ -109,10 +130,12 @@ def test_a_non_finite_fallback_amount_is_refused():
 
 def test_an_explicit_config_path_that_does_not_exist_is_refused(tmp_path):
     missing = tmp_path / "nonexist.toml"
-    one_sentence(cli("--config", str(missing), "--backup-dir", str(tmp_path), "status"),
-                 str(missing))
-    one_sentence(cli("--backup-dir", str(tmp_path), "status",
-                     env={"CITAPLANNER_TUI_CONFIG": str(missing)}), str(missing), "CITAPLANNER_TUI_CONFIG")
+    one_sentence(cli("--config", str(missing), "--backup-dir", str(tmp_path), "status"), str(missing))
+    one_sentence(
+        cli("--backup-dir", str(tmp_path), "status", env={"CITAPLANNER_TUI_CONFIG": str(missing)}),
+        str(missing),
+        "CITAPLANNER_TUI_CONFIG",
+    )
 
 
 def test_the_default_config_path_missing_is_fine(tmp_path):
@@ -161,8 +184,11 @@ def test_verify_seed_plan_and_help_piped_into_a_closed_reader_exit_cleanly(app_d
     env = {"DATABASE_URL": app_db.url}
     made = cli("--backup-dir", str(tmp_path), "backup", env=env)
     assert made.returncode == 0, made.stderr
-    for args in (["--backup-dir", str(tmp_path), "verify"], ["--backup-dir", str(tmp_path), "seed", "plan"],
-                 ["--help"]):
+    for args in (
+        ["--backup-dir", str(tmp_path), "verify"],
+        ["--backup-dir", str(tmp_path), "seed", "plan"],
+        ["--help"],
+    ):
         whole = cli(*args, env=env)
         assert whole.stdout, whole
         _assert_pipe_closed_cleanly(_piped(args, env), whole)

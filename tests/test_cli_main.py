@@ -15,8 +15,9 @@ def test_settings_flags_work_before_and_after_the_subcommand(tmp_path):
 
 
 def test_console_without_a_terminal_names_the_headless_commands():
-    result = subprocess.run([sys.executable, "-m", "citaplanner_tui"], capture_output=True,
-                            text=True, stdin=subprocess.DEVNULL, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "citaplanner_tui"], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60
+    )
     assert result.returncode == 2
     assert "needs a terminal" in result.stderr and "citaplanner-tui status" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -27,11 +28,24 @@ def test_read_only_refuses_every_write_command_in_one_sentence(tmp_path, capsys)
 
     (tmp_path / "daily").mkdir()
     dummy = tmp_path / "daily" / "citaplanner_daily_20261127_020000.sql.gz"
-    commands = [["backup"], ["prune"], ["restore", str(dummy), "--confirm", "x"], ["drill"],
-                ["seed", "apply", "--confirm", "x"]]
+    commands = [
+        ["backup"],
+        ["prune"],
+        ["restore", str(dummy), "--confirm", "x"],
+        ["drill"],
+        ["seed", "apply", "--confirm", "x"],
+    ]
     for command in commands:
-        code = main(["--read-only", "--backup-dir", str(tmp_path),
-                     "--database-url", "postgresql://u:secretpw@127.0.0.1:1/x", *command])
+        code = main(
+            [
+                "--read-only",
+                "--backup-dir",
+                str(tmp_path),
+                "--database-url",
+                "postgresql://u:secretpw@127.0.0.1:1/x",
+                *command,
+            ]
+        )
         err = capsys.readouterr().err
         assert code != 0, command
         assert "read-only mode is on" in err and "secretpw" not in err, (command, err)

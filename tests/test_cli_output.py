@@ -54,8 +54,8 @@ def _assert_line_ended_before_the_sentence(terminal: Terminal, sentence: str) ->
     writes = terminal.writes
     draws = [i for i, w in enumerate(writes) if _is_draw(w)]
     assert draws, "no progress line was drawn: the test proves nothing"
-    after = writes[draws[-1] + 1:]
-    assert after and after[0] == output.CLEAR, f"progress line left dangling: {writes[draws[-1]:][:3]!r}"
+    after = writes[draws[-1] + 1 :]
+    assert after and after[0] == output.CLEAR, f"progress line left dangling: {writes[draws[-1] :][:3]!r}"
     assert sentence in "".join(after)
 
 
@@ -67,10 +67,13 @@ def test_an_interrupted_verify_ends_its_progress_line(monkeypatch, app_db, backu
     _assert_line_ended_before_the_sentence(terminal, "citaplanner-tui: interrupted")
 
 
-@pytest.mark.parametrize("command, sentence", [
-    (("drill",), "truncated"),  # the drill's load fails on the cut archive
-    (("restore", "--confirm"), "Restore plan: "),  # pre-flight refuses, the plan goes to stderr
-])
+@pytest.mark.parametrize(
+    "command, sentence",
+    [
+        (("drill",), "truncated"),  # the drill's load fails on the cut archive
+        (("restore", "--confirm"), "Restore plan: "),  # pre-flight refuses, the plan goes to stderr
+    ],
+)
 def test_a_failed_drill_or_restore_ends_its_progress_line(monkeypatch, app_db, backup_dir, command, sentence):
     fill(app_db)
     archive = take_backup(app_db, backup_dir)
@@ -97,4 +100,3 @@ def test_progress_block_ends_the_line_however_it_ends(fails):
             if fails:
                 raise RuntimeError("boom")
     assert _is_draw(terminal.writes[0]) and terminal.writes[-1] == output.CLEAR
-

@@ -15,13 +15,15 @@ from citaplanner_tui.core.stream.archive import ArchiveReader
 from citaplanner_tui.core.stream.compress import GzipWriter, ZstdWriter, open_writer
 
 # Text that deflates like a dump does, plus random bytes so blocks differ.
-DATA = b"".join(b"%d\tcliente %d\t55%08d\t2026-01-01 10:00:00\t%s\n" % (i, i, i, os.urandom(4).hex().encode())
-                for i in range(60_000))
+DATA = b"".join(
+    b"%d\tcliente %d\t55%08d\t2026-01-01 10:00:00\t%s\n" % (i, i, i, os.urandom(4).hex().encode())
+    for i in range(60_000)
+)
 
 
 def _write(writer, data: bytes, chunk: int = 65_536) -> None:
     for i in range(0, len(data), chunk):
-        writer.write(data[i:i + chunk])
+        writer.write(data[i : i + chunk])
     writer.close()
 
 
@@ -103,8 +105,9 @@ def test_pending_blocks_are_bounded_when_the_disk_stalls():
         stalled_at = accepted
         assert producer.is_alive() and stalled_at <= 12 * block  # 10 MiB offered, a few blocks held
         drained = []
-        reader = threading.Thread(target=lambda: drained.append(len(b"".join(iter(
-            lambda: os.read(rfd, 1 << 20), b"")))), daemon=True)
+        reader = threading.Thread(
+            target=lambda: drained.append(len(b"".join(iter(lambda: os.read(rfd, 1 << 20), b"")))), daemon=True
+        )
         reader.start()
         producer.join(30)
         assert not producer.is_alive() and accepted == 40 * block

@@ -51,7 +51,7 @@ def test_real_server_accepts_encoded_password_and_refuses_a_wrong_one(app_db, pg
 
 
 def test_stopped_server_is_one_sentence(pg):
-    url = f"postgresql://u:pw@127.0.0.1:1/x"
+    url = "postgresql://u:pw@127.0.0.1:1/x"
     with pytest.raises(ConnectionFailed, match="cannot reach the server"):
         server_version(parse(url))
 
@@ -78,7 +78,7 @@ def test_password_needing_percent_encoding_is_named_with_no_fragment_of_it(passw
     logs = tmp_path / "backups" / "logs"
     outputs += [p.read_text() for p in logs.iterdir()] if logs.exists() else []
     text = "\n".join(outputs + [caught.value.sentence])
-    leaked = {password[i:i + 3] for i in range(len(password) - 2)} & {text[i:i + 3] for i in range(len(text) - 2)}
+    leaked = {password[i : i + 3] for i in range(len(password) - 2)} & {text[i : i + 3] for i in range(len(text) - 2)}
     assert leaked == set()
 
 

@@ -39,8 +39,10 @@ def test_no_core_module_imports_the_console_the_cli_or_the_demo():
     # slip past a sys.modules check), and every "module:function" string naming a target.
     found = {}
     for path in sorted(CORE.rglob("*.py")):
-        bad = sorted({n for n in _imported(path) if n.startswith(ABOVE_CORE)}
-                     | {p for p in ABOVE_CORE if f'"{p}' in path.read_text("utf-8")})
+        bad = sorted(
+            {n for n in _imported(path) if n.startswith(ABOVE_CORE)}
+            | {p for p in ABOVE_CORE if f'"{p}' in path.read_text("utf-8")}
+        )
         if bad:
             found[str(path.relative_to(CORE))] = bad
     assert len(list(CORE.rglob("*.py"))) > 40  # the scan saw the whole core

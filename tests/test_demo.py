@@ -37,9 +37,11 @@ def test_demo_is_built_by_the_engine_reused_and_stopped(demo_root):
     demo = open_demo(root=root, size=small, today=date(2026, 11, 27), read_only=True)
     try:
         assert demo.settings.read_only
-        rows = demo.server.sql("SELECT (SELECT count(*) FROM tenants), (SELECT count(*) FROM clients),"
-                               " (SELECT count(*) FROM users WHERE email = 'admin@citaplanner.com')",
-                               "citaplanner")[0]
+        rows = demo.server.sql(
+            "SELECT (SELECT count(*) FROM tenants), (SELECT count(*) FROM clients),"
+            " (SELECT count(*) FROM users WHERE email = 'admin@citaplanner.com')",
+            "citaplanner",
+        )[0]
         assert rows[0] == 2 and rows[1] == 206 and rows[2] == 1  # seed tenant + generated one
         scan = catalog.scan(demo.settings)
         assert len(scan.backups("daily")) == 7

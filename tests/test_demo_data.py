@@ -22,8 +22,9 @@ def content_hash(db) -> dict[str, str]:
     """md5 of every table's rows in a fixed order (the whole content, byte for byte)."""
     hashes = {}
     for table in TABLES:
-        (digest,) = db.sql(f'SELECT md5(coalesce(string_agg(t::text, E\'\\n\' ORDER BY t::text), \'\')) '
-                           f'FROM "{table}" t')[0]
+        (digest,) = db.sql(
+            f"SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM \"{table}\" t"
+        )[0]
         hashes[table] = digest
     return hashes
 
@@ -66,7 +67,9 @@ def test_counts_keys_and_conventions(app_db):
     assert app_db.sql("""SELECT count(*) FROM appointments a LEFT JOIN payments p ON p."appointmentId" = a.id
                          JOIN services s ON s.id = a."serviceId"
                          WHERE (a.status = 'COMPLETED') <> (p.id IS NOT NULL)
-                            OR (p.id IS NOT NULL AND (p.amount <> s.price OR p."createdAt" <> a."endTime"))""") == [(0,)]
+                            OR (p.id IS NOT NULL AND (p.amount <> s.price OR p."createdAt" <> a."endTime"))""") == [
+        (0,)
+    ]
     assert counts["payments"] == app_db.sql("SELECT count(*) FROM appointments WHERE status = 'COMPLETED'")[0][0]
     # Foreign keys are back and valid (PostgreSQL validated them when re-adding).
     expected = schema_sql().count("FOREIGN KEY")

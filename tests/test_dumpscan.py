@@ -11,11 +11,16 @@ from citaplanner_tui.core.stream.dumpscan import DumpScanner
 @pytest.fixture(scope="module")
 def dump(pg):
     pg.create_database("dumpscan_src")
-    pg.sql('CREATE TABLE "camelCase"(a int, b text); CREATE TABLE empty_t(a int);'
-           "INSERT INTO \"camelCase\" SELECT g, E'line\\nbreak\\\\.' FROM generate_series(1, 5000) g",
-           "dumpscan_src")
-    out = subprocess.run([str(embedded_bindir() / "pg_dump"), "-d", pg.admin("dumpscan_src").conninfo(),
-                          "--no-owner", "--no-acl"], capture_output=True, check=True).stdout
+    pg.sql(
+        'CREATE TABLE "camelCase"(a int, b text); CREATE TABLE empty_t(a int);'
+        "INSERT INTO \"camelCase\" SELECT g, E'line\\nbreak\\\\.' FROM generate_series(1, 5000) g",
+        "dumpscan_src",
+    )
+    out = subprocess.run(
+        [str(embedded_bindir() / "pg_dump"), "-d", pg.admin("dumpscan_src").conninfo(), "--no-owner", "--no-acl"],
+        capture_output=True,
+        check=True,
+    ).stdout
     yield out
     pg.sql("DROP DATABASE dumpscan_src")
 
@@ -24,7 +29,7 @@ def dump(pg):
 def test_counts_rows_and_sees_header_and_trailer(dump, chunk):
     scanner = DumpScanner()
     for i in range(0, len(dump), chunk):
-        scanner.feed(dump[i:i + chunk])
+        scanner.feed(dump[i : i + chunk])
     info = scanner.info
     assert info.header and info.complete
     assert info.rows == {"public.camelCase": 5000, "public.empty_t": 0}
@@ -39,21 +44,23 @@ def test_truncated_dump_is_not_complete(dump):
 
 
 # What psql reads as SQL text, never as a data block, and the data blocks around it.
-HOSTILE = (b"--\n-- PostgreSQL database dump\n--\n\nSET client_encoding = 'UTF8';\n"
-           b"SET standard_conforming_strings = on;\n"
-           b"CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS $body$\nBEGIN\n"
-           b"COPY public.t (a) FROM stdin;\nSET transaction_timeout = 0;\n-- PostgreSQL database dump complete\n"
-           b"END\n$body$;\n"
-           b"COMMENT ON TABLE t IS 'it''s\nCOPY public.t (a) FROM stdin;\n';\n"
-           b"COMMENT ON TABLE u IS E'\\'\nCOPY public.t (a) FROM stdin;\n';\n"
-           b"CREATE VIEW v AS SELECT 1 /* nested /* comment\nCOPY public.t (a) FROM stdin;\n*/ */ AS \"a;b\";\n"
-           b"CREATE RULE r AS ON INSERT TO t DO INSTEAD (SELECT 1;\nSELECT 2;\n);\n"
-           b"SELECT a$b$, $$it's$$, $q$ $$ $q$;\n"
-           b"--\n-- Data for Name: we\"ird; Type: TABLE DATA; Schema: public; Owner: -\n--\n\n"
-           b'COPY public."we""ird" ("x(y)", "a.b") FROM stdin;\n1\t\\\\.\n2\t\\.x\n\\.\n'
-           b"COPY \"s.p\".\"a.b\"  FROM stdin;\n\n\n\\.\n"
-           b"SET transaction_timeout = 0;\n"
-           b"-- PostgreSQL database dump complete\n")
+HOSTILE = (
+    b"--\n-- PostgreSQL database dump\n--\n\nSET client_encoding = 'UTF8';\n"
+    b"SET standard_conforming_strings = on;\n"
+    b"CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS $body$\nBEGIN\n"
+    b"COPY public.t (a) FROM stdin;\nSET transaction_timeout = 0;\n-- PostgreSQL database dump complete\n"
+    b"END\n$body$;\n"
+    b"COMMENT ON TABLE t IS 'it''s\nCOPY public.t (a) FROM stdin;\n';\n"
+    b"COMMENT ON TABLE u IS E'\\'\nCOPY public.t (a) FROM stdin;\n';\n"
+    b'CREATE VIEW v AS SELECT 1 /* nested /* comment\nCOPY public.t (a) FROM stdin;\n*/ */ AS "a;b";\n'
+    b"CREATE RULE r AS ON INSERT TO t DO INSTEAD (SELECT 1;\nSELECT 2;\n);\n"
+    b"SELECT a$b$, $$it's$$, $q$ $$ $q$;\n"
+    b'--\n-- Data for Name: we"ird; Type: TABLE DATA; Schema: public; Owner: -\n--\n\n'
+    b'COPY public."we""ird" ("x(y)", "a.b") FROM stdin;\n1\t\\\\.\n2\t\\.x\n\\.\n'
+    b'COPY "s.p"."a.b"  FROM stdin;\n\n\n\\.\n'
+    b"SET transaction_timeout = 0;\n"
+    b"-- PostgreSQL database dump complete\n"
+)
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 5, 13, 64, 1 << 20])
@@ -61,7 +68,7 @@ def test_only_top_level_copy_statements_start_data(chunk):
     from citaplanner_tui.core.restore.compat import line_dropper
 
     scanner = DumpScanner(line_dropper(15, (18, 0)))
-    out = b"".join(scanner.filter(HOSTILE[i:i + chunk]) for i in range(0, len(HOSTILE), chunk)) + scanner.rest()
+    out = b"".join(scanner.filter(HOSTILE[i : i + chunk]) for i in range(0, len(HOSTILE), chunk)) + scanner.rest()
     assert scanner.info.rows == {'public."we""ird"': 2, '"s.p"."a.b"': 2}
     assert scanner.info.complete and scanner.info.header
     # Only the top-level SET went; the one inside the function body is text and stays.
@@ -69,7 +76,7 @@ def test_only_top_level_copy_statements_start_data(chunk):
 
 
 def test_latin1_names_are_decoded_from_the_dump_encoding():
-    dump = (b"SET client_encoding = 'LATIN1';\nCOPY public.\"caf\xe9\" (v) FROM stdin;\nx\n\\.\n")
+    dump = b"SET client_encoding = 'LATIN1';\nCOPY public.\"caf\xe9\" (v) FROM stdin;\nx\n\\.\n"
     scanner = DumpScanner()
     scanner.feed(dump)
     assert scanner.info.rows == {"public.café": 1} and scanner.info.encoding == "LATIN1"

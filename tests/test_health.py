@@ -7,8 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from citaplanner_tui.core.report.health import (FAIL, OK, WARN, Health, database_health, disk_health, overall,
-                                         shrink_health, state_health, tier_health)
+from citaplanner_tui.core.report.health import (
+    FAIL,
+    OK,
+    WARN,
+    Health,
+    database_health,
+    disk_health,
+    overall,
+    shrink_health,
+    state_health,
+    tier_health,
+)
 from citaplanner_tui.core.settings import Thresholds
 from citaplanner_tui.core.volume import disk
 from citaplanner_tui.core.volume.catalog import Catalog, Entry, State
@@ -18,16 +28,19 @@ NOW = datetime(2026, 11, 27, 12, 0, 0)
 T = Thresholds()
 
 
-@pytest.mark.parametrize("tier, age_h, level, reason", [
-    ("daily", 2, OK, ""),
-    ("daily", 25.5, WARN, "newest good daily backup is 26 h old (warning after 25 h)"),
-    ("daily", 26.5, FAIL, "newest good daily backup is 26 h old (limit 26 h)"),
-    ("daily", 30, FAIL, "newest good daily backup is 30 h old (limit 26 h)"),
-    ("weekly", 6 * 24, OK, ""),
-    ("weekly", 9 * 24, WARN, "newest good weekly backup is 9.0 d old (warning after 8.0 d)"),
-    ("monthly", 70 * 24, FAIL, "newest good monthly backup is 70.0 d old (limit 62.0 d)"),
-    ("manual", 900 * 24, OK, ""),
-])
+@pytest.mark.parametrize(
+    "tier, age_h, level, reason",
+    [
+        ("daily", 2, OK, ""),
+        ("daily", 25.5, WARN, "newest good daily backup is 26 h old (warning after 25 h)"),
+        ("daily", 26.5, FAIL, "newest good daily backup is 26 h old (limit 26 h)"),
+        ("daily", 30, FAIL, "newest good daily backup is 30 h old (limit 26 h)"),
+        ("weekly", 6 * 24, OK, ""),
+        ("weekly", 9 * 24, WARN, "newest good weekly backup is 9.0 d old (warning after 8.0 d)"),
+        ("monthly", 70 * 24, FAIL, "newest good monthly backup is 70.0 d old (limit 62.0 d)"),
+        ("manual", 900 * 24, OK, ""),
+    ],
+)
 def test_tier_age_limits(tier, age_h, level, reason):
     verdict = tier_health(tier, NOW - timedelta(hours=age_h), NOW, T)
     assert (verdict.level, verdict.reason) == (level, reason)
@@ -57,22 +70,29 @@ def test_states_that_need_attention():
 def test_disk_size_and_database_verdicts():
     assert disk_health(10 << 30, None, T).level is OK
     assert disk_health(10 << 30, 20, T).level is OK
-    assert disk_health(10 << 30, 10, T) == Health("disk", WARN, "the backup volume is full in about 10 days "
-                                                                "at the current growth")
+    assert disk_health(10 << 30, 10, T) == Health(
+        "disk", WARN, "the backup volume is full in about 10 days at the current growth"
+    )
     assert disk_health(1 << 20, 2, T).level is FAIL
     assert disk_health(0, None, T) == Health("disk", FAIL, "the backup volume is full")
     assert disk_health(None, None, T).level is WARN
     assert shrink_health(100, 110, T).level is OK and shrink_health(None, 100, T).level is OK
-    assert shrink_health(40, 100, T) == Health("size", WARN, "the newest daily backup is 40% of the size "
-                                                             "of the one before")
+    assert shrink_health(40, 100, T) == Health(
+        "size", WARN, "the newest daily backup is 40% of the size of the one before"
+    )
     assert database_health(None) == Health("database", OK)
     assert database_health("cannot reach the server at db:5432: is it running?").level is FAIL
 
 
 def test_overall_is_the_worst_and_names_it():
     assert overall([Health("daily", OK), Health("disk", OK)]) == Health("overall", OK)
-    verdict = overall([Health("weekly", WARN, "old weekly"), Health("daily", FAIL, "old daily"),
-                       Health("disk", WARN, "disk soon full")])
+    verdict = overall(
+        [
+            Health("weekly", WARN, "old weekly"),
+            Health("daily", FAIL, "old daily"),
+            Health("disk", WARN, "disk soon full"),
+        ]
+    )
     assert (verdict.level, verdict.word, verdict.reason) == (FAIL, "FAIL", "old daily (and 2 other problems)")
     assert int(overall([Health("x", WARN, "w")]).level) == 1
     assert str(Health("daily", FAIL, "old daily")) == "FAIL daily: old daily"
@@ -80,8 +100,18 @@ def test_overall_is_the_worst_and_names_it():
 
 def _entry(tier: str, taken: datetime, size: int, inode: int, state: State = State.OK) -> Entry:
     name = make_name(tier, taken)
-    return Entry(Path("/b") / tier / name.filename, name, tier, taken, size, 0, state,
-                 Path("/b") / tier / name.sidecar, dev=1, inode=inode)
+    return Entry(
+        Path("/b") / tier / name.filename,
+        name,
+        tier,
+        taken,
+        size,
+        0,
+        state,
+        Path("/b") / tier / name.sidecar,
+        dev=1,
+        inode=inode,
+    )
 
 
 def _catalog(entries: list[Entry]) -> Catalog:

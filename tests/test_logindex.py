@@ -7,10 +7,12 @@ import pytest
 
 from citaplanner_tui.core.logs.index import BLOCK, LevelFilter, LineIndex, Superseded
 
-OLD = ("\x1b[0;34m[2025-01-09 02:00:00]\x1b[0m ℹ️  Iniciando backup\n"
-       "\x1b[1;33m[2025-01-09 02:00:06]\x1b[0m ⚠️  Espacio bajo\n"
-       "pg_dump: dumping contents of table \"public.users\" WARN is not a level here\n"
-       "\x1b[0;31m[2025-01-09 02:00:07]\x1b[0m ❌ Error en backup\n")
+OLD = (
+    "\x1b[0;34m[2025-01-09 02:00:00]\x1b[0m ℹ️  Iniciando backup\n"
+    "\x1b[1;33m[2025-01-09 02:00:06]\x1b[0m ⚠️  Espacio bajo\n"
+    'pg_dump: dumping contents of table "public.users" WARN is not a level here\n'
+    "\x1b[0;31m[2025-01-09 02:00:07]\x1b[0m ❌ Error en backup\n"
+)
 
 
 def write_lines(path, n, start=0, mode="w"):
@@ -29,7 +31,7 @@ def test_lines_across_many_blocks_match_a_plain_read(tmp_path):
     assert ix.refresh() is True
     assert len(ix) == len(expected) == 20000
     for start in (0, 1, 4321, 19998):
-        assert ix.lines(start, 3) == expected[start:start + 3]
+        assert ix.lines(start, 3) == expected[start : start + 3]
     assert ix.lines(19999, 10) == [expected[-1]]
     assert ix.lines(20000, 1) == []
     for n in (0, 1, 777, 12345, 19999):
@@ -127,20 +129,20 @@ def test_searches_across_scan_windows_find_needles_on_the_seams(tmp_path, monkey
 
 
 FAILED_BACKUP = [
-    "[2026-11-27 02:00:00] INFO backup started",                                  # 0
-    "pg_dump: last built-in OID is 16383",                                        # 1 pg_dump's own INFO
+    "[2026-11-27 02:00:00] INFO backup started",  # 0
+    "pg_dump: last built-in OID is 16383",  # 1 pg_dump's own INFO
     'pg_dump: error: connection to server at "db" (10.0.0.5), port 5432 failed: '
-    'FATAL:  password authentication failed for user "citaplanner"',             # 2 an error itself
-    "pg_dump: detail: the password was rejected",                                 # 3 continues 2
-    "[2026-11-27 02:00:01] ERROR backup failed: pg_dump exited with 1",           # 4
-    "  the partial file was removed",                                             # 5 continues 4
-    "════════════════════",                                                       # 6 continues 4
-    "[2026-11-27 02:00:02] INFO next",                                            # 7
-    "  plain continuation of an INFO",                                            # 8
-    "psql:/tmp/restore.sql:12: ERROR:  relation \"Client\" already exists",     # 9
-    "psql:/tmp/restore.sql:12: DETAIL:  Key (id)=(1) exists",                      # 10 continues 9
-    "pg_restore: warning: errors ignored on restore: 1",                          # 11
-    "[2026-11-27 02:00:03] OK done",                                              # 12
+    'FATAL:  password authentication failed for user "citaplanner"',  # 2 an error itself
+    "pg_dump: detail: the password was rejected",  # 3 continues 2
+    "[2026-11-27 02:00:01] ERROR backup failed: pg_dump exited with 1",  # 4
+    "  the partial file was removed",  # 5 continues 4
+    "════════════════════",  # 6 continues 4
+    "[2026-11-27 02:00:02] INFO next",  # 7
+    "  plain continuation of an INFO",  # 8
+    'psql:/tmp/restore.sql:12: ERROR:  relation "Client" already exists',  # 9
+    "psql:/tmp/restore.sql:12: DETAIL:  Key (id)=(1) exists",  # 10 continues 9
+    "pg_restore: warning: errors ignored on restore: 1",  # 11
+    "[2026-11-27 02:00:03] OK done",  # 12
 ]
 
 
@@ -190,8 +192,9 @@ def test_a_level_filter_reports_progress_and_stops_when_superseded(tmp_path, mon
     ix = LineIndex(path)
     ix.refresh()
     seen = []
-    assert list(ix.lines_with_level({"ERROR"}, progress=lambda done, total: seen.append((done, total)))) \
-        == list(range(0, 5000, 997))
+    assert list(ix.lines_with_level({"ERROR"}, progress=lambda done, total: seen.append((done, total)))) == list(
+        range(0, 5000, 997)
+    )
     assert len(seen) > 10 and seen == sorted(seen) and seen[-1][0] == seen[-1][1]
 
     def stop(done, total):
@@ -203,8 +206,9 @@ def test_a_level_filter_reports_progress_and_stops_when_superseded(tmp_path, mon
 
 def test_days_of_the_first_and_last_timed_lines(tmp_path):
     path = tmp_path / "d.log"
-    path.write_text("pg_dump: untimed first\n[2026-11-26 23:59:00] INFO a\n[2026-11-27 00:01:00] INFO b\n"
-                    "  untimed last\n")
+    path.write_text(
+        "pg_dump: untimed first\n[2026-11-26 23:59:00] INFO a\n[2026-11-27 00:01:00] INFO b\n  untimed last\n"
+    )
     ix = LineIndex(path)
     ix.refresh()
     assert ix.days() == (date(2026, 11, 26), date(2026, 11, 27))

@@ -10,7 +10,7 @@ OLD_LINES = [
     "\x1b[0;32m[2025-01-09 02:00:05]\x1b[0m ✅ Backup diario completado",
     "\x1b[1;33m[2025-01-09 02:00:06]\x1b[0m ⚠️  Espacio bajo",
     "\x1b[0;31m[2025-01-09 02:00:07]\x1b[0m ❌ Error en backup",
-    "pg_dump: dumping contents of table \"public.users\"",
+    'pg_dump: dumping contents of table "public.users"',
 ]
 
 
@@ -37,8 +37,10 @@ def test_our_lines_round_trip_and_create_the_missing_log_dir(tmp_path):
 
 
 def test_client_tool_lines_have_their_own_level_and_others_continue():
-    error = ('pg_dump: error: connection to server at "db" (10.0.0.5), port 5432 failed: '
-             'FATAL:  password authentication failed for user "citaplanner"')
+    error = (
+        'pg_dump: error: connection to server at "db" (10.0.0.5), port 5432 failed: '
+        'FATAL:  password authentication failed for user "citaplanner"'
+    )
     assert untimed_level(error) == "ERROR" and parse_line(error).level == "ERROR"
     assert untimed_level("psql:/tmp/r.sql:12: ERROR:  relation exists") == "ERROR"
     assert untimed_level("dropdb: error: database removal failed: ERROR:  in use") == "ERROR"

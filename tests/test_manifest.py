@@ -31,8 +31,19 @@ def test_a_newer_backup_says_the_target_lacks_its_migration():
 
 
 def _facts(path) -> Manifest:
-    return Manifest("0.1.0", "18.1", "18.1", "citaplanner", 1 << 20, "gzip", "0" * 64, path.stat().st_size,
-                    "2026-11-03T02:00:00", {"public.clients": 3}, PAYMENTS)
+    return Manifest(
+        "0.1.0",
+        "18.1",
+        "18.1",
+        "citaplanner",
+        1 << 20,
+        "gzip",
+        "0" * 64,
+        path.stat().st_size,
+        "2026-11-03T02:00:00",
+        {"public.clients": 3},
+        PAYMENTS,
+    )
 
 
 def test_round_trip_and_a_damaged_manifest_reads_as_none(backup_dir):
@@ -53,6 +64,10 @@ def test_retention_takes_the_manifest_along_and_an_orphan_goes_too(backup_dir):
     assert catalog.find(manifest.path_for(days[0])).state is State.ORPHAN_SIDECAR
     assert catalog.find(days[2]).companions == (manifest.path_for(days[2]),)
     gone = {p.name for r in to_remove(catalog, Retention(daily=1)) for p in r.paths}
-    assert gone == {manifest.path_for(days[0]).name, days[1].name, manifest.path_for(days[1]).name,
-                    days[1].name + ".sha256"}
+    assert gone == {
+        manifest.path_for(days[0]).name,
+        days[1].name,
+        manifest.path_for(days[1]).name,
+        days[1].name + ".sha256",
+    }
     assert not [e for e in catalog if e.state is State.FOREIGN]  # manifests are ours, not strangers

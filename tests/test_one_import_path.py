@@ -9,7 +9,9 @@ from pathlib import Path
 import tests.support.db as db
 
 TESTS = Path(__file__).resolve().parent
-OLD_NAMES = {"tests.conftest"} | {f"{m}_support" for m in ("backup", "catalog", "restore", "roundtrip", "tui", "unattended")}
+OLD_NAMES = {"tests.conftest"} | {
+    f"{m}_support" for m in ("backup", "catalog", "restore", "roundtrip", "tui", "unattended")
+}
 
 
 def _imports(path: Path) -> set[str]:
@@ -25,9 +27,14 @@ def _imports(path: Path) -> set[str]:
 def test_no_test_imports_conftest_or_a_helper_by_a_second_name():
     bad = {}
     for path in sorted(TESTS.rglob("*.py")):
-        wrong = {m for m in _imports(path)
-                 if m in ("conftest", "tests.conftest") or m.split(".")[0] == "support"
-                 or m in OLD_NAMES or (m.startswith("tests.") and not m.startswith("tests.support."))}
+        wrong = {
+            m
+            for m in _imports(path)
+            if m in ("conftest", "tests.conftest")
+            or m.split(".")[0] == "support"
+            or m in OLD_NAMES
+            or (m.startswith("tests.") and not m.startswith("tests.support."))
+        }
         if wrong:
             bad[str(path.relative_to(TESTS))] = sorted(wrong)
     assert bad == {}

@@ -61,11 +61,13 @@ def test_read_only_and_bad_arguments_are_one_sentence(app_db, backup_dir):
     archive = take_backup(app_db, backup_dir)
     env = cli_env(app_db.url, backup_dir)
     before = content(app_db.server, app_db.name)
-    for args in (["--read-only", "restore", str(archive), "--confirm", app_db.name],
-                 ["--read-only", "drill"],
-                 ["restore", "--rollback", "--confirm", app_db.name],
-                 ["restore", "--confirm", app_db.name],
-                 ["restore", str(backup_dir / "nope.sql.gz"), "--confirm", app_db.name]):
+    for args in (
+        ["--read-only", "restore", str(archive), "--confirm", app_db.name],
+        ["--read-only", "drill"],
+        ["restore", "--rollback", "--confirm", app_db.name],
+        ["restore", "--confirm", app_db.name],
+        ["restore", str(backup_dir / "nope.sql.gz"), "--confirm", app_db.name],
+    ):
         run = cli(*args, env=env)
         assert run.returncode != 0 and len(run.stderr.strip().splitlines()) == 1, (args, run.stderr)
         assert "Traceback" not in run.stderr
@@ -99,8 +101,9 @@ def test_plan_for_a_missing_target_and_rollback_refusals_say_what_is_true(app_db
     plan = cli("restore", str(archive), "--target", missing, "--plan", "--json", env=env)
     checks = {c["name"]: c for c in json.loads(plan.stdout)["checks"]}
     assert plan.returncode == 1 and not checks["target"]["ok"]
-    assert checks["rights"]["detail"] == (f"role 'citaplanner' may create databases; {missing!r} does not exist, "
-                                          "so there is nothing to rename")
+    assert checks["rights"]["detail"] == (
+        f"role 'citaplanner' may create databases; {missing!r} does not exist, so there is nothing to rename"
+    )
     steps = " ".join(s["detail"] for s in json.loads(plan.stdout)["steps"])
     assert "''s" not in steps and "'s own" not in steps
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import signal
 import subprocess
 import sys
@@ -81,9 +80,13 @@ def test_error_inside_the_dump_rolls_everything_back(live, archive, backup_dir, 
 
 def test_row_count_mismatch_stops_before_commit(live, archive, backup_dir):
     """A dump that loads without error but leaves other counts than its COPY data is refused."""
+
     def sneaky_delete(path):
-        _insert(path, b"-- PostgreSQL database dump complete",
-                b"DELETE FROM public.payments WHERE id IN (SELECT id FROM public.payments LIMIT 1);\n")
+        _insert(
+            path,
+            b"-- PostgreSQL database dump complete",
+            b"DELETE FROM public.payments WHERE id IN (SELECT id FROM public.payments LIMIT 1);\n",
+        )
 
     assert "public.payments holds" in _damaged_after_plan(live, archive, backup_dir, "in-place", sneaky_delete)
 
@@ -100,7 +103,7 @@ def test_corrupt_archive_is_refused_by_preflight(live, archive, backup_dir, dama
     data = bytearray(archive.read_bytes())
     if damage == "flip":
         mid = len(data) // 2
-        data[mid:mid + 16] = bytes(b ^ 0xFF for b in data[mid:mid + 16])
+        data[mid : mid + 16] = bytes(b ^ 0xFF for b in data[mid : mid + 16])
         data = bytes(data)
     else:
         data = bytes(data[: len(data) * 2 // 3])
@@ -178,8 +181,13 @@ DRIVER = textwrap.dedent("""
 @pytest.mark.parametrize("mode,phase", [("swap", "load"), ("in-place", "load"), ("swap", "swap")])
 def test_kill_9_leaves_live_untouched(live, archive, backup_dir, mode, phase):
     before = content(live.server, live.name)
-    proc = subprocess.run([sys.executable, "-c", DRIVER, live.url, str(backup_dir), str(archive), mode, phase],
-                          capture_output=True, text=True, cwd=ROOT, timeout=90)
+    proc = subprocess.run(
+        [sys.executable, "-c", DRIVER, live.url, str(backup_dir), str(archive), mode, phase],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=90,
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert "killing" in proc.stdout
     _wait_for_orphaned_psql(live)
@@ -198,8 +206,10 @@ def test_kill_9_leaves_live_untouched(live, archive, backup_dir, mode, phase):
 def _wait_for_orphaned_psql(live, timeout: float = 30) -> None:
     """psql sees its input end when we die; wait until its session is gone."""
     deadline = time.monotonic() + timeout
-    while live.server.sql("SELECT 1 FROM pg_stat_activity WHERE application_name = 'citaplanner-tui' "
-                          "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"):
+    while live.server.sql(
+        "SELECT 1 FROM pg_stat_activity WHERE application_name = 'citaplanner-tui' "
+        "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+    ):
         assert time.monotonic() < deadline, "the orphaned psql session did not end"
         time.sleep(0.1)
 
@@ -228,8 +238,9 @@ def test_swap_succeeds_while_the_app_keeps_reconnecting(live, archive, backup_di
     at_backup_rows = plan.rows
     stop = tmp_path / "stop"
     url = live.url.split("?")[0]
-    app = subprocess.Popen([sys.executable, "-c", RECONNECTER, url, str(stop)], stdout=subprocess.PIPE,
-                           text=True, cwd=ROOT)
+    app = subprocess.Popen(
+        [sys.executable, "-c", RECONNECTER, url, str(stop)], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
     try:
         time.sleep(0.5)
         outcome = execute(settings, plan, confirm=live.name)

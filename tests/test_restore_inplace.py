@@ -8,7 +8,7 @@ from citaplanner_tui.core.app.schema import apply_schema
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import execute, preflight
 from tests.support.db import APP_ROLE, drop_app_db
-from tests.support.restore import any_live, content, databases, fill, settings_for, take_backup
+from tests.support.restore import any_live, content, databases, fill, settings_for, take_backup  # noqa: F401 (any_live is a fixture)
 
 NOCREATE_ROLE, NOCREATE_PASSWORD = "citaplanner_nocreate", "pw:nocreate@1"
 
@@ -18,8 +18,9 @@ def test_in_place_restore_brings_back_the_backup(any_live, backup_dir):
     fill(live)
     archive = take_backup(live, backup_dir)
     at_backup = content(live.server, live.name)
-    schema_before = live.sql("SELECT pg_get_userbyid(nspowner), nspacl::text FROM pg_namespace "
-                             "WHERE nspname = 'public'")
+    schema_before = live.sql(
+        "SELECT pg_get_userbyid(nspowner), nspacl::text FROM pg_namespace WHERE nspname = 'public'"
+    )
     live.sql("DELETE FROM payments; DELETE FROM appointments WHERE random() < 0.5")
     settings = settings_for(live, backup_dir)
 
@@ -29,10 +30,14 @@ def test_in_place_restore_brings_back_the_backup(any_live, backup_dir):
 
     assert content(live.server, live.name) == at_backup
     assert outcome.pre_restore is None and outcome.safety_backup
-    assert live.sql("SELECT pg_get_userbyid(nspowner), nspacl::text FROM pg_namespace "
-                    "WHERE nspname = 'public'") == schema_before
-    assert live.sql("SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class c JOIN pg_namespace n "
-                    "ON n.oid = c.relnamespace WHERE nspname = 'public'") == [(APP_ROLE,)]
+    assert (
+        live.sql("SELECT pg_get_userbyid(nspowner), nspacl::text FROM pg_namespace WHERE nspname = 'public'")
+        == schema_before
+    )
+    assert live.sql(
+        "SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class c JOIN pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE nspname = 'public'"
+    ) == [(APP_ROLE,)]
     assert not databases(live.server, live.name + "__")
 
 
@@ -73,7 +78,7 @@ def test_in_place_resets_every_schema_large_object_and_publication_the_dump_crea
     fill(live, clients=30, appointments=80)
     live.sql("CREATE SCHEMA reports AUTHORIZATION citaplanner")
     with connect(live.info) as conn:  # as the app role, so everything is the app's own
-        conn.execute("CREATE VIEW reports.busy AS SELECT \"clientId\", count(*) FROM public.appointments GROUP BY 1")
+        conn.execute('CREATE VIEW reports.busy AS SELECT "clientId", count(*) FROM public.appointments GROUP BY 1')
         conn.execute("CREATE TABLE reports.notes (id int PRIMARY KEY, body text)")
         conn.execute("INSERT INTO reports.notes VALUES (1, 'uno'), (2, 'dos')")
         conn.execute("CREATE PUBLICATION app_pub FOR TABLE public.clients")

@@ -60,8 +60,14 @@ def _held(db, backup_dir: Path, pause: Path, phase: str, *argv: str) -> subproce
     """The CLI running ``argv``, stopped at ``phase``."""
     pause.mkdir()
     env = cli_env(db.url, backup_dir, **{PAUSE_ENV: f"{phase}:{pause}"})
-    proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", *argv], env=env, cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "citaplanner_tui", *argv],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait(lambda: (pause / f"{phase}.reached").exists() or proc.poll() is not None, f"the {phase} point")
         assert proc.poll() is None, proc.communicate()
@@ -77,15 +83,18 @@ def _journal(backup_dir: Path) -> Path:
 
 
 @pytest.mark.parametrize("phase", ["locked", "renamed"])
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGKILL],
-                         ids=lambda s: s.name)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGKILL], ids=lambda s: s.name)
 def test_signal_inside_the_swap_leaves_live_usable(live, backup_dir, tmp_path, phase, sig):
     env = cli_env(live.url, backup_dir)
     pause = tmp_path / "pause"
     proc = _held_restore(live, backup_dir, pause, phase)
     try:
         journal = json.loads(_journal(backup_dir).read_text())
-        assert journal["live"] == live.name and journal["phase"] == {"locked": "locking"}.get(phase, phase) and journal["pid"] == proc.pid
+        assert (
+            journal["live"] == live.name
+            and journal["phase"] == {"locked": "locking"}.get(phase, phase)
+            and journal["pid"] == proc.pid
+        )
         assert _journal(backup_dir).stat().st_mode & 0o777 == 0o600
         if phase == "locked":
             assert not _allows(live)  # really inside the lock-out
@@ -113,8 +122,10 @@ def test_signal_inside_the_swap_leaves_live_usable(live, backup_dir, tmp_path, p
         assert len(said) == 1, after.stderr
         assert ("finished the swap" if phase == "renamed" else "undid the swap") in said[0]
         if phase == "locked":  # the loaded scratch was never swapped in: named, and dropped
-            assert f"the scratch database {journal['incoming']!r}, which held the backup's data but was never " \
-                   "swapped in, was dropped" in said[0]
+            assert (
+                f"the scratch database {journal['incoming']!r}, which held the backup's data but was never "
+                "swapped in, was dropped" in said[0]
+            )
         assert not databases(live.server, live.name + "__restore_")
         again = cli("status", env=env)
         assert "swap interrupted" not in again.stderr
@@ -126,8 +137,10 @@ def test_signal_inside_the_swap_leaves_live_usable(live, backup_dir, tmp_path, p
         assert "interrupted" not in err and "half-written" not in err and "Traceback" not in err
         lines = out.strip().splitlines()
         assert lines[0].startswith(f"OK {live.archive.name} restored into {live.name!r}"), out
-        assert lines[-1] == (f"NOTE the interrupt ({sig.name}) came after the swap had committed, so the "
-                             "restore was finished rather than undone")
+        assert lines[-1] == (
+            f"NOTE the interrupt ({sig.name}) came after the swap had committed, so the "
+            "restore was finished rather than undone"
+        )
         log = next((backup_dir / "logs").glob("restore_*.log")).read_text()
         assert f"{sig.name} arrived during the swap" in log
         assert log.index(f"is now {live.name!r}") < log.index(f"{sig.name} arrived during the swap")
@@ -162,7 +175,8 @@ def test_signal_before_the_swap_says_what_was_undone(live, backup_dir, tmp_path,
     assert proc.returncode == 130, err
     assert err.strip().splitlines()[-1] == (
         f"citaplanner-tui: interrupted; the restore stopped before the swap, so {live.name!r} keeps its "
-        f"previous data and no scratch database {scratch[0]!r} is left")
+        f"previous data and no scratch database {scratch[0]!r} is left"
+    )
     assert not databases(live.server, live.name + "__")
     assert _allows(live) and content(live.server, live.name) == live.before
 
@@ -188,8 +202,10 @@ def test_signal_inside_a_rollback_swap_finishes_it_and_says_so(live, backup_dir,
             proc.communicate()
     assert proc.returncode == 0, err
     assert out.startswith(f"OK {record['parked']!r} is {live.name!r} again"), out
-    assert out.strip().splitlines()[-1] == ("NOTE the interrupt (SIGTERM) came after the swap had committed, so "
-                                            "the rollback was finished rather than undone")
+    assert out.strip().splitlines()[-1] == (
+        "NOTE the interrupt (SIGTERM) came after the swap had committed, so "
+        "the rollback was finished rather than undone"
+    )
     assert content(live.server, live.name) == live.before and _allows(live)
     assert json.loads(record_path.read_text())["kind"] == "rollback"
 
@@ -209,8 +225,10 @@ def test_scratch_left_by_a_restore_killed_before_the_swap_is_listed(live, backup
     assert scratch[0] in cli("status", env=env).stdout
 
 
-_DB_SETTINGS = ("SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
-                "WHERE d.datname = %s AND s.setrole = 0")
+_DB_SETTINGS = (
+    "SELECT s.setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
+    "WHERE d.datname = %s AND s.setrole = 0"
+)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
@@ -237,13 +255,16 @@ def test_in_place_restore_killed_with_writes_stopped_lets_the_app_write_again(li
         assert proc.returncode == 130
         assert err.strip().splitlines()[-1] == (
             f"citaplanner-tui: interrupted; the restore stopped before its load committed, so {live.name!r} "
-            "keeps its previous data and accepts writes again")
+            "keeps its previous data and accepts writes again"
+        )
     assert not _journal(backup_dir).exists()
     assert live.server.sql(_DB_SETTINGS, params=(live.name,)) == []
     assert content(live.server, live.name) == live.before
     with connect(live.info) as conn:  # a new session of the app writes again
-        conn.execute("DELETE FROM clients WHERE id NOT IN (SELECT \"clientId\" FROM appointments) "
-                     "AND id NOT IN (SELECT \"clientId\" FROM payments)")
+        conn.execute(
+            'DELETE FROM clients WHERE id NOT IN (SELECT "clientId" FROM appointments) '
+            'AND id NOT IN (SELECT "clientId" FROM payments)'
+        )
 
 
 class _Watch(threading.Thread):
@@ -256,8 +277,9 @@ class _Watch(threading.Thread):
     def run(self) -> None:
         with connect(self.db.server.admin("postgres")) as conn:
             while not self.stop.is_set():
-                row = conn.execute("SELECT datallowconn FROM pg_database WHERE datname = %s",
-                                   (self.db.name,)).fetchone()
+                row = conn.execute(
+                    "SELECT datallowconn FROM pg_database WHERE datname = %s", (self.db.name,)
+                ).fetchone()
                 self.polls += 1
                 if not row[0]:
                     self.refused = True
@@ -276,9 +298,14 @@ class _Watch(threading.Thread):
 def test_session_the_role_cannot_end_is_refused_before_anything_is_locked(live, backup_dir):
     env = cli_env(live.url, backup_dir)
     with connect(live.admin()) as dba, _Watch(live) as watch:  # the app role may not end a superuser's session
-        proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "restore", str(live.archive),
-                                 "--confirm", live.name], env=env, cwd=REPO, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "citaplanner_tui", "restore", str(live.archive), "--confirm", live.name],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             while proc.poll() is None and not watch.refused:
                 time.sleep(0.01)
@@ -400,7 +427,14 @@ def test_journal_of_another_server_is_left_alone(app_db, backup_dir):
     from citaplanner_tui.core.restore.journal import Intent, Journal
 
     settings = settings_for(app_db, backup_dir)
-    Journal(settings.state_dir).begin(Intent(app_db.name, app_db.name + "__restore_19990101000000",
-                                             app_db.name + "__pre_restore_19990101000000", "10.9.9.9:5432", None))
+    Journal(settings.state_dir).begin(
+        Intent(
+            app_db.name,
+            app_db.name + "__restore_19990101000000",
+            app_db.name + "__pre_restore_19990101000000",
+            "10.9.9.9:5432",
+            None,
+        )
+    )
     said = recover(settings)
     assert "on 10.9.9.9:5432, not this server" in said and _journal(backup_dir).exists() and _allows(app_db)

@@ -98,13 +98,15 @@ def _live(server, name: str, create: str) -> AppDB:
     server.sql(f"GRANT CREATE ON DATABASE {q} TO {MIGRATOR}")  # it owns a schema
     with connect(db.info) as conn:
         conn.execute(OBJECTS)
-    server.sql(f"REVOKE CONNECT ON DATABASE {q} FROM PUBLIC; GRANT CONNECT, TEMP ON DATABASE {q} TO {READER}; "
-               f"GRANT CONNECT ON DATABASE {q} TO {APP_ROLE}; ALTER DATABASE {q} CONNECTION LIMIT 40; "
-               f"COMMENT ON DATABASE {q} IS 'CitaPlanner''s data'; "
-               f'ALTER DATABASE {q} SET search_path = app, "my schema", public; '
-               f"ALTER DATABASE {q} SET work_mem = '12MB'; ALTER DATABASE {q} SET DateStyle = 'SQL, DMY'; "
-               f"ALTER ROLE {APP_ROLE} IN DATABASE {q} SET statement_timeout = '5min'; "
-               f"ALTER ROLE {READER} IN DATABASE {q} SET search_path = app")
+    server.sql(
+        f"REVOKE CONNECT ON DATABASE {q} FROM PUBLIC; GRANT CONNECT, TEMP ON DATABASE {q} TO {READER}; "
+        f"GRANT CONNECT ON DATABASE {q} TO {APP_ROLE}; ALTER DATABASE {q} CONNECTION LIMIT 40; "
+        f"COMMENT ON DATABASE {q} IS 'CitaPlanner''s data'; "
+        f'ALTER DATABASE {q} SET search_path = app, "my schema", public; '
+        f"ALTER DATABASE {q} SET work_mem = '12MB'; ALTER DATABASE {q} SET DateStyle = 'SQL, DMY'; "
+        f"ALTER ROLE {APP_ROLE} IN DATABASE {q} SET statement_timeout = '5min'; "
+        f"ALTER ROLE {READER} IN DATABASE {q} SET search_path = app"
+    )
     return db
 
 
@@ -145,8 +147,9 @@ def test_swap_keeps_properties_settings_and_privileges(request, server_fixture, 
             assert conn.execute("SHOW search_path").fetchone()[0] == 'app, "my schema", public'
             assert conn.execute("SELECT current_schemas(false)").fetchone()[0] == ["app", "my schema", "public"]
             assert conn.execute("SHOW statement_timeout").fetchone()[0] == "5min"
-            assert conn.execute("SELECT upper('ǆ'), 'b' < 'B'").fetchone() == \
-                (("Ǆ", False) if server_fixture == "pg" else ("Ǆ", True))
+            assert conn.execute("SELECT upper('ǆ'), 'b' < 'B'").fetchone() == (
+                ("Ǆ", False) if server_fixture == "pg" else ("Ǆ", True)
+            )
         late = f'GRANT SELECT ON TABLE app.late TO "{READER}": relation "app.late" does not exist'
         if as_superuser:
             assert outcome.not_carried == [late]

@@ -41,9 +41,9 @@ def test_restore_keeps_the_newest_leftovers_and_status_lists_them(app_db, backup
 
     status = cli("status", "--json", env=env)
     listed = json.loads(status.stdout)["leftovers"]
-    assert [(k["kind"], k["name"]) for k in listed] == \
-        [("safety backup", str(backup_dir / "safety" / n)) for n in reversed(safety)] + \
-        [("parked database", n) for n in sorted(parked, reverse=True)]
+    assert [(k["kind"], k["name"]) for k in listed] == [
+        ("safety backup", str(backup_dir / "safety" / n)) for n in reversed(safety)
+    ] + [("parked database", n) for n in sorted(parked, reverse=True)]
     assert all(k["size"] > 0 for k in listed)
     text = cli("status", env=env).stdout
     assert "restore leftovers" in text and outcome["pre_restore"] in text and safety[-1] in text

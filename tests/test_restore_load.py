@@ -18,8 +18,10 @@ def test_large_objects_commit_does_not_end_our_transaction(pg, backup_dir):
     source = make_app_db(pg, schema=False)
     target = make_app_db(pg, schema=False)
     try:
-        source.sql("CREATE TABLE t (a int); INSERT INTO t VALUES (1), (2); "
-                   f"SELECT lo_from_bytea(777001, 'blob'); ALTER LARGE OBJECT 777001 OWNER TO {APP_ROLE}")
+        source.sql(
+            "CREATE TABLE t (a int); INSERT INTO t VALUES (1), (2); "
+            f"SELECT lo_from_bytea(777001, 'blob'); ALTER LARGE OBJECT 777001 OWNER TO {APP_ROLE}"
+        )
         source.sql(f"ALTER TABLE t OWNER TO {APP_ROLE}")
         archive = take_backup(source, backup_dir)
         dump = gzip.decompress(archive.read_bytes())
@@ -53,8 +55,10 @@ def test_a_compressible_value_comes_out_of_the_archive_in_bounded_pieces(tmp_pat
 
 def test_the_error_sentence_is_read_in_the_dump_encoding(app_db, tmp_path):
     """A LATIN1 dump's session speaks LATIN1: the server's error names its table as the operator wrote it."""
-    dump = (b"--\n-- PostgreSQL database dump\n--\n\nSET client_encoding = 'LATIN1';\n"
-            b'SELECT * FROM public."caf\xe9";\n\n-- PostgreSQL database dump complete\n\n')
+    dump = (
+        b"--\n-- PostgreSQL database dump\n--\n\nSET client_encoding = 'LATIN1';\n"
+        b'SELECT * FROM public."caf\xe9";\n\n-- PostgreSQL database dump complete\n\n'
+    )
     path = tmp_path / "latin1.sql.gz"
     path.write_bytes(gzip.compress(dump))
     with pytest.raises(LoadFailed) as err:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 
 from citaplanner_tui.core.restore import execute, preflight, rollback
-from tests.support.restore import any_live, content, databases, fill, settings_for, take_backup
+from tests.support.restore import any_live, content, databases, fill, settings_for, take_backup  # noqa: F401 (any_live is a fixture)
 
 
 def test_swap_restore_brings_back_the_backup_and_keeps_the_old_database(any_live, backup_dir):
@@ -15,12 +14,16 @@ def test_swap_restore_brings_back_the_backup_and_keeps_the_old_database(any_live
     fill(live)
     archive = take_backup(live, backup_dir)
     at_backup = content(live.server, live.name)
-    live.sql('DELETE FROM payments; UPDATE clients SET "firstName" = \'changed\'')
-    live.sql(f'REVOKE CONNECT ON DATABASE "{live.name}" FROM PUBLIC; GRANT CONNECT ON DATABASE "{live.name}" TO '
-             f'citaplanner; ALTER DATABASE "{live.name}" SET work_mem TO \'12MB\'')
-    setup = "SELECT ARRAY(SELECT unnest(datacl)::text ORDER BY 1)::text, " \
-            "(SELECT setconfig FROM pg_db_role_setting WHERE setdatabase = d.oid) " \
-            "FROM pg_database d WHERE datname = current_database()"
+    live.sql("DELETE FROM payments; UPDATE clients SET \"firstName\" = 'changed'")
+    live.sql(
+        f'REVOKE CONNECT ON DATABASE "{live.name}" FROM PUBLIC; GRANT CONNECT ON DATABASE "{live.name}" TO '
+        f"citaplanner; ALTER DATABASE \"{live.name}\" SET work_mem TO '12MB'"
+    )
+    setup = (
+        "SELECT ARRAY(SELECT unnest(datacl)::text ORDER BY 1)::text, "
+        "(SELECT setconfig FROM pg_db_role_setting WHERE setdatabase = d.oid) "
+        "FROM pg_database d WHERE datname = current_database()"
+    )
     setup_before = live.sql(setup)
     changed = content(live.server, live.name)
     assert changed != at_backup
@@ -33,8 +36,9 @@ def test_swap_restore_brings_back_the_backup_and_keeps_the_old_database(any_live
 
     assert content(live.server, live.name) == at_backup
     assert content(live.server, outcome.pre_restore) == changed
-    assert live.sql("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()") \
-        == [("citaplanner",)]
+    assert live.sql("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()") == [
+        ("citaplanner",)
+    ]
     assert outcome.rows == plan.rows
     assert live.sql(setup) == setup_before and "=Tc" not in setup_before[0][0]
     assert (backup_dir / "safety").is_dir() and list((backup_dir / "safety").glob("*.sql.gz"))

@@ -9,17 +9,26 @@ import pytest
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.restore.compat import line_dropper, psql_knows_restrict, skipped
 from citaplanner_tui.core.restore.inplace import Reset, reset_sql
-from citaplanner_tui.core.restore.plan import (ConfirmationRequired, check_confirm, choose_mode, free_stamp,
-                                               pre_restore_name, scratch_name, steps_for)
+from citaplanner_tui.core.restore.plan import (
+    ConfirmationRequired,
+    check_confirm,
+    choose_mode,
+    free_stamp,
+    pre_restore_name,
+    scratch_name,
+    steps_for,
+)
 from citaplanner_tui.core.restore.server import SchemaFacts
 from citaplanner_tui.core.restore.validate import check_block, count_query, qualified
 from citaplanner_tui.core.stream.dumpscan import DumpScanner, name_key, split_key
 
-DUMP = (b"--\n-- PostgreSQL database dump\n--\n\n\\restrict KEY\n\n"
-        b"SET statement_timeout = 0;\nSET transaction_timeout = 0;\n"
-        b'COPY public."camelCase" (a, b) FROM stdin;\n'
-        b"SET transaction_timeout = 0;\n\\restrict KEY\nplain\n\\.\n"
-        b"-- PostgreSQL database dump complete\n\n\\unrestrict KEY\n")
+DUMP = (
+    b"--\n-- PostgreSQL database dump\n--\n\n\\restrict KEY\n\n"
+    b"SET statement_timeout = 0;\nSET transaction_timeout = 0;\n"
+    b'COPY public."camelCase" (a, b) FROM stdin;\n'
+    b"SET transaction_timeout = 0;\n\\restrict KEY\nplain\n\\.\n"
+    b"-- PostgreSQL database dump complete\n\n\\unrestrict KEY\n"
+)
 
 
 def test_mode_follows_the_roles_rights():
@@ -50,13 +59,18 @@ def test_names_and_stamps():
 def test_steps_name_what_changes():
     swap = [s.name for s in steps_for("swap", "db", "20260102030405", leftovers=["db__restore_1"])]
     assert swap == ["drop leftovers", "safety backup", "create scratch", "load", "validate", "swap"]
-    assert [s.name for s in steps_for("in-place", "db", "1")] == ["stop writes", "safety backup", "load in place",
-                                                                  "validate", "allow writes"]
+    assert [s.name for s in steps_for("in-place", "db", "1")] == [
+        "stop writes",
+        "safety backup",
+        "load in place",
+        "validate",
+        "allow writes",
+    ]
 
 
 def _filter(dump: bytes, drop, chunk: int) -> tuple[bytes, DumpScanner]:
     scanner = DumpScanner(drop)
-    out = b"".join(scanner.filter(dump[i:i + chunk]) for i in range(0, len(dump), chunk))
+    out = b"".join(scanner.filter(dump[i : i + chunk]) for i in range(0, len(dump), chunk))
     return out + scanner.rest(), scanner
 
 
@@ -94,11 +108,19 @@ def test_reset_drops_everything_the_dump_creates_and_puts_public_back():
     reset = Reset({"public": 12, 'odd"name': 1}, large_objects=2, publications=("pub",), event_triggers=("evt",))
     public = SchemaFacts("pg_database_owner", (("PUBLIC", "USAGE"), ("app", "CREATE")), "it's public")
     sql = reset_sql(reset, public)
-    assert sql.splitlines() == ['DROP EVENT TRIGGER IF EXISTS "evt";', 'DROP PUBLICATION IF EXISTS "pub";',
-                                "SELECT count(lo_unlink(oid)) FROM pg_largeobject_metadata;",
-                                'DROP SCHEMA IF EXISTS "public" CASCADE;', 'DROP SCHEMA IF EXISTS "odd""name" CASCADE;',
-                                "CREATE SCHEMA public;", 'ALTER SCHEMA public OWNER TO "pg_database_owner";',
-                                "GRANT USAGE ON SCHEMA public TO PUBLIC;", 'GRANT CREATE ON SCHEMA public TO "app";',
-                                "COMMENT ON SCHEMA public IS 'it''s public';"]
-    assert reset.summary() == ('schema public (12 objects), schema odd"name (1 objects) with everything that '
-                                "depends on them; 2 large object(s); publication(s) pub; event trigger(s) evt")
+    assert sql.splitlines() == [
+        'DROP EVENT TRIGGER IF EXISTS "evt";',
+        'DROP PUBLICATION IF EXISTS "pub";',
+        "SELECT count(lo_unlink(oid)) FROM pg_largeobject_metadata;",
+        'DROP SCHEMA IF EXISTS "public" CASCADE;',
+        'DROP SCHEMA IF EXISTS "odd""name" CASCADE;',
+        "CREATE SCHEMA public;",
+        'ALTER SCHEMA public OWNER TO "pg_database_owner";',
+        "GRANT USAGE ON SCHEMA public TO PUBLIC;",
+        'GRANT CREATE ON SCHEMA public TO "app";',
+        "COMMENT ON SCHEMA public IS 'it''s public';",
+    ]
+    assert reset.summary() == (
+        'schema public (12 objects), schema odd"name (1 objects) with everything that '
+        "depends on them; 2 large object(s); publication(s) pub; event trigger(s) evt"
+    )

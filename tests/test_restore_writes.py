@@ -61,16 +61,18 @@ def _ids_in_dump(path) -> set[int]:
     lines = gzip.decompress(path.read_bytes()).decode().splitlines()
     start = next(i for i, ln in enumerate(lines) if ln.startswith("COPY public.app_writes "))
     end = lines.index("\\.", start)
-    return {int(ln.split("\t")[0]) for ln in lines[start + 1:end]}
+    return {int(ln.split("\t")[0]) for ln in lines[start + 1 : end]}
 
 
 @pytest.mark.parametrize("mode", ["in-place", "swap"])
 def test_every_acknowledged_write_is_kept_and_the_operator_is_told_where(app_db, backup_dir, mode):
     live = app_db
     fill(live, clients=30, appointments=80)
-    live.sql("CREATE TABLE app_writes (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now()); "
-             "INSERT INTO app_writes (id) SELECT g FROM generate_series(1, 50) g; "
-             "ALTER TABLE app_writes OWNER TO citaplanner")
+    live.sql(
+        "CREATE TABLE app_writes (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now()); "
+        "INSERT INTO app_writes (id) SELECT g FROM generate_series(1, 50) g; "
+        "ALTER TABLE app_writes OWNER TO citaplanner"
+    )
     archive = take_backup(live, backup_dir)
     settings = settings_for(live, backup_dir)
     plan = preflight(settings, archive, mode=mode)
@@ -97,8 +99,13 @@ def test_every_acknowledged_write_is_kept_and_the_operator_is_told_where(app_db,
         assert writer.refused > 0  # writes were refused in between, never silently dropped
         assert "holds every write committed before the restore" in outcome.undo
         assert outcome.writes_refused and outcome.writes_refused > 0
-        assert live.sql("SELECT setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
-                        "WHERE d.datname = current_database() AND s.setrole = 0") == []
+        assert (
+            live.sql(
+                "SELECT setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase "
+                "WHERE d.datname = current_database() AND s.setrole = 0"
+            )
+            == []
+        )
     else:
         parked = _ids(live.server, outcome.pre_restore) - set(range(1, 51))
         assert parked and restored

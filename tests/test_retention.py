@@ -22,8 +22,9 @@ def dump(tier: str, day: int, state: State = State.OK, folder: str | None = None
     folder = tier if folder is None else folder
     path = ROOT / folder / name.filename
     sidecar = None if state is State.NO_SIDECAR else path.with_name(name.sidecar)
-    return Entry(path, name, folder or tier, name.taken_at, 1000, 0, state, sidecar, folder=folder,
-                 inode=next(_inode), dev=1)
+    return Entry(
+        path, name, folder or tier, name.taken_at, 1000, 0, state, sidecar, folder=folder, inode=next(_inode), dev=1
+    )
 
 
 def other(tier: str, day: int, state: State, filename: str | None = None) -> Entry:
@@ -43,8 +44,14 @@ def test_keeps_the_n_newest_good_and_removes_older_dumps_with_their_sidecars():
 
 
 def test_damaged_backups_do_not_count_and_newer_damaged_ones_stay():
-    entries = [dump("daily", 0), dump("daily", 1), dump("daily", 2, State.MISMATCH),
-               dump("daily", 3), dump("daily", 4, State.NO_SIDECAR), dump("daily", 5, State.CORRUPT)]
+    entries = [
+        dump("daily", 0),
+        dump("daily", 1),
+        dump("daily", 2, State.MISMATCH),
+        dump("daily", 3),
+        dump("daily", 4, State.NO_SIDECAR),
+        dump("daily", 5, State.CORRUPT),
+    ]
     gone = removed(entries, Retention(daily=2))
     # kept good: days 3 and 1; day 2 (mismatch) and later damaged ones are newer than the cutoff
     assert gone == {"citaplanner_daily_20260101_020000.sql.gz", "citaplanner_daily_20260101_020000.sql.gz.sha256"}
@@ -58,50 +65,68 @@ def test_newest_good_is_never_removed_and_a_tier_without_good_backups_is_untouch
 
 
 def test_old_damaged_files_and_orphan_sidecars_beyond_the_cutoff_go():
-    entries = [dump("daily", 0, State.MISMATCH), other("daily", 1, State.ORPHAN_SIDECAR),
-               dump("daily", 2), dump("daily", 3)]
+    entries = [
+        dump("daily", 0, State.MISMATCH),
+        other("daily", 1, State.ORPHAN_SIDECAR),
+        dump("daily", 2),
+        dump("daily", 3),
+    ]
     gone = removed(entries, Retention(daily=2))
-    assert gone == {"citaplanner_daily_20260101_020000.sql.gz", "citaplanner_daily_20260101_020000.sql.gz.sha256",
-                    "citaplanner_daily_20260102_020000.sql.gz.sha256"}
+    assert gone == {
+        "citaplanner_daily_20260101_020000.sql.gz",
+        "citaplanner_daily_20260101_020000.sql.gz.sha256",
+        "citaplanner_daily_20260102_020000.sql.gz.sha256",
+    }
 
 
 def test_never_manual_safety_partial_foreign_unreadable_or_misplaced():
     entries = [dump("daily", 50), dump("daily", 51)]
     entries += [dump("manual", d) for d in range(5)] + [dump("safety", d) for d in range(5)]
-    entries += [other("daily", 1, State.PARTIAL, "citaplanner_daily_20260102_020000.sql.gz.partial"),
-                other("daily", 2, State.FOREIGN, "citaplanner_daily_20260103_020000.sql.gz"),
-                other("daily", 3, State.UNREADABLE, "citaplanner_daily_20260104_020000.sql.gz"),
-                dump("daily", 4, folder=""),        # named like ours but outside its tier folder
-                dump("weekly", 5, folder="daily")]  # a weekly name in the daily folder
+    entries += [
+        other("daily", 1, State.PARTIAL, "citaplanner_daily_20260102_020000.sql.gz.partial"),
+        other("daily", 2, State.FOREIGN, "citaplanner_daily_20260103_020000.sql.gz"),
+        other("daily", 3, State.UNREADABLE, "citaplanner_daily_20260104_020000.sql.gz"),
+        dump("daily", 4, folder=""),  # named like ours but outside its tier folder
+        dump("weekly", 5, folder="daily"),
+    ]  # a weekly name in the daily folder
     plan_all = to_remove(entries, Retention(daily=1), ("daily", "weekly", "monthly", "manual", "safety"))
     assert {p.name for r in plan_all for p in r.paths} == {
         "citaplanner_daily_20260220_020000.sql.gz",  # day 50: beyond the newest good one
-        "citaplanner_daily_20260220_020000.sql.gz.sha256"}
+        "citaplanner_daily_20260220_020000.sql.gz.sha256",
+    }
     assert [r.reason for r in plan_all] == ["2026-02-20 is older than the 1 day kept"]
 
 
 def test_only_the_tiers_asked_for_are_planned():
     entries = [dump("daily", d) for d in range(3)] + [dump("weekly", d) for d in range(0, 21, 7)]
-    assert {p.parent.name for r in to_remove(entries, Retention(daily=1, weekly=1), ("daily",)) for p in r.paths} == {"daily"}
+    assert {p.parent.name for r in to_remove(entries, Retention(daily=1, weekly=1), ("daily",)) for p in r.paths} == {
+        "daily"
+    }
 
 
 def test_invariants_hold_on_random_volumes():
     rng = random.Random(7)
     states = [State.OK] * 6 + [State.MISMATCH, State.NO_SIDECAR, State.CORRUPT, State.PARTIAL, State.FOREIGN]
     for _ in range(300):
-        entries = [dump(rng.choice(["daily", "weekly", "monthly", "manual", "safety"]), rng.randrange(400),
-                        rng.choice(states)) for _ in range(rng.randrange(40))]
+        entries = [
+            dump(rng.choice(["daily", "weekly", "monthly", "manual", "safety"]), rng.randrange(400), rng.choice(states))
+            for _ in range(rng.randrange(40))
+        ]
         entries = list({e.path: e for e in entries}.values())
         keep = Retention(rng.randint(1, 8), rng.randint(1, 5), rng.randint(1, 7))
         gone = {r.entry.path for r in to_remove(entries, keep)}
         for tier in ("daily", "weekly", "monthly"):
-            good = sorted((e for e in entries if e.tier == tier and e.state is State.OK),
-                          key=lambda e: e.taken_at, reverse=True)
+            good = sorted(
+                (e for e in entries if e.tier == tier and e.state is State.OK), key=lambda e: e.taken_at, reverse=True
+            )
             kept = [e for e in good if e.path not in gone]
             newest_per_period = list({period(tier, e.taken_at): e for e in reversed(good)}.values())[::-1]
-            assert kept == newest_per_period[:getattr(keep, tier)]  # the newest good of the N newest periods
-        assert all(e.tier in ("daily", "weekly", "monthly") and e.state not in (State.PARTIAL, State.FOREIGN)
-                   for e in entries if e.path in gone)
+            assert kept == newest_per_period[: getattr(keep, tier)]  # the newest good of the N newest periods
+        assert all(
+            e.tier in ("daily", "weekly", "monthly") and e.state not in (State.PARTIAL, State.FOREIGN)
+            for e in entries
+            if e.path in gone
+        )
 
 
 # -- retention by period, over simulated cron runs -----------------------------------
@@ -121,8 +146,21 @@ class Volume:
         for tier in tiers:
             name = make_name(tier, when)
             path = ROOT / tier / name.filename
-            self.entries.append(Entry(path, name, tier, name.taken_at, 1000, 0, State.OK,
-                                      path.with_name(name.sidecar), folder=tier, inode=next(_inode), dev=1))
+            self.entries.append(
+                Entry(
+                    path,
+                    name,
+                    tier,
+                    name.taken_at,
+                    1000,
+                    0,
+                    State.OK,
+                    path.with_name(name.sidecar),
+                    folder=tier,
+                    inode=next(_inode),
+                    dev=1,
+                )
+            )
         gone = {r.entry.path for r in to_remove(self.entries, self.keep, tiers)}
         self.entries = [e for e in self.entries if e.path not in gone]
         return tiers
@@ -144,8 +182,12 @@ def test_a_month_of_runs_several_a_day_keeps_one_per_period():
     # the newest of each of the last 7 days, at 23:00
     assert vol.kept("daily") == [datetime(2026, 10, d, 23) for d in range(31, 24, -1)]
     # one per ISO week: each Sunday's last run, and the current week's first run until its Sunday
-    assert vol.kept("weekly") == [datetime(2026, 10, 26, 2), datetime(2026, 10, 25, 23),
-                                  datetime(2026, 10, 18, 23), datetime(2026, 10, 11, 23)]
+    assert vol.kept("weekly") == [
+        datetime(2026, 10, 26, 2),
+        datetime(2026, 10, 25, 23),
+        datetime(2026, 10, 18, 23),
+        datetime(2026, 10, 11, 23),
+    ]
     assert vol.kept("monthly") == [datetime(2026, 10, 1, 23)]  # the 1st's last run
 
 
@@ -195,21 +237,32 @@ def test_gaps_cost_no_period_its_backup():
 
 
 def test_dry_run_explains_every_file():
-    entries = [dump("daily", 0), dump("daily", 0)._replace(
-        path=ROOT / "daily" / "citaplanner_daily_20260101_230000.sql.gz",
-        name=make_name("daily", datetime(2026, 1, 1, 23)), taken_at=datetime(2026, 1, 1, 23)),
-        dump("daily", 1, State.MISMATCH), dump("daily", 2)]
+    entries = [
+        dump("daily", 0),
+        dump("daily", 0)._replace(
+            path=ROOT / "daily" / "citaplanner_daily_20260101_230000.sql.gz",
+            name=make_name("daily", datetime(2026, 1, 1, 23)),
+            taken_at=datetime(2026, 1, 1, 23),
+        ),
+        dump("daily", 1, State.MISMATCH),
+        dump("daily", 2),
+    ]
     kept, removals = decide(entries, Retention(daily=1))
     assert [(k.entry.path.name, k.reason) for k in kept] == [
-        ("citaplanner_daily_20260103_020000.sql.gz", "the newest good backup of 2026-01-03")]
+        ("citaplanner_daily_20260103_020000.sql.gz", "the newest good backup of 2026-01-03")
+    ]
     assert [(r.entry.path.name, r.reason) for r in removals] == [
         ("citaplanner_daily_20260102_020000.sql.gz", "checksum mismatch, older than the oldest kept daily backup"),
         ("citaplanner_daily_20260101_230000.sql.gz", "2026-01-01 is older than the 1 day kept"),
-        ("citaplanner_daily_20260101_020000.sql.gz", "2026-01-01 is older than the 1 day kept")]
+        ("citaplanner_daily_20260101_020000.sql.gz", "2026-01-01 is older than the 1 day kept"),
+    ]
     kept, removals = decide(entries, Retention(daily=3))
     assert [(r.entry.path.name, r.reason) for r in removals] == [
-        ("citaplanner_daily_20260101_020000.sql.gz",
-         "2026-01-01 is kept by the newer citaplanner_daily_20260101_230000.sql.gz")]
+        (
+            "citaplanner_daily_20260101_020000.sql.gz",
+            "2026-01-01 is kept by the newer citaplanner_daily_20260101_230000.sql.gz",
+        )
+    ]
     assert [k.period for k in kept] == ["2026-01-03", "2026-01-02", "2026-01-01"]
     assert "left for the operator" in kept[1].reason
 
@@ -217,8 +270,19 @@ def test_dry_run_explains_every_file():
 def _sized(tier: str, when: datetime, size: int) -> Entry:
     name = make_name(tier, when)
     path = ROOT / tier / name.filename
-    return Entry(path, name, tier, name.taken_at, size, 0, State.OK, path.with_name(name.sidecar), folder=tier,
-                 inode=next(_inode), dev=1)
+    return Entry(
+        path,
+        name,
+        tier,
+        name.taken_at,
+        size,
+        0,
+        State.OK,
+        path.with_name(name.sidecar),
+        folder=tier,
+        inode=next(_inode),
+        dev=1,
+    )
 
 
 def test_a_backup_much_smaller_than_the_one_before_does_not_prune_that_days_good_backup():

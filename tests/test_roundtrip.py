@@ -56,12 +56,14 @@ def sources(request, tmp_path_factory):
 
 def _dump_rows(server, dbname: str) -> dict[str, tuple[str, int]]:
     """Every table the dump fills with a COPY block, keyed as the dump scanner keys them: (SQL name, rows)."""
-    rows = server.sql("SELECT n.nspname, c.relname, c.oid::regclass::text FROM pg_class c JOIN pg_namespace n "
-                      "ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname NOT IN "
-                      "('pg_catalog', 'information_schema') AND NOT EXISTS (SELECT 1 FROM pg_depend d "
-                      "WHERE d.objid = c.oid AND d.deptype = 'e')", dbname)
-    return {name_key([s, t]): (reg, server.sql(f"SELECT count(*) FROM ONLY {reg}", dbname)[0][0])
-            for s, t, reg in rows}
+    rows = server.sql(
+        "SELECT n.nspname, c.relname, c.oid::regclass::text FROM pg_class c JOIN pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname NOT IN "
+        "('pg_catalog', 'information_schema') AND NOT EXISTS (SELECT 1 FROM pg_depend d "
+        "WHERE d.objid = c.oid AND d.deptype = 'e')",
+        dbname,
+    )
+    return {name_key([s, t]): (reg, server.sql(f"SELECT count(*) FROM ONLY {reg}", dbname)[0][0]) for s, t, reg in rows}
 
 
 def _cases():

@@ -41,12 +41,26 @@ def test_empty_database_all_create_then_apply_then_all_exist(app_db):
     assert first.counts[Status.CREATE] == SEED_ROWS and not first.conflicts
     assert counts(app_db)["tenants"] == 0  # planning wrote nothing
     result = apply(app_db)
-    assert result.created == {"tenants": 1, "branches": 1, "users": 5, "services": 6, "service_users": 6,
-                              "clients": 6, "working_hours": 6, "appointments": 6, "payments": 3,
-                              "notification_templates": 10}
+    assert result.created == {
+        "tenants": 1,
+        "branches": 1,
+        "users": 5,
+        "services": 6,
+        "service_users": 6,
+        "clients": 6,
+        "working_hours": 6,
+        "appointments": 6,
+        "payments": 3,
+        "notification_templates": 10,
+    }
     after = plan(app_db)
-    assert after.counts == {Status.CREATE: 0, Status.EXISTS: SEED_ROWS - 15, Status.DIFFERS: 0,
-                            Status.CONFLICT: 0, Status.SKIP: 15}
+    assert after.counts == {
+        Status.CREATE: 0,
+        Status.EXISTS: SEED_ROWS - 15,
+        Status.DIFFERS: 0,
+        Status.CONFLICT: 0,
+        Status.SKIP: 15,
+    }
     before_second = counts(app_db)
     second = apply(app_db)
     assert second.created == {} and counts(app_db) == before_second
@@ -62,11 +76,13 @@ def test_rows_look_like_prisma_made_them(app_db):
     assert stored.startswith("$2a$10$") and check_password("admin123", stored)
     assert app_db.sql("SELECT timezone FROM tenants") == [("America/Mexico_City",)]
     # UTC clock (the apply's zone): 10:00 after midnight of March 10; payments dated at the appointment's end.
-    assert app_db.sql("""SELECT p."createdAt" = a."endTime", p.amount::int, p."paymentMethod"::text IN ('CASH', 'CREDIT_CARD')
+    assert app_db.sql("""SELECT p."createdAt" = a."endTime", p.amount::int,
+                                p."paymentMethod"::text IN ('CASH', 'CREDIT_CARD')
                          FROM appointments a JOIN payments p ON p."appointmentId" = a.id
                          ORDER BY a."startTime" LIMIT 1""")[0] == (True, 650, True)
-    assert app_db.sql("""SELECT "startTime" FROM appointments WHERE notes = 'Primera sesión del tratamiento'""") == \
-        [(datetime(2026, 3, 10, 10, 0),)]
+    assert app_db.sql("""SELECT "startTime" FROM appointments WHERE notes = 'Primera sesión del tratamiento'""") == [
+        (datetime(2026, 3, 10, 10, 0),)
+    ]
     # Every appointment and payment points at the seed's tenant, branch and rows.
     assert app_db.sql("""SELECT count(*) FROM appointments a JOIN clients c ON c.id = a."clientId"
                          JOIN service_users su ON su."serviceId" = a."serviceId" AND su."userId" = a."userId"
@@ -79,8 +95,9 @@ def test_appointments_follow_the_given_time_zone(app_db):
     result = apply(app_db, zone="Asia/Tokyo")
     assert result.created == {"appointments": 6, "payments": 3} and result.plan.clock == "Asia/Tokyo (--tz)"
     # 18:00 UTC on March 10 is already March 11 in Tokyo (UTC+9): midnight there is 15:00 UTC, +10 h is 01:00.
-    assert app_db.sql("""SELECT "startTime" FROM appointments WHERE notes = 'Primera sesión del tratamiento'""") == \
-        [(datetime(2026, 3, 11, 1, 0),)]
+    assert app_db.sql("""SELECT "startTime" FROM appointments WHERE notes = 'Primera sesión del tratamiento'""") == [
+        (datetime(2026, 3, 11, 1, 0),)
+    ]
 
 
 def test_changed_price_differs_and_apply_leaves_it(app_db):
@@ -129,8 +146,17 @@ def test_concurrent_applies_leave_one_tenant(app_db):
     assert not errors
     assert sorted(len(r) for r in results) == [0, 0, 10]
     assert {k: v for k, v in counts(app_db).items() if v} == {
-        "tenants": 1, "branches": 1, "users": 5, "services": 6, "service_users": 6, "clients": 6,
-        "working_hours": 6, "appointments": 6, "payments": 3, "notification_templates": 10}
+        "tenants": 1,
+        "branches": 1,
+        "users": 5,
+        "services": 6,
+        "service_users": 6,
+        "clients": 6,
+        "working_hours": 6,
+        "appointments": 6,
+        "payments": 3,
+        "notification_templates": 10,
+    }
 
 
 def test_templates_are_found_in_any_tenant_and_never_doubled(app_db):
@@ -139,12 +165,16 @@ def test_templates_are_found_in_any_tenant_and_never_doubled(app_db):
     app_db.sql("UPDATE tenants SET email = 'otro@spa.mx'")
     the_plan = plan(app_db)
     assert "notification_templates" not in the_plan.creates_by_table()
-    assert all(i.status is Status.DIFFERS and set(i.differs) == {"tenantId"}
-               for i in the_plan.items if i.kind == "template")
+    assert all(
+        i.status is Status.DIFFERS and set(i.differs) == {"tenantId"} for i in the_plan.items if i.kind == "template"
+    )
     # The seed's professionals and receptionist are that tenant's too: linking them to the new
     # tenant's assignments, appointments and payments is refused.
-    assert {i.key for i in the_plan.conflicts} == {"pro1@citaplanner.com", "pro2@citaplanner.com",
-                                                   "recepcionista@citaplanner.com"}
+    assert {i.key for i in the_plan.conflicts} == {
+        "pro1@citaplanner.com",
+        "pro2@citaplanner.com",
+        "recepcionista@citaplanner.com",
+    }
     before = counts(app_db)
     with pytest.raises(SeedError, match="^the seed's user pro1@citaplanner.com is in conflict: .*belongs to tenant"):
         apply(app_db)
@@ -157,11 +187,15 @@ def test_no_second_default_template_for_a_type_and_channel(app_db):
                   WHERE name = 'Recordatorio de Cita - WhatsApp'""")
     item = next(i for i in plan(app_db).items if i.key == "Recordatorio de Cita - WhatsApp (WHATSAPP)")
     assert item.status is Status.DIFFERS and item.differs == {
-        "name": ("Recordatorio (nuestro)", "Recordatorio de Cita - WhatsApp")}
+        "name": ("Recordatorio (nuestro)", "Recordatorio de Cita - WhatsApp")
+    }
     before = counts(app_db)
     assert apply(app_db).created == {} and counts(app_db) == before
-    assert app_db.sql("""SELECT type::text, channel::text FROM notification_templates WHERE "isDefault"
-                         GROUP BY 1, 2 HAVING count(*) > 1""") == []
+    assert (
+        app_db.sql("""SELECT type::text, channel::text FROM notification_templates WHERE "isDefault"
+                         GROUP BY 1, 2 HAVING count(*) > 1""")
+        == []
+    )
 
 
 def test_wrong_confirmation_writes_nothing(app_db):
@@ -227,8 +261,10 @@ def test_plan_queries_are_bounded(app_db, state):
     if state != "empty":
         apply(app_db)
     if state == "partial":  # forces the second clients query (by e-mail)
-        app_db.sql("DELETE FROM payments; DELETE FROM appointments; "
-                   "DELETE FROM clients WHERE email = 'diego.hernandez@email.com'")
+        app_db.sql(
+            "DELETE FROM payments; DELETE FROM appointments; "
+            "DELETE FROM clients WHERE email = 'diego.hernandez@email.com'"
+        )
     with connect(app_db.info) as raw:
         conn = CountingConnection(raw)
         result = plan_seed(conn, now=NOW)
@@ -296,4 +332,4 @@ def test_missing_rights_get_one_sentence(app_db):
                 apply_seed(conn, confirm=app_db.name, now=NOW)
         assert counts(app_db)["appointments"] == 0
     finally:
-        app_db.sql(f'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM seed_reader; DROP ROLE seed_reader')
+        app_db.sql("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM seed_reader; DROP ROLE seed_reader")

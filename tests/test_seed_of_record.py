@@ -35,8 +35,12 @@ def hhmm(text: str) -> timedelta:
 
 def content(db) -> dict[str, tuple[int, str]]:
     """Per table of the schema: row count and md5 of every row (equal means identical content)."""
-    return {t: tuple(db.sql(f'SELECT count(*), md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) '
-                            f'FROM "{t}" t')[0]) for t in TABLES}
+    return {
+        t: tuple(
+            db.sql(f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{t}\" t")[0]
+        )
+        for t in TABLES
+    }
 
 
 def one(db, sql: str, *params) -> dict:
@@ -57,52 +61,88 @@ def test_applied_seed_matches_seed_values_field_by_field(app_db):
     assert row == [b["name"], b["address"], b["phone"], b["email"], tenant]
     users = {}
     for u in ref["users"]:
-        uid, password, *row = one(app_db, 'SELECT id, password, "firstName", "lastName", role::text, phone, '
-                                          '"tenantId", "branchId" FROM users WHERE email = %s', u["email"])
+        uid, password, *row = one(
+            app_db,
+            'SELECT id, password, "firstName", "lastName", role::text, phone, '
+            '"tenantId", "branchId" FROM users WHERE email = %s',
+            u["email"],
+        )
         assert row == [u["firstName"], u["lastName"], u["role"], u["phone"], tenant, branch], u["email"]
         assert password.startswith("$2a$10$")
         assert bcrypt.checkpw(u["password"].encode(), ("$2b$" + password[4:]).encode()), u["email"]
         users[u["email"]] = uid
     services = {}
     for s in ref["services"]:
-        sid, *row = one(app_db, 'SELECT id, description, duration, price, color, "tenantId" FROM services '
-                                'WHERE name = %s', s["name"])
+        sid, *row = one(
+            app_db,
+            'SELECT id, description, duration, price, color, "tenantId" FROM services WHERE name = %s',
+            s["name"],
+        )
         assert row == [s["description"], s["duration"], s["price"], s["color"], tenant], s["name"]
         services[s["name"]] = (sid, s["price"])
     for a in ref["service_users"]:
-        (commission,) = one(app_db, 'SELECT commission FROM service_users WHERE "serviceId" = %s AND "userId" = %s',
-                            services[a["service"]][0], users[a["user"]])
+        (commission,) = one(
+            app_db,
+            'SELECT commission FROM service_users WHERE "serviceId" = %s AND "userId" = %s',
+            services[a["service"]][0],
+            users[a["user"]],
+        )
         assert commission == a["commission"]
     clients = {}
     for c in ref["clients"]:
-        cid, *row = one(app_db, 'SELECT id, "firstName", "lastName", phone, address, notes, "tenantId" '
-                                'FROM clients WHERE email = %s', c["email"])
+        cid, *row = one(
+            app_db,
+            'SELECT id, "firstName", "lastName", phone, address, notes, "tenantId" FROM clients WHERE email = %s',
+            c["email"],
+        )
         assert row == [c["firstName"], c["lastName"], c["phone"], c["address"], c.get("notes"), tenant], c["email"]
         clients[c["email"]] = cid
-    hours = app_db.sql('SELECT "dayOfWeek", "startTime", "endTime", "branchId", "userId" FROM working_hours '
-                       'ORDER BY "dayOfWeek"')
+    hours = app_db.sql(
+        'SELECT "dayOfWeek", "startTime", "endTime", "branchId", "userId" FROM working_hours ORDER BY "dayOfWeek"'
+    )
     assert hours == [(h["dayOfWeek"], h["startTime"], h["endTime"], branch, None) for h in ref["working_hours"]]
     paid = []
     for a in ref["appointments"]:
         start = MIDNIGHT + timedelta(days=a["day"]) + hhmm(a["start"])
-        aid, *row = one(app_db, 'SELECT id, "endTime", status::text, notes, "tenantId", "branchId", "clientId", '
-                                '"serviceId", "userId" FROM appointments WHERE "startTime" = %s', start)
+        aid, *row = one(
+            app_db,
+            'SELECT id, "endTime", status::text, notes, "tenantId", "branchId", "clientId", '
+            '"serviceId", "userId" FROM appointments WHERE "startTime" = %s',
+            start,
+        )
         end = MIDNIGHT + timedelta(days=a["day"]) + hhmm(a["end"])
-        assert row == [end, a["status"], a.get("notes"), tenant, branch, clients[a["client"]],
-                       services[a["service"]][0], users[a["user"]]], a
+        assert row == [
+            end,
+            a["status"],
+            a.get("notes"),
+            tenant,
+            branch,
+            clients[a["client"]],
+            services[a["service"]][0],
+            users[a["user"]],
+        ], a
         if a["status"] == "COMPLETED":
             paid.append((aid, end, clients[a["client"]], services[a["service"]][1]))
     assert app_db.sql("SELECT count(*) FROM appointments") == [(len(ref["appointments"]),)]
     for aid, end, client, price in paid:
         amount, method, status, *row = one(
-            app_db, 'SELECT amount, "paymentMethod"::text, status::text, "tenantId", "branchId", "clientId", '
-                    '"userId", "createdAt" FROM payments WHERE "appointmentId" = %s', aid)
+            app_db,
+            'SELECT amount, "paymentMethod"::text, status::text, "tenantId", "branchId", "clientId", '
+            '"userId", "createdAt" FROM payments WHERE "appointmentId" = %s',
+            aid,
+        )
         assert amount == price and method in ("CASH", "CREDIT_CARD") and status == "PAID"
         assert row == [tenant, branch, client, users["recepcionista@citaplanner.com"], end]
     assert app_db.sql("SELECT count(*) FROM payments") == [(3,)]
     for n in ref["notification_templates"]:
-        row = one(app_db, 'SELECT subject, message, "isActive", "isDefault", "tenantId" FROM notification_templates '
-                          'WHERE name = %s AND type::text = %s AND channel::text = %s', n["name"], n["type"], n["channel"])
+        row = one(
+            app_db,
+            'SELECT subject, message, "isActive", "isDefault", "tenantId" FROM notification_templates '
+            "WHERE name = %s AND type::text = %s AND channel::text = %s",
+            n["name"],
+            n["type"],
+            n["channel"],
+        )
         assert list(row) == [n["subject"], n["message"], True, True, tenant], n["name"]
     assert app_db.sql("SELECT count(*) FROM notification_templates") == [(10,)]
 
@@ -121,8 +161,9 @@ def prisma_id() -> str:
 def insert(db, table: str, row: dict) -> str:
     row = {"id": prisma_id(), **row}
     names = ", ".join(f'"{c}"' for c in row)
-    db.server.sql(f'INSERT INTO "{table}" ({names}) VALUES ({", ".join(["%s"] * len(row))})', db.name,
-                  params=tuple(row.values()))
+    db.server.sql(
+        f'INSERT INTO "{table}" ({names}) VALUES ({", ".join(["%s"] * len(row))})', db.name, params=tuple(row.values())
+    )
     return row["id"]
 
 
@@ -132,16 +173,40 @@ def seed_like_seed_ts(db, ran_at: datetime = datetime(2026, 2, 1, 9, 30)) -> Non
     ref, stamp = REFERENCE, {"createdAt": ran_at, "updatedAt": ran_at}
     tenant = insert(db, "tenants", {**ref["tenant"], **stamp})
     branch = insert(db, "branches", {**ref["branch"], "tenantId": tenant, **stamp})
-    users = {u["email"]: insert(db, "users", {
-        "email": u["email"], "firstName": u["firstName"], "lastName": u["lastName"], "role": u["role"],
-        "phone": u["phone"], "tenantId": tenant, "branchId": branch, **stamp,
-        "password": bcrypt.hashpw(u["password"].encode(), bcrypt.gensalt(10)).decode().replace("$2b$", "$2a$", 1)})
-        for u in ref["users"]}
-    services = {s["name"]: (insert(db, "services", {**s, "tenantId": tenant, **stamp}), s["price"])
-                for s in ref["services"]}
+    users = {
+        u["email"]: insert(
+            db,
+            "users",
+            {
+                "email": u["email"],
+                "firstName": u["firstName"],
+                "lastName": u["lastName"],
+                "role": u["role"],
+                "phone": u["phone"],
+                "tenantId": tenant,
+                "branchId": branch,
+                **stamp,
+                "password": bcrypt.hashpw(u["password"].encode(), bcrypt.gensalt(10))
+                .decode()
+                .replace("$2b$", "$2a$", 1),
+            },
+        )
+        for u in ref["users"]
+    }
+    services = {
+        s["name"]: (insert(db, "services", {**s, "tenantId": tenant, **stamp}), s["price"]) for s in ref["services"]
+    }
     for a in ref["service_users"]:
-        insert(db, "service_users", {"serviceId": services[a["service"]][0], "userId": users[a["user"]],
-                                     "commission": a["commission"], "createdAt": ran_at})
+        insert(
+            db,
+            "service_users",
+            {
+                "serviceId": services[a["service"]][0],
+                "userId": users[a["user"]],
+                "commission": a["commission"],
+                "createdAt": ran_at,
+            },
+        )
     clients = {c["email"]: insert(db, "clients", {**c, "tenantId": tenant, **stamp}) for c in ref["clients"]}
     for h in ref["working_hours"]:
         insert(db, "working_hours", {**h, "branchId": branch, **stamp})
@@ -149,16 +214,39 @@ def seed_like_seed_ts(db, ran_at: datetime = datetime(2026, 2, 1, 9, 30)) -> Non
     for a in ref["appointments"]:
         start = midnight + timedelta(days=a["day"]) + hhmm(a["start"])
         end = midnight + timedelta(days=a["day"]) + hhmm(a["end"])
-        appointment = insert(db, "appointments", {
-            "startTime": start, "endTime": end, "status": a["status"], "notes": a.get("notes"),
-            "tenantId": tenant, "branchId": branch, "clientId": clients[a["client"]],
-            "serviceId": services[a["service"]][0], "userId": users[a["user"]], **stamp})
+        appointment = insert(
+            db,
+            "appointments",
+            {
+                "startTime": start,
+                "endTime": end,
+                "status": a["status"],
+                "notes": a.get("notes"),
+                "tenantId": tenant,
+                "branchId": branch,
+                "clientId": clients[a["client"]],
+                "serviceId": services[a["service"]][0],
+                "userId": users[a["user"]],
+                **stamp,
+            },
+        )
         if a["status"] == "COMPLETED":
-            insert(db, "payments", {
-                "amount": services[a["service"]][1], "paymentMethod": secrets.choice(["CASH", "CREDIT_CARD"]),
-                "status": "PAID", "tenantId": tenant, "branchId": branch, "clientId": clients[a["client"]],
-                "appointmentId": appointment, "userId": users["recepcionista@citaplanner.com"],
-                "createdAt": end, "updatedAt": ran_at})
+            insert(
+                db,
+                "payments",
+                {
+                    "amount": services[a["service"]][1],
+                    "paymentMethod": secrets.choice(["CASH", "CREDIT_CARD"]),
+                    "status": "PAID",
+                    "tenantId": tenant,
+                    "branchId": branch,
+                    "clientId": clients[a["client"]],
+                    "appointmentId": appointment,
+                    "userId": users["recepcionista@citaplanner.com"],
+                    "createdAt": end,
+                    "updatedAt": ran_at,
+                },
+            )
     for n in ref["notification_templates"]:
         insert(db, "notification_templates", {**n, "isActive": True, "isDefault": True, "tenantId": tenant, **stamp})
 
@@ -195,8 +283,9 @@ def test_receptionist_with_another_role_gets_appointments_but_no_payments(app_db
 
 def test_professional_moved_to_another_tenant_is_a_conflict_and_nothing_is_linked(app_db, capsys):
     seed_like_seed_ts(app_db)
-    other = insert(app_db, "tenants", {"name": "Otra Estética", "email": "otra@estetica.mx",
-                                       "updatedAt": datetime(2026, 2, 2)})
+    other = insert(
+        app_db, "tenants", {"name": "Otra Estética", "email": "otra@estetica.mx", "updatedAt": datetime(2026, 2, 2)}
+    )
     app_db.sql("DELETE FROM payments; DELETE FROM appointments")
     app_db.sql(f"UPDATE users SET \"tenantId\" = '{other}', \"branchId\" = NULL WHERE email = 'pro2@citaplanner.com'")
     url = ["--database-url", app_db.url]
@@ -225,8 +314,10 @@ def test_appointment_clock_is_the_process_zone_unless_tz(app_db, capsys, monkeyp
         # The same appointments, at 10:00 after local midnight in each zone (6 h apart in March).
         assert local_keys[0][11:] == "16:00 Isabella Torres" and utc_keys[0][11:] == "10:00 Isabella Torres"
         assert main([*url, "seed", "plan", "--tz", "Mars/Olympus"]) == 1
-        assert capsys.readouterr().err == ("citaplanner-tui: --tz 'Mars/Olympus' is not a time zone the tz "
-                                           "database knows (e.g. UTC, America/Mexico_City)\n")
+        assert capsys.readouterr().err == (
+            "citaplanner-tui: --tz 'Mars/Olympus' is not a time zone the tz "
+            "database knows (e.g. UTC, America/Mexico_City)\n"
+        )
     finally:
         monkeypatch.undo()
         time.tzset()
@@ -237,16 +328,25 @@ def test_seed_file_in_json_and_toml_is_planned_instead_of_the_shipped_one(app_db
     seed_like_seed_ts(app_db)
     newer = json.loads(SHIPPED.read_text("utf-8"))
     newer["services"][0]["price"] = 900
-    newer["notification_templates"].append({"name": "Recordatorio de Pago - Push", "type": "PAYMENT_REMINDER",
-                                            "channel": "PUSH", "subject": "Pago pendiente",
-                                            "message": "Tienes un pago pendiente de {{amount}}"})
+    newer["notification_templates"].append(
+        {
+            "name": "Recordatorio de Pago - Push",
+            "type": "PAYMENT_REMINDER",
+            "channel": "PUSH",
+            "subject": "Pago pendiente",
+            "message": "Tienes un pago pendiente de {{amount}}",
+        }
+    )
     path = tmp_path / "newer.json"
     path.write_text(json.dumps(newer, ensure_ascii=False), "utf-8")
     url = ["--database-url", app_db.url]
     assert main([*url, "seed", "plan", "--seed-file", str(path)]) == 3
     out = capsys.readouterr().out
     assert out.startswith("Plan: 1 to create, 34 exist, 1 differs, 0 conflicts, 15 skipped\n")
-    assert f"Seed: {path};" in out and "DIFFERS  service     Facial Hidratante                 price: db 850.0, seed" in out
+    assert (
+        f"Seed: {path};" in out
+        and "DIFFERS  service     Facial Hidratante                 price: db 850.0, seed" in out
+    )
     assert "CREATE   template    Recordatorio de Pago - Push (PUS…" in out
     toml = tmp_path / "newer.toml"
     toml.write_text(_toml(newer), "utf-8")
@@ -258,6 +358,7 @@ def test_seed_file_in_json_and_toml_is_planned_instead_of_the_shipped_one(app_db
 
 def _toml(doc: dict) -> str:
     """The definition as TOML (tables and arrays of tables; TOML has no null, so nulls are left out)."""
+
     def value(v):
         return json.dumps(v, ensure_ascii=False)
 
@@ -275,17 +376,24 @@ def _toml(doc: dict) -> str:
     return "\n".join(out)
 
 
-@pytest.mark.parametrize("text, name, says", [
-    ('{"tenant": ', "bad.json", "is not valid JSON: Expecting value at line 1, column 12"),
-    ("tenant = [", "bad.toml", "is not valid TOML"),
-    ("[1, 2]", "list.json", "is not a seed definition: the seed definition must be an object of sections"),
-    ('{"tenant": {}}', "short.json", "is not a seed definition: unknown section"),
-    (None, "unknown.json", "is not a seed definition: users[0] has an unknown key 'nickname'"),
-    (None, "missing.json", "is not a seed definition: the seed definition lacks the section 'payments'"),
-    (None, "role.json", "is not a seed definition: users[4].role is \"CASHIER\", not one of SUPERADMIN"),
-    (None, "dangling.json", "is not a seed definition: appointments[0].client names the client "
-                            "'isabella.torres@email.com', which the definition does not have"),
-])
+@pytest.mark.parametrize(
+    "text, name, says",
+    [
+        ('{"tenant": ', "bad.json", "is not valid JSON: Expecting value at line 1, column 12"),
+        ("tenant = [", "bad.toml", "is not valid TOML"),
+        ("[1, 2]", "list.json", "is not a seed definition: the seed definition must be an object of sections"),
+        ('{"tenant": {}}', "short.json", "is not a seed definition: unknown section"),
+        (None, "unknown.json", "is not a seed definition: users[0] has an unknown key 'nickname'"),
+        (None, "missing.json", "is not a seed definition: the seed definition lacks the section 'payments'"),
+        (None, "role.json", 'is not a seed definition: users[4].role is "CASHIER", not one of SUPERADMIN'),
+        (
+            None,
+            "dangling.json",
+            "is not a seed definition: appointments[0].client names the client "
+            "'isabella.torres@email.com', which the definition does not have",
+        ),
+    ],
+)
 def test_malformed_seed_file_gets_one_sentence(tmp_path, capsys, text, name, says):
     doc = json.loads(SHIPPED.read_text("utf-8"))
     if name == "unknown.json":
@@ -301,8 +409,9 @@ def test_malformed_seed_file_gets_one_sentence(tmp_path, capsys, text, name, say
     path = tmp_path / name
     path.write_text(text if text is not None else json.dumps(doc), "utf-8")
     # No database is reached: the file is refused first.
-    code = main(["--database-url", "postgresql://nobody@/none?host=/nonexistent", "seed", "plan",
-                 "--seed-file", str(path)])
+    code = main(
+        ["--database-url", "postgresql://nobody@/none?host=/nonexistent", "seed", "plan", "--seed-file", str(path)]
+    )
     captured = capsys.readouterr()
     assert code == 1 and captured.out == ""
     assert captured.err.startswith(f"citaplanner-tui: the seed file {path} {says}"), captured.err
@@ -311,7 +420,12 @@ def test_malformed_seed_file_gets_one_sentence(tmp_path, capsys, text, name, say
 
 def test_missing_seed_file_gets_one_sentence(tmp_path, capsys):
     path = tmp_path / "nowhere.toml"
-    assert main(["--database-url", "postgresql://nobody@/none?host=/nonexistent", "seed", "plan",
-                 "--seed-file", str(path)]) == 1
-    assert capsys.readouterr().err == (f"citaplanner-tui: cannot read the seed file {path}: "
-                                       "No such file or directory\n")
+    assert (
+        main(
+            ["--database-url", "postgresql://nobody@/none?host=/nonexistent", "seed", "plan", "--seed-file", str(path)]
+        )
+        == 1
+    )
+    assert capsys.readouterr().err == (
+        f"citaplanner-tui: cannot read the seed file {path}: No such file or directory\n"
+    )

@@ -25,25 +25,71 @@ SEED = data.SHIPPED
 def existing() -> Snapshot:
     """A snapshot where every seed row exists exactly as the seed would write it."""
     tenant = {"id": "t1", **SEED.tenant}
-    users = {u.email: {"id": f"u{i}", "email": u.email, "firstName": u.first_name,
-                       "lastName": u.last_name, "role": u.role, "phone": u.phone,
-                       "tenantId": "t1", "branchId": "b1"} for i, u in enumerate(SEED.users)}
-    services = {s.name: {"id": f"s{i}", "name": s.name, "description": s.description,
-                         "duration": s.duration, "price": s.price, "color": s.color}
-                for i, s in enumerate(SEED.services)}
-    assignments = {(services[a.service]["id"], users[a.user]["id"]): {"id": f"a{i}", "commission": a.commission}
-                   for i, a in enumerate(SEED.service_users)}
-    clients = {c.email: {"id": f"c{i}", "firstName": c.first_name, "lastName": c.last_name,
-                         "email": c.email, "phone": c.phone, "address": c.address, "notes": c.notes}
-               for i, c in enumerate(SEED.clients)}
-    templates = {(t.name, t.type, t.channel): {"id": f"n{i}", "name": t.name, "subject": t.subject,
-                                               "message": t.message, "isActive": True, "isDefault": True,
-                                               "tenantId": "t1"}
-                 for i, t in enumerate(SEED.templates)}
-    return Snapshot(tenant=tenant, tenant_count=1, branch={"id": "b1", **SEED.branch},
-                    branch_hours=6, users=users, services=services, assignments=assignments,
-                    clients_by_phone={c["phone"]: c for c in clients.values()},
-                    clients_by_email=clients, tenant_has_appointments=True, templates=templates)
+    users = {
+        u.email: {
+            "id": f"u{i}",
+            "email": u.email,
+            "firstName": u.first_name,
+            "lastName": u.last_name,
+            "role": u.role,
+            "phone": u.phone,
+            "tenantId": "t1",
+            "branchId": "b1",
+        }
+        for i, u in enumerate(SEED.users)
+    }
+    services = {
+        s.name: {
+            "id": f"s{i}",
+            "name": s.name,
+            "description": s.description,
+            "duration": s.duration,
+            "price": s.price,
+            "color": s.color,
+        }
+        for i, s in enumerate(SEED.services)
+    }
+    assignments = {
+        (services[a.service]["id"], users[a.user]["id"]): {"id": f"a{i}", "commission": a.commission}
+        for i, a in enumerate(SEED.service_users)
+    }
+    clients = {
+        c.email: {
+            "id": f"c{i}",
+            "firstName": c.first_name,
+            "lastName": c.last_name,
+            "email": c.email,
+            "phone": c.phone,
+            "address": c.address,
+            "notes": c.notes,
+        }
+        for i, c in enumerate(SEED.clients)
+    }
+    templates = {
+        (t.name, t.type, t.channel): {
+            "id": f"n{i}",
+            "name": t.name,
+            "subject": t.subject,
+            "message": t.message,
+            "isActive": True,
+            "isDefault": True,
+            "tenantId": "t1",
+        }
+        for i, t in enumerate(SEED.templates)
+    }
+    return Snapshot(
+        tenant=tenant,
+        tenant_count=1,
+        branch={"id": "b1", **SEED.branch},
+        branch_hours=6,
+        users=users,
+        services=services,
+        assignments=assignments,
+        clients_by_phone={c["phone"]: c for c in clients.values()},
+        clients_by_email=clients,
+        tenant_has_appointments=True,
+        templates=templates,
+    )
 
 
 def by_key(plan, kind):
@@ -54,22 +100,29 @@ def test_shipped_definition_is_the_reference_seed_values():
     reference = json.loads(REFERENCE.read_text("utf-8"))
     assert SEED.tenant == reference["tenant"] and SEED.branch == reference["branch"]
     assert [(u.email, u.password, u.first_name, u.last_name, u.role, u.phone) for u in SEED.users] == [
-        (u["email"], u["password"], u["firstName"], u["lastName"], u["role"], u["phone"]) for u in reference["users"]]
+        (u["email"], u["password"], u["firstName"], u["lastName"], u["role"], u["phone"]) for u in reference["users"]
+    ]
     assert [(s.name, s.description, s.duration, s.price, s.color) for s in SEED.services] == [
-        (s["name"], s["description"], s["duration"], s["price"], s["color"]) for s in reference["services"]]
+        (s["name"], s["description"], s["duration"], s["price"], s["color"]) for s in reference["services"]
+    ]
     assert [(a.service, a.user, a.commission) for a in SEED.service_users] == [
-        (a["service"], a["user"], a["commission"]) for a in reference["service_users"]]
+        (a["service"], a["user"], a["commission"]) for a in reference["service_users"]
+    ]
     assert [(c.first_name, c.last_name, c.email, c.phone, c.address, c.notes) for c in SEED.clients] == [
         (c["firstName"], c["lastName"], c["email"], c["phone"], c["address"], c.get("notes"))
-        for c in reference["clients"]]
+        for c in reference["clients"]
+    ]
     assert [(h.day_of_week, h.start, h.end) for h in SEED.working_hours] == [
-        (h["dayOfWeek"], h["startTime"], h["endTime"]) for h in reference["working_hours"]]
+        (h["dayOfWeek"], h["startTime"], h["endTime"]) for h in reference["working_hours"]
+    ]
     assert [(a.day, a.start, a.end, a.status, a.client, a.service, a.user, a.notes) for a in SEED.appointments] == [
         (a["day"], a["start"], a["end"], a["status"], a["client"], a["service"], a["user"], a.get("notes"))
-        for a in reference["appointments"]]
+        for a in reference["appointments"]
+    ]
     assert [(t.name, t.type, t.channel, t.subject, t.message, t.is_active, t.is_default) for t in SEED.templates] == [
         (t["name"], t["type"], t["channel"], t["subject"], t["message"], True, True)
-        for t in reference["notification_templates"]]
+        for t in reference["notification_templates"]
+    ]
 
 
 def test_empty_database_creates_everything_with_parents_as_refs():
@@ -115,8 +168,15 @@ def test_payment_uses_the_existing_service_price():
 
 def test_client_with_seed_phone_and_other_email_is_a_conflict_listed_first():
     snap = existing()
-    other = {"id": "cX", "firstName": "Camila", "lastName": "Vega", "email": "otra@correo.mx",
-             "phone": "+52 55 1111 0005", "address": None, "notes": None}
+    other = {
+        "id": "cX",
+        "firstName": "Camila",
+        "lastName": "Vega",
+        "email": "otra@correo.mx",
+        "phone": "+52 55 1111 0005",
+        "address": None,
+        "notes": None,
+    }
     del snap.clients_by_email["camila.vega@email.com"]
     snap.clients_by_phone[other["phone"]] = other
     plan = decide(snap, NOW)
@@ -129,7 +189,9 @@ def test_client_with_seed_phone_and_other_email_is_a_conflict_listed_first():
 def test_client_found_by_email_with_other_phone_differs_instead_of_conflicting():
     snap = existing()
     snap.clients_by_email["diego.hernandez@email.com"] = {
-        **snap.clients_by_email["diego.hernandez@email.com"], "phone": "+52 55 9999 0000"}
+        **snap.clients_by_email["diego.hernandez@email.com"],
+        "phone": "+52 55 9999 0000",
+    }
     item = by_key(decide(snap, NOW), "client")["diego.hernandez@email.com"]
     assert item.status is Status.DIFFERS and item.differs == {"phone": ("+52 55 9999 0000", "+52 55 1111 0002")}
 
@@ -147,8 +209,12 @@ def test_templates_are_found_by_name_type_channel_in_any_tenant_as_seed_ts():
 def test_no_second_default_template_for_a_tenant_type_and_channel():
     snap = existing()
     old = snap.templates.pop(("Recordatorio de Cita - WhatsApp", "APPOINTMENT_REMINDER", "WHATSAPP"))
-    snap.default_templates[("APPOINTMENT_REMINDER", "WHATSAPP")] = {**old, "id": "nOld", "name": "Recordatorio viejo",
-                                                                   "message": "Hola {{clientName}}"}
+    snap.default_templates[("APPOINTMENT_REMINDER", "WHATSAPP")] = {
+        **old,
+        "id": "nOld",
+        "name": "Recordatorio viejo",
+        "message": "Hola {{clientName}}",
+    }
     plan = decide(snap, NOW)
     item = by_key(plan, "template")["Recordatorio de Cita - WhatsApp (WHATSAPP)"]
     assert item.status is Status.DIFFERS and item.row_id == "nOld" and not plan.creates
@@ -186,8 +252,10 @@ def test_receptionist_with_another_role_means_no_payments_as_seed_ts():
     assert by_key(plan, "user")["recepcionista@citaplanner.com"].differs == {"role": ("MANAGER", "RECEPTIONIST")}
     payments = [i for i in plan.items if i.kind == "payment"]
     assert len(payments) == 3 and all(p.status is Status.SKIP for p in payments)
-    assert payments[0].reason == ("no seed user has the role RECEPTIONIST (recepcionista@citaplanner.com is "
-                                  "MANAGER now), and seed.ts creates no payments then")
+    assert payments[0].reason == (
+        "no seed user has the role RECEPTIONIST (recepcionista@citaplanner.com is "
+        "MANAGER now), and seed.ts creates no payments then"
+    )
     assert plan.creates_by_table() == {"appointments": 6}
     # seed.ts takes the first seed user with that role, whoever it is.
     snap.users["manager@citaplanner.com"]["role"] = "RECEPTIONIST"
@@ -260,8 +328,11 @@ def test_table_fits_80_columns_and_json_is_plain():
     doc = plan.to_json()
     assert doc["counts"]["DIFFERS"] == 1
     assert doc["items"][7]["differs"] == {"price": {"db": 999.0, "seed": 850.0}}
-    assert doc["keys"]["client"] == {"table": "clients", "natural_key": ["tenantId", "email"],
-                                     "unique_keys": [["phone", "tenantId"]]}
+    assert doc["keys"]["client"] == {
+        "table": "clients",
+        "natural_key": ["tenantId", "email"],
+        "unique_keys": [["phone", "tenantId"]],
+    }
     assert doc["keys"]["template"]["natural_key"] == ["name", "type", "channel"]
 
 

@@ -116,9 +116,16 @@ def test_a_moved_volume_keeps_its_history(backup_dir, tmp_path):
 def test_state_files_of_older_versions_with_absolute_keys_are_read(backup_dir):
     path = _file(backup_dir / "daily")
     st = path.stat()
-    old = {"version": 1, "backups": {f"/old/mount/daily/{path.name}": {
-        "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-        "verify": {"at": "2026-11-01T03:00:00", "ok": True, "detail": "checksum matches its sidecar"}}}}
+    old = {
+        "version": 1,
+        "backups": {
+            f"/old/mount/daily/{path.name}": {
+                "size": st.st_size,
+                "mtime_ns": st.st_mtime_ns,
+                "verify": {"at": "2026-11-01T03:00:00", "ok": True, "detail": "checksum matches its sidecar"},
+            }
+        },
+    }
     records_path(backup_dir).parent.mkdir()
     records_path(backup_dir).write_text(json.dumps(old))
     store = Records(backup_dir)

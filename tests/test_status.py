@@ -36,11 +36,14 @@ def test_ok_warn_fail_by_the_age_of_the_newest_daily(app_db, backup_dir):
     assert report.database.size > 1 << 20 and report.database.problem is None
     assert report.database.target == app_db.info.redacted()
     assert report.disk.space.free > 0 and report.disk.backup_bytes == sum(
-        p.stat().st_size for tier in ("daily", "weekly", "monthly") for p in (backup_dir / tier).glob("*.gz"))
+        p.stat().st_size for tier in ("daily", "weekly", "monthly") for p in (backup_dir / tier).glob("*.gz")
+    )
     assert report.disk.tier_sizes["weekly"] == next((backup_dir / "weekly").glob("*.gz")).stat().st_size
     late = build(settings, now=NEWEST + timedelta(hours=25.5), database=UP)
-    assert (late.overall.word, late.overall.reason) == ("WARN", "newest good daily backup is 26 h old "
-                                                                "(warning after 25 h)")
+    assert (late.overall.word, late.overall.reason) == (
+        "WARN",
+        "newest good daily backup is 26 h old (warning after 25 h)",
+    )
     stale = build(settings, now=NEWEST + timedelta(hours=27), database=UP)
     assert (stale.overall.word, int(stale.overall.level)) == ("FAIL", 2)
     assert stale.tiers[0].health.reason == "newest good daily backup is 27 h old (limit 26 h)"
@@ -65,14 +68,21 @@ def test_bad_files_and_unfinished_backups(backup_dir):
     partial.write_bytes(b"\x1f\x8b")
     report = build(settings, now=now, database=UP)
     assert (report.overall.word, report.overall.reason) == (
-        "WARN", "1 unfinished backup was left by a run that stopped (the next backup removes them)")
+        "WARN",
+        "1 unfinished backup was left by a run that stopped (the next backup removes them)",
+    )
     with lock.hold(backup_dir, "backup"):  # a backup is running: its .partial is expected
         running = build(settings, now=now, database=UP)
     assert running.overall.word == "OK" and running.running.startswith("another backup or restore is running")
     partial.unlink()
     newest = backup_dir / "daily" / "citaplanner_daily_20250106_020000.sql.gz"
-    Records(settings).record(newest, "verify", False, "differs", {
-        "problem": "mismatch", "sidecar_mtime_ns": os.stat(str(newest) + ".sha256").st_mtime_ns})
+    Records(settings).record(
+        newest,
+        "verify",
+        False,
+        "differs",
+        {"problem": "mismatch", "sidecar_mtime_ns": os.stat(str(newest) + ".sha256").st_mtime_ns},
+    )
     report = build(settings, now=now, database=UP)
     assert report.overall.word == "FAIL"
     assert [h.reason for h in report.checks if h.reason] == ["1 backup does not match its checksum sidecar"]
@@ -93,8 +103,12 @@ def _status(backup_dir: Path, url: str, *args: str) -> subprocess.CompletedProce
 def test_cli_exit_codes_80_columns_and_json(app_db, backup_dir):
     now = datetime.now().replace(microsecond=0)
     # The old script's layout, dated from the real clock: daily 2 h ago, weekly and monthly recent.
-    for tier, age in (("daily", timedelta(hours=26)), ("daily", timedelta(hours=2)),
-                      ("weekly", timedelta(days=3)), ("monthly", timedelta(days=10))):
+    for tier, age in (
+        ("daily", timedelta(hours=26)),
+        ("daily", timedelta(hours=2)),
+        ("weekly", timedelta(days=3)),
+        ("monthly", timedelta(days=10)),
+    ):
         old_dump(backup_dir / tier, tier, now - age)
     done = _status(backup_dir, app_db.url)
     assert done.returncode == 0, done.stdout
@@ -169,8 +183,10 @@ def test_a_scheduled_daemon_without_a_fresh_heartbeat_fails_status(app_db, backu
     old_volume(backup_dir, [datetime.now() - timedelta(hours=1)])
     env = {**cli_env(app_db.url, backup_dir), "CITAPLANNER_TUI_CONFIG": str(config)}
     missing = cli("status", env=env)
-    assert missing.returncode == 2 and "FAIL daemon: a schedule is configured but the daemon has never run" \
-        in missing.stdout
+    assert (
+        missing.returncode == 2
+        and "FAIL daemon: a schedule is configured but the daemon has never run" in missing.stdout
+    )
     settings = Settings(database_url=app_db.url, backup_dir=backup_dir, schedule={"backup": "0 2 * * *"})
     heartbeat.beat(settings, datetime.now().astimezone(), "idle", {})
     alive = cli("status", "--json", env=env)

@@ -37,8 +37,13 @@ def _killed_inside_the_swap(db, backup_dir: Path, archive: Path, pause: Path) ->
     """Run the restore CLI up to its renames, then kill -9 it: a journal is left behind."""
     pause.mkdir()
     env = cli_env(db.url, backup_dir, **{PAUSE_ENV: f"renamed:{pause}"})
-    proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "restore", str(archive), "--confirm", db.name],
-                            env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "citaplanner_tui", "restore", str(archive), "--confirm", db.name],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while not (pause / "renamed.reached").exists():
@@ -90,8 +95,11 @@ async def test_outcome_says_how_the_parked_copy_differs_and_backups_list_the_lef
         await settle(pilot)
         await pilot.press("b")
         await settle(pilot)
-        await wait_until(pilot, lambda: any(k.name == outcome.pre_restore for k in app.data.leftovers),
-                         "the parked database in the leftovers")
+        await wait_until(
+            pilot,
+            lambda: any(k.name == outcome.pre_restore for k in app.data.leftovers),
+            "the parked database in the leftovers",
+        )
         listed = str(app.screen.query_one("#leftovers").render())
         assert "parked database" in listed and outcome.pre_restore in listed
         assert "safety backup" in listed and Path(outcome.safety_backup).name[-48:] in listed
@@ -102,14 +110,22 @@ def _plain(lines: list[str]) -> str:
 
 
 def test_outcome_shows_the_in_place_writes_note_and_what_was_not_carried():
-    swap = Outcome("app", "swap", "/b/daily/x.sql.gz", "/b/safety/s.sql.gz", "app__pre_restore_1",
-                   {"public.t": 3}, not_carried=["GRANT SELECT ON t TO gone (role gone does not exist)"],
-                   parked_differences={"public.t": 2})
+    swap = Outcome(
+        "app",
+        "swap",
+        "/b/daily/x.sql.gz",
+        "/b/safety/s.sql.gz",
+        "app__pre_restore_1",
+        {"public.t": 3},
+        not_carried=["GRANT SELECT ON t TO gone (role gone does not exist)"],
+        parked_differences={"public.t": 2},
+    )
     text = _plain(outcome_lines(swap))
     assert swap.parked_note in text
     assert "WARN not carried over: GRANT SELECT ON t TO gone (role gone does not exist)" in text
-    inplace = Outcome("app", "in-place", "/b/daily/x.sql.gz", "/b/safety/s.sql.gz", None, {"public.t": 3},
-                      writes_refused=1.25)
+    inplace = Outcome(
+        "app", "in-place", "/b/daily/x.sql.gz", "/b/safety/s.sql.gz", None, {"public.t": 3}, writes_refused=1.25
+    )
     assert inplace.writes_note in _plain(outcome_lines(inplace))
 
 
@@ -123,8 +139,9 @@ def test_the_in_place_steps_light_up_as_the_engine_reaches_them():
 def _daemon_console(backup_dir: Path, beat_age: timedelta) -> CitaPlannerApp:
     settings = Settings(backup_dir=backup_dir, database_url="", schedule={"backup": "0 2 * * *"})
     now = NOW.astimezone(timezone.utc)
-    heartbeat.beat(settings, now - beat_age, "idle",
-                   {"backup": datetime(2026, 12, 2, 2, 0, tzinfo=timezone.utc), "drill": None})
+    heartbeat.beat(
+        settings, now - beat_age, "idle", {"backup": datetime(2026, 12, 2, 2, 0, tzinfo=timezone.utc), "drill": None}
+    )
     return CitaPlannerApp(settings, clock=lambda: NOW, refresh_every=None, log_poll=None)
 
 

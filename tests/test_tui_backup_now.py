@@ -14,9 +14,11 @@ from tests.support.tui import make_console, sample_volume, settle, sync, wait_fo
 
 def volume_digest(root) -> dict[str, str]:
     """Every backup file and sidecar under ``root`` (not logs, state or the lock) by content."""
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*"))
-            if p.is_file() and p.parent.name in ("daily", "weekly", "monthly", "manual", "safety")}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.parent.name in ("daily", "weekly", "monthly", "manual", "safety")
+    }
 
 
 @sync
@@ -49,11 +51,14 @@ async def test_backup_now_runs_the_engine_shows_progress_and_the_new_row(app_db,
         assert app.data.catalog.find(dump) is not None
         # Retention keeps one backup per day: the new one replaces the same day's nightly.
         assert [p.name for p in result.pruned if p.parent.name == "daily"] == [
-            "citaplanner_daily_20261127_020000.sql.gz", "citaplanner_daily_20261127_020000.sql.gz.sha256"]
+            "citaplanner_daily_20261127_020000.sql.gz",
+            "citaplanner_daily_20261127_020000.sql.gz.sha256",
+        ]
         assert next(t.backups for t in app.data.report.tiers if t.tier == "daily") == daily_before
         await pilot.press("escape")
-        daily_line = next(line for line in str(app.screen.query_one("#tiers").render()).splitlines()
-                          if line.startswith("daily"))
+        daily_line = next(
+            line for line in str(app.screen.query_one("#tiers").render()).splitlines() if line.startswith("daily")
+        )
         assert daily_line.split()[-3] == str(daily_before)  # "daily OK now 7 165.0 KiB"
 
 

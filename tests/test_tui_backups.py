@@ -35,8 +35,9 @@ async def test_table_lists_every_file_newest_first_and_filters(sample_volume):
         assert len(rows) == len(app.data.catalog) == 15
         assert rows[0][4] == "unfinished" and rows[1][0] == "manual"
         mismatch = [r for r in rows if r[4] == "checksum mismatch"]
-        assert mismatch == [("daily", "2026-11-24 02:00", "3d", mismatch[0][3], "checksum mismatch",
-                             "3h FAILED", "never")]
+        assert mismatch == [
+            ("daily", "2026-11-24 02:00", "3d", mismatch[0][3], "checksum mismatch", "3h FAILED", "never")
+        ]
         await pilot.press("slash", *"weekly")
         assert {r[0] for r in table_rows(screen)} == {"weekly"} and len(table_rows(screen)) == 4
         await pilot.press("enter", "escape")  # Esc clears the filter first
@@ -151,8 +152,7 @@ async def test_drill_restores_into_a_scratch_database_and_records_it(app_db, bac
         assert job.error is None and list(job.result.value.differences) == ["public.payments"], job.error
         detail = str(app.screen.query_one("#backup-detail").render())
         assert "differs from live in public.payments (-" in detail
-    leftovers = app_db.server.sql("SELECT datname FROM pg_database WHERE datname LIKE %s",
-                                  params=(app_db.name + "%",))
+    leftovers = app_db.server.sql("SELECT datname FROM pg_database WHERE datname LIKE %s", params=(app_db.name + "%",))
     assert leftovers == [(app_db.name,)]  # the scratch database is gone
 
 

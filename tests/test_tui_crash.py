@@ -54,7 +54,8 @@ class Broken(Screen):
 
 @sync
 async def test_a_crash_in_any_screen_is_one_sentence_a_private_log_and_a_non_zero_exit(
-        sample_volume, tmp_path, monkeypatch, capsys):
+    sample_volume, tmp_path, monkeypatch, capsys
+):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     app = make_console(sample_volume)
     with pytest.raises(KeyError):  # Pilot re-raises what crashed the app, so the test sees it

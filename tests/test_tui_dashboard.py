@@ -76,8 +76,11 @@ async def test_a_server_that_is_down_is_one_sentence_and_the_rest_still_shows(sa
 
 @sync
 async def test_badges_lead_the_header_and_survive_80_columns(sample_volume):
-    app = make_console(sample_volume, read_only=True, conn_display="operator@a-long-host-name.example.internal:5432/"
-                                                                   "citaplanner_production")
+    app = make_console(
+        sample_volume,
+        read_only=True,
+        conn_display="operator@a-long-host-name.example.internal:5432/citaplanner_production",
+    )
     release = threading.Event()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -104,7 +107,7 @@ async def test_every_warn_and_fail_has_its_reason_on_the_dashboard_as_status_pri
         shown = str(app.screen.query_one("#problems").render())
         report = status.build(app.settings, now=NOW)
         printed = render(report)
-        listed = printed[printed.index("problems:") + 1:]  # wrapped at 80 columns
+        listed = printed[printed.index("problems:") + 1 :]  # wrapped at 80 columns
         assert report.overall.word == app.data.health == "FAIL" and len(report.problems) == 3
         printed_words = " ".join(" ".join(listed).split())
         assert shown.count("\n") == 2 and all(" ".join(line.split()) in printed_words for line in shown.splitlines())

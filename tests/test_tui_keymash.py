@@ -40,9 +40,8 @@ OPENERS = [("d",), ("b",), ("l",), ("l",), ("n",), ("S",), ("b", "R"), ("questio
 
 def bound_keys() -> list[str]:
     """Every key the console binds, on any screen (the registry is filled at import)."""
-    from citaplanner_tui.tui.screens import (backup_now, backups, dashboard, logs,  # noqa: F401
-                                             seed)
-    from citaplanner_tui.tui.screens import restore  # noqa: F401
+    # imported for their side effect: each screen registers its bindings at import
+    from citaplanner_tui.tui.screens import backup_now, backups, dashboard, logs, restore, seed  # noqa: F401
 
     keys = {spec.key for spec in actions.REGISTRY.values() if spec.key}
     return sorted(keys)
@@ -71,7 +70,7 @@ def write_big_log(log_dir, megabytes: int = 50) -> None:
         if i % 7 == 0:
             block.append(f'pg_dump: dumping contents of table "public.appointments" part {i}\n')
         if i % 97 == 0:
-            block.append('pg_dump: error: connection to server failed: FATAL:  password authentication failed\n')
+            block.append("pg_dump: error: connection to server failed: FATAL:  password authentication failed\n")
             block.append("pg_dump: detail: the server said no\n")
         if i % 31 == 0:
             block.append(f"\x1b[1;33m[{day} 02:00:06]\x1b[0m ⚠️  Espacio en disco bajo {i}\n")
@@ -128,8 +127,10 @@ async def mash(console, keys: list[str], size: tuple[int, int], run: str) -> int
                     await settle(pilot)
                     assert app.is_running
         except Exception as exc:
-            raise AssertionError(f"{run}: crashed on key #{pressed} {keys[pressed - 1]!r}; "
-                                 f"the keys: {keys[:pressed]}") from exc
-        assert app.return_code in (None, 0), (f"{run}: exit code {app.return_code} after key #{pressed} "
-                                              f"{keys[pressed - 1]!r}; the keys: {keys[:pressed]}")
+            raise AssertionError(
+                f"{run}: crashed on key #{pressed} {keys[pressed - 1]!r}; the keys: {keys[:pressed]}"
+            ) from exc
+        assert app.return_code in (None, 0), (
+            f"{run}: exit code {app.return_code} after key #{pressed} {keys[pressed - 1]!r}; the keys: {keys[:pressed]}"
+        )
     return pressed

@@ -149,8 +149,9 @@ async def test_home_end_and_mashed_scroll_keys_on_a_20_mb_log_do_not_crash(sampl
             assert not view.follow and view.scroll_y == 0
             assert "· paused ·" in str(app.screen.query_one("#log-state").render())
             await pilot.press("end")
-            await wait_until(pilot, lambda: not app.is_running or view.scroll_y == view.max_scroll_y,
-                             "the End animation finishing")
+            await wait_until(
+                pilot, lambda: not app.is_running or view.scroll_y == view.max_scroll_y, "the End animation finishing"
+            )
             assert app.is_running and app.return_code is None
             assert view.follow and visible_text(view)[-1].endswith("INFO  ok")
             assert "· following ·" in str(app.screen.query_one("#log-state").render())  # the state line too
@@ -163,9 +164,28 @@ async def test_home_end_and_mashed_scroll_keys_on_a_20_mb_log_do_not_crash(sampl
             app.post_message(events.Key(key, None))
             await asyncio.sleep(0.05)
             assert not app.animator.is_being_animated(view, "scroll_y"), key
-        for keys in (["tab", "home", "end", "pageup"] * 4,
-                     ["up", "down", "tab", "home", "end", "pageup", "pagedown", "w", "f", "end", "home", "w",
-                      "pageup", "end", "f", "pagedown"] * 2):
+        for keys in (
+            ["tab", "home", "end", "pageup"] * 4,
+            [
+                "up",
+                "down",
+                "tab",
+                "home",
+                "end",
+                "pageup",
+                "pagedown",
+                "w",
+                "f",
+                "end",
+                "home",
+                "w",
+                "pageup",
+                "end",
+                "f",
+                "pagedown",
+            ]
+            * 2,
+        ):
             await burst(pilot, *keys)
             await pilot.pause(0.3)
             assert app.is_running and app.return_code is None
@@ -200,8 +220,10 @@ async def test_run_log_wraps_long_lines_without_losing_characters_under_the_scro
         assert f"02:00:00 INFO table 0: {words}" in " ".join(shown.split())
 
 
-LONG = ("backup started: daily of citaplanner@db.example:5432/citaplanner as gzip, "
-        "with a message long enough to be cut twice at eighty columns: the end is HERE")
+LONG = (
+    "backup started: daily of citaplanner@db.example:5432/citaplanner as gzip, "
+    "with a message long enough to be cut twice at eighty columns: the end is HERE"
+)
 PG_DUMP_FAILURE = [
     f"[2026-11-27 11:00:00] INFO {LONG}\n",
     'pg_dump: error: connection to server at "db.example" (10.0.0.5), port 5432 failed: '
@@ -248,7 +270,7 @@ async def test_at_80_columns_the_file_list_hides_and_long_messages_wrap_whole(fa
         assert not files.display and view.region.width == 80  # the log has the whole width
         lines = visible_text(view)
         at = next(i for i, line in enumerate(lines) if line.startswith("11:00:00 INFO  backup started"))
-        rows = [lines[at]] + list(itertools.takewhile(lambda row: row.startswith(" " * 15), lines[at + 1:at + 5]))
+        rows = [lines[at]] + list(itertools.takewhile(lambda row: row.startswith(" " * 15), lines[at + 1 : at + 5]))
         assert len(rows) >= 3 and all(len(row) <= 76 for row in rows)  # under its time and level
         assert " ".join(row.strip() for row in rows) == "11:00:00 INFO  " + LONG  # every character
         assert [line for line in lines if line][-1].startswith("11:00:02 INFO  cleaned up")
@@ -261,11 +283,11 @@ async def test_at_80_columns_the_file_list_hides_and_long_messages_wrap_whole(fa
         assert shown[-1].endswith("end is HERE") and len(shown) > len(lines) - 4
         last = max(i for i, line in enumerate(lines) if line.startswith("11:01:09 INFO  9 backup started"))
         assert " ".join(line.strip() for line in shown[last:]) == "11:01:09 INFO  9 " + LONG
-        top = int(lines[0][len("11:01:0"):].split()[0])  # whole lines: the top row starts one
+        top = int(lines[0][len("11:01:0") :].split()[0])  # whole lines: the top row starts one
         assert lines[0].startswith(f"11:01:0{top} INFO  {top} backup")
         assert view.show_vertical_scrollbar  # and no character goes under it, on the screen itself
-        screen = screen_text(app)[2:2 + len(lines)]
-        assert [row[1:1 + view.scrollable_content_region.width].rstrip() for row in screen] == lines
+        screen = screen_text(app)[2 : 2 + len(lines)]
+        assert [row[1 : 1 + view.scrollable_content_region.width].rstrip() for row in screen] == lines
         await pilot.press("up")  # one step is one line, whatever its height
         await pilot.pause()
         assert not view.follow and visible_text(view)[0].startswith(f"11:01:0{top - 1} INFO  {top - 1} backup")
@@ -288,12 +310,15 @@ async def test_without_wrap_messages_pan_left_and_right(failed_backup_volume):
         await pilot.pause()
         row = next(line for line in visible_text(view) if line.startswith("11:00:00 INFO"))
         assert row.startswith("11:00:00 INFO …") and row.endswith("the end is HERE")  # as far as it goes
-        assert LONG[view.pan:].startswith(row[len("11:00:00 INFO …"):])
+        assert LONG[view.pan :].startswith(row[len("11:00:00 INFO …") :])
         assert f"panned {view.pan}" in str(app.screen.query_one("#log-state").render())
         await pilot.press("left", "left", "left", "left", "left")
         await pilot.pause()
-        assert view.pan == 0 and next(line for line in visible_text(view)
-                                      if line.startswith("11:00:00 INFO")) == ("11:00:00 INFO  " + LONG)[:78]
+        assert (
+            view.pan == 0
+            and next(line for line in visible_text(view) if line.startswith("11:00:00 INFO"))
+            == ("11:00:00 INFO  " + LONG)[:78]
+        )
 
 
 @sync
@@ -322,7 +347,7 @@ async def test_the_error_filter_shows_pg_dumps_own_untimed_error_and_its_detail(
         lines = [line for line in visible_text(view) if line]
         at = lines.index("09:00:00 ERROR verify: 1 of 14 backups failed") + 1  # the sample's verify, then pg_dump
         assert lines[at].startswith('         ERROR pg_dump: error: connection to server at "db.example"')
-        assert "password authentication failed" in " ".join(" ".join(lines[at:at + 3]).split())
+        assert "password authentication failed" in " ".join(" ".join(lines[at : at + 3]).split())
         assert any(line.strip() == "pg_dump: detail: the server rejected the password" for line in lines)
         assert lines[-1] == "11:00:01 ERROR backup failed: pg_dump exited with status 1"
         assert view.row_count() == 5
@@ -360,6 +385,7 @@ async def test_a_level_filter_runs_in_a_worker_and_shows_its_progress(sample_vol
                 if done * 2 >= total and not halfway.is_set():
                     halfway.set()
                     release.wait(20)
+
             super().update(held)
 
     monkeypatch.setattr(log_view, "LevelFilter", HeldFilter)

@@ -10,8 +10,16 @@ from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.restore import RestoreScreen
 from tests.support.restore import content, fill, take_backup
-from tests.support.tui import (NOW, backed_up_then_changed, make_console, sample_volume, settle, sync,  # noqa: F401
-                                to_plan, type_name, wait_for_job)
+from tests.support.tui import (  # noqa: F401 (sample_volume is a fixture)
+    backed_up_then_changed,
+    make_console,
+    sample_volume,
+    settle,
+    sync,
+    to_plan,
+    type_name,
+    wait_for_job,
+)
 
 
 def counts(db, dbname: str | None = None) -> dict[str, int]:
@@ -24,8 +32,9 @@ async def test_full_restore_through_the_wizard_then_rollback(app_db, backup_dir)
     fill(app_db, clients=40, appointments=120)
     archive = take_backup(app_db, backup_dir)
     at_backup = counts(app_db)
-    app_db.sql("DELETE FROM payments; DELETE FROM appointments WHERE id IN "
-               "(SELECT id FROM appointments ORDER BY id LIMIT 50)")
+    app_db.sql(
+        "DELETE FROM payments; DELETE FROM appointments WHERE id IN (SELECT id FROM appointments ORDER BY id LIMIT 50)"
+    )
     changed = counts(app_db)
     assert changed != at_backup
     app = make_console(backup_dir, database_url=app_db.url)
@@ -90,8 +99,12 @@ async def test_full_restore_through_the_wizard_then_rollback(app_db, backup_dir)
 
 
 def leftovers(db) -> list[str]:
-    return [r[0] for r in db.server.sql("SELECT datname FROM pg_database WHERE starts_with(datname, %s)",
-                                        params=(db.name + "__",))]
+    return [
+        r[0]
+        for r in db.server.sql(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, %s)", params=(db.name + "__",)
+        )
+    ]
 
 
 @sync
@@ -248,8 +261,9 @@ async def test_incident_drill_restore_then_roll_back_in_counted_keys(app_db, bac
 
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert "rollback_last" not in {b.binding.action for b in app.screen.active_bindings.values()
-                                       if b.enabled}  # nothing parked yet
+        assert "rollback_last" not in {
+            b.binding.action for b in app.screen.active_bindings.values() if b.enabled
+        }  # nothing parked yet
         assert "Roll back the last restore" not in [c.title for c in app.get_system_commands(app.screen)]
         await press("R")  # the dashboard: the newest good daily, pre-flight at once
         wizard = app.screen

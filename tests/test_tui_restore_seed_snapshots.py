@@ -26,10 +26,12 @@ def staged(name: str):
 
 @pytest.mark.parametrize("name", list(SAMPLE_STAGES))
 def test_screen(snap_compare, pinned_sample_volume, name):
-    assert snap_compare(sample_console(pinned_sample_volume, NOW), terminal_size=(80, 24),
-                        run_before=staged(name))
+    assert snap_compare(sample_console(pinned_sample_volume, NOW), terminal_size=(80, 24), run_before=staged(name))
 
 
 def test_seed_screen_in_16_colours(snap_compare, pinned_sample_volume):
-    assert snap_compare(sample_console(pinned_sample_volume, NOW, theme="ansi-dark"), terminal_size=(80, 24),
-                        run_before=staged("seed_conflicts"))
+    assert snap_compare(
+        sample_console(pinned_sample_volume, NOW, theme="ansi-dark"),
+        terminal_size=(80, 24),
+        run_before=staged("seed_conflicts"),
+    )

@@ -30,11 +30,18 @@ def plan(tmp_path, **changes):
 
 def test_check_words_are_the_clis(tmp_path):
     """One word per check, decided in the core: the console's pre-flight reads what ``restore --plan`` prints."""
-    checks = [Check("lock", True, "free"), Check("space", False, "full"),
-              Check("checksum", True, "no sidecar", blocking=False), Check("versions", False, "newer", blocking=False)]
+    checks = [
+        Check("lock", True, "free"),
+        Check("space", False, "full"),
+        Check("checksum", True, "no sidecar", blocking=False),
+        Check("versions", False, "newer", blocking=False),
+    ]
     p = replace(plan(tmp_path), checks=checks)
-    cli_words = [line.split()[0] for line in render_plan(p).splitlines() if line.startswith("  ") and
-                 line.split()[-1] in ("free", "full", "sidecar", "newer")]
+    cli_words = [
+        line.split()[0]
+        for line in render_plan(p).splitlines()
+        if line.startswith("  ") and line.split()[-1] in ("free", "full", "sidecar", "newer")
+    ]
     console_words = [Content.from_markup(word).plain.split()[0] for word, _ in check_rows(p)]
     assert cli_words == console_words == ["OK", "FAIL", "NOTE", "WARN"]
 
@@ -69,8 +76,10 @@ def test_rate_and_time_left_are_per_phase():
     # 30 s since the job started, the load began at 10 s: 20 MiB in 20 s is 1 MiB/s, 20 s left.
     line = stats_line(Progress("load", 20 * 2**20, 40 * 2**20, "", 30.0), 10.0)
     assert line == "load · 20.0 MiB of 40.0 MiB · 1.0 MiB/s · 0:20 left"
-    assert stats_line(Progress("validate", message="counting rows per table", elapsed=31.0), 31.0) \
+    assert (
+        stats_line(Progress("validate", message="counting rows per table", elapsed=31.0), 31.0)
         == "validate · counting rows per table"
+    )
     assert stats_line(None, 0.0) == "starting…"
 
 
@@ -126,8 +135,11 @@ def test_run_reads_only_its_own_complete_log_lines(tmp_path):
         fh.write("ne\n")
     log.warn("done")
     run.read_log()
-    assert [(r.level, r.message) for r in run.records] == [("INFO", "restore started"), ("OK", "half a line"),
-                                                            ("WARN", "done")]
+    assert [(r.level, r.message) for r in run.records] == [
+        ("INFO", "restore started"),
+        ("OK", "half a line"),
+        ("WARN", "done"),
+    ]
 
 
 def test_rollback_dialog_says_what_it_swaps_and_when_the_restore_happened():
@@ -148,8 +160,9 @@ def test_after_a_rollback_the_dialog_says_it_undoes_that_rollback_not_a_restore(
 
     parked = "citaplanner__pre_restore_20261127092302"  # named by the rollback's swap
     dialog = rollback_dialog("citaplanner", parked, "rollback", datetime(2026, 11, 27, 9, 23, 2))
-    assert dialog.title_text == ("Undo the rollback at 2026-11-27 09:23:02: "
-                                 "put the restored data back into 'citaplanner'?")
+    assert dialog.title_text == (
+        "Undo the rollback at 2026-11-27 09:23:02: put the restored data back into 'citaplanner'?"
+    )
     steps = "\n".join(dialog.steps)
     assert "before that restore" not in steps and "restored data that rollback set aside" in steps
     assert f"rename {parked!r}" in steps and "back to 'citaplanner'" in steps

@@ -43,10 +43,12 @@ def test_the_sample_log_of_today_is_what_the_verify_engine_writes(pinned_sample_
     shutil.copytree(pinned_sample_volume, copy, copy_function=shutil.copy2)
     shutil.rmtree(copy / "logs")
     verify.verify(Settings(backup_dir=copy))
-    written = [parse_line(line) for path in sorted((copy / "logs").glob("*.log"))
-               for line in path.read_text().splitlines()]
-    assert shown and [(r.level, r.message.replace(str(copy), "")) for r in shown] == \
-        [(r.level, r.message.replace(str(copy), "")) for r in written]
+    written = [
+        parse_line(line) for path in sorted((copy / "logs").glob("*.log")) for line in path.read_text().splitlines()
+    ]
+    assert shown and [(r.level, r.message.replace(str(copy), "")) for r in shown] == [
+        (r.level, r.message.replace(str(copy), "")) for r in written
+    ]
 
 
 def test_the_staged_restore_log_is_what_a_real_swap_writes(app_db, backup_dir):

@@ -10,8 +10,18 @@ from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.seed import SeedScreen
 from tests.support.tui import burst, make_console, settle, sync, wait_for_job
 
-TABLES = ("tenants", "branches", "users", "services", "service_users", "clients", "working_hours",
-          "appointments", "payments", "notification_templates")
+TABLES = (
+    "tenants",
+    "branches",
+    "users",
+    "services",
+    "service_users",
+    "clients",
+    "working_hours",
+    "appointments",
+    "payments",
+    "notification_templates",
+)
 
 
 def counts(db) -> dict[str, int]:

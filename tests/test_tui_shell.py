@@ -280,8 +280,11 @@ async def test_cancel_and_quit_during_a_swap_says_so_and_quits_when_the_swap_is_
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, AskScreen), "the quit question")
         app.screen.query_one("#yes", Button).press()
-        await wait_until(pilot, lambda: any("cannot be cancelled" in n.message for n in app._notifications),
-                         "the console saying the swap cannot be cancelled")
+        await wait_until(
+            pilot,
+            lambda: any("cannot be cancelled" in n.message for n in app._notifications),
+            "the console saying the swap cannot be cancelled",
+        )
         assert app.is_running and not job.cancelling
         release.set()
         await wait_until(pilot, lambda: not app.is_running, "the console quitting after the swap")

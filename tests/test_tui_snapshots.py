@@ -28,18 +28,21 @@ def _keys(*keys):
 
 @pytest.mark.parametrize("name", list(SAMPLE_SCREENS))
 def test_screen(snap_compare, pinned_sample_volume, name):
-    assert snap_compare(sample_console(pinned_sample_volume, NOW), terminal_size=(80, 24),
-                        run_before=_keys(*SAMPLE_SCREENS[name]))
+    assert snap_compare(
+        sample_console(pinned_sample_volume, NOW), terminal_size=(80, 24), run_before=_keys(*SAMPLE_SCREENS[name])
+    )
 
 
 def test_dashboard_in_16_colours(snap_compare, pinned_sample_volume):
-    assert snap_compare(sample_console(pinned_sample_volume, NOW, theme="ansi-dark"), terminal_size=(80, 24),
-                        run_before=_ready)
+    assert snap_compare(
+        sample_console(pinned_sample_volume, NOW, theme="ansi-dark"), terminal_size=(80, 24), run_before=_ready
+    )
 
 
 def test_dashboard_read_only(snap_compare, pinned_sample_volume):
-    assert snap_compare(sample_console(pinned_sample_volume, NOW, read_only=True), terminal_size=(80, 24),
-                        run_before=_ready)
+    assert snap_compare(
+        sample_console(pinned_sample_volume, NOW, read_only=True), terminal_size=(80, 24), run_before=_ready
+    )
 
 
 def test_dashboard_in_a_larger_terminal(snap_compare, pinned_sample_volume):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from citaplanner_tui.core.volume.catalog import scan
 from citaplanner_tui.core.volume.delete import refusal

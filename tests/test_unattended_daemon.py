@@ -28,12 +28,19 @@ from tests.support.unattended import ISSUE_SCHEDULE, FakeClock, Receiver, parse_
 UTC = timezone.utc
 
 
-def _week(app_db, backup_dir, events=(), start=datetime(2026, 11, 30, 6, 0, tzinfo=UTC), days=6.25,
-          channels=None, plan=ISSUE_SCHEDULE, **daemon_kw):
+def _week(
+    app_db,
+    backup_dir,
+    events=(),
+    start=datetime(2026, 11, 30, 6, 0, tzinfo=UTC),
+    days=6.25,
+    channels=None,
+    plan=ISSUE_SCHEDULE,
+    **daemon_kw,
+):
     settings = settings_for(app_db, backup_dir, schedule=plan)
     clock = FakeClock(start, start + timedelta(days=days), list(events))
-    d = Daemon(settings, schedule.parse(settings.schedule), clock=clock, tick=3600, health_every=3600,
-               **daemon_kw)
+    d = Daemon(settings, schedule.parse(settings.schedule), clock=clock, tick=3600, health_every=3600, **daemon_kw)
     if channels is not None:
         d.notifier = notify.Notifier(channels, d.log.write, pause=lambda s: None)
     d.run()
@@ -64,11 +71,16 @@ def test_a_simulated_week_with_one_failing_night(app_db, backup_dir):
     textfile.parent.mkdir()
     with Receiver() as hook:
         try:
-            settings, d = _week(app_db, backup_dir,
-                                events=[(wed + timedelta(hours=7), refuse), (wed + timedelta(hours=18), allow)],
-                                channels=[notify.Webhook(hook.url + "/hook", notify.DEFAULT_ON),
-                                          notify.Ping(hook.url + "/hc", ("backup",))],
-                                publisher=Publisher(textfile))
+            settings, d = _week(
+                app_db,
+                backup_dir,
+                events=[(wed + timedelta(hours=7), refuse), (wed + timedelta(hours=18), allow)],
+                channels=[
+                    notify.Webhook(hook.url + "/hook", notify.DEFAULT_ON),
+                    notify.Ping(hook.url + "/hc", ("backup",)),
+                ],
+                publisher=Publisher(textfile),
+            )
         finally:
             allow()
         texts = [json.loads(r.body)["text"] for r in hook.requests if r.path == "/hook"]
@@ -78,12 +90,17 @@ def test_a_simulated_week_with_one_failing_night(app_db, backup_dir):
     cat = scan(settings)
     dailies = sorted(e.taken_at for e in cat.backups("daily") if e.good)
     assert dailies == [datetime(2026, 11, 29, 8, 0), datetime(2026, 11, 30, 8, 0)] + [
-        datetime(2026, 12, d, 8, 0) for d in (1, 3, 4, 5, 6)]
+        datetime(2026, 12, d, 8, 0) for d in (1, 3, 4, 5, 6)
+    ]
     # The first good backup fills November's monthly (retention by period); 1 Dec is December's.
-    assert sorted(e.taken_at for e in cat.backups("monthly")) == [datetime(2026, 11, 29, 8, 0),
-                                                                  datetime(2026, 12, 1, 8, 0)]
-    assert sorted(e.taken_at for e in cat.backups("weekly")) == [datetime(2026, 11, 29, 8, 0),
-                                                                 datetime(2026, 12, 6, 8, 0)]
+    assert sorted(e.taken_at for e in cat.backups("monthly")) == [
+        datetime(2026, 11, 29, 8, 0),
+        datetime(2026, 12, 1, 8, 0),
+    ]
+    assert sorted(e.taken_at for e in cat.backups("weekly")) == [
+        datetime(2026, 11, 29, 8, 0),
+        datetime(2026, 12, 6, 8, 0),
+    ]
     assert not list(backup_dir.rglob("*.partial"))
     # Deep verifies ran (every backup is deep-checked) and the Sunday drill restored the newest one.
     assert all(e.deep_ok for e in cat.backups() if e.good)
@@ -93,8 +110,11 @@ def test_a_simulated_week_with_one_failing_night(app_db, backup_dir):
     assert stat.S_IMODE((settings.state_dir / "daemon.json").stat().st_mode) == 0o600
     assert state["jobs"]["backup"]["for"] == "2026-12-06T02:00:00-06:00" and state["jobs"]["backup"]["ok"]
     assert state["jobs"]["drill"]["ok"] and state["jobs"]["drill"]["for"] == "2026-12-06T04:00:00-06:00"
-    assert state["jobs"]["offsite_push"] == {**state["jobs"]["offsite_push"], "ok": None,
-                                             "detail": "no off-site targets configured"}
+    assert state["jobs"]["offsite_push"] == {
+        **state["jobs"]["offsite_push"],
+        "ok": None,
+        "detail": "no off-site targets configured",
+    }
 
     log = _log_text(settings)
     assert log.count("OK daemon: backup OK") == 6
@@ -111,8 +131,10 @@ def test_a_simulated_week_with_one_failing_night(app_db, backup_dir):
     assert texts.index(failures[0]) < texts.index(recoveries[0])
     health = [t.split(":")[0] for t in texts if t.startswith("health")]
     # The first backup fills every tier (retention by period), so health starts OK: nothing to say.
-    assert health == ["health changed from OK to FAIL",        # the database refuses connections
-                      "health changed from FAIL to OK"]        # Thursday's backup
+    assert health == [
+        "health changed from OK to FAIL",  # the database refuses connections
+        "health changed from FAIL to OK",
+    ]  # Thursday's backup
     assert not [t for t in texts if t.startswith(("backup OK", "drill OK"))]  # success is not in `on`
     assert not [r for r in hook.requests if app_db.info.password.encode() in r.body]  # no secret in a payload
     assert heartbeat.read(settings)["doing"] == "stopped"
@@ -159,8 +181,9 @@ def test_a_failing_job_never_stops_the_daemon(app_db, backup_dir):
     clock = FakeClock(datetime(2026, 11, 30, 6, 0, tzinfo=UTC), datetime(2026, 12, 3, 6, 0, tzinfo=UTC))
     d = Daemon(bad, schedule.parse(ISSUE_SCHEDULE), clock=clock, tick=3600)
     pauses = []
-    d.notifier = notify.Notifier([notify.Webhook(f"http://127.0.0.1:{_closed_port()}/hook", ("failure",))],
-                                 d.log.write, pause=pauses.append)
+    d.notifier = notify.Notifier(
+        [notify.Webhook(f"http://127.0.0.1:{_closed_port()}/hook", ("failure",))], d.log.write, pause=pauses.append
+    )
     d.run()
     log = _log_text(settings)
     assert log.count("ERROR daemon: backup FAILED: the server refused the password for user") == 3
@@ -179,8 +202,14 @@ def _start_daemon(app_db, backup_dir, tmp_path, cron: str, *flags: str):
     config = tmp_path / "config.toml"
     config.write_text(f'[schedule]\nbackup = "{cron}"\ntimezone = "UTC"\n')
     env = cli_env(app_db.url, backup_dir)
-    return subprocess.Popen([sys.executable, "-m", "citaplanner_tui", "--config", str(config), "daemon", *flags],
-                            env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "citaplanner_tui", "--config", str(config), "daemon", *flags],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _seconds_ahead(seconds: int) -> str:
@@ -207,8 +236,16 @@ def test_for_real_a_backup_a_few_seconds_ahead_then_sigterm(app_db, backup_dir, 
     port = busy.getsockname()[1]
     textfile = tmp_path / "metrics.prom"
     with busy:
-        proc = _start_daemon(app_db, backup_dir, tmp_path, _seconds_ahead(5), "--metrics-file", str(textfile),
-                             "--metrics-port", str(port))
+        proc = _start_daemon(
+            app_db,
+            backup_dir,
+            tmp_path,
+            _seconds_ahead(5),
+            "--metrics-file",
+            str(textfile),
+            "--metrics-port",
+            str(port),
+        )
         state = backup_dir / ".citaplanner-tui" / "daemon.json"
         try:
             _wait_for(lambda: state.exists() and json.loads(state.read_text())["jobs"].get("backup"), proc)
@@ -253,19 +290,23 @@ def heartbeat_file(backup_dir: Path) -> dict:
 
 def test_a_bad_schedule_is_one_sentence_at_start(app_db, backup_dir, tmp_path):
     config = tmp_path / "config.toml"
-    for section, words in [('backup = "0 26 * * *"', "backup = '0 26 * * *' is not a cron expression"),
-                           ('backups = "0 2 * * *"', "names an unknown job 'backups'"),
-                           ('timezone = "UTC"', "no job is scheduled")]:
+    for section, words in [
+        ('backup = "0 26 * * *"', "backup = '0 26 * * *' is not a cron expression"),
+        ('backups = "0 2 * * *"', "names an unknown job 'backups'"),
+        ('timezone = "UTC"', "no job is scheduled"),
+    ]:
         config.write_text(f"[schedule]\n{section}\n")
         done = cli("--config", str(config), "daemon", env=cli_env(app_db.url, backup_dir))
         assert done.returncode != 0
         assert done.stderr.count("\n") == 1 and words in done.stderr, done.stderr
         assert not (backup_dir / ".citaplanner-tui" / "daemon.json").exists()
     config.write_text('[schedule]\nbackup = "0 2 * * *"\n[[notify]]\nwebhook = "hooks.example/x"\n')
-    for args, words in [(("daemon",), "[[notify]] number 1: webhook must be an http:// or https:// URL"),
-                        (("daemon", "--metrics-port", "70000"), "--metrics-port must be from 0 to 65535"),
-                        (("daemon", "--read-only"), "read-only mode is on, so the daemon (it takes backups)"),
-                        (("notify", "test"), "[[notify]] number 1: webhook must be an http:// or https:// URL")]:
+    for args, words in [
+        (("daemon",), "[[notify]] number 1: webhook must be an http:// or https:// URL"),
+        (("daemon", "--metrics-port", "70000"), "--metrics-port must be from 0 to 65535"),
+        (("daemon", "--read-only"), "read-only mode is on, so the daemon (it takes backups)"),
+        (("notify", "test"), "[[notify]] number 1: webhook must be an http:// or https:// URL"),
+    ]:
         done = cli("--config", str(config), *args, env=cli_env(app_db.url, backup_dir))
         assert done.returncode != 0 and done.stderr.count("\n") == 1 and words in done.stderr, done.stderr
     config.write_text('[schedule]\nbackup = "0 2 * * *"\n')
@@ -278,9 +319,15 @@ def test_a_backup_due_while_another_job_holds_the_lock_waits_for_it(app_db, back
     fill(app_db)
     held = ExitStack()
     mon = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # 00:00 in Mexico City
-    settings, _ = _week(app_db, backup_dir, days=0.25, events=[
-        (mon + timedelta(hours=1, minutes=50), lambda: held.enter_context(lock.hold(backup_dir, "restore"))),
-        (mon + timedelta(hours=2, minutes=30), held.close)])
+    settings, _ = _week(
+        app_db,
+        backup_dir,
+        days=0.25,
+        events=[
+            (mon + timedelta(hours=1, minutes=50), lambda: held.enter_context(lock.hold(backup_dir, "restore"))),
+            (mon + timedelta(hours=2, minutes=30), held.close),
+        ],
+    )
     held.close()
     [daily] = scan(settings).backups("daily")
     assert daily.taken_at == datetime(2026, 11, 30, 9, 0)  # the first wake after the lock was freed

@@ -37,7 +37,11 @@ def test_the_containers_command_runs_the_daemon_with_the_shipped_config(app_db, 
     assert cmd[:2] == ["citaplanner-tui", "daemon"]
     assert image_env["CITAPLANNER_TUI_CONFIG"] == "/etc/citaplanner-tui/config.toml"
     config = DEPLOY / "config.toml"
-    assert [j.name for j in schedule.parse(tomllib.loads(config.read_text())["schedule"]).jobs] == ["backup", "verify_deep", "drill"]
+    assert [j.name for j in schedule.parse(tomllib.loads(config.read_text())["schedule"]).jobs] == [
+        "backup",
+        "verify_deep",
+        "drill",
+    ]
     env = cli_env(app_db.url, backup_dir)
     env.update(CITAPLANNER_TUI_CONFIG=str(config), PATH=f"{Path(sys.executable).parent}:{env['PATH']}")
     proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -40,12 +40,12 @@ def test_webhook_posts_json_with_a_text_field():
     with Receiver() as hook:
         n, log, _ = _notifier([notify.Webhook(hook.url + "/T0/B0/xyz", notify.DEFAULT_ON)])
         assert n.send(Event("failure", "backup FAILED: the server refused", "backup")) == [
-            (f"webhook {hook.url[7:]}", None)]
+            (f"webhook {hook.url[7:]}", None)
+        ]
         assert n.send(Event("success", "backup OK", "backup")) == []  # not in the default `on`
     [got] = hook.requests
     assert got.path == "/T0/B0/xyz" and got.content_type == "application/json"
-    assert json.loads(got.body) == {"text": "backup FAILED: the server refused", "event": "failure",
-                                    "job": "backup"}
+    assert json.loads(got.body) == {"text": "backup FAILED: the server refused", "event": "failure", "job": "backup"}
     assert not log.lines
 
 
@@ -66,19 +66,22 @@ def test_an_unreachable_webhook_is_one_sentence_with_the_host_only():
     port = _free_port()
     n, log, _ = _notifier([notify.Webhook(f"http://127.0.0.1:{port}/T0/B0/token", ("failure",))], attempts=1)
     [(_, problem)] = n.send(Event("failure", "backup FAILED", "backup"))
-    assert problem == (f"webhook 127.0.0.1:{port}: cannot reach 127.0.0.1:{port}: Connection refused "
-                       "(gave up after 1 attempt)")
+    assert problem == (
+        f"webhook 127.0.0.1:{port}: cannot reach 127.0.0.1:{port}: Connection refused (gave up after 1 attempt)"
+    )
     assert "token" not in problem
 
 
 def test_an_unreachable_smtp_server_is_one_sentence():
     port = _free_port()
     smtp = {"host": "127.0.0.1", "port": port}
-    n, _, _ = _notifier(notify.channels(Settings(notify=({"email": "ops@example.com"},), smtp=smtp), env={}),
-                        attempts=1)
+    n, _, _ = _notifier(
+        notify.channels(Settings(notify=({"email": "ops@example.com"},), smtp=smtp), env={}), attempts=1
+    )
     [(_, problem)] = n.send(Event("failure", "backup FAILED", "backup"))
-    assert problem == (f"e-mail to ops@example.com: cannot send through 127.0.0.1:{port}: Connection refused "
-                       "(gave up after 1 attempt)")
+    assert problem == (
+        f"e-mail to ops@example.com: cannot send through 127.0.0.1:{port}: Connection refused (gave up after 1 attempt)"
+    )
 
 
 def test_pings_hit_start_success_and_fail_urls_for_their_jobs():
@@ -90,8 +93,10 @@ def test_pings_hit_start_success_and_fail_urls_for_their_jobs():
         n.send(Event("failure", "backup FAILED: refused", "backup"))
         n.send(Event("recovery", "backup recovered", "backup"))  # pings know no recovery
     assert [(r.path, r.body.decode()) for r in hc.requests] == [
-        ("/uuid-1/start", "backup started"), ("/uuid-1", "backup OK: daily backup x (1 MiB)"),
-        ("/uuid-1/fail", "backup FAILED: refused")]
+        ("/uuid-1/start", "backup started"),
+        ("/uuid-1", "backup OK: daily backup x (1 MiB)"),
+        ("/uuid-1/fail", "backup FAILED: refused"),
+    ]
 
 
 class _Mailbox:
@@ -113,14 +118,40 @@ class _Mailbox:
 def smtp_server(tmp_path):
     """aiosmtpd on 127.0.0.1 offering STARTTLS (a self-signed certificate) and AUTH only over TLS."""
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-                    "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     box = _Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=_free_port(), tls_context=context,
-                            require_starttls=True, authenticator=box.authenticate, auth_required=True)
+    controller = Controller(
+        box,
+        hostname="127.0.0.1",
+        port=_free_port(),
+        tls_context=context,
+        require_starttls=True,
+        authenticator=box.authenticate,
+        auth_required=True,
+    )
     controller.start()
     try:
         yield controller, box, cert
@@ -129,9 +160,16 @@ def smtp_server(tmp_path):
 
 
 def _smtp_settings(controller, cert, **extra) -> Settings:
-    return Settings(notify=({"email": "ops@example.com", "on": ["failure"]},),
-                    smtp={"host": "127.0.0.1", "port": controller.port, "user": "alerts@example.com",
-                          "ca_file": str(cert), **extra})
+    return Settings(
+        notify=({"email": "ops@example.com", "on": ["failure"]},),
+        smtp={
+            "host": "127.0.0.1",
+            "port": controller.port,
+            "user": "alerts@example.com",
+            "ca_file": str(cert),
+            **extra,
+        },
+    )
 
 
 def test_email_goes_over_starttls_with_the_password_from_the_environment(smtp_server):
@@ -139,7 +177,8 @@ def test_email_goes_over_starttls_with_the_password_from_the_environment(smtp_se
     channels = notify.channels(_smtp_settings(controller, cert), env={notify.PASSWORD_ENV: PASSWORD})
     n, log, _ = _notifier(channels)
     assert n.send(Event("failure", "backup FAILED: pg_dump failed; no backup was kept", "backup")) == [
-        ("e-mail to ops@example.com", None)]
+        ("e-mail to ops@example.com", None)
+    ]
     [(to, msg)] = box.messages
     assert to == ["ops@example.com"] and msg["From"] == "alerts@example.com"
     assert msg["Subject"] == "citaplanner-tui: backup FAILED: pg_dump failed"
@@ -155,19 +194,24 @@ def test_wrong_smtp_credentials_are_one_sentence_and_the_password_file_is_read(s
     channels = notify.channels(_smtp_settings(controller, cert, password_file=str(secret)), env={})
     n, log, _ = _notifier(channels, attempts=1)
     [(_, problem)] = n.send(Event("failure", "backup FAILED", "backup"))
-    assert problem == ("e-mail to ops@example.com: the SMTP server 127.0.0.1 refused the credentials of "
-                       "alerts@example.com (gave up after 1 attempt)")
+    assert problem == (
+        "e-mail to ops@example.com: the SMTP server 127.0.0.1 refused the credentials of "
+        "alerts@example.com (gave up after 1 attempt)"
+    )
     assert box.messages == [] and "not-the-password" not in repr(log.lines)
 
 
-@pytest.mark.parametrize("raw, smtp, words", [
-    ({"webhook": "ftp://x"}, {}, "webhook must be an http:// or https:// URL"),
-    ({"webhook": "https://x", "ping": "https://y"}, {}, "exactly one of webhook, ping or email"),
-    ({"webhook": "https://x", "on": ["failures"]}, {}, "unknown event 'failures'"),
-    ({"webhook": "https://x", "password": "p"}, {}, "unknown setting 'password'"),
-    ({"email": "ops@example.com"}, {}, "needs an [smtp] section"),
-    ({"email": "ops@example.com"}, {"host": "h", "password": "p"}, "[smtp] has an unknown setting 'password'"),
-])
+@pytest.mark.parametrize(
+    "raw, smtp, words",
+    [
+        ({"webhook": "ftp://x"}, {}, "webhook must be an http:// or https:// URL"),
+        ({"webhook": "https://x", "ping": "https://y"}, {}, "exactly one of webhook, ping or email"),
+        ({"webhook": "https://x", "on": ["failures"]}, {}, "unknown event 'failures'"),
+        ({"webhook": "https://x", "password": "p"}, {}, "unknown setting 'password'"),
+        ({"email": "ops@example.com"}, {}, "needs an [smtp] section"),
+        ({"email": "ops@example.com"}, {"host": "h", "password": "p"}, "[smtp] has an unknown setting 'password'"),
+    ],
+)
 def test_bad_channel_settings_are_one_sentence(raw, smtp, words):
     with pytest.raises(ConfigError) as err:
         notify.channels(Settings(notify=(raw,), smtp=smtp), env={})
@@ -178,17 +222,28 @@ def test_notify_test_reaches_every_channel(smtp_server, tmp_path):
     controller, box, cert = smtp_server
     with Receiver() as hook:
         config = tmp_path / "config.toml"
-        config.write_text(f'[[notify]]\nwebhook = "{hook.url}/hook"\n[[notify]]\nping = "{hook.url}/hc"\n'
-                          f'[[notify]]\nemail = "ops@example.com"\n'
-                          f'[smtp]\nhost = "127.0.0.1"\nport = {controller.port}\n'
-                          f'user = "alerts@example.com"\nca_file = "{cert}"\n')
+        config.write_text(
+            f'[[notify]]\nwebhook = "{hook.url}/hook"\n[[notify]]\nping = "{hook.url}/hc"\n'
+            f'[[notify]]\nemail = "ops@example.com"\n'
+            f'[smtp]\nhost = "127.0.0.1"\nport = {controller.port}\n'
+            f'user = "alerts@example.com"\nca_file = "{cert}"\n'
+        )
         env = {"PATH": "/usr/bin:/bin", notify.PASSWORD_ENV: PASSWORD, "BACKUP_DIR": str(tmp_path / "b")}
-        done = subprocess.run([sys.executable, "-m", "citaplanner_tui", "--config", str(config), "notify", "test"],
-                              env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "citaplanner_tui", "--config", str(config), "notify", "test"],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         paths = sorted(r.path for r in hook.requests)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == [f"OK   webhook {hook.url[7:]}", f"OK   ping {hook.url[7:]}",
-                                        "OK   e-mail to ops@example.com"]
+    assert done.stdout.splitlines() == [
+        f"OK   webhook {hook.url[7:]}",
+        f"OK   ping {hook.url[7:]}",
+        "OK   e-mail to ops@example.com",
+    ]
     assert paths == ["/hc", "/hook"]
     assert "test message" in box.messages[0][1]["Subject"]
     assert PASSWORD not in done.stdout + done.stderr

@@ -13,8 +13,13 @@ from citaplanner_tui.core.unattended.schedule import due
 
 MX = ZoneInfo("America/Mexico_City")
 UTC = timezone.utc
-ISSUE = {"backup": "0 2 * * *", "verify_deep": "30 3 * * *", "drill": "0 4 * * sun",
-         "offsite_push": "after backup", "timezone": "America/Mexico_City"}
+ISSUE = {
+    "backup": "0 2 * * *",
+    "verify_deep": "30 3 * * *",
+    "drill": "0 4 * * sun",
+    "offsite_push": "after backup",
+    "timezone": "America/Mexico_City",
+}
 
 
 def test_the_issues_schedule_reads_in_its_time_zone():
@@ -36,16 +41,19 @@ def test_a_simple_time_is_daily_and_seconds_may_come_sixth():
     assert s.job("verify_deep").next(now) == datetime(2026, 12, 1, 3, 0, 30, tzinfo=timezone.utc)
 
 
-@pytest.mark.parametrize("raw, words", [
-    ({"backup": "0 25 * * *"}, "backup = '0 25 * * *' is not a cron expression"),
-    ({"backup": "every night"}, "is not a cron expression"),
-    ({"backup": 2}, "backup = 2 is not a cron expression"),
-    ({"backups": "0 2 * * *"}, "unknown job 'backups'"),
-    ({"backup": "0 2 * * *", "timezone": "Mars/Olympus"}, "'Mars/Olympus' is not a known time zone"),
-    ({"offsite_push": "after backup"}, "offsite_push runs after backup, but backup is not scheduled"),
-    ({"backup": "after backup"}, "backup cannot run after itself"),
-    ("0 2 * * *", "must be a table"),
-])
+@pytest.mark.parametrize(
+    "raw, words",
+    [
+        ({"backup": "0 25 * * *"}, "backup = '0 25 * * *' is not a cron expression"),
+        ({"backup": "every night"}, "is not a cron expression"),
+        ({"backup": 2}, "backup = 2 is not a cron expression"),
+        ({"backups": "0 2 * * *"}, "unknown job 'backups'"),
+        ({"backup": "0 2 * * *", "timezone": "Mars/Olympus"}, "'Mars/Olympus' is not a known time zone"),
+        ({"offsite_push": "after backup"}, "offsite_push runs after backup, but backup is not scheduled"),
+        ({"backup": "after backup"}, "backup cannot run after itself"),
+        ("0 2 * * *", "must be a table"),
+    ],
+)
 def test_bad_schedules_are_one_sentence_naming_the_key(raw, words):
     with pytest.raises(ConfigError) as err:
         schedule.parse(raw)
@@ -82,8 +90,10 @@ def test_a_dst_change_runs_each_wall_clock_time_once():
     fall = schedule.parse({"backup": "30 1 * * *", "timezone": "America/New_York"}).job("backup")
     # 1 Nov 2026 has 01:30 twice (EDT, then EST): one backup, at the first.
     runs = _runs(fall, datetime(2026, 10, 31, 12, tzinfo=UTC), datetime(2026, 11, 2, 12, tzinfo=UTC))
-    assert [r.astimezone(UTC) for r in runs] == [datetime(2026, 11, 1, 5, 30, tzinfo=UTC),
-                                                datetime(2026, 11, 2, 6, 30, tzinfo=UTC)]
+    assert [r.astimezone(UTC) for r in runs] == [
+        datetime(2026, 11, 1, 5, 30, tzinfo=UTC),
+        datetime(2026, 11, 2, 6, 30, tzinfo=UTC),
+    ]
     second_pass = datetime(2026, 11, 1, 6, 10, tzinfo=UTC)  # 01:10 EST, after 01:30 EDT ran
     assert fall.previous(second_pass).astimezone(UTC) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
     # 8 Mar 2026 has no 02:30: that night's backup runs just after the gap, once.

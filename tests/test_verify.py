@@ -29,8 +29,12 @@ def plain_dump(app_db) -> bytes:
     """A real plain pg_dump of a CitaPlanner database with rows, as our backups hold it."""
     fill(app_db)
     info = app_db.info
-    out = subprocess.run([str(app_db.server.bindir / "pg_dump"), "--format=plain", "--no-owner", "--no-acl",
-                          info.conninfo()], env={**os.environ, **info.env()}, capture_output=True, check=True)
+    out = subprocess.run(
+        [str(app_db.server.bindir / "pg_dump"), "--format=plain", "--no-owner", "--no-acl", info.conninfo()],
+        env={**os.environ, **info.env()},
+        capture_output=True,
+        check=True,
+    )
     return out.stdout
 
 
@@ -64,13 +68,18 @@ def test_real_dump_passes_checksum_and_deep_and_is_remembered(app_db, plain_dump
     events = []
     results = verify(settings(backup_dir), deep=True, reporter=Reporter(events.append, interval=0))
     assert [(r.path, r.ok, r.checksum_ok, r.deep_ok) for r in results] == [
-        (good, True, True, True), (weekly, True, True, True)]
+        (good, True, True, True),
+        (weekly, True, True, True),
+    ]
     dump = results[0].dump
     assert dump.header and dump.complete and dump.server_version[0] == app_db.server.major
     counts = row_counts(app_db.server, app_db.name)
     assert {t.split(".")[-1]: n for t, n in dump.rows.items()} == counts and sum(counts.values()) > 100
-    assert results[0].sha256 == results[1].sha256 == subprocess.run(
-        ["sha256sum", str(good)], capture_output=True, text=True).stdout.split()[0]
+    assert (
+        results[0].sha256
+        == results[1].sha256
+        == subprocess.run(["sha256sum", str(good)], capture_output=True, text=True).stdout.split()[0]
+    )
     # The hard link is read once: progress counts its bytes once.
     assert events[-1].phase == "done" and events[-1].done == events[-1].total == good.stat().st_size
     assert max(e.done for e in events if e.phase == "verify") == good.stat().st_size
@@ -84,8 +93,9 @@ def test_truncated_dump_that_checksums_fine_is_caught_only_by_deep(plain_dump, b
     cut = plain_dump[: int(len(plain_dump) * 0.6)]  # pg_dump killed mid-way, then compressed and sealed
     path = put(backup_dir / "daily", "daily", 3, cut)
     assert subprocess.run(["gunzip", "-t", str(path)]).returncode == 0
-    assert subprocess.run(["sha256sum", "-c", path.name + ".sha256"], cwd=path.parent,
-                          capture_output=True).returncode == 0
+    assert (
+        subprocess.run(["sha256sum", "-c", path.name + ".sha256"], cwd=path.parent, capture_output=True).returncode == 0
+    )
     [plain] = verify(settings(backup_dir))
     assert plain.ok and plain.deep_ok is None
     assert scan(backup_dir).find(path).state is State.OK
@@ -115,8 +125,10 @@ def test_cut_archive_resealed_is_truncated_and_flipped_byte_is_a_mismatch(plain_
     assert (by_name[cut].problem, by_name[cut].deep_problem) == ("truncated", "truncated")
     # The mismatch is named first; the damage inside is reported too, and the whole file was hashed.
     assert by_name[flipped].problem == "mismatch" and by_name[flipped].deep_problem in ("corrupt", "truncated")
-    assert by_name[flipped].sha256 == subprocess.run(
-        ["sha256sum", str(flipped)], capture_output=True, text=True).stdout.split()[0]
+    assert (
+        by_name[flipped].sha256
+        == subprocess.run(["sha256sum", str(flipped)], capture_output=True, text=True).stdout.split()[0]
+    )
     states = {e.path: e.state for e in scan(backup_dir)}
     assert states[cut] is State.CORRUPT and states[flipped] is State.CORRUPT
 
@@ -128,7 +140,11 @@ def test_every_file_is_checked_after_a_failure_and_old_sidecars_work(backup_dir)
     no_sidecar = put(backup_dir / "monthly", "monthly", 1, gzip.compress(b"-- x\n"), sidecar=False)
     results = verify(settings(backup_dir))
     assert [(r.path, r.ok, r.problem) for r in results] == [
-        (newest, False, "mismatch"), (old[1], True, None), (old[0], True, None), (no_sidecar, False, "not_a_dump")]
+        (newest, False, "mismatch"),
+        (old[1], True, None),
+        (old[0], True, None),
+        (no_sidecar, False, "not_a_dump"),
+    ]
     # no sidecar: checked to its end, and not a dump, so marked damaged rather than sealed
     assert scan(backup_dir).find(no_sidecar).state is State.CORRUPT
     assert not Path(str(no_sidecar) + ".sha256").exists()
@@ -193,7 +209,7 @@ def test_zstd_backups_verify_and_a_cut_one_is_truncated(backup_dir):
     for day, cut in ((1, 0), (2, 20)):
         path = folder / make_name("manual", DAYS_BASE.replace(day=day), "zstd").filename
         data = zstandard.ZstdCompressor().compress(PLAIN_DUMP.format(n=day).encode())
-        path.write_bytes(data[:len(data) - cut])
+        path.write_bytes(data[: len(data) - cut])
         reseal(path)
         paths.append(path)
     by_path = {r.path: r for r in verify(settings(backup_dir), deep=True)}
@@ -267,9 +283,11 @@ def test_a_dump_outside_backup_dir_without_sidecar_is_told_the_truth(backup_dir,
     elsewhere = old_dump(tmp_path / "tmp", "daily", DAYS_BASE, sidecar=False)
     settings = Settings(database_url=DEAD_URL, backup_dir=backup_dir)
     [result] = verify(settings, [elsewhere], deep=True)  # what the restore plan runs
-    assert result.detail == (f"{elsewhere.name} has no .sha256 sidecar, so its checksum cannot be checked; "
-                             "the dump is complete, but it lies outside the tier folders of BACKUP_DIR, where "
-                             "no verify writes a sidecar: copy it into one and verify it there")
+    assert result.detail == (
+        f"{elsewhere.name} has no .sha256 sidecar, so its checksum cannot be checked; "
+        "the dump is complete, but it lies outside the tier folders of BACKUP_DIR, where "
+        "no verify writes a sidecar: copy it into one and verify it there"
+    )
     assert not Path(str(elsewhere) + ".sha256").exists()
     done = _cli(backup_dir, str(elsewhere))
     assert done.returncode == 1 and done.stdout.splitlines()[0] == f"FAIL  {elsewhere}"

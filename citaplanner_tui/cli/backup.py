@@ -20,16 +20,22 @@ TIER_CHOICES = ("auto", "daily", "weekly", "monthly", "manual")
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "backup", help="take a backup now",
+        "backup",
+        help="take a backup now",
         description="Dump the database once, compressed and checksummed, into BACKUP_DIR/<tier>/. "
-                    "'auto' files it as daily, plus weekly on Sundays and monthly on the 1st; "
-                    "then old backups of those tiers are pruned.")
+        "'auto' files it as daily, plus weekly on Sundays and monthly on the 1st; "
+        "then old backups of those tiers are pruned.",
+    )
     p.add_argument("--tier", choices=TIER_CHOICES, default="auto", help="where to file it (default: auto)")
-    p.add_argument("--format", choices=("gzip", "zstd"), default=None,
-                   help="compression (default: the configured one, gzip)")
-    p.add_argument("--with-globals", action="store_true",
-                   help="also save the roles and their settings (pg_dumpall --globals-only) beside the dump "
-                        "(config: [backup] with_globals = true)")
+    p.add_argument(
+        "--format", choices=("gzip", "zstd"), default=None, help="compression (default: the configured one, gzip)"
+    )
+    p.add_argument(
+        "--with-globals",
+        action="store_true",
+        help="also save the roles and their settings (pg_dumpall --globals-only) beside the dump "
+        "(config: [backup] with_globals = true)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(run=run)
 

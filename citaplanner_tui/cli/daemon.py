@@ -21,15 +21,25 @@ ORDER = 80
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "daemon", help="run the scheduled backups, verifies and drills (for containers)",
+        "daemon",
+        help="run the scheduled backups, verifies and drills (for containers)",
         description="Run the jobs of the config file's [schedule] section (cron syntax or HH:MM, "
-                    "in its timezone) one at a time, until SIGTERM. A run missed while the daemon "
-                    "was down runs once at start-up; failures and health changes go to the "
-                    "[[notify]] channels; every run is logged.")
-    p.add_argument("--metrics-file", metavar="PATH",
-                   help="also write the Prometheus metrics to PATH after every job (node_exporter's textfile)")
-    p.add_argument("--metrics-port", type=int, default=None, metavar="N",
-                   help="serve /metrics on port N (default 9187; 0 turns it off)")
+        "in its timezone) one at a time, until SIGTERM. A run missed while the daemon "
+        "was down runs once at start-up; failures and health changes go to the "
+        "[[notify]] channels; every run is logged.",
+    )
+    p.add_argument(
+        "--metrics-file",
+        metavar="PATH",
+        help="also write the Prometheus metrics to PATH after every job (node_exporter's textfile)",
+    )
+    p.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        metavar="N",
+        help="serve /metrics on port N (default 9187; 0 turns it off)",
+    )
     p.add_argument("--metrics-host", default=None, metavar="H", help="address to serve on (default 127.0.0.1)")
     p.set_defaults(run=run)
 
@@ -40,8 +50,7 @@ def run(args, settings) -> int:
 
     plan = schedule.parse(settings.schedule)
     if not plan.jobs:
-        raise ConfigError("no job is scheduled: add a [schedule] section to the config file, "
-                          "e.g. backup = \"0 2 * * *\"")
+        raise ConfigError('no job is scheduled: add a [schedule] section to the config file, e.g. backup = "0 2 * * *"')
     settings.require_writable("the daemon (it takes backups)")
     if any(j.name in ("backup", "drill") for j in plan.jobs):
         settings.conninfo()  # a bad DATABASE_URL is one sentence now, not a failure every night
@@ -57,8 +66,10 @@ def run(args, settings) -> int:
     if port:
         host = args.metrics_host or metrics.DEFAULT_HOST
         problem = publisher.serve(host, port)
-        daemon.log.write("WARN" if problem else "INFO",
-                         f"daemon: {problem}" if problem else f"daemon: metrics on http://{host}:{port}/metrics")
+        daemon.log.write(
+            "WARN" if problem else "INFO",
+            f"daemon: {problem}" if problem else f"daemon: metrics on http://{host}:{port}/metrics",
+        )
     try:
         daemon.run()
     finally:

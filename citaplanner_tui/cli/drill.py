@@ -14,10 +14,12 @@ ORDER = 60
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "drill", help="test-restore a backup into a scratch database",
+        "drill",
+        help="test-restore a backup into a scratch database",
         description="Restore the newest good backup (or FILE) into a scratch database, check every "
-                    "table's row count, compare them with the live database, drop the scratch "
-                    "database and record the result. The live database is only read.")
+        "table's row count, compare them with the live database, drop the scratch "
+        "database and record the result. The live database is only read.",
+    )
     p.add_argument("file", nargs="?", help="the backup to drill (default: the newest good one)")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(run=run)

@@ -24,18 +24,22 @@ from citaplanner_tui import __version__
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.settings import load as load_settings
 
-HEADLESS_HINT = ("the console needs a terminal; for scripts and cron use "
-                 "'citaplanner-tui status', 'backup', 'verify', 'restore', 'drill' or 'seed plan'")
+HEADLESS_HINT = (
+    "the console needs a terminal; for scripts and cron use "
+    "'citaplanner-tui status', 'backup', 'verify', 'restore', 'drill' or 'seed plan'"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="citaplanner-tui",
-        description="Operator console for CitaPlanner's database: backups, checks, restores, seed.")
+        description="Operator console for CitaPlanner's database: backups, checks, restores, seed.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _add_settings_flags(parser, default=None)
-    parser.add_argument("--demo", action="store_true",
-                        help="open the console on an embedded demo server with sample data")
+    parser.add_argument(
+        "--demo", action="store_true", help="open the console on an embedded demo server with sample data"
+    )
     parser.add_argument("--reset", action="store_true", help="with --demo: start the demo over")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _command_modules():
@@ -53,27 +57,28 @@ def _add_settings_flags(parser: argparse.ArgumentParser, default) -> None:
     is not overwritten by the subcommand's unset one.
     """
     group = parser.add_argument_group("settings")
-    group.add_argument("--database-url", default=default,
-                       help="connection string (default: $DATABASE_URL)")
-    group.add_argument("--backup-dir", default=default,
-                       help="backup volume (default: $BACKUP_DIR or /backup-citaplanner)")
-    group.add_argument("--log-dir", default=default,
-                       help="log folder (default: $LOG_DIR or BACKUP_DIR/logs)")
+    group.add_argument("--database-url", default=default, help="connection string (default: $DATABASE_URL)")
+    group.add_argument(
+        "--backup-dir", default=default, help="backup volume (default: $BACKUP_DIR or /backup-citaplanner)"
+    )
+    group.add_argument("--log-dir", default=default, help="log folder (default: $LOG_DIR or BACKUP_DIR/logs)")
     group.add_argument("--pg-bindir", default=default, help="folder holding pg_dump and psql to use")
     group.add_argument("--config", dest="config_file", default=default, help="TOML settings file")
-    group.add_argument("--read-only", action="store_true", default=default,
-                       help="disable every action that writes")
+    group.add_argument("--read-only", action="store_true", default=default, help="disable every action that writes")
 
 
 def _command_modules() -> list:
-    modules = [importlib.import_module(f"{package.__name__}.{info.name}")
-               for info in pkgutil.iter_modules(package.__path__)]
+    modules = [
+        importlib.import_module(f"{package.__name__}.{info.name}") for info in pkgutil.iter_modules(package.__path__)
+    ]
     return sorted((m for m in modules if hasattr(m, "register")), key=lambda m: m.ORDER)
 
 
 def settings_from(args: argparse.Namespace):
-    flags = {k: getattr(args, k, None) for k in
-             ("database_url", "backup_dir", "log_dir", "pg_bindir", "config_file", "read_only")}
+    flags = {
+        k: getattr(args, k, None)
+        for k in ("database_url", "backup_dir", "log_dir", "pg_bindir", "config_file", "read_only")
+    }
     for tier in ("daily", "weekly", "monthly"):
         flags[f"keep_{tier}"] = getattr(args, f"keep_{tier}", None)
     return load_settings(flags)
@@ -106,8 +111,11 @@ def _run(argv: list[str] | None) -> int:
             return _console(args)
         if args.demo or args.reset:
             given = " and ".join(f for f, on in (("--demo", args.demo), ("--reset", args.reset)) if on)
-            raise OperatorError(f"--demo opens the console on the demo and takes no subcommand; drop {given} "
-                                f"to run {args.command} on your settings", exit_code=2)
+            raise OperatorError(
+                f"--demo opens the console on the demo and takes no subcommand; drop {given} "
+                f"to run {args.command} on your settings",
+                exit_code=2,
+            )
         settings = settings_from(args)
         _say(_recover(settings))
         return int(args.run(args, settings) or 0)

@@ -18,8 +18,11 @@ ORDER = 85
 
 
 def register(sub) -> None:
-    p = sub.add_parser("notify", help="test the notification channels",
-                       description="Send a test message to every [[notify]] channel of the config file.")
+    p = sub.add_parser(
+        "notify",
+        help="test the notification channels",
+        description="Send a test message to every [[notify]] channel of the config file.",
+    )
     actions = p.add_subparsers(dest="notify_action", metavar="ACTION", required=True)
     actions.add_parser("test", help="send a test message to every channel")
     p.set_defaults(run=run)
@@ -39,8 +42,9 @@ def run(args, settings) -> int:
         except OSError:
             pass  # the answer on the terminal is what matters here
 
-    event = notify.Event("test", f"citaplanner-tui test message from {socket.gethostname()}: "
-                                 "this channel receives the backup alerts")
+    event = notify.Event(
+        "test", f"citaplanner-tui test message from {socket.gethostname()}: this channel receives the backup alerts"
+    )
     outcomes = notify.Notifier(channels, write, pause=time.sleep).send(event)
     for name, problem in outcomes:
         write_text(f"OK   {name}" if problem is None else f"FAIL {problem}")

@@ -14,10 +14,12 @@ ORDER = 40
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "prune", help="delete backups beyond the retention counts",
+        "prune",
+        help="delete backups beyond the retention counts",
         description="Keep the newest N good backups of each rotated tier (daily, weekly, monthly); "
-                    "never the newest good one, never manual or safety backups, never files that "
-                    "are not ours.")
+        "never the newest good one, never manual or safety backups, never files that "
+        "are not ours.",
+    )
     p.add_argument("--dry-run", action="store_true", help="only show what would be deleted")
     p.add_argument("--json", action="store_true", help="print the plan as JSON on stdout")
     p.add_argument("--keep-daily", type=int, help="days to keep a daily backup of (default 7)")
@@ -31,12 +33,25 @@ def run(args, settings) -> int:
 
     result = prune(settings, dry_run=args.dry_run)
     if args.json:
-        write_json({"dry_run": args.dry_run,
-                    "kept": [{"path": str(k.entry.path), "tier": k.entry.tier, "period": k.period,
-                              "reason": k.reason} for k in result.kept],
-                    "plan": [{"path": str(r.entry.path), "tier": r.entry.tier, "reason": r.reason,
-                              "files": [str(p) for p in r.paths]} for r in result.removals],
-                    "deleted": [str(p) for p in result.deleted]})
+        write_json(
+            {
+                "dry_run": args.dry_run,
+                "kept": [
+                    {"path": str(k.entry.path), "tier": k.entry.tier, "period": k.period, "reason": k.reason}
+                    for k in result.kept
+                ],
+                "plan": [
+                    {
+                        "path": str(r.entry.path),
+                        "tier": r.entry.tier,
+                        "reason": r.reason,
+                        "files": [str(p) for p in r.paths],
+                    }
+                    for r in result.removals
+                ],
+                "deleted": [str(p) for p in result.deleted],
+            }
+        )
         return 0
     if args.dry_run:
         for k in result.kept:

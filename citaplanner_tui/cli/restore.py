@@ -18,20 +18,24 @@ ORDER = 50
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "restore", help="restore a backup (planned, confirmed, reversible)",
+        "restore",
+        help="restore a backup (planned, confirmed, reversible)",
         description="Check the backup and the server, take a safety backup, load the backup into a "
-                    "scratch database, check every table's row count, then swap it in place of the "
-                    "live database, which is kept for --rollback (connections are refused for a few "
-                    "seconds at most). A role that may not create databases restores in place, in one "
-                    "transaction; writes are refused from before the safety backup until it commits.")
+        "scratch database, check every table's row count, then swap it in place of the "
+        "live database, which is kept for --rollback (connections are refused for a few "
+        "seconds at most). A role that may not create databases restores in place, in one "
+        "transaction; writes are refused from before the safety backup until it commits.",
+    )
     p.add_argument("file", nargs="?", help="the backup file (.sql.gz or .sql.zst)")
     p.add_argument("--target", help="database to restore over (default: the one in DATABASE_URL)")
     p.add_argument("--confirm", metavar="DB", help="the target database's name, typed again (required)")
-    p.add_argument("--mode", choices=("swap", "in-place"), help="default: swap when the role may create "
-                   "databases, else in-place")
+    p.add_argument(
+        "--mode", choices=("swap", "in-place"), help="default: swap when the role may create databases, else in-place"
+    )
     p.add_argument("--plan", action="store_true", help="show what would happen and change nothing")
-    p.add_argument("--rollback", action="store_true",
-                   help="swap back in the database the latest swap (restore or rollback) parked")
+    p.add_argument(
+        "--rollback", action="store_true", help="swap back in the database the latest swap (restore or rollback) parked"
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(run=run)
 
@@ -45,16 +49,21 @@ def run(args, settings) -> int:
     target = args.target or settings.conninfo().dbname
     if args.rollback:
         if args.file:
-            raise OperatorError("--rollback takes no backup file: it brings back the database the last "
-                                "restore kept")
+            raise OperatorError("--rollback takes no backup file: it brings back the database the last restore kept")
         if args.plan:
             back = restore.rollback_candidate(settings, target)
-            return _show({"target": target, "would_bring_back": back}, args.json,
-                         f"rollback would bring back {back!r} as {target!r}; nothing was changed")
+            return _show(
+                {"target": target, "would_bring_back": back},
+                args.json,
+                f"rollback would bring back {back!r} as {target!r}; nothing was changed",
+            )
         done = restore.rollback(settings, target, confirm=args.confirm)
-        return _show(done.__dict__, args.json, f"OK {done.restored_from!r} is {target!r} again; the database it "
-                                               f"replaced is kept as {done.parked_as!r}" + _rotated(done.rotated)
-                     + _late(done.late_signals, "rollback"))
+        return _show(
+            done.__dict__,
+            args.json,
+            f"OK {done.restored_from!r} is {target!r} again; the database it "
+            f"replaced is kept as {done.parked_as!r}" + _rotated(done.rotated) + _late(done.late_signals, "rollback"),
+        )
     if not args.file:
         raise OperatorError("name the backup file to restore (see 'citaplanner-tui status' for the list)")
     if not args.plan:  # refuse before reading a large archive
@@ -69,12 +78,16 @@ def run(args, settings) -> int:
         print(render_plan(plan), file=sys.stderr)
     with progress() as reporter:
         outcome = restore.execute(settings, plan, confirm=args.confirm, reporter=reporter)
-    return _show(outcome.to_dict(), args.json,
-                 f"OK {plan.archive.name} restored into {target!r} ({outcome.mode} mode, "
-                 f"{sum(outcome.rows.values())} rows in {len(outcome.rows)} tables checked, "
-                 f"{outcome.seconds:.1f} s); {outcome.undo}" + _rotated(outcome.rotated)
-                 + _late(outcome.late_signals, "restore")
-                 + "".join(f"\nWARN not carried over from the live database: {line}" for line in outcome.not_carried))
+    return _show(
+        outcome.to_dict(),
+        args.json,
+        f"OK {plan.archive.name} restored into {target!r} ({outcome.mode} mode, "
+        f"{sum(outcome.rows.values())} rows in {len(outcome.rows)} tables checked, "
+        f"{outcome.seconds:.1f} s); {outcome.undo}"
+        + _rotated(outcome.rotated)
+        + _late(outcome.late_signals, "restore")
+        + "".join(f"\nWARN not carried over from the live database: {line}" for line in outcome.not_carried),
+    )
 
 
 def _rotated(names: list[str]) -> str:
@@ -85,8 +98,10 @@ def _late(signals: list[str], what: str) -> str:
     """The interrupt that came once the swap had committed: the work was done, so it finished instead."""
     if not signals:
         return ""
-    return (f"\nNOTE the interrupt ({', '.join(signals)}) came after the swap had committed, so the {what} "
-            "was finished rather than undone")
+    return (
+        f"\nNOTE the interrupt ({', '.join(signals)}) came after the swap had committed, so the {what} "
+        "was finished rather than undone"
+    )
 
 
 def _unwind(_signum, _frame) -> None:
@@ -102,10 +117,13 @@ def _show(data: dict, as_json: bool, text: str) -> int:
 
 def render_plan(plan) -> str:
     """The plan as the operator reads it: facts, checks (OK/WARN/FAIL), then numbered steps."""
-    lines = [f"Restore plan: {plan.archive.name} -> {plan.target!r} on {plan.server}",
-             f"  dump of PostgreSQL {plan.source_version} by pg_dump {plan.pg_dump_version}; "
-             f"{len(plan.rows)} tables, {sum(plan.rows.values())} rows; target runs {plan.target_version}",
-             f"  mode: {plan.mode}", "Checks:"]
+    lines = [
+        f"Restore plan: {plan.archive.name} -> {plan.target!r} on {plan.server}",
+        f"  dump of PostgreSQL {plan.source_version} by pg_dump {plan.pg_dump_version}; "
+        f"{len(plan.rows)} tables, {sum(plan.rows.values())} rows; target runs {plan.target_version}",
+        f"  mode: {plan.mode}",
+        "Checks:",
+    ]
     for c in plan.checks:
         lines.append(f"  {c.word:<5}{c.name:<12}{c.detail}")
     lines.append("Steps:" if plan.ok else "Steps (will not run until the FAIL checks are fixed):")

@@ -27,33 +27,49 @@ WIDTHS = (8, 11, 33)  # status, kind, key; the detail takes the rest of 80 colum
 
 
 def register(sub) -> None:
-    p = sub.add_parser("seed", help="plan or apply CitaPlanner's sample data (seed)",
-                       description="Compare the seed with the database (plan) or write what is "
-                                   "missing (apply). The seed never changes existing rows.")
+    p = sub.add_parser(
+        "seed",
+        help="plan or apply CitaPlanner's sample data (seed)",
+        description="Compare the seed with the database (plan) or write what is "
+        "missing (apply). The seed never changes existing rows.",
+    )
     steps = p.add_subparsers(dest="seed_command", metavar="STEP", required=True)
-    plan = steps.add_parser("plan", help="show what the seed would create, what exists, what differs",
-                            description="Read-only. Exit code: 0 nothing to create, 3 something "
-                                        "to create, 1 conflict or error.")
+    plan = steps.add_parser(
+        "plan",
+        help="show what the seed would create, what exists, what differs",
+        description="Read-only. Exit code: 0 nothing to create, 3 something to create, 1 conflict or error.",
+    )
     plan.add_argument("--json", action="store_true", help="print the plan as JSON on stdout")
-    plan.add_argument("--seed-file", metavar="PATH", default=None,
-                      help="plan this seed definition instead of the shipped one (JSON, or TOML "
-                           "if the name ends in .toml; the shape of the shipped definition.json)")
+    plan.add_argument(
+        "--seed-file",
+        metavar="PATH",
+        default=None,
+        help="plan this seed definition instead of the shipped one (JSON, or TOML "
+        "if the name ends in .toml; the shape of the shipped definition.json)",
+    )
     _add_tz(plan)
     plan.set_defaults(run=run_plan)
-    apply = steps.add_parser("apply", help="write the seed's missing rows (one transaction)",
-                             description="Re-plans under a lock and writes what is missing, or "
-                                         "nothing if any row conflicts.")
-    apply.add_argument("--confirm", metavar="DATABASE", default=None,
-                       help="the target database's name, to show you mean it")
+    apply = steps.add_parser(
+        "apply",
+        help="write the seed's missing rows (one transaction)",
+        description="Re-plans under a lock and writes what is missing, or nothing if any row conflicts.",
+    )
+    apply.add_argument(
+        "--confirm", metavar="DATABASE", default=None, help="the target database's name, to show you mean it"
+    )
     apply.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     _add_tz(apply)
     apply.set_defaults(run=run_apply)
 
 
 def _add_tz(parser) -> None:
-    parser.add_argument("--tz", metavar="ZONE", default=None,
-                        help="time zone of the appointments' 'today' (default: this process's, "
-                             "as seed.ts; the app's container runs in UTC)")
+    parser.add_argument(
+        "--tz",
+        metavar="ZONE",
+        default=None,
+        help="time zone of the appointments' 'today' (default: this process's, "
+        "as seed.ts; the app's container runs in UTC)",
+    )
 
 
 def _zone(name: str | None) -> str | None:
@@ -63,8 +79,9 @@ def _zone(name: str | None) -> str | None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise OperatorError(f"--tz {name!r} is not a time zone the tz database knows "
-                            "(e.g. UTC, America/Mexico_City)") from None
+        raise OperatorError(
+            f"--tz {name!r} is not a time zone the tz database knows (e.g. UTC, America/Mexico_City)"
+        ) from None
     return name
 
 
@@ -78,8 +95,7 @@ def run_plan(args, settings) -> int:
     if args.json:
         write_json(plan.to_json())
     else:
-        write_text(plan.summary(), f"Seed: {plan.source}; appointments' today: {plan.clock}",
-                   *table_lines(plan.items))
+        write_text(plan.summary(), f"Seed: {plan.source}; appointments' today: {plan.clock}", *table_lines(plan.items))
     if plan.conflicts:
         return EXIT_CONFLICT
     return EXIT_WOULD_CREATE if plan.creates else EXIT_NOTHING_TO_CREATE
@@ -92,8 +108,7 @@ def run_apply(args, settings) -> int:
     settings.require_writable("seed apply")
     zone = _zone(args.tz)
     if args.confirm is None:
-        raise SeedError(f"seed apply needs --confirm {info.dbname} (the target database's name); "
-                        "nothing was written")
+        raise SeedError(f"seed apply needs --confirm {info.dbname} (the target database's name); nothing was written")
     with connect(info) as conn:
         result = apply_seed(conn, confirm=args.confirm, zone=zone)
     if args.json:
@@ -118,11 +133,10 @@ def table_lines(items, width: int = 80) -> list[str]:
     indent = " " * (width - detail_w)
     previous = ""
     for item in items:
-        key = item.key if len(item.key) <= key_w else item.key[:key_w - 1] + "…"
+        key = item.key if len(item.key) <= key_w else item.key[: key_w - 1] + "…"
         same = item.detail and item.detail == previous
         previous = item.detail
         detail = ["(same as above)"] if same else textwrap.wrap(item.detail, detail_w) or [""]
-        lines.append(f"{item.status.value:<{status_w}} {item.kind:<{kind_w}} {key:<{key_w}} {detail[0]}"
-                     .rstrip())
+        lines.append(f"{item.status.value:<{status_w}} {item.kind:<{kind_w}} {key:<{key_w}} {detail[0]}".rstrip())
         lines.extend(indent + more for more in detail[1:])
     return lines

@@ -24,9 +24,11 @@ ORDER = 30
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "status", help="health of the backups, the volume and the database (exit 0/1/2)",
+        "status",
+        help="health of the backups, the volume and the database (exit 0/1/2)",
         description="Newest good backup and its age per tier, files by state, the backup volume's "
-                    "space, and the database's size. Exit code 0 OK, 1 WARN, 2 FAIL, for monitoring.")
+        "space, and the database's size. Exit code 0 OK, 1 WARN, 2 FAIL, for monitoring.",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     p.set_defaults(run=run)
 
@@ -69,13 +71,17 @@ def render(report) -> list[str]:
         newest = f"{e.taken_at:%Y-%m-%d %H:%M}" if e else "none"
         age = _ago(e.taken_at, now).replace(" ago", "") if e else "-"
         verified = "-" if e is None else ("FAILED" if e.verify_ok is False else _ago(e.last_verified_at, now))
-        lines.append(f"{t.tier:8} {t.health.word:6} {newest:16} {age:>7} {t.backups:>5} {_size(t.size):>10}  {verified}")
+        lines.append(
+            f"{t.tier:8} {t.health.word:6} {newest:16} {age:>7} {t.backups:>5} {_size(t.size):>10}  {verified}"
+        )
     states = [f"{n} {s.word}" for s, n in report.counts.items() if n]
     lines += ["", "files:    " + (", ".join(states) if states else "none")]
     space = report.disk.space
     if space:
-        lines.append(f"volume:   {_size(space.used)} used of {_size(space.total)}, {_size(space.free)} free; "
-                     f"backups {_size(report.disk.backup_bytes)}")
+        lines.append(
+            f"volume:   {_size(space.used)} used of {_size(space.total)}, {_size(space.free)} free; "
+            f"backups {_size(report.disk.backup_bytes)}"
+        )
     growth = report.disk.growth_per_day
     if growth is not None:
         days = report.disk.days_left
@@ -94,7 +100,7 @@ def render(report) -> list[str]:
 
 def _fit(text: str, width: int) -> str:
     """Keep the end of a long path or target (the part that tells them apart)."""
-    return text if len(text) <= width else "..." + text[-(width - 3):]
+    return text if len(text) <= width else "..." + text[-(width - 3) :]
 
 
 def _wrap(text: str) -> str:

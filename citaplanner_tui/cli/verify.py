@@ -22,10 +22,12 @@ ORDER = 20
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "verify", help="check backups against their checksums (no database needed)",
+        "verify",
+        help="check backups against their checksums (no database needed)",
         description="Compare every backup's SHA-256 with its .sha256 sidecar; with --deep also "
-                    "decompress each one to the end and check it is a complete pg_dump. "
-                    "Every file is checked; the exit code is 1 if any failed.")
+        "decompress each one to the end and check it is a complete pg_dump. "
+        "Every file is checked; the exit code is 1 if any failed.",
+    )
     p.add_argument("files", nargs="*", metavar="FILE", help="backup files to check (default: all)")
     p.add_argument("--deep", action="store_true", help="also decompress and check the dump's end marker")
     p.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
@@ -42,8 +44,14 @@ def run(args, settings) -> int:
         return 1
     failed = [r for r in results if not r.ok]
     if args.json:
-        write_json({"deep": args.deep, "checked": len(results), "failed": len(failed),
-                    "results": [r.to_json() for r in results]})
+        write_json(
+            {
+                "deep": args.deep,
+                "checked": len(results),
+                "failed": len(failed),
+                "results": [r.to_json() for r in results],
+            }
+        )
     else:
         for r in results:
             where = _shown(r.path, settings)

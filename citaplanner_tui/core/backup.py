@@ -54,8 +54,7 @@ from citaplanner_tui.core.stream.dumpscan import DumpScanner
 from citaplanner_tui.core.volume import catalog, lock, manifest, private, retention
 from citaplanner_tui.core.volume.durable import fsync_dir
 from citaplanner_tui.core.volume.manifest import Manifest
-from citaplanner_tui.core.volume.naming import (GLOBALS_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName, make_name,
-                                                parse_name)
+from citaplanner_tui.core.volume.naming import GLOBALS_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName, make_name, parse_name
 from citaplanner_tui.core.volume.prune import apply_removals
 from citaplanner_tui.core.volume.records import Records
 from citaplanner_tui.core.volume.tiers import tiers_for
@@ -101,11 +100,20 @@ class BackupResult:
         return sum(1 for p in self.pruned if parse_name(p.name) is not None)
 
     def to_json(self) -> dict:
-        return {"files": [str(p) for p in self.files], "sha256": self.sha256, "size": self.size,
-                "raw_bytes": self.raw_bytes, "duration": round(self.duration, 3), "format": self.format,
-                "tiers": list(self.tiers), "pg_dump": self.pg_dump, "rows": self.rows,
-                "warnings": self.warnings, "pruned": [str(p) for p in self.pruned],
-                "manifest": self.manifest.to_json() if self.manifest else None}
+        return {
+            "files": [str(p) for p in self.files],
+            "sha256": self.sha256,
+            "size": self.size,
+            "raw_bytes": self.raw_bytes,
+            "duration": round(self.duration, 3),
+            "format": self.format,
+            "tiers": list(self.tiers),
+            "pg_dump": self.pg_dump,
+            "rows": self.rows,
+            "warnings": self.warnings,
+            "pruned": [str(p) for p in self.pruned],
+            "manifest": self.manifest.to_json() if self.manifest else None,
+        }
 
 
 class _JobLog:
@@ -122,8 +130,9 @@ class _JobLog:
             self.problem = self.problem or f"the log in {self._log.log_dir} cannot be written: {exc.strerror}"
 
 
-def run_backup(settings: Settings, *, tier: str = "auto", reporter: Reporter | None = None,
-               now: datetime | None = None) -> BackupResult:
+def run_backup(
+    settings: Settings, *, tier: str = "auto", reporter: Reporter | None = None, now: datetime | None = None
+) -> BackupResult:
     """Take one backup of ``settings.database_url`` into ``settings.backup_dir``.
 
     ``tier``: ``auto`` (daily, plus weekly on Sunday and monthly on the 1st, plus any
@@ -184,8 +193,9 @@ class _Run:
         self.reporter("connect", force=True)
         major, minor = server_version(self.info)
         tools = pgtools.choose(major, s.pg_bindir)
-        self.log("INFO", f"server PostgreSQL {major}.{minor}; pg_dump {tools.version} "
-                         f"from {tools.bindir} ({tools.reason})")
+        self.log(
+            "INFO", f"server PostgreSQL {major}.{minor}; pg_dump {tools.version} from {tools.bindir} ({tools.reason})"
+        )
         db_size = database_size(self.info)
         migration = self._migration_head()
         roles = self._globals(tools) if s.backup.with_globals else None
@@ -200,10 +210,19 @@ class _Run:
         self.reporter("finish", force=True)
         self._publish(primary.with_name(name.partial), primary)
         facts = manifest.Manifest(
-            tool_version=__version__, pg_dump_version=tools.version, server_version=f"{major}.{minor}",
-            database=self.info.dbname, database_size=db_size, compression=self.fmt, sha256=sha, size=size,
-            taken_at=self.now.isoformat(), rows=dict(dump.rows), migration=migration,
-            globals_file=primary.name + GLOBALS_SUFFIX if roles is not None else None)
+            tool_version=__version__,
+            pg_dump_version=tools.version,
+            server_version=f"{major}.{minor}",
+            database=self.info.dbname,
+            database_size=db_size,
+            compression=self.fmt,
+            sha256=sha,
+            size=size,
+            taken_at=self.now.isoformat(),
+            rows=dict(dump.rows),
+            migration=migration,
+            globals_file=primary.name + GLOBALS_SUFFIX if roles is not None else None,
+        )
         self._seal(primary, sha, facts, roles)
         files = [primary]
         for t in self.tiers[1:]:
@@ -211,18 +230,21 @@ class _Run:
         self.created.clear()  # from here on the backup stands, whatever follows
 
         elapsed = time.monotonic() - self.started
-        result = BackupResult(files, sha, size, dump.bytes, elapsed, self.fmt, self.tiers,
-                              tools.version, dict(dump.rows), manifest=facts)
-        self.log("OK", f"backup written: {', '.join(p.name for p in files)} "
-                       f"({units.size(size)} from {units.size(dump.bytes)} of SQL, {elapsed:.1f} s, "
-                       f"sha256 {sha[:12]})")
+        result = BackupResult(
+            files, sha, size, dump.bytes, elapsed, self.fmt, self.tiers, tools.version, dict(dump.rows), manifest=facts
+        )
+        self.log(
+            "OK",
+            f"backup written: {', '.join(p.name for p in files)} "
+            f"({units.size(size)} from {units.size(dump.bytes)} of SQL, {elapsed:.1f} s, "
+            f"sha256 {sha[:12]})",
+        )
         if shrunk := _shrink_warning(previous, name, size, s.thresholds.shrink_warn_ratio):
             self._warn(result, shrunk)
         try:
             _write_history(s, self.fmt, db_size, dump.bytes, size)
         except OSError as exc:
-            self._warn(result, f"the size history cannot be saved ({exc.strerror}); "
-                               "the next space check will guess")
+            self._warn(result, f"the size history cannot be saved ({exc.strerror}); the next space check will guess")
         self._prune(result)
         result.duration = time.monotonic() - self.started
         self.reporter("done", size, size, force=True)
@@ -252,17 +274,23 @@ class _Run:
         if free < need:
             raise VolumeFull(
                 f"the backup volume {self.settings.backup_dir} has {units.size(free)} free but this backup "
-                f"needs about {units.size(need)} (database {units.size(db_size)}); free some space or keep fewer backups")
+                f"needs about {units.size(need)} (database {units.size(db_size)}); "
+                "free some space or keep fewer backups"
+            )
 
     def _dump(self, tools: pgtools.ClientTools, partial: Path, raw_estimate: int | None):
         """Stream pg_dump into ``partial``; return (sha256, size, DumpInfo) of a complete dump."""
-        argv = [tools.path("pg_dump"), "--format=plain", "--no-owner", "--no-acl",
-                "--dbname", self.info.conninfo()]
+        argv = [tools.path("pg_dump"), "--format=plain", "--no-owner", "--no-acl", "--dbname", self.info.conninfo()]
         with self._create(partial, buffering=0) as out, tempfile.TemporaryFile() as errors:
             writer = open_writer(self.fmt, out, gzip_level=self.settings.gzip_level)
             try:
-                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=errors, env={**os.environ, **self.info.env()})
+                proc = subprocess.Popen(
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=errors,
+                    env={**os.environ, **self.info.env()},
+                )
             except OSError as exc:
                 writer.abort()
                 raise DumpFailed(f"cannot run {argv[0]}: {exc.strerror}") from None
@@ -284,8 +312,9 @@ class _Run:
         if rc != 0:
             raise DumpFailed(f"pg_dump failed: {_first_error(stderr, rc)}; no backup was kept")
         if not (scanned.header and scanned.complete):
-            raise DumpFailed("the dump ended without pg_dump's completion trailer, so it is cut short; "
-                             "no backup was kept")
+            raise DumpFailed(
+                "the dump ended without pg_dump's completion trailer, so it is cut short; no backup was kept"
+            )
         self.log("INFO", f"pg_dump finished: {len(scanned.rows)} tables, {sum(scanned.rows.values())} rows")
         return writer.sha256, writer.compressed_bytes, scanned
 
@@ -294,8 +323,12 @@ class _Run:
         pump.start()
         while pump.is_alive():
             pump.join(0.1)
-            self.reporter("dump", pump.scanner.info.bytes, raw_estimate,
-                          f"{units.size(writer.compressed_bytes)} {self.fmt} written")
+            self.reporter(
+                "dump",
+                pump.scanner.info.bytes,
+                raw_estimate,
+                f"{units.size(writer.compressed_bytes)} {self.fmt} written",
+            )
             if self.reporter.cancel.is_set():
                 raise Cancelled("backup cancelled; nothing was kept and older backups are untouched")
         if pump.error is not None:
@@ -320,8 +353,11 @@ class _Run:
             with connect(self.info) as conn:
                 return manifest.prisma_head(conn, self.info.schema)
         except (OperatorError, psycopg.Error) as exc:
-            self.log("WARN", f"the Prisma migrations table cannot be read ({type(exc).__name__}); "
-                             "the manifest will not name the schema version")
+            self.log(
+                "WARN",
+                f"the Prisma migrations table cannot be read ({type(exc).__name__}); "
+                "the manifest will not name the schema version",
+            )
             return None
 
     def _globals(self, tools: pgtools.ClientTools) -> bytes:
@@ -336,17 +372,23 @@ class _Run:
         if not readable:
             argv.append("--no-role-passwords")
         try:
-            done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=300,
-                                  env={**os.environ, **self.info.env()})
+            done = subprocess.run(
+                argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=300, env={**os.environ, **self.info.env()}
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise DumpFailed(f"cannot run pg_dumpall for the roles: {getattr(exc, 'strerror', None) or exc}; "
-                             "no backup was kept") from None
+            raise DumpFailed(
+                f"cannot run pg_dumpall for the roles: {getattr(exc, 'strerror', None) or exc}; no backup was kept"
+            ) from None
         if done.returncode != 0:
             stderr = done.stderr.decode("utf-8", "replace")
-            raise DumpFailed(f"pg_dumpall --globals-only failed: {_first_error(stderr, done.returncode)}; "
-                             "no backup was kept")
-        self.log("INFO", "roles saved with pg_dumpall --globals-only"
-                         + ("" if readable else " --no-role-passwords (this role may not read them)"))
+            raise DumpFailed(
+                f"pg_dumpall --globals-only failed: {_first_error(stderr, done.returncode)}; no backup was kept"
+            )
+        self.log(
+            "INFO",
+            "roles saved with pg_dumpall --globals-only"
+            + ("" if readable else " --no-role-passwords (this role may not read them)"),
+        )
         return done.stdout
 
     def _seal(self, dump: Path, sha: str, facts: manifest.Manifest, roles: bytes | None) -> None:
@@ -365,8 +407,9 @@ class _Run:
             os.fsync(fh.fileno())
         self._publish(tmp, final)
 
-    def _file_under(self, primary: Path, name: BackupName, sha: str, facts: manifest.Manifest,
-                    roles: bytes | None) -> Path:
+    def _file_under(
+        self, primary: Path, name: BackupName, sha: str, facts: manifest.Manifest, roles: bytes | None
+    ) -> Path:
         """The same dump under another tier: a hard link, or a copy where linking fails."""
         target = self.settings.backup_dir / name.tier / name.filename
         try:
@@ -391,8 +434,12 @@ class _Run:
         """Retention, only for the rotated tiers that just got this verified backup."""
         self.reporter("prune", force=True)
         try:
-            removals = retention.to_remove(catalog.scan(self.settings), self.settings.retention, self.tiers,
-                                           shrink_ratio=self.settings.thresholds.shrink_warn_ratio)
+            removals = retention.to_remove(
+                catalog.scan(self.settings),
+                self.settings.retention,
+                self.tiers,
+                shrink_ratio=self.settings.thresholds.shrink_warn_ratio,
+            )
             result.pruned = apply_removals(removals, self.log)
         except OSError as exc:
             self._warn(result, f"retention stopped: {exc.strerror}; the new backup is kept")
@@ -454,8 +501,10 @@ def _make_folder(path: Path, check_access: bool = True) -> None:
 
 def _os_error(exc: OSError, backup_dir: Path) -> OperatorError:
     if exc.errno in _FULL:
-        return VolumeFull(f"the backup volume {backup_dir} is full: the dump did not fit; nothing was "
-                          "kept and older backups are untouched")
+        return VolumeFull(
+            f"the backup volume {backup_dir} is full: the dump did not fit; nothing was "
+            "kept and older backups are untouched"
+        )
     where = f" {exc.filename}" if exc.filename else ""
     return OperatorError(f"cannot write the backup{where}: {exc.strerror}; nothing was kept")
 
@@ -505,22 +554,22 @@ def _read_history(settings: Settings) -> dict:
 
 def _write_history(settings: Settings, fmt: str, db_size: int, raw: int, size: int) -> None:
     data = _read_history(settings)
-    data[fmt] = {"db_size": db_size, "raw_bytes": raw, "size": size,
-                 "at": datetime.now().isoformat(timespec="seconds")}
+    data[fmt] = {"db_size": db_size, "raw_bytes": raw, "size": size, "at": datetime.now().isoformat(timespec="seconds")}
     private.write_atomic(_history_path(settings), json.dumps(data).encode("utf-8"))
 
 
 def _previous(before: catalog.Catalog, name: BackupName) -> catalog.Entry | None:
     """The newest good backup of the same tier and format as ``name``, before this run."""
-    return next((e for e in before.backups(name.tier)
-                 if e.good and e.name is not None and e.name.ext == name.ext), None)
+    return next(
+        (e for e in before.backups(name.tier) if e.good and e.name is not None and e.name.ext == name.ext), None
+    )
 
 
-def _shrink_warning(previous: catalog.Entry | None, name: BackupName, size: int,
-                    ratio: float) -> str | None:
+def _shrink_warning(previous: catalog.Entry | None, name: BackupName, size: int, ratio: float) -> str | None:
     """A sentence when the new dump is much smaller than ``previous`` (see ``_previous``)."""
     if previous is None or previous.size == 0 or size >= previous.size * ratio:
         return None
-    return (f"the new {name.tier} backup ({units.size(size)}) is much smaller than the previous one "
-            f"{previous.path.name} ({units.size(previous.size)}): check that no data was lost")
-
+    return (
+        f"the new {name.tier} backup ({units.size(size)}) is much smaller than the previous one "
+        f"{previous.path.name} ({units.size(previous.size)}): check that no data was lost"
+    )

@@ -68,8 +68,9 @@ class Reporter:
     _last: float = 0.0
     _phase: str = ""
 
-    def __call__(self, phase: str, done: int = 0, total: int | None = None,
-                 message: str = "", *, force: bool = False) -> None:
+    def __call__(
+        self, phase: str, done: int = 0, total: int | None = None, message: str = "", *, force: bool = False
+    ) -> None:
         now = time.monotonic()
         if not force and phase == self._phase and now - self._last < self.interval:
             return

@@ -110,8 +110,7 @@ class Settings:
         (Verify and status write nothing in read-only mode either: their results stay in memory.)
         """
         if self.read_only:
-            raise ReadOnly(f"read-only mode is on, so {what} is disabled "
-                           "(drop --read-only or read_only = true)")
+            raise ReadOnly(f"read-only mode is on, so {what} is disabled (drop --read-only or read_only = true)")
 
     def conninfo(self):
         """The parsed ``DATABASE_URL`` (raises ``ConfigError`` in one sentence)."""
@@ -147,8 +146,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 # The file's top-level settings and their TOML types; tables are checked by ``_table``.
-_TOP = {"database_url": str, "backup_dir": str, "log_dir": str, "pg_bindir": str, "compression": str,
-        "gzip_level": int, "read_only": bool}
+_TOP = {
+    "database_url": str,
+    "backup_dir": str,
+    "log_dir": str,
+    "pg_bindir": str,
+    "compression": str,
+    "gzip_level": int,
+    "read_only": bool,
+}
 _TABLES = {"retention": Retention, "thresholds": Thresholds, "backup": BackupOptions, "restore": RestoreKeep}
 # Sections the daemon reads and checks key by key itself (core/unattended), so other commands
 # do not import its parsers (croniter) at start-up.
@@ -180,8 +186,9 @@ def _checked(toml: Mapping[str, Any], path: Path) -> dict[str, Any]:
     for key, value in toml.items():
         if key in _TABLES:
             if not isinstance(value, dict):
-                raise ConfigError(f"{key} in the config file {path} must be a table ([{key}] with its "
-                                  f"own keys), not {value!r}")
+                raise ConfigError(
+                    f"{key} in the config file {path} must be a table ([{key}] with its own keys), not {value!r}"
+                )
             _table(key, value, _TABLES[key], path)
         elif key in _TOP:
             _check(key, value, _TOP[key], path)
@@ -214,8 +221,14 @@ def load(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None =
     env = os.environ if env is None else env
     flags = {k: v for k, v in (flags or {}).items() if v is not None}
     path = Path(flags["config_file"]) if flags.get("config_file") else default_config_path(env)
-    _require_named_file(path, "--config" if flags.get("config_file") else
-                        "CITAPLANNER_TUI_CONFIG" if env.get("CITAPLANNER_TUI_CONFIG") else None)
+    _require_named_file(
+        path,
+        "--config"
+        if flags.get("config_file")
+        else "CITAPLANNER_TUI_CONFIG"
+        if env.get("CITAPLANNER_TUI_CONFIG")
+        else None,
+    )
     toml = _checked(_read_toml(path), path)
 
     def pick(key: str, env_name: str | None = None, default: Any = None) -> Any:

@@ -81,17 +81,32 @@ class VerifyResult:
     resealed: bool = False  # the missing sidecar was written by this verify
 
     def to_json(self) -> dict:
-        data = {"path": str(self.path), "tier": self.tier, "size": self.size, "ok": self.ok,
-                "checksum_ok": self.checksum_ok, "deep_ok": self.deep_ok, "problem": self.problem,
-                "detail": self.detail, "sha256": self.sha256, "expected": self.expected,
-                "deep_problem": self.deep_problem, "deep_detail": self.deep_detail,
-                "resealed": self.resealed, "seconds": round(self.seconds, 3)}
+        data = {
+            "path": str(self.path),
+            "tier": self.tier,
+            "size": self.size,
+            "ok": self.ok,
+            "checksum_ok": self.checksum_ok,
+            "deep_ok": self.deep_ok,
+            "problem": self.problem,
+            "detail": self.detail,
+            "sha256": self.sha256,
+            "expected": self.expected,
+            "deep_problem": self.deep_problem,
+            "deep_detail": self.deep_detail,
+            "resealed": self.resealed,
+            "seconds": round(self.seconds, 3),
+        }
         if self.dump is not None:
-            data["dump"] = {"header": self.dump.header, "complete": self.dump.complete,
-                            "bytes": self.dump.bytes,
-                            "server_version": _version(self.dump.server_version),
-                            "pg_dump_version": _version(self.dump.pg_dump_version),
-                            "tables": len(self.dump.rows), "rows": sum(self.dump.rows.values())}
+            data["dump"] = {
+                "header": self.dump.header,
+                "complete": self.dump.complete,
+                "bytes": self.dump.bytes,
+                "server_version": _version(self.dump.server_version),
+                "pg_dump_version": _version(self.dump.pg_dump_version),
+                "tables": len(self.dump.rows),
+                "rows": sum(self.dump.rows.values()),
+            }
         return data
 
 
@@ -160,8 +175,9 @@ def targets(settings, paths: Iterable | None = None) -> list[Entry]:
     return chosen
 
 
-def verify(settings, paths: Iterable | None = None, deep: bool = False,
-           reporter: Reporter | None = None) -> list[VerifyResult]:
+def verify(
+    settings, paths: Iterable | None = None, deep: bool = False, reporter: Reporter | None = None
+) -> list[VerifyResult]:
     """Check every backup (or the named ones) and record the results; never stops early.
 
     Raises only for bad arguments (before any work) or when the operator cancels.
@@ -205,8 +221,13 @@ def reseal(entry: Entry, store: Records, log, progress: _Progress | None = None)
 def needs_reseal(entry: Entry) -> bool:
     """A dump of ours, in its folder, that lost its sidecar, and is not already known to be damaged
     (so a broken multi-GB dump is read to its end once, not every night)."""
-    return (entry.sidecar is None and entry.is_dump and entry.folder in TIERS and entry.deep_ok is not False
-            and entry.state in (State.NO_SIDECAR, State.CORRUPT))
+    return (
+        entry.sidecar is None
+        and entry.is_dump
+        and entry.folder in TIERS
+        and entry.deep_ok is not False
+        and entry.state in (State.NO_SIDECAR, State.CORRUPT)
+    )
 
 
 def _reseal_locked(settings, entry: Entry, progress: _Progress, cache: dict) -> VerifyResult:
@@ -224,13 +245,18 @@ def _inode(e: Entry) -> tuple:
     return (e.dev, e.inode, e.size, e.mtime_ns) if e.inode else (str(e.path),)
 
 
-def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: dict, *,
-                seal: bool = False) -> VerifyResult:
+def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: dict, *, seal: bool = False) -> VerifyResult:
     """The verdict on one file; ``seal``: write the sidecar of a complete dump that has none."""
     base = dict(path=entry.path, tier=entry.tier, size=entry.size)
     if entry.state is State.UNREADABLE:
-        return VerifyResult(**base, ok=False, checksum_ok=None, deep_ok=None, problem="unreadable",
-                            detail=f"{entry.path.name} cannot be read: {entry.reason}")
+        return VerifyResult(
+            **base,
+            ok=False,
+            checksum_ok=None,
+            deep_ok=None,
+            problem="unreadable",
+            detail=f"{entry.path.name} cannot be read: {entry.reason}",
+        )
     key = _inode(entry)
     if key not in cache or (deep and isinstance(cache[key], _Read) and cache[key].dump is None):
         progress.start(entry.path.name)
@@ -242,17 +268,25 @@ def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: dict, *,
             cache[key] = exc
     read = cache[key]
     if isinstance(read, OperatorError):
-        return VerifyResult(**base, ok=False, checksum_ok=None, deep_ok=None, problem="unreadable",
-                            detail=read.sentence)
+        return VerifyResult(
+            **base, ok=False, checksum_ok=None, deep_ok=None, problem="unreadable", detail=read.sentence
+        )
     try:
         st = os.stat(entry.path, follow_symlinks=False)
         changed = (st.st_size, st.st_mtime_ns) != (entry.size, entry.mtime_ns)
     except OSError:
         changed = True
     if changed:
-        return VerifyResult(**base, ok=False, checksum_ok=None, deep_ok=None, problem="changed",
-                            detail=f"{entry.path.name} changed or vanished while it was being checked; "
-                                   "check it again", sha256=read.sha256, seconds=read.seconds)
+        return VerifyResult(
+            **base,
+            ok=False,
+            checksum_ok=None,
+            deep_ok=None,
+            problem="changed",
+            detail=f"{entry.path.name} changed or vanished while it was being checked; check it again",
+            sha256=read.sha256,
+            seconds=read.seconds,
+        )
     checksum_ok, problem, detail, expected = _compare(entry, read.sha256)
     deep_ok = read.deep_problem is None if deep else None
     resealed = False
@@ -261,24 +295,45 @@ def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: dict, *,
         if resealed:
             checksum_ok, problem, expected = True, None, read.sha256
     if problem == "no_sidecar" and deep_ok and entry.folder in TIERS:
-        detail += ("; the dump is complete, and its sidecar is written by the next verify or backup "
-                   "outside read-only mode, when no backup is running")
+        detail += (
+            "; the dump is complete, and its sidecar is written by the next verify or backup "
+            "outside read-only mode, when no backup is running"
+        )
     elif problem == "no_sidecar" and deep_ok:  # see needs_reseal: nothing writes beside a stranger's folder
-        detail += ("; the dump is complete, but it lies outside the tier folders of BACKUP_DIR, where no "
-                   "verify writes a sidecar: copy it into one and verify it there")
+        detail += (
+            "; the dump is complete, but it lies outside the tier folders of BACKUP_DIR, where no "
+            "verify writes a sidecar: copy it into one and verify it there"
+        )
     if read.structure is not None and checksum_ok is not False:  # a mismatch is the first thing to say
         problem, detail = read.structure, read.structure_detail
     if deep_ok is False and checksum_ok is not False:
         problem, detail = read.deep_problem, read.deep_detail
     ok = checksum_ok is True and deep_ok is not False and read.structure is None
     if resealed:
-        problem, detail = None, ("it had no sidecar (a run was stopped before writing it); the dump is "
-                                 f"complete, so its sidecar was written; {read.deep_detail}")
+        problem, detail = (
+            None,
+            (
+                "it had no sidecar (a run was stopped before writing it); the dump is "
+                f"complete, so its sidecar was written; {read.deep_detail}"
+            ),
+        )
     elif ok:
         problem, detail = None, "checksum matches its sidecar" + (f"; {read.deep_detail}" if deep else "")
-    return VerifyResult(**base, ok=ok, checksum_ok=checksum_ok, deep_ok=deep_ok, problem=problem, detail=detail,
-                        sha256=read.sha256, expected=expected, dump=read.dump, deep_problem=read.deep_problem,
-                        deep_detail=read.deep_detail, seconds=read.seconds, resealed=resealed)
+    return VerifyResult(
+        **base,
+        ok=ok,
+        checksum_ok=checksum_ok,
+        deep_ok=deep_ok,
+        problem=problem,
+        detail=detail,
+        sha256=read.sha256,
+        expected=expected,
+        dump=read.dump,
+        deep_problem=read.deep_problem,
+        deep_detail=read.deep_detail,
+        seconds=read.seconds,
+        resealed=resealed,
+    )
 
 
 def _write_sidecar(dump: Path, sha256: str) -> bool:
@@ -303,8 +358,15 @@ def _compare(entry: Entry, sha256: str) -> tuple[bool | None, str | None, str, s
         return None, "bad_sidecar", f"the sidecar of {name} holds no SHA-256 checksum", None
     expected = recorded[0]
     if expected != sha256:
-        return False, "mismatch", (f"{name} does not match its sidecar: the file's SHA-256 is "
-                                   f"{sha256[:12]}..., the sidecar says {expected[:12]}..."), expected
+        return (
+            False,
+            "mismatch",
+            (
+                f"{name} does not match its sidecar: the file's SHA-256 is "
+                f"{sha256[:12]}..., the sidecar says {expected[:12]}..."
+            ),
+            expected,
+        )
     return True, None, "", expected
 
 
@@ -328,8 +390,13 @@ def _read(entry: Entry, deep: bool, progress: _Progress) -> _Read:
     if problem is None and not info.header:
         problem, detail = "not_a_dump", f"{entry.path.name} does not start like a PostgreSQL plain dump"
     elif problem is None and not info.complete:
-        problem, detail = "incomplete", (f"{entry.path.name} ends before pg_dump's completion line: "
-                                         "the dump was cut short before it was compressed")
+        problem, detail = (
+            "incomplete",
+            (
+                f"{entry.path.name} ends before pg_dump's completion line: "
+                "the dump was cut short before it was compressed"
+            ),
+        )
     elif problem is None:
         detail = f"a complete dump of {len(info.rows)} tables, {sum(info.rows.values())} rows"
     return _Read(reader.sha256, info, problem, detail, time.monotonic() - started)
@@ -348,15 +415,19 @@ def _read_container(entry: Entry, progress: _Progress) -> _Read:
             _hash_from(entry.path, reader.compressed_bytes, reader.hasher, progress)
             return _Read(reader.sha256, structure=_archive_problem(exc), structure_detail=exc.sentence)
         if raw == 0:
-            return _Read(reader.sha256, structure="empty",
-                         structure_detail=f"{name} decompresses to nothing: it holds no dump")
+            return _Read(
+                reader.sha256, structure="empty", structure_detail=f"{name} decompresses to nothing: it holds no dump"
+            )
         return _Read(reader.sha256)
     hasher = hashlib.sha256()
     head = _hash_from(entry.path, 0, hasher, progress)
     magic = _MAGIC.get(entry.name.ext if entry.name else "", b"")
     if not head.startswith(magic):
-        return _Read(hasher.hexdigest(), structure="not_compressed",
-                     structure_detail=f"{name} does not start like a {entry.name.ext} file")
+        return _Read(
+            hasher.hexdigest(),
+            structure="not_compressed",
+            structure_detail=f"{name} does not start like a {entry.name.ext} file",
+        )
     return _Read(hasher.hexdigest())
 
 
@@ -393,17 +464,36 @@ def _findings(entry: Entry, result: VerifyResult, deep: bool) -> list[Finding]:
         except OSError:
             pass
     checksum_problem = None if result.checksum_ok else _checksum_problem(result, entry)
-    structure = result.problem if result.problem in ("empty", "not_compressed", "truncated", "corrupt") \
-        and result.deep_ok is None else None
+    structure = (
+        result.problem
+        if result.problem in ("empty", "not_compressed", "truncated", "corrupt") and result.deep_ok is None
+        else None
+    )
     extra = {"problem": checksum_problem, "sha256": result.sha256, "sidecar_mtime_ns": sidecar_mtime}
     if structure:
         extra.update(structure=structure, structure_detail=result.detail)
     version = dict(size=entry.size, mtime_ns=entry.mtime_ns)
-    findings = [Finding(entry.path, "verify", result.checksum_ok is True,
-                      "checksum matches its sidecar" if result.checksum_ok else result.detail, extra, **version)]
+    findings = [
+        Finding(
+            entry.path,
+            "verify",
+            result.checksum_ok is True,
+            "checksum matches its sidecar" if result.checksum_ok else result.detail,
+            extra,
+            **version,
+        )
+    ]
     if deep or result.deep_ok is not None:
-        findings.append(Finding(entry.path, "deep", bool(result.deep_ok), result.deep_detail,
-                              {"problem": result.deep_problem, **result.to_json().get("dump", {})}, **version))
+        findings.append(
+            Finding(
+                entry.path,
+                "deep",
+                bool(result.deep_ok),
+                result.deep_detail,
+                {"problem": result.deep_problem, **result.to_json().get("dump", {})},
+                **version,
+            )
+        )
     return findings
 
 

@@ -34,38 +34,149 @@ from citaplanner_tui.core.seed.passwords import hash_password
 from citaplanner_tui.core.seed.read import check_schema
 
 FIRST_NAMES = (
-    "María", "José", "Guadalupe", "Juan", "Fernanda", "Luis", "Ana", "Carlos", "Sofía", "Miguel",
-    "Valentina", "Jorge", "Camila", "Alejandro", "Ximena", "Diego", "Regina", "Ricardo", "Daniela",
-    "Javier", "Mariana", "Eduardo", "Paola", "Fernando", "Andrea", "Roberto", "Lucía", "Arturo",
-    "Renata", "Sergio", "Isabella", "Emiliano", "Natalia", "Héctor", "Gabriela", "Raúl", "Victoria",
-    "Óscar", "Alejandra", "Santiago", "Mónica", "Iván", "Claudia", "Rodrigo", "Verónica", "Andrés",
-    "Itzel", "Mateo",
+    "María",
+    "José",
+    "Guadalupe",
+    "Juan",
+    "Fernanda",
+    "Luis",
+    "Ana",
+    "Carlos",
+    "Sofía",
+    "Miguel",
+    "Valentina",
+    "Jorge",
+    "Camila",
+    "Alejandro",
+    "Ximena",
+    "Diego",
+    "Regina",
+    "Ricardo",
+    "Daniela",
+    "Javier",
+    "Mariana",
+    "Eduardo",
+    "Paola",
+    "Fernando",
+    "Andrea",
+    "Roberto",
+    "Lucía",
+    "Arturo",
+    "Renata",
+    "Sergio",
+    "Isabella",
+    "Emiliano",
+    "Natalia",
+    "Héctor",
+    "Gabriela",
+    "Raúl",
+    "Victoria",
+    "Óscar",
+    "Alejandra",
+    "Santiago",
+    "Mónica",
+    "Iván",
+    "Claudia",
+    "Rodrigo",
+    "Verónica",
+    "Andrés",
+    "Itzel",
+    "Mateo",
 )
 LAST_NAMES = (
-    "Hernández", "García", "Martínez", "López", "González", "Pérez", "Rodríguez", "Sánchez",
-    "Ramírez", "Cruz", "Flores", "Gómez", "Morales", "Vázquez", "Reyes", "Jiménez", "Torres",
-    "Díaz", "Gutiérrez", "Ruiz", "Mendoza", "Aguilar", "Ortiz", "Moreno", "Castillo", "Romero",
-    "Álvarez", "Méndez", "Chávez", "Rivera", "Juárez", "Ramos", "Domínguez", "Herrera", "Medina",
-    "Castro", "Vargas", "Guzmán", "Velázquez", "Rojas", "Contreras", "Salazar", "Luna", "Ortega",
-    "Cervantes", "Núñez", "Ríos", "Estrada",
+    "Hernández",
+    "García",
+    "Martínez",
+    "López",
+    "González",
+    "Pérez",
+    "Rodríguez",
+    "Sánchez",
+    "Ramírez",
+    "Cruz",
+    "Flores",
+    "Gómez",
+    "Morales",
+    "Vázquez",
+    "Reyes",
+    "Jiménez",
+    "Torres",
+    "Díaz",
+    "Gutiérrez",
+    "Ruiz",
+    "Mendoza",
+    "Aguilar",
+    "Ortiz",
+    "Moreno",
+    "Castillo",
+    "Romero",
+    "Álvarez",
+    "Méndez",
+    "Chávez",
+    "Rivera",
+    "Juárez",
+    "Ramos",
+    "Domínguez",
+    "Herrera",
+    "Medina",
+    "Castro",
+    "Vargas",
+    "Guzmán",
+    "Velázquez",
+    "Rojas",
+    "Contreras",
+    "Salazar",
+    "Luna",
+    "Ortega",
+    "Cervantes",
+    "Núñez",
+    "Ríos",
+    "Estrada",
 )
 MAIL_DOMAINS = ("gmail.com", "hotmail.com", "outlook.com", "yahoo.com.mx", "icloud.com", "live.com.mx")
 BUSINESSES = (
-    "Estética Aurora", "Spa Luna Azul", "Barbería Don Bigote", "Salón Magnolia",
-    "Centro de Belleza Jade", "Spa Agua Viva", "Estudio Coral", "Barbería La Navaja",
-    "Salón Bugambilia", "Estética Orquídea", "Spa Cenote", "Salón Jacaranda",
+    "Estética Aurora",
+    "Spa Luna Azul",
+    "Barbería Don Bigote",
+    "Salón Magnolia",
+    "Centro de Belleza Jade",
+    "Spa Agua Viva",
+    "Estudio Coral",
+    "Barbería La Navaja",
+    "Salón Bugambilia",
+    "Estética Orquídea",
+    "Spa Cenote",
+    "Salón Jacaranda",
 )
 # (city, time zone): the tenant's zone decides what "10:00 today" means in UTC.
 CITIES = (
-    ("Ciudad de México", "America/Mexico_City"), ("Guadalajara", "America/Mexico_City"),
-    ("Monterrey", "America/Monterrey"), ("Cancún", "America/Cancun"),
-    ("Tijuana", "America/Tijuana"), ("Puebla", "America/Mexico_City"),
-    ("Mérida", "America/Merida"), ("Querétaro", "America/Mexico_City"),
+    ("Ciudad de México", "America/Mexico_City"),
+    ("Guadalajara", "America/Mexico_City"),
+    ("Monterrey", "America/Monterrey"),
+    ("Cancún", "America/Cancun"),
+    ("Tijuana", "America/Tijuana"),
+    ("Puebla", "America/Mexico_City"),
+    ("Mérida", "America/Merida"),
+    ("Querétaro", "America/Mexico_City"),
 )
-STREETS = ("Av. Insurgentes Sur", "Calle Madero", "Av. Juárez", "Calle Hidalgo", "Av. Revolución",
-           "Calle Morelos", "Av. Universidad", "Calle 5 de Mayo")
-BRANCH_NAMES = ("Sucursal Centro", "Sucursal Norte", "Sucursal Sur", "Sucursal Poniente",
-                "Sucursal Oriente", "Sucursal Plaza")
+STREETS = (
+    "Av. Insurgentes Sur",
+    "Calle Madero",
+    "Av. Juárez",
+    "Calle Hidalgo",
+    "Av. Revolución",
+    "Calle Morelos",
+    "Av. Universidad",
+    "Calle 5 de Mayo",
+)
+BRANCH_NAMES = (
+    "Sucursal Centro",
+    "Sucursal Norte",
+    "Sucursal Sur",
+    "Sucursal Poniente",
+    "Sucursal Oriente",
+    "Sucursal Plaza",
+)
 # (name, description, minutes, price MXN, colour)
 SERVICES = (
     ("Corte de Cabello", "Corte y peinado", 45, 350.0, "#8B5CF6"),
@@ -78,8 +189,12 @@ SERVICES = (
     ("Arreglo de Barba", "Perfilado con navaja y toalla caliente", 30, 220.0, "#6366F1"),
 )
 STAFF_ROLES = ("ADMIN", "MANAGER", "RECEPTIONIST")
-CLIENT_NOTES = ("Prefiere citas por la tarde", "Alergia a productos con fragancia",
-                "Cliente frecuente", "Pide siempre a la misma estilista")
+CLIENT_NOTES = (
+    "Prefiere citas por la tarde",
+    "Alergia a productos con fragancia",
+    "Cliente frecuente",
+    "Pide siempre a la misma estilista",
+)
 DEMO_PASSWORD = "demo123"
 # Weeks of appointments before and after today.
 PAST_WEEKS = 12
@@ -108,8 +223,9 @@ def size_for_dump_mb(megabytes: float, *, appointments_per_client: int = 5) -> D
     A client costs its own row, ``appointments_per_client`` appointments and the payments of
     the completed ones; the small tables are noise at these sizes.
     """
-    per_client = (DUMP_BYTES_PER_CLIENT + appointments_per_client
-                  * (DUMP_BYTES_PER_APPOINTMENT + PAYMENTS_PER_APPOINTMENT * DUMP_BYTES_PER_PAYMENT))
+    per_client = DUMP_BYTES_PER_CLIENT + appointments_per_client * (
+        DUMP_BYTES_PER_APPOINTMENT + PAYMENTS_PER_APPOINTMENT * DUMP_BYTES_PER_PAYMENT
+    )
     clients = max(1, int(megabytes * 1024 * 1024 / per_client))
     tenants = max(1, min(200, clients // 20000))
     return DemoSize(tenants, clients, clients * appointments_per_client)
@@ -153,9 +269,17 @@ class _Shape:
         return datetime.combine(self.today - timedelta(days=400), time(9, 0))
 
 
-def generate(conn, *, tenants: int = 3, clients: int = 3000, appointments: int = 15000,
-             seed: int = 42, branches: int = 2, professionals: int = 4,
-             today: date | None = None) -> dict[str, int]:
+def generate(
+    conn,
+    *,
+    tenants: int = 3,
+    clients: int = 3000,
+    appointments: int = 15000,
+    seed: int = 42,
+    branches: int = 2,
+    professionals: int = 4,
+    today: date | None = None,
+) -> dict[str, int]:
     """Fill the database behind ``conn`` with demo data; returns rows added per table.
 
     ``branches`` and ``professionals`` are per tenant; clients and appointments are totals
@@ -166,8 +290,7 @@ def generate(conn, *, tenants: int = 3, clients: int = 3000, appointments: int =
         raise ValueError("tenants, branches and professionals must be at least 1")
     if appointments and not clients:
         raise ValueError("appointments need clients")
-    shape = _Shape(seed, tenants, branches, professionals,
-                   today or datetime.now(timezone.utc).date())
+    shape = _Shape(seed, tenants, branches, professionals, today or datetime.now(timezone.utc).date())
     check_schema(conn)
     if conn.execute("SELECT 1 FROM tenants WHERE id = %s", (demo_id(seed, "tenant", 0),)).fetchone():
         raise OperatorError(f"this database already has the demo data of seed {seed}")
@@ -196,21 +319,28 @@ def _drop_keys(conn) -> list[str]:
     foreign = conn.execute(
         "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE contype = 'f' AND (conrelid::regclass::text = ANY(%s) OR confrelid::regclass::text = ANY(%s))",
-        (names, names)).fetchall()
+        (names, names),
+    ).fetchall()
     keys = conn.execute(
         "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE contype IN ('p', 'u') AND conrelid::regclass::text = ANY(%s)", (names,)).fetchall()
+        "WHERE contype IN ('p', 'u') AND conrelid::regclass::text = ANY(%s)",
+        (names,),
+    ).fetchall()
     indexes = conn.execute(
         "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i "
         "WHERE indrelid::regclass::text = ANY(%s) "
-        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)", (names,)).fetchall()
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+        (names,),
+    ).fetchall()
     for table, name, _definition in foreign + keys:
         conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _definition in indexes:
         conn.execute(f"DROP INDEX {name}")
-    return ([f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, definition in keys]
-            + [definition for _name, definition in indexes]
-            + [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, definition in foreign])
+    return (
+        [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, definition in keys]
+        + [definition for _name, definition in indexes]
+        + [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, definition in foreign]
+    )
 
 
 def _copy(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) -> int:
@@ -234,55 +364,113 @@ def _copy_small_tables(conn, s: _Shape) -> dict[str, int]:
         city, zone = CITIES[t % len(CITIES)]
         tid = demo_id(s.seed, "tenant", t)
         street = _pick(STREETS, s.seed, "street", t)
-        tenants.append((tid, name, f"contacto@{domain}", _phone(s.seed, "tenant", t),
-                        f"{street} {100 + t % 800}", city, zone, ascii_slug(name, "-") + f"-{t + 1}",
-                        stamp, stamp))
+        tenants.append(
+            (
+                tid,
+                name,
+                f"contacto@{domain}",
+                _phone(s.seed, "tenant", t),
+                f"{street} {100 + t % 800}",
+                city,
+                zone,
+                ascii_slug(name, "-") + f"-{t + 1}",
+                stamp,
+                stamp,
+            )
+        )
         for b in range(s.branches):
             bid = demo_id(s.seed, "branch", t * s.branches + b)
             bname = BRANCH_NAMES[b % len(BRANCH_NAMES)] + (f" {b + 1}" if b >= len(BRANCH_NAMES) else "")
-            branches.append((bid, bname, f"{_pick(STREETS, s.seed, 'bstreet', t, b)} {20 + b}",
-                             _phone(s.seed, "branch", t * s.branches + b),
-                             f"{ascii_slug(bname, '.')}@{domain}", tid, stamp, stamp))
+            branches.append(
+                (
+                    bid,
+                    bname,
+                    f"{_pick(STREETS, s.seed, 'bstreet', t, b)} {20 + b}",
+                    _phone(s.seed, "branch", t * s.branches + b),
+                    f"{ascii_slug(bname, '.')}@{domain}",
+                    tid,
+                    stamp,
+                    stamp,
+                )
+            )
             for day in range(1, 7):
                 start, end = ("10:00", "16:00") if day == 6 else ("09:00", "18:00")
-                hours.append((demo_id(s.seed, "hours", (t * s.branches + b) * 6 + day), day, start,
-                              end, bid, stamp, stamp))
+                hours.append(
+                    (demo_id(s.seed, "hours", (t * s.branches + b) * 6 + day), day, start, end, bid, stamp, stamp)
+                )
         for k in range(s.staff):
             first = _pick(FIRST_NAMES, s.seed, "staff-first", t, k)
             last = _pick(LAST_NAMES, s.seed, "staff-last", t, k)
             role = STAFF_ROLES[k] if k < len(STAFF_ROLES) else "PROFESSIONAL"
-            users.append((demo_id(s.seed, "user", t * s.staff + k),
-                          f"{ascii_slug(first)}.{ascii_slug(last)}{k + 1}@{domain}", password,
-                          first, last, _phone(s.seed, "user", t * s.staff + k), role, tid,
-                          demo_id(s.seed, "branch", t * s.branches + k % s.branches), stamp, stamp))
+            users.append(
+                (
+                    demo_id(s.seed, "user", t * s.staff + k),
+                    f"{ascii_slug(first)}.{ascii_slug(last)}{k + 1}@{domain}",
+                    password,
+                    first,
+                    last,
+                    _phone(s.seed, "user", t * s.staff + k),
+                    role,
+                    tid,
+                    demo_id(s.seed, "branch", t * s.branches + k % s.branches),
+                    stamp,
+                    stamp,
+                )
+            )
         for i, (sname, desc, minutes, price, colour) in enumerate(SERVICES):
             sid = demo_id(s.seed, "service", t * len(SERVICES) + i)
             services.append((sid, sname, desc, minutes, price, colour, tid, stamp, stamp))
             for p in {i % s.professionals, (i + 1) % s.professionals}:
                 uid = demo_id(s.seed, "user", t * s.staff + len(STAFF_ROLES) + p)
-                assignments.append((demo_id(s.seed, "assign", f"{sid}:{uid}"), sid, uid,
-                                    float(30 + 5 * ((i + p) % 5)), stamp))
+                assignments.append(
+                    (demo_id(s.seed, "assign", f"{sid}:{uid}"), sid, uid, float(30 + 5 * ((i + p) % 5)), stamp)
+                )
         for i, tpl in enumerate(TEMPLATES):
-            templates.append((demo_id(s.seed, "template", t * len(TEMPLATES) + i), tpl.name, tpl.type,
-                              tpl.channel, tpl.subject, tpl.message, tpl.is_active, tpl.is_default, tid,
-                              stamp, stamp))
+            templates.append(
+                (
+                    demo_id(s.seed, "template", t * len(TEMPLATES) + i),
+                    tpl.name,
+                    tpl.type,
+                    tpl.channel,
+                    tpl.subject,
+                    tpl.message,
+                    tpl.is_active,
+                    tpl.is_default,
+                    tid,
+                    stamp,
+                    stamp,
+                )
+            )
     stamps = ("createdAt", "updatedAt")
     return {
-        "tenants": _copy(conn, "tenants", ("id", "name", "email", "phone", "address", "city",
-                                           "timezone", "subdomain", *stamps), tenants),
-        "branches": _copy(conn, "branches", ("id", "name", "address", "phone", "email", "tenantId",
-                                             *stamps), branches),
-        "users": _copy(conn, "users", ("id", "email", "password", "firstName", "lastName", "phone",
-                                       "role", "tenantId", "branchId", *stamps), users),
-        "services": _copy(conn, "services", ("id", "name", "description", "duration", "price",
-                                             "color", "tenantId", *stamps), services),
-        "service_users": _copy(conn, "service_users", ("id", "serviceId", "userId", "commission",
-                                                       "createdAt"), assignments),
-        "working_hours": _copy(conn, "working_hours", ("id", "dayOfWeek", "startTime", "endTime",
-                                                       "branchId", *stamps), hours),
-        "notification_templates": _copy(conn, "notification_templates", (
-            "id", "name", "type", "channel", "subject", "message", "isActive", "isDefault",
-            "tenantId", *stamps), templates),
+        "tenants": _copy(
+            conn,
+            "tenants",
+            ("id", "name", "email", "phone", "address", "city", "timezone", "subdomain", *stamps),
+            tenants,
+        ),
+        "branches": _copy(conn, "branches", ("id", "name", "address", "phone", "email", "tenantId", *stamps), branches),
+        "users": _copy(
+            conn,
+            "users",
+            ("id", "email", "password", "firstName", "lastName", "phone", "role", "tenantId", "branchId", *stamps),
+            users,
+        ),
+        "services": _copy(
+            conn, "services", ("id", "name", "description", "duration", "price", "color", "tenantId", *stamps), services
+        ),
+        "service_users": _copy(
+            conn, "service_users", ("id", "serviceId", "userId", "commission", "createdAt"), assignments
+        ),
+        "working_hours": _copy(
+            conn, "working_hours", ("id", "dayOfWeek", "startTime", "endTime", "branchId", *stamps), hours
+        ),
+        "notification_templates": _copy(
+            conn,
+            "notification_templates",
+            ("id", "name", "type", "channel", "subject", "message", "isActive", "isDefault", "tenantId", *stamps),
+            templates,
+        ),
     }
 
 
@@ -296,7 +484,7 @@ def _fixed_salt(seed: int) -> bytes:
 
 
 def _phone(seed: int, kind: str, n: int) -> str:
-    digits = int(hashlib.md5(f"{seed}:{kind}-phone:{n}".encode()).hexdigest()[:8], 16) % 10 ** 8
+    digits = int(hashlib.md5(f"{seed}:{kind}-phone:{n}".encode()).hexdigest()[:8], 16) % 10**8
     return f"+52 55 {digits // 10000:04d} {digits % 10000:04d}"
 
 
@@ -319,7 +507,7 @@ def _insert_clients(conn, s: _Shape, count: int) -> int:
            '+52 55 ' || lpad((p / 10000)::text, 4, '0') || ' ' || lpad((p %% 10000)::text, 4, '0'),
            CASE WHEN r %% 3 = 0 THEN st[1 + r %% {len(STREETS)}] || ' ' || (1 + r %% 990) END,
            CASE WHEN r %% 11 = 0 THEN notes[1 + (r / 11) %% {nn}] END,
-           {_sql_id('tenant', 'n %% %(tenants)s')},
+           {_sql_id("tenant", "n %% %(tenants)s")},
            %(base)s + (r %% 365) * interval '1 day', %(base)s + (r %% 365) * interval '1 day'
     FROM (SELECT n, m, ('x' || substr(m, 25, 7))::bit(28)::int AS r, {_CLIENT_PHONE} AS p
           FROM (SELECT n, md5(%(seed)s || ':client:' || n) AS m
@@ -327,11 +515,22 @@ def _insert_clients(conn, s: _Shape, count: int) -> int:
          (SELECT %(fn)s::text[] fn, %(ln)s::text[] ln, %(fa)s::text[] fa, %(la)s::text[] la,
                  %(dom)s::text[] dom, %(st)s::text[] st, %(notes)s::text[] notes) k
     """
-    return conn.execute(sql, {
-        "seed": str(s.seed), "tenants": s.tenants, "count": count, "base": s.base,
-        "fn": list(FIRST_NAMES), "ln": list(LAST_NAMES),
-        "fa": [ascii_slug(x) for x in FIRST_NAMES], "la": [ascii_slug(x) for x in LAST_NAMES],
-        "dom": list(MAIL_DOMAINS), "st": list(STREETS), "notes": list(CLIENT_NOTES)}).rowcount
+    return conn.execute(
+        sql,
+        {
+            "seed": str(s.seed),
+            "tenants": s.tenants,
+            "count": count,
+            "base": s.base,
+            "fn": list(FIRST_NAMES),
+            "ln": list(LAST_NAMES),
+            "fa": [ascii_slug(x) for x in FIRST_NAMES],
+            "la": [ascii_slug(x) for x in LAST_NAMES],
+            "dom": list(MAIL_DOMAINS),
+            "st": list(STREETS),
+            "notes": list(CLIENT_NOTES),
+        },
+    ).rowcount
 
 
 def _insert_appointments(conn, s: _Shape, clients: int, count: int) -> int:
@@ -350,9 +549,9 @@ def _insert_appointments(conn, s: _Shape, clients: int, count: int) -> int:
     INSERT INTO appointments (id, "startTime", "endTime", status, notes, "tenantId", "branchId",
                               "clientId", "serviceId", "userId", "createdAt", "updatedAt")
     SELECT id, st, st + dur[1 + sv] * interval '1 minute', status, notes,
-           {_sql_id('tenant', 't')}, {_sql_id('branch', 't * %(branches)s + b')},
-           {_sql_id('client', 'n %% %(clients)s')}, {_sql_id('service', f't * {ns} + sv')},
-           {_sql_id('user', f't * %(staff)s + {len(STAFF_ROLES)} + sv %% %(pros)s')},
+           {_sql_id("tenant", "t")}, {_sql_id("branch", "t * %(branches)s + b")},
+           {_sql_id("client", "n %% %(clients)s")}, {_sql_id("service", f"t * {ns} + sv")},
+           {_sql_id("user", f"t * %(staff)s + {len(STAFF_ROLES)} + sv %% %(pros)s")},
            LEAST(st - interval '5 days', %(now)s), LEAST(st - interval '5 days', %(now)s)
     FROM (SELECT n, t, id, sv, b, notes,
                  ((%(today)s::date + dy) + interval '9 hours' + slot * interval '15 minutes')
@@ -372,11 +571,22 @@ def _insert_appointments(conn, s: _Shape, clients: int, count: int) -> int:
                 OFFSET 0) y,
                (SELECT %(dur)s::int[] dur, %(zones)s::text[] zones) k OFFSET 0) z
     """
-    return conn.execute(sql, {
-        "seed": str(s.seed), "tenants": s.tenants, "clients": clients, "count": count,
-        "branches": s.branches, "staff": s.staff, "pros": s.professionals, "today": s.today,
-        "now": datetime.combine(s.today, time(12, 0)),
-        "dur": [x[2] for x in SERVICES], "zones": [z for _, z in CITIES]}).rowcount
+    return conn.execute(
+        sql,
+        {
+            "seed": str(s.seed),
+            "tenants": s.tenants,
+            "clients": clients,
+            "count": count,
+            "branches": s.branches,
+            "staff": s.staff,
+            "pros": s.professionals,
+            "today": s.today,
+            "now": datetime.combine(s.today, time(12, 0)),
+            "dur": [x[2] for x in SERVICES],
+            "zones": [z for _, z in CITIES],
+        },
+    ).rowcount
 
 
 def _insert_payments(conn, s: _Shape) -> int:
@@ -397,5 +607,4 @@ def _insert_payments(conn, s: _Shape) -> int:
     JOIN services sv ON sv.id = a."serviceId"
     WHERE a.status = 'COMPLETED'
     """
-    return conn.execute(sql, {"seed": str(s.seed), "tenants": tenant_ids,
-                              "reception": reception}).rowcount
+    return conn.execute(sql, {"seed": str(s.seed), "tenants": tenant_ids, "reception": reception}).rowcount

@@ -44,8 +44,11 @@ def _ensure_system_user() -> pwd.struct_passwd:
     try:
         return pwd.getpwnam(SYSTEM_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin",
-                        SYSTEM_USER], check=True, capture_output=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", SYSTEM_USER],
+            check=True,
+            capture_output=True,
+        )
         return pwd.getpwnam(SYSTEM_USER)
 
 
@@ -81,8 +84,9 @@ class LocalServer:
     # -- running commands -------------------------------------------------
     def _run(self, tool: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         cmd = [str(self.bindir / tool), *args]
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                                cwd="/", check=False, **self._identity())
+        result = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, cwd="/", check=False, **self._identity()
+        )
         if result.returncode != 0:
             raise OperatorError(f"{tool} failed: {result.stderr.strip().splitlines()[-1:]}")
         return result
@@ -107,8 +111,18 @@ class LocalServer:
             os.chown(self.datadir, entry.pw_uid, entry.pw_gid)
         self.datadir.chmod(0o700)
         if not (self.datadir / "PG_VERSION").exists():
-            self._run("initdb", "-D", str(self.datadir), "-U", SUPERUSER, "-E", "UTF8",
-                      "--no-locale", "--auth-local=trust", "--auth-host=scram-sha-256")
+            self._run(
+                "initdb",
+                "-D",
+                str(self.datadir),
+                "-U",
+                SUPERUSER,
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+            )
         self.socket_dir = Path(tempfile.mkdtemp(prefix="cpt-sock-"))
         if self._run_as:
             os.chown(self.socket_dir, entry.pw_uid, entry.pw_gid)
@@ -119,13 +133,26 @@ class LocalServer:
         for _attempt in range(3):  # another process may take the free port before we do
             self.port = _free_port()
             try:
-                self._run("pg_ctl", "-D", str(self.datadir), "-l", str(self.datadir / "server.log"),
-                          "-o", f"-p {self.port} {opts}", "-w", "-t", "60", "start", timeout=90)
+                self._run(
+                    "pg_ctl",
+                    "-D",
+                    str(self.datadir),
+                    "-l",
+                    str(self.datadir / "server.log"),
+                    "-o",
+                    f"-p {self.port} {opts}",
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                    timeout=90,
+                )
                 return self
             except OperatorError as exc:
                 failure = exc.sentence
-        raise OperatorError(f"the local PostgreSQL server in {self.datadir} did not start: "
-                            f"{self._last_problem() or failure}")
+        raise OperatorError(
+            f"the local PostgreSQL server in {self.datadir} did not start: {self._last_problem() or failure}"
+        )
 
     def _last_problem(self) -> str:
         """The server log's last FATAL/ERROR line, the one sentence worth showing."""
@@ -141,8 +168,7 @@ class LocalServer:
         pidfile = self.datadir / "postmaster.pid"
         if pidfile.exists():
             try:
-                self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "-t", "30", "stop",
-                          timeout=45)
+                self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "-t", "30", "stop", timeout=45)
             except (OperatorError, subprocess.TimeoutExpired):
                 try:
                     os.kill(int(pidfile.read_text().split()[0]), signal.SIGKILL)
@@ -162,14 +188,16 @@ class LocalServer:
     # -- access -----------------------------------------------------------
     def admin(self, dbname: str = "postgres") -> ConnInfo:
         """Superuser access over the unix socket (trust auth, no password)."""
-        return ConnInfo(params={"host": str(self.socket_dir), "port": str(self.port),
-                                "user": SUPERUSER, "dbname": dbname})
+        return ConnInfo(
+            params={"host": str(self.socket_dir), "port": str(self.port), "user": SUPERUSER, "dbname": dbname}
+        )
 
     def url(self, dbname: str, user: str, password: str, **query: str) -> str:
         """A Prisma-style ``DATABASE_URL`` over TCP, password percent-encoded."""
         q = "&".join(f"{k}={v}" for k, v in query.items())
-        return (f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}"
-                f"@127.0.0.1:{self.port}/{dbname}" + (f"?{q}" if q else ""))
+        return f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@127.0.0.1:{self.port}/{dbname}" + (
+            f"?{q}" if q else ""
+        )
 
     def sql(self, statement: str, dbname: str = "postgres", params: tuple = ()) -> list[tuple]:
         """Run one statement as superuser and return its rows (empty for commands)."""
@@ -180,8 +208,11 @@ class LocalServer:
     def create_role(self, name: str, password: str, *, createdb: bool = True) -> None:
         with_ = sql.SQL("CREATEDB") if createdb else sql.SQL("NOCREATEDB")
         with connect(self.admin()) as conn:
-            conn.execute(sql.SQL("CREATE ROLE {} LOGIN {} PASSWORD {}").format(
-                sql.Identifier(name), with_, sql.Literal(password)))
+            conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN {} PASSWORD {}").format(
+                    sql.Identifier(name), with_, sql.Literal(password)
+                )
+            )
 
     def create_database(self, name: str, owner: str | None = None) -> None:
         stmt = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))

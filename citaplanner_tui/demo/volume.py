@@ -74,8 +74,7 @@ def hold_lock(root: Path) -> int:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        raise OperatorError("the demo is already open in another console: use that one, or quit it first") \
-            from None
+        raise OperatorError("the demo is already open in another console: use that one, or quit it first") from None
     return fd
 
 
@@ -95,9 +94,15 @@ def history_days(today: date, days: int = HISTORY_DAYS) -> list[date]:
     return chosen
 
 
-def open_demo(*, reset: bool = False, read_only: bool = False, root: Path | None = None,
-              progress: Callable[[str], None] = lambda _msg: None,
-              today: date | None = None, size: dict[str, int] | None = None) -> Demo:
+def open_demo(
+    *,
+    reset: bool = False,
+    read_only: bool = False,
+    root: Path | None = None,
+    progress: Callable[[str], None] = lambda _msg: None,
+    today: date | None = None,
+    size: dict[str, int] | None = None,
+) -> Demo:
     """Start (building it first if needed) the demo and return it running.
 
     ``size`` overrides ``DEMO_SIZE`` (tests use a small one).
@@ -128,10 +133,14 @@ def _open(root: Path, lock: int, reset: bool, read_only: bool, progress, today, 
         raise OperatorError(f"the demo server did not start: {exc.sentence}") from None
     password = (root / "password").read_text().strip()
     demo_settings = settings_mod.load(
-        {"database_url": server.url(DEMO_DB, DEMO_ROLE, password, schema="public"),
-         "backup_dir": str(root / "backups"), "config_file": str(root / "demo.toml"),
-         "read_only": read_only or None},
-        env={})
+        {
+            "database_url": server.url(DEMO_DB, DEMO_ROLE, password, schema="public"),
+            "backup_dir": str(root / "backups"),
+            "config_file": str(root / "demo.toml"),
+            "read_only": read_only or None,
+        },
+        env={},
+    )
     demo = Demo(root, server, demo_settings, lock)
     if fresh:
         try:  # the history is written even when the console will be read-only
@@ -182,8 +191,8 @@ def _book_new_appointments(conn, day: date) -> None:
                   a."userId", %(stamp)s, %(stamp)s
              FROM appointments a ORDER BY a.id LIMIT %(n)s
            ON CONFLICT (id) DO NOTHING""",
-        {"day": day.isoformat(), "stamp": datetime.combine(day, time(12, 0)),
-         "n": NEW_APPOINTMENTS_PER_DAY})
+        {"day": day.isoformat(), "stamp": datetime.combine(day, time(12, 0)), "n": NEW_APPOINTMENTS_PER_DAY},
+    )
 
 
 def _finish_checks(demo: Demo, progress) -> None:

@@ -1,13 +1,11 @@
 """The action registry: every action of the console, once, with its key and title.
 
-Bindings, the ``?`` help screen and the ``ctrl+p`` command palette are all built
-from this table, so a key shown in the footer, listed in help and offered in the
-palette can never disagree.  Whether an action writes is not said here but on its
-handler (``@gate.writes``), so the read-only gate has a single source of truth.  ``scope`` is ``"app"`` for actions available
-everywhere, or the name of the screen class that handles it.  Screens added later
-(restore wizard, seed screen) call ``register`` at import time and use
-``bindings_for`` for their ``BINDINGS``.
-"""
+Bindings, the ``?`` help screen and the ``ctrl+p`` command palette are all built from this table, so a key
+shown in the footer, listed in help and offered in the palette can never disagree. Whether an action writes is
+not said here but on its handler (``@gate.writes``), so the read-only gate has a single source of truth.
+``scope`` is ``"app"`` for actions available everywhere, or the name of the screen class that handles it.
+Screens added later (restore wizard, seed screen) call ``register`` at import time and use ``bindings_for``
+for their ``BINDINGS``."""
 
 from __future__ import annotations
 
@@ -44,16 +42,30 @@ def specs_for(scope: str) -> list[ActionSpec]:
 
 def bindings_for(scope: str) -> list[Binding]:
     """Textual bindings for a scope, with ids so keymaps can rebind them."""
-    return [Binding(spec.key, spec.action, spec.title, show=spec.show, key_display=spec.key_display,
-                    priority=spec.priority, id=f"{scope}.{spec.action}")
-            for spec in specs_for(scope) if spec.key]
+    return [
+        Binding(
+            spec.key,
+            spec.action,
+            spec.title,
+            show=spec.show,
+            key_display=spec.key_display,
+            priority=spec.priority,
+            id=f"{scope}.{spec.action}",
+        )
+        for spec in specs_for(scope)
+        if spec.key
+    ]
 
 
 register(
     # First, so the footer shows it before it is cut; offered only while the last restore's
     # parked database exists (``tui/rollback.py``).
-    ActionSpec("rollback_last", "Roll back the last restore",
-               "Swap the database from before the last restore back in (typed confirmation)", "U"),
+    ActionSpec(
+        "rollback_last",
+        "Roll back the last restore",
+        "Swap the database from before the last restore back in (typed confirmation)",
+        "U",
+    ),
     ActionSpec("help", "Help", "List every key of this screen", "question_mark", key_display="?"),
     ActionSpec("quit", "Quit", "Leave the console (asks first if a job is running)", "q"),
     ActionSpec("open_dashboard", "Dashboard", "Go to the dashboard", "d", show=False),
@@ -62,7 +74,6 @@ register(
     ActionSpec("open_logs", "Logs", "Browse the log files", "l"),
     # No key: R belongs to the backups list (restore the selected one) and the wizard itself.
     ActionSpec("open_restore", "Restore", "Restore a backup: pick, pre-flight, plan, typed confirmation"),
-    ActionSpec("open_seed", "Seed", "Review CitaPlanner's seed against the database, then apply it", "S",
-               show=False),
+    ActionSpec("open_seed", "Seed", "Review CitaPlanner's seed against the database, then apply it", "S", show=False),
     ActionSpec("refresh", "Refresh", "Reload the backups, checks, disk and logs now", "r"),
 )

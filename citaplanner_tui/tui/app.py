@@ -42,10 +42,18 @@ class CitaPlannerApp(App[int]):
     data = reactive(None, always_update=True, init=False)
     """The latest ``tui.data.DashboardData`` (None until the first load)."""
 
-    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = datetime.now,
-                 refresh_every: float | None = 30.0, conn_display: str | None = None,
-                 database_facts: Callable | None = None, log_poll: float | None = 1.0,
-                 theme: str | None = None, volume_space: Callable | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = datetime.now,
+        refresh_every: float | None = 30.0,
+        conn_display: str | None = None,
+        database_facts: Callable | None = None,
+        log_poll: float | None = 1.0,
+        theme: str | None = None,
+        volume_space: Callable | None = None,
+    ):
         super().__init__()
         self.theme = theme or default_theme()
         self.settings = settings
@@ -103,11 +111,15 @@ class CitaPlannerApp(App[int]):
         settings, now, probe, target = self.settings, self.now(), self._database_facts, self.conn_display()
         space, recover, self.recovered = self._volume_space, not self.recovered, True
         kept = dict(self.kept_checks)
-        self.run_worker(lambda: self._load(settings, now, probe, target, space, recover, kept), thread=True,
-                        group="refresh", name="refresh", exit_on_error=False)
+        self.run_worker(
+            lambda: self._load(settings, now, probe, target, space, recover, kept),
+            thread=True,
+            group="refresh",
+            name="refresh",
+            exit_on_error=False,
+        )
 
-    def _load(self, settings: Settings, now: datetime, probe, target: str, space, recover: bool,
-              kept: dict) -> None:
+    def _load(self, settings: Settings, now: datetime, probe, target: str, space, recover: bool, kept: dict) -> None:
         """The data, after (on the first load) finishing or undoing a swap a killed restore left
         half-done (``core.restore.recover``): before the operator acts on a database that may
         still refuse connections, and in this worker since it talks to the server."""
@@ -164,16 +176,21 @@ class CitaPlannerApp(App[int]):
             return
         self._quit_follows(job)
         if job.error:
-            self.notify(job.error, title=f"{job.title}: {'cancelled' if job.cancelled else 'failed'}",
-                        severity="warning" if job.cancelled else "error", timeout=10)
+            self.notify(
+                job.error,
+                title=f"{job.title}: {'cancelled' if job.cancelled else 'failed'}",
+                severity="warning" if job.cancelled else "error",
+                timeout=10,
+            )
         else:
             if job.kind == "verify" and self.read_only:
                 from citaplanner_tui.tui.data import keep_verify
 
                 keep_verify(self.kept_checks, job.result.value, self.now())
             message, severity = outcome_notification(job.result)
-            self.notify(message, title=job.title, severity=severity, timeout=NOTIFY_SECONDS[job.result.kind],
-                        markup=False)
+            self.notify(
+                message, title=job.title, severity=severity, timeout=NOTIFY_SECONDS[job.result.kind], markup=False
+            )
         self.action_refresh()  # the new backup or check shows up in every pane
 
     # -- navigation --------------------------------------------------------------------
@@ -249,12 +266,17 @@ class CitaPlannerApp(App[int]):
             # A swap is a few renames under a lock: it cannot stop half-way, so it finishes first.
             self._quit_after = swapping
             names = ", ".join(job.title for job in swapping)
-            self.notify(f"{names}: the swap has started and cannot be cancelled; the console quits once it "
-                        "has finished", title="Quitting", severity="warning", timeout=30)
+            self.notify(
+                f"{names}: the swap has started and cannot be cancelled; the console quits once it has finished",
+                title="Quitting",
+                severity="warning",
+                timeout=30,
+            )
 
         names = ", ".join(job.title for job in running)
-        self._quit_question = AskScreen(f"{names} is still running. Cancel it and quit?",
-                                        yes="Cancel job and quit", no="Keep running")
+        self._quit_question = AskScreen(
+            f"{names} is still running. Cancel it and quit?", yes="Cancel job and quit", no="Keep running"
+        )
         self.push_screen(self._quit_question, answered)
 
     def _quit_follows(self, job: Job) -> None:

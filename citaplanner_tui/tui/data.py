@@ -182,8 +182,14 @@ def _with_kept(entry, kept: dict):
 ALWAYS_COUNTED = ("ok", "mismatch", "no_sidecar", "partial")  # shown even at zero
 
 
-def load_dashboard(settings: Settings, now: datetime, probe: Callable[[Settings], ServerProbe] | None = None,
-                   target: str = "", space: Callable | None = None, kept: dict | None = None) -> DashboardData:
+def load_dashboard(
+    settings: Settings,
+    now: datetime,
+    probe: Callable[[Settings], ServerProbe] | None = None,
+    target: str = "",
+    space: Callable | None = None,
+    kept: dict | None = None,
+) -> DashboardData:
     """One catalog scan and one status report (``core.report.status``), with what the panes add to it.
 
     ``probe`` and ``space`` (the volume's size, ``core.volume.disk.space``) can be pinned for screenshots;
@@ -196,13 +202,22 @@ def load_dashboard(settings: Settings, now: datetime, probe: Callable[[Settings]
     scanned = catalog_mod.scan(settings, now=now)
     if kept:
         scanned = replace(scanned, entries=tuple(_with_kept(e, kept) for e in scanned))
-    report = status.build(settings, now=now, catalog=scanned, database=replace(server.database, target=target),
-                          space=space)
+    report = status.build(
+        settings, now=now, catalog=scanned, database=replace(server.database, target=target), space=space
+    )
     verdicts = {v.subject: v for v in report.checks}
     checks = _checks(scanned, report, verdicts, health)
-    return DashboardData(now, report, server.version, checks, scanned, server.rollback,
-                         backup_rows(scanned, now, {p.path: p.health for p in checks.problems}),
-                         tuple(leftovers(settings, scanned)), _daemon(settings, verdicts.get("daemon")))
+    return DashboardData(
+        now,
+        report,
+        server.version,
+        checks,
+        scanned,
+        server.rollback,
+        backup_rows(scanned, now, {p.path: p.health for p in checks.problems}),
+        tuple(leftovers(settings, scanned)),
+        _daemon(settings, verdicts.get("daemon")),
+    )
 
 
 def _daemon(settings: Settings, verdict) -> Daemon | None:
@@ -212,8 +227,13 @@ def _daemon(settings: Settings, verdict) -> Daemon | None:
     if verdict is None:
         return None
     beat = heartbeat.read(settings)
-    return Daemon(verdict.word, verdict.reason, beat.get("doing"), _when(beat.get("at")),
-                  tuple((job, _when(at)) for job, at in (beat.get("next") or {}).items()))
+    return Daemon(
+        verdict.word,
+        verdict.reason,
+        beat.get("doing"),
+        _when(beat.get("at")),
+        tuple((job, _when(at)) for job, at in (beat.get("next") or {}).items()),
+    )
 
 
 def _when(text) -> datetime | None:
@@ -225,14 +245,20 @@ def _when(text) -> datetime | None:
 
 def backup_row(entry, now: datetime) -> tuple[str, ...]:
     """The backups table's cells for one catalog entry: tier, taken, age, size, state, verified, drill."""
+
     def check(at, ok) -> str:
         return "never" if at is None else f"{fmt.short_age(at, now)} {'ok' if ok else 'FAILED'}"
 
     dump = entry.is_dump
-    return (entry.tier, entry.when.strftime("%Y-%m-%d %H:%M"), fmt.short_age(entry.when, now),
-            fmt.size(entry.size), entry.state.word,
-            check(entry.last_verified_at, entry.verify_ok) if dump else "",
-            check(entry.last_drill_at, entry.drill_ok) if dump else "")
+    return (
+        entry.tier,
+        entry.when.strftime("%Y-%m-%d %H:%M"),
+        fmt.short_age(entry.when, now),
+        fmt.size(entry.size),
+        entry.state.word,
+        check(entry.last_verified_at, entry.verify_ok) if dump else "",
+        check(entry.last_drill_at, entry.drill_ok) if dump else "",
+    )
 
 
 def backup_rows(scanned, now: datetime, health: dict[str, str]) -> tuple:
@@ -247,13 +273,21 @@ def backup_rows(scanned, now: datetime, health: dict[str, str]) -> tuple:
 
 def _checks(scanned, report, verdicts, health) -> Checks:
     """Counts per state, what is not verified yet, the last drill, and the files in a bad state."""
-    counts = tuple((state.word, n) for state, n in report.counts.items()
-                   if n or state.value in ALWAYS_COUNTED)
+    counts = tuple((state.word, n) for state, n in report.counts.items() if n or state.value in ALWAYS_COUNTED)
     dumps = scanned.backups()
     drilled = [e for e in dumps if e.last_drill_at is not None]
     last = max(drilled, key=lambda e: e.last_drill_at, default=None)
-    problems = tuple(Problem(f"{e.tier} {e.when:%m-%d %H:%M}", e.state.word, verdicts[e.state.word].word, str(e.path))
-                     for e in scanned if e.state.word in verdicts)
+    problems = tuple(
+        Problem(f"{e.tier} {e.when:%m-%d %H:%M}", e.state.word, verdicts[e.state.word].word, str(e.path))
+        for e in scanned
+        if e.state.word in verdicts
+    )
     state_verdicts = [verdicts[word] for word in {e.state.word for e in scanned} if word in verdicts]
-    return Checks(health.overall(state_verdicts).word, counts, sum(1 for e in dumps if e.last_verified_at is None),
-                  last.last_drill_at if last else None, last.drill_ok if last else None, problems)
+    return Checks(
+        health.overall(state_verdicts).word,
+        counts,
+        sum(1 for e in dumps if e.last_verified_at is None),
+        last.last_drill_at if last else None,
+        last.drill_ok if last else None,
+        problems,
+    )

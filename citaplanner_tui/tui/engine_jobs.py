@@ -18,8 +18,12 @@ def verify(settings, paths, *, deep: bool = False, reporter) -> JobOutcome:
     bad = [r for r in results if not r.ok]
     what = "deep verify" if deep else "verify"
     if bad:
-        return JobOutcome(Kind.FAILED, f"{what}: {len(bad)} of {len(results)} backups FAILED",
-                          tuple(f"{r.path.name}: {r.detail or r.problem}" for r in bad), results)
+        return JobOutcome(
+            Kind.FAILED,
+            f"{what}: {len(bad)} of {len(results)} backups FAILED",
+            tuple(f"{r.path.name}: {r.detail or r.problem}" for r in bad),
+            results,
+        )
     return JobOutcome.ok(results, f"{what}: {len(results)} backup{'s' if len(results) != 1 else ''} OK")
 
 

@@ -1,18 +1,15 @@
 """Long work (backup, verify, drill) as app-wide jobs that outlive the screen that started them.
 
-A job runs a function ``work(*args, reporter=Reporter, **kwargs)`` that returns a typed
-``JobOutcome`` (``tui/job_result.py``; engine calls wrapped in ``tui/engine_jobs.py`` and
-``tui/restore_calls.py``), and is owned by the app, so leaving the screen does not
-orphan it, and ``q`` can ask before quitting while one runs.  Heavy jobs run in a child process (``tui/job_child.py``): the engine's
-compressing, hashing and scanning threads then never compete with the event loop for
-the GIL, which in-process made the console stall for hundreds of milliseconds.  The
-child sends progress, then the result or a one-sentence error, over its stdout; a
-thread worker in the console waits on that pipe (blocking, without the GIL) and posts
-``JobUpdate`` messages, so no worker touches a widget.  Cancel is a byte on the
-child's stdin (or its closing, if the console dies), asked for with ``Job.request_cancel``;
-the engine checks between chunks and removes what it created before it stops.  Light
-jobs (a delete) run in a thread.
-"""
+A job runs a function ``work(*args, reporter=Reporter, **kwargs)`` that returns a typed ``JobOutcome``
+(``tui/job_result.py``; engine calls wrapped in ``tui/engine_jobs.py`` and ``tui/restore_calls.py``), and is
+owned by the app, so leaving the screen does not orphan it, and ``q`` can ask before quitting while one runs.
+Heavy jobs run in a child process (``tui/job_child.py``): the engine's compressing, hashing and scanning
+threads then never compete with the event loop for the GIL, which in-process made the console stall for
+hundreds of milliseconds. The child sends progress, then the result or a one-sentence error, over its stdout;
+a thread worker in the console waits on that pipe (blocking, without the GIL) and posts ``JobUpdate``
+messages, so no worker touches a widget. Cancel is a byte on the child's stdin (or its closing, if the console
+dies), asked for with ``Job.request_cancel``; the engine checks between chunks and removes what it created
+before it stops. Light jobs (a delete) run in a thread."""
 
 from __future__ import annotations
 
@@ -139,8 +136,12 @@ def run_in_child(app, job: Job, work: Callable[..., JobOutcome], args: tuple, kw
 
     def wait_for_child() -> None:
         outcome: tuple[str, Any] = ("error", f"{job.title} stopped without saying why")
-        proc = subprocess.Popen([sys.executable, "-m", "citaplanner_tui.tui.job_child"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "citaplanner_tui.tui.job_child"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             pickle.dump((work, args, kwargs), proc.stdin)
             proc.stdin.flush()

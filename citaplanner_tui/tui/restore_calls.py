@@ -17,8 +17,12 @@ def preflight(settings, archive, *, reporter) -> JobOutcome:
     plan = run(settings, archive, reporter=reporter)
     fails = plan.problems
     if fails:
-        return JobOutcome(Kind.FAILED, f"cannot restore as it is: {len(fails)} blocking check"
-                          f"{'s' if len(fails) > 1 else ''} FAIL", tuple(f"{c.name}: {c.detail}" for c in fails), plan)
+        return JobOutcome(
+            Kind.FAILED,
+            f"cannot restore as it is: {len(fails)} blocking check{'s' if len(fails) > 1 else ''} FAIL",
+            tuple(f"{c.name}: {c.detail}" for c in fails),
+            plan,
+        )
     return JobOutcome.ok(plan, "ready to restore: every blocking check passed")
 
 
@@ -29,8 +33,9 @@ def execute(settings, plan, *, reporter) -> JobOutcome:
     outcome = run(settings, plan, confirm=plan.target, reporter=reporter)
     summary = f"{plan.archive.name} restored into {plan.target!r}; {outcome.undo}"
     if outcome.not_carried:
-        return JobOutcome(Kind.WARNING, summary, tuple(f"not carried over: {line}" for line in outcome.not_carried),
-                          outcome)
+        return JobOutcome(
+            Kind.WARNING, summary, tuple(f"not carried over: {line}" for line in outcome.not_carried), outcome
+        )
     return JobOutcome.ok(outcome, summary)
 
 
@@ -39,5 +44,6 @@ def rollback(settings, target: str, *, reporter) -> JobOutcome:
     from citaplanner_tui.core.restore import rollback as run
 
     done = run(settings, target, confirm=target)
-    return JobOutcome.ok(done, f"{done.restored_from!r} is {target!r} again; the restored database is kept "
-                          f"as {done.parked_as!r}")
+    return JobOutcome.ok(
+        done, f"{done.restored_from!r} is {target!r} again; the restored database is kept as {done.parked_as!r}"
+    )

@@ -40,14 +40,19 @@ def rollback_dialog(target: str, parked: str, kind: str = "restore", swapped_at:
             when = None
     at = f" at {when:%Y-%m-%d %H:%M:%S}" if when else ""
     if kind == "rollback":
-        steps = [f"block new connections to {target!r} and end its sessions",
-                 f"rename {target!r} (the database the rollback{at} brought back) to a new pre-restore copy, kept",
-                 f"rename {parked!r} (the restored data that rollback set aside) back to {target!r}"]
-        return ConfirmScreen(f"Undo the rollback{at}: put the restored data back into {target!r}?", steps, target,
-                             "Undo rollback")
-    steps = [f"block new connections to {target!r} and end its sessions",
-             f"rename {target!r} (the data the restore{at} brought in) to a new pre-restore copy, kept",
-             f"rename {parked!r} (the database as it was before that restore) back to {target!r}"]
+        steps = [
+            f"block new connections to {target!r} and end its sessions",
+            f"rename {target!r} (the database the rollback{at} brought back) to a new pre-restore copy, kept",
+            f"rename {parked!r} (the restored data that rollback set aside) back to {target!r}",
+        ]
+        return ConfirmScreen(
+            f"Undo the rollback{at}: put the restored data back into {target!r}?", steps, target, "Undo rollback"
+        )
+    steps = [
+        f"block new connections to {target!r} and end its sessions",
+        f"rename {target!r} (the data the restore{at} brought in) to a new pre-restore copy, kept",
+        f"rename {parked!r} (the database as it was before that restore) back to {target!r}",
+    ]
     return ConfirmScreen(f"Roll {target!r} back to before the restore{at}?", steps, target, "Roll back")
 
 
@@ -63,5 +68,9 @@ def start_rollback(app) -> None:
         if yes:
             app.start_engine_job("rollback", f"rollback of {target}", restore_calls.rollback, app.settings, target)
 
-    app.push_screen(rollback_dialog(target, candidate.parked, getattr(candidate, "kind", "restore"),
-                                   getattr(candidate, "swapped_at", None)), confirmed)
+    app.push_screen(
+        rollback_dialog(
+            target, candidate.parked, getattr(candidate, "kind", "restore"), getattr(candidate, "swapped_at", None)
+        ),
+        confirmed,
+    )

@@ -56,7 +56,8 @@ INSERT INTO master_admin_config (password_hash, updated_at) VALUES ('$2b$10$hash
 BIG_SQL = """
 INSERT INTO appointments (id, "startTime", "endTime", notes, "tenantId", "branchId",
                           "clientId", "serviceId", "userId", "updatedAt")
-  SELECT 'big' || g, now(), now(), md5(g || 'a') || md5(g || 'b') || md5(g || 'c') || md5(g || 'd') || md5(g || 'e') || md5(g || 'f'),
+  SELECT 'big' || g, now(), now(),
+         md5(g || 'a') || md5(g || 'b') || md5(g || 'c') || md5(g || 'd') || md5(g || 'e') || md5(g || 'f'),
          'ten1', 'br1', 'cli1', 'svc1', 'usr1', now() FROM generate_series(1, 24000) g;
 """
 
@@ -78,18 +79,32 @@ def settings_for(db, backup_dir: Path, **kw) -> Settings:
 
 def cli_env(db_url: str, backup_dir: Path, **extra: str) -> dict[str, str]:
     """Environment for a CLI run: the URL (with its password) only in the environment."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PG", "DATABASE_URL", "BACKUP_DIR", "CITAPLANNER_TUI_CONFIG"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PG", "DATABASE_URL", "BACKUP_DIR", "CITAPLANNER_TUI_CONFIG"))
+    }
     # No config file: the default path, under a config home that does not exist (a named
     # CITAPLANNER_TUI_CONFIG must exist).
-    env.update(DATABASE_URL=db_url, BACKUP_DIR=str(backup_dir),
-               XDG_CONFIG_HOME=str(Path(backup_dir).parent / "no-config"), **extra)
+    env.update(
+        DATABASE_URL=db_url,
+        BACKUP_DIR=str(backup_dir),
+        XDG_CONFIG_HOME=str(Path(backup_dir).parent / "no-config"),
+        **extra,
+    )
     return env
 
 
 def cli(*args: str, env: dict[str, str], **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "citaplanner_tui", *args], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=90, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "citaplanner_tui", *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        **kw,
+    )
 
 
 def children_named(parent: int, comm: str, *args: str) -> list[int]:
@@ -102,8 +117,8 @@ def children_named(parent: int, comm: str, *args: str) -> list[int]:
             stat = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
         if ppid == parent and name == comm and all(a in _argv(entry) for a in args):
             found.append(int(entry))
     return found

@@ -36,7 +36,7 @@ ten2\tSalón {n}
 
 OLD_LOG_LINES = [
     "\x1b[0;34m[{d} 02:00:00]\x1b[0m ℹ️  Iniciando backup automático",
-    "pg_dump: dumping contents of table \"public.tenants\"",
+    'pg_dump: dumping contents of table "public.tenants"',
     "\x1b[0;32m[{d} 02:00:04]\x1b[0m ✅ Backup diario completado: {f}",
     "\x1b[1;33m[{d} 02:00:05]\x1b[0m ⚠️  Rotación: 0 archivos eliminados",
 ]

@@ -61,7 +61,8 @@ def make_app_db(server: LocalServer, *, schema: bool = True) -> AppDB:
 
 def drop_app_db(server: LocalServer, name: str) -> None:
     """Drop a test database and any scratch databases derived from its name."""
-    rows = server.sql("SELECT datname FROM pg_database WHERE datname = %s OR starts_with(datname, %s)",
-                      params=(name, name + "__"))
+    rows = server.sql(
+        "SELECT datname FROM pg_database WHERE datname = %s OR starts_with(datname, %s)", params=(name, name + "__")
+    )
     for (dbname,) in rows:
         server.sql(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')

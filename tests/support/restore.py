@@ -35,14 +35,20 @@ def content(server, dbname: str) -> dict[str, tuple[int, str]]:
     out = {}
     for table in TABLES:
         out[table] = server.sql(
-            f'SELECT count(*), md5(COALESCE(string_agg(t::text, E\'\\n\' ORDER BY t::text), \'\')) '
-            f'FROM public."{table}" t', dbname)[0]
+            f"SELECT count(*), md5(COALESCE(string_agg(t::text, E'\\n' ORDER BY t::text), '')) "
+            f'FROM public."{table}" t',
+            dbname,
+        )[0]
     return out
 
 
 def databases(server, prefix: str) -> list[str]:
-    return [r[0] for r in server.sql("SELECT datname FROM pg_database WHERE starts_with(datname, %s) "
-                                     "ORDER BY 1", params=(prefix,))]
+    return [
+        r[0]
+        for r in server.sql(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, %s) ORDER BY 1", params=(prefix,)
+        )
+    ]
 
 
 @pytest.fixture(params=["pg18", "pg15"])

@@ -9,7 +9,6 @@ table, partition and materialized view), sequence positions, and large objects.
 
 from __future__ import annotations
 
-import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,8 +247,10 @@ CASES = [
 
 def build(server, case: Case, name: str) -> AppDB:
     """Create the case's database, owned by the app role, and fill it as that role."""
-    server.sql(f'CREATE DATABASE "{name}" OWNER {APP_ROLE} TEMPLATE template0 ENCODING {case.encoding!r} '
-               "LC_COLLATE 'C' LC_CTYPE 'C'")
+    server.sql(
+        f'CREATE DATABASE "{name}" OWNER {APP_ROLE} TEMPLATE template0 ENCODING {case.encoding!r} '
+        "LC_COLLATE 'C' LC_CTYPE 'C'"
+    )
     with connect(AppDB(server, name, server.url(name, APP_ROLE, APP_PASSWORD)).info) as conn:
         conn.execute(case.sql)
     if not case.superuser:
@@ -260,8 +261,11 @@ def build(server, case: Case, name: str) -> AppDB:
 
 
 def _dump_schema(server, dbname: str) -> str:
-    out = subprocess.run([str(embedded_bindir() / "pg_dump"), "--schema-only", "-d",
-                          server.admin(dbname).conninfo()], capture_output=True, check=True).stdout
+    out = subprocess.run(
+        [str(embedded_bindir() / "pg_dump"), "--schema-only", "-d", server.admin(dbname).conninfo()],
+        capture_output=True,
+        check=True,
+    ).stdout
     lines = out.decode("latin-1").splitlines()
     return "\n".join(ln for ln in lines if not ln.startswith(("\\restrict", "\\unrestrict")))
 
@@ -304,7 +308,8 @@ def snapshot(server, dbname: str) -> Snapshot:
     for (table,) in server.sql(_TABLES, dbname):
         content[table] = server.sql(
             f"SELECT count(*), md5(COALESCE(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM ONLY {table} t",
-            dbname)[0]
+            dbname,
+        )[0]
     sequences = server.sql("SELECT schemaname, sequencename, last_value FROM pg_sequences ORDER BY 1, 2", dbname)
     large = server.sql("SELECT m.oid::bigint, md5(lo_get(m.oid)) FROM pg_largeobject_metadata m ORDER BY 1", dbname)
     return Snapshot(_dump_schema(server, dbname), content, sequences, large)
@@ -312,10 +317,20 @@ def snapshot(server, dbname: str) -> Snapshot:
 
 def plain_pipe(server, archive: Path, dbname: str, encoding: str, psql: Path) -> subprocess.CompletedProcess:
     """The baseline: ``gunzip -c archive | psql -v ON_ERROR_STOP=1 --single-transaction`` into an empty database."""
-    server.sql(f'CREATE DATABASE "{dbname}" OWNER {APP_ROLE} TEMPLATE template0 ENCODING {encoding!r} '
-               "LC_COLLATE 'C' LC_CTYPE 'C'")
+    server.sql(
+        f'CREATE DATABASE "{dbname}" OWNER {APP_ROLE} TEMPLATE template0 ENCODING {encoding!r} '
+        "LC_COLLATE 'C' LC_CTYPE 'C'"
+    )
     tcp = f"host=127.0.0.1 port={server.port} user={APP_ROLE} dbname={dbname}"
-    return subprocess.run(["bash", "-c", f"set -o pipefail; gunzip -c '{archive}' | '{psql}' -X -q "
-                           f"-v ON_ERROR_STOP=1 --single-transaction -d '{tcp}' > /dev/null"],
-                          capture_output=True, text=True, env={"PGPASSWORD": APP_PASSWORD, "PATH": "/usr/bin:/bin"},
-                          timeout=60)
+    return subprocess.run(
+        [
+            "bash",
+            "-c",
+            f"set -o pipefail; gunzip -c '{archive}' | '{psql}' -X -q "
+            f"-v ON_ERROR_STOP=1 --single-transaction -d '{tcp}' > /dev/null",
+        ],
+        capture_output=True,
+        text=True,
+        env={"PGPASSWORD": APP_PASSWORD, "PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )

@@ -22,9 +22,11 @@ from citaplanner_tui.core.logs.lines import format_line, parse_line
 from citaplanner_tui.core.logs.writer import log_path
 from citaplanner_tui.core.volume.naming import make_name
 
-DUMP_HEAD = (b"--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 18.1\n"
-             b"-- Dumped by pg_dump version 18.1\n\nSET statement_timeout = 0;\n\n"
-             b'COPY public."Client" (id, name) FROM stdin;\n')
+DUMP_HEAD = (
+    b"--\n-- PostgreSQL database dump\n--\n\n-- Dumped from database version 18.1\n"
+    b"-- Dumped by pg_dump version 18.1\n\nSET statement_timeout = 0;\n\n"
+    b'COPY public."Client" (id, name) FROM stdin;\n'
+)
 DUMP_TAIL = b"\\.\n\n--\n-- PostgreSQL database dump complete\n--\n\n"
 
 
@@ -41,8 +43,9 @@ def _write(path: Path, data: bytes, when: datetime) -> None:
     os.utime(path, (stamp, stamp))
 
 
-def add_backup(backup_dir: Path, tier: str, taken: datetime, rows: int, *, sidecar: str = "basename",
-               folder: str | None = None) -> Path:
+def add_backup(
+    backup_dir: Path, tier: str, taken: datetime, rows: int, *, sidecar: str = "basename", folder: str | None = None
+) -> Path:
     """One dump with its sidecar: ``basename`` (ours), ``absolute`` (old script), ``wrong``, ``none``."""
     name = make_name(tier, taken)
     path = Path(backup_dir) / (folder or tier) / name.filename
@@ -71,8 +74,15 @@ def make_sample_volume(backup_dir: Path, now: datetime, *, verify: bool = True) 
     made = []
     for day in range(7):  # daily: one a night, the oldest from the old script
         taken = nightly - timedelta(days=day)
-        made.append(add_backup(backup_dir, "daily", taken, 4000 + 37 * (7 - day),
-                               sidecar="wrong" if day == 3 else ("absolute" if day == 6 else "basename")))
+        made.append(
+            add_backup(
+                backup_dir,
+                "daily",
+                taken,
+                4000 + 37 * (7 - day),
+                sidecar="wrong" if day == 3 else ("absolute" if day == 6 else "basename"),
+            )
+        )
     sunday = nightly - timedelta(days=(nightly.isoweekday() % 7))
     for week in range(4):
         made.append(add_backup(backup_dir, "weekly", sunday - timedelta(weeks=week), 3800 + 50 * (4 - week)))
@@ -101,8 +111,9 @@ def _verify_pinned(backup_dir: Path, at: datetime) -> None:
     for path, facts in store.load().items():
         if facts.verify is not None:
             check = facts.verify
-            store.record(path, "verify", check.ok, check.detail, check.extra, size=facts.size,
-                         mtime_ns=facts.mtime_ns, at=at)
+            store.record(
+                path, "verify", check.ok, check.detail, check.extra, size=facts.size, mtime_ns=facts.mtime_ns, at=at
+            )
 
 
 def _sample_logs(log_dir: Path, now: datetime, engine_at: datetime) -> None:
@@ -114,13 +125,16 @@ def _sample_logs(log_dir: Path, now: datetime, engine_at: datetime) -> None:
         path.unlink()
     old = now - timedelta(days=1)
     stamp = old.strftime("%Y-%m-%d")
-    old_lines = [f"\x1b[0;34m[{stamp} 02:00:00]\x1b[0m ℹ️  Iniciando backup automático\n",
-                 f"\x1b[0;32m[{stamp} 02:00:41]\x1b[0m ✅ Backup diario completado\n",
-                 f"\x1b[1;33m[{stamp} 02:00:42]\x1b[0m ⚠️  Espacio en disco bajo\n"]
+    old_lines = [
+        f"\x1b[0;34m[{stamp} 02:00:00]\x1b[0m ℹ️  Iniciando backup automático\n",
+        f"\x1b[0;32m[{stamp} 02:00:41]\x1b[0m ✅ Backup diario completado\n",
+        f"\x1b[1;33m[{stamp} 02:00:42]\x1b[0m ⚠️  Espacio en disco bajo\n",
+    ]
     log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     log_path(log_dir, "backup", old).write_text("".join(old_lines))
     log_path(log_dir, "backup", now).write_text(
-        "".join(format_line(engine_at, r.level, r.message) for r in records if r.time is not None))
+        "".join(format_line(engine_at, r.level, r.message) for r in records if r.time is not None)
+    )
     for path in log_dir.iterdir():
         os.utime(path, (now.timestamp(), now.timestamp()))
 

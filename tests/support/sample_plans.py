@@ -30,9 +30,18 @@ BACKUP_DIR = "/var/backups/citaplanner"  # shown in the outcome, whatever folder
 # No server listens there: the seed screen's own load fails at once, then shows the sample plan.
 UNREACHABLE_URL = "postgresql://citaplanner@/citaplanner?host=/nonexistent-citaplanner-socket"
 # The row counts of a small CitaPlanner database, per table as pg_dump names them.
-ROWS = {"public.tenants": 1, "public.branches": 2, "public.users": 9, "public.services": 12,
-        "public.service_users": 14, "public.clients": 4211, "public.working_hours": 12,
-        "public.appointments": 18734, "public.payments": 9102, "public.notification_templates": 10}
+ROWS = {
+    "public.tenants": 1,
+    "public.branches": 2,
+    "public.users": 9,
+    "public.services": 12,
+    "public.service_users": 14,
+    "public.clients": 4211,
+    "public.working_hours": 12,
+    "public.appointments": 18734,
+    "public.payments": 9102,
+    "public.notification_templates": 10,
+}
 
 
 def restore_plan(archive: Path, now: datetime) -> RestorePlan:
@@ -45,14 +54,28 @@ def restore_plan(archive: Path, now: datetime) -> RestorePlan:
         Check("rights", True, "role 'citaplanner' may create databases and owns 'citaplanner''s database: swap mode"),
         Check("client", True, "psql 18.1 in /usr/lib/postgresql/18/bin (same major as the server)"),
         Check("space", True, "41.0 GB free on the backup volume, the safety backup needs about 0.2 MB"),
-        Check("sessions", True, f"3 other session(s) connected to {TARGET!r} will be ended at the swap",
-              blocking=False),
+        Check(
+            "sessions", True, f"3 other session(s) connected to {TARGET!r} will be ended at the swap", blocking=False
+        ),
         Check("lock", True, "no backup or restore is running"),
     ]
-    return RestorePlan(archive=Path(archive), archive_size=Path(archive).stat().st_size, target=TARGET, server=SERVER,
-                mode="swap", stamp=stamp, owner="citaplanner", target_version="18.1", source_version="18.1",
-                pg_dump_version="18.1", client="psql 18.1", sessions=3, rows=dict(ROWS), checks=checks,
-                steps=steps_for("swap", TARGET, stamp))
+    return RestorePlan(
+        archive=Path(archive),
+        archive_size=Path(archive).stat().st_size,
+        target=TARGET,
+        server=SERVER,
+        mode="swap",
+        stamp=stamp,
+        owner="citaplanner",
+        target_version="18.1",
+        source_version="18.1",
+        pg_dump_version="18.1",
+        client="psql 18.1",
+        sessions=3,
+        rows=dict(ROWS),
+        checks=checks,
+        steps=steps_for("swap", TARGET, stamp),
+    )
 
 
 # Rows the app wrote after the backup was taken: the parked copy has them (the outcome says so).
@@ -61,8 +84,17 @@ PARKED_DIFFERENCES = {"public.appointments": 14, "public.payments": 6}
 
 def restore_outcome(plan: RestorePlan) -> Outcome:
     safety = Path(BACKUP_DIR) / "safety" / f"citaplanner_safety_{plan.stamp[:8]}_{plan.stamp[8:]}.sql.gz"
-    return Outcome(plan.target, plan.mode, str(plan.archive), str(safety), plan.pre_restore, dict(plan.rows),
-                   seconds=48.3, swap_attempts=1, parked_differences=PARKED_DIFFERENCES)
+    return Outcome(
+        plan.target,
+        plan.mode,
+        str(plan.archive),
+        str(safety),
+        plan.pre_restore,
+        dict(plan.rows),
+        seconds=48.3,
+        swap_attempts=1,
+        parked_differences=PARKED_DIFFERENCES,
+    )
 
 
 # What ``core.restore`` logs for a swap, copied from a real run; test_tui_sample.py runs a real
@@ -71,8 +103,11 @@ SWAP_LOG = (
     (0, "INFO", "restore of {archive_path} into {target!r} on {server} (swap mode) started"),
     (9, "OK", "safety backup of {target!r}: {safety}"),
     (9, "INFO", "created {scratch!r} owned by {owner}, with the encoding and locale of {target!r}"),
-    (41, "OK", "loaded {archive} into {scratch!r}; every table holds the dump's row count ({tables} tables, "
-               "{rows} rows)"),
+    (
+        41,
+        "OK",
+        "loaded {archive} into {scratch!r}; every table holds the dump's row count ({tables} tables, {rows} rows)",
+    ),
     (44, "INFO", "new connections to {target!r} are refused from now on"),
     (45, "OK", "{scratch!r} is now {target!r}; the previous database is kept as {parked!r}"),
     (48, "OK", "restore of {archive} into {target!r} done in {seconds:.1f} s; {undo}"),
@@ -82,18 +117,30 @@ SWAP_LOG_BEFORE_LOAD = 3  # the lines written before the load finishes
 
 def swap_log_messages(plan: RestorePlan, outcome: Outcome) -> list[tuple[str, str]]:
     """``SWAP_LOG`` filled in with ``plan``'s and ``outcome``'s names and numbers."""
-    values = dict(archive_path=plan.archive, archive=plan.archive.name, target=plan.target, server=plan.server,
-                  safety=outcome.safety_backup, scratch=plan.scratch, owner=plan.owner, parked=plan.pre_restore,
-                  tables=len(outcome.rows), rows=sum(outcome.rows.values()), seconds=outcome.seconds,
-                  undo=outcome.undo)
+    values = dict(
+        archive_path=plan.archive,
+        archive=plan.archive.name,
+        target=plan.target,
+        server=plan.server,
+        safety=outcome.safety_backup,
+        scratch=plan.scratch,
+        owner=plan.owner,
+        parked=plan.pre_restore,
+        tables=len(outcome.rows),
+        rows=sum(outcome.rows.values()),
+        seconds=outcome.seconds,
+        undo=outcome.undo,
+    )
     return [(level, message.format(**values)) for _, level, message in SWAP_LOG]
 
 
 def restore_log(plan: RestorePlan, now: datetime, *, finished: bool) -> list[LogRecord]:
     """The lines the engine writes for a swap restore (``SWAP_LOG``), up to the load or to the end."""
     shown = replace(plan, archive=Path(BACKUP_DIR) / plan.archive.parent.name / plan.archive.name)  # not tmp
-    lines = [LogRecord(now + timedelta(seconds=at), level, message)
-             for (at, _, _), (level, message) in zip(SWAP_LOG, swap_log_messages(shown, restore_outcome(plan)))]
+    lines = [
+        LogRecord(now + timedelta(seconds=at), level, message)
+        for (at, _, _), (level, message) in zip(SWAP_LOG, swap_log_messages(shown, restore_outcome(plan)))
+    ]
     return lines if finished else lines[:SWAP_LOG_BEFORE_LOAD]
 
 
@@ -101,17 +148,50 @@ def seed_plan(now: datetime):
     """``core.seed.decide`` over a fixed snapshot in which every status occurs."""
     tenant = {"id": "cm3tenant000000000000001", **seed_data.TENANT_ROW, "timezone": "America/Mexico_City"}
     branch = {"id": "cm3branch000000000000001", **seed_data.BRANCH_ROW, "phone": "+52 55 8765 4321"}
-    users = {u.email: {"id": f"cm3user00000000000000{i:03d}", "email": u.email, "firstName": u.first_name,
-                       "lastName": u.last_name, "role": u.role, "phone": u.phone, "tenantId": tenant["id"],
-                       "branchId": branch["id"]} for i, u in enumerate(seed_data.USERS[:3])}
+    users = {
+        u.email: {
+            "id": f"cm3user00000000000000{i:03d}",
+            "email": u.email,
+            "firstName": u.first_name,
+            "lastName": u.last_name,
+            "role": u.role,
+            "phone": u.phone,
+            "tenantId": tenant["id"],
+            "branchId": branch["id"],
+        }
+        for i, u in enumerate(seed_data.USERS[:3])
+    }
     first = seed_data.SERVICES[0]
-    services = {first.name: {"id": "cm3service00000000000001", "name": first.name, "description": first.description,
-                             "duration": first.duration, "price": first.price + 150.0, "color": first.color}}
+    services = {
+        first.name: {
+            "id": "cm3service00000000000001",
+            "name": first.name,
+            "description": first.description,
+            "duration": first.duration,
+            "price": first.price + 150.0,
+            "color": first.color,
+        }
+    }
     taken = seed_data.CLIENTS[1]
-    holder = {"id": "cm3client00000000000042", "firstName": taken.first_name, "lastName": taken.last_name,
-              "email": "d.hernandez@otro-correo.mx", "phone": taken.phone, "address": None, "notes": None}
-    snapshot = Snapshot(tenant=tenant, tenant_count=1, branch=branch, branch_hours=6, users=users,
-                        services=services, clients_by_phone={taken.phone: holder}, tenant_has_appointments=True)
+    holder = {
+        "id": "cm3client00000000000042",
+        "firstName": taken.first_name,
+        "lastName": taken.last_name,
+        "email": "d.hernandez@otro-correo.mx",
+        "phone": taken.phone,
+        "address": None,
+        "notes": None,
+    }
+    snapshot = Snapshot(
+        tenant=tenant,
+        tenant_count=1,
+        branch=branch,
+        branch_hours=6,
+        users=users,
+        services=services,
+        clients_by_phone={taken.phone: holder},
+        tenant_has_appointments=True,
+    )
     return decide(snapshot, now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now)
 
 

@@ -49,6 +49,7 @@ def make_console(backup_dir, *, database_url: str = "", read_only: bool = False,
 
 def sync(test):
     """Run an ``async def`` test with ``asyncio.run`` (the suite has no asyncio plugin)."""
+
     @functools.wraps(test)
     def run(*args, **kwargs):
         return asyncio.run(test(*args, **kwargs))
@@ -68,6 +69,7 @@ async def wait_until(pilot, condition, what: str, timeout: float = 10.0) -> None
 
 async def wait_for_job(pilot, kind: str, timeout: float = 60.0):
     """Wait until the newest job of ``kind`` has finished and its result has landed."""
+
     def newest():
         return next((job for job in reversed(pilot.app.jobs) if job.kind == kind), None)
 

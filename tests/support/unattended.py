@@ -11,8 +11,13 @@ from typing import Callable
 
 from prometheus_client.parser import text_string_to_metric_families
 
-ISSUE_SCHEDULE = {"backup": "0 2 * * *", "verify_deep": "30 3 * * *", "drill": "0 4 * * sun",
-                  "offsite_push": "after backup", "timezone": "America/Mexico_City"}
+ISSUE_SCHEDULE = {
+    "backup": "0 2 * * *",
+    "verify_deep": "30 3 * * *",
+    "drill": "0 4 * * sun",
+    "offsite_push": "after backup",
+    "timezone": "America/Mexico_City",
+}
 
 
 def parse_metrics(text: str) -> dict[str, dict[tuple, float]]:

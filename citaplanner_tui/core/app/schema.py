@@ -28,9 +28,12 @@ def schema_sql() -> str:
 def _tables_parents_first(sql: str) -> tuple[str, ...]:
     tables = re.findall(r'^CREATE TABLE public\.("?\w+"?) \(', sql, re.MULTILINE)
     graph: dict[str, set[str]] = {t.strip('"'): set() for t in tables}
-    for child, parent in re.findall(r'^ALTER TABLE ONLY public\.("?\w+"?)\n\s+ADD CONSTRAINT \S+ '
-                                    r'FOREIGN KEY \([^)]*\) REFERENCES public\.("?\w+"?)\(', sql,
-                                    re.MULTILINE):
+    for child, parent in re.findall(
+        r'^ALTER TABLE ONLY public\.("?\w+"?)\n\s+ADD CONSTRAINT \S+ '
+        r'FOREIGN KEY \([^)]*\) REFERENCES public\.("?\w+"?)\(',
+        sql,
+        re.MULTILINE,
+    ):
         if child != parent:
             graph[child.strip('"')].add(parent.strip('"'))
     sorter = TopologicalSorter(graph)

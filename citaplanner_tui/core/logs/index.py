@@ -37,13 +37,15 @@ _MARKERS = {level.encode(): level for level in LEVELS} | {e.encode(): lv for e, 
 _TIMED = _ANSI + rb"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\]"
 _TIMED_AT_START = re.compile(_TIMED)
 _LEVEL_AT_START = re.compile(
-    _TIMED + _ANSI + rb"[ \t]*("
-    + b"|".join(re.escape(m) for m in sorted(_MARKERS, key=len, reverse=True)) + rb")")
+    _TIMED + _ANSI + rb"[ \t]*(" + b"|".join(re.escape(m) for m in sorted(_MARKERS, key=len, reverse=True)) + rb")"
+)
 _TOOL_AT_START = re.compile(TOOL_LINE.encode())
 # What a tool's ERROR or WARN line holds that no level marker already finds ("ERROR:" and
 # "WARNING:" are found by the markers "ERROR" and "WARN").
-_TOOL_NEEDLES = {level: [w.encode() + b":" for w, lv in TOOL_SEVERITY.items() if lv == level and w.islower()]
-                 for level in set(TOOL_SEVERITY.values())}
+_TOOL_NEEDLES = {
+    level: [w.encode() + b":" for w, lv in TOOL_SEVERITY.items() if lv == level and w.islower()]
+    for level in set(TOOL_SEVERITY.values())
+}
 
 
 class Superseded(Exception):
@@ -105,12 +107,12 @@ class LineIndex:
         mm = self._map
         full_blocks = size // BLOCK
         for k in range(len(self._cum) - 1, full_blocks):
-            self._cum.append(self._cum[-1] + mm[k * BLOCK:(k + 1) * BLOCK].count(b"\n"))
+            self._cum.append(self._cum[-1] + mm[k * BLOCK : (k + 1) * BLOCK].count(b"\n"))
             if progress is not None and k % 256 == 0:
                 progress(k * BLOCK, size)
-        self._tail_newlines = mm[full_blocks * BLOCK:size].count(b"\n") if mm else 0
+        self._tail_newlines = mm[full_blocks * BLOCK : size].count(b"\n") if mm else 0
         self._size = size
-        self._ends_with_newline = size == 0 or mm[size - 1:size] == b"\n"
+        self._ends_with_newline = size == 0 or mm[size - 1 : size] == b"\n"
 
     def close(self) -> None:
         if self._map is not None:
@@ -157,7 +159,7 @@ class LineIndex:
         for _ in range(min(count, total - start)):
             end = self._map.find(b"\n", pos, self._size)
             end = self._size if end < 0 else end
-            raw = self._map[pos:min(end, pos + MAX_LINE_CHARS * 4)]
+            raw = self._map[pos : min(end, pos + MAX_LINE_CHARS * 4)]
             out.append(raw.decode("utf-8", "replace")[:MAX_LINE_CHARS])
             pos = end + 1
         return out
@@ -165,7 +167,7 @@ class LineIndex:
     def line_of_offset(self, offset: int) -> int:
         """The 0-based line holding the byte at ``offset``."""
         k = min(offset // BLOCK, len(self._cum) - 1)
-        return self._cum[k] + self._map[k * BLOCK:offset].count(b"\n")
+        return self._cum[k] + self._map[k * BLOCK : offset].count(b"\n")
 
     # -- finding ----------------------------------------------------------------------
     def _lines_of(self, offsets: Iterable[int]) -> array:
@@ -194,15 +196,15 @@ class LineIndex:
             return None
         return TOOL_SEVERITY[tool["severity"].decode()] if tool["severity"] else "INFO"
 
-    def lines_with_level(self, levels: Iterable[str],
-                         progress: Callable[[int, int], None] | None = None) -> array:
+    def lines_with_level(self, levels: Iterable[str], progress: Callable[[int, int], None] | None = None) -> array:
         """Line numbers whose level is in ``levels`` (see ``LevelFilter``), in one go."""
         found = LevelFilter(self, levels)
         found.update(progress)
         return found.rows
 
-    def _scan_levels(self, wanted: frozenset[str], lo: int, hi: int, continues: bool,
-                     progress: Callable[[int, int], None] | None) -> tuple[array, bool]:
+    def _scan_levels(
+        self, wanted: frozenset[str], lo: int, hi: int, continues: bool, progress: Callable[[int, int], None] | None
+    ) -> tuple[array, bool]:
         """Lines in bytes ``[lo, hi)`` (whole lines) whose level is in ``wanted``, and whether
         the last of them is one.  ``continues``: the line before ``lo`` is one, so the untimed
         lines at ``lo`` are too.
@@ -234,8 +236,7 @@ class LineIndex:
                 end = self._map.find(b"\n", end, hi) + 1
         return rows, bool(rows) and rows[-1] == self.line_of_offset(hi - 1)
 
-    def _occurrences(self, needle: bytes, lo: int, hi: int,
-                     tick: Callable[[int], None] | None = None) -> Iterator[int]:
+    def _occurrences(self, needle: bytes, lo: int, hi: int, tick: Callable[[int], None] | None = None) -> Iterator[int]:
         """Offsets of ``needle`` in ``[lo, hi)`` (``mmap.find`` runs at memory speed, a regex
         does not), a window of ``SCAN`` bytes at a time; ``tick(bytes done)`` after each."""
         overlap = len(needle) - 1
@@ -256,7 +257,7 @@ class LineIndex:
         """
         overlap = len(needle) - 1
         windows = range(start, end, SCAN)
-        for lo in (reversed(windows) if backwards else windows):
+        for lo in reversed(windows) if backwards else windows:
             hi = min(end, lo + SCAN + overlap)
             at = self._map.rfind(needle, lo, hi) if backwards else self._map.find(needle, lo, hi)
             if at >= 0:
@@ -284,6 +285,7 @@ class LineIndex:
     def days(self, probe: int = 200) -> tuple[date | None, date | None]:
         """The days of the first and of the last timed line (looking ``probe`` lines in from
         each end): a viewer shows dates only when a log spans more than one day."""
+
         def first_day(lines: Iterable[str]) -> date | None:
             return next((r.time.date() for r in map(parse_line, lines) if r.time is not None), None)
 

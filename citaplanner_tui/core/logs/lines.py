@@ -24,12 +24,24 @@ EMOJI = (("ℹ️", "INFO"), ("ℹ", "INFO"), ("✅", "OK"), ("⚠️", "WARN"),
 # lower case from the tool, in upper case from the server it quotes), INFO otherwise (pg_dump's
 # verbose progress).  Its "detail:" and "hint:" lines, like any other untimed line, continue
 # the entry before them.  Also compiled for bytes by ``core.logs.index`` (one definition).
-CLIENT_TOOLS = ("pg_dump", "pg_dumpall", "pg_restore", "pg_isready", "psql", "createdb", "dropdb",
-                "gzip", "gunzip", "sha256sum")
+CLIENT_TOOLS = (
+    "pg_dump",
+    "pg_dumpall",
+    "pg_restore",
+    "pg_isready",
+    "psql",
+    "createdb",
+    "dropdb",
+    "gzip",
+    "gunzip",
+    "sha256sum",
+)
 TOOL_SEVERITY = {"error": "ERROR", "ERROR": "ERROR", "warning": "WARN", "WARNING": "WARN"}
-TOOL_LINE = (r"(?:" + "|".join(CLIENT_TOOLS) + r")(?::[^\s:]+)*: (?:"
-             r"(?P<continued>(?:detail|hint|DETAIL|HINT):)"
-             r"|[^\n]*?\b(?P<severity>" + "|".join(TOOL_SEVERITY) + r"):)?")
+TOOL_LINE = (
+    r"(?:" + "|".join(CLIENT_TOOLS) + r")(?::[^\s:]+)*: (?:"
+    r"(?P<continued>(?:detail|hint|DETAIL|HINT):)"
+    r"|[^\n]*?\b(?P<severity>" + "|".join(TOOL_SEVERITY) + r"):)?"
+)
 _TOOL_LINE = re.compile(TOOL_LINE)
 
 
@@ -52,7 +64,7 @@ def parse_line(line: str) -> LogRecord:
     rest = match[2]
     for emoji, level in EMOJI:
         if rest.startswith(emoji):
-            return LogRecord(when, level, rest[len(emoji):].lstrip("\ufe0f").strip())
+            return LogRecord(when, level, rest[len(emoji) :].lstrip("\ufe0f").strip())
     word, _, message = rest.partition(" ")
     if word in LEVELS:
         return LogRecord(when, word, message.strip())

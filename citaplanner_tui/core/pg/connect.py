@@ -26,8 +26,12 @@ def explain(exc: Exception, info: ConnInfo) -> str:
         return f"the role {info.user!r} does not exist on {info.host}:{info.port}"
     if "timeout" in text:
         return f"the server at {info.host}:{info.port} did not answer in time"
-    if ("connection refused" in text or "no such file or directory" in text
-            or "could not connect" in text or "is the server running" in text):
+    if (
+        "connection refused" in text
+        or "no such file or directory" in text
+        or "could not connect" in text
+        or "is the server running" in text
+    ):
         return f"cannot reach the server at {info.host}:{info.port}: is it running?"
     if "could not translate host name" in text:
         return f"the host name {info.host!r} does not resolve"

@@ -21,8 +21,15 @@ from citaplanner_tui.core.errors import ConfigError
 
 _URL_SCHEMES = ("postgres://", "postgresql://")
 # Prisma-only query parameters that libpq does not know.
-_PRISMA_ONLY = {"schema", "connection_limit", "pool_timeout", "pgbouncer", "socket_timeout",
-                "statement_cache_size", "connect_timeout_ms"}
+_PRISMA_ONLY = {
+    "schema",
+    "connection_limit",
+    "pool_timeout",
+    "pgbouncer",
+    "socket_timeout",
+    "statement_cache_size",
+    "connect_timeout_ms",
+}
 
 
 @dataclass(frozen=True)
@@ -81,9 +88,11 @@ class ConnInfo:
 
 
 _PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_NEEDS_ENCODING = ("the user name or password in the connection string holds a character that must be "
-                   "percent-encoded in a URL (@ as %40, / as %2F, ? as %3F, # as %23, % as %25, "
-                   "[ ] as %5B %5D, space as %20); encode it, or use libpq key=value form")
+_NEEDS_ENCODING = (
+    "the user name or password in the connection string holds a character that must be "
+    "percent-encoded in a URL (@ as %40, / as %2F, ? as %3F, # as %23, % as %25, "
+    "[ ] as %5B %5D, space as %20); encode it, or use libpq key=value form"
+)
 
 
 def _check_userinfo(url: str) -> None:
@@ -111,8 +120,9 @@ def _strip_prisma_params(url: str) -> tuple[str, str]:
         parts = urlsplit(url)
     except ValueError:
         # "Invalid IPv6 URL" (an unclosed "[" host): the message is safe, but say what to fix.
-        raise ConfigError("the connection string is not a valid URL: a host in [ ] must be an IPv6 "
-                          "address with its closing ]") from None
+        raise ConfigError(
+            "the connection string is not a valid URL: a host in [ ] must be an IPv6 address with its closing ]"
+        ) from None
     query = parse_qsl(parts.query, keep_blank_values=True)
     schema = next((v for k, v in query if k == "schema" and v), "public")
     kept = [(k, v) for k, v in query if k not in _PRISMA_ONLY]
@@ -131,8 +141,7 @@ def parse(dsn: str) -> ConnInfo:
     if "://" in text:
         if not text.startswith(_URL_SCHEMES):
             scheme = text.split("://", 1)[0]
-            raise ConfigError(
-                f"the connection string uses scheme {scheme!r}; expected postgresql:// or postgres://")
+            raise ConfigError(f"the connection string uses scheme {scheme!r}; expected postgresql:// or postgres://")
         _check_userinfo(text)
         text, schema = _strip_prisma_params(text)
     try:
@@ -141,7 +150,8 @@ def parse(dsn: str) -> ConnInfo:
         # libpq's message echoes parts of the string, which may hold the password.
         raise ConfigError(
             "the connection string is not valid: expected postgresql://user:password@host:port/db "
-            "or libpq key=value pairs") from None
+            "or libpq key=value pairs"
+        ) from None
     password = params.pop("password", None)
     if not all(part.isdigit() or not part for part in params.get("port", "").split(",")):
         raise ConfigError(f"the port {params['port']!r} in the connection string is not a number")

@@ -80,8 +80,7 @@ def candidate_bindirs(configured: Path | None = None) -> list[Path]:
 def tool_version(executable: str) -> tuple[int, int] | None:
     """``(major, minor)`` printed by ``<tool> --version``, or None if it does not run."""
     try:
-        out = subprocess.run([executable, "--version"], capture_output=True, text=True,
-                             timeout=10, check=False).stdout
+        out = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=10, check=False).stdout
     except OSError:
         return None
     match = _VERSION.search(out)
@@ -107,8 +106,9 @@ def choose(server_major: int | None, configured: Path | None = None) -> ClientTo
     if configured is not None:
         d, (major, minor) = next(x for x in found if x[0] == Path(configured))
         if server_major is not None and major < server_major:
-            raise ToolError(f"pg_dump {major}.{minor} in {configured} is older than the "
-                            f"server ({server_major}) and cannot dump it")
+            raise ToolError(
+                f"pg_dump {major}.{minor} in {configured} is older than the server ({server_major}) and cannot dump it"
+            )
         return ClientTools(d, major, minor, "configured by pg_bindir")
     if server_major is None:
         d, (major, minor) = max(found, key=lambda x: x[1])
@@ -120,8 +120,11 @@ def choose(server_major: int | None, configured: Path | None = None) -> ClientTo
     newer = [x for x in found if x[1][0] > server_major]
     if newer:
         d, (major, minor) = min(newer, key=lambda x: x[1])
-        return ClientTools(d, major, minor,
-                           f"nearest client newer than the server ({server_major}); none of the same version")
+        return ClientTools(
+            d, major, minor, f"nearest client newer than the server ({server_major}); none of the same version"
+        )
     best = max(v[0] for _, v in found)
-    raise ToolError(f"the server runs PostgreSQL {server_major} but the newest pg_dump found is "
-                    f"{best}; install postgresql-client-{server_major} or set PG_BINDIR")
+    raise ToolError(
+        f"the server runs PostgreSQL {server_major} but the newest pg_dump found is "
+        f"{best}; install postgresql-client-{server_major} or set PG_BINDIR"
+    )

@@ -55,8 +55,9 @@ def hours(h: float) -> str:
     return f"{h:.0f} h" if h < 48 else f"{h / 24:.1f} d"
 
 
-def tier_health(tier: str, newest_good_at: datetime | None, now: datetime, thresholds: Thresholds,
-                 any_backup: bool = False) -> Health:
+def tier_health(
+    tier: str, newest_good_at: datetime | None, now: datetime, thresholds: Thresholds, any_backup: bool = False
+) -> Health:
     """Age of the tier's newest good backup against its WARN/FAIL limits.
 
     Tiers without limits (manual, safety) are always OK.  A daily tier without a good
@@ -88,13 +89,21 @@ def state_health(counts: Mapping[State, int], backup_running: bool = False) -> l
     """Verdicts on files in a bad state (nothing for states that are fine)."""
     found = []
     rules = [
-        (State.MISMATCH, FAIL, lambda n: _n(n, "backup does not match its checksum sidecar",
-                                          "backups do not match their checksum sidecars")),
+        (
+            State.MISMATCH,
+            FAIL,
+            lambda n: _n(
+                n, "backup does not match its checksum sidecar", "backups do not match their checksum sidecars"
+            ),
+        ),
         (State.CORRUPT, FAIL, lambda n: _n(n, "backup is", "backups are") + " damaged (the deep check failed)"),
         (State.UNREADABLE, FAIL, lambda n: _n(n, "file", "files") + " on the backup volume cannot be read"),
         (State.BAD_SIDECAR, WARN, lambda n: _n(n, "sidecar holds", "sidecars hold") + " no SHA-256 checksum"),
-        (State.NO_SIDECAR, WARN, lambda n: _n(n, "backup has", "backups have")
-         + " no checksum sidecar, so cannot be verified"),
+        (
+            State.NO_SIDECAR,
+            WARN,
+            lambda n: _n(n, "backup has", "backups have") + " no checksum sidecar, so cannot be verified",
+        ),
         (State.ORPHAN_SIDECAR, WARN, lambda n: _n(n, "sidecar has", "sidecars have") + " no backup beside it"),
     ]
     for state, level, sentence in rules:
@@ -102,8 +111,14 @@ def state_health(counts: Mapping[State, int], backup_running: bool = False) -> l
             found.append(Health(state.word, level, sentence(counts[state])))
     partial = counts.get(State.PARTIAL, 0)
     if partial and not backup_running:
-        found.append(Health(State.PARTIAL.word, WARN, _n(partial, "unfinished backup was", "unfinished backups were")
-                            + " left by a run that stopped (the next backup removes them)"))
+        found.append(
+            Health(
+                State.PARTIAL.word,
+                WARN,
+                _n(partial, "unfinished backup was", "unfinished backups were")
+                + " left by a run that stopped (the next backup removes them)",
+            )
+        )
     return found
 
 

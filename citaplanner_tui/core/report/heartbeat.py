@@ -16,7 +16,7 @@ from citaplanner_tui.core.report.health import Health
 from citaplanner_tui.core.volume.files import read_json, write_json
 
 HEARTBEAT_FILE = "daemon-heartbeat.json"
-WARN_AFTER = 10 * 60   # seconds without a beat
+WARN_AFTER = 10 * 60  # seconds without a beat
 FAIL_AFTER = 60 * 60
 
 
@@ -26,9 +26,15 @@ def path(settings) -> Path:
 
 def beat(settings, now: datetime, doing: str, next_runs: dict[str, datetime | None]) -> None:
     """Record that the daemon (this pid) is alive at ``now`` (aware) doing ``doing``."""
-    write_json(path(settings), {
-        "pid": os.getpid(), "at": now.isoformat(timespec="seconds"), "doing": doing,
-        "next": {job: t.isoformat(timespec="seconds") if t else None for job, t in next_runs.items()}})
+    write_json(
+        path(settings),
+        {
+            "pid": os.getpid(),
+            "at": now.isoformat(timespec="seconds"),
+            "doing": doing,
+            "next": {job: t.isoformat(timespec="seconds") if t else None for job, t in next_runs.items()},
+        },
+    )
 
 
 def read(settings) -> dict:

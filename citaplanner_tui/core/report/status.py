@@ -68,10 +68,15 @@ class StatusReport:
         def entry(e: Entry | None) -> dict | None:
             if e is None:
                 return None
-            return {"path": str(e.path), "taken_at": e.taken_at.isoformat() if e.taken_at else None,
-                    "size": e.size, "state": e.state.value,
-                    "last_verified_at": e.last_verified_at.isoformat() if e.last_verified_at else None,
-                    "verify_ok": e.verify_ok, "deep_ok": e.deep_ok}
+            return {
+                "path": str(e.path),
+                "taken_at": e.taken_at.isoformat() if e.taken_at else None,
+                "size": e.size,
+                "state": e.state.value,
+                "last_verified_at": e.last_verified_at.isoformat() if e.last_verified_at else None,
+                "verify_ok": e.verify_ok,
+                "deep_ok": e.deep_ok,
+            }
 
         def verdict(h: Health) -> dict:
             return {"subject": h.subject, "health": h.word, "reason": h.reason}
@@ -80,20 +85,31 @@ class StatusReport:
         return {
             "generated_at": self.generated_at.isoformat(timespec="seconds"),
             "backup_dir": str(self.backup_dir),
-            "health": self.overall.word, "reason": self.overall.reason,
-            "tiers": [{"tier": t.tier, "health": t.health.word, "reason": t.health.reason,
-                       "newest_good": entry(t.newest_good),
-                       "age_hours": round(t.age_hours, 2) if t.age_hours is not None else None,
-                       "backups": t.backups, "size": t.size,
-                       "counts": {s.value: n for s, n in t.counts.items() if n}} for t in self.tiers],
+            "health": self.overall.word,
+            "reason": self.overall.reason,
+            "tiers": [
+                {
+                    "tier": t.tier,
+                    "health": t.health.word,
+                    "reason": t.health.reason,
+                    "newest_good": entry(t.newest_good),
+                    "age_hours": round(t.age_hours, 2) if t.age_hours is not None else None,
+                    "backups": t.backups,
+                    "size": t.size,
+                    "counts": {s.value: n for s, n in t.counts.items() if n},
+                }
+                for t in self.tiers
+            ],
             "counts": {s.value: n for s, n in self.counts.items()},
-            "disk": {"total": space.total if space else None, "used": space.used if space else None,
-                     "free": space.free if space else None, "backup_bytes": self.disk.backup_bytes,
-                     "growth_per_day": round(self.disk.growth_per_day) if self.disk.growth_per_day is not None
-                     else None,
-                     "days_left": round(self.disk.days_left, 1) if self.disk.days_left is not None else None},
-            "database": {"target": self.database.target, "size": self.database.size,
-                         "problem": self.database.problem},
+            "disk": {
+                "total": space.total if space else None,
+                "used": space.used if space else None,
+                "free": space.free if space else None,
+                "backup_bytes": self.disk.backup_bytes,
+                "growth_per_day": round(self.disk.growth_per_day) if self.disk.growth_per_day is not None else None,
+                "days_left": round(self.disk.days_left, 1) if self.disk.days_left is not None else None,
+            },
+            "database": {"target": self.database.target, "size": self.database.size, "problem": self.database.problem},
             "checks": [verdict(h) for h in self.checks],
             "running": self.running,
             "notes": list(self.notes),
@@ -114,9 +130,15 @@ def database_status(settings) -> DatabaseStatus:
         return DatabaseStatus(info.redacted(), None, exc.sentence)
 
 
-def build(settings, *, now: datetime | None = None, catalog: Catalog | None = None,
-          database: DatabaseStatus | Callable[[object], DatabaseStatus] = database_status,
-          daemon: bool = True, space=None) -> StatusReport:
+def build(
+    settings,
+    *,
+    now: datetime | None = None,
+    catalog: Catalog | None = None,
+    database: DatabaseStatus | Callable[[object], DatabaseStatus] = database_status,
+    daemon: bool = True,
+    space=None,
+) -> StatusReport:
     """Assemble the report.  ``now``, ``catalog``, ``database`` and ``space`` (``disk.space``) can be given
     (tests, the TUI's cache, its screenshots);
     the daemon passes ``daemon=False``: it knows it is alive, and its heartbeat would judge it by itself."""
@@ -132,22 +154,42 @@ def build(settings, *, now: datetime | None = None, catalog: Catalog | None = No
         newest = catalog.newest_good(tier)
         age = (now - newest.taken_at).total_seconds() / 3600 if newest else None
         backups = catalog.backups(tier)
-        verdict = health.tier_health(tier, newest.taken_at if newest else None, now, settings.thresholds,
-                                     any_backup=bool(backups))
-        tiers.append(TierStatus(tier, newest, age, len(backups), report_disk.tier_sizes.get(tier, 0),
-                                catalog.counts(tier), verdict))
+        verdict = health.tier_health(
+            tier, newest.taken_at if newest else None, now, settings.thresholds, any_backup=bool(backups)
+        )
+        tiers.append(
+            TierStatus(
+                tier, newest, age, len(backups), report_disk.tier_sizes.get(tier, 0), catalog.counts(tier), verdict
+            )
+        )
 
     counts = catalog.counts()
     dailies = [e for e in catalog.backups("daily") if e.good]
     checks = [t.health for t in tiers]
     checks += health.state_health(counts, backup_running=holder is not None)
-    checks.append(health.disk_health(report_disk.space.free if report_disk.space else None,
-                                     report_disk.days_left, settings.thresholds))
-    checks.append(health.shrink_health(dailies[0].size if dailies else None,
-                                       dailies[1].size if len(dailies) > 1 else None, settings.thresholds))
+    checks.append(
+        health.disk_health(
+            report_disk.space.free if report_disk.space else None, report_disk.days_left, settings.thresholds
+        )
+    )
+    checks.append(
+        health.shrink_health(
+            dailies[0].size if dailies else None, dailies[1].size if len(dailies) > 1 else None, settings.thresholds
+        )
+    )
     checks.append(health.database_health(db_status.problem))
     checks += [Health("volume", health.FAIL, note) for note in catalog.notes]
     alive = heartbeat.staleness(settings, now.astimezone(timezone.utc)) if daemon else None
     checks += [alive] if alive else []  # None: no schedule, so no daemon was promised
-    return StatusReport(now, catalog.backup_dir, tuple(tiers), counts, report_disk, db_status, tuple(checks),
-                        health.overall(checks), holder.sentence() if holder else None, catalog.notes)
+    return StatusReport(
+        now,
+        catalog.backup_dir,
+        tuple(tiers),
+        counts,
+        report_disk,
+        db_status,
+        tuple(checks),
+        health.overall(checks),
+        holder.sentence() if holder else None,
+        catalog.notes,
+    )

@@ -9,11 +9,32 @@ finishes or undoes a swap a killed process left half-done (every command calls i
 """
 
 from citaplanner_tui.core.restore.drill import DrillResult, drill
-from citaplanner_tui.core.restore.engine import (Outcome, RollbackOutcome, execute, last_swap, recover,
-                                                 rollback, rollback_candidate)
+from citaplanner_tui.core.restore.engine import (
+    Outcome,
+    RollbackOutcome,
+    execute,
+    last_swap,
+    recover,
+    rollback,
+    rollback_candidate,
+)
 from citaplanner_tui.core.restore.journal import LastSwap
 from citaplanner_tui.core.restore.plan import Check, RestorePlan, Step
 from citaplanner_tui.core.restore.preflight import preflight
 
-__all__ = ["Check", "DrillResult", "LastSwap", "Outcome", "RestorePlan", "RollbackOutcome", "Step", "drill",
-           "execute", "last_swap", "preflight", "recover", "rollback", "rollback_candidate"]
+__all__ = [
+    "Check",
+    "DrillResult",
+    "LastSwap",
+    "Outcome",
+    "RestorePlan",
+    "RollbackOutcome",
+    "Step",
+    "drill",
+    "execute",
+    "last_swap",
+    "preflight",
+    "recover",
+    "rollback",
+    "rollback_candidate",
+]

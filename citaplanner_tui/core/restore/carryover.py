@@ -36,12 +36,17 @@ from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore.sqltext import literal, quote_ident, quote_role
 
 # The settings pg_dump treats as lists of quoted elements (dumputils.c, variable_is_guc_list_quote).
-LIST_SETTINGS = {"local_preload_libraries", "search_path", "session_preload_libraries",
-                 "shared_preload_libraries", "temp_tablespaces", "unix_socket_directories"}
+LIST_SETTINGS = {
+    "local_preload_libraries",
+    "search_path",
+    "session_preload_libraries",
+    "shared_preload_libraries",
+    "temp_tablespaces",
+    "unix_socket_directories",
+}
 _ELEMENT = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^\s,"]+))\s*(?:,|$)')
-_DEFAULT_KINDS = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES", "n": "SCHEMAS",
-                  "L": "LARGE OBJECTS"}
-_USER_NAMESPACE = ("n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'")
+_DEFAULT_KINDS = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES", "n": "SCHEMAS", "L": "LARGE OBJECTS"}
+_USER_NAMESPACE = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp)'"
 
 # (kind, object, column, owner, grantee or 0 for PUBLIC, privilege, grantable) of every non-default ACL.
 _OBJECT_ACLS = f"""
@@ -83,8 +88,10 @@ FROM pg_foreign_server f, aclexplode(f.srvacl) a WHERE f.srvacl IS NOT NULL
 ORDER BY 1, 2, 3 NULLS FIRST, 5, 6
 """
 
-_NOT_IN_EXTENSION = ("NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '{catalog}'::regclass "
-                     "AND e.objid = {oid} AND e.deptype = 'e')")
+_NOT_IN_EXTENSION = (
+    "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '{catalog}'::regclass "
+    "AND e.objid = {oid} AND e.deptype = 'e')"
+)
 # (kind, object, owner) of what the dump recreates, for the objects another role than the database's owns.
 # Sequences owned by a column, indexes, row types and array types follow their table or type.
 _OWNERS = f"""
@@ -92,22 +99,22 @@ SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THE
                       WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, format('%I.%I', n.nspname, c.relname), c.relowner
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND NOT c.relispartition AND {_USER_NAMESPACE}
-  AND {_NOT_IN_EXTENSION.format(catalog='pg_class', oid='c.oid')}
+  AND {_NOT_IN_EXTENSION.format(catalog="pg_class", oid="c.oid")}
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                   AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i'))
 UNION ALL
 SELECT 'ROUTINE', p.oid::regprocedure::text, p.proowner FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE {_USER_NAMESPACE} AND {_NOT_IN_EXTENSION.format(catalog='pg_proc', oid='p.oid')}
+WHERE {_USER_NAMESPACE} AND {_NOT_IN_EXTENSION.format(catalog="pg_proc", oid="p.oid")}
 UNION ALL
 SELECT 'SCHEMA', quote_ident(n.nspname), n.nspowner FROM pg_namespace n
-WHERE {_USER_NAMESPACE} AND {_NOT_IN_EXTENSION.format(catalog='pg_namespace', oid='n.oid')}
+WHERE {_USER_NAMESPACE} AND {_NOT_IN_EXTENSION.format(catalog="pg_namespace", oid="n.oid")}
 UNION ALL
 SELECT CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, format_type(t.oid, NULL), t.typowner
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
 WHERE t.typtype IN ('b', 'c', 'd', 'e', 'r') AND {_USER_NAMESPACE}
   AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
   AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
-  AND {_NOT_IN_EXTENSION.format(catalog='pg_type', oid='t.oid')}
+  AND {_NOT_IN_EXTENSION.format(catalog="pg_type", oid="t.oid")}
 UNION ALL
 SELECT 'LARGE OBJECT', m.oid::text, m.lomowner FROM pg_largeobject_metadata m
 ORDER BY 1, 2
@@ -124,8 +131,11 @@ def split_list(value: str) -> list[str]:
     """A list setting's stored value -> its elements (``app, "my schema"`` -> ``["app", "my schema"]``)."""
     if not value.strip():
         return []
-    return [m[1].replace('""', '"') if m[1] is not None else m[2] for m in _ELEMENT.finditer(value)
-            if m[1] is not None or m[2]]
+    return [
+        m[1].replace('""', '"') if m[1] is not None else m[2]
+        for m in _ELEMENT.finditer(value)
+        if m[1] is not None or m[2]
+    ]
 
 
 def setting_clause(entry: str) -> str:
@@ -140,8 +150,9 @@ def setting_clause(entry: str) -> str:
 
 def _grant(privilege: str, column: str | None, kind: str, obj: str, grantee: str, grantable: bool) -> str:
     cols = f" ({column})" if column else ""
-    return (f"GRANT {privilege}{cols} ON {kind} {obj} TO {quote_role(grantee)}"
-            + (" WITH GRANT OPTION" if grantable else ""))
+    return f"GRANT {privilege}{cols} ON {kind} {obj} TO {quote_role(grantee)}" + (
+        " WITH GRANT OPTION" if grantable else ""
+    )
 
 
 @dataclass
@@ -190,14 +201,19 @@ def object_privileges(conn) -> Replay:
         if kind is None:
             continue
         target = f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote_ident(role)}" + (
-            f" IN SCHEMA {quote_ident(schema)}" if schema else "")
+            f" IN SCHEMA {quote_ident(schema)}" if schema else ""
+        )
         who = roles.get(grantee, "PUBLIC") if grantee else "PUBLIC"
         defaults.setdefault((target, kind, schema is None, role), []).append(
-            f"{target} GRANT {privilege} ON {kind} TO {quote_role(who)}" + (" WITH GRANT OPTION" if grantable else ""))
+            f"{target} GRANT {privilege} ON {kind} TO {quote_role(who)}" + (" WITH GRANT OPTION" if grantable else "")
+        )
     for (target, kind, everywhere, role), grants in defaults.items():
         # A role-wide entry replaces the built-in defaults (the owner's and PUBLIC's) entirely.
-        resets = [f"{target} REVOKE ALL ON {kind} FROM PUBLIC",
-                  f"{target} REVOKE ALL ON {kind} FROM {quote_ident(role)}"] if everywhere else []
+        resets = (
+            [f"{target} REVOKE ALL ON {kind} FROM PUBLIC", f"{target} REVOKE ALL ON {kind} FROM {quote_ident(role)}"]
+            if everywhere
+            else []
+        )
         replay.add(*resets, *grants)
     conn.execute("RESET search_path")
     return replay
@@ -228,14 +244,21 @@ def ownership(live: dict[tuple[str, str], str], restored: dict[tuple[str, str], 
 def database_grants(conn, source: str, name: str) -> Replay:
     """Grants and comment of database ``source``, as statements for database ``name``."""
     db = quote_ident(name)
-    has_acl, comment = conn.execute("SELECT datacl IS NOT NULL, shobj_description(oid, 'pg_database') "
-                                    "FROM pg_database WHERE datname = %s", (source,)).fetchone()
+    has_acl, comment = conn.execute(
+        "SELECT datacl IS NOT NULL, shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+        (source,),
+    ).fetchone()
     replay = Replay()
     if has_acl:  # NULL means the defaults, which the new database has already
-        grants = [_grant(privilege, None, "DATABASE", db, grantee, grantable) for grantee, privilege, grantable in
-                  conn.execute("SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END, "
-                               "a.privilege_type, a.is_grantable FROM pg_database d, aclexplode(d.datacl) a "
-                               "WHERE d.datname = %s AND a.grantee <> d.datdba ORDER BY 1, 2", (source,))]
+        grants = [
+            _grant(privilege, None, "DATABASE", db, grantee, grantable)
+            for grantee, privilege, grantable in conn.execute(
+                "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END, "
+                "a.privilege_type, a.is_grantable FROM pg_database d, aclexplode(d.datacl) a "
+                "WHERE d.datname = %s AND a.grantee <> d.datdba ORDER BY 1, 2",
+                (source,),
+            )
+        ]
         replay.add(f"REVOKE ALL ON DATABASE {db} FROM PUBLIC", *grants)
     if comment is not None:
         replay.add(f"COMMENT ON DATABASE {db} IS {literal(comment)}")
@@ -250,9 +273,11 @@ def database_settings(conn, source: str, name: str) -> Replay:
     if limit != -1:
         replay.add(f"ALTER DATABASE {db} CONNECTION LIMIT {int(limit)}")
     for role, entries in conn.execute(
-            "SELECT CASE WHEN s.setrole = 0 THEN NULL ELSE pg_get_userbyid(s.setrole) END, s.setconfig "
-            "FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = %s "
-            "ORDER BY 1 NULLS FIRST", (source,)):
+        "SELECT CASE WHEN s.setrole = 0 THEN NULL ELSE pg_get_userbyid(s.setrole) END, s.setconfig "
+        "FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = %s "
+        "ORDER BY 1 NULLS FIRST",
+        (source,),
+    ):
         prefix = f"ALTER ROLE {quote_ident(role)} IN DATABASE {db}" if role else f"ALTER DATABASE {db}"
         for entry in entries:
             replay.add(f"{prefix} {setting_clause(entry)}")

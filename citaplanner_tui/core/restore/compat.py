@@ -46,8 +46,11 @@ def line_dropper(target_major: int, psql: tuple[int, int]) -> Callable[[bytes], 
 
 def skipped(target_major: int, psql: tuple[int, int]) -> str:
     """What the dropper does, for the plan (empty when it does nothing)."""
-    parts = [f"SET {name.decode()} (unknown before PostgreSQL {since})"
-             for name, since in SETTING_SINCE.items() if target_major < since]
+    parts = [
+        f"SET {name.decode()} (unknown before PostgreSQL {since})"
+        for name, since in SETTING_SINCE.items()
+        if target_major < since
+    ]
     if not psql_knows_restrict(psql):
         parts.append(f"\\restrict lines (psql {psql[0]}.{psql[1]} does not know them)")
     return ", ".join(parts)

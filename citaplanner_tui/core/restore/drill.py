@@ -56,10 +56,15 @@ class DrillResult:
     @property
     def summary(self) -> str:
         diff = self.differences
-        far = "matches the live database" if not diff else "differs from live in " + ", ".join(
-            f"{table} ({'gone from live' if d is None else f'{d:+d} rows live'})" for table, d in diff.items())
-        return (f"restored {len(self.rows)} tables, {sum(self.rows.values())} rows, counts verified; "
-                f"{far}")
+        far = (
+            "matches the live database"
+            if not diff
+            else "differs from live in "
+            + ", ".join(
+                f"{table} ({'gone from live' if d is None else f'{d:+d} rows live'})" for table, d in diff.items()
+            )
+        )
+        return f"restored {len(self.rows)} tables, {sum(self.rows.values())} rows, counts verified; {far}"
 
     def to_dict(self) -> dict:
         return {**asdict(self), "ok": True, "differences": self.differences, "summary": self.summary}
@@ -74,8 +79,10 @@ def choose_backup(settings: Settings) -> Path:
     catalog = scan(settings)
     good = [e for e in (catalog.newest_good(t) for t in ROTATED_TIERS) if e is not None]
     if not good:
-        raise OperatorError(f"there is no good backup of a rotated tier (daily, weekly, monthly) in "
-                            f"{settings.backup_dir} to drill; name a file to drill it")
+        raise OperatorError(
+            f"there is no good backup of a rotated tier (daily, weekly, monthly) in "
+            f"{settings.backup_dir} to drill; name a file to drill it"
+        )
     return max(good, key=lambda e: e.when).path
 
 
@@ -83,16 +90,23 @@ def live_counts(info, tables: list[str]) -> dict[str, int | None]:
     """Current rows per table in the live database (None for a table it lacks, or all None if it is gone)."""
     try:
         with connect(info) as conn:
-            present = [t for t in tables
-                       if conn.execute("SELECT to_regclass(%s)", (qualified(t),)).fetchone()[0] is not None]
+            present = [
+                t for t in tables if conn.execute("SELECT to_regclass(%s)", (qualified(t),)).fetchone()[0] is not None
+            ]
             counts = count_rows(conn, present)
     except ConnectionFailed:
         counts = {}
     return {t: counts.get(t) for t in tables}
 
 
-def drill(settings: Settings, archive: Path | None = None, *, reporter: Reporter | None = None,
-          now: datetime | None = None, log: Log | None = None) -> DrillResult:
+def drill(
+    settings: Settings,
+    archive: Path | None = None,
+    *,
+    reporter: Reporter | None = None,
+    now: datetime | None = None,
+    log: Log | None = None,
+) -> DrillResult:
     """Run one drill and record it; raise an ``OperatorError`` (recorded too) if it fails."""
     settings.require_writable("a drill (it creates a scratch database)")
     reporter = reporter or Reporter()
@@ -115,9 +129,15 @@ def drill(settings: Settings, archive: Path | None = None, *, reporter: Reporter
         store.record(archive, "drill", False, exc.sentence, size=st.st_size, mtime_ns=st.st_mtime_ns)
         raise
     result.seconds = round(time.monotonic() - started, 3)
-    store.record(archive, "drill", True, result.summary,
-                 {"rows": result.rows, "live_rows": result.live_rows, "seconds": result.seconds},
-                 size=st.st_size, mtime_ns=st.st_mtime_ns)
+    store.record(
+        archive,
+        "drill",
+        True,
+        result.summary,
+        {"rows": result.rows, "live_rows": result.live_rows, "seconds": result.seconds},
+        size=st.st_size,
+        mtime_ns=st.st_mtime_ns,
+    )
     log.ok(f"drill of {archive.name}: {result.summary}")
     return result
 
@@ -134,8 +154,7 @@ def _drill(settings: Settings, archive: Path, reporter: Reporter, now, log: Log)
         with server.maintenance(info) as conn:
             server.create_database(conn, scratch, facts.user, facts.create_options)
         try:
-            loaded = load_archive(archive, LoadSpec(info.with_dbname(scratch), tools, facts.server_major),
-                                  reporter)
+            loaded = load_archive(archive, LoadSpec(info.with_dbname(scratch), tools, facts.server_major), reporter)
             entry = entry_for(archive, settings)
             recorded = entry.recorded_hash if entry is not None else None
             if recorded is not None and recorded != loaded.sha256:

@@ -62,8 +62,10 @@ class Outcome:
     def undo(self) -> str:
         if self.pre_restore:
             kept = f" ({self.parked_note})" if self.parked_note else ""
-            return (f"the previous database is kept as {self.pre_restore!r}{kept}; 'restore --rollback --target "
-                    f"{self.target} --confirm {self.target}' swaps it back")
+            return (
+                f"the previous database is kept as {self.pre_restore!r}{kept}; 'restore --rollback --target "
+                f"{self.target} --confirm {self.target}' swaps it back"
+            )
         if self.safety_backup:
             kept = f", {self.writes_note}" if self.writes_note else ""
             return f"the previous data is in the safety backup {self.safety_backup}{kept}"
@@ -87,8 +89,10 @@ class Outcome:
         """In place: what the safety backup holds, given when writes were refused ("" for a swap)."""
         if self.writes_refused is None:
             return ""
-        return (f"which holds every write committed before the restore (writes were refused for "
-                f"{self.writes_refused:.1f} s, from just before it until the load committed)")
+        return (
+            f"which holds every write committed before the restore (writes were refused for "
+            f"{self.writes_refused:.1f} s, from just before it until the load committed)"
+        )
 
     def to_dict(self) -> dict:
         return {**asdict(self), "undo": self.undo}
@@ -115,8 +119,14 @@ def _role_prologue(facts: server.TargetFacts) -> str:
     return ""
 
 
-def execute(settings: Settings, plan: RestorePlan, *, confirm: str | None, reporter: Reporter | None = None,
-            log: Log | None = None) -> Outcome:
+def execute(
+    settings: Settings,
+    plan: RestorePlan,
+    *,
+    confirm: str | None,
+    reporter: Reporter | None = None,
+    log: Log | None = None,
+) -> Outcome:
     """Run ``plan``; raise an ``OperatorError`` (live untouched) if any step before the swap fails."""
     settings.require_writable("restore")
     check_confirm(plan.target, confirm)
@@ -139,8 +149,11 @@ def execute(settings: Settings, plan: RestorePlan, *, confirm: str | None, repor
         raise
     # The restore is done: a signal now only gets a mention, never an unwinding that would mislead.
     with critical.held_signals() as caught:
-        outcome.parked_differences = (_parked_differences(settings.conninfo(), plan.pre_restore, outcome.rows, log)
-                                      if plan.mode == "swap" else None)
+        outcome.parked_differences = (
+            _parked_differences(settings.conninfo(), plan.pre_restore, outcome.rows, log)
+            if plan.mode == "swap"
+            else None
+        )
         outcome.seconds = round(time.monotonic() - started, 3)
         outcome.rotated = _rotate(settings, plan.target, log, outcome.safety_backup)
     outcome.late_signals += [n for n in critical.signal_names(caught) if n not in outcome.late_signals]
@@ -170,10 +183,14 @@ def _execute(settings: Settings, plan: RestorePlan, reporter: Reporter, log: Log
 def _undone(plan: RestorePlan) -> str:
     """What an interrupted restore left, as checked on the way out (the swap had not committed)."""
     if plan.mode == "swap":
-        return (f"the restore stopped before the swap, so {plan.target!r} keeps its previous data and no "
-                f"scratch database {plan.scratch!r} is left")
-    return (f"the restore stopped before its load committed, so {plan.target!r} keeps its previous data and "
-            "accepts writes again")
+        return (
+            f"the restore stopped before the swap, so {plan.target!r} keeps its previous data and no "
+            f"scratch database {plan.scratch!r} is left"
+        )
+    return (
+        f"the restore stopped before its load committed, so {plan.target!r} keeps its previous data and "
+        "accepts writes again"
+    )
 
 
 def _rotate(settings: Settings, target: str, log: Log, latest_safety: str | None = None) -> list[str]:
@@ -202,8 +219,9 @@ def _prepare(settings: Settings, plan: RestorePlan, log: Log):
     return facts, tools
 
 
-def _swap_restore(settings: Settings, plan: RestorePlan, facts: server.TargetFacts, tools, reporter: Reporter,
-                  log: Log) -> tuple[critical.Swapped, dict[str, int], list[str]]:
+def _swap_restore(
+    settings: Settings, plan: RestorePlan, facts: server.TargetFacts, tools, reporter: Reporter, log: Log
+) -> tuple[critical.Swapped, dict[str, int], list[str]]:
     info, scratch = settings.conninfo(), plan.scratch
     with server.maintenance(info) as conn:
         server.create_database(conn, scratch, facts.owner, facts.create_options)
@@ -211,8 +229,10 @@ def _swap_restore(settings: Settings, plan: RestorePlan, facts: server.TargetFac
     try:
         spec = LoadSpec(info.with_dbname(scratch), tools, facts.server_major, _role_prologue(facts))
         dump = load_archive(plan.archive, spec, reporter).dump
-        log.ok(f"loaded {plan.archive.name} into {scratch!r}; every table holds the dump's row count "
-               f"({len(dump.rows)} tables, {sum(dump.rows.values())} rows)")
+        log.ok(
+            f"loaded {plan.archive.name} into {scratch!r}; every table holds the dump's row count "
+            f"({len(dump.rows)} tables, {sum(dump.rows.values())} rows)"
+        )
         with server.maintenance(info) as conn:
             refused = carry_over(info, conn, plan.target, scratch)
         for line in refused:
@@ -220,8 +240,9 @@ def _swap_restore(settings: Settings, plan: RestorePlan, facts: server.TargetFac
         critical.pause_point("loaded")
         reporter.check_cancel()
         reporter("swap", message=f"swapping {scratch!r} in as {plan.target!r}", force=True)
-        swapped = critical.swap(info, plan.target, scratch, plan.pre_restore, log, Journal(settings.state_dir),
-                                 str(plan.archive))
+        swapped = critical.swap(
+            info, plan.target, scratch, plan.pre_restore, log, Journal(settings.state_dir), str(plan.archive)
+        )
     except BaseException:
         _drop_scratch(info, scratch, log)
         raise
@@ -243,33 +264,49 @@ def _parked_differences(info, parked: str, restored: dict[str, int], log: Log) -
     """
     try:
         with connect(info.with_dbname(parked)) as conn, server.refusals(f"counting the rows of {parked!r}"):
-            tables = [t for (t,) in conn.execute(
-                "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-                "AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1").fetchall()]
+            tables = [
+                t
+                for (t,) in conn.execute(
+                    "SELECT n.nspname || '.' || c.relname FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                    "AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1"
+                ).fetchall()
+            ]
             counts = count_rows(conn, tables)
     except OperatorError as exc:
         log.warn(f"could not tell how {parked!r} differs from the restored database: {exc.sentence}")
         return None
-    return {t: counts.get(t, 0) - restored.get(t, 0) for t in sorted(set(counts) | set(restored))
-            if counts.get(t, 0) != restored.get(t, 0)}
+    return {
+        t: counts.get(t, 0) - restored.get(t, 0)
+        for t in sorted(set(counts) | set(restored))
+        if counts.get(t, 0) != restored.get(t, 0)
+    }
 
 
-def _inplace_restore(info, plan: RestorePlan, facts: server.TargetFacts, tools, reporter: Reporter,
-                     log: Log) -> dict[str, int]:
+def _inplace_restore(
+    info, plan: RestorePlan, facts: server.TargetFacts, tools, reporter: Reporter, log: Log
+) -> dict[str, int]:
     target = info.with_dbname(plan.target)
     reset = inplace.inventory(target)
     public = server.schema_facts(target, "public")
     # The database's sessions default to read-only while writes are stopped; the load writes.  The
     # session default too: pg_dump ends its large objects' data with its own COMMIT.
-    prologue = ("SET transaction_read_only = off;\nSET default_transaction_read_only = off;\n"
-                + _role_prologue(facts) + "SET lock_timeout = '30s';\n"
-                + inplace.reset_sql(reset, public))
-    log.info(f"loading {plan.archive.name} into {plan.target!r} in place, in one transaction that first drops "
-             f"{reset.summary()}")
+    prologue = (
+        "SET transaction_read_only = off;\nSET default_transaction_read_only = off;\n"
+        + _role_prologue(facts)
+        + "SET lock_timeout = '30s';\n"
+        + inplace.reset_sql(reset, public)
+    )
+    log.info(
+        f"loading {plan.archive.name} into {plan.target!r} in place, in one transaction that first drops "
+        f"{reset.summary()}"
+    )
     dump = load_archive(plan.archive, LoadSpec(target, tools, facts.server_major, prologue), reporter).dump
-    log.ok(f"{plan.target!r} now holds the dump's {len(dump.rows)} tables and {sum(dump.rows.values())} rows, "
-           "counts checked before the commit")
+    log.ok(
+        f"{plan.target!r} now holds the dump's {len(dump.rows)} tables and {sum(dump.rows.values())} rows, "
+        "counts checked before the commit"
+    )
     return dump.rows
 
 
@@ -283,8 +320,14 @@ class RollbackOutcome:
     late_signals: list[str] = field(default_factory=list)  # signals that came after the swap had committed
 
 
-def rollback(settings: Settings, target: str | None = None, *, confirm: str | None,
-             now: datetime | None = None, log: Log | None = None) -> RollbackOutcome:
+def rollback(
+    settings: Settings,
+    target: str | None = None,
+    *,
+    confirm: str | None,
+    now: datetime | None = None,
+    log: Log | None = None,
+) -> RollbackOutcome:
     """Swap back the database the latest swap parked; the database it replaces is parked in turn."""
     info = settings.conninfo()
     target = target or info.dbname
@@ -316,16 +359,21 @@ def last_swap(settings: Settings) -> LastSwap | None:
 def _rollback_source(settings: Settings, facts: server.TargetFacts, target: str) -> str:
     """The database the latest swap of ``target`` parked; the newest by name when no swap was recorded."""
     last = last_swap(settings)
-    same_server = last is not None and (last.parked in facts.pre_restores
-                                        or last.server == critical.server_key(settings.conninfo()))
+    same_server = last is not None and (
+        last.parked in facts.pre_restores or last.server == critical.server_key(settings.conninfo())
+    )
     if last is not None and last.target == target and same_server:
         if last.parked not in facts.pre_restores:
-            raise OperatorError(f"the database the latest swap of {target!r} parked, {last.parked!r}, no longer "
-                                "exists, so there is nothing to roll back to")
+            raise OperatorError(
+                f"the database the latest swap of {target!r} parked, {last.parked!r}, no longer "
+                "exists, so there is nothing to roll back to"
+            )
         return last.parked
     if not facts.pre_restores:
-        raise OperatorError(f"there is no pre-restore copy of {target!r} to roll back to "
-                            "(an in-place restore keeps its safety backup instead)")
+        raise OperatorError(
+            f"there is no pre-restore copy of {target!r} to roll back to "
+            "(an in-place restore keeps its safety backup instead)"
+        )
     return max(facts.pre_restores)
 
 
@@ -341,8 +389,12 @@ def _journal_is_here(info, intent) -> bool:
         return True
     with server.maintenance(info) as conn, server.refusals("checking which server the journal is from"):
         if intent.kind == "swap":
-            return conn.execute("SELECT 1 FROM pg_database WHERE datname = ANY(%s)",
-                                ([intent.incoming, intent.parked],)).fetchone() is not None
+            return (
+                conn.execute(
+                    "SELECT 1 FROM pg_database WHERE datname = ANY(%s)", ([intent.incoming, intent.parked],)
+                ).fetchone()
+                is not None
+            )
         return intent.previous != "on" and inplace.read_only_setting(conn, intent.live) == "on"
 
 
@@ -368,8 +420,10 @@ def recover(settings: Settings) -> str | None:
         return None
     if intent.writer_running():
         return None  # that restore is still running, and finishes itself
-    unfinished = f"{'a swap' if intent.kind == 'swap' else 'an in-place restore'} of {intent.live!r} " \
-                 f"was interrupted at {intent.at}"
+    unfinished = (
+        f"{'a swap' if intent.kind == 'swap' else 'an in-place restore'} of {intent.live!r} "
+        f"was interrupted at {intent.at}"
+    )
     if settings.read_only:
         return f"{unfinished}; run any command without --read-only to finish or undo it"
     try:

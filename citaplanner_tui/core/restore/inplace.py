@@ -35,8 +35,13 @@ from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore.journal import Intent, Journal
 from citaplanner_tui.core.restore.server import SchemaFacts, maintenance, refusals
 from citaplanner_tui.core.restore.sqltext import literal, quote_ident, quote_role
-from citaplanner_tui.core.restore.swap import (end_sessions, pause_point, server_key, unendable_sentence,
-                                               unendable_sessions)
+from citaplanner_tui.core.restore.swap import (
+    end_sessions,
+    pause_point,
+    server_key,
+    unendable_sentence,
+    unendable_sessions,
+)
 
 READ_ONLY = "default_transaction_read_only"
 # Every schema but the system's own (pg_catalog, information_schema, pg_toast*, pg_temp*).
@@ -62,8 +67,14 @@ class Reset:
     forbidden: tuple[str, ...] = ()  # "schema x (owner y)", ... this role may not drop
 
     def summary(self) -> str:
-        parts = [", ".join(f"schema {s} ({n} objects)" for s, n in self.schemas.items())
-                 + " with everything that depends on them"] if self.schemas else []
+        parts = (
+            [
+                ", ".join(f"schema {s} ({n} objects)" for s, n in self.schemas.items())
+                + " with everything that depends on them"
+            ]
+            if self.schemas
+            else []
+        )
         if self.large_objects:
             parts.append(f"{self.large_objects} large object(s)")
         if self.publications:
@@ -77,19 +88,28 @@ def inventory(info: ConnInfo) -> Reset:
     """Read what an in-place restore of ``info``'s database would drop."""
     with connect(info) as conn:
         schemas = conn.execute(_SCHEMAS).fetchall()
-        los, los_ours = conn.execute("SELECT count(*), COALESCE(bool_and(pg_has_role(lomowner, 'MEMBER')), true) "
-                                     "FROM pg_largeobject_metadata").fetchone()
-        pubs = conn.execute("SELECT pubname, pg_has_role(pubowner, 'MEMBER'), pg_get_userbyid(pubowner) "
-                            "FROM pg_publication ORDER BY 1").fetchall()
-        events = conn.execute("SELECT evtname, pg_has_role(evtowner, 'MEMBER'), pg_get_userbyid(evtowner) "
-                              "FROM pg_event_trigger ORDER BY 1").fetchall()
+        los, los_ours = conn.execute(
+            "SELECT count(*), COALESCE(bool_and(pg_has_role(lomowner, 'MEMBER')), true) FROM pg_largeobject_metadata"
+        ).fetchone()
+        pubs = conn.execute(
+            "SELECT pubname, pg_has_role(pubowner, 'MEMBER'), pg_get_userbyid(pubowner) FROM pg_publication ORDER BY 1"
+        ).fetchall()
+        events = conn.execute(
+            "SELECT evtname, pg_has_role(evtowner, 'MEMBER'), pg_get_userbyid(evtowner) "
+            "FROM pg_event_trigger ORDER BY 1"
+        ).fetchall()
         owners = dict(conn.execute("SELECT nspname, pg_get_userbyid(nspowner) FROM pg_namespace").fetchall())
     forbidden = [f"schema {name} (owner {owners[name]})" for name, ours, _ in schemas if not ours]
     forbidden += [] if los_ours else ["large objects of other roles"]
     forbidden += [f"publication {name} (owner {owner})" for name, ours, owner in pubs if not ours]
     forbidden += [f"event trigger {name} (owner {owner})" for name, ours, owner in events if not ours]
-    return Reset({name: n for name, _, n in schemas}, los, tuple(p[0] for p in pubs),
-                 tuple(e[0] for e in events), tuple(forbidden))
+    return Reset(
+        {name: n for name, _, n in schemas},
+        los,
+        tuple(p[0] for p in pubs),
+        tuple(e[0] for e in events),
+        tuple(forbidden),
+    )
 
 
 def reset_sql(reset: Reset, public: SchemaFacts) -> str:
@@ -103,8 +123,9 @@ def reset_sql(reset: Reset, public: SchemaFacts) -> str:
         lines.append("CREATE SCHEMA public;")
         if public.owner:
             lines.append(f"ALTER SCHEMA public OWNER TO {quote_ident(public.owner)};")
-        lines += [f"GRANT {privilege} ON SCHEMA public TO {quote_role(grantee)};"
-                  for grantee, privilege in public.grants]
+        lines += [
+            f"GRANT {privilege} ON SCHEMA public TO {quote_role(grantee)};" for grantee, privilege in public.grants
+        ]
         if public.comment is not None:
             lines.append(f"COMMENT ON SCHEMA public IS {literal(public.comment)};")
     return "\n".join(lines) + "\n"
@@ -115,7 +136,8 @@ def read_only_setting(conn, db: str) -> str | None:
     row = conn.execute(
         "SELECT split_part(c, '=', 2) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase, "
         "unnest(s.setconfig) c WHERE d.datname = %s AND s.setrole = 0 AND c LIKE %s",
-        (db, READ_ONLY + "=%")).fetchone()
+        (db, READ_ONLY + "=%"),
+    ).fetchone()
     return row[0] if row else None
 
 
@@ -142,8 +164,9 @@ def writes_stopped(info: ConnInfo, db: str, journal: Journal, log: Log) -> Itera
     with maintenance(info) as conn, refusals("stopping writes"):
         others = unendable_sessions(conn, db)
         if others:
-            raise OperatorError(unendable_sentence(db, others, "their writes could not be stopped")
-                                + "; nothing was changed")
+            raise OperatorError(
+                unendable_sentence(db, others, "their writes could not be stopped") + "; nothing was changed"
+            )
         previous = read_only_setting(conn, db)
         journal.begin(Intent(db, "", "", server_key(info), None, kind="in-place", previous=previous))
         try:
@@ -163,8 +186,10 @@ def writes_stopped(info: ConnInfo, db: str, journal: Journal, log: Log) -> Itera
             ended = _allow_writes(conn, db, previous)
         journal.clear()
         stop.seconds = round(time.monotonic() - stop.since, 3)
-        log.info(f"writes to {db!r} are allowed again after {stop.seconds:.1f} s ({ended} read-only session(s) "
-                 "ended so the app reconnects)")
+        log.info(
+            f"writes to {db!r} are allowed again after {stop.seconds:.1f} s ({ended} read-only session(s) "
+            "ended so the app reconnects)"
+        )
 
 
 def recover(info: ConnInfo, journal: Journal, intent: Intent) -> str:
@@ -172,5 +197,7 @@ def recover(info: ConnInfo, journal: Journal, intent: Intent) -> str:
     with maintenance(info) as conn, refusals("allowing writes again"):
         _allow_writes(conn, intent.live, intent.previous)
     journal.clear()
-    return (f"allowed writes to {intent.live!r} again after an in-place restore interrupted at {intent.at}; "
-            "its load is one transaction, so the database holds either its previous data or the whole backup")
+    return (
+        f"allowed writes to {intent.live!r} again after an in-place restore interrupted at {intent.at}; "
+        "its load is one transaction, so the database holds either its previous data or the whole backup"
+    )

@@ -112,8 +112,9 @@ class Journal:
         try:
             _write(self.path, asdict(intent))
         except OSError as exc:
-            raise OperatorError(f"cannot write the restore journal in {self.dir}: {exc.strerror}; the live "
-                                "database was not touched") from None
+            raise OperatorError(
+                f"cannot write the restore journal in {self.dir}: {exc.strerror}; the live database was not touched"
+            ) from None
         return intent
 
     def advance(self, intent: Intent, phase: str) -> Intent:
@@ -125,8 +126,15 @@ class Journal:
         """The renames committed (now, unless ``swapped_at`` says when): remember what was parked and what
         kind of swap it was (a rollback restores no archive), then drop the intent."""
         now = datetime.now().isoformat(timespec="seconds")
-        last = LastSwap(intent.live, intent.parked, now, intent.backup, intent.server,
-                        "rollback" if intent.backup is None else "restore", swapped_at or now)
+        last = LastSwap(
+            intent.live,
+            intent.parked,
+            now,
+            intent.backup,
+            intent.server,
+            "rollback" if intent.backup is None else "restore",
+            swapped_at or now,
+        )
         _write(self.last_path, asdict(last))
         self.clear()
         return last

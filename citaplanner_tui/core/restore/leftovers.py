@@ -54,8 +54,11 @@ def leftovers(settings: Settings, scan: catalog.Catalog | None = None) -> list[L
             scratch = _databases(conn, f"{info.dbname}__restore_")
     except OperatorError:
         return files
-    return (files + [Leftover(PARKED, name, size) for name, size in parked]
-            + [Leftover(SCRATCH, name, size) for name, size in scratch])
+    return (
+        files
+        + [Leftover(PARKED, name, size) for name, size in parked]
+        + [Leftover(SCRATCH, name, size) for name, size in scratch]
+    )
 
 
 def lines(kept: list[Leftover]) -> list[str]:
@@ -78,9 +81,14 @@ def _parked(conn, db: str) -> list[tuple[str, int | None]]:
 def _databases(conn, prefix: str) -> list[tuple[str, int | None]]:
     """``(name, bytes)`` of the databases named ``prefix...``, newest first; a scratch database left by
     a killed restore is as large as the live one, so status names it too (the next restore drops it)."""
-    return [tuple(r) for r in conn.execute(
-        "SELECT datname, CASE WHEN has_database_privilege(datname, 'CONNECT') THEN pg_database_size(datname) END "
-        "FROM pg_database WHERE starts_with(datname, %s) ORDER BY 1 DESC", (prefix,)).fetchall()]
+    return [
+        tuple(r)
+        for r in conn.execute(
+            "SELECT datname, CASE WHEN has_database_privilege(datname, 'CONNECT') THEN pg_database_size(datname) END "
+            "FROM pg_database WHERE starts_with(datname, %s) ORDER BY 1 DESC",
+            (prefix,),
+        ).fetchall()
+    ]
 
 
 def rotate(settings: Settings, target: str, log: Log, *, latest_safety: str | None = None) -> list[str]:

@@ -59,8 +59,15 @@ class LoadSpec:
 
 def _psql(spec: LoadSpec) -> subprocess.Popen:
     argv = [spec.client.path("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", spec.target.conninfo()]
-    proc = subprocess.Popen(argv, bufsize=0, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env={**os.environ, **spec.target.env()}, start_new_session=True)
+    proc = subprocess.Popen(
+        argv,
+        bufsize=0,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **spec.target.env()},
+        start_new_session=True,
+    )
     try:
         fcntl.fcntl(proc.stdin.fileno(), _F_SETPIPE_SZ, _PIPE_SIZE)
     except OSError:
@@ -106,7 +113,7 @@ class _Writer(threading.Thread):
                 try:
                     view = memoryview(data)
                     while view:
-                        view = view[self.stdin.write(view):]
+                        view = view[self.stdin.write(view) :]
                 except OSError:
                     self.failed = True  # psql is gone; keep draining so put() never blocks
 
@@ -155,16 +162,21 @@ def load_archive(archive: Path, spec: LoadSpec, reporter: Reporter | None = None
     committed = False
     try:
         # Our own SQL is UTF-8; the dump then sets its own client_encoding.
-        writer.put(b"BEGIN;\nSET client_min_messages = warning;\nSET client_encoding = 'UTF8';\n"
-                   + spec.prologue.encode() + b"RESET client_encoding;\n")
+        writer.put(
+            b"BEGIN;\nSET client_min_messages = warning;\nSET client_encoding = 'UTF8';\n"
+            + spec.prologue.encode()
+            + b"RESET client_encoding;\n"
+        )
         for chunk in reader:
             reporter.check_cancel()
             writer.put(scanner.filter(chunk))
         writer.put(scanner.rest())
         info = scanner.info
         if not (info.header and info.complete):
-            raise OperatorError(f"{Path(archive).name} is not a complete pg_dump script "
-                                "(no header or no completion trailer); nothing was loaded")
+            raise OperatorError(
+                f"{Path(archive).name} is not a complete pg_dump script "
+                "(no header or no completion trailer); nothing was loaded"
+            )
         # The check names tables as the dump does, in the encoding the dump left the session in.
         check = check_block(info.rows).encode(codec_for(info.encoding), "surrogateescape")
         writer.put(b"\nSET standard_conforming_strings = on;\n" + check + b"COMMIT;\n")
@@ -180,6 +192,8 @@ def load_archive(archive: Path, spec: LoadSpec, reporter: Reporter | None = None
         writer.finish()
         tail.join(timeout=5)
     if not committed:
-        raise LoadFailed(f"psql stopped on an error and nothing was committed: {tail.first_error(codec_for(scanner.info.encoding))}")
+        raise LoadFailed(
+            f"psql stopped on an error and nothing was committed: {tail.first_error(codec_for(scanner.info.encoding))}"
+        )
     reporter("load", total, total, force=True)
     return Loaded(info, reader.sha256)

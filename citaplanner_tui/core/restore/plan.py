@@ -94,8 +94,12 @@ class RestorePlan:
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data.update(archive=str(self.archive), ok=self.ok, scratch=self.scratch,
-                    pre_restore=self.pre_restore if self.mode == "swap" else None)
+        data.update(
+            archive=str(self.archive),
+            ok=self.ok,
+            scratch=self.scratch,
+            pre_restore=self.pre_restore if self.mode == "swap" else None,
+        )
         return data
 
 
@@ -106,8 +110,10 @@ def new_stamp(now: datetime | None = None) -> str:
 def _name(db: str, kind: str, stamp: str) -> str:
     name = f"{db}__{kind}_{stamp}"
     if len(name.encode("utf-8")) > _MAX_IDENT:
-        raise OperatorError(f"the database name {db!r} is too long to derive the {kind} copy's name "
-                            f"(PostgreSQL names stop at {_MAX_IDENT} bytes)")
+        raise OperatorError(
+            f"the database name {db!r} is too long to derive the {kind} copy's name "
+            f"(PostgreSQL names stop at {_MAX_IDENT} bytes)"
+        )
     return name
 
 
@@ -127,8 +133,7 @@ def check_confirm(target: str, confirm: str | None, action: str = "restore over"
     """Headless restores and rollbacks need the target's name typed back; there is no default."""
     if confirm != target:
         said = "no --confirm was given" if confirm is None else f"--confirm {confirm!r} is not the target"
-        raise ConfirmationRequired(f"{said}: to {action} {target!r} pass --confirm {target}; "
-                                   "nothing was changed")
+        raise ConfirmationRequired(f"{said}: to {action} {target!r} pass --confirm {target}; nothing was changed")
 
 
 def choose_mode(requested: str | None, *, can_create: bool, can_rename: bool) -> tuple[str, str | None]:
@@ -141,41 +146,65 @@ def choose_mode(requested: str | None, *, can_create: bool, can_rename: bool) ->
         return "in-place", None
     if requested == "swap":
         return "swap", None if swap_ok else (
-            "swap mode needs a role that may create databases and owns the target (or use --mode in-place)")
+            "swap mode needs a role that may create databases and owns the target (or use --mode in-place)"
+        )
     return ("swap", None) if swap_ok else ("in-place", None)
 
 
-def steps_for(mode: str, target: str, stamp: str, *, safety: bool = True,
-              leftovers: list[str] | tuple = (), drops: str = "") -> list[Step]:
+def steps_for(
+    mode: str, target: str, stamp: str, *, safety: bool = True, leftovers: list[str] | tuple = (), drops: str = ""
+) -> list[Step]:
     """The steps ``execute`` runs for ``mode``, in order (``drops``: what in-place mode drops)."""
     steps = []
     if leftovers:
-        steps.append(Step("drop leftovers", "drop scratch databases left by an interrupted restore or drill: "
-                          + ", ".join(leftovers)))
+        steps.append(
+            Step(
+                "drop leftovers",
+                "drop scratch databases left by an interrupted restore or drill: " + ", ".join(leftovers),
+            )
+        )
     if mode != "swap":
-        steps.append(Step("stop writes", f"make new sessions of {target!r} read-only and end the app's sessions, "
-                          "so every write committed before is in the safety backup and later ones are refused "
-                          "(readers go on reading)"))
+        steps.append(
+            Step(
+                "stop writes",
+                f"make new sessions of {target!r} read-only and end the app's sessions, "
+                "so every write committed before is in the safety backup and later ones are refused "
+                "(readers go on reading)",
+            )
+        )
     if safety:
-        steps.append(Step("safety backup", f"back up the current {target!r} into the safety tier "
-                          "(restores keep the newest few, [restore] keep)"))
+        steps.append(
+            Step(
+                "safety backup",
+                f"back up the current {target!r} into the safety tier (restores keep the newest few, [restore] keep)",
+            )
+        )
     if mode == "swap":
         scratch, pre = scratch_name(target, stamp), pre_restore_name(target, stamp)
         steps += [
             Step("create scratch", f"create {scratch!r} with the owner, grants and settings of {target!r}"),
             Step("load", f"stream the archive into {scratch!r} in one transaction (psql ON_ERROR_STOP)"),
             Step("validate", "before the load commits, check every table's row count against the dump's"),
-            Step("swap", f"block new connections to {target!r} ({LOCKOUT:.0f} s at most, journaled), end its "
-                         f"sessions, rename it to {pre!r}, rename {scratch!r} to {target!r}"),
+            Step(
+                "swap",
+                f"block new connections to {target!r} ({LOCKOUT:.0f} s at most, journaled), end its "
+                f"sessions, rename it to {pre!r}, rename {scratch!r} to {target!r}",
+            ),
         ]
     else:
         steps += [
-            Step("load in place", f"in one transaction: drop {drops or 'every schema, large object, publication and event trigger'}, "
-                                  "then load the archive; readers wait from the drop to the commit; any error "
-                                  "rolls everything back"),
+            Step(
+                "load in place",
+                f"in one transaction: drop {drops or 'every schema, large object, publication and event trigger'}, "
+                "then load the archive; readers wait from the drop to the commit; any error "
+                "rolls everything back",
+            ),
             Step("validate", "check every table's row count against the dump's before committing"),
-            Step("allow writes", f"put back the settings {target!r} had of its own, end the read-only "
-                                 "sessions, so the app reconnects and writes"),
+            Step(
+                "allow writes",
+                f"put back the settings {target!r} had of its own, end the read-only "
+                "sessions, so the app reconnects and writes",
+            ),
         ]
     return steps
 

@@ -39,11 +39,11 @@ EXACT_COUNT_BYTES = 64 << 20
 def archive_checks(result: VerifyResult) -> list[Check]:
     """The deep verify's verdict as plan checks: a missing sidecar warns, any damage blocks."""
     if result.checksum_ok is None:
-        checksum = Check("checksum", True, f"{result.detail}; its content was read end to end instead",
-                         blocking=False)
+        checksum = Check("checksum", True, f"{result.detail}; its content was read end to end instead", blocking=False)
     else:
-        checksum = Check("checksum", result.checksum_ok, "matches its .sha256 sidecar" if result.checksum_ok
-                         else result.detail)
+        checksum = Check(
+            "checksum", result.checksum_ok, "matches its .sha256 sidecar" if result.checksum_ok else result.detail
+        )
     detail = result.deep_detail or result.detail
     return [checksum, Check("deep verify", bool(result.deep_ok), detail)]
 
@@ -63,8 +63,9 @@ def manifest_checks(archive: Path, target_info) -> list:
     except (OperatorError, psycopg.Error):  # the target's own check says why it cannot be read
         return checks
     warning = manifest.migration_warning(found.migration, live)
-    checks.append(Check("migrations", warning is None, warning or "the same migration head as the target",
-                        blocking=False))
+    checks.append(
+        Check("migrations", warning is None, warning or "the same migration head as the target", blocking=False)
+    )
     return checks
 
 
@@ -90,8 +91,11 @@ def rows_checks(rows: dict[str, int], target_info, ratio: float) -> list[Check]:
 def live_rows(conn, tables: list[str]) -> int:
     """Rows of ``tables`` (scanner keys) in the connection's database: exact when the tables are
     small, otherwise the planner's estimates (a table never analysed counts 0)."""
-    found = conn.execute("SELECT t, pg_relation_size(to_regclass(t)), c.reltuples FROM unnest(%s::text[]) AS t "
-                         "JOIN pg_class c ON c.oid = to_regclass(t)", ([qualified(t) for t in tables],)).fetchall()
+    found = conn.execute(
+        "SELECT t, pg_relation_size(to_regclass(t)), c.reltuples FROM unnest(%s::text[]) AS t "
+        "JOIN pg_class c ON c.oid = to_regclass(t)",
+        ([qualified(t) for t in tables],),
+    ).fetchall()
     if sum(size for _, size, _ in found) < EXACT_COUNT_BYTES:
         present = [t for t in tables if qualified(t) in {name for name, _, _ in found}]
         return sum(count_rows(conn, present).values())
@@ -107,8 +111,15 @@ def _version(v: tuple[int, int] | None) -> str:
     return f"{v[0]}.{v[1]}" if v else "unknown"
 
 
-def preflight(settings: Settings, archive: Path, *, target: str | None = None, mode: str | None = None,
-              reporter: Reporter | None = None, now: datetime | None = None) -> RestorePlan:
+def preflight(
+    settings: Settings,
+    archive: Path,
+    *,
+    target: str | None = None,
+    mode: str | None = None,
+    reporter: Reporter | None = None,
+    now: datetime | None = None,
+) -> RestorePlan:
     """Check everything and return the plan; raise only when the archive cannot be read at all."""
     reporter = reporter or Reporter()
     archive = Path(archive).resolve()
@@ -129,19 +140,40 @@ def preflight(settings: Settings, archive: Path, *, target: str | None = None, m
         checks += rows_checks(rows, info.with_dbname(target), settings.thresholds.shrink_warn_ratio)
     source = dump.server_version
     if source and source[0] > tf.server_major:
-        checks.append(Check("versions", True, f"the dump comes from PostgreSQL {source[0]}, newer than the "
-                            f"target's {tf.server_major}: some statements may not load", blocking=False))
+        checks.append(
+            Check(
+                "versions",
+                True,
+                f"the dump comes from PostgreSQL {source[0]}, newer than the "
+                f"target's {tf.server_major}: some statements may not load",
+                blocking=False,
+            )
+        )
     checks.append(Check("rights", problem is None, problem or _rights_detail(chosen, tf, target)))
     drops = ""
     if chosen == "in-place" and tf.exists and tf.allow_connections:
         reset = inplace.inventory(info.with_dbname(target))
         drops = reset.summary()
-        checks.append(Check("reset", not reset.forbidden, f"the role may drop what the load replaces: {drops}"
-                            if not reset.forbidden else f"in-place mode must drop what the dump creates, but "
-                            f"the role {tf.user!r} may not drop {', '.join(reset.forbidden)}"))
-        checks.append(Check("writes", tf.can_rename, f"the role may make {target!r} read-only while it restores"
-                            if tf.can_rename else f"in-place mode stops writes with ALTER DATABASE, which needs "
-                            f"the role {tf.user!r} to own {target!r} (owned by {tf.owner})"))
+        checks.append(
+            Check(
+                "reset",
+                not reset.forbidden,
+                f"the role may drop what the load replaces: {drops}"
+                if not reset.forbidden
+                else f"in-place mode must drop what the dump creates, but "
+                f"the role {tf.user!r} may not drop {', '.join(reset.forbidden)}",
+            )
+        )
+        checks.append(
+            Check(
+                "writes",
+                tf.can_rename,
+                f"the role may make {target!r} read-only while it restores"
+                if tf.can_rename
+                else f"in-place mode stops writes with ALTER DATABASE, which needs "
+                f"the role {tf.user!r} to own {target!r} (owned by {tf.owner})",
+            )
+        )
     checks.append(_client_check(settings, tf.server_major))
     checks.append(_space_check(settings.backup_dir, archive))
     checks.append(_sessions_check(info, tf, target, chosen))
@@ -151,21 +183,35 @@ def preflight(settings: Settings, archive: Path, *, target: str | None = None, m
     stamp = free_stamp(target, tf.pre_restores, now)
     client = next((c.detail for c in checks if c.name == "client" and c.ok), "")
     return RestorePlan(
-        archive=archive, archive_size=archive.stat().st_size, target=target, server=info.redacted(),
-        mode=chosen, stamp=stamp, owner=tf.owner, target_version=f"{tf.server_major}.{tf.server_minor}",
-        source_version=_version(source), pg_dump_version=_version(dump.pg_dump_version),
-        client=client, sessions=tf.sessions, rows=dict(dump.rows), checks=checks,
-        steps=steps_for(chosen, target, stamp, leftovers=tf.leftovers, drops=drops))
+        archive=archive,
+        archive_size=archive.stat().st_size,
+        target=target,
+        server=info.redacted(),
+        mode=chosen,
+        stamp=stamp,
+        owner=tf.owner,
+        target_version=f"{tf.server_major}.{tf.server_minor}",
+        source_version=_version(source),
+        pg_dump_version=_version(dump.pg_dump_version),
+        client=client,
+        sessions=tf.sessions,
+        rows=dict(dump.rows),
+        checks=checks,
+        steps=steps_for(chosen, target, stamp, leftovers=tf.leftovers, drops=drops),
+    )
 
 
 def _target_check(tf: server.TargetFacts, target: str, info) -> Check:
     if not tf.exists:
         return Check("target", False, f"the database {target!r} does not exist on {info.host}:{info.port}")
     if not tf.allow_connections:
-        return Check("target", False, f"{target!r} does not accept connections (an interrupted swap?); "
-                                      f"run ALTER DATABASE {target} WITH ALLOW_CONNECTIONS true first")
-    return Check("target", True, f"{target!r} on PostgreSQL {tf.server_major}.{tf.server_minor}, "
-                                 f"owned by {tf.owner}")
+        return Check(
+            "target",
+            False,
+            f"{target!r} does not accept connections (an interrupted swap?); "
+            f"run ALTER DATABASE {target} WITH ALLOW_CONNECTIONS true first",
+        )
+    return Check("target", True, f"{target!r} on PostgreSQL {tf.server_major}.{tf.server_minor}, owned by {tf.owner}")
 
 
 def _sessions_check(info, tf: server.TargetFacts, target: str, mode: str) -> Check:
@@ -176,12 +222,23 @@ def _sessions_check(info, tf: server.TargetFacts, target: str, mode: str) -> Che
     with server.maintenance(info) as conn:
         others = unendable_sessions(conn, target)
     if others:
-        return Check("sessions", False, unendable_sentence(
-            target, others, "the swap could not rename it" if mode == "swap" else "their writes could not be stopped"))
-    when = (f"at the swap, which refuses new connections for {LOCKOUT:.0f} s at most" if mode == "swap"
-            else "before the safety backup, when writes stop")
-    return Check("sessions", True, f"{tf.sessions} other session(s) connected to {target!r} will be ended {when}",
-                 blocking=False)
+        return Check(
+            "sessions",
+            False,
+            unendable_sentence(
+                target,
+                others,
+                "the swap could not rename it" if mode == "swap" else "their writes could not be stopped",
+            ),
+        )
+    when = (
+        f"at the swap, which refuses new connections for {LOCKOUT:.0f} s at most"
+        if mode == "swap"
+        else "before the safety backup, when writes stop"
+    )
+    return Check(
+        "sessions", True, f"{tf.sessions} other session(s) connected to {target!r} will be ended {when}", blocking=False
+    )
 
 
 def _rights_detail(mode: str, tf: server.TargetFacts, target: str) -> str:
@@ -214,8 +271,13 @@ def _space_check(backup_dir: Path, archive: Path) -> Check:
         probe = probe.parent
     free = shutil.disk_usage(probe).free
     ok = free >= need
-    return Check("space", ok, f"{_mb(free)} free on the backup volume, the safety backup needs about {_mb(need)}"
-                 if ok else f"the backup volume has {_mb(free)} free but the safety backup needs about {_mb(need)}")
+    return Check(
+        "space",
+        ok,
+        f"{_mb(free)} free on the backup volume, the safety backup needs about {_mb(need)}"
+        if ok
+        else f"the backup volume has {_mb(free)} free but the safety backup needs about {_mb(need)}",
+    )
 
 
 def _mb(n: int) -> str:

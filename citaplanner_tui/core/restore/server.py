@@ -42,8 +42,9 @@ def maintenance(info: ConnInfo) -> Iterator:
             except ConnectionFailed as exc:
                 last = exc
         else:
-            raise ConnectionFailed(f"cannot reach a maintenance database (postgres or template1) on "
-                                   f"{info.host}:{info.port}: {last}")
+            raise ConnectionFailed(
+                f"cannot reach a maintenance database (postgres or template1) on {info.host}:{info.port}: {last}"
+            )
         yield conn
 
 
@@ -94,15 +95,31 @@ def inspect(info: ConnInfo, db: str) -> TargetFacts:
     with maintenance(info) as conn:
         num = conn.info.server_version
         row = conn.execute(_FACTS, {"db": db}).fetchone()
-        names = dict(conn.execute(
-            "SELECT k, array_agg(datname ORDER BY datname) FROM (SELECT datname, "
-            "CASE WHEN datname LIKE %(p)s THEN 'pre' ELSE 'scratch' END AS k FROM pg_database "
-            "WHERE datname LIKE %(r)s OR datname LIKE %(d)s OR datname LIKE %(p)s) s GROUP BY k",
-            {"r": _like(db, "restore"), "d": _like(db, "drill"), "p": _like(db, "pre_restore")}).fetchall())
+        names = dict(
+            conn.execute(
+                "SELECT k, array_agg(datname ORDER BY datname) FROM (SELECT datname, "
+                "CASE WHEN datname LIKE %(p)s THEN 'pre' ELSE 'scratch' END AS k FROM pg_database "
+                "WHERE datname LIKE %(r)s OR datname LIKE %(d)s OR datname LIKE %(p)s) s GROUP BY k",
+                {"r": _like(db, "restore"), "d": _like(db, "drill"), "p": _like(db, "pre_restore")},
+            ).fetchall()
+        )
     user, sup, createdb, exists, owner, member, allow, sessions, database, enc, space = row
     options = database_options(database, enc, space) if exists else ""
-    return TargetFacts(num // 10000, num % 10000, user, sup, createdb, exists, owner, member, allow,
-                       sessions, options, tuple(names.get("scratch") or ()), tuple(names.get("pre") or ()))
+    return TargetFacts(
+        num // 10000,
+        num % 10000,
+        user,
+        sup,
+        createdb,
+        exists,
+        owner,
+        member,
+        allow,
+        sessions,
+        options,
+        tuple(names.get("scratch") or ()),
+        tuple(names.get("pre") or ()),
+    )
 
 
 def database_options(database: dict, encoding: str, tablespace: str | None) -> str:
@@ -113,8 +130,10 @@ def database_options(database: dict, encoding: str, tablespace: str | None) -> s
     builtin since 17) and its locale (``daticulocale`` on 15-16, ``datlocale`` since 17),
     ICU rules (16+).  template0, since template1 may hold extra objects.
     """
-    parts = [f"TEMPLATE template0 ENCODING {literal(encoding)}",
-             f"LC_COLLATE {literal(database['datcollate'])} LC_CTYPE {literal(database['datctype'])}"]
+    parts = [
+        f"TEMPLATE template0 ENCODING {literal(encoding)}",
+        f"LC_COLLATE {literal(database['datcollate'])} LC_CTYPE {literal(database['datctype'])}",
+    ]
     provider = {"i": "icu", "b": "builtin"}.get(database.get("datlocprovider") or "c")
     locale = database.get("datlocale") or database.get("daticulocale")
     if provider:
@@ -163,11 +182,15 @@ def schema_facts(info: ConnInfo, schema: str = "public") -> SchemaFacts:
     with connect(info) as conn:
         row = conn.execute(
             "SELECT pg_get_userbyid(nspowner), obj_description(oid, 'pg_namespace') "
-            "FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
+            "FROM pg_namespace WHERE nspname = %s",
+            (schema,),
+        ).fetchone()
         if row is None:
             return SchemaFacts()
         grants = conn.execute(
             "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END, a.privilege_type "
             "FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.nspname = %s AND a.grantee <> n.nspowner "
-            "ORDER BY 1, 2", (schema,)).fetchall()
+            "ORDER BY 1, 2",
+            (schema,),
+        ).fetchall()
     return SchemaFacts(row[0], tuple((g, p) for g, p in grants), row[1])

@@ -48,8 +48,7 @@ DEFERRED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 PAUSE_ENV = "CITAPLANNER_TUI_PAUSE"
 # Sessions of roles on a database (other roles' rows show no backend_type to us, but a role);
 # autovacuum workers have no role and are left alone: the rename stops them itself.
-_SESSIONS = ("FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
-             "AND usesysid IS NOT NULL")
+_SESSIONS = "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() AND usesysid IS NOT NULL"
 
 
 class SwapFailed(OperatorError):
@@ -67,8 +66,11 @@ def _allow(conn, db: str, allow: bool) -> None:
 
 def end_sessions(conn, db: str) -> int:
     """End the sessions this role may end (its own and its members'; all for a superuser)."""
-    return len(conn.execute(f"SELECT pg_terminate_backend(pid) {_SESSIONS} AND pg_has_role(usesysid, 'MEMBER')",
-                            (db,)).fetchall())
+    return len(
+        conn.execute(
+            f"SELECT pg_terminate_backend(pid) {_SESSIONS} AND pg_has_role(usesysid, 'MEMBER')", (db,)
+        ).fetchall()
+    )
 
 
 def _sessions(conn, db: str) -> int:
@@ -77,13 +79,19 @@ def _sessions(conn, db: str) -> int:
 
 def unendable_sessions(conn, db: str) -> list[str]:
     """The roles with sessions on ``db`` that this role may not end (so a swap could not finish)."""
-    return [r[0] for r in conn.execute(f"SELECT DISTINCT usename::text {_SESSIONS} "
-                                       "AND NOT pg_has_role(usesysid, 'MEMBER') ORDER BY 1", (db,)).fetchall()]
+    return [
+        r[0]
+        for r in conn.execute(
+            f"SELECT DISTINCT usename::text {_SESSIONS} AND NOT pg_has_role(usesysid, 'MEMBER') ORDER BY 1", (db,)
+        ).fetchall()
+    ]
 
 
 def unendable_sentence(db: str, roles: list[str], blocked: str = "the swap could not rename it") -> str:
-    return (f"{db!r} has sessions of {', '.join(roles)}, which this role may not end, so {blocked}; "
-            "ask them to disconnect (or end them as a superuser)")
+    return (
+        f"{db!r} has sessions of {', '.join(roles)}, which this role may not end, so {blocked}; "
+        "ask them to disconnect (or end them as a superuser)"
+    )
 
 
 def pause_point(phase: str) -> None:
@@ -138,8 +146,9 @@ class Swapped:
     late_signals: tuple[str, ...] = ()
 
 
-def swap(info: ConnInfo, live: str, incoming: str, parked: str, log: Log, journal: Journal,
-         backup: str | None = None) -> Swapped:
+def swap(
+    info: ConnInfo, live: str, incoming: str, parked: str, log: Log, journal: Journal, backup: str | None = None
+) -> Swapped:
     """Put ``incoming`` in place of ``live``, which becomes ``parked``."""
     with maintenance(info) as conn:
         others = unendable_sessions(conn, live) + unendable_sessions(conn, incoming)
@@ -153,8 +162,10 @@ def swap(info: ConnInfo, live: str, incoming: str, parked: str, log: Log, journa
             raise
     late = signal_names(caught)
     if late:
-        log.warn(f"{', '.join(late)} arrived during the swap, after which the swap committed; "
-                 "the restore finishes instead of unwinding")
+        log.warn(
+            f"{', '.join(late)} arrived during the swap, after which the swap committed; "
+            "the restore finishes instead of unwinding"
+        )
     return Swapped(attempts, tuple(late))
 
 
@@ -174,8 +185,9 @@ def _section(conn, intent: Intent, log: Log, journal: Journal) -> int:
     if attempts is None:
         _allow(conn, live, True)
         journal.clear()
-        raise SwapFailed(f"{live!r} still had sessions after {LOCKOUT:.0f} s; nothing was renamed "
-                         "and it accepts connections again")
+        raise SwapFailed(
+            f"{live!r} still had sessions after {LOCKOUT:.0f} s; nothing was renamed and it accepts connections again"
+        )
     intent = journal.advance(intent, "renamed")
     pause_point("renamed")
     journal.finish(intent)
@@ -209,15 +221,21 @@ def recover(info: ConnInfo, journal: Journal, intent: Intent) -> str:
     """Finish or undo the swap ``intent`` describes, from what the server holds; one sentence."""
     live, incoming, parked = intent.live, intent.incoming, intent.parked
     with maintenance(info) as conn, refusals("finishing the interrupted swap"):
-        names = {r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s)",
-                                            ([live, incoming, parked],)).fetchall()}
+        names = {
+            r[0]
+            for r in conn.execute(
+                "SELECT datname FROM pg_database WHERE datname = ANY(%s)", ([live, incoming, parked],)
+            ).fetchall()
+        }
         if live in names and parked in names:
             _allow(conn, live, True)
             _allow(conn, parked, True)
             journal.finish(intent, swapped_at=intent.at)  # the renames committed moments after it began
-            return (f"finished the swap interrupted at {intent.at}: its renames had committed, so {live!r} "
-                    f"now holds what was {incoming!r} and accepts connections, and the previous database "
-                    f"is kept as {parked!r}")
+            return (
+                f"finished the swap interrupted at {intent.at}: its renames had committed, so {live!r} "
+                f"now holds what was {incoming!r} and accepts connections, and the previous database "
+                f"is kept as {parked!r}"
+            )
         if live in names:  # not renamed: the name still holds the previous database
             _allow(conn, live, True)
             # A restore's scratch, fully loaded but never swapped in, is of no use now (a rollback's incoming
@@ -226,9 +244,19 @@ def recover(info: ConnInfo, journal: Journal, intent: Intent) -> str:
             if scratch:
                 drop_database(conn, incoming)
             journal.clear()
-            dropped = (f"and the scratch database {incoming!r}, which held the backup's data but was never "
-                       "swapped in, was dropped") if scratch else "and nothing was dropped"
-            return (f"undid the swap interrupted at {intent.at}: nothing had been renamed, so {live!r} "
-                    f"accepts connections again with its previous data, {dropped}")
-    return (f"the swap of {live!r} interrupted at {intent.at} left no database named {live!r} on the server; "
-            f"check {incoming!r} and {parked!r} by hand, then remove {journal.path}")
+            dropped = (
+                (
+                    f"and the scratch database {incoming!r}, which held the backup's data but was never "
+                    "swapped in, was dropped"
+                )
+                if scratch
+                else "and nothing was dropped"
+            )
+            return (
+                f"undid the swap interrupted at {intent.at}: nothing had been renamed, so {live!r} "
+                f"accepts connections again with its previous data, {dropped}"
+            )
+    return (
+        f"the swap of {live!r} interrupted at {intent.at} left no database named {live!r} on the server; "
+        f"check {incoming!r} and {parked!r} by hand, then remove {journal.path}"
+    )

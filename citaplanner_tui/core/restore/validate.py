@@ -63,8 +63,9 @@ def check_block(expected: Mapping[str, int]) -> str:
     """A DO block that raises (aborting the transaction) when any table's count differs."""
     if not expected:
         return ""
-    values = ", ".join(f"({literal(t)}, {literal(qualified(t))}, {rows}::bigint)"
-                       for t, rows in sorted(expected.items()))
+    values = ", ".join(
+        f"({literal(t)}, {literal(qualified(t))}, {rows}::bigint)" for t, rows in sorted(expected.items())
+    )
     return _CHECK.format(values=values)
 
 

@@ -10,5 +10,16 @@ from citaplanner_tui.core.seed.apply import ApplyResult, apply_seed
 from citaplanner_tui.core.seed.plan import Item, Ref, SeedPlan, Status, decide
 from citaplanner_tui.core.seed.read import SeedError, Snapshot, check_schema, plan_seed
 
-__all__ = ["ApplyResult", "Item", "Ref", "SeedError", "SeedPlan", "Snapshot", "Status", "apply_seed",
-           "check_schema", "decide", "plan_seed"]
+__all__ = [
+    "ApplyResult",
+    "Item",
+    "Ref",
+    "SeedError",
+    "SeedPlan",
+    "Snapshot",
+    "Status",
+    "apply_seed",
+    "check_schema",
+    "decide",
+    "plan_seed",
+]

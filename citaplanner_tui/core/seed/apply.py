@@ -33,12 +33,13 @@ LOCK_WAIT = "60s"
 
 @dataclass(frozen=True)
 class ApplyResult:
-    plan: SeedPlan                 # the plan made under the lock, which was written
-    created: dict[str, int]    # rows inserted per table
+    plan: SeedPlan  # the plan made under the lock, which was written
+    created: dict[str, int]  # rows inserted per table
 
 
-def apply_seed(conn, *, confirm: str, now: datetime | None = None,
-               definition: Definition = data.SHIPPED, zone: str | None = None) -> ApplyResult:
+def apply_seed(
+    conn, *, confirm: str, now: datetime | None = None, definition: Definition = data.SHIPPED, zone: str | None = None
+) -> ApplyResult:
     """Write the seed's missing rows into ``conn``'s database (an autocommit connection).
 
     ``confirm`` must be the database's name, as typed by the operator. ``now`` (aware)
@@ -47,8 +48,7 @@ def apply_seed(conn, *, confirm: str, now: datetime | None = None,
     """
     target = conn.info.dbname
     if confirm != target:
-        raise SeedError(f"seed apply needs --confirm {target} (the target database's name); "
-                        "nothing was written")
+        raise SeedError(f"seed apply needs --confirm {target} (the target database's name); nothing was written")
     now = now or datetime.now(timezone.utc)
     with database_errors("seed apply (nothing was written)"), conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
@@ -59,8 +59,9 @@ def apply_seed(conn, *, confirm: str, now: datetime | None = None,
         if plan.conflicts:
             first = plan.conflicts[0]
             more = f" (and {len(plan.conflicts) - 1} more)" if len(plan.conflicts) > 1 else ""
-            raise SeedError(f"the seed's {first.kind} {first.key} is in conflict: "
-                            f"{first.conflict}{more}; nothing was written")
+            raise SeedError(
+                f"the seed's {first.kind} {first.key} is in conflict: {first.conflict}{more}; nothing was written"
+            )
         created = _write(conn, plan.items, definition, now.astimezone(timezone.utc).replace(tzinfo=None))
     return ApplyResult(plan, created)
 
@@ -86,8 +87,7 @@ def _write(conn, items: tuple[Item, ...], seed: Definition, stamp: datetime) -> 
         if item.table == "users":
             row["password"] = hash_password(seed.user(item.key).password)
         # Only the columns the seed sets: the others keep their defaults (e.g. tenants.timezone).
-        batches.setdefault(item.table, []).append(
-            {c: row[c] for c in data.COLUMNS[item.table] if c in row})
+        batches.setdefault(item.table, []).append({c: row[c] for c in data.COLUMNS[item.table] if c in row})
     for table, rows in batches.items():
         columns = list(rows[0])
         names = ", ".join(f'"{c}"' for c in columns)

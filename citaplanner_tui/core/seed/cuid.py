@@ -13,7 +13,7 @@ import secrets
 import time
 
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
-_counter = itertools.count(secrets.randbelow(36 ** 4))
+_counter = itertools.count(secrets.randbelow(36**4))
 CUID_RE = re.compile(r"^c[0-9a-z]{24}$")
 
 
@@ -29,8 +29,7 @@ def base36(number: int, width: int) -> str:
 def new_cuid() -> str:
     """A fresh cuid: 8 chars of milliseconds, 4 of counter, 12 random."""
     millis = int(time.time() * 1000)
-    return ("c" + base36(millis, 8) + base36(next(_counter), 4)
-            + base36(secrets.randbelow(36 ** 12), 12))
+    return "c" + base36(millis, 8) + base36(next(_counter), 4) + base36(secrets.randbelow(36**12), 12)
 
 
 def is_cuid(value: str) -> bool:

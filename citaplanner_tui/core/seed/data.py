@@ -50,21 +50,74 @@ KINDS = (TENANT, BRANCH, USER, SERVICE, ASSIGNMENT, CLIENT, HOURS, APPOINTMENT, 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "tenants": ("id", "name", "email", "phone", "address", "city", "country", "createdAt", "updatedAt"),
     "branches": ("id", "name", "address", "phone", "email", "tenantId", "createdAt", "updatedAt"),
-    "users": ("id", "email", "password", "firstName", "lastName", "phone", "role", "tenantId",
-              "branchId", "createdAt", "updatedAt"),
-    "services": ("id", "name", "description", "duration", "price", "color", "tenantId",
-                 "createdAt", "updatedAt"),
+    "users": (
+        "id",
+        "email",
+        "password",
+        "firstName",
+        "lastName",
+        "phone",
+        "role",
+        "tenantId",
+        "branchId",
+        "createdAt",
+        "updatedAt",
+    ),
+    "services": ("id", "name", "description", "duration", "price", "color", "tenantId", "createdAt", "updatedAt"),
     "service_users": ("id", "serviceId", "userId", "commission", "createdAt"),
-    "clients": ("id", "firstName", "lastName", "email", "phone", "address", "notes", "tenantId",
-                "createdAt", "updatedAt"),
-    "working_hours": ("id", "dayOfWeek", "startTime", "endTime", "branchId", "userId",
-                      "createdAt", "updatedAt"),
-    "appointments": ("id", "startTime", "endTime", "status", "notes", "tenantId", "branchId",
-                     "clientId", "serviceId", "userId", "createdAt", "updatedAt"),
-    "payments": ("id", "amount", "paymentMethod", "status", "tenantId", "branchId", "clientId",
-                 "appointmentId", "userId", "createdAt", "updatedAt"),
-    "notification_templates": ("id", "name", "type", "channel", "subject", "message", "isActive",
-                               "isDefault", "tenantId", "createdAt", "updatedAt"),
+    "clients": (
+        "id",
+        "firstName",
+        "lastName",
+        "email",
+        "phone",
+        "address",
+        "notes",
+        "tenantId",
+        "createdAt",
+        "updatedAt",
+    ),
+    "working_hours": ("id", "dayOfWeek", "startTime", "endTime", "branchId", "userId", "createdAt", "updatedAt"),
+    "appointments": (
+        "id",
+        "startTime",
+        "endTime",
+        "status",
+        "notes",
+        "tenantId",
+        "branchId",
+        "clientId",
+        "serviceId",
+        "userId",
+        "createdAt",
+        "updatedAt",
+    ),
+    "payments": (
+        "id",
+        "amount",
+        "paymentMethod",
+        "status",
+        "tenantId",
+        "branchId",
+        "clientId",
+        "appointmentId",
+        "userId",
+        "createdAt",
+        "updatedAt",
+    ),
+    "notification_templates": (
+        "id",
+        "name",
+        "type",
+        "channel",
+        "subject",
+        "message",
+        "isActive",
+        "isDefault",
+        "tenantId",
+        "createdAt",
+        "updatedAt",
+    ),
 }
 
 # The enums' values (Prisma's), so a seed file cannot ask for a value the database refuses.
@@ -73,8 +126,17 @@ ENUMS = {
     "status": ("PENDING", "CONFIRMED", "COMPLETED", "CANCELLED", "NO_SHOW"),
     "paymentMethod": ("CASH", "CREDIT_CARD", "DEBIT_CARD", "TRANSFER", "OTHER"),
     "paymentStatus": ("PAID", "PARTIAL", "PENDING"),
-    "type": ("EMAIL", "SMS", "WHATSAPP", "APPOINTMENT_REMINDER", "APPOINTMENT_CONFIRMATION",
-             "APPOINTMENT_CANCELLATION", "APPOINTMENT_RESCHEDULE", "PROMOTION", "PAYMENT_REMINDER"),
+    "type": (
+        "EMAIL",
+        "SMS",
+        "WHATSAPP",
+        "APPOINTMENT_REMINDER",
+        "APPOINTMENT_CONFIRMATION",
+        "APPOINTMENT_CANCELLATION",
+        "APPOINTMENT_RESCHEDULE",
+        "PROMOTION",
+        "PAYMENT_REMINDER",
+    ),
     "channel": ("WHATSAPP", "PUSH", "EMAIL", "SMS"),
 }
 
@@ -104,8 +166,8 @@ class Service:
 
 @dataclass(frozen=True)
 class Assignment:
-    service: str     # the service's name
-    user: str        # the professional's e-mail
+    service: str  # the service's name
+    user: str  # the professional's e-mail
     commission: float
 
 
@@ -128,13 +190,13 @@ class Hours:
 
 @dataclass(frozen=True)
 class Appointment:
-    day: int          # days from "today" (local midnight of the seed's clock)
-    start: str        # "HH:MM" after that midnight, as an elapsed time (seed.ts adds milliseconds)
+    day: int  # days from "today" (local midnight of the seed's clock)
+    start: str  # "HH:MM" after that midnight, as an elapsed time (seed.ts adds milliseconds)
     end: str
     status: str
-    client: str       # the client's e-mail
-    service: str      # the service's name
-    user: str         # the professional's e-mail
+    client: str  # the client's e-mail
+    service: str  # the service's name
+    user: str  # the professional's e-mail
     notes: str | None
 
 
@@ -189,24 +251,48 @@ class Definition:
 # Per section: required fields, optional fields, each with its type ("text", "int", "number",
 # "bool", "hhmm" or an ENUMS name).
 _FIELDS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
-    "tenant": ({"name": "text", "email": "text"},
-               {"phone": "text", "address": "text", "city": "text", "country": "text"}),
+    "tenant": (
+        {"name": "text", "email": "text"},
+        {"phone": "text", "address": "text", "city": "text", "country": "text"},
+    ),
     "branch": ({"name": "text", "email": "text"}, {"address": "text", "phone": "text"}),
-    "users": ({"email": "text", "password": "text", "firstName": "text", "lastName": "text",
-               "role": "role"}, {"phone": "text"}),
-    "services": ({"name": "text", "duration": "int", "price": "number"},
-                 {"description": "text", "color": "text"}),
+    "users": (
+        {"email": "text", "password": "text", "firstName": "text", "lastName": "text", "role": "role"},
+        {"phone": "text"},
+    ),
+    "services": ({"name": "text", "duration": "int", "price": "number"}, {"description": "text", "color": "text"}),
     "service_users": ({"service": "text", "user": "text", "commission": "number"}, {}),
-    "clients": ({"firstName": "text", "lastName": "text", "email": "text", "phone": "text"},
-                {"address": "text", "notes": "text"}),
+    "clients": (
+        {"firstName": "text", "lastName": "text", "email": "text", "phone": "text"},
+        {"address": "text", "notes": "text"},
+    ),
     "working_hours": ({"dayOfWeek": "int", "startTime": "hhmm", "endTime": "hhmm"}, {}),
-    "appointments": ({"day": "int", "start": "hhmm", "end": "hhmm", "status": "status",
-                      "client": "text", "service": "text", "user": "text"}, {"notes": "text"}),
-    "payments": ({"forStatus": "status", "userRole": "role", "methods": "methods",
-                  "status": "paymentStatus", "fallbackAmount": "number"}, {}),
-    "notification_templates": ({"name": "text", "type": "type", "channel": "channel",
-                                "message": "text"},
-                               {"subject": "text", "isActive": "bool", "isDefault": "bool"}),
+    "appointments": (
+        {
+            "day": "int",
+            "start": "hhmm",
+            "end": "hhmm",
+            "status": "status",
+            "client": "text",
+            "service": "text",
+            "user": "text",
+        },
+        {"notes": "text"},
+    ),
+    "payments": (
+        {
+            "forStatus": "status",
+            "userRole": "role",
+            "methods": "methods",
+            "status": "paymentStatus",
+            "fallbackAmount": "number",
+        },
+        {},
+    ),
+    "notification_templates": (
+        {"name": "text", "type": "type", "channel": "channel", "message": "text"},
+        {"subject": "text", "isActive": "bool", "isDefault": "bool"},
+    ),
 }
 _OBJECTS = ("tenant", "branch", "payments")
 # Appointments within a century of "today": far enough for any seed, and a date Python and
@@ -219,12 +305,16 @@ _CHECKS = {
     "text": (lambda v: isinstance(v, str) and v != "", "a non-empty text"),
     "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number"),
     # NaN and Infinity parse from JSON and TOML but are no price PostgreSQL's numeric columns take.
-    "number": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
-               "a finite number"),
+    "number": (
+        lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
+        "a finite number",
+    ),
     "bool": (lambda v: isinstance(v, bool), "true or false"),
     "hhmm": (lambda v: isinstance(v, str) and bool(_HHMM.match(v)), "a time as HH:MM"),
-    "methods": (lambda v: isinstance(v, list) and bool(v) and all(m in ENUMS["paymentMethod"] for m in v),
-                "a list of payment methods"),
+    "methods": (
+        lambda v: isinstance(v, list) and bool(v) and all(m in ENUMS["paymentMethod"] for m in v),
+        "a list of payment methods",
+    ),
 }
 
 
@@ -245,8 +335,7 @@ def _record(where: str, section: str, raw: object) -> dict:
     required, optional = _FIELDS[section]
     for key in raw:
         if key not in required and key not in optional:
-            raise DefinitionError(f"{where} has an unknown key {key!r} (known: "
-                                  f"{', '.join([*required, *optional])})")
+            raise DefinitionError(f"{where} has an unknown key {key!r} (known: {', '.join([*required, *optional])})")
     record = {}
     for key, kind in required.items():
         if key not in raw:
@@ -314,8 +403,9 @@ def build_definition(doc: object, source: str) -> Definition:
         _refer(f"appointments[{i}].service", a["service"], services, "the service")
         _refer(f"appointments[{i}].user", a["user"], users, "the user")
         if not -MAX_DAY_OFFSET <= a["day"] <= MAX_DAY_OFFSET:
-            raise DefinitionError(f"appointments[{i}].day is {a['day']}, not a day offset from "
-                                  f"-{MAX_DAY_OFFSET} to {MAX_DAY_OFFSET}")
+            raise DefinitionError(
+                f"appointments[{i}].day is {a['day']}, not a day offset from -{MAX_DAY_OFFSET} to {MAX_DAY_OFFSET}"
+            )
         if minutes_of(a["end"]) <= minutes_of(a["start"]):
             raise DefinitionError(f"appointments[{i}] ends at {a['end']}, not after its start {a['start']}")
     for i, h in enumerate(s["working_hours"]):
@@ -325,27 +415,43 @@ def build_definition(doc: object, source: str) -> Definition:
     return Definition(
         tenant={k: v for k, v in s["tenant"].items() if v is not None},
         branch={k: v for k, v in s["branch"].items() if v is not None},
-        users=tuple(User(u["email"], u["password"], u["role"], u["firstName"], u["lastName"], u["phone"])
-                    for u in s["users"]),
-        services=tuple(Service(v["name"], v["description"], v["duration"], float(v["price"]), v["color"])
-                       for v in s["services"]),
-        service_users=tuple(Assignment(a["service"], a["user"], float(a["commission"]))
-                            for a in s["service_users"]),
-        clients=tuple(Client(c["firstName"], c["lastName"], c["email"], c["phone"], c["address"], c["notes"])
-                      for c in s["clients"]),
+        users=tuple(
+            User(u["email"], u["password"], u["role"], u["firstName"], u["lastName"], u["phone"]) for u in s["users"]
+        ),
+        services=tuple(
+            Service(v["name"], v["description"], v["duration"], float(v["price"]), v["color"]) for v in s["services"]
+        ),
+        service_users=tuple(Assignment(a["service"], a["user"], float(a["commission"])) for a in s["service_users"]),
+        clients=tuple(
+            Client(c["firstName"], c["lastName"], c["email"], c["phone"], c["address"], c["notes"])
+            for c in s["clients"]
+        ),
         working_hours=tuple(Hours(h["dayOfWeek"], h["startTime"], h["endTime"]) for h in s["working_hours"]),
-        appointments=tuple(Appointment(a["day"], a["start"], a["end"], a["status"], a["client"],
-                                       a["service"], a["user"], a["notes"]) for a in s["appointments"]),
-        payments=PaymentRule(p["forStatus"], p["userRole"], tuple(p["methods"]), p["status"],
-                             float(p["fallbackAmount"])),
-        templates=tuple(Template(t["name"], t["type"], t["channel"], t["subject"], t["message"],
-                                 t["isActive"] is not False, t["isDefault"] is not False)
-                        for t in s["notification_templates"]),
-        source=source)
+        appointments=tuple(
+            Appointment(a["day"], a["start"], a["end"], a["status"], a["client"], a["service"], a["user"], a["notes"])
+            for a in s["appointments"]
+        ),
+        payments=PaymentRule(
+            p["forStatus"], p["userRole"], tuple(p["methods"]), p["status"], float(p["fallbackAmount"])
+        ),
+        templates=tuple(
+            Template(
+                t["name"],
+                t["type"],
+                t["channel"],
+                t["subject"],
+                t["message"],
+                t["isActive"] is not False,
+                t["isDefault"] is not False,
+            )
+            for t in s["notification_templates"]
+        ),
+        source=source,
+    )
 
 
 def minutes_of(hhmm: str) -> int:
-    """"HH:MM" as minutes after midnight."""
+    """ "HH:MM" as minutes after midnight."""
     hours, minutes = map(int, hhmm.split(":"))
     return hours * 60 + minutes
 
@@ -364,8 +470,9 @@ def load_definition(path: str | Path | None = None) -> Definition:
     try:
         doc = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DefinitionError(f"the seed file {path} is not valid JSON: {exc.msg} at line {exc.lineno}, "
-                              f"column {exc.colno}") from None
+        raise DefinitionError(
+            f"the seed file {path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise DefinitionError(f"the seed file {path} is not valid TOML: {exc}") from None
     try:

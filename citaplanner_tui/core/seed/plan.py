@@ -104,10 +104,16 @@ class Item:
         return self.conflict or self.reason or ""
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "table": self.table, "key": self.key, "status": self.status.value,
-                "differs": {c: {"db": _plain(db), "seed": _plain(seed)}
-                            for c, (db, seed) in self.differs.items()},
-                "conflict": self.conflict, "reason": self.reason, "id": self.row_id}
+        return {
+            "kind": self.kind,
+            "table": self.table,
+            "key": self.key,
+            "status": self.status.value,
+            "differs": {c: {"db": _plain(db), "seed": _plain(seed)} for c, (db, seed) in self.differs.items()},
+            "conflict": self.conflict,
+            "reason": self.reason,
+            "id": self.row_id,
+        }
 
 
 def _plain(value: object) -> object:
@@ -120,15 +126,19 @@ def _show(value: object) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-_WORDS = ((Status.CREATE, "to create", "to create"), (Status.EXISTS, "exists", "exist"),
-          (Status.DIFFERS, "differs", "differ"), (Status.CONFLICT, "conflict", "conflicts"),
-          (Status.SKIP, "skipped", "skipped"))
+_WORDS = (
+    (Status.CREATE, "to create", "to create"),
+    (Status.EXISTS, "exists", "exist"),
+    (Status.DIFFERS, "differs", "differ"),
+    (Status.CONFLICT, "conflict", "conflicts"),
+    (Status.SKIP, "skipped", "skipped"),
+)
 
 
 @dataclass(frozen=True)
 class SeedPlan:
     items: tuple[Item, ...]
-    clock: str                 # the time zone "today" was taken in, and why that one
+    clock: str  # the time zone "today" was taken in, and why that one
     source: str = data.SHIPPED.source
     queries_by_table: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -161,12 +171,23 @@ class SeedPlan:
         return dict(Counter(i.table for i in self.items if i.status is Status.CREATE))
 
     def to_json(self) -> dict:
-        return {"summary": self.summary(), "counts": {s.value: n for s, n in self.counts.items()},
-                "clock": self.clock, "definition": self.source, "queries": self.queries_by_table,
-                "seconds": round(self.seconds, 4),
-                "keys": {k.name: {"table": k.table, "natural_key": list(k.natural_key),
-                                  "unique_keys": [list(u) for u in k.unique_keys]} for k in data.KINDS},
-                "items": [item.to_json() for item in self.items]}
+        return {
+            "summary": self.summary(),
+            "counts": {s.value: n for s, n in self.counts.items()},
+            "clock": self.clock,
+            "definition": self.source,
+            "queries": self.queries_by_table,
+            "seconds": round(self.seconds, 4),
+            "keys": {
+                k.name: {
+                    "table": k.table,
+                    "natural_key": list(k.natural_key),
+                    "unique_keys": [list(u) for u in k.unique_keys],
+                }
+                for k in data.KINDS
+            },
+            "items": [item.to_json() for item in self.items],
+        }
 
 
 # -- seed.ts's clock --------------------------------------------------------------------------
@@ -215,8 +236,16 @@ class _Decider:
         self.ids: dict[tuple[str, str], object] = {}
         self.items: list[Item] = []
 
-    def add(self, kind: data.Kind, key: str, row: dict | None, values: dict[str, object], *,
-            compared: tuple[str, ...] | None = None, reason: str | None = None) -> None:
+    def add(
+        self,
+        kind: data.Kind,
+        key: str,
+        row: dict | None,
+        values: dict[str, object],
+        *,
+        compared: tuple[str, ...] | None = None,
+        reason: str | None = None,
+    ) -> None:
         """EXISTS/DIFFERS when ``row`` was found, else CREATE with ``values``.
 
         ``compared`` defaults to every value the seed writes except the natural key.
@@ -225,8 +254,7 @@ class _Decider:
             item = _item(kind, key, Status.CREATE, values=values)
             self.ids[(kind.name, key)] = Ref(kind.name, key)
         else:
-            columns = compared if compared is not None else tuple(
-                c for c in values if c not in kind.natural_key)
+            columns = compared if compared is not None else tuple(c for c in values if c not in kind.natural_key)
             differs = {c: (row.get(c), values[c]) for c in columns if row.get(c) != values[c]}
             status = Status.DIFFERS if differs else Status.EXISTS
             item = _item(kind, key, status, differs=differs, reason=reason, row_id=row["id"])
@@ -247,19 +275,40 @@ class _Decider:
         self.add(data.BRANCH, seed.branch["email"], snap.branch, {**seed.branch, "tenantId": tenant})
         branch = self.ref(data.BRANCH, seed.branch["email"])
         for u in seed.users:
-            self.add(data.USER, u.email, snap.users.get(u.email), {
-                "email": u.email, "firstName": u.first_name, "lastName": u.last_name, "role": u.role,
-                "phone": u.phone, "tenantId": tenant, "branchId": branch})
+            self.add(
+                data.USER,
+                u.email,
+                snap.users.get(u.email),
+                {
+                    "email": u.email,
+                    "firstName": u.first_name,
+                    "lastName": u.last_name,
+                    "role": u.role,
+                    "phone": u.phone,
+                    "tenantId": tenant,
+                    "branchId": branch,
+                },
+            )
         for s in seed.services:
-            values = {"name": s.name, "description": s.description, "duration": s.duration,
-                      "price": s.price, "color": s.color, "tenantId": tenant}
+            values = {
+                "name": s.name,
+                "description": s.description,
+                "duration": s.duration,
+                "price": s.price,
+                "color": s.color,
+                "tenantId": tenant,
+            }
             if s.color is None:  # not written: the column's default applies, as with seed.ts
                 del values["color"]
             self.add(data.SERVICE, s.name, snap.services.get(s.name), values)
         for a in seed.service_users:
             service, user = self.ref(data.SERVICE, a.service), self.ref(data.USER, a.user)
-            self.add(data.ASSIGNMENT, f"{a.service} / {a.user}", snap.assignments.get((service, user)),
-                     {"serviceId": service, "userId": user, "commission": a.commission})
+            self.add(
+                data.ASSIGNMENT,
+                f"{a.service} / {a.user}",
+                snap.assignments.get((service, user)),
+                {"serviceId": service, "userId": user, "commission": a.commission},
+            )
         for c in seed.clients:
             self._client(c, tenant)
         self._hours(branch)
@@ -270,16 +319,31 @@ class _Decider:
         return sorted(self.items, key=lambda i: i.status is not Status.CONFLICT)
 
     def _client(self, c: data.Client, tenant: object) -> None:
-        values = {"firstName": c.first_name, "lastName": c.last_name, "email": c.email,
-                  "phone": c.phone, "address": c.address, "notes": c.notes, "tenantId": tenant}
+        values = {
+            "firstName": c.first_name,
+            "lastName": c.last_name,
+            "email": c.email,
+            "phone": c.phone,
+            "address": c.address,
+            "notes": c.notes,
+            "tenantId": tenant,
+        }
         row = self.snap.clients_by_email.get(c.email)
         holder = self.snap.clients_by_phone.get(c.phone)
         if row is None and holder is not None:
             unique = ", ".join(data.CLIENT.unique_keys[0])
-            self.items.append(_item(data.CLIENT, c.email, Status.CONFLICT, conflict=(
-                f"client {holder['id']} ({holder['firstName']} {holder['lastName']}, e-mail "
-                f"{holder.get('email') or 'none'}) already has phone {c.phone} in this tenant "
-                f"(unique key {unique})")))
+            self.items.append(
+                _item(
+                    data.CLIENT,
+                    c.email,
+                    Status.CONFLICT,
+                    conflict=(
+                        f"client {holder['id']} ({holder['firstName']} {holder['lastName']}, e-mail "
+                        f"{holder.get('email') or 'none'}) already has phone {c.phone} in this tenant "
+                        f"(unique key {unique})"
+                    ),
+                )
+            )
             self.ids[(data.CLIENT.name, c.email)] = holder["id"]
             return
         self.add(data.CLIENT, c.email, row, values)
@@ -289,13 +353,32 @@ class _Decider:
         for h in self.seed.working_hours:
             key = f"{self.seed.branch['name']} day {h.day_of_week} {h.start}-{h.end}"
             if count:
-                self.items.append(_item(data.HOURS, key, Status.SKIP, reason=(
-                    f"the branch already has {count} working-hours rows (the seed adds hours only "
-                    "to a branch with none)")))
+                self.items.append(
+                    _item(
+                        data.HOURS,
+                        key,
+                        Status.SKIP,
+                        reason=(
+                            f"the branch already has {count} working-hours rows (the seed adds hours only "
+                            "to a branch with none)"
+                        ),
+                    )
+                )
             else:
-                self.items.append(_item(data.HOURS, key, Status.CREATE, values={
-                    "dayOfWeek": h.day_of_week, "startTime": h.start, "endTime": h.end,
-                    "branchId": branch, "userId": None}))
+                self.items.append(
+                    _item(
+                        data.HOURS,
+                        key,
+                        Status.CREATE,
+                        values={
+                            "dayOfWeek": h.day_of_week,
+                            "startTime": h.start,
+                            "endTime": h.end,
+                            "branchId": branch,
+                            "userId": None,
+                        },
+                    )
+                )
 
     def _receptionist(self) -> tuple[object | None, str | None]:
         """Who registers the payments (seed.ts: the first seed user with that role), or why nobody."""
@@ -304,18 +387,25 @@ class _Decider:
             row = self.snap.users.get(u.email)
             if (row["role"] if row else u.role) == rule.user_role:
                 return self.ref(data.USER, u.email), None
-        changed = [f"{u.email} is {self.snap.users[u.email]['role']}" for u in self.seed.users
-                   if u.role == rule.user_role and u.email in self.snap.users]
-        return None, (f"no seed user has the role {rule.user_role}"
-                      + (f" ({', '.join(changed)} now)" if changed else "")
-                      + ", and seed.ts creates no payments then")
+        changed = [
+            f"{u.email} is {self.snap.users[u.email]['role']}"
+            for u in self.seed.users
+            if u.role == rule.user_role and u.email in self.snap.users
+        ]
+        return None, (
+            f"no seed user has the role {rule.user_role}"
+            + (f" ({', '.join(changed)} now)" if changed else "")
+            + ", and seed.ts creates no payments then"
+        )
 
     def _appointments(self, tenant: object, branch: object) -> None:
         midnight = local_midnight(self.now, self.zone)
         skip = None
         if self.snap.tenant_has_appointments:
-            skip = ("the tenant already has appointments (the seed adds appointments and "
-                    "payments only to a tenant with none)")
+            skip = (
+                "the tenant already has appointments (the seed adds appointments and "
+                "payments only to a tenant with none)"
+            )
         receptionist, no_receptionist = self._receptionist()
         rule = self.seed.payments
         for a in self.seed.appointments:
@@ -328,11 +418,17 @@ class _Decider:
                 if paid:
                     self.items.append(_item(data.PAYMENT, f"for {key}", Status.SKIP, reason=skip))
                 continue
-            values = {"startTime": start, "endTime": end, "status": a.status, "notes": a.notes,
-                      "tenantId": tenant, "branchId": branch,
-                      "clientId": self.ref(data.CLIENT, a.client),
-                      "serviceId": self.ref(data.SERVICE, a.service),
-                      "userId": self.ref(data.USER, a.user)}
+            values = {
+                "startTime": start,
+                "endTime": end,
+                "status": a.status,
+                "notes": a.notes,
+                "tenantId": tenant,
+                "branchId": branch,
+                "clientId": self.ref(data.CLIENT, a.client),
+                "serviceId": self.ref(data.SERVICE, a.service),
+                "userId": self.ref(data.USER, a.user),
+            }
             self.items.append(_item(data.APPOINTMENT, key, Status.CREATE, values=values))
             if not paid:
                 continue
@@ -341,28 +437,52 @@ class _Decider:
                 continue
             found = self.snap.services.get(a.service)
             price = found["price"] if found else self.seed.service(a.service).price
-            self.items.append(_item(data.PAYMENT, f"for {key}", Status.CREATE, values={
-                "amount": price or rule.fallback_amount, "paymentMethod": Chance(rule.methods),
-                "status": rule.status, "tenantId": tenant, "branchId": branch,
-                "clientId": values["clientId"], "appointmentId": Ref(data.APPOINTMENT.name, key),
-                "userId": receptionist, "createdAt": end}))
+            self.items.append(
+                _item(
+                    data.PAYMENT,
+                    f"for {key}",
+                    Status.CREATE,
+                    values={
+                        "amount": price or rule.fallback_amount,
+                        "paymentMethod": Chance(rule.methods),
+                        "status": rule.status,
+                        "tenantId": tenant,
+                        "branchId": branch,
+                        "clientId": values["clientId"],
+                        "appointmentId": Ref(data.APPOINTMENT.name, key),
+                        "userId": receptionist,
+                        "createdAt": end,
+                    },
+                )
+            )
 
     def _template(self, t: data.Template, tenant: object) -> None:
         key = f"{t.name} ({t.channel})"
-        values = {"name": t.name, "type": t.type, "channel": t.channel, "subject": t.subject,
-                  "message": t.message, "isActive": t.is_active, "isDefault": t.is_default,
-                  "tenantId": tenant}
+        values = {
+            "name": t.name,
+            "type": t.type,
+            "channel": t.channel,
+            "subject": t.subject,
+            "message": t.message,
+            "isActive": t.is_active,
+            "isDefault": t.is_default,
+            "tenantId": tenant,
+        }
         row = self.snap.templates.get((t.name, t.type, t.channel))
         reason = None
         if row is not None and row["tenantId"] != tenant:
-            reason = ("found in another tenant: seed.ts looks templates up without the tenant, "
-                      "so it creates none for this one")
+            reason = (
+                "found in another tenant: seed.ts looks templates up without the tenant, "
+                "so it creates none for this one"
+            )
         elif row is None and t.is_default:
             row = self.snap.default_templates.get((t.type, t.channel))
             if row is not None:
-                reason = (f"the tenant already has the default {t.type}/{t.channel} template "
-                          f"{row['name']!r}; a second default would make the text customers get "
-                          "arbitrary, so the seed creates none")
+                reason = (
+                    f"the tenant already has the default {t.type}/{t.channel} template "
+                    f"{row['name']!r}; a second default would make the text customers get "
+                    "arbitrary, so the seed creates none"
+                )
         compared = ("name", "subject", "message", "isActive", "isDefault", "tenantId")
         self.add(data.TEMPLATE, key, row, values, compared=compared, reason=reason)
 
@@ -379,22 +499,41 @@ class _Decider:
             tables = sorted({self.items[n].table for n in positions})
             for n in positions:
                 old = self.items[n]
-                self.items[n] = Item(old.kind, old.table, old.key, Status.SKIP, reason=(
-                    f"its user {email} belongs to another tenant (see the conflict)"))
+                self.items[n] = Item(
+                    old.kind,
+                    old.table,
+                    old.key,
+                    Status.SKIP,
+                    reason=(f"its user {email} belongs to another tenant (see the conflict)"),
+                )
             at = next(n for n, i in enumerate(self.items) if i.kind == data.USER.name and i.key == email)
-            self.items[at] = _item(data.USER, email, Status.CONFLICT, row_id=user_id, conflict=(
-                f"user {user_id} ({email}) belongs to tenant {other}; the seed would link this "
-                f"tenant's {', '.join(tables)} to it (seed.ts does), so it links nothing"))
-        skipped = {Ref(i.kind, i.key) for i in self.items if i.kind == data.APPOINTMENT.name
-                   and i.status is Status.SKIP}
+            self.items[at] = _item(
+                data.USER,
+                email,
+                Status.CONFLICT,
+                row_id=user_id,
+                conflict=(
+                    f"user {user_id} ({email}) belongs to tenant {other}; the seed would link this "
+                    f"tenant's {', '.join(tables)} to it (seed.ts does), so it links nothing"
+                ),
+            )
+        skipped = {
+            Ref(i.kind, i.key) for i in self.items if i.kind == data.APPOINTMENT.name and i.status is Status.SKIP
+        }
         for n, item in enumerate(self.items):
             if item.status is Status.CREATE and item.values.get("appointmentId") in skipped:
-                self.items[n] = Item(item.kind, item.table, item.key, Status.SKIP,
-                                     reason="its appointment is not created (see the conflict)")
+                self.items[n] = Item(
+                    item.kind,
+                    item.table,
+                    item.key,
+                    Status.SKIP,
+                    reason="its appointment is not created (see the conflict)",
+                )
 
 
-def decide(snapshot: Snapshot, now: datetime, *, definition: Definition = data.SHIPPED,
-           zone: str | None = None) -> SeedPlan:
+def decide(
+    snapshot: Snapshot, now: datetime, *, definition: Definition = data.SHIPPED, zone: str | None = None
+) -> SeedPlan:
     """The plan for ``snapshot`` at time ``now`` (aware) with ``definition``.
 
     ``zone`` is the time zone "today" is taken in; None is this process's, as seed.ts does.

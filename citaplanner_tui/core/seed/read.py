@@ -66,7 +66,8 @@ def check_schema(conn) -> None:
         "SELECT c.relname, a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
         "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') "
         "AND c.relname = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped",
-        (list(data.COLUMNS),)).fetchall()
+        (list(data.COLUMNS),),
+    ).fetchall()
     present: dict[str, set[str]] = {}
     for table, column in rows:
         present.setdefault(table, set()).add(column)
@@ -75,8 +76,10 @@ def check_schema(conn) -> None:
             raise SeedError(f"no table {table}: run the app's migrations first")
         missing = [c for c in columns if c not in present[table]]
         if missing:
-            raise SeedError(f"table {table} lacks column {missing[0]!r}: this database has another "
-                            "version of CitaPlanner's schema; run the app's migrations first")
+            raise SeedError(
+                f"table {table} lacks column {missing[0]!r}: this database has another "
+                "version of CitaPlanner's schema; run the app's migrations first"
+            )
 
 
 class _Reader:
@@ -93,12 +96,20 @@ def read_snapshot(conn, seed: Definition = data.SHIPPED) -> Snapshot:
     """Run the bounded reads; ``conn`` should be inside a transaction for a consistent view."""
     q = _Reader(conn)
     snap = Snapshot()
-    snap.users = {r["email"]: r for r in q.rows(
-        'SELECT id, email, "firstName", "lastName", role::text AS role, phone, "tenantId", "branchId" '
-        "FROM users WHERE email = ANY(%s)", ([u.email for u in seed.users],))}
-    found = q.rows('SELECT id, name, email, phone, address, city, country, '
-                   'count(*) OVER () AS matches FROM tenants WHERE email = %s '
-                   'ORDER BY "createdAt", id LIMIT 1', (seed.tenant["email"],))
+    snap.users = {
+        r["email"]: r
+        for r in q.rows(
+            'SELECT id, email, "firstName", "lastName", role::text AS role, phone, "tenantId", "branchId" '
+            "FROM users WHERE email = ANY(%s)",
+            ([u.email for u in seed.users],),
+        )
+    }
+    found = q.rows(
+        "SELECT id, name, email, phone, address, city, country, "
+        "count(*) OVER () AS matches FROM tenants WHERE email = %s "
+        'ORDER BY "createdAt", id LIMIT 1',
+        (seed.tenant["email"],),
+    )
     if found:
         snap.tenant, snap.tenant_count = found[0], found[0]["matches"]
         _read_tenant_rows(q, snap, seed, snap.tenant["id"])
@@ -108,33 +119,48 @@ def read_snapshot(conn, seed: Definition = data.SHIPPED) -> Snapshot:
 
 
 def _read_tenant_rows(q: _Reader, snap: Snapshot, seed: Definition, tenant: str) -> None:
-    found = q.rows('SELECT id, name, address, phone, email FROM branches WHERE "tenantId" = %s '
-                   'AND email = %s ORDER BY "createdAt", id LIMIT 1', (tenant, seed.branch["email"]))
+    found = q.rows(
+        'SELECT id, name, address, phone, email FROM branches WHERE "tenantId" = %s '
+        'AND email = %s ORDER BY "createdAt", id LIMIT 1',
+        (tenant, seed.branch["email"]),
+    )
     if found:
         snap.branch = found[0]
-        snap.branch_hours = q.rows('SELECT count(*) AS n FROM working_hours WHERE "branchId" = %s',
-                                   (snap.branch["id"],))[0]["n"]
-    snap.services = {r["name"]: r for r in q.rows(
-        'SELECT DISTINCT ON (name) id, name, description, duration, price, color FROM services '
-        'WHERE "tenantId" = %s AND name = ANY(%s) ORDER BY name, "createdAt", id',
-        (tenant, [s.name for s in seed.services]))}
+        snap.branch_hours = q.rows(
+            'SELECT count(*) AS n FROM working_hours WHERE "branchId" = %s', (snap.branch["id"],)
+        )[0]["n"]
+    snap.services = {
+        r["name"]: r
+        for r in q.rows(
+            "SELECT DISTINCT ON (name) id, name, description, duration, price, color FROM services "
+            'WHERE "tenantId" = %s AND name = ANY(%s) ORDER BY name, "createdAt", id',
+            (tenant, [s.name for s in seed.services]),
+        )
+    }
     service_ids = [r["id"] for r in snap.services.values()]
     user_ids = [r["id"] for r in snap.users.values()]
     if service_ids and user_ids:
-        snap.assignments = {(r["serviceId"], r["userId"]): r for r in q.rows(
-            'SELECT id, "serviceId", "userId", commission FROM service_users '
-            'WHERE "serviceId" = ANY(%s) AND "userId" = ANY(%s)', (service_ids, user_ids))}
+        snap.assignments = {
+            (r["serviceId"], r["userId"]): r
+            for r in q.rows(
+                'SELECT id, "serviceId", "userId", commission FROM service_users '
+                'WHERE "serviceId" = ANY(%s) AND "userId" = ANY(%s)',
+                (service_ids, user_ids),
+            )
+        }
     _read_clients(q, snap, seed, tenant)
     snap.tenant_has_appointments = _tenant_has_appointments(q, tenant)
 
 
 def _read_templates(q: _Reader, snap: Snapshot, seed: Definition, tenant: str | None) -> None:
     """One read: the seed's names in any tenant (as seed.ts), and the tenant's defaults."""
-    rows = q.rows('SELECT id, name, type::text AS type, channel::text AS channel, subject, message, '
-                  '"isActive", "isDefault", "tenantId" FROM notification_templates '
-                  'WHERE name = ANY(%s) OR ("tenantId" = %s AND "isDefault") '
-                  'ORDER BY ("tenantId" = %s) DESC, "createdAt", id',
-                  ([t.name for t in seed.templates], tenant, tenant))
+    rows = q.rows(
+        "SELECT id, name, type::text AS type, channel::text AS channel, subject, message, "
+        '"isActive", "isDefault", "tenantId" FROM notification_templates '
+        'WHERE name = ANY(%s) OR ("tenantId" = %s AND "isDefault") '
+        'ORDER BY ("tenantId" = %s) DESC, "createdAt", id',
+        ([t.name for t in seed.templates], tenant, tenant),
+    )
     names = {(t.name, t.type, t.channel) for t in seed.templates}
     for r in rows:
         key = (r["name"], r["type"], r["channel"])
@@ -158,11 +184,13 @@ def _tenant_has_appointments(q: _Reader, tenant: str) -> bool:
     keeps rows roughly in insertion order, so a tenant seeded before the rest is found in
     the first pages.
     """
-    if q.rows('SELECT EXISTS (SELECT 1 FROM (SELECT "tenantId" FROM appointments ORDER BY id DESC '
-              'LIMIT %s) AS newest WHERE "tenantId" = %s) AS found', (NEWEST_PROBE, tenant))[0]["found"]:
+    if q.rows(
+        'SELECT EXISTS (SELECT 1 FROM (SELECT "tenantId" FROM appointments ORDER BY id DESC '
+        'LIMIT %s) AS newest WHERE "tenantId" = %s) AS found',
+        (NEWEST_PROBE, tenant),
+    )[0]["found"]:
         return True
-    return q.rows('SELECT EXISTS (SELECT 1 FROM appointments WHERE "tenantId" = %s) AS found',
-                  (tenant,))[0]["found"]
+    return q.rows('SELECT EXISTS (SELECT 1 FROM appointments WHERE "tenantId" = %s) AS found', (tenant,))[0]["found"]
 
 
 _CLIENT_COLUMNS = 'id, "firstName", "lastName", email, phone, address, notes'
@@ -171,16 +199,20 @@ _CLIENT_COLUMNS = 'id, "firstName", "lastName", email, phone, address, notes'
 def _read_clients(q: _Reader, snap: Snapshot, seed: Definition, tenant: str) -> None:
     """By phone through the unique index; by e-mail only for seed clients still unmatched."""
     emails = {c.email for c in seed.clients}
-    for r in q.rows(f'SELECT {_CLIENT_COLUMNS} FROM clients WHERE phone = ANY(%s) AND "tenantId" = %s',
-                    ([c.phone for c in seed.clients], tenant)):
+    for r in q.rows(
+        f'SELECT {_CLIENT_COLUMNS} FROM clients WHERE phone = ANY(%s) AND "tenantId" = %s',
+        ([c.phone for c in seed.clients], tenant),
+    ):
         snap.clients_by_phone[r["phone"]] = r
         if r["email"] in emails:
             snap.clients_by_email.setdefault(r["email"], r)
     unmatched = [c.email for c in seed.clients if c.email not in snap.clients_by_email]
     if unmatched:
-        for r in q.rows(f'SELECT DISTINCT ON (email) {_CLIENT_COLUMNS} FROM clients '
-                        'WHERE "tenantId" = %s AND email = ANY(%s) ORDER BY email, "createdAt", id',
-                        (tenant, unmatched)):
+        for r in q.rows(
+            f"SELECT DISTINCT ON (email) {_CLIENT_COLUMNS} FROM clients "
+            'WHERE "tenantId" = %s AND email = ANY(%s) ORDER BY email, "createdAt", id',
+            (tenant, unmatched),
+        ):
             snap.clients_by_email[r["email"]] = r
 
 
@@ -189,15 +221,20 @@ def database_errors(doing: str) -> Iterator[None]:
     """Turn the server's refusals an operator can act on into one sentence."""
     try:
         yield
-    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ReadOnlySqlTransaction,
-            psycopg.errors.LockNotAvailable, psycopg.errors.QueryCanceled,
-            psycopg.OperationalError) as exc:
+    except (
+        psycopg.errors.InsufficientPrivilege,
+        psycopg.errors.ReadOnlySqlTransaction,
+        psycopg.errors.LockNotAvailable,
+        psycopg.errors.QueryCanceled,
+        psycopg.OperationalError,
+    ) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise SeedError(f"{doing} failed: the server said: {first}") from None
 
 
-def plan_seed(conn, *, now: datetime | None = None, definition: Definition = data.SHIPPED,
-              zone: str | None = None) -> SeedPlan:
+def plan_seed(
+    conn, *, now: datetime | None = None, definition: Definition = data.SHIPPED, zone: str | None = None
+) -> SeedPlan:
     """Read (one read-only, repeatable-read transaction) and decide; never writes.
 
     ``conn`` is an autocommit connection (``core.pg.connect.connect`` gives one); ``zone`` is the

@@ -133,8 +133,7 @@ class GzipWriter(_QueuedWriter):
     when it is ready, so the members land in order whichever worker finishes first.
     """
 
-    def __init__(self, out: BinaryIO, level: int = 6, *, block: int = BLOCK,
-                 workers: int | None = None):
+    def __init__(self, out: BinaryIO, level: int = 6, *, block: int = BLOCK, workers: int | None = None):
         self.level, self.block = level, block
         self._buf = bytearray()
         self._members = 0
@@ -146,8 +145,8 @@ class GzipWriter(_QueuedWriter):
         self._raise_if_failed()
         self._buf += data
         while len(self._buf) >= self.block:
-            self._submit(bytes(self._buf[:self.block]))
-            del self._buf[:self.block]
+            self._submit(bytes(self._buf[: self.block]))
+            del self._buf[: self.block]
 
     def close(self) -> None:
         """Flush the last block, wait for every member to be written, raise any write error."""
@@ -179,8 +178,7 @@ class ZstdWriter(_QueuedWriter):
     up; the queue lets the reader keep draining pg_dump's pipe meanwhile.
     """
 
-    def __init__(self, out: BinaryIO, level: int = ZSTD_LEVEL, *, workers: int | None = None,
-                 depth: int = 16):
+    def __init__(self, out: BinaryIO, level: int = ZSTD_LEVEL, *, workers: int | None = None, depth: int = 16):
         compressor = zstandard.ZstdCompressor(level=level, threads=workers or _workers())
         super().__init__(out, depth=depth, name="zstd-writer")
         self._stream = compressor.stream_writer(self._sink, closefd=False)

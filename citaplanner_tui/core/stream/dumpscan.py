@@ -35,8 +35,10 @@ HEADER = b"-- PostgreSQL database dump"
 TRAILER = b"-- PostgreSQL database dump complete"
 LINE_CAP = 1 << 20  # a line between statements longer than this is an ordinary statement
 _IDENT = rb'(?:"(?:[^"]|"")*"|[^\s".(),;]+)'
-_COPY = re.compile(rb"^COPY (" + _IDENT + rb"(?:\." + _IDENT + rb")*)"
-                   rb'(?: \((?:"(?:[^"]|"")*"|[^"()])*\))? +FROM stdin;$')
+_COPY = re.compile(
+    rb"^COPY (" + _IDENT + rb"(?:\." + _IDENT + rb")*)"
+    rb'(?: \((?:"(?:[^"]|"")*"|[^"()])*\))? +FROM stdin;$'
+)
 _PART = re.compile(_IDENT)
 _SET = re.compile(rb"^SET (\w+) = (.*);$")
 _FROM = re.compile(rb"^-- Dumped from database version (\d+)(?:\.(\d+))?")
@@ -49,16 +51,30 @@ _COMMENT_END = re.compile(rb"/\*|\*/|[/*]\Z")
 _ESCAPED = re.compile(rb"['\\]")
 _NONBLANK = re.compile(rb"[^ \t\r\n]")
 _IDENT_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$") | frozenset(
-    range(0x80, 0x100))
+    range(0x80, 0x100)
+)
 _END_OF_DATA = b"\n\\.\n"
 # PostgreSQL encoding names Python spells differently; the rest are found by codecs.lookup.
-_CODECS = {"SQL_ASCII": "utf-8", "WIN866": "cp866", "WIN874": "cp874", "SJIS": "shift_jis", "UHC": "cp949",
-           "EUC_CN": "gb2312", "KOI8R": "koi8_r", "KOI8U": "koi8_u", "ISO_8859_5": "iso8859_5",
-           "ISO_8859_6": "iso8859_6", "ISO_8859_7": "iso8859_7", "ISO_8859_8": "iso8859_8", "ALT": "cp866"}
+_CODECS = {
+    "SQL_ASCII": "utf-8",
+    "WIN866": "cp866",
+    "WIN874": "cp874",
+    "SJIS": "shift_jis",
+    "UHC": "cp949",
+    "EUC_CN": "gb2312",
+    "KOI8R": "koi8_r",
+    "KOI8U": "koi8_u",
+    "ISO_8859_5": "iso8859_5",
+    "ISO_8859_6": "iso8859_6",
+    "ISO_8859_7": "iso8859_7",
+    "ISO_8859_8": "iso8859_8",
+    "ALT": "cp866",
+}
 
 # Lexer states.
-(TOP, STATEMENT, QUOTE, ESCAPE_QUOTE, IDENT, DOLLAR, LINE_COMMENT, LONG_LINE, BLOCK_COMMENT, AFTER,
- COPY_DATA) = range(11)
+(TOP, STATEMENT, QUOTE, ESCAPE_QUOTE, IDENT, DOLLAR, LINE_COMMENT, LONG_LINE, BLOCK_COMMENT, AFTER, COPY_DATA) = range(
+    11
+)
 
 
 def codec_for(encoding: str) -> str:
@@ -77,14 +93,14 @@ def codec_for(encoding: str) -> str:
 
 def name_key(parts: list[str]) -> str:
     """``["public", "camelCase"]`` -> ``public.camelCase``; parts holding ``.`` or ``"`` are quoted."""
-    return ".".join(p if p and '"' not in p and "." not in p else '"' + p.replace('"', '""') + '"'
-                    for p in parts)
+    return ".".join(p if p and '"' not in p and "." not in p else '"' + p.replace('"', '""') + '"' for p in parts)
 
 
 def split_key(key: str) -> list[str]:
     """The inverse of ``name_key``: ``s."a.b"`` -> ``["s", "a.b"]``."""
-    parts = [m[1].replace('""', '"') if m[1] is not None else m[2]
-             for m in re.finditer(r'"((?:[^"]|"")*)"|([^.]+)', key)]
+    parts = [
+        m[1].replace('""', '"') if m[1] is not None else m[2] for m in re.finditer(r'"((?:[^"]|"")*)"|([^.]+)', key)
+    ]
     return parts
 
 
@@ -164,14 +180,14 @@ class DumpScanner:
         if final:
             pos = len(buf)
         self._emit(pos)
-        self._prev = (self._prev + bytes(buf[max(0, pos - 2):pos]))[-2:]
+        self._prev = (self._prev + bytes(buf[max(0, pos - 2) : pos]))[-2:]
         del buf[:pos]
 
     def _emit(self, upto: int) -> None:
         """Hand on the bytes consumed since the last emit (when filtering)."""
         if self._out is not None and upto > self._emitted:
             with memoryview(self._buf) as view:
-                self._out += view[self._emitted:upto]
+                self._out += view[self._emitted : upto]
         self._emitted = max(self._emitted, upto)
 
     def _drop(self, start: int, end: int) -> None:
@@ -183,7 +199,7 @@ class DumpScanner:
         """Count whole data lines up to the ``\\.`` line; hold back at most 3 bytes."""
         rows = self.info.rows
         if self._line_start:
-            head = bytes(buf[pos:pos + 3])
+            head = bytes(buf[pos : pos + 3])
             if head == b"\\.\n" or (final and head == b"\\."):
                 return self._end_copy(pos + len(head))
             if b"\\.\n".startswith(head) and not final:
@@ -384,5 +400,5 @@ class DumpScanner:
 
     def _before(self, buf: bytearray, i: int) -> tuple[int, int]:
         """The two bytes before ``buf[i]`` (from the previous chunk when needed), as ints."""
-        joined = (self._prev + bytes(buf[max(0, i - 2):i]))[-2:]
+        joined = (self._prev + bytes(buf[max(0, i - 2) : i]))[-2:]
         return joined[1], joined[0]

@@ -81,8 +81,18 @@ class Outcome:
 class Daemon:
     """The scheduler.  ``tick`` bounds how long it sleeps (heartbeat and health cadence)."""
 
-    def __init__(self, settings, schedule: Schedule, *, notifier: Notifier | None = None, clock=None,
-                 tick: float = 60.0, health_every: float = 600.0, publisher=None, echo=None):
+    def __init__(
+        self,
+        settings,
+        schedule: Schedule,
+        *,
+        notifier: Notifier | None = None,
+        clock=None,
+        tick: float = 60.0,
+        health_every: float = 600.0,
+        publisher=None,
+        echo=None,
+    ):
         self.settings, self.schedule = settings, schedule
         self.clock = clock or RealClock()
         self.tick, self.health_every = tick, health_every
@@ -112,9 +122,13 @@ class Daemon:
         for job in self.schedule.jobs:  # a job added to the schedule later was never missed before
             since.setdefault(job.name, now.isoformat(timespec="seconds"))
         self._save()
-        self.log.info(f"daemon started (pid {os.getpid()}): " + "; ".join(
-            f"{j.name} {j.cron or 'after ' + j.after}, next {self._when(j.next(now))}" for j in self.schedule.jobs)
-            + f" ({self.schedule.timezone.key})")
+        self.log.info(
+            f"daemon started (pid {os.getpid()}): "
+            + "; ".join(
+                f"{j.name} {j.cron or 'after ' + j.after}, next {self._when(j.next(now))}" for j in self.schedule.jobs
+            )
+            + f" ({self.schedule.timezone.key})"
+        )
         try:
             self._guarded("the health check", self._check_health)
             self._guarded("the metrics", self._publish)
@@ -150,8 +164,11 @@ class Daemon:
         self._doing = f"running {job.name}"
         self._beat(self._doing)
         late = (self.clock.now() - scheduled).total_seconds()
-        self.log.info(f"daemon: {job.name} started (scheduled {self._when(scheduled)}"
-                      + (f", {health.hours(late / 3600)} late: it was missed" if late > 3600 else "") + ")")
+        self.log.info(
+            f"daemon: {job.name} started (scheduled {self._when(scheduled)}"
+            + (f", {health.hours(late / 3600)} late: it was missed" if late > 3600 else "")
+            + ")"
+        )
         self._notify(Event("start", f"{job.name} started", job.name))
         started = time.monotonic()
         try:
@@ -160,8 +177,10 @@ class Daemon:
             self.log.warn(f"daemon: {job.name} postponed: {exc.sentence}; it runs at the next wake-up")
             return
         except Cancelled:
-            self.log.warn(f"daemon: {job.name} cancelled because the daemon is stopping; "
-                          "nothing half-written was kept, and it runs again at the next start")
+            self.log.warn(
+                f"daemon: {job.name} cancelled because the daemon is stopping; "
+                "nothing half-written was kept, and it runs again at the next start"
+            )
             return
         except OperatorError as exc:
             outcome = Outcome(False, exc.sentence)
@@ -183,15 +202,16 @@ class Daemon:
             result = run_backup(s, tier="auto", reporter=reporter, now=now)
             for warning in result.warnings:
                 self.log.warn(f"daemon: backup: {warning}")
-            return Outcome(True, f"{'+'.join(result.tiers)} backup {result.files[0].name} "
-                                 f"({units.size(result.size)})")
+            return Outcome(True, f"{'+'.join(result.tiers)} backup {result.files[0].name} ({units.size(result.size)})")
         if job.name == "verify_deep":
             with lock.hold(s.backup_dir, "verify"):
                 results = verify(s, None, deep=True, reporter=reporter)
             failed = [r for r in results if not r.ok]
             if failed:
-                raise OperatorError(f"{len(failed)} of {len(results)} backups failed the deep verify, "
-                                    f"first {failed[0].path.name}: {failed[0].detail}")
+                raise OperatorError(
+                    f"{len(failed)} of {len(results)} backups failed the deep verify, "
+                    f"first {failed[0].path.name}: {failed[0].detail}"
+                )
             return Outcome(True, f"all {len(results)} backups deep-verified")
         if job.name == "drill":
             result = drill(s, None, reporter=reporter, now=now)
@@ -205,7 +225,10 @@ class Daemon:
         self.state["jobs"][job.name] = {
             "for": scheduled.isoformat(timespec="seconds"),
             "at": self.clock.now().isoformat(timespec="seconds"),
-            "ok": outcome.ok, "detail": outcome.detail, "seconds": outcome.seconds}
+            "ok": outcome.ok,
+            "detail": outcome.detail,
+            "seconds": outcome.seconds,
+        }
         self._save()
         if outcome.ok is None:
             self.log.warn(f"daemon: {job.name} skipped: {outcome.detail}")
@@ -213,8 +236,13 @@ class Daemon:
             self.log.ok(f"daemon: {job.name} OK in {outcome.seconds:.1f} s: {outcome.detail}")
             self._notify(Event("success", f"{job.name} OK: {outcome.detail}", job.name))
             if previous.get("ok") is False:
-                self._notify(Event("recovery", f"{job.name} recovered: {outcome.detail} "
-                                               f"(it had failed: {previous.get('detail')})", job.name))
+                self._notify(
+                    Event(
+                        "recovery",
+                        f"{job.name} recovered: {outcome.detail} (it had failed: {previous.get('detail')})",
+                        job.name,
+                    )
+                )
         else:
             self.log.error(f"daemon: {job.name} FAILED: {outcome.detail}")
             self._notify(Event("failure", f"{job.name} FAILED: {outcome.detail}", job.name))
@@ -224,13 +252,15 @@ class Daemon:
     # -- health, heartbeat, notifications ------------------------------------
     def _check_health(self, force: bool = False) -> None:
         now = self.clock.now()
-        if not force and self._last_health_check is not None and \
-                (now - self._last_health_check).total_seconds() < self.health_every:
+        if (
+            not force
+            and self._last_health_check is not None
+            and (now - self._last_health_check).total_seconds() < self.health_every
+        ):
             return
         self._last_health_check = now
         self._catalog = scan(self.settings)
-        self._report = report = status.build(self.settings, now=engine_time(now), catalog=self._catalog,
-                                                         daemon=False)
+        self._report = report = status.build(self.settings, now=engine_time(now), catalog=self._catalog, daemon=False)
         word, before = report.overall.word, self.state.get("health")
         if word == before or (before is None and word == "OK"):
             if before is None:
@@ -239,11 +269,19 @@ class Daemon:
             return
         self.state["health"] = word
         self._save()
-        self.log.write("OK" if word == "OK" else "WARN",
-                       f"daemon: health is {word}" + (f" (was {before})" if before else "")
-                       + (f": {report.overall.reason}" if report.overall.reason else ""))
-        self._notify(Event("health", f"health changed from {before or 'unknown'} to {word}"
-                                     + (f": {report.overall.reason}" if report.overall.reason else "")))
+        self.log.write(
+            "OK" if word == "OK" else "WARN",
+            f"daemon: health is {word}"
+            + (f" (was {before})" if before else "")
+            + (f": {report.overall.reason}" if report.overall.reason else ""),
+        )
+        self._notify(
+            Event(
+                "health",
+                f"health changed from {before or 'unknown'} to {word}"
+                + (f": {report.overall.reason}" if report.overall.reason else ""),
+            )
+        )
 
     def _publish(self, up: bool = True) -> None:
         if self.publisher is None or self._report is None:

@@ -26,12 +26,17 @@ P = "citaplanner_"
 
 def families(report: StatusReport, catalog: Catalog, jobs: dict, up: bool) -> list[GaugeMetricFamily]:
     """The gauges for one moment: ``report`` and ``catalog`` from the health check, ``jobs`` the daemon state."""
-    newest_ts = GaugeMetricFamily(P + "backup_newest_timestamp_seconds",
-                                  "When the newest good backup of the tier was taken (Unix time)", labels=["tier"])
-    newest_age = GaugeMetricFamily(P + "backup_newest_age_seconds",
-                                   "Age of the newest good backup of the tier", labels=["tier"])
-    newest_size = GaugeMetricFamily(P + "backup_newest_size_bytes",
-                                    "Size of the newest good backup of the tier", labels=["tier"])
+    newest_ts = GaugeMetricFamily(
+        P + "backup_newest_timestamp_seconds",
+        "When the newest good backup of the tier was taken (Unix time)",
+        labels=["tier"],
+    )
+    newest_age = GaugeMetricFamily(
+        P + "backup_newest_age_seconds", "Age of the newest good backup of the tier", labels=["tier"]
+    )
+    newest_size = GaugeMetricFamily(
+        P + "backup_newest_size_bytes", "Size of the newest good backup of the tier", labels=["tier"]
+    )
     for tier in report.tiers:
         if tier.newest_good is not None and tier.newest_good.taken_at is not None:
             newest_ts.add_metric([tier.tier], tier.newest_good.taken_at.timestamp())
@@ -41,12 +46,13 @@ def families(report: StatusReport, catalog: Catalog, jobs: dict, up: bool) -> li
     for state in State:
         files.add_metric([state.value], report.counts.get(state, 0))
 
-    result = GaugeMetricFamily(P + "job_last_success", "1 if the job's last run succeeded, 0 if it failed",
-                               labels=["job"])
-    duration = GaugeMetricFamily(P + "job_last_duration_seconds", "How long the job's last run took",
-                                 labels=["job"])
-    ran_at = GaugeMetricFamily(P + "job_last_run_timestamp_seconds", "When the job last ran (Unix time)",
-                               labels=["job"])
+    result = GaugeMetricFamily(
+        P + "job_last_success", "1 if the job's last run succeeded, 0 if it failed", labels=["job"]
+    )
+    duration = GaugeMetricFamily(P + "job_last_duration_seconds", "How long the job's last run took", labels=["job"])
+    ran_at = GaugeMetricFamily(
+        P + "job_last_run_timestamp_seconds", "When the job last ran (Unix time)", labels=["job"]
+    )
     for job, last in sorted(jobs.items()):
         if last.get("ok") is None:
             continue  # skipped runs (nothing to do) have no result
@@ -72,8 +78,21 @@ def families(report: StatusReport, catalog: Catalog, jobs: dict, up: bool) -> li
     level.add_metric([], int(report.overall.level))
     daemon = GaugeMetricFamily(P + "daemon_up", "1 while the daemon runs")
     daemon.add_metric([], 1 if up else 0)
-    return [newest_ts, newest_age, newest_size, files, result, duration, ran_at, drill_ok, drill_at,
-            free, days, level, daemon]
+    return [
+        newest_ts,
+        newest_age,
+        newest_size,
+        files,
+        result,
+        duration,
+        ran_at,
+        drill_ok,
+        drill_at,
+        free,
+        days,
+        level,
+        daemon,
+    ]
 
 
 class Publisher:
@@ -105,8 +124,10 @@ class Publisher:
         try:
             self._server, _ = start_http_server(port, addr=host, registry=self.registry)
         except OSError as exc:
-            return (f"the metrics cannot be served on {host}:{port}: {exc.strerror}; "
-                    "choose another --metrics-port (the jobs run anyway)")
+            return (
+                f"the metrics cannot be served on {host}:{port}: {exc.strerror}; "
+                "choose another --metrics-port (the jobs run anyway)"
+            )
         return None
 
     @property

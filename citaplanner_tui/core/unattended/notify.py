@@ -136,8 +136,9 @@ class Email:
 
 
 def _post(url: str, body: bytes, content_type: str) -> None:
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": content_type, "User-Agent": "citaplanner-tui"})
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": content_type, "User-Agent": "citaplanner-tui"}
+    )
     host = urlsplit(url).netloc
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
@@ -158,8 +159,9 @@ def _reason(exc: BaseException) -> str:
 class Notifier:
     """Sends each event to every channel that wants it, retrying each a bounded number of times."""
 
-    def __init__(self, channels: list, log: Callable[[str, str], None],
-                 pause: Callable[[float], Any], attempts: int = ATTEMPTS):
+    def __init__(
+        self, channels: list, log: Callable[[str, str], None], pause: Callable[[float], Any], attempts: int = ATTEMPTS
+    ):
         self.channels, self.log, self.pause, self.attempts = channels, log, pause, attempts
 
     def send(self, event: Event) -> list[tuple[str, str | None]]:
@@ -208,8 +210,9 @@ def _channel(number: int, raw: Mapping[str, Any], smtp: Smtp | None):
         raise ConfigError(f"[[notify]] number {number}: {kinds[0]} must be a text value")
     on = tuple(raw.get("on", DEFAULT_ON))
     if bad := [e for e in on if e not in EVENTS]:
-        raise ConfigError(f"[[notify]] number {number}: unknown event {bad[0]!r} in on "
-                          f"(the events are {', '.join(EVENTS)})")
+        raise ConfigError(
+            f"[[notify]] number {number}: unknown event {bad[0]!r} in on (the events are {', '.join(EVENTS)})"
+        )
     if kinds[0] != "email" and urlsplit(target).scheme not in ("http", "https"):
         raise ConfigError(f"[[notify]] number {number}: {kinds[0]} must be an http:// or https:// URL")
     if kinds[0] == "webhook":
@@ -222,11 +225,13 @@ def _channel(number: int, raw: Mapping[str, Any], smtp: Smtp | None):
 
 def _smtp(raw: Any, env: Mapping[str, str]) -> Smtp:
     if not isinstance(raw, Mapping) or not raw.get("host"):
-        raise ConfigError("[smtp] in the config file needs at least host = \"smtp.example.com\"")
+        raise ConfigError('[smtp] in the config file needs at least host = "smtp.example.com"')
     unknown = set(raw) - {"host", "port", "user", "password_file", "from", "ca_file"}
     if unknown:
-        raise ConfigError(f"[smtp] has an unknown setting {sorted(unknown)[0]!r} "
-                          f"(the password comes from ${PASSWORD_ENV} or password_file)")
+        raise ConfigError(
+            f"[smtp] has an unknown setting {sorted(unknown)[0]!r} "
+            f"(the password comes from ${PASSWORD_ENV} or password_file)"
+        )
     try:
         port = int(raw.get("port", 587))
     except (TypeError, ValueError):
@@ -236,8 +241,13 @@ def _smtp(raw: Any, env: Mapping[str, str]) -> Smtp:
         try:
             password = Path(raw["password_file"]).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigError(f"cannot read the SMTP password_file {raw['password_file']}: "
-                              f"{exc.strerror}") from None
+            raise ConfigError(f"cannot read the SMTP password_file {raw['password_file']}: {exc.strerror}") from None
     user = raw.get("user")
-    return Smtp(str(raw["host"]), port, str(user) if user else None, password,
-                str(raw.get("from") or user or Smtp.sender), raw.get("ca_file"))
+    return Smtp(
+        str(raw["host"]),
+        port,
+        str(user) if user else None,
+        password,
+        str(raw.get("from") or user or Smtp.sender),
+        raw.get("ca_file"),
+    )

@@ -84,17 +84,17 @@ class Schedule:
         return [j for j in self.jobs if j.after == name]
 
 
-
 def parse(raw: Any) -> Schedule:
     """Read ``[schedule]``; a bad value is one sentence naming the key (``ConfigError``)."""
     if not isinstance(raw, Mapping):
-        raise ConfigError("[schedule] in the config file must be a table of job = \"cron expression\"")
+        raise ConfigError('[schedule] in the config file must be a table of job = "cron expression"')
     zone_name = raw.get("timezone", "UTC")
     try:
         zone = ZoneInfo(str(zone_name))
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"[schedule] timezone {zone_name!r} is not a known time zone "
-                          "(use a name like America/Mexico_City)") from None
+        raise ConfigError(
+            f"[schedule] timezone {zone_name!r} is not a known time zone (use a name like America/Mexico_City)"
+        ) from None
     jobs = []
     for name, value in raw.items():
         if name == "timezone":
@@ -123,8 +123,10 @@ def _job(name: str, value: Any, zone: ZoneInfo) -> Job:
             pass
         else:
             return Job(name, cron=text, zone=zone)
-    raise ConfigError(f"[schedule] {name} = {value!r} is not a cron expression (like \"0 2 * * *\"), "
-                      "a time like \"02:00\", or \"after backup\"")
+    raise ConfigError(
+        f'[schedule] {name} = {value!r} is not a cron expression (like "0 2 * * *"), '
+        'a time like "02:00", or "after backup"'
+    )
 
 
 def due(job: Job, last_run: datetime | None, since: datetime, now: datetime) -> datetime | None:

@@ -30,8 +30,14 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
-from citaplanner_tui.core.volume.naming import (COMPANION_SUFFIXES, PARTIAL_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName,
-                                         parse_name)
+from citaplanner_tui.core.volume.naming import (
+    COMPANION_SUFFIXES,
+    PARTIAL_SUFFIX,
+    SIDECAR_SUFFIX,
+    TIERS,
+    BackupName,
+    parse_name,
+)
 from citaplanner_tui.core.volume.records import Facts, Records
 
 
@@ -207,8 +213,7 @@ class Entry(NamedTuple):
         recorded = self.recorded_path
         if not recorded or recorded.lstrip("*") in (self.path.name, str(self.path)):
             return None
-        return (f"the sidecar records {recorded}, not this file's path; "
-                f"it is paired with {self.path.name} by file name")
+        return f"the sidecar records {recorded}, not this file's path; it is paired with {self.path.name} by file name"
 
 
 @dataclass(frozen=True)
@@ -287,8 +292,19 @@ def scan(where, *, store: Records | None = None, now: datetime | None = None) ->
             listing = list(os.scandir(folder.path))
         except OSError as exc:
             if is_tier:
-                entries.append(Entry(Path(folder.path), None, folder.name, None, 0, 0, State.UNREADABLE,
-                                     reason=f"cannot list this folder: {exc.strerror}", folder=folder.name))
+                entries.append(
+                    Entry(
+                        Path(folder.path),
+                        None,
+                        folder.name,
+                        None,
+                        0,
+                        0,
+                        State.UNREADABLE,
+                        reason=f"cannot list this folder: {exc.strerror}",
+                        folder=folder.name,
+                    )
+                )
             continue
         _scan_folder(Path(folder.path), folder.name, listing, is_tier, facts, entries)
     for e in top:  # a symlinked tier folder is shown, not followed
@@ -301,8 +317,7 @@ def scan(where, *, store: Records | None = None, now: datetime | None = None) ->
     return Catalog(backup_dir, tuple(entries), scanned_at)
 
 
-def entry_for(path, where=None, *, store: Records | None = None,
-              facts: dict[str, Facts] | None = None) -> Entry | None:
+def entry_for(path, where=None, *, store: Records | None = None, facts: dict[str, Facts] | None = None) -> Entry | None:
     """The entry for one file, exactly as a scan of its folder would give it; None if absent.
 
     For files named on a command line, which may lie outside ``BACKUP_DIR``; facts come
@@ -323,8 +338,9 @@ def entry_for(path, where=None, *, store: Records | None = None,
     return next((e for e in out if e.path == path), None)
 
 
-def _scan_folder(folder: Path, label: str, listing: list[os.DirEntry], is_tier: bool,
-                 facts: dict[str, Facts], out: list[Entry]) -> None:
+def _scan_folder(
+    folder: Path, label: str, listing: list[os.DirEntry], is_tier: bool, facts: dict[str, Facts], out: list[Entry]
+) -> None:
     """Classify one folder's files; outside tier folders only files named like ours count."""
     dumps: dict[str, tuple[os.DirEntry, BackupName]] = {}
     sidecars: dict[str, os.DirEntry] = {}
@@ -333,17 +349,17 @@ def _scan_folder(folder: Path, label: str, listing: list[os.DirEntry], is_tier: 
     for e in sorted(listing, key=attrgetter("name")):
         name = e.name
         partial = name.endswith(PARTIAL_SUFFIX)
-        base = name[:-len(PARTIAL_SUFFIX)] if partial else name
+        base = name[: -len(PARTIAL_SUFFIX)] if partial else name
         suffix = _companion_suffix(base)
         if suffix:
             if not partial and e.is_file(follow_symlinks=False):
-                owner = base[:-len(suffix)]  # parsed later, only if it has no dump
+                owner = base[: -len(suffix)]  # parsed later, only if it has no dump
                 if suffix == SIDECAR_SUFFIX:
                     sidecars[owner] = e
                 else:
                     companions.setdefault(owner, []).append(e)
                 continue
-            base = base[:-len(suffix)]
+            base = base[: -len(suffix)]
         parsed = _parse(base)
         if parsed is None:
             if is_tier:
@@ -355,27 +371,46 @@ def _scan_folder(folder: Path, label: str, listing: list[os.DirEntry], is_tier: 
             out.append(_foreign(folder, e, label, "not a regular file", parsed))
             shielded.add(name)
         elif partial:
-            out.append(_plain(folder, e, label, parsed, State.PARTIAL,
-                              "unfinished: a backup is being written, or one was cut short"))
+            out.append(
+                _plain(
+                    folder,
+                    e,
+                    label,
+                    parsed,
+                    State.PARTIAL,
+                    "unfinished: a backup is being written, or one was cut short",
+                )
+            )
         else:
             dumps[name] = (e, parsed)
     for name, (e, parsed) in dumps.items():
         side = sidecars.pop(name, None)
         extra = tuple(_child(folder, c.name) for c in companions.pop(name, ()))
-        out.append(_dump(folder, e, label, parsed, _child(folder, side.name) if side else None, facts)
-                   ._replace(companions=extra))
+        out.append(
+            _dump(folder, e, label, parsed, _child(folder, side.name) if side else None, facts)._replace(
+                companions=extra
+            )
+        )
     for e in [*sidecars.values(), *(c for group in companions.values() for c in group)]:
-        parsed = _parse(e.name[:-len(_companion_suffix(e.name))])
+        parsed = _parse(e.name[: -len(_companion_suffix(e.name))])
         if parsed is None:
             if is_tier:
                 out.append(_foreign(folder, e, label, "the name is not one of ours"))
             continue
         if parsed.filename in shielded:
-            out.append(_foreign(folder, e, label, "the sidecar of a file that is not a plain backup "
-                                                  "(a symbolic link or folder); left alone", parsed))
+            out.append(
+                _foreign(
+                    folder,
+                    e,
+                    label,
+                    "the sidecar of a file that is not a plain backup (a symbolic link or folder); left alone",
+                    parsed,
+                )
+            )
             continue
-        out.append(_plain(folder, e, label, parsed, State.ORPHAN_SIDECAR,
-                          f"there is no dump file {parsed.filename} beside it"))
+        out.append(
+            _plain(folder, e, label, parsed, State.ORPHAN_SIDECAR, f"there is no dump file {parsed.filename} beside it")
+        )
 
 
 def _companion_suffix(name: str) -> str:
@@ -422,17 +457,34 @@ def _lstat(e: os.DirEntry):
 
 def _foreign(folder: Path, e: os.DirEntry, label: str, reason: str, parsed: BackupName | None = None) -> Entry:
     st = _lstat(e)
-    return Entry(_child(folder, e.name), parsed, _tier(label, parsed), parsed.taken_at if parsed else None,
-                 st.st_size if st else 0, st.st_mtime_ns if st else 0, State.FOREIGN,
-                 reason=reason, folder=label)
+    return Entry(
+        _child(folder, e.name),
+        parsed,
+        _tier(label, parsed),
+        parsed.taken_at if parsed else None,
+        st.st_size if st else 0,
+        st.st_mtime_ns if st else 0,
+        State.FOREIGN,
+        reason=reason,
+        folder=label,
+    )
 
 
 def _plain(folder: Path, e: os.DirEntry, label: str, parsed: BackupName, state: State, reason: str) -> Entry:
     st = _lstat(e)
     if st is None:
         state, reason = State.UNREADABLE, "cannot read its details (it may have just been removed)"
-    return Entry(_child(folder, e.name), parsed, _tier(label, parsed), parsed.taken_at, st.st_size if st else 0,
-                 st.st_mtime_ns if st else 0, state, reason=reason, folder=label)
+    return Entry(
+        _child(folder, e.name),
+        parsed,
+        _tier(label, parsed),
+        parsed.taken_at,
+        st.st_size if st else 0,
+        st.st_mtime_ns if st else 0,
+        state,
+        reason=reason,
+        folder=label,
+    )
 
 
 _EUID = os.geteuid()
@@ -450,14 +502,25 @@ def _readable(st: os.stat_result) -> bool:
     return bool(st.st_mode & statmod.S_IROTH)
 
 
-def _dump(folder: Path, e: os.DirEntry, label: str, parsed: BackupName, sidecar: Path | None,
-          facts: dict[str, Facts]) -> Entry:
+def _dump(
+    folder: Path, e: os.DirEntry, label: str, parsed: BackupName, sidecar: Path | None, facts: dict[str, Facts]
+) -> Entry:
     st = _lstat(e)
     path = _child(folder, e.name)
     tier = _tier(label, parsed)
     if st is None or not _readable(st):
-        return Entry(path, parsed, tier, parsed.taken_at, st.st_size if st else 0, st.st_mtime_ns if st else 0,
-                     State.UNREADABLE, sidecar, "permission denied" if st else "cannot read its details", label)
+        return Entry(
+            path,
+            parsed,
+            tier,
+            parsed.taken_at,
+            st.st_size if st else 0,
+            st.st_mtime_ns if st else 0,
+            State.UNREADABLE,
+            sidecar,
+            "permission denied" if st else "cannot read its details",
+            label,
+        )
     known = facts.get(e.path)
     if known is not None and not known.matches(st.st_size, st.st_mtime_ns):
         known = None
@@ -465,10 +528,25 @@ def _dump(folder: Path, e: os.DirEntry, label: str, parsed: BackupName, sidecar:
         known = replace(known, verify=None)  # the sidecar was written or replaced after that check
     state, reason = _judge(sidecar, known)
     if st.st_size < MIN_DUMP_BYTES:
-        state, reason = State.CORRUPT, (f"{st.st_size} bytes: too small to hold a dump "
-                                        "(a run that failed before writing one)")
-    return Entry(path, parsed, tier, parsed.taken_at, st.st_size, st.st_mtime_ns, state,
-                 sidecar, reason, label, st.st_dev, st.st_ino, known)
+        state, reason = (
+            State.CORRUPT,
+            (f"{st.st_size} bytes: too small to hold a dump (a run that failed before writing one)"),
+        )
+    return Entry(
+        path,
+        parsed,
+        tier,
+        parsed.taken_at,
+        st.st_size,
+        st.st_mtime_ns,
+        state,
+        sidecar,
+        reason,
+        label,
+        st.st_dev,
+        st.st_ino,
+        known,
+    )
 
 
 def _sidecar_unchanged(extra, sidecar: Path | None) -> bool:

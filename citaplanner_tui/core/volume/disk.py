@@ -123,5 +123,6 @@ def report(catalog: Catalog, keep: dict[str, int], now: datetime, space_of=None)
     ``space`` unless the caller pins it, as the console's screenshots do)."""
     vol = (space_of or space)(catalog.backup_dir)
     growth = growth_per_day(catalog, keep, now)
-    return DiskReport(vol, tier_sizes(catalog), unique_bytes(catalog), growth,
-                      days_left(vol.free, growth) if vol else None)
+    return DiskReport(
+        vol, tier_sizes(catalog), unique_bytes(catalog), growth, days_left(vol.free, growth) if vol else None
+    )

@@ -58,12 +58,17 @@ class Manifest:
     @property
     def summary(self) -> str:
         """One line for a plan or a screen."""
-        head = (f"migration {self.migration.name} ({self.migration.applied} applied)" if self.migration
-                else "no Prisma migrations table")
+        head = (
+            f"migration {self.migration.name} ({self.migration.applied} applied)"
+            if self.migration
+            else "no Prisma migrations table"
+        )
         roles = f"; roles saved in {self.globals_file}" if self.globals_file else ""
-        return (f"taken {self.taken_at} by citaplanner-tui {self.tool_version} with pg_dump {self.pg_dump_version} "
-                f"from PostgreSQL {self.server_version}; {len(self.rows)} tables, {sum(self.rows.values())} rows; "
-                f"{head}{roles}")
+        return (
+            f"taken {self.taken_at} by citaplanner-tui {self.tool_version} with pg_dump {self.pg_dump_version} "
+            f"from PostgreSQL {self.server_version}; {len(self.rows)} tables, {sum(self.rows.values())} rows; "
+            f"{head}{roles}"
+        )
 
 
 def path_for(dump: Path) -> Path:
@@ -80,14 +85,21 @@ def read(dump: Path) -> Manifest | None:
         raw = json.loads(private.read_nofollow(path_for(dump)))
         migration = raw.get("migration")
         return Manifest(
-            tool_version=str(raw["tool_version"]), pg_dump_version=str(raw["pg_dump_version"]),
-            server_version=str(raw["server_version"]), database=str(raw["database"]),
-            database_size=int(raw["database_size"]), compression=str(raw["compression"]),
-            sha256=str(raw["sha256"]), size=int(raw["size"]), taken_at=str(raw["taken_at"]),
+            tool_version=str(raw["tool_version"]),
+            pg_dump_version=str(raw["pg_dump_version"]),
+            server_version=str(raw["server_version"]),
+            database=str(raw["database"]),
+            database_size=int(raw["database_size"]),
+            compression=str(raw["compression"]),
+            sha256=str(raw["sha256"]),
+            size=int(raw["size"]),
+            taken_at=str(raw["taken_at"]),
             rows={str(k): int(v) for k, v in dict(raw.get("rows") or {}).items()},
             migration=Migration(str(migration["name"]), str(migration["finished_at"]), int(migration["applied"]))
-            if migration else None,
-            globals_file=raw.get("globals_file"))
+            if migration
+            else None,
+            globals_file=raw.get("globals_file"),
+        )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -101,10 +113,13 @@ def prisma_head(conn, schema: str = "public") -> Migration | None:
     exists = conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."_prisma_migrations"',)).fetchone()[0]
     if exists is None:
         return None
-    row = conn.execute(sql.SQL(
-        "SELECT migration_name, finished_at, count(*) OVER () FROM {} "
-        "WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL "
-        "ORDER BY finished_at DESC, migration_name DESC LIMIT 1").format(table)).fetchone()
+    row = conn.execute(
+        sql.SQL(
+            "SELECT migration_name, finished_at, count(*) OVER () FROM {} "
+            "WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL "
+            "ORDER BY finished_at DESC, migration_name DESC LIMIT 1"
+        ).format(table)
+    ).fetchone()
     if row is None:
         return Migration("", "", 0)
     return Migration(row[0], row[1].astimezone(timezone.utc).isoformat(timespec="seconds"), int(row[2]))
@@ -115,13 +130,22 @@ def migration_warning(backup: Migration | None, target: Migration | None) -> str
     if backup == target or (backup is not None and target is not None and backup.name == target.name):
         return None
     if target is None or not target.name:
-        return (f"this backup holds migrations up to {backup.name} but the target has none applied"
-                if backup and backup.name else None)
+        return (
+            f"this backup holds migrations up to {backup.name} but the target has none applied"
+            if backup and backup.name
+            else None
+        )
     if backup is None or not backup.name:
-        return (f"this backup predates migration {target.name}: it has no Prisma migrations, the target "
-                f"has {target.applied}; run the app's migrations after restoring")
+        return (
+            f"this backup predates migration {target.name}: it has no Prisma migrations, the target "
+            f"has {target.applied}; run the app's migrations after restoring"
+        )
     if (backup.finished_at, backup.applied) < (target.finished_at, target.applied):
-        return (f"this backup predates migration {target.name} (its newest is {backup.name}, {backup.applied} "
-                f"applied against {target.applied}); run the app's migrations after restoring")
-    return (f"this backup is newer than the target's schema: its newest migration {backup.name} is not applied "
-            f"there (newest {target.name}); the running app may be older than the restored schema")
+        return (
+            f"this backup predates migration {target.name} (its newest is {backup.name}, {backup.applied} "
+            f"applied against {target.applied}); run the app's migrations after restoring"
+        )
+    return (
+        f"this backup is newer than the target's schema: its newest migration {backup.name} is not applied "
+        f"there (newest {target.name}); the running app may be older than the restored schema"
+    )

@@ -27,7 +27,8 @@ PARTIAL_SUFFIX = ".partial"
 STAMP = "%Y%m%d_%H%M%S"
 
 _NAME = re.compile(
-    r"^citaplanner_(?P<tier>" + "|".join(TIERS) + r")_(?P<stamp>\d{8}_\d{6})(?P<ext>\.sql\.gz|\.sql\.zst)$")
+    r"^citaplanner_(?P<tier>" + "|".join(TIERS) + r")_(?P<stamp>\d{8}_\d{6})(?P<ext>\.sql\.gz|\.sql\.zst)$"
+)
 
 
 @dataclass(frozen=True)

@@ -55,11 +55,16 @@ def prune(settings: Settings, *, dry_run: bool = False) -> PruneResult:
     runs.
     """
     if dry_run:
-        return PruneResult(*retention.decide(catalog.scan(settings), settings.retention,
-                                 shrink_ratio=settings.thresholds.shrink_warn_ratio), [])
+        return PruneResult(
+            *retention.decide(
+                catalog.scan(settings), settings.retention, shrink_ratio=settings.thresholds.shrink_warn_ratio
+            ),
+            [],
+        )
     settings.require_writable("prune")
     log = Log(settings.logs, "backup")
     with lock.hold(settings.backup_dir, "prune"):
-        kept, removals = retention.decide(catalog.scan(settings), settings.retention,
-                                 shrink_ratio=settings.thresholds.shrink_warn_ratio)
+        kept, removals = retention.decide(
+            catalog.scan(settings), settings.retention, shrink_ratio=settings.thresholds.shrink_warn_ratio
+        )
         return PruneResult(kept, removals, apply_removals(removals, log.write))

@@ -103,14 +103,25 @@ class Finding:
 
 
 def _record_from_json(kind: str, raw: Mapping[str, Any]) -> Record:
-    return Record(kind, datetime.fromisoformat(raw["at"]), bool(raw["ok"]), str(raw.get("detail", "")),
-                 dict(raw.get("extra") or {}))
+    return Record(
+        kind,
+        datetime.fromisoformat(raw["at"]),
+        bool(raw["ok"]),
+        str(raw.get("detail", "")),
+        dict(raw.get("extra") or {}),
+    )
 
 
 def _facts_from_json(path: str, raw: Mapping[str, Any]) -> Facts:
     records = {kind: _record_from_json(kind, raw[kind]) for kind in KINDS if raw.get(kind)}
-    return Facts(path, int(raw["size"]), int(raw["mtime_ns"]), drills=int(raw.get("drills", 0)),
-                 drills_ok=int(raw.get("drills_ok", 0)), **records)
+    return Facts(
+        path,
+        int(raw["size"]),
+        int(raw["mtime_ns"]),
+        drills=int(raw.get("drills", 0)),
+        drills_ok=int(raw.get("drills_ok", 0)),
+        **records,
+    )
 
 
 class Records:
@@ -134,7 +145,7 @@ class Records:
         """``tier/name`` for a file inside BACKUP_DIR, the absolute path otherwise."""
         absolute = os.path.abspath(os.fspath(path))
         root = os.fspath(self.backup_dir) + os.sep
-        return absolute[len(root):] if absolute.startswith(root) else absolute
+        return absolute[len(root) :] if absolute.startswith(root) else absolute
 
     def _absolute(self, key: str) -> str:
         """The file a stored key names on this volume; old absolute keys by tier folder and name."""
@@ -183,15 +194,26 @@ class Records:
             if not isinstance(raw, dict) or not isinstance(raw.get("backups", {}), dict):
                 raise ValueError("not a state object")
         except ValueError:
-            self._say(f"the check results in {self.path} are corrupt; starting without them "
-                      "(the file is replaced on the next check)")
+            self._say(
+                f"the check results in {self.path} are corrupt; starting without them "
+                "(the file is replaced on the next check)"
+            )
             return {}
         return raw
 
     # -- writing ---------------------------------------------------------------
-    def record(self, path, kind: str, ok: bool, detail: str = "", extra: Mapping[str, Any] | None = None,
-               *, size: int | None = None, mtime_ns: int | None = None,
-               at: datetime | None = None) -> Record:
+    def record(
+        self,
+        path,
+        kind: str,
+        ok: bool,
+        detail: str = "",
+        extra: Mapping[str, Any] | None = None,
+        *,
+        size: int | None = None,
+        mtime_ns: int | None = None,
+        at: datetime | None = None,
+    ) -> Record:
         """Record one result for the file at ``path`` and return it.
 
         ``size``/``mtime_ns`` identify the version of the file that was checked; give
@@ -214,8 +236,9 @@ class Records:
             if size is None or mtime_ns is None:
                 st = os.stat(r.path, follow_symlinks=False)
                 size, mtime_ns = st.st_size, st.st_mtime_ns
-            record = Record(r.kind, (r.at or datetime.now()).replace(microsecond=0), bool(r.ok), r.detail,
-                            dict(r.extra))
+            record = Record(
+                r.kind, (r.at or datetime.now()).replace(microsecond=0), bool(r.ok), r.detail, dict(r.extra)
+            )
             made.append(record)
             items.append((self._key(r.path), size, mtime_ns, record))
         if self.read_only or not items:
@@ -228,8 +251,12 @@ class Records:
                     item = backups.get(key)
                     if not item or item.get("size") != size or item.get("mtime_ns") != mtime_ns:
                         item = {"size": size, "mtime_ns": mtime_ns}  # another version: old facts are void
-                    item[record.kind] = {"at": record.at.isoformat(), "ok": record.ok, "detail": record.detail,
-                                         "extra": record.extra}
+                    item[record.kind] = {
+                        "at": record.at.isoformat(),
+                        "ok": record.ok,
+                        "detail": record.detail,
+                        "extra": record.extra,
+                    }
                     if record.kind == "drill":
                         item["drills"] = int(item.get("drills", 0)) + 1
                         item["drills_ok"] = int(item.get("drills_ok", 0)) + int(record.ok)
@@ -238,8 +265,10 @@ class Records:
                 raw["backups"] = {k: v for k, v in backups.items() if os.path.lexists(self._absolute(k))}
                 self._write_atomic(raw)
         except OSError as exc:
-            self._say(f"cannot save check results in {self.path.parent} ({exc.strerror}); "
-                      "the checks ran but will not be remembered")
+            self._say(
+                f"cannot save check results in {self.path.parent} ({exc.strerror}); "
+                "the checks ran but will not be remembered"
+            )
         return made
 
     @contextmanager

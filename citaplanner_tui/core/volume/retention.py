@@ -43,8 +43,7 @@ from citaplanner_tui.core.volume.naming import ROTATED_TIERS
 from citaplanner_tui.core.volume.tiers import period, unit
 
 # States of files named like ours that retention may remove when superseded.
-_REMOVABLE = {State.OK, State.MISMATCH, State.CORRUPT, State.BAD_SIDECAR, State.NO_SIDECAR,
-              State.ORPHAN_SIDECAR}
+_REMOVABLE = {State.OK, State.MISMATCH, State.CORRUPT, State.BAD_SIDECAR, State.NO_SIDECAR, State.ORPHAN_SIDECAR}
 
 
 @dataclass(frozen=True)
@@ -82,14 +81,24 @@ def keep_count(keep: Retention, tier: str) -> int:
 SUSPECT_REASON = "kept: much smaller than the backup before it; it does not replace it"
 
 
-def to_remove(entries: Iterable[Entry], keep: Retention, tiers: Iterable[str] = ROTATED_TIERS, *,
-              shrink_ratio: float = Thresholds.shrink_warn_ratio) -> list[Removal]:
+def to_remove(
+    entries: Iterable[Entry],
+    keep: Retention,
+    tiers: Iterable[str] = ROTATED_TIERS,
+    *,
+    shrink_ratio: float = Thresholds.shrink_warn_ratio,
+) -> list[Removal]:
     """The removals that bring each of ``tiers`` (rotated ones only) down to its retention."""
     return decide(entries, keep, tiers, shrink_ratio=shrink_ratio)[1]
 
 
-def decide(entries: Iterable[Entry], keep: Retention, tiers: Iterable[str] = ROTATED_TIERS, *,
-           shrink_ratio: float = Thresholds.shrink_warn_ratio) -> tuple[list[Kept], list[Removal]]:
+def decide(
+    entries: Iterable[Entry],
+    keep: Retention,
+    tiers: Iterable[str] = ROTATED_TIERS,
+    *,
+    shrink_ratio: float = Thresholds.shrink_warn_ratio,
+) -> tuple[list[Kept], list[Removal]]:
     """Every removable file of ``tiers``, kept (with its period) or removed (with why), newest first.
 
     ``shrink_ratio``: below this fraction of the good backup before it, a backup is suspect.
@@ -136,8 +145,11 @@ def _decide_tier(ours: list[Entry], tier: str, n: int, ratio: float) -> tuple[li
         elif e.is_dump and e.good:
             removals.append(Removal(e, f"{p} is older than {span}"))
         elif _age_key(e) > cutoff:
-            kept.append(Kept(e, f"{e.state.word}, newer than the oldest kept {tier} backup: "
-                                "left for the operator to look at", p))
+            kept.append(
+                Kept(
+                    e, f"{e.state.word}, newer than the oldest kept {tier} backup: left for the operator to look at", p
+                )
+            )
         else:
             removals.append(Removal(e, f"{e.state.word}, older than the oldest kept {tier} backup"))
     return kept, removals
@@ -161,8 +173,7 @@ def _suspects(ours: list[Entry], ratio: float) -> set[int]:
 
 def _ours_in(e: Entry, tier: str) -> bool:
     """A removable file of ours, sitting in its own tier's folder."""
-    return (e.tier == tier and e.folder == tier and e.name is not None and e.name.tier == tier
-            and e.state in _REMOVABLE)
+    return e.tier == tier and e.folder == tier and e.name is not None and e.name.tier == tier and e.state in _REMOVABLE
 
 
 def _age_key(e: Entry) -> tuple:
@@ -171,5 +182,9 @@ def _age_key(e: Entry) -> tuple:
 
 def covered(entries: Iterable[Entry], when) -> set[str]:
     """The rotated tiers that already hold a good backup of ``when``'s period (for ``tiers_for``)."""
-    return {tier for e in entries for tier in ROTATED_TIERS
-            if _ours_in(e, tier) and e.is_dump and e.good and period(tier, e.when) == period(tier, when)}
+    return {
+        tier
+        for e in entries
+        for tier in ROTATED_TIERS
+        if _ours_in(e, tier) and e.is_dump and e.good and period(tier, e.when) == period(tier, when)
+    }

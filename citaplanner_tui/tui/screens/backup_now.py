@@ -26,19 +26,23 @@ from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
 actions.register(
     ActionSpec("start", "Start backup", "Start the backup with the chosen tier", "s", "BackupNowScreen"),
-    ActionSpec("cancel_job", "Cancel backup", "Stop the running backup; nothing half-written is left",
-               "c", "BackupNowScreen"),
+    ActionSpec(
+        "cancel_job", "Cancel backup", "Stop the running backup; nothing half-written is left", "c", "BackupNowScreen"
+    ),
 )
 
-TIER_CHOICES = (("auto: daily (+ weekly on Sunday, + monthly on the 1st)", "auto"),
-                ("manual: kept until you delete it (rotation never removes it)", "manual"))
+TIER_CHOICES = (
+    ("auto: daily (+ weekly on Sunday, + monthly on the 1st)", "auto"),
+    ("manual: kept until you delete it (rotation never removes it)", "manual"),
+)
 
 
 def result_lines(result) -> list[str]:
     """What a finished backup wrote, for the operator."""
-    lines = [f"size {fmt.size(result.size)} ({fmt.size(result.raw_bytes)} of SQL) "
-             f"in {fmt.seconds(result.duration)}",
-             f"sha256 {result.sha256}"]
+    lines = [
+        f"size {fmt.size(result.size)} ({fmt.size(result.raw_bytes)} of SQL) in {fmt.seconds(result.duration)}",
+        f"sha256 {result.sha256}",
+    ]
     lines += [f"wrote {path}" for path in result.files]
     lines += [f"WARN {w}" for w in result.warnings]
     lines += [f"pruned {path.name}" for path in result.pruned]
@@ -47,8 +51,7 @@ def result_lines(result) -> list[str]:
 
 class BackupNowScreen(gate.GatedScreen):
     TITLE = "Backup now"
-    BINDINGS = [Binding("escape", "back", "Back", id="backup_now.back"),
-                *actions.bindings_for("BackupNowScreen")]
+    BINDINGS = [Binding("escape", "back", "Back", id="backup_now.back"), *actions.bindings_for("BackupNowScreen")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -83,7 +86,8 @@ class BackupNowScreen(gate.GatedScreen):
         tiers = tiers_for(str(tier), self.app.now().date())
         where = ", ".join(f"{t}/" for t in tiers)
         self.query_one("#tier-plan", Static).update(
-            f"one dump of {escape(self.app.conn_display())}, filed under {where}")
+            f"one dump of {escape(self.app.conn_display())}, filed under {where}"
+        )
 
     # -- start / cancel ------------------------------------------------------------------
     @on(Button.Pressed, "#start")
@@ -98,8 +102,9 @@ class BackupNowScreen(gate.GatedScreen):
         tier = str(self.query_one("#tier", Select).value)
         self.query_one("#backup-result", Static).update("")
         self.query_one("#backup-bar").display = True
-        self.job = self.app.start_engine_job("backup", f"backup ({tier})", engine_jobs.backup,
-                                             self.app.settings, tier=tier, now=self.app.now())
+        self.job = self.app.start_engine_job(
+            "backup", f"backup ({tier})", engine_jobs.backup, self.app.settings, tier=tier, now=self.app.now()
+        )
 
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:

@@ -26,17 +26,22 @@ from citaplanner_tui.tui.widgets.job_line import JobLine
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
 actions.register(
-    ActionSpec("filter", "Filter", "Show only rows containing some text", "slash", "BackupsScreen",
-               key_display="/"),
-    ActionSpec("verify", "Verify", "Check the selected backup's SHA-256 against its sidecar", "v",
-               "BackupsScreen"),
-    ActionSpec("deep_verify", "Deep verify",
-               "Checksum, decompress to the end and check the dump's end marker", "V", "BackupsScreen"),
-    ActionSpec("drill", "Drill", "Restore the selected backup into a scratch database and count rows",
-               "t", "BackupsScreen"),
+    ActionSpec("filter", "Filter", "Show only rows containing some text", "slash", "BackupsScreen", key_display="/"),
+    ActionSpec("verify", "Verify", "Check the selected backup's SHA-256 against its sidecar", "v", "BackupsScreen"),
+    ActionSpec(
+        "deep_verify",
+        "Deep verify",
+        "Checksum, decompress to the end and check the dump's end marker",
+        "V",
+        "BackupsScreen",
+    ),
+    ActionSpec(
+        "drill", "Drill", "Restore the selected backup into a scratch database and count rows", "t", "BackupsScreen"
+    ),
     ActionSpec("restore", "Restore", "Restore the selected backup (guided, confirmed)", "R", "BackupsScreen"),
-    ActionSpec("delete", "Delete", "Delete the selected backup and its sidecar (typed confirmation)",
-               "x", "BackupsScreen"),
+    ActionSpec(
+        "delete", "Delete", "Delete the selected backup and its sidecar (typed confirmation)", "x", "BackupsScreen"
+    ),
 )
 
 COLUMNS = (("Tier", 7), ("Taken", 16), ("Age", 4), ("Size", 9), ("State", 17), ("Verified", 10), ("Drill", 10))
@@ -51,7 +56,7 @@ def leftover_lines(kept) -> list[str]:
 
     head, *rows = lines(list(kept))[1:] or [""]
     if len(rows) > MAX_LEFTOVERS:
-        rows = rows[:MAX_LEFTOVERS - 1] + [f"  + {len(rows) - MAX_LEFTOVERS + 1} more (citaplanner-tui status)"]
+        rows = rows[: MAX_LEFTOVERS - 1] + [f"  + {len(rows) - MAX_LEFTOVERS + 1} more (citaplanner-tui status)"]
     return [head, *rows] if kept else []
 
 
@@ -84,8 +89,7 @@ class BackupsScreen(gate.GatedScreen):
         if data is None:
             return
         needle = self.filter_text
-        rows = [(key, cells, health) for key, cells, health, text in data.backup_rows
-                if not needle or needle in text]
+        rows = [(key, cells, health) for key, cells, health, text in data.backup_rows if not needle or needle in text]
         self.query_one(BackupTable).set_rows(rows)
         leftovers = self.query_one("#leftovers", Static)
         leftovers.display = bool(data.leftovers)
@@ -106,8 +110,7 @@ class BackupsScreen(gate.GatedScreen):
         if entry is None:
             detail.update("no backups" if self.app.data is not None else "loading…")
             return
-        notes = [entry.path.name, entry.reason, entry.sidecar_elsewhere or "", entry.verify_detail,
-                 entry.drill_detail]
+        notes = [entry.path.name, entry.reason, entry.sidecar_elsewhere or "", entry.verify_detail, entry.drill_detail]
         detail.update(escape(" · ".join(n for n in notes if n)))
 
     # -- filter ---------------------------------------------------------------------------
@@ -145,8 +148,9 @@ class BackupsScreen(gate.GatedScreen):
         if entry is None:
             return
         kind = "deep verify" if deep else "verify"
-        self.app.start_engine_job("verify", f"{kind} {entry.path.name}", engine_jobs.verify,
-                                  self.app.settings, [entry.path], deep=deep)
+        self.app.start_engine_job(
+            "verify", f"{kind} {entry.path.name}", engine_jobs.verify, self.app.settings, [entry.path], deep=deep
+        )
 
     def action_deep_verify(self) -> None:
         self.action_verify(deep=True)
@@ -156,8 +160,7 @@ class BackupsScreen(gate.GatedScreen):
         entry = self._dump_or_say()
         if entry is None:
             return
-        self.app.start_engine_job("drill", f"drill {entry.path.name}", engine_jobs.drill, self.app.settings,
-                                  entry.path)
+        self.app.start_engine_job("drill", f"drill {entry.path.name}", engine_jobs.drill, self.app.settings, entry.path)
 
     @gate.writes
     def action_restore(self) -> None:
@@ -179,9 +182,11 @@ class BackupsScreen(gate.GatedScreen):
             return
         where = f"{entry.path.parent.name}/{entry.path.name}"
         kept = len(self.app.data.catalog.backups(entry.tier)) - 1
-        steps = [f"delete the dump {where} from the backup volume",
-                 f"then its sidecar {entry.sidecar.name}" if entry.sidecar else "(it has no sidecar)",
-                 f"{entry.tier} keeps {kept} backups; the newest good one stays"]
+        steps = [
+            f"delete the dump {where} from the backup volume",
+            f"then its sidecar {entry.sidecar.name}" if entry.sidecar else "(it has no sidecar)",
+            f"{entry.tier} keeps {kept} backups; the newest good one stays",
+        ]
         settings, path = self.app.settings, entry.path
 
         def confirmed(yes: bool | None) -> None:
@@ -195,5 +200,4 @@ class BackupsScreen(gate.GatedScreen):
 
             self.app.start_job("delete", f"delete {path.name}", work)
 
-        self.app.push_screen(ConfirmScreen(f"Delete the backup {path.name}?", steps, path.name, "Delete"),
-                             confirmed)
+        self.app.push_screen(ConfirmScreen(f"Delete the backup {path.name}?", steps, path.name, "Delete"), confirmed)

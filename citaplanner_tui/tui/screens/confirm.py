@@ -62,8 +62,9 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical(id="confirm-box"):
             yield Static(self.title_text, id="confirm-title", markup=False)
             with VerticalScroll(id="confirm-steps-box"):
-                yield Static("\n".join(f"{n}. {step}" for n, step in enumerate(self.steps, 1)),
-                             id="confirm-steps", markup=False)
+                yield Static(
+                    "\n".join(f"{n}. {step}" for n, step in enumerate(self.steps, 1)), id="confirm-steps", markup=False
+                )
             yield Static(escape(self.prompt), id="confirm-prompt")
             # No placeholder (a grey name looks typed); no select-all on focus (a key would replace it).
             yield NameBox(id="confirm-input", select_on_focus=False)

@@ -16,9 +16,13 @@ from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
 
 actions.register(
-    ActionSpec("restore_newest", "Restore newest good",
-               "Restore the newest good daily, weekly or monthly backup: pre-flight starts at once", "R",
-               "DashboardScreen"),
+    ActionSpec(
+        "restore_newest",
+        "Restore newest good",
+        "Restore the newest good daily, weekly or monthly backup: pre-flight starts at once",
+        "R",
+        "DashboardScreen",
+    ),
 )
 
 

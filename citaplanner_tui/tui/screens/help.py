@@ -25,8 +25,9 @@ def help_rows(screen: Screen) -> list[tuple[str, str, str]]:
         if (key, binding.action) in seen:
             continue
         seen.add((key, binding.action))
-        spec = next((actions.REGISTRY[(s, binding.action)] for s in scopes
-                     if (s, binding.action) in actions.REGISTRY), None)
+        spec = next(
+            (actions.REGISTRY[(s, binding.action)] for s in scopes if (s, binding.action) in actions.REGISTRY), None
+        )
         title = spec.title if spec else (binding.description or binding.action)
         text = spec.help if spec else ""
         if not gate.allowed(active.node, binding.action):

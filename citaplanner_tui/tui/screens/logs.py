@@ -32,16 +32,19 @@ from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
 actions.register(
     ActionSpec("search", "Search", "Find text in the log (exact case)", "slash", "LogsScreen", key_display="/"),
-    ActionSpec("next_match", "Next match", "Jump to the next line with the search text", "n", "LogsScreen",
-               show=False),
-    ActionSpec("previous_match", "Previous match", "Jump to the previous line with the search text", "N",
-               "LogsScreen", show=False),
+    ActionSpec("next_match", "Next match", "Jump to the next line with the search text", "n", "LogsScreen", show=False),
+    ActionSpec(
+        "previous_match",
+        "Previous match",
+        "Jump to the previous line with the search text",
+        "N",
+        "LogsScreen",
+        show=False,
+    ),
     ActionSpec("toggle_follow", "Follow", "Keep the end of the log in view as it grows", "f", "LogsScreen"),
-    ActionSpec("cycle_levels", "Levels", "Show all lines, then WARN and ERROR, then ERROR only", "w",
-               "LogsScreen"),
+    ActionSpec("cycle_levels", "Levels", "Show all lines, then WARN and ERROR, then ERROR only", "w", "LogsScreen"),
     ActionSpec("toggle_files", "Files", "Show or hide the list of log files", "l", "LogsScreen"),
-    ActionSpec("toggle_wrap", "Wrap", "Wrap long lines, or one row per line (left/right pan)", "W",
-               "LogsScreen"),
+    ActionSpec("toggle_wrap", "Wrap", "Wrap long lines, or one row per line (left/right pan)", "W", "LogsScreen"),
 )
 WIDE = 100  # columns from which the file list is shown beside the log by default
 
@@ -53,8 +56,9 @@ def log_files(log_dir: Path) -> list[tuple[Path, int, float]]:
     except OSError:
         return []
     stats = [(Path(e.path), e.stat()) for e in found]
-    return [(p, st.st_size, st.st_mtime) for p, st in sorted(stats, key=lambda x: (x[1].st_mtime, x[0].name),
-                                                              reverse=True)]
+    return [
+        (p, st.st_size, st.st_mtime) for p, st in sorted(stats, key=lambda x: (x[1].st_mtime, x[0].name), reverse=True)
+    ]
 
 
 class LogsScreen(gate.GatedScreen):
@@ -185,4 +189,3 @@ class LogsScreen(gate.GatedScreen):
             self.query_one(LogView).focus()
             return
         self.app.pop_screen()
-

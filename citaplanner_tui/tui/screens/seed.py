@@ -30,19 +30,42 @@ from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
 STYLES = Path(__file__).parents[1] / "styles"
 # Theme variable and emphasis per status (header counts); the word itself carries the meaning.
-STATUS_STYLE = {Status.CREATE: ("accent", "bold"), Status.EXISTS: ("success", ""),
-                Status.DIFFERS: ("warning", "bold"), Status.CONFLICT: ("error", "bold reverse"),
-                Status.SKIP: ("text-muted", "")}
-FILTER_KEYS = {"0": None, "1": Status.CREATE, "2": Status.EXISTS, "3": Status.DIFFERS, "4": Status.CONFLICT,
-               "5": Status.SKIP}
+STATUS_STYLE = {
+    Status.CREATE: ("accent", "bold"),
+    Status.EXISTS: ("success", ""),
+    Status.DIFFERS: ("warning", "bold"),
+    Status.CONFLICT: ("error", "bold reverse"),
+    Status.SKIP: ("text-muted", ""),
+}
+FILTER_KEYS = {
+    "0": None,
+    "1": Status.CREATE,
+    "2": Status.EXISTS,
+    "3": Status.DIFFERS,
+    "4": Status.CONFLICT,
+    "5": Status.SKIP,
+}
 
 actions.register(
-    ActionSpec("apply", "Apply…", "Write the seed's CREATE rows (typed confirmation; never changes "
-               "existing rows)", "a", "SeedScreen"),
+    ActionSpec(
+        "apply",
+        "Apply…",
+        "Write the seed's CREATE rows (typed confirmation; never changes existing rows)",
+        "a",
+        "SeedScreen",
+    ),
     ActionSpec("replan", "Re-plan", "Read the database again and re-compute the plan", "r", "SeedScreen"),
-    *(ActionSpec(f"filter({repr(s.value) if s else ''})", f"Show {s.value if s else 'all'}",
-                 f"Show only {s.value} rows" if s else "Show every row", key, "SeedScreen", show=False)
-      for key, s in FILTER_KEYS.items()),
+    *(
+        ActionSpec(
+            f"filter({repr(s.value) if s else ''})",
+            f"Show {s.value if s else 'all'}",
+            f"Show only {s.value} rows" if s else "Show every row",
+            key,
+            "SeedScreen",
+            show=False,
+        )
+        for key, s in FILTER_KEYS.items()
+    ),
 )
 
 
@@ -76,7 +99,7 @@ def summary_line(plan, dbname: str, shown: Status | None) -> str:
 def _value(value: object, limit: int = 36) -> str:
     text = "none" if value is None else str(value)
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def detail_lines(item) -> list[str]:
@@ -84,7 +107,9 @@ def detail_lines(item) -> list[str]:
     head = f"{item.status.value} {item.kind} {item.key} (table {item.table})"
     if item.status is Status.DIFFERS:
         lines = [head + ": the seed leaves it as it is"]
-        lines += [f"  {column}: database {_value(db)} · seed {_value(seed)}" for column, (db, seed) in item.differs.items()]
+        lines += [
+            f"  {column}: database {_value(db)} · seed {_value(seed)}" for column, (db, seed) in item.differs.items()
+        ]
         lines += [f"  {item.reason}"] if item.reason else []
     elif item.status is Status.CONFLICT:
         lines = [head + ": apply refuses while it collides", f"  {item.conflict}"]
@@ -159,8 +184,9 @@ class SeedScreen(gate.GatedScreen):
         if not self.is_attached:  # the operator left before the plan came back
             return
         if error:
-            self.query_one("#seed-summary", Static).update(f"{fmt.health('FAIL')} cannot plan the seed: "
-                                                          f"{escape(error)}")
+            self.query_one("#seed-summary", Static).update(
+                f"{fmt.health('FAIL')} cannot plan the seed: {escape(error)}"
+            )
             return
         self.show_plan(plan)
 
@@ -215,14 +241,17 @@ class SeedScreen(gate.GatedScreen):
 
         per_table = ", ".join(f"{t} {n}" for t, n in plan.creates_by_table().items()) or "none"
         counts = plan.counts
-        steps = [f"lock, re-read {self.dbname!r} and re-compute the plan in one transaction",
-                 f"insert the CREATE rows: {counts[Status.CREATE]} ({per_table})",
-                 f"leave the {counts[Status.EXISTS] + counts[Status.DIFFERS]} existing rows as they are "
-                 f"({counts[Status.DIFFERS]} differ from the seed)"]
+        steps = [
+            f"lock, re-read {self.dbname!r} and re-compute the plan in one transaction",
+            f"insert the CREATE rows: {counts[Status.CREATE]} ({per_table})",
+            f"leave the {counts[Status.EXISTS] + counts[Status.DIFFERS]} existing rows as they are "
+            f"({counts[Status.DIFFERS]} differ from the seed)",
+        ]
         if plan.conflicts:
             steps.append(f"{len(plan.conflicts)} CONFLICT: the engine will refuse and write nothing")
-        self.app.push_screen(ConfirmScreen(f"Apply the seed to {self.dbname!r}?", steps, self.dbname,
-                                           "Apply seed"), self._confirmed)
+        self.app.push_screen(
+            ConfirmScreen(f"Apply the seed to {self.dbname!r}?", steps, self.dbname, "Apply seed"), self._confirmed
+        )
 
     def _confirmed(self, yes: bool | None) -> None:
         if not yes:
@@ -238,8 +267,10 @@ class SeedScreen(gate.GatedScreen):
                 result = apply_seed(conn, confirm=dbname)
                 plan = plan_seed(conn)
             made = sum(result.created.values())
-            return JobOutcome.ok((result, plan), f"created {made} rows in {dbname}" if made else
-                                 f"nothing to create: {dbname} already has the seed")
+            return JobOutcome.ok(
+                (result, plan),
+                f"created {made} rows in {dbname}" if made else f"nothing to create: {dbname} already has the seed",
+            )
 
         self.query_one("#seed-message", Static).update("applying…")
         self.job = self.app.start_job("seed", f"seed apply to {dbname}", work)
@@ -254,7 +285,10 @@ class SeedScreen(gate.GatedScreen):
         else:
             result, plan = job.result.value
             made = ", ".join(f"{t} {n}" for t, n in result.created.items())
-            message.update(f"{fmt.health('OK')} {escape(job.result.summary)}" + (f" ({escape(made)})" if made else "")
-                           + "; the plan below is computed again")
+            message.update(
+                f"{fmt.health('OK')} {escape(job.result.summary)}"
+                + (f" ({escape(made)})" if made else "")
+                + "; the plan below is computed again"
+            )
             self.show_plan(plan)
         self.refresh_bindings()

@@ -30,8 +30,7 @@ class BackupTable(ScrollView, can_focus=True):
         Binding("home", "jump(0)", "First", show=False),
         Binding("end", "jump(-1)", "Last", show=False),
     ]
-    COMPONENT_CLASSES = {"backup-table--header", "backup-table--cursor", "backup-table--warn",
-                         "backup-table--fail"}
+    COMPONENT_CLASSES = {"backup-table--header", "backup-table--cursor", "backup-table--warn", "backup-table--fail"}
     DEFAULT_CSS = """
     BackupTable { background: $surface; overflow-x: hidden; }
     BackupTable > .backup-table--header { text-style: bold; background: $panel; }
@@ -114,8 +113,9 @@ class BackupTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         if y == 0:
-            return self._line([title for title, _ in self.columns],
-                              self.get_component_rich_style("backup-table--header"))
+            return self._line(
+                [title for title, _ in self.columns], self.get_component_rich_style("backup-table--header")
+            )
         row = int(self.scroll_y) + y - 1
         if row >= len(self.rows):
             return Strip.blank(self.size.width, self.rich_style)

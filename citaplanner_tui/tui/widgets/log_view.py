@@ -41,8 +41,15 @@ LEVEL_FILTERS = (None, ("WARN", "ERROR"), ("ERROR",))  # cycled by the level-fil
 class LogView(ScrollView, can_focus=True):
     """Shows ``path``; ``follow`` keeps the end in view while the operator is at the end."""
 
-    COMPONENT_CLASSES = {"log-view--info", "log-view--ok", "log-view--warn", "log-view--error",
-                         "log-view--time", "log-view--match", "log-view--notice"}
+    COMPONENT_CLASSES = {
+        "log-view--info",
+        "log-view--ok",
+        "log-view--warn",
+        "log-view--error",
+        "log-view--time",
+        "log-view--match",
+        "log-view--notice",
+    }
     DEFAULT_CSS = """
     LogView { background: $surface; overflow-x: hidden; }
     LogView.-wrap { scrollbar-gutter: stable; }
@@ -74,8 +81,16 @@ class LogView(ScrollView, can_focus=True):
             super().__init__()
             self.view, self.percent = view, percent
 
-    def __init__(self, path: Path | None = None, *, follow: bool = True, wrap: bool = False,
-                 poll: float | None = 1.0, id: str | None = None, classes: str | None = None):
+    def __init__(
+        self,
+        path: Path | None = None,
+        *,
+        follow: bool = True,
+        wrap: bool = False,
+        poll: float | None = 1.0,
+        id: str | None = None,
+        classes: str | None = None,
+    ):
         super().__init__(id=id, classes=classes)
         self._lock = threading.Lock()
         self._index: LineIndex | None = None
@@ -139,8 +154,7 @@ class LogView(ScrollView, can_focus=True):
         self._busy, self._stale = True, False
         index, levels = self._index, self.levels
         flt = self._filter if self._filter is not None and self._filter.levels == frozenset(levels or ()) else None
-        self.run_worker(lambda: self._work(index, levels, flt), thread=True, group="log-index",
-                        exit_on_error=False)
+        self.run_worker(lambda: self._work(index, levels, flt), thread=True, group="log-index", exit_on_error=False)
 
     def _work(self, index: LineIndex, levels: tuple[str, ...] | None, flt: LevelFilter | None) -> None:
         changed = fresh = False
@@ -177,8 +191,9 @@ class LogView(ScrollView, can_focus=True):
 
         return report
 
-    def _reported(self, index: LineIndex, changed: bool, flt: LevelFilter | None, count: int, total: int,
-                  dated: bool | None) -> None:
+    def _reported(
+        self, index: LineIndex, changed: bool, flt: LevelFilter | None, count: int, total: int, dated: bool | None
+    ) -> None:
         self._busy = False
         if index is not self._index:
             index.close()  # another file was opened meanwhile
@@ -287,15 +302,22 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
-        key = (self.scroll_offset.y, self.scrollable_content_region.size, self.wrap, self.pan, self._count, self._match, self._progress,
-               self.app.theme)
+        key = (
+            self.scroll_offset.y,
+            self.scrollable_content_region.size,
+            self.wrap,
+            self.pan,
+            self._count,
+            self._match,
+            self._progress,
+            self.app.theme,
+        )
         if key != self._screen_key:
             strips = self._layout()
             if strips is None:  # a worker is remapping the file: drawn when it reports back
                 return Strip.blank(self.size.width, self.rich_style)
             self._screen_key, self._screen_strips = key, strips
-        return self._screen_strips[y] if y < len(self._screen_strips) else Strip.blank(self.size.width,
-                                                                                       self.rich_style)
+        return self._screen_strips[y] if y < len(self._screen_strips) else Strip.blank(self.size.width, self.rich_style)
 
     def _layout(self) -> list[Strip] | None:
         """The strips of the whole screen, or None when the index is busy."""
@@ -396,7 +418,7 @@ class LogView(ScrollView, can_focus=True):
         if not self.wrap:
             if self.pan:  # the separator says the message is panned, so no character is hidden
                 prefix = prefix[:-1] + Text("…", style=self.get_component_rich_style("log-view--time"))
-            return [self._strip(prefix + message[self.pan:], width)], message.cell_len - room
+            return [self._strip(prefix + message[self.pan :], width)], message.cell_len - room
         pieces = message.wrap(self.app.console, room, overflow="fold") or [Text("")]
         indent = Text(" " * prefix.cell_len, style=self.rich_style)
         return [self._strip((prefix if i == 0 else indent) + piece, width) for i, piece in enumerate(pieces)], 0

@@ -67,8 +67,10 @@ class TiersPane(Pane):
         lines = [f"[b]{'Tier':<8}{'Health':<7}{'Newest good':<12}{'#':>3} {'Size':>9}[/]"]
         for t in data.report.tiers:  # core.report.status.TierStatus
             newest = t.newest_good.taken_at if t.newest_good else None
-            lines.append(f"{t.tier:<8}{fmt.health(t.health.word)}   {fmt.age(newest, now):<12}"
-                         f"{t.backups:>3} {fmt.size(t.size):>9}")
+            lines.append(
+                f"{t.tier:<8}{fmt.health(t.health.word)}   {fmt.age(newest, now):<12}"
+                f"{t.backups:>3} {fmt.size(t.size):>9}"
+            )
         return "\n".join(lines)
 
 
@@ -82,8 +84,11 @@ class ChecksumPane(Pane):
     def render_data(self, data) -> str:
         c = data.checks
         cells = [f"{word} {n}" for word, n in c.counts] + [f"not verified yet {c.unverified}"]
-        drill = ("never" if c.last_drill is None else
-                 f"{fmt.age(c.last_drill, data.now)}, {'passed' if c.last_drill_ok else 'FAILED'}")
+        drill = (
+            "never"
+            if c.last_drill is None
+            else f"{fmt.age(c.last_drill, data.now)}, {'passed' if c.last_drill_ok else 'FAILED'}"
+        )
         lines = pack(cells, self.width, fmt.health(c.health) + " ", "     ") + [f"last drill {drill}"]
         room = self.content_size.height - len(lines) if self.content_size.height else self.MAX_PROBLEMS
         shown = min(self.MAX_PROBLEMS, len(c.problems) if len(c.problems) <= room else max(0, room - 1))
@@ -102,12 +107,18 @@ class DiskPane(Pane):
     TITLE = "Disk"
 
     def render_data(self, data) -> str:
-        d, verdict, db_size = data.report.disk, data.verdict("disk"), data.report.database.size  # core.volume.disk.DiskReport
+        d, verdict, db_size = (
+            data.report.disk,
+            data.verdict("disk"),
+            data.report.database.size,
+        )  # core.volume.disk.DiskReport
         space = d.space
         if space and space.total:
             used = space.used / space.total
-            head = (f"{fmt.health(verdict.word)} [{fmt.bar(used, 20)}] {used:.0%} used · "
-                    f"{fmt.size(space.free)} free of {fmt.size(space.total)}")
+            head = (
+                f"{fmt.health(verdict.word)} [{fmt.bar(used, 20)}] {used:.0%} used · "
+                f"{fmt.size(space.free)} free of {fmt.size(space.total)}"
+            )
         else:
             head = f"{fmt.health(verdict.word)} {escape(verdict.reason or 'volume size unknown')}"
         db = f"database {fmt.size(db_size)}" if db_size is not None else "database size unknown"
@@ -149,7 +160,7 @@ class ProblemsLine(Static):
         lines = [f"{fmt.health(word)} {escape(subject)}: {escape(reason)}" for word, subject, reason in problems]
         if len(lines) > self.MAX_LINES:
             rest = len(lines) - self.MAX_LINES + 1
-            lines = lines[:self.MAX_LINES - 1] + [f"+ {rest} more (citaplanner-tui status lists them all)"]
+            lines = lines[: self.MAX_LINES - 1] + [f"+ {rest} more (citaplanner-tui status lists them all)"]
         self.update("\n".join(lines))
 
 
@@ -168,5 +179,4 @@ class DaemonLine(Static):
         heard = f"{daemon.doing or 'never ran'}" + (f" at {daemon.at:%m-%d %H:%M}" if daemon.at else "")
         runs = [f"{job} {at:%m-%d %H:%M}" if at else f"{job} not scheduled" for job, at in daemon.next_runs]
         cells = [f"daemon {heard}"] + ([f"next: {runs[0]}", *runs[1:]] if runs else [])
-        self.update("\n".join(pack(cells, (self.content_size.width or 78) - 5, fmt.health(daemon.word) + " ",
-                                    "     ")))
+        self.update("\n".join(pack(cells, (self.content_size.width or 78) - 5, fmt.health(daemon.word) + " ", "     ")))

@@ -26,8 +26,14 @@ def pick_row(entry, now) -> tuple[str, ...]:
         verified = "never"
     else:
         verified = f"{fmt.short_age(entry.last_verified_at, now)} {'ok' if entry.verify_ok else 'FAILED'}"
-    return (entry.tier, entry.when.strftime("%Y-%m-%d %H:%M"), fmt.short_age(entry.when, now),
-            fmt.size(entry.size), entry.state.word, verified)
+    return (
+        entry.tier,
+        entry.when.strftime("%Y-%m-%d %H:%M"),
+        fmt.short_age(entry.when, now),
+        fmt.size(entry.size),
+        entry.state.word,
+        verified,
+    )
 
 
 def newest_good_rotated(catalog) -> Path | None:
@@ -42,8 +48,10 @@ def newest_good_rotated(catalog) -> Path | None:
 
 class PickStep(Vertical):
     def compose(self) -> ComposeResult:
-        yield Static("Pick the backup to restore (newest first). Enter runs the pre-flight checks, "
-                     "which change nothing.", classes="step-hint")
+        yield Static(
+            "Pick the backup to restore (newest first). Enter runs the pre-flight checks, which change nothing.",
+            classes="step-hint",
+        )
         yield DataTable(id="pick-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="pick-detail", classes="step-note")
 
@@ -60,7 +68,8 @@ class PickStep(Vertical):
         if keep is not None and str(keep) in table.rows:
             table.move_cursor(row=table.get_row_index(str(keep)))
         self.query_one("#pick-detail", Static).update(
-            "" if table.row_count else "no backups on the volume yet: take one first (n on the dashboard)")
+            "" if table.row_count else "no backups on the volume yet: take one first (n on the dashboard)"
+        )
 
     def selected(self) -> Path | None:
         table = self.query_one(DataTable)

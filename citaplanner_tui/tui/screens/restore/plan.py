@@ -16,21 +16,24 @@ from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.screens.restore.rows import Rows
 
 MODE_WHY = {
-    "swap": "load into a scratch database, check it, then swap it in; the current database is kept "
-            "for rollback",
+    "swap": "load into a scratch database, check it, then swap it in; the current database is kept for rollback",
     "in-place": "load into the live database in one transaction; any error rolls it all back; "
-                "the safety backup is the way back",
+    "the safety backup is the way back",
 }
 
 
 def plan_head(plan) -> list[str]:
     """Content markup: what goes where, the versions and rows, and the mode."""
     tables, rows = len(plan.rows), sum(plan.rows.values())
-    lines = [f"[b]{escape(plan.archive.name)}[/] ({fmt.size(plan.archive_size)}) → [b]{escape(plan.target)}[/] "
-             f"on {escape(plan.server)}",
-             escape(f"dump of PostgreSQL {plan.source_version} by pg_dump {plan.pg_dump_version}: {tables} tables, "
-                    f"{rows} rows; the target runs PostgreSQL {plan.target_version}"),
-             f"mode [b]{escape(plan.mode)}[/]: {escape(MODE_WHY.get(plan.mode, ''))}"]
+    lines = [
+        f"[b]{escape(plan.archive.name)}[/] ({fmt.size(plan.archive_size)}) → [b]{escape(plan.target)}[/] "
+        f"on {escape(plan.server)}",
+        escape(
+            f"dump of PostgreSQL {plan.source_version} by pg_dump {plan.pg_dump_version}: {tables} tables, "
+            f"{rows} rows; the target runs PostgreSQL {plan.target_version}"
+        ),
+        f"mode [b]{escape(plan.mode)}[/]: {escape(MODE_WHY.get(plan.mode, ''))}",
+    ]
     return lines
 
 

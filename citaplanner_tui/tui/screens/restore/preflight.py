@@ -26,8 +26,10 @@ def check_rows(plan) -> list[tuple[str, str]]:
 def verdict(plan) -> str:
     fails = len(plan.problems)
     if fails:
-        return (f"[b]{fails} check{'s' if fails > 1 else ''} FAIL[/]: the restore cannot run until "
-                "fixed. Enter shows the plan anyway; Esc goes back to the list.")
+        return (
+            f"[b]{fails} check{'s' if fails > 1 else ''} FAIL[/]: the restore cannot run until "
+            "fixed. Enter shows the plan anyway; Esc goes back to the list."
+        )
     advisory = [c.word for c in plan.checks if c.word in ("WARN", "NOTE")]
     counted = ", ".join(f"{advisory.count(w)} {w}" for w in ("WARN", "NOTE") if w in advisory)
     note = f" ({counted}: read them first)" if counted else ""
@@ -46,8 +48,11 @@ class PreflightStep(Vertical):
     def running(self, archive_name: str, target: str, progress) -> None:
         """While the engine works: what it is reading or asking, and how far it got."""
         self.query_one("#preflight-title", Static).update(
-            escape(f"Pre-flight of {archive_name} for {target!r}: reading it end to end and asking "
-                   "the server; nothing is changed."))
+            escape(
+                f"Pre-flight of {archive_name} for {target!r}: reading it end to end and asking "
+                "the server; nothing is changed."
+            )
+        )
         bar = self.query_one("#preflight-bar", ProgressBar)
         bar.display = True
         if progress is not None and progress.phase == "verify":
@@ -62,7 +67,8 @@ class PreflightStep(Vertical):
     def show(self, plan) -> None:
         """The engine's checks, in its order."""
         self.query_one("#preflight-title", Static).update(
-            escape(f"Pre-flight of {plan.archive.name} for {plan.target!r} on {plan.server}"))
+            escape(f"Pre-flight of {plan.archive.name} for {plan.target!r} on {plan.server}")
+        )
         self.query_one("#preflight-bar", ProgressBar).display = False
         self.query_one("#preflight-status", Static).update("")
         self.query_one(Rows).set(check_rows(plan))

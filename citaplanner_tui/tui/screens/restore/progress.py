@@ -18,8 +18,14 @@ from citaplanner_tui.tui import format as fmt
 
 # Engine phases, by the plan step they belong to; any other phase (the safety backup's
 # own connect/dump/finish/done) belongs to the step that is running.
-PHASE_STEP = {"stop writes": "stop writes", "safety backup": "safety backup", "load": "load",
-              "validate": "validate", "swap": "swap", "allow writes": "allow writes"}
+PHASE_STEP = {
+    "stop writes": "stop writes",
+    "safety backup": "safety backup",
+    "load": "load",
+    "validate": "validate",
+    "swap": "swap",
+    "allow writes": "allow writes",
+}
 
 
 def step_of(steps, phase: str, current: int) -> int:
@@ -73,14 +79,19 @@ class ProgressStep(Vertical):
 
     def start(self, plan) -> None:
         self.query_one("#progress-title", Static).update(
-            escape(f"Restoring {plan.archive.name} into {plan.target!r} ({plan.mode} mode). "
-                   "c cancels safely until the swap starts."))
+            escape(
+                f"Restoring {plan.archive.name} into {plan.target!r} ({plan.mode} mode). "
+                "c cancels safely until the swap starts."
+            )
+        )
         self.show(plan.steps, 0, None, 0.0)
 
-    def show(self, steps, current: int, progress, phase_started: float, *, finished: bool = False,
-             failed: bool = False) -> None:
+    def show(
+        self, steps, current: int, progress, phase_started: float, *, finished: bool = False, failed: bool = False
+    ) -> None:
         self.query_one("#progress-steps", Static).update(
-            "\n".join(step_lines(steps, current, finished=finished, failed=failed)))
+            "\n".join(step_lines(steps, current, finished=finished, failed=failed))
+        )
         bar = self.query_one(ProgressBar)
         if finished:
             bar.update(total=100, progress=100)

@@ -29,8 +29,7 @@ from citaplanner_tui.core.logs.lines import parse_line
 from citaplanner_tui.core.logs.writer import log_path
 from citaplanner_tui.tui import actions, gate, restore_calls
 from citaplanner_tui.tui.actions import ActionSpec
-from citaplanner_tui.tui.screens.restore.outcome import (OutcomeStep, failure_lines, outcome_lines,
-                                                         rollback_lines)
+from citaplanner_tui.tui.screens.restore.outcome import OutcomeStep, failure_lines, outcome_lines, rollback_lines
 from citaplanner_tui.tui.screens.restore.pick import PickStep
 from citaplanner_tui.tui.screens.restore.plan import PlanStep
 from citaplanner_tui.tui.screens.restore.preflight import PreflightStep
@@ -40,12 +39,25 @@ from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
 actions.register(
     # Priority: the pick table's own Enter would hide this one from the footer.
-    ActionSpec("next", "Next", "Go on: pre-flight of the picked backup, the plan, then the typed confirmation",
-               "enter", "RestoreScreen", key_display="Enter", priority=True),
-    ActionSpec("restore", "Restore…", "Run the plan once you have typed the database name (Enter too)", "R",
-               "RestoreScreen"),
-    ActionSpec("cancel_restore", "Cancel restore", "Stop the restore safely (possible until the swap starts)",
-               "c", "RestoreScreen"),
+    ActionSpec(
+        "next",
+        "Next",
+        "Go on: pre-flight of the picked backup, the plan, then the typed confirmation",
+        "enter",
+        "RestoreScreen",
+        key_display="Enter",
+        priority=True,
+    ),
+    ActionSpec(
+        "restore", "Restore…", "Run the plan once you have typed the database name (Enter too)", "R", "RestoreScreen"
+    ),
+    ActionSpec(
+        "cancel_restore",
+        "Cancel restore",
+        "Stop the restore safely (possible until the swap starts)",
+        "c",
+        "RestoreScreen",
+    ),
 )
 
 STYLES = Path(__file__).parents[2] / "styles"
@@ -160,11 +172,14 @@ class RestoreScreen(gate.GatedScreen):
         running = step in ("progress", "outcome")
         self.query_one(RunLog).display = running
         self.set_class(running, "-restore-running")
-        marks = [f"[b reverse]▶{n} {label}[/]" if name == step else f"{n} {label}"
-                 for n, (name, label) in enumerate(zip(STEPS, TRAIL), 1)]
+        marks = [
+            f"[b reverse]▶{n} {label}[/]" if name == step else f"{n} {label}"
+            for n, (name, label) in enumerate(zip(STEPS, TRAIL), 1)
+        ]
         self.query_one("#restore-trail", Static).update("Restore: " + " › ".join(marks))
-        focus = {"pick": "#pick-table", "preflight": "#preflight-scroll", "plan": "#plan",
-                 "outcome": "#outcome"}.get(step)
+        focus = {"pick": "#pick-table", "preflight": "#preflight-scroll", "plan": "#plan", "outcome": "#outcome"}.get(
+            step
+        )
         if focus:
             self.query_one(focus).focus()
         self.refresh_bindings()
@@ -196,8 +211,10 @@ class RestoreScreen(gate.GatedScreen):
         if self.step == "plan" and self.plan is not None and not self.plan.ok and event.key in ("enter", "R"):
             event.stop()
             event.prevent_default()
-            self.notify(f"the restore cannot run: {len(self.plan.problems)} pre-flight check(s) FAIL "
-                        "(Esc shows them)", severity="warning")
+            self.notify(
+                f"the restore cannot run: {len(self.plan.problems)} pre-flight check(s) FAIL (Esc shows them)",
+                severity="warning",
+            )
             return
         job = self.preflight_job
         if self.step != "preflight" or job is None or not job.running or event.key == "escape":
@@ -207,8 +224,7 @@ class RestoreScreen(gate.GatedScreen):
             event.prevent_default()
             if not self._told_typed_ahead:
                 self._told_typed_ahead = True
-                self.notify("pre-flight is still running: the keys typed meanwhile were ignored",
-                            severity="warning")
+                self.notify("pre-flight is still running: the keys typed meanwhile were ignored", severity="warning")
 
     # -- actions ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -261,8 +277,9 @@ class RestoreScreen(gate.GatedScreen):
         self.archive, self.plan = archive, None
         self.query_one(PreflightStep).running(archive.name, _target(self.app.settings), None)
         self.go("preflight")
-        self.preflight_job = self.app.start_engine_job("preflight", f"pre-flight {archive.name}",
-                                                       restore_calls.preflight, self.app.settings, archive)
+        self.preflight_job = self.app.start_engine_job(
+            "preflight", f"pre-flight {archive.name}", restore_calls.preflight, self.app.settings, archive
+        )
 
     @gate.writes
     def action_restore(self) -> None:
@@ -273,8 +290,10 @@ class RestoreScreen(gate.GatedScreen):
 
         steps = [f"{s.name}: {s.detail}" for s in plan.steps]
         self.go("confirm")
-        self.app.push_screen(ConfirmScreen(f"Restore {plan.archive.name} over {plan.target!r}?", steps,
-                                           plan.target, "Restore"), self._confirmed)
+        self.app.push_screen(
+            ConfirmScreen(f"Restore {plan.archive.name} over {plan.target!r}?", steps, plan.target, "Restore"),
+            self._confirmed,
+        )
 
     def _confirmed(self, yes: bool | None) -> None:
         if not yes:
@@ -287,8 +306,9 @@ class RestoreScreen(gate.GatedScreen):
         self.query_one(RunLog).clear()
         self.query_one(ProgressStep).start(plan)
         self.go("progress")
-        run.job = self.app.start_engine_job("restore", f"restore {plan.archive.name}", restore_calls.execute,
-                                            settings, plan)
+        run.job = self.app.start_engine_job(
+            "restore", f"restore {plan.archive.name}", restore_calls.execute, settings, plan
+        )
         self.refresh_bindings()
 
     def action_cancel_restore(self) -> None:
@@ -299,8 +319,7 @@ class RestoreScreen(gate.GatedScreen):
             self.notify("the swap has started and takes a moment; it cannot be cancelled", severity="warning")
             return
         run.job.request_cancel()  # the engine stops before the swap and drops its scratch database
-        self.query_one(ProgressStep).note("cancelling: stopping before the swap; the live database is not "
-                                          "changed…")
+        self.query_one(ProgressStep).note("cancelling: stopping before the swap; the live database is not changed…")
         self.refresh_bindings()
 
     # -- job updates (on the event loop) ---------------------------------------------------
@@ -328,7 +347,7 @@ class RestoreScreen(gate.GatedScreen):
         run = self.run
         run.read_log()
         log = self.query_one(RunLog)
-        for record in run.records[self._shown:]:
+        for record in run.records[self._shown :]:
             log.add(record)
         self._shown = len(run.records)
         job = run.job
@@ -342,15 +361,15 @@ class RestoreScreen(gate.GatedScreen):
             if job.cancelling:
                 progress.note("cancelling: stopping before the swap; the live database is not changed…")
             return
-        progress.show(run.plan.steps, run.current, job.progress, run.phase_started,
-                      finished=not job.error, failed=bool(job.error))
+        progress.show(
+            run.plan.steps, run.current, job.progress, run.phase_started, finished=not job.error, failed=bool(job.error)
+        )
         back = run.rollback_job
         rolled_back = back is not None and back.done and not back.error
         if job.error:
             lines = failure_lines("the restore", job.error, job.cancelled)
         else:
-            lines = outcome_lines(job.result.value, self.query_one(OutcomeStep).content_size.width or 76,
-                                  rolled_back)
+            lines = outcome_lines(job.result.value, self.query_one(OutcomeStep).content_size.width or 76, rolled_back)
         if back is not None:  # what happened last comes first
             if back.running:
                 lines.insert(0, "rolling back…")
@@ -372,4 +391,3 @@ def _target(settings) -> str:
         return settings.conninfo().dbname
     except OperatorError:  # no or a bad DATABASE_URL: pre-flight says so in one sentence
         return "?"
-
