@@ -132,11 +132,15 @@ def _open(root: Path, lock: int, reset: bool, read_only: bool, progress, today, 
     except OperatorError as exc:
         raise OperatorError(f"the demo server did not start: {exc.sentence}") from None
     password = (root / "password").read_text().strip()
+    config = root / "demo.toml"  # named so the operator's own config file stays out of the demo
+    if not config.exists():
+        config.write_text("# The demo's settings come from its launcher; this file keeps the operator's config out.\n")
+        os.chmod(config, 0o600)
     demo_settings = settings_mod.load(
         {
             "database_url": server.url(DEMO_DB, DEMO_ROLE, password, schema="public"),
             "backup_dir": str(root / "backups"),
-            "config_file": str(root / "demo.toml"),
+            "config_file": str(config),
             "read_only": read_only or None,
         },
         env={},
