@@ -32,7 +32,9 @@ async def test_panes_show_tiers_checks_disk_and_the_server(app_db, sample_volume
         assert "FAIL daily 11-24 02:00" in checks
         disk = pane_text(app, "#disk")
         db_size = app_db.server.sql(f"SELECT pg_database_size('{app_db.name}')")[0][0]
-        assert app.data.report.database.size == db_size and "database " in disk and "% used" in disk
+        # the size moves between the console's read and ours (autovacuum, statistics): within 5 %
+        assert abs(app.data.report.database.size - db_size) <= db_size * 0.05
+        assert "database " in disk and "% used" in disk
 
 
 @sync

@@ -145,8 +145,7 @@ async def test_home_end_and_mashed_scroll_keys_on_a_20_mb_log_do_not_crash(sampl
         view = app.screen.query_one("#log-viewer", LogView)
         for _ in range(6):
             await pilot.press("home")
-            await pilot.pause()
-            assert not view.follow and view.scroll_y == 0
+            await wait_until(pilot, lambda: not view.follow and view.scroll_y == 0, "Home pausing at the top")
             assert "· paused ·" in str(app.screen.query_one("#log-state").render())
             await pilot.press("end")
             await wait_until(
