@@ -87,16 +87,21 @@ def _seed_file(tmp_path, change):
 def test_seed_plan_refuses_out_of_range_day_offsets(tmp_path, field, value, needle):
     path = _seed_file(tmp_path, lambda d: d["appointments"][0].__setitem__(field, value))
     one_sentence(
-        cli(
-            "--backup-dir",
-            str(tmp_path),
-            "seed",
-            "plan",
-            "--seed-file",
-            str(path),
-            env={"DATABASE_URL": "postgresql://u@127.0.0.1:1/x"},
-        ),
+        _plan(tmp_path, path),
         needle,
+    )
+
+
+def _plan(tmp_path, seed_file):
+    """``seed plan --seed-file`` against a server that is never reached: the file is refused first."""
+    return cli(
+        "--backup-dir",
+        str(tmp_path),
+        "seed",
+        "plan",
+        "--seed-file",
+        str(seed_file),
+        env={"DATABASE_URL": "postgresql://u@127.0.0.1:1/x"},
     )
 
 
@@ -104,15 +109,7 @@ def test_seed_plan_refuses_out_of_range_day_offsets(tmp_path, field, value, need
 def test_seed_plan_refuses_non_finite_prices(tmp_path, value):
     path = _seed_file(tmp_path, lambda d: d["services"][0].__setitem__("price", value))
     one_sentence(
-        cli(
-            "--backup-dir",
-            str(tmp_path),
-            "seed",
-            "plan",
-            "--seed-file",
-            str(path),
-            env={"DATABASE_URL": "postgresql://u@127.0.0.1:1/x"},
-        ),
+        _plan(tmp_path, path),
         "services[0].price",
         "finite",
     )

@@ -22,6 +22,21 @@ NOW = datetime(2026, 3, 10, 18, 0, tzinfo=timezone.utc)
 SEED_ROWS = 50
 
 
+# Rows seed.ts writes into an empty database, per table.
+ROWS_PER_TABLE = {
+    "tenants": 1,
+    "branches": 1,
+    "users": 5,
+    "services": 6,
+    "service_users": 6,
+    "clients": 6,
+    "working_hours": 6,
+    "appointments": 6,
+    "payments": 3,
+    "notification_templates": 10,
+}
+
+
 def counts(db) -> dict[str, int]:
     return {t: db.sql(f'SELECT count(*) FROM "{t}"')[0][0] for t in TABLES}
 
@@ -41,18 +56,7 @@ def test_empty_database_all_create_then_apply_then_all_exist(app_db):
     assert first.counts[Status.CREATE] == SEED_ROWS and not first.conflicts
     assert counts(app_db)["tenants"] == 0  # planning wrote nothing
     result = apply(app_db)
-    assert result.created == {
-        "tenants": 1,
-        "branches": 1,
-        "users": 5,
-        "services": 6,
-        "service_users": 6,
-        "clients": 6,
-        "working_hours": 6,
-        "appointments": 6,
-        "payments": 3,
-        "notification_templates": 10,
-    }
+    assert result.created == ROWS_PER_TABLE
     after = plan(app_db)
     assert after.counts == {
         Status.CREATE: 0,
@@ -145,18 +149,7 @@ def test_concurrent_applies_leave_one_tenant(app_db):
         t.join(timeout=60)
     assert not errors
     assert sorted(len(r) for r in results) == [0, 0, 10]
-    assert {k: v for k, v in counts(app_db).items() if v} == {
-        "tenants": 1,
-        "branches": 1,
-        "users": 5,
-        "services": 6,
-        "service_users": 6,
-        "clients": 6,
-        "working_hours": 6,
-        "appointments": 6,
-        "payments": 3,
-        "notification_templates": 10,
-    }
+    assert {k: v for k, v in counts(app_db).items() if v} == ROWS_PER_TABLE
 
 
 def test_templates_are_found_in_any_tenant_and_never_doubled(app_db):
