@@ -13,6 +13,7 @@ import shutil
 
 import pytest
 
+from tests.support import s3 as s3_support
 from tests.support.db import PG15_BINDIR, drop_app_db, make_app_db, start_server
 
 
@@ -56,3 +57,17 @@ def backup_dir(tmp_path):
     path = tmp_path / "backups"
     path.mkdir()
     return path
+
+
+@pytest.fixture(scope="session")
+def s3():
+    """A real S3 server (SeaweedFS ``weed mini`` on 127.0.0.1, telemetry off); always killed, its folder removed."""
+    server = s3_support.start_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bucket(s3):
+    """A fresh bucket with versioning and object lock on that test's own."""
+    return s3.make_bucket(lock=True)

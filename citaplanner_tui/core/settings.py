@@ -29,6 +29,7 @@ from typing import Any, Mapping
 import platformdirs
 
 from citaplanner_tui.core.errors import ConfigError, ReadOnly
+from citaplanner_tui.core.offsite import targets as offsite_targets
 from citaplanner_tui.core.pg.conninfo import parse
 
 APP_NAME = "citaplanner-tui"
@@ -93,6 +94,7 @@ class Settings:
     schedule: Any = field(default_factory=dict)
     notify: Any = ()
     smtp: Any = field(default_factory=dict)
+    offsite: tuple[offsite_targets.Target, ...] = ()  # [[offsite]], checked by core/offsite/targets.py
 
     @property
     def logs(self) -> Path:
@@ -159,6 +161,8 @@ _TABLES = {"retention": Retention, "thresholds": Thresholds, "backup": BackupOpt
 # Sections the daemon reads and checks key by key itself (core/unattended), so other commands
 # do not import its parsers (croniter) at start-up.
 _UNATTENDED = {"schedule", "notify", "smtp"}
+# Checked by their own parser, at load time like the rest (core/offsite/targets.py, no network).
+_OWN_PARSER = {"offsite"}
 _WORDS = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
 
 
@@ -192,7 +196,7 @@ def _checked(toml: Mapping[str, Any], path: Path) -> dict[str, Any]:
             _table(key, value, _TABLES[key], path)
         elif key in _TOP:
             _check(key, value, _TOP[key], path)
-        elif key not in _UNATTENDED:
+        elif key not in _UNATTENDED | _OWN_PARSER:
             raise ConfigError(f"unknown setting {key} in the config file {path}")
     return dict(toml)
 
@@ -272,6 +276,7 @@ def load(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None =
         schedule=toml.get("schedule", {}),
         notify=toml.get("notify", ()),
         smtp=toml.get("smtp", {}),
+        offsite=offsite_targets.parse(toml.get("offsite"), path),
     )
 
 
