@@ -7,8 +7,6 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from citaplanner_tui.core.offsite import report, upload
 from citaplanner_tui.core.offsite.push import push
 from citaplanner_tui.core.settings import load

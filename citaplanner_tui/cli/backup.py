@@ -56,6 +56,10 @@ def run(args, settings) -> int:
         write_text(one_line(result))
     for warning in result.warnings:
         print(f"WARN {warning}", file=sys.stderr)
+    if settings.offsite:
+        from citaplanner_tui.cli.offsite import push_after_backup
+
+        push_after_backup(settings)
     return 0
 
 

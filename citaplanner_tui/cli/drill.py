@@ -8,6 +8,7 @@ command module, so ``--help`` and a bad option would otherwise load all the engi
 from __future__ import annotations
 
 from citaplanner_tui.cli.output import progress, write_json, write_text
+from citaplanner_tui.core.errors import OperatorError
 
 ORDER = 60
 
@@ -21,6 +22,11 @@ def register(sub) -> None:
         "database and record the result. The live database is only read.",
     )
     p.add_argument("file", nargs="?", help="the backup to drill (default: the newest good one)")
+    p.add_argument(
+        "--from-offsite",
+        metavar="TARGET:KEY",
+        help="drill a backup of an off-site target (downloaded and checked first)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(run=run)
 
@@ -29,6 +35,12 @@ def run(args, settings) -> int:
     from citaplanner_tui.core.restore import drill
 
     with progress() as reporter:
+        if args.from_offsite:
+            from citaplanner_tui.core.offsite.pull import fetch
+
+            if args.file:
+                raise OperatorError("give a backup file or --from-offsite, not both")
+            args.file = str(fetch(settings, args.from_offsite, reporter=reporter))
         result = drill(settings, args.file, reporter=reporter)
     if args.json:
         write_json(result.to_dict())

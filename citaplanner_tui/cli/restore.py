@@ -27,6 +27,11 @@ def register(sub) -> None:
         "transaction; writes are refused from before the safety backup until it commits.",
     )
     p.add_argument("file", nargs="?", help="the backup file (.sql.gz or .sql.zst)")
+    p.add_argument(
+        "--from-offsite",
+        metavar="TARGET:KEY",
+        help="restore a backup of an off-site target: downloaded into the volume and checked first",
+    )
     p.add_argument("--target", help="database to restore over (default: the one in DATABASE_URL)")
     p.add_argument("--confirm", metavar="DB", help="the target database's name, typed again (required)")
     p.add_argument(
@@ -64,6 +69,8 @@ def run(args, settings) -> int:
             f"OK {done.restored_from!r} is {target!r} again; the database it "
             f"replaced is kept as {done.parked_as!r}" + _rotated(done.rotated) + _late(done.late_signals, "rollback"),
         )
+    if args.from_offsite:
+        args.file = _from_offsite(args, settings)
     if not args.file:
         raise OperatorError("name the backup file to restore (see 'citaplanner-tui status' for the list)")
     if not args.plan:  # refuse before reading a large archive
@@ -88,6 +95,15 @@ def run(args, settings) -> int:
         + _late(outcome.late_signals, "restore")
         + "".join(f"\nWARN not carried over from the live database: {line}" for line in outcome.not_carried),
     )
+
+
+def _from_offsite(args, settings) -> str:
+    from citaplanner_tui.core.offsite.pull import fetch
+
+    if args.file:
+        raise OperatorError("give a backup file or --from-offsite, not both")
+    with progress() as reporter:
+        return str(fetch(settings, args.from_offsite, reporter=reporter))
 
 
 def _rotated(names: list[str]) -> str:

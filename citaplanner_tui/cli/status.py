@@ -90,6 +90,13 @@ def render(report) -> list[str]:
         lines.append(f"growth:   {trend} {_size(abs(growth))}/day{lasts}")
     db = report.database
     lines.append(f"database: {_fit(db.target or '-', 56)}  " + (_size(db.size) if db.problem is None else "FAIL"))
+    for t in report.offsite:
+        newest = t.newest_any
+        where = f"{t.name}: " + (
+            "FAIL" if t.problem else f"{t.backups} backups, newest {_ago(newest.when if newest else None, now)}"
+        )
+        lag = f", {hours(t.lag_hours)} behind" if t.lag_hours else ""
+        lines.append(_wrap(f"offsite:  {where}{lag}" + (f", {t.missing} not pushed" if t.missing else "")))
     if report.running:
         lines.append(f"running:  {report.running}")
     problems = report.problems

@@ -100,7 +100,11 @@ def start_server(timeout: float = 60.0) -> S3Server:
                 "credentials": [{"accessKey": ADMIN[0], "secretKey": ADMIN[1]}],
                 "actions": ["Admin", "Read", "Write", "List", "Tagging"],
             },
-            {"name": "reader", "credentials": [{"accessKey": READER[0], "secretKey": READER[1]}], "actions": ["Read", "List"]},
+            {
+                "name": "reader",
+                "credentials": [{"accessKey": READER[0], "secretKey": READER[1]}],
+                "actions": ["Read", "List"],
+            },
         ]
     }
     (root / "ids.json").write_text(json.dumps(ids))

@@ -39,11 +39,6 @@ class PruneOutcome:
             "plan": [{"backup": b, "reason": r} for b, r in self.plan],
         }
 
-    def lines(self, verb: str = "deleted") -> list[str]:
-        out = [f"{verb} {b}  ({r})" for b, r in self.plan if b in self.removed or verb != "deleted"]
-        out += [f"left {b}: under object lock " + (f"until {u:%Y-%m-%d %H:%M} UTC" if u else "(legal hold)") for b, u in self.locked]
-        return out
-
 
 def prune_target(
     client: Any, target: Target, settings: Settings, *, dry_run: bool = False, now: datetime | None = None

@@ -37,7 +37,8 @@ class TargetReport:
     ``lag_hours``: how much older the target's newest good backup is than the volume's
     (None when either has none); ``missing``: good local backups not (fully) uploaded;
     ``unencrypted``: backups there whose names do not end in ``.age``;
-    ``problem``: why the target could not be listed (then the counts are zero).
+    ``problem``: why the target could not be listed (then the counts are zero);
+    ``held``: the backups there, newest first (for a where-it-lives column).
     """
 
     target: Target
@@ -51,6 +52,7 @@ class TargetReport:
     last_push: state.PushRecord | None = None
     problem: str | None = None
     checks: tuple[Health, ...] = ()
+    held: tuple[Entry, ...] = ()
 
     @property
     def name(self) -> str:
@@ -71,7 +73,7 @@ class TargetReport:
             "backups": self.backups,
             "size": self.size,
             "newest": {t: e.path.name if e else None for t, e in self.newest.items()},
-            "newest_taken_at": self.newest_any.taken_at.isoformat() if self.newest_any and self.newest_any.taken_at else None,
+            "newest_taken_at": self.newest_any.when.isoformat() if self.newest_any else None,
             "lag_hours": round(self.lag_hours, 2) if self.lag_hours is not None else None,
             "missing": self.missing,
             "unencrypted": self.unencrypted,
@@ -126,6 +128,7 @@ def _one(settings, catalog: Catalog, target: Target, now: datetime, connect, las
         missing=missing,
         unencrypted=sum(1 for e in there if not e.path.name.endswith(ENCRYPTED_SUFFIX)),
         last_push=last,
+        held=tuple(there),
     )
     return _judged(report, catalog, settings, now)
 
@@ -155,7 +158,7 @@ def checks(report: TargetReport, catalog: Catalog, settings: Settings, now: date
             found.append(Health(subject, verdict.level, f"{where}, {verdict.reason}"))
     if report.last_error:
         at = hours(max(0.0, (now - report.last_push.at).total_seconds() / 3600)) if report.last_push else "?"
-        found.append(Health(subject, WARN, f"the last push to off-site target {report.name!r} ({at} ago) failed: {report.last_error}"))
+        found.append(Health(subject, WARN, f"the last push to {report.name!r} ({at} ago) failed: {report.last_error}"))
     if report.unencrypted:
         n = report.unencrypted
         found.append(

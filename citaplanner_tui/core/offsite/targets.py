@@ -167,7 +167,8 @@ def find(targets: tuple[Target, ...], name: str | None) -> tuple[Target, ...]:
         return targets
     chosen = tuple(t for t in targets if t.name == name)
     if not chosen:
-        raise ConfigError(f"there is no off-site target named {name!r} (configured: {', '.join(t.name for t in targets)})")
+        known = ", ".join(t.name for t in targets)
+        raise ConfigError(f"there is no off-site target named {name!r} (configured: {known})")
     return chosen
 
 

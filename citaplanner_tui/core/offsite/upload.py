@@ -102,9 +102,10 @@ def _single(client, target: Target, data: bytes, relative: str, expected, extra,
 def _multipart(client, target: Target, fh, size: int, relative: str, expected, extra, progress, part_size) -> Uploaded:
     key = target.key(relative)
     whole = hashlib.sha256()
+    meta = {remote.SHA_META: expected} if expected else {}
     with explained(target, f"starting the upload of {relative}"):
         upload_id = client.create_multipart_upload(
-            Bucket=target.bucket, Key=key, ChecksumAlgorithm="SHA256", Metadata={remote.SHA_META: expected} if expected else {}, **extra
+            Bucket=target.bucket, Key=key, ChecksumAlgorithm="SHA256", Metadata=meta, **extra
         )["UploadId"]
     slots = threading.BoundedSemaphore(IN_FLIGHT)
     sent = [0]
@@ -125,7 +126,8 @@ def _multipart(client, target: Target, fh, size: int, relative: str, expected, e
                 sent[0] += len(data)
                 if progress:
                     progress(sent[0])
-            return {"PartNumber": number, "ETag": answer["ETag"], "ChecksumSHA256": remote.b64(digest), "digest": digest}
+            checksum = remote.b64(digest)
+            return {"PartNumber": number, "ETag": answer["ETag"], "ChecksumSHA256": checksum, "digest": digest}
         finally:
             slots.release()
 

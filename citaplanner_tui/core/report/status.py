@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.offsite import report as offsite_report
 from citaplanner_tui.core.pg.connect import database_size
 from citaplanner_tui.core.report import health
 from citaplanner_tui.core.report import heartbeat
@@ -58,6 +59,7 @@ class StatusReport:
     overall: Health
     running: str | None = None
     notes: tuple[str, ...] = field(default=())
+    offsite: tuple = ()  # core.offsite.report.TargetReport per [[offsite]] target
 
     @property
     def problems(self) -> list[Health]:
@@ -113,6 +115,7 @@ class StatusReport:
             "checks": [verdict(h) for h in self.checks],
             "running": self.running,
             "notes": list(self.notes),
+            "offsite": [t.to_json() for t in self.offsite],
         }
 
 
@@ -138,10 +141,12 @@ def build(
     database: DatabaseStatus | Callable[[object], DatabaseStatus] = database_status,
     daemon: bool = True,
     space=None,
+    offsite: tuple | None = None,
 ) -> StatusReport:
     """Assemble the report.  ``now``, ``catalog``, ``database`` and ``space`` (``disk.space``) can be given
     (tests, the TUI's cache, its screenshots);
-    the daemon passes ``daemon=False``: it knows it is alive, and its heartbeat would judge it by itself."""
+    the daemon passes ``daemon=False``: it knows it is alive, and its heartbeat would judge it by itself.
+    ``offsite``: the targets' reports (``core/offsite/report.build``), else asked of each target now."""
     now = now or datetime.now()
     catalog = catalog or scan(settings)
     db_status = database(settings) if callable(database) else database
@@ -181,6 +186,9 @@ def build(
     checks += [Health("volume", health.FAIL, note) for note in catalog.notes]
     alive = heartbeat.staleness(settings, now.astimezone(timezone.utc)) if daemon else None
     checks += [alive] if alive else []  # None: no schedule, so no daemon was promised
+    if offsite is None:
+        offsite = offsite_report.build(settings, catalog, now)
+    checks += [h for target in offsite for h in target.checks]
     return StatusReport(
         now,
         catalog.backup_dir,
@@ -192,4 +200,5 @@ def build(
         health.overall(checks),
         holder.sentence() if holder else None,
         catalog.notes,
+        tuple(offsite),
     )

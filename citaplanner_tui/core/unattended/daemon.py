@@ -217,7 +217,7 @@ class Daemon:
             result = drill(s, None, reporter=reporter, now=now)
             return Outcome(True, f"drill of {result.archive}: {result.summary}")
         if job.name == "offsite_push":
-            return Outcome(None, OFFSITE_MISSING)
+            return _offsite_push(s, reporter)
         raise OperatorError(f"the daemon does not know how to run {job.name}")
 
     def _record(self, job: Job, scheduled: datetime, outcome: Outcome) -> None:
@@ -331,3 +331,17 @@ class Daemon:
 
     def _when(self, moment: datetime | None) -> str:
         return moment.astimezone(self.schedule.timezone).strftime("%a %Y-%m-%d %H:%M:%S") if moment else "never"
+
+
+def _offsite_push(settings, reporter: Reporter) -> Outcome:
+    """Push to every target; a target that failed fails the job (the local backup is untouched)."""
+    if not settings.offsite:
+        return Outcome(None, OFFSITE_MISSING)
+    from citaplanner_tui.core.offsite.push import push
+
+    results = push(settings, settings.offsite, reporter=reporter)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise OperatorError("; ".join(f"offsite push to {r.target} failed: {r.error}" for r in failed))
+    uploaded = sum(len(r.uploaded) for r in results)
+    return Outcome(True, f"{uploaded} objects pushed to {', '.join(r.target for r in results)}")
