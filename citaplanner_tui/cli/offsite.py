@@ -68,9 +68,14 @@ def push_line(result) -> str:
     if not result.ok:
         return f"FAIL {result.target}: {result.error}"
     pruned = result.pruned
-    tail = f"; {len(pruned.removed)} old backup{'' if len(pruned.removed) == 1 else 's'} pruned" if pruned else ""
+    tail = f"; {_n(len(pruned.removed), 'old backup')} pruned" if pruned else ""
     locked = f", {len(pruned.locked)} left under object lock" if pruned and pruned.locked else ""
-    return f"OK {result.target}: {len(result.uploaded)} objects uploaded ({units.size(result.bytes)}){tail}{locked}"
+    sent = _n(len(result.uploaded), "object")
+    return f"OK {result.target}: {sent} uploaded ({units.size(result.bytes)}){tail}{locked}"
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def run_verify(args, settings) -> int:
@@ -106,7 +111,7 @@ def run_list(args, settings) -> int:
             if r.problem:
                 write_text(f"{r.name}  {r.target.url}: FAIL {r.problem}")
                 continue
-            write_text(f"{r.name}  {r.target.url}: {r.backups} backups, {units.size(r.size)}{lock}")
+            write_text(f"{r.name}  {r.target.url}: {_n(r.backups, 'backup')}, {units.size(r.size)}{lock}")
             write_text(*[f"  {e.state.word:<10} {e.path}  {units.size(e.size)}" for e in r.held])
     return 0 if all(r.problem is None for r in reports) else 1
 

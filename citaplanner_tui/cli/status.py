@@ -90,19 +90,24 @@ def render(report) -> list[str]:
         lines.append(f"growth:   {trend} {_size(abs(growth))}/day{lasts}")
     db = report.database
     lines.append(f"database: {_fit(db.target or '-', 56)}  " + (_size(db.size) if db.problem is None else "FAIL"))
-    for t in report.offsite:
-        newest = t.newest_any
-        where = f"{t.name}: " + (
-            "FAIL" if t.problem else f"{t.backups} backups, newest {_ago(newest.when if newest else None, now)}"
-        )
-        lag = f", {hours(t.lag_hours)} behind" if t.lag_hours else ""
-        lines.append(_wrap(f"offsite:  {where}{lag}" + (f", {t.missing} not pushed" if t.missing else "")))
+    lines += [_wrap(f"offsite:  {_offsite_line(t, now)}") for t in report.offsite]
     if report.running:
         lines.append(f"running:  {report.running}")
     problems = report.problems
     if problems:
         lines += ["", "problems:"] + [_wrap(f"  {h.word:4} {h.subject}: {h.reason}") for h in problems]
     return lines
+
+
+def _offsite_line(t, now: datetime) -> str:
+    """``primary: 12 backups, newest 3 h ago, 2 not pushed`` (or FAIL: its reason is under problems)."""
+    if t.problem:
+        return f"{t.name}: FAIL"
+    newest = t.newest_any
+    lag = f", {hours(t.lag_hours)} behind" if t.lag_hours else ""
+    missing = f", {t.missing} not pushed" if t.missing else ""
+    plural = "" if t.backups == 1 else "s"
+    return f"{t.name}: {t.backups} backup{plural}, newest {_ago(newest.when if newest else None, now)}{lag}{missing}"
 
 
 def _fit(text: str, width: int) -> str:

@@ -29,7 +29,14 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import boto3
     from botocore.config import Config
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        ReadTimeoutError,
+    )
 
 warnings.filterwarnings("ignore", module=r"(boto3|botocore|s3transfer)(\.|$)")
 
@@ -73,6 +80,13 @@ _CODES = {
 }
 
 
+_UNREACHABLE = (
+    (ConnectTimeoutError, "no answer within the timeout"),
+    (EndpointConnectionError, "nothing answers there (connection refused, or no route)"),
+    (ReadTimeoutError, "it stopped answering (read timeout)"),
+)
+
+
 def sentence(exc: BaseException, target: Target, doing: str) -> str:
     """``exc`` (a botocore failure) as one sentence naming the target and what was being done."""
     where = f"off-site target {target.name!r} ({target.url})"
@@ -86,7 +100,7 @@ def sentence(exc: BaseException, target: Target, doing: str) -> str:
         said = _CODES.get(code, f"answered {code or 'an error'}").format(bucket=target.bucket)
         return f"{where} {said} while {doing}"
     endpoint = target.endpoint_url or "AWS S3"
-    detail = str(exc).split(": ", 1)[-1].rstrip(".") if isinstance(exc, BotoCoreError) else type(exc).__name__
+    detail = next((words for kind, words in _UNREACHABLE if isinstance(exc, kind)), str(exc).rstrip("."))
     return f"cannot reach {where} at {endpoint} while {doing}: {detail}"
 
 
