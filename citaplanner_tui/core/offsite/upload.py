@@ -32,7 +32,7 @@ from citaplanner_tui.core.offsite import remote
 from citaplanner_tui.core.offsite.client import FAILURES, OffsiteError, explained, sentence
 from citaplanner_tui.core.offsite.targets import Target
 
-PART_SIZE = 16 * 1024 * 1024
+PART_SIZE = 8 * 1024 * 1024
 IN_FLIGHT = 6
 
 Progress = Callable[[int], None]  # bytes sent so far
