@@ -92,7 +92,15 @@ def push(
     return results
 
 
-def _push_one(settings, volume, target: Target, client, result: PushResult, reporter: Reporter, now) -> None:
+def _push_one(
+    settings: Settings,
+    volume: catalog.Catalog,
+    target: Target,
+    client: Any,
+    result: PushResult,
+    reporter: Reporter,
+    now: datetime,
+) -> None:
     there = remote.listing(client, target)
     todo = [e for e in pushable(volume) if f"{e.folder}/{e.path.name}{SIDECAR_SUFFIX}" not in there]
     total = sum(e.size for e in todo)
@@ -112,13 +120,14 @@ def _push_one(settings, volume, target: Target, client, result: PushResult, repo
         for companion in entry.companions:
             upload(client, target, companion, f"{entry.folder}/{companion.name}", lock_until=lock_until)
             result.uploaded.append(f"{entry.folder}/{companion.name}")
-        upload(client, target, entry.sidecar, rel + SIDECAR_SUFFIX, lock_until=lock_until)
+        if entry.sidecar is not None:  # always: a good backup has one
+            upload(client, target, entry.sidecar, rel + SIDECAR_SUFFIX, lock_until=lock_until)
         result.uploaded.append(rel + SIDECAR_SUFFIX)
     _push_recovery_doc(settings.backup_dir / RECOVERY_DOC, client, target, result)
     result.pruned = prune_target(client, target, settings, now=now)
 
 
-def _push_recovery_doc(path: Path, client, target: Target, result: PushResult) -> None:
+def _push_recovery_doc(path: Path, client: Any, target: Target, result: PushResult) -> None:
     """RECOVERY.md (written by core/recovery_doc.py when encryption or off-site is set up), when it changed."""
     try:
         data = path.read_bytes()

@@ -95,14 +95,23 @@ def build(
     """A report for every configured target (empty without ``[[offsite]]``)."""
     if not settings.offsite:
         return ()
-    if connect is None:
-        from citaplanner_tui.core.offsite.client import connect
+    if connect is None:  # boto3 is imported only when a target is configured
+        from citaplanner_tui.core.offsite.client import connect as connect_target
+
+        connect = connect_target
     now = now or datetime.now()
     pushes = state.load(settings)
     return tuple(_one(settings, catalog, t, now, connect, pushes.get(t.name)) for t in settings.offsite)
 
 
-def _one(settings, catalog: Catalog, target: Target, now: datetime, connect, last) -> TargetReport:
+def _one(
+    settings: Settings,
+    catalog: Catalog,
+    target: Target,
+    now: datetime,
+    connect: Callable[[Target], Any],
+    last: state.PushRecord | None,
+) -> TargetReport:
     try:
         objects = remote.listing(connect(target), target)
     except OperatorError as exc:

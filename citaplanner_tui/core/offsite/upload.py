@@ -26,7 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, BinaryIO, Callable
 
 from citaplanner_tui.core.offsite import remote
 from citaplanner_tui.core.offsite.client import FAILURES, OffsiteError, explained, sentence
@@ -79,7 +79,15 @@ def _refuse_rotten(target: Target, relative: str, actual: str, expected: str | N
         )
 
 
-def _single(client, target: Target, data: bytes, relative: str, expected, extra, progress) -> Uploaded:
+def _single(
+    client: Any,
+    target: Target,
+    data: bytes,
+    relative: str,
+    expected: str | None,
+    extra: dict[str, Any],
+    progress: Progress | None,
+) -> Uploaded:
     digest = hashlib.sha256(data).digest()
     _refuse_rotten(target, relative, digest.hex(), expected)
     ours = remote.b64(digest)
@@ -99,7 +107,17 @@ def _single(client, target: Target, data: bytes, relative: str, expected, extra,
     return done
 
 
-def _multipart(client, target: Target, fh, size: int, relative: str, expected, extra, progress, part_size) -> Uploaded:
+def _multipart(
+    client: Any,
+    target: Target,
+    fh: BinaryIO,
+    size: int,
+    relative: str,
+    expected: str | None,
+    extra: dict[str, Any],
+    progress: Progress | None,
+    part_size: int,
+) -> Uploaded:
     key = target.key(relative)
     whole = hashlib.sha256()
     meta = {remote.SHA_META: expected} if expected else {}
@@ -172,7 +190,7 @@ def _multipart(client, target: Target, fh, size: int, relative: str, expected, e
     return done
 
 
-def _confirm(client, target: Target, done: Uploaded, ours: str) -> None:
+def _confirm(client: Any, target: Target, done: Uploaded, ours: str) -> None:
     """The server's checksum of the finished object must be ours; else the object goes (if it may)."""
     if done.checksum == ours:
         return
