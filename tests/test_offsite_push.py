@@ -132,3 +132,28 @@ def test_ctrl_c_mid_pull_removes_the_partial_file(tmp_path, s3, bucket):
     with pytest.raises(KeyboardInterrupt):
         pull(connect(target), target, elsewhere, big.name, reporter=Reporter(interrupt, interval=0))
     assert sorted(p.name for p in (tmp_path / "other" / "daily").iterdir()) == []
+
+
+def test_the_weekly_hard_link_of_a_daily_is_copied_on_the_server_not_sent_again(tmp_path, s3, bucket, monkeypatch):
+    from citaplanner_tui.core.offsite.client import connect
+    from citaplanner_tui.core.offsite.verify import verify_target
+
+    monkeypatch.setattr(upload, "PART_SIZE", 5 * 1024 * 1024)
+    settings = settings_with(tmp_path, s3, bucket, object_lock_days=1)
+    daily = big_dump(settings.backup_dir / "daily", "daily", NOW, 11 * 1024 * 1024)
+    small = old_dump(settings.backup_dir / "daily", "daily", NOW - timedelta(days=1))
+    (settings.backup_dir / "weekly").mkdir()
+    for dump in (daily, small):
+        for suffix in ("", ".sha256"):
+            weekly = settings.backup_dir / "weekly" / (dump.name.replace("_daily_", "_weekly_") + suffix)
+            os.link(str(dump) + suffix, weekly)
+    (result,) = push(settings, settings.offsite, now=NOW)
+    assert result.ok, result.error
+    assert result.bytes == daily.stat().st_size + small.stat().st_size  # each dump's bytes sent once
+    assert len(result.uploaded) == 8
+    target = settings.offsite[0]
+    checks = verify_target(connect(target), target, settings, deep=True)
+    assert [c.backup.split("/")[0] for c in checks].count("weekly") == 2
+    assert all(c.ok for c in checks), [c.detail for c in checks]
+    head = s3.client().head_object(Bucket=bucket, Key=f"prod/weekly/{daily.name.replace('_daily_', '_weekly_')}")
+    assert head["ObjectLockMode"] == "COMPLIANCE"
