@@ -371,8 +371,7 @@ def decrypt(chunks: Iterator[bytes], identities: Iterable[Identity]) -> Iterator
     or ``Truncated``.
     """
     stream = _Stream(iter(chunks))
-    stanzas, header, mac = _header(stream.read)
-    aead = ChaCha20Poly1305(_payload_key(stanzas, header, mac, list(identities), stream))
+    aead = open_header(stream.read, identities)
     counter = 0
     chunk = stream.read(SEALED_CHUNK)
     while True:
@@ -407,7 +406,25 @@ def _chunk_failure(aead: ChaCha20Poly1305, chunk: bytes, counter: int, last: boo
     return Damaged("its last chunk fails authentication: the file is cut short or altered")
 
 
-def _payload_key(stanzas, header: bytes, mac: bytes, identities: list[Identity], stream: _Stream) -> bytes:
+def open_header(read, identities: Iterable[Identity]) -> ChaCha20Poly1305:
+    """Read the header and the payload nonce through ``read(n)``; the payload's cipher.
+
+    Raises ``NoMatch`` when no identity opens a stanza, ``Damaged`` when the header is
+    malformed or its MAC fails, ``NotAgeFile``/``Truncated``.  Reading only the header
+    is how a caller checks an identity before any work.
+    """
+    stanzas, header, mac = _header(read)
+    file_key = _file_key(stanzas, list(identities))
+    expected = hmac.new(_hkdf(file_key, b"", b"header"), header, hashlib.sha256).digest()
+    if not hmac.compare_digest(expected, mac):
+        raise Damaged("its header fails authentication (altered or damaged)")
+    nonce = read(NONCE)
+    if len(nonce) < NONCE:
+        raise Truncated("it ends before its payload")
+    return ChaCha20Poly1305(_hkdf(file_key, nonce, b"payload"))
+
+
+def _file_key(stanzas, identities: list[Identity]) -> bytes:
     file_key = None
     for args, body in stanzas:
         if args[0] != b"X25519":
@@ -420,10 +437,4 @@ def _payload_key(stanzas, header: bytes, mac: bytes, identities: list[Identity],
             break
     if file_key is None:
         raise NoMatch(f"none of its {len(stanzas)} recipient(s) is the given identity")
-    expected = hmac.new(_hkdf(file_key, b"", b"header"), header, hashlib.sha256).digest()
-    if not hmac.compare_digest(expected, mac):
-        raise Damaged("its header fails authentication (altered or damaged)")
-    nonce = stream.read(NONCE)
-    if len(nonce) < NONCE:
-        raise Truncated("it ends before its payload")
-    return _hkdf(file_key, nonce, b"payload")
+    return file_key
