@@ -17,7 +17,8 @@ The run, under the volume's lock (``core/volume/lock.py``):
    folder, then the manifest (``core/volume/manifest.py``) and the sidecar ``HASH  basename``
    written the same way; weekly and monthly get the same dump as hard links (a copy
    where linking fails), each with its manifest and sidecar;
-5. retention for the tiers that just got a verified new backup.
+5. retention for the tiers that just got a verified new backup, then ``RECOVERY.md``
+   (``core/recovery_doc.py``) rewritten for the volume as it now is.
 
 Whatever fails (pg_dump, the server, a full disk, a cancel, a bug) everything this run
 created is removed before the error goes up, so nothing that looks complete is left and
@@ -44,7 +45,7 @@ from pathlib import Path
 import psycopg
 
 from citaplanner_tui import __version__
-from citaplanner_tui.core import verify
+from citaplanner_tui.core import recovery_doc, verify
 from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
@@ -58,7 +59,15 @@ from citaplanner_tui.core.stream.dumpscan import DumpScanner
 from citaplanner_tui.core.volume import catalog, lock, manifest, private, retention
 from citaplanner_tui.core.volume.durable import fsync_dir
 from citaplanner_tui.core.volume.manifest import Manifest
-from citaplanner_tui.core.volume.naming import GLOBALS_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName, make_name, parse_name
+from citaplanner_tui.core.volume.naming import (
+    AGE_SUFFIX,
+    GLOBALS_SUFFIX,
+    SIDECAR_SUFFIX,
+    TIERS,
+    BackupName,
+    make_name,
+    parse_name,
+)
 from citaplanner_tui.core.volume.prune import apply_removals
 from citaplanner_tui.core.volume.records import Records
 from citaplanner_tui.core.volume.tiers import tiers_for
@@ -180,6 +189,7 @@ class _Run:
         self.reporter, self.log = reporter, log
         self.fmt = settings.compression
         self.recipients = [age.Recipient.parse(r) for r in settings.encryption.age_recipients]
+        self.globals_suffix = GLOBALS_SUFFIX + (AGE_SUFFIX if self.recipients else "")
         self.created: list[Path] = []
         self.started = time.monotonic()
 
@@ -209,6 +219,8 @@ class _Run:
         db_size = database_size(self.info)
         migration = self._migration_head()
         roles = self._globals(tools) if s.backup.with_globals else None
+        if roles is not None and self.recipients:  # role settings (and maybe password hashes) are as private
+            roles = age.encrypt_bytes(roles, self.recipients)
         name = make_name(self.tiers[0], self.now, self.fmt, encrypted=bool(self.recipients))
         previous = _previous(before, name)
         need, raw_estimate = _estimate(db_size, _read_history(s).get(self.fmt), previous)
@@ -231,7 +243,7 @@ class _Run:
             taken_at=self.now.isoformat(),
             rows=dict(dump.rows),
             migration=migration,
-            globals_file=primary.name + GLOBALS_SUFFIX if roles is not None else None,
+            globals_file=primary.name + self.globals_suffix if roles is not None else None,
             encryption=sealed,
         )
         self._seal(primary, sha, facts, roles)
@@ -257,6 +269,10 @@ class _Run:
         except OSError as exc:
             self._warn(result, f"the size history cannot be saved ({exc.strerror}); the next space check will guess")
         self._prune(result)
+        try:
+            recovery_doc.write(s, now=self.now)
+        except OSError as exc:
+            self._warn(result, f"RECOVERY.md cannot be written ({exc.strerror}); the backup is kept")
         result.duration = time.monotonic() - self.started
         self.reporter("done", size, size, force=True)
         return result
@@ -417,7 +433,7 @@ class _Run:
     def _seal(self, dump: Path, sha: str, facts: manifest.Manifest, roles: bytes | None) -> None:
         """Roles, manifest, then the sidecar (last: a dump with its sidecar is a finished backup)."""
         if roles is not None:
-            self._write_beside(dump.with_name(dump.name + GLOBALS_SUFFIX), roles)
+            self._write_beside(dump.with_name(dump.name + self.globals_suffix), roles)
         self._write_beside(manifest.path_for(dump), manifest.encode(facts))
         self._write_beside(dump.with_name(dump.name + SIDECAR_SUFFIX), catalog.sidecar_line(dump.name, sha).encode())
 
@@ -449,7 +465,7 @@ class _Run:
                 os.fsync(dst.fileno())
             self._publish(tmp, target)
         if roles is not None:
-            facts = replace(facts, globals_file=target.name + GLOBALS_SUFFIX)
+            facts = replace(facts, globals_file=target.name + self.globals_suffix)
         self._seal(target, sha, facts, roles)
         return target
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -292,6 +293,15 @@ class Encryptor:
     def _seal(self, chunk: bytes, last: bool) -> None:
         self._out.write(self._aead.encrypt(_chunk_nonce(self._counter, last), chunk, None))
         self._counter += 1
+
+
+def encrypt_bytes(data: bytes, recipients: Iterable[Recipient]) -> bytes:
+    """A small file's worth of bytes, encrypted whole (the roles saved beside a backup)."""
+    out = io.BytesIO()
+    enc = Encryptor(out, recipients)
+    enc.write(data)
+    enc.close()
+    return out.getvalue()
 
 
 # -- decrypting ------------------------------------------------------------------------

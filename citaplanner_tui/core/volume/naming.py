@@ -26,7 +26,8 @@ SIDECAR_SUFFIX = ".sha256"
 # and the roles saved with ``--with-globals``.  They live and go with the dump.
 MANIFEST_SUFFIX = ".manifest.json"
 GLOBALS_SUFFIX = ".globals.sql"
-COMPANION_SUFFIXES = (MANIFEST_SUFFIX, GLOBALS_SUFFIX)
+# The roles are encrypted like the dump when backups are (".globals.sql.age").
+COMPANION_SUFFIXES = (MANIFEST_SUFFIX, GLOBALS_SUFFIX, GLOBALS_SUFFIX + AGE_SUFFIX)
 PARTIAL_SUFFIX = ".partial"
 STAMP = "%Y%m%d_%H%M%S"
 
