@@ -3,9 +3,6 @@ naming, the catalog, tiers, retention, prune and status (real files, no database
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import io
 from datetime import datetime, timedelta
 
 import pytest
@@ -18,6 +15,7 @@ from citaplanner_tui.core.volume import catalog, retention
 from citaplanner_tui.core.volume.catalog import State
 from citaplanner_tui.core.volume.naming import make_name, parse_name
 from citaplanner_tui.core.volume.prune import prune
+from tests.support.age import encrypted_backup
 from tests.support.catalog import PLAIN_DUMP
 
 DAY0 = datetime(2026, 3, 1, 2, 0, 0)
@@ -52,25 +50,12 @@ def test_other_suffixes_are_not_ours(name):
     assert parse_name(name) is None
 
 
-def _encrypted_backup(folder, tier: str, when: datetime, recipient) -> None:
-    """A backup as ours writes it when encrypted: gzip, then age; the sidecar of the encrypted file."""
-    folder.mkdir(parents=True, exist_ok=True)
-    name = make_name(tier, when, encrypted=True)
-    out = io.BytesIO()
-    enc = age.Encryptor(out, [recipient])
-    enc.write(gzip.compress(PLAIN_DUMP.format(n=when.strftime("%Y%m%d")).encode()))
-    enc.close()
-    (folder / name.filename).write_bytes(out.getvalue())
-    (folder / name.sidecar).write_text(f"{hashlib.sha256(out.getvalue()).hexdigest()}  {name.filename}\n")
-    (folder / (name.filename + ".manifest.json")).write_text("{}\n")
-
-
 def test_catalog_retention_prune_and_status_treat_age_backups_as_backups(tmp_path):
     root = tmp_path / "backups"
     recipient = age.Identity.generate().recipient
     days = [DAY0 + timedelta(days=i) for i in range(6)]
     for when in days:
-        _encrypted_backup(root / "daily", "daily", when, recipient)
+        encrypted_backup(root / "daily", "daily", when, recipient, PLAIN_DUMP.format(n=when.strftime("%Y%m%d")))
     settings = Settings(backup_dir=root, retention=Retention(daily=3, weekly=4, monthly=6))
 
     scanned = catalog.scan(settings)
