@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
+from citaplanner_tui.core import recovery_doc
 from citaplanner_tui.core.backup import DumpFailed, VolumeFull, run_backup
 from citaplanner_tui.core.errors import BusyError
 from citaplanner_tui.core.volume import lock
@@ -43,11 +44,13 @@ def small_db(app_db):
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` (except our logs and bookkeeping) with its SHA-256."""
+    """Every file under ``folder`` (except our logs and bookkeeping, and RECOVERY.md, which
+    every backup rewrites) with its SHA-256."""
+    skip = {lock.LOCK_NAME, recovery_doc.FILENAME}
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and "logs" not in p.parts and ".citaplanner-tui" not in p.parts and p.name != lock.LOCK_NAME
+        if p.is_file() and "logs" not in p.parts and ".citaplanner-tui" not in p.parts and p.name not in skip
     }
 
 

@@ -40,7 +40,7 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -58,6 +58,12 @@ _X25519_INFO = b"age-encryption.org/v1/X25519"
 _COLUMNS = 48  # raw bytes per 64-column base64 line
 # A header holds one short stanza per recipient; anything longer is not one of ours.
 MAX_HEADER = 64 * 1024
+Read = Callable[[int], bytes]  # read(n): up to n bytes, b"" at the end
+Stanza = tuple[list[bytes], bytes]  # (arguments after "->", body)
+
+
+class Writable(Protocol):
+    def write(self, data: bytes, /) -> object: ...
 
 
 class AgeError(Exception):
@@ -264,7 +270,7 @@ class Encryptor:
     the last ``write``; ``out`` is not closed).
     """
 
-    def __init__(self, out: BinaryIO, recipients: Iterable[Recipient]):
+    def __init__(self, out: Writable, recipients: Iterable[Recipient]):
         recipients = list(recipients)
         if not recipients:
             raise AgeError("no recipients to encrypt to")
@@ -278,7 +284,7 @@ class Encryptor:
         self._counter = 0
         out.write(header + b" " + _b64(mac) + b"\n" + nonce)
 
-    def write(self, data) -> int:
+    def write(self, data: bytes | bytearray | memoryview) -> int:
         self._buf += data
         # Keep a full chunk back until more comes: the last chunk must carry the flag.
         while len(self._buf) > CHUNK:
@@ -305,7 +311,7 @@ def encrypt_bytes(data: bytes, recipients: Iterable[Recipient]) -> bytes:
 
 
 # -- decrypting ------------------------------------------------------------------------
-def _header(read) -> tuple[list[tuple[list[bytes], bytes]], bytes, bytes]:
+def _header(read: Read) -> tuple[list[Stanza], bytes, bytes]:
     """Parse the header from ``read(n)``: (stanzas as (args, body), the MAC'd bytes, the MAC)."""
     start = read(len(MAGIC))
     if start != MAGIC:
@@ -313,7 +319,7 @@ def _header(read) -> tuple[list[tuple[list[bytes], bytes]], bytes, bytes]:
             raise Truncated("it ends inside its header" if start else "it is empty")
         raise NotAgeFile("it does not start like an age-encrypted file")
     lines = _Lines(read, start)
-    stanzas = []
+    stanzas: list[Stanza] = []
     while True:
         line = lines.next()
         if line.startswith(b"--- "):
@@ -339,7 +345,7 @@ def _header(read) -> tuple[list[tuple[list[bytes], bytes]], bytes, bytes]:
 class _Lines:
     """Header lines read one byte-run at a time, remembering every byte for the MAC."""
 
-    def __init__(self, read, start: bytes):
+    def __init__(self, read: Read, start: bytes):
         self._read, self.seen, self._pos = read, bytearray(start), len(start)
 
     def next(self) -> bytes:
@@ -416,7 +422,7 @@ def _chunk_failure(aead: ChaCha20Poly1305, chunk: bytes, counter: int, last: boo
     return Damaged("its last chunk fails authentication: the file is cut short or altered")
 
 
-def open_header(read, identities: Iterable[Identity]) -> ChaCha20Poly1305:
+def open_header(read: Read, identities: Iterable[Identity]) -> ChaCha20Poly1305:
     """Read the header and the payload nonce through ``read(n)``; the payload's cipher.
 
     Raises ``NoMatch`` when no identity opens a stanza, ``Damaged`` when the header is
@@ -434,7 +440,7 @@ def open_header(read, identities: Iterable[Identity]) -> ChaCha20Poly1305:
     return ChaCha20Poly1305(_hkdf(file_key, nonce, b"payload"))
 
 
-def _file_key(stanzas, identities: list[Identity]) -> bytes:
+def _file_key(stanzas: list[Stanza], identities: list[Identity]) -> bytes:
     file_key = None
     for args, body in stanzas:
         if args[0] != b"X25519":
