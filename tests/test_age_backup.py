@@ -11,7 +11,9 @@ import gzip
 import hashlib
 import json
 import os
+import signal
 import subprocess
+import sys
 
 import pytest
 
@@ -21,7 +23,8 @@ from citaplanner_tui.core.settings import Encryption
 from citaplanner_tui.core.verify import verify
 from citaplanner_tui.core.volume import catalog, manifest
 from tests.support.age import keygen, needs_age
-from tests.support.backup import cli, cli_env
+from tests.support.backup import REPO, cli, cli_env, freeze_pg_dump_mid_stream, wait_gone
+from tests.support.backup import fill as fill_big
 from tests.support.db import APP_PASSWORD, APP_ROLE
 from tests.support.restore import content, databases, fill, settings_for
 
@@ -233,3 +236,37 @@ def test_a_recipient_that_is_not_an_age_key_stops_every_command(app_db, backup_d
     config.write_text('[encryption]\nage_recipients = "age1..."\n')
     done = cli("status", env=cli_env(app_db.url, backup_dir, CITAPLANNER_TUI_CONFIG=str(config)))
     assert done.returncode == 1 and "must be a list of strings" in done.stderr
+
+
+def test_kill_9_mid_encrypted_dump_leaves_only_a_partial_the_next_run_removes(app_db, backup_dir, key, tmp_path):
+    fill_big(app_db, big=True)
+    env = cli_env(app_db.url, backup_dir, CITAPLANNER_TUI_CONFIG=_config(tmp_path, key))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "citaplanner_tui", "backup", "--tier", "daily"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        pg_dump = freeze_pg_dump_mid_stream(proc.pid, lambda: (backup_dir / "daily").glob("*.partial"))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        os.kill(pg_dump, signal.SIGCONT)  # it writes into a pipe nobody reads, and dies
+        wait_gone(pg_dump)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    (left,) = (backup_dir / "daily").iterdir()
+    assert left.name.endswith(".sql.gz.age.partial")
+    assert [e.state for e in catalog.scan(backup_dir)] == [catalog.State.PARTIAL]
+
+    again = cli("backup", "--tier", "daily", env=env)
+    assert again.returncode == 0, again.stderr
+    names = sorted(p.name for p in (backup_dir / "daily").iterdir())
+    assert not [n for n in names if n.endswith(".partial")] and len([n for n in names if n.endswith(".age")]) == 1
+    (good,) = [e for e in catalog.scan(backup_dir) if e.is_dump]
+    assert good.state is catalog.State.OK
+    opened = subprocess.run(["age", "-d", "-i", str(key.identity), str(good.path)], capture_output=True, check=True)
+    assert b"PostgreSQL database dump complete" in gzip.decompress(opened.stdout)
