@@ -55,7 +55,6 @@ TAG = 16
 SEALED_CHUNK = CHUNK + TAG
 NONCE = 16
 _X25519_INFO = b"age-encryption.org/v1/X25519"
-_COLUMNS = 48  # raw bytes per 64-column base64 line
 # A header holds one short stanza per recipient; anything longer is not one of ours.
 MAX_HEADER = 64 * 1024
 Read = Callable[[int], bytes]  # read(n): up to n bytes, b"" at the end

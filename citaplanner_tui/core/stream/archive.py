@@ -8,8 +8,7 @@ members (our parallel writer emits one per block, as pigz does); all are read.
 An age-encrypted archive (``.sql.gz.age``, ``core/stream/age.py``) is decrypted in the
 same pass, between the file and the decompressor, so every reader of archives (restore,
 drill, deep verify) reads encrypted backups without knowing it.  The SHA-256 is still of
-the file's bytes (the sidecar's); ``plain_sha256`` is of the compressed stream inside
-(the manifest's).  The identity is the process's: ``CITAPLANNER_TUI_AGE_IDENTITY`` names
+the file's bytes (the sidecar's).  The identity is the process's: ``CITAPLANNER_TUI_AGE_IDENTITY`` names
 the identity file (``--age-identity FILE`` sets it for the run), read only when an
 encrypted archive is opened, never shown or logged.
 """
@@ -144,18 +143,12 @@ class ArchiveReader:
         inner = self.path.name.removesuffix(PARTIAL_SUFFIX).removesuffix(AGE_SUFFIX)
         self.fmt = "zstd" if inner.endswith(".zst") else "gzip"
         self.hasher = hashlib.sha256()
-        self.plain_hasher = hashlib.sha256() if self.encrypted else self.hasher
         self.compressed_bytes = 0
         self._on_read = on_read
 
     @property
     def sha256(self) -> str:
         return self.hasher.hexdigest()
-
-    @property
-    def plain_sha256(self) -> str:
-        """Of the compressed stream (inside the encryption, if any): what ``age -d`` prints."""
-        return self.plain_hasher.hexdigest()
 
     def _raw(self) -> Iterator[bytes]:
         try:
@@ -174,9 +167,7 @@ class ArchiveReader:
         keys = identities()
         name = self.path.name
         try:
-            for plain in age.decrypt(self._raw(), keys):
-                self.plain_hasher.update(plain)
-                yield plain
+            yield from age.decrypt(self._raw(), keys)
         except age.NoMatch as exc:
             raise _wrong_identity(name, exc) from None
         except age.Truncated as exc:
