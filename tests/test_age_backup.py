@@ -11,9 +11,7 @@ import gzip
 import hashlib
 import json
 import os
-import signal
 import subprocess
-import sys
 
 import pytest
 
@@ -23,7 +21,7 @@ from citaplanner_tui.core.settings import Encryption
 from citaplanner_tui.core.verify import verify
 from citaplanner_tui.core.volume import catalog, manifest
 from tests.support.age import keygen, needs_age
-from tests.support.backup import REPO, cli, cli_env, freeze_pg_dump_mid_stream, wait_gone
+from tests.support.backup import cli, cli_env, kill_9_mid_dump
 from tests.support.backup import fill as fill_big
 from tests.support.db import APP_PASSWORD, APP_ROLE
 from tests.support.restore import content, databases, fill, settings_for
@@ -241,23 +239,7 @@ def test_a_recipient_that_is_not_an_age_key_stops_every_command(app_db, backup_d
 def test_kill_9_mid_encrypted_dump_leaves_only_a_partial_the_next_run_removes(app_db, backup_dir, key, tmp_path):
     fill_big(app_db, big=True)
     env = cli_env(app_db.url, backup_dir, CITAPLANNER_TUI_CONFIG=_config(tmp_path, key))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "citaplanner_tui", "backup", "--tier", "daily"],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        pg_dump = freeze_pg_dump_mid_stream(proc.pid, lambda: (backup_dir / "daily").glob("*.partial"))
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-        os.kill(pg_dump, signal.SIGCONT)  # it writes into a pipe nobody reads, and dies
-        wait_gone(pg_dump)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    kill_9_mid_dump(env, backup_dir)
     (left,) = (backup_dir / "daily").iterdir()
     assert left.name.endswith(".sql.gz.age.partial")
     assert [e.state for e in catalog.scan(backup_dir)] == [catalog.State.PARTIAL]

@@ -22,7 +22,16 @@ from citaplanner_tui.core.errors import BusyError
 from citaplanner_tui.core.volume import lock
 from citaplanner_tui.core.volume.catalog import State, scan
 from citaplanner_tui.demo.server import LocalServer
-from tests.support.backup import REPO, cli, cli_env, fill, freeze_pg_dump_mid_stream, settings_for, wait_gone
+from tests.support.backup import (
+    REPO,
+    cli,
+    cli_env,
+    fill,
+    freeze_pg_dump_mid_stream,
+    kill_9_mid_dump,
+    settings_for,
+    wait_gone,
+)
 from tests.support.db import APP_PASSWORD, APP_ROLE, drop_app_db, make_app_db
 
 PASSWORD_FORMS = (APP_PASSWORD, quote(APP_PASSWORD, safe=""))
@@ -174,23 +183,7 @@ def test_server_gone_mid_dump_keeps_nothing(big_db, small_db, backup_dir, pg):
 
 def test_kill_9_mid_dump_leaves_only_a_partial_that_the_next_run_removes(big_db, small_db, backup_dir):
     before = _older_backup(small_db, backup_dir)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "citaplanner_tui", "backup", "--tier", "daily"],
-        env=cli_env(big_db.url, backup_dir),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        pg_dump = freeze_pg_dump_mid_stream(proc.pid, lambda: (backup_dir / "daily").glob("*.partial"))
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-        os.kill(pg_dump, signal.SIGCONT)  # it writes into a pipe nobody reads, and dies
-        wait_gone(pg_dump)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    kill_9_mid_dump(cli_env(big_db.url, backup_dir), backup_dir)
 
     after = _snapshot(backup_dir)
     leftovers = set(after) - set(before)
