@@ -16,12 +16,22 @@ from urllib.parse import quote
 
 import pytest
 
+from citaplanner_tui.core import recovery_doc
 from citaplanner_tui.core.backup import DumpFailed, VolumeFull, run_backup
 from citaplanner_tui.core.errors import BusyError
 from citaplanner_tui.core.volume import lock
 from citaplanner_tui.core.volume.catalog import State, scan
 from citaplanner_tui.demo.server import LocalServer
-from tests.support.backup import REPO, cli, cli_env, fill, freeze_pg_dump_mid_stream, settings_for, wait_gone
+from tests.support.backup import (
+    REPO,
+    cli,
+    cli_env,
+    fill,
+    freeze_pg_dump_mid_stream,
+    kill_9_mid_dump,
+    settings_for,
+    wait_gone,
+)
 from tests.support.db import APP_PASSWORD, APP_ROLE, drop_app_db, make_app_db
 
 PASSWORD_FORMS = (APP_PASSWORD, quote(APP_PASSWORD, safe=""))
@@ -43,11 +53,13 @@ def small_db(app_db):
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` (except our logs and bookkeeping) with its SHA-256."""
+    """Every file under ``folder`` (except our logs and bookkeeping, and RECOVERY.md, which
+    every backup rewrites) with its SHA-256."""
+    skip = {lock.LOCK_NAME, recovery_doc.FILENAME}
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and "logs" not in p.parts and ".citaplanner-tui" not in p.parts and p.name != lock.LOCK_NAME
+        if p.is_file() and "logs" not in p.parts and ".citaplanner-tui" not in p.parts and p.name not in skip
     }
 
 
@@ -171,23 +183,7 @@ def test_server_gone_mid_dump_keeps_nothing(big_db, small_db, backup_dir, pg):
 
 def test_kill_9_mid_dump_leaves_only_a_partial_that_the_next_run_removes(big_db, small_db, backup_dir):
     before = _older_backup(small_db, backup_dir)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "citaplanner_tui", "backup", "--tier", "daily"],
-        env=cli_env(big_db.url, backup_dir),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        pg_dump = freeze_pg_dump_mid_stream(proc.pid, lambda: (backup_dir / "daily").glob("*.partial"))
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-        os.kill(pg_dump, signal.SIGCONT)  # it writes into a pipe nobody reads, and dies
-        wait_gone(pg_dump)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    kill_9_mid_dump(cli_env(big_db.url, backup_dir), backup_dir)
 
     after = _snapshot(backup_dir)
     leftovers = set(after) - set(before)

@@ -22,6 +22,7 @@ import sys
 import citaplanner_tui.cli as package
 from citaplanner_tui import __version__
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.settings import AGE_IDENTITY_ENV
 from citaplanner_tui.core.settings import load as load_settings
 
 HEADLESS_HINT = (
@@ -65,6 +66,12 @@ def _add_settings_flags(parser: argparse.ArgumentParser, default) -> None:
     group.add_argument("--pg-bindir", default=default, help="folder holding pg_dump and psql to use")
     group.add_argument("--config", dest="config_file", default=default, help="TOML settings file")
     group.add_argument("--read-only", action="store_true", default=default, help="disable every action that writes")
+    group.add_argument(
+        "--age-identity",
+        metavar="FILE",
+        default=default,
+        help=f"age identity file that decrypts encrypted backups (default: ${AGE_IDENTITY_ENV})",
+    )
 
 
 def _command_modules() -> list:
@@ -75,6 +82,8 @@ def _command_modules() -> list:
 
 
 def settings_from(args: argparse.Namespace):
+    if getattr(args, "age_identity", None):  # the process's identity: the engine's readers and console jobs use it
+        os.environ[AGE_IDENTITY_ENV] = os.path.abspath(args.age_identity)
     flags = {
         k: getattr(args, k, None)
         for k in ("database_url", "backup_dir", "log_dir", "pg_bindir", "config_file", "read_only")

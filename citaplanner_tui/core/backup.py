@@ -9,12 +9,16 @@ The run, under the volume's lock (``core/volume/lock.py``):
 3. stream ``pg_dump --format=plain --no-owner --no-acl`` into ``<tier>/<name>.partial``:
    a dedicated thread reads the pipe (pg_dump never waits on Python), feeds the dump
    scanner (the completion trailer must be seen) and the compressing writer (which
-   hashes what it writes);
+   hashes what it writes); with ``[encryption] age_recipients`` the compressed stream
+   goes through the age encryptor (``core/stream/age.py``) on its way to the file, in
+   the same pass: ``.sql.gz.age``, the sidecar hashing the encrypted file and the
+   manifest also recording the compressed dump's own hash;
 4. only if pg_dump exited 0 *and* the trailer was seen: fsync, rename, fsync the
    folder, then the manifest (``core/volume/manifest.py``) and the sidecar ``HASH  basename``
    written the same way; weekly and monthly get the same dump as hard links (a copy
    where linking fails), each with its manifest and sidecar;
-5. retention for the tiers that just got a verified new backup.
+5. retention for the tiers that just got a verified new backup, then ``RECOVERY.md``
+   (``core/recovery_doc.py``) rewritten for the volume as it now is.
 
 Whatever fails (pg_dump, the server, a full disk, a cancel, a bug) everything this run
 created is removed before the error goes up, so nothing that looks complete is left and
@@ -41,7 +45,7 @@ from pathlib import Path
 import psycopg
 
 from citaplanner_tui import __version__
-from citaplanner_tui.core import verify
+from citaplanner_tui.core import recovery_doc, verify
 from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
@@ -49,12 +53,21 @@ from citaplanner_tui.core.pg import tools as pgtools
 from citaplanner_tui.core.pg.connect import connect, database_size, server_version
 from citaplanner_tui.core.report import units
 from citaplanner_tui.core.settings import Settings
-from citaplanner_tui.core.stream.compress import open_writer
+from citaplanner_tui.core.stream import age
+from citaplanner_tui.core.stream.compress import HashingSink, open_writer
 from citaplanner_tui.core.stream.dumpscan import DumpScanner
 from citaplanner_tui.core.volume import catalog, lock, manifest, private, retention
 from citaplanner_tui.core.volume.durable import fsync_dir
 from citaplanner_tui.core.volume.manifest import Manifest
-from citaplanner_tui.core.volume.naming import GLOBALS_SUFFIX, SIDECAR_SUFFIX, TIERS, BackupName, make_name, parse_name
+from citaplanner_tui.core.volume.naming import (
+    AGE_SUFFIX,
+    GLOBALS_SUFFIX,
+    SIDECAR_SUFFIX,
+    TIERS,
+    BackupName,
+    make_name,
+    parse_name,
+)
 from citaplanner_tui.core.volume.prune import apply_removals
 from citaplanner_tui.core.volume.records import Records
 from citaplanner_tui.core.volume.tiers import tiers_for
@@ -147,7 +160,12 @@ def run_backup(
     tiers_for(tier, now.date())  # an unknown tier is refused before anything is written
     info = settings.conninfo()
     log = _JobLog(settings.logs)
-    log("INFO", f"backup started: {tier} of {info.redacted()} as {settings.compression}")
+    sealed = f", encrypted with age to {len(settings.encryption.age_recipients)} recipient(s)"
+    log(
+        "INFO",
+        f"backup started: {tier} of {info.redacted()} as {settings.compression}"
+        + (sealed if settings.encryption.age_recipients else ""),
+    )
     try:
         with lock.hold(settings.backup_dir, "backup"):
             result = _Run(settings, info, tier, now, reporter, log).run()
@@ -170,6 +188,8 @@ class _Run:
         self.tiers: tuple[str, ...] = ()
         self.reporter, self.log = reporter, log
         self.fmt = settings.compression
+        self.recipients = [age.Recipient.parse(r) for r in settings.encryption.age_recipients]
+        self.globals_suffix = GLOBALS_SUFFIX + (AGE_SUFFIX if self.recipients else "")
         self.created: list[Path] = []
         self.started = time.monotonic()
 
@@ -199,14 +219,16 @@ class _Run:
         db_size = database_size(self.info)
         migration = self._migration_head()
         roles = self._globals(tools) if s.backup.with_globals else None
-        name = make_name(self.tiers[0], self.now, self.fmt)
+        if roles is not None and self.recipients:  # role settings (and maybe password hashes) are as private
+            roles = age.encrypt_bytes(roles, self.recipients)
+        name = make_name(self.tiers[0], self.now, self.fmt, encrypted=bool(self.recipients))
         previous = _previous(before, name)
         need, raw_estimate = _estimate(db_size, _read_history(s).get(self.fmt), previous)
         self._check_space(need, db_size)
         primary = s.backup_dir / name.tier / name.filename
         if os.path.lexists(primary):
             raise ConfigError(f"a backup named {primary.name} already exists; run again in a second")
-        sha, size, dump = self._dump(tools, s.backup_dir / name.tier / name.partial, raw_estimate)
+        sha, size, dump, sealed = self._dump(tools, s.backup_dir / name.tier / name.partial, raw_estimate)
         self.reporter("finish", force=True)
         self._publish(primary.with_name(name.partial), primary)
         facts = manifest.Manifest(
@@ -221,7 +243,8 @@ class _Run:
             taken_at=self.now.isoformat(),
             rows=dict(dump.rows),
             migration=migration,
-            globals_file=primary.name + GLOBALS_SUFFIX if roles is not None else None,
+            globals_file=primary.name + self.globals_suffix if roles is not None else None,
+            encryption=sealed,
         )
         self._seal(primary, sha, facts, roles)
         files = [primary]
@@ -246,6 +269,10 @@ class _Run:
         except OSError as exc:
             self._warn(result, f"the size history cannot be saved ({exc.strerror}); the next space check will guess")
         self._prune(result)
+        try:
+            recovery_doc.write(s, now=self.now)
+        except OSError as exc:
+            self._warn(result, f"RECOVERY.md cannot be written ({exc.strerror}); the backup is kept")
         result.duration = time.monotonic() - self.started
         self.reporter("done", size, size, force=True)
         return result
@@ -279,10 +306,17 @@ class _Run:
             )
 
     def _dump(self, tools: pgtools.ClientTools, partial: Path, raw_estimate: int | None):
-        """Stream pg_dump into ``partial``; return (sha256, size, DumpInfo) of a complete dump."""
+        """Stream pg_dump into ``partial``; return (sha256, size, DumpInfo, Encrypted or None) of a complete dump.
+
+        Encrypted, the compressed stream goes through the age encryptor into ``sink``,
+        which hashes the file's bytes; the compressing writer's own hash is then the
+        compressed dump's, inside the encryption.
+        """
         argv = [tools.path("pg_dump"), "--format=plain", "--no-owner", "--no-acl", "--dbname", self.info.conninfo()]
         with self._create(partial, buffering=0) as out, tempfile.TemporaryFile() as errors:
-            writer = open_writer(self.fmt, out, gzip_level=self.settings.gzip_level)
+            sink = HashingSink(out) if self.recipients else None
+            encryptor = age.Encryptor(sink, self.recipients) if sink is not None else None
+            writer = open_writer(self.fmt, encryptor or out, gzip_level=self.settings.gzip_level)
             try:
                 proc = subprocess.Popen(
                     argv,
@@ -298,6 +332,8 @@ class _Run:
             try:
                 self._watch(pump, proc, writer, raw_estimate)
                 writer.close()
+                if encryptor is not None:
+                    encryptor.close()
             except BaseException:
                 proc.kill()
                 proc.wait()
@@ -316,7 +352,10 @@ class _Run:
                 "the dump ended without pg_dump's completion trailer, so it is cut short; no backup was kept"
             )
         self.log("INFO", f"pg_dump finished: {len(scanned.rows)} tables, {sum(scanned.rows.values())} rows")
-        return writer.sha256, writer.compressed_bytes, scanned
+        if sink is None:
+            return writer.sha256, writer.compressed_bytes, scanned, None
+        sealed = manifest.Encrypted(tuple(str(r) for r in self.recipients), writer.sha256, writer.compressed_bytes)
+        return sink.hasher.hexdigest(), sink.bytes, scanned, sealed
 
     def _watch(self, pump: _Pump, proc: subprocess.Popen, writer, raw_estimate: int | None) -> None:
         """Report progress until the pump is done; stop pg_dump on cancel or a write error."""
@@ -394,7 +433,7 @@ class _Run:
     def _seal(self, dump: Path, sha: str, facts: manifest.Manifest, roles: bytes | None) -> None:
         """Roles, manifest, then the sidecar (last: a dump with its sidecar is a finished backup)."""
         if roles is not None:
-            self._write_beside(dump.with_name(dump.name + GLOBALS_SUFFIX), roles)
+            self._write_beside(dump.with_name(dump.name + self.globals_suffix), roles)
         self._write_beside(manifest.path_for(dump), manifest.encode(facts))
         self._write_beside(dump.with_name(dump.name + SIDECAR_SUFFIX), catalog.sidecar_line(dump.name, sha).encode())
 
@@ -426,7 +465,7 @@ class _Run:
                 os.fsync(dst.fileno())
             self._publish(tmp, target)
         if roles is not None:
-            facts = replace(facts, globals_file=target.name + GLOBALS_SUFFIX)
+            facts = replace(facts, globals_file=target.name + self.globals_suffix)
         self._seal(target, sha, facts, roles)
         return target
 

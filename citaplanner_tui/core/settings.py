@@ -16,6 +16,8 @@ the same names in lower case, e.g.::
     with_globals = true
     [restore]
     keep = 3   # safety backups and parked pre-restore databases kept
+    [encryption]
+    age_recipients = ["age1..."]   # public keys: backups become .sql.gz.age
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ from citaplanner_tui.core.pg.conninfo import parse
 
 APP_NAME = "citaplanner-tui"
 DEFAULT_BACKUP_DIR = "/backup-citaplanner"
+# The age identity file that decrypts encrypted backups (``--age-identity`` sets it for a run).
+# Never a setting kept in the config: the key belongs to the operator, not the volume's host.
+AGE_IDENTITY_ENV = "CITAPLANNER_TUI_AGE_IDENTITY"
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,17 @@ class RestoreKeep:
 
 
 @dataclass(frozen=True)
+class Encryption:
+    """Who backups are encrypted to: age X25519 recipients (public keys, ``age1...``).
+
+    None: backups are not encrypted.  Only public keys live here; the identity that
+    decrypts is the operator's, given to restore, deep verify and drill per run.
+    """
+
+    age_recipients: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the engine needs to find the database, the tools and the backups."""
 
@@ -89,6 +105,7 @@ class Settings:
     thresholds: Thresholds = Thresholds()
     backup: BackupOptions = BackupOptions()
     restore: RestoreKeep = RestoreKeep()
+    encryption: Encryption = Encryption()
     config_file: Path | None = None
     # The daemon's sections, kept raw here and checked by core/unattended (issue 12).
     schedule: Any = field(default_factory=dict)
@@ -157,13 +174,19 @@ _TOP = {
     "gzip_level": int,
     "read_only": bool,
 }
-_TABLES = {"retention": Retention, "thresholds": Thresholds, "backup": BackupOptions, "restore": RestoreKeep}
+_TABLES = {
+    "retention": Retention,
+    "thresholds": Thresholds,
+    "backup": BackupOptions,
+    "restore": RestoreKeep,
+    "encryption": Encryption,
+}
 # Sections the daemon reads and checks key by key itself (core/unattended), so other commands
 # do not import its parsers (croniter) at start-up.
 _UNATTENDED = {"schedule", "notify", "smtp"}
 # Checked by their own parser, at load time like the rest (core/offsite/targets.py, no network).
 _OWN_PARSER = {"offsite"}
-_WORDS = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
+_WORDS = {str: "a string", int: "a whole number", float: "a number", bool: "true or false", tuple: "a list of strings"}
 
 
 def _type_ok(value: Any, wanted: type) -> bool:
@@ -172,6 +195,8 @@ def _type_ok(value: Any, wanted: type) -> bool:
         return isinstance(value, bool) and wanted is bool
     if wanted is float:
         return isinstance(value, (int, float))
+    if wanted is tuple:  # a TOML array of strings
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
     return isinstance(value, wanted)
 
 
@@ -211,7 +236,8 @@ def _table(where: str, data: Mapping[str, Any], cls, path: Path) -> None:
 
 def _field_types(cls) -> dict[str, type]:
     """Each field's declared type (``25`` as a default does not make a field an int)."""
-    return {f.name: {"int": int, "float": float, "bool": bool, "str": str}[str(f.type)] for f in fields(cls)}
+    names = {"int": int, "float": float, "bool": bool, "str": str, "tuple[str, ...]": tuple}
+    return {f.name: names[str(f.type)] for f in fields(cls)}
 
 
 def _sub(cls, data: Mapping[str, Any]):
@@ -272,6 +298,7 @@ def load(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None =
         thresholds=_sub(Thresholds, toml.get("thresholds", {})),
         backup=_sub(BackupOptions, toml.get("backup", {})),
         restore=_restore_keep(toml),
+        encryption=_encryption(toml, path),
         config_file=path,
         schedule=toml.get("schedule", {}),
         notify=toml.get("notify", ()),
@@ -285,3 +312,26 @@ def _restore_keep(toml: Mapping[str, Any]) -> RestoreKeep:
     if keep.keep < 1:
         raise ConfigError("[restore] keep must keep at least one safety backup and parked database")
     return keep
+
+
+def _encryption(toml: Mapping[str, Any], path: Path) -> Encryption:
+    """``[encryption]``, every recipient a valid age public key (a typo would lock backups away)."""
+    found = _sub(Encryption, toml.get("encryption", {}))
+    if found.age_recipients:
+        from citaplanner_tui.core.stream.age import AgeError, Recipient  # cryptography only when encrypting
+
+        for i, text in enumerate(found.age_recipients, 1):
+            try:
+                Recipient.parse(text)
+            except AgeError:
+                if text.strip().upper().startswith("AGE-SECRET-KEY-"):  # never echoed: it is a secret
+                    raise ConfigError(
+                        f"[encryption] age_recipients entry {i} in the config file {path} is an age secret "
+                        "key, not a recipient: put its public key (age-keygen -y) there and keep the secret "
+                        "key off this machine"
+                    ) from None
+                raise ConfigError(
+                    f"[encryption] age_recipients entry {i} in the config file {path} is not an age "
+                    "recipient (an age1... public key, as age-keygen -y prints it)"
+                ) from None
+    return found

@@ -21,6 +21,12 @@ stopped at the first bad file.  Here:
 - symbolic links are never opened (``O_NOFOLLOW``) nor hashed: the catalog lists them
   as not ours;
 - hard links (weekly/monthly share the daily's dump) are read once;
+- an age-encrypted backup (``.sql.gz.age``) is checked like the others against its
+  sidecar, which hashes the encrypted file, so a plain verify needs no key (its cheap
+  check is the age magic line only); ``deep`` decrypts it in the same pass with the
+  process's identity (``core/stream/archive.py``) and refuses in one sentence, before
+  reading anything, when there is none; a file the identity does not open is a failure
+  of this run (``identity``) but never recorded as damage;
 - the results are kept in the state file (``core.volume.records``) in one write per run, tied
   to each file's size and mtime, so later views say "verified 3 h ago" without hashing
   again; in read-only mode nothing is written (no state, no log, no sidecar).
@@ -39,7 +45,8 @@ from citaplanner_tui.core.errors import BusyError, Cancelled, ConfigError, Opera
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.report import units
-from citaplanner_tui.core.stream.archive import CHUNK, ArchiveReader, CorruptArchive
+from citaplanner_tui.core.stream.age import MAGIC as AGE_MAGIC
+from citaplanner_tui.core.stream.archive import CHUNK, ArchiveReader, CorruptArchive, IdentityProblem, identities
 from citaplanner_tui.core.stream.dumpscan import DumpInfo, DumpScanner
 from citaplanner_tui.core.volume import catalog, lock, private
 from citaplanner_tui.core.volume.catalog import Entry, State
@@ -48,7 +55,14 @@ from citaplanner_tui.core.volume.records import Finding, Records
 
 # Up to this size a plain verify also decompresses the container (cheap: a few ms).
 SMALL = 4 << 20
-_MAGIC = {".sql.gz": b"\x1f\x8b\x08", ".sql.zst": b"\x28\xb5\x2f\xfd"}
+_MAGIC = {
+    ".sql.gz": b"\x1f\x8b\x08",
+    ".sql.zst": b"\x28\xb5\x2f\xfd",
+    ".sql.gz.age": AGE_MAGIC,
+    ".sql.zst.age": AGE_MAGIC,
+}
+# Results that say nothing about the file's health, so they are never recorded.
+_UNRECORDED = ("changed", "unreadable", "identity")
 
 
 @dataclass(frozen=True)
@@ -59,7 +73,7 @@ class VerifyResult:
     ``deep_ok`` is None when no deep check was asked for.  ``problem`` is a short key
     (``mismatch``, ``no_sidecar``, ``bad_sidecar``, ``unreadable``, ``changed``,
     ``truncated``, ``corrupt``, ``empty``, ``not_compressed``, ``not_a_dump``,
-    ``incomplete``) and ``detail`` the
+    ``incomplete``, ``identity``: an encrypted file the given age identity does not open) and ``detail`` the
     sentence an operator reads; a checksum problem is named before a deep one, whose
     own key and sentence stay in ``deep_problem``/``deep_detail``.
     """
@@ -184,6 +198,8 @@ def verify(
     """
     reporter = reporter or Reporter()
     entries = targets(settings, paths)
+    if deep and any(e.name is not None and e.name.encrypted for e in entries):
+        identities()  # no identity, or one that cannot be read: one sentence before any file is read
     store = Records(settings)
     unique = {_inode(e): e.size for e in entries if e.state is not State.UNREADABLE}
     progress = _Progress(reporter, sum(unique.values()))
@@ -213,7 +229,7 @@ def reseal(entry: Entry, store: Records, log, progress: _Progress | None = None)
     store.record_many(_findings(entry, result, True))
     if result.resealed:
         log("INFO", f"wrote the missing sidecar of {entry.path.name}: the dump is complete")
-    elif result.problem not in ("changed", "unreadable"):
+    elif result.problem not in _UNRECORDED:
         log("WARN", f"{entry.path.name} has no sidecar and is damaged: {result.detail}")
     return result
 
@@ -268,9 +284,8 @@ def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: dict, *, s
             cache[key] = exc
     read = cache[key]
     if isinstance(read, OperatorError):
-        return VerifyResult(
-            **base, ok=False, checksum_ok=None, deep_ok=None, problem="unreadable", detail=read.sentence
-        )
+        problem = "identity" if isinstance(read, IdentityProblem) else "unreadable"
+        return VerifyResult(**base, ok=False, checksum_ok=None, deep_ok=None, problem=problem, detail=read.sentence)
     try:
         st = os.stat(entry.path, follow_symlinks=False)
         changed = (st.st_size, st.st_mtime_ns) != (entry.size, entry.mtime_ns)
@@ -405,7 +420,7 @@ def _read(entry: Entry, deep: bool, progress: _Progress) -> _Read:
 def _read_container(entry: Entry, progress: _Progress) -> _Read:
     """The checksum, plus the cheap container check: magic bytes, and the whole container if small."""
     name = entry.path.name
-    if entry.size <= SMALL:
+    if entry.size <= SMALL and not (entry.name and entry.name.encrypted):  # decrypting needs the key
         reader = ArchiveReader(entry.path, on_read=progress.at, nofollow=True)
         raw = 0
         try:
@@ -443,7 +458,7 @@ def _hash_from(path: Path, offset: int, hasher, progress: _Progress) -> bytes:
             fh.seek(offset)
             done = offset
             while chunk := fh.read(CHUNK):
-                head = head or chunk[:16]
+                head = head or chunk[:32]  # the longest magic: age's line, 22 bytes
                 hasher.update(chunk)
                 done += len(chunk)
                 progress.at(done)
@@ -454,7 +469,7 @@ def _hash_from(path: Path, offset: int, hasher, progress: _Progress) -> bytes:
 
 def _findings(entry: Entry, result: VerifyResult, deep: bool) -> list[Finding]:
     """What to remember of one result (nothing when the file changed or could not be read)."""
-    if result.problem in ("changed", "unreadable"):
+    if result.problem in _UNRECORDED:
         return []
     sidecar = entry.sidecar or (entry.path.with_name(entry.path.name + SIDECAR_SUFFIX) if result.resealed else None)
     sidecar_mtime = None

@@ -188,3 +188,25 @@ def wait_gone(pid: int, timeout: float = 20.0) -> None:
             os.kill(pid, signal.SIGKILL)
             raise AssertionError(f"process {pid} did not exit")
         time.sleep(0.02)
+
+
+def kill_9_mid_dump(env: dict[str, str], backup_dir: Path) -> None:
+    """``citaplanner-tui backup --tier daily`` killed with SIGKILL while its pg_dump is caught
+    mid-stream (``freeze_pg_dump_mid_stream``); its pg_dump is then let go, and dies."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "citaplanner_tui", "backup", "--tier", "daily"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        pg_dump = freeze_pg_dump_mid_stream(proc.pid, lambda: (backup_dir / "daily").glob("*.partial"))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        os.kill(pg_dump, signal.SIGCONT)  # it writes into a pipe nobody reads, and dies
+        wait_gone(pg_dump)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -22,6 +22,7 @@ from typing import Any, Callable
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core import recovery_doc
 from citaplanner_tui.core.offsite import remote, state
 from citaplanner_tui.core.offsite.client import FAILURES, connect as connect_target
 from citaplanner_tui.core.offsite.prune import PruneOutcome, prune_target
@@ -31,8 +32,6 @@ from citaplanner_tui.core.offsite.upload import copy, upload
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.volume import catalog, lock
 from citaplanner_tui.core.volume.naming import SIDECAR_SUFFIX
-
-RECOVERY_DOC = "RECOVERY.md"
 
 
 @dataclass
@@ -129,7 +128,7 @@ def _push_one(
         if entry.sidecar is not None:  # always: a good backup has one
             upload(client, target, entry.sidecar, rel + SIDECAR_SUFFIX, lock_until=lock_until)
         result.uploaded.append(rel + SIDECAR_SUFFIX)
-    _push_recovery_doc(settings.backup_dir / RECOVERY_DOC, client, target, result)
+    _push_recovery_doc(settings.backup_dir / recovery_doc.FILENAME, client, target, result)
     result.pruned = prune_target(client, target, settings, now=now)
 
 
@@ -143,13 +142,13 @@ def _push_recovery_doc(path: Path, client: Any, target: Target, result: PushResu
         raise OperatorError(f"cannot read {path}: {exc.strerror}") from None
     ours = hashlib.sha256(data).hexdigest()
     try:
-        head = client.head_object(Bucket=target.bucket, Key=target.key(RECOVERY_DOC))
+        head = client.head_object(Bucket=target.bucket, Key=target.key(recovery_doc.FILENAME))
         if head.get("Metadata", {}).get(remote.SHA_META) == ours:
             return
     except FAILURES:
         pass  # not there yet (or unreadable): upload it
-    upload(client, target, path, RECOVERY_DOC)
-    result.uploaded.append(RECOVERY_DOC)
+    upload(client, target, path, recovery_doc.FILENAME)
+    result.uploaded.append(recovery_doc.FILENAME)
 
 
 def _lock_until(target: Target, now: datetime) -> datetime | None:

@@ -26,6 +26,7 @@ from citaplanner_tui.core.restore.load import LoadSpec, load_archive
 from citaplanner_tui.core.restore.plan import drill_name, new_stamp
 from citaplanner_tui.core.restore.validate import count_rows, qualified
 from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.stream.archive import require_identity
 from citaplanner_tui.core.verify import targets
 from citaplanner_tui.core.volume import lock
 from citaplanner_tui.core.volume.catalog import entry_for, scan
@@ -118,6 +119,7 @@ def drill(
         st = os.stat(archive)
     except OSError as exc:
         raise OperatorError(f"cannot read {archive}: {exc.strerror}") from None
+    require_identity(archive)  # not recorded as a failed drill: the backup may be fine
     store = Records(settings)
     started = time.monotonic()
     log.info(f"drill of {archive} started")

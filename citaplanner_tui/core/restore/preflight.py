@@ -24,6 +24,7 @@ from citaplanner_tui.core.restore.plan import Check, RestorePlan, choose_mode, f
 from citaplanner_tui.core.restore.swap import LOCKOUT, unendable_sentence, unendable_sessions
 from citaplanner_tui.core.restore.validate import count_rows, qualified
 from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.stream.archive import require_identity
 from citaplanner_tui.core.stream.dumpscan import DumpInfo
 from citaplanner_tui.core.verify import VerifyResult, verify
 from citaplanner_tui.core.volume import lock, manifest
@@ -125,6 +126,7 @@ def preflight(
     archive = Path(archive).resolve()
     info = settings.conninfo()
     target = target or info.dbname
+    require_identity(archive)  # an encrypted backup without its key: one sentence, nothing asked of the server
     reporter("preflight", message=f"reading {archive.name}", force=True)
     result = verify(settings, [archive], deep=True, reporter=reporter)[0]
     dump = result.dump or DumpInfo()

@@ -4,6 +4,13 @@ Deep verify, restore and drills all read an archive once: the SHA-256 of the
 compressed bytes (to compare with the sidecar) and the decompressed stream (for the
 dump scanner and psql) come out of the same pass.  gzip files may hold several
 members (our parallel writer emits one per block, as pigz does); all are read.
+
+An age-encrypted archive (``.sql.gz.age``, ``core/stream/age.py``) is decrypted in the
+same pass, between the file and the decompressor, so every reader of archives (restore,
+drill, deep verify) reads encrypted backups without knowing it.  The SHA-256 is still of
+the file's bytes (the sidecar's).  The identity is the process's: ``CITAPLANNER_TUI_AGE_IDENTITY`` names
+the identity file (``--age-identity FILE`` sets it for the run), read only when an
+encrypted archive is opened, never shown or logged.
 """
 
 from __future__ import annotations
@@ -17,6 +24,9 @@ from typing import Callable, Iterator
 import zstandard
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.settings import AGE_IDENTITY_ENV
+from citaplanner_tui.core.stream import age
+from citaplanner_tui.core.volume.naming import AGE_SUFFIX, PARTIAL_SUFFIX
 
 CHUNK = 1 << 20
 # Most decompressed bytes handed on at once: a highly compressible value (a long run of
@@ -26,6 +36,59 @@ PIECE = 4 << 20
 
 class CorruptArchive(OperatorError):
     """The archive does not decompress to the end."""
+
+
+class IdentityProblem(OperatorError):
+    """An encrypted archive cannot be opened with the identity given (none, unreadable, not the right one).
+
+    Says nothing about the archive's health, so it is never recorded as damage.
+    """
+
+
+def identity_file() -> str | None:
+    """The identity file this process decrypts with, or None."""
+    return os.environ.get(AGE_IDENTITY_ENV) or None
+
+
+def identities() -> list[age.Identity]:
+    """The identities of ``identity_file()``; one sentence when there is none or it cannot serve."""
+    path = identity_file()
+    if path is None:
+        raise IdentityProblem(
+            "the backup is encrypted with age: give the identity file that decrypts it with "
+            f"--age-identity FILE or {AGE_IDENTITY_ENV}"
+        )
+    try:
+        return age.read_identities(Path(path))
+    except OSError as exc:
+        raise IdentityProblem(f"cannot read the age identity file {path}: {exc.strerror}") from None
+    except age.AgeError as exc:
+        raise IdentityProblem(f"the age identity file {path} {exc}") from None
+
+
+def is_encrypted(path: Path) -> bool:
+    return Path(path).name.removesuffix(PARTIAL_SUFFIX).endswith(AGE_SUFFIX)
+
+
+def _wrong_identity(name: str, exc: age.NoMatch) -> IdentityProblem:
+    return IdentityProblem(f"{name} cannot be decrypted with the age identity file {identity_file()}: {exc}")
+
+
+def require_identity(path: Path) -> None:
+    """Before a restore or drill touches anything: an encrypted ``path`` must open with this
+    process's identity (only its header is read).  Damage is left for the full read to report."""
+    if not is_encrypted(path):
+        return
+    keys = identities()
+    try:
+        with open(path, "rb") as fh:
+            age.open_header(fh.read, keys)
+    except OSError as exc:
+        raise OperatorError(f"cannot read {path}: {exc.strerror}") from None
+    except age.NoMatch as exc:
+        raise _wrong_identity(Path(path).name, exc) from None
+    except age.AgeError:
+        pass
 
 
 def _gunzip(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
@@ -68,14 +131,17 @@ def _unzstd(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
 class ArchiveReader:
     """Iterate decompressed chunks of ``path``; ``sha256`` and ``compressed_bytes`` fill in as it reads.
 
-    ``on_read(n)`` is called with the compressed bytes consumed so far, for progress.
+    ``on_read(n)`` is called with the file's bytes consumed so far, for progress.
     ``nofollow``: refuse a symbolic link (verify reads only files that are ours).
+    An encrypted archive is decrypted with ``identities()`` (read when iteration starts).
     """
 
     def __init__(self, path: Path, on_read: Callable[[int], None] | None = None, *, nofollow: bool = False):
         self.path = Path(path)
         self._flags = os.O_RDONLY | os.O_CLOEXEC | (os.O_NOFOLLOW if nofollow else 0)
-        self.fmt = "zstd" if self.path.name.endswith((".zst", ".zst.partial")) else "gzip"
+        self.encrypted = is_encrypted(self.path)
+        inner = self.path.name.removesuffix(PARTIAL_SUFFIX).removesuffix(AGE_SUFFIX)
+        self.fmt = "zstd" if inner.endswith(".zst") else "gzip"
         self.hasher = hashlib.sha256()
         self.compressed_bytes = 0
         self._on_read = on_read
@@ -97,7 +163,20 @@ class ArchiveReader:
                     self._on_read(self.compressed_bytes)
                 yield chunk
 
+    def _decrypted(self) -> Iterator[bytes]:
+        keys = identities()
+        name = self.path.name
+        try:
+            yield from age.decrypt(self._raw(), keys)
+        except age.NoMatch as exc:
+            raise _wrong_identity(name, exc) from None
+        except age.Truncated as exc:
+            raise CorruptArchive(f"{name} is truncated: {exc}") from None
+        except age.AgeError as exc:
+            raise CorruptArchive(f"{name} is corrupt: {exc}") from None
+
     def __iter__(self) -> Iterator[bytes]:
+        compressed = self._decrypted() if self.encrypted else self._raw()
         if self.fmt == "zstd":
-            return _unzstd(self._raw(), self.path.name)
-        return _gunzip(self._raw(), self.path.name)
+            return _unzstd(compressed, self.path.name)
+        return _gunzip(compressed, self.path.name)

@@ -41,7 +41,7 @@ def _workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-class _HashingSink:
+class HashingSink:
     """Writes to the file and hashes/counts what was written."""
 
     def __init__(self, out: BinaryIO):
@@ -71,7 +71,7 @@ class _QueuedWriter:
     """
 
     def __init__(self, out: BinaryIO, depth: int, name: str):
-        self._sink = _HashingSink(out)
+        self._sink = HashingSink(out)
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._stop = False

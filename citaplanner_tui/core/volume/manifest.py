@@ -6,6 +6,11 @@ compressed, its SHA-256, the rows of every table at dump time (the COPY rows the
 scanner counted while the dump streamed: exact, and free), and the application's
 schema version: the newest applied row of Prisma's ``_prisma_migrations``.
 
+``sha256`` and ``size`` are always the file's own, as its sidecar holds them.  An
+encrypted backup (``.sql.gz.age``) also records ``encryption``: the age recipients it
+was encrypted to (public keys) and the SHA-256 and size of the compressed dump inside,
+which is what ``age -d`` prints, so a hand decryption can be checked too.
+
 A restore plan compares that schema version with the target's (``restore.preflight``'s
 ``manifest_checks``): a
 backup from before the newest migration puts the database behind the deployed app
@@ -38,6 +43,16 @@ class Migration:
 
 
 @dataclass(frozen=True)
+class Encrypted:
+    """An encrypted backup: to whom, and the compressed dump inside (``plain_*``)."""
+
+    recipients: tuple[str, ...]
+    plain_sha256: str
+    plain_size: int
+    method: str = "age"
+
+
+@dataclass(frozen=True)
 class Manifest:
     tool_version: str
     pg_dump_version: str
@@ -51,6 +66,7 @@ class Manifest:
     rows: dict[str, int] = field(default_factory=dict)
     migration: Migration | None = None
     globals_file: str | None = None
+    encryption: Encrypted | None = None
 
     def to_json(self) -> dict:
         return {"version": VERSION, **asdict(self)}
@@ -64,6 +80,8 @@ class Manifest:
             else "no Prisma migrations table"
         )
         roles = f"; roles saved in {self.globals_file}" if self.globals_file else ""
+        if self.encryption:
+            roles += f"; encrypted with age to {len(self.encryption.recipients)} recipient(s)"
         return (
             f"taken {self.taken_at} by citaplanner-tui {self.tool_version} with pg_dump {self.pg_dump_version} "
             f"from PostgreSQL {self.server_version}; {len(self.rows)} tables, {sum(self.rows.values())} rows; "
@@ -84,6 +102,7 @@ def read(dump: Path) -> Manifest | None:
     try:
         raw = json.loads(private.read_nofollow(path_for(dump)))
         migration = raw.get("migration")
+        sealed = raw.get("encryption")
         return Manifest(
             tool_version=str(raw["tool_version"]),
             pg_dump_version=str(raw["pg_dump_version"]),
@@ -99,6 +118,14 @@ def read(dump: Path) -> Manifest | None:
             if migration
             else None,
             globals_file=raw.get("globals_file"),
+            encryption=Encrypted(
+                tuple(str(r) for r in sealed["recipients"]),
+                str(sealed["plain_sha256"]),
+                int(sealed["plain_size"]),
+                str(sealed.get("method", "age")),
+            )
+            if sealed
+            else None,
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

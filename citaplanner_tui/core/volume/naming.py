@@ -2,7 +2,10 @@
 
 ``citaplanner_<tier>_<YYYYMMDD>_<HHMMSS>.sql.gz`` (or ``.sql.zst`` for the opt-in zstd
 format) in ``BACKUP_DIR/<tier>/``, with a ``<name>.sha256`` sidecar beside it.  The
-timestamp is local time, as ``date +%Y%m%d_%H%M%S`` wrote it.
+timestamp is local time, as ``date +%Y%m%d_%H%M%S`` wrote it.  With ``[encryption]``
+the compressed dump is age-encrypted and the name says so: ``.sql.gz.age`` /
+``.sql.zst.age`` (``core/stream/age.py``); everything keyed by name (catalog, tiers,
+retention, prune, status) sees them as backups like the others.
 """
 
 from __future__ import annotations
@@ -17,17 +20,19 @@ from functools import cached_property
 ROTATED_TIERS = ("daily", "weekly", "monthly")
 TIERS = ROTATED_TIERS + ("manual", "safety")
 FORMATS = {".sql.gz": "gzip", ".sql.zst": "zstd"}
+AGE_SUFFIX = ".age"
 SIDECAR_SUFFIX = ".sha256"
 # Other files of the same backup, named after its dump: what it holds (``core/volume/manifest.py``)
 # and the roles saved with ``--with-globals``.  They live and go with the dump.
 MANIFEST_SUFFIX = ".manifest.json"
 GLOBALS_SUFFIX = ".globals.sql"
-COMPANION_SUFFIXES = (MANIFEST_SUFFIX, GLOBALS_SUFFIX)
+# The roles are encrypted like the dump when backups are (".globals.sql.age").
+COMPANION_SUFFIXES = (MANIFEST_SUFFIX, GLOBALS_SUFFIX, GLOBALS_SUFFIX + AGE_SUFFIX)
 PARTIAL_SUFFIX = ".partial"
 STAMP = "%Y%m%d_%H%M%S"
 
 _NAME = re.compile(
-    r"^citaplanner_(?P<tier>" + "|".join(TIERS) + r")_(?P<stamp>\d{8}_\d{6})(?P<ext>\.sql\.gz|\.sql\.zst)$"
+    r"^citaplanner_(?P<tier>" + "|".join(TIERS) + r")_(?P<stamp>\d{8}_\d{6})(?P<ext>\.sql\.(?:gz|zst)(?:\.age)?)$"
 )
 
 
@@ -52,6 +57,16 @@ class BackupName:
     def partial(self) -> str:
         return self.filename + PARTIAL_SUFFIX
 
+    @property
+    def compression(self) -> str:
+        """``gzip`` or ``zstd``: how the dump inside is compressed (under any encryption)."""
+        return FORMATS[self.ext.removesuffix(AGE_SUFFIX)]
+
+    @property
+    def encrypted(self) -> bool:
+        """Encrypted with age after compression (``.sql.gz.age``)."""
+        return self.ext.endswith(AGE_SUFFIX)
+
     def for_tier(self, tier: str) -> BackupName:
         """The same dump filed under another tier (weekly/monthly share the daily's dump)."""
         return BackupName(tier, self.taken_at, self.ext)
@@ -70,8 +85,8 @@ def parse_name(filename: str) -> BackupName | None:
     return BackupName(match["tier"], taken, match["ext"])
 
 
-def make_name(tier: str, taken_at: datetime, fmt: str = "gzip") -> BackupName:
+def make_name(tier: str, taken_at: datetime, fmt: str = "gzip", *, encrypted: bool = False) -> BackupName:
     if tier not in TIERS:
         raise ValueError(f"unknown tier {tier!r}")
-    ext = {v: k for k, v in FORMATS.items()}[fmt]
+    ext = {v: k for k, v in FORMATS.items()}[fmt] + (AGE_SUFFIX if encrypted else "")
     return BackupName(tier, taken_at.replace(microsecond=0, tzinfo=None), ext)

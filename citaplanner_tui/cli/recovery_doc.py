@@ -1,0 +1,41 @@
+"""``citaplanner-tui recovery-doc``: write (or print) BACKUP_DIR/RECOVERY.md now.
+
+Every backup rewrites it; this is for a volume whose settings changed since (a new
+recipient, another database) or to read it without opening the volume.
+"""
+
+from __future__ import annotations
+
+from citaplanner_tui.cli.output import write_json, write_text
+from citaplanner_tui.core.errors import OperatorError
+
+ORDER = 65
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "recovery-doc",
+        help="write BACKUP_DIR/RECOVERY.md: restoring by hand, with standard tools only",
+        description="Write the page of numbered steps (find, check, decrypt, restore a backup with "
+        "sha256sum, age, gunzip/zstd and psql) generated from the settings, without any secret.",
+    )
+    p.add_argument("--print", action="store_true", help="print it on stdout instead of writing it")
+    p.add_argument("--json", action="store_true", help="print where it was written as JSON")
+    p.set_defaults(run=run)
+
+
+def run(args, settings) -> int:
+    from citaplanner_tui.core import recovery_doc
+
+    if args.print:
+        write_text(recovery_doc.render(settings))
+        return 0
+    try:
+        path = recovery_doc.write(settings)
+    except OSError as exc:
+        raise OperatorError(f"cannot write {recovery_doc.path_for(settings)}: {exc.strerror}") from None
+    if args.json:
+        write_json({"written": str(path)})
+    else:
+        write_text(f"wrote {path}")
+    return 0
