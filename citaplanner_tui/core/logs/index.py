@@ -23,6 +23,7 @@ import re
 from array import array
 from bisect import bisect_left
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -35,11 +36,21 @@ MAX_LINE_CHARS = 4096  # a runaway line is shown cut, never read whole into a sc
 _ANSI = rb"(?:\x1b\[[0-9;]*[A-Za-z])*"
 _MARKERS = {level.encode(): level for level in LEVELS} | {e.encode(): lv for e, lv in EMOJI}
 _TIMED = _ANSI + rb"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\]"
-_TIMED_AT_START = re.compile(_TIMED)
-_LEVEL_AT_START = re.compile(
-    _TIMED + _ANSI + rb"[ \t]*(" + b"|".join(re.escape(m) for m in sorted(_MARKERS, key=len, reverse=True)) + rb")"
-)
-_TOOL_AT_START = re.compile(TOOL_LINE.encode())
+
+
+@cache
+def _line_heads() -> tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]:
+    """The timed head, the timed head with a level marker, a client tool's head: compiled on
+    first use, since the dashboard imports this module before its first paint and compiling
+    them was a tenth of the console's start-up."""
+    markers = b"|".join(re.escape(m) for m in sorted(_MARKERS, key=len, reverse=True))
+    return (
+        re.compile(_TIMED),
+        re.compile(_TIMED + _ANSI + rb"[ \t]*(" + markers + rb")"),
+        re.compile(TOOL_LINE.encode()),
+    )
+
+
 # What a tool's ERROR or WARN line holds that no level marker already finds ("ERROR:" and
 # "WARNING:" are found by the markers "ERROR" and "WARN").
 _TOOL_NEEDLES = {
@@ -186,12 +197,13 @@ class LineIndex:
     def own_level(self, start: int) -> str | None:
         """The level of the line starting at byte ``start``: its marker, INFO for a timed line
         without one, a client tool's own level, or None when it continues the line before."""
-        head = _LEVEL_AT_START.match(self._map, start, self._size)
+        timed, levelled, tool_head = _line_heads()
+        head = levelled.match(self._map, start, self._size)
         if head is not None:
             return _MARKERS[head[1]]
-        if _TIMED_AT_START.match(self._map, start, self._size):
+        if timed.match(self._map, start, self._size):
             return "INFO"
-        tool = _TOOL_AT_START.match(self._map, start, self._size)
+        tool = tool_head.match(self._map, start, self._size)
         if tool is None or tool["continued"]:
             return None
         return TOOL_SEVERITY[tool["severity"].decode()] if tool["severity"] else "INFO"
