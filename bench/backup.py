@@ -52,11 +52,15 @@ def ours_in_child() -> int:
     """``--ours FORMAT``: one run_backup in this fresh process; JSON result + own peak RSS on stdout."""
     from citaplanner_tui.core.backup import run_backup
     from citaplanner_tui.core.settings import Settings
+    from citaplanner_tui.core.stream import compress
 
+    fmt, _, level = sys.argv[2].partition("-")
+    if level:  # the same writer at another level, for comparison (--zstd-level)
+        compress.ZstdWriter.__init__.__defaults__ = (int(level),)
     settings = Settings(
         database_url=os.environ["DATABASE_URL"],
         backup_dir=Path(os.environ["BACKUP_DIR"]),
-        compression=sys.argv[2],
+        compression=fmt,
         gzip_level=int(os.environ["GZIP_LEVEL"]),
     )
     result = run_backup(settings, tier="manual")
@@ -108,6 +112,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=1, help="times each variant runs (best is kept)")
     parser.add_argument("--level", type=int, default=6, help="gzip level for the old pipeline and ours")
     parser.add_argument("--workdir", help="where the server and the backups go (default: a temp folder)")
+    parser.add_argument("--zstd-level", type=int, help="also time zstd at this level (say 3, the level before)")
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="cpt-bench-backup-", dir=args.workdir))
@@ -133,6 +138,8 @@ def main() -> int:
             "gzip": [sys.executable, __file__, "--ours", "gzip"],
             "zstd": [sys.executable, __file__, "--ours", "zstd"],
         }
+        if args.zstd_level is not None:
+            variants[f"zstd-{args.zstd_level}"] = [sys.executable, __file__, "--ours", f"zstd-{args.zstd_level}"]
         ours_env = {
             **os.environ,
             "DATABASE_URL": url,
@@ -144,10 +151,11 @@ def main() -> int:
         results: dict[str, dict] = {}
         for run in range(args.runs):
             for name, argv in variants.items():
-                elapsed, out = timed(argv, ours_env if name in ("gzip", "zstd") else env)
+                ours = name not in ("floor", "old")
+                elapsed, out = timed(argv, ours_env if ours else env)
                 fastest = elapsed <= best.get(name, elapsed)
                 best[name] = min(best.get(name, elapsed), elapsed)
-                if name in ("gzip", "zstd"):
+                if ours:
                     res = json.loads(out)
                     if fastest:  # report the figures of the run whose time is shown
                         results[name] = res
@@ -175,6 +183,11 @@ def report(args, best: dict[str, float], results: dict[str, dict], old_size: int
             results["gzip"]["size"],
         ),
         (f"ours, zstd -{ZSTD_LEVEL} ({os.cpu_count()} threads)", best["zstd"], results["zstd"]["size"]),
+    ]
+    rows += [
+        (f"ours, zstd -{name.split('-')[1]} ({os.cpu_count()} threads)", best[name], results[name]["size"])
+        for name in best
+        if name.startswith("zstd-")
     ]
     for label, seconds, size in rows:
         print(
