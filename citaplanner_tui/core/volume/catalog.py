@@ -284,7 +284,7 @@ def scan(where, *, store: Records | None = None, now: datetime | None = None, re
     facts = (store or Records(where)).load()
     scanned_at = now or datetime.now()
     kept = _kept(backup_dir) if reuse else {}
-    seen: dict[str, _Listing] = {}
+    seen: dict[str, _Listing | None] = {}
     try:
         top = _folder(backup_dir, "", False, facts, kept, seen)
     except FileNotFoundError:
@@ -334,8 +334,8 @@ KEPT_VOLUMES = 8  # volumes whose listings are kept (a process rarely looks at m
 class _Listing(NamedTuple):
     """What one folder's listing gave, and everything it depended on."""
 
-    signature: tuple  # the folder's own stat
-    files: tuple[tuple[str, tuple | None], ...]  # (path, stat signature) of every name listed
+    signature: tuple[int, ...] | None  # the folder's own stat
+    files: tuple[tuple[str, tuple[int, ...] | None], ...]  # (path, stat signature) of every name listed
     facts: tuple[tuple[str, Facts | None], ...]  # the recorded facts looked up, by path
     entries: tuple[Entry, ...]
     folders: tuple[str, ...] = ()  # subfolders to scan (the top level only), in scan order
@@ -351,7 +351,7 @@ def _kept(backup_dir: Path) -> dict[str, _Listing]:
         return _KEPT.get(backup_dir, {})
 
 
-def _keep(backup_dir: Path, listings: dict[str, _Listing]) -> None:
+def _keep(backup_dir: Path, listings: dict[str, _Listing | None]) -> None:
     """Keep the trusted listings of this scan only (a folder gone is forgotten)."""
     with _KEPT_LOCK:
         _KEPT.pop(backup_dir, None)
@@ -360,14 +360,14 @@ def _keep(backup_dir: Path, listings: dict[str, _Listing]) -> None:
             del _KEPT[next(iter(_KEPT))]
 
 
-def _signature(st: os.stat_result | None) -> tuple | None:
+def _signature(st: os.stat_result | None) -> tuple[int, ...] | None:
     """Everything of a stat an entry can depend on; any change to a file changes its ctime."""
     if st is None:
         return None
     return (st.st_dev, st.st_ino, st.st_mode, st.st_uid, st.st_gid, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def _unchanged(listing: _Listing, signature: tuple, facts: dict[str, Facts]) -> bool:
+def _unchanged(listing: _Listing, signature: tuple[int, ...] | None, facts: dict[str, Facts]) -> bool:
     """The folder, every file it held and their facts are as when ``listing`` was taken.
 
     One ``lstat`` per file: a dump rewritten in place (same name, so the folder's own
@@ -386,7 +386,12 @@ def _unchanged(listing: _Listing, signature: tuple, facts: dict[str, Facts]) -> 
 
 
 def _folder(
-    path: Path, label: str, is_tier: bool, facts: dict[str, Facts], kept: dict[str, _Listing], seen: dict
+    path: Path,
+    label: str,
+    is_tier: bool,
+    facts: dict[str, Facts],
+    kept: dict[str, _Listing],
+    seen: dict[str, _Listing | None],
 ) -> _Listing:
     """The entries of one folder: the kept listing while nothing in it changed, else listed now.
 
@@ -404,7 +409,8 @@ def _folder(
     stats = {e.path: _lstat(e) for e in listing}  # DirEntry caches it: the classifying below reuses it
     out: list[Entry] = []
     _scan_folder(path, label, listing, is_tier, facts, out)
-    folders, linked = (), ()
+    folders: tuple[str, ...] = ()
+    linked: tuple[Entry, ...] = ()
     if label == "" and not is_tier:  # the top level: its subfolders, and tier folders that are symlinks
         subfolders = [e.name for e in listing if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")]
         folders = tuple(sorted(subfolders, key=lambda name: (name not in TIERS, name)))
