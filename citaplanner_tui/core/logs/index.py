@@ -31,6 +31,8 @@ from citaplanner_tui.core.logs.lines import EMOJI, LEVELS, TOOL_LINE, TOOL_SEVER
 
 BLOCK = 64 * 1024
 SCAN = 4 * 2**20  # bytes searched per call while holding the GIL
+PROBE_SAMPLE = 64 * 1024  # bytes of each of the four samples a needle's probe byte is chosen from
+RARE_PROBE = 4096  # a probe byte is used when it is rarer than one in this many bytes
 MAX_LINE_CHARS = 4096  # a runaway line is shown cut, never read whole into a screen row
 
 _ANSI = rb"(?:\x1b\[[0-9;]*[A-Za-z])*"
@@ -249,17 +251,45 @@ class LineIndex:
         return rows, bool(rows) and rows[-1] == self.line_of_offset(hi - 1)
 
     def _occurrences(self, needle: bytes, lo: int, hi: int, tick: Callable[[int], None] | None = None) -> Iterator[int]:
-        """Offsets of ``needle`` in ``[lo, hi)`` (``mmap.find`` runs at memory speed, a regex
-        does not), a window of ``SCAN`` bytes at a time; ``tick(bytes done)`` after each."""
-        overlap = len(needle) - 1
+        """Offsets of ``needle`` in ``[lo, hi)``, a window of ``SCAN`` bytes at a time; ``tick(bytes
+        done)`` after each.
+
+        ``mmap.find`` of one byte is ``memchr`` (twice the speed of a longer needle's search,
+        a regex is far slower), so where one of the needle's bytes is rare in this file (its
+        "probe", as ripgrep picks one), that byte is searched and the needle checked around
+        each hit; else the needle itself is searched.
+        """
+        size, probe = len(needle), self._probe(needle, lo, hi)
         for window in range(lo, hi, SCAN):
-            limit = min(hi, window + SCAN + overlap)
-            at = self._map.find(needle, window, limit)
-            while 0 <= at < window + SCAN:
-                yield at
-                at = self._map.find(needle, at + 1, limit)
+            limit = min(hi, window + SCAN + size - 1)  # a needle starting in this window ends by here
+            if probe is None:
+                at = self._map.find(needle, window, limit)
+                while 0 <= at < window + SCAN:
+                    yield at
+                    at = self._map.find(needle, at + 1, limit)
+            else:
+                k, byte = probe  # the probe sits at needle[k]: hits from window + k, ending by limit
+                end = limit - (size - 1 - k)
+                # (an end at or below the start is no range: mmap.find counts a negative one from the end)
+                at = self._map.find(byte, window + k, end) if end > window + k else -1
+                while at >= 0:
+                    if self._map[at - k : at - k + size] == needle:
+                        yield at - k
+                    at = self._map.find(byte, at + 1, end)
             if tick is not None:
                 tick(min(hi, window + SCAN) - lo)
+
+    def _probe(self, needle: bytes, lo: int, hi: int) -> tuple[int, bytes] | None:
+        """``(index, byte)`` of the needle's byte rarest in samples of ``[lo, hi)``, when it is
+        rarer there than one in ``RARE_PROBE`` bytes (each hit costs a Python step), else None."""
+        step = max(1, (hi - lo) // 4)
+        samples = [self._map[at : min(hi, at + PROBE_SAMPLE)] for at in range(lo, hi, step)][:4]
+        seen = sum(map(len, samples))
+        counts = {b: sum(part.count(bytes([b])) for part in samples) for b in set(needle)}
+        rarest = min(counts, key=lambda b: (counts[b], needle.index(b)))
+        if seen == 0 or counts[rarest] * RARE_PROBE > seen:
+            return None
+        return needle.index(rarest), bytes([rarest])
 
     def _find(self, needle: bytes, start: int, end: int, *, backwards: bool = False) -> int:
         """``mmap.find``/``rfind`` in windows of ``SCAN`` bytes.
