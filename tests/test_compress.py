@@ -73,6 +73,18 @@ def test_zstd_round_trip_and_hash(tmp_path):
     assert b"".join(ArchiveReader(path)) == DATA
 
 
+def test_zstd_on_every_core_is_one_standard_frame_that_zstd_reads(tmp_path):
+    """Multi-threaded zstd (several MiB, so its workers each take a job) still writes what
+    the ``zstd`` tool checks and decompresses: an operator's way back without us."""
+    data = DATA * 3  # ~14 MiB: more than one zstd job per worker
+    path = tmp_path / "a.sql.zst"
+    with open(path, "wb") as out:
+        _write(open_writer("zstd", out), data, chunk=1 << 20)
+    assert subprocess.run(["zstd", "-q", "-t", str(path)]).returncode == 0
+    plain = subprocess.run(["zstd", "-q", "-d", "-c", str(path)], capture_output=True, check=True).stdout
+    assert hashlib.sha256(plain).digest() == hashlib.sha256(data).digest()
+
+
 @pytest.mark.parametrize("fmt", ["gzip", "zstd"])
 def test_full_disk_error_reaches_the_producer(fmt):
     """/dev/full answers every write with ENOSPC, as a full volume does."""

@@ -128,6 +128,35 @@ def test_searches_across_scan_windows_find_needles_on_the_seams(tmp_path, monkey
     assert list(ix.lines_with_level({"ERROR"})) == list(range(0, 3000, 997))
 
 
+@pytest.mark.parametrize("probe", [True, False], ids=["by-the-rarest-byte", "whole"])
+def test_needles_found_by_a_rare_byte_or_whole_are_every_occurrence_on_every_seam(tmp_path, monkeypatch, probe):
+    """Whether a needle is searched whole or by its rarest byte (checked around each hit),
+    every occurrence is found once, also across the windows' seams and at the range's ends."""
+    import citaplanner_tui.core.logs.index as logindex
+
+    monkeypatch.setattr(logindex, "SCAN", 1000)
+    if probe:
+        monkeypatch.setattr(logindex, "RARE_PROBE", 0)  # however common the byte
+    else:
+        monkeypatch.setattr(logindex.LineIndex, "_probe", lambda self, needle, lo, hi: None)
+    path = tmp_path / "mixed.log"
+    with open(path, "w") as fh:
+        for i in range(4000):
+            level = ("WARN", "ERROR", "INFO", "INFO", "INFO")[i % 5 if i % 7 else 2]
+            fh.write(f"[2026-11-27 02:00:00] {level} {'⚠' if i % 11 == 0 else ''}item {i} {'y' * (i % 37)}\n")
+    ix = LineIndex(path)
+    ix.refresh()
+    data = path.read_bytes()
+    for needle in (b"WARN", b"ERROR", "⚠".encode(), b"item 39", b"yy\n["):
+        for lo, hi in ((0, len(data)), (1000, len(data) - 999), (1, 2)):
+            expected, at = [], data.find(needle, lo, hi)
+            while at >= 0:
+                expected.append(at)
+                at = data.find(needle, at + 1, hi)
+            assert list(ix._occurrences(needle, lo, hi)) == expected, (needle, lo, hi)
+    ix.close()
+
+
 FAILED_BACKUP = [
     "[2026-11-27 02:00:00] INFO backup started",  # 0
     "pg_dump: last built-in OID is 16383",  # 1 pg_dump's own INFO

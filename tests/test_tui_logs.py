@@ -462,3 +462,56 @@ async def test_paging_wrapped_lines_skips_none_and_repeats_none(wrapping_volume)
         await pilot.press("pageup")
         await pilot.pause()
         assert batches()[-1] in (seen[0] - 1, seen[0])
+
+
+@sync
+async def test_a_newer_level_filter_wins_over_an_older_one_that_ends_later(sample_volume, monkeypatch):
+    """The WARN+ERROR filter is held once it has its rows, the operator asks for ERROR only
+    meanwhile: the ERROR rows arrive and the older, stale rows never reach the screen."""
+    import threading
+
+    from citaplanner_tui.core.logs import index as logindex
+    from citaplanner_tui.tui.widgets import log_view
+
+    finished, release = threading.Event(), threading.Event()
+
+    class HeldFilter(logindex.LevelFilter):
+        def update(self, progress=None):
+            super().update(progress)
+            if self.levels == {"WARN", "ERROR"} and not finished.is_set():
+                finished.set()  # its rows are ready: now the newer request comes
+                release.wait(20)
+
+    monkeypatch.setattr(log_view, "LevelFilter", HeldFilter)
+    log = sample_volume / "logs" / "backup_20261127.log"
+    append_big_log(log, 1)
+    with open(log, "a") as fh:
+        fh.writelines(["[2026-11-27 11:00:00] WARN disk space low\n", *PG_DUMP_FAILURE])
+    index = logindex.LineIndex(log)
+    index.refresh()
+    errors = list(index.lines_with_level(("ERROR",)))
+    older = list(index.lines_with_level(("WARN", "ERROR")))
+    index.close()
+    assert len(older) > len(errors) > 0
+    app = make_console(sample_volume)
+    shown: list[tuple] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_logs(pilot)
+        real_reported = view._reported
+
+        def reported(index, changed, flt, *rest):
+            real_reported(index, changed, flt, *rest)
+            shown.append((view.levels, tuple(view._rows[: view.row_count()])))
+
+        view._reported = reported
+        await pilot.press("w")
+        await wait_until(pilot, finished.is_set, "the WARN+ERROR filter holding its rows")
+        await pilot.press("w")  # ERROR only, asked for while the older one has not reported
+        await pilot.pause()
+        release.set()
+        await wait_until(pilot, lambda: view.filtering is None and view.levels == ("ERROR",), "the ERROR rows")
+        await settle(pilot)
+        assert list(view._rows[: view.row_count()]) == errors
+        assert all("ERROR" in line for line in visible_text(view) if line and not line.startswith(" "))
+        assert tuple(older) not in [rows for _, rows in shown]  # the stale rows were never shown
+        assert shown[-1] == (("ERROR",), tuple(errors))

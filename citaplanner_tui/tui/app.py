@@ -2,8 +2,11 @@
 
 Start-up paints the dashboard first and loads data afterwards: nothing heavy is
 imported at module level (psycopg, the engines), and the first refresh is scheduled
-after the first frame.  Refreshes run in a thread worker, never two at once; the
-result lands in ``app.data`` (a reactive), which panes watch.  Everything that
+after the first frame.  Refreshes run in a thread worker, never two at once (one asked
+for meanwhile, as a job's end does, runs when it is done); the result lands in
+``app.data`` (a reactive), which panes watch.  Nothing on the event loop reads a file or
+the database: jobs start and wait in workers (``tui/jobs.py``), and what a job's end
+needs read (the files a read-only verify checked) is read by the refresh that follows.  Everything that
 varies between runs (clock, refresh timer, how the connection is shown, the database
 probe, the volume's size) can be injected, so snapshot tests and screenshots are deterministic.
 """
@@ -66,6 +69,8 @@ class CitaPlannerApp(App[int]):
         self.jobs: list[Job] = []
         self.job_signal: Signal[Job] = Signal(self, "job")
         self.refreshing = False
+        self._refresh_again = False  # asked for while one ran: the job that ended must show
+        self._verified: list = []  # read-only verify results the next refresh keeps (kept_checks)
         self.recovered = False  # the first refresh first finishes or undoes an interrupted swap
         self.recovery: str | None = None
         """What that recovery did, in the engine's sentence (shown on the problems line)."""
@@ -104,26 +109,35 @@ class CitaPlannerApp(App[int]):
 
     # -- data --------------------------------------------------------------------------
     def action_refresh(self) -> None:
-        """Reload in a thread; a refresh still running makes this one a no-op (no overlap)."""
+        """Reload in a thread; asked for while one runs, it runs once that one is done (no overlap)."""
         if self.refreshing:
+            self._refresh_again = True
             return
-        self.refreshing = True
+        self.refreshing, self._refresh_again = True, False
         settings, now, probe, target = self.settings, self.now(), self._database_facts, self.conn_display()
         space, recover, self.recovered = self._volume_space, not self.recovered, True
-        kept = dict(self.kept_checks)
+        kept, verified, self._verified = dict(self.kept_checks), self._verified, []
         self.run_worker(
-            lambda: self._load(settings, now, probe, target, space, recover, kept),
+            lambda: self._load(settings, now, probe, target, space, recover, kept, verified),
             thread=True,
             group="refresh",
             name="refresh",
             exit_on_error=False,
         )
 
-    def _load(self, settings: Settings, now: datetime, probe, target: str, space, recover: bool, kept: dict) -> None:
+    def _load(
+        self, settings: Settings, now: datetime, probe, target: str, space, recover: bool, kept: dict, verified: list
+    ) -> None:
         """The data, after (on the first load) finishing or undoing a swap a killed restore left
         half-done (``core.restore.recover``): before the operator acts on a database that may
-        still refuse connections, and in this worker since it talks to the server."""
-        from citaplanner_tui.tui.data import load_dashboard
+        still refuse connections, and in this worker since it talks to the server.  Read-only
+        verify results are kept here too: keeping them stats the files they name."""
+        from citaplanner_tui.tui.data import keep_verify, load_dashboard
+
+        for results, at in verified:
+            keep_verify(kept, results, at)
+        if verified:
+            self.call_from_thread(self._kept, kept)
 
         if recover:
             from citaplanner_tui.core.restore import recover as recover_swap
@@ -137,12 +151,17 @@ class CitaPlannerApp(App[int]):
             data, error = None, f"cannot load the dashboard: {getattr(exc, 'sentence', exc)}"
         self.call_from_thread(self._loaded, data, error)
 
+    def _kept(self, kept: dict) -> None:
+        self.kept_checks = kept
+
     def _recovered(self, sentence: str) -> None:
         self.recovery = sentence
         self.notify(sentence, title="Interrupted restore", severity="warning", timeout=30)
 
     def _loaded(self, data, error: str | None) -> None:
         self.refreshing = False
+        if self._refresh_again:
+            self.action_refresh()
         if data is not None:
             self.data = data
             self.refresh_bindings()  # U comes and goes with the parked database
@@ -184,9 +203,7 @@ class CitaPlannerApp(App[int]):
             )
         else:
             if job.kind == "verify" and self.read_only:
-                from citaplanner_tui.tui.data import keep_verify
-
-                keep_verify(self.kept_checks, job.result.value, self.now())
+                self._verified.append((job.result.value, self.now()))  # kept by the refresh below, off the loop
             message, severity = outcome_notification(job.result)
             self.notify(
                 message, title=job.title, severity=severity, timeout=NOTIFY_SECONDS[job.result.kind], markup=False

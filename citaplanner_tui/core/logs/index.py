@@ -23,6 +23,7 @@ import re
 from array import array
 from bisect import bisect_left
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -30,16 +31,28 @@ from citaplanner_tui.core.logs.lines import EMOJI, LEVELS, TOOL_LINE, TOOL_SEVER
 
 BLOCK = 64 * 1024
 SCAN = 4 * 2**20  # bytes searched per call while holding the GIL
+PROBE_SAMPLE = 64 * 1024  # bytes of each of the four samples a needle's probe byte is chosen from
+RARE_PROBE = 4096  # a probe byte is used when it is rarer than one in this many bytes
 MAX_LINE_CHARS = 4096  # a runaway line is shown cut, never read whole into a screen row
 
 _ANSI = rb"(?:\x1b\[[0-9;]*[A-Za-z])*"
 _MARKERS = {level.encode(): level for level in LEVELS} | {e.encode(): lv for e, lv in EMOJI}
 _TIMED = _ANSI + rb"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\]"
-_TIMED_AT_START = re.compile(_TIMED)
-_LEVEL_AT_START = re.compile(
-    _TIMED + _ANSI + rb"[ \t]*(" + b"|".join(re.escape(m) for m in sorted(_MARKERS, key=len, reverse=True)) + rb")"
-)
-_TOOL_AT_START = re.compile(TOOL_LINE.encode())
+
+
+@cache
+def _line_heads() -> tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]:
+    """The timed head, the timed head with a level marker, a client tool's head: compiled on
+    first use, since the dashboard imports this module before its first paint and compiling
+    them was a tenth of the console's start-up."""
+    markers = b"|".join(re.escape(m) for m in sorted(_MARKERS, key=len, reverse=True))
+    return (
+        re.compile(_TIMED),
+        re.compile(_TIMED + _ANSI + rb"[ \t]*(" + markers + rb")"),
+        re.compile(TOOL_LINE.encode()),
+    )
+
+
 # What a tool's ERROR or WARN line holds that no level marker already finds ("ERROR:" and
 # "WARNING:" are found by the markers "ERROR" and "WARN").
 _TOOL_NEEDLES = {
@@ -186,12 +199,13 @@ class LineIndex:
     def own_level(self, start: int) -> str | None:
         """The level of the line starting at byte ``start``: its marker, INFO for a timed line
         without one, a client tool's own level, or None when it continues the line before."""
-        head = _LEVEL_AT_START.match(self._map, start, self._size)
+        timed, levelled, tool_head = _line_heads()
+        head = levelled.match(self._map, start, self._size)
         if head is not None:
             return _MARKERS[head[1]]
-        if _TIMED_AT_START.match(self._map, start, self._size):
+        if timed.match(self._map, start, self._size):
             return "INFO"
-        tool = _TOOL_AT_START.match(self._map, start, self._size)
+        tool = tool_head.match(self._map, start, self._size)
         if tool is None or tool["continued"]:
             return None
         return TOOL_SEVERITY[tool["severity"].decode()] if tool["severity"] else "INFO"
@@ -237,17 +251,45 @@ class LineIndex:
         return rows, bool(rows) and rows[-1] == self.line_of_offset(hi - 1)
 
     def _occurrences(self, needle: bytes, lo: int, hi: int, tick: Callable[[int], None] | None = None) -> Iterator[int]:
-        """Offsets of ``needle`` in ``[lo, hi)`` (``mmap.find`` runs at memory speed, a regex
-        does not), a window of ``SCAN`` bytes at a time; ``tick(bytes done)`` after each."""
-        overlap = len(needle) - 1
+        """Offsets of ``needle`` in ``[lo, hi)``, a window of ``SCAN`` bytes at a time; ``tick(bytes
+        done)`` after each.
+
+        ``mmap.find`` of one byte is ``memchr`` (twice the speed of a longer needle's search,
+        a regex is far slower), so where one of the needle's bytes is rare in this file (its
+        "probe", as ripgrep picks one), that byte is searched and the needle checked around
+        each hit; else the needle itself is searched.
+        """
+        size, probe = len(needle), self._probe(needle, lo, hi)
         for window in range(lo, hi, SCAN):
-            limit = min(hi, window + SCAN + overlap)
-            at = self._map.find(needle, window, limit)
-            while 0 <= at < window + SCAN:
-                yield at
-                at = self._map.find(needle, at + 1, limit)
+            limit = min(hi, window + SCAN + size - 1)  # a needle starting in this window ends by here
+            if probe is None:
+                at = self._map.find(needle, window, limit)
+                while 0 <= at < window + SCAN:
+                    yield at
+                    at = self._map.find(needle, at + 1, limit)
+            else:
+                k, byte = probe  # the probe sits at needle[k]: hits from window + k, ending by limit
+                end = limit - (size - 1 - k)
+                # (an end at or below the start is no range: mmap.find counts a negative one from the end)
+                at = self._map.find(byte, window + k, end) if end > window + k else -1
+                while at >= 0:
+                    if self._map[at - k : at - k + size] == needle:
+                        yield at - k
+                    at = self._map.find(byte, at + 1, end)
             if tick is not None:
                 tick(min(hi, window + SCAN) - lo)
+
+    def _probe(self, needle: bytes, lo: int, hi: int) -> tuple[int, bytes] | None:
+        """``(index, byte)`` of the needle's byte rarest in samples of ``[lo, hi)``, when it is
+        rarer there than one in ``RARE_PROBE`` bytes (each hit costs a Python step), else None."""
+        step = max(1, (hi - lo) // 4)
+        samples = [self._map[at : min(hi, at + PROBE_SAMPLE)] for at in range(lo, hi, step)][:4]
+        seen = sum(map(len, samples))
+        counts = {b: sum(part.count(bytes([b])) for part in samples) for b in set(needle)}
+        rarest = min(counts, key=lambda b: (counts[b], needle.index(b)))
+        if seen == 0 or counts[rarest] * RARE_PROBE > seen:
+            return None
+        return needle.index(rarest), bytes([rarest])
 
     def _find(self, needle: bytes, start: int, end: int, *, backwards: bool = False) -> int:
         """``mmap.find``/``rfind`` in windows of ``SCAN`` bytes.

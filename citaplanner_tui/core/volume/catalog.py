@@ -7,7 +7,11 @@ command, retention and the console all see the same picture.
 
 Scanning never hashes and never follows a symbolic link: it costs one ``scandir`` per
 folder and one ``lstat`` per file (10,000 backups scan in a fraction of the 200 ms
-budget; see ``bench/scan.py``).  Sidecars are read only when their content is asked for
+budget; see ``bench/scan.py``).  The console rescans every few seconds, and most
+folders have not changed since: a folder whose own stat and whose files' stats are
+all unchanged gives back the entries of its last listing (``_Listing``) instead of
+being listed, parsed and classified again, which is exact because an entry depends on
+nothing else (its name, its stats and its facts).  Sidecars are read only when their content is asked for
 (``Entry.recorded_hash``).  What earlier checks found (verify, deep verify, restore
 drills) comes from the state file (``core.volume.records``) and is merged in while the file's
 size and mtime are unchanged.
@@ -22,6 +26,8 @@ from __future__ import annotations
 import os
 import re
 import stat as statmod
+import threading
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
@@ -267,54 +273,170 @@ class Catalog:
         return next((e for e in self.entries if str(e.path) == target), None)
 
 
-def scan(where, *, store: Records | None = None, now: datetime | None = None) -> Catalog:
+def scan(where, *, store: Records | None = None, now: datetime | None = None, reuse: bool = True) -> Catalog:
     """Scan the backup volume of ``where`` (a ``Settings`` or a backup folder path).
 
     Never raises for the volume's condition: a missing or unlistable folder becomes a
-    note or an ``UNREADABLE`` entry, so status can still report.
+    note or an ``UNREADABLE`` entry, so status can still report.  ``reuse=False``
+    lists every folder afresh (and leaves the listings kept for the next scan alone).
     """
     backup_dir = Path(os.path.abspath(os.fspath(getattr(where, "backup_dir", where))))
     facts = (store or Records(where)).load()
     scanned_at = now or datetime.now()
+    kept = _kept(backup_dir) if reuse else {}
+    seen: dict[str, _Listing | None] = {}
     try:
-        top = list(os.scandir(backup_dir))
+        top = _folder(backup_dir, "", False, facts, kept, seen)
     except FileNotFoundError:
         return Catalog(backup_dir, (), scanned_at, (f"the backup folder {backup_dir} does not exist",))
     except OSError as exc:
         return Catalog(backup_dir, (), scanned_at, (f"cannot list the backup folder {backup_dir}: {exc.strerror}",))
-    entries: list[Entry] = []
-    _scan_folder(backup_dir, "", top, False, facts, entries)
-    folders = [e for e in top if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")]
-    folders.sort(key=lambda e: (e.name not in TIERS, e.name))
-    for folder in folders:
-        is_tier = folder.name in TIERS
+    entries: list[Entry] = list(top.entries)
+    for name in top.folders:
+        is_tier = name in TIERS
+        path = _child(backup_dir, name)
         try:
-            listing = list(os.scandir(folder.path))
+            entries += _folder(path, name, is_tier, facts, kept, seen).entries
         except OSError as exc:
             if is_tier:
                 entries.append(
                     Entry(
-                        Path(folder.path),
+                        path,
                         None,
-                        folder.name,
+                        name,
                         None,
                         0,
                         0,
                         State.UNREADABLE,
                         reason=f"cannot list this folder: {exc.strerror}",
-                        folder=folder.name,
+                        folder=name,
                     )
                 )
-            continue
-        _scan_folder(Path(folder.path), folder.name, listing, is_tier, facts, entries)
-    for e in top:  # a symlinked tier folder is shown, not followed
-        if e.name in TIERS and e.is_symlink():
-            entries.append(_foreign(backup_dir, e, e.name, "a symbolic link to a folder (never followed)"))
+    entries += top.linked_tiers
+    if reuse:
+        _keep(backup_dir, seen)
     # Newest first; at the same moment daily before weekly before monthly; then by name
     # (folders were listed in name order and the sort is stable, even reversed).
     rank = {tier: -i for i, tier in enumerate(TIERS)}
     entries.sort(key=lambda e: (e.taken_at or e.mtime, rank.get(e.tier, -9)), reverse=True)
     return Catalog(backup_dir, tuple(entries), scanned_at)
+
+
+# -- listings kept between scans --------------------------------------------------------
+# A listing is kept only once every time stamp it saw is this much older than the
+# listing itself: a file created in the same tick of a coarse clock (1 s on ext3, 2 s on
+# FAT) as a folder was listed leaves the folder's mtime unchanged, so a listing taken
+# that close to a change may already be stale and is taken again next time.
+TRUST_AFTER_NS = 2_000_000_000
+KEPT_VOLUMES = 8  # volumes whose listings are kept (a process rarely looks at more than one)
+
+
+class _Listing(NamedTuple):
+    """What one folder's listing gave, and everything it depended on."""
+
+    signature: tuple[int, ...] | None  # the folder's own stat
+    files: tuple[tuple[str, tuple[int, ...] | None], ...]  # (path, stat signature) of every name listed
+    facts: tuple[tuple[str, Facts | None], ...]  # the recorded facts looked up, by path
+    entries: tuple[Entry, ...]
+    folders: tuple[str, ...] = ()  # subfolders to scan (the top level only), in scan order
+    linked_tiers: tuple[Entry, ...] = ()  # symlinked tier folders (the top level only)
+
+
+_KEPT: dict[Path, dict[str, _Listing]] = {}
+_KEPT_LOCK = threading.Lock()
+
+
+def _kept(backup_dir: Path) -> dict[str, _Listing]:
+    with _KEPT_LOCK:
+        return _KEPT.get(backup_dir, {})
+
+
+def _keep(backup_dir: Path, listings: dict[str, _Listing | None]) -> None:
+    """Keep the trusted listings of this scan only (a folder gone is forgotten)."""
+    with _KEPT_LOCK:
+        _KEPT.pop(backup_dir, None)
+        _KEPT[backup_dir] = {path: listing for path, listing in listings.items() if listing is not None}
+        while len(_KEPT) > KEPT_VOLUMES:
+            del _KEPT[next(iter(_KEPT))]
+
+
+def _signature(st: os.stat_result | None) -> tuple[int, ...] | None:
+    """Everything of a stat an entry can depend on; any change to a file changes its ctime."""
+    if st is None:
+        return None
+    return (st.st_dev, st.st_ino, st.st_mode, st.st_uid, st.st_gid, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _unchanged(listing: _Listing, signature: tuple[int, ...] | None, facts: dict[str, Facts]) -> bool:
+    """The folder, every file it held and their facts are as when ``listing`` was taken.
+
+    One ``lstat`` per file: a dump rewritten in place (same name, so the folder's own
+    mtime stays) changes its own signature.
+    """
+    if listing.signature != signature:
+        return False
+    for path, before in listing.files:
+        try:
+            now = _signature(os.lstat(path))
+        except OSError:
+            now = None
+        if now != before:
+            return False
+    return all(facts.get(path) == before for path, before in listing.facts)
+
+
+def _folder(
+    path: Path,
+    label: str,
+    is_tier: bool,
+    facts: dict[str, Facts],
+    kept: dict[str, _Listing],
+    seen: dict[str, _Listing | None],
+) -> _Listing:
+    """The entries of one folder: the kept listing while nothing in it changed, else listed now.
+
+    Raises ``OSError`` when the folder cannot be listed.
+    """
+    key = str(path)
+    own = os.stat(path)  # before the listing: a change while it is taken shows up next time
+    signature = _signature(own)
+    before = kept.get(key)
+    if before is not None and _unchanged(before, signature, facts):
+        seen[key] = before
+        return before
+    listed_at = time.time_ns()
+    listing = list(os.scandir(path))
+    stats = {e.path: _lstat(e) for e in listing}  # DirEntry caches it: the classifying below reuses it
+    out: list[Entry] = []
+    _scan_folder(path, label, listing, is_tier, facts, out)
+    folders: tuple[str, ...] = ()
+    linked: tuple[Entry, ...] = ()
+    if label == "" and not is_tier:  # the top level: its subfolders, and tier folders that are symlinks
+        subfolders = [e.name for e in listing if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")]
+        folders = tuple(sorted(subfolders, key=lambda name: (name not in TIERS, name)))
+        linked = tuple(
+            _foreign(path, e, e.name, "a symbolic link to a folder (never followed)")
+            for e in listing
+            if e.name in TIERS and e.is_symlink()
+        )
+    if folders:  # a subfolder's own stat feeds no entry of the top level: its listing is checked on its own
+        shown = {str(e.path) for e in out}
+        stats = {p: st for p, st in stats.items() if os.path.basename(p) not in folders or p in shown}
+    result = _Listing(
+        signature,
+        tuple((p, _signature(st)) for p, st in stats.items()),
+        tuple((p, facts.get(p)) for p in stats),  # facts are looked up by the listed path
+        tuple(out),
+        folders,
+        linked,
+    )
+    newest = max([_changed_at(st) for st in stats.values() if st is not None], default=0)
+    seen[key] = result if max(newest, _changed_at(own)) < listed_at - TRUST_AFTER_NS else None
+    return result
+
+
+def _changed_at(st: os.stat_result) -> int:
+    return max(st.st_mtime_ns, st.st_ctime_ns)
 
 
 def entry_for(path, where=None, *, store: Records | None = None, facts: dict[str, Facts] | None = None) -> Entry | None:
