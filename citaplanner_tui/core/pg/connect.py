@@ -8,10 +8,13 @@ status report and the console's first paint import this module, and psycopg cost
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from citaplanner_tui.core.errors import ConnectionFailed
 from citaplanner_tui.core.pg.conninfo import ConnInfo
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 def explain(exc: Exception, info: ConnInfo) -> str:
@@ -40,16 +43,19 @@ def explain(exc: Exception, info: ConnInfo) -> str:
 
 
 @contextmanager
-def connect(info: ConnInfo, *, autocommit: bool = True, dbname: str | None = None) -> Iterator:
+def connect(
+    info: ConnInfo, *, autocommit: bool = True, dbname: str | None = None
+) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
     """A psycopg connection with our search path, closed on exit."""
     import psycopg
+    from psycopg.conninfo import make_conninfo
 
     target = info.with_dbname(dbname) if dbname else info
     kwargs = target.connect_kwargs()
     if target.schema and target.schema != "public":
         kwargs["options"] = f"-c search_path={target.schema}"
     try:
-        conn = psycopg.connect(autocommit=autocommit, **kwargs)
+        conn = psycopg.connect(make_conninfo("", **kwargs), autocommit=autocommit)
     except psycopg.OperationalError as exc:
         raise ConnectionFailed(explain(exc, target)) from None
     try:
@@ -68,4 +74,6 @@ def server_version(info: ConnInfo) -> tuple[int, int]:
 def database_size(info: ConnInfo) -> int:
     """Bytes on disk of the target database."""
     with connect(info) as conn:
-        return conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+    assert row is not None  # a SELECT without FROM returns exactly one row
+    return int(row[0])
