@@ -14,7 +14,12 @@ from citaplanner_tui.core.errors import ConnectionFailed
 from citaplanner_tui.core.pg.conninfo import ConnInfo
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     import psycopg
+
+    # What connect() yields (rows as tuples): the one connection type core functions take.
+    Connection: TypeAlias = psycopg.Connection[tuple[Any, ...]]
 
 
 def explain(exc: Exception, info: ConnInfo) -> str:
@@ -43,9 +48,7 @@ def explain(exc: Exception, info: ConnInfo) -> str:
 
 
 @contextmanager
-def connect(
-    info: ConnInfo, *, autocommit: bool = True, dbname: str | None = None
-) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
+def connect(info: ConnInfo, *, autocommit: bool = True, dbname: str | None = None) -> Iterator[Connection]:
     """A psycopg connection with our search path, closed on exit."""
     import psycopg
     from psycopg.conninfo import make_conninfo
