@@ -200,7 +200,10 @@ class ZstdWriter(_QueuedWriter[bytes]):
         self._stream.write(chunk)
 
 
-def open_writer(fmt: str, out: BinaryIO, *, gzip_level: int = 6) -> GzipWriter | ZstdWriter:
+Writer = GzipWriter | ZstdWriter
+
+
+def open_writer(fmt: str, out: BinaryIO, *, gzip_level: int = 6) -> Writer:
     """The compressing writer for ``fmt`` ("gzip" or "zstd") writing into ``out``."""
     if fmt == "gzip":
         return GzipWriter(out, gzip_level)
