@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from typing import TypeAlias
 
     import psycopg
+    from psycopg.abc import Params, QueryNoTemplate
 
     # What connect() yields (rows as tuples): the one connection type core functions take.
     Connection: TypeAlias = psycopg.Connection[tuple[Any, ...]]
@@ -65,6 +66,13 @@ def connect(info: ConnInfo, *, autocommit: bool = True, dbname: str | None = Non
         yield conn
     finally:
         conn.close()
+
+
+def one_row(conn: Connection, query: QueryNoTemplate, params: Params | None = None) -> tuple[Any, ...]:
+    """The row of a query that always returns exactly one (an aggregate, a row known to exist)."""
+    row = conn.execute(query, params).fetchone()
+    assert row is not None, "the query returned no row"
+    return row
 
 
 def server_version(info: ConnInfo) -> tuple[int, int]:
