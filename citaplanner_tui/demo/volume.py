@@ -18,7 +18,7 @@ import shutil
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import platformdirs
 
@@ -33,6 +33,9 @@ from citaplanner_tui.core.verify import verify
 from citaplanner_tui.core.volume import catalog
 from citaplanner_tui.demo import data as demo_data
 from citaplanner_tui.demo.server import LocalServer
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.pg.connect import Connection
 
 DEMO_DB = "citaplanner"
 DEMO_ROLE = "citaplanner"
@@ -116,7 +119,15 @@ def open_demo(
         raise
 
 
-def _open(root: Path, lock: int, reset: bool, read_only: bool, progress, today, size) -> Demo:
+def _open(
+    root: Path,
+    lock: int,
+    reset: bool,
+    read_only: bool,
+    progress: Callable[[str], None],
+    today: date | None,
+    size: dict[str, int] | None,
+) -> Demo:
     # fsync off: the demo is disposable (``--reset`` rebuilds it) and builds 3x faster.
     server = LocalServer(root / "pgdata", fast=True)
     server.stop()  # we hold the lock: a server still running was left by a console that died
@@ -157,7 +168,7 @@ def _open(root: Path, lock: int, reset: bool, read_only: bool, progress, today, 
     return demo
 
 
-def _build(demo: Demo, password: str, progress, today: date, size: dict[str, int]) -> None:
+def _build(demo: Demo, password: str, progress: Callable[[str], None], today: date, size: dict[str, int]) -> None:
     server, info = demo.server, demo.settings.conninfo()
     server.create_role(DEMO_ROLE, password, createdb=True)
     server.create_database(DEMO_DB, owner=DEMO_ROLE)
@@ -170,7 +181,7 @@ def _build(demo: Demo, password: str, progress, today: date, size: dict[str, int
     _finish_checks(demo, progress)
 
 
-def _backup_history(demo: Demo, today: date, progress) -> None:
+def _backup_history(demo: Demo, today: date, progress: Callable[[str], None]) -> None:
     """Nightly backups at 02:00 over two months, the database growing between them."""
     days = history_days(today)
     for n, day in enumerate(days, 1):
@@ -184,7 +195,7 @@ def _backup_history(demo: Demo, today: date, progress) -> None:
                 os.utime(file, (taken.timestamp(), taken.timestamp()))
 
 
-def _book_new_appointments(conn, day: date) -> None:
+def _book_new_appointments(conn: Connection, day: date) -> None:
     """A day's new bookings: copies of existing appointments a few weeks later, new ids."""
     conn.execute(
         """INSERT INTO appointments (id, "startTime", "endTime", status, notes, "tenantId",
@@ -199,7 +210,7 @@ def _book_new_appointments(conn, day: date) -> None:
     )
 
 
-def _finish_checks(demo: Demo, progress) -> None:
+def _finish_checks(demo: Demo, progress: Callable[[str], None]) -> None:
     """Verify everything, drill the newest backup, then damage one older daily."""
     progress("verifying every backup and running a restore drill")
     verify(demo.settings, deep=True)
