@@ -16,6 +16,8 @@ from typing import Callable
 
 from textual.screen import Screen
 
+from citaplanner_tui.tui.node import ConsoleNode
+
 READ_ONLY_SENTENCE = "read-only mode: actions that write are disabled (started with --read-only or read_only = true)"
 
 
@@ -48,7 +50,7 @@ def writes(method: Callable) -> Callable:
     return gated
 
 
-class GatedScreen(Screen):
+class GatedScreen(ConsoleNode, Screen[None]):
     """Base for every screen with actions: hides write bindings in read-only mode."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -12,6 +12,7 @@ from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
 from citaplanner_tui.tui import format as fmt
+from citaplanner_tui.tui.node import ConsoleNode
 
 
 def describe(job) -> str:
@@ -23,7 +24,7 @@ def describe(job) -> str:
     return f"{p.phase} {done} · {fmt.rate(p.rate)} · {fmt.seconds(p.elapsed)}"
 
 
-class JobLine(Horizontal):
+class JobLine(ConsoleNode, Horizontal):
     DEFAULT_CSS = """
     JobLine { height: 1; display: none; }
     JobLine.-running { display: block; }

@@ -11,6 +11,7 @@ from rich.markup import escape
 from textual.widgets import Static
 
 from citaplanner_tui.tui import format as fmt
+from citaplanner_tui.tui.node import ConsoleNode
 
 
 def pack(cells: list[str], width: int, first_prefix: str = "", prefix: str = "") -> list[str]:
@@ -31,7 +32,7 @@ def pack(cells: list[str], width: int, first_prefix: str = "", prefix: str = "")
     return [(first_prefix if i == 0 else prefix) + escape(text) for i, text in enumerate(lines)]
 
 
-class Pane(Static):
+class Pane(ConsoleNode, Static):
     """A bordered pane that redraws whenever the app's data changes (or its width does)."""
 
     TITLE = ""
@@ -136,7 +137,7 @@ class DiskPane(Pane):
         return "\n".join([head, *sizes, escape(days)])
 
 
-class ProblemsLine(Static):
+class ProblemsLine(ConsoleNode, Static):
     """Why the header is not OK: the reason of every check that has one, as ``status`` prints them.
 
     Hidden when there is nothing to say.  Taller terminals show more of them; the

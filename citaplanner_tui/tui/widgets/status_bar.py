@@ -13,6 +13,7 @@ from rich.markup import escape
 from textual.widgets import Static
 
 from citaplanner_tui.tui import format as fmt
+from citaplanner_tui.tui.node import ConsoleNode
 
 
 def job_badge(jobs) -> str:
@@ -25,7 +26,7 @@ def job_badge(jobs) -> str:
     return f"{job.kind}{done}"
 
 
-class StatusBar(Static):
+class StatusBar(ConsoleNode, Static):
     def on_mount(self) -> None:
         self.watch(self.app, "data", lambda _: self.redraw(), init=True)
         self.app.job_signal.subscribe(self, lambda _job: self.redraw())
