@@ -45,10 +45,15 @@ def main() -> None:
     requests = sys.stdin.buffer
     work, args, kwargs = pickle.load(requests)
     cancel = threading.Event()
-    threading.Thread(target=lambda: (requests.read(1), cancel.set()), daemon=True).start()
+
+    def cancel_on_request() -> None:
+        requests.read(1)  # a byte, or the end when the console dies
+        cancel.set()
+
+    threading.Thread(target=cancel_on_request, daemon=True).start()
     lock = threading.Lock()
 
-    def send(message) -> None:
+    def send(message: tuple[str, object]) -> None:
         with lock:
             pickle.dump(message, channel)
             channel.flush()
