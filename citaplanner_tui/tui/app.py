@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Awaitable, Callable, Iterable, Mapping, cast
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -25,6 +25,14 @@ from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui.job_result import JobOutcome, Kind
 from citaplanner_tui.tui.jobs import Job, JobUpdate, run_in_child, run_in_thread
+
+if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
+    from citaplanner_tui.core.verify import VerifyResult
+    from citaplanner_tui.core.volume.disk import Space
+    from citaplanner_tui.tui.data import DashboardData, Kept, ServerProbe
+    from citaplanner_tui.tui.screens.ask import AskScreen
 
 STYLES = Path(__file__).parent / "styles"
 
@@ -39,7 +47,7 @@ class CitaPlannerApp(App[int]):
     # Taller terminals give the tiers/checksum row more lines (problem files); see app.tcss.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
 
-    data = reactive(None, always_update=True, init=False)
+    data: reactive[DashboardData | None] = reactive(None, always_update=True, init=False)
     """The latest ``tui.data.DashboardData`` (None until the first load)."""
 
     def __init__(
@@ -49,10 +57,10 @@ class CitaPlannerApp(App[int]):
         clock: Callable[[], datetime] = datetime.now,
         refresh_every: float | None = 30.0,
         conn_display: str | None = None,
-        database_facts: Callable | None = None,
+        database_facts: Callable[[Settings], ServerProbe] | None = None,
         log_poll: float | None = 1.0,
         theme: str | None = None,
-        volume_space: Callable | None = None,
+        volume_space: Callable[[Path], Space | None] | None = None,
     ):
         super().__init__()
         self.theme = theme or default_theme()
@@ -72,9 +80,9 @@ class CitaPlannerApp(App[int]):
         self.crash_report: str | None = None
         self.exit_note: str | None = None
         """How the jobs a quit waited for ended, printed once the terminal is back (``launch.run_console``)."""
-        self._quit_question = None  # the open "cancel it and quit?" dialog
+        self._quit_question: AskScreen | None = None  # the open "cancel it and quit?" dialog
         self._quit_after: list[Job] = []  # swaps a quit waits for: they cannot be cancelled
-        self.kept_checks: dict = {}
+        self.kept_checks: Kept = {}
         """Read-only mode's verify results (``data.keep_verify``): the volume gets no record of them."""
 
     # -- start-up ----------------------------------------------------------------------
@@ -119,7 +127,16 @@ class CitaPlannerApp(App[int]):
             exit_on_error=False,
         )
 
-    def _load(self, settings: Settings, now: datetime, probe, target: str, space, recover: bool, kept: dict) -> None:
+    def _load(
+        self,
+        settings: Settings,
+        now: datetime,
+        probe: Callable[[Settings], ServerProbe] | None,
+        target: str,
+        space: Callable[[Path], Space | None] | None,
+        recover: bool,
+        kept: Kept,
+    ) -> None:
         """The data, after (on the first load) finishing or undoing a swap a killed restore left
         half-done (``core.restore.recover``): before the operator acts on a database that may
         still refuse connections, and in this worker since it talks to the server."""
@@ -141,7 +158,7 @@ class CitaPlannerApp(App[int]):
         self.recovery = sentence
         self.notify(sentence, title="Interrupted restore", severity="warning", timeout=30)
 
-    def _loaded(self, data, error: str | None) -> None:
+    def _loaded(self, data: DashboardData | None, error: str | None) -> None:
         self.refreshing = False
         if data is not None:
             self.data = data
@@ -158,7 +175,9 @@ class CitaPlannerApp(App[int]):
         self.job_signal.publish(job)
         return job
 
-    def start_engine_job(self, kind: str, title: str, work: Callable[..., JobOutcome], *args, **kwargs) -> Job:
+    def start_engine_job(
+        self, kind: str, title: str, work: Callable[..., JobOutcome], *args: object, **kwargs: object
+    ) -> Job:
         """Run the job function ``work`` in a child process, so the GIL stays ours."""
         job = Job(kind, title)
         self.jobs.append(job)
@@ -182,15 +201,14 @@ class CitaPlannerApp(App[int]):
                 severity="warning" if job.cancelled else "error",
                 timeout=10,
             )
-        else:
+        elif job.result is not None:  # a job ends with an error or a result
             if job.kind == "verify" and self.read_only:
                 from citaplanner_tui.tui.data import keep_verify
 
-                keep_verify(self.kept_checks, job.result.value, self.now())
-            message, severity = outcome_notification(job.result)
-            self.notify(
-                message, title=job.title, severity=severity, timeout=NOTIFY_SECONDS[job.result.kind], markup=False
-            )
+                results = cast("list[VerifyResult]", job.result.value)  # engine_jobs.verify's value
+                keep_verify(self.kept_checks, results, self.now())
+            text, severity = outcome_notification(job.result)
+            self.notify(text, title=job.title, severity=severity, timeout=NOTIFY_SECONDS[job.result.kind], markup=False)
         self.action_refresh()  # the new backup or check shows up in every pane
 
     # -- navigation --------------------------------------------------------------------
@@ -294,11 +312,12 @@ class CitaPlannerApp(App[int]):
     # -- keys typed while a screen or a box opens -------------------------------------------
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
-            event.screen_at_arrival = self.screen  # read in _on_key when it comes back unhandled
-            event.focused_at_arrival = self.focused
+            # Our own marks on the event, read in _on_key when it comes back unhandled.
+            event.screen_at_arrival = self.screen  # type: ignore[attr-defined]
+            event.focused_at_arrival = self.focused  # type: ignore[attr-defined]
         await super().on_event(event)
 
-    def _on_key(self, event: events.Key) -> None:
+    async def _on_key(self, event: events.Key) -> None:
         """A key that reached a screen no longer on top, or a widget no longer focused, goes again.
 
         Textual hands each key to the focused widget when it arrives; a binding that
@@ -350,7 +369,7 @@ class CitaPlannerApp(App[int]):
             return False  # nothing parked: no rollback to offer
         return gate.allowed(self, action)
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The palette offers the registry's actions for this screen and the app."""
         for scope, node in ((type(screen).__name__, screen), ("app", self)):
             for spec in actions.specs_for(scope):
@@ -359,12 +378,12 @@ class CitaPlannerApp(App[int]):
         yield from (cmd for cmd in super().get_system_commands(screen) if cmd.title in ("Theme", "Keys"))
 
 
-SEVERITY = {Kind.OK: "information", Kind.WARNING: "warning", Kind.FAILED: "error"}
+SEVERITY: dict[Kind, SeverityLevel] = {Kind.OK: "information", Kind.WARNING: "warning", Kind.FAILED: "error"}
 NOTIFY_SECONDS = {Kind.OK: 5, Kind.WARNING: 10, Kind.FAILED: 20}
 MAX_DETAILS = 5  # lines of a notification naming what went wrong; the screens show them all
 
 
-def outcome_notification(outcome: JobOutcome) -> tuple[str, str]:
+def outcome_notification(outcome: JobOutcome) -> tuple[str, SeverityLevel]:
     """The message (summary, then the lines naming what went wrong) and severity of a job's end."""
     details = list(outcome.details[:MAX_DETAILS])
     if len(outcome.details) > MAX_DETAILS:
@@ -375,7 +394,7 @@ def outcome_notification(outcome: JobOutcome) -> tuple[str, str]:
 SIXTEEN_COLOUR_TERMS = ("linux", "xterm-16color", "vt100", "vt220", "ansi", "screen")
 
 
-def default_theme(env=None) -> str:
+def default_theme(env: Mapping[str, str] | None = None) -> str:
     """``ansi-dark`` (the terminal's own 16 colours) on terminals that have no more."""
     import os
 
@@ -391,12 +410,12 @@ def _swapping(job: Job) -> bool:
 
 
 def _ended(job: Job) -> str:
-    if job.error:
+    if job.error or job.result is None:
         return f"{job.title}: {job.error}"
     return f"{job.title}: {job.result.summary}"
 
 
-def _runner(node, action: str):
+def _runner(node: Screen[object] | App[int], action: str) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         await node.run_action(action)
 
