@@ -12,10 +12,11 @@ from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
 from citaplanner_tui.tui import format as fmt
+from citaplanner_tui.tui.jobs import Job
 from citaplanner_tui.tui.node import ConsoleNode
 
 
-def describe(job) -> str:
+def describe(job: Job) -> str:
     """``phase  done/total  rate  elapsed`` for a job's latest progress."""
     p = job.progress
     if p is None:
@@ -44,7 +45,7 @@ class JobLine(ConsoleNode, Horizontal):
         if running:
             self.show(running[-1])
 
-    def show(self, job) -> None:
+    def show(self, job: Job) -> None:
         running = self.app.running_jobs()
         self.set_class(bool(running), "-running")
         if not running:

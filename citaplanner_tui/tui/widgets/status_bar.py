@@ -13,10 +13,11 @@ from rich.markup import escape
 from textual.widgets import Static
 
 from citaplanner_tui.tui import format as fmt
+from citaplanner_tui.tui.jobs import Job
 from citaplanner_tui.tui.node import ConsoleNode
 
 
-def job_badge(jobs) -> str:
+def job_badge(jobs: list[Job]) -> str:
     """``backup 42%`` for one running job, ``3 jobs`` for more."""
     if len(jobs) > 1:
         return f"{len(jobs)} jobs"
