@@ -23,7 +23,7 @@ from citaplanner_tui.core.report import health, heartbeat, status
 from citaplanner_tui.core.report.health import Health
 from citaplanner_tui.core.restore import rollback_candidate
 from citaplanner_tui.core.restore.engine import last_swap
-from citaplanner_tui.core.restore.leftovers import leftovers
+from citaplanner_tui.core.restore.leftovers import Leftover, leftovers
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.verify import VerifyResult
 from citaplanner_tui.core.volume import catalog as catalog_mod
@@ -115,11 +115,11 @@ class DashboardData:
     report: status.StatusReport
     server: str | None
     checks: Checks
-    catalog: object  # core.volume.catalog.Catalog
+    catalog: Catalog
     rollback: Rollback | None = None
-    backup_rows: tuple[tuple[str, tuple[str, ...], str, str], ...] = ()
+    backup_rows: tuple[Row, ...] = ()
     """For the backups table: (path, cells, health, lower-case text the filter searches)."""
-    leftovers: tuple = ()
+    leftovers: tuple[Leftover, ...] = ()
     """``core.restore.leftovers.Leftover``s: the safety backups and parked databases restores kept."""
     daemon: Daemon | None = None
     """None when no schedule is configured (then nobody promised a daemon)."""
