@@ -16,6 +16,8 @@ import sys
 import threading
 from typing import Any, Callable
 
+from citaplanner_tui.core.errors import Cancelled, OperatorError
+from citaplanner_tui.core.events import Reporter
 
 # The console's own process must win the CPU over the job (pg_dump and the compressing
 # threads inherit this), or the screen freezes while a backup runs on a busy machine.
@@ -24,8 +26,6 @@ NICENESS = 10
 
 def outcome(call: Callable[[], Any]) -> tuple[str, Any]:
     """``("result", JobOutcome)``, ``("cancelled"|"error", sentence)``: what a job's end is."""
-    from citaplanner_tui.core.errors import Cancelled, OperatorError
-
     try:
         return "result", call()
     except Cancelled as exc:
@@ -57,8 +57,6 @@ def main() -> None:
         with lock:
             pickle.dump(message, channel)
             channel.flush()
-
-    from citaplanner_tui.core.events import Reporter
 
     reporter = Reporter(lambda p: send(("progress", p)), cancel=cancel)
     send(outcome(lambda: work(*args, reporter=reporter, **kwargs)))

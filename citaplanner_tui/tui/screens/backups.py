@@ -11,7 +11,6 @@ chosen file to the restore wizard (``app.open_restore``).
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import TYPE_CHECKING, Sequence
 
 from rich.markup import escape
@@ -20,9 +19,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
+from citaplanner_tui.core.volume.delete import delete_backup, refusal
 from citaplanner_tui.tui import actions, engine_jobs, gate
 from citaplanner_tui.tui.actions import ActionSpec
 from citaplanner_tui.tui.job_result import JobOutcome
+from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.widgets.backup_table import BackupTable
 from citaplanner_tui.tui.widgets.job_line import JobLine
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
@@ -59,7 +60,7 @@ MAX_LEFTOVERS = 3  # lines of them at 80x24; ``status`` lists them all
 
 def leftover_lines(kept: Sequence[Leftover]) -> list[str]:
     """The safety backups and parked databases restores kept, as ``status`` prints them."""
-    from citaplanner_tui.core.restore.leftovers import lines
+    from citaplanner_tui.core.restore.leftovers import lines  # here: core.restore imports psycopg
 
     head, *rows = lines(list(kept))[1:] or [""]
     if len(rows) > MAX_LEFTOVERS:
@@ -180,9 +181,6 @@ class BackupsScreen(gate.GatedScreen):
         entry, data = self._dump_or_say(), self.app.data
         if entry is None or data is None:  # an entry comes from the data
             return
-        from citaplanner_tui.core.volume.delete import refusal
-        from citaplanner_tui.tui.screens.confirm import ConfirmScreen
-
         why = refusal(data.catalog, entry)
         if why:
             self.notify(why, title="Not deleted", severity="warning")
@@ -201,8 +199,6 @@ class BackupsScreen(gate.GatedScreen):
                 return
 
             def work(reporter: Reporter) -> JobOutcome:
-                from citaplanner_tui.core.volume.delete import delete_backup
-
                 return JobOutcome.ok(delete_backup(settings, path), f"deleted {path.name} and its sidecar")
 
             self.app.start_job("delete", f"delete {path.name}", work)

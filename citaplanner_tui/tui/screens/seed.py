@@ -8,13 +8,13 @@ and seed value), the row a create would collide with, or why it is skipped.
 ``a`` applies after the typed confirmation (``ConfirmScreen``, ``screens/confirm.py``) as an
 app job: ``core.seed.apply_seed`` re-plans under its lock and writes, or refuses with one
 sentence (a CONFLICT) and writes nothing; the plan is then computed again.  Apply is
-``@gate.writes``, so read-only mode hides and refuses it.
+``@gate.writes``, so read-only mode hides and refuses it.  The engine (psycopg) is
+imported here at module level: the app imports this screen only when it is opened.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import TYPE_CHECKING, cast
 
 from rich.markup import escape
@@ -24,17 +24,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
+from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.seed import apply_seed, plan_seed
 from citaplanner_tui.core.seed.plan import Status
 from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.actions import ActionSpec
+from citaplanner_tui.tui.job_result import JobOutcome
+from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from citaplanner_tui.core.events import Reporter
     from citaplanner_tui.core.seed.apply import ApplyResult
     from citaplanner_tui.core.seed.plan import Item, SeedPlan
-    from citaplanner_tui.tui.job_result import JobOutcome
     from citaplanner_tui.tui.jobs import Job
 
 STYLES = Path(__file__).parents[1] / "styles"
@@ -159,8 +163,6 @@ class SeedScreen(gate.GatedScreen):
 
     @property
     def dbname(self) -> str:
-        from citaplanner_tui.core.errors import OperatorError
-
         try:
             return self.app.settings.conninfo().dbname
         except OperatorError:
@@ -175,10 +177,6 @@ class SeedScreen(gate.GatedScreen):
         settings = self.app.settings
 
         def plan_it() -> None:
-            from citaplanner_tui.core.pg.connect import connect
-            from citaplanner_tui.core.errors import OperatorError
-            from citaplanner_tui.core.seed import plan_seed
-
             try:
                 with connect(settings.conninfo()) as conn:
                     plan, error = plan_seed(conn), None
@@ -247,8 +245,6 @@ class SeedScreen(gate.GatedScreen):
         plan = self.plan
         if plan is None or (self.job is not None and self.job.running):
             return
-        from citaplanner_tui.tui.screens.confirm import ConfirmScreen
-
         per_table = ", ".join(f"{t} {n}" for t, n in plan.creates_by_table().items()) or "none"
         counts = plan.counts
         steps = [
@@ -269,10 +265,6 @@ class SeedScreen(gate.GatedScreen):
         settings, dbname = self.app.settings, self.dbname
 
         def work(reporter: Reporter) -> JobOutcome:
-            from citaplanner_tui.core.pg.connect import connect
-            from citaplanner_tui.core.seed import apply_seed, plan_seed
-            from citaplanner_tui.tui.job_result import JobOutcome
-
             with connect(settings.conninfo()) as conn:
                 result = apply_seed(conn, confirm=dbname)
                 plan = plan_seed(conn)

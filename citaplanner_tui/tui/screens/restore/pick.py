@@ -8,7 +8,6 @@ picked: pre-flight then says exactly why it cannot be restored.
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from rich.markup import escape

@@ -26,10 +26,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 
+from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.logs.lines import parse_line
 from citaplanner_tui.core.logs.writer import log_path
 from citaplanner_tui.tui import actions, gate, restore_calls
 from citaplanner_tui.tui.actions import ActionSpec
+from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.restore.outcome import OutcomeStep, failure_lines, outcome_lines, rollback_lines
 from citaplanner_tui.tui.screens.restore.pick import PickStep
 from citaplanner_tui.tui.screens.restore.plan import PlanStep
@@ -299,8 +301,6 @@ class RestoreScreen(gate.GatedScreen):
         plan = self.plan
         if plan is None or not plan.ok or self.step != "plan":
             return
-        from citaplanner_tui.tui.screens.confirm import ConfirmScreen
-
         steps = [f"{s.name}: {s.detail}" for s in plan.steps]
         self.go("confirm")
         self.app.push_screen(
@@ -403,8 +403,6 @@ class RestoreScreen(gate.GatedScreen):
 
 def _target(settings: Settings) -> str:
     """The database a restore goes into (the one in DATABASE_URL), or a placeholder."""
-    from citaplanner_tui.core.errors import OperatorError
-
     try:
         return settings.conninfo().dbname
     except OperatorError:  # no or a bad DATABASE_URL: pre-flight says so in one sentence
