@@ -3,7 +3,9 @@
 Each takes the Reporter the child passes and turns the engine's result into a
 ``JobOutcome``: a verify that found bad files is FAILED and names them, a backup with
 warnings is WARNING.  Kept apart from the screens so the child imports the engine, not
-Textual (``tui/restore_calls.py`` does the same for the restore engine).
+Textual (``tui/restore_calls.py`` does the same for the restore engine).  Each imports
+its engine inside: the backups screen imports this module at start-up, the engines bring
+psycopg.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Each wraps one ``core.restore`` call: it takes the Reporter the child passes, and its
 ``JobOutcome`` carries the sentence the app's notification shows, so an operator who
 left the wizard still reads what happened and what was kept.  Kept apart from the
-wizard's screens so the child imports the engine, not Textual.
+wizard's screens so the child imports the engine, not Textual; each imports its engine
+inside, so the console pays for psycopg only once a restore job runs.
 """
 
 from __future__ import annotations
