@@ -17,22 +17,24 @@ from tests.support.db import PG15_BINDIR, drop_app_db, make_app_db, start_server
 from tests.support.sample import SAMPLE_NOW, make_sample_volume
 
 
-@pytest.fixture(scope="session")
-def pg():
-    """The embedded PostgreSQL 18 server, with the app role."""
-    server, root = start_server(None)
+def _serve(bindir):
+    """A started server for the session, stopped and its folder removed at the end."""
+    server, root = start_server(bindir)
     yield server
     server.stop()
     shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg():
+    """The embedded PostgreSQL 18 server, with the app role."""
+    yield from _serve(None)
 
 
 @pytest.fixture(scope="session")
 def pg15():
     """Debian's PostgreSQL 15 server (installed by .ci/run), for cross-version tests."""
-    server, root = start_server(PG15_BINDIR)
-    yield server
-    server.stop()
-    shutil.rmtree(root, ignore_errors=True)
+    yield from _serve(PG15_BINDIR)
 
 
 @pytest.fixture
