@@ -1,73 +1,8 @@
-"""Shared fixtures: real PostgreSQL servers (embedded 18, Debian's 15), CitaPlanner databases.
+"""The tests' fixtures are one plugin module, ``tests/support/fixtures.py``, registered here.
 
-Servers are session-scoped and always stopped; every database a test makes is dropped
-after it; temp folders come from pytest's tmp_path machinery or are removed here.  The
-helpers behind them live in ``tests.support.db``: tests import them from there, never
+Tests take fixtures by parameter name and import helpers from ``tests.support.*``, never
 from this file (pytest imports it as ``conftest``, so an import as ``tests.conftest``
 would be a second copy).
 """
 
-from __future__ import annotations
-
-import shutil
-
-import pytest
-
-from tests.support.db import PG15_BINDIR, drop_app_db, make_app_db, start_server
-from tests.support.s3 import start_server as start_s3
-
-
-@pytest.fixture(scope="session")
-def pg():
-    """The embedded PostgreSQL 18 server, with the app role."""
-    server, root = start_server(None)
-    yield server
-    server.stop()
-    shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def pg15():
-    """Debian's PostgreSQL 15 server (installed by .ci/run), for cross-version tests."""
-    server, root = start_server(PG15_BINDIR)
-    yield server
-    server.stop()
-    shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture
-def app_db(pg):
-    """A fresh, empty CitaPlanner database (schema, no rows) on PostgreSQL 18."""
-    db = make_app_db(pg)
-    yield db
-    drop_app_db(pg, db.name)
-
-
-@pytest.fixture
-def app_db15(pg15):
-    """A fresh, empty CitaPlanner database on PostgreSQL 15."""
-    db = make_app_db(pg15)
-    yield db
-    drop_app_db(pg15, db.name)
-
-
-@pytest.fixture
-def backup_dir(tmp_path):
-    """An empty backup volume folder."""
-    path = tmp_path / "backups"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture(scope="session")
-def s3():
-    """A real S3 server (SeaweedFS ``weed mini`` on 127.0.0.1, telemetry off); always killed, its folder removed."""
-    server = start_s3()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def bucket(s3):
-    """A fresh bucket with versioning and object lock on that test's own."""
-    return s3.make_bucket(lock=True)
+pytest_plugins = ["tests.support.fixtures"]

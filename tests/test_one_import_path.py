@@ -30,7 +30,7 @@ def test_no_test_imports_conftest_or_a_helper_by_a_second_name():
         wrong = {
             m
             for m in _imports(path)
-            if m in ("conftest", "tests.conftest")
+            if m in ("conftest", "tests.conftest", "tests.support.fixtures")  # fixtures come by name
             or m.split(".")[0] == "support"
             or m in OLD_NAMES
             or (m.startswith("tests.") and not m.startswith("tests.support."))
@@ -41,6 +41,6 @@ def test_no_test_imports_conftest_or_a_helper_by_a_second_name():
 
 
 def test_the_fixtures_and_the_tests_share_one_database_counter():
-    conftest = sys.modules["conftest"]  # as pytest loaded it
-    assert conftest.make_app_db is db.make_app_db
+    fixtures = sys.modules["tests.support.fixtures"]  # the plugin conftest.py registers
+    assert fixtures.make_app_db is db.make_app_db
     assert not OLD_NAMES & set(sys.modules)

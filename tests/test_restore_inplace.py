@@ -8,7 +8,7 @@ from citaplanner_tui.core.app.schema import apply_schema
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import execute, preflight
 from tests.support.db import APP_ROLE, drop_app_db
-from tests.support.restore import any_live, content, databases, fill, settings_for, take_backup  # noqa: F401 (any_live is a fixture)
+from tests.support.restore import content, databases, fill, settings_for, take_backup
 
 NOCREATE_ROLE, NOCREATE_PASSWORD = "citaplanner_nocreate", "pw:nocreate@1"
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 
 from citaplanner_tui.core.restore import execute, preflight, rollback
-from tests.support.restore import any_live, content, databases, fill, settings_for, take_backup  # noqa: F401 (any_live is a fixture)
+from tests.support.restore import content, databases, fill, settings_for, take_backup
 
 
 def test_swap_restore_brings_back_the_backup_and_keeps_the_old_database(any_live, backup_dir):

@@ -30,7 +30,7 @@ from citaplanner_tui.tui.app import CitaPlannerApp
 from citaplanner_tui.tui.screens.restore.outcome import outcome_lines
 from citaplanner_tui.tui.screens.restore.progress import step_of
 from tests.support.tui import backed_up_then_changed, to_plan, type_name
-from tests.support.tui import NOW, make_console, sample_volume, settle, sync, wait_for_job, wait_until  # noqa: F401
+from tests.support.tui import NOW, make_console, settle, sync, wait_for_job, wait_until
 
 
 def _killed_inside_the_swap(db, backup_dir: Path, archive: Path, pause: Path) -> None:

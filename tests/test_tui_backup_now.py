@@ -9,7 +9,7 @@ from textual.widgets import ProgressBar, Static
 
 from tests.support.backup import fill
 from citaplanner_tui.core.pg.connect import connect
-from tests.support.tui import make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
+from tests.support.tui import make_console, settle, sync, wait_for_job
 
 
 def volume_digest(root) -> dict[str, str]:

@@ -10,7 +10,7 @@ from tests.support.backup import fill
 from citaplanner_tui.core.volume.catalog import State
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.widgets.backup_table import BackupTable
-from tests.support.tui import NOW, burst, make_console, sample_volume, settle, sync, wait_for_job  # noqa: F401
+from tests.support.tui import NOW, burst, make_console, settle, sync, wait_for_job
 
 
 def table_rows(screen) -> list[tuple[str, ...]]:

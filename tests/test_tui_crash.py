@@ -14,7 +14,7 @@ from citaplanner_tui.tui.crash import CRASH_EXIT
 from citaplanner_tui.tui.launch import run_console
 from citaplanner_tui.tui.screens.backups import BackupsScreen
 from citaplanner_tui.tui.widgets.backup_table import BackupTable
-from tests.support.tui import drawn_lines, make_console, sample_volume, settle, sync  # noqa: F401
+from tests.support.tui import drawn_lines, make_console, settle, sync
 
 
 @sync

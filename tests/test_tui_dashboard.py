@@ -7,7 +7,7 @@ import threading
 from tests.support.backup import fill
 from tests.support.sample import add_backup
 from tests.support.db import APP_PASSWORD
-from tests.support.tui import NOW, drawn_lines, make_console, sample_volume, settle, sync, wait_until  # noqa: F401
+from tests.support.tui import NOW, drawn_lines, make_console, settle, sync, wait_until
 
 
 def pane_text(app, selector: str) -> str:

@@ -10,7 +10,7 @@ from citaplanner_tui.core.volume.naming import make_name
 from citaplanner_tui.tui import data as tui_data
 from citaplanner_tui.tui.job_result import JobOutcome
 from tests.support.sample import SAMPLE_NOW
-from tests.support.tui import make_console, sample_volume, settle, sync, wait_until  # noqa: F401
+from tests.support.tui import make_console, settle, sync, wait_until
 
 
 @sync

@@ -24,7 +24,7 @@ import time
 import pytest
 
 from citaplanner_tui.tui import actions
-from tests.support.tui import make_console, sample_volume, settle, sync, wait_until  # noqa: F401
+from tests.support.tui import make_console, settle, sync, wait_until
 
 SEED = int(os.environ.get("KEYMASH_SEED", "20261127"))
 SECONDS = 7.0  # per run (Pilot takes 40-100 ms a key here); six runs keep the file under a minute

@@ -11,7 +11,7 @@ from textual import events
 from textual.widgets import OptionList
 
 from citaplanner_tui.tui.widgets.log_view import LogView
-from tests.support.tui import burst, make_console, sample_volume, settle, sync, wait_until  # noqa: F401
+from tests.support.tui import burst, make_console, settle, sync, wait_until
 
 
 def visible_text(view: LogView) -> list[str]:

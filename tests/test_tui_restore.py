@@ -10,10 +10,9 @@ from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.restore import RestoreScreen
 from tests.support.restore import content, fill, take_backup
-from tests.support.tui import (  # noqa: F401 (sample_volume is a fixture)
+from tests.support.tui import (
     backed_up_then_changed,
     make_console,
-    sample_volume,
     settle,
     sync,
     to_plan,

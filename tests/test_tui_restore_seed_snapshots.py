@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.sample import sample_console
 from tests.support.sample_plans import SAMPLE_STAGES
-from tests.support.tui import NOW, pinned_sample_volume, settle  # noqa: F401
+from tests.support.tui import NOW, settle
 
 
 def staged(name: str):

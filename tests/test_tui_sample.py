@@ -18,7 +18,7 @@ from citaplanner_tui.core.restore import execute, preflight
 from citaplanner_tui.core.settings import Settings
 from tests.support.sample import SAMPLE_VOLUME_TOTAL, sample_console
 from tests.support.sample_plans import swap_log_messages
-from tests.support.tui import NOW, pinned_sample_volume, settle, sync  # noqa: F401
+from tests.support.tui import NOW, settle, sync
 
 
 def test_the_package_ships_no_sample_data():

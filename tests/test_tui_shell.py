@@ -12,7 +12,7 @@ from citaplanner_tui.tui.screens.ask import AskScreen
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.help import HelpScreen
 
-from tests.support.tui import burst, drawn_lines, make_console, sample_volume, settle, sync, wait_until  # noqa: F401
+from tests.support.tui import burst, drawn_lines, make_console, settle, sync, wait_until
 
 
 def rows_of(table: DataTable) -> list[tuple]:

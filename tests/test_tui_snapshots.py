@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.sample import SAMPLE_SCREENS, sample_console
-from tests.support.tui import NOW, pinned_sample_volume, settle  # noqa: F401
+from tests.support.tui import NOW, settle
 
 
 async def _ready(pilot) -> None:

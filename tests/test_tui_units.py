@@ -10,7 +10,7 @@ from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.app import default_theme
 from citaplanner_tui.tui.widgets.backup_table import BackupTable
 from citaplanner_tui.tui.widgets.panes import pack
-from tests.support.tui import NOW, make_console, sample_volume, settle, sync  # noqa: F401
+from tests.support.tui import NOW, make_console, settle, sync
 
 
 def test_ages_sizes_bars_and_health_words():

@@ -7,18 +7,26 @@ command module, so ``--help`` and a bad option would otherwise load all the engi
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from citaplanner_tui.cli.output import progress, write_json, write_text
 from citaplanner_tui.core.report import units
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from citaplanner_tui.core.backup import BackupResult
+    from citaplanner_tui.core.settings import Settings
 
 ORDER = 10
 TIER_CHOICES = ("auto", "daily", "weekly", "monthly", "manual")
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "backup",
         help="take a backup now",
@@ -40,7 +48,7 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def run(args, settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core.backup import run_backup
 
     if args.format:
@@ -63,12 +71,12 @@ def run(args, settings) -> int:
     return 0
 
 
-def _stop(_signum, _frame) -> None:
+def _stop(_signum: int, _frame: FrameType | None) -> None:
     """SIGTERM unwinds like Ctrl-C, so the run removes its unfinished file and stops pg_dump."""
     raise KeyboardInterrupt
 
 
-def one_line(result) -> str:
+def one_line(result: BackupResult) -> str:
     """``OK path (size, time, also weekly; 2 old backups pruned)``: backups counted, not their sidecars."""
     also = "".join(f", also {p.parent.name}" for p in result.files[1:])
     n = result.pruned_backups

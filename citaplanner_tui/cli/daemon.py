@@ -10,16 +10,22 @@ command module, so ``--help`` and a bad option would otherwise load all the engi
 
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from citaplanner_tui.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.logs.lines import LogRecord
+    from citaplanner_tui.core.settings import Settings
 
 ORDER = 80
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "daemon",
         help="run the scheduled backups, verifies and drills (for containers)",
@@ -44,7 +50,7 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def run(args, settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core.unattended import metrics, notify, schedule
     from citaplanner_tui.core.unattended.daemon import Daemon
 
@@ -77,5 +83,5 @@ def run(args, settings) -> int:
     return 0
 
 
-def _echo(record) -> None:
+def _echo(record: LogRecord) -> None:
     print(f"{record.level} {record.message}", file=sys.stderr, flush=True)

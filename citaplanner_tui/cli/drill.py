@@ -7,13 +7,19 @@ command module, so ``--help`` and a bad option would otherwise load all the engi
 
 from __future__ import annotations
 
+import argparse
+from typing import TYPE_CHECKING
+
 from citaplanner_tui.cli.output import progress, write_json, write_text
 from citaplanner_tui.core.errors import OperatorError
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.settings import Settings
 
 ORDER = 60
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "drill",
         help="test-restore a backup into a scratch database",
@@ -31,7 +37,7 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def run(args, settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core.restore import drill
 
     with progress() as reporter:

@@ -18,12 +18,16 @@ import importlib
 import os
 import pkgutil
 import sys
+from typing import TYPE_CHECKING
 
 import citaplanner_tui.cli as package
 from citaplanner_tui import __version__
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.settings import AGE_IDENTITY_ENV
 from citaplanner_tui.core.settings import load as load_settings
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.settings import Settings
 
 HEADLESS_HINT = (
     "the console needs a terminal; for scripts and cron use "
@@ -51,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_settings_flags(parser: argparse.ArgumentParser, default) -> None:
+def _add_settings_flags(parser: argparse.ArgumentParser, default: object) -> None:
     """The settings flags, accepted before or after the subcommand.
 
     On subcommands the default is SUPPRESS, so a flag given before the subcommand
@@ -81,7 +85,7 @@ def _command_modules() -> list:
     return sorted((m for m in modules if hasattr(m, "register")), key=lambda m: m.ORDER)
 
 
-def settings_from(args: argparse.Namespace):
+def settings_from(args: argparse.Namespace) -> Settings:
     if getattr(args, "age_identity", None):  # the process's identity: the engine's readers and console jobs use it
         os.environ[AGE_IDENTITY_ENV] = os.path.abspath(args.age_identity)
     flags = {
@@ -138,7 +142,7 @@ def _run(argv: list[str] | None) -> int:
         return 130
 
 
-def _recover(settings) -> str | None:
+def _recover(settings: Settings) -> str | None:
     """Finish or undo a restore step a killed run left half-done; its one sentence, or None.
 
     Only a journal file there costs an import of the restore engine (core/restore/journal.py).

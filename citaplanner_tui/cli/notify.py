@@ -7,17 +7,22 @@ command module, so ``--help`` and a bad option would otherwise load all the engi
 
 from __future__ import annotations
 
+import argparse
 import socket
 import time
+from typing import TYPE_CHECKING
 
 from citaplanner_tui.cli.output import write_text
 from citaplanner_tui.core.errors import ConfigError, OperatorError
 from citaplanner_tui.core.logs.writer import Log
 
+if TYPE_CHECKING:
+    from citaplanner_tui.core.settings import Settings
+
 ORDER = 85
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "notify",
         help="test the notification channels",
@@ -28,7 +33,7 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def run(args, settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core.unattended import notify
 
     channels = notify.channels(settings)

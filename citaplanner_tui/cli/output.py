@@ -14,6 +14,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Callable, TextIO
 
 from citaplanner_tui.core.events import Progress, Reporter, ignore_progress
 from citaplanner_tui.core.report import units
@@ -22,7 +23,7 @@ CLEAR = "\r\x1b[2K"  # back to the start of the line, and erase it
 INTERVAL = 0.2  # seconds between redraws
 
 
-def write_json(data) -> None:
+def write_json(data: object) -> None:
     """The result for scripts: indented JSON and a newline on stdout."""
     json.dump(data, sys.stdout, indent=1, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
@@ -34,7 +35,7 @@ def write_text(*lines: str) -> None:
         print(line)
 
 
-def write_result(as_json: bool, data, text: str) -> None:
+def write_result(as_json: bool, data: object, text: str) -> None:
     """``data`` as JSON when ``--json`` was given, else ``text``."""
     if as_json:
         write_json(data)
@@ -58,7 +59,7 @@ def render(p: Progress) -> str:
     return "  ".join(parts)[:79]
 
 
-def _draw(stream):
+def _draw(stream: TextIO) -> Callable[[Progress], None]:
     """A progress callback that redraws one line of ``stream``, or one that ignores events off a TTY."""
     if not stream.isatty():
         return ignore_progress
@@ -72,7 +73,7 @@ def _draw(stream):
     return show
 
 
-def _end(stream) -> None:
+def _end(stream: TextIO) -> None:
     """Clear the progress line, so what follows starts on a clean line."""
     if stream.isatty():
         stream.write(CLEAR)
@@ -80,7 +81,7 @@ def _end(stream) -> None:
 
 
 @contextmanager
-def progress(stream=None) -> Iterator[Reporter]:
+def progress(stream: TextIO | None = None) -> Iterator[Reporter]:
     """A Reporter that draws one stderr line for the work in the block; the line is ended
     when the block ends, whether the work finished, failed or was interrupted."""
     stream = stream or sys.stderr

@@ -7,12 +7,18 @@ command module, so ``--help`` and a bad option would otherwise load all the engi
 
 from __future__ import annotations
 
+import argparse
+from typing import TYPE_CHECKING
+
 from citaplanner_tui.cli.output import write_json, write_text
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.settings import Settings
 
 ORDER = 40
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "prune",
         help="delete backups beyond the retention counts",
@@ -28,7 +34,7 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def run(args, settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core.volume.prune import prune
 
     result = prune(settings, dry_run=args.dry_run)

@@ -6,13 +6,19 @@ recipient, another database) or to read it without opening the volume.
 
 from __future__ import annotations
 
+import argparse
+from typing import TYPE_CHECKING
+
 from citaplanner_tui.cli.output import write_json, write_text
 from citaplanner_tui.core.errors import OperatorError
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.settings import Settings
 
 ORDER = 65
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "recovery-doc",
         help="write BACKUP_DIR/RECOVERY.md: restoring by hand, with standard tools only",
@@ -24,7 +30,7 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def run(args, settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core import recovery_doc
 
     if args.print:

@@ -7,16 +7,24 @@ command module, so ``--help`` and a bad option would otherwise load all the engi
 
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from citaplanner_tui.cli.output import progress, write_result
 from citaplanner_tui.core.errors import OperatorError
 
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from citaplanner_tui.core.restore.plan import RestorePlan
+    from citaplanner_tui.core.settings import Settings
+
 ORDER = 50
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "restore",
         help="restore a backup (planned, confirmed, reversible)",
@@ -45,7 +53,7 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def run(args, settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core import restore
     from citaplanner_tui.core.restore.plan import check_confirm
 
@@ -97,7 +105,7 @@ def run(args, settings) -> int:
     )
 
 
-def _from_offsite(args, settings) -> str:
+def _from_offsite(args: argparse.Namespace, settings: Settings) -> str:
     from citaplanner_tui.core.offsite.pull import fetch
 
     if args.file:
@@ -120,7 +128,7 @@ def _late(signals: list[str], what: str) -> str:
     )
 
 
-def _unwind(_signum, _frame) -> None:
+def _unwind(_signum: int, _frame: FrameType | None) -> None:
     """Unwind like Ctrl-C: the load rolls back, the scratch database goes, writes are allowed again
     (inside the swap's critical section the engine holds the signal until the section is over)."""
     raise KeyboardInterrupt
@@ -131,7 +139,7 @@ def _show(data: dict, as_json: bool, text: str) -> int:
     return 0
 
 
-def render_plan(plan) -> str:
+def render_plan(plan: RestorePlan) -> str:
     """The plan as the operator reads it: facts, checks (OK/WARN/FAIL), then numbered steps."""
     lines = [
         f"Restore plan: {plan.archive.name} -> {plan.target!r} on {plan.server}",

@@ -12,12 +12,18 @@ all the engines (and psycopg, ~0.4 s) for nothing.
 
 from __future__ import annotations
 
+import argparse
 import textwrap
+from typing import TYPE_CHECKING, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from citaplanner_tui.cli.output import write_json, write_text
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.pg.connect import connect
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.seed.plan import Item
+    from citaplanner_tui.core.settings import Settings
 
 ORDER = 70
 EXIT_NOTHING_TO_CREATE = 0
@@ -26,7 +32,7 @@ EXIT_CONFLICT = 1
 WIDTHS = (8, 11, 33)  # status, kind, key; the detail takes the rest of 80 columns
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "seed",
         help="plan or apply CitaPlanner's sample data (seed)",
@@ -62,7 +68,7 @@ def register(sub) -> None:
     apply.set_defaults(run=run_apply)
 
 
-def _add_tz(parser) -> None:
+def _add_tz(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--tz",
         metavar="ZONE",
@@ -85,7 +91,7 @@ def _zone(name: str | None) -> str | None:
     return name
 
 
-def run_plan(args, settings) -> int:
+def run_plan(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core.seed import data, plan_seed
 
     zone = _zone(args.tz)
@@ -101,7 +107,7 @@ def run_plan(args, settings) -> int:
     return EXIT_WOULD_CREATE if plan.creates else EXIT_NOTHING_TO_CREATE
 
 
-def run_apply(args, settings) -> int:
+def run_apply(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core.seed import SeedError, apply_seed
 
     info = settings.conninfo()
@@ -121,7 +127,7 @@ def run_apply(args, settings) -> int:
     return 0
 
 
-def table_lines(items, width: int = 80) -> list[str]:
+def table_lines(items: Iterable[Item], width: int = 80) -> list[str]:
     """The plan as a table that fits ``width`` columns.
 
     Long details wrap under their column; a detail equal to the row above's (a group

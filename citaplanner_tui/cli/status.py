@@ -11,18 +11,25 @@ command module, so ``--help`` and a bad option would otherwise load all the engi
 
 from __future__ import annotations
 
+import argparse
 import textwrap
 from dataclasses import asdict
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from citaplanner_tui.cli.output import write_json, write_text
 from citaplanner_tui.core.report import units
 from citaplanner_tui.core.report.health import hours
 
+if TYPE_CHECKING:
+    from citaplanner_tui.core.offsite.report import TargetReport
+    from citaplanner_tui.core.report.status import StatusReport
+    from citaplanner_tui.core.settings import Settings
+
 ORDER = 30
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "status",
         help="health of the backups, the volume and the database (exit 0/1/2)",
@@ -33,7 +40,7 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def run(args, settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core.volume.catalog import scan
     from citaplanner_tui.core.restore import leftovers
     from citaplanner_tui.core.report.status import build
@@ -59,7 +66,7 @@ def _ago(when: datetime | None, now: datetime) -> str:
     return hours(max(0.0, (now - when).total_seconds() / 3600)) + " ago"
 
 
-def render(report) -> list[str]:
+def render(report: StatusReport) -> list[str]:
     """The human report, every line within 80 columns."""
     now = report.generated_at
     lines = [f"{report.overall.word:4}  {now:%Y-%m-%d %H:%M}  backups in " + _fit(str(report.backup_dir), 44)]
@@ -99,7 +106,7 @@ def render(report) -> list[str]:
     return lines
 
 
-def _offsite_line(t, now: datetime) -> str:
+def _offsite_line(t: TargetReport, now: datetime) -> str:
     """``primary: 12 backups, newest 3 h ago, 2 not pushed`` (or FAIL: its reason is under problems)."""
     if t.problem:
         return f"{t.name}: FAIL"

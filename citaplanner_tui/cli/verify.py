@@ -10,17 +10,22 @@ command module, so ``--help`` and a bad option would otherwise load all the engi
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from citaplanner_tui.cli.output import progress, write_json, write_text
 from citaplanner_tui.core.report import units
 
+if TYPE_CHECKING:
+    from citaplanner_tui.core.settings import Settings
+
 ORDER = 20
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "verify",
         help="check backups against their checksums (no database needed)",
@@ -34,7 +39,7 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def run(args, settings) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core.verify import verify
 
     with progress() as reporter:
@@ -64,7 +69,7 @@ def run(args, settings) -> int:
     return 1 if failed else 0
 
 
-def _shown(path: Path, settings) -> str:
+def _shown(path: Path, settings: Settings) -> str:
     """``daily/NAME`` inside BACKUP_DIR's tier folders; elsewhere the whole path, never a
     misleading ``tmp/NAME``."""
     inside = path.parent.parent == Path(os.path.abspath(settings.backup_dir))

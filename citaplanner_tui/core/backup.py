@@ -41,6 +41,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any, BinaryIO, cast
 
 import psycopg
 
@@ -51,11 +52,12 @@ from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.pg import tools as pgtools
 from citaplanner_tui.core.pg.connect import connect, database_size, server_version
+from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.report import units
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.stream import age
-from citaplanner_tui.core.stream.compress import HashingSink, open_writer
-from citaplanner_tui.core.stream.dumpscan import DumpScanner
+from citaplanner_tui.core.stream.compress import HashingSink, Writer, open_writer
+from citaplanner_tui.core.stream.dumpscan import DumpInfo, DumpScanner
 from citaplanner_tui.core.volume import catalog, lock, manifest, private, retention
 from citaplanner_tui.core.volume.durable import fsync_dir
 from citaplanner_tui.core.volume.manifest import Manifest
@@ -112,7 +114,7 @@ class BackupResult:
         """Backups pruned, not files: a dump's sidecar and manifest go with it and are not counted."""
         return sum(1 for p in self.pruned if parse_name(p.name) is not None)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "files": [str(p) for p in self.files],
             "sha256": self.sha256,
@@ -183,7 +185,7 @@ def run_backup(
 class _Run:
     """One backup run; ``created`` lists every path it made, for the rollback."""
 
-    def __init__(self, settings, info, tier, now, reporter, log):
+    def __init__(self, settings: Settings, info: ConnInfo, tier: str, now: datetime, reporter: Reporter, log: _JobLog):
         self.settings, self.info, self.tier, self.now = settings, info, tier, now
         self.tiers: tuple[str, ...] = ()
         self.reporter, self.log = reporter, log
@@ -305,7 +307,9 @@ class _Run:
                 "free some space or keep fewer backups"
             )
 
-    def _dump(self, tools: pgtools.ClientTools, partial: Path, raw_estimate: int | None):
+    def _dump(
+        self, tools: pgtools.ClientTools, partial: Path, raw_estimate: int | None
+    ) -> tuple[str, int, DumpInfo, manifest.Encrypted | None]:
         """Stream pg_dump into ``partial``; return (sha256, size, DumpInfo, Encrypted or None) of a complete dump.
 
         Encrypted, the compressed stream goes through the age encryptor into ``sink``,
@@ -316,7 +320,9 @@ class _Run:
         with self._create(partial, buffering=0) as out, tempfile.TemporaryFile() as errors:
             sink = HashingSink(out) if self.recipients else None
             encryptor = age.Encryptor(sink, self.recipients) if sink is not None else None
-            writer = open_writer(self.fmt, encryptor or out, gzip_level=self.settings.gzip_level)
+            # the writers call only write() on their output, which the encryptor has (age.Writable)
+            into = cast(BinaryIO, encryptor) if encryptor is not None else out
+            writer = open_writer(self.fmt, into, gzip_level=self.settings.gzip_level)
             try:
                 proc = subprocess.Popen(
                     argv,
@@ -357,7 +363,7 @@ class _Run:
         sealed = manifest.Encrypted(tuple(str(r) for r in self.recipients), writer.sha256, writer.compressed_bytes)
         return sink.hasher.hexdigest(), sink.bytes, scanned, sealed
 
-    def _watch(self, pump: _Pump, proc: subprocess.Popen, writer, raw_estimate: int | None) -> None:
+    def _watch(self, pump: _Pump, proc: subprocess.Popen[bytes], writer: Writer, raw_estimate: int | None) -> None:
         """Report progress until the pump is done; stop pg_dump on cancel or a write error."""
         pump.start()
         while pump.is_alive():
@@ -373,7 +379,7 @@ class _Run:
         if pump.error is not None:
             raise pump.error
 
-    def _create(self, path: Path, buffering: int = -1):
+    def _create(self, path: Path, buffering: int = -1) -> BinaryIO:
         """A new file of ours: never overwrites, 0600 from the first byte, remembered for the rollback."""
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         self.created.append(path)
@@ -406,7 +412,8 @@ class _Run:
         ``--no-role-passwords``, without which pg_dumpall would fail.
         """
         with connect(self.info) as conn:
-            readable = conn.execute("SELECT has_table_privilege('pg_catalog.pg_authid', 'SELECT')").fetchone()[0]
+            row = conn.execute("SELECT has_table_privilege('pg_catalog.pg_authid', 'SELECT')").fetchone()
+        readable = row is not None and row[0]
         argv = [tools.path("pg_dumpall"), "--globals-only", "--dbname", self.info.conninfo()]
         if not readable:
             argv.append("--no-role-passwords")
@@ -505,12 +512,13 @@ class _Pump(threading.Thread):
     is the only thing that may slow it, and then only as much as the disk does.
     """
 
-    def __init__(self, proc: subprocess.Popen, scanner: DumpScanner, writer):
+    def __init__(self, proc: subprocess.Popen[bytes], scanner: DumpScanner, writer: Writer):
         super().__init__(name="pg_dump-reader", daemon=True)
         self.proc, self.scanner, self.writer = proc, scanner, writer
         self.error: BaseException | None = None
 
     def run(self) -> None:
+        assert self.proc.stdout is not None  # pg_dump runs with stdout=PIPE
         fd = self.proc.stdout.fileno()
         try:
             fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, READ_CHUNK)  # fewer, larger reads
@@ -560,7 +568,7 @@ def _first_error(stderr: str, rc: int) -> str:
     return lines[-1] if lines else f"it exited with status {rc}"
 
 
-def _estimate(db_size: int, history: dict | None, previous: catalog.Entry | None) -> tuple[int, int | None]:
+def _estimate(db_size: int, history: dict[str, Any] | None, previous: catalog.Entry | None) -> tuple[int, int | None]:
     """(bytes to require free, expected raw SQL bytes or None).
 
     From the last run's ratios of dump to database size; without them (the first run on
@@ -582,7 +590,7 @@ def _history_path(settings: Settings) -> Path:
     return settings.state_dir / HISTORY_FILE
 
 
-def _read_history(settings: Settings) -> dict:
+def _read_history(settings: Settings) -> dict[str, Any]:
     """Sizes of the last backup per format (for the space check and the progress total)."""
     try:
         data = json.loads(_history_path(settings).read_text("utf-8"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Protocol
 
 from citaplanner_tui.core.errors import Cancelled
 
@@ -54,6 +54,14 @@ def ignore_progress(_: Progress) -> None:
     """Default callback: headless runs without a terminal report nothing."""
 
 
+class CancelFlag(Protocol):
+    """What the engine checks between chunks: a ``threading.Event``, or the console's request to a child job."""
+
+    def is_set(self) -> bool: ...
+
+    def set(self) -> None: ...
+
+
 @dataclass
 class Reporter:
     """Throttles progress for one job: at most one event per ``interval`` seconds.
@@ -63,7 +71,7 @@ class Reporter:
 
     callback: ProgressCallback = ignore_progress
     interval: float = 0.1
-    cancel: threading.Event = field(default_factory=threading.Event)
+    cancel: CancelFlag = field(default_factory=threading.Event)
     _start: float = field(default_factory=time.monotonic)
     _last: float = 0.0
     _phase: str = ""

@@ -26,13 +26,18 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, TypeVar
 
 import platformdirs
 
 from citaplanner_tui.core.errors import ConfigError, ReadOnly
 from citaplanner_tui.core.offsite import targets as offsite_targets
-from citaplanner_tui.core.pg.conninfo import parse
+from citaplanner_tui.core.pg.conninfo import ConnInfo, parse
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_Table = TypeVar("_Table", bound="DataclassInstance")
 
 APP_NAME = "citaplanner-tui"
 DEFAULT_BACKUP_DIR = "/backup-citaplanner"
@@ -131,7 +136,7 @@ class Settings:
         if self.read_only:
             raise ReadOnly(f"read-only mode is on, so {what} is disabled (drop --read-only or read_only = true)")
 
-    def conninfo(self):
+    def conninfo(self) -> ConnInfo:
         """The parsed ``DATABASE_URL`` (raises ``ConfigError`` in one sentence)."""
         return parse(self.database_url)
 
@@ -226,7 +231,7 @@ def _checked(toml: Mapping[str, Any], path: Path) -> dict[str, Any]:
     return dict(toml)
 
 
-def _table(where: str, data: Mapping[str, Any], cls, path: Path) -> None:
+def _table(where: str, data: Mapping[str, Any], cls: type[DataclassInstance], path: Path) -> None:
     known = _field_types(cls)
     for key, value in data.items():
         if key not in known:
@@ -234,13 +239,13 @@ def _table(where: str, data: Mapping[str, Any], cls, path: Path) -> None:
         _check(f"{where}.{key}", value, known[key], path)
 
 
-def _field_types(cls) -> dict[str, type]:
+def _field_types(cls: type[DataclassInstance]) -> dict[str, type]:
     """Each field's declared type (``25`` as a default does not make a field an int)."""
     names = {"int": int, "float": float, "bool": bool, "str": str, "tuple[str, ...]": tuple}
     return {f.name: names[str(f.type)] for f in fields(cls)}
 
 
-def _sub(cls, data: Mapping[str, Any]):
+def _sub(cls: type[_Table], data: Mapping[str, Any]) -> _Table:
     """A checked table as its dataclass (floats where the field is a float)."""
     types = _field_types(cls)
     return cls(**{k: types[k](v) for k, v in data.items()})

@@ -39,7 +39,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Callable, Iterable, TypedDict
 
 from citaplanner_tui.core.errors import BusyError, Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
@@ -47,6 +47,7 @@ from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.report import units
 from citaplanner_tui.core.stream.age import MAGIC as AGE_MAGIC
 from citaplanner_tui.core.stream.archive import CHUNK, ArchiveReader, CorruptArchive, IdentityProblem, identities
+from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.stream.dumpscan import DumpInfo, DumpScanner
 from citaplanner_tui.core.volume import catalog, lock, private
 from citaplanner_tui.core.volume.catalog import Entry, State
@@ -94,8 +95,8 @@ class VerifyResult:
     seconds: float = 0.0
     resealed: bool = False  # the missing sidecar was written by this verify
 
-    def to_json(self) -> dict:
-        data = {
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
             "path": str(self.path),
             "tier": self.tier,
             "size": self.size,
@@ -161,7 +162,7 @@ class _Progress:
         self.reporter.check_cancel()
 
 
-def targets(settings, paths: Iterable | None = None) -> list[Entry]:
+def targets(settings: Settings, paths: Iterable[str | os.PathLike[str]] | None = None) -> list[Entry]:
     """The dump files to verify: every finished backup, or the named files (checked first).
 
     Named files must exist and be regular dump files; one sentence otherwise, before
@@ -190,7 +191,10 @@ def targets(settings, paths: Iterable | None = None) -> list[Entry]:
 
 
 def verify(
-    settings, paths: Iterable | None = None, deep: bool = False, reporter: Reporter | None = None
+    settings: Settings,
+    paths: Iterable[str | os.PathLike[str]] | None = None,
+    deep: bool = False,
+    reporter: Reporter | None = None,
 ) -> list[VerifyResult]:
     """Check every backup (or the named ones) and record the results; never stops early.
 
@@ -203,7 +207,7 @@ def verify(
     store = Records(settings)
     unique = {_inode(e): e.size for e in entries if e.state is not State.UNREADABLE}
     progress = _Progress(reporter, sum(unique.values()))
-    cache: dict[tuple, _Read | OperatorError] = {}
+    cache: _Cache = {}
     results, findings = [], []
     for entry in entries:
         if needs_reseal(entry):
@@ -219,7 +223,9 @@ def verify(
     return results
 
 
-def reseal(entry: Entry, store: Records, log, progress: _Progress | None = None) -> VerifyResult:
+def reseal(
+    entry: Entry, store: Records, log: Callable[[str, str], None], progress: _Progress | None = None
+) -> VerifyResult:
     """A dump without a sidecar: check it to its end, then write its sidecar or record it damaged.
 
     The caller holds the volume's lock (a backup run, or ``verify``).  ``log(level,
@@ -246,7 +252,7 @@ def needs_reseal(entry: Entry) -> bool:
     )
 
 
-def _reseal_locked(settings, entry: Entry, progress: _Progress, cache: dict) -> VerifyResult:
+def _reseal_locked(settings: Settings, entry: Entry, progress: _Progress, cache: _Cache) -> VerifyResult:
     """``reseal`` under the volume's lock; read-only or a running backup: check only, write nothing."""
     if settings.read_only:
         return _verify_one(entry, True, progress, cache)
@@ -257,13 +263,25 @@ def _reseal_locked(settings, entry: Entry, progress: _Progress, cache: dict) -> 
         return _verify_one(entry, True, progress, cache)
 
 
-def _inode(e: Entry) -> tuple:
+# One read per file, shared by its hard links: keyed by _inode().
+_Cache = dict[tuple[object, ...], "_Read | OperatorError"]
+
+
+class _Common(TypedDict):
+    """What every result of one entry starts with."""
+
+    path: Path
+    tier: str
+    size: int
+
+
+def _inode(e: Entry) -> tuple[object, ...]:
     return (e.dev, e.inode, e.size, e.mtime_ns) if e.inode else (str(e.path),)
 
 
-def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: dict, *, seal: bool = False) -> VerifyResult:
+def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: _Cache, *, seal: bool = False) -> VerifyResult:
     """The verdict on one file; ``seal``: write the sidecar of a complete dump that has none."""
-    base = dict(path=entry.path, tier=entry.tier, size=entry.size)
+    base = _Common(path=entry.path, tier=entry.tier, size=entry.size)
     if entry.state is State.UNREADABLE:
         return VerifyResult(
             **base,
@@ -274,7 +292,8 @@ def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: dict, *, s
             detail=f"{entry.path.name} cannot be read: {entry.reason}",
         )
     key = _inode(entry)
-    if key not in cache or (deep and isinstance(cache[key], _Read) and cache[key].dump is None):
+    cached = cache.get(key)
+    if cached is None or (deep and isinstance(cached, _Read) and cached.dump is None):
         progress.start(entry.path.name)
         try:
             cache[key] = _read(entry, deep, progress)
@@ -284,8 +303,8 @@ def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: dict, *, s
             cache[key] = exc
     read = cache[key]
     if isinstance(read, OperatorError):
-        problem = "identity" if isinstance(read, IdentityProblem) else "unreadable"
-        return VerifyResult(**base, ok=False, checksum_ok=None, deep_ok=None, problem=problem, detail=read.sentence)
+        why = "identity" if isinstance(read, IdentityProblem) else "unreadable"
+        return VerifyResult(**base, ok=False, checksum_ok=None, deep_ok=None, problem=why, detail=read.sentence)
     try:
         st = os.stat(entry.path, follow_symlinks=False)
         changed = (st.st_size, st.st_mtime_ns) != (entry.size, entry.mtime_ns)
@@ -441,7 +460,7 @@ def _read_container(entry: Entry, progress: _Progress) -> _Read:
         return _Read(
             hasher.hexdigest(),
             structure="not_compressed",
-            structure_detail=f"{name} does not start like a {entry.name.ext} file",
+            structure_detail=f"{name} does not start like a {entry.name.ext if entry.name else 'compressed'} file",
         )
     return _Read(hasher.hexdigest())
 
@@ -450,7 +469,7 @@ def _archive_problem(exc: CorruptArchive) -> str:
     return "truncated" if " is truncated" in exc.sentence else "corrupt"
 
 
-def _hash_from(path: Path, offset: int, hasher, progress: _Progress) -> bytes:
+def _hash_from(path: Path, offset: int, hasher: hashlib._Hash, progress: _Progress) -> bytes:
     """Hash ``path`` from ``offset`` to its end (never through a symlink); return its first bytes read."""
     head = b""
     try:
@@ -487,7 +506,6 @@ def _findings(entry: Entry, result: VerifyResult, deep: bool) -> list[Finding]:
     extra = {"problem": checksum_problem, "sha256": result.sha256, "sidecar_mtime_ns": sidecar_mtime}
     if structure:
         extra.update(structure=structure, structure_detail=result.detail)
-    version = dict(size=entry.size, mtime_ns=entry.mtime_ns)
     findings = [
         Finding(
             entry.path,
@@ -495,7 +513,8 @@ def _findings(entry: Entry, result: VerifyResult, deep: bool) -> list[Finding]:
             result.checksum_ok is True,
             "checksum matches its sidecar" if result.checksum_ok else result.detail,
             extra,
-            **version,
+            size=entry.size,
+            mtime_ns=entry.mtime_ns,
         )
     ]
     if deep or result.deep_ok is not None:
@@ -506,7 +525,8 @@ def _findings(entry: Entry, result: VerifyResult, deep: bool) -> list[Finding]:
                 bool(result.deep_ok),
                 result.deep_detail,
                 {"problem": result.deep_problem, **result.to_json().get("dump", {})},
-                **version,
+                size=entry.size,
+                mtime_ns=entry.mtime_ns,
             )
         )
     return findings

@@ -26,12 +26,18 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING, Sequence, TypeVar
 
 from citaplanner_tui.core.app.schema import TABLES
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.seed.data import TEMPLATES
 from citaplanner_tui.core.seed.passwords import hash_password
 from citaplanner_tui.core.seed.read import check_schema
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.pg.connect import Connection
+
+_T = TypeVar("_T")
 
 FIRST_NAMES = (
     "María",
@@ -231,7 +237,7 @@ def size_for_dump_mb(megabytes: float, *, appointments_per_client: int = 5) -> D
     return DemoSize(tenants, clients, clients * appointments_per_client)
 
 
-def demo_id(seed: int, kind: str, n: int) -> str:
+def demo_id(seed: int, kind: str, n: int | str) -> str:
     """The id row ``n`` of ``kind`` gets; ``_sql_id`` computes the same in SQL."""
     return "c" + hashlib.md5(f"{seed}:{kind}:{n}".encode()).hexdigest()[:24]
 
@@ -240,7 +246,7 @@ def _sql_id(kind: str, expr: str) -> str:
     return f"'c' || substr(md5(%(seed)s || ':{kind}:' || ({expr})), 1, 24)"
 
 
-def _pick(seq, seed: int, *key) -> object:
+def _pick(seq: Sequence[_T], seed: int, *key: object) -> _T:
     digest = hashlib.md5(":".join(map(str, (seed, *key))).encode()).digest()
     return seq[int.from_bytes(digest[:4], "big") % len(seq)]
 
@@ -270,7 +276,7 @@ class _Shape:
 
 
 def generate(
-    conn,
+    conn: Connection,
     *,
     tenants: int = 3,
     clients: int = 3000,
@@ -308,7 +314,7 @@ def generate(
     return counts
 
 
-def _drop_keys(conn) -> list[str]:
+def _drop_keys(conn: Connection) -> list[str]:
     """Drop the app tables' foreign keys, keys and indexes; return the statements that restore them.
 
     Loading into bare heaps and then building each index once by sorting is about twice as
@@ -343,7 +349,7 @@ def _drop_keys(conn) -> list[str]:
     )
 
 
-def _copy(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) -> int:
+def _copy(conn: Connection, table: str, columns: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> int:
     names = ", ".join(f'"{c}"' for c in columns)
     with conn.cursor().copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
         for row in rows:
@@ -351,7 +357,7 @@ def _copy(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) -> int:
     return len(rows)
 
 
-def _copy_small_tables(conn, s: _Shape) -> dict[str, int]:
+def _copy_small_tables(conn: Connection, s: _Shape) -> dict[str, int]:
     """Tenants, branches, staff, services, assignments, hours, templates: built in Python."""
     stamp = s.base
     password = hash_password(DEMO_PASSWORD, salt=_fixed_salt(s.seed))
@@ -493,7 +499,7 @@ def _phone(seed: int, kind: str, n: int) -> str:
 _CLIENT_PHONE = "((n::bigint + %(seed)s::bigint * 7919) * 37139213) %% 100000000"
 
 
-def _insert_clients(conn, s: _Shape, count: int) -> int:
+def _insert_clients(conn: Connection, s: _Shape, count: int) -> int:
     if not count:
         return 0
     nf, nl, nd, nn = len(FIRST_NAMES), len(LAST_NAMES), len(MAIL_DOMAINS), len(CLIENT_NOTES)
@@ -533,7 +539,7 @@ def _insert_clients(conn, s: _Shape, count: int) -> int:
     ).rowcount
 
 
-def _insert_appointments(conn, s: _Shape, clients: int, count: int) -> int:
+def _insert_appointments(conn: Connection, s: _Shape, clients: int, count: int) -> int:
     """Appointment n: client n % clients, a random day in the window, slot, service, status.
 
     Times are local wall-clock times in the tenant's zone (09:00-17:45 in 15-minute slots),
@@ -589,7 +595,7 @@ def _insert_appointments(conn, s: _Shape, clients: int, count: int) -> int:
     ).rowcount
 
 
-def _insert_payments(conn, s: _Shape) -> int:
+def _insert_payments(conn: Connection, s: _Shape) -> int:
     """One payment per completed appointment of our tenants, made at its end by the receptionist."""
     receptionist = len(STAFF_ROLES) - 1
     tenant_ids = [demo_id(s.seed, "tenant", t) for t in range(s.tenants)]

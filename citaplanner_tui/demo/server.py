@@ -83,6 +83,7 @@ class LocalServer:
 
     # -- running commands -------------------------------------------------
     def _run(self, tool: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        assert self.bindir is not None  # resolved in __post_init__
         cmd = [str(self.bindir / tool), *args]
         result = subprocess.run(
             cmd, capture_output=True, text=True, timeout=timeout, cwd="/", check=False, **self._identity()
@@ -104,8 +105,9 @@ class LocalServer:
     # -- life cycle -------------------------------------------------------
     def start(self) -> LocalServer:
         self.datadir.mkdir(parents=True, exist_ok=True)
-        if self._run_as:
-            entry = self._uid
+        entry = self._uid  # set with _run_as: the server runs as its own system user
+        if entry is not None:
+            assert self.bindir is not None  # resolved in __post_init__
             _allow_traverse(self.bindir)
             _allow_traverse(self.datadir.parent)
             os.chown(self.datadir, entry.pw_uid, entry.pw_gid)
@@ -124,7 +126,7 @@ class LocalServer:
                 "--auth-host=scram-sha-256",
             )
         self.socket_dir = Path(tempfile.mkdtemp(prefix="cpt-sock-"))
-        if self._run_as:
+        if entry is not None:
             os.chown(self.socket_dir, entry.pw_uid, entry.pw_gid)
         opts = f"-c listen_addresses=127.0.0.1 -k {self.socket_dir} -c max_connections=60"
         if self.fast:

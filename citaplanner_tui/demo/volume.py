@@ -18,7 +18,7 @@ import shutil
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import platformdirs
 
@@ -34,6 +34,9 @@ from citaplanner_tui.core.volume import catalog
 from citaplanner_tui.demo import data as demo_data
 from citaplanner_tui.demo import s3 as demo_s3
 from citaplanner_tui.demo.server import LocalServer
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.pg.connect import Connection
 
 DEMO_DB = "citaplanner"
 DEMO_ROLE = "citaplanner"
@@ -120,7 +123,15 @@ def open_demo(
         raise
 
 
-def _open(root: Path, lock: int, reset: bool, read_only: bool, progress, today, size) -> Demo:
+def _open(
+    root: Path,
+    lock: int,
+    reset: bool,
+    read_only: bool,
+    progress: Callable[[str], None],
+    today: date | None,
+    size: dict[str, int] | None,
+) -> Demo:
     # fsync off: the demo is disposable (``--reset`` rebuilds it) and builds 3x faster.
     server = LocalServer(root / "pgdata", fast=True)
     server.stop()  # we hold the lock: a server still running was left by a console that died
@@ -166,7 +177,7 @@ def _open(root: Path, lock: int, reset: bool, read_only: bool, progress, today, 
     return demo
 
 
-def _offsite(root: Path, settings: settings_mod.Settings, progress) -> demo_s3.DemoTarget | None:
+def _offsite(root: Path, settings: settings_mod.Settings, progress: Callable[[str], None]) -> demo_s3.DemoTarget | None:
     """Start the demo's S3 target (when SeaweedFS is installed) and copy the backups it lacks there."""
     from citaplanner_tui.core.offsite.push import push
 
@@ -184,7 +195,7 @@ def _offsite(root: Path, settings: settings_mod.Settings, progress) -> demo_s3.D
     return target
 
 
-def _build(demo: Demo, password: str, progress, today: date, size: dict[str, int]) -> None:
+def _build(demo: Demo, password: str, progress: Callable[[str], None], today: date, size: dict[str, int]) -> None:
     server, info = demo.server, demo.settings.conninfo()
     server.create_role(DEMO_ROLE, password, createdb=True)
     server.create_database(DEMO_DB, owner=DEMO_ROLE)
@@ -197,7 +208,7 @@ def _build(demo: Demo, password: str, progress, today: date, size: dict[str, int
     _finish_checks(demo, progress)
 
 
-def _backup_history(demo: Demo, today: date, progress) -> None:
+def _backup_history(demo: Demo, today: date, progress: Callable[[str], None]) -> None:
     """Nightly backups at 02:00 over two months, the database growing between them."""
     days = history_days(today)
     for n, day in enumerate(days, 1):
@@ -211,7 +222,7 @@ def _backup_history(demo: Demo, today: date, progress) -> None:
                 os.utime(file, (taken.timestamp(), taken.timestamp()))
 
 
-def _book_new_appointments(conn, day: date) -> None:
+def _book_new_appointments(conn: Connection, day: date) -> None:
     """A day's new bookings: copies of existing appointments a few weeks later, new ids."""
     conn.execute(
         """INSERT INTO appointments (id, "startTime", "endTime", status, notes, "tenantId",
@@ -226,7 +237,7 @@ def _book_new_appointments(conn, day: date) -> None:
     )
 
 
-def _finish_checks(demo: Demo, progress) -> None:
+def _finish_checks(demo: Demo, progress: Callable[[str], None]) -> None:
     """Verify everything, drill the newest backup, then damage one older daily."""
     progress("verifying every backup and running a restore drill")
     verify(demo.settings, deep=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def specs_for(scope: str) -> list[ActionSpec]:
     return [spec for (where, _), spec in REGISTRY.items() if where == scope]
 
 
-def bindings_for(scope: str) -> list[Binding]:
+def bindings_for(scope: str) -> list[BindingType]:
     """Textual bindings for a scope, with ids so keymaps can rebind them."""
     return [
         Binding(

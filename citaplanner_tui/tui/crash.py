@@ -13,15 +13,15 @@ import traceback
 from datetime import datetime
 from pathlib import Path
 
+import platformdirs
+
+from citaplanner_tui.core.settings import APP_NAME
+
 CRASH_EXIT = 70  # EX_SOFTWARE: the console itself failed, not the operator's input
 
 
 def crash_dir() -> Path:
     """``$XDG_STATE_HOME/citaplanner-tui/crashes`` (platformdirs' user state dir)."""
-    import platformdirs
-
-    from citaplanner_tui.core.settings import APP_NAME
-
     return Path(platformdirs.user_state_dir(APP_NAME)) / "crashes"
 
 

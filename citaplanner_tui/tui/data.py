@@ -4,18 +4,46 @@
 rules, the database probe) and returns the report itself with the little the panes
 add (server version, problem files, table rows), so panes only format; nothing here
 decides health or state, the core does.  It never touches a
-widget: the app assigns the result to ``app.data`` on the event loop.
+widget: the app assigns the result to ``app.data`` on the event loop.  The app imports
+this module in that worker, so the engine modules imported here (psycopg among them) cost
+the first paint nothing.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Callable
+from pathlib import Path
+from typing import Callable, TypedDict
 
-from citaplanner_tui.core.report import status
+from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.pg import connect as db
+from citaplanner_tui.core.report import health, heartbeat, status
+from citaplanner_tui.core.report.health import Health
+from citaplanner_tui.core.restore import rollback_candidate
+from citaplanner_tui.core.restore.engine import last_swap
+from citaplanner_tui.core.restore.leftovers import Leftover, leftovers
 from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.verify import VerifyResult
+from citaplanner_tui.core.volume import catalog as catalog_mod
+from citaplanner_tui.core.volume.catalog import Catalog, Entry
+from citaplanner_tui.core.volume.disk import Space
+from citaplanner_tui.core.volume.records import Facts, Record
 from citaplanner_tui.tui import format as fmt
+
+
+# Read-only mode's own verify results, by path: (size, mtime_ns, records) of the version checked.
+class KeptChecks(TypedDict, total=False):
+    """The records ``keep_verify`` holds for one file, by kind (the fields of ``Facts`` they replace)."""
+
+    verify: Record
+    deep: Record
+
+
+Kept = dict[str, tuple[int, int, KeptChecks]]
+# One backups-table row: key (the path), cells, health word, the text a filter searches.
+Row = tuple[str, tuple[str, ...], str, str]
 
 
 @dataclass(frozen=True)
@@ -87,11 +115,11 @@ class DashboardData:
     report: status.StatusReport
     server: str | None
     checks: Checks
-    catalog: object  # core.volume.catalog.Catalog
+    catalog: Catalog
     rollback: Rollback | None = None
-    backup_rows: tuple[tuple[str, tuple[str, ...], str, str], ...] = ()
+    backup_rows: tuple[Row, ...] = ()
     """For the backups table: (path, cells, health, lower-case text the filter searches)."""
-    leftovers: tuple = ()
+    leftovers: tuple[Leftover, ...] = ()
     """``core.restore.leftovers.Leftover``s: the safety backups and parked databases restores kept."""
     daemon: Daemon | None = None
     """None when no schedule is configured (then nobody promised a daemon)."""
@@ -109,16 +137,13 @@ class DashboardData:
     def db_error(self) -> str | None:
         return self.report.database.problem
 
-    def verdict(self, subject: str):
+    def verdict(self, subject: str) -> Health:
         """The report's ``Health`` on ``subject`` (``disk``, ``database``...)."""
         return next(h for h in self.report.checks if h.subject == subject)
 
 
 def probe_database(settings: Settings) -> ServerProbe:
     """Server version, and the database's size as ``status`` reads it (or the sentence saying why not)."""
-    from citaplanner_tui.core.pg import connect as db
-    from citaplanner_tui.core.errors import OperatorError
-
     database = status.database_status(settings)
     if database.problem:
         return ServerProbe(None, database)
@@ -130,11 +155,6 @@ def probe_database(settings: Settings) -> ServerProbe:
 
 
 def _rollback(settings: Settings) -> Rollback | None:
-    from citaplanner_tui.core.errors import OperatorError
-    from citaplanner_tui.core.restore import rollback_candidate
-
-    from citaplanner_tui.core.restore.engine import last_swap
-
     try:
         target, parked = settings.conninfo().dbname, rollback_candidate(settings)
     except OperatorError:  # nothing parked: nothing to roll back
@@ -148,30 +168,26 @@ def _rollback(settings: Settings) -> Rollback | None:
     return Rollback(target, parked, getattr(last, "kind", None) or "restore", getattr(last, "swapped_at", None))
 
 
-def keep_verify(kept: dict, results, now: datetime) -> None:
+def keep_verify(kept: Kept, results: list[VerifyResult] | None, now: datetime) -> None:
     """Remember verify ``results`` in ``kept`` for this file version (read-only: the volume records nothing).
 
     The same facts ``core.verify`` would record: the checksum verdict, and the deep one when asked."""
-    import os
-
-    from citaplanner_tui.core.volume.records import Record
-
     for result in results or ():
         try:
             st = os.stat(result.path, follow_symlinks=False)
         except OSError:
             continue
         ok = result.checksum_ok is True
-        checks = {"verify": Record("verify", now, ok, "checksum matches its sidecar" if ok else result.detail)}
+        checks: KeptChecks = {
+            "verify": Record("verify", now, ok, "checksum matches its sidecar" if ok else result.detail)
+        }
         if result.deep_ok is not None:
             checks["deep"] = Record("deep", now, bool(result.deep_ok), result.deep_detail)
         kept[str(result.path)] = (st.st_size, st.st_mtime_ns, checks)
 
 
-def _with_kept(entry, kept: dict):
+def _with_kept(entry: Entry, kept: Kept) -> Entry:
     """``entry`` with the kept results of its current version over the recorded ones."""
-    from citaplanner_tui.core.volume.records import Facts
-
     size, mtime_ns, checks = kept.get(str(entry.path), (None, None, None))
     if checks is None or (size, mtime_ns) != (entry.size, entry.mtime_ns):
         return entry
@@ -187,17 +203,13 @@ def load_dashboard(
     now: datetime,
     probe: Callable[[Settings], ServerProbe] | None = None,
     target: str = "",
-    space: Callable | None = None,
-    kept: dict | None = None,
+    space: Callable[[Path], Space | None] | None = None,
+    kept: Kept | None = None,
 ) -> DashboardData:
     """One catalog scan and one status report (``core.report.status``), with what the panes add to it.
 
     ``probe`` and ``space`` (the volume's size, ``core.volume.disk.space``) can be pinned for screenshots;
     ``kept`` holds read-only mode's own verify results (``keep_verify``)."""
-    from citaplanner_tui.core.volume import catalog as catalog_mod
-    from citaplanner_tui.core.report import health
-    from citaplanner_tui.core.restore.leftovers import leftovers
-
     server = (probe or probe_database)(settings)
     scanned = catalog_mod.scan(settings, now=now)
     if kept:
@@ -206,7 +218,7 @@ def load_dashboard(
         settings, now=now, catalog=scanned, database=replace(server.database, target=target), space=space
     )
     verdicts = {v.subject: v for v in report.checks}
-    checks = _checks(scanned, report, verdicts, health)
+    checks = _checks(scanned, report, verdicts)
     return DashboardData(
         now,
         report,
@@ -220,10 +232,8 @@ def load_dashboard(
     )
 
 
-def _daemon(settings: Settings, verdict) -> Daemon | None:
+def _daemon(settings: Settings, verdict: Health | None) -> Daemon | None:
     """The daemon's heartbeat beside the report's verdict on it (``core.unattended.heartbeat``)."""
-    from citaplanner_tui.core.report import heartbeat
-
     if verdict is None:
         return None
     beat = heartbeat.read(settings)
@@ -236,17 +246,19 @@ def _daemon(settings: Settings, verdict) -> Daemon | None:
     )
 
 
-def _when(text) -> datetime | None:
+def _when(text: object) -> datetime | None:
+    if not isinstance(text, str):
+        return None
     try:
         return datetime.fromisoformat(text)
-    except (TypeError, ValueError):
+    except ValueError:
         return None
 
 
-def backup_row(entry, now: datetime) -> tuple[str, ...]:
+def backup_row(entry: Entry, now: datetime) -> tuple[str, ...]:
     """The backups table's cells for one catalog entry: tier, taken, age, size, state, verified, drill."""
 
-    def check(at, ok) -> str:
+    def check(at: datetime | None, ok: bool | None) -> str:
         return "never" if at is None else f"{fmt.short_age(at, now)} {'ok' if ok else 'FAILED'}"
 
     dump = entry.is_dump
@@ -261,7 +273,7 @@ def backup_row(entry, now: datetime) -> tuple[str, ...]:
     )
 
 
-def backup_rows(scanned, now: datetime, health: dict[str, str]) -> tuple:
+def backup_rows(scanned: Catalog, now: datetime, health: dict[str, str]) -> tuple[Row, ...]:
     """Every entry's row, made here in the worker so the event loop only filters and draws."""
     rows = []
     for entry in scanned:
@@ -271,12 +283,12 @@ def backup_rows(scanned, now: datetime, health: dict[str, str]) -> tuple:
     return tuple(rows)
 
 
-def _checks(scanned, report, verdicts, health) -> Checks:
+def _checks(scanned: Catalog, report: status.StatusReport, verdicts: dict[str, Health]) -> Checks:
     """Counts per state, what is not verified yet, the last drill, and the files in a bad state."""
     counts = tuple((state.word, n) for state, n in report.counts.items() if n or state.value in ALWAYS_COUNTED)
     dumps = scanned.backups()
     drilled = [e for e in dumps if e.last_drill_at is not None]
-    last = max(drilled, key=lambda e: e.last_drill_at, default=None)
+    last = max(drilled, key=lambda e: e.last_drill_at or datetime.min, default=None)  # all drilled
     problems = tuple(
         Problem(f"{e.tier} {e.when:%m-%d %H:%M}", e.state.word, verdicts[e.state.word].word, str(e.path))
         for e in scanned

@@ -3,15 +3,26 @@
 Each takes the Reporter the child passes and turns the engine's result into a
 ``JobOutcome``: a verify that found bad files is FAILED and names them, a backup with
 warnings is WARNING.  Kept apart from the screens so the child imports the engine, not
-Textual (``tui/restore_calls.py`` does the same for the restore engine).
+Textual (``tui/restore_calls.py`` does the same for the restore engine).  Each imports
+its engine inside: the backups screen imports this module at start-up, the engines bring
+psycopg.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from citaplanner_tui.tui.job_result import JobOutcome, Kind
 
+if TYPE_CHECKING:
+    from datetime import datetime
+    from pathlib import Path
 
-def verify(settings, paths, *, deep: bool = False, reporter) -> JobOutcome:
+    from citaplanner_tui.core.events import Reporter
+    from citaplanner_tui.core.settings import Settings
+
+
+def verify(settings: Settings, paths: list[Path] | None, *, deep: bool = False, reporter: Reporter) -> JobOutcome:
     from citaplanner_tui.core.verify import verify as run
 
     results = run(settings, paths, deep=deep, reporter=reporter)
@@ -27,14 +38,14 @@ def verify(settings, paths, *, deep: bool = False, reporter) -> JobOutcome:
     return JobOutcome.ok(results, f"{what}: {len(results)} backup{'s' if len(results) != 1 else ''} OK")
 
 
-def drill(settings, archive, *, reporter) -> JobOutcome:
+def drill(settings: Settings, archive: Path, *, reporter: Reporter) -> JobOutcome:
     from citaplanner_tui.core.restore import drill as run
 
     result = run(settings, archive, reporter=reporter)
     return JobOutcome.ok(result, f"drill {archive.name}: {result.summary}")
 
 
-def backup(settings, *, tier: str, now, reporter) -> JobOutcome:
+def backup(settings: Settings, *, tier: str, now: datetime | None, reporter: Reporter) -> JobOutcome:
     from citaplanner_tui.core.backup import run_backup
 
     result = run_backup(settings, tier=tier, now=now, reporter=reporter)

@@ -12,43 +12,48 @@ so no path around it exists.
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from typing import Callable, TypeVar, cast
 
+from textual.dom import DOMNode
 from textual.screen import Screen
+
+from citaplanner_tui.tui.node import ConsoleNode
 
 READ_ONLY_SENTENCE = "read-only mode: actions that write are disabled (started with --read-only or read_only = true)"
 
+_Handler = TypeVar("_Handler", bound=Callable[..., object])
 
-def read_only(app) -> bool:
+
+def read_only(app: object) -> bool:
     return bool(getattr(getattr(app, "settings", None), "read_only", False))
 
 
-def is_write(node, action: str) -> bool:
+def is_write(node: object, action: str) -> bool:
     """True if ``action`` on ``node`` is a write action (marked by ``@writes``)."""
     method = getattr(node, f"action_{action}", None)
     return bool(getattr(method, "_writes", False))
 
 
-def allowed(node, action: str) -> bool:
+def allowed(node: DOMNode, action: str) -> bool:
     """May ``action`` run on ``node`` now?"""
     return not (is_write(node, action) and read_only(node.app))
 
 
-def writes(method: Callable) -> Callable:
+def writes(method: _Handler) -> _Handler:
     """Mark an ``action_*`` handler as writing; refuse it in read-only mode."""
 
     @functools.wraps(method)
-    def gated(self, *args, **kwargs):
+    def gated(self: DOMNode, *args: object, **kwargs: object) -> object:
         if read_only(self.app):
             self.app.notify(READ_ONLY_SENTENCE, title="Read-only", severity="warning")
             return None
         return method(self, *args, **kwargs)
 
-    gated._writes = True
-    return gated
+    gated._writes = True  # type: ignore[attr-defined]  # the mark is_write() reads
+    return cast(_Handler, gated)
 
 
-class GatedScreen(Screen):
+class GatedScreen(ConsoleNode, Screen[None]):
     """Base for every screen with actions: hides write bindings in read-only mode."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

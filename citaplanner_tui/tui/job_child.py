@@ -16,6 +16,8 @@ import sys
 import threading
 from typing import Any, Callable
 
+from citaplanner_tui.core.errors import Cancelled, OperatorError
+from citaplanner_tui.core.events import Reporter
 
 # The console's own process must win the CPU over the job (pg_dump and the compressing
 # threads inherit this), or the screen freezes while a backup runs on a busy machine.
@@ -24,8 +26,6 @@ NICENESS = 10
 
 def outcome(call: Callable[[], Any]) -> tuple[str, Any]:
     """``("result", JobOutcome)``, ``("cancelled"|"error", sentence)``: what a job's end is."""
-    from citaplanner_tui.core.errors import Cancelled, OperatorError
-
     try:
         return "result", call()
     except Cancelled as exc:
@@ -45,15 +45,18 @@ def main() -> None:
     requests = sys.stdin.buffer
     work, args, kwargs = pickle.load(requests)
     cancel = threading.Event()
-    threading.Thread(target=lambda: (requests.read(1), cancel.set()), daemon=True).start()
+
+    def cancel_on_request() -> None:
+        requests.read(1)  # a byte, or the end when the console dies
+        cancel.set()
+
+    threading.Thread(target=cancel_on_request, daemon=True).start()
     lock = threading.Lock()
 
-    def send(message) -> None:
+    def send(message: tuple[str, object]) -> None:
         with lock:
             pickle.dump(message, channel)
             channel.flush()
-
-    from citaplanner_tui.core.events import Reporter
 
     reporter = Reporter(lambda p: send(("progress", p)), cancel=cancel)
     send(outcome(lambda: work(*args, reporter=reporter, **kwargs)))

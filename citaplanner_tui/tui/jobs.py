@@ -18,8 +18,9 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import IO, Any, Callable
 
+from textual.dom import DOMNode
 from textual.message import Message
 
 from citaplanner_tui.core.events import Progress, Reporter
@@ -34,7 +35,7 @@ class CancelRequest:
     def __init__(self) -> None:
         self._event = threading.Event()
         self._lock = threading.Lock()
-        self._stdin = None
+        self._stdin: IO[bytes] | None = None
 
     def set(self) -> None:
         with self._lock:
@@ -45,7 +46,7 @@ class CancelRequest:
     def is_set(self) -> bool:
         return self._event.is_set()
 
-    def connect(self, stdin) -> None:
+    def connect(self, stdin: IO[bytes]) -> None:
         """From now on a request reaches the child; one made while it started is passed on now."""
         with self._lock:
             self._stdin = stdin
@@ -53,11 +54,13 @@ class CancelRequest:
                 self._tell_child()
 
     def _tell_child(self) -> None:
+        if self._stdin is None:
+            return  # a thread job, or a child not started yet
         try:
             self._stdin.write(b"c")
             self._stdin.flush()
-        except (AttributeError, OSError, ValueError):
-            pass  # a thread job, not started yet, or already gone
+        except (OSError, ValueError):
+            pass  # already gone
 
 
 @dataclass
@@ -105,7 +108,7 @@ def _finish(job: Job, outcome: tuple[str, Any]) -> None:
     job.done = True
 
 
-def _progress(app, job: Job) -> Callable[[Progress], None]:
+def _progress(app: DOMNode, job: Job) -> Callable[[Progress], None]:
     def progress(p: Progress) -> None:
         job.progress = p
         app.post_message(JobUpdate(job))  # thread-safe and non-blocking
@@ -113,7 +116,7 @@ def _progress(app, job: Job) -> Callable[[Progress], None]:
     return progress
 
 
-def run_in_thread(app, job: Job, work: Callable[..., JobOutcome]) -> None:
+def run_in_thread(app: DOMNode, job: Job, work: Callable[..., JobOutcome]) -> None:
     """Run ``work(reporter=...)`` in a thread worker of ``app`` (light jobs)."""
 
     def thread() -> None:
@@ -125,7 +128,9 @@ def run_in_thread(app, job: Job, work: Callable[..., JobOutcome]) -> None:
     app.run_worker(thread, thread=True, group=f"job-{job.kind}", name=job.title, exit_on_error=False)
 
 
-def run_in_child(app, job: Job, work: Callable[..., JobOutcome], args: tuple, kwargs: dict) -> None:
+def run_in_child(
+    app: DOMNode, job: Job, work: Callable[..., JobOutcome], args: tuple[object, ...], kwargs: dict[str, object]
+) -> None:
     """Run ``work(*args, reporter=..., **kwargs)`` in a child process (heavy jobs).
 
     ``work`` is a module-level function (pickled by name).  The request (settings included,
@@ -142,6 +147,7 @@ def run_in_child(app, job: Job, work: Callable[..., JobOutcome], args: tuple, kw
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
+        assert proc.stdin is not None and proc.stdout is not None  # both are pipes
         try:
             pickle.dump((work, args, kwargs), proc.stdin)
             proc.stdin.flush()
@@ -157,6 +163,7 @@ def run_in_child(app, job: Job, work: Callable[..., JobOutcome], args: tuple, kw
                 progress(value)
         finally:
             for pipe in (proc.stdin, proc.stdout):
+                assert pipe is not None
                 try:
                     pipe.close()
                 except OSError:

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING, Any
 
 from citaplanner_tui.core.settings import Settings
+
+if TYPE_CHECKING:
+    from citaplanner_tui.tui.app import CitaPlannerApp
 
 
 def launch(args: argparse.Namespace, settings: Settings) -> int:
@@ -24,7 +28,7 @@ def launch(args: argparse.Namespace, settings: Settings) -> int:
     return run_console(CitaPlannerApp(settings))
 
 
-def run_console(app, **options) -> int:
+def run_console(app: CitaPlannerApp, **options: Any) -> int:
     """Run ``app`` in the terminal; its exit code, non-zero after a crash (``app._handle_exception``).
 
     ``App.run`` returns the value given to ``exit``, which a crash never sets: the

@@ -3,15 +3,25 @@
 Each wraps one ``core.restore`` call: it takes the Reporter the child passes, and its
 ``JobOutcome`` carries the sentence the app's notification shows, so an operator who
 left the wizard still reads what happened and what was kept.  Kept apart from the
-wizard's screens so the child imports the engine, not Textual.
+wizard's screens so the child imports the engine, not Textual; each imports its engine
+inside, so the console pays for psycopg only once a restore job runs.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from citaplanner_tui.tui.job_result import JobOutcome, Kind
 
+if TYPE_CHECKING:
+    from pathlib import Path
 
-def preflight(settings, archive, *, reporter) -> JobOutcome:
+    from citaplanner_tui.core.events import Reporter
+    from citaplanner_tui.core.restore.plan import RestorePlan
+    from citaplanner_tui.core.settings import Settings
+
+
+def preflight(settings: Settings, archive: Path, *, reporter: Reporter) -> JobOutcome:
     from citaplanner_tui.core.restore import preflight as run
 
     plan = run(settings, archive, reporter=reporter)
@@ -26,7 +36,7 @@ def preflight(settings, archive, *, reporter) -> JobOutcome:
     return JobOutcome.ok(plan, "ready to restore: every blocking check passed")
 
 
-def execute(settings, plan, *, reporter) -> JobOutcome:
+def execute(settings: Settings, plan: RestorePlan, *, reporter: Reporter) -> JobOutcome:
     """Run the plan; the operator typed the target's name in the wizard's confirmation."""
     from citaplanner_tui.core.restore import execute as run
 
@@ -39,7 +49,7 @@ def execute(settings, plan, *, reporter) -> JobOutcome:
     return JobOutcome.ok(outcome, summary)
 
 
-def rollback(settings, target: str, *, reporter) -> JobOutcome:
+def rollback(settings: Settings, target: str, *, reporter: Reporter) -> JobOutcome:
     """Swap the pre-restore copy back in; typed in the wizard's confirmation too."""
     from citaplanner_tui.core.restore import rollback as run
 

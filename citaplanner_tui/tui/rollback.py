@@ -11,9 +11,14 @@ stamp records (``core.restore.plan.pre_restore_name``).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from citaplanner_tui.core.restore.plan import STAMP
 from citaplanner_tui.tui import restore_calls
+
+if TYPE_CHECKING:
+    from citaplanner_tui.tui.app import CitaPlannerApp
+    from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 
 
 def restored_at(parked: str) -> datetime | None:
@@ -24,7 +29,9 @@ def restored_at(parked: str) -> datetime | None:
         return None
 
 
-def rollback_dialog(target: str, parked: str, kind: str = "restore", swapped_at: datetime | None = None):
+def rollback_dialog(
+    target: str, parked: str, kind: str = "restore", swapped_at: datetime | None = None
+) -> ConfirmScreen:
     """The typed confirmation: what the swap does, and which swap (restore or rollback) it undoes.
 
     After a rollback the parked copy is the restored data, so "before the restore" would
@@ -56,7 +63,7 @@ def rollback_dialog(target: str, parked: str, kind: str = "restore", swapped_at:
     return ConfirmScreen(f"Roll {target!r} back to before the restore{at}?", steps, target, "Roll back")
 
 
-def start_rollback(app) -> None:
+def start_rollback(app: CitaPlannerApp) -> None:
     """Ask, then run the engine's rollback as an app job (its result lands as a notification)."""
     candidate = app.data.rollback if app.data is not None else None
     if candidate is None:

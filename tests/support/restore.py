@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-import pytest
 
 from citaplanner_tui.core.app.schema import TABLES
 from citaplanner_tui.core.pg.connect import connect
@@ -49,9 +48,3 @@ def databases(server, prefix: str) -> list[str]:
             "SELECT datname FROM pg_database WHERE starts_with(datname, %s) ORDER BY 1", params=(prefix,)
         )
     ]
-
-
-@pytest.fixture(params=["pg18", "pg15"])
-def any_live(request):
-    """An empty CitaPlanner database, once on PostgreSQL 18 and once on 15."""
-    return request.getfixturevalue("app_db" if request.param == "pg18" else "app_db15")

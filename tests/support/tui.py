@@ -1,17 +1,16 @@
 """Helpers for the console's Pilot and snapshot tests.
 
-``NOW`` is the fixed clock every console test runs on; ``sample_volume`` is a real
-backup volume (real gzip dumps and sha256 sidecars, fixed names and mtimes) built by
-``tests/support/sample.py``; ``make_console`` makes an app with no refresh timer and no log polling
-(tests trigger both), so nothing varies between runs.
+``NOW`` is the fixed clock every console test runs on; the ``sample_volume`` fixture
+(``tests/support/fixtures.py``) is a real backup volume (real gzip dumps and sha256
+sidecars, fixed names and mtimes) built by ``tests/support/sample.py``; ``make_console``
+makes an app with no refresh timer and no log polling (tests trigger both), so nothing
+varies between runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-
-import pytest
 
 from textual.widgets import Input
 
@@ -20,23 +19,7 @@ from citaplanner_tui.tui.app import CitaPlannerApp
 from citaplanner_tui.tui.screens.restore import RestoreScreen
 from tests.support.restore import content, fill, take_backup
 from tests.support.sample import SAMPLE_NOW as NOW
-from tests.support.sample import make_sample_volume, settle  # noqa: F401
-
-
-@pytest.fixture
-def sample_volume(backup_dir):
-    """A real, deterministic backup volume (see ``tests/support/sample.py``)."""
-    make_sample_volume(backup_dir, NOW)
-    return backup_dir
-
-
-@pytest.fixture
-def pinned_sample_volume(tmp_path_factory):
-    """The sample volume for snapshots (``sample_console`` pins its size, clock and database)."""
-    root = tmp_path_factory.mktemp("snap") / "backups"
-    root.mkdir()
-    make_sample_volume(root, NOW)
-    return root
+from tests.support.sample import settle  # noqa: F401 (re-exported for the console tests)
 
 
 def make_console(backup_dir, *, database_url: str = "", read_only: bool = False, **kwargs) -> CitaPlannerApp:

@@ -12,6 +12,10 @@ import re
 from functools import cache
 from graphlib import TopologicalSorter
 from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.pg.connect import Connection
 
 # The dump's session settings: ``search_path = ''`` would outlive the transaction and break
 # every unqualified name the caller runs next, and ``transaction_timeout`` is PostgreSQL 17+.
@@ -50,7 +54,7 @@ def _tables_parents_first(sql: str) -> tuple[str, ...]:
 TABLES = _tables_parents_first(schema_sql())
 
 
-def apply_schema(conn) -> None:
+def apply_schema(conn: Connection) -> None:
     """Create the CitaPlanner tables and types in the connection's database (one transaction)."""
     with conn.transaction():
         conn.execute(schema_sql())

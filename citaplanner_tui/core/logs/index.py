@@ -117,7 +117,7 @@ class LineIndex:
             self._map = mmap.mmap(self._fd, size, access=mmap.ACCESS_READ)
 
     def _extend(self, size: int, progress: Callable[[int, int], None] | None) -> None:
-        mm = self._map
+        mm: mmap.mmap | bytes = self._map if self._map is not None else b""  # an empty file is not mapped
         full_blocks = size // BLOCK
         for k in range(len(self._cum) - 1, full_blocks):
             self._cum.append(self._cum[-1] + mm[k * BLOCK : (k + 1) * BLOCK].count(b"\n"))
@@ -126,6 +126,12 @@ class LineIndex:
         self._tail_newlines = mm[full_blocks * BLOCK : size].count(b"\n") if mm else 0
         self._size = size
         self._ends_with_newline = size == 0 or mm[size - 1 : size] == b"\n"
+
+    @property
+    def _mm(self) -> mmap.mmap:
+        """The mapped file, for the readers below: they run only while it holds bytes."""
+        assert self._map is not None, "read before refresh() mapped a non-empty file"
+        return self._map
 
     def close(self) -> None:
         if self._map is not None:
@@ -153,7 +159,7 @@ class LineIndex:
         k = bisect_left(self._cum, n) - 1  # last block with fewer than n newlines before it
         pos, remaining = k * BLOCK, n - self._cum[k]
         while True:
-            pos = self._map.find(b"\n", pos) + 1
+            pos = self._mm.find(b"\n", pos) + 1
             remaining -= 1
             if remaining == 0:
                 return pos - 1
@@ -170,9 +176,9 @@ class LineIndex:
         start = max(0, start)
         pos, out = self.offset(start), []
         for _ in range(min(count, total - start)):
-            end = self._map.find(b"\n", pos, self._size)
+            end = self._mm.find(b"\n", pos, self._size)
             end = self._size if end < 0 else end
-            raw = self._map[pos : min(end, pos + MAX_LINE_CHARS * 4)]
+            raw = self._mm[pos : min(end, pos + MAX_LINE_CHARS * 4)]
             out.append(raw.decode("utf-8", "replace")[:MAX_LINE_CHARS])
             pos = end + 1
         return out
@@ -180,17 +186,17 @@ class LineIndex:
     def line_of_offset(self, offset: int) -> int:
         """The 0-based line holding the byte at ``offset``."""
         k = min(offset // BLOCK, len(self._cum) - 1)
-        return self._cum[k] + self._map[k * BLOCK : offset].count(b"\n")
+        return self._cum[k] + self._mm[k * BLOCK : offset].count(b"\n")
 
     # -- finding ----------------------------------------------------------------------
-    def _lines_of(self, offsets: Iterable[int]) -> array:
+    def _lines_of(self, offsets: Iterable[int]) -> array[int]:
         """Line numbers of ascending offsets, counting newlines between them once."""
         out, last_off, last_line = array("q"), 0, 0
         for off in offsets:
             if off - last_off > BLOCK:
                 last_line, last_off = self.line_of_offset(off), off
             else:
-                last_line += self._map[last_off:off].count(b"\n")
+                last_line += self._mm[last_off:off].count(b"\n")
                 last_off = off
             if not out or out[-1] != last_line:
                 out.append(last_line)
@@ -200,17 +206,17 @@ class LineIndex:
         """The level of the line starting at byte ``start``: its marker, INFO for a timed line
         without one, a client tool's own level, or None when it continues the line before."""
         timed, levelled, tool_head = _line_heads()
-        head = levelled.match(self._map, start, self._size)
+        head = levelled.match(self._mm, start, self._size)
         if head is not None:
             return _MARKERS[head[1]]
-        if timed.match(self._map, start, self._size):
+        if timed.match(self._mm, start, self._size):
             return "INFO"
-        tool = tool_head.match(self._map, start, self._size)
+        tool = tool_head.match(self._mm, start, self._size)
         if tool is None or tool["continued"]:
             return None
         return TOOL_SEVERITY[tool["severity"].decode()] if tool["severity"] else "INFO"
 
-    def lines_with_level(self, levels: Iterable[str], progress: Callable[[int, int], None] | None = None) -> array:
+    def lines_with_level(self, levels: Iterable[str], progress: Callable[[int, int], None] | None = None) -> array[int]:
         """Line numbers whose level is in ``levels`` (see ``LevelFilter``), in one go."""
         found = LevelFilter(self, levels)
         found.update(progress)
@@ -218,7 +224,7 @@ class LineIndex:
 
     def _scan_levels(
         self, wanted: frozenset[str], lo: int, hi: int, continues: bool, progress: Callable[[int, int], None] | None
-    ) -> tuple[array, bool]:
+    ) -> tuple[array[int], bool]:
         """Lines in bytes ``[lo, hi)`` (whole lines) whose level is in ``wanted``, and whether
         the last of them is one.  ``continues``: the line before ``lo`` is one, so the untimed
         lines at ``lo`` are too.
@@ -236,18 +242,18 @@ class LineIndex:
         for i, needle in enumerate(needles):
             tick = None if progress is None else (lambda done, i=i: progress(i * span + done, len(needles) * span))
             for at in self._occurrences(needle, lo, hi, tick):
-                start = self._map.rfind(b"\n", lo, at) + 1 or lo
+                start = self._mm.rfind(b"\n", lo, at) + 1 or lo
                 if self.own_level(start) in wanted:
                     starts.add(start)
         ordered = sorted(starts)
         rows = array("q")
         for start, line in zip(ordered, self._lines_of(ordered)):
             rows.append(line)
-            end = self._map.find(b"\n", start, hi) + 1
+            end = self._mm.find(b"\n", start, hi) + 1
             while 0 < end < hi and self.own_level(end) is None:  # its continuation lines
                 line += 1
                 rows.append(line)
-                end = self._map.find(b"\n", end, hi) + 1
+                end = self._mm.find(b"\n", end, hi) + 1
         return rows, bool(rows) and rows[-1] == self.line_of_offset(hi - 1)
 
     def _occurrences(self, needle: bytes, lo: int, hi: int, tick: Callable[[int], None] | None = None) -> Iterator[int]:
@@ -263,19 +269,19 @@ class LineIndex:
         for window in range(lo, hi, SCAN):
             limit = min(hi, window + SCAN + size - 1)  # a needle starting in this window ends by here
             if probe is None:
-                at = self._map.find(needle, window, limit)
+                at = self._mm.find(needle, window, limit)
                 while 0 <= at < window + SCAN:
                     yield at
-                    at = self._map.find(needle, at + 1, limit)
+                    at = self._mm.find(needle, at + 1, limit)
             else:
                 k, byte = probe  # the probe sits at needle[k]: hits from window + k, ending by limit
                 end = limit - (size - 1 - k)
                 # (an end at or below the start is no range: mmap.find counts a negative one from the end)
-                at = self._map.find(byte, window + k, end) if end > window + k else -1
+                at = self._mm.find(byte, window + k, end) if end > window + k else -1
                 while at >= 0:
-                    if self._map[at - k : at - k + size] == needle:
+                    if self._mm[at - k : at - k + size] == needle:
                         yield at - k
-                    at = self._map.find(byte, at + 1, end)
+                    at = self._mm.find(byte, at + 1, end)
             if tick is not None:
                 tick(min(hi, window + SCAN) - lo)
 
@@ -283,7 +289,7 @@ class LineIndex:
         """``(index, byte)`` of the needle's byte rarest in samples of ``[lo, hi)``, when it is
         rarer there than one in ``RARE_PROBE`` bytes (each hit costs a Python step), else None."""
         step = max(1, (hi - lo) // 4)
-        samples = [self._map[at : min(hi, at + PROBE_SAMPLE)] for at in range(lo, hi, step)][:4]
+        samples = [self._mm[at : min(hi, at + PROBE_SAMPLE)] for at in range(lo, hi, step)][:4]
         seen = sum(map(len, samples))
         counts = {b: sum(part.count(bytes([b])) for part in samples) for b in set(needle)}
         rarest = min(counts, key=lambda b: (counts[b], needle.index(b)))
@@ -301,7 +307,7 @@ class LineIndex:
         windows = range(start, end, SCAN)
         for lo in reversed(windows) if backwards else windows:
             hi = min(end, lo + SCAN + overlap)
-            at = self._map.rfind(needle, lo, hi) if backwards else self._map.find(needle, lo, hi)
+            at = self._mm.rfind(needle, lo, hi) if backwards else self._mm.find(needle, lo, hi)
             if at >= 0:
                 return at
         return -1

@@ -10,6 +10,7 @@ import os
 import threading
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 from citaplanner_tui.core.logs.lines import LogRecord, format_line
 
@@ -28,7 +29,13 @@ class Log:
     we create it.  ``echo`` receives each line too (the CLI prints, the TUI shows).
     """
 
-    def __init__(self, log_dir: Path, kind: str = "backup", echo=None, clock=datetime.now):
+    def __init__(
+        self,
+        log_dir: Path,
+        kind: str = "backup",
+        echo: Callable[[LogRecord], None] | None = None,
+        clock: Callable[[], datetime] = datetime.now,
+    ):
         self.log_dir, self.kind, self.echo, self.clock = Path(log_dir), kind, echo, clock
 
     def write(self, level: str, message: str) -> None:

@@ -8,10 +8,19 @@ status report and the console's first paint import this module, and psycopg cost
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from citaplanner_tui.core.errors import ConnectionFailed
 from citaplanner_tui.core.pg.conninfo import ConnInfo
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    import psycopg
+    from psycopg.abc import Params, QueryNoTemplate
+
+    # What connect() yields (rows as tuples): the one connection type core functions take.
+    Connection: TypeAlias = psycopg.Connection[tuple[Any, ...]]
 
 
 def explain(exc: Exception, info: ConnInfo) -> str:
@@ -40,22 +49,30 @@ def explain(exc: Exception, info: ConnInfo) -> str:
 
 
 @contextmanager
-def connect(info: ConnInfo, *, autocommit: bool = True, dbname: str | None = None) -> Iterator:
+def connect(info: ConnInfo, *, autocommit: bool = True, dbname: str | None = None) -> Iterator[Connection]:
     """A psycopg connection with our search path, closed on exit."""
     import psycopg
+    from psycopg.conninfo import make_conninfo
 
     target = info.with_dbname(dbname) if dbname else info
     kwargs = target.connect_kwargs()
     if target.schema and target.schema != "public":
         kwargs["options"] = f"-c search_path={target.schema}"
     try:
-        conn = psycopg.connect(autocommit=autocommit, **kwargs)
+        conn = psycopg.connect(make_conninfo("", **kwargs), autocommit=autocommit)
     except psycopg.OperationalError as exc:
         raise ConnectionFailed(explain(exc, target)) from None
     try:
         yield conn
     finally:
         conn.close()
+
+
+def one_row(conn: Connection, query: QueryNoTemplate, params: Params | None = None) -> tuple[Any, ...]:
+    """The row of a query that always returns exactly one (an aggregate, a row known to exist)."""
+    row = conn.execute(query, params).fetchone()
+    assert row is not None, "the query returned no row"
+    return row
 
 
 def server_version(info: ConnInfo) -> tuple[int, int]:
@@ -68,4 +85,6 @@ def server_version(info: ConnInfo) -> tuple[int, int]:
 def database_size(info: ConnInfo) -> int:
     """Bytes on disk of the target database."""
     with connect(info) as conn:
-        return conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+    assert row is not None  # a SELECT without FROM returns exactly one row
+    return int(row[0])

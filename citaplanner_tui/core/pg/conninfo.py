@@ -73,9 +73,9 @@ class ConnInfo:
             extra["PGPASSWORD"] = self.password
         return extra
 
-    def connect_kwargs(self) -> dict[str, object]:
+    def connect_kwargs(self) -> dict[str, str]:
         """Keyword arguments for ``psycopg.connect``."""
-        kwargs: dict[str, object] = dict(self.params)
+        kwargs = dict(self.params)
         kwargs.setdefault("application_name", "citaplanner-tui")
         kwargs.setdefault("connect_timeout", "10")
         if self.password is not None:

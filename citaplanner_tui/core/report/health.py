@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from citaplanner_tui.core.settings import Thresholds
 from citaplanner_tui.core.volume.catalog import State
@@ -88,7 +88,7 @@ def _n(count: int, one: str, many: str) -> str:
 def state_health(counts: Mapping[State, int], backup_running: bool = False) -> list[Health]:
     """Verdicts on files in a bad state (nothing for states that are fine)."""
     found = []
-    rules = [
+    rules: list[tuple[State, Level, Callable[[int], str]]] = [
         (
             State.MISMATCH,
             FAIL,

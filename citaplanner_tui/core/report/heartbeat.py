@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from citaplanner_tui.core.report import health
 from citaplanner_tui.core.report.health import Health
+from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.volume.files import read_json, write_json
 
 HEARTBEAT_FILE = "daemon-heartbeat.json"
@@ -20,11 +22,11 @@ WARN_AFTER = 10 * 60  # seconds without a beat
 FAIL_AFTER = 60 * 60
 
 
-def path(settings) -> Path:
+def path(settings: Settings) -> Path:
     return settings.state_dir / HEARTBEAT_FILE
 
 
-def beat(settings, now: datetime, doing: str, next_runs: dict[str, datetime | None]) -> None:
+def beat(settings: Settings, now: datetime, doing: str, next_runs: dict[str, datetime | None]) -> None:
     """Record that the daemon (this pid) is alive at ``now`` (aware) doing ``doing``."""
     write_json(
         path(settings),
@@ -37,12 +39,12 @@ def beat(settings, now: datetime, doing: str, next_runs: dict[str, datetime | No
     )
 
 
-def read(settings) -> dict:
+def read(settings: Settings) -> dict[str, Any]:
     """The last heartbeat ({} when the daemon never ran here)."""
     return read_json(path(settings))
 
 
-def staleness(settings, now: datetime | None = None) -> Health | None:
+def staleness(settings: Settings, now: datetime | None = None) -> Health | None:
     """WARN/FAIL when a daemon is configured (``[schedule]``) but its heartbeat is old or absent.
 
     None when no schedule is configured: then nobody promised a daemon.

@@ -18,6 +18,7 @@ from citaplanner_tui.core.pg.connect import database_size
 from citaplanner_tui.core.report import health
 from citaplanner_tui.core.report import heartbeat
 from citaplanner_tui.core.report.health import Health
+from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.volume import disk, lock
 from citaplanner_tui.core.volume.catalog import Catalog, Entry, State, scan
 from citaplanner_tui.core.volume.naming import ROTATED_TIERS
@@ -66,8 +67,8 @@ class StatusReport:
         """The checks with a reason: what ``status`` lists under "problems:" and the console's dashboard shows."""
         return [h for h in self.checks if h.reason]
 
-    def to_json(self) -> dict:
-        def entry(e: Entry | None) -> dict | None:
+    def to_json(self) -> dict[str, object]:
+        def entry(e: Entry | None) -> dict[str, object] | None:
             if e is None:
                 return None
             return {
@@ -80,7 +81,7 @@ class StatusReport:
                 "deep_ok": e.deep_ok,
             }
 
-        def verdict(h: Health) -> dict:
+        def verdict(h: Health) -> dict[str, object]:
             return {"subject": h.subject, "health": h.word, "reason": h.reason}
 
         space = self.disk.space
@@ -119,7 +120,7 @@ class StatusReport:
         }
 
 
-def database_status(settings) -> DatabaseStatus:
+def database_status(settings: Settings) -> DatabaseStatus:
     """Size of the configured database, or why it cannot be had (never raises an OperatorError)."""
     if not settings.database_url:
         return DatabaseStatus("", None, "DATABASE_URL is not set, so the database cannot be checked")
@@ -134,13 +135,13 @@ def database_status(settings) -> DatabaseStatus:
 
 
 def build(
-    settings,
+    settings: Settings,
     *,
     now: datetime | None = None,
     catalog: Catalog | None = None,
-    database: DatabaseStatus | Callable[[object], DatabaseStatus] = database_status,
+    database: DatabaseStatus | Callable[[Settings], DatabaseStatus] = database_status,
     daemon: bool = True,
-    space=None,
+    space: Callable[[Path], disk.Space | None] | None = None,
     offsite: tuple[offsite_report.TargetReport, ...] | None = None,
 ) -> StatusReport:
     """Assemble the report.  ``now``, ``catalog``, ``database`` and ``space`` (``disk.space``) can be given
@@ -157,7 +158,7 @@ def build(
     tiers = []
     for tier in dict.fromkeys(ROTATED_TIERS + tuple(catalog.tiers())):
         newest = catalog.newest_good(tier)
-        age = (now - newest.taken_at).total_seconds() / 3600 if newest else None
+        age = (now - newest.when).total_seconds() / 3600 if newest else None  # a dump's when is its name's time
         backups = catalog.backups(tier)
         verdict = health.tier_health(
             tier, newest.taken_at if newest else None, now, settings.thresholds, any_backup=bool(backups)

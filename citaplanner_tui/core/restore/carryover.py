@@ -28,12 +28,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import psycopg
 
-from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.pg.connect import connect, one_row
 from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore.sqltext import literal, quote_ident, quote_role
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.pg.connect import Connection
 
 # The settings pg_dump treats as lists of quoted elements (dumputils.c, variable_is_guc_list_quote).
 LIST_SETTINGS = {
@@ -164,7 +168,7 @@ class Replay:
     def add(self, *statements: str) -> None:
         self.groups.append(list(statements))
 
-    def run(self, conn) -> list[str]:
+    def run(self, conn: Connection) -> list[str]:
         refused = []
         for group in self.groups:
             try:
@@ -177,15 +181,16 @@ class Replay:
         return refused
 
 
-def _role_names(conn) -> dict[int, str]:
+def _role_names(conn: Connection) -> dict[int, str]:
     return {oid: name for oid, name in conn.execute("SELECT oid::bigint, rolname FROM pg_roles")}
 
 
-def object_privileges(conn) -> Replay:
+def object_privileges(conn: Connection) -> Replay:
     """The GRANTs (and default privileges) that give the connection's database's ACLs to a copy of it."""
     roles = _role_names(conn)
     conn.execute("SET search_path = ''")  # names come out schema-qualified
-    replay, objects = Replay(), {}
+    replay = Replay()
+    objects: dict[tuple[str, str, bool], list[str]] = {}
     for kind, obj, column, owner, grantee, privilege, grantable in conn.execute(_OBJECT_ACLS):
         grants = objects.setdefault((kind, obj, column is not None), [])
         if grantee != owner:  # the owner's own rights come with ownership
@@ -195,7 +200,7 @@ def object_privileges(conn) -> Replay:
         # A non-default ACL replaces the defaults, some of which go to PUBLIC (EXECUTE, USAGE);
         # column privileges only add to the table's.
         replay.add(*([] if columns else [f"REVOKE ALL ON {kind} {obj} FROM PUBLIC"]), *grants)
-    defaults: dict[tuple, list[str]] = {}
+    defaults: dict[tuple[str, str, bool, str], list[str]] = {}
     for role, schema, objtype, grantee, privilege, grantable in conn.execute(_DEFAULT_ACLS):
         kind = _DEFAULT_KINDS.get(objtype)
         if kind is None:
@@ -219,7 +224,7 @@ def object_privileges(conn) -> Replay:
     return replay
 
 
-def object_owners(conn) -> dict[tuple[str, str], str]:
+def object_owners(conn: Connection) -> dict[tuple[str, str], str]:
     """``{(kind, name): owner}`` of the objects of the connection's database that a dump recreates."""
     roles = _role_names(conn)
     conn.execute("SET search_path = ''")
@@ -241,13 +246,14 @@ def ownership(live: dict[tuple[str, str], str], restored: dict[tuple[str, str], 
     return replay
 
 
-def database_grants(conn, source: str, name: str) -> Replay:
+def database_grants(conn: Connection, source: str, name: str) -> Replay:
     """Grants and comment of database ``source``, as statements for database ``name``."""
     db = quote_ident(name)
-    has_acl, comment = conn.execute(
+    has_acl, comment = one_row(
+        conn,
         "SELECT datacl IS NOT NULL, shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
         (source,),
-    ).fetchone()
+    )
     replay = Replay()
     if has_acl:  # NULL means the defaults, which the new database has already
         grants = [
@@ -265,11 +271,11 @@ def database_grants(conn, source: str, name: str) -> Replay:
     return replay
 
 
-def database_settings(conn, source: str, name: str) -> Replay:
+def database_settings(conn: Connection, source: str, name: str) -> Replay:
     """Connection limit and every ``pg_db_role_setting`` entry of ``source``, for database ``name``."""
     db = quote_ident(name)
     replay = Replay()
-    limit = conn.execute("SELECT datconnlimit FROM pg_database WHERE datname = %s", (source,)).fetchone()[0]
+    limit = one_row(conn, "SELECT datconnlimit FROM pg_database WHERE datname = %s", (source,))[0]
     if limit != -1:
         replay.add(f"ALTER DATABASE {db} CONNECTION LIMIT {int(limit)}")
     for role, entries in conn.execute(
@@ -284,7 +290,7 @@ def database_settings(conn, source: str, name: str) -> Replay:
     return replay
 
 
-def carry_over(info: ConnInfo, maintenance_conn, live: str, scratch: str) -> list[str]:
+def carry_over(info: ConnInfo, maintenance_conn: Connection, live: str, scratch: str) -> list[str]:
     """Replay ``live``'s privileges and database setup onto ``scratch``; return what was refused.
 
     Database grants first (a new owner of a schema needs CREATE on the database), then

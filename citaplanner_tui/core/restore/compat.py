@@ -39,7 +39,7 @@ def line_dropper(target_major: int, psql: tuple[int, int]) -> Callable[[bytes], 
         if strip_restrict and line.startswith((b"\\restrict ", b"\\unrestrict ")):
             return True
         match = _SET.match(line)
-        return bool(match) and match[1] in unknown
+        return match is not None and match[1] in unknown
 
     return drop
 

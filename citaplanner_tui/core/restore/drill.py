@@ -15,12 +15,14 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from citaplanner_tui.core.errors import ConnectionFailed, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.pg import tools as pgtools
-from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.pg.connect import connect, one_row
+from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore import server
 from citaplanner_tui.core.restore.load import LoadSpec, load_archive
 from citaplanner_tui.core.restore.plan import drill_name, new_stamp
@@ -67,7 +69,7 @@ class DrillResult:
         )
         return f"restored {len(self.rows)} tables, {sum(self.rows.values())} rows, counts verified; {far}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "ok": True, "differences": self.differences, "summary": self.summary}
 
 
@@ -87,13 +89,11 @@ def choose_backup(settings: Settings) -> Path:
     return max(good, key=lambda e: e.when).path
 
 
-def live_counts(info, tables: list[str]) -> dict[str, int | None]:
+def live_counts(info: ConnInfo, tables: list[str]) -> dict[str, int | None]:
     """Current rows per table in the live database (None for a table it lacks, or all None if it is gone)."""
     try:
         with connect(info) as conn:
-            present = [
-                t for t in tables if conn.execute("SELECT to_regclass(%s)", (qualified(t),)).fetchone()[0] is not None
-            ]
+            present = [t for t in tables if one_row(conn, "SELECT to_regclass(%s)", (qualified(t),))[0] is not None]
             counts = count_rows(conn, present)
     except ConnectionFailed:
         counts = {}
@@ -144,7 +144,7 @@ def drill(
     return result
 
 
-def _drill(settings: Settings, archive: Path, reporter: Reporter, now, log: Log) -> DrillResult:
+def _drill(settings: Settings, archive: Path, reporter: Reporter, now: datetime | None, log: Log) -> DrillResult:
     info = settings.conninfo()
     with lock.hold(settings.backup_dir, "drill"):
         facts = server.inspect(info, info.dbname)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from psycopg.conninfo import make_conninfo
 
@@ -25,11 +26,12 @@ from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.pg import tools as pgtools
 from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore import server
 from citaplanner_tui.core.restore import inplace, leftovers
 from citaplanner_tui.core.restore import swap as critical
 from citaplanner_tui.core.restore.carryover import carry_over
-from citaplanner_tui.core.restore.journal import Journal, LastSwap
+from citaplanner_tui.core.restore.journal import Intent, Journal, LastSwap
 from citaplanner_tui.core.restore.load import LoadSpec, load_archive
 from citaplanner_tui.core.restore.plan import RestorePlan, check_confirm, free_stamp, pre_restore_name
 from citaplanner_tui.core.restore.sqltext import quote_ident
@@ -94,7 +96,7 @@ class Outcome:
             f"{self.writes_refused:.1f} s, from just before it until the load committed)"
         )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "undo": self.undo}
 
 
@@ -210,7 +212,7 @@ def _safety_backup(settings: Settings, plan: RestorePlan, reporter: Reporter, lo
     return str(safety.files[0])
 
 
-def _prepare(settings: Settings, plan: RestorePlan, log: Log):
+def _prepare(settings: Settings, plan: RestorePlan, log: Log) -> tuple[server.TargetFacts, pgtools.ClientTools]:
     """The target's facts and the client to load with, after dropping what killed runs left."""
     info = settings.conninfo()
     facts = server.inspect(info, plan.target)
@@ -220,7 +222,12 @@ def _prepare(settings: Settings, plan: RestorePlan, log: Log):
 
 
 def _swap_restore(
-    settings: Settings, plan: RestorePlan, facts: server.TargetFacts, tools, reporter: Reporter, log: Log
+    settings: Settings,
+    plan: RestorePlan,
+    facts: server.TargetFacts,
+    tools: pgtools.ClientTools,
+    reporter: Reporter,
+    log: Log,
 ) -> tuple[critical.Swapped, dict[str, int], list[str]]:
     info, scratch = settings.conninfo(), plan.scratch
     with server.maintenance(info) as conn:
@@ -249,7 +256,7 @@ def _swap_restore(
     return swapped, dump.rows, refused
 
 
-def _drop_scratch(info, scratch: str, log: Log) -> None:
+def _drop_scratch(info: ConnInfo, scratch: str, log: Log) -> None:
     """Drop the scratch database if it is still there (a signal acted on after the swap finds it renamed)."""
     with server.maintenance(info) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (scratch,)).fetchone():
@@ -257,7 +264,7 @@ def _drop_scratch(info, scratch: str, log: Log) -> None:
             log.info(f"dropped {scratch!r}; the live database was not touched")
 
 
-def _parked_differences(info, parked: str, restored: dict[str, int], log: Log) -> dict[str, int] | None:
+def _parked_differences(info: ConnInfo, parked: str, restored: dict[str, int], log: Log) -> dict[str, int] | None:
     """Per table, rows in the parked database minus rows restored (only where they differ).
 
     The restore already succeeded, so a failure here is logged, not raised (None: unknown).
@@ -285,7 +292,12 @@ def _parked_differences(info, parked: str, restored: dict[str, int], log: Log) -
 
 
 def _inplace_restore(
-    info, plan: RestorePlan, facts: server.TargetFacts, tools, reporter: Reporter, log: Log
+    info: ConnInfo,
+    plan: RestorePlan,
+    facts: server.TargetFacts,
+    tools: pgtools.ClientTools,
+    reporter: Reporter,
+    log: Log,
 ) -> dict[str, int]:
     target = info.with_dbname(plan.target)
     reset = inplace.inventory(target)
@@ -377,7 +389,7 @@ def _rollback_source(settings: Settings, facts: server.TargetFacts, target: str)
     return max(facts.pre_restores)
 
 
-def _journal_is_here(info, intent) -> bool:
+def _journal_is_here(info: ConnInfo, intent: Intent) -> bool:
     """Whether the server a journal was written on is this one.
 
     The URL's host:port is not enough: the demo's port changes at each launch and one server

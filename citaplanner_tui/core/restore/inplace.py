@@ -26,11 +26,11 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.logs.writer import Log
-from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.pg.connect import connect, one_row
 from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore.journal import Intent, Journal
 from citaplanner_tui.core.restore.server import SchemaFacts, maintenance, refusals
@@ -42,6 +42,9 @@ from citaplanner_tui.core.restore.swap import (
     unendable_sentence,
     unendable_sessions,
 )
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.pg.connect import Connection
 
 READ_ONLY = "default_transaction_read_only"
 # Every schema but the system's own (pg_catalog, information_schema, pg_toast*, pg_temp*).
@@ -88,9 +91,10 @@ def inventory(info: ConnInfo) -> Reset:
     """Read what an in-place restore of ``info``'s database would drop."""
     with connect(info) as conn:
         schemas = conn.execute(_SCHEMAS).fetchall()
-        los, los_ours = conn.execute(
-            "SELECT count(*), COALESCE(bool_and(pg_has_role(lomowner, 'MEMBER')), true) FROM pg_largeobject_metadata"
-        ).fetchone()
+        los, los_ours = one_row(
+            conn,
+            "SELECT count(*), COALESCE(bool_and(pg_has_role(lomowner, 'MEMBER')), true) FROM pg_largeobject_metadata",
+        )
         pubs = conn.execute(
             "SELECT pubname, pg_has_role(pubowner, 'MEMBER'), pg_get_userbyid(pubowner) FROM pg_publication ORDER BY 1"
         ).fetchall()
@@ -131,7 +135,7 @@ def reset_sql(reset: Reset, public: SchemaFacts) -> str:
     return "\n".join(lines) + "\n"
 
 
-def read_only_setting(conn, db: str) -> str | None:
+def read_only_setting(conn: Connection, db: str) -> str | None:
     """The database's own ``default_transaction_read_only`` setting, None when it has none."""
     row = conn.execute(
         "SELECT split_part(c, '=', 2) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase, "
@@ -141,7 +145,7 @@ def read_only_setting(conn, db: str) -> str | None:
     return row[0] if row else None
 
 
-def _allow_writes(conn, db: str, previous: str | None) -> int:
+def _allow_writes(conn: Connection, db: str, previous: str | None) -> int:
     """Put the database's setting back and end the sessions opened read-only; return how many."""
     if previous is None:
         conn.execute(f"ALTER DATABASE {quote_ident(db)} RESET {READ_ONLY}")

@@ -23,6 +23,7 @@ import tempfile
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.volume.durable import fsync_dir
@@ -72,7 +73,10 @@ class LastSwap:
     swapped_at: str | None = None
 
 
-def _write(path: Path, data: dict) -> None:
+_Record = TypeVar("_Record", "Intent", "LastSwap")
+
+
+def _write(path: Path, data: dict[str, object]) -> None:
     """Write ``data`` as JSON atomically (temporary file, fsync, rename, fsync the folder), 0600."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
@@ -88,7 +92,7 @@ def _write(path: Path, data: dict) -> None:
     fsync_dir(path.parent)
 
 
-def _read(path: Path, cls):
+def _read(path: Path, cls: type[_Record]) -> _Record | None:
     """The record in ``path``, or None when there is none; ``ValueError`` when it cannot be read."""
     try:
         return cls(**json.loads(path.read_text("utf-8")))

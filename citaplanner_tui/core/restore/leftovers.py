@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 
@@ -26,6 +27,9 @@ from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.volume import catalog, lock
 from citaplanner_tui.core.volume.prune import apply_removals
 from citaplanner_tui.core.volume.retention import Removal
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.pg.connect import Connection
 
 SAFETY, PARKED, SCRATCH = "safety backup", "parked database", "scratch database"
 
@@ -73,12 +77,12 @@ def lines(kept: list[Leftover]) -> list[str]:
     return out
 
 
-def _parked(conn, db: str) -> list[tuple[str, int | None]]:
+def _parked(conn: Connection, db: str) -> list[tuple[str, int | None]]:
     """``(name, bytes)`` of ``db``'s ``__pre_restore_`` databases, newest first (the stamp sorts)."""
     return _databases(conn, f"{db}__pre_restore_")
 
 
-def _databases(conn, prefix: str) -> list[tuple[str, int | None]]:
+def _databases(conn: Connection, prefix: str) -> list[tuple[str, int | None]]:
     """``(name, bytes)`` of the databases named ``prefix...``, newest first; a scratch database left by
     a killed restore is as large as the live one, so status names it too (the next restore drops it)."""
     return [

@@ -24,6 +24,7 @@ import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Callable
 
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
@@ -57,7 +58,7 @@ class LoadSpec:
     prologue: str = ""
 
 
-def _psql(spec: LoadSpec) -> subprocess.Popen:
+def _psql(spec: LoadSpec) -> subprocess.Popen[bytes]:
     argv = [spec.client.path("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", spec.target.conninfo()]
     proc = subprocess.Popen(
         argv,
@@ -68,6 +69,7 @@ def _psql(spec: LoadSpec) -> subprocess.Popen:
         env={**os.environ, **spec.target.env()},
         start_new_session=True,
     )
+    assert proc.stdin is not None  # stdin=PIPE
     try:
         fcntl.fcntl(proc.stdin.fileno(), _F_SETPIPE_SZ, _PIPE_SIZE)
     except OSError:
@@ -78,7 +80,7 @@ def _psql(spec: LoadSpec) -> subprocess.Popen:
 class _StderrTail(threading.Thread):
     """Drains psql's stderr (so it never blocks) and keeps the end for the error sentence."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: IO[bytes]):
         super().__init__(daemon=True)
         self.stream, self.data = stream, bytearray()
 
@@ -102,9 +104,10 @@ class _Writer(threading.Thread):
     ``_QUEUE`` chunks, a few MB each) both run at once.
     """
 
-    def __init__(self, stdin):
+    def __init__(self, stdin: IO[bytes]):
         super().__init__(daemon=True)
-        self.stdin, self.queue, self.failed = stdin, queue.Queue(_QUEUE), False
+        self.queue: queue.Queue[bytes | bytearray | None] = queue.Queue(_QUEUE)
+        self.stdin, self.failed = stdin, False
         self._finished = False
 
     def run(self) -> None:
@@ -117,7 +120,7 @@ class _Writer(threading.Thread):
                 except OSError:
                     self.failed = True  # psql is gone; keep draining so put() never blocks
 
-    def put(self, data) -> None:
+    def put(self, data: bytes | bytearray) -> None:
         if self.failed:
             raise BrokenPipeError("psql stopped reading")
         if data:
@@ -130,7 +133,7 @@ class _Writer(threading.Thread):
             self.join()
 
 
-def _dropper(spec: LoadSpec):
+def _dropper(spec: LoadSpec) -> Callable[[bytes], bool]:
     """The top-level lines psql must not get: our transaction's enemies, and what the target rejects."""
     rejected = line_dropper(spec.target_major, (spec.client.major, spec.client.minor))
     return lambda line: line in _TRANSACTION_CONTROL or bool(rejected and rejected(line))
@@ -156,6 +159,7 @@ def load_archive(archive: Path, spec: LoadSpec, reporter: Reporter | None = None
     reader = ArchiveReader(archive, on_read=lambda n: reporter("load", n, total))
     scanner = DumpScanner(_dropper(spec))
     proc = _psql(spec)
+    assert proc.stdin is not None and proc.stderr is not None  # _psql opens both pipes
     tail, writer = _StderrTail(proc.stderr), _Writer(proc.stdin)
     tail.start()
     writer.start()

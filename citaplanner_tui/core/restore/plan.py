@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.restore.swap import LOCKOUT
@@ -92,7 +93,7 @@ class RestorePlan:
             first = self.problems[0]
             raise OperatorError(f"cannot restore: {first.detail}")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.update(
             archive=str(self.archive),
@@ -152,7 +153,13 @@ def choose_mode(requested: str | None, *, can_create: bool, can_rename: bool) ->
 
 
 def steps_for(
-    mode: str, target: str, stamp: str, *, safety: bool = True, leftovers: list[str] | tuple = (), drops: str = ""
+    mode: str,
+    target: str,
+    stamp: str,
+    *,
+    safety: bool = True,
+    leftovers: list[str] | tuple[str, ...] = (),
+    drops: str = "",
 ) -> list[Step]:
     """The steps ``execute`` runs for ``mode``, in order (``drops``: what in-place mode drops)."""
     steps = []
@@ -209,7 +216,7 @@ def steps_for(
     return steps
 
 
-def free_stamp(db: str, taken: set[str] | list[str] | tuple, now: datetime | None = None) -> str:
+def free_stamp(db: str, taken: set[str] | list[str] | tuple[str, ...], now: datetime | None = None) -> str:
     """A stamp whose scratch and pre-restore names are both unused (two runs in one second differ)."""
     when = (now or datetime.now()).replace(microsecond=0)
     while scratch_name(db, new_stamp(when)) in taken or pre_restore_name(db, new_stamp(when)) in taken:

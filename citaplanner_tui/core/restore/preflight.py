@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 
@@ -19,6 +20,7 @@ from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.pg import tools as pgtools
 from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore import compat, inplace, server
 from citaplanner_tui.core.restore.plan import Check, RestorePlan, choose_mode, free_stamp, steps_for
 from citaplanner_tui.core.restore.swap import LOCKOUT, unendable_sentence, unendable_sessions
@@ -28,6 +30,9 @@ from citaplanner_tui.core.stream.archive import require_identity
 from citaplanner_tui.core.stream.dumpscan import DumpInfo
 from citaplanner_tui.core.verify import VerifyResult, verify
 from citaplanner_tui.core.volume import lock, manifest
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.pg.connect import Connection
 
 # The safety backup is a dump of about the same data as the archive; ask for headroom.
 SAFETY_HEADROOM = 1.5
@@ -49,7 +54,7 @@ def archive_checks(result: VerifyResult) -> list[Check]:
     return [checksum, Check("deep verify", bool(result.deep_ok), detail)]
 
 
-def manifest_checks(archive: Path, target_info) -> list:
+def manifest_checks(archive: Path, target_info: ConnInfo) -> list[Check]:
     """Checks for a restore plan: what the manifest says, and a warning across migration heads.
 
     Nothing for a backup without a manifest.  Never blocking: the operator decides.
@@ -70,7 +75,7 @@ def manifest_checks(archive: Path, target_info) -> list:
     return checks
 
 
-def rows_checks(rows: dict[str, int], target_info, ratio: float) -> list[Check]:
+def rows_checks(rows: dict[str, int], target_info: ConnInfo, ratio: float) -> list[Check]:
     """A warning when the backup holds far fewer rows than the live database (below ``ratio``
     of it): restoring a backup taken after an incident would make the loss final.
 
@@ -89,7 +94,7 @@ def rows_checks(rows: dict[str, int], target_info, ratio: float) -> list[Check]:
     return [Check("rows", held >= live * ratio, detail, blocking=False)]
 
 
-def live_rows(conn, tables: list[str]) -> int:
+def live_rows(conn: Connection, tables: list[str]) -> int:
     """Rows of ``tables`` (scanner keys) in the connection's database: exact when the tables are
     small, otherwise the planner's estimates (a table never analysed counts 0)."""
     found = conn.execute(
@@ -203,7 +208,7 @@ def preflight(
     )
 
 
-def _target_check(tf: server.TargetFacts, target: str, info) -> Check:
+def _target_check(tf: server.TargetFacts, target: str, info: ConnInfo) -> Check:
     if not tf.exists:
         return Check("target", False, f"the database {target!r} does not exist on {info.host}:{info.port}")
     if not tf.allow_connections:
@@ -216,7 +221,7 @@ def _target_check(tf: server.TargetFacts, target: str, info) -> Check:
     return Check("target", True, f"{target!r} on PostgreSQL {tf.server_major}.{tf.server_minor}, owned by {tf.owner}")
 
 
-def _sessions_check(info, tf: server.TargetFacts, target: str, mode: str) -> Check:
+def _sessions_check(info: ConnInfo, tf: server.TargetFacts, target: str, mode: str) -> Check:
     """Sessions the role may not end would hold the swap's lock-out, or keep writing during an in-place
     restore: refuse now, before anything is locked."""
     if not tf.exists or not tf.allow_connections:

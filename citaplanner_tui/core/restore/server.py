@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import psycopg
 
 from citaplanner_tui.core.errors import ConnectionFailed, OperatorError
+from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore.sqltext import literal, quote_ident
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.pg.connect import Connection
 
 MAINTENANCE_DBS = ("postgres", "template1")
 
@@ -32,7 +36,7 @@ def refusals(doing: str) -> Iterator[None]:
 
 
 @contextmanager
-def maintenance(info: ConnInfo) -> Iterator:
+def maintenance(info: ConnInfo) -> Iterator[Connection]:
     """An autocommit connection to a maintenance database on the target's server."""
     with ExitStack() as stack:
         for name in MAINTENANCE_DBS:
@@ -103,6 +107,7 @@ def inspect(info: ConnInfo, db: str) -> TargetFacts:
                 {"r": _like(db, "restore"), "d": _like(db, "drill"), "p": _like(db, "pre_restore")},
             ).fetchall()
         )
+    assert row is not None  # _FACTS reads the current user's own role: always one row
     user, sup, createdb, exists, owner, member, allow, sessions, database, enc, space = row
     options = database_options(database, enc, space) if exists else ""
     return TargetFacts(
@@ -122,7 +127,7 @@ def inspect(info: ConnInfo, db: str) -> TargetFacts:
     )
 
 
-def database_options(database: dict, encoding: str, tablespace: str | None) -> str:
+def database_options(database: dict[str, Any], encoding: str, tablespace: str | None) -> str:
     """``CREATE DATABASE`` options giving a new database the encoding, locale and tablespace of ``database``.
 
     ``database`` is the live database's ``pg_database`` row as JSON, so the columns of
@@ -147,18 +152,18 @@ def database_options(database: dict, encoding: str, tablespace: str | None) -> s
     return " ".join(parts)
 
 
-def create_database(conn, name: str, owner: str, options: str) -> None:
+def create_database(conn: Connection, name: str, owner: str, options: str) -> None:
     conn.execute(f"CREATE DATABASE {quote_ident(name)} OWNER {quote_ident(owner)} {options}")
 
 
-def drop_database(conn, name: str) -> None:
+def drop_database(conn: Connection, name: str) -> None:
     """Drop one of our own scratch databases (never the live one), ending its sessions."""
     if "__restore_" not in name and "__drill_" not in name:
         raise OperatorError(f"refusing to drop {name!r}: only scratch databases are dropped automatically")
     conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
 
 
-def drop_leftovers(info: ConnInfo, facts: TargetFacts, log) -> None:
+def drop_leftovers(info: ConnInfo, facts: TargetFacts, log: Log) -> None:
     """Drop the scratch databases killed runs left (callers hold the volume's lock, so none is in use)."""
     if not facts.leftovers:
         return

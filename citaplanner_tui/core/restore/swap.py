@@ -30,16 +30,20 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import psycopg
 
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.logs.writer import Log
+from citaplanner_tui.core.pg.connect import one_row
 from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore.journal import Intent, Journal
 from citaplanner_tui.core.restore.server import drop_database, maintenance, refusals
 from citaplanner_tui.core.restore.sqltext import quote_ident
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.pg.connect import Connection
 
 LOCKOUT = 5.0  # seconds new connections may be refused while the sessions go
 POLL = 0.05
@@ -60,11 +64,11 @@ def server_key(info: ConnInfo) -> str:
     return f"{info.host}:{info.port}"
 
 
-def _allow(conn, db: str, allow: bool) -> None:
+def _allow(conn: Connection, db: str, allow: bool) -> None:
     conn.execute(f"ALTER DATABASE {quote_ident(db)} WITH ALLOW_CONNECTIONS {str(allow).lower()}")
 
 
-def end_sessions(conn, db: str) -> int:
+def end_sessions(conn: Connection, db: str) -> int:
     """End the sessions this role may end (its own and its members'; all for a superuser)."""
     return len(
         conn.execute(
@@ -73,11 +77,11 @@ def end_sessions(conn, db: str) -> int:
     )
 
 
-def _sessions(conn, db: str) -> int:
-    return conn.execute(f"SELECT count(*) {_SESSIONS}", (db,)).fetchone()[0]
+def _sessions(conn: Connection, db: str) -> int:
+    return int(one_row(conn, f"SELECT count(*) {_SESSIONS}", (db,))[0])
 
 
-def unendable_sessions(conn, db: str) -> list[str]:
+def unendable_sessions(conn: Connection, db: str) -> list[str]:
     """The roles with sessions on ``db`` that this role may not end (so a swap could not finish)."""
     return [
         r[0]
@@ -169,7 +173,7 @@ def swap(
     return Swapped(attempts, tuple(late))
 
 
-def _section(conn, intent: Intent, log: Log, journal: Journal) -> int:
+def _section(conn: Connection, intent: Intent, log: Log, journal: Journal) -> int:
     """Journal, lock out, rename, record; undone (connections allowed, nothing renamed) on any failure."""
     live, incoming, parked = intent.live, intent.incoming, intent.parked
     intent = journal.begin(intent)
@@ -195,7 +199,7 @@ def _section(conn, intent: Intent, log: Log, journal: Journal) -> int:
     return attempts
 
 
-def _rename(conn, live: str, incoming: str, parked: str, log: Log) -> int | None:
+def _rename(conn: Connection, live: str, incoming: str, parked: str, log: Log) -> int | None:
     """End the sessions and do the renames within ``LOCKOUT`` seconds; the attempts used, or None."""
     deadline = time.monotonic() + LOCKOUT
     attempt = 0

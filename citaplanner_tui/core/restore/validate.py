@@ -19,10 +19,13 @@ all inside the same transaction (superusers and BYPASSRLS roles need not).
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from citaplanner_tui.core.restore.sqltext import literal, quote_ident
 from citaplanner_tui.core.stream.dumpscan import split_key
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.pg.connect import Connection
 
 
 def qualified(table: str) -> str:
@@ -69,7 +72,7 @@ def check_block(expected: Mapping[str, int]) -> str:
     return _CHECK.format(values=values)
 
 
-def count_rows(conn, tables: list[str]) -> dict[str, int]:
+def count_rows(conn: Connection, tables: list[str]) -> dict[str, int]:
     """Rows per table in the connection's database (one query)."""
     if not tables:
         return {}

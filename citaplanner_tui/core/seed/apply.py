@@ -17,13 +17,17 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from citaplanner_tui.core.seed import data
 from citaplanner_tui.core.seed.cuid import new_cuid
 from citaplanner_tui.core.seed.data import Definition
 from citaplanner_tui.core.seed.passwords import hash_password
 from citaplanner_tui.core.seed.plan import Chance, Item, Ref, SeedPlan, Status, decide
-from citaplanner_tui.core.seed.read import SeedError, check_schema, database_errors, read_snapshot
+from citaplanner_tui.core.seed.read import Row, SeedError, check_schema, database_errors, read_snapshot
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.pg.connect import Connection
 
 # pg_advisory_xact_lock key shared by every citaplanner-tui seed apply ("CPTSEED" in ASCII).
 LOCK_KEY = int.from_bytes(b"CPTSEED", "big")
@@ -38,7 +42,12 @@ class ApplyResult:
 
 
 def apply_seed(
-    conn, *, confirm: str, now: datetime | None = None, definition: Definition = data.SHIPPED, zone: str | None = None
+    conn: Connection,
+    *,
+    confirm: str,
+    now: datetime | None = None,
+    definition: Definition = data.SHIPPED,
+    zone: str | None = None,
 ) -> ApplyResult:
     """Write the seed's missing rows into ``conn``'s database (an autocommit connection).
 
@@ -74,10 +83,10 @@ def _value(value: object, ids: dict[Ref, str]) -> object:
     return value
 
 
-def _write(conn, items: tuple[Item, ...], seed: Definition, stamp: datetime) -> dict[str, int]:
+def _write(conn: Connection, items: tuple[Item, ...], seed: Definition, stamp: datetime) -> dict[str, int]:
     """Insert every CREATE item, parents first (the plan's order), one batch per table."""
     ids: dict[Ref, str] = {}
-    batches: dict[str, list[dict]] = {}
+    batches: dict[str, list[Row]] = {}
     for item in items:
         if item.status is not Status.CREATE:
             continue

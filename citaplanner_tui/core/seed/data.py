@@ -19,6 +19,7 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any, Callable
 
 from citaplanner_tui.core.errors import OperatorError
 
@@ -301,7 +302,7 @@ MAX_DAY_OFFSET = 36500
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-_CHECKS = {
+_CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
     "text": (lambda v: isinstance(v, str) and v != "", "a non-empty text"),
     "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number"),
     # NaN and Infinity parse from JSON and TOML but are no price PostgreSQL's numeric columns take.
@@ -328,7 +329,7 @@ def _check_value(where: str, kind: str, value: object) -> None:
         raise DefinitionError(f"{where} is {json.dumps(value, ensure_ascii=False)}, not {wanted}")
 
 
-def _record(where: str, section: str, raw: object) -> dict:
+def _record(where: str, section: str, raw: object) -> dict[str, Any]:
     """``raw`` checked against the section's fields; optional ones missing (or null) are None."""
     if not isinstance(raw, dict):
         raise DefinitionError(f"{where} must be an object")
@@ -349,7 +350,8 @@ def _record(where: str, section: str, raw: object) -> dict:
     return record
 
 
-def _sections(doc: object) -> dict[str, object]:
+def _sections(doc: object) -> dict[str, Any]:
+    """The definition's sections, each record checked (so their values are read as what the check found)."""
     if not isinstance(doc, dict):
         raise DefinitionError("the seed definition must be an object of sections")
     for key in doc:
@@ -358,7 +360,7 @@ def _sections(doc: object) -> dict[str, object]:
     missing = [s for s in _FIELDS if s not in doc]
     if missing:
         raise DefinitionError(f"the seed definition lacks the section {missing[0]!r}")
-    out: dict[str, object] = {}
+    out: dict[str, Any] = {}
     for section in _FIELDS:
         if section in _OBJECTS:
             out[section] = _record(section, section, doc[section])
@@ -369,8 +371,8 @@ def _sections(doc: object) -> dict[str, object]:
     return out
 
 
-def _unique(section: str, rows: list[dict], *fields: str) -> set:
-    seen: set = set()
+def _unique(section: str, rows: list[dict[str, Any]], *fields: str) -> set[object]:
+    seen: set[tuple[object, ...]] = set()
     for i, row in enumerate(rows):
         key = tuple(row[f] for f in fields)
         if key in seen:
@@ -379,7 +381,7 @@ def _unique(section: str, rows: list[dict], *fields: str) -> set:
     return {k[0] if len(k) == 1 else k for k in seen}
 
 
-def _refer(where: str, value: str, known: set, what: str) -> None:
+def _refer(where: str, value: str, known: set[object], what: str) -> None:
     if value not in known:
         raise DefinitionError(f"{where} names {what} {value!r}, which the definition does not have")
 

@@ -36,14 +36,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from citaplanner_tui.core.seed import data
 from citaplanner_tui.core.seed.data import Definition
 
 if TYPE_CHECKING:
-    from citaplanner_tui.core.seed.read import Snapshot
+    from citaplanner_tui.core.seed.read import Row, Snapshot
 
 
 class Status(str, Enum):
@@ -103,7 +103,7 @@ class Item:
             return f"{text}; {self.reason}" if self.reason else text
         return self.conflict or self.reason or ""
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "kind": self.kind,
             "table": self.table,
@@ -170,7 +170,7 @@ class SeedPlan:
     def creates_by_table(self) -> dict[str, int]:
         return dict(Counter(i.table for i in self.items if i.status is Status.CREATE))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "summary": self.summary(),
             "counts": {s.value: n for s, n in self.counts.items()},
@@ -221,7 +221,7 @@ def appointment_times(midnight: datetime, a: data.Appointment) -> tuple[datetime
 
 
 # -- the decision -----------------------------------------------------------------------------
-def _item(kind: data.Kind, key: str, status: Status, **details) -> Item:
+def _item(kind: data.Kind, key: str, status: Status, **details: Any) -> Item:
     return Item(kind.name, kind.table, key, status, **details)
 
 
@@ -240,7 +240,7 @@ class _Decider:
         self,
         kind: data.Kind,
         key: str,
-        row: dict | None,
+        row: Row | None,
         values: dict[str, object],
         *,
         compared: tuple[str, ...] | None = None,
@@ -489,7 +489,7 @@ class _Decider:
     def _foreign_users(self, tenant: object) -> None:
         """A seed user of another tenant that new rows of this tenant would point at: CONFLICT."""
         foreign = {row["id"]: email for email, row in self.snap.users.items() if row["tenantId"] != tenant}
-        linking: dict[str, list[int]] = {}
+        linking: dict[object, list[int]] = {}
         for n, item in enumerate(self.items):
             if item.status is Status.CREATE and item.values.get("userId") in foreign:
                 linking.setdefault(item.values["userId"], []).append(n)

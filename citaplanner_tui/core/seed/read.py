@@ -23,7 +23,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import psycopg
 from psycopg.rows import dict_row
@@ -33,33 +33,41 @@ from citaplanner_tui.core.seed import data
 from citaplanner_tui.core.seed.data import Definition
 from citaplanner_tui.core.seed.plan import SeedPlan, decide
 
+if TYPE_CHECKING:
+    from citaplanner_tui.core.pg.connect import Connection
+
 
 class SeedError(OperatorError):
     """The seed cannot be planned or applied here (schema, conflict, confirmation)."""
+
+
+# A row as psycopg's dict_row gives it: column -> value.
+Row = dict[str, Any]
 
 
 @dataclass
 class Snapshot:
     """What the reads found, by the seed's natural keys (rows as column -> value dicts)."""
 
-    tenant: dict | None = None
+    tenant: Row | None = None
     tenant_count: int = 0
-    branch: dict | None = None
+    branch: Row | None = None
     branch_hours: int = 0
-    users: dict[str, dict] = field(default_factory=dict)
-    services: dict[str, dict] = field(default_factory=dict)
-    assignments: dict[tuple[str, str], dict] = field(default_factory=dict)
-    clients_by_phone: dict[str, dict] = field(default_factory=dict)
-    clients_by_email: dict[str, dict] = field(default_factory=dict)
+    users: dict[str, Row] = field(default_factory=dict)
+    services: dict[str, Row] = field(default_factory=dict)
+    # By (service id, user id); looked up with a Ref for a parent the seed creates, which finds none.
+    assignments: dict[tuple[object, object], Row] = field(default_factory=dict)
+    clients_by_phone: dict[str, Row] = field(default_factory=dict)
+    clients_by_email: dict[str, Row] = field(default_factory=dict)
     tenant_has_appointments: bool = False
     # By (name, type, channel) in any tenant, the seed tenant's row preferred (seed.ts's lookup).
-    templates: dict[tuple[str, str, str], dict] = field(default_factory=dict)
+    templates: dict[tuple[str, str, str], Row] = field(default_factory=dict)
     # The seed tenant's default templates by (type, channel), the oldest of each.
-    default_templates: dict[tuple[str, str], dict] = field(default_factory=dict)
-    queries: Counter = field(default_factory=Counter)  # statements sent, per table read
+    default_templates: dict[tuple[str, str], Row] = field(default_factory=dict)
+    queries: Counter[str] = field(default_factory=Counter)  # statements sent, per table read
 
 
-def check_schema(conn) -> None:
+def check_schema(conn: Connection) -> None:
     """One sentence when a table or a column the seed uses is missing (one catalog query)."""
     # pg_catalog, not information_schema: the latter hides tables the user has no rights on.
     rows = conn.execute(
@@ -83,16 +91,18 @@ def check_schema(conn) -> None:
 
 
 class _Reader:
-    def __init__(self, conn):
+    def __init__(self, conn: Connection):
         self.cur = conn.cursor(row_factory=dict_row)
-        self.queries: Counter = Counter()
+        self.queries: Counter[str] = Counter()
 
-    def rows(self, sql: str, params: tuple) -> list[dict]:
-        self.queries[re.search(r"FROM (\w+)", sql).group(1)] += 1
+    def rows(self, sql: str, params: tuple[object, ...]) -> list[Row]:
+        table = re.search(r"FROM (\w+)", sql)
+        assert table is not None, "every read names its table"
+        self.queries[table.group(1)] += 1
         return self.cur.execute(sql, params).fetchall()
 
 
-def read_snapshot(conn, seed: Definition = data.SHIPPED) -> Snapshot:
+def read_snapshot(conn: Connection, seed: Definition = data.SHIPPED) -> Snapshot:
     """Run the bounded reads; ``conn`` should be inside a transaction for a consistent view."""
     q = _Reader(conn)
     snap = Snapshot()
@@ -190,7 +200,9 @@ def _tenant_has_appointments(q: _Reader, tenant: str) -> bool:
         (NEWEST_PROBE, tenant),
     )[0]["found"]:
         return True
-    return q.rows('SELECT EXISTS (SELECT 1 FROM appointments WHERE "tenantId" = %s) AS found', (tenant,))[0]["found"]
+    return bool(
+        q.rows('SELECT EXISTS (SELECT 1 FROM appointments WHERE "tenantId" = %s) AS found', (tenant,))[0]["found"]
+    )
 
 
 _CLIENT_COLUMNS = 'id, "firstName", "lastName", email, phone, address, notes'
@@ -233,7 +245,7 @@ def database_errors(doing: str) -> Iterator[None]:
 
 
 def plan_seed(
-    conn, *, now: datetime | None = None, definition: Definition = data.SHIPPED, zone: str | None = None
+    conn: Connection, *, now: datetime | None = None, definition: Definition = data.SHIPPED, zone: str | None = None
 ) -> SeedPlan:
     """Read (one read-only, repeatable-read transaction) and decide; never writes.
 

@@ -22,14 +22,14 @@ import os
 import queue
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import BinaryIO
+from typing import IO, BinaryIO, Generic, TypeVar, cast
 
 import zstandard
 
 try:  # zlib-ng: the same gzip format, about twice as fast as zlib at level 6 (and no larger)
     from zlib_ng import zlib_ng as deflate
 except ImportError:  # pragma: no cover - zlib from the standard library does the same job, slower
-    import zlib as deflate
+    import zlib as deflate  # type: ignore[no-redef]  # the same compress() under the same name
 
 BLOCK = 2 << 20
 GZIP_WBITS = 31  # deflate with a gzip header and trailer
@@ -66,7 +66,10 @@ class HashingSink:
         return len(data)
 
 
-class _QueuedWriter:
+_Item = TypeVar("_Item")
+
+
+class _QueuedWriter(Generic[_Item]):
     """A bounded queue drained by one background thread, so ``write`` returns at once.
 
     The producer (the thread reading pg_dump) waits only when the queue is full, that
@@ -77,7 +80,7 @@ class _QueuedWriter:
 
     def __init__(self, out: BinaryIO, depth: int, name: str):
         self._sink = HashingSink(out)
-        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._queue: queue.Queue[_Item | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._stop = False
         self._thread = threading.Thread(target=self._drain, name=name, daemon=True)
@@ -96,13 +99,13 @@ class _QueuedWriter:
         self._stop = True
         self._finish()
 
-    def _consume(self, item) -> None:
+    def _consume(self, item: _Item) -> None:
         raise NotImplementedError
 
-    def _discard(self, item) -> None:
+    def _discard(self, item: _Item) -> None:
         """Drop a queued item after a failure or an abort."""
 
-    def _put(self, item) -> None:
+    def _put(self, item: _Item) -> None:
         while True:  # never wait forever on a drain thread that has failed
             self._raise_if_failed()
             try:
@@ -131,7 +134,7 @@ class _QueuedWriter:
             raise self._error
 
 
-class GzipWriter(_QueuedWriter):
+class GzipWriter(_QueuedWriter["Future[bytes]"]):
     """Parallel gzip: blocks deflated in threads, written in order as gzip members.
 
     The queue holds the blocks' futures in stream order; its thread writes each result
@@ -165,10 +168,10 @@ class GzipWriter(_QueuedWriter):
         self._members += 1
         self._put(self._pool.submit(deflate.compress, block, self.level, GZIP_WBITS))
 
-    def _consume(self, future: Future) -> None:
+    def _consume(self, future: Future[bytes]) -> None:
         self._sink.write(future.result())
 
-    def _discard(self, future: Future) -> None:
+    def _discard(self, future: Future[bytes]) -> None:
         future.cancel()
 
     def _finish(self) -> None:
@@ -176,7 +179,7 @@ class GzipWriter(_QueuedWriter):
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-class ZstdWriter(_QueuedWriter):
+class ZstdWriter(_QueuedWriter[bytes]):
     """zstd (the opt-in ``.sql.zst`` format), fed from a queue by its own thread.
 
     zstd compresses on its own worker threads (``threads=-1``: one per core), which
@@ -188,7 +191,8 @@ class ZstdWriter(_QueuedWriter):
     def __init__(self, out: BinaryIO, level: int = ZSTD_LEVEL, *, workers: int | None = None, depth: int = 16):
         compressor = zstandard.ZstdCompressor(level=level, threads=workers or -1)
         super().__init__(out, depth=depth, name="zstd-writer")
-        self._stream = compressor.stream_writer(self._sink, closefd=False)
+        # zstandard's stub asks for IO[bytes]; it only calls write() (and flush() if there is one)
+        self._stream = compressor.stream_writer(cast(IO[bytes], self._sink), closefd=False)
 
     def write(self, data: bytes) -> None:
         self._put(bytes(data))
@@ -197,13 +201,16 @@ class ZstdWriter(_QueuedWriter):
         """Wait for the queue to drain, then end the zstd frame; raise any write error."""
         self._finish()
         self._raise_if_failed()
-        self._stream.close()
+        self._stream.close()  # type: ignore[no-untyped-call]  # zstandard's stub leaves close() unannotated
 
     def _consume(self, chunk: bytes) -> None:
         self._stream.write(chunk)
 
 
-def open_writer(fmt: str, out: BinaryIO, *, gzip_level: int = 6) -> GzipWriter | ZstdWriter:
+Writer = GzipWriter | ZstdWriter
+
+
+def open_writer(fmt: str, out: BinaryIO, *, gzip_level: int = 6) -> Writer:
     """The compressing writer for ``fmt`` ("gzip" or "zstd") writing into ``out``."""
     if fmt == "gzip":
         return GzipWriter(out, gzip_level)

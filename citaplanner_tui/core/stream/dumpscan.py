@@ -198,6 +198,7 @@ class DumpScanner:
     def _copy_data(self, buf: bytearray, pos: int, final: bool) -> int | None:
         """Count whole data lines up to the ``\\.`` line; hold back at most 3 bytes."""
         rows = self.info.rows
+        assert self._table is not None  # set on entering COPY
         if self._line_start:
             head = bytes(buf[pos : pos + 3])
             if head == b"\\.\n" or (final and head == b"\\."):

@@ -23,11 +23,12 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, Protocol
 
 from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.errors import BusyError, Cancelled, OperatorError
 from citaplanner_tui.core.events import Progress, Reporter
+from citaplanner_tui.core.logs.lines import LogRecord
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.report import health, status, units
 from citaplanner_tui.core.report import heartbeat
@@ -37,7 +38,8 @@ from citaplanner_tui.core.unattended.notify import Event, Notifier
 from citaplanner_tui.core.unattended.schedule import Job, Schedule, due
 from citaplanner_tui.core.verify import verify
 from citaplanner_tui.core.volume import lock
-from citaplanner_tui.core.volume.catalog import scan
+from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.volume.catalog import Catalog, scan
 from citaplanner_tui.core.volume.files import read_json, write_json
 
 STATE_FILE = "daemon.json"
@@ -52,6 +54,14 @@ class _Log(Log):
             super().write(level, message)
         except OSError:
             pass
+
+
+class Clock(Protocol):
+    """Where the daemon reads time and sleeps: ``RealClock``, or a simulated one in tests."""
+
+    def now(self) -> datetime: ...
+
+    def sleep(self, seconds: float, stop: threading.Event) -> None: ...
 
 
 class RealClock:
@@ -83,22 +93,23 @@ class Daemon:
 
     def __init__(
         self,
-        settings,
+        settings: Settings,
         schedule: Schedule,
         *,
         notifier: Notifier | None = None,
-        clock=None,
+        clock: Clock | None = None,
         tick: float = 60.0,
         health_every: float = 600.0,
-        publisher=None,
-        echo=None,
+        publisher: metrics.Publisher | None = None,
+        echo: Callable[[LogRecord], None] | None = None,
     ):
         self.settings, self.schedule = settings, schedule
-        self.clock = clock or RealClock()
+        self.clock: Clock = clock or RealClock()
         self.tick, self.health_every = tick, health_every
         self.notifier = notifier
         self.publisher = publisher  # metrics.Publisher, refreshed after every job
-        self._report = self._catalog = None
+        self._report: status.StatusReport | None = None
+        self._catalog: Catalog | None = None
         self.stopping = threading.Event()
         self.log = _Log(settings.logs, "backup", echo=echo, clock=lambda: engine_time(self.clock.now()))
         self.state_path = settings.state_dir / STATE_FILE
@@ -125,7 +136,7 @@ class Daemon:
         self.log.info(
             f"daemon started (pid {os.getpid()}): "
             + "; ".join(
-                f"{j.name} {j.cron or 'after ' + j.after}, next {self._when(j.next(now))}" for j in self.schedule.jobs
+                f"{j.name} {j.cron or f'after {j.after}'}, next {self._when(j.next(now))}" for j in self.schedule.jobs
             )
             + f" ({self.schedule.timezone.key})"
         )
@@ -214,8 +225,8 @@ class Daemon:
                 )
             return Outcome(True, f"all {len(results)} backups deep-verified")
         if job.name == "drill":
-            result = drill(s, None, reporter=reporter, now=now)
-            return Outcome(True, f"drill of {result.archive}: {result.summary}")
+            drilled = drill(s, None, reporter=reporter, now=now)
+            return Outcome(True, f"drill of {drilled.archive}: {drilled.summary}")
         if job.name == "offsite_push":
             return _offsite_push(s, reporter)
         raise OperatorError(f"the daemon does not know how to run {job.name}")
@@ -284,7 +295,7 @@ class Daemon:
         )
 
     def _publish(self, up: bool = True) -> None:
-        if self.publisher is None or self._report is None:
+        if self.publisher is None or self._report is None or self._catalog is None:
             return
         problem = self.publisher.update(metrics.families(self._report, self._catalog, self.state["jobs"], up))
         if problem and problem != self._metrics_problem:
@@ -292,8 +303,8 @@ class Daemon:
         self._metrics_problem = problem
 
     def _notify(self, event: Event) -> None:
-        if self.notifier is not None:
-            self._guarded("a notification", lambda: self.notifier.send(event))
+        if (notifier := self.notifier) is not None:
+            self._guarded("a notification", lambda: notifier.send(event))
 
     def _guarded(self, what: str, action: Callable[[], object]) -> None:
         """Side work (notifications, metrics) that must never stop the loop or fail a job."""
@@ -333,7 +344,7 @@ class Daemon:
         return moment.astimezone(self.schedule.timezone).strftime("%a %Y-%m-%d %H:%M:%S") if moment else "never"
 
 
-def _offsite_push(settings, reporter: Reporter) -> Outcome:
+def _offsite_push(settings: Settings, reporter: Reporter) -> Outcome:
     """Push to every target; a target that failed fails the job (the local backup is untouched)."""
     if not settings.offsite:
         return Outcome(None, OFFSITE_MISSING)

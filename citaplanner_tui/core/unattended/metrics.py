@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, start_http_server, write_to_textfile
 from prometheus_client.core import GaugeMetricFamily
@@ -24,7 +26,9 @@ DEFAULT_HOST = "127.0.0.1"
 P = "citaplanner_"
 
 
-def families(report: StatusReport, catalog: Catalog, jobs: dict, up: bool) -> list[GaugeMetricFamily]:
+def families(
+    report: StatusReport, catalog: Catalog, jobs: dict[str, dict[str, Any]], up: bool
+) -> list[GaugeMetricFamily]:
     """The gauges for one moment: ``report`` and ``catalog`` from the health check, ``jobs`` the daemon state."""
     newest_ts = GaugeMetricFamily(
         P + "backup_newest_timestamp_seconds",
@@ -38,7 +42,7 @@ def families(report: StatusReport, catalog: Catalog, jobs: dict, up: bool) -> li
         P + "backup_newest_size_bytes", "Size of the newest good backup of the tier", labels=["tier"]
     )
     for tier in report.tiers:
-        if tier.newest_good is not None and tier.newest_good.taken_at is not None:
+        if tier.newest_good is not None and tier.newest_good.taken_at is not None and tier.age_hours is not None:
             newest_ts.add_metric([tier.tier], tier.newest_good.taken_at.timestamp())
             newest_age.add_metric([tier.tier], tier.age_hours * 3600)
             newest_size.add_metric([tier.tier], tier.newest_good.size)
@@ -60,13 +64,13 @@ def families(report: StatusReport, catalog: Catalog, jobs: dict, up: bool) -> li
         duration.add_metric([job], last.get("seconds", 0.0))
         ran_at.add_metric([job], datetime.fromisoformat(last["at"]).timestamp())
 
-    drills = [e for e in catalog if e.last_drill_at is not None]
+    drills = [(e.last_drill_at, e.drill_ok) for e in catalog if e.last_drill_at is not None]
     drill_ok = GaugeMetricFamily(P + "drill_last_success", "1 if the last restore drill succeeded")
     drill_at = GaugeMetricFamily(P + "drill_last_timestamp_seconds", "When the last restore drill ran (Unix time)")
     if drills:
-        last_drill = max(drills, key=lambda e: e.last_drill_at)
-        drill_ok.add_metric([], 1 if last_drill.drill_ok else 0)
-        drill_at.add_metric([], last_drill.last_drill_at.timestamp())
+        last_at, last_ok = max(drills, key=lambda d: d[0])
+        drill_ok.add_metric([], 1 if last_ok else 0)
+        drill_at.add_metric([], last_at.timestamp())
 
     free = GaugeMetricFamily(P + "volume_free_bytes", "Free bytes on the backup volume")
     days = GaugeMetricFamily(P + "volume_days_until_full", "Days until the backup volume is full at the current growth")
@@ -103,9 +107,9 @@ class Publisher:
         self.snapshot: list[GaugeMetricFamily] = []
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self)
-        self._server = None
+        self._server: WSGIServer | None = None
 
-    def collect(self):
+    def collect(self) -> list[GaugeMetricFamily]:
         return list(self.snapshot)
 
     def update(self, snapshot: list[GaugeMetricFamily]) -> str | None:

@@ -38,6 +38,7 @@ from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 from citaplanner_tui.core.errors import ConfigError
+from citaplanner_tui.core.settings import Settings
 
 EVENTS = ("failure", "recovery", "health", "success")
 DEFAULT_ON = ("failure", "recovery", "health")
@@ -156,11 +157,18 @@ def _reason(exc: BaseException) -> str:
     return getattr(inner, "strerror", None) or str(inner) or type(inner).__name__
 
 
+Channel = Webhook | Ping | Email
+
+
 class Notifier:
     """Sends each event to every channel that wants it, retrying each a bounded number of times."""
 
     def __init__(
-        self, channels: list, log: Callable[[str, str], None], pause: Callable[[float], Any], attempts: int = ATTEMPTS
+        self,
+        channels: list[Channel],
+        log: Callable[[str, str], None],
+        pause: Callable[[float], Any],
+        attempts: int = ATTEMPTS,
     ):
         self.channels, self.log, self.pause, self.attempts = channels, log, pause, attempts
 
@@ -172,7 +180,7 @@ class Notifier:
                 outcomes.append((channel.name, self._deliver(channel, event)))
         return outcomes
 
-    def _deliver(self, channel, event: Event) -> str | None:
+    def _deliver(self, channel: Channel, event: Event) -> str | None:
         for attempt in range(1, self.attempts + 1):
             try:
                 channel.deliver(event)
@@ -186,7 +194,7 @@ class Notifier:
         return None
 
 
-def channels(settings, env: Mapping[str, str] | None = None) -> list:
+def channels(settings: Settings, env: Mapping[str, str] | None = None) -> list[Channel]:
     """The configured channels; a bad ``[[notify]]`` or ``[smtp]`` is one sentence (``ConfigError``)."""
     env = os.environ if env is None else env
     raw = settings.notify
@@ -198,7 +206,7 @@ def channels(settings, env: Mapping[str, str] | None = None) -> list:
     return [_channel(i, c, smtp) for i, c in enumerate(raw, 1)]
 
 
-def _channel(number: int, raw: Mapping[str, Any], smtp: Smtp | None):
+def _channel(number: int, raw: Mapping[str, Any], smtp: Smtp | None) -> Channel:
     kinds = [k for k in ("webhook", "ping", "email") if k in raw]
     if len(kinds) != 1:
         raise ConfigError(f"[[notify]] number {number} must have exactly one of webhook, ping or email")

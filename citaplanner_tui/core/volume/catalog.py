@@ -34,7 +34,7 @@ from enum import Enum
 from functools import cached_property, lru_cache
 from operator import attrgetter
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import Any, Iterator, Mapping, NamedTuple
 
 from citaplanner_tui.core.volume.naming import (
     COMPANION_SUFFIXES,
@@ -44,7 +44,7 @@ from citaplanner_tui.core.volume.naming import (
     BackupName,
     parse_name,
 )
-from citaplanner_tui.core.volume.records import Facts, Records
+from citaplanner_tui.core.volume.records import Facts, Records, VolumeRef, backup_folder
 
 
 # The smallest compressed pg_dump is far larger (its header comments alone deflate to
@@ -117,16 +117,6 @@ def read_sidecar(path: Path) -> tuple[str, str] | None:
     return parse_sidecar(text)
 
 
-def _fact(kind: str, attr: str, default=None) -> property:
-    """A read-only view of one field of the entry's last ``kind`` check."""
-
-    def get(entry: Entry):
-        check = getattr(entry.checks, kind, None) if entry.checks is not None else None
-        return getattr(check, attr) if check is not None else default
-
-    return property(get, doc=f"``{attr}`` of the last {kind} check, or {default!r} if never checked")
-
-
 class Entry(NamedTuple):
     """One file (or unreadable folder) on the backup volume; immutable.
 
@@ -156,15 +146,41 @@ class Entry(NamedTuple):
     companions: tuple[Path, ...] = ()  # the dump's manifest and globals files, when present
 
     # What earlier checks found, for this very version of the file (None = never checked).
-    last_verified_at = _fact("verify", "at")
-    verify_ok = _fact("verify", "ok")
-    verify_detail = _fact("verify", "detail", "")
-    last_deep_at = _fact("deep", "at")
-    deep_ok = _fact("deep", "ok")
-    deep_detail = _fact("deep", "detail", "")
-    last_drill_at = _fact("drill", "at")
-    drill_ok = _fact("drill", "ok")
-    drill_detail = _fact("drill", "detail", "")
+    @property
+    def last_verified_at(self) -> datetime | None:
+        return self.checks.verify.at if self.checks and self.checks.verify else None
+
+    @property
+    def verify_ok(self) -> bool | None:
+        return self.checks.verify.ok if self.checks and self.checks.verify else None
+
+    @property
+    def verify_detail(self) -> str:
+        return self.checks.verify.detail if self.checks and self.checks.verify else ""
+
+    @property
+    def last_deep_at(self) -> datetime | None:
+        return self.checks.deep.at if self.checks and self.checks.deep else None
+
+    @property
+    def deep_ok(self) -> bool | None:
+        return self.checks.deep.ok if self.checks and self.checks.deep else None
+
+    @property
+    def deep_detail(self) -> str:
+        return self.checks.deep.detail if self.checks and self.checks.deep else ""
+
+    @property
+    def last_drill_at(self) -> datetime | None:
+        return self.checks.drill.at if self.checks and self.checks.drill else None
+
+    @property
+    def drill_ok(self) -> bool | None:
+        return self.checks.drill.ok if self.checks and self.checks.drill else None
+
+    @property
+    def drill_detail(self) -> str:
+        return self.checks.drill.detail if self.checks and self.checks.drill else ""
 
     @property
     def drills(self) -> int:
@@ -268,19 +284,19 @@ class Catalog:
                 counts[e.state] += 1
         return counts
 
-    def find(self, path) -> Entry | None:
+    def find(self, path: str | os.PathLike[str]) -> Entry | None:
         target = os.path.abspath(os.fspath(path))
         return next((e for e in self.entries if str(e.path) == target), None)
 
 
-def scan(where, *, store: Records | None = None, now: datetime | None = None, reuse: bool = True) -> Catalog:
+def scan(where: VolumeRef, *, store: Records | None = None, now: datetime | None = None, reuse: bool = True) -> Catalog:
     """Scan the backup volume of ``where`` (a ``Settings`` or a backup folder path).
 
     Never raises for the volume's condition: a missing or unlistable folder becomes a
     note or an ``UNREADABLE`` entry, so status can still report.  ``reuse=False``
     lists every folder afresh (and leaves the listings kept for the next scan alone).
     """
-    backup_dir = Path(os.path.abspath(os.fspath(getattr(where, "backup_dir", where))))
+    backup_dir = backup_folder(where)
     facts = (store or Records(where)).load()
     scanned_at = now or datetime.now()
     kept = _kept(backup_dir) if reuse else {}
@@ -439,7 +455,13 @@ def _changed_at(st: os.stat_result) -> int:
     return max(st.st_mtime_ns, st.st_ctime_ns)
 
 
-def entry_for(path, where=None, *, store: Records | None = None, facts: dict[str, Facts] | None = None) -> Entry | None:
+def entry_for(
+    path: str | os.PathLike[str],
+    where: VolumeRef | None = None,
+    *,
+    store: Records | None = None,
+    facts: dict[str, Facts] | None = None,
+) -> Entry | None:
     """The entry for one file, exactly as a scan of its folder would give it; None if absent.
 
     For files named on a command line, which may lie outside ``BACKUP_DIR``; facts come
@@ -461,12 +483,12 @@ def entry_for(path, where=None, *, store: Records | None = None, facts: dict[str
 
 
 def _scan_folder(
-    folder: Path, label: str, listing: list[os.DirEntry], is_tier: bool, facts: dict[str, Facts], out: list[Entry]
+    folder: Path, label: str, listing: list[os.DirEntry[str]], is_tier: bool, facts: dict[str, Facts], out: list[Entry]
 ) -> None:
     """Classify one folder's files; outside tier folders only files named like ours count."""
-    dumps: dict[str, tuple[os.DirEntry, BackupName]] = {}
-    sidecars: dict[str, os.DirEntry] = {}
-    companions: dict[str, list[os.DirEntry]] = {}
+    dumps: dict[str, tuple[os.DirEntry[str], BackupName]] = {}
+    sidecars: dict[str, os.DirEntry[str]] = {}
+    companions: dict[str, list[os.DirEntry[str]]] = {}
     shielded: set[str] = set()  # dump names that are symlinks or not files: their sidecars are not orphans
     for e in sorted(listing, key=attrgetter("name")):
         name = e.name
@@ -560,7 +582,7 @@ def _tier(label: str, parsed: BackupName | None) -> str:
     return label if label in TIERS or parsed is None else parsed.tier
 
 
-def _foreign_reason(e: os.DirEntry) -> str:
+def _foreign_reason(e: os.DirEntry[str]) -> str:
     if e.is_symlink():
         return "a symbolic link (never followed)"
     if e.is_dir(follow_symlinks=False):
@@ -570,14 +592,14 @@ def _foreign_reason(e: os.DirEntry) -> str:
     return "the name is not one of ours"
 
 
-def _lstat(e: os.DirEntry):
+def _lstat(e: os.DirEntry[str]) -> os.stat_result | None:
     try:
         return e.stat(follow_symlinks=False)
     except OSError:
         return None
 
 
-def _foreign(folder: Path, e: os.DirEntry, label: str, reason: str, parsed: BackupName | None = None) -> Entry:
+def _foreign(folder: Path, e: os.DirEntry[str], label: str, reason: str, parsed: BackupName | None = None) -> Entry:
     st = _lstat(e)
     return Entry(
         _child(folder, e.name),
@@ -592,7 +614,7 @@ def _foreign(folder: Path, e: os.DirEntry, label: str, reason: str, parsed: Back
     )
 
 
-def _plain(folder: Path, e: os.DirEntry, label: str, parsed: BackupName, state: State, reason: str) -> Entry:
+def _plain(folder: Path, e: os.DirEntry[str], label: str, parsed: BackupName, state: State, reason: str) -> Entry:
     st = _lstat(e)
     if st is None:
         state, reason = State.UNREADABLE, "cannot read its details (it may have just been removed)"
@@ -625,7 +647,7 @@ def _readable(st: os.stat_result) -> bool:
 
 
 def _dump(
-    folder: Path, e: os.DirEntry, label: str, parsed: BackupName, sidecar: Path | None, facts: dict[str, Facts]
+    folder: Path, e: os.DirEntry[str], label: str, parsed: BackupName, sidecar: Path | None, facts: dict[str, Facts]
 ) -> Entry:
     st = _lstat(e)
     path = _child(folder, e.name)
@@ -671,7 +693,7 @@ def _dump(
     )
 
 
-def _sidecar_unchanged(extra, sidecar: Path | None) -> bool:
+def _sidecar_unchanged(extra: Mapping[str, Any], sidecar: Path | None) -> bool:
     recorded = extra.get("sidecar_mtime_ns")
     if sidecar is None:
         return recorded is None

@@ -43,6 +43,8 @@ def delete_backup(settings: Settings, path: Path, *, log: Log | None = None) -> 
         why = refusal(scan, entry)
         if why:
             raise OperatorError(why)
+        assert entry is not None  # refusal() refuses a file that is gone
+
         removed = apply_removals([Removal(entry, "deleted by the operator")], log.write)
     if not removed or os.path.lexists(entry.path):
         raise OperatorError(f"{entry.path.name} changed since it was listed and was kept")

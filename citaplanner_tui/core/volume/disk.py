@@ -20,7 +20,8 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
+
 
 from citaplanner_tui.core.volume.catalog import Catalog, Entry
 
@@ -67,7 +68,7 @@ def space(path: Path) -> Space | None:
 
 def unique_bytes(entries: Iterable[Entry]) -> int:
     """Bytes on disk of these entries, counting each hard-linked file once."""
-    seen: set[tuple] = set()
+    seen: set[tuple[object, ...]] = set()
     total = 0
     for e in entries:
         key = (e.dev, e.inode) if e.inode else (str(e.path),)
@@ -102,7 +103,7 @@ def growth_per_day(catalog: Catalog, keep: dict[str, int], now: datetime, window
             growth += dumps[0].size * rate
             known = True
     since = now - timedelta(days=window_days)
-    recent = [(e.taken_at, e.size) for e in catalog.backups("daily") if e.good and e.taken_at >= since]
+    recent = [(e.when, e.size) for e in catalog.backups("daily") if e.good and e.when >= since]  # a dump's name time
     trend = size_trend(recent)
     if trend is not None:
         kept = [e for tier in TIER_RATE for e in catalog.backups(tier) if e.good]
@@ -118,7 +119,9 @@ def days_left(free: int, growth: float | None) -> float | None:
     return free / growth
 
 
-def report(catalog: Catalog, keep: dict[str, int], now: datetime, space_of=None) -> DiskReport:
+def report(
+    catalog: Catalog, keep: dict[str, int], now: datetime, space_of: Callable[[Path], Space | None] | None = None
+) -> DiskReport:
     """The disk part of the status for the catalog's volume (``space_of``: how to read its size,
     ``space`` unless the caller pins it, as the console's screenshots do)."""
     vol = (space_of or space)(catalog.backup_dir)

@@ -18,7 +18,7 @@ def write_json(path: Path, data: Any) -> None:
     private.write_atomic(path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
 
 
-def read_json(path: Path) -> dict:
+def read_json(path: Path) -> dict[str, Any]:
     """The JSON object in ``path``, or {} when it is missing or unreadable (never raises)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

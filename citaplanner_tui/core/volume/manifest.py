@@ -24,11 +24,16 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from psycopg import sql
 
 from citaplanner_tui.core.volume import private
 from citaplanner_tui.core.volume.naming import MANIFEST_SUFFIX
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.pg.connect import Connection
+
 
 VERSION = 1
 
@@ -68,7 +73,7 @@ class Manifest:
     globals_file: str | None = None
     encryption: Encrypted | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {"version": VERSION, **asdict(self)}
 
     @property
@@ -131,14 +136,14 @@ def read(dump: Path) -> Manifest | None:
         return None
 
 
-def prisma_head(conn, schema: str = "public") -> Migration | None:
+def prisma_head(conn: Connection, schema: str = "public") -> Migration | None:
     """The newest applied row of ``_prisma_migrations`` on ``conn``, or None without the table.
 
     Applied: finished and not rolled back, as ``prisma migrate status`` counts them.
     """
     table = sql.Identifier(schema, "_prisma_migrations")
-    exists = conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."_prisma_migrations"',)).fetchone()[0]
-    if exists is None:
+    exists = conn.execute("SELECT to_regclass(%s)", (f'"{schema}"."_prisma_migrations"',)).fetchone()
+    if exists is None or exists[0] is None:
         return None
     row = conn.execute(
         sql.SQL(

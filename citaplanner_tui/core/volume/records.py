@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Union
 
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.volume import private
@@ -46,6 +46,12 @@ STATE_FILE = "state.json"
 LOCK_FILE = "state.lock"
 _VERSION = 2  # 2: keys relative to BACKUP_DIR
 _warned: set[str] = set()  # sentences already logged by this process
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.settings import Settings
+
+# A volume named by its settings (state folder, log, read-only mode) or by its backup folder.
+VolumeRef = Union["Settings", str, "os.PathLike[str]"]
 
 
 @dataclass(frozen=True)
@@ -80,12 +86,16 @@ class Facts:
         return self.size == size and self.mtime_ns == mtime_ns
 
 
-def records_path(where) -> Path:
+def records_path(where: VolumeRef) -> Path:
     """The state file for a ``Settings`` object or a backup folder."""
-    state_dir = getattr(where, "state_dir", None)
-    if state_dir is None:
-        state_dir = Path(where) / ".citaplanner-tui"
-    return Path(state_dir) / STATE_FILE
+    if isinstance(where, (str, os.PathLike)):
+        return Path(where) / ".citaplanner-tui" / STATE_FILE
+    return where.state_dir / STATE_FILE
+
+
+def backup_folder(where: VolumeRef) -> Path:
+    """The absolute backup folder of a ``Settings`` object or a backup folder path."""
+    return Path(os.path.abspath(where if isinstance(where, (str, os.PathLike)) else where.backup_dir))
 
 
 @dataclass(frozen=True)
@@ -132,16 +142,16 @@ class Records:
     or unwritable.
     """
 
-    def __init__(self, where, log=None):
+    def __init__(self, where: VolumeRef, log: Log | None = None):
         self.path = records_path(where)
-        self.backup_dir = Path(os.path.abspath(os.fspath(getattr(where, "backup_dir", where))))
+        self.backup_dir = backup_folder(where)
         self.read_only = bool(getattr(where, "read_only", False))
-        if log is None and hasattr(where, "logs") and not self.read_only:
+        if log is None and not isinstance(where, (str, os.PathLike)) and not self.read_only:
             log = Log(where.logs)
         self.log = log
         self.last_error: str | None = None
 
-    def _key(self, path) -> str:
+    def _key(self, path: str | os.PathLike[str]) -> str:
         """``tier/name`` for a file inside BACKUP_DIR, the absolute path otherwise."""
         absolute = os.path.abspath(os.fspath(path))
         root = os.fspath(self.backup_dir) + os.sep
@@ -170,7 +180,9 @@ class Records:
                 continue  # one damaged record costs only that record
         return facts
 
-    def lookup(self, path, size: int | None = None, mtime_ns: int | None = None) -> Facts | None:
+    def lookup(
+        self, path: str | os.PathLike[str], size: int | None = None, mtime_ns: int | None = None
+    ) -> Facts | None:
         """Facts for ``path`` if the file is unchanged (stat it when size/mtime are not given)."""
         if size is None or mtime_ns is None:
             try:
@@ -204,7 +216,7 @@ class Records:
     # -- writing ---------------------------------------------------------------
     def record(
         self,
-        path,
+        path: str | os.PathLike[str],
         kind: str,
         ok: bool,
         detail: str = "",

@@ -34,6 +34,7 @@ tier folder).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
@@ -160,7 +161,7 @@ def _suspects(ours: list[Entry], ratio: float) -> set[int]:
     reference: dict[str, Entry] = {}  # format -> the last good backup that is not suspect
     suspects: set[int] = set()
     for e in reversed(ours):  # oldest first
-        if not (e.is_dump and e.good):
+        if e.name is None or not (e.is_dump and e.good):
             continue
         ext = e.name.ext
         before = reference.get(ext)
@@ -176,11 +177,11 @@ def _ours_in(e: Entry, tier: str) -> bool:
     return e.tier == tier and e.folder == tier and e.name is not None and e.name.tier == tier and e.state in _REMOVABLE
 
 
-def _age_key(e: Entry) -> tuple:
+def _age_key(e: Entry) -> tuple[datetime, str]:
     return (e.when, e.path.name)
 
 
-def covered(entries: Iterable[Entry], when) -> set[str]:
+def covered(entries: Iterable[Entry], when: datetime) -> set[str]:
     """The rotated tiers that already hold a good backup of ``when``'s period (for ``tiers_for``)."""
     return {
         tier

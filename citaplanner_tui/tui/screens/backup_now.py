@@ -10,6 +10,8 @@ appears in the panes and the backups table.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
@@ -24,6 +26,10 @@ from citaplanner_tui.tui.actions import ActionSpec
 from citaplanner_tui.tui.widgets.job_line import describe
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
+if TYPE_CHECKING:
+    from citaplanner_tui.core.backup import BackupResult
+    from citaplanner_tui.tui.jobs import Job
+
 actions.register(
     ActionSpec("start", "Start backup", "Start the backup with the chosen tier", "s", "BackupNowScreen"),
     ActionSpec(
@@ -37,7 +43,7 @@ TIER_CHOICES = (
 )
 
 
-def result_lines(result) -> list[str]:
+def result_lines(result: BackupResult) -> list[str]:
     """What a finished backup wrote, for the operator."""
     lines = [
         f"size {fmt.size(result.size)} ({fmt.size(result.raw_bytes)} of SQL) in {fmt.seconds(result.duration)}",
@@ -55,7 +61,7 @@ class BackupNowScreen(gate.GatedScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.job = None  # the backup this screen started or found running
+        self.job: Job | None = None  # the backup this screen started or found running
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -127,7 +133,7 @@ class BackupNowScreen(gate.GatedScreen):
         self.app.pop_screen()
 
     # -- progress -----------------------------------------------------------------------
-    def show_job(self, job) -> None:
+    def show_job(self, job: Job) -> None:
         if job is not self.job:
             return
         running = job.running
@@ -149,4 +155,5 @@ class BackupNowScreen(gate.GatedScreen):
             return
         bar.update(total=100, progress=100)
         progress.update("[b $success]OK[/] backup finished")
-        result.update(escape("\n".join(result_lines(job.result.value))))
+        if job.result is not None:  # a backup job's value is its BackupResult (engine_jobs.backup)
+            result.update(escape("\n".join(result_lines(cast("BackupResult", job.result.value)))))

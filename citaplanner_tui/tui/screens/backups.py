@@ -11,6 +11,7 @@ chosen file to the restore wizard (``app.open_restore``).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
 
 from rich.markup import escape
 from textual import on
@@ -18,12 +19,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
+from citaplanner_tui.core.volume.delete import delete_backup, refusal
 from citaplanner_tui.tui import actions, engine_jobs, gate
 from citaplanner_tui.tui.actions import ActionSpec
 from citaplanner_tui.tui.job_result import JobOutcome
+from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.widgets.backup_table import BackupTable
 from citaplanner_tui.tui.widgets.job_line import JobLine
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.events import Reporter
+    from citaplanner_tui.core.restore.leftovers import Leftover
+    from citaplanner_tui.core.volume.catalog import Entry
 
 actions.register(
     ActionSpec("filter", "Filter", "Show only rows containing some text", "slash", "BackupsScreen", key_display="/"),
@@ -50,9 +58,9 @@ COLUMNS = (("Tier", 7), ("Taken", 16), ("Age", 4), ("Size", 9), ("State", 17), (
 MAX_LEFTOVERS = 3  # lines of them at 80x24; ``status`` lists them all
 
 
-def leftover_lines(kept) -> list[str]:
+def leftover_lines(kept: Sequence[Leftover]) -> list[str]:
     """The safety backups and parked databases restores kept, as ``status`` prints them."""
-    from citaplanner_tui.core.restore.leftovers import lines
+    from citaplanner_tui.core.restore.leftovers import lines  # here: core.restore imports psycopg
 
     head, *rows = lines(list(kept))[1:] or [""]
     if len(rows) > MAX_LEFTOVERS:
@@ -95,7 +103,7 @@ class BackupsScreen(gate.GatedScreen):
         leftovers.display = bool(data.leftovers)
         leftovers.update(escape("\n".join(leftover_lines(data.leftovers))))
 
-    def selected_entry(self):
+    def selected_entry(self) -> Entry | None:
         data, path = self.app.data, self.selected_path()
         return None if data is None or path is None else data.catalog.find(path)
 
@@ -136,7 +144,7 @@ class BackupsScreen(gate.GatedScreen):
         self.app.pop_screen()
 
     # -- actions --------------------------------------------------------------------------
-    def _dump_or_say(self):
+    def _dump_or_say(self) -> Entry | None:
         entry = self.selected_entry()
         if entry is None or not entry.is_dump:
             self.notify("select a backup dump first", severity="warning")
@@ -170,18 +178,15 @@ class BackupsScreen(gate.GatedScreen):
 
     @gate.writes
     def action_delete(self) -> None:
-        entry = self._dump_or_say()
-        if entry is None:
+        entry, data = self._dump_or_say(), self.app.data
+        if entry is None or data is None:  # an entry comes from the data
             return
-        from citaplanner_tui.core.volume.delete import refusal
-        from citaplanner_tui.tui.screens.confirm import ConfirmScreen
-
-        why = refusal(self.app.data.catalog, entry)
+        why = refusal(data.catalog, entry)
         if why:
             self.notify(why, title="Not deleted", severity="warning")
             return
         where = f"{entry.path.parent.name}/{entry.path.name}"
-        kept = len(self.app.data.catalog.backups(entry.tier)) - 1
+        kept = len(data.catalog.backups(entry.tier)) - 1
         steps = [
             f"delete the dump {where} from the backup volume",
             f"then its sidecar {entry.sidecar.name}" if entry.sidecar else "(it has no sidecar)",
@@ -193,9 +198,7 @@ class BackupsScreen(gate.GatedScreen):
             if not yes:
                 return
 
-            def work(reporter):
-                from citaplanner_tui.core.volume.delete import delete_backup
-
+            def work(reporter: Reporter) -> JobOutcome:
                 return JobOutcome.ok(delete_backup(settings, path), f"deleted {path.name} and its sidecar")
 
             self.app.start_job("delete", f"delete {path.name}", work)

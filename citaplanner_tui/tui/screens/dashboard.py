@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Footer
@@ -13,6 +15,9 @@ from citaplanner_tui.tui.gate import GatedScreen
 from citaplanner_tui.tui.widgets.log_view import LogView
 from citaplanner_tui.tui.widgets.panes import ChecksumPane, DaemonLine, DiskPane, ProblemsLine, TiersPane
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 actions.register(
@@ -43,7 +48,7 @@ class DashboardScreen(GatedScreen):
         yield log
         yield Footer(show_command_palette=False)  # its room goes to the screen's keys (^p still opens it)
 
-    def todays_log(self):
+    def todays_log(self) -> Path:
         return log_path(self.app.settings.logs, "backup", self.app.now())
 
     def on_mount(self) -> None:
@@ -62,7 +67,7 @@ class DashboardScreen(GatedScreen):
             self.notify("no good daily, weekly or monthly backup to restore yet: pick one", severity="warning")
         self.app.open_restore(archive, preflight=archive is not None)
 
-    def _day_changed(self, _data) -> None:
+    def _day_changed(self, _data: object) -> None:
         """After midnight the day's log is another file."""
         log = self.query_one(LogView)
         if log.path != self.todays_log():

@@ -50,7 +50,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
             yield Label(f"Keys: {self.over.title or type(self.over).__name__}", id="help-title")
-            table = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            table: DataTable[str] = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
             table.add_column("Key", width=6)
             table.add_column("Action", width=18)
             table.add_column("What it does", width=HELP_TEXT_WIDTH)

@@ -8,12 +8,14 @@ and seed value), the row a create would collide with, or why it is skipped.
 ``a`` applies after the typed confirmation (``ConfirmScreen``, ``screens/confirm.py``) as an
 app job: ``core.seed.apply_seed`` re-plans under its lock and writes, or refuses with one
 sentence (a CONFLICT) and writes nothing; the plan is then computed again.  Apply is
-``@gate.writes``, so read-only mode hides and refuses it.
+``@gate.writes``, so read-only mode hides and refuses it.  The engine (psycopg) is
+imported here at module level: the app imports this screen only when it is opened.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from rich.markup import escape
 from rich.text import Text
@@ -22,11 +24,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
+from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.seed import apply_seed, plan_seed
 from citaplanner_tui.core.seed.plan import Status
 from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.actions import ActionSpec
+from citaplanner_tui.tui.job_result import JobOutcome
+from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.events import Reporter
+    from citaplanner_tui.core.seed.apply import ApplyResult
+    from citaplanner_tui.core.seed.plan import Item, SeedPlan
+    from citaplanner_tui.tui.jobs import Job
 
 STYLES = Path(__file__).parents[1] / "styles"
 # Theme variable and emphasis per status (header counts); the word itself carries the meaning.
@@ -86,7 +99,7 @@ class PlanTable(DataTable):
         return Text(f"{status.value:<8}", style=self.get_component_rich_style(f"plan-table--{status.value.lower()}"))
 
 
-def summary_line(plan, dbname: str, shown: Status | None) -> str:
+def summary_line(plan: SeedPlan, dbname: str, shown: Status | None) -> str:
     """Content markup: the counts per status, and what the table shows now."""
     parts = []
     for status, n in plan.counts.items():
@@ -102,7 +115,7 @@ def _value(value: object, limit: int = 36) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def detail_lines(item) -> list[str]:
+def detail_lines(item: Item) -> list[str]:
     """What the operator needs to know about one seed row (plain text)."""
     head = f"{item.status.value} {item.kind} {item.key} (table {item.table})"
     if item.status is Status.DIFFERS:
@@ -130,9 +143,9 @@ class SeedScreen(gate.GatedScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.plan = None
+        self.plan: SeedPlan | None = None
         self.shown: Status | None = None
-        self.job = None
+        self.job: Job | None = None
         self.loading = False
 
     def compose(self) -> ComposeResult:
@@ -150,8 +163,6 @@ class SeedScreen(gate.GatedScreen):
 
     @property
     def dbname(self) -> str:
-        from citaplanner_tui.core.errors import OperatorError
-
         try:
             return self.app.settings.conninfo().dbname
         except OperatorError:
@@ -166,10 +177,6 @@ class SeedScreen(gate.GatedScreen):
         settings = self.app.settings
 
         def plan_it() -> None:
-            from citaplanner_tui.core.pg.connect import connect
-            from citaplanner_tui.core.errors import OperatorError
-            from citaplanner_tui.core.seed import plan_seed
-
             try:
                 with connect(settings.conninfo()) as conn:
                     plan, error = plan_seed(conn), None
@@ -179,7 +186,7 @@ class SeedScreen(gate.GatedScreen):
 
         self.run_worker(plan_it, thread=True, group="seed-plan", name="seed plan", exit_on_error=False)
 
-    def _planned(self, plan, error: str | None) -> None:
+    def _planned(self, plan: SeedPlan | None, error: str | None) -> None:
         self.loading = False
         if not self.is_attached:  # the operator left before the plan came back
             return
@@ -188,9 +195,10 @@ class SeedScreen(gate.GatedScreen):
                 f"{fmt.health('FAIL')} cannot plan the seed: {escape(error)}"
             )
             return
-        self.show_plan(plan)
+        if plan is not None:
+            self.show_plan(plan)
 
-    def show_plan(self, plan) -> None:
+    def show_plan(self, plan: SeedPlan) -> None:
         self.plan = plan
         self.fill()
         self.refresh_bindings()
@@ -206,12 +214,12 @@ class SeedScreen(gate.GatedScreen):
                 table.add_row(table.status_cell(item.status), item.kind, item.key, key=str(n))
         self.show_detail()
 
-    def selected_item(self):
+    def selected_item(self) -> Item | None:
         table = self.query_one(DataTable)
         if self.plan is None or not table.row_count:
             return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        return self.plan.items[int(key.value)]
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.plan.items[int(key)] if key is not None else None  # rows are keyed by their index
 
     @on(DataTable.RowHighlighted, "#seed-table")
     def show_detail(self) -> None:
@@ -237,8 +245,6 @@ class SeedScreen(gate.GatedScreen):
         plan = self.plan
         if plan is None or (self.job is not None and self.job.running):
             return
-        from citaplanner_tui.tui.screens.confirm import ConfirmScreen
-
         per_table = ", ".join(f"{t} {n}" for t, n in plan.creates_by_table().items()) or "none"
         counts = plan.counts
         steps = [
@@ -258,11 +264,7 @@ class SeedScreen(gate.GatedScreen):
             return
         settings, dbname = self.app.settings, self.dbname
 
-        def work(reporter):
-            from citaplanner_tui.core.pg.connect import connect
-            from citaplanner_tui.core.seed import apply_seed, plan_seed
-            from citaplanner_tui.tui.job_result import JobOutcome
-
+        def work(reporter: Reporter) -> JobOutcome:
             with connect(settings.conninfo()) as conn:
                 result = apply_seed(conn, confirm=dbname)
                 plan = plan_seed(conn)
@@ -276,14 +278,14 @@ class SeedScreen(gate.GatedScreen):
         self.job = self.app.start_job("seed", f"seed apply to {dbname}", work)
         self.refresh_bindings()
 
-    def on_job(self, job) -> None:
+    def on_job(self, job: Job) -> None:
         if job is not self.job or job.running:
             return
         message = self.query_one("#seed-message", Static)
         if job.error:
             message.update(f"{fmt.health('FAIL')} {escape(job.error)}")
-        else:
-            result, plan = job.result.value
+        elif job.result is not None:
+            result, plan = cast("tuple[ApplyResult, SeedPlan]", job.result.value)  # what work() returns
             made = ", ".join(f"{t} {n}" for t, n in result.created.items())
             message.update(
                 f"{fmt.health('OK')} {escape(job.result.summary)}"

@@ -9,8 +9,12 @@ the colour of their health, and the state word is always there.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -59,7 +63,8 @@ class BackupTable(ScrollView, can_focus=True):
         self.rows = rows
         self._index = {row[0]: i for i, row in enumerate(rows)}
         self.virtual_size = Size(self.size.width, len(rows) + 1)
-        self.set_reactive(BackupTable.cursor, self._index.get(key, min(self.cursor, max(0, len(rows) - 1))))
+        fallback = min(self.cursor, max(0, len(rows) - 1))
+        self.set_reactive(BackupTable.cursor, self._index.get(key, fallback) if key is not None else fallback)
         self.refresh()
         self.post_message(self.Highlighted(self, self.cursor_key))
 
@@ -96,12 +101,12 @@ class BackupTable(ScrollView, can_focus=True):
     def action_jump(self, where: int) -> None:
         self.cursor = where if where >= 0 else len(self.rows) - 1
 
-    def on_click(self, event) -> None:
+    def on_click(self, event: events.Click) -> None:
         if event.y >= 1:
             self.cursor = int(self.scroll_y) + event.y - 1
 
     # -- drawing: the header, then only the visible rows -----------------------------------
-    def _line(self, cells, style) -> Strip:
+    def _line(self, cells: Sequence[str], style: Style) -> Strip:
         """One row as one segment that carries its style.
 
         Not through ``rich.text.Text.render``: for a text without spans it yields a

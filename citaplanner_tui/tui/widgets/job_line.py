@@ -12,9 +12,11 @@ from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
 from citaplanner_tui.tui import format as fmt
+from citaplanner_tui.tui.jobs import Job
+from citaplanner_tui.tui.node import ConsoleNode
 
 
-def describe(job) -> str:
+def describe(job: Job) -> str:
     """``phase  done/total  rate  elapsed`` for a job's latest progress."""
     p = job.progress
     if p is None:
@@ -23,7 +25,7 @@ def describe(job) -> str:
     return f"{p.phase} {done} · {fmt.rate(p.rate)} · {fmt.seconds(p.elapsed)}"
 
 
-class JobLine(Horizontal):
+class JobLine(ConsoleNode, Horizontal):
     DEFAULT_CSS = """
     JobLine { height: 1; display: none; }
     JobLine.-running { display: block; }
@@ -43,7 +45,7 @@ class JobLine(Horizontal):
         if running:
             self.show(running[-1])
 
-    def show(self, job) -> None:
+    def show(self, job: Job) -> None:
         running = self.app.running_jobs()
         self.set_class(bool(running), "-running")
         if not running:

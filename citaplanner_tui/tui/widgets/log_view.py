@@ -24,7 +24,9 @@ import threading
 from array import array
 from bisect import bisect_left
 from pathlib import Path
+from typing import Any, Callable
 
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.message import Message
@@ -166,7 +168,7 @@ class LogView(ScrollView, can_focus=True):
                 first, last = index.days()
                 dated = first is not None and first != last
             fresh = bool(levels) and flt is None
-            if fresh:
+            if fresh and levels:
                 flt = LevelFilter(index, levels)
             if flt is not None and (fresh or changed):
                 flt.update(self._reporter(index, levels))
@@ -176,7 +178,7 @@ class LogView(ScrollView, can_focus=True):
             count = len(flt.rows) if flt is not None else len(index)
             self.app.call_from_thread(self._reported, index, changed or fresh, flt, count, len(index), dated)
 
-    def _reporter(self, index: LineIndex, levels: tuple[str, ...]):
+    def _reporter(self, index: LineIndex, levels: tuple[str, ...] | None) -> Callable[[int, int], None]:
         """Progress for a level filter: a message per percent, and a stop once it is not wanted."""
         last = -1
 
@@ -331,7 +333,8 @@ class LogView(ScrollView, can_focus=True):
         if blocks is None:
             return None
         self._widest = max((w for _, w in blocks), default=0)
-        strips, self._shown = [], 0
+        strips: list[Strip] = []
+        self._shown = 0
         for block, _ in blocks:
             if len(strips) >= height:
                 break
@@ -427,7 +430,8 @@ class LogView(ScrollView, can_focus=True):
         """One screen row.  A Text renders its own base style only where it has spans, and
         NO_COLOR's filter crashes on a segment with no style, so the base style is applied."""
         text.no_wrap = True
-        strip = Strip(text.render(self.app.console), text.cell_len).apply_style(text.style or self.rich_style)
+        base = text.style if isinstance(text.style, Style) and text.style else self.rich_style  # ours: no names
+        strip = Strip(text.render(self.app.console), text.cell_len).apply_style(base)
         return strip.crop_extend(0, width, self.rich_style)
 
     def format(self, raw: str) -> tuple[Text, Text]:
@@ -489,7 +493,7 @@ class LogView(ScrollView, can_focus=True):
         top = self.scroll_offset.y
         self.scroll_to(y=max(0, top - (self._fit_above(top) or 1)), animate=False)
 
-    def _scroll_to(self, *args, **kwargs):
+    def _scroll_to(self, *args: Any, **kwargs: Any) -> bool:
         """Every scroll of the view jumps, none animates (Home, End, PageUp, the scrollbar…).
 
         Textual's scroll stops the running scroll animations first; one asked for while

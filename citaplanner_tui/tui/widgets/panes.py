@@ -7,10 +7,16 @@ markup: health words carry the meaning, colours are theme variables.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.markup import escape
 from textual.widgets import Static
 
 from citaplanner_tui.tui import format as fmt
+from citaplanner_tui.tui.node import ConsoleNode
+
+if TYPE_CHECKING:
+    from citaplanner_tui.tui.data import DashboardData
 
 
 def pack(cells: list[str], width: int, first_prefix: str = "", prefix: str = "") -> list[str]:
@@ -31,7 +37,7 @@ def pack(cells: list[str], width: int, first_prefix: str = "", prefix: str = "")
     return [(first_prefix if i == 0 else prefix) + escape(text) for i, text in enumerate(lines)]
 
 
-class Pane(Static):
+class Pane(ConsoleNode, Static):
     """A bordered pane that redraws whenever the app's data changes (or its width does)."""
 
     TITLE = ""
@@ -47,10 +53,10 @@ class Pane(Static):
     def width(self) -> int:
         return self.content_size.width or 30
 
-    def _redraw(self, data) -> None:
+    def _redraw(self, data: DashboardData | None) -> None:
         self.update("loading…" if data is None else self.render_data(data))
 
-    def render_data(self, data) -> str:
+    def render_data(self, data: DashboardData) -> str:
         raise NotImplementedError
 
 
@@ -62,7 +68,7 @@ class TiersPane(Pane):
 
     TITLE = "Backups by tier"
 
-    def render_data(self, data) -> str:
+    def render_data(self, data: DashboardData) -> str:
         now = data.now
         lines = [f"[b]{'Tier':<8}{'Health':<7}{'Newest good':<12}{'#':>3} {'Size':>9}[/]"]
         for t in data.report.tiers:  # core.report.status.TierStatus
@@ -81,7 +87,7 @@ class ChecksumPane(Pane):
 
     MAX_PROBLEMS = 3
 
-    def render_data(self, data) -> str:
+    def render_data(self, data: DashboardData) -> str:
         c = data.checks
         cells = [f"{word} {n}" for word, n in c.counts] + [f"not verified yet {c.unverified}"]
         drill = (
@@ -106,7 +112,7 @@ class DiskPane(Pane):
 
     TITLE = "Disk"
 
-    def render_data(self, data) -> str:
+    def render_data(self, data: DashboardData) -> str:
         d, verdict, db_size = (
             data.report.disk,
             data.verdict("disk"),
@@ -136,7 +142,7 @@ class DiskPane(Pane):
         return "\n".join([head, *sizes, escape(days)])
 
 
-class ProblemsLine(Static):
+class ProblemsLine(ConsoleNode, Static):
     """Why the header is not OK: the reason of every check that has one, as ``status`` prints them.
 
     Hidden when there is nothing to say.  Taller terminals show more of them; the
@@ -151,10 +157,10 @@ class ProblemsLine(Static):
     def on_mount(self) -> None:
         self.watch(self.app, "data", self._redraw, init=True)
 
-    def _redraw(self, data) -> None:
+    def _redraw(self, data: DashboardData | None) -> None:
         problems = data.problems if data is not None else ()
         recovery = self.app.recovery  # the swap the console finished or undid at start-up comes first
-        problems = sorted(problems, key=lambda p: (self.SEVERITY.get(p[0], 3), p[1] != "database"))
+        problems = tuple(sorted(problems, key=lambda p: (self.SEVERITY.get(p[0], 3), p[1] != "database")))
         problems = ((("WARN", "restore", recovery),) if recovery else ()) + tuple(problems)
         self.display = bool(problems)
         lines = [f"{fmt.health(word)} {escape(subject)}: {escape(reason)}" for word, subject, reason in problems]
@@ -171,7 +177,7 @@ class DaemonLine(Static):
     def on_mount(self) -> None:
         self.watch(self.app, "data", self._redraw, init=True)
 
-    def _redraw(self, data) -> None:
+    def _redraw(self, data: DashboardData | None) -> None:
         daemon = data.daemon if data is not None else None
         self.display = daemon is not None
         if daemon is None:

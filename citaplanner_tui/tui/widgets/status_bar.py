@@ -13,9 +13,11 @@ from rich.markup import escape
 from textual.widgets import Static
 
 from citaplanner_tui.tui import format as fmt
+from citaplanner_tui.tui.jobs import Job
+from citaplanner_tui.tui.node import ConsoleNode
 
 
-def job_badge(jobs) -> str:
+def job_badge(jobs: list[Job]) -> str:
     """``backup 42%`` for one running job, ``3 jobs`` for more."""
     if len(jobs) > 1:
         return f"{len(jobs)} jobs"
@@ -25,7 +27,7 @@ def job_badge(jobs) -> str:
     return f"{job.kind}{done}"
 
 
-class StatusBar(Static):
+class StatusBar(ConsoleNode, Static):
     def on_mount(self) -> None:
         self.watch(self.app, "data", lambda _: self.redraw(), init=True)
         self.app.job_signal.subscribe(self, lambda _job: self.redraw())

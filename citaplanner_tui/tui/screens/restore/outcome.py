@@ -7,15 +7,21 @@ first, so the top line always says what happened last."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.markup import escape
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.widgets.panes import pack
 
+if TYPE_CHECKING:
+    from citaplanner_tui.core.restore.engine import Outcome, RollbackOutcome
 
-def outcome_lines(outcome, width: int = 76, rolled_back: bool = False) -> list[str]:
+
+def outcome_lines(outcome: Outcome, width: int = 76, rolled_back: bool = False) -> list[str]:
     """What the restore did, first line first; the rows per table packed to ``width`` (80x24 fits).
 
     Once ``rolled_back``, the way back is the rollback's to tell (``rollback_lines``).
@@ -44,7 +50,7 @@ def outcome_lines(outcome, width: int = 76, rolled_back: bool = False) -> list[s
     return lines
 
 
-def rollback_lines(done) -> list[str]:
+def rollback_lines(done: RollbackOutcome) -> list[str]:
     return [
         f"{fmt.health('OK')} rolled back: {escape(repr(done.target))} is the database from before the "
         f"restore again ({escape(repr(done.restored_from))})",
@@ -59,7 +65,7 @@ def failure_lines(what: str, sentence: str, cancelled: bool) -> list[str]:
 
 
 class OutcomeStep(VerticalScroll):
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield Static(id="outcome-text")
 
     def show(self, lines: list[str]) -> None:

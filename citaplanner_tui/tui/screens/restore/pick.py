@@ -8,6 +8,7 @@ picked: pre-flight then says exactly why it cannot be restored.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from textual.app import ComposeResult
@@ -17,10 +18,15 @@ from textual.widgets import DataTable, Static
 from citaplanner_tui.core.volume.naming import ROTATED_TIERS
 from citaplanner_tui.tui import format as fmt
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from citaplanner_tui.core.volume.catalog import Catalog, Entry
+
 COLUMNS = ("Tier", "Taken", "Age", "Size", "State", "Verified")
 
 
-def pick_row(entry, now) -> tuple[str, ...]:
+def pick_row(entry: Entry, now: datetime) -> tuple[str, ...]:
     """One backup as table cells; the state is a word (``ok``, ``checksum mismatch``...)."""
     if entry.last_verified_at is None:
         verified = "never"
@@ -36,7 +42,7 @@ def pick_row(entry, now) -> tuple[str, ...]:
     )
 
 
-def newest_good_rotated(catalog) -> Path | None:
+def newest_good_rotated(catalog: Catalog) -> Path | None:
     """What an incident restores first: the newest good daily, weekly or monthly backup.
 
     Never a safety backup (the state just before a restore, often the broken one) or
@@ -58,7 +64,7 @@ class PickStep(Vertical):
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(*COLUMNS)
 
-    def fill(self, catalog, now, chosen: Path | None) -> None:
+    def fill(self, catalog: Catalog, now: datetime, chosen: Path | None) -> None:
         """Show ``catalog``'s dumps; keep the cursor on ``chosen``, the current row, or the newest good."""
         table = self.query_one(DataTable)
         keep = chosen or self.selected() or newest_good_rotated(catalog)
@@ -75,8 +81,9 @@ class PickStep(Vertical):
         table = self.query_one(DataTable)
         if not table.row_count:
             return None
-        return Path(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return Path(key) if key is not None else None  # every row is added with its path as key
 
-    def describe(self, entry) -> None:
+    def describe(self, entry: Entry | None) -> None:
         notes = [entry.path.name, entry.reason, entry.verify_detail] if entry else []
         self.query_one("#pick-detail", Static).update(escape(" · ".join(n for n in notes if n)))

@@ -7,6 +7,8 @@ in order.  ``Enter`` (or ``R``) then asks for the database name (the typed confi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -15,6 +17,9 @@ from textual.widgets import Static
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.screens.restore.rows import Rows
 
+if TYPE_CHECKING:
+    from citaplanner_tui.core.restore.plan import RestorePlan
+
 MODE_WHY = {
     "swap": "load into a scratch database, check it, then swap it in; the current database is kept for rollback",
     "in-place": "load into the live database in one transaction; any error rolls it all back; "
@@ -22,7 +27,7 @@ MODE_WHY = {
 }
 
 
-def plan_head(plan) -> list[str]:
+def plan_head(plan: RestorePlan) -> list[str]:
     """Content markup: what goes where, the versions and rows, and the mode."""
     tables, rows = len(plan.rows), sum(plan.rows.values())
     lines = [
@@ -37,11 +42,11 @@ def plan_head(plan) -> list[str]:
     return lines
 
 
-def step_rows(plan) -> list[tuple[str, str]]:
+def step_rows(plan: RestorePlan) -> list[tuple[str, str]]:
     return [(f"{n}.", f"[b]{escape(step.name)}[/]: {escape(step.detail)}") for n, step in enumerate(plan.steps, 1)]
 
 
-def plan_foot(plan, read_only: bool = False) -> str:
+def plan_foot(plan: RestorePlan, read_only: bool = False) -> str:
     """What happens next: R and the name to type, or why it cannot."""
     if read_only:
         return "[b]READ-ONLY[/]: the console was started read-only, so it will not restore."
@@ -56,7 +61,7 @@ class PlanStep(VerticalScroll):
         yield Rows(3, id="plan-steps")
         yield Static(id="plan-foot")
 
-    def show(self, plan, read_only: bool = False) -> None:
+    def show(self, plan: RestorePlan, read_only: bool = False) -> None:
         self.query_one("#plan-head", Static).update("\n".join(plan_head(plan)))
         self.query_one(Rows).set(step_rows(plan))
         self.query_one("#plan-foot", Static).update(plan_foot(plan, read_only))

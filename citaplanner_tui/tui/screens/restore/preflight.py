@@ -8,6 +8,8 @@ check with the core's word: FAIL blocks the restore, WARN and NOTE do not but de
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -16,14 +18,18 @@ from textual.widgets import ProgressBar, Static
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.screens.restore.rows import Rows
 
+if TYPE_CHECKING:
+    from citaplanner_tui.core.events import Progress
+    from citaplanner_tui.core.restore.plan import RestorePlan
 
-def check_rows(plan) -> list[tuple[str, str]]:
+
+def check_rows(plan: RestorePlan) -> list[tuple[str, str]]:
     """Content markup: per check, the core's word (``Check.word``, as the CLI prints it) and its name,
     then its detail."""
     return [(f"{fmt.health(c.word)}  {escape(c.name)}", escape(c.detail)) for c in plan.checks]
 
 
-def verdict(plan) -> str:
+def verdict(plan: RestorePlan) -> str:
     fails = len(plan.problems)
     if fails:
         return (
@@ -45,7 +51,7 @@ class PreflightStep(Vertical):
             yield Rows(19, id="preflight-checks")
         yield Static(id="preflight-verdict")
 
-    def running(self, archive_name: str, target: str, progress) -> None:
+    def running(self, archive_name: str, target: str, progress: Progress | None) -> None:
         """While the engine works: what it is reading or asking, and how far it got."""
         self.query_one("#preflight-title", Static).update(
             escape(
@@ -64,7 +70,7 @@ class PreflightStep(Vertical):
         self.query_one(Rows).set([])
         self.query_one("#preflight-verdict", Static).update("")
 
-    def show(self, plan) -> None:
+    def show(self, plan: RestorePlan) -> None:
         """The engine's checks, in its order."""
         self.query_one("#preflight-title", Static).update(
             escape(f"Pre-flight of {plan.archive.name} for {plan.target!r} on {plan.server}")

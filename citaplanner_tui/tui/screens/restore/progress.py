@@ -9,12 +9,18 @@ should not look slow because the safety backup came first.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Sequence
+
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import ProgressBar, Static
 
 from citaplanner_tui.tui import format as fmt
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.events import Progress
+    from citaplanner_tui.core.restore.plan import RestorePlan, Step
 
 # Engine phases, by the plan step they belong to; any other phase (the safety backup's
 # own connect/dump/finish/done) belongs to the step that is running.
@@ -28,7 +34,7 @@ PHASE_STEP = {
 }
 
 
-def step_of(steps, phase: str, current: int) -> int:
+def step_of(steps: Sequence[Step], phase: str, current: int) -> int:
     """Index in ``steps`` of the step an engine phase belongs to (``current`` if unknown)."""
     name = PHASE_STEP.get(phase)
     if name is None:
@@ -39,7 +45,7 @@ def step_of(steps, phase: str, current: int) -> int:
     return current
 
 
-def step_lines(steps, current: int, *, finished: bool = False, failed: bool = False) -> list[str]:
+def step_lines(steps: Sequence[Step], current: int, *, finished: bool = False, failed: bool = False) -> list[str]:
     """Each step with a word: done, running (FAILED/stopped at the failing one), waiting."""
     lines = []
     for i, step in enumerate(steps):
@@ -53,7 +59,7 @@ def step_lines(steps, current: int, *, finished: bool = False, failed: bool = Fa
     return lines
 
 
-def stats_line(progress, phase_started: float) -> str:
+def stats_line(progress: Progress | None, phase_started: float) -> str:
     """``load 12.0 MiB of 40.0 MiB · 4.0 MiB/s · 0:07 left`` (rate and ETA of this phase)."""
     if progress is None:
         return "starting…"
@@ -77,7 +83,7 @@ class ProgressStep(Vertical):
         yield ProgressBar(show_eta=False, id="progress-bar")
         yield Static(id="progress-stats", classes="step-note")
 
-    def start(self, plan) -> None:
+    def start(self, plan: RestorePlan) -> None:
         self.query_one("#progress-title", Static).update(
             escape(
                 f"Restoring {plan.archive.name} into {plan.target!r} ({plan.mode} mode). "
@@ -87,7 +93,14 @@ class ProgressStep(Vertical):
         self.show(plan.steps, 0, None, 0.0)
 
     def show(
-        self, steps, current: int, progress, phase_started: float, *, finished: bool = False, failed: bool = False
+        self,
+        steps: Sequence[Step],
+        current: int,
+        progress: Progress | None,
+        phase_started: float,
+        *,
+        finished: bool = False,
+        failed: bool = False,
     ) -> None:
         self.query_one("#progress-steps", Static).update(
             "\n".join(step_lines(steps, current, finished=finished, failed=failed))

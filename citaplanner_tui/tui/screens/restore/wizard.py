@@ -19,16 +19,19 @@ import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 
+from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.logs.lines import parse_line
 from citaplanner_tui.core.logs.writer import log_path
 from citaplanner_tui.tui import actions, gate, restore_calls
 from citaplanner_tui.tui.actions import ActionSpec
+from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.restore.outcome import OutcomeStep, failure_lines, outcome_lines, rollback_lines
 from citaplanner_tui.tui.screens.restore.pick import PickStep
 from citaplanner_tui.tui.screens.restore.plan import PlanStep
@@ -36,6 +39,15 @@ from citaplanner_tui.tui.screens.restore.preflight import PreflightStep
 from citaplanner_tui.tui.screens.restore.progress import ProgressStep, step_of
 from citaplanner_tui.tui.widgets.run_log import RunLog
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.events import Progress
+    from citaplanner_tui.core.logs.lines import LogRecord
+    from citaplanner_tui.core.restore.engine import Outcome, RollbackOutcome
+    from citaplanner_tui.core.restore.plan import RestorePlan
+    from citaplanner_tui.core.settings import Settings
+    from citaplanner_tui.tui.app import CitaPlannerApp
+    from citaplanner_tui.tui.jobs import Job
 
 actions.register(
     # Priority: the pick table's own Enter would hide this one from the footer.
@@ -69,11 +81,11 @@ TRAIL = ("Pick", "Pre-flight", "Plan", "Confirm", "Progress", "Outcome")
 class Run:
     """One restore (and maybe its rollback): the plan, the jobs, the engine's log records."""
 
-    plan: object
+    plan: RestorePlan
     log_dir: Path
-    job: object = None
-    rollback_job: object = None
-    records: list = field(default_factory=list)
+    job: Job | None = None
+    rollback_job: Job | None = None
+    records: list[LogRecord] = field(default_factory=list)
     log_file: Path | None = None
     log_offset: int = 0
     current: int = 0
@@ -88,7 +100,7 @@ class Run:
 
     def read_log(self) -> None:
         """Add the complete lines the engine appended since the last read (after midnight, the new day's)."""
-        while True:
+        while self.log_file is not None:  # start_log() sets it
             try:
                 with open(self.log_file, "rb") as fh:
                     fh.seek(self.log_offset)
@@ -103,7 +115,7 @@ class Run:
                 return
             self.log_file, self.log_offset = today, 0
 
-    def track(self, progress) -> None:
+    def track(self, progress: Progress | None) -> None:
         """Follow the engine's phase to the plan step it belongs to."""
         if progress is None or progress.phase == self.phase:
             return
@@ -115,7 +127,7 @@ class Run:
         return self.phase == "swap"
 
 
-_RUNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # app -> its latest Run
+_RUNS: weakref.WeakKeyDictionary[CitaPlannerApp, Run] = weakref.WeakKeyDictionary()  # app -> its latest Run
 
 
 class RestoreScreen(gate.GatedScreen):
@@ -134,8 +146,8 @@ class RestoreScreen(gate.GatedScreen):
         self.archive = Path(archive) if archive else None
         self.preflight_at_once = preflight and self.archive is not None
         self.step = "pick"
-        self.plan = None
-        self.preflight_job = None
+        self.plan: RestorePlan | None = None
+        self.preflight_job: Job | None = None
         self.run: Run | None = None
         self._shown = 0  # log records already written to the RunLog
         self._told_typed_ahead = False
@@ -199,7 +211,7 @@ class RestoreScreen(gate.GatedScreen):
     def _picked(self) -> None:
         self.action_next()
 
-    def on_key(self, event) -> None:
+    def on_key(self, event: events.Key) -> None:
         """Keys typed ahead while pre-flight runs are dropped, said once: never run as bindings.
 
         On the plan of a failed pre-flight, Enter and R (hidden there) say why nothing happens.
@@ -228,7 +240,8 @@ class RestoreScreen(gate.GatedScreen):
 
     # -- actions ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        job_running = self.run is not None and self.run.job is not None and self.run.job.running
+        run = self.run
+        job_running = run is not None and run.job is not None and run.job.running
         if action == "next":
             if self.step == "preflight":
                 return True if self.plan is not None else None
@@ -243,7 +256,9 @@ class RestoreScreen(gate.GatedScreen):
         if action == "cancel_restore":
             if self.step != "progress":
                 return False
-            return (job_running and not self.run.swapping and not self.run.job.cancelling) or None
+            return (
+                job_running and run is not None and run.job is not None and not run.swapping and not run.job.cancelling
+            ) or None
         return super().check_action(action, parameters)
 
     def action_back(self) -> None:
@@ -286,8 +301,6 @@ class RestoreScreen(gate.GatedScreen):
         plan = self.plan
         if plan is None or not plan.ok or self.step != "plan":
             return
-        from citaplanner_tui.tui.screens.confirm import ConfirmScreen
-
         steps = [f"{s.name}: {s.detail}" for s in plan.steps]
         self.go("confirm")
         self.app.push_screen(
@@ -300,6 +313,7 @@ class RestoreScreen(gate.GatedScreen):
             self.go("plan")
             return
         settings, plan = self.app.settings, self.plan
+        assert plan is not None  # the confirmation is asked on a plan
         run = _RUNS[self.app] = self.run = Run(plan, settings.logs)
         run.start_log()
         self._shown = 0
@@ -323,7 +337,7 @@ class RestoreScreen(gate.GatedScreen):
         self.refresh_bindings()
 
     # -- job updates (on the event loop) ---------------------------------------------------
-    def on_job(self, job) -> None:
+    def on_job(self, job: Job) -> None:
         if job is self.preflight_job:
             self._preflight_update(job)
         elif self.run is not None and job.kind == "rollback" and self.run.job is not None and self.run.job.done:
@@ -333,18 +347,20 @@ class RestoreScreen(gate.GatedScreen):
             self._show_run()
         self.refresh_bindings()
 
-    def _preflight_update(self, job) -> None:
+    def _preflight_update(self, job: Job) -> None:
         step = self.query_one(PreflightStep)
         if job.running:
-            step.running(self.archive.name, _target(self.app.settings), job.progress)
+            step.running(self.archive.name if self.archive else "", _target(self.app.settings), job.progress)
         elif job.error:
             step.failed(job.error)
-        else:
-            self.plan = job.result.value
-            step.show(self.plan)
+        elif job.result is not None:
+            self.plan = plan = cast("RestorePlan", job.result.value)  # restore_calls.preflight's value
+            step.show(plan)
 
     def _show_run(self) -> None:
         run = self.run
+        if run is None or run.job is None:  # shown once a run's job has started
+            return
         run.read_log()
         log = self.query_one(RunLog)
         for record in run.records[self._shown :]:
@@ -369,24 +385,24 @@ class RestoreScreen(gate.GatedScreen):
         if job.error:
             lines = failure_lines("the restore", job.error, job.cancelled)
         else:
-            lines = outcome_lines(job.result.value, self.query_one(OutcomeStep).content_size.width or 76, rolled_back)
+            outcome = cast("Outcome", job.result.value if job.result else None)  # restore_calls.execute's value
+            lines = outcome_lines(outcome, self.query_one(OutcomeStep).content_size.width or 76, rolled_back)
         if back is not None:  # what happened last comes first
             if back.running:
                 lines.insert(0, "rolling back…")
             elif back.error:
                 lines = failure_lines("the rollback", back.error, back.cancelled) + lines
             else:
-                lines = rollback_lines(back.result.value) + lines
+                done = cast("RollbackOutcome", back.result.value if back.result else None)  # restore_calls.rollback's
+                lines = rollback_lines(done) + lines
         self.query_one(OutcomeStep).show(lines)
         if self.step != "outcome":
             self.go("outcome")
         run.seen = True
 
 
-def _target(settings) -> str:
+def _target(settings: Settings) -> str:
     """The database a restore goes into (the one in DATABASE_URL), or a placeholder."""
-    from citaplanner_tui.core.errors import OperatorError
-
     try:
         return settings.conninfo().dbname
     except OperatorError:  # no or a bad DATABASE_URL: pre-flight says so in one sentence
