@@ -95,6 +95,8 @@ class DashboardData:
     """``core.restore.leftovers.Leftover``s: the safety backups and parked databases restores kept."""
     daemon: Daemon | None = None
     """None when no schedule is configured (then nobody promised a daemon)."""
+    offsite_known: bool = False
+    """Whether ``report.offsite`` holds the targets' answers yet (they are asked after the local load)."""
 
     @property
     def health(self) -> str:
@@ -189,11 +191,13 @@ def load_dashboard(
     target: str = "",
     space: Callable | None = None,
     kept: dict | None = None,
+    offsite: tuple | None = None,
 ) -> DashboardData:
     """One catalog scan and one status report (``core.report.status``), with what the panes add to it.
 
     ``probe`` and ``space`` (the volume's size, ``core.volume.disk.space``) can be pinned for screenshots;
-    ``kept`` holds read-only mode's own verify results (``keep_verify``)."""
+    ``kept`` holds read-only mode's own verify results (``keep_verify``).  ``offsite``: the targets' last
+    reports (None: not asked yet); no target is asked here, ``with_offsite`` brings their new answers."""
     from citaplanner_tui.core.volume import catalog as catalog_mod
     from citaplanner_tui.core.report import health
     from citaplanner_tui.core.restore.leftovers import leftovers
@@ -203,7 +207,12 @@ def load_dashboard(
     if kept:
         scanned = replace(scanned, entries=tuple(_with_kept(e, kept) for e in scanned))
     report = status.build(
-        settings, now=now, catalog=scanned, database=replace(server.database, target=target), space=space
+        settings,
+        now=now,
+        catalog=scanned,
+        database=replace(server.database, target=target),
+        space=space,
+        offsite=offsite or (),
     )
     verdicts = {v.subject: v for v in report.checks}
     checks = _checks(scanned, report, verdicts, health)
@@ -214,10 +223,47 @@ def load_dashboard(
         checks,
         scanned,
         server.rollback,
-        backup_rows(scanned, now, {p.path: p.health for p in checks.problems}),
+        backup_rows(scanned, now, {p.path: p.health for p in checks.problems}, _where(settings, offsite)),
         tuple(leftovers(settings, scanned)),
         _daemon(settings, verdicts.get("daemon")),
+        offsite_known=offsite is not None,
     )
+
+
+def load_offsite(settings: Settings, data: DashboardData, build: Callable | None = None) -> DashboardData:
+    """``data`` with every off-site target asked now (``core.offsite.report.build``: one listing each).
+
+    Run in its own worker after the local load, so a slow or unreachable target never holds up the
+    rest of the dashboard.  ``build`` can be pinned for screenshots."""
+    if build is None:
+        from citaplanner_tui.core.offsite.report import build
+    return with_offsite(settings, data, build(settings, data.catalog, data.now))
+
+
+def with_offsite(settings: Settings, data: DashboardData, reports: tuple) -> DashboardData:
+    """``data`` judged with the targets' new ``reports``: their verdicts replace the ones it was built with
+    (the core's own verdicts, combined by the core's ``health.overall``), and the backups table's rows
+    say where each backup lives."""
+    from citaplanner_tui.core.report import health
+
+    old = {id(h) for t in data.report.offsite for h in t.checks}
+    checks = tuple(h for h in data.report.checks if id(h) not in old) + tuple(h for t in reports for h in t.checks)
+    report = replace(data.report, checks=checks, overall=health.overall(checks), offsite=tuple(reports))
+    problems = {p.path: p.health for p in data.checks.problems}
+    rows = backup_rows(data.catalog, data.now, problems, _where(settings, tuple(reports)))
+    return replace(data, report=report, backup_rows=rows, offsite_known=True)
+
+
+def _where(settings: Settings, reports: tuple | None) -> dict[str, tuple[str, ...]] | None:
+    """``tier/file`` -> the targets holding a good copy of it (None: no targets, so no column)."""
+    if not settings.offsite:
+        return None
+    held: dict[str, tuple[str, ...]] = {}
+    for t in reports or ():
+        for e in t.held:
+            if e.good:
+                held[str(e.path)] = held.get(str(e.path), ()) + (t.name,)
+    return held
 
 
 def _daemon(settings: Settings, verdict) -> Daemon | None:
@@ -243,29 +289,45 @@ def _when(text) -> datetime | None:
         return None
 
 
-def backup_row(entry, now: datetime) -> tuple[str, ...]:
-    """The backups table's cells for one catalog entry: tier, taken, age, size, state, verified, drill."""
+def backup_row(entry, now: datetime, where: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
+    """The backups table's cells for one catalog entry: tier, taken, age, size, state, verified, drill.
 
-    def check(at, ok) -> str:
-        return "never" if at is None else f"{fmt.short_age(at, now)} {'ok' if ok else 'FAILED'}"
+    With off-site targets (``where`` given) the year leaves the date and Where (``where_cell``) comes
+    after Verified, in the Drill column's room at 80 columns (the drill is on the detail line)."""
 
     dump = entry.is_dump
+    verified = check_cell(entry.last_verified_at, entry.verify_ok, now) if dump else ""
+    if where is not None:
+        held = where.get(f"{entry.folder}/{entry.path.name}", ())
+        taken, last = f"{entry.when:%m-%d %H:%M}", where_cell(held) if dump else ""
+    else:
+        taken, last = entry.when.strftime("%Y-%m-%d %H:%M"), check_cell(entry.last_drill_at, entry.drill_ok, now)
     return (
         entry.tier,
-        entry.when.strftime("%Y-%m-%d %H:%M"),
+        taken,
         fmt.short_age(entry.when, now),
         fmt.size(entry.size),
         entry.state.word,
-        check(entry.last_verified_at, entry.verify_ok) if dump else "",
-        check(entry.last_drill_at, entry.drill_ok) if dump else "",
+        verified,
+        last if dump else "",
     )
 
 
-def backup_rows(scanned, now: datetime, health: dict[str, str]) -> tuple:
+def check_cell(at: datetime | None, ok, now: datetime) -> str:
+    """A verify's or drill's cell: ``never``, or how long ago and ``ok`` / ``FAILED``."""
+    return "never" if at is None else f"{fmt.short_age(at, now)} {'ok' if ok else 'FAILED'}"
+
+
+def where_cell(targets: tuple[str, ...]) -> str:
+    """Where a local backup lives: ``local`` and each target holding a good copy (``local+primary``)."""
+    return "+".join(("local", *targets))
+
+
+def backup_rows(scanned, now: datetime, health: dict[str, str], where: dict | None = None) -> tuple:
     """Every entry's row, made here in the worker so the event loop only filters and draws."""
     rows = []
     for entry in scanned:
-        cells = backup_row(entry, now)
+        cells = backup_row(entry, now, where)
         key = str(entry.path)
         rows.append((key, cells, health.get(key, "OK"), " ".join((*cells, entry.path.name)).lower()))
     return tuple(rows)

@@ -1,4 +1,4 @@
-"""The volume's engine calls the console runs as child-process jobs: backup, verify, drill.
+"""The engine calls the console runs as child-process jobs: backup, verify, drill, off-site push, verify, pull.
 
 Each takes the Reporter the child passes and turns the engine's result into a
 ``JobOutcome``: a verify that found bad files is FAILED and names them, a backup with
@@ -42,3 +42,53 @@ def backup(settings, *, tier: str, now, reporter) -> JobOutcome:
     if result.warnings:
         return JobOutcome(Kind.WARNING, summary + " with warnings", tuple(result.warnings), result)
     return JobOutcome.ok(result, summary)
+
+
+def offsite_push(settings, names: tuple[str, ...] | None = None, *, reporter) -> JobOutcome:
+    """Push to the targets named (all when None); a target that failed makes the job FAILED, naming it."""
+    from citaplanner_tui.core.offsite.push import push
+    from citaplanner_tui.core.offsite.targets import find
+
+    targets = settings.offsite if names is None else tuple(t for n in names for t in find(settings.offsite, n))
+    results = push(settings, targets, reporter=reporter)
+    sent = sum(len(r.uploaded) for r in results if r.ok)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        return JobOutcome(
+            Kind.FAILED,
+            f"off-site push: {len(failed)} of {len(results)} targets FAILED",
+            tuple(f"{r.target}: {r.error}" for r in failed),
+            results,
+        )
+    return JobOutcome.ok(results, f"off-site push: {sent} object{'s' if sent != 1 else ''} uploaded")
+
+
+def offsite_verify(settings, *, deep: bool = False, reporter) -> JobOutcome:
+    """Every remote backup against its sidecar; each one that disagrees is named (``target:tier/file``)."""
+    from citaplanner_tui.core.offsite.client import connect
+    from citaplanner_tui.core.offsite.verify import verify_target
+
+    checks = []
+    for target in settings.offsite:
+        checks += verify_target(connect(target), target, settings, deep=deep, reporter=reporter)
+    bad = [c for c in checks if not c.ok]
+    what = "off-site deep verify" if deep else "off-site verify"
+    if bad:
+        return JobOutcome(
+            Kind.FAILED,
+            f"{what}: {len(bad)} of {len(checks)} remote backups FAILED",
+            tuple(f"{c.target}:{c.backup}: {c.detail}" for c in bad),
+            checks,
+        )
+    if not checks:
+        return JobOutcome(Kind.WARNING, f"{what}: no backups on the off-site targets yet (p pushes them)", (), checks)
+    return JobOutcome.ok(checks, f"{what}: {len(checks)} remote backup{'s' if len(checks) != 1 else ''} OK")
+
+
+def offsite_pull(settings, spec: str, *, reporter) -> JobOutcome:
+    """Download ``TARGET:tier/file`` onto the volume, checked against its sidecar (``core.offsite.pull.fetch``)."""
+    from citaplanner_tui.core.offsite.pull import fetch
+
+    path = fetch(settings, spec, reporter=reporter)
+    target = spec.partition(":")[0]
+    return JobOutcome.ok(path, f"{path.name} from {target} is on the volume, checked against its sidecar")

@@ -39,8 +39,10 @@ def pinned_sample_volume(tmp_path_factory):
     return root
 
 
-def make_console(backup_dir, *, database_url: str = "", read_only: bool = False, **kwargs) -> CitaPlannerApp:
-    settings = Settings(backup_dir=backup_dir, database_url=database_url, read_only=read_only)
+def make_console(
+    backup_dir, *, database_url: str = "", read_only: bool = False, offsite: tuple = (), **kwargs
+) -> CitaPlannerApp:
+    settings = Settings(backup_dir=backup_dir, database_url=database_url, read_only=read_only, offsite=offsite)
     kwargs.setdefault("clock", lambda: NOW)
     kwargs.setdefault("refresh_every", None)
     kwargs.setdefault("log_poll", None)

@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, Static
 
 from citaplanner_tui.tui import actions, engine_jobs, gate
 from citaplanner_tui.tui.actions import ActionSpec
+from citaplanner_tui.tui.data import check_cell
 from citaplanner_tui.tui.job_result import JobOutcome
 from citaplanner_tui.tui.widgets.backup_table import BackupTable
 from citaplanner_tui.tui.widgets.job_line import JobLine
@@ -45,6 +46,9 @@ actions.register(
 )
 
 COLUMNS = (("Tier", 7), ("Taken", 16), ("Age", 4), ("Size", 9), ("State", 17), ("Verified", 10), ("Drill", 10))
+# With off-site targets, Where (``local+primary``) takes the Drill column's room (the drill stays on the
+# detail line) and the year leaves the date (``tui.data.backup_row``).
+OFFSITE_COLUMNS = (*COLUMNS[:1], ("Taken", 11), *COLUMNS[2:6], ("Where", 15))
 
 
 MAX_LEFTOVERS = 3  # lines of them at 80x24; ``status`` lists them all
@@ -66,7 +70,7 @@ class BackupsScreen(gate.GatedScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
-        yield BackupTable(COLUMNS, id="backups-table")
+        yield BackupTable(OFFSITE_COLUMNS if self.app.settings.offsite else COLUMNS, id="backups-table")
         yield Static(id="backup-detail")
         yield Static(id="leftovers")
         yield Input(placeholder="filter: any text in the row (Esc clears)", id="backups-filter")
@@ -111,6 +115,10 @@ class BackupsScreen(gate.GatedScreen):
             detail.update("no backups" if self.app.data is not None else "loading…")
             return
         notes = [entry.path.name, entry.reason, entry.sidecar_elsewhere or "", entry.verify_detail, entry.drill_detail]
+        if self.app.settings.offsite and entry.is_dump:  # the Drill column gave its room to Where
+            drill = check_cell(entry.last_drill_at, entry.drill_ok, self.app.data.now)
+            where = self.query_one(BackupTable).cells(str(entry.path))[-1]
+            notes += [f"drill {drill}", "on " + where.replace("+", ", ")]
         detail.update(escape(" · ".join(n for n in notes if n)))
 
     # -- filter ---------------------------------------------------------------------------
