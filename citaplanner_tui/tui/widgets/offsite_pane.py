@@ -9,6 +9,8 @@ last push and its error, and the reason of every check that is not OK.
 
 from __future__ import annotations
 
+import textwrap
+
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.widgets.panes import Pane, pack
 
@@ -45,11 +47,18 @@ def target_lines(t, now, width: int) -> list[str]:
         cells.append(f"last push {push.at:%m-%d %H:%M} {'ok' if push.ok else 'FAILED'}")
     lines += pack(cells, width - len(indent), indent, indent)
     if t.last_error:
-        lines.append(indent + escape(f"last error: {t.last_error}"))
+        lines += hanging(indent, f"last error: {t.last_error}", width)
     for h in t.checks:
         if h.reason and not (t.last_error and t.last_error in h.reason):
-            lines.append(f"{indent}{fmt.health(h.word)} {escape(h.reason)}")
+            lines += hanging(indent + fmt.health(h.word) + " ", h.reason, width, len(indent) + 5)
     return lines
+
+
+def hanging(prefix: str, text: str, width: int, lead: int | None = None) -> list[str]:
+    """``text`` wrapped under its first character (``prefix`` is markup ``lead`` cells wide), not under the border."""
+    lead = len(prefix) if lead is None else lead
+    pieces = textwrap.wrap(text, max(20, width - lead)) or [""]
+    return [(prefix if i == 0 else " " * lead) + escape(piece) for i, piece in enumerate(pieces)]
 
 
 class OffsitePane(Pane):
