@@ -13,8 +13,8 @@ import shutil
 
 import pytest
 
-from tests.support import s3 as s3_support
 from tests.support.db import PG15_BINDIR, drop_app_db, make_app_db, start_server
+from tests.support.s3 import start_server as start_s3
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +62,7 @@ def backup_dir(tmp_path):
 @pytest.fixture(scope="session")
 def s3():
     """A real S3 server (SeaweedFS ``weed mini`` on 127.0.0.1, telemetry off); always killed, its folder removed."""
-    server = s3_support.start_server()
+    server = start_s3()
     yield server
     server.stop()
 

@@ -173,3 +173,18 @@ def test_pull_brings_a_backup_back_and_never_overwrites(tmp_path, s3, bucket):
     assert missing.returncode == 1 and "holds no such object" in one_sentence(missing.stderr)
     foreign = run(tmp_path, config, "offsite", "pull", "../etc/passwd", vol=other)
     assert foreign.returncode == 1 and "is not the name of a backup" in one_sentence(foreign.stderr)
+
+
+def test_read_only_refuses_push_pull_and_prune_but_lists_and_verifies(tmp_path, s3, bucket):
+    vol = volume(tmp_path, 1)
+    config = config_file(tmp_path / "cfg", s3, bucket)
+    assert run(tmp_path, config, "offsite", "push").returncode == 0
+    state = (vol / ".citaplanner-tui" / "offsite.json").read_bytes()
+    (dump,) = (vol / "daily").glob("*.sql.gz")
+    for step in (["push"], ["pull", dump.name], ["prune"]):
+        refused = run(tmp_path, config, "--read-only", "offsite", *step)
+        assert refused.returncode == 1
+        assert "read-only mode is on, so offsite" in one_sentence(refused.stderr), step
+    for step in (["list"], ["verify"], ["prune", "--dry-run"]):
+        assert run(tmp_path, config, "--read-only", "offsite", *step).returncode == 0, step
+    assert (vol / ".citaplanner-tui" / "offsite.json").read_bytes() == state

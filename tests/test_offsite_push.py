@@ -7,6 +7,8 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from citaplanner_tui.core.offsite import report, upload
 from citaplanner_tui.core.offsite.push import push
 from citaplanner_tui.core.settings import load
@@ -54,3 +56,104 @@ def test_push_uploads_every_good_backup_once_and_the_report_sees_them(tmp_path, 
     assert facts.newest["daily"].path.name == big.name and facts.lag_hours == 0
     assert facts.unencrypted == 2
     assert [h.word for h in facts.checks] == ["WARN"] and "unencrypted" in facts.checks[0].reason
+
+
+class StopAt:
+    """A client that behaves as the real one until ``call`` is made the ``nth`` time with a key
+    ending ``suffix``: then Ctrl-C arrives, as if the operator pressed it at that very moment."""
+
+    def __init__(self, client, call: str, suffix: str = "", nth: int = 1):
+        self.client, self.call, self.suffix, self.left = client, call, suffix, nth
+
+    def __getattr__(self, name):
+        real = getattr(self.client, name)
+        if name != self.call:
+            return real
+
+        def stopping(**kw):
+            if kw.get("Key", "").endswith(self.suffix):
+                self.left -= 1
+                if self.left == 0:
+                    raise KeyboardInterrupt
+            return real(**kw)
+
+        return stopping
+
+
+def test_ctrl_c_mid_multipart_leaves_no_object_and_no_open_upload(tmp_path, s3, bucket, monkeypatch):
+    from citaplanner_tui.core.offsite.client import connect
+
+    monkeypatch.setattr(upload, "PART_SIZE", 5 * 1024 * 1024)
+    settings = settings_with(tmp_path, s3, bucket)
+    big = big_dump(settings.backup_dir / "daily", "daily", NOW, 12 * 1024 * 1024)
+    with pytest.raises(KeyboardInterrupt):
+        push(settings, settings.offsite, connect=lambda t: StopAt(connect(t), "upload_part", nth=2), now=NOW)
+    client = s3.client()
+    assert client.list_objects_v2(Bucket=bucket).get("Contents", []) == []
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    (done,) = push(settings, settings.offsite, now=NOW)
+    assert done.ok and f"daily/{big.name}.sha256" in done.uploaded
+
+
+def test_ctrl_c_before_the_sidecar_leaves_no_good_remote_backup_and_the_next_push_finishes(tmp_path, s3, bucket):
+    from citaplanner_tui.core.offsite.client import connect
+    from citaplanner_tui.core.offsite.verify import verify_target
+
+    settings = settings_with(tmp_path, s3, bucket)
+    dump = old_dump(settings.backup_dir / "daily", "daily", NOW - timedelta(hours=1))
+    with pytest.raises(KeyboardInterrupt):
+        push(settings, settings.offsite, connect=lambda t: StopAt(connect(t), "put_object", ".sha256"), now=NOW)
+    (facts,) = report.build(settings, scan(settings), NOW)
+    assert facts.backups == 1 and facts.newest_any is None and facts.missing == 1
+    target = settings.offsite[0]
+    (check,) = verify_target(connect(target), target, settings)
+    assert not check.ok and "its sidecar is missing there" in check.detail
+    (done,) = push(settings, settings.offsite, now=NOW)
+    assert done.ok and done.uploaded == [f"daily/{dump.name}", f"daily/{dump.name}.sha256"]
+    (check,) = verify_target(connect(target), target, settings, deep=True)
+    assert check.ok, check.detail
+
+
+def test_ctrl_c_mid_pull_removes_the_partial_file(tmp_path, s3, bucket):
+    from citaplanner_tui.core.events import Reporter
+    from citaplanner_tui.core.offsite.client import connect
+    from citaplanner_tui.core.offsite.pull import pull
+
+    settings = settings_with(tmp_path, s3, bucket)
+    big = big_dump(settings.backup_dir / "daily", "daily", NOW, 3 * 1024 * 1024)
+    assert push(settings, settings.offsite, now=NOW)[0].ok
+    elsewhere = load({"config_file": str(settings.config_file), "backup_dir": str(tmp_path / "other")}, env={})
+
+    def interrupt(progress):
+        if progress.phase == "pull" and progress.done:
+            raise KeyboardInterrupt
+
+    target = elsewhere.offsite[0]
+    with pytest.raises(KeyboardInterrupt):
+        pull(connect(target), target, elsewhere, big.name, reporter=Reporter(interrupt, interval=0))
+    assert sorted(p.name for p in (tmp_path / "other" / "daily").iterdir()) == []
+
+
+def test_the_weekly_hard_link_of_a_daily_is_copied_on_the_server_not_sent_again(tmp_path, s3, bucket, monkeypatch):
+    from citaplanner_tui.core.offsite.client import connect
+    from citaplanner_tui.core.offsite.verify import verify_target
+
+    monkeypatch.setattr(upload, "PART_SIZE", 5 * 1024 * 1024)
+    settings = settings_with(tmp_path, s3, bucket, object_lock_days=1)
+    daily = big_dump(settings.backup_dir / "daily", "daily", NOW, 11 * 1024 * 1024)
+    small = old_dump(settings.backup_dir / "daily", "daily", NOW - timedelta(days=1))
+    (settings.backup_dir / "weekly").mkdir()
+    for dump in (daily, small):
+        for suffix in ("", ".sha256"):
+            weekly = settings.backup_dir / "weekly" / (dump.name.replace("_daily_", "_weekly_") + suffix)
+            os.link(str(dump) + suffix, weekly)
+    (result,) = push(settings, settings.offsite, now=NOW)
+    assert result.ok, result.error
+    assert result.bytes == daily.stat().st_size + small.stat().st_size  # each dump's bytes sent once
+    assert len(result.uploaded) == 8
+    target = settings.offsite[0]
+    checks = verify_target(connect(target), target, settings, deep=True)
+    assert [c.backup.split("/")[0] for c in checks].count("weekly") == 2
+    assert all(c.ok for c in checks), [c.detail for c in checks]
+    head = s3.client().head_object(Bucket=bucket, Key=f"prod/weekly/{daily.name.replace('_daily_', '_weekly_')}")
+    assert head["ObjectLockMode"] == "COMPLIANCE"

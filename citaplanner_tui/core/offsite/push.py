@@ -1,11 +1,12 @@
 """``offsite push``: copy every good local backup a target lacks, then apply retention there.
 
-Per backup: the dump first, then its manifest and globals, the sidecar last, so a push
-cut short leaves at most a dump without sidecar, which never counts as a good remote
-backup and is uploaded again by the next push.  ``RECOVERY.md`` from ``BACKUP_DIR`` goes
-too whenever it differs from the target's copy.  Each target is pushed on its own: one
-that fails is recorded (``core/offsite/state.py``) and reported, the others go on, and
-nothing local is ever changed or deleted by a push.
+Per backup: the dump first (a hard link of a dump already there, the weekly or monthly
+copy of a daily, is copied on the server instead of sent again), then its manifest and
+globals, the sidecar last, so a push cut short leaves at most a dump without sidecar,
+which never counts as a good remote backup and is uploaded again by the next push.
+``RECOVERY.md`` from ``BACKUP_DIR`` goes too whenever it differs from the target's copy.
+Each target is pushed on its own: one that fails is recorded (``core/offsite/state.py``)
+and reported, the others go on, and nothing local is ever changed or deleted by a push.
 
 Runs under the volume's lock, so local retention cannot remove a file while it is read.
 """
@@ -26,7 +27,7 @@ from citaplanner_tui.core.offsite.client import FAILURES, connect as connect_tar
 from citaplanner_tui.core.offsite.prune import PruneOutcome, prune_target
 from citaplanner_tui.core.offsite.report import pushable
 from citaplanner_tui.core.offsite.targets import Target
-from citaplanner_tui.core.offsite.upload import upload
+from citaplanner_tui.core.offsite.upload import copy, upload
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.volume import catalog, lock
 from citaplanner_tui.core.volume.naming import SIDECAR_SUFFIX
@@ -92,11 +93,21 @@ def push(
     return results
 
 
-def _push_one(settings, volume, target: Target, client, result: PushResult, reporter: Reporter, now) -> None:
+def _push_one(
+    settings: Settings,
+    volume: catalog.Catalog,
+    target: Target,
+    client: Any,
+    result: PushResult,
+    reporter: Reporter,
+    now: datetime,
+) -> None:
     there = remote.listing(client, target)
     todo = [e for e in pushable(volume) if f"{e.folder}/{e.path.name}{SIDECAR_SUFFIX}" not in there]
     total = sum(e.size for e in todo)
     lock_until = _lock_until(target, now)
+    # The weekly and monthly copies of a dump are hard links of the daily: sent once, copied on the server.
+    copies = {(e.dev, e.inode): f"{e.folder}/{e.path.name}" for e in pushable(volume) if e not in todo}
     for entry in todo:
         reporter.check_cancel()
         rel = f"{entry.folder}/{entry.path.name}"
@@ -107,18 +118,22 @@ def _push_one(settings, volume, target: Target, client, result: PushResult, repo
         def sent(n: int, base: int = result.bytes) -> None:
             reporter("push", base + n, total, f"{target.name}: {entry.path.name}")
 
-        result.bytes += upload(client, target, entry.path, rel, expected, lock_until=lock_until, progress=sent).size
+        twin = copies.get((entry.dev, entry.inode))
+        if twin is None or copy(client, target, twin, rel, expected, lock_until=lock_until) is None:
+            result.bytes += upload(client, target, entry.path, rel, expected, lock_until=lock_until, progress=sent).size
+        copies[(entry.dev, entry.inode)] = rel
         result.uploaded.append(rel)
         for companion in entry.companions:
             upload(client, target, companion, f"{entry.folder}/{companion.name}", lock_until=lock_until)
             result.uploaded.append(f"{entry.folder}/{companion.name}")
-        upload(client, target, entry.sidecar, rel + SIDECAR_SUFFIX, lock_until=lock_until)
+        if entry.sidecar is not None:  # always: a good backup has one
+            upload(client, target, entry.sidecar, rel + SIDECAR_SUFFIX, lock_until=lock_until)
         result.uploaded.append(rel + SIDECAR_SUFFIX)
     _push_recovery_doc(settings.backup_dir / RECOVERY_DOC, client, target, result)
     result.pruned = prune_target(client, target, settings, now=now)
 
 
-def _push_recovery_doc(path: Path, client, target: Target, result: PushResult) -> None:
+def _push_recovery_doc(path: Path, client: Any, target: Target, result: PushResult) -> None:
     """RECOVERY.md (written by core/recovery_doc.py when encryption or off-site is set up), when it changed."""
     try:
         data = path.read_bytes()

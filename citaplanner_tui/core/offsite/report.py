@@ -5,8 +5,10 @@ and returns a ``TargetReport`` per target: the newest good backup there per tier
 it lags behind the volume's newest, how many good local backups are not there yet, the
 object lock setting, unencrypted backups, and the last push's outcome (from
 ``core/offsite/state.py``).  A target that cannot be listed still gets a report, with
-``problem`` saying why in one sentence.  ``TargetReport.checks`` are the OK / WARN / FAIL
-verdicts, judged by the same tier thresholds as the local backups (``core/report/health``).
+``problem`` saying why in one sentence; the listing gets at most two attempts of ten
+seconds, so ``status`` (and the console's refresh) never waits long for a target.
+``TargetReport.checks`` are the OK / WARN / FAIL verdicts, judged by the same tier
+thresholds as the local backups (``core/report/health``).
 
 The console renders these objects as they are; it never talks to S3 itself.
 """
@@ -95,16 +97,35 @@ def build(
     """A report for every configured target (empty without ``[[offsite]]``)."""
     if not settings.offsite:
         return ()
-    if connect is None:
-        from citaplanner_tui.core.offsite.client import connect
+    if connect is None:  # boto3 is imported only when a target is configured
+        from citaplanner_tui.core.offsite.client import connect as connect_target
+
+        connect = connect_target
     now = now or datetime.now()
     pushes = state.load(settings)
     return tuple(_one(settings, catalog, t, now, connect, pushes.get(t.name)) for t in settings.offsite)
 
 
-def _one(settings, catalog: Catalog, target: Target, now: datetime, connect, last) -> TargetReport:
+# A status check must answer in seconds, whatever the target's own patience for uploads.
+STATUS_ATTEMPTS = 2
+STATUS_TIMEOUT = 10.0
+
+
+def _one(
+    settings: Settings,
+    catalog: Catalog,
+    target: Target,
+    now: datetime,
+    connect: Callable[[Target], Any],
+    last: state.PushRecord | None,
+) -> TargetReport:
+    quick = replace(
+        target,
+        max_attempts=min(target.max_attempts, STATUS_ATTEMPTS),
+        timeout_seconds=min(target.timeout_seconds, STATUS_TIMEOUT),
+    )
     try:
-        objects = remote.listing(connect(target), target)
+        objects = remote.listing(connect(quick), target)
     except OperatorError as exc:
         report = TargetReport(target, last_push=last, problem=exc.sentence)
         return _judged(report, catalog, settings, now)

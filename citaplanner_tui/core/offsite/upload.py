@@ -26,13 +26,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, BinaryIO, Callable
 
 from citaplanner_tui.core.offsite import remote
 from citaplanner_tui.core.offsite.client import FAILURES, OffsiteError, explained, sentence
 from citaplanner_tui.core.offsite.targets import Target
 
-PART_SIZE = 16 * 1024 * 1024
+PART_SIZE = 8 * 1024 * 1024
 IN_FLIGHT = 6
 
 Progress = Callable[[int], None]  # bytes sent so far
@@ -61,14 +61,53 @@ def upload(
 ) -> Uploaded:
     """Upload ``path`` as ``relative`` on ``target``; ``expected``: the SHA-256 (hex) the file must have."""
     part_size = part_size or PART_SIZE
-    extra: dict[str, Any] = {}
-    if lock_until is not None:
-        extra = {"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": lock_until}
+    extra = _lock(lock_until)
     with open(path, "rb", buffering=0) as fh:
         size = os.fstat(fh.fileno()).st_size
         if size <= part_size:
             return _single(client, target, fh.read(), relative, expected, extra, progress)
         return _multipart(client, target, fh, size, relative, expected, extra, progress, part_size)
+
+
+def copy(
+    client: Any, target: Target, source: str, relative: str, expected: str, *, lock_until: datetime | None = None
+) -> Uploaded | None:
+    """Copy ``source`` to ``relative`` on the server (the weekly and monthly hard links of a daily
+    dump are the same bytes); None when ``source`` is not proven to hold them (then upload).
+
+    The copy must report the source's checksum, which was confirmed when the source was uploaded.
+    """
+    with explained(target, f"copying {source} to {relative}"):
+        src = client.head_object(Bucket=target.bucket, Key=target.key(source), ChecksumMode="ENABLED")
+        checksum = src.get("ChecksumSHA256")
+        if not checksum or src.get("Metadata", {}).get(remote.SHA_META) != expected:
+            return None
+        answer = client.copy_object(
+            Bucket=target.bucket,
+            Key=target.key(relative),
+            CopySource={"Bucket": target.bucket, "Key": target.key(source)},
+            ChecksumAlgorithm="SHA256",
+            **_lock(lock_until),
+        )
+        version = {"VersionId": answer["VersionId"]} if answer.get("VersionId") else {}
+        head = client.head_object(Bucket=target.bucket, Key=target.key(relative), ChecksumMode="ENABLED", **version)
+    done = Uploaded(relative, int(head["ContentLength"]), answer.get("VersionId"), head.get("ChecksumSHA256") or "")
+    _confirm(client, target, done, checksum)
+    if remote.hex_of(checksum) is None:
+        _tag(client, target, done)
+    return done
+
+
+def _lock(until: datetime | None) -> dict[str, Any]:
+    return {} if until is None else {"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": until}
+
+
+def _tag(client: Any, target: Target, done: Uploaded) -> None:
+    """Record the composite checksum the server confirmed, for ``offsite verify``."""
+    with explained(target, f"tagging {done.relative} with its checksum"):
+        version = {"VersionId": done.version_id} if done.version_id else {}
+        tags = {"TagSet": [{"Key": remote.PARTS_TAG, "Value": done.checksum}]}
+        client.put_object_tagging(Bucket=target.bucket, Key=target.key(done.relative), Tagging=tags, **version)
 
 
 def _refuse_rotten(target: Target, relative: str, actual: str, expected: str | None) -> None:
@@ -79,7 +118,15 @@ def _refuse_rotten(target: Target, relative: str, actual: str, expected: str | N
         )
 
 
-def _single(client, target: Target, data: bytes, relative: str, expected, extra, progress) -> Uploaded:
+def _single(
+    client: Any,
+    target: Target,
+    data: bytes,
+    relative: str,
+    expected: str | None,
+    extra: dict[str, Any],
+    progress: Progress | None,
+) -> Uploaded:
     digest = hashlib.sha256(data).digest()
     _refuse_rotten(target, relative, digest.hex(), expected)
     ours = remote.b64(digest)
@@ -99,7 +146,17 @@ def _single(client, target: Target, data: bytes, relative: str, expected, extra,
     return done
 
 
-def _multipart(client, target: Target, fh, size: int, relative: str, expected, extra, progress, part_size) -> Uploaded:
+def _multipart(
+    client: Any,
+    target: Target,
+    fh: BinaryIO,
+    size: int,
+    relative: str,
+    expected: str | None,
+    extra: dict[str, Any],
+    progress: Progress | None,
+    part_size: int,
+) -> Uploaded:
     key = target.key(relative)
     whole = hashlib.sha256()
     meta = {remote.SHA_META: expected} if expected else {}
@@ -164,15 +221,11 @@ def _multipart(client, target: Target, fh, size: int, relative: str, expected, e
         raise
     done = Uploaded(relative, size, answer.get("VersionId"), answer.get("ChecksumSHA256") or "")
     _confirm(client, target, done, ours)
-    with explained(target, f"tagging {relative} with its checksum"):
-        tag = {"VersionId": done.version_id} if done.version_id else {}
-        client.put_object_tagging(
-            Bucket=target.bucket, Key=key, Tagging={"TagSet": [{"Key": remote.PARTS_TAG, "Value": ours}]}, **tag
-        )
+    _tag(client, target, done)
     return done
 
 
-def _confirm(client, target: Target, done: Uploaded, ours: str) -> None:
+def _confirm(client: Any, target: Target, done: Uploaded, ours: str) -> None:
     """The server's checksum of the finished object must be ours; else the object goes (if it may)."""
     if done.checksum == ours:
         return

@@ -67,7 +67,7 @@ class _Bad(Exception):
     """What disagreed, as the rest of a sentence."""
 
 
-def _check(client, target: Target, settings: Settings, rel: str, size: int, deep: bool, has_sidecar: bool) -> str:
+def _check(client: Any, target: Target, settings: Settings, rel: str, size: int, deep: bool, has_sidecar: bool) -> str:
     if not has_sidecar:
         raise _Bad("its sidecar is missing there (an upload was cut short; the next push sends it again)")
     recorded = remote.remote_hash(client, target, rel)
@@ -102,7 +102,7 @@ def _check(client, target: Target, settings: Settings, rel: str, size: int, deep
     return "downloaded; SHA-256 matches its sidecar"
 
 
-def _download_hash(client, target: Target, rel: str) -> str:
+def _download_hash(client: Any, target: Target, rel: str) -> str:
     digest = hashlib.sha256()
     with explained(target, f"downloading {rel}"):
         body = client.get_object(Bucket=target.bucket, Key=target.key(rel))["Body"]
