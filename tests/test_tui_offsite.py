@@ -3,6 +3,7 @@ backups' Where column, push and verify as jobs, and the restore wizard restoring
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from citaplanner_tui.tui.screens.offsite import OffsiteScreen
 from citaplanner_tui.tui.widgets.offsite_pane import NOT_CONFIGURED
 from tests.support.catalog import old_dump
 from tests.support.restore import content, fill, take_backup
-from tests.support.s3 import ADMIN, SECRETS
+from tests.support.s3 import ADMIN, SECRETS, closed_port
 from tests.support.tui import NOW, drawn_lines, make_console, settle, sync, type_name, wait_for_job, wait_until
 
 
@@ -95,6 +96,8 @@ async def test_pane_and_where_column_show_what_the_target_holds(tmp_path, backup
         assert "WARN on off-site target 't1', " not in text  # the daily there is 25 h old: within its limit
         assert "unencrypted" in text  # the core's reason, with its word
         assert not any(secret in text for secret in SECRETS)
+        # the target's verdicts join the header's, on the problems line, as status words them
+        assert ("WARN", "offsite t1") in [p[:2] for p in app.data.problems]
 
         await pilot.press("b")
         await settle(pilot)
@@ -104,6 +107,21 @@ async def test_pane_and_where_column_show_what_the_target_holds(tmp_path, backup
         assert table.cells(str(newest))[-1] == "local"
         assert all(len(line) <= 80 for line in drawn_lines(table))
         assert "local+t1" in drawn_lines(table)[2]  # whole at 80 columns, not cut
+
+
+@sync
+async def test_an_unreachable_target_is_a_fail_in_the_pane_and_the_volume_still_shows(tmp_path, backup_dir, s3):
+    dumps(backup_dir, 1)
+    t1 = replace(target(tmp_path, s3, "nobucket"), endpoint_url=f"http://127.0.0.1:{closed_port()}")
+    app = make_console(backup_dir, offsite=(t1,))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.data is not None and app.data.catalog.backups()  # the local load did not wait for it
+        await pilot.press("o")
+        await offsite_known(pilot)
+        text = pane_text(app)
+        assert text.startswith("FAIL t1 s3://nobucket/prod") and "cannot reach off-site target 't1'" in text
+        assert ("FAIL", "offsite t1") in [p[:2] for p in app.data.problems]
 
 
 @sync

@@ -115,10 +115,10 @@ class BackupsScreen(gate.GatedScreen):
             detail.update("no backups" if self.app.data is not None else "loading…")
             return
         notes = [entry.path.name, entry.reason, entry.sidecar_elsewhere or "", entry.verify_detail, entry.drill_detail]
-        if self.app.settings.offsite and entry.is_dump:  # the Drill column gave its room to Where
+        if self.app.settings.offsite and entry.is_dump:  # the Drill column gave its room to Where: both lead
             drill = check_cell(entry.last_drill_at, entry.drill_ok, self.app.data.now)
             where = self.query_one(BackupTable).cells(str(entry.path))[-1]
-            notes += [f"drill {drill}", "on " + where.replace("+", ", ")]
+            notes[1:1] = ["on " + where.replace("+", ", "), f"drill {drill}"]
         detail.update(escape(" · ".join(n for n in notes if n)))
 
     # -- filter ---------------------------------------------------------------------------

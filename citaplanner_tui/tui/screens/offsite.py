@@ -40,8 +40,10 @@ def push_question(data, settings) -> str:
         t = reports.get(target.name)
         if t is None or t.problem:
             parts.append(f"{target.name}: upload what it lacks")
-        else:
+        elif t.missing:
             parts.append(f"{target.name}: upload {t.missing} backup{'' if t.missing == 1 else 's'}")
+        else:
+            parts.append(f"{target.name}: nothing is missing there")
     return (
         f"Push to the off-site targets? {'; '.join(parts)}; then retention runs on each target "
         "(old backups there are deleted unless under object lock). Nothing local changes."

@@ -92,7 +92,8 @@ class PickStep(Vertical):
         table.clear()
         report = self.remote_report(data)
         for entry in report.held if report is not None else ():
-            table.add_row(*pick_row(entry, data.now), key=f"{name}:{entry.path}")
+            # Verified is the volume's record: a remote copy is checked against its sidecar when pulled.
+            table.add_row(*pick_row(entry, data.now)[:-1], "-", key=f"{name}:{entry.path}")
         if keep is not None and keep in table.rows:
             table.move_cursor(row=table.get_row_index(keep))
         if report is None:
