@@ -15,16 +15,18 @@ def verify(settings, paths, *, deep: bool = False, reporter) -> JobOutcome:
     from citaplanner_tui.core.verify import verify as run
 
     results = run(settings, paths, deep=deep, reporter=reporter)
-    bad = [r for r in results if not r.ok]
     what = "deep verify" if deep else "verify"
+    return _checked(what, "backup", results, lambda r: f"{r.path.name}: {r.detail or r.problem}")
+
+
+def _checked(what: str, noun: str, results, line) -> JobOutcome:
+    """A verify's outcome: FAILED naming each bad one (``line``), else OK with the count."""
+    bad = [r for r in results if not r.ok]
     if bad:
         return JobOutcome(
-            Kind.FAILED,
-            f"{what}: {len(bad)} of {len(results)} backups FAILED",
-            tuple(f"{r.path.name}: {r.detail or r.problem}" for r in bad),
-            results,
+            Kind.FAILED, f"{what}: {len(bad)} of {len(results)} {noun}s FAILED", tuple(map(line, bad)), results
         )
-    return JobOutcome.ok(results, f"{what}: {len(results)} backup{'s' if len(results) != 1 else ''} OK")
+    return JobOutcome.ok(results, f"{what}: {len(results)} {noun}{'s' if len(results) != 1 else ''} OK")
 
 
 def drill(settings, archive, *, reporter) -> JobOutcome:
@@ -71,18 +73,10 @@ def offsite_verify(settings, *, deep: bool = False, reporter) -> JobOutcome:
     checks = []
     for target in settings.offsite:
         checks += verify_target(connect(target), target, settings, deep=deep, reporter=reporter)
-    bad = [c for c in checks if not c.ok]
     what = "off-site deep verify" if deep else "off-site verify"
-    if bad:
-        return JobOutcome(
-            Kind.FAILED,
-            f"{what}: {len(bad)} of {len(checks)} remote backups FAILED",
-            tuple(f"{c.target}:{c.backup}: {c.detail}" for c in bad),
-            checks,
-        )
     if not checks:
         return JobOutcome(Kind.WARNING, f"{what}: no backups on the off-site targets yet (p pushes them)", (), checks)
-    return JobOutcome.ok(checks, f"{what}: {len(checks)} remote backup{'s' if len(checks) != 1 else ''} OK")
+    return _checked(what, "remote backup", checks, lambda c: f"{c.target}:{c.backup}: {c.detail}")
 
 
 def offsite_pull(settings, spec: str, *, reporter) -> JobOutcome:
