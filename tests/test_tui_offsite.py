@@ -125,6 +125,33 @@ async def test_an_unreachable_target_is_a_fail_in_the_pane_and_the_volume_still_
 
 
 @sync
+async def test_a_backup_only_on_the_target_is_listed_and_r_takes_it_to_the_wizard(tmp_path, backup_dir, s3, bucket):
+    older, newest = sorted(dumps(backup_dir, 2))
+    t1 = target(tmp_path, s3, bucket)
+    (result,) = push(Settings(backup_dir=backup_dir, offsite=(t1,)), (t1,))
+    assert result.ok, result.error
+    older.unlink(), Path(str(older) + ".sha256").unlink()  # local retention took it; t1 keeps it
+    app = make_console(backup_dir, offsite=(t1,))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await offsite_known(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        table = app.screen.query_one("#backups-table")
+        spec = f"t1:daily/{older.name}"
+        assert [row[0] for row in table.rows] == [str(newest), spec]  # by time, newest first
+        assert table.cells(spec)[-1] == "t1" and table.cells(str(newest))[-1] == "local+t1"
+        await pilot.press("down")
+        assert "is only on t1: R downloads it" in str(app.screen.query_one("#backup-detail").render())
+        await pilot.press("v")  # nothing local to verify: said, not attempted
+        await settle(pilot)
+        assert not any(job.kind == "verify" for job in app.jobs)
+        await pilot.press("R")
+        await settle(pilot)
+        pick = app.screen.query_one("#pick")
+        assert pick.source == "t1" and pick.selected_key() == spec
+
+
+@sync
 async def test_push_job_lands_the_objects_on_the_server(tmp_path, backup_dir, s3, bucket):
     made = dumps(backup_dir, 2)
     t1 = target(tmp_path, s3, bucket)

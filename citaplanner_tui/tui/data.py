@@ -223,7 +223,13 @@ def load_dashboard(
         checks,
         scanned,
         server.rollback,
-        backup_rows(scanned, now, {p.path: p.health for p in checks.problems}, _where(settings, offsite)),
+        backup_rows(
+            scanned,
+            now,
+            {p.path: p.health for p in checks.problems},
+            _where(settings, offsite),
+            remote_only(scanned, offsite),
+        ),
         tuple(leftovers(settings, scanned)),
         _daemon(settings, verdicts.get("daemon")),
         offsite_known=offsite is not None,
@@ -250,8 +256,22 @@ def with_offsite(settings: Settings, data: DashboardData, reports: tuple) -> Das
     checks = tuple(h for h in data.report.checks if id(h) not in old) + tuple(h for t in reports for h in t.checks)
     report = replace(data.report, checks=checks, overall=health.overall(checks), offsite=tuple(reports))
     problems = {p.path: p.health for p in data.checks.problems}
-    rows = backup_rows(data.catalog, data.now, problems, _where(settings, tuple(reports)))
+    rows = backup_rows(
+        data.catalog, data.now, problems, _where(settings, tuple(reports)), remote_only(data.catalog, reports)
+    )
     return replace(data, report=report, backup_rows=rows, offsite_known=True)
+
+
+def remote_only(catalog, reports: tuple | None) -> list:
+    """The good backups only targets hold (local retention removed them, or the volume was lost), each
+    once, as ``(TARGET:tier/file, entry)`` with the first target holding it: what the wizard pulls."""
+    local = {f"{e.folder}/{e.path.name}" for e in catalog.backups()}
+    found: dict[str, tuple[str, object]] = {}
+    for t in reports or ():
+        for e in t.held:
+            if e.good and str(e.path) not in local:
+                found.setdefault(str(e.path), (f"{t.name}:{e.path}", e))
+    return list(found.values())
 
 
 def _where(settings: Settings, reports: tuple | None) -> dict[str, tuple[str, ...]] | None:
@@ -296,10 +316,11 @@ def backup_row(entry, now: datetime, where: dict[str, tuple[str, ...]] | None = 
     after Verified, in the Drill column's room at 80 columns (the drill is on the detail line)."""
 
     dump = entry.is_dump
-    verified = check_cell(entry.last_verified_at, entry.verify_ok, now) if dump else ""
+    local = entry.path.is_absolute()  # a remote entry's path is relative to its target's prefix
+    verified = (check_cell(entry.last_verified_at, entry.verify_ok, now) if local else "-") if dump else ""
     if where is not None:
         held = where.get(f"{entry.folder}/{entry.path.name}", ())
-        taken, last = f"{entry.when:%m-%d %H:%M}", where_cell(held) if dump else ""
+        taken, last = f"{entry.when:%m-%d %H:%M}", where_cell(held, local) if dump else ""
     else:
         taken, last = entry.when.strftime("%Y-%m-%d %H:%M"), check_cell(entry.last_drill_at, entry.drill_ok, now)
     return (
@@ -318,19 +339,21 @@ def check_cell(at: datetime | None, ok, now: datetime) -> str:
     return "never" if at is None else f"{fmt.short_age(at, now)} {'ok' if ok else 'FAILED'}"
 
 
-def where_cell(targets: tuple[str, ...]) -> str:
-    """Where a local backup lives: ``local`` and each target holding a good copy (``local+primary``)."""
-    return "+".join(("local", *targets))
+def where_cell(targets: tuple[str, ...], local: bool = True) -> str:
+    """Where a backup lives: ``local`` and each target holding a good copy (``local+primary``, ``primary``)."""
+    return "+".join(("local", *targets) if local else targets)
 
 
-def backup_rows(scanned, now: datetime, health: dict[str, str], where: dict | None = None) -> tuple:
-    """Every entry's row, made here in the worker so the event loop only filters and draws."""
+def backup_rows(scanned, now: datetime, health: dict[str, str], where: dict | None = None, remote=()) -> tuple:
+    """Every entry's row, made here in the worker so the event loop only filters and draws; the
+    ``remote`` ones (``remote_only``) slot in by time, keyed ``TARGET:tier/file``."""
     rows = []
-    for entry in scanned:
+    for key, entry in [(str(e.path), e) for e in scanned] + list(remote):
         cells = backup_row(entry, now, where)
-        key = str(entry.path)
-        rows.append((key, cells, health.get(key, "OK"), " ".join((*cells, entry.path.name)).lower()))
-    return tuple(rows)
+        rows.append((entry.when, (key, cells, health.get(key, "OK"), " ".join((*cells, entry.path.name)).lower())))
+    if remote:
+        rows.sort(key=lambda row: row[0], reverse=True)
+    return tuple(row for _, row in rows)
 
 
 def _checks(scanned, report, verdicts, health) -> Checks:

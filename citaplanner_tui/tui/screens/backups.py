@@ -107,10 +107,22 @@ class BackupsScreen(gate.GatedScreen):
         key = self.query_one(BackupTable).cursor_key
         return None if key is None else Path(key)
 
+    def selected_remote(self) -> str | None:
+        """The row's ``TARGET:tier/file`` when the backup is only on off-site targets (local keys are paths)."""
+        key = self.query_one(BackupTable).cursor_key
+        return key if key is not None and not key.startswith("/") else None
+
+    def _only_remote(self, spec: str) -> str:
+        name, where = spec.rpartition("/")[2], self.query_one(BackupTable).cells(spec)[-1]
+        return f"{name} is only on {where.replace('+', ', ')}: R downloads it, checks it, then restores it"
+
     @on(BackupTable.Highlighted)
     def show_detail(self) -> None:
         entry = self.selected_entry()
         detail = self.query_one("#backup-detail", Static)
+        if self.selected_remote():
+            detail.update(escape(self._only_remote(self.selected_remote())))
+            return
         if entry is None:
             detail.update("no backups" if self.app.data is not None else "loading…")
             return
@@ -146,6 +158,9 @@ class BackupsScreen(gate.GatedScreen):
     # -- actions --------------------------------------------------------------------------
     def _dump_or_say(self):
         entry = self.selected_entry()
+        if self.selected_remote():
+            self.notify(self._only_remote(self.selected_remote()), severity="warning")
+            return None
         if entry is None or not entry.is_dump:
             self.notify("select a backup dump first", severity="warning")
             return None
@@ -172,6 +187,9 @@ class BackupsScreen(gate.GatedScreen):
 
     @gate.writes
     def action_restore(self) -> None:
+        if self.selected_remote():  # the wizard lists that target, this backup picked
+            self.app.open_restore(self.selected_remote())
+            return
         entry = self._dump_or_say()
         if entry is not None:
             self.app.open_restore(entry.path)

@@ -67,13 +67,15 @@ class PickStep(Vertical):
         self.query_one("#pick-source", Static).display = bool(targets)
         self.query_one("#pick-source", Static).update(source_line("local", targets))
 
-    def choose_source(self, data, source: str) -> None:
-        """List ``source``'s backups (``local`` or a target's name)."""
+    def choose_source(self, data, source: str, chosen: str | None = None) -> None:
+        """List ``source``'s backups (``local`` or a target's name), the cursor on ``chosen`` if given."""
         self.source = source
         self.query_one("#pick-source", Static).update(source_line(source, [t.name for t in self.app.settings.offsite]))
         self.query_one(DataTable).clear()
-        if data is not None:
-            self.fill_from(data, None)
+        if data is not None and source == "local":
+            self.fill(data.catalog, data.now, None)
+        elif data is not None:
+            self.fill_remote(data, source, chosen)
 
     def fill_from(self, data, chosen: Path | None) -> None:
         if self.source == "local":
@@ -85,10 +87,10 @@ class PickStep(Vertical):
         """The last report of the target the list comes from (None: not asked yet)."""
         return next((t for t in data.report.offsite if t.name == self.source), None) if data is not None else None
 
-    def fill_remote(self, data, name: str) -> None:
-        """What target ``name`` held at the last refresh, newest first; the cursor stays where it was."""
+    def fill_remote(self, data, name: str, chosen: str | None = None) -> None:
+        """What target ``name`` held at the last refresh, newest first; the cursor on ``chosen`` or where it was."""
         table = self.query_one(DataTable)
-        keep = self.selected_key()
+        keep = chosen or self.selected_key()
         table.clear()
         report = self.remote_report(data)
         for entry in report.held if report is not None else ():

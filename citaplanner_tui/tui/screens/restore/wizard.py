@@ -136,9 +136,11 @@ class RestoreScreen(gate.GatedScreen):
     CSS_PATH = STYLES / "restore.tcss"
     BINDINGS = [Binding("escape", "back", "Back", id="restore.back"), *actions.bindings_for("RestoreScreen")]
 
-    def __init__(self, archive: Path | None = None, preflight: bool = False) -> None:
+    def __init__(self, archive: Path | str | None = None, preflight: bool = False) -> None:
         super().__init__()
-        self.archive = Path(archive) if archive else None
+        # ``TARGET:tier/file`` (a backup only off-site, from the backups list): that target is the source
+        self.remote = archive if isinstance(archive, str) and not archive.startswith("/") else None
+        self.archive = Path(archive) if archive and not self.remote else None
         self.preflight_at_once = preflight and self.archive is not None
         self.step = "pick"
         self.plan = None
@@ -161,6 +163,8 @@ class RestoreScreen(gate.GatedScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self.remote:
+            self.query_one(PickStep).choose_source(self.app.data, self.remote.partition(":")[0], self.remote)
         self.app.job_signal.subscribe(self, self.on_job)
         self.watch(self.app, "data", lambda _: self._fill_pick(), init=True)
         run = _RUNS.get(self.app)
