@@ -7,16 +7,24 @@ handler: ``--help`` and the other commands never load it.
 
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
+from typing import TYPE_CHECKING, Any
 
 from citaplanner_tui.cli.output import progress, write_json, write_text
 from citaplanner_tui.core.report import units
 
+if TYPE_CHECKING:  # the engine (and boto3) loads only when a step runs
+    from citaplanner_tui.core.offsite.push import PushResult
+    from citaplanner_tui.core.offsite.targets import Target
+    from citaplanner_tui.core.settings import Settings
+    from citaplanner_tui.core.volume.catalog import Entry
+
 ORDER = 65
 
 
-def register(sub) -> None:
+def register(sub: Any) -> None:
     p = sub.add_parser(
         "offsite",
         help="copies of the backups on S3-compatible targets: push, verify, list, pull, prune",
@@ -44,13 +52,13 @@ def register(sub) -> None:
         step.set_defaults(run=handler)
 
 
-def _targets(args, settings):
+def _targets(args: argparse.Namespace, settings: Settings) -> tuple[Target, ...]:
     from citaplanner_tui.core.offsite.targets import find
 
     return find(settings.offsite, args.target)
 
 
-def run_push(args, settings) -> int:
+def run_push(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core.offsite.push import push
 
     settings.require_writable("offsite push")
@@ -64,7 +72,7 @@ def run_push(args, settings) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
-def push_line(result) -> str:
+def push_line(result: PushResult) -> str:
     """``OK primary: 4 objects uploaded (12.0 MiB); 1 old backup pruned`` or ``FAIL primary: <sentence>``."""
     if not result.ok:
         return f"FAIL {result.target}: {result.error}"
@@ -79,7 +87,7 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def run_verify(args, settings) -> int:
+def run_verify(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core.offsite.client import connect
     from citaplanner_tui.core.offsite.verify import verify_target
 
@@ -96,7 +104,7 @@ def run_verify(args, settings) -> int:
     return 0 if checks and all(c.ok for c in checks) else 1
 
 
-def run_list(args, settings) -> int:
+def run_list(args: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import replace
 
     from citaplanner_tui.core.offsite import report
@@ -117,11 +125,11 @@ def run_list(args, settings) -> int:
     return 0 if all(r.problem is None for r in reports) else 1
 
 
-def _held(e) -> dict:
+def _held(e: Entry) -> dict[str, Any]:
     return {"backup": str(e.path), "state": e.state.value, "size": e.size}
 
 
-def run_pull(args, settings) -> int:
+def run_pull(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core.offsite.client import connect
     from citaplanner_tui.core.offsite.pull import pull
 
@@ -137,7 +145,7 @@ def run_pull(args, settings) -> int:
     return 0
 
 
-def run_prune(args, settings) -> int:
+def run_prune(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core.offsite.client import connect
     from citaplanner_tui.core.offsite.prune import prune_target
 
@@ -161,12 +169,12 @@ def run_prune(args, settings) -> int:
     return 0
 
 
-def _stop(_signum, _frame) -> None:
+def _stop(_signum: int, _frame: object) -> None:
     """SIGTERM unwinds like Ctrl-C: a multipart upload is aborted, a partial download removed."""
     raise KeyboardInterrupt
 
 
-def push_after_backup(settings) -> None:
+def push_after_backup(settings: Settings) -> None:
     """After a backup: push to every target; a failure is a WARN line, never the backup's failure
     (the backup is already published, and the next push retries what is missing)."""
     from citaplanner_tui.core.errors import OperatorError

@@ -59,7 +59,7 @@ class StatusReport:
     overall: Health
     running: str | None = None
     notes: tuple[str, ...] = field(default=())
-    offsite: tuple = ()  # core.offsite.report.TargetReport per [[offsite]] target
+    offsite: tuple[offsite_report.TargetReport, ...] = ()  # one per [[offsite]] target
 
     @property
     def problems(self) -> list[Health]:
@@ -141,7 +141,7 @@ def build(
     database: DatabaseStatus | Callable[[object], DatabaseStatus] = database_status,
     daemon: bool = True,
     space=None,
-    offsite: tuple | None = None,
+    offsite: tuple[offsite_report.TargetReport, ...] | None = None,
 ) -> StatusReport:
     """Assemble the report.  ``now``, ``catalog``, ``database`` and ``space`` (``disk.space``) can be given
     (tests, the TUI's cache, its screenshots);
