@@ -19,7 +19,7 @@ from citaplanner_tui.tui.widgets.offsite_pane import NOT_CONFIGURED
 from tests.support.catalog import old_dump
 from tests.support.restore import content, fill, take_backup
 from tests.support.s3 import ADMIN, SECRETS, closed_port
-from tests.support.tui import NOW, drawn_lines, make_console, settle, sync, type_name, wait_for_job, wait_until
+from tests.support.tui import NOW, burst, drawn_lines, make_console, settle, sync, type_name, wait_for_job, wait_until
 
 
 def target(tmp_path: Path, s3, bucket: str, **extra) -> Target:
@@ -149,6 +149,27 @@ async def test_a_backup_only_on_the_target_is_listed_and_r_takes_it_to_the_wizar
         await settle(pilot)
         pick = app.screen.query_one("#pick")
         assert pick.source == "t1" and pick.selected_key() == spec
+
+
+@sync
+async def test_esc_while_a_remote_backup_downloads_keeps_nothing_of_it(tmp_path, backup_dir, s3, bucket):
+    (archive,) = dumps(backup_dir, 1)
+    t1 = target(tmp_path, s3, bucket)
+    (result,) = push(Settings(backup_dir=backup_dir, offsite=(t1,)), (t1,))
+    assert result.ok, result.error
+    archive.unlink(), Path(str(archive) + ".sha256").unlink()
+    app = make_console(backup_dir, offsite=(t1,))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await offsite_known(pilot)
+        app.open_restore()
+        await settle(pilot)
+        await pilot.press("s")
+        # Esc reaches the job before its child starts: the engine stops at its first chunk
+        await burst(pilot, "enter", "escape")
+        job = await wait_for_job(pilot, "pull")
+        assert job.cancelled and job.result is None
+        assert app.screen.step == "pick"
+        assert sorted(p.name for p in (backup_dir / "daily").iterdir()) == []  # no dump, no .partial, no sidecar
 
 
 @sync
