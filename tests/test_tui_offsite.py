@@ -173,6 +173,28 @@ async def test_esc_while_a_remote_backup_downloads_keeps_nothing_of_it(tmp_path,
 
 
 @sync
+async def test_backup_now_pushes_after_the_backup_and_a_failed_push_is_only_a_warning(
+    tmp_path, app_db, backup_dir, s3, bucket
+):
+    fill(app_db, clients=5, appointments=10)
+    t1 = target(tmp_path, s3, bucket)
+    gone = replace(target(tmp_path, s3, "nobucket"), name="t2", endpoint_url=f"http://127.0.0.1:{closed_port()}")
+    app = make_console(backup_dir, database_url=app_db.url, offsite=(t1, gone))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.press("s")
+        job = await wait_for_job(pilot, "backup", timeout=90)
+        assert job.error is None, job.error
+        dump = job.result.value.files[0]
+        assert dump.exists() and Path(str(dump) + ".sha256").exists()  # the backup stands
+        assert f"prod/{dump.parent.name}/{dump.name}.sha256" in keys(s3, bucket)  # pushed, sidecar last
+        assert job.result.kind.value == "warning" and job.result.summary.endswith("written with warnings")
+        (warning,) = job.result.details
+        assert warning.startswith("off-site push to t2 failed: cannot reach off-site target 't2'")
+
+
+@sync
 async def test_push_job_lands_the_objects_on_the_server(tmp_path, backup_dir, s3, bucket):
     made = dumps(backup_dir, 2)
     t1 = target(tmp_path, s3, bucket)

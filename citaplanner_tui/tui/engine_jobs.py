@@ -41,9 +41,27 @@ def backup(settings, *, tier: str, now, reporter) -> JobOutcome:
 
     result = run_backup(settings, tier=tier, now=now, reporter=reporter)
     summary = f"backup {result.files[0].name} written"
-    if result.warnings:
-        return JobOutcome(Kind.WARNING, summary + " with warnings", tuple(result.warnings), result)
+    warnings = [*result.warnings, *(_push_after_backup(settings, reporter) if settings.offsite else ())]
+    if settings.offsite and len(warnings) == len(result.warnings):
+        summary += " and pushed off-site"
+    if warnings:
+        return JobOutcome(Kind.WARNING, summary + " with warnings", tuple(warnings), result)
     return JobOutcome.ok(result, summary)
+
+
+def _push_after_backup(settings, reporter) -> list[str]:
+    """As ``citaplanner-tui backup`` does: push to every target; a failure (or a cancel) is a warning,
+    never the backup's failure: it is already published, and the next push sends what is missing."""
+    from citaplanner_tui.core.errors import Cancelled, OperatorError
+    from citaplanner_tui.core.offsite.push import push
+
+    try:
+        results = push(settings, settings.offsite, reporter=reporter)
+    except Cancelled:
+        return ["off-site push cancelled; the backup is kept, and the next push sends it"]
+    except OperatorError as exc:
+        return [f"off-site push failed: {exc.sentence}"]
+    return [f"off-site push to {r.target} failed: {r.error}" for r in results if not r.ok]
 
 
 def offsite_push(settings, names: tuple[str, ...] | None = None, *, reporter) -> JobOutcome:
