@@ -3,7 +3,8 @@ volume the snapshot tests use (fixed clock, target, database facts and volume si
 
     .venv/bin/python scripts/export_screenshots.py [--out screenshots] [--size 80x24]
 
-Screens and the keys that reach them are listed in ``tests/support/sample.py`` (``SAMPLE_SCREENS``);
+Screens and the keys that reach them are listed in ``tests/support/sample.py`` (``SAMPLE_SCREENS``, and
+``SAMPLE_OFFSITE_SCREENS`` with its two pinned off-site targets);
 a 16-colour dashboard is exported too, and the restore wizard's steps and the seed screen,
 staged with fixed engine results (``tests/support/sample_plans.py``, ``SAMPLE_STAGES``).  The
 sample data lives with the tests, not in the package; nothing here needs a database server.
@@ -22,18 +23,27 @@ sys.path[:0] = [str(REPO)]  # the package, and tests.support.sample, the data th
 
 from tests.support.sample import (  # noqa: E402
     SAMPLE_NOW as NOW,
+    SAMPLE_OFFSITE_SCREENS,
     SAMPLE_SCREENS,
     make_sample_volume,
     sample_console,
+    sample_offsite_console,
     settle,
 )
 from tests.support.sample_plans import SAMPLE_STAGES  # noqa: E402
 
 
 async def export(
-    volume: Path, name: str, keys: tuple[str, ...], out: Path, size: tuple[int, int], stage=None, **app_kwargs
+    volume: Path,
+    name: str,
+    keys: tuple[str, ...],
+    out: Path,
+    size: tuple[int, int],
+    stage=None,
+    console=sample_console,
+    **app_kwargs,
 ) -> Path:
-    app = sample_console(volume, NOW, **app_kwargs)
+    app = console(volume, NOW, **app_kwargs)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         for key in keys:
@@ -55,6 +65,13 @@ async def main_async(out: Path, size: tuple[int, int]) -> list[Path]:
         made = [await export(volume, name, keys, out, size) for name, keys in SAMPLE_SCREENS.items()]
         made.append(await export(volume, "dashboard_16_colours", (), out, size, theme="ansi-dark"))
         made += [await export(volume, name, (), out, size, stage) for name, stage in SAMPLE_STAGES.items()]
+        with_targets = Path(tmp) / "offsite" / "backups"  # its last pushes are recorded in the volume
+        with_targets.mkdir(parents=True)
+        make_sample_volume(with_targets, NOW)
+        made += [
+            await export(with_targets, name, keys, out, size, console=sample_offsite_console)
+            for name, keys in SAMPLE_OFFSITE_SCREENS.items()
+        ]
     return made
 
 

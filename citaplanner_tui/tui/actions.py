@@ -72,6 +72,7 @@ register(
     ActionSpec("open_backups", "Backups", "Every backup: verify, drill, restore, delete", "b"),
     ActionSpec("open_backup_now", "Backup now", "Take a backup now and watch it run", "n"),
     ActionSpec("open_logs", "Logs", "Browse the log files", "l"),
+    ActionSpec("open_offsite", "Off-site", "The off-site targets: what each holds, push and verify", "o", show=False),
     # No key: R belongs to the backups list (restore the selected one) and the wizard itself.
     ActionSpec("open_restore", "Restore", "Restore a backup: pick, pre-flight, plan, typed confirmation"),
     ActionSpec("open_seed", "Seed", "Review CitaPlanner's seed against the database, then apply it", "S", show=False),

@@ -44,6 +44,7 @@ from citaplanner_tui.tui.screens.logs import LogsScreen
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
+    from citaplanner_tui.core.offsite.report import TargetReport
     from citaplanner_tui.core.verify import VerifyResult
     from citaplanner_tui.core.volume.disk import Space
     from citaplanner_tui.tui.data import DashboardData, Kept, ServerProbe
@@ -75,6 +76,7 @@ class CitaPlannerApp(App[int]):
         log_poll: float | None = 1.0,
         theme: str | None = None,
         volume_space: Callable[[Path], Space | None] | None = None,
+        offsite_facts: Callable[..., tuple[TargetReport, ...]] | None = None,
     ):
         super().__init__()
         self.theme = theme or default_theme()
@@ -85,6 +87,10 @@ class CitaPlannerApp(App[int]):
         self._conn_display = conn_display
         self._database_facts = database_facts
         self._volume_space = volume_space
+        self._offsite_facts = offsite_facts  # core.offsite.report.build, pinned for screenshots
+        self.offsite_reports: tuple[TargetReport, ...] | None = None
+        """The off-site targets' last reports (None until they first answered)."""
+        self.offsite_asking = False
         self.jobs: list[Job] = []
         self.job_signal: Signal[Job] = Signal(self, "job")
         self.refreshing = False
@@ -133,8 +139,9 @@ class CitaPlannerApp(App[int]):
         settings, now, probe, target = self.settings, self.now(), self._database_facts, self.conn_display()
         space, recover, self.recovered = self._volume_space, not self.recovered, True
         kept, verified, self._verified = dict(self.kept_checks), self._verified, []
+        offsite = self.offsite_reports
         self.run_worker(
-            lambda: self._load(settings, now, probe, target, space, recover, kept, verified),
+            lambda: self._load(settings, now, probe, target, space, recover, kept, verified, offsite),
             thread=True,
             group="refresh",
             name="refresh",
@@ -151,6 +158,7 @@ class CitaPlannerApp(App[int]):
         recover: bool,
         kept: Kept,
         verified: list[tuple[list[VerifyResult], datetime]],
+        offsite: tuple[TargetReport, ...] | None,
     ) -> None:
         """The data, after (on the first load) finishing or undoing a swap a killed restore left
         half-done (``core.restore.recover``): before the operator acts on a database that may
@@ -170,7 +178,7 @@ class CitaPlannerApp(App[int]):
             if recovery:
                 self.call_from_thread(self._recovered, recovery)
         try:
-            data, error = load_dashboard(settings, now, probe, target, space, kept), None
+            data, error = load_dashboard(settings, now, probe, target, space, kept, offsite), None
         except Exception as exc:  # said in a notification; the console stays usable
             data, error = None, f"cannot load the dashboard: {getattr(exc, 'sentence', exc)}"
         self.call_from_thread(self._loaded, data, error)
@@ -189,8 +197,39 @@ class CitaPlannerApp(App[int]):
         if data is not None:
             self.data = data
             self.refresh_bindings()  # U comes and goes with the parked database
+            self._ask_offsite(data)
         elif error:
             self.notify(error, title="Refresh failed", severity="error")
+
+    def _ask_offsite(self, data: DashboardData) -> None:
+        """Ask the off-site targets in a worker of their own: one that is slow never holds up the rest."""
+        if not self.settings.offsite or self.offsite_asking:
+            return
+        self.offsite_asking = True
+        settings, build = self.settings, self._offsite_facts
+
+        def ask() -> None:
+            from citaplanner_tui.tui.data import load_offsite
+
+            try:
+                merged = load_offsite(settings, data, build)
+            except Exception as exc:  # said in a notification; the local data stays
+                self.call_from_thread(self._offsite_answered, data, None, getattr(exc, "sentence", str(exc)))
+                return
+            self.call_from_thread(self._offsite_answered, data, merged, None)
+
+        self.run_worker(ask, thread=True, group="offsite", name="offsite", exit_on_error=False)
+
+    def _offsite_answered(self, asked: DashboardData, merged: DashboardData | None, error: str | None) -> None:
+        self.offsite_asking = False
+        if merged is None:
+            self.notify(f"cannot ask the off-site targets: {error}", title="Refresh failed", severity="error")
+            return
+        self.offsite_reports = merged.report.offsite
+        if self.data is asked:
+            self.data = merged
+        else:  # a newer local load landed meanwhile, judged with the older answers: load again with these
+            self.action_refresh()
 
     # -- jobs --------------------------------------------------------------------------
     def start_job(self, kind: str, title: str, work: Callable[..., JobOutcome]) -> Job:
@@ -251,6 +290,11 @@ class CitaPlannerApp(App[int]):
     def action_open_backup_now(self) -> None:
         self._open(BackupNowScreen())
 
+    def action_open_offsite(self) -> None:
+        from citaplanner_tui.tui.screens.offsite import OffsiteScreen
+
+        self._open(OffsiteScreen())
+
     def action_open_logs(self) -> None:
         self._open(LogsScreen())
 
@@ -263,8 +307,9 @@ class CitaPlannerApp(App[int]):
 
         self._open(SeedScreen())
 
-    def open_restore(self, archive: Path | None = None, preflight: bool = False) -> None:
-        """Open the restore wizard, on ``archive`` when one was chosen (and pre-flight it at once)."""
+    def open_restore(self, archive: Path | str | None = None, preflight: bool = False) -> None:
+        """Open the restore wizard, on ``archive`` when one was chosen (and pre-flight it at once);
+        a ``TARGET:tier/file`` string is a backup only that target holds."""
         from citaplanner_tui.tui.screens.restore import RestoreScreen
 
         self._open(RestoreScreen(archive, preflight))

@@ -15,9 +15,11 @@ import os
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, TypedDict
+from typing import Callable, Sequence, TypedDict
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.offsite import report as offsite_report
+from citaplanner_tui.core.offsite.report import TargetReport
 from citaplanner_tui.core.pg import connect as db
 from citaplanner_tui.core.report import health, heartbeat, status
 from citaplanner_tui.core.report.health import Health
@@ -123,6 +125,8 @@ class DashboardData:
     """``core.restore.leftovers.Leftover``s: the safety backups and parked databases restores kept."""
     daemon: Daemon | None = None
     """None when no schedule is configured (then nobody promised a daemon)."""
+    offsite_known: bool = False
+    """Whether ``report.offsite`` holds the targets' answers yet (they are asked after the local load)."""
 
     @property
     def health(self) -> str:
@@ -205,17 +209,24 @@ def load_dashboard(
     target: str = "",
     space: Callable[[Path], Space | None] | None = None,
     kept: Kept | None = None,
+    offsite: tuple[TargetReport, ...] | None = None,
 ) -> DashboardData:
     """One catalog scan and one status report (``core.report.status``), with what the panes add to it.
 
     ``probe`` and ``space`` (the volume's size, ``core.volume.disk.space``) can be pinned for screenshots;
-    ``kept`` holds read-only mode's own verify results (``keep_verify``)."""
+    ``kept`` holds read-only mode's own verify results (``keep_verify``).  ``offsite``: the targets' last
+    reports (None: not asked yet); no target is asked here, ``with_offsite`` brings their new answers."""
     server = (probe or probe_database)(settings)
     scanned = catalog_mod.scan(settings, now=now)
     if kept:
         scanned = replace(scanned, entries=tuple(_with_kept(e, kept) for e in scanned))
     report = status.build(
-        settings, now=now, catalog=scanned, database=replace(server.database, target=target), space=space
+        settings,
+        now=now,
+        catalog=scanned,
+        database=replace(server.database, target=target),
+        space=space,
+        offsite=offsite or (),
     )
     verdicts = {v.subject: v for v in report.checks}
     checks = _checks(scanned, report, verdicts)
@@ -226,10 +237,66 @@ def load_dashboard(
         checks,
         scanned,
         server.rollback,
-        backup_rows(scanned, now, {p.path: p.health for p in checks.problems}),
+        backup_rows(
+            scanned,
+            now,
+            {p.path: p.health for p in checks.problems},
+            _where(settings, offsite),
+            remote_only(scanned, offsite),
+        ),
         tuple(leftovers(settings, scanned)),
         _daemon(settings, verdicts.get("daemon")),
+        offsite_known=offsite is not None,
     )
+
+
+def load_offsite(
+    settings: Settings, data: DashboardData, build: Callable[..., tuple[TargetReport, ...]] | None = None
+) -> DashboardData:
+    """``data`` with every off-site target asked now (``core.offsite.report.build``: one listing each).
+
+    Run in its own worker after the local load, so a slow or unreachable target never holds up the
+    rest of the dashboard.  ``build`` can be pinned for screenshots."""
+    ask = build or offsite_report.build
+    return with_offsite(settings, data, ask(settings, data.catalog, data.now))
+
+
+def with_offsite(settings: Settings, data: DashboardData, reports: tuple[TargetReport, ...]) -> DashboardData:
+    """``data`` judged with the targets' new ``reports``: their verdicts replace the ones it was built with
+    (the core's own verdicts, combined by the core's ``health.overall``), and the backups table's rows
+    say where each backup lives."""
+    old = {id(h) for t in data.report.offsite for h in t.checks}
+    checks = tuple(h for h in data.report.checks if id(h) not in old) + tuple(h for t in reports for h in t.checks)
+    report = replace(data.report, checks=checks, overall=health.overall(checks), offsite=tuple(reports))
+    problems = {p.path: p.health for p in data.checks.problems}
+    rows = backup_rows(
+        data.catalog, data.now, problems, _where(settings, tuple(reports)), remote_only(data.catalog, reports)
+    )
+    return replace(data, report=report, backup_rows=rows, offsite_known=True)
+
+
+def remote_only(catalog: Catalog, reports: tuple[TargetReport, ...] | None) -> list[tuple[str, Entry]]:
+    """The good backups only targets hold (local retention removed them, or the volume was lost), each
+    once, as ``(TARGET:tier/file, entry)`` with the first target holding it: what the wizard pulls."""
+    local = {f"{e.folder}/{e.path.name}" for e in catalog.backups()}
+    found: dict[str, tuple[str, Entry]] = {}
+    for t in reports or ():
+        for e in t.held:
+            if e.good and str(e.path) not in local:
+                found.setdefault(str(e.path), (f"{t.name}:{e.path}", e))
+    return list(found.values())
+
+
+def _where(settings: Settings, reports: tuple[TargetReport, ...] | None) -> dict[str, tuple[str, ...]] | None:
+    """``tier/file`` -> the targets holding a good copy of it (None: no targets, so no column)."""
+    if not settings.offsite:
+        return None
+    held: dict[str, tuple[str, ...]] = {}
+    for t in reports or ():
+        for e in t.held:
+            if e.good:
+                held[str(e.path)] = held.get(str(e.path), ()) + (t.name,)
+    return held
 
 
 def _daemon(settings: Settings, verdict: Health | None) -> Daemon | None:
@@ -255,32 +322,57 @@ def _when(text: object) -> datetime | None:
         return None
 
 
-def backup_row(entry: Entry, now: datetime) -> tuple[str, ...]:
-    """The backups table's cells for one catalog entry: tier, taken, age, size, state, verified, drill."""
+def backup_row(entry: Entry, now: datetime, where: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
+    """The backups table's cells for one catalog entry: tier, taken, age, size, state, verified, drill.
 
-    def check(at: datetime | None, ok: bool | None) -> str:
-        return "never" if at is None else f"{fmt.short_age(at, now)} {'ok' if ok else 'FAILED'}"
+    With off-site targets (``where`` given) the year leaves the date and Where (``where_cell``) comes
+    after Verified, in the Drill column's room at 80 columns (the drill is on the detail line)."""
 
     dump = entry.is_dump
+    local = entry.path.is_absolute()  # a remote entry's path is relative to its target's prefix
+    verified = (check_cell(entry.last_verified_at, entry.verify_ok, now) if local else "-") if dump else ""
+    if where is not None:
+        held = where.get(f"{entry.folder}/{entry.path.name}", ())
+        taken, last = f"{entry.when:%m-%d %H:%M}", where_cell(held, local) if dump else ""
+    else:
+        taken, last = entry.when.strftime("%Y-%m-%d %H:%M"), check_cell(entry.last_drill_at, entry.drill_ok, now)
     return (
         entry.tier,
-        entry.when.strftime("%Y-%m-%d %H:%M"),
+        taken,
         fmt.short_age(entry.when, now),
         fmt.size(entry.size),
         entry.state.word,
-        check(entry.last_verified_at, entry.verify_ok) if dump else "",
-        check(entry.last_drill_at, entry.drill_ok) if dump else "",
+        verified,
+        last if dump else "",
     )
 
 
-def backup_rows(scanned: Catalog, now: datetime, health: dict[str, str]) -> tuple[Row, ...]:
-    """Every entry's row, made here in the worker so the event loop only filters and draws."""
+def check_cell(at: datetime | None, ok: bool | None, now: datetime) -> str:
+    """A verify's or drill's cell: ``never``, or how long ago and ``ok`` / ``FAILED``."""
+    return "never" if at is None else f"{fmt.short_age(at, now)} {'ok' if ok else 'FAILED'}"
+
+
+def where_cell(targets: tuple[str, ...], local: bool = True) -> str:
+    """Where a backup lives: ``local`` and each target holding a good copy (``local+primary``, ``primary``)."""
+    return "+".join(("local", *targets) if local else targets)
+
+
+def backup_rows(
+    scanned: Catalog,
+    now: datetime,
+    health: dict[str, str],
+    where: dict[str, tuple[str, ...]] | None = None,
+    remote: Sequence[tuple[str, Entry]] = (),
+) -> tuple[Row, ...]:
+    """Every entry's row, made here in the worker so the event loop only filters and draws; the
+    ``remote`` ones (``remote_only``) slot in by time, keyed ``TARGET:tier/file``."""
     rows = []
-    for entry in scanned:
-        cells = backup_row(entry, now)
-        key = str(entry.path)
-        rows.append((key, cells, health.get(key, "OK"), " ".join((*cells, entry.path.name)).lower()))
-    return tuple(rows)
+    for key, entry in [(str(e.path), e) for e in scanned] + list(remote):
+        cells = backup_row(entry, now, where)
+        rows.append((entry.when, (key, cells, health.get(key, "OK"), " ".join((*cells, entry.path.name)).lower())))
+    if remote:
+        rows.sort(key=lambda row: row[0], reverse=True)
+    return tuple(row for _, row in rows)
 
 
 def _checks(scanned: Catalog, report: status.StatusReport, verdicts: dict[str, Health]) -> Checks:

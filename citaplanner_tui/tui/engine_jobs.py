@@ -1,4 +1,4 @@
-"""The volume's engine calls the console runs as child-process jobs: backup, verify, drill.
+"""The engine calls the console runs as child-process jobs: backup, verify, drill, off-site push, verify, pull.
 
 Each takes the Reporter the child passes and turns the engine's result into a
 ``JobOutcome``: a verify that found bad files is FAILED and names them, a backup with
@@ -10,7 +10,7 @@ psycopg.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from citaplanner_tui.tui.job_result import JobOutcome, Kind
 
@@ -26,16 +26,18 @@ def verify(settings: Settings, paths: list[Path] | None, *, deep: bool = False, 
     from citaplanner_tui.core.verify import verify as run
 
     results = run(settings, paths, deep=deep, reporter=reporter)
-    bad = [r for r in results if not r.ok]
     what = "deep verify" if deep else "verify"
+    return _checked(what, "backup", results, lambda r: f"{r.path.name}: {r.detail or r.problem}")
+
+
+def _checked(what: str, noun: str, results: Sequence[Any], line: Callable[[Any], str]) -> JobOutcome:
+    """A verify's outcome: FAILED naming each bad one (``line``), else OK with the count."""
+    bad = [r for r in results if not r.ok]
     if bad:
         return JobOutcome(
-            Kind.FAILED,
-            f"{what}: {len(bad)} of {len(results)} backups FAILED",
-            tuple(f"{r.path.name}: {r.detail or r.problem}" for r in bad),
-            results,
+            Kind.FAILED, f"{what}: {len(bad)} of {len(results)} {noun}s FAILED", tuple(map(line, bad)), results
         )
-    return JobOutcome.ok(results, f"{what}: {len(results)} backup{'s' if len(results) != 1 else ''} OK")
+    return JobOutcome.ok(results, f"{what}: {len(results)} {noun}{'s' if len(results) != 1 else ''} OK")
 
 
 def drill(settings: Settings, archive: Path, *, reporter: Reporter) -> JobOutcome:
@@ -50,6 +52,66 @@ def backup(settings: Settings, *, tier: str, now: datetime | None, reporter: Rep
 
     result = run_backup(settings, tier=tier, now=now, reporter=reporter)
     summary = f"backup {result.files[0].name} written"
-    if result.warnings:
-        return JobOutcome(Kind.WARNING, summary + " with warnings", tuple(result.warnings), result)
+    warnings = [*result.warnings, *(_push_after_backup(settings, reporter) if settings.offsite else ())]
+    if settings.offsite and len(warnings) == len(result.warnings):
+        summary += " and pushed off-site"
+    if warnings:
+        return JobOutcome(Kind.WARNING, summary + " with warnings", tuple(warnings), result)
     return JobOutcome.ok(result, summary)
+
+
+def _push_after_backup(settings: Settings, reporter: Reporter) -> list[str]:
+    """As ``citaplanner-tui backup`` does: push to every target; a failure (or a cancel) is a warning,
+    never the backup's failure: it is already published, and the next push sends what is missing."""
+    from citaplanner_tui.core.errors import Cancelled, OperatorError
+    from citaplanner_tui.core.offsite.push import push
+
+    try:
+        results = push(settings, settings.offsite, reporter=reporter)
+    except Cancelled:
+        return ["off-site push cancelled; the backup is kept, and the next push sends it"]
+    except OperatorError as exc:
+        return [f"off-site push failed: {exc.sentence}"]
+    return [f"off-site push to {r.target} failed: {r.error}" for r in results if not r.ok]
+
+
+def offsite_push(settings: Settings, names: tuple[str, ...] | None = None, *, reporter: Reporter) -> JobOutcome:
+    """Push to the targets named (all when None); a target that failed makes the job FAILED, naming it."""
+    from citaplanner_tui.core.offsite.push import push
+    from citaplanner_tui.core.offsite.targets import find
+
+    targets = settings.offsite if names is None else tuple(t for n in names for t in find(settings.offsite, n))
+    results = push(settings, targets, reporter=reporter)
+    sent = sum(len(r.uploaded) for r in results if r.ok)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        return JobOutcome(
+            Kind.FAILED,
+            f"off-site push: {len(failed)} of {len(results)} targets FAILED",
+            tuple(f"{r.target}: {r.error}" for r in failed),
+            results,
+        )
+    return JobOutcome.ok(results, f"off-site push: {sent} object{'s' if sent != 1 else ''} uploaded")
+
+
+def offsite_verify(settings: Settings, *, deep: bool = False, reporter: Reporter) -> JobOutcome:
+    """Every remote backup against its sidecar; each one that disagrees is named (``target:tier/file``)."""
+    from citaplanner_tui.core.offsite.client import connect
+    from citaplanner_tui.core.offsite.verify import verify_target
+
+    checks = []
+    for target in settings.offsite:
+        checks += verify_target(connect(target), target, settings, deep=deep, reporter=reporter)
+    what = "off-site deep verify" if deep else "off-site verify"
+    if not checks:
+        return JobOutcome(Kind.WARNING, f"{what}: no backups on the off-site targets yet (p pushes them)", (), checks)
+    return _checked(what, "remote backup", checks, lambda c: f"{c.target}:{c.backup}: {c.detail}")
+
+
+def offsite_pull(settings: Settings, spec: str, *, reporter: Reporter) -> JobOutcome:
+    """Download ``TARGET:tier/file`` onto the volume, checked against its sidecar (``core.offsite.pull.fetch``)."""
+    from citaplanner_tui.core.offsite.pull import fetch
+
+    path = fetch(settings, spec, reporter=reporter)
+    target = spec.partition(":")[0]
+    return JobOutcome.ok(path, f"{path.name} from {target} is on the volume, checked against its sidecar")

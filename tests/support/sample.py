@@ -191,3 +191,70 @@ async def settle(pilot) -> None:
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+
+
+# -- off-site targets for the off-site screen's snapshots and screenshots ------------------------
+SAMPLE_OFFSITE_SCREENS: dict[str, tuple[str, ...]] = {"offsite": ("o",), "backups_offsite": ("b",)}
+"""Screens of a console with the two sample targets (``sample_offsite_console``)."""
+SAMPLE_TARGET_ERROR = (
+    "off-site target 'b2' (s3://cp-offsite) refused the secret access key "
+    "(check AWS_SECRET_ACCESS_KEY or secret_access_key_file) while listing its objects"
+)
+
+
+class SampleBucket:
+    """A target's listing made from the sample volume's own files (pinned like the clock and the
+    volume's size: a real server's upload times differ on every run).  Only what ``core.offsite.report``
+    reads, a paginated ``list_objects_v2``; ``holds`` picks the backups (relative paths) it has."""
+
+    def __init__(self, backup_dir: Path, target, holds) -> None:
+        self.backup_dir, self.target, self.holds = Path(backup_dir), target, holds
+
+    def get_paginator(self, _operation: str) -> SampleBucket:
+        return self
+
+    def paginate(self, **_request):
+        from datetime import timezone
+
+        contents = []
+        for path in sorted(self.backup_dir.glob("*/citaplanner_*")):
+            rel = f"{path.parent.name}/{path.name}"
+            dump = rel.removesuffix(".sha256").removesuffix(".manifest.json")
+            if path.suffix != ".partial" and self.holds(dump):
+                when = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+                contents.append({"Key": self.target.key(rel), "Size": path.stat().st_size, "LastModified": when})
+        yield {"Contents": contents}
+
+
+def sample_targets():
+    """``primary`` (object lock 30 days; it lacks the manual backup) and ``b2``, whose last push failed
+    two days ago and which holds only what is older than that."""
+    from citaplanner_tui.core.offsite.targets import Target
+
+    return (
+        Target("primary", "citaplanner-backups", "prod", "https://s3.example.com", object_lock_days=30),
+        Target("b2", "cp-offsite", "", "https://s3.eu-central-003.backblazeb2.com"),
+    )
+
+
+def sample_offsite_console(backup_dir: Path, now: datetime, **kwargs):
+    """``sample_console`` with the two sample targets and their last pushes recorded in the volume."""
+    from dataclasses import replace
+
+    from citaplanner_tui.core.offsite import report, state
+
+    app = sample_console(backup_dir, now, **kwargs)
+    app.settings = replace(app.settings, offsite=sample_targets())
+    state.record(app.settings, "primary", True, None, 4, now - timedelta(hours=9, minutes=55))
+    state.record(app.settings, "b2", False, SAMPLE_TARGET_ERROR, 0, now - timedelta(hours=9, minutes=55))
+    cut = (now - timedelta(days=2)).strftime("%Y%m%d")
+    holds = {
+        "primary": lambda rel: not rel.startswith("manual/"),
+        "b2": lambda rel: rel.split("_")[2] < cut,
+    }
+
+    def bucket(target):
+        return SampleBucket(backup_dir, target, holds[target.name])
+
+    app._offsite_facts = lambda settings, catalog, at: report.build(settings, catalog, at, connect=bucket)
+    return app

@@ -22,8 +22,10 @@ from tests.support.sample import SAMPLE_NOW as NOW
 from tests.support.sample import settle  # noqa: F401 (re-exported for the console tests)
 
 
-def make_console(backup_dir, *, database_url: str = "", read_only: bool = False, **kwargs) -> CitaPlannerApp:
-    settings = Settings(backup_dir=backup_dir, database_url=database_url, read_only=read_only)
+def make_console(
+    backup_dir, *, database_url: str = "", read_only: bool = False, offsite: tuple = (), **kwargs
+) -> CitaPlannerApp:
+    settings = Settings(backup_dir=backup_dir, database_url=database_url, read_only=read_only, offsite=offsite)
     kwargs.setdefault("clock", lambda: NOW)
     kwargs.setdefault("refresh_every", None)
     kwargs.setdefault("log_poll", None)

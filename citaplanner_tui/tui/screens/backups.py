@@ -22,6 +22,7 @@ from textual.widgets import Footer, Input, Static
 from citaplanner_tui.core.volume.delete import delete_backup, refusal
 from citaplanner_tui.tui import actions, engine_jobs, gate
 from citaplanner_tui.tui.actions import ActionSpec
+from citaplanner_tui.tui.data import check_cell
 from citaplanner_tui.tui.job_result import JobOutcome
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.widgets.backup_table import BackupTable
@@ -53,6 +54,9 @@ actions.register(
 )
 
 COLUMNS = (("Tier", 7), ("Taken", 16), ("Age", 4), ("Size", 9), ("State", 17), ("Verified", 10), ("Drill", 10))
+# With off-site targets, Where (``local+primary``) takes the Drill column's room (the drill stays on the
+# detail line) and the year leaves the date (``tui.data.backup_row``).
+OFFSITE_COLUMNS = (*COLUMNS[:1], ("Taken", 11), *COLUMNS[2:6], ("Where", 15))
 
 
 MAX_LEFTOVERS = 3  # lines of them at 80x24; ``status`` lists them all
@@ -74,7 +78,7 @@ class BackupsScreen(gate.GatedScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
-        yield BackupTable(COLUMNS, id="backups-table")
+        yield BackupTable(OFFSITE_COLUMNS if self.app.settings.offsite else COLUMNS, id="backups-table")
         yield Static(id="backup-detail")
         yield Static(id="leftovers")
         yield Input(placeholder="filter: any text in the row (Esc clears)", id="backups-filter")
@@ -111,14 +115,32 @@ class BackupsScreen(gate.GatedScreen):
         key = self.query_one(BackupTable).cursor_key
         return None if key is None else Path(key)
 
+    def selected_remote(self) -> str | None:
+        """The row's ``TARGET:tier/file`` when the backup is only on off-site targets (local keys are paths)."""
+        key = self.query_one(BackupTable).cursor_key
+        return key if key is not None and not key.startswith("/") else None
+
+    def _only_remote(self, spec: str) -> str:
+        name, where = spec.rpartition("/")[2], self.query_one(BackupTable).cells(spec)[-1]
+        return f"{name} is only on {where.replace('+', ', ')}: R downloads it, checks it, then restores it"
+
     @on(BackupTable.Highlighted)
     def show_detail(self) -> None:
         entry = self.selected_entry()
         detail = self.query_one("#backup-detail", Static)
+        remote = self.selected_remote()
+        if remote:
+            detail.update(escape(self._only_remote(remote)))
+            return
         if entry is None:
             detail.update("no backups" if self.app.data is not None else "loading…")
             return
         notes = [entry.path.name, entry.reason, entry.sidecar_elsewhere or "", entry.verify_detail, entry.drill_detail]
+        data = self.app.data
+        if self.app.settings.offsite and entry.is_dump and data is not None:  # Drill gave its room to Where
+            drill = check_cell(entry.last_drill_at, entry.drill_ok, data.now)
+            where = self.query_one(BackupTable).cells(str(entry.path))[-1]
+            notes[1:1] = ["on " + where.replace("+", ", "), f"drill {drill}"]
         detail.update(escape(" · ".join(n for n in notes if n)))
 
     # -- filter ---------------------------------------------------------------------------
@@ -146,6 +168,10 @@ class BackupsScreen(gate.GatedScreen):
     # -- actions --------------------------------------------------------------------------
     def _dump_or_say(self) -> Entry | None:
         entry = self.selected_entry()
+        remote = self.selected_remote()
+        if remote:
+            self.notify(self._only_remote(remote), severity="warning")
+            return None
         if entry is None or not entry.is_dump:
             self.notify("select a backup dump first", severity="warning")
             return None
@@ -172,6 +198,10 @@ class BackupsScreen(gate.GatedScreen):
 
     @gate.writes
     def action_restore(self) -> None:
+        remote = self.selected_remote()
+        if remote:  # the wizard lists that target, this backup picked
+            self.app.open_restore(remote)
+            return
         entry = self._dump_or_say()
         if entry is not None:
             self.app.open_restore(entry.path)

@@ -70,6 +70,23 @@ class PreflightStep(Vertical):
         self.query_one(Rows).set([])
         self.query_one("#preflight-verdict", Static).update("")
 
+    def downloading(self, spec: str, progress: Progress | None) -> None:
+        """While a backup picked on an off-site target comes down (``core.offsite.pull``)."""
+        target, _, rel = spec.partition(":")
+        self.query_one("#preflight-title", Static).update(
+            escape(f"Downloading {rel} from {target}; it is checked against its sidecar, then pre-flight runs.")
+        )
+        bar = self.query_one("#preflight-bar", ProgressBar)
+        bar.display = True
+        if progress is not None and progress.total:
+            bar.update(total=progress.total, progress=progress.done)
+        line = "starting…" if progress is None else f"downloaded {fmt.size(progress.done)}"
+        if progress is not None and progress.total:
+            line += f" of {fmt.size(progress.total)} · {fmt.rate(progress.rate)}"
+        self.query_one("#preflight-status", Static).update(escape(line))
+        self.query_one(Rows).set([])
+        self.query_one("#preflight-verdict", Static).update("")
+
     def show(self, plan: RestorePlan) -> None:
         """The engine's checks, in its order."""
         self.query_one("#preflight-title", Static).update(

@@ -29,7 +29,7 @@ from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.logs.lines import parse_line
 from citaplanner_tui.core.logs.writer import log_path
-from citaplanner_tui.tui import actions, gate, restore_calls
+from citaplanner_tui.tui import actions, engine_jobs, gate, restore_calls
 from citaplanner_tui.tui.actions import ActionSpec
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.restore.outcome import OutcomeStep, failure_lines, outcome_lines, rollback_lines
@@ -62,6 +62,13 @@ actions.register(
     ),
     ActionSpec(
         "restore", "Restore…", "Run the plan once you have typed the database name (Enter too)", "R", "RestoreScreen"
+    ),
+    ActionSpec(
+        "source",
+        "Source",
+        "List the backups of the volume or of an off-site target (one is downloaded and checked first)",
+        "s",
+        "RestoreScreen",
     ),
     ActionSpec(
         "cancel_restore",
@@ -141,13 +148,16 @@ class RestoreScreen(gate.GatedScreen):
     CSS_PATH = STYLES / "restore.tcss"
     BINDINGS = [Binding("escape", "back", "Back", id="restore.back"), *actions.bindings_for("RestoreScreen")]
 
-    def __init__(self, archive: Path | None = None, preflight: bool = False) -> None:
+    def __init__(self, archive: Path | str | None = None, preflight: bool = False) -> None:
         super().__init__()
-        self.archive = Path(archive) if archive else None
+        # ``TARGET:tier/file`` (a backup only off-site, from the backups list): that target is the source
+        self.remote = archive if isinstance(archive, str) and not archive.startswith("/") else None
+        self.archive = Path(archive) if archive and not self.remote else None
         self.preflight_at_once = preflight and self.archive is not None
         self.step = "pick"
         self.plan: RestorePlan | None = None
         self.preflight_job: Job | None = None
+        self.pull_job: Job | None = None  # the download of a backup picked on an off-site target
         self.run: Run | None = None
         self._shown = 0  # log records already written to the RunLog
         self._told_typed_ahead = False
@@ -165,6 +175,8 @@ class RestoreScreen(gate.GatedScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self.remote:
+            self.query_one(PickStep).choose_source(self.app.data, self.remote.partition(":")[0], self.remote)
         self.app.job_signal.subscribe(self, self.on_job)
         self.watch(self.app, "data", lambda _: self._fill_pick(), init=True)
         run = _RUNS.get(self.app)
@@ -199,13 +211,20 @@ class RestoreScreen(gate.GatedScreen):
     def _fill_pick(self) -> None:
         data = self.app.data
         if data is not None and self.step == "pick":
-            self.query_one(PickStep).fill(data.catalog, data.now, self.archive)
+            self.query_one(PickStep).fill_from(data, self.archive)
             self._describe_pick()
 
     @on(DataTable.RowHighlighted, "#pick-table")
     def _describe_pick(self) -> None:
-        data, path = self.app.data, self.query_one(PickStep).selected()
-        self.query_one(PickStep).describe(data.catalog.find(path) if data and path else None)
+        pick = self.query_one(PickStep)
+        pick.describe(pick.selected_entry(self.app.data))
+
+    def action_source(self) -> None:
+        """The next source of the list: the volume, then each off-site target in turn."""
+        sources = ["local", *(t.name for t in self.app.settings.offsite)]
+        pick = self.query_one(PickStep)
+        pick.choose_source(self.app.data, sources[(sources.index(pick.source) + 1) % len(sources)])
+        self._describe_pick()
 
     @on(DataTable.RowSelected, "#pick-table")
     def _picked(self) -> None:
@@ -228,7 +247,7 @@ class RestoreScreen(gate.GatedScreen):
                 severity="warning",
             )
             return
-        job = self.preflight_job
+        job = self.pull_job if self.pull_job is not None and self.pull_job.running else self.preflight_job
         if self.step != "preflight" or job is None or not job.running or event.key == "escape":
             return
         if event.is_printable or event.key == "enter":
@@ -248,6 +267,8 @@ class RestoreScreen(gate.GatedScreen):
             if self.step == "plan":  # Enter on the plan asks for the name, as R does; hidden when it cannot
                 return self.plan is not None and self.plan.ok and not self.app.read_only
             return self.step == "pick"
+        if action == "source":
+            return self.step == "pick" and bool(self.app.settings.offsite)
         if action == "restore":
             if self.step != "plan":
                 return False
@@ -263,9 +284,10 @@ class RestoreScreen(gate.GatedScreen):
 
     def action_back(self) -> None:
         if self.step == "preflight":
-            if self.preflight_job is not None and self.preflight_job.running:
-                self.preflight_job.request_cancel()  # verify stops between chunks; nothing to undo
-            self.preflight_job, self.plan = None, None
+            for job in (self.pull_job, self.preflight_job):
+                if job is not None and job.running:
+                    job.request_cancel()  # both stop between chunks; a download removes its partial file
+            self.pull_job, self.preflight_job, self.plan = None, None, None
             self.go("pick")
             self._fill_pick()
         elif self.step == "plan":
@@ -285,10 +307,27 @@ class RestoreScreen(gate.GatedScreen):
             self.action_restore()
 
     def _start_preflight(self) -> None:
-        archive = self.query_one(PickStep).selected()
+        pick = self.query_one(PickStep)
+        spec = pick.selected_key()
+        if pick.source != "local" and spec is not None:
+            self._download(spec)
+            return
+        archive = pick.selected()
         if archive is None:
             self.notify("there is no backup to restore", severity="warning")
             return
+        self._preflight(archive)
+
+    def _download(self, spec: str) -> None:
+        """A backup on a target: pulled onto the volume and checked against its sidecar, then pre-flight."""
+        self.plan = None
+        self.query_one(PreflightStep).downloading(spec, None)
+        self.go("preflight")
+        self.pull_job = self.app.start_engine_job(
+            "pull", f"download {spec}", engine_jobs.offsite_pull, self.app.settings, spec
+        )
+
+    def _preflight(self, archive: Path) -> None:
         self.archive, self.plan = archive, None
         self.query_one(PreflightStep).running(archive.name, _target(self.app.settings), None)
         self.go("preflight")
@@ -338,7 +377,9 @@ class RestoreScreen(gate.GatedScreen):
 
     # -- job updates (on the event loop) ---------------------------------------------------
     def on_job(self, job: Job) -> None:
-        if job is self.preflight_job:
+        if job is self.pull_job:
+            self._pull_update(job)
+        elif job is self.preflight_job:
             self._preflight_update(job)
         elif self.run is not None and job.kind == "rollback" and self.run.job is not None and self.run.job.done:
             self.run.rollback_job = job  # U (app-wide) undoes this run: its outcome says so first
@@ -346,6 +387,16 @@ class RestoreScreen(gate.GatedScreen):
         elif self.run is not None and job is self.run.job:
             self._show_run()
         self.refresh_bindings()
+
+    def _pull_update(self, job: Job) -> None:
+        step = self.query_one(PreflightStep)
+        if job.running:
+            step.downloading(job.title.removeprefix("download "), job.progress)
+        elif job.error:
+            step.failed(job.error)
+        elif self.step == "preflight" and job.result is not None:  # now an ordinary backup: the usual flow
+            self.pull_job = None
+            self._preflight(cast(Path, job.result.value))  # engine_jobs.offsite_pull's value: the local path
 
     def _preflight_update(self, job: Job) -> None:
         step = self.query_one(PreflightStep)
