@@ -84,6 +84,7 @@ class Settings:
     compression: str = "gzip"
     gzip_level: int = 6
     read_only: bool = False
+    lang: str = ""  # the config's ``lang``; the language is chosen by ``core.i18n.choose``
     retention: Retention = Retention()
     thresholds: Thresholds = Thresholds()
     backup: BackupOptions = BackupOptions()
@@ -154,6 +155,7 @@ _TOP = {
     "compression": str,
     "gzip_level": int,
     "read_only": bool,
+    "lang": str,
 }
 _TABLES = {"retention": Retention, "thresholds": Thresholds, "backup": BackupOptions, "restore": RestoreKeep}
 # Sections the daemon reads and checks key by key itself (core/unattended), so other commands
@@ -264,6 +266,7 @@ def load(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None =
         compression=compression,
         gzip_level=gzip_level,
         read_only=bool(read_only),
+        lang=str(toml.get("lang", "")),
         retention=retention,
         thresholds=_sub(Thresholds, toml.get("thresholds", {})),
         backup=_sub(BackupOptions, toml.get("backup", {})),
