@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 import time
 
+from citaplanner_tui.core.i18n import _
 from citaplanner_tui.cli.output import write_text
 from citaplanner_tui.core.errors import ConfigError, OperatorError
 from citaplanner_tui.core.logs.writer import Log
@@ -20,11 +21,11 @@ ORDER = 85
 def register(sub) -> None:
     p = sub.add_parser(
         "notify",
-        help="test the notification channels",
-        description="Send a test message to every [[notify]] channel of the config file.",
+        help=_("test the notification channels"),
+        description=_("Send a test message to every [[notify]] channel of the config file."),
     )
     actions = p.add_subparsers(dest="notify_action", metavar="ACTION", required=True)
-    actions.add_parser("test", help="send a test message to every channel")
+    actions.add_parser("test", help=_("send a test message to every channel"))
     p.set_defaults(run=run)
 
 
@@ -33,7 +34,7 @@ def run(args, settings) -> int:
 
     channels = notify.channels(settings)
     if not channels:
-        raise ConfigError("no [[notify]] channel is configured in the config file")
+        raise ConfigError(_("no [[notify]] channel is configured in the config file"))
     log = Log(settings.logs, "backup")
 
     def write(level: str, message: str) -> None:
@@ -50,5 +51,7 @@ def run(args, settings) -> int:
         write_text(f"OK   {name}" if problem is None else f"FAIL {problem}")
     failed = [p for _, p in outcomes if p]
     if failed:
-        raise OperatorError(f"{len(failed)} of {len(outcomes)} channels could not be reached")
+        raise OperatorError(
+            _("{failed} of {total} channels could not be reached").format(failed=len(failed), total=len(outcomes))
+        )
     return 0

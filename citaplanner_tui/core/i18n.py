@@ -50,8 +50,11 @@ _language = "en"
 
 
 def _(message: str) -> str:
-    """``message`` in the operator's language (itself when there is no translation)."""
-    return _active.gettext(message)
+    """``message`` in the operator's language (itself when there is no translation).
+
+    The empty message stays empty: gettext would answer it with the catalog's header.
+    """
+    return _active.gettext(message) if message else message
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
