@@ -1,4 +1,4 @@
-"""Update the Spanish catalog from the code: every ``_("...")``, ``N_("...")`` and ``ngettext(...)``.
+"""Update the Spanish catalog from the code: every ``_("...")``, ``N_``, ``ngettext`` and ``say(...)``.
 
     .venv/bin/python scripts/extract_messages.py [--check]
 
@@ -26,7 +26,8 @@ sys.path[:0] = [str(REPO)]
 
 from citaplanner_tui.core.i18n import Entry, catalog_path, parse_po, read_po  # noqa: E402
 
-MARKERS = {"_": 1, "N_": 1, "ngettext": 2}  # function name: how many leading literal arguments
+# function name: how many leading literal arguments
+MARKERS = {"_": 1, "N_": 1, "ngettext": 2, "say": 1, "say_n": 2, "pgettext": 2}
 
 
 @dataclass
@@ -43,22 +44,34 @@ def extract(package: Path = PACKAGE) -> tuple[dict[tuple[str, str | None], Messa
     for path in sorted(package.rglob("*.py")):
         where = path.relative_to(package.parent).as_posix()
         for node in ast.walk(ast.parse(path.read_text("utf-8"), str(path))):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in MARKERS):
+            name = _marker(node)
+            if name is None:
                 continue
-            args = node.args[: MARKERS[node.func.id]]
-            if len(args) < MARKERS[node.func.id]:
+            args = node.args[: MARKERS[name]]
+            if len(args) < MARKERS[name]:
                 continue
             if any(isinstance(a, ast.JoinedStr) for a in args):
-                errors.append(f"{where}:{node.lineno}: an f-string in {node.func.id}() cannot be translated")
+                errors.append(f"{where}:{node.lineno}: an f-string in {name}() cannot be translated")
                 continue
             if not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args):
                 continue  # _(variable): a message marked with N_ where it was written
             texts = [a.value for a in args]
+            if name == "pgettext":  # gettext's own key for a message in a context
+                texts = [f"{texts[0]}\x04{texts[1]}"]
             key = (texts[0], texts[1] if len(texts) > 1 else None)
             messages.setdefault(key, Message(*key)).where.append(f"{where}:{node.lineno}")
     for message in messages.values():
         message.where.sort(key=lambda w: (w.rsplit(":", 1)[0], int(w.rsplit(":", 1)[1])))
     return messages, errors
+
+
+def _marker(node: ast.AST) -> str | None:
+    """``_("...")``, or ``i18n._("...")`` where ``_`` is a loop variable of the module."""
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+    return name if name in MARKERS else None
 
 
 def quote(text: str) -> str:
@@ -86,7 +99,10 @@ def render(messages: dict[tuple[str, str | None], Message], old: list[Entry], he
             lines.append("#, fuzzy")
         if "{" in message.msgid:
             lines.append("#, python-brace-format")
-        lines.append(f"msgid {quote(message.msgid)}")
+        context, _sep, msgid = message.msgid.rpartition("\x04")
+        if _sep:
+            lines.append(f"msgctxt {quote(context)}")
+        lines.append(f"msgid {quote(msgid)}")
         if message.msgid_plural is None:
             lines.append(f"msgstr {quote(entry.msgstr[0] if entry and entry.msgstr else '')}")
         else:

@@ -23,7 +23,7 @@ import citaplanner_tui.cli as package
 from citaplanner_tui import __version__
 from citaplanner_tui.core import i18n
 from citaplanner_tui.core.errors import OperatorError
-from citaplanner_tui.core.i18n import N_, _
+from citaplanner_tui.core.i18n import N_, _, shown
 from citaplanner_tui.core.settings import load as load_settings
 
 HEADLESS_HINT = N_(
@@ -152,11 +152,11 @@ def _run(argv: list[str] | None) -> int:
         _say(_recover(settings))
         return int(args.run(args, settings) or 0)
     except OperatorError as exc:
-        print(f"citaplanner-tui: {exc.sentence}", file=sys.stderr)
+        print(f"citaplanner-tui: {shown(exc.sentence)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:
         left = _recover(settings) if settings is not None else None  # a swap journal is the one thing to check
-        said = [s for s in (getattr(exc, "sentence", None), left) if s]  # a restore says what it undid
+        said = [shown(s) for s in (getattr(exc, "sentence", None), left) if s]  # a restore says what it undid
         _say(
             _("interrupted; {what}").format(what="; ".join(said))
             if said
@@ -202,7 +202,7 @@ def _recover(settings) -> str | None:
 
 def _say(sentence: str | None) -> None:
     if sentence:
-        print(f"citaplanner-tui: {sentence}", file=sys.stderr)
+        print(f"citaplanner-tui: {shown(sentence)}", file=sys.stderr)
 
 
 def _console(args: argparse.Namespace) -> int:

@@ -3,7 +3,9 @@
 Messages are written in English and wrapped where they are made: ``_("...")``, or
 ``ngettext(singular, plural, n)`` when a count changes the words, with ``{name}`` fields
 filled by ``.format`` *after* translation, so a translation can move them.  ``N_`` marks a
-message kept in a module-level table; it is translated where it is shown.
+message kept in a module-level table; it is translated where it is shown.  The core's
+sentences that also reach ``--json`` or the log are made with ``say`` (a ``Message``: English
+text that remembers its template) and translated only where a person reads them (``shown``).
 
 The Spanish catalog (``citaplanner_tui/locale/es/LC_MESSAGES/citaplanner_tui.po``) is the
 only source: it is parsed at activation and handed to the standard library's
@@ -37,6 +39,11 @@ HUMANIZE_LOCALE = {"es": "es_ES"}  # humanize's only Spanish; its words ("hace 3
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` where the same English word means two things (``pgettext("seed", "Key")``)."""
+    return _active.pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for the catalog without translating it yet (module-level tables)."""
     return message
@@ -60,6 +67,44 @@ def _(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The form for ``n`` in the operator's language (Spanish and English: ``n != 1`` is plural)."""
     return _active.ngettext(singular, plural, n)
+
+
+class Message(str):
+    """An English sentence the core made that remembers how: ``say("no {tier} backup yet", tier=...)``.
+
+    It *is* its English text, so ``--json``, the log file, comparisons and ``in`` see exactly
+    what they saw before; a screen or the CLI's error line calls ``shown`` to say it in the
+    operator's language, with its fields filled in again (a field that is itself a ``Message``
+    is translated too: ``tier=say(tier)``).
+    """
+
+    template: str
+    plural: str | None = None
+    fields: dict[str, object]
+
+
+def say(template: str, **fields: object) -> Message:
+    """The English ``template.format(**fields)``, translatable later by ``shown``."""
+    message = Message(template.format(**fields))
+    message.template, message.fields = template, fields
+    return message
+
+
+def say_n(singular: str, plural: str, n: int, **fields: object) -> Message:
+    """``say`` for a count: the form for ``n`` (a field too), in English now and in the operator's language later."""
+    message = Message((singular if n == 1 else plural).format(n=n, **fields))
+    message.template, message.plural, message.fields = singular, plural, {"n": n, **fields}
+    return message
+
+
+def shown(text: str) -> str:
+    """``text`` in the operator's language: a ``Message`` with its fields, any other text looked up as is."""
+    if isinstance(text, Message):
+        fields = {k: shown(v) if isinstance(v, Message) else v for k, v in text.fields.items()}
+        if text.plural is not None:
+            return ngettext(text.template, text.plural, int(fields["n"])).format(**fields)  # type: ignore[call-overload]
+        return _(text.template).format(**fields)
+    return _(text)
 
 
 def language() -> str:
@@ -116,7 +161,10 @@ def _known(lang: str, where: str) -> str:
 
 @dataclass
 class Entry:
-    """One message of a ``.po`` file: its id, its plural id, its translations (one per form)."""
+    """One message of a ``.po`` file: its id, its plural id, its translations (one per form).
+
+    A ``msgctxt`` is kept as gettext keeps it: ``context + "\\x04" + msgid`` is the id.
+    """
 
     msgid: str
     msgid_plural: str | None = None
@@ -138,6 +186,7 @@ def parse_po(text: str, path: str = "<po>") -> list[Entry]:
     entry: Entry | None = None
     target: tuple[str, int] | None = None  # which string a continuation line extends
     fuzzy = False
+    context: str | None = None
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -150,10 +199,12 @@ def parse_po(text: str, path: str = "<po>") -> list[Entry]:
             text = ast.literal_eval(rest)
         except (SyntaxError, ValueError):
             raise ValueError(f"{path}:{number}: not a .po line: {raw}") from None
-        if keyword == "msgid":
-            entry = Entry(text, fuzzy=fuzzy)
+        if keyword == "msgctxt":
+            context, target = text, None  # one line: a context never needs more
+        elif keyword == "msgid":
+            entry = Entry(text if context is None else f"{context}\x04{text}", fuzzy=fuzzy)
             entries.append(entry)
-            fuzzy, target = False, ("msgid", 0)
+            fuzzy, target, context = False, ("msgid", 0), None
         elif entry is None:
             raise ValueError(f"{path}:{number}: {keyword or 'a string'} before any msgid")
         elif keyword == "msgid_plural":
