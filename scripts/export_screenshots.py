@@ -5,7 +5,8 @@ volume the snapshot tests use (fixed clock, target, database facts and volume si
 
 Screens and the keys that reach them are listed in ``tests/support/sample.py`` (``SAMPLE_SCREENS``);
 a 16-colour dashboard is exported too, and the restore wizard's steps and the seed screen,
-staged with fixed engine results (``tests/support/sample_plans.py``, ``SAMPLE_STAGES``).  The
+staged with fixed engine results (``tests/support/sample_plans.py``, ``SAMPLE_STAGES``), and
+the screens the Spanish snapshots pin (``tests/test_i18n_snapshots.py``) in Spanish (``*_es.svg``).  The
 sample data lives with the tests, not in the package; nothing here needs a database server.
 """
 
@@ -29,9 +30,20 @@ from tests.support.sample import (  # noqa: E402
 )
 from tests.support.sample_plans import SAMPLE_STAGES  # noqa: E402
 
+from citaplanner_tui.core import i18n  # noqa: E402
+
+SPANISH = ("dashboard", "restore_confirm", "seed")
+
 
 async def export(
-    volume: Path, name: str, keys: tuple[str, ...], out: Path, size: tuple[int, int], stage=None, **app_kwargs
+    volume: Path,
+    name: str,
+    keys: tuple[str, ...],
+    out: Path,
+    size: tuple[int, int],
+    stage=None,
+    file: str | None = None,
+    **app_kwargs,
 ) -> Path:
     app = sample_console(volume, NOW, **app_kwargs)
     async with app.run_test(size=size) as pilot:
@@ -41,7 +53,7 @@ async def export(
             await settle(pilot)
         if stage is not None:
             await stage(pilot, NOW)
-        target = out / f"{name}.svg"
+        target = out / f"{file or name}.svg"
         target.write_text(app.export_screenshot(title=f"citaplanner-tui: {name.replace('_', ' ')}"))
     return target
 
@@ -55,6 +67,13 @@ async def main_async(out: Path, size: tuple[int, int]) -> list[Path]:
         made = [await export(volume, name, keys, out, size) for name, keys in SAMPLE_SCREENS.items()]
         made.append(await export(volume, "dashboard_16_colours", (), out, size, theme="ansi-dark"))
         made += [await export(volume, name, (), out, size, stage) for name, stage in SAMPLE_STAGES.items()]
+        i18n.activate("es")
+        try:
+            for name in SPANISH:
+                keys, stage = SAMPLE_SCREENS.get(name, ()), SAMPLE_STAGES.get(name)
+                made.append(await export(volume, name, keys, out, size, stage, file=f"{name}_es"))
+        finally:
+            i18n.activate("en")
     return made
 
 

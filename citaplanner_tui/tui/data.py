@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable
 
+from citaplanner_tui.core.i18n import _
 from citaplanner_tui.core.report import status
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.tui import format as fmt
@@ -75,7 +76,7 @@ class Daemon:
     @property
     def badge(self) -> str:
         """The header's word for it: alive, late or not running."""
-        return {"OK": "DAEMON OK", "WARN": "DAEMON STALE"}.get(self.word, "DAEMON DOWN")
+        return {"OK": _("DAEMON OK"), "WARN": _("DAEMON STALE")}.get(self.word, _("DAEMON DOWN"))
 
 
 @dataclass(frozen=True)
@@ -247,15 +248,15 @@ def backup_row(entry, now: datetime) -> tuple[str, ...]:
     """The backups table's cells for one catalog entry: tier, taken, age, size, state, verified, drill."""
 
     def check(at, ok) -> str:
-        return "never" if at is None else f"{fmt.short_age(at, now)} {'ok' if ok else 'FAILED'}"
+        return _("never") if at is None else f"{fmt.short_age(at, now)} {_('ok') if ok else _('FAILED')}"
 
     dump = entry.is_dump
     return (
-        entry.tier,
+        _(entry.tier),
         entry.when.strftime("%Y-%m-%d %H:%M"),
         fmt.short_age(entry.when, now),
         fmt.size(entry.size),
-        entry.state.word,
+        _(entry.state.word),
         check(entry.last_verified_at, entry.verify_ok) if dump else "",
         check(entry.last_drill_at, entry.drill_ok) if dump else "",
     )
@@ -278,7 +279,7 @@ def _checks(scanned, report, verdicts, health) -> Checks:
     drilled = [e for e in dumps if e.last_drill_at is not None]
     last = max(drilled, key=lambda e: e.last_drill_at, default=None)
     problems = tuple(
-        Problem(f"{e.tier} {e.when:%m-%d %H:%M}", e.state.word, verdicts[e.state.word].word, str(e.path))
+        Problem(f"{_(e.tier)} {e.when:%m-%d %H:%M}", e.state.word, verdicts[e.state.word].word, str(e.path))
         for e in scanned
         if e.state.word in verdicts
     )

@@ -8,6 +8,7 @@ Textual (``tui/restore_calls.py`` does the same for the restore engine).
 
 from __future__ import annotations
 
+from citaplanner_tui.core.i18n import say, say_n
 from citaplanner_tui.tui.job_result import JobOutcome, Kind
 
 
@@ -16,29 +17,30 @@ def verify(settings, paths, *, deep: bool = False, reporter) -> JobOutcome:
 
     results = run(settings, paths, deep=deep, reporter=reporter)
     bad = [r for r in results if not r.ok]
-    what = "deep verify" if deep else "verify"
+    what = say("deep verify") if deep else say("verify")
     if bad:
         return JobOutcome(
             Kind.FAILED,
-            f"{what}: {len(bad)} of {len(results)} backups FAILED",
+            say("{what}: {failed} of {checked} backups FAILED", what=what, failed=len(bad), checked=len(results)),
             tuple(f"{r.path.name}: {r.detail or r.problem}" for r in bad),
             results,
         )
-    return JobOutcome.ok(results, f"{what}: {len(results)} backup{'s' if len(results) != 1 else ''} OK")
+    return JobOutcome.ok(results, say_n("{what}: {n} backup OK", "{what}: {n} backups OK", len(results), what=what))
 
 
 def drill(settings, archive, *, reporter) -> JobOutcome:
     from citaplanner_tui.core.restore import drill as run
 
     result = run(settings, archive, reporter=reporter)
-    return JobOutcome.ok(result, f"drill {archive.name}: {result.summary}")
+    return JobOutcome.ok(result, say("drill {name}: {summary}", name=archive.name, summary=result.summary))
 
 
 def backup(settings, *, tier: str, now, reporter) -> JobOutcome:
     from citaplanner_tui.core.backup import run_backup
 
     result = run_backup(settings, tier=tier, now=now, reporter=reporter)
-    summary = f"backup {result.files[0].name} written"
+    summary = say("backup {name} written", name=result.files[0].name)
     if result.warnings:
-        return JobOutcome(Kind.WARNING, summary + " with warnings", tuple(result.warnings), result)
+        warned = say("backup {name} written with warnings", name=result.files[0].name)
+        return JobOutcome(Kind.WARNING, warned, tuple(result.warnings), result)
     return JobOutcome.ok(result, summary)

@@ -11,12 +11,20 @@ so no path around it exists.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import Callable
 
+from textual.binding import ActiveBinding
 from textual.screen import Screen
 
-READ_ONLY_SENTENCE = "read-only mode: actions that write are disabled (started with --read-only or read_only = true)"
+from citaplanner_tui.core.i18n import N_, _, shown
+
+TEXTUAL_WORDS = (N_("palette"), N_("Theme"), N_("Keys"))
+"""Textual's own words the footer and the palette show, translated like ours (``active_bindings``)."""
+READ_ONLY_SENTENCE = N_(
+    "read-only mode: actions that write are disabled (started with --read-only or read_only = true)"
+)
 
 
 def read_only(app) -> bool:
@@ -40,7 +48,7 @@ def writes(method: Callable) -> Callable:
     @functools.wraps(method)
     def gated(self, *args, **kwargs):
         if read_only(self.app):
-            self.app.notify(READ_ONLY_SENTENCE, title="Read-only", severity="warning")
+            self.app.notify(_(READ_ONLY_SENTENCE), title=_("Read-only"), severity="warning")
             return None
         return method(self, *args, **kwargs)
 
@@ -53,3 +61,17 @@ class GatedScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return allowed(self, action)
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The bindings in the operator's language: the footer and ``?`` read them here.
+
+        Descriptions are written once, in English, when the classes are made (``BINDINGS``);
+        translating them as they are shown lets the language be chosen after import.
+        """
+        return {
+            key: active._replace(
+                binding=dataclasses.replace(active.binding, description=shown(active.binding.description))
+            )
+            for key, active in super().active_bindings.items()
+        }

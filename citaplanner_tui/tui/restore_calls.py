@@ -8,6 +8,7 @@ wizard's screens so the child imports the engine, not Textual.
 
 from __future__ import annotations
 
+from citaplanner_tui.core.i18n import say, say_n
 from citaplanner_tui.tui.job_result import JobOutcome, Kind
 
 
@@ -19,11 +20,15 @@ def preflight(settings, archive, *, reporter) -> JobOutcome:
     if fails:
         return JobOutcome(
             Kind.FAILED,
-            f"cannot restore as it is: {len(fails)} blocking check{'s' if len(fails) > 1 else ''} FAIL",
-            tuple(f"{c.name}: {c.detail}" for c in fails),
+            say_n(
+                "cannot restore as it is: {n} blocking check FAIL",
+                "cannot restore as it is: {n} blocking checks FAIL",
+                len(fails),
+            ),
+            tuple(say("{check}: {detail}", check=c.name, detail=c.detail) for c in fails),
             plan,
         )
-    return JobOutcome.ok(plan, "ready to restore: every blocking check passed")
+    return JobOutcome.ok(plan, say("ready to restore: every blocking check passed"))
 
 
 def execute(settings, plan, *, reporter) -> JobOutcome:
@@ -31,10 +36,18 @@ def execute(settings, plan, *, reporter) -> JobOutcome:
     from citaplanner_tui.core.restore import execute as run
 
     outcome = run(settings, plan, confirm=plan.target, reporter=reporter)
-    summary = f"{plan.archive.name} restored into {plan.target!r}; {outcome.undo}"
+    summary = say(
+        "{archive} restored into {target}; {undo}",
+        archive=plan.archive.name,
+        target=repr(plan.target),
+        undo=outcome.undo,
+    )
     if outcome.not_carried:
         return JobOutcome(
-            Kind.WARNING, summary, tuple(f"not carried over: {line}" for line in outcome.not_carried), outcome
+            Kind.WARNING,
+            summary,
+            tuple(say("not carried over: {line}", line=line) for line in outcome.not_carried),
+            outcome,
         )
     return JobOutcome.ok(outcome, summary)
 
@@ -45,5 +58,11 @@ def rollback(settings, target: str, *, reporter) -> JobOutcome:
 
     done = run(settings, target, confirm=target)
     return JobOutcome.ok(
-        done, f"{done.restored_from!r} is {target!r} again; the restored database is kept as {done.parked_as!r}"
+        done,
+        say(
+            "{restored} is {target} again; the restored database is kept as {parked}",
+            restored=repr(done.restored_from),
+            target=repr(target),
+            parked=repr(done.parked_as),
+        ),
     )

@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
+from citaplanner_tui.core.i18n import N_, _, ngettext, shown
 from citaplanner_tui.tui import actions, engine_jobs, gate
 from citaplanner_tui.tui.actions import ActionSpec
 from citaplanner_tui.tui.job_result import JobOutcome
@@ -26,25 +27,45 @@ from citaplanner_tui.tui.widgets.job_line import JobLine
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
 actions.register(
-    ActionSpec("filter", "Filter", "Show only rows containing some text", "slash", "BackupsScreen", key_display="/"),
-    ActionSpec("verify", "Verify", "Check the selected backup's SHA-256 against its sidecar", "v", "BackupsScreen"),
+    ActionSpec(
+        "filter", N_("Filter"), N_("Show only rows containing some text"), "slash", "BackupsScreen", key_display="/"
+    ),
+    ActionSpec(
+        "verify", N_("Verify"), N_("Check the selected backup's SHA-256 against its sidecar"), "v", "BackupsScreen"
+    ),
     ActionSpec(
         "deep_verify",
-        "Deep verify",
-        "Checksum, decompress to the end and check the dump's end marker",
+        N_("Deep verify"),
+        N_("Checksum, decompress to the end and check the dump's end marker"),
         "V",
         "BackupsScreen",
     ),
     ActionSpec(
-        "drill", "Drill", "Restore the selected backup into a scratch database and count rows", "t", "BackupsScreen"
+        "drill",
+        N_("Drill"),
+        N_("Restore the selected backup into a scratch database and count rows"),
+        "t",
+        "BackupsScreen",
     ),
-    ActionSpec("restore", "Restore", "Restore the selected backup (guided, confirmed)", "R", "BackupsScreen"),
+    ActionSpec("restore", N_("Restore"), N_("Restore the selected backup (guided, confirmed)"), "R", "BackupsScreen"),
     ActionSpec(
-        "delete", "Delete", "Delete the selected backup and its sidecar (typed confirmation)", "x", "BackupsScreen"
+        "delete",
+        N_("Delete"),
+        N_("Delete the selected backup and its sidecar (typed confirmation)"),
+        "x",
+        "BackupsScreen",
     ),
 )
 
-COLUMNS = (("Tier", 7), ("Taken", 16), ("Age", 4), ("Size", 9), ("State", 17), ("Verified", 10), ("Drill", 10))
+COLUMNS = (
+    (N_("Tier"), 7),
+    (N_("Taken"), 16),
+    (N_("Age"), 4),
+    (N_("Size"), 9),
+    (N_("State"), 17),
+    (N_("Verified"), 10),
+    (N_("Drill"), 10),
+)
 
 
 MAX_LEFTOVERS = 3  # lines of them at 80x24; ``status`` lists them all
@@ -56,20 +77,21 @@ def leftover_lines(kept) -> list[str]:
 
     head, *rows = lines(list(kept))[1:] or [""]
     if len(rows) > MAX_LEFTOVERS:
-        rows = rows[: MAX_LEFTOVERS - 1] + [f"  + {len(rows) - MAX_LEFTOVERS + 1} more (citaplanner-tui status)"]
+        more = len(rows) - MAX_LEFTOVERS + 1
+        rows = rows[: MAX_LEFTOVERS - 1] + [_("  + {n} more (citaplanner-tui status)").format(n=more)]
     return [head, *rows] if kept else []
 
 
 class BackupsScreen(gate.GatedScreen):
-    TITLE = "Backups"
-    BINDINGS = [Binding("escape", "back", "Back", id="backups.back"), *actions.bindings_for("BackupsScreen")]
+    TITLE = N_("Backups")
+    BINDINGS = [Binding("escape", "back", N_("Back"), id="backups.back"), *actions.bindings_for("BackupsScreen")]
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
         yield BackupTable(COLUMNS, id="backups-table")
         yield Static(id="backup-detail")
         yield Static(id="leftovers")
-        yield Input(placeholder="filter: any text in the row (Esc clears)", id="backups-filter")
+        yield Input(placeholder=_("filter: any text in the row (Esc clears)"), id="backups-filter")
         yield JobLine()
         yield Footer(show_command_palette=False)  # its room goes to the screen's keys (^p still opens it)
 
@@ -108,10 +130,10 @@ class BackupsScreen(gate.GatedScreen):
         entry = self.selected_entry()
         detail = self.query_one("#backup-detail", Static)
         if entry is None:
-            detail.update("no backups" if self.app.data is not None else "loading…")
+            detail.update(_("no backups") if self.app.data is not None else _("loading…"))
             return
         notes = [entry.path.name, entry.reason, entry.sidecar_elsewhere or "", entry.verify_detail, entry.drill_detail]
-        detail.update(escape(" · ".join(n for n in notes if n)))
+        detail.update(escape(" · ".join(shown(n) for n in notes if n)))
 
     # -- filter ---------------------------------------------------------------------------
     def action_filter(self) -> None:
@@ -139,7 +161,7 @@ class BackupsScreen(gate.GatedScreen):
     def _dump_or_say(self):
         entry = self.selected_entry()
         if entry is None or not entry.is_dump:
-            self.notify("select a backup dump first", severity="warning")
+            self.notify(_("select a backup dump first"), severity="warning")
             return None
         return entry
 
@@ -147,9 +169,9 @@ class BackupsScreen(gate.GatedScreen):
         entry = self._dump_or_say()
         if entry is None:
             return
-        kind = "deep verify" if deep else "verify"
+        title = _("deep verify {name}") if deep else _("verify {name}")
         self.app.start_engine_job(
-            "verify", f"{kind} {entry.path.name}", engine_jobs.verify, self.app.settings, [entry.path], deep=deep
+            "verify", title.format(name=entry.path.name), engine_jobs.verify, self.app.settings, [entry.path], deep=deep
         )
 
     def action_deep_verify(self) -> None:
@@ -160,7 +182,9 @@ class BackupsScreen(gate.GatedScreen):
         entry = self._dump_or_say()
         if entry is None:
             return
-        self.app.start_engine_job("drill", f"drill {entry.path.name}", engine_jobs.drill, self.app.settings, entry.path)
+        self.app.start_engine_job(
+            "drill", _("drill {name}").format(name=entry.path.name), engine_jobs.drill, self.app.settings, entry.path
+        )
 
     @gate.writes
     def action_restore(self) -> None:
@@ -178,14 +202,18 @@ class BackupsScreen(gate.GatedScreen):
 
         why = refusal(self.app.data.catalog, entry)
         if why:
-            self.notify(why, title="Not deleted", severity="warning")
+            self.notify(shown(why), title=_("Not deleted"), severity="warning")
             return
         where = f"{entry.path.parent.name}/{entry.path.name}"
         kept = len(self.app.data.catalog.backups(entry.tier)) - 1
         steps = [
-            f"delete the dump {where} from the backup volume",
-            f"then its sidecar {entry.sidecar.name}" if entry.sidecar else "(it has no sidecar)",
-            f"{entry.tier} keeps {kept} backups; the newest good one stays",
+            _("delete the dump {where} from the backup volume").format(where=where),
+            _("then its sidecar {name}").format(name=entry.sidecar.name) if entry.sidecar else _("(it has no sidecar)"),
+            ngettext(
+                "{tier} keeps {n} backup; the newest good one stays",
+                "{tier} keeps {n} backups; the newest good one stays",
+                kept,
+            ).format(tier=_(entry.tier), n=kept),
         ]
         settings, path = self.app.settings, entry.path
 
@@ -196,8 +224,13 @@ class BackupsScreen(gate.GatedScreen):
             def work(reporter):
                 from citaplanner_tui.core.volume.delete import delete_backup
 
-                return JobOutcome.ok(delete_backup(settings, path), f"deleted {path.name} and its sidecar")
+                return JobOutcome.ok(
+                    delete_backup(settings, path), _("deleted {name} and its sidecar").format(name=path.name)
+                )
 
-            self.app.start_job("delete", f"delete {path.name}", work)
+            self.app.start_job("delete", _("delete {name}").format(name=path.name), work)
 
-        self.app.push_screen(ConfirmScreen(f"Delete the backup {path.name}?", steps, path.name, "Delete"), confirmed)
+        self.app.push_screen(
+            ConfirmScreen(_("Delete the backup {name}?").format(name=path.name), steps, path.name, N_("Delete")),
+            confirmed,
+        )
