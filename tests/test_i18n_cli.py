@@ -119,6 +119,30 @@ def test_help_and_errors_follow_the_flag_the_variable_the_locale_and_the_config(
     )
 
 
+def test_the_cores_one_sentence_errors_are_spanish_on_stderr_and_keep_their_exit_codes(tmp_path, backup_dir):
+    env = {**cli_env("postgresql://citaplanner@127.0.0.1:1/citaplanner", backup_dir), **LOCALE_FREE}
+    archive = tmp_path / "x.sql.gz"
+    archive.write_bytes(b"")
+    english = _run("restore", str(archive), env=env)
+    spanish = _run("--lang", "es", "restore", str(archive), env=env)
+    assert english.returncode == spanish.returncode == 2
+    assert english.stderr == (
+        "citaplanner-tui: no --confirm was given: to restore over 'citaplanner' pass --confirm citaplanner; "
+        "nothing was changed\n"
+    )
+    assert spanish.stderr == (
+        "citaplanner-tui: no se dio --confirm: para restaurar sobre 'citaplanner' pasa --confirm citaplanner; "
+        "no se cambió nada\n"
+    )
+    bad = tmp_path / "bad.toml"
+    bad.write_text("backup_dri = 1\n")
+    said = _run("--lang", "es", "status", "--config", str(bad), env=env)
+    assert said.returncode == 1
+    assert (
+        said.stderr == f"citaplanner-tui: configuración desconocida backup_dri en el archivo de configuración {bad}\n"
+    )
+
+
 def test_an_unknown_language_stops_the_command_in_one_line(backup_dir):
     env = {**cli_env("postgresql://citaplanner@127.0.0.1:1/x", backup_dir), **LOCALE_FREE}
     for args, extra in ((("--lang", "fr", "status"), {}), (("status",), {"CITAPLANNER_TUI_LANG": "klingon"})):

@@ -14,7 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
-from citaplanner_tui.core.i18n import _
+from citaplanner_tui.core.i18n import N_, _
 from citaplanner_tui.core.errors import ConfigError
 
 ORDER = 80
@@ -56,7 +56,7 @@ def run(args, settings) -> int:
         raise ConfigError(
             _('no job is scheduled: add a [schedule] section to the config file, e.g. backup = "0 2 * * *"')
         )
-    settings.require_writable(_("the daemon (it takes backups)"))
+    settings.require_writable(N_("the daemon (it takes backups)"))
     if any(j.name in ("backup", "drill") for j in plan.jobs):
         settings.conninfo()  # a bad DATABASE_URL is one sentence now, not a failure every night
     port = metrics.DEFAULT_PORT if args.metrics_port is None else args.metrics_port

@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 import sys
 
-from citaplanner_tui.core.i18n import _
+from citaplanner_tui.core.i18n import N_, _
 from citaplanner_tui.cli.output import progress, write_result
 from citaplanner_tui.core.errors import OperatorError
 
@@ -79,7 +79,7 @@ def run(args, settings) -> int:
     if not args.file:
         raise OperatorError(_("name the backup file to restore (see 'citaplanner-tui status' for the list)"))
     if not args.plan:  # refuse before reading a large archive
-        settings.require_writable(_("restore"))
+        settings.require_writable(N_("restore"))
         check_confirm(target, args.confirm)
     with progress() as reporter:
         plan = restore.preflight(settings, args.file, target=target, mode=args.mode, reporter=reporter)

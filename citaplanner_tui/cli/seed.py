@@ -15,7 +15,7 @@ from __future__ import annotations
 import textwrap
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from citaplanner_tui.core.i18n import _
+from citaplanner_tui.core.i18n import N_, _
 from citaplanner_tui.cli.output import write_json, write_text
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.pg.connect import connect
@@ -118,7 +118,7 @@ def run_apply(args, settings) -> int:
     from citaplanner_tui.core.seed import SeedError, apply_seed
 
     info = settings.conninfo()
-    settings.require_writable(_("seed apply"))
+    settings.require_writable(N_("seed apply"))
     zone = _zone(args.tz)
     if args.confirm is None:
         raise SeedError(

@@ -75,28 +75,14 @@ def tier_health(
             return Health(tier, FAIL, say("no good {tier} backup", tier=say(tier)))
         return Health(tier, WARN, say("no {tier} backup yet", tier=say(tier)))
     age = (now - newest_good_at).total_seconds() / 3600
+    late = {"tier": say(tier), "age": hours(age)}
     if age > fail:
         return Health(
-            tier,
-            FAIL,
-            say(
-                "newest good {tier} backup is {age} old (limit {limit})",
-                tier=say(tier),
-                age=hours(age),
-                limit=hours(fail),
-            ),
+            tier, FAIL, say("newest good {tier} backup is {age} old (limit {limit})", limit=hours(fail), **late)
         )
     if age > warn:
-        return Health(
-            tier,
-            WARN,
-            say(
-                "newest good {tier} backup is {age} old (warning after {limit})",
-                tier=say(tier),
-                age=hours(age),
-                limit=hours(warn),
-            ),
-        )
+        warned = say("newest good {tier} backup is {age} old (warning after {limit})", limit=hours(warn), **late)
+        return Health(tier, WARN, warned)
     return Health(tier, OK)
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from citaplanner_tui.core.errors import OperatorError
-from citaplanner_tui.core.i18n import say
+from citaplanner_tui.core.i18n import N_, say
 from citaplanner_tui.core.restore.swap import LOCKOUT
 
 STAMP = "%Y%m%d%H%M%S"
@@ -130,11 +130,23 @@ def drill_name(db: str, stamp: str) -> str:
     return _name(db, "drill", stamp)
 
 
-def check_confirm(target: str, confirm: str | None, action: str = "restore over") -> None:
+def check_confirm(target: str, confirm: str | None, action: str = N_("restore over")) -> None:
     """Headless restores and rollbacks need the target's name typed back; there is no default."""
     if confirm != target:
-        said = "no --confirm was given" if confirm is None else f"--confirm {confirm!r} is not the target"
-        raise ConfirmationRequired(f"{said}: to {action} {target!r} pass --confirm {target}; nothing was changed")
+        said = (
+            say("no --confirm was given")
+            if confirm is None
+            else say("--confirm {typed} is not the target", typed=repr(confirm))
+        )
+        raise ConfirmationRequired(
+            say(
+                "{said}: to {action} {target} pass --confirm {name}; nothing was changed",
+                said=said,
+                action=say(action),
+                target=repr(target),
+                name=target,
+            )
+        )
 
 
 def choose_mode(requested: str | None, *, can_create: bool, can_rename: bool) -> tuple[str, str | None]:
