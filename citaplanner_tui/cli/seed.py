@@ -15,7 +15,7 @@ from __future__ import annotations
 import textwrap
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from citaplanner_tui.core.i18n import N_, _
+from citaplanner_tui.core.i18n import N_, _, shown
 from citaplanner_tui.cli.output import write_json, write_text
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.pg.connect import connect
@@ -105,7 +105,7 @@ def run_plan(args, settings) -> int:
         write_json(plan.to_json())
     else:
         write_text(
-            plan.summary(),
+            shown(plan.summary()),
             _("Seed: {source}; appointments' today: {clock}").format(source=plan.source, clock=plan.clock),
             *table_lines(plan.items),
         )
@@ -138,7 +138,7 @@ def run_apply(args, settings) -> int:
     else:
         write_text(
             _("Nothing to create: {db} already has the seed ({summary})").format(
-                db=info.dbname, summary=result.plan.summary()
+                db=info.dbname, summary=shown(result.plan.summary())
             )
         )
     return 0

@@ -84,7 +84,7 @@ def render(report) -> list[str]:
         lines.append(
             f"{_(t.tier):8} {t.health.word:6} {newest:16} {age:>7} {t.backups:>5} {_size(t.size):>10}  {verified}"
         )
-    states = [f"{n} {s.word}" for s, n in report.counts.items() if n]
+    states = [f"{n} {_(s.word)}" for s, n in report.counts.items() if n]
     lines += ["", _("files:    ") + (", ".join(states) if states else _("none"))]
     space = report.disk.space
     if space:

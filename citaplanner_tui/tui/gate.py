@@ -69,9 +69,9 @@ class GatedScreen(Screen):
         Descriptions are written once, in English, when the classes are made (``BINDINGS``);
         translating them as they are shown lets the language be chosen after import.
         """
-        return {
-            key: active._replace(
-                binding=dataclasses.replace(active.binding, description=shown(active.binding.description))
-            )
-            for key, active in super().active_bindings.items()
-        }
+        bindings = super().active_bindings
+        for key, active in bindings.items():
+            said = shown(active.binding.description)
+            if said != active.binding.description:  # in English nothing is copied
+                bindings[key] = active._replace(binding=dataclasses.replace(active.binding, description=said))
+        return bindings

@@ -25,7 +25,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 
-from citaplanner_tui.core.i18n import N_, _, ngettext, shown
+from citaplanner_tui.core.i18n import N_, _, shown
 from citaplanner_tui.core.logs.lines import parse_line
 from citaplanner_tui.core.logs.writer import log_path
 from citaplanner_tui.tui import actions, gate, restore_calls
@@ -217,11 +217,9 @@ class RestoreScreen(gate.GatedScreen):
             event.stop()
             event.prevent_default()
             self.notify(
-                ngettext(
-                    "the restore cannot run: {n} pre-flight check FAIL (Esc shows them)",
-                    "the restore cannot run: {n} pre-flight checks FAIL (Esc shows them)",
-                    len(self.plan.problems),
-                ).format(n=len(self.plan.problems)),
+                _("the restore cannot run: {n} pre-flight check(s) FAIL (Esc shows them)").format(
+                    n=len(self.plan.problems)
+                ),
                 severity="warning",
             )
             return
