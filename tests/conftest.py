@@ -9,11 +9,16 @@ would be a second copy).
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
 
 from tests.support.db import PG15_BINDIR, drop_app_db, make_app_db, start_server
+
+# The tests read the English messages whatever the machine's locale says (an es_MX.UTF-8
+# would switch the CLI they run to Spanish); tests/test_i18n_*.py choose a language themselves.
+os.environ["CITAPLANNER_TUI_LANG"] = "en"
 
 
 @pytest.fixture(scope="session")
