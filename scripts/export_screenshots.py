@@ -6,7 +6,8 @@ volume the snapshot tests use (fixed clock, target, database facts and volume si
 Screens and the keys that reach them are listed in ``tests/support/sample.py`` (``SAMPLE_SCREENS``, and
 ``SAMPLE_OFFSITE_SCREENS`` with its two pinned off-site targets);
 a 16-colour dashboard is exported too, and the restore wizard's steps and the seed screen,
-staged with fixed engine results (``tests/support/sample_plans.py``, ``SAMPLE_STAGES``).  The
+staged with fixed engine results (``tests/support/sample_plans.py``, ``SAMPLE_STAGES``), and
+the screens the Spanish snapshots pin (``tests/test_i18n_snapshots.py``) in Spanish (``*_es.svg``).  The
 sample data lives with the tests, not in the package; nothing here needs a database server.
 """
 
@@ -32,6 +33,10 @@ from tests.support.sample import (  # noqa: E402
 )
 from tests.support.sample_plans import SAMPLE_STAGES  # noqa: E402
 
+from citaplanner_tui.core import i18n  # noqa: E402
+
+SPANISH = ("dashboard", "restore_confirm", "seed")
+
 
 async def export(
     volume: Path,
@@ -41,6 +46,7 @@ async def export(
     size: tuple[int, int],
     stage=None,
     console=sample_console,
+    file: str | None = None,
     **app_kwargs,
 ) -> Path:
     app = console(volume, NOW, **app_kwargs)
@@ -51,7 +57,7 @@ async def export(
             await settle(pilot)
         if stage is not None:
             await stage(pilot, NOW)
-        target = out / f"{name}.svg"
+        target = out / f"{file or name}.svg"
         target.write_text(app.export_screenshot(title=f"citaplanner-tui: {name.replace('_', ' ')}"))
     return target
 
@@ -72,6 +78,13 @@ async def main_async(out: Path, size: tuple[int, int]) -> list[Path]:
             await export(with_targets, name, keys, out, size, console=sample_offsite_console)
             for name, keys in SAMPLE_OFFSITE_SCREENS.items()
         ]
+        i18n.activate("es")
+        try:
+            for name in SPANISH:
+                keys, stage = SAMPLE_SCREENS.get(name, ()), SAMPLE_STAGES.get(name)
+                made.append(await export(volume, name, keys, out, size, stage, file=f"{name}_es"))
+        finally:
+            i18n.activate("en")
     return made
 
 

@@ -5,4 +5,10 @@ from this file (pytest imports it as ``conftest``, so an import as ``tests.conft
 would be a second copy).
 """
 
+import os
+
+# The tests read the English messages whatever the machine's locale says (an es_MX.UTF-8
+# would switch the CLI they run to Spanish); tests/test_i18n_*.py choose a language themselves.
+os.environ["CITAPLANNER_TUI_LANG"] = "en"
+
 pytest_plugins = ["tests.support.fixtures"]

@@ -13,6 +13,7 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
+from citaplanner_tui.core.i18n import _, ngettext
 from citaplanner_tui.cli.output import progress, write_json, write_text
 from citaplanner_tui.core.report import units
 
@@ -29,22 +30,26 @@ TIER_CHOICES = ("auto", "daily", "weekly", "monthly", "manual")
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "backup",
-        help="take a backup now",
-        description="Dump the database once, compressed and checksummed, into BACKUP_DIR/<tier>/. "
-        "'auto' files it as daily, plus weekly on Sundays and monthly on the 1st; "
-        "then old backups of those tiers are pruned.",
+        help=_("take a backup now"),
+        description=_(
+            "Dump the database once, compressed and checksummed, into BACKUP_DIR/<tier>/. "
+            "'auto' files it as daily, plus weekly on Sundays and monthly on the 1st; "
+            "then old backups of those tiers are pruned."
+        ),
     )
-    p.add_argument("--tier", choices=TIER_CHOICES, default="auto", help="where to file it (default: auto)")
+    p.add_argument("--tier", choices=TIER_CHOICES, default="auto", help=_("where to file it (default: auto)"))
     p.add_argument(
-        "--format", choices=("gzip", "zstd"), default=None, help="compression (default: the configured one, gzip)"
+        "--format", choices=("gzip", "zstd"), default=None, help=_("compression (default: the configured one, gzip)")
     )
     p.add_argument(
         "--with-globals",
         action="store_true",
-        help="also save the roles and their settings (pg_dumpall --globals-only) beside the dump "
-        "(config: [backup] with_globals = true)",
+        help=_(
+            "also save the roles and their settings (pg_dumpall --globals-only) beside the dump "
+            "(config: [backup] with_globals = true)"
+        ),
     )
-    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.add_argument("--json", action="store_true", help=_("print the result as JSON on stdout"))
     p.set_defaults(run=run)
 
 
@@ -78,7 +83,7 @@ def _stop(_signum: int, _frame: FrameType | None) -> None:
 
 def one_line(result: BackupResult) -> str:
     """``OK path (size, time, also weekly; 2 old backups pruned)``: backups counted, not their sidecars."""
-    also = "".join(f", also {p.parent.name}" for p in result.files[1:])
+    also = "".join(_(", also {tier}").format(tier=p.parent.name) for p in result.files[1:])
     n = result.pruned_backups
-    pruned = f"{n} old backup{'' if n == 1 else 's'} pruned"
+    pruned = ngettext("{n} old backup pruned", "{n} old backups pruned", n).format(n=n)
     return f"OK {result.files[0]} ({units.size(result.size)}, {result.duration:.1f} s{also}; {pruned})"

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from citaplanner_tui.core.i18n import N_, _
 from citaplanner_tui.core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -28,25 +29,27 @@ ORDER = 80
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "daemon",
-        help="run the scheduled backups, verifies and drills (for containers)",
-        description="Run the jobs of the config file's [schedule] section (cron syntax or HH:MM, "
-        "in its timezone) one at a time, until SIGTERM. A run missed while the daemon "
-        "was down runs once at start-up; failures and health changes go to the "
-        "[[notify]] channels; every run is logged.",
+        help=_("run the scheduled backups, verifies and drills (for containers)"),
+        description=_(
+            "Run the jobs of the config file's [schedule] section (cron syntax or HH:MM, "
+            "in its timezone) one at a time, until SIGTERM. A run missed while the daemon "
+            "was down runs once at start-up; failures and health changes go to the "
+            "[[notify]] channels; every run is logged."
+        ),
     )
     p.add_argument(
         "--metrics-file",
         metavar="PATH",
-        help="also write the Prometheus metrics to PATH after every job (node_exporter's textfile)",
+        help=_("also write the Prometheus metrics to PATH after every job (node_exporter's textfile)"),
     )
     p.add_argument(
         "--metrics-port",
         type=int,
         default=None,
         metavar="N",
-        help="serve /metrics on port N (default 9187; 0 turns it off)",
+        help=_("serve /metrics on port N (default 9187; 0 turns it off)"),
     )
-    p.add_argument("--metrics-host", default=None, metavar="H", help="address to serve on (default 127.0.0.1)")
+    p.add_argument("--metrics-host", default=None, metavar="H", help=_("address to serve on (default 127.0.0.1)"))
     p.set_defaults(run=run)
 
 
@@ -56,13 +59,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     plan = schedule.parse(settings.schedule)
     if not plan.jobs:
-        raise ConfigError('no job is scheduled: add a [schedule] section to the config file, e.g. backup = "0 2 * * *"')
-    settings.require_writable("the daemon (it takes backups)")
+        raise ConfigError(
+            _('no job is scheduled: add a [schedule] section to the config file, e.g. backup = "0 2 * * *"')
+        )
+    settings.require_writable(N_("the daemon (it takes backups)"))
     if any(j.name in ("backup", "drill") for j in plan.jobs):
         settings.conninfo()  # a bad DATABASE_URL is one sentence now, not a failure every night
     port = metrics.DEFAULT_PORT if args.metrics_port is None else args.metrics_port
     if not 0 <= port <= 65535:
-        raise ConfigError(f"--metrics-port must be from 0 to 65535, not {port}")
+        raise ConfigError(_("--metrics-port must be from 0 to 65535, not {port}").format(port=port))
     channels = notify.channels(settings)
     publisher = metrics.Publisher(Path(args.metrics_file) if args.metrics_file else None)
     daemon = Daemon(settings, plan, publisher=publisher, echo=_echo)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from citaplanner_tui.core.i18n import _
 from citaplanner_tui.cli.output import progress, write_json, write_text
 from citaplanner_tui.core.errors import OperatorError
 
@@ -22,18 +23,20 @@ ORDER = 60
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "drill",
-        help="test-restore a backup into a scratch database",
-        description="Restore the newest good backup (or FILE) into a scratch database, check every "
-        "table's row count, compare them with the live database, drop the scratch "
-        "database and record the result. The live database is only read.",
+        help=_("test-restore a backup into a scratch database"),
+        description=_(
+            "Restore the newest good backup (or FILE) into a scratch database, check every "
+            "table's row count, compare them with the live database, drop the scratch "
+            "database and record the result. The live database is only read."
+        ),
     )
-    p.add_argument("file", nargs="?", help="the backup to drill (default: the newest good one)")
+    p.add_argument("file", nargs="?", help=_("the backup to drill (default: the newest good one)"))
     p.add_argument(
         "--from-offsite",
         metavar="TARGET:KEY",
-        help="drill a backup of an off-site target (downloaded and checked first)",
+        help=_("drill a backup of an off-site target (downloaded and checked first)"),
     )
-    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.add_argument("--json", action="store_true", help=_("print the result as JSON on stdout"))
     p.set_defaults(run=run)
 
 
@@ -51,9 +54,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         write_json(result.to_dict())
         return 0
-    write_text(f"OK drill of {result.archive}: {result.summary} ({result.seconds:.1f} s)")
+    write_text(
+        _("OK drill of {archive}: {summary} ({seconds} s)").format(
+            archive=result.archive, summary=result.summary, seconds=f"{result.seconds:.1f}"
+        )
+    )
     for table, rows in sorted(result.rows.items()):
         live = result.live_rows.get(table)
-        diff = "" if live == rows else ("  (gone from live)" if live is None else f"  (live {live - rows:+d})")
+        diff = (
+            ""
+            if live == rows
+            else (_("  (gone from live)") if live is None else _("  (live {diff})").format(diff=f"{live - rows:+d}"))
+        )
         write_text(f"  {table:<36}{rows:>12}{diff}")
     return 0

@@ -22,31 +22,50 @@ from typing import TYPE_CHECKING
 
 import citaplanner_tui.cli as package
 from citaplanner_tui import __version__
+from citaplanner_tui.core import i18n
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.i18n import N_, _, shown
 from citaplanner_tui.core.settings import AGE_IDENTITY_ENV
 from citaplanner_tui.core.settings import load as load_settings
 
 if TYPE_CHECKING:
     from citaplanner_tui.core.settings import Settings
 
-HEADLESS_HINT = (
+HEADLESS_HINT = N_(
     "the console needs a terminal; for scripts and cron use "
     "'citaplanner-tui status', 'backup', 'verify', 'restore', 'drill' or 'seed plan'"
+)
+# argparse's own words (``usage:``, ``options``, its errors), translated by our catalog (``_argparse_speaks``).
+ARGPARSE_MESSAGES = (
+    N_("usage: "),
+    N_("options"),
+    N_("positional arguments"),
+    N_("show this help message and exit"),
+    N_("show program's version number and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("expected one argument"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("not allowed with argument %s"),
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="citaplanner-tui",
-        description="Operator console for CitaPlanner's database: backups, checks, restores, seed.",
+        description=_("Operator console for CitaPlanner's database: backups, checks, restores, seed."),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _add_settings_flags(parser, default=None)
     parser.add_argument(
-        "--demo", action="store_true", help="open the console on an embedded demo server with sample data"
+        "--demo", action="store_true", help=_("open the console on an embedded demo server with sample data")
     )
-    parser.add_argument("--reset", action="store_true", help="with --demo: start the demo over")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--reset", action="store_true", help=_("with --demo: start the demo over"))
+    sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
     for module in _command_modules():
         module.register(sub)
     # Operators type `citaplanner-tui backup --backup-dir X` as often as the other order.
@@ -61,20 +80,25 @@ def _add_settings_flags(parser: argparse.ArgumentParser, default: object) -> Non
     On subcommands the default is SUPPRESS, so a flag given before the subcommand
     is not overwritten by the subcommand's unset one.
     """
-    group = parser.add_argument_group("settings")
-    group.add_argument("--database-url", default=default, help="connection string (default: $DATABASE_URL)")
+    group = parser.add_argument_group(_("settings"))
+    group.add_argument("--database-url", default=default, help=_("connection string (default: $DATABASE_URL)"))
     group.add_argument(
-        "--backup-dir", default=default, help="backup volume (default: $BACKUP_DIR or /backup-citaplanner)"
+        "--backup-dir", default=default, help=_("backup volume (default: $BACKUP_DIR or /backup-citaplanner)")
     )
-    group.add_argument("--log-dir", default=default, help="log folder (default: $LOG_DIR or BACKUP_DIR/logs)")
-    group.add_argument("--pg-bindir", default=default, help="folder holding pg_dump and psql to use")
-    group.add_argument("--config", dest="config_file", default=default, help="TOML settings file")
-    group.add_argument("--read-only", action="store_true", default=default, help="disable every action that writes")
+    group.add_argument("--log-dir", default=default, help=_("log folder (default: $LOG_DIR or BACKUP_DIR/logs)"))
+    group.add_argument("--pg-bindir", default=default, help=_("folder holding pg_dump and psql to use"))
+    group.add_argument("--config", dest="config_file", default=default, help=_("TOML settings file"))
+    group.add_argument("--read-only", action="store_true", default=default, help=_("disable every action that writes"))
+    group.add_argument(
+        "--lang",
+        default=default,
+        help=_("language of the messages, en or es (default: $CITAPLANNER_TUI_LANG, the locale, lang in the config)"),
+    )
     group.add_argument(
         "--age-identity",
         metavar="FILE",
         default=default,
-        help=f"age identity file that decrypts encrypted backups (default: ${AGE_IDENTITY_ENV})",
+        help=_("age identity file that decrypts encrypted backups (default: ${env})").format(env=AGE_IDENTITY_ENV),
     )
 
 
@@ -116,6 +140,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
+    try:
+        i18n.activate(_language(argv))
+    except OperatorError as exc:
+        print(f"citaplanner-tui: {exc.sentence}", file=sys.stderr)
+        return exc.exit_code
+    _argparse_speaks()
     parser = build_parser()
     args = parser.parse_args(argv)
     settings = None
@@ -125,21 +155,50 @@ def _run(argv: list[str] | None) -> int:
         if args.demo or args.reset:
             given = " and ".join(f for f, on in (("--demo", args.demo), ("--reset", args.reset)) if on)
             raise OperatorError(
-                f"--demo opens the console on the demo and takes no subcommand; drop {given} "
-                f"to run {args.command} on your settings",
+                _(
+                    "--demo opens the console on the demo and takes no subcommand; drop {given} "
+                    "to run {command} on your settings"
+                ).format(given=given, command=args.command),
                 exit_code=2,
             )
         settings = settings_from(args)
         _say(_recover(settings))
         return int(args.run(args, settings) or 0)
     except OperatorError as exc:
-        print(f"citaplanner-tui: {exc.sentence}", file=sys.stderr)
+        print(f"citaplanner-tui: {shown(exc.sentence)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:
         left = _recover(settings) if settings is not None else None  # a swap journal is the one thing to check
-        said = [s for s in (getattr(exc, "sentence", None), left) if s]  # a restore says what it undid
-        _say(f"interrupted; {'; '.join(said)}" if said else "interrupted; nothing was left half-written")
+        said = [shown(s) for s in (getattr(exc, "sentence", None), left) if s]  # a restore says what it undid
+        _say(
+            _("interrupted; {what}").format(what="; ".join(said))
+            if said
+            else _("interrupted; nothing was left half-written")
+        )
         return 130
+
+
+def _language(argv: list[str] | None) -> str:
+    """``--lang`` (before or after the subcommand), then the environment, then the config's ``lang``.
+
+    Chosen before the parser is built, so ``--help`` speaks it too.  A config file that cannot be
+    read says nothing here: the command reports it, in the language chosen so far.
+    """
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang")
+    early.add_argument("--config", dest="config_file")
+    known, _rest = early.parse_known_args(sys.argv[1:] if argv is None else argv)
+    try:
+        config = load_settings({"config_file": known.config_file}).lang
+    except OperatorError:
+        config = None
+    return i18n.choose(known.lang, os.environ, config)
+
+
+def _argparse_speaks() -> None:
+    """argparse looks its words up with ``gettext.gettext`` in a domain we have no ``.mo`` for: ours instead."""
+    argparse._ = i18n._  # type: ignore[attr-defined]
+    argparse.ngettext = i18n.ngettext  # type: ignore[attr-defined]
 
 
 def _recover(settings: Settings) -> str | None:
@@ -156,14 +215,14 @@ def _recover(settings: Settings) -> str | None:
 
 def _say(sentence: str | None) -> None:
     if sentence:
-        print(f"citaplanner-tui: {sentence}", file=sys.stderr)
+        print(f"citaplanner-tui: {shown(sentence)}", file=sys.stderr)
 
 
 def _console(args: argparse.Namespace) -> int:
     if args.reset and not args.demo:
-        raise OperatorError("--reset only goes with --demo")
+        raise OperatorError(_("--reset only goes with --demo"))
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise OperatorError(HEADLESS_HINT, exit_code=2)
+        raise OperatorError(_(HEADLESS_HINT), exit_code=2)
     from citaplanner_tui.tui.launch import launch
 
     return launch(args, settings_from(args))

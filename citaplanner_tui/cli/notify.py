@@ -12,6 +12,7 @@ import socket
 import time
 from typing import TYPE_CHECKING
 
+from citaplanner_tui.core.i18n import _
 from citaplanner_tui.cli.output import write_text
 from citaplanner_tui.core.errors import ConfigError, OperatorError
 from citaplanner_tui.core.logs.writer import Log
@@ -25,11 +26,11 @@ ORDER = 85
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "notify",
-        help="test the notification channels",
-        description="Send a test message to every [[notify]] channel of the config file.",
+        help=_("test the notification channels"),
+        description=_("Send a test message to every [[notify]] channel of the config file."),
     )
     actions = p.add_subparsers(dest="notify_action", metavar="ACTION", required=True)
-    actions.add_parser("test", help="send a test message to every channel")
+    actions.add_parser("test", help=_("send a test message to every channel"))
     p.set_defaults(run=run)
 
 
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     channels = notify.channels(settings)
     if not channels:
-        raise ConfigError("no [[notify]] channel is configured in the config file")
+        raise ConfigError(_("no [[notify]] channel is configured in the config file"))
     log = Log(settings.logs, "backup")
 
     def write(level: str, message: str) -> None:
@@ -55,5 +56,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         write_text(f"OK   {name}" if problem is None else f"FAIL {problem}")
     failed = [p for _, p in outcomes if p]
     if failed:
-        raise OperatorError(f"{len(failed)} of {len(outcomes)} channels could not be reached")
+        raise OperatorError(
+            _("{failed} of {total} channels could not be reached").format(failed=len(failed), total=len(outcomes))
+        )
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from citaplanner_tui.core.i18n import _
 from citaplanner_tui.cli.output import write_json, write_text
 
 if TYPE_CHECKING:
@@ -21,16 +22,18 @@ ORDER = 40
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "prune",
-        help="delete backups beyond the retention counts",
-        description="Keep the newest N good backups of each rotated tier (daily, weekly, monthly); "
-        "never the newest good one, never manual or safety backups, never files that "
-        "are not ours.",
+        help=_("delete backups beyond the retention counts"),
+        description=_(
+            "Keep the newest N good backups of each rotated tier (daily, weekly, monthly); "
+            "never the newest good one, never manual or safety backups, never files that "
+            "are not ours."
+        ),
     )
-    p.add_argument("--dry-run", action="store_true", help="only show what would be deleted")
-    p.add_argument("--json", action="store_true", help="print the plan as JSON on stdout")
-    p.add_argument("--keep-daily", type=int, help="days to keep a daily backup of (default 7)")
-    p.add_argument("--keep-weekly", type=int, help="weeks to keep a weekly backup of (default 4)")
-    p.add_argument("--keep-monthly", type=int, help="months to keep a monthly backup of (default 6)")
+    p.add_argument("--dry-run", action="store_true", help=_("only show what would be deleted"))
+    p.add_argument("--json", action="store_true", help=_("print the plan as JSON on stdout"))
+    p.add_argument("--keep-daily", type=int, help=_("days to keep a daily backup of (default 7)"))
+    p.add_argument("--keep-weekly", type=int, help=_("weeks to keep a weekly backup of (default 4)"))
+    p.add_argument("--keep-monthly", type=int, help=_("months to keep a monthly backup of (default 6)"))
     p.set_defaults(run=run)
 
 
@@ -61,10 +64,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.dry_run:
         for k in result.kept:
-            write_text(f"would keep {k.entry.path}  ({k.reason})")
-    verb = "would delete" if args.dry_run else "deleted"
+            write_text(_("would keep {path}  ({reason})").format(path=k.entry.path, reason=k.reason))
+    said = _("would delete {path}  ({reason})") if args.dry_run else _("deleted {path}  ({reason})")
     for r in result.removals:
-        write_text(f"{verb} {r.entry.path}  ({r.reason})")
+        write_text(said.format(path=r.entry.path, reason=r.reason))
     if not result.removals:
-        write_text("nothing to prune: every tier is within its retention")
+        write_text(_("nothing to prune: every tier is within its retention"))
     return 0

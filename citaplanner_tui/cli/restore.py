@@ -12,6 +12,7 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
+from citaplanner_tui.core.i18n import N_, _
 from citaplanner_tui.cli.output import progress, write_result
 from citaplanner_tui.core.errors import OperatorError
 
@@ -27,29 +28,35 @@ ORDER = 50
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "restore",
-        help="restore a backup (planned, confirmed, reversible)",
-        description="Check the backup and the server, take a safety backup, load the backup into a "
-        "scratch database, check every table's row count, then swap it in place of the "
-        "live database, which is kept for --rollback (connections are refused for a few "
-        "seconds at most). A role that may not create databases restores in place, in one "
-        "transaction; writes are refused from before the safety backup until it commits.",
+        help=_("restore a backup (planned, confirmed, reversible)"),
+        description=_(
+            "Check the backup and the server, take a safety backup, load the backup into a "
+            "scratch database, check every table's row count, then swap it in place of the "
+            "live database, which is kept for --rollback (connections are refused for a few "
+            "seconds at most). A role that may not create databases restores in place, in one "
+            "transaction; writes are refused from before the safety backup until it commits."
+        ),
     )
-    p.add_argument("file", nargs="?", help="the backup file (.sql.gz or .sql.zst)")
+    p.add_argument("file", nargs="?", help=_("the backup file (.sql.gz or .sql.zst)"))
     p.add_argument(
         "--from-offsite",
         metavar="TARGET:KEY",
-        help="restore a backup of an off-site target: downloaded into the volume and checked first",
+        help=_("restore a backup of an off-site target: downloaded into the volume and checked first"),
     )
-    p.add_argument("--target", help="database to restore over (default: the one in DATABASE_URL)")
-    p.add_argument("--confirm", metavar="DB", help="the target database's name, typed again (required)")
+    p.add_argument("--target", help=_("database to restore over (default: the one in DATABASE_URL)"))
+    p.add_argument("--confirm", metavar="DB", help=_("the target database's name, typed again (required)"))
     p.add_argument(
-        "--mode", choices=("swap", "in-place"), help="default: swap when the role may create databases, else in-place"
+        "--mode",
+        choices=("swap", "in-place"),
+        help=_("default: swap when the role may create databases, else in-place"),
     )
-    p.add_argument("--plan", action="store_true", help="show what would happen and change nothing")
+    p.add_argument("--plan", action="store_true", help=_("show what would happen and change nothing"))
     p.add_argument(
-        "--rollback", action="store_true", help="swap back in the database the latest swap (restore or rollback) parked"
+        "--rollback",
+        action="store_true",
+        help=_("swap back in the database the latest swap (restore or rollback) parked"),
     )
-    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.add_argument("--json", action="store_true", help=_("print the result as JSON on stdout"))
     p.set_defaults(run=run)
 
 
@@ -62,27 +69,32 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     target = args.target or settings.conninfo().dbname
     if args.rollback:
         if args.file:
-            raise OperatorError("--rollback takes no backup file: it brings back the database the last restore kept")
+            raise OperatorError(_("--rollback takes no backup file: it brings back the database the last restore kept"))
         if args.plan:
             back = restore.rollback_candidate(settings, target)
             return _show(
                 {"target": target, "would_bring_back": back},
                 args.json,
-                f"rollback would bring back {back!r} as {target!r}; nothing was changed",
+                _("rollback would bring back {back} as {target}; nothing was changed").format(
+                    back=repr(back), target=repr(target)
+                ),
             )
         done = restore.rollback(settings, target, confirm=args.confirm)
         return _show(
             done.__dict__,
             args.json,
-            f"OK {done.restored_from!r} is {target!r} again; the database it "
-            f"replaced is kept as {done.parked_as!r}" + _rotated(done.rotated) + _late(done.late_signals, "rollback"),
+            _("OK {restored} is {target} again; the database it replaced is kept as {parked}").format(
+                restored=repr(done.restored_from), target=repr(target), parked=repr(done.parked_as)
+            )
+            + _rotated(done.rotated)
+            + _late(done.late_signals, rollback=True),
         )
     if args.from_offsite:
         args.file = _from_offsite(args, settings)
     if not args.file:
-        raise OperatorError("name the backup file to restore (see 'citaplanner-tui status' for the list)")
+        raise OperatorError(_("name the backup file to restore (see 'citaplanner-tui status' for the list)"))
     if not args.plan:  # refuse before reading a large archive
-        settings.require_writable("restore")
+        settings.require_writable(N_("restore"))
         check_confirm(target, args.confirm)
     with progress() as reporter:
         plan = restore.preflight(settings, args.file, target=target, mode=args.mode, reporter=reporter)
@@ -96,12 +108,24 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return _show(
         outcome.to_dict(),
         args.json,
-        f"OK {plan.archive.name} restored into {target!r} ({outcome.mode} mode, "
-        f"{sum(outcome.rows.values())} rows in {len(outcome.rows)} tables checked, "
-        f"{outcome.seconds:.1f} s); {outcome.undo}"
+        _(
+            "OK {archive} restored into {target} ({mode} mode, {rows} rows in {tables} tables checked, "
+            "{seconds} s); {undo}"
+        ).format(
+            archive=plan.archive.name,
+            target=repr(target),
+            mode=outcome.mode,
+            rows=sum(outcome.rows.values()),
+            tables=len(outcome.rows),
+            seconds=f"{outcome.seconds:.1f}",
+            undo=outcome.undo,
+        )
         + _rotated(outcome.rotated)
-        + _late(outcome.late_signals, "restore")
-        + "".join(f"\nWARN not carried over from the live database: {line}" for line in outcome.not_carried),
+        + _late(outcome.late_signals)
+        + "".join(
+            "\n" + _("WARN not carried over from the live database: {line}").format(line=line)
+            for line in outcome.not_carried
+        ),
     )
 
 
@@ -115,17 +139,25 @@ def _from_offsite(args: argparse.Namespace, settings: Settings) -> str:
 
 
 def _rotated(names: list[str]) -> str:
-    return f"; removed older leftovers: {', '.join(names)}" if names else ""
+    return _("; removed older leftovers: {names}").format(names=", ".join(names)) if names else ""
 
 
-def _late(signals: list[str], what: str) -> str:
+def _late(signals: list[str], rollback: bool = False) -> str:
     """The interrupt that came once the swap had committed: the work was done, so it finished instead."""
     if not signals:
         return ""
-    return (
-        f"\nNOTE the interrupt ({', '.join(signals)}) came after the swap had committed, so the {what} "
-        "was finished rather than undone"
+    said = (
+        _(
+            "NOTE the interrupt ({signals}) came after the swap had committed, "
+            "so the rollback was finished rather than undone"
+        )
+        if rollback
+        else _(
+            "NOTE the interrupt ({signals}) came after the swap had committed, "
+            "so the restore was finished rather than undone"
+        )
     )
+    return "\n" + said.format(signals=", ".join(signals))
 
 
 def _unwind(_signum: int, _frame: FrameType | None) -> None:
@@ -142,14 +174,23 @@ def _show(data: dict, as_json: bool, text: str) -> int:
 def render_plan(plan: RestorePlan) -> str:
     """The plan as the operator reads it: facts, checks (OK/WARN/FAIL), then numbered steps."""
     lines = [
-        f"Restore plan: {plan.archive.name} -> {plan.target!r} on {plan.server}",
-        f"  dump of PostgreSQL {plan.source_version} by pg_dump {plan.pg_dump_version}; "
-        f"{len(plan.rows)} tables, {sum(plan.rows.values())} rows; target runs {plan.target_version}",
-        f"  mode: {plan.mode}",
-        "Checks:",
+        _("Restore plan: {archive} -> {target} on {server}").format(
+            archive=plan.archive.name, target=repr(plan.target), server=plan.server
+        ),
+        _(
+            "  dump of PostgreSQL {source} by pg_dump {pg_dump}; {tables} tables, {rows} rows; target runs {version}"
+        ).format(
+            source=plan.source_version,
+            pg_dump=plan.pg_dump_version,
+            tables=len(plan.rows),
+            rows=sum(plan.rows.values()),
+            version=plan.target_version,
+        ),
+        _("  mode: {mode}").format(mode=plan.mode),
+        _("Checks:"),
     ]
     for c in plan.checks:
         lines.append(f"  {c.word:<5}{c.name:<12}{c.detail}")
-    lines.append("Steps:" if plan.ok else "Steps (will not run until the FAIL checks are fixed):")
+    lines.append(_("Steps:") if plan.ok else _("Steps (will not run until the FAIL checks are fixed):"))
     lines += [f"  {i}. {s.name}: {s.detail}" for i, s in enumerate(plan.steps, 1)]
     return "\n".join(lines)

@@ -17,6 +17,7 @@ import textwrap
 from typing import TYPE_CHECKING, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from citaplanner_tui.core.i18n import N_, _, shown
 from citaplanner_tui.cli.output import write_json, write_text
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.pg.connect import connect
@@ -35,35 +36,39 @@ WIDTHS = (8, 11, 33)  # status, kind, key; the detail takes the rest of 80 colum
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "seed",
-        help="plan or apply CitaPlanner's sample data (seed)",
-        description="Compare the seed with the database (plan) or write what is "
-        "missing (apply). The seed never changes existing rows.",
+        help=_("plan or apply CitaPlanner's sample data (seed)"),
+        description=_(
+            "Compare the seed with the database (plan) or write what is "
+            "missing (apply). The seed never changes existing rows."
+        ),
     )
     steps = p.add_subparsers(dest="seed_command", metavar="STEP", required=True)
     plan = steps.add_parser(
         "plan",
-        help="show what the seed would create, what exists, what differs",
-        description="Read-only. Exit code: 0 nothing to create, 3 something to create, 1 conflict or error.",
+        help=_("show what the seed would create, what exists, what differs"),
+        description=_("Read-only. Exit code: 0 nothing to create, 3 something to create, 1 conflict or error."),
     )
-    plan.add_argument("--json", action="store_true", help="print the plan as JSON on stdout")
+    plan.add_argument("--json", action="store_true", help=_("print the plan as JSON on stdout"))
     plan.add_argument(
         "--seed-file",
         metavar="PATH",
         default=None,
-        help="plan this seed definition instead of the shipped one (JSON, or TOML "
-        "if the name ends in .toml; the shape of the shipped definition.json)",
+        help=_(
+            "plan this seed definition instead of the shipped one (JSON, or TOML "
+            "if the name ends in .toml; the shape of the shipped definition.json)"
+        ),
     )
     _add_tz(plan)
     plan.set_defaults(run=run_plan)
     apply = steps.add_parser(
         "apply",
-        help="write the seed's missing rows (one transaction)",
-        description="Re-plans under a lock and writes what is missing, or nothing if any row conflicts.",
+        help=_("write the seed's missing rows (one transaction)"),
+        description=_("Re-plans under a lock and writes what is missing, or nothing if any row conflicts."),
     )
     apply.add_argument(
-        "--confirm", metavar="DATABASE", default=None, help="the target database's name, to show you mean it"
+        "--confirm", metavar="DATABASE", default=None, help=_("the target database's name, to show you mean it")
     )
-    apply.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    apply.add_argument("--json", action="store_true", help=_("print the result as JSON on stdout"))
     _add_tz(apply)
     apply.set_defaults(run=run_apply)
 
@@ -73,8 +78,10 @@ def _add_tz(parser: argparse.ArgumentParser) -> None:
         "--tz",
         metavar="ZONE",
         default=None,
-        help="time zone of the appointments' 'today' (default: this process's, "
-        "as seed.ts; the app's container runs in UTC)",
+        help=_(
+            "time zone of the appointments' 'today' (default: this process's, "
+            "as seed.ts; the app's container runs in UTC)"
+        ),
     )
 
 
@@ -86,7 +93,9 @@ def _zone(name: str | None) -> str | None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise OperatorError(
-            f"--tz {name!r} is not a time zone the tz database knows (e.g. UTC, America/Mexico_City)"
+            _("--tz {name} is not a time zone the tz database knows (e.g. UTC, America/Mexico_City)").format(
+                name=repr(name)
+            )
         ) from None
     return name
 
@@ -101,7 +110,11 @@ def run_plan(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         write_json(plan.to_json())
     else:
-        write_text(plan.summary(), f"Seed: {plan.source}; appointments' today: {plan.clock}", *table_lines(plan.items))
+        write_text(
+            shown(plan.summary()),
+            _("Seed: {source}; appointments' today: {clock}").format(source=plan.source, clock=plan.clock),
+            *table_lines(plan.items),
+        )
     if plan.conflicts:
         return EXIT_CONFLICT
     return EXIT_WOULD_CREATE if plan.creates else EXIT_NOTHING_TO_CREATE
@@ -111,19 +124,29 @@ def run_apply(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core.seed import SeedError, apply_seed
 
     info = settings.conninfo()
-    settings.require_writable("seed apply")
+    settings.require_writable(N_("seed apply"))
     zone = _zone(args.tz)
     if args.confirm is None:
-        raise SeedError(f"seed apply needs --confirm {info.dbname} (the target database's name); nothing was written")
+        raise SeedError(
+            _("seed apply needs --confirm {db} (the target database's name); nothing was written").format(
+                db=info.dbname
+            )
+        )
     with connect(info) as conn:
         result = apply_seed(conn, confirm=args.confirm, zone=zone)
     if args.json:
         write_json({"created": result.created, "plan": result.plan.to_json()})
     elif result.created:
         rows = ", ".join(f"{table} {n}" for table, n in result.created.items())
-        write_text(f"Created {sum(result.created.values())} rows in {info.dbname}: {rows}")
+        write_text(
+            _("Created {n} rows in {db}: {rows}").format(n=sum(result.created.values()), db=info.dbname, rows=rows)
+        )
     else:
-        write_text(f"Nothing to create: {info.dbname} already has the seed ({result.plan.summary()})")
+        write_text(
+            _("Nothing to create: {db} already has the seed ({summary})").format(
+                db=info.dbname, summary=shown(result.plan.summary())
+            )
+        )
     return 0
 
 
@@ -135,14 +158,14 @@ def table_lines(items: Iterable[Item], width: int = 80) -> list[str]:
     """
     status_w, kind_w, key_w = WIDTHS
     detail_w = width - status_w - kind_w - key_w - 3
-    lines = [f"{'STATUS':<{status_w}} {'KIND':<{kind_w}} {'KEY':<{key_w}} DETAIL"]
+    lines = [f"{_('STATUS'):<{status_w}} {_('KIND'):<{kind_w}} {_('KEY'):<{key_w}} {_('DETAIL')}"]
     indent = " " * (width - detail_w)
     previous = ""
     for item in items:
         key = item.key if len(item.key) <= key_w else item.key[: key_w - 1] + "…"
         same = item.detail and item.detail == previous
         previous = item.detail
-        detail = ["(same as above)"] if same else textwrap.wrap(item.detail, detail_w) or [""]
+        detail = [_("(same as above)")] if same else textwrap.wrap(item.detail, detail_w) or [""]
         lines.append(f"{item.status.value:<{status_w}} {item.kind:<{kind_w}} {key:<{key_w}} {detail[0]}".rstrip())
         lines.extend(indent + more for more in detail[1:])
     return lines

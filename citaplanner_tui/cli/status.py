@@ -17,6 +17,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from citaplanner_tui.core.i18n import _
 from citaplanner_tui.cli.output import write_json, write_text
 from citaplanner_tui.core.report import units
 from citaplanner_tui.core.report.health import hours
@@ -32,11 +33,13 @@ ORDER = 30
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "status",
-        help="health of the backups, the volume and the database (exit 0/1/2)",
-        description="Newest good backup and its age per tier, files by state, the backup volume's "
-        "space, and the database's size. Exit code 0 OK, 1 WARN, 2 FAIL, for monitoring.",
+        help=_("health of the backups, the volume and the database (exit 0/1/2)"),
+        description=_(
+            "Newest good backup and its age per tier, files by state, the backup volume's "
+            "space, and the database's size. Exit code 0 OK, 1 WARN, 2 FAIL, for monitoring."
+        ),
     )
-    p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    p.add_argument("--json", action="store_true", help=_("print the report as JSON on stdout"))
     p.set_defaults(run=run)
 
 
@@ -61,48 +64,68 @@ def _size(n: float | None) -> str:
 
 def _ago(when: datetime | None, now: datetime) -> str:
     if when is None:
-        return "never"
+        return _("never")
 
-    return hours(max(0.0, (now - when).total_seconds() / 3600)) + " ago"
+    return _("{hours} ago").format(hours=hours(max(0.0, (now - when).total_seconds() / 3600)))
 
 
 def render(report: StatusReport) -> list[str]:
     """The human report, every line within 80 columns."""
     now = report.generated_at
-    lines = [f"{report.overall.word:4}  {now:%Y-%m-%d %H:%M}  backups in " + _fit(str(report.backup_dir), 44)]
+    lines = [
+        f"{report.overall.word:4}  {now:%Y-%m-%d %H:%M}  "
+        + _("backups in {dir}").format(dir=_fit(str(report.backup_dir), 44))
+    ]
     if report.overall.reason:
         lines.append(_wrap(f"      {report.overall.reason}"))
-    lines += ["", f"{'TIER':8} {'HEALTH':6} {'NEWEST GOOD':16} {'AGE':>7} {'FILES':>5} {'SIZE':>10}  VERIFIED"]
+    lines += [
+        "",
+        f"{_('TIER'):8} {_('HEALTH'):6} {_('NEWEST GOOD'):16} {_('AGE'):>7} {_('FILES'):>5} {_('SIZE'):>10}  "
+        + _("VERIFIED"),
+    ]
     for t in report.tiers:
         e = t.newest_good
-        newest = f"{e.taken_at:%Y-%m-%d %H:%M}" if e else "none"
-        age = _ago(e.taken_at, now).replace(" ago", "") if e else "-"
+        newest = f"{e.taken_at:%Y-%m-%d %H:%M}" if e else _("none")
+        age = hours(max(0.0, (now - e.taken_at).total_seconds() / 3600)) if e and e.taken_at else "-"
         verified = "-" if e is None else ("FAILED" if e.verify_ok is False else _ago(e.last_verified_at, now))
         lines.append(
-            f"{t.tier:8} {t.health.word:6} {newest:16} {age:>7} {t.backups:>5} {_size(t.size):>10}  {verified}"
+            f"{_(t.tier):8} {t.health.word:6} {newest:16} {age:>7} {t.backups:>5} {_size(t.size):>10}  {verified}"
         )
-    states = [f"{n} {s.word}" for s, n in report.counts.items() if n]
-    lines += ["", "files:    " + (", ".join(states) if states else "none")]
+    states = [f"{n} {_(s.word)}" for s, n in report.counts.items() if n]
+    lines += ["", _("files:    ") + (", ".join(states) if states else _("none"))]
     space = report.disk.space
     if space:
         lines.append(
-            f"volume:   {_size(space.used)} used of {_size(space.total)}, {_size(space.free)} free; "
-            f"backups {_size(report.disk.backup_bytes)}"
+            _("volume:   {used} used of {total}, {free} free; backups {backups}").format(
+                used=_size(space.used),
+                total=_size(space.total),
+                free=_size(space.free),
+                backups=_size(report.disk.backup_bytes),
+            )
         )
     growth = report.disk.growth_per_day
     if growth is not None:
         days = report.disk.days_left
-        lasts = "" if days is None else (f", full in about {days:.0f} days" if days < 3650 else ", lasts for years")
-        trend = "grows by" if growth >= 0 else "shrinks by"
-        lines.append(f"growth:   {trend} {_size(abs(growth))}/day{lasts}")
+        lasts = (
+            ""
+            if days is None
+            else (
+                _(", full in about {days} days").format(days=f"{days:.0f}") if days < 3650 else _(", lasts for years")
+            )
+        )
+        trend = _("growth:   grows by {size}/day") if growth >= 0 else _("growth:   shrinks by {size}/day")
+        lines.append(trend.format(size=_size(abs(growth))) + lasts)
     db = report.database
-    lines.append(f"database: {_fit(db.target or '-', 56)}  " + (_size(db.size) if db.problem is None else "FAIL"))
+    lines.append(
+        _("database: {target}  ").format(target=_fit(db.target or "-", 56))
+        + (_size(db.size) if db.problem is None else "FAIL")
+    )
     lines += [_wrap(f"offsite:  {_offsite_line(t, now)}") for t in report.offsite]
     if report.running:
-        lines.append(f"running:  {report.running}")
+        lines.append(_("running:  {job}").format(job=report.running))
     problems = report.problems
     if problems:
-        lines += ["", "problems:"] + [_wrap(f"  {h.word:4} {h.subject}: {h.reason}") for h in problems]
+        lines += ["", _("problems:")] + [_wrap(f"  {h.word:4} {h.subject}: {h.reason}") for h in problems]
     return lines
 
 

@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from citaplanner_tui.core.i18n import _, ngettext
 from citaplanner_tui.cli.output import progress, write_json, write_text
-from citaplanner_tui.core.report import units
 
 if TYPE_CHECKING:
     from citaplanner_tui.core.settings import Settings
@@ -28,14 +28,16 @@ ORDER = 20
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "verify",
-        help="check backups against their checksums (no database needed)",
-        description="Compare every backup's SHA-256 with its .sha256 sidecar; with --deep also "
-        "decompress each one to the end and check it is a complete pg_dump. "
-        "Every file is checked; the exit code is 1 if any failed.",
+        help=_("check backups against their checksums (no database needed)"),
+        description=_(
+            "Compare every backup's SHA-256 with its .sha256 sidecar; with --deep also "
+            "decompress each one to the end and check it is a complete pg_dump. "
+            "Every file is checked; the exit code is 1 if any failed."
+        ),
     )
-    p.add_argument("files", nargs="*", metavar="FILE", help="backup files to check (default: all)")
-    p.add_argument("--deep", action="store_true", help="also decompress and check the dump's end marker")
-    p.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
+    p.add_argument("files", nargs="*", metavar="FILE", help=_("backup files to check (default: all)"))
+    p.add_argument("--deep", action="store_true", help=_("also decompress and check the dump's end marker"))
+    p.add_argument("--json", action="store_true", help=_("print the results as JSON on stdout"))
     p.set_defaults(run=run)
 
 
@@ -45,7 +47,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with progress() as reporter:
         results = verify(settings, args.files or None, deep=args.deep, reporter=reporter)
     if not results:
-        print(f"citaplanner-tui: there are no backups to verify in {settings.backup_dir}", file=sys.stderr)
+        print(
+            "citaplanner-tui: " + _("there are no backups to verify in {dir}").format(dir=settings.backup_dir),
+            file=sys.stderr,
+        )
         return 1
     failed = [r for r in results if not r.ok]
     if args.json:
@@ -61,12 +66,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         for r in results:
             where = _shown(r.path, settings)
             write_text(f"{'OK' if r.ok else 'FAIL':4}  {where}" + ("" if r.ok else f"\n      {r.detail}"))
-        what = "deep-verified" if args.deep else "verified"
         if failed:
-            write_text(f"{len(failed)} of {len(results)} backups FAILED")
+            write_text(_("{failed} of {checked} backups FAILED").format(failed=len(failed), checked=len(results)))
         else:
-            write_text(units.every(len(results), what))
+            write_text(_every(len(results), args.deep))
     return 1 if failed else 0
+
+
+def _every(n: int, deep: bool) -> str:
+    """``all 3 backups verified``, but ``1 backup verified`` (``units.every``, in the operator's language)."""
+    if deep:
+        return ngettext("1 backup deep-verified", "all {n} backups deep-verified", n).format(n=n)
+    return ngettext("1 backup verified", "all {n} backups verified", n).format(n=n)
 
 
 def _shown(path: Path, settings: Settings) -> str:

@@ -45,6 +45,7 @@ from typing import Any, BinaryIO, cast
 
 import psycopg
 
+from citaplanner_tui.core.i18n import N_
 from citaplanner_tui import __version__
 from citaplanner_tui.core import recovery_doc, verify
 from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
@@ -155,7 +156,7 @@ def run_backup(
     ``manual`` and ``safety`` backups are never rotated.  Raises an
     ``OperatorError`` (one sentence) on any failure, after removing what it created.
     """
-    settings.require_writable("a backup")
+    settings.require_writable(N_("a backup"))
     _make_folder(settings.backup_dir, check_access=False)  # before the log or the lock make it with the umask's mode
     reporter = reporter or Reporter()
     now = (now or datetime.now()).replace(microsecond=0)

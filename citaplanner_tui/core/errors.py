@@ -18,7 +18,8 @@ class OperatorError(Exception):
 
     @property
     def sentence(self) -> str:
-        return str(self)
+        """The sentence as it was given: a ``core.i18n.Message`` stays one, so a screen can translate it."""
+        return self.args[0] if self.args and isinstance(self.args[0], str) else str(self)
 
 
 class ConfigError(OperatorError):

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Mapping, TypeVar
 
 import platformdirs
 
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.errors import ConfigError, ReadOnly
 from citaplanner_tui.core.offsite import targets as offsite_targets
 from citaplanner_tui.core.pg.conninfo import ConnInfo, parse
@@ -106,6 +107,7 @@ class Settings:
     compression: str = "gzip"
     gzip_level: int = 6
     read_only: bool = False
+    lang: str = ""  # the config's ``lang``; the language is chosen by ``core.i18n.choose``
     retention: Retention = Retention()
     thresholds: Thresholds = Thresholds()
     backup: BackupOptions = BackupOptions()
@@ -134,7 +136,11 @@ class Settings:
         (Verify and status write nothing in read-only mode either: their results stay in memory.)
         """
         if self.read_only:
-            raise ReadOnly(f"read-only mode is on, so {what} is disabled (drop --read-only or read_only = true)")
+            raise ReadOnly(
+                say(
+                    "read-only mode is on, so {what} is disabled (drop --read-only or read_only = true)", what=say(what)
+                )
+            )
 
     def conninfo(self) -> ConnInfo:
         """The parsed ``DATABASE_URL`` (raises ``ConfigError`` in one sentence)."""
@@ -154,7 +160,9 @@ def _require_named_file(path: Path, named_by: str | None) -> None:
     Ignoring a misspelt ``--config`` would silently drop what it says, ``read_only = true`` first.
     """
     if named_by and not path.exists():
-        raise ConfigError(f"the config file {path} given by {named_by} does not exist")
+        raise ConfigError(
+            say("the config file {path} given by {named_by} does not exist", path=path, named_by=named_by)
+        )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -164,9 +172,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read the config file {path}: {exc}") from None
+        raise ConfigError(say("cannot read the config file {path}: {why}", path=path, why=str(exc))) from None
     except UnicodeDecodeError:  # tomllib decodes the bytes itself and lets this through
-        raise ConfigError(f"cannot read the config file {path}: it is not UTF-8 text") from None
+        raise ConfigError(say("cannot read the config file {path}: it is not UTF-8 text", path=path)) from None
 
 
 # The file's top-level settings and their TOML types; tables are checked by ``_table``.
@@ -178,6 +186,7 @@ _TOP = {
     "compression": str,
     "gzip_level": int,
     "read_only": bool,
+    "lang": str,
 }
 _TABLES = {
     "retention": Retention,
@@ -227,7 +236,7 @@ def _checked(toml: Mapping[str, Any], path: Path) -> dict[str, Any]:
         elif key in _TOP:
             _check(key, value, _TOP[key], path)
         elif key not in _UNATTENDED | _OWN_PARSER:
-            raise ConfigError(f"unknown setting {key} in the config file {path}")
+            raise ConfigError(say("unknown setting {key} in the config file {path}", key=key, path=path))
     return dict(toml)
 
 
@@ -235,7 +244,7 @@ def _table(where: str, data: Mapping[str, Any], cls: type[DataclassInstance], pa
     known = _field_types(cls)
     for key, value in data.items():
         if key not in known:
-            raise ConfigError(f"unknown setting {where}.{key} in the config file {path}")
+            raise ConfigError(say("unknown setting {key} in the config file {path}", key=f"{where}.{key}", path=path))
         _check(f"{where}.{key}", value, known[key], path)
 
 
@@ -299,6 +308,7 @@ def load(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None =
         compression=compression,
         gzip_level=gzip_level,
         read_only=bool(read_only),
+        lang=str(toml.get("lang", "")),
         retention=retention,
         thresholds=_sub(Thresholds, toml.get("thresholds", {})),
         backup=_sub(BackupOptions, toml.get("backup", {})),

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from textual.binding import Binding, BindingType
 
+from citaplanner_tui.core.i18n import N_
+
 
 @dataclass(frozen=True)
 class ActionSpec:
@@ -62,19 +64,23 @@ register(
     # parked database exists (``tui/rollback.py``).
     ActionSpec(
         "rollback_last",
-        "Roll back the last restore",
-        "Swap the database from before the last restore back in (typed confirmation)",
+        N_("Roll back the last restore"),
+        N_("Swap the database from before the last restore back in (typed confirmation)"),
         "U",
     ),
-    ActionSpec("help", "Help", "List every key of this screen", "question_mark", key_display="?"),
-    ActionSpec("quit", "Quit", "Leave the console (asks first if a job is running)", "q"),
-    ActionSpec("open_dashboard", "Dashboard", "Go to the dashboard", "d", show=False),
-    ActionSpec("open_backups", "Backups", "Every backup: verify, drill, restore, delete", "b"),
-    ActionSpec("open_backup_now", "Backup now", "Take a backup now and watch it run", "n"),
-    ActionSpec("open_logs", "Logs", "Browse the log files", "l"),
-    ActionSpec("open_offsite", "Off-site", "The off-site targets: what each holds, push and verify", "o", show=False),
+    ActionSpec("help", N_("Help"), N_("List every key of this screen"), "question_mark", key_display="?"),
+    ActionSpec("quit", N_("Quit"), N_("Leave the console (asks first if a job is running)"), "q"),
+    ActionSpec("open_dashboard", N_("Dashboard"), N_("Go to the dashboard"), "d", show=False),
+    ActionSpec("open_backups", N_("Backups"), N_("Every backup: verify, drill, restore, delete"), "b"),
+    ActionSpec("open_backup_now", N_("Backup now"), N_("Take a backup now and watch it run"), "n"),
+    ActionSpec("open_logs", N_("Logs"), N_("Browse the log files"), "l"),
+    ActionSpec(
+        "open_offsite", N_("Off-site"), N_("The off-site targets: what each holds, push and verify"), "o", show=False
+    ),
     # No key: R belongs to the backups list (restore the selected one) and the wizard itself.
-    ActionSpec("open_restore", "Restore", "Restore a backup: pick, pre-flight, plan, typed confirmation"),
-    ActionSpec("open_seed", "Seed", "Review CitaPlanner's seed against the database, then apply it", "S", show=False),
-    ActionSpec("refresh", "Refresh", "Reload the backups, checks, disk and logs now", "r"),
+    ActionSpec("open_restore", N_("Restore"), N_("Restore a backup: pick, pre-flight, plan, typed confirmation")),
+    ActionSpec(
+        "open_seed", N_("Seed"), N_("Review CitaPlanner's seed against the database, then apply it"), "S", show=False
+    ),
+    ActionSpec("refresh", N_("Refresh"), N_("Reload the backups, checks, disk and logs now"), "r"),
 )

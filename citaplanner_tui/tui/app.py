@@ -29,6 +29,7 @@ from textual.signal import Signal
 from textual.widgets import Input
 
 from citaplanner_tui.core.pg.conninfo import redact
+from citaplanner_tui.core.i18n import _, ngettext, shown
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui.crash import CRASH_EXIT, crash_sentence
@@ -126,7 +127,7 @@ class CitaPlannerApp(App[int]):
         if self._conn_display is not None:
             return self._conn_display
         if not self.settings.database_url:
-            return "no database configured"
+            return _("no database configured")
         return redact(self.settings.database_url)
 
     # -- data --------------------------------------------------------------------------
@@ -180,7 +181,10 @@ class CitaPlannerApp(App[int]):
         try:
             data, error = load_dashboard(settings, now, probe, target, space, kept, offsite), None
         except Exception as exc:  # said in a notification; the console stays usable
-            data, error = None, f"cannot load the dashboard: {getattr(exc, 'sentence', exc)}"
+            data, error = (
+                None,
+                _("cannot load the dashboard: {why}").format(why=shown(getattr(exc, "sentence", str(exc)))),
+            )
         self.call_from_thread(self._loaded, data, error)
 
     def _kept(self, kept: Kept) -> None:
@@ -188,7 +192,7 @@ class CitaPlannerApp(App[int]):
 
     def _recovered(self, sentence: str) -> None:
         self.recovery = sentence
-        self.notify(sentence, title="Interrupted restore", severity="warning", timeout=30)
+        self.notify(shown(sentence), title=_("Interrupted restore"), severity="warning", timeout=30)
 
     def _loaded(self, data: DashboardData | None, error: str | None) -> None:
         self.refreshing = False
@@ -199,7 +203,7 @@ class CitaPlannerApp(App[int]):
             self.refresh_bindings()  # U comes and goes with the parked database
             self._ask_offsite(data)
         elif error:
-            self.notify(error, title="Refresh failed", severity="error")
+            self.notify(error, title=_("Refresh failed"), severity="error")
 
     def _ask_offsite(self, data: DashboardData) -> None:
         """Ask the off-site targets in a worker of their own: one that is slow never holds up the rest."""
@@ -261,8 +265,8 @@ class CitaPlannerApp(App[int]):
         self._quit_follows(job)
         if job.error:
             self.notify(
-                job.error,
-                title=f"{job.title}: {'cancelled' if job.cancelled else 'failed'}",
+                shown(job.error),
+                title=(_("{job}: cancelled") if job.cancelled else _("{job}: failed")).format(job=job.title),
                 severity="warning" if job.cancelled else "error",
                 timeout=10,
             )
@@ -345,15 +349,19 @@ class CitaPlannerApp(App[int]):
             self._quit_after = swapping
             names = ", ".join(job.title for job in swapping)
             self.notify(
-                f"{names}: the swap has started and cannot be cancelled; the console quits once it has finished",
-                title="Quitting",
+                _(
+                    "{jobs}: the swap has started and cannot be cancelled; the console quits once it has finished"
+                ).format(jobs=names),
+                title=_("Quitting"),
                 severity="warning",
                 timeout=30,
             )
 
         names = ", ".join(job.title for job in running)
         self._quit_question = AskScreen(
-            f"{names} is still running. Cancel it and quit?", yes="Cancel job and quit", no="Keep running"
+            _("{jobs} is still running. Cancel it and quit?").format(jobs=names),
+            yes=_("Cancel job and quit"),
+            no=_("Keep running"),
         )
         self.push_screen(self._quit_question, answered)
 
@@ -367,7 +375,7 @@ class CitaPlannerApp(App[int]):
             question, self._quit_question = self._quit_question, None
             if question.is_current:
                 question.dismiss(None)
-            self.notify(f"{job.title} finished: nothing is running, q quits", timeout=8)
+            self.notify(_("{job} finished: nothing is running, q quits").format(job=job.title), timeout=8)
 
     # -- keys typed while a screen or a box opens -------------------------------------------
     async def on_event(self, event: events.Event) -> None:
@@ -394,7 +402,7 @@ class CitaPlannerApp(App[int]):
             self.post_message(events.Key(event.key, event.character))
         elif self.read_only and self._write_key(event.key):
             event.prevent_default()  # hidden by the gate, so Textual would drop it without a word
-            self.notify(gate.READ_ONLY_SENTENCE, title="Read-only", severity="warning")
+            self.notify(_(gate.READ_ONLY_SENTENCE), title=_("Read-only"), severity="warning")
 
     def _write_key(self, key: str) -> bool:
         """Is ``key`` bound, on this screen or the app, to an action the read-only gate hides?"""
@@ -432,8 +440,10 @@ class CitaPlannerApp(App[int]):
         for scope, node in ((type(screen).__name__, screen), ("app", self)):
             for spec in actions.specs_for(scope):
                 if node.check_action(spec.action, ()):
-                    yield SystemCommand(spec.title, spec.help, _runner(node, spec.action))
-        yield from (cmd for cmd in super().get_system_commands(screen) if cmd.title in ("Theme", "Keys"))
+                    yield SystemCommand(shown(spec.title), shown(spec.help), _runner(node, spec.action))
+        for cmd in super().get_system_commands(screen):
+            if cmd.title in ("Theme", "Keys"):  # Textual's own; their words are in gate.TEXTUAL_WORDS
+                yield cmd._replace(title=_(cmd.title))
 
 
 SEVERITY: dict[Kind, SeverityLevel] = {Kind.OK: "information", Kind.WARNING: "warning", Kind.FAILED: "error"}
@@ -445,8 +455,9 @@ def outcome_notification(outcome: JobOutcome) -> tuple[str, SeverityLevel]:
     """The message (summary, then the lines naming what went wrong) and severity of a job's end."""
     details = list(outcome.details[:MAX_DETAILS])
     if len(outcome.details) > MAX_DETAILS:
-        details.append(f"and {len(outcome.details) - MAX_DETAILS} more")
-    return "\n".join([outcome.summary, *details]), SEVERITY[outcome.kind]
+        more = len(outcome.details) - MAX_DETAILS
+        details.append(ngettext("and {n} more", "and {n} more", more).format(n=more))
+    return "\n".join([shown(outcome.summary), *map(shown, details)]), SEVERITY[outcome.kind]
 
 
 SIXTEEN_COLOUR_TERMS = ("linux", "xterm-16color", "vt100", "vt220", "ansi", "screen")
@@ -467,8 +478,8 @@ def _swapping(job: Job) -> bool:
 
 def _ended(job: Job) -> str:
     if job.error or job.result is None:
-        return f"{job.title}: {job.error}"
-    return f"{job.title}: {job.result.summary}"
+        return f"{job.title}: {shown(job.error or '')}"
+    return f"{job.title}: {shown(job.result.summary)}"
 
 
 def _runner(node: Screen[object] | App[int], action: str) -> Callable[[], Awaitable[None]]:

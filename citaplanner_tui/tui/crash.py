@@ -16,6 +16,7 @@ from pathlib import Path
 import platformdirs
 
 from citaplanner_tui.core.settings import APP_NAME
+from citaplanner_tui.core.i18n import _
 
 CRASH_EXIT = 70  # EX_SOFTWARE: the console itself failed, not the operator's input
 
@@ -41,7 +42,9 @@ def write_crash_log(error: BaseException, when: datetime | None = None) -> Path:
 def crash_sentence(error: BaseException) -> str:
     """The one sentence the operator reads after a crash (the log is written here)."""
     try:
-        where = f"the traceback is in {write_crash_log(error)}"
+        where = _("the traceback is in {path}").format(path=write_crash_log(error))
     except OSError as exc:
-        where = f"no crash log could be written ({exc.strerror or exc})"
-    return f"citaplanner-tui stopped on an internal error ({type(error).__name__}); {where}."
+        where = _("no crash log could be written ({why})").format(why=exc.strerror or exc)
+    return _("citaplanner-tui stopped on an internal error ({error}); {where}.").format(
+        error=type(error).__name__, where=where
+    )

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Sequence, TypedDict
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.i18n import _
 from citaplanner_tui.core.offsite import report as offsite_report
 from citaplanner_tui.core.offsite.report import TargetReport
 from citaplanner_tui.core.pg import connect as db
@@ -105,7 +106,7 @@ class Daemon:
     @property
     def badge(self) -> str:
         """The header's word for it: alive, late or not running."""
-        return {"OK": "DAEMON OK", "WARN": "DAEMON STALE"}.get(self.word, "DAEMON DOWN")
+        return {"OK": _("DAEMON OK"), "WARN": _("DAEMON STALE")}.get(self.word, _("DAEMON DOWN"))
 
 
 @dataclass(frozen=True)
@@ -337,11 +338,11 @@ def backup_row(entry: Entry, now: datetime, where: dict[str, tuple[str, ...]] | 
     else:
         taken, last = entry.when.strftime("%Y-%m-%d %H:%M"), check_cell(entry.last_drill_at, entry.drill_ok, now)
     return (
-        entry.tier,
+        _(entry.tier),
         taken,
         fmt.short_age(entry.when, now),
         fmt.size(entry.size),
-        entry.state.word,
+        _(entry.state.word),
         verified,
         last if dump else "",
     )
@@ -349,7 +350,7 @@ def backup_row(entry: Entry, now: datetime, where: dict[str, tuple[str, ...]] | 
 
 def check_cell(at: datetime | None, ok: bool | None, now: datetime) -> str:
     """A verify's or drill's cell: ``never``, or how long ago and ``ok`` / ``FAILED``."""
-    return "never" if at is None else f"{fmt.short_age(at, now)} {'ok' if ok else 'FAILED'}"
+    return _("never") if at is None else f"{fmt.short_age(at, now)} {_('ok') if ok else _('FAILED')}"
 
 
 def where_cell(targets: tuple[str, ...], local: bool = True) -> str:
@@ -382,7 +383,7 @@ def _checks(scanned: Catalog, report: status.StatusReport, verdicts: dict[str, H
     drilled = [e for e in dumps if e.last_drill_at is not None]
     last = max(drilled, key=lambda e: e.last_drill_at or datetime.min, default=None)  # all drilled
     problems = tuple(
-        Problem(f"{e.tier} {e.when:%m-%d %H:%M}", e.state.word, verdicts[e.state.word].word, str(e.path))
+        Problem(f"{_(e.tier)} {e.when:%m-%d %H:%M}", e.state.word, verdicts[e.state.word].word, str(e.path))
         for e in scanned
         if e.state.word in verdicts
     )

@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 
+from citaplanner_tui.core.i18n import _
 from citaplanner_tui.core.settings import Settings
 
 
@@ -29,4 +30,4 @@ def run_demo(args: argparse.Namespace, _settings: Settings) -> int:
         return run_console(CitaPlannerApp(demo.settings))
     finally:
         demo.close()
-        say("demo server stopped")
+        say(_("demo server stopped"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from citaplanner_tui.core.i18n import say, say_n
 from citaplanner_tui.tui.job_result import JobOutcome, Kind
 
 if TYPE_CHECKING:
@@ -26,37 +27,50 @@ def verify(settings: Settings, paths: list[Path] | None, *, deep: bool = False, 
     from citaplanner_tui.core.verify import verify as run
 
     results = run(settings, paths, deep=deep, reporter=reporter)
-    what = "deep verify" if deep else "verify"
-    return _checked(what, "backup", results, lambda r: f"{r.path.name}: {r.detail or r.problem}")
+    what = say("deep verify") if deep else say("verify")
+    return _checked(what, False, results, lambda r: f"{r.path.name}: {r.detail or r.problem}")
 
 
-def _checked(what: str, noun: str, results: Sequence[Any], line: Callable[[Any], str]) -> JobOutcome:
-    """A verify's outcome: FAILED naming each bad one (``line``), else OK with the count."""
-    bad = [r for r in results if not r.ok]
+def _checked(what: str, remote: bool, results: Sequence[Any], line: Callable[[Any], str]) -> JobOutcome:
+    """A verify's outcome (``remote``: of the off-site targets' backups): FAILED naming each bad one
+    (``line``), else OK with the count."""
+    bad, n = [r for r in results if not r.ok], len(results)
+    if bad and remote:
+        failed = say("{what}: {failed} of {checked} remote backups FAILED", what=what, failed=len(bad), checked=n)
+    elif bad:
+        failed = say("{what}: {failed} of {checked} backups FAILED", what=what, failed=len(bad), checked=n)
     if bad:
-        return JobOutcome(
-            Kind.FAILED, f"{what}: {len(bad)} of {len(results)} {noun}s FAILED", tuple(map(line, bad)), results
+        return JobOutcome(Kind.FAILED, failed, tuple(map(line, bad)), results)
+    if remote:
+        return JobOutcome.ok(
+            results, say_n("{what}: {n} remote backup OK", "{what}: {n} remote backups OK", n, what=what)
         )
-    return JobOutcome.ok(results, f"{what}: {len(results)} {noun}{'s' if len(results) != 1 else ''} OK")
+    return JobOutcome.ok(results, say_n("{what}: {n} backup OK", "{what}: {n} backups OK", n, what=what))
 
 
 def drill(settings: Settings, archive: Path, *, reporter: Reporter) -> JobOutcome:
     from citaplanner_tui.core.restore import drill as run
 
     result = run(settings, archive, reporter=reporter)
-    return JobOutcome.ok(result, f"drill {archive.name}: {result.summary}")
+    return JobOutcome.ok(result, say("drill {name}: {summary}", name=archive.name, summary=result.summary))
 
 
 def backup(settings: Settings, *, tier: str, now: datetime | None, reporter: Reporter) -> JobOutcome:
     from citaplanner_tui.core.backup import run_backup
 
     result = run_backup(settings, tier=tier, now=now, reporter=reporter)
-    summary = f"backup {result.files[0].name} written"
+    name = result.files[0].name
     warnings = [*result.warnings, *(_push_after_backup(settings, reporter) if settings.offsite else ())]
-    if settings.offsite and len(warnings) == len(result.warnings):
-        summary += " and pushed off-site"
+    pushed = bool(settings.offsite) and len(warnings) == len(result.warnings)
+    if warnings and pushed:
+        warned = say("backup {name} written and pushed off-site with warnings", name=name)
+    elif warnings:
+        warned = say("backup {name} written with warnings", name=name)
     if warnings:
-        return JobOutcome(Kind.WARNING, summary + " with warnings", tuple(warnings), result)
+        return JobOutcome(Kind.WARNING, warned, tuple(warnings), result)
+    if pushed:
+        return JobOutcome.ok(result, say("backup {name} written and pushed off-site", name=name))
+    summary = say("backup {name} written", name=name)
     return JobOutcome.ok(result, summary)
 
 
@@ -102,10 +116,11 @@ def offsite_verify(settings: Settings, *, deep: bool = False, reporter: Reporter
     checks = []
     for target in settings.offsite:
         checks += verify_target(connect(target), target, settings, deep=deep, reporter=reporter)
-    what = "off-site deep verify" if deep else "off-site verify"
+    what = say("off-site deep verify") if deep else say("off-site verify")
     if not checks:
-        return JobOutcome(Kind.WARNING, f"{what}: no backups on the off-site targets yet (p pushes them)", (), checks)
-    return _checked(what, "remote backup", checks, lambda c: f"{c.target}:{c.backup}: {c.detail}")
+        none_yet = say("{what}: no backups on the off-site targets yet (p pushes them)", what=what)
+        return JobOutcome(Kind.WARNING, none_yet, (), checks)
+    return _checked(what, True, checks, lambda c: f"{c.target}:{c.backup}: {c.detail}")
 
 
 def offsite_pull(settings: Settings, spec: str, *, reporter: Reporter) -> JobOutcome:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from citaplanner_tui.core.i18n import _
 from citaplanner_tui.core.report import units
 
 HEALTH_STYLE = {"OK": "bold $success", "NOTE": "bold $accent", "WARN": "bold $warning", "FAIL": "bold reverse $error"}
@@ -22,14 +23,14 @@ def health(word: str) -> str:
 
 def age(when: datetime | None, now: datetime) -> str:
     if when is None:
-        return "never"
+        return _("never")
     import humanize  # imported on first use: start-up paints before any age is shown
 
     return humanize.naturaltime(now - when, when=now)
 
 
 def size(n: int | None) -> str:
-    return "unknown" if n is None else units.size(n)
+    return _("unknown") if n is None else units.size(n)
 
 
 def rate(bytes_per_s: float | None) -> str:
@@ -53,7 +54,7 @@ def bar(fraction: float, width: int) -> str:
 def short_age(when: datetime | None, now: datetime) -> str:
     """``5m``, ``3h``, ``2d``: for table columns where ``3 hours ago`` does not fit."""
     if when is None:
-        return "never"
+        return _("never")
     s = max(0, int((now - when).total_seconds()))
     for unit, width in (("d", 86400), ("h", 3600), ("m", 60)):
         if s >= width:

@@ -11,15 +11,22 @@ so no path around it exists.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import Callable, TypeVar, cast
 
+from textual.binding import ActiveBinding
 from textual.dom import DOMNode
 from textual.screen import Screen
 
+from citaplanner_tui.core.i18n import N_, _, shown
 from citaplanner_tui.tui.node import ConsoleNode
 
-READ_ONLY_SENTENCE = "read-only mode: actions that write are disabled (started with --read-only or read_only = true)"
+TEXTUAL_WORDS = (N_("palette"), N_("Theme"), N_("Keys"))
+"""Textual's own words the footer and the palette show, translated like ours (``active_bindings``)."""
+READ_ONLY_SENTENCE = N_(
+    "read-only mode: actions that write are disabled (started with --read-only or read_only = true)"
+)
 
 _Handler = TypeVar("_Handler", bound=Callable[..., object])
 
@@ -45,7 +52,7 @@ def writes(method: _Handler) -> _Handler:
     @functools.wraps(method)
     def gated(self: DOMNode, *args: object, **kwargs: object) -> object:
         if read_only(self.app):
-            self.app.notify(READ_ONLY_SENTENCE, title="Read-only", severity="warning")
+            self.app.notify(_(READ_ONLY_SENTENCE), title=_("Read-only"), severity="warning")
             return None
         return method(self, *args, **kwargs)
 
@@ -58,3 +65,17 @@ class GatedScreen(ConsoleNode, Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return allowed(self, action)
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The bindings in the operator's language: the footer and ``?`` read them here.
+
+        Descriptions are written once, in English, when the classes are made (``BINDINGS``);
+        translating them as they are shown lets the language be chosen after import.
+        """
+        bindings = super().active_bindings
+        for key, active in bindings.items():
+            said = shown(active.binding.description)
+            if said != active.binding.description:  # in English nothing is copied
+                bindings[key] = active._replace(binding=dataclasses.replace(active.binding, description=said))
+        return bindings

@@ -18,6 +18,8 @@ from typing import Any, Callable
 
 from citaplanner_tui.core.errors import Cancelled, OperatorError
 from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.core.i18n import say
+
 
 # The console's own process must win the CPU over the job (pg_dump and the compressing
 # threads inherit this), or the screen freezes while a backup runs on a busy machine.
@@ -33,7 +35,7 @@ def outcome(call: Callable[[], Any]) -> tuple[str, Any]:
     except OperatorError as exc:
         return "error", exc.sentence
     except Exception as exc:  # a bug: keep the console alive and say what broke
-        return "error", f"failed unexpectedly: {type(exc).__name__}: {exc}"
+        return "error", say("failed unexpectedly: {type}: {error}", type=type(exc).__name__, error=str(exc))
 
 
 def main() -> None:

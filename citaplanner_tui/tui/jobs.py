@@ -23,6 +23,7 @@ from typing import IO, Any, Callable
 from textual.dom import DOMNode
 from textual.message import Message
 
+from citaplanner_tui.core.i18n import _
 from citaplanner_tui.core.events import Progress, Reporter
 from citaplanner_tui.tui.job_child import outcome as _outcome
 from citaplanner_tui.tui.job_result import JobOutcome
@@ -100,7 +101,10 @@ class JobUpdate(Message):
 def _finish(job: Job, outcome: tuple[str, Any]) -> None:
     kind, value = outcome
     if kind == "result" and not isinstance(value, JobOutcome):
-        kind, value = "error", f"{job.title} returned no outcome (a bug: {type(value).__name__})"
+        kind, value = (
+            "error",
+            _("{job} returned no outcome (a bug: {type})").format(job=job.title, type=type(value).__name__),
+        )
     if kind == "result":
         job.result = value
     else:
@@ -140,7 +144,7 @@ def run_in_child(
     progress = _progress(app, job)
 
     def wait_for_child() -> None:
-        outcome: tuple[str, Any] = ("error", f"{job.title} stopped without saying why")
+        outcome: tuple[str, Any] = ("error", _("{job} stopped without saying why").format(job=job.title))
         proc = subprocess.Popen(
             [sys.executable, "-m", "citaplanner_tui.tui.job_child"],
             stdin=subprocess.PIPE,

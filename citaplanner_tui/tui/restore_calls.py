@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from citaplanner_tui.core.i18n import say, say_n
 from citaplanner_tui.tui.job_result import JobOutcome, Kind
 
 if TYPE_CHECKING:
@@ -29,11 +30,15 @@ def preflight(settings: Settings, archive: Path, *, reporter: Reporter) -> JobOu
     if fails:
         return JobOutcome(
             Kind.FAILED,
-            f"cannot restore as it is: {len(fails)} blocking check{'s' if len(fails) > 1 else ''} FAIL",
-            tuple(f"{c.name}: {c.detail}" for c in fails),
+            say_n(
+                "cannot restore as it is: {n} blocking check FAIL",
+                "cannot restore as it is: {n} blocking checks FAIL",
+                len(fails),
+            ),
+            tuple(say("{check}: {detail}", check=c.name, detail=c.detail) for c in fails),
             plan,
         )
-    return JobOutcome.ok(plan, "ready to restore: every blocking check passed")
+    return JobOutcome.ok(plan, say("ready to restore: every blocking check passed"))
 
 
 def execute(settings: Settings, plan: RestorePlan, *, reporter: Reporter) -> JobOutcome:
@@ -41,10 +46,18 @@ def execute(settings: Settings, plan: RestorePlan, *, reporter: Reporter) -> Job
     from citaplanner_tui.core.restore import execute as run
 
     outcome = run(settings, plan, confirm=plan.target, reporter=reporter)
-    summary = f"{plan.archive.name} restored into {plan.target!r}; {outcome.undo}"
+    summary = say(
+        "{archive} restored into {target}; {undo}",
+        archive=plan.archive.name,
+        target=repr(plan.target),
+        undo=outcome.undo,
+    )
     if outcome.not_carried:
         return JobOutcome(
-            Kind.WARNING, summary, tuple(f"not carried over: {line}" for line in outcome.not_carried), outcome
+            Kind.WARNING,
+            summary,
+            tuple(say("not carried over: {line}", line=line) for line in outcome.not_carried),
+            outcome,
         )
     return JobOutcome.ok(outcome, summary)
 
@@ -55,5 +68,11 @@ def rollback(settings: Settings, target: str, *, reporter: Reporter) -> JobOutco
 
     done = run(settings, target, confirm=target)
     return JobOutcome.ok(
-        done, f"{done.restored_from!r} is {target!r} again; the restored database is kept as {done.parked_as!r}"
+        done,
+        say(
+            "{restored} is {target} again; the restored database is kept as {parked}",
+            restored=repr(done.restored_from),
+            target=repr(target),
+            parked=repr(done.parked_as),
+        ),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from citaplanner_tui.core.i18n import N_, _
 from citaplanner_tui.core.restore.plan import STAMP
 from citaplanner_tui.tui import restore_calls
 
@@ -45,35 +46,49 @@ def rollback_dialog(
             when = datetime.fromisoformat(when)
         except ValueError:
             when = None
-    at = f" at {when:%Y-%m-%d %H:%M:%S}" if when else ""
+    at = _(" at {when}").format(when=f"{when:%Y-%m-%d %H:%M:%S}") if when else ""
+    names = {"target": repr(target), "parked": repr(parked), "at": at}
     if kind == "rollback":
         steps = [
-            f"block new connections to {target!r} and end its sessions",
-            f"rename {target!r} (the database the rollback{at} brought back) to a new pre-restore copy, kept",
-            f"rename {parked!r} (the restored data that rollback set aside) back to {target!r}",
+            _("block new connections to {target} and end its sessions").format(**names),
+            _("rename {target} (the database the rollback{at} brought back) to a new pre-restore copy, kept").format(
+                **names
+            ),
+            _("rename {parked} (the restored data that rollback set aside) back to {target}").format(**names),
         ]
         return ConfirmScreen(
-            f"Undo the rollback{at}: put the restored data back into {target!r}?", steps, target, "Undo rollback"
+            _("Undo the rollback{at}: put the restored data back into {target}?").format(**names),
+            steps,
+            target,
+            N_("Undo rollback"),
         )
     steps = [
-        f"block new connections to {target!r} and end its sessions",
-        f"rename {target!r} (the data the restore{at} brought in) to a new pre-restore copy, kept",
-        f"rename {parked!r} (the database as it was before that restore) back to {target!r}",
+        _("block new connections to {target} and end its sessions").format(**names),
+        _("rename {target} (the data the restore{at} brought in) to a new pre-restore copy, kept").format(**names),
+        _("rename {parked} (the database as it was before that restore) back to {target}").format(**names),
     ]
-    return ConfirmScreen(f"Roll {target!r} back to before the restore{at}?", steps, target, "Roll back")
+    return ConfirmScreen(
+        _("Roll {target} back to before the restore{at}?").format(**names), steps, target, N_("Roll back")
+    )
 
 
 def start_rollback(app: CitaPlannerApp) -> None:
     """Ask, then run the engine's rollback as an app job (its result lands as a notification)."""
     candidate = app.data.rollback if app.data is not None else None
     if candidate is None:
-        app.notify("there is no restore to roll back", severity="warning")
+        app.notify(_("there is no restore to roll back"), severity="warning")
         return
     target = candidate.target
 
     def confirmed(yes: bool | None) -> None:
         if yes:
-            app.start_engine_job("rollback", f"rollback of {target}", restore_calls.rollback, app.settings, target)
+            app.start_engine_job(
+                "rollback",
+                _("rollback of {target}").format(target=target),
+                restore_calls.rollback,
+                app.settings,
+                target,
+            )
 
     app.push_screen(
         rollback_dialog(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator
 
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.errors import ConnectionFailed
 from citaplanner_tui.core.pg.conninfo import ConnInfo
 
@@ -28,24 +29,28 @@ def explain(exc: Exception, info: ConnInfo) -> str:
     text = str(exc).lower()
     where = info.redacted()
     if "password authentication failed" in text or "no password supplied" in text:
-        return f"the server refused the password for user {info.user!r} ({where})"
+        return say("the server refused the password for user {user} ({where})", user=repr(info.user), where=where)
     if "does not exist" in text and "database" in text:
-        return f"the database {info.dbname!r} does not exist on {info.host}:{info.port}"
+        return say(
+            "the database {db} does not exist on {host}:{port}", db=repr(info.dbname), host=info.host, port=info.port
+        )
     if "role" in text and "does not exist" in text:
-        return f"the role {info.user!r} does not exist on {info.host}:{info.port}"
+        return say(
+            "the role {user} does not exist on {host}:{port}", user=repr(info.user), host=info.host, port=info.port
+        )
     if "timeout" in text:
-        return f"the server at {info.host}:{info.port} did not answer in time"
+        return say("the server at {host}:{port} did not answer in time", host=info.host, port=info.port)
     if (
         "connection refused" in text
         or "no such file or directory" in text
         or "could not connect" in text
         or "is the server running" in text
     ):
-        return f"cannot reach the server at {info.host}:{info.port}: is it running?"
+        return say("cannot reach the server at {host}:{port}: is it running?", host=info.host, port=info.port)
     if "could not translate host name" in text:
-        return f"the host name {info.host!r} does not resolve"
+        return say("the host name {host} does not resolve", host=repr(info.host))
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return f"cannot connect to {where}: {first}"
+    return say("cannot connect to {where}: {why}", where=where, why=first)
 
 
 @contextmanager

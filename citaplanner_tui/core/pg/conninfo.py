@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from citaplanner_tui.core.i18n import N_, say
 from citaplanner_tui.core.errors import ConfigError
 
 _URL_SCHEMES = ("postgres://", "postgresql://")
@@ -88,7 +89,7 @@ class ConnInfo:
 
 
 _PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_NEEDS_ENCODING = (
+_NEEDS_ENCODING = N_(
     "the user name or password in the connection string holds a character that must be "
     "percent-encoded in a URL (@ as %40, / as %2F, ? as %3F, # as %23, % as %25, "
     "[ ] as %5B %5D, space as %20); encode it, or use libpq key=value form"
@@ -107,11 +108,11 @@ def _check_userinfo(url: str) -> None:
     if "@" not in authority:
         # A "/" inside the password cuts the authority short; the "@" then comes after it.
         if slash and "@" in after.split("?", 1)[0]:
-            raise ConfigError(_NEEDS_ENCODING)
+            raise ConfigError(say(_NEEDS_ENCODING))
         return
     userinfo = authority.rpartition("@")[0]
     if any(c in userinfo for c in "@?#[] ") or _PERCENT.search(userinfo):
-        raise ConfigError(_NEEDS_ENCODING)
+        raise ConfigError(say(_NEEDS_ENCODING))
 
 
 def _strip_prisma_params(url: str) -> tuple[str, str]:
@@ -121,7 +122,7 @@ def _strip_prisma_params(url: str) -> tuple[str, str]:
     except ValueError:
         # "Invalid IPv6 URL" (an unclosed "[" host): the message is safe, but say what to fix.
         raise ConfigError(
-            "the connection string is not a valid URL: a host in [ ] must be an IPv6 address with its closing ]"
+            say("the connection string is not a valid URL: a host in [ ] must be an IPv6 address with its closing ]")
         ) from None
     query = parse_qsl(parts.query, keep_blank_values=True)
     schema = next((v for k, v in query if k == "schema" and v), "public")
@@ -136,12 +137,17 @@ def parse(dsn: str) -> ConnInfo:
 
     text = (dsn or "").strip()
     if not text:
-        raise ConfigError("no database given: set DATABASE_URL or pass --database-url")
+        raise ConfigError(say("no database given: set DATABASE_URL or pass --database-url"))
     schema = "public"
     if "://" in text:
         if not text.startswith(_URL_SCHEMES):
             scheme = text.split("://", 1)[0]
-            raise ConfigError(f"the connection string uses scheme {scheme!r}; expected postgresql:// or postgres://")
+            raise ConfigError(
+                say(
+                    "the connection string uses scheme {scheme}; expected postgresql:// or postgres://",
+                    scheme=repr(scheme),
+                )
+            )
         _check_userinfo(text)
         text, schema = _strip_prisma_params(text)
     try:
@@ -149,12 +155,14 @@ def parse(dsn: str) -> ConnInfo:
     except ProgrammingError:
         # libpq's message echoes parts of the string, which may hold the password.
         raise ConfigError(
-            "the connection string is not valid: expected postgresql://user:password@host:port/db "
-            "or libpq key=value pairs"
+            say(
+                "the connection string is not valid: expected postgresql://user:password@host:port/db "
+                "or libpq key=value pairs"
+            )
         ) from None
     password = params.pop("password", None)
     if not all(part.isdigit() or not part for part in params.get("port", "").split(",")):
-        raise ConfigError(f"the port {params['port']!r} in the connection string is not a number")
+        raise ConfigError(say("the port {port} in the connection string is not a number", port=repr(params["port"])))
     return ConnInfo(params=params, password=password, schema=schema)
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.errors import ToolError
 
 REQUIRED = ("pg_dump", "psql")
@@ -100,14 +101,19 @@ def choose(server_major: int | None, configured: Path | None = None) -> ClientTo
     """Pick the client tools for a server of ``server_major`` (None: the newest found)."""
     found = [(d, v) for d in candidate_bindirs(configured) if (v := _usable(d))]
     if configured is not None and not any(d == Path(configured) for d, _ in found):
-        raise ToolError(f"no pg_dump and psql in the configured pg_bindir {configured}")
+        raise ToolError(say("no pg_dump and psql in the configured pg_bindir {dir}", dir=configured))
     if not found:
-        raise ToolError("no pg_dump found: install the PostgreSQL client tools or set PG_BINDIR")
+        raise ToolError(say("no pg_dump found: install the PostgreSQL client tools or set PG_BINDIR"))
     if configured is not None:
         d, (major, minor) = next(x for x in found if x[0] == Path(configured))
         if server_major is not None and major < server_major:
             raise ToolError(
-                f"pg_dump {major}.{minor} in {configured} is older than the server ({server_major}) and cannot dump it"
+                say(
+                    "pg_dump {version} in {dir} is older than the server ({server}) and cannot dump it",
+                    version=f"{major}.{minor}",
+                    dir=configured,
+                    server=server_major,
+                )
             )
         return ClientTools(d, major, minor, "configured by pg_bindir")
     if server_major is None:
@@ -125,6 +131,10 @@ def choose(server_major: int | None, configured: Path | None = None) -> ClientTo
         )
     best = max(v[0] for _, v in found)
     raise ToolError(
-        f"the server runs PostgreSQL {server_major} but the newest pg_dump found is "
-        f"{best}; install postgresql-client-{server_major} or set PG_BINDIR"
+        say(
+            "the server runs PostgreSQL {server} but the newest pg_dump found is "
+            "{best}; install postgresql-client-{server} or set PG_BINDIR",
+            server=server_major,
+            best=best,
+        )
     )

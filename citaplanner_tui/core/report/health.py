@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Callable, Iterable, Mapping
 
+from citaplanner_tui.core.i18n import N_, say, say_n
 from citaplanner_tui.core.settings import Thresholds
 from citaplanner_tui.core.volume.catalog import State
 from citaplanner_tui.core.volume.naming import ROTATED_TIERS
@@ -71,18 +72,18 @@ def tier_health(
     fail = getattr(thresholds, f"{tier}_fail_hours")
     if newest_good_at is None:
         if tier == "daily" or any_backup:
-            return Health(tier, FAIL, f"no good {tier} backup")
-        return Health(tier, WARN, f"no {tier} backup yet")
+            return Health(tier, FAIL, say("no good {tier} backup", tier=say(tier)))
+        return Health(tier, WARN, say("no {tier} backup yet", tier=say(tier)))
     age = (now - newest_good_at).total_seconds() / 3600
+    late = {"tier": say(tier), "age": hours(age)}
     if age > fail:
-        return Health(tier, FAIL, f"newest good {tier} backup is {hours(age)} old (limit {hours(fail)})")
+        return Health(
+            tier, FAIL, say("newest good {tier} backup is {age} old (limit {limit})", limit=hours(fail), **late)
+        )
     if age > warn:
-        return Health(tier, WARN, f"newest good {tier} backup is {hours(age)} old (warning after {hours(warn)})")
+        warned = say("newest good {tier} backup is {age} old (warning after {limit})", limit=hours(warn), **late)
+        return Health(tier, WARN, warned)
     return Health(tier, OK)
-
-
-def _n(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 def state_health(counts: Mapping[State, int], backup_running: bool = False) -> list[Health]:
@@ -92,19 +93,43 @@ def state_health(counts: Mapping[State, int], backup_running: bool = False) -> l
         (
             State.MISMATCH,
             FAIL,
-            lambda n: _n(
-                n, "backup does not match its checksum sidecar", "backups do not match their checksum sidecars"
+            lambda n: say_n(
+                "{n} backup does not match its checksum sidecar", "{n} backups do not match their checksum sidecars", n
             ),
         ),
-        (State.CORRUPT, FAIL, lambda n: _n(n, "backup is", "backups are") + " damaged (the deep check failed)"),
-        (State.UNREADABLE, FAIL, lambda n: _n(n, "file", "files") + " on the backup volume cannot be read"),
-        (State.BAD_SIDECAR, WARN, lambda n: _n(n, "sidecar holds", "sidecars hold") + " no SHA-256 checksum"),
+        (
+            State.CORRUPT,
+            FAIL,
+            lambda n: say_n(
+                "{n} backup is damaged (the deep check failed)", "{n} backups are damaged (the deep check failed)", n
+            ),
+        ),
+        (
+            State.UNREADABLE,
+            FAIL,
+            lambda n: say_n(
+                "{n} file on the backup volume cannot be read", "{n} files on the backup volume cannot be read", n
+            ),
+        ),
+        (
+            State.BAD_SIDECAR,
+            WARN,
+            lambda n: say_n("{n} sidecar holds no SHA-256 checksum", "{n} sidecars hold no SHA-256 checksum", n),
+        ),
         (
             State.NO_SIDECAR,
             WARN,
-            lambda n: _n(n, "backup has", "backups have") + " no checksum sidecar, so cannot be verified",
+            lambda n: say_n(
+                "{n} backup has no checksum sidecar, so cannot be verified",
+                "{n} backups have no checksum sidecar, so cannot be verified",
+                n,
+            ),
         ),
-        (State.ORPHAN_SIDECAR, WARN, lambda n: _n(n, "sidecar has", "sidecars have") + " no backup beside it"),
+        (
+            State.ORPHAN_SIDECAR,
+            WARN,
+            lambda n: say_n("{n} sidecar has no backup beside it", "{n} sidecars have no backup beside it", n),
+        ),
     ]
     for state, level, sentence in rules:
         if counts.get(state, 0):
@@ -115,37 +140,47 @@ def state_health(counts: Mapping[State, int], backup_running: bool = False) -> l
             Health(
                 State.PARTIAL.word,
                 WARN,
-                _n(partial, "unfinished backup was", "unfinished backups were")
-                + " left by a run that stopped (the next backup removes them)",
+                say_n(
+                    "{n} unfinished backup was left by a run that stopped (the next backup removes them)",
+                    "{n} unfinished backups were left by a run that stopped (the next backup removes them)",
+                    partial,
+                ),
             )
         )
     return found
 
 
+FULL_IN = N_("the backup volume is full in about {days} days at the current growth")
+
+
 def disk_health(free: int | None, days_left: float | None, thresholds: Thresholds) -> Health:
     """Room on the backup volume: FAIL when full or days from full, WARN within the warning horizon."""
     if free is None:
-        return Health("disk", WARN, "the backup volume's free space cannot be read")
+        return Health(N_("disk"), WARN, say("the backup volume's free space cannot be read"))
     if free <= 0:
-        return Health("disk", FAIL, "the backup volume is full")
+        return Health("disk", FAIL, say("the backup volume is full"))
     if days_left is not None and days_left < thresholds.disk_fail_days:
-        return Health("disk", FAIL, f"the backup volume is full in about {days_left:.1f} days at the current growth")
+        return Health("disk", FAIL, say(FULL_IN, days=f"{days_left:.1f}"))
     if days_left is not None and days_left < thresholds.disk_warn_days:
-        return Health("disk", WARN, f"the backup volume is full in about {days_left:.0f} days at the current growth")
+        return Health("disk", WARN, say(FULL_IN, days=f"{days_left:.0f}"))
     return Health("disk", OK)
 
 
 def shrink_health(newest: int | None, previous: int | None, thresholds: Thresholds) -> Health:
     """A new dump much smaller than the one before usually means lost data or a cut-short dump."""
     if not newest or not previous or newest >= previous * thresholds.shrink_warn_ratio:
-        return Health("size", OK)
-    return Health("size", WARN, f"the newest daily backup is {newest / previous:.0%} of the size of the one before")
+        return Health(N_("size"), OK)
+    return Health(
+        "size",
+        WARN,
+        say("the newest daily backup is {ratio} of the size of the one before", ratio=f"{newest / previous:.0%}"),
+    )
 
 
 def database_health(problem: str | None) -> Health:
     """FAIL with the connection's one-sentence explanation when the database cannot be reached."""
     if problem:
-        return Health("database", FAIL, problem)
+        return Health(N_("database"), FAIL, problem)
     return Health("database", OK)
 
 
@@ -154,8 +189,10 @@ def overall(verdicts: Iterable[Health]) -> Health:
     verdicts = list(verdicts)
     worst = max((v.level for v in verdicts), default=OK)
     if worst is OK:
-        return Health("overall", OK)
+        return Health(N_("overall"), OK)
     problems = sorted((v for v in verdicts if v.level > OK), key=lambda v: -v.level)
     more = len(problems) - 1
-    reason = problems[0].reason + (f" (and {_n(more, 'other problem', 'other problems')})" if more else "")
+    reason = problems[0].reason
+    if more:
+        reason = say_n("{reason} (and {n} other problem)", "{reason} (and {n} other problems)", more, reason=reason)
     return Health("overall", worst, reason)

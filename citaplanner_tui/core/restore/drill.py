@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from citaplanner_tui.core.i18n import N_
 from citaplanner_tui.core.errors import ConnectionFailed, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
@@ -109,7 +110,7 @@ def drill(
     log: Log | None = None,
 ) -> DrillResult:
     """Run one drill and record it; raise an ``OperatorError`` (recorded too) if it fails."""
-    settings.require_writable("a drill (it creates a scratch database)")
+    settings.require_writable(N_("a drill (it creates a scratch database)"))
     reporter = reporter or Reporter()
     log = log or Log(settings.logs, "restore")
     # A named file passes the same gate as verify and restore: a backup of ours, not a sidecar,

@@ -20,6 +20,7 @@ from typing import Any
 
 from psycopg.conninfo import make_conninfo
 
+from citaplanner_tui.core.i18n import N_
 from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.errors import Interrupted, OperatorError
 from citaplanner_tui.core.events import Reporter
@@ -130,7 +131,7 @@ def execute(
     log: Log | None = None,
 ) -> Outcome:
     """Run ``plan``; raise an ``OperatorError`` (live untouched) if any step before the swap fails."""
-    settings.require_writable("restore")
+    settings.require_writable(N_("restore"))
     check_confirm(plan.target, confirm)
     plan.require_ok()
     reporter = reporter or Reporter()
@@ -343,8 +344,8 @@ def rollback(
     """Swap back the database the latest swap parked; the database it replaces is parked in turn."""
     info = settings.conninfo()
     target = target or info.dbname
-    settings.require_writable("rollback")
-    check_confirm(target, confirm, "roll back")
+    settings.require_writable(N_("rollback"))
+    check_confirm(target, confirm, N_("roll back"))
     log = log or _log(settings)
     with lock.hold(settings.backup_dir, "restore"):
         facts = server.inspect(info, target)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.i18n import N_, say
 from citaplanner_tui.core.restore.swap import LOCKOUT
 
 STAMP = "%Y%m%d%H%M%S"
@@ -130,11 +131,23 @@ def drill_name(db: str, stamp: str) -> str:
     return _name(db, "drill", stamp)
 
 
-def check_confirm(target: str, confirm: str | None, action: str = "restore over") -> None:
+def check_confirm(target: str, confirm: str | None, action: str = N_("restore over")) -> None:
     """Headless restores and rollbacks need the target's name typed back; there is no default."""
     if confirm != target:
-        said = "no --confirm was given" if confirm is None else f"--confirm {confirm!r} is not the target"
-        raise ConfirmationRequired(f"{said}: to {action} {target!r} pass --confirm {target}; nothing was changed")
+        said = (
+            say("no --confirm was given")
+            if confirm is None
+            else say("--confirm {typed} is not the target", typed=repr(confirm))
+        )
+        raise ConfirmationRequired(
+            say(
+                "{said}: to {action} {target} pass --confirm {name}; nothing was changed",
+                said=said,
+                action=say(action),
+                target=repr(target),
+                name=target,
+            )
+        )
 
 
 def choose_mode(requested: str | None, *, can_create: bool, can_rename: bool) -> tuple[str, str | None]:
@@ -166,51 +179,81 @@ def steps_for(
     if leftovers:
         steps.append(
             Step(
-                "drop leftovers",
-                "drop scratch databases left by an interrupted restore or drill: " + ", ".join(leftovers),
+                say("drop leftovers"),
+                say(
+                    "drop scratch databases left by an interrupted restore or drill: {names}",
+                    names=", ".join(leftovers),
+                ),
             )
         )
     if mode != "swap":
         steps.append(
             Step(
-                "stop writes",
-                f"make new sessions of {target!r} read-only and end the app's sessions, "
-                "so every write committed before is in the safety backup and later ones are refused "
-                "(readers go on reading)",
+                say("stop writes"),
+                say(
+                    "make new sessions of {target} read-only and end the app's sessions, "
+                    "so every write committed before is in the safety backup and later ones are refused "
+                    "(readers go on reading)",
+                    target=repr(target),
+                ),
             )
         )
     if safety:
         steps.append(
             Step(
-                "safety backup",
-                f"back up the current {target!r} into the safety tier (restores keep the newest few, [restore] keep)",
+                say("safety backup"),
+                say(
+                    "back up the current {target} into the safety tier (restores keep the newest few, [restore] keep)",
+                    target=repr(target),
+                ),
             )
         )
     if mode == "swap":
         scratch, pre = scratch_name(target, stamp), pre_restore_name(target, stamp)
         steps += [
-            Step("create scratch", f"create {scratch!r} with the owner, grants and settings of {target!r}"),
-            Step("load", f"stream the archive into {scratch!r} in one transaction (psql ON_ERROR_STOP)"),
-            Step("validate", "before the load commits, check every table's row count against the dump's"),
             Step(
-                "swap",
-                f"block new connections to {target!r} ({LOCKOUT:.0f} s at most, journaled), end its "
-                f"sessions, rename it to {pre!r}, rename {scratch!r} to {target!r}",
+                say("create scratch"),
+                say(
+                    "create {scratch} with the owner, grants and settings of {target}",
+                    scratch=repr(scratch),
+                    target=repr(target),
+                ),
+            ),
+            Step(
+                say("load"),
+                say("stream the archive into {scratch} in one transaction (psql ON_ERROR_STOP)", scratch=repr(scratch)),
+            ),
+            Step(say("validate"), say("before the load commits, check every table's row count against the dump's")),
+            Step(
+                say("swap"),
+                say(
+                    "block new connections to {target} ({seconds} s at most, journaled), end its "
+                    "sessions, rename it to {pre}, rename {scratch} to {target}",
+                    target=repr(target),
+                    seconds=f"{LOCKOUT:.0f}",
+                    pre=repr(pre),
+                    scratch=repr(scratch),
+                ),
             ),
         ]
     else:
         steps += [
             Step(
-                "load in place",
-                f"in one transaction: drop {drops or 'every schema, large object, publication and event trigger'}, "
-                "then load the archive; readers wait from the drop to the commit; any error "
-                "rolls everything back",
+                say("load in place"),
+                say(
+                    "in one transaction: drop {drops}, then load the archive; readers wait from the drop to the "
+                    "commit; any error rolls everything back",
+                    drops=drops or say("every schema, large object, publication and event trigger"),
+                ),
             ),
-            Step("validate", "check every table's row count against the dump's before committing"),
+            Step(say("validate"), say("check every table's row count against the dump's before committing")),
             Step(
-                "allow writes",
-                f"put back the settings {target!r} had of its own, end the read-only "
-                "sessions, so the app reconnects and writes",
+                say("allow writes"),
+                say(
+                    "put back the settings {target} had of its own, end the read-only "
+                    "sessions, so the app reconnects and writes",
+                    target=repr(target),
+                ),
             ),
         ]
     return steps

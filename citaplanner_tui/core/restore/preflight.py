@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.pg import tools as pgtools
@@ -70,7 +71,7 @@ def manifest_checks(archive: Path, target_info: ConnInfo) -> list[Check]:
         return checks
     warning = manifest.migration_warning(found.migration, live)
     checks.append(
-        Check("migrations", warning is None, warning or "the same migration head as the target", blocking=False)
+        Check("migrations", warning is None, warning or say("the same migration head as the target"), blocking=False)
     )
     return checks
 
@@ -90,7 +91,7 @@ def rows_checks(rows: dict[str, int], target_info: ConnInfo, ratio: float) -> li
     held = sum(rows.values())
     if not live:
         return []
-    detail = f"this backup holds {held:,} rows; the live database about {live:,}"
+    detail = say("this backup holds {held} rows; the live database about {live}", held=f"{held:,}", live=f"{live:,}")
     return [Check("rows", held >= live * ratio, detail, blocking=False)]
 
 
@@ -185,7 +186,7 @@ def preflight(
     checks.append(_space_check(settings.backup_dir, archive))
     checks.append(_sessions_check(info, tf, target, chosen))
     busy = lock.holder(settings.backup_dir)
-    checks.append(Check("lock", busy is None, busy.sentence() if busy else "no backup or restore is running"))
+    checks.append(Check("lock", busy is None, busy.sentence() if busy else say("no backup or restore is running")))
 
     stamp = free_stamp(target, tf.pre_restores, now)
     client = next((c.detail for c in checks if c.name == "client" and c.ok), "")
@@ -210,22 +211,44 @@ def preflight(
 
 def _target_check(tf: server.TargetFacts, target: str, info: ConnInfo) -> Check:
     if not tf.exists:
-        return Check("target", False, f"the database {target!r} does not exist on {info.host}:{info.port}")
+        return Check(
+            "target",
+            False,
+            say("the database {db} does not exist on {host}:{port}", db=repr(target), host=info.host, port=info.port),
+        )
     if not tf.allow_connections:
         return Check(
             "target",
             False,
-            f"{target!r} does not accept connections (an interrupted swap?); "
-            f"run ALTER DATABASE {target} WITH ALLOW_CONNECTIONS true first",
+            say(
+                "{target} does not accept connections (an interrupted swap?); "
+                "run ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true first",
+                target=repr(target),
+                name=target,
+            ),
         )
-    return Check("target", True, f"{target!r} on PostgreSQL {tf.server_major}.{tf.server_minor}, owned by {tf.owner}")
+    return Check(
+        "target",
+        True,
+        say(
+            "{target} on PostgreSQL {version}, owned by {owner}",
+            target=repr(target),
+            version=f"{tf.server_major}.{tf.server_minor}",
+            owner=tf.owner,
+        ),
+    )
 
 
 def _sessions_check(info: ConnInfo, tf: server.TargetFacts, target: str, mode: str) -> Check:
     """Sessions the role may not end would hold the swap's lock-out, or keep writing during an in-place
     restore: refuse now, before anything is locked."""
     if not tf.exists or not tf.allow_connections:
-        return Check("sessions", True, f"{tf.sessions} other session(s) connected to {target!r}", blocking=False)
+        return Check(
+            "sessions",
+            True,
+            say("{n} other session(s) connected to {target}", n=tf.sessions, target=repr(target)),
+            blocking=False,
+        )
     with server.maintenance(info) as conn:
         others = unendable_sessions(conn, target)
     if others:
@@ -239,23 +262,37 @@ def _sessions_check(info: ConnInfo, tf: server.TargetFacts, target: str, mode: s
             ),
         )
     when = (
-        f"at the swap, which refuses new connections for {LOCKOUT:.0f} s at most"
+        say("at the swap, which refuses new connections for {seconds} s at most", seconds=f"{LOCKOUT:.0f}")
         if mode == "swap"
-        else "before the safety backup, when writes stop"
+        else say("before the safety backup, when writes stop")
     )
     return Check(
-        "sessions", True, f"{tf.sessions} other session(s) connected to {target!r} will be ended {when}", blocking=False
+        "sessions",
+        True,
+        say(
+            "{n} other session(s) connected to {target} will be ended {when}",
+            n=tf.sessions,
+            target=repr(target),
+            when=when,
+        ),
+        blocking=False,
     )
 
 
 def _rights_detail(mode: str, tf: server.TargetFacts, target: str) -> str:
     if mode == "swap":
-        return f"role {tf.user!r} may create databases and rename {target!r}: swap mode"
+        return say(
+            "role {user} may create databases and rename {target}: swap mode", user=repr(tf.user), target=repr(target)
+        )
     create = "may" if tf.can_create else "may not"
     if not tf.exists:
         return f"role {tf.user!r} {create} create databases; {target!r} does not exist, so there is nothing to rename"
     if tf.can_create and tf.can_rename:
-        return f"role {tf.user!r} may create databases and rename {target!r}: in-place mode, as asked"
+        return say(
+            "role {user} may create databases and rename {target}: in-place mode, as asked",
+            user=repr(tf.user),
+            target=repr(target),
+        )
     missing = [w for w, ok in (("create databases", tf.can_create), (f"rename {target!r}", tf.can_rename)) if not ok]
     return f"role {tf.user!r} may not {' or '.join(missing)}: in-place mode"
 
@@ -281,9 +318,11 @@ def _space_check(backup_dir: Path, archive: Path) -> Check:
     return Check(
         "space",
         ok,
-        f"{_mb(free)} free on the backup volume, the safety backup needs about {_mb(need)}"
+        say("{free} free on the backup volume, the safety backup needs about {need}", free=_mb(free), need=_mb(need))
         if ok
-        else f"the backup volume has {_mb(free)} free but the safety backup needs about {_mb(need)}",
+        else say(
+            "the backup volume has {free} free but the safety backup needs about {need}", free=_mb(free), need=_mb(need)
+        ),
     )
 
 

@@ -39,6 +39,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from citaplanner_tui.core.i18n import say, say_n
 from citaplanner_tui.core.seed import data
 from citaplanner_tui.core.seed.data import Definition
 
@@ -126,15 +127,6 @@ def _show(value: object) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-_WORDS = (
-    (Status.CREATE, "to create", "to create"),
-    (Status.EXISTS, "exists", "exist"),
-    (Status.DIFFERS, "differs", "differ"),
-    (Status.CONFLICT, "conflict", "conflicts"),
-    (Status.SKIP, "skipped", "skipped"),
-)
-
-
 @dataclass(frozen=True)
 class SeedPlan:
     items: tuple[Item, ...]
@@ -164,8 +156,14 @@ class SeedPlan:
     def summary(self) -> str:
         """``Plan: 12 to create, 30 exist, 2 differ, 1 conflict, 2 skipped``."""
         counts = self.counts
-        parts = [f"{counts[s]} {one if counts[s] == 1 else many}" for s, one, many in _WORDS]
-        return "Plan: " + ", ".join(parts)
+        return say(
+            "Plan: {create}, {exist}, {differ}, {conflict}, {skip}",
+            create=say_n("{n} to create", "{n} to create", counts[Status.CREATE]),
+            exist=say_n("{n} exists", "{n} exist", counts[Status.EXISTS]),
+            differ=say_n("{n} differs", "{n} differ", counts[Status.DIFFERS]),
+            conflict=say_n("{n} conflict", "{n} conflicts", counts[Status.CONFLICT]),
+            skip=say_n("{n} skipped", "{n} skipped", counts[Status.SKIP]),
+        )
 
     def creates_by_table(self) -> dict[str, int]:
         return dict(Counter(i.table for i in self.items if i.status is Status.CREATE))

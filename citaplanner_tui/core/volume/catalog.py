@@ -36,6 +36,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterator, Mapping, NamedTuple
 
+from citaplanner_tui.core.i18n import N_
 from citaplanner_tui.core.volume.naming import (
     COMPANION_SUFFIXES,
     PARTIAL_SUFFIX,
@@ -53,7 +54,7 @@ MIN_DUMP_BYTES = 64
 
 
 class State(str, Enum):
-    """The state of one catalog entry; ``word`` is what an operator reads."""
+    """The state of one catalog entry; ``word`` is what an operator reads (English; screens show ``_(word)``)."""
 
     OK = "ok"
     MISMATCH = "mismatch"
@@ -71,15 +72,15 @@ class State(str, Enum):
 
 
 _WORDS = {
-    State.OK: "ok",
-    State.MISMATCH: "checksum mismatch",
-    State.CORRUPT: "damaged",
-    State.BAD_SIDECAR: "bad sidecar",
-    State.NO_SIDECAR: "no sidecar",
-    State.ORPHAN_SIDECAR: "sidecar without dump",
-    State.PARTIAL: "unfinished",
-    State.UNREADABLE: "unreadable",
-    State.FOREIGN: "not ours",
+    State.OK: N_("ok"),
+    State.MISMATCH: N_("checksum mismatch"),
+    State.CORRUPT: N_("damaged"),
+    State.BAD_SIDECAR: N_("bad sidecar"),
+    State.NO_SIDECAR: N_("no sidecar"),
+    State.ORPHAN_SIDECAR: N_("sidecar without dump"),
+    State.PARTIAL: N_("unfinished"),
+    State.UNREADABLE: N_("unreadable"),
+    State.FOREIGN: N_("not ours"),
 }
 
 # ``HASH  name`` (text mode), ``HASH *name`` (binary mode), or BSD ``SHA256 (name) = HASH``.

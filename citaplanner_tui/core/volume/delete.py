@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from citaplanner_tui.core.i18n import N_
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.settings import Settings
@@ -35,7 +36,7 @@ def refusal(scan: catalog.Catalog, entry: catalog.Entry | None) -> str | None:
 
 def delete_backup(settings: Settings, path: Path, *, log: Log | None = None) -> list[Path]:
     """Delete the backup at ``path`` and its sidecar; return the paths removed."""
-    settings.require_writable("deleting a backup")
+    settings.require_writable(N_("deleting a backup"))
     log = log or Log(settings.logs, "backup")
     with lock.hold(settings.backup_dir, "delete"):
         scan = catalog.scan(settings)

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.errors import BusyError, ConfigError
 from citaplanner_tui.core.volume import private
 
@@ -32,10 +33,10 @@ class Holder:
     job: str
 
     def sentence(self) -> str:
-        who = f"pid {self.pid}" if self.pid else "pid unknown"
+        who = say("pid {pid}", pid=self.pid) if self.pid else say("pid unknown")
         if self.since:
-            who += f", since {self.since.strftime('%H:%M')}"
-        return f"another backup or restore is running ({who})"
+            who = say("{who}, since {time}", who=who, time=self.since.strftime("%H:%M"))
+        return say("another backup or restore is running ({who})", who=who)
 
 
 def lock_path(backup_dir: Path) -> Path:
@@ -58,7 +59,7 @@ def _open(backup_dir: Path) -> int:
         private.mkdirs(Path(backup_dir))
         return os.open(lock_path(backup_dir), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     except OSError as exc:
-        raise ConfigError(f"cannot use the backup folder {backup_dir}: {exc.strerror}") from None
+        raise ConfigError(say("cannot use the backup folder {dir}: {why}", dir=backup_dir, why=exc.strerror)) from None
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from citaplanner_tui.core.i18n import N_
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.volume import catalog, lock, retention
@@ -61,7 +62,7 @@ def prune(settings: Settings, *, dry_run: bool = False) -> PruneResult:
             ),
             [],
         )
-    settings.require_writable("prune")
+    settings.require_writable(N_("prune"))
     log = Log(settings.logs, "backup")
     with lock.hold(settings.backup_dir, "prune"):
         kept, removals = retention.decide(

@@ -9,12 +9,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from citaplanner_tui.core.i18n import N_, _
+
 
 class AskScreen(ModalScreen[bool]):
-    BINDINGS = [Binding("escape", "no", "No", id="ask.no")]
+    BINDINGS = [Binding("escape", "no", N_("No"), id="ask.no")]
     AUTO_FOCUS = "#no"
 
-    def __init__(self, question: str, yes: str = "Yes", no: str = "No"):
+    def __init__(self, question: str, yes: str = N_("Yes"), no: str = N_("No")):
         super().__init__()
         self.question, self.yes, self.no = question, yes, no
 
@@ -22,8 +24,8 @@ class AskScreen(ModalScreen[bool]):
         with Vertical(id="ask-box"):
             yield Label(self.question, id="ask-question", markup=False)
             with Horizontal(id="ask-buttons"):
-                yield Button(self.no, id="no", variant="primary")
-                yield Button(self.yes, id="yes", variant="warning")
+                yield Button(_(self.no), id="no", variant="primary")
+                yield Button(_(self.yes), id="yes", variant="warning")
 
     @on(Button.Pressed, "#yes")
     def _yes(self) -> None:

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Label, ProgressBar, Select, Static
 
+from citaplanner_tui.core.i18n import N_, _, shown
 from citaplanner_tui.core.volume.tiers import tiers_for
 from citaplanner_tui.tui import actions, engine_jobs, gate
 from citaplanner_tui.tui import format as fmt
@@ -31,33 +32,39 @@ if TYPE_CHECKING:
     from citaplanner_tui.tui.jobs import Job
 
 actions.register(
-    ActionSpec("start", "Start backup", "Start the backup with the chosen tier", "s", "BackupNowScreen"),
+    ActionSpec("start", N_("Start backup"), N_("Start the backup with the chosen tier"), "s", "BackupNowScreen"),
     ActionSpec(
-        "cancel_job", "Cancel backup", "Stop the running backup; nothing half-written is left", "c", "BackupNowScreen"
+        "cancel_job",
+        N_("Cancel backup"),
+        N_("Stop the running backup; nothing half-written is left"),
+        "c",
+        "BackupNowScreen",
     ),
 )
 
 TIER_CHOICES = (
-    ("auto: daily (+ weekly on Sunday, + monthly on the 1st)", "auto"),
-    ("manual: kept until you delete it (rotation never removes it)", "manual"),
+    (N_("auto: daily (+ weekly on Sunday, + monthly on the 1st)"), "auto"),
+    (N_("manual: kept until you delete it (rotation never removes it)"), "manual"),
 )
 
 
 def result_lines(result: BackupResult) -> list[str]:
     """What a finished backup wrote, for the operator."""
     lines = [
-        f"size {fmt.size(result.size)} ({fmt.size(result.raw_bytes)} of SQL) in {fmt.seconds(result.duration)}",
+        _("size {size} ({raw} of SQL) in {time}").format(
+            size=fmt.size(result.size), raw=fmt.size(result.raw_bytes), time=fmt.seconds(result.duration)
+        ),
         f"sha256 {result.sha256}",
     ]
-    lines += [f"wrote {path}" for path in result.files]
-    lines += [f"WARN {w}" for w in result.warnings]
-    lines += [f"pruned {path.name}" for path in result.pruned]
+    lines += [_("wrote {path}").format(path=path) for path in result.files]
+    lines += [f"WARN {shown(w)}" for w in result.warnings]
+    lines += [_("pruned {name}").format(name=path.name) for path in result.pruned]
     return lines
 
 
 class BackupNowScreen(gate.GatedScreen):
-    TITLE = "Backup now"
-    BINDINGS = [Binding("escape", "back", "Back", id="backup_now.back"), *actions.bindings_for("BackupNowScreen")]
+    TITLE = N_("Backup now")
+    BINDINGS = [Binding("escape", "back", N_("Back"), id="backup_now.back"), *actions.bindings_for("BackupNowScreen")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -66,12 +73,12 @@ class BackupNowScreen(gate.GatedScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
         with Vertical(id="backup-now"):
-            yield Label("Tier", classes="field-label")
-            yield Select(TIER_CHOICES, value="auto", allow_blank=False, id="tier")
+            yield Label(_("Tier"), classes="field-label")
+            yield Select([(_(label), tier) for label, tier in TIER_CHOICES], value="auto", allow_blank=False, id="tier")
             yield Static(id="tier-plan")
             with Horizontal(id="backup-buttons"):
-                yield Button("Start backup", id="start", variant="success")
-                yield Button("Cancel backup", id="cancel", variant="error", disabled=True)
+                yield Button(_("Start backup"), id="start", variant="success")
+                yield Button(_("Cancel backup"), id="cancel", variant="error", disabled=True)
             yield ProgressBar(show_eta=False, id="backup-bar")
             yield Static(id="backup-progress")
             yield Static(id="backup-result")
@@ -92,7 +99,7 @@ class BackupNowScreen(gate.GatedScreen):
         tiers = tiers_for(str(tier), self.app.now().date())
         where = ", ".join(f"{t}/" for t in tiers)
         self.query_one("#tier-plan", Static).update(
-            f"one dump of {escape(self.app.conn_display())}, filed under {where}"
+            _("one dump of {target}, filed under {where}").format(target=escape(self.app.conn_display()), where=where)
         )
 
     # -- start / cancel ------------------------------------------------------------------
@@ -103,13 +110,18 @@ class BackupNowScreen(gate.GatedScreen):
     @gate.writes
     def action_start(self) -> None:
         if self.job is not None and self.job.running:
-            self.notify("a backup is already running", severity="warning")
+            self.notify(_("a backup is already running"), severity="warning")
             return
         tier = str(self.query_one("#tier", Select).value)
         self.query_one("#backup-result", Static).update("")
         self.query_one("#backup-bar").display = True
         self.job = self.app.start_engine_job(
-            "backup", f"backup ({tier})", engine_jobs.backup, self.app.settings, tier=tier, now=self.app.now()
+            "backup",
+            _("backup ({tier})").format(tier=_(tier)),
+            engine_jobs.backup,
+            self.app.settings,
+            tier=tier,
+            now=self.app.now(),
         )
 
     @on(Button.Pressed, "#cancel")
@@ -150,10 +162,10 @@ class BackupNowScreen(gate.GatedScreen):
         progress, result = self.query_one("#backup-progress", Static), self.query_one("#backup-result", Static)
         if job.error:
             bar.update(total=100, progress=0)
-            word = "cancelled" if job.cancelled else "FAILED"
-            progress.update(f"[b]{word}[/]: {escape(job.error)}")
+            word = _("cancelled") if job.cancelled else _("FAILED")
+            progress.update(f"[b]{word}[/]: {escape(shown(job.error))}")
             return
         bar.update(total=100, progress=100)
-        progress.update("[b $success]OK[/] backup finished")
+        progress.update("[b $success]OK[/] " + _("backup finished"))
         if job.result is not None:  # a backup job's value is its BackupResult (engine_jobs.backup)
             result.update(escape("\n".join(result_lines(cast("BackupResult", job.result.value)))))

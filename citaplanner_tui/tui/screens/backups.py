@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
 from citaplanner_tui.core.volume.delete import delete_backup, refusal
+from citaplanner_tui.core.i18n import N_, _, ngettext, shown
 from citaplanner_tui.tui import actions, engine_jobs, gate
 from citaplanner_tui.tui.actions import ActionSpec
 from citaplanner_tui.tui.data import check_cell
@@ -35,28 +36,48 @@ if TYPE_CHECKING:
     from citaplanner_tui.core.volume.catalog import Entry
 
 actions.register(
-    ActionSpec("filter", "Filter", "Show only rows containing some text", "slash", "BackupsScreen", key_display="/"),
-    ActionSpec("verify", "Verify", "Check the selected backup's SHA-256 against its sidecar", "v", "BackupsScreen"),
+    ActionSpec(
+        "filter", N_("Filter"), N_("Show only rows containing some text"), "slash", "BackupsScreen", key_display="/"
+    ),
+    ActionSpec(
+        "verify", N_("Verify"), N_("Check the selected backup's SHA-256 against its sidecar"), "v", "BackupsScreen"
+    ),
     ActionSpec(
         "deep_verify",
-        "Deep verify",
-        "Checksum, decompress to the end and check the dump's end marker",
+        N_("Deep verify"),
+        N_("Checksum, decompress to the end and check the dump's end marker"),
         "V",
         "BackupsScreen",
     ),
     ActionSpec(
-        "drill", "Drill", "Restore the selected backup into a scratch database and count rows", "t", "BackupsScreen"
+        "drill",
+        N_("Drill"),
+        N_("Restore the selected backup into a scratch database and count rows"),
+        "t",
+        "BackupsScreen",
     ),
-    ActionSpec("restore", "Restore", "Restore the selected backup (guided, confirmed)", "R", "BackupsScreen"),
+    ActionSpec("restore", N_("Restore"), N_("Restore the selected backup (guided, confirmed)"), "R", "BackupsScreen"),
     ActionSpec(
-        "delete", "Delete", "Delete the selected backup and its sidecar (typed confirmation)", "x", "BackupsScreen"
+        "delete",
+        N_("Delete"),
+        N_("Delete the selected backup and its sidecar (typed confirmation)"),
+        "x",
+        "BackupsScreen",
     ),
 )
 
-COLUMNS = (("Tier", 7), ("Taken", 16), ("Age", 4), ("Size", 9), ("State", 17), ("Verified", 10), ("Drill", 10))
+COLUMNS = (
+    (N_("Tier"), 7),
+    (N_("Taken"), 16),
+    (N_("Age"), 4),
+    (N_("Size"), 9),
+    (N_("State"), 17),
+    (N_("Verified"), 10),
+    (N_("Drill"), 10),
+)
 # With off-site targets, Where (``local+primary``) takes the Drill column's room (the drill stays on the
 # detail line) and the year leaves the date (``tui.data.backup_row``).
-OFFSITE_COLUMNS = (*COLUMNS[:1], ("Taken", 11), *COLUMNS[2:6], ("Where", 15))
+OFFSITE_COLUMNS = (*COLUMNS[:1], (N_("Taken"), 11), *COLUMNS[2:6], (N_("Where"), 15))
 
 
 MAX_LEFTOVERS = 3  # lines of them at 80x24; ``status`` lists them all
@@ -68,20 +89,21 @@ def leftover_lines(kept: Sequence[Leftover]) -> list[str]:
 
     head, *rows = lines(list(kept))[1:] or [""]
     if len(rows) > MAX_LEFTOVERS:
-        rows = rows[: MAX_LEFTOVERS - 1] + [f"  + {len(rows) - MAX_LEFTOVERS + 1} more (citaplanner-tui status)"]
+        more = len(rows) - MAX_LEFTOVERS + 1
+        rows = rows[: MAX_LEFTOVERS - 1] + [_("  + {n} more (citaplanner-tui status)").format(n=more)]
     return [head, *rows] if kept else []
 
 
 class BackupsScreen(gate.GatedScreen):
-    TITLE = "Backups"
-    BINDINGS = [Binding("escape", "back", "Back", id="backups.back"), *actions.bindings_for("BackupsScreen")]
+    TITLE = N_("Backups")
+    BINDINGS = [Binding("escape", "back", N_("Back"), id="backups.back"), *actions.bindings_for("BackupsScreen")]
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
         yield BackupTable(OFFSITE_COLUMNS if self.app.settings.offsite else COLUMNS, id="backups-table")
         yield Static(id="backup-detail")
         yield Static(id="leftovers")
-        yield Input(placeholder="filter: any text in the row (Esc clears)", id="backups-filter")
+        yield Input(placeholder=_("filter: any text in the row (Esc clears)"), id="backups-filter")
         yield JobLine()
         yield Footer(show_command_palette=False)  # its room goes to the screen's keys (^p still opens it)
 
@@ -133,15 +155,18 @@ class BackupsScreen(gate.GatedScreen):
             detail.update(escape(self._only_remote(remote)))
             return
         if entry is None:
-            detail.update("no backups" if self.app.data is not None else "loading…")
+            detail.update(_("no backups") if self.app.data is not None else _("loading…"))
             return
         notes = [entry.path.name, entry.reason, entry.sidecar_elsewhere or "", entry.verify_detail, entry.drill_detail]
         data = self.app.data
         if self.app.settings.offsite and entry.is_dump and data is not None:  # Drill gave its room to Where
             drill = check_cell(entry.last_drill_at, entry.drill_ok, data.now)
             where = self.query_one(BackupTable).cells(str(entry.path))[-1]
-            notes[1:1] = ["on " + where.replace("+", ", "), f"drill {drill}"]
-        detail.update(escape(" · ".join(n for n in notes if n)))
+            notes[1:1] = [
+                _("on {where}").format(where=where.replace("+", ", ")),
+                _("drill {drill}").format(drill=drill),
+            ]
+        detail.update(escape(" · ".join(shown(n) for n in notes if n)))
 
     # -- filter ---------------------------------------------------------------------------
     def action_filter(self) -> None:
@@ -173,7 +198,7 @@ class BackupsScreen(gate.GatedScreen):
             self.notify(self._only_remote(remote), severity="warning")
             return None
         if entry is None or not entry.is_dump:
-            self.notify("select a backup dump first", severity="warning")
+            self.notify(_("select a backup dump first"), severity="warning")
             return None
         return entry
 
@@ -181,9 +206,9 @@ class BackupsScreen(gate.GatedScreen):
         entry = self._dump_or_say()
         if entry is None:
             return
-        kind = "deep verify" if deep else "verify"
+        title = _("deep verify {name}") if deep else _("verify {name}")
         self.app.start_engine_job(
-            "verify", f"{kind} {entry.path.name}", engine_jobs.verify, self.app.settings, [entry.path], deep=deep
+            "verify", title.format(name=entry.path.name), engine_jobs.verify, self.app.settings, [entry.path], deep=deep
         )
 
     def action_deep_verify(self) -> None:
@@ -194,7 +219,9 @@ class BackupsScreen(gate.GatedScreen):
         entry = self._dump_or_say()
         if entry is None:
             return
-        self.app.start_engine_job("drill", f"drill {entry.path.name}", engine_jobs.drill, self.app.settings, entry.path)
+        self.app.start_engine_job(
+            "drill", _("drill {name}").format(name=entry.path.name), engine_jobs.drill, self.app.settings, entry.path
+        )
 
     @gate.writes
     def action_restore(self) -> None:
@@ -213,14 +240,18 @@ class BackupsScreen(gate.GatedScreen):
             return
         why = refusal(data.catalog, entry)
         if why:
-            self.notify(why, title="Not deleted", severity="warning")
+            self.notify(shown(why), title=_("Not deleted"), severity="warning")
             return
         where = f"{entry.path.parent.name}/{entry.path.name}"
         kept = len(data.catalog.backups(entry.tier)) - 1
         steps = [
-            f"delete the dump {where} from the backup volume",
-            f"then its sidecar {entry.sidecar.name}" if entry.sidecar else "(it has no sidecar)",
-            f"{entry.tier} keeps {kept} backups; the newest good one stays",
+            _("delete the dump {where} from the backup volume").format(where=where),
+            _("then its sidecar {name}").format(name=entry.sidecar.name) if entry.sidecar else _("(it has no sidecar)"),
+            ngettext(
+                "{tier} keeps {n} backup; the newest good one stays",
+                "{tier} keeps {n} backups; the newest good one stays",
+                kept,
+            ).format(tier=_(entry.tier), n=kept),
         ]
         settings, path = self.app.settings, entry.path
 
@@ -229,8 +260,13 @@ class BackupsScreen(gate.GatedScreen):
                 return
 
             def work(reporter: Reporter) -> JobOutcome:
-                return JobOutcome.ok(delete_backup(settings, path), f"deleted {path.name} and its sidecar")
+                return JobOutcome.ok(
+                    delete_backup(settings, path), _("deleted {name} and its sidecar").format(name=path.name)
+                )
 
-            self.app.start_job("delete", f"delete {path.name}", work)
+            self.app.start_job("delete", _("delete {name}").format(name=path.name), work)
 
-        self.app.push_screen(ConfirmScreen(f"Delete the backup {path.name}?", steps, path.name, "Delete"), confirmed)
+        self.app.push_screen(
+            ConfirmScreen(_("Delete the backup {name}?").format(name=path.name), steps, path.name, N_("Delete")),
+            confirmed,
+        )

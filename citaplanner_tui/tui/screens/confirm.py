@@ -19,14 +19,20 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from citaplanner_tui.core.i18n import N_, _, shown
+
 
 def refusal(typed: str, expected: str) -> str:
     """Why ``typed`` does not confirm: one sentence, shown under the box."""
     if not typed:
-        return f"Nothing typed yet: type {expected!r}, then Enter. Esc cancels."
+        return _("Nothing typed yet: type {expected}, then Enter. Esc cancels.").format(expected=repr(expected))
     if typed.strip() == expected:
-        return f"Almost: {typed!r} has spaces around it; type {expected!r} exactly. Esc cancels."
-    return f"{typed!r} is not {expected!r}: type the name exactly (case matters). Esc cancels."
+        return _("Almost: {typed} has spaces around it; type {expected} exactly. Esc cancels.").format(
+            typed=repr(typed), expected=repr(expected)
+        )
+    return _("{typed} is not {expected}: type the name exactly (case matters). Esc cancels.").format(
+        typed=repr(typed), expected=repr(expected)
+    )
 
 
 class NameBox(Input):
@@ -50,27 +56,31 @@ class NameBox(Input):
 class ConfirmScreen(ModalScreen[bool]):
     """``ConfirmScreen(title, steps, expected, action_label)`` -> True if confirmed."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="confirm.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="confirm.cancel")]
     AUTO_FOCUS = "#confirm-input"
 
-    def __init__(self, title: str, steps: list[str], expected: str, action_label: str = "Confirm"):
+    def __init__(self, title: str, steps: list[str], expected: str, action_label: str = N_("Confirm")):
         super().__init__()
         self.title_text, self.steps, self.expected, self.action_label = title, steps, expected, action_label
-        self.prompt = f"Type {expected!r}, then Enter, to {action_label.lower()}. Esc cancels."
+        self.prompt = _("Type {expected}, then Enter, to {action}. Esc cancels.").format(
+            expected=repr(expected), action=_(action_label).lower()
+        )
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(self.title_text, id="confirm-title", markup=False)
+            yield Static(shown(self.title_text), id="confirm-title", markup=False)
             with VerticalScroll(id="confirm-steps-box"):
                 yield Static(
-                    "\n".join(f"{n}. {step}" for n, step in enumerate(self.steps, 1)), id="confirm-steps", markup=False
+                    "\n".join(f"{n}. {shown(step)}" for n, step in enumerate(self.steps, 1)),
+                    id="confirm-steps",
+                    markup=False,
                 )
             yield Static(escape(self.prompt), id="confirm-prompt")
             # No placeholder (a grey name looks typed); no select-all on focus (a key would replace it).
             yield NameBox(id="confirm-input", select_on_focus=False)
             with Horizontal(id="confirm-buttons"):
-                yield Button("Cancel", id="cancel", compact=True)
-                yield Button(self.action_label, id="confirm", variant="error", disabled=True, compact=True)
+                yield Button(_("Cancel"), id="cancel", compact=True)
+                yield Button(_(self.action_label), id="confirm", variant="error", disabled=True, compact=True)
 
     def on_key(self, event: events.Key) -> None:
         """A key typed before the box had focus (while the dialog opened) still goes into it."""

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Footer
 
+from citaplanner_tui.core.i18n import N_, _
 from citaplanner_tui.core.logs.writer import log_path
 from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui.actions import ActionSpec
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
 actions.register(
     ActionSpec(
         "restore_newest",
-        "Restore newest good",
-        "Restore the newest good daily, weekly or monthly backup: pre-flight starts at once",
+        N_("Restore newest good"),
+        N_("Restore the newest good daily, weekly or monthly backup: pre-flight starts at once"),
         "R",
         "DashboardScreen",
     ),
@@ -32,7 +33,7 @@ actions.register(
 
 
 class DashboardScreen(GatedScreen):
-    TITLE = "Dashboard"
+    TITLE = N_("Dashboard")
     BINDINGS = actions.bindings_for("DashboardScreen")
 
     def compose(self) -> ComposeResult:
@@ -44,7 +45,7 @@ class DashboardScreen(GatedScreen):
             yield ChecksumPane(id="checks")
         yield DiskPane(id="disk")
         log = LogView(self.todays_log(), poll=self.app.log_poll, id="log-pane")
-        log.border_title = "Today's log"
+        log.border_title = _("Today's log")
         yield log
         yield Footer(show_command_palette=False)  # its room goes to the screen's keys (^p still opens it)
 
@@ -64,7 +65,7 @@ class DashboardScreen(GatedScreen):
         data = self.app.data
         archive = newest_good_rotated(data.catalog) if data is not None else None
         if archive is None:
-            self.notify("no good daily, weekly or monthly backup to restore yet: pick one", severity="warning")
+            self.notify(_("no good daily, weekly or monthly backup to restore yet: pick one"), severity="warning")
         self.app.open_restore(archive, preflight=archive is not None)
 
     def _day_changed(self, _data: object) -> None:

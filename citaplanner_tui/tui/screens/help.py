@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Label
 
+from citaplanner_tui.core.i18n import N_, _, shown
 from citaplanner_tui.tui import actions, gate
 
 
@@ -28,10 +29,10 @@ def help_rows(screen: Screen) -> list[tuple[str, str, str]]:
         spec = next(
             (actions.REGISTRY[(s, binding.action)] for s in scopes if (s, binding.action) in actions.REGISTRY), None
         )
-        title = spec.title if spec else (binding.description or binding.action)
-        text = spec.help if spec else ""
+        title = shown(spec.title) if spec else (binding.description or binding.action)
+        text = shown(spec.help) if spec else ""
         if not gate.allowed(active.node, binding.action):
-            text = f"{text} (disabled: read-only)".strip()
+            text = _("{text} (disabled: read-only)").format(text=text).strip()
         rows.append((spec is None, binding.key_display or screen.app.get_key_display(binding), title, text))
     rows.sort(key=lambda row: row[0])  # the console's own keys first, then scrolling and focus
     return [row[1:] for row in rows]
@@ -41,7 +42,7 @@ HELP_TEXT_WIDTH = 40  # fits the 76-column box at 80x24 with the key and action 
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help.close")]
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", N_("Close"), id="help.close")]
 
     def __init__(self, over: Screen):
         super().__init__()
@@ -49,12 +50,14 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
-            yield Label(f"Keys: {self.over.title or type(self.over).__name__}", id="help-title")
+            yield Label(
+                _("Keys: {screen}").format(screen=_(self.over.title or type(self.over).__name__)), id="help-title"
+            )
             table: DataTable[str] = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
-            table.add_column("Key", width=6)
-            table.add_column("Action", width=18)
-            table.add_column("What it does", width=HELP_TEXT_WIDTH)
+            table.add_column(_("Key"), width=6)
+            table.add_column(_("Action"), width=18)
+            table.add_column(_("What it does"), width=HELP_TEXT_WIDTH)
             for row in help_rows(self.over):
                 table.add_row(*row, height=None)  # as many lines as the description needs: never cut
             yield table
-            yield Label("Esc closes.  ctrl+p opens the command palette.", id="help-hint")
+            yield Label(_("Esc closes.  ctrl+p opens the command palette."), id="help-hint")

@@ -24,6 +24,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from citaplanner_tui.core.i18n import N_, _, ngettext
 from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.actions import ActionSpec
@@ -31,20 +32,26 @@ from citaplanner_tui.tui.widgets.log_view import LogView
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
 actions.register(
-    ActionSpec("search", "Search", "Find text in the log (exact case)", "slash", "LogsScreen", key_display="/"),
-    ActionSpec("next_match", "Next match", "Jump to the next line with the search text", "n", "LogsScreen", show=False),
+    ActionSpec("search", N_("Search"), N_("Find text in the log (exact case)"), "slash", "LogsScreen", key_display="/"),
+    ActionSpec(
+        "next_match", N_("Next match"), N_("Jump to the next line with the search text"), "n", "LogsScreen", show=False
+    ),
     ActionSpec(
         "previous_match",
-        "Previous match",
-        "Jump to the previous line with the search text",
+        N_("Previous match"),
+        N_("Jump to the previous line with the search text"),
         "N",
         "LogsScreen",
         show=False,
     ),
-    ActionSpec("toggle_follow", "Follow", "Keep the end of the log in view as it grows", "f", "LogsScreen"),
-    ActionSpec("cycle_levels", "Levels", "Show all lines, then WARN and ERROR, then ERROR only", "w", "LogsScreen"),
-    ActionSpec("toggle_files", "Files", "Show or hide the list of log files", "l", "LogsScreen"),
-    ActionSpec("toggle_wrap", "Wrap", "Wrap long lines, or one row per line (left/right pan)", "W", "LogsScreen"),
+    ActionSpec("toggle_follow", N_("Follow"), N_("Keep the end of the log in view as it grows"), "f", "LogsScreen"),
+    ActionSpec(
+        "cycle_levels", N_("Levels"), N_("Show all lines, then WARN and ERROR, then ERROR only"), "w", "LogsScreen"
+    ),
+    ActionSpec("toggle_files", N_("Files"), N_("Show or hide the list of log files"), "l", "LogsScreen"),
+    ActionSpec(
+        "toggle_wrap", N_("Wrap"), N_("Wrap long lines, or one row per line (left/right pan)"), "W", "LogsScreen"
+    ),
 )
 WIDE = 100  # columns from which the file list is shown beside the log by default
 
@@ -62,8 +69,8 @@ def log_files(log_dir: Path) -> list[tuple[Path, int, float]]:
 
 
 class LogsScreen(gate.GatedScreen):
-    TITLE = "Logs"
-    BINDINGS = [Binding("escape", "back", "Back", id="logs.back"), *actions.bindings_for("LogsScreen")]
+    TITLE = N_("Logs")
+    BINDINGS = [Binding("escape", "back", N_("Back"), id="logs.back"), *actions.bindings_for("LogsScreen")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -75,10 +82,10 @@ class LogsScreen(gate.GatedScreen):
             yield OptionList(id="log-files")
             with Vertical(id="log-side"):
                 view = LogView(poll=self.app.log_poll, wrap=True, id="log-viewer")
-                view.border_title = "no log selected"
+                view.border_title = _("no log selected")
                 yield view
                 yield Label(id="log-state")
-                yield Input(placeholder="search (exact text), Enter finds, Esc closes", id="log-search")
+                yield Input(placeholder=_("search (exact text), Enter finds, Esc closes"), id="log-search")
         yield Footer(show_command_palette=False)  # its room goes to the screen's keys (^p still opens it)
 
     def on_mount(self) -> None:
@@ -86,14 +93,14 @@ class LogsScreen(gate.GatedScreen):
         self._place_files()
         files = log_files(self.app.settings.logs)
         listing = self.query_one("#log-files", OptionList)
-        listing.border_title = "Log files"
-        for path, size, _ in files:
+        listing.border_title = _("Log files")
+        for path, size, _mtime in files:
             listing.add_option(Option(f"{path.name} {fmt.size(size)}", id=str(path)))
         if files:
             listing.highlighted = 0
             self.open(files[0][0])
         else:
-            listing.add_option(Option(f"no logs in {self.app.settings.logs}", disabled=True))
+            listing.add_option(Option(_("no logs in {dir}").format(dir=self.app.settings.logs), disabled=True))
         view = self.query_one(LogView)
         view.focus()
         for changes in ("follow", "levels", "wrap", "pan"):  # however they change (End resumes following)
@@ -137,13 +144,14 @@ class LogsScreen(gate.GatedScreen):
     @on(LogView.Filtering)
     def show_state(self) -> None:
         view = self.query_one(LogView)
-        levels = "all levels" if not view.levels else "only " + " and ".join(view.levels)
+        levels = _("all levels") if not view.levels else _("only {levels}").format(levels=_(" and ").join(view.levels))
         if view.filtering is not None:
-            count = f"filtering {view.filtering}%"
+            count = _("filtering {percent}%").format(percent=view.filtering)
         else:
-            count = f"{view.row_count():,} line" + ("" if view.row_count() == 1 else "s")
-        follow = "following" if view.follow else "paused"
-        layout = "wrapped" if view.wrap else (f"panned {view.pan}" if view.pan else "cut (←→ pan)")
+            rows = view.row_count()
+            count = ngettext("{n} line", "{n} lines", rows).format(n=f"{rows:,}")
+        follow = _("following") if view.follow else _("paused")
+        layout = _("wrapped") if view.wrap else (_("panned {n}").format(n=view.pan) if view.pan else _("cut (←→ pan)"))
         self.query_one("#log-state", Label).update(f"{count} · {levels} · {follow} · {layout}")
 
     def action_toggle_follow(self) -> None:
@@ -173,7 +181,7 @@ class LogsScreen(gate.GatedScreen):
     @on(LogView.Found)
     def _found(self, event: LogView.Found) -> None:
         if event.line is None:
-            self.notify(f"{event.text!r} not found", severity="warning")
+            self.notify(_("{text} not found").format(text=repr(event.text)), severity="warning")
         self.show_state()
 
     def action_next_match(self) -> None:

@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Footer, Static
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.seed import apply_seed, plan_seed
+from citaplanner_tui.core.i18n import N_, _, pgettext, say, shown
 from citaplanner_tui.core.seed.plan import Status
 from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui import format as fmt
@@ -62,17 +63,17 @@ FILTER_KEYS = {
 actions.register(
     ActionSpec(
         "apply",
-        "Apply…",
-        "Write the seed's CREATE rows (typed confirmation; never changes existing rows)",
+        N_("Apply…"),
+        N_("Write the seed's CREATE rows (typed confirmation; never changes existing rows)"),
         "a",
         "SeedScreen",
     ),
-    ActionSpec("replan", "Re-plan", "Read the database again and re-compute the plan", "r", "SeedScreen"),
+    ActionSpec("replan", N_("Re-plan"), N_("Read the database again and re-compute the plan"), "r", "SeedScreen"),
     *(
         ActionSpec(
             f"filter({repr(s.value) if s else ''})",
-            f"Show {s.value if s else 'all'}",
-            f"Show only {s.value} rows" if s else "Show every row",
+            say("Show {status}", status=s.value) if s else N_("Show all"),
+            say("Show only {status} rows", status=s.value) if s else N_("Show every row"),
             key,
             "SeedScreen",
             show=False,
@@ -105,41 +106,50 @@ def summary_line(plan: SeedPlan, dbname: str, shown: Status | None) -> str:
     for status, n in plan.counts.items():
         variable, emphasis = STATUS_STYLE[status]
         parts.append(f"{n} [{emphasis} ${variable}]{status.value}[/]")
-    showing = f"showing {shown.value} only" if shown else "showing all"
-    return f"Seed for [b]{escape(dbname)}[/]: " + " · ".join(parts) + f"  ({showing}; 0-5 filter)"
+    showing = _("showing {status} only").format(status=shown.value) if shown else _("showing all")
+    return (
+        _("Seed for {db}: ").format(db=f"[b]{escape(dbname)}[/]")
+        + " · ".join(parts)
+        + _("  ({showing}; 0-5 filter)").format(showing=showing)
+    )
 
 
 def _value(value: object, limit: int = 36) -> str:
-    text = "none" if value is None else str(value)
+    text = _("none") if value is None else str(value)
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def detail_lines(item: Item) -> list[str]:
     """What the operator needs to know about one seed row (plain text)."""
-    head = f"{item.status.value} {item.kind} {item.key} (table {item.table})"
+    head = _("{status} {kind} {key} (table {table})").format(
+        status=item.status.value, kind=item.kind, key=item.key, table=item.table
+    )
     if item.status is Status.DIFFERS:
-        lines = [head + ": the seed leaves it as it is"]
+        lines = [head + _(": the seed leaves it as it is")]
         lines += [
-            f"  {column}: database {_value(db)} · seed {_value(seed)}" for column, (db, seed) in item.differs.items()
+            _("  {column}: database {db} · seed {seed}").format(column=column, db=_value(db), seed=_value(seed))
+            for column, (db, seed) in item.differs.items()
         ]
-        lines += [f"  {item.reason}"] if item.reason else []
+        lines += [f"  {shown(item.reason)}"] if item.reason else []
     elif item.status is Status.CONFLICT:
-        lines = [head + ": apply refuses while it collides", f"  {item.conflict}"]
+        lines = [head + _(": apply refuses while it collides"), f"  {shown(item.conflict or '')}"]
     elif item.status is Status.SKIP:
-        lines = [head, f"  {item.reason}"]
+        lines = [head, f"  {shown(item.reason or '')}"]
     elif item.status is Status.EXISTS:
-        lines = [head + f": row {item.row_id} matches the seed"] + ([f"  {item.reason}"] if item.reason else [])
+        lines = [head + _(": row {id} matches the seed").format(id=item.row_id)] + (
+            [f"  {shown(item.reason)}"] if item.reason else []
+        )
     else:
         values = ", ".join(f"{k}={_value(v, 24)}" for k, v in item.values.items())
-        lines = [head + ": apply inserts it", f"  {values}"]
+        lines = [head + _(": apply inserts it"), f"  {values}"]
     return lines
 
 
 class SeedScreen(gate.GatedScreen):
-    TITLE = "Seed"
+    TITLE = N_("Seed")
     CSS_PATH = STYLES / "seed.tcss"
-    BINDINGS = [Binding("escape", "back", "Back", id="seed.back"), *actions.bindings_for("SeedScreen")]
+    BINDINGS = [Binding("escape", "back", N_("Back"), id="seed.back"), *actions.bindings_for("SeedScreen")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -150,14 +160,14 @@ class SeedScreen(gate.GatedScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
-        yield Static("reading the database…", id="seed-summary")
+        yield Static(_("reading the database…"), id="seed-summary")
         yield Static(id="seed-message")
         yield PlanTable(id="seed-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="seed-detail", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Status", "Kind", "Key")
+        self.query_one(DataTable).add_columns(_("Status"), _("Kind"), pgettext("seed row", "Key"))
         self.app.job_signal.subscribe(self, self.on_job)
         self.action_replan()
 
@@ -192,7 +202,7 @@ class SeedScreen(gate.GatedScreen):
             return
         if error:
             self.query_one("#seed-summary", Static).update(
-                f"{fmt.health('FAIL')} cannot plan the seed: {escape(error)}"
+                f"{fmt.health('FAIL')} " + _("cannot plan the seed: {why}").format(why=escape(shown(error)))
             )
             return
         if plan is not None:
@@ -224,7 +234,7 @@ class SeedScreen(gate.GatedScreen):
     @on(DataTable.RowHighlighted, "#seed-table")
     def show_detail(self) -> None:
         item = self.selected_item()
-        text = "\n".join(detail_lines(item)) if item is not None else "no rows with this status"
+        text = "\n".join(detail_lines(item)) if item is not None else _("no rows with this status")
         self.query_one("#seed-detail", Static).update(text)
 
     def action_filter(self, status: str = "") -> None:
@@ -245,18 +255,22 @@ class SeedScreen(gate.GatedScreen):
         plan = self.plan
         if plan is None or (self.job is not None and self.job.running):
             return
-        per_table = ", ".join(f"{t} {n}" for t, n in plan.creates_by_table().items()) or "none"
+        per_table = ", ".join(f"{t} {n}" for t, n in plan.creates_by_table().items()) or _("none")
         counts = plan.counts
         steps = [
-            f"lock, re-read {self.dbname!r} and re-compute the plan in one transaction",
-            f"insert the CREATE rows: {counts[Status.CREATE]} ({per_table})",
-            f"leave the {counts[Status.EXISTS] + counts[Status.DIFFERS]} existing rows as they are "
-            f"({counts[Status.DIFFERS]} differ from the seed)",
+            _("lock, re-read {db} and re-compute the plan in one transaction").format(db=repr(self.dbname)),
+            _("insert the CREATE rows: {n} ({tables})").format(n=counts[Status.CREATE], tables=per_table),
+            _("leave the {n} existing rows as they are ({differ} differ from the seed)").format(
+                n=counts[Status.EXISTS] + counts[Status.DIFFERS], differ=counts[Status.DIFFERS]
+            ),
         ]
         if plan.conflicts:
-            steps.append(f"{len(plan.conflicts)} CONFLICT: the engine will refuse and write nothing")
+            steps.append(_("{n} CONFLICT: the engine will refuse and write nothing").format(n=len(plan.conflicts)))
         self.app.push_screen(
-            ConfirmScreen(f"Apply the seed to {self.dbname!r}?", steps, self.dbname, "Apply seed"), self._confirmed
+            ConfirmScreen(
+                _("Apply the seed to {db}?").format(db=repr(self.dbname)), steps, self.dbname, N_("Apply seed")
+            ),
+            self._confirmed,
         )
 
     def _confirmed(self, yes: bool | None) -> None:
@@ -271,11 +285,13 @@ class SeedScreen(gate.GatedScreen):
             made = sum(result.created.values())
             return JobOutcome.ok(
                 (result, plan),
-                f"created {made} rows in {dbname}" if made else f"nothing to create: {dbname} already has the seed",
+                _("created {n} rows in {db}").format(n=made, db=dbname)
+                if made
+                else _("nothing to create: {db} already has the seed").format(db=dbname),
             )
 
-        self.query_one("#seed-message", Static).update("applying…")
-        self.job = self.app.start_job("seed", f"seed apply to {dbname}", work)
+        self.query_one("#seed-message", Static).update(_("applying…"))
+        self.job = self.app.start_job("seed", _("seed apply to {db}").format(db=dbname), work)
         self.refresh_bindings()
 
     def on_job(self, job: Job) -> None:
@@ -283,14 +299,14 @@ class SeedScreen(gate.GatedScreen):
             return
         message = self.query_one("#seed-message", Static)
         if job.error:
-            message.update(f"{fmt.health('FAIL')} {escape(job.error)}")
+            message.update(f"{fmt.health('FAIL')} {escape(shown(job.error))}")
         elif job.result is not None:
             result, plan = cast("tuple[ApplyResult, SeedPlan]", job.result.value)  # what work() returns
             made = ", ".join(f"{t} {n}" for t, n in result.created.items())
             message.update(
-                f"{fmt.health('OK')} {escape(job.result.summary)}"
+                f"{fmt.health('OK')} {escape(shown(job.result.summary))}"
                 + (f" ({escape(made)})" if made else "")
-                + "; the plan below is computed again"
+                + _("; the plan below is computed again")
             )
             self.show_plan(plan)
         self.refresh_bindings()

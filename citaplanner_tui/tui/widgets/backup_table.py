@@ -22,17 +22,19 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from citaplanner_tui.core.i18n import N_, _
+
 
 class BackupTable(ScrollView, can_focus=True):
     """``columns``: (title, width) pairs; ``set_rows([(key, cells, health), ...])``."""
 
     BINDINGS = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "jump(0)", "First", show=False),
-        Binding("end", "jump(-1)", "Last", show=False),
+        Binding("up", "cursor(-1)", N_("Up"), show=False),
+        Binding("down", "cursor(1)", N_("Down"), show=False),
+        Binding("pageup", "page(-1)", N_("Page up"), show=False),
+        Binding("pagedown", "page(1)", N_("Page down"), show=False),
+        Binding("home", "jump(0)", N_("First"), show=False),
+        Binding("end", "jump(-1)", N_("Last"), show=False),
     ]
     COMPONENT_CLASSES = {"backup-table--header", "backup-table--cursor", "backup-table--warn", "backup-table--fail"}
     DEFAULT_CSS = """
@@ -119,12 +121,12 @@ class BackupTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         if y == 0:
             return self._line(
-                [title for title, _ in self.columns], self.get_component_rich_style("backup-table--header")
+                [_(title) for title, _width in self.columns], self.get_component_rich_style("backup-table--header")
             )
         row = int(self.scroll_y) + y - 1
         if row >= len(self.rows):
             return Strip.blank(self.size.width, self.rich_style)
-        _, cells, health = self.rows[row]
+        _key, cells, health = self.rows[row]
         if row == self.cursor and self.has_focus:
             style = self.get_component_rich_style("backup-table--cursor")
         elif health in ("WARN", "FAIL"):

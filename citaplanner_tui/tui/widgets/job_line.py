@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
+from citaplanner_tui.core.i18n import _
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.jobs import Job
 from citaplanner_tui.tui.node import ConsoleNode
@@ -20,8 +21,8 @@ def describe(job: Job) -> str:
     """``phase  done/total  rate  elapsed`` for a job's latest progress."""
     p = job.progress
     if p is None:
-        return "starting…"
-    done = fmt.size(p.done) + (f" of ~{fmt.size(p.total)}" if p.total else "")
+        return _("starting…")
+    done = fmt.size(p.done) + (_(" of ~{size}").format(size=fmt.size(p.total)) if p.total else "")
     return f"{p.phase} {done} · {fmt.rate(p.rate)} · {fmt.seconds(p.elapsed)}"
 
 

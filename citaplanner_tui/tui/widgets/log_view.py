@@ -34,6 +34,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from citaplanner_tui.core import i18n
 from citaplanner_tui.core.logs.index import LevelFilter, LineIndex, Superseded
 from citaplanner_tui.core.logs.lines import parse_line
 
@@ -389,11 +390,15 @@ class LogView(ScrollView, can_focus=True):
         """What the view says instead of lines: a filter running, or one that found nothing."""
         if not self.levels or self._index is None:
             return None
-        which = " or ".join(self.levels)
+        which = i18n._(" or ").join(self.levels)
         if self._progress is not None:
-            return f"filtering for {which} lines: {self._progress}% of the file read"
+            return i18n._("filtering for {levels} lines: {percent}% of the file read").format(
+                levels=which, percent=self._progress
+            )
         if self._count == 0:
-            return f"no matching lines: nothing at {which} level in this log (w shows all levels)"
+            return i18n._("no matching lines: nothing at {levels} level in this log (w shows all levels)").format(
+                levels=which
+            )
         return None
 
     def _read(self, rows: range) -> dict[int, str] | None:
@@ -513,7 +518,7 @@ class LogView(ScrollView, can_focus=True):
             self.follow = True
 
     def watch_follow(self, follow: bool) -> None:
-        self.border_subtitle = "following" if follow else "paused (End resumes)"
+        self.border_subtitle = i18n._("following") if follow else i18n._("paused (End resumes)")
         # Resumed by reaching the end (``watch_scroll_y``) there is nothing to scroll; doing
         # it anyway ran inside the End animation's frame and stopped the animation Textual
         # was running, which crashed the console (KeyError 'scroll_y' in its animator).

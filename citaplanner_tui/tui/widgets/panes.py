@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 from textual.widgets import Static
 
+from citaplanner_tui.core.i18n import N_, _, ngettext, shown
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.node import ConsoleNode
 
@@ -43,7 +44,7 @@ class Pane(ConsoleNode, Static):
     TITLE = ""
 
     def on_mount(self) -> None:
-        self.border_title = self.TITLE
+        self.border_title = _(self.TITLE)
         self.watch(self.app, "data", self._redraw, init=True)
 
     def on_resize(self) -> None:
@@ -54,7 +55,7 @@ class Pane(ConsoleNode, Static):
         return self.content_size.width or 30
 
     def _redraw(self, data: DashboardData | None) -> None:
-        self.update("loading…" if data is None else self.render_data(data))
+        self.update(_("loading…") if data is None else self.render_data(data))
 
     def render_data(self, data: DashboardData) -> str:
         raise NotImplementedError
@@ -66,15 +67,24 @@ class TiersPane(Pane):
     A tier's reason for WARN or FAIL is on the problems line above (``ProblemsLine``).
     """
 
-    TITLE = "Backups by tier"
+    TITLE = N_("Backups by tier")
 
     def render_data(self, data: DashboardData) -> str:
+        """Columns as wide as their words: Spanish ages (``hace 10 horas``) are longer, its header shorter."""
         now = data.now
-        lines = [f"[b]{'Tier':<8}{'Health':<7}{'Newest good':<12}{'#':>3} {'Size':>9}[/]"]
-        for t in data.report.tiers:  # core.report.status.TierStatus
-            newest = t.newest_good.taken_at if t.newest_good else None
+        rows = [
+            (_(t.tier), t.health.word, fmt.age(t.newest_good.taken_at if t.newest_good else None, now), t)
+            for t in data.report.tiers  # core.report.status.TierStatus
+        ]
+        tier_w = max([8] + [len(tier) + 1 for tier, *_rest in rows])
+        health_w = max(5, len(_("Health")) + 1)  # a health word is 4 cells
+        age_w = max([12] + [len(age) for _tier, _word, age, _t in rows])
+        lines = [
+            f"[b]{_('Tier'):<{tier_w}}{_('Health'):<{health_w}}{_('Newest good'):<{age_w}}{'#':>3} {_('Size'):>9}[/]"
+        ]
+        for tier, word, age, t in rows:
             lines.append(
-                f"{t.tier:<8}{fmt.health(t.health.word)}   {fmt.age(newest, now):<12}"
+                f"{tier:<{tier_w}}{fmt.health(word)}{' ' * (health_w - 4)}{age:<{age_w}}"
                 f"{t.backups:>3} {fmt.size(t.size):>9}"
             )
         return "\n".join(lines)
@@ -83,34 +93,41 @@ class TiersPane(Pane):
 class ChecksumPane(Pane):
     """Counts per state, not yet verified, the last drill, then the problem files."""
 
-    TITLE = "Checksums"
+    TITLE = N_("Checksums")
 
     MAX_PROBLEMS = 3
 
     def render_data(self, data: DashboardData) -> str:
         c = data.checks
-        cells = [f"{word} {n}" for word, n in c.counts] + [f"not verified yet {c.unverified}"]
+        cells = [f"{_(word)} {n}" for word, n in c.counts] + [_("not verified yet {n}").format(n=c.unverified)]
         drill = (
-            "never"
+            _("never")
             if c.last_drill is None
-            else f"{fmt.age(c.last_drill, data.now)}, {'passed' if c.last_drill_ok else 'FAILED'}"
+            else f"{fmt.age(c.last_drill, data.now)}, {_('passed') if c.last_drill_ok else _('FAILED')}"
         )
-        lines = pack(cells, self.width, fmt.health(c.health) + " ", "     ") + [f"last drill {drill}"]
+        lines = pack(cells, self.width, fmt.health(c.health) + " ", "     ") + [
+            _("last drill {drill}").format(drill=drill)
+        ]
         room = self.content_size.height - len(lines) if self.content_size.height else self.MAX_PROBLEMS
         shown = min(self.MAX_PROBLEMS, len(c.problems) if len(c.problems) <= room else max(0, room - 1))
         for p in c.problems[:shown]:
-            lines.append(f"{fmt.health(p.health)} {escape(p.label)} [dim]{escape(p.word)}[/]")
+            lines.append(f"{fmt.health(p.health)} {escape(p.label)} [dim]{escape(_(p.word))}[/]")
         if len(c.problems) > shown:
-            lines.append(f"+ {len(c.problems) - shown} more problem files (b: Backups)")
+            more = len(c.problems) - shown
+            lines.append(
+                ngettext("+ {n} more problem file (b: Backups)", "+ {n} more problem files (b: Backups)", more).format(
+                    n=more
+                )
+            )
         if not c.problems:
-            lines.append("no problem files")
+            lines.append(_("no problem files"))
         return "\n".join(lines)
 
 
 class DiskPane(Pane):
     """The backup volume as a bar, size per tier, database size, days until full."""
 
-    TITLE = "Disk"
+    TITLE = N_("Disk")
 
     def render_data(self, data: DashboardData) -> str:
         d, verdict, db_size = (
@@ -121,20 +138,19 @@ class DiskPane(Pane):
         space = d.space
         if space and space.total:
             used = space.used / space.total
-            head = (
-                f"{fmt.health(verdict.word)} [{fmt.bar(used, 20)}] {used:.0%} used · "
-                f"{fmt.size(space.free)} free of {fmt.size(space.total)}"
-            )
+            head = f"{fmt.health(verdict.word)} [{fmt.bar(used, 20)}] " + _(
+                "{used} used · {free} free of {total}"
+            ).format(used=f"{used:.0%}", free=fmt.size(space.free), total=fmt.size(space.total))
         else:
-            head = f"{fmt.health(verdict.word)} {escape(verdict.reason or 'volume size unknown')}"
-        db = f"database {fmt.size(db_size)}" if db_size is not None else "database size unknown"
-        sizes = pack([f"{tier} {fmt.size(n)}" for tier, n in d.tier_sizes.items()] + [db], self.width)
+            head = f"{fmt.health(verdict.word)} {escape(verdict.reason or _('volume size unknown'))}"
+        db = _("database {size}").format(size=fmt.size(db_size)) if db_size is not None else _("database size unknown")
+        sizes = pack([f"{_(tier)} {fmt.size(n)}" for tier, n in d.tier_sizes.items()] + [db], self.width)
         if d.days_left is None:
-            days = "no growth measured yet"
+            days = _("no growth measured yet")
         elif d.days_left > 365:
-            days = "full in over a year at recent growth"
+            days = _("full in over a year at recent growth")
         else:
-            days = f"full in ~{d.days_left:.0f} days at recent growth"
+            days = _("full in ~{days} days at recent growth").format(days=f"{d.days_left:.0f}")
         if verdict.reason:
             days = f"{days} · {verdict.reason}"
         if data.db_error:
@@ -163,10 +179,14 @@ class ProblemsLine(ConsoleNode, Static):
         problems = tuple(sorted(problems, key=lambda p: (self.SEVERITY.get(p[0], 3), p[1] != "database")))
         problems = ((("WARN", "restore", recovery),) if recovery else ()) + tuple(problems)
         self.display = bool(problems)
-        lines = [f"{fmt.health(word)} {escape(subject)}: {escape(reason)}" for word, subject, reason in problems]
+        lines = [
+            f"{fmt.health(word)} {escape(_(subject))}: {escape(shown(reason))}" for word, subject, reason in problems
+        ]
         if len(lines) > self.MAX_LINES:
             rest = len(lines) - self.MAX_LINES + 1
-            lines = lines[: self.MAX_LINES - 1] + [f"+ {rest} more (citaplanner-tui status lists them all)"]
+            lines = lines[: self.MAX_LINES - 1] + [
+                _("+ {n} more (citaplanner-tui status lists them all)").format(n=rest)
+            ]
         self.update("\n".join(lines))
 
 
@@ -182,7 +202,14 @@ class DaemonLine(Static):
         self.display = daemon is not None
         if daemon is None:
             return
-        heard = f"{daemon.doing or 'never ran'}" + (f" at {daemon.at:%m-%d %H:%M}" if daemon.at else "")
-        runs = [f"{job} {at:%m-%d %H:%M}" if at else f"{job} not scheduled" for job, at in daemon.next_runs]
-        cells = [f"daemon {heard}"] + ([f"next: {runs[0]}", *runs[1:]] if runs else [])
+        heard = f"{daemon.doing or _('never ran')}" + (
+            _(" at {when}").format(when=f"{daemon.at:%m-%d %H:%M}") if daemon.at else ""
+        )
+        runs = [
+            f"{job} {at:%m-%d %H:%M}" if at else _("{job} not scheduled").format(job=job)
+            for job, at in daemon.next_runs
+        ]
+        cells = [_("daemon {heard}").format(heard=heard)] + (
+            [_("next: {run}").format(run=runs[0]), *runs[1:]] if runs else []
+        )
         self.update("\n".join(pack(cells, (self.content_size.width or 78) - 5, fmt.health(daemon.word) + " ", "     ")))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from rich.markup import escape
 from textual.widgets import Static
 
+from citaplanner_tui.core.i18n import _, ngettext
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.jobs import Job
 from citaplanner_tui.tui.node import ConsoleNode
@@ -20,7 +21,7 @@ from citaplanner_tui.tui.node import ConsoleNode
 def job_badge(jobs: list[Job]) -> str:
     """``backup 42%`` for one running job, ``3 jobs`` for more."""
     if len(jobs) > 1:
-        return f"{len(jobs)} jobs"
+        return ngettext("{n} job", "{n} jobs", len(jobs)).format(n=len(jobs))
     job = jobs[0]
     p = job.progress
     done = f" {p.done / p.total:.0%}" if p is not None and p.total else ""
@@ -38,7 +39,7 @@ class StatusBar(ConsoleNode, Static):
         app, data = self.app, self.app.data
         badges = []
         if app.read_only:
-            badges.append("[b reverse $warning] READ-ONLY [/]")
+            badges.append(f"[b reverse $warning] {_('READ-ONLY')} [/]")
         if data is not None and data.daemon is not None:
             colour = {"OK": "$success", "WARN": "$warning"}.get(data.daemon.word, "$error")
             badges.append(f"[b reverse {colour}] {data.daemon.badge} [/]")
@@ -47,9 +48,9 @@ class StatusBar(ConsoleNode, Static):
             badges.append(f"[b reverse $accent] {escape(job_badge(running))} [/]")
         parts = [f"[b]{escape(app.conn_display())}[/]"]
         if data is None:
-            parts.append("loading…")
+            parts.append(_("loading…"))
         else:
             parts.insert(0, fmt.health(data.health))
-            parts.append(escape(data.server or "no database"))
-            parts.append(f"updated {fmt.short_age(data.now, app.now())} ago")
+            parts.append(escape(data.server or _("no database")))
+            parts.append(_("updated {age} ago").format(age=fmt.short_age(data.now, app.now())))
         self.update(" ".join(badges + [" · ".join(parts)]))

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from citaplanner_tui.core.i18n import _, shown
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.widgets.panes import pack
 
@@ -29,39 +30,56 @@ def outcome_lines(outcome: Outcome, width: int = 76, rolled_back: bool = False) 
     rows = sum(outcome.rows.values())
     tables = pack([f"{t.split('.')[-1]} {n}" for t, n in sorted(outcome.rows.items())], width - 2)
     lines = [
-        f"{fmt.health('OK')} restored [b]{escape(outcome.archive.rsplit('/', 1)[-1])}[/] into "
-        f"[b]{escape(outcome.target)}[/] ({escape(outcome.mode)} mode) in {fmt.seconds(outcome.seconds)}",
-        escape(f"rows checked against the dump, {len(outcome.rows)} tables, {rows} rows:"),
+        f"{fmt.health('OK')} "
+        + _("restored {archive} into {target} ({mode} mode) in {time}").format(
+            archive=f"[b]{escape(outcome.archive.rsplit('/', 1)[-1])}[/]",
+            target=f"[b]{escape(outcome.target)}[/]",
+            mode=escape(outcome.mode),
+            time=fmt.seconds(outcome.seconds),
+        ),
+        escape(
+            _("rows checked against the dump, {tables} tables, {rows} rows:").format(
+                tables=len(outcome.rows), rows=rows
+            )
+        ),
         *("  " + line for line in tables),
     ]
     if outcome.pre_restore:
-        parked = f", {outcome.parked_note}" if outcome.parked_note else ""
-        lines.append(escape(f"kept: the previous database as {outcome.pre_restore!r}{parked}"))
+        parked = f", {shown(outcome.parked_note)}" if outcome.parked_note else ""
+        lines.append(escape(_("kept: the previous database as {name}").format(name=repr(outcome.pre_restore)) + parked))
     if outcome.safety_backup:
-        held = f", {outcome.writes_note}" if outcome.writes_note else ""
-        lines.append(escape(f"kept: the safety backup {'/'.join(outcome.safety_backup.rsplit('/', 2)[-2:])}{held}"))
-    lines += [f"{fmt.health('WARN')} {escape(f'not carried over: {line}')}" for line in outcome.not_carried]
+        held = f", {shown(outcome.writes_note)}" if outcome.writes_note else ""
+        where = "/".join(outcome.safety_backup.rsplit("/", 2)[-2:])
+        lines.append(escape(_("kept: the safety backup {path}").format(path=where) + held))
+    lines += [
+        f"{fmt.health('WARN')} {escape(_('not carried over: {line}').format(line=shown(line)))}"
+        for line in outcome.not_carried
+    ]
     if not rolled_back:
         lines.append(
-            "U rolls back: the previous database becomes the live one again (typed confirmation)."
+            _("U rolls back: the previous database becomes the live one again (typed confirmation).")
             if outcome.pre_restore
-            else "No rollback in in-place mode: restore the safety backup to go back."
+            else _("No rollback in in-place mode: restore the safety backup to go back.")
         )
     return lines
 
 
 def rollback_lines(done: RollbackOutcome) -> list[str]:
     return [
-        f"{fmt.health('OK')} rolled back: {escape(repr(done.target))} is the database from before the "
-        f"restore again ({escape(repr(done.restored_from))})",
-        escape(f"kept: the restored data as {done.parked_as!r} (U swaps it back)"),
+        f"{fmt.health('OK')} "
+        + _("rolled back: {target} is the database from before the restore again ({restored})").format(
+            target=escape(repr(done.target)), restored=escape(repr(done.restored_from))
+        ),
+        escape(_("kept: the restored data as {name} (U swaps it back)").format(name=repr(done.parked_as))),
         "",
     ]
 
 
 def failure_lines(what: str, sentence: str, cancelled: bool) -> list[str]:
+    """``what`` is ``N_("the restore")`` or ``N_("the rollback")``; ``sentence`` the engine's."""
     word = "WARN" if cancelled else "FAIL"
-    return [f"{fmt.health(word)} {escape(what)} {'cancelled' if cancelled else 'failed'}: {escape(sentence)}"]
+    said = _("{what} cancelled: {why}") if cancelled else _("{what} failed: {why}")
+    return [f"{fmt.health(word)} " + escape(said.format(what=_(what), why=shown(sentence)))]
 
 
 class OutcomeStep(VerticalScroll):

@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from citaplanner_tui.core.i18n import N_, _
 from citaplanner_tui.core.volume.naming import ROTATED_TIERS
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.node import ConsoleNode
@@ -28,21 +29,21 @@ if TYPE_CHECKING:
     from citaplanner_tui.core.volume.catalog import Catalog, Entry
     from citaplanner_tui.tui.data import DashboardData
 
-COLUMNS = ("Tier", "Taken", "Age", "Size", "State", "Verified")
+COLUMNS = (N_("Tier"), N_("Taken"), N_("Age"), N_("Size"), N_("State"), N_("Verified"))
 
 
 def pick_row(entry: Entry, now: datetime) -> tuple[str, ...]:
     """One backup as table cells; the state is a word (``ok``, ``checksum mismatch``...)."""
     if entry.last_verified_at is None:
-        verified = "never"
+        verified = _("never")
     else:
-        verified = f"{fmt.short_age(entry.last_verified_at, now)} {'ok' if entry.verify_ok else 'FAILED'}"
+        verified = f"{fmt.short_age(entry.last_verified_at, now)} {_('ok') if entry.verify_ok else _('FAILED')}"
     return (
-        entry.tier,
+        _(entry.tier),
         entry.when.strftime("%Y-%m-%d %H:%M"),
         fmt.short_age(entry.when, now),
         fmt.size(entry.size),
-        entry.state.word,
+        _(entry.state.word),
         verified,
     )
 
@@ -63,7 +64,7 @@ class PickStep(ConsoleNode, Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            "Pick the backup to restore (newest first). Enter runs the pre-flight checks, which change nothing.",
+            _("Pick the backup to restore (newest first). Enter runs the pre-flight checks, which change nothing."),
             classes="step-hint",
         )
         yield Static(id="pick-source")
@@ -71,7 +72,7 @@ class PickStep(ConsoleNode, Vertical):
         yield Static(id="pick-detail", classes="step-note")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(*COLUMNS)
+        self.query_one(DataTable).add_columns(*map(_, COLUMNS))
         targets = [t.name for t in self.app.settings.offsite]
         self.query_one("#pick-source", Static).display = bool(targets)
         self.query_one("#pick-source", Static).update(source_line("local", targets))
@@ -125,7 +126,7 @@ class PickStep(ConsoleNode, Vertical):
         if keep is not None and str(keep) in table.rows:
             table.move_cursor(row=table.get_row_index(str(keep)))
         self.query_one("#pick-detail", Static).update(
-            "" if table.row_count else "no backups on the volume yet: take one first (n on the dashboard)"
+            "" if table.row_count else _("no backups on the volume yet: take one first (n on the dashboard)")
         )
 
     def selected_key(self) -> str | None:

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from citaplanner_tui.core.i18n import N_, _, shown
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.screens.restore.rows import Rows
 
@@ -21,9 +22,10 @@ if TYPE_CHECKING:
     from citaplanner_tui.core.restore.plan import RestorePlan
 
 MODE_WHY = {
-    "swap": "load into a scratch database, check it, then swap it in; the current database is kept for rollback",
-    "in-place": "load into the live database in one transaction; any error rolls it all back; "
-    "the safety backup is the way back",
+    "swap": N_("load into a scratch database, check it, then swap it in; the current database is kept for rollback"),
+    "in-place": N_(
+        "load into the live database in one transaction; any error rolls it all back; the safety backup is the way back"
+    ),
 }
 
 
@@ -32,27 +34,40 @@ def plan_head(plan: RestorePlan) -> list[str]:
     tables, rows = len(plan.rows), sum(plan.rows.values())
     lines = [
         f"[b]{escape(plan.archive.name)}[/] ({fmt.size(plan.archive_size)}) → [b]{escape(plan.target)}[/] "
-        f"on {escape(plan.server)}",
+        + _("on {server}").format(server=escape(plan.server)),
         escape(
-            f"dump of PostgreSQL {plan.source_version} by pg_dump {plan.pg_dump_version}: {tables} tables, "
-            f"{rows} rows; the target runs PostgreSQL {plan.target_version}"
+            _(
+                "dump of PostgreSQL {source} by pg_dump {pg_dump}: {tables} tables, "
+                "{rows} rows; the target runs PostgreSQL {version}"
+            ).format(
+                source=plan.source_version,
+                pg_dump=plan.pg_dump_version,
+                tables=tables,
+                rows=rows,
+                version=plan.target_version,
+            )
         ),
-        f"mode [b]{escape(plan.mode)}[/]: {escape(MODE_WHY.get(plan.mode, ''))}",
+        _("mode {mode}: {why}").format(mode=f"[b]{escape(plan.mode)}[/]", why=escape(_(MODE_WHY.get(plan.mode, "")))),
     ]
     return lines
 
 
 def step_rows(plan: RestorePlan) -> list[tuple[str, str]]:
-    return [(f"{n}.", f"[b]{escape(step.name)}[/]: {escape(step.detail)}") for n, step in enumerate(plan.steps, 1)]
+    return [
+        (f"{n}.", f"[b]{escape(shown(step.name))}[/]: {escape(shown(step.detail))}")
+        for n, step in enumerate(plan.steps, 1)
+    ]
 
 
 def plan_foot(plan: RestorePlan, read_only: bool = False) -> str:
     """What happens next: R and the name to type, or why it cannot."""
     if read_only:
-        return "[b]READ-ONLY[/]: the console was started read-only, so it will not restore."
+        return f"[b]{_('READ-ONLY')}[/]: " + _("the console was started read-only, so it will not restore.")
     if plan.ok:
-        return f"Enter (or R) restores: you will type [b]{escape(plan.target)}[/] to confirm. Esc goes back."
-    return f"{fmt.health('FAIL')} these steps will not run until the FAIL checks are fixed."
+        return _("Enter (or R) restores: you will type {name} to confirm. Esc goes back.").format(
+            name=f"[b]{escape(plan.target)}[/]"
+        )
+    return f"{fmt.health('FAIL')} " + _("these steps will not run until the FAIL checks are fixed.")
 
 
 class PlanStep(VerticalScroll):

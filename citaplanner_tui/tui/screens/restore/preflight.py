@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import ProgressBar, Static
 
+from citaplanner_tui.core.i18n import _, ngettext, shown
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.screens.restore.rows import Rows
 
@@ -26,20 +27,22 @@ if TYPE_CHECKING:
 def check_rows(plan: RestorePlan) -> list[tuple[str, str]]:
     """Content markup: per check, the core's word (``Check.word``, as the CLI prints it) and its name,
     then its detail."""
-    return [(f"{fmt.health(c.word)}  {escape(c.name)}", escape(c.detail)) for c in plan.checks]
+    return [(f"{fmt.health(c.word)}  {escape(c.name)}", escape(shown(c.detail))) for c in plan.checks]
 
 
 def verdict(plan: RestorePlan) -> str:
     fails = len(plan.problems)
     if fails:
         return (
-            f"[b]{fails} check{'s' if fails > 1 else ''} FAIL[/]: the restore cannot run until "
-            "fixed. Enter shows the plan anyway; Esc goes back to the list."
+            "[b]"
+            + ngettext("{n} check FAIL", "{n} checks FAIL", fails).format(n=fails)
+            + "[/]: "
+            + _("the restore cannot run until fixed. Enter shows the plan anyway; Esc goes back to the list.")
         )
     advisory = [c.word for c in plan.checks if c.word in ("WARN", "NOTE")]
     counted = ", ".join(f"{advisory.count(w)} {w}" for w in ("WARN", "NOTE") if w in advisory)
-    note = f" ({counted}: read them first)" if counted else ""
-    return f"Every blocking check passed{note}. Enter shows the plan, step by step."
+    note = _(" ({counted}: read them first)").format(counted=counted) if counted else ""
+    return _("Every blocking check passed{note}. Enter shows the plan, step by step.").format(note=note)
 
 
 class PreflightStep(Vertical):
@@ -55,17 +58,21 @@ class PreflightStep(Vertical):
         """While the engine works: what it is reading or asking, and how far it got."""
         self.query_one("#preflight-title", Static).update(
             escape(
-                f"Pre-flight of {archive_name} for {target!r}: reading it end to end and asking "
-                "the server; nothing is changed."
+                _(
+                    "Pre-flight of {archive} for {target}: reading it end to end and asking "
+                    "the server; nothing is changed."
+                ).format(archive=archive_name, target=repr(target))
             )
         )
         bar = self.query_one("#preflight-bar", ProgressBar)
         bar.display = True
         if progress is not None and progress.phase == "verify":
             bar.update(total=progress.total or None, progress=progress.done)
-            line = f"read {fmt.size(progress.done)}" + (f" of {fmt.size(progress.total)}" if progress.total else "")
+            line = _("read {size}").format(size=fmt.size(progress.done)) + (
+                _(" of {size}").format(size=fmt.size(progress.total)) if progress.total else ""
+            )
         else:
-            line = progress.message if progress is not None and progress.message else "starting…"
+            line = shown(progress.message) if progress is not None and progress.message else _("starting…")
         self.query_one("#preflight-status", Static).update(escape(line))
         self.query_one(Rows).set([])
         self.query_one("#preflight-verdict", Static).update("")
@@ -90,7 +97,11 @@ class PreflightStep(Vertical):
     def show(self, plan: RestorePlan) -> None:
         """The engine's checks, in its order."""
         self.query_one("#preflight-title", Static).update(
-            escape(f"Pre-flight of {plan.archive.name} for {plan.target!r} on {plan.server}")
+            escape(
+                _("Pre-flight of {archive} for {target} on {server}").format(
+                    archive=plan.archive.name, target=repr(plan.target), server=plan.server
+                )
+            )
         )
         self.query_one("#preflight-bar", ProgressBar).display = False
         self.query_one("#preflight-status", Static).update("")
@@ -99,5 +110,5 @@ class PreflightStep(Vertical):
 
     def failed(self, sentence: str) -> None:
         self.query_one("#preflight-bar", ProgressBar).display = False
-        self.query_one("#preflight-status", Static).update(f"{fmt.health('FAIL')} {escape(sentence)}")
-        self.query_one("#preflight-verdict", Static).update("Esc goes back to the list.")
+        self.query_one("#preflight-status", Static).update(f"{fmt.health('FAIL')} {escape(shown(sentence))}")
+        self.query_one("#preflight-verdict", Static).update(_("Esc goes back to the list."))

@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import ProgressBar, Static
 
+from citaplanner_tui.core.i18n import _, shown
 from citaplanner_tui.tui import format as fmt
 
 if TYPE_CHECKING:
@@ -50,29 +51,31 @@ def step_lines(steps: Sequence[Step], current: int, *, finished: bool = False, f
     lines = []
     for i, step in enumerate(steps):
         if finished or i < current:
-            word = "[b $success]done   [/]"
+            word = f"[b $success]{_('done'):<7}[/]"
         elif i == current:
-            word = "[b reverse $error]FAILED [/]" if failed else "[b $accent]running[/]"
+            word = f"[b reverse $error]{_('FAILED'):<7}[/]" if failed else f"[b $accent]{_('running'):<7}[/]"
         else:
-            word = "[dim]waiting[/]"
-        lines.append(f"{word} {i + 1}. {escape(step.name)}")
+            word = f"[dim]{_('waiting'):<7}[/]"
+        lines.append(f"{word} {i + 1}. {escape(shown(step.name))}")
     return lines
 
 
 def stats_line(progress: Progress | None, phase_started: float) -> str:
     """``load 12.0 MiB of 40.0 MiB · 4.0 MiB/s · 0:07 left`` (rate and ETA of this phase)."""
     if progress is None:
-        return "starting…"
+        return _("starting…")
     seconds = max(0.0, progress.elapsed - phase_started)
     rate = progress.done / seconds if seconds > 0 and progress.done else None
     parts = [progress.phase]
     if progress.done or progress.total:
-        parts.append(fmt.size(progress.done) + (f" of {fmt.size(progress.total)}" if progress.total else ""))
+        parts.append(
+            fmt.size(progress.done) + (_(" of {size}").format(size=fmt.size(progress.total)) if progress.total else "")
+        )
         parts.append(fmt.rate(rate))
         if rate and progress.total:
-            parts.append(f"{fmt.seconds(max(0, progress.total - progress.done) / rate)} left")
+            parts.append(_("{time} left").format(time=fmt.seconds(max(0, progress.total - progress.done) / rate)))
     if progress.message:
-        parts.append(progress.message)
+        parts.append(shown(progress.message))
     return " · ".join(parts)
 
 
@@ -86,8 +89,9 @@ class ProgressStep(Vertical):
     def start(self, plan: RestorePlan) -> None:
         self.query_one("#progress-title", Static).update(
             escape(
-                f"Restoring {plan.archive.name} into {plan.target!r} ({plan.mode} mode). "
-                "c cancels safely until the swap starts."
+                _("Restoring {archive} into {target} ({mode} mode). c cancels safely until the swap starts.").format(
+                    archive=plan.archive.name, target=repr(plan.target), mode=plan.mode
+                )
             )
         )
         self.show(plan.steps, 0, None, 0.0)

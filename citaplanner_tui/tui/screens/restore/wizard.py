@@ -27,6 +27,7 @@ from textual.binding import Binding
 from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.i18n import N_, _, shown
 from citaplanner_tui.core.logs.lines import parse_line
 from citaplanner_tui.core.logs.writer import log_path
 from citaplanner_tui.tui import actions, engine_jobs, gate, restore_calls
@@ -53,15 +54,19 @@ actions.register(
     # Priority: the pick table's own Enter would hide this one from the footer.
     ActionSpec(
         "next",
-        "Next",
-        "Go on: pre-flight of the picked backup, the plan, then the typed confirmation",
+        N_("Next"),
+        N_("Go on: pre-flight of the picked backup, the plan, then the typed confirmation"),
         "enter",
         "RestoreScreen",
         key_display="Enter",
         priority=True,
     ),
     ActionSpec(
-        "restore", "Restore…", "Run the plan once you have typed the database name (Enter too)", "R", "RestoreScreen"
+        "restore",
+        N_("Restore…"),
+        N_("Run the plan once you have typed the database name (Enter too)"),
+        "R",
+        "RestoreScreen",
     ),
     ActionSpec(
         "source",
@@ -72,8 +77,8 @@ actions.register(
     ),
     ActionSpec(
         "cancel_restore",
-        "Cancel restore",
-        "Stop the restore safely (possible until the swap starts)",
+        N_("Cancel restore"),
+        N_("Stop the restore safely (possible until the swap starts)"),
         "c",
         "RestoreScreen",
     ),
@@ -81,7 +86,7 @@ actions.register(
 
 STYLES = Path(__file__).parents[2] / "styles"
 STEPS = ("pick", "preflight", "plan", "confirm", "progress", "outcome")
-TRAIL = ("Pick", "Pre-flight", "Plan", "Confirm", "Progress", "Outcome")
+TRAIL = (N_("Pick"), N_("Pre-flight"), N_("Plan"), N_("Confirm"), N_("Progress"), N_("Outcome"))
 
 
 @dataclass
@@ -144,9 +149,9 @@ class RestoreScreen(gate.GatedScreen):
     path is ``R Enter Enter`` + the name + ``Enter``).
     """
 
-    TITLE = "Restore"
+    TITLE = N_("Restore")
     CSS_PATH = STYLES / "restore.tcss"
-    BINDINGS = [Binding("escape", "back", "Back", id="restore.back"), *actions.bindings_for("RestoreScreen")]
+    BINDINGS = [Binding("escape", "back", N_("Back"), id="restore.back"), *actions.bindings_for("RestoreScreen")]
 
     def __init__(self, archive: Path | str | None = None, preflight: bool = False) -> None:
         super().__init__()
@@ -197,10 +202,10 @@ class RestoreScreen(gate.GatedScreen):
         self.query_one(RunLog).display = running
         self.set_class(running, "-restore-running")
         marks = [
-            f"[b reverse]▶{n} {label}[/]" if name == step else f"{n} {label}"
+            f"[b reverse]▶{n} {_(label)}[/]" if name == step else f"{n} {_(label)}"
             for n, (name, label) in enumerate(zip(STEPS, TRAIL), 1)
         ]
-        self.query_one("#restore-trail", Static).update("Restore: " + " › ".join(marks))
+        self.query_one("#restore-trail", Static).update(_("Restore: ") + " › ".join(marks))
         focus = {"pick": "#pick-table", "preflight": "#preflight-scroll", "plan": "#plan", "outcome": "#outcome"}.get(
             step
         )
@@ -243,7 +248,9 @@ class RestoreScreen(gate.GatedScreen):
             event.stop()
             event.prevent_default()
             self.notify(
-                f"the restore cannot run: {len(self.plan.problems)} pre-flight check(s) FAIL (Esc shows them)",
+                _("the restore cannot run: {n} pre-flight check(s) FAIL (Esc shows them)").format(
+                    n=len(self.plan.problems)
+                ),
                 severity="warning",
             )
             return
@@ -255,7 +262,7 @@ class RestoreScreen(gate.GatedScreen):
             event.prevent_default()
             if not self._told_typed_ahead:
                 self._told_typed_ahead = True
-                self.notify("pre-flight is still running: the keys typed meanwhile were ignored", severity="warning")
+                self.notify(_("pre-flight is still running: the keys typed meanwhile were ignored"), severity="warning")
 
     # -- actions ---------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -314,7 +321,7 @@ class RestoreScreen(gate.GatedScreen):
             return
         archive = pick.selected()
         if archive is None:
-            self.notify("there is no backup to restore", severity="warning")
+            self.notify(_("there is no backup to restore"), severity="warning")
             return
         self._preflight(archive)
 
@@ -332,7 +339,11 @@ class RestoreScreen(gate.GatedScreen):
         self.query_one(PreflightStep).running(archive.name, _target(self.app.settings), None)
         self.go("preflight")
         self.preflight_job = self.app.start_engine_job(
-            "preflight", f"pre-flight {archive.name}", restore_calls.preflight, self.app.settings, archive
+            "preflight",
+            _("pre-flight {name}").format(name=archive.name),
+            restore_calls.preflight,
+            self.app.settings,
+            archive,
         )
 
     @gate.writes
@@ -340,10 +351,15 @@ class RestoreScreen(gate.GatedScreen):
         plan = self.plan
         if plan is None or not plan.ok or self.step != "plan":
             return
-        steps = [f"{s.name}: {s.detail}" for s in plan.steps]
+        steps = [f"{shown(s.name)}: {shown(s.detail)}" for s in plan.steps]
         self.go("confirm")
         self.app.push_screen(
-            ConfirmScreen(f"Restore {plan.archive.name} over {plan.target!r}?", steps, plan.target, "Restore"),
+            ConfirmScreen(
+                _("Restore {archive} over {target}?").format(archive=plan.archive.name, target=repr(plan.target)),
+                steps,
+                plan.target,
+                N_("Restore"),
+            ),
             self._confirmed,
         )
 
@@ -360,7 +376,7 @@ class RestoreScreen(gate.GatedScreen):
         self.query_one(ProgressStep).start(plan)
         self.go("progress")
         run.job = self.app.start_engine_job(
-            "restore", f"restore {plan.archive.name}", restore_calls.execute, settings, plan
+            "restore", _("restore {name}").format(name=plan.archive.name), restore_calls.execute, settings, plan
         )
         self.refresh_bindings()
 
@@ -369,10 +385,10 @@ class RestoreScreen(gate.GatedScreen):
         if run is None or run.job is None or not run.job.running:
             return
         if run.swapping:
-            self.notify("the swap has started and takes a moment; it cannot be cancelled", severity="warning")
+            self.notify(_("the swap has started and takes a moment; it cannot be cancelled"), severity="warning")
             return
         run.job.request_cancel()  # the engine stops before the swap and drops its scratch database
-        self.query_one(ProgressStep).note("cancelling: stopping before the swap; the live database is not changed…")
+        self.query_one(ProgressStep).note(_("cancelling: stopping before the swap; the live database is not changed…"))
         self.refresh_bindings()
 
     # -- job updates (on the event loop) ---------------------------------------------------
@@ -426,7 +442,7 @@ class RestoreScreen(gate.GatedScreen):
                 self.go("progress")
             progress.show(run.plan.steps, run.current, job.progress, run.phase_started)
             if job.cancelling:
-                progress.note("cancelling: stopping before the swap; the live database is not changed…")
+                progress.note(_("cancelling: stopping before the swap; the live database is not changed…"))
             return
         progress.show(
             run.plan.steps, run.current, job.progress, run.phase_started, finished=not job.error, failed=bool(job.error)
@@ -434,15 +450,15 @@ class RestoreScreen(gate.GatedScreen):
         back = run.rollback_job
         rolled_back = back is not None and back.done and not back.error
         if job.error:
-            lines = failure_lines("the restore", job.error, job.cancelled)
+            lines = failure_lines(N_("the restore"), job.error, job.cancelled)
         else:
             outcome = cast("Outcome", job.result.value if job.result else None)  # restore_calls.execute's value
             lines = outcome_lines(outcome, self.query_one(OutcomeStep).content_size.width or 76, rolled_back)
         if back is not None:  # what happened last comes first
             if back.running:
-                lines.insert(0, "rolling back…")
+                lines.insert(0, _("rolling back…"))
             elif back.error:
-                lines = failure_lines("the rollback", back.error, back.cancelled) + lines
+                lines = failure_lines(N_("the rollback"), back.error, back.cancelled) + lines
             else:
                 done = cast("RollbackOutcome", back.result.value if back.result else None)  # restore_calls.rollback's
                 lines = rollback_lines(done) + lines
