@@ -8,6 +8,7 @@ command module, so ``--help`` and a bad option would otherwise load all the engi
 from __future__ import annotations
 
 from citaplanner_tui.cli.output import progress, write_json, write_text
+from citaplanner_tui.cli.restore import add_jobs, with_jobs
 
 ORDER = 60
 
@@ -21,6 +22,7 @@ def register(sub) -> None:
         "database and record the result. The live database is only read.",
     )
     p.add_argument("file", nargs="?", help="the backup to drill (default: the newest good one)")
+    add_jobs(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(run=run)
 
@@ -29,7 +31,7 @@ def run(args, settings) -> int:
     from citaplanner_tui.core.restore import drill
 
     with progress() as reporter:
-        result = drill(settings, args.file, reporter=reporter)
+        result = drill(with_jobs(settings, args.jobs), args.file, reporter=reporter)
     if args.json:
         write_json(result.to_dict())
         return 0

@@ -7,8 +7,10 @@ command module, so ``--help`` and a bad option would otherwise load all the engi
 
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
+from dataclasses import replace
 
 from citaplanner_tui.cli.output import progress, write_result
 from citaplanner_tui.core.errors import OperatorError
@@ -33,6 +35,7 @@ def register(sub) -> None:
         "--mode", choices=("swap", "in-place"), help="default: swap when the role may create databases, else in-place"
     )
     p.add_argument("--plan", action="store_true", help="show what would happen and change nothing")
+    add_jobs(p)
     p.add_argument(
         "--rollback", action="store_true", help="swap back in the database the latest swap (restore or rollback) parked"
     )
@@ -40,9 +43,33 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
+def add_jobs(p) -> None:
+    """``--jobs N`` (restore and drill): the connections the scratch database is loaded over."""
+    p.add_argument(
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="load the scratch database over N connections at once (default: [restore] jobs, else one per "
+        "core; 1: one transaction, as before); in-place restores always use one",
+    )
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"--jobs takes a whole number of connections, 1 or more, not {text!r}")
+    return int(text)
+
+
+def with_jobs(settings, jobs: int | None):
+    """The settings with ``--jobs`` in place of ``[restore] jobs`` when given."""
+    return settings if jobs is None else replace(settings, restore=replace(settings.restore, jobs=jobs))
+
+
 def run(args, settings) -> int:
     from citaplanner_tui.core import restore
     from citaplanner_tui.core.restore.plan import check_confirm
+
+    settings = with_jobs(settings, args.jobs)
 
     for sig in (signal.SIGTERM, signal.SIGHUP):  # docker stop, a dropped terminal: clean up as on Ctrl-C
         signal.signal(sig, _unwind)
