@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 from datetime import date, datetime
 from pathlib import Path
 
@@ -55,3 +57,16 @@ def databases(server, prefix: str) -> list[str]:
 def any_live(request):
     """An empty CitaPlanner database, once on PostgreSQL 18 and once on 15."""
     return request.getfixturevalue("app_db" if request.param == "pg18" else "app_db15")
+
+
+def rewrite_archive(path: Path, data: bytes) -> None:
+    """Replace the archive's content and its sidecar, so only the content is wrong."""
+    path.write_bytes(data)
+    path.with_name(path.name + ".sha256").write_text(f"{hashlib.sha256(data).hexdigest()}  {path.name}\n")
+
+
+def insert_into_dump(archive: Path, at: bytes, sql: bytes) -> None:
+    """Put ``sql`` into the dump just before ``at`` (sidecar updated: only the content is wrong)."""
+    dump = gzip.decompress(archive.read_bytes())
+    cut = dump.index(at)
+    rewrite_archive(archive, gzip.compress(dump[:cut] + sql + dump[cut:]))

@@ -213,7 +213,10 @@ class _Loader:
         self.reporter.check_cancel()
         if self.failure is not None:
             session, doing, _ = self.failure
-            raise LoadFailed(f"the load stopped while {doing}: {session.tail.first_error(self.codec)}")
+            raise LoadFailed(
+                f"psql stopped on an error while {doing}, so nothing was committed to the live database: "
+                f"{session.tail.first_error(self.codec)}"
+            )
 
     def _send(self, session: _Session, data) -> None:
         self.check()
