@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import gzip
 import signal
-import subprocess
-import sys
 import threading
-import time
 
 import pytest
 
@@ -25,8 +22,17 @@ from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import execute, preflight
 from citaplanner_tui.core.restore.swap import PAUSE_ENV
 from citaplanner_tui.core.settings import RestoreKeep
-from tests.support.backup import REPO, cli, cli_env
-from tests.support.restore import content, databases, fill, insert_into_dump, settings_for, take_backup
+from tests.support.backup import cli, cli_env
+from tests.support.restore import (
+    content,
+    databases,
+    fill,
+    held_cli,
+    insert_into_dump,
+    settings_for,
+    take_backup,
+    wait_for,
+)
 
 
 @pytest.fixture
@@ -43,20 +49,12 @@ def _settings(db, backup_dir):
     return settings_for(db, backup_dir, restore=RestoreKeep(jobs=2))
 
 
-def _wait(condition, what: str, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while not (found := condition()):
-        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
-        time.sleep(0.02)
-    return found
-
-
 def _left_alone(db) -> None:
     """Live as it was, no scratch database, no session of ours still on the server."""
     assert content(db.server, db.name) == db.before
     assert not databases(db.server, db.name + "__restore_")
     assert not databases(db.server, db.name + "__pre_restore_")
-    _wait(lambda: not _our_sessions(db), "the end of every psql session")
+    wait_for(lambda: not _our_sessions(db), "the end of every psql session")
 
 
 def _our_sessions(db) -> list:
@@ -64,6 +62,21 @@ def _our_sessions(db) -> list:
         "SELECT pid FROM pg_stat_activity WHERE application_name = 'citaplanner-tui' "
         "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
     )
+
+
+def _in_a_thread(settings, plan, confirm: str) -> tuple[threading.Thread, list[BaseException]]:
+    """``execute`` running in a thread; what it raised lands in the list."""
+    raised: list[BaseException] = []
+
+    def run():
+        try:
+            execute(settings, plan, confirm=confirm)
+        except BaseException as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, raised
 
 
 def _log(backup_dir) -> str:
@@ -106,19 +119,10 @@ def test_a_worker_whose_connection_is_ended_stops_the_restore(live, backup_dir, 
     monkeypatch.setenv(PAUSE_ENV, f"loading:{pause}")
     settings = _settings(live, backup_dir)
     plan = preflight(settings, live.archive, mode="swap")
-    raised: list[BaseException] = []
-
-    def run():
-        try:
-            execute(settings, plan, confirm=live.name)
-        except BaseException as exc:
-            raised.append(exc)
-
-    worker = threading.Thread(target=run)
-    worker.start()
+    worker, raised = _in_a_thread(settings, plan, live.name)
     try:
-        _wait(lambda: (pause / "loading.reached").exists() or not worker.is_alive(), "the loading point")
-        copying = _wait(
+        wait_for(lambda: (pause / "loading.reached").exists() or not worker.is_alive(), "the loading point")
+        copying = wait_for(
             lambda: live.server.sql(
                 "SELECT pid, query FROM pg_stat_activity WHERE datname = %s AND query LIKE 'COPY %%'",
                 params=(plan.scratch,),
@@ -139,14 +143,9 @@ def test_a_worker_whose_connection_is_ended_stops_the_restore(live, backup_dir, 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL], ids=lambda s: s.name)
 def test_signal_while_the_workers_load_leaves_live_untouched(live, backup_dir, tmp_path, sig):
-    pause = tmp_path / "pause"
-    pause.mkdir()
-    env = cli_env(live.url, backup_dir, **{PAUSE_ENV: f"loading:{pause}"})
-    argv = [sys.executable, "-m", "citaplanner_tui", "restore", str(live.archive), "--confirm", live.name]
-    proc = subprocess.Popen([*argv, "--jobs", "2"], env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    argv = ("restore", str(live.archive), "--confirm", live.name, "--jobs", "2")
+    proc = held_cli(live, backup_dir, tmp_path / "pause", "loading", *argv)
     try:
-        _wait(lambda: (pause / "loading.reached").exists() or proc.poll() is not None, "the loading point")
-        assert proc.poll() is None, proc.communicate()
         scratch = databases(live.server, live.name + "__restore_")
         assert len(scratch) == 1  # the workers are loading into it
         proc.send_signal(sig)
@@ -157,7 +156,7 @@ def test_signal_while_the_workers_load_leaves_live_untouched(live, backup_dir, t
             proc.communicate()
     if sig == signal.SIGKILL:
         assert proc.returncode == -signal.SIGKILL
-        _wait(lambda: not _our_sessions(live), "the orphaned psql sessions' end")
+        wait_for(lambda: not _our_sessions(live), "the orphaned psql sessions' end")
         assert content(live.server, live.name) == live.before
         # The next restore drops the scratch database the killed one left, and succeeds.
         again = cli(
@@ -169,8 +168,7 @@ def test_signal_while_the_workers_load_leaves_live_untouched(live, backup_dir, t
         assert not databases(live.server, live.name + "__restore_")
         return
     assert proc.returncode == 130, err  # as for any interrupted command
-    text = err.decode()
-    assert "Traceback" not in text and "interrupted" in text, text
+    assert "Traceback" not in err and "interrupted" in err, err
     _left_alone(live)
 
 
@@ -178,20 +176,11 @@ def test_the_safety_backup_runs_alongside_and_the_swap_waits_for_it(live, backup
     """pg_dump is held back by a lock until the load has finished: the swap must wait for it."""
     settings = _settings(live, backup_dir)
     plan = preflight(settings, live.archive, mode="swap")
-    raised: list[BaseException] = []
-
-    def run():
-        try:
-            execute(settings, plan, confirm=live.name)
-        except BaseException as exc:
-            raised.append(exc)
-
     with connect(live.info, autocommit=False) as holder:  # the app role: the swap may end it
         holder.execute("LOCK TABLE public.clients IN ACCESS EXCLUSIVE MODE")
-        worker = threading.Thread(target=run)
-        worker.start()
+        worker, raised = _in_a_thread(settings, plan, live.name)
         try:
-            _wait(
+            wait_for(
                 lambda: live.server.sql(
                     "SELECT 1 FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock' "
                     "AND query LIKE 'LOCK TABLE%%'",
@@ -199,7 +188,7 @@ def test_the_safety_backup_runs_alongside_and_the_swap_waits_for_it(live, backup
                 ),
                 "the safety backup's pg_dump waiting for its lock",
             )
-            _wait(lambda: "loaded " in _log(backup_dir), "the end of the load")
+            wait_for(lambda: "loaded " in _log(backup_dir), "the end of the load")
             assert not databases(live.server, live.name + "__pre_restore_")  # not swapped yet
             assert "is now" not in _log(backup_dir)
         finally:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import subprocess
+import sys
+import time
 from datetime import date, datetime
 from pathlib import Path
 
@@ -12,7 +15,9 @@ import pytest
 from citaplanner_tui.core.app.schema import TABLES
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.restore.swap import PAUSE_ENV
 from citaplanner_tui.demo.data import generate
+from tests.support.backup import REPO, cli_env
 
 TODAY = date(2026, 1, 15)
 
@@ -70,3 +75,34 @@ def insert_into_dump(archive: Path, at: bytes, sql: bytes) -> None:
     dump = gzip.decompress(archive.read_bytes())
     cut = dump.index(at)
     rewrite_archive(archive, gzip.compress(dump[:cut] + sql + dump[cut:]))
+
+
+def wait_for(condition, what: str, timeout: float = 60.0):
+    """Poll ``condition`` until it returns something true (returned), or fail saying ``what`` did not happen."""
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
+        time.sleep(0.02)
+    return found
+
+
+def held_cli(db, backup_dir: Path, pause: Path, phase: str, *argv: str) -> subprocess.Popen:
+    """The CLI running ``argv``, stopped at the engine's pause point ``phase`` (asserted, never assumed)."""
+    pause.mkdir()
+    env = cli_env(db.url, backup_dir, **{PAUSE_ENV: f"{phase}:{pause}"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "citaplanner_tui", *argv],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: (pause / f"{phase}.reached").exists() or proc.poll() is not None, f"the {phase} point")
+        assert proc.poll() is None, proc.communicate()
+    except BaseException:
+        proc.kill()
+        proc.communicate()
+        raise
+    return proc

@@ -323,7 +323,8 @@ def _swap_restore(
         for line in refused:
             log.warn(f"not carried over from {plan.target!r}: {line}")
         if before_swap is not None:
-            reporter("safety backup", message=f"waiting for the safety backup of {plan.target!r}", force=True)
+            # Not the "safety backup" phase: the console would show the load's step as not yet run.
+            reporter("waiting", message=f"for the safety backup of {plan.target!r}, taken alongside", force=True)
             before_swap()
         critical.pause_point("loaded")
         reporter.check_cancel()
