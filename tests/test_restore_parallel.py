@@ -12,11 +12,16 @@ workers.  On PostgreSQL 18 for every case, on 15 for the objects case.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import execute, parallel, preflight
+from citaplanner_tui.core import settings
+from citaplanner_tui.core.errors import ConfigError
 from citaplanner_tui.core.settings import RestoreKeep
+from tests.support.backup import cli
 from tests.support.db import drop_app_db
 from tests.support.restore import settings_for, take_backup
 from tests.support.roundtrip import CASES, build, snapshot
@@ -25,10 +30,10 @@ OBJECTS = next(c for c in CASES if c.name == "objects")
 
 
 def _restore(db, backup_dir, archive, jobs: int):
-    settings = settings_for(db, backup_dir, restore=RestoreKeep(jobs=jobs))
-    plan = preflight(settings, archive, mode="swap")
+    chosen = settings_for(db, backup_dir, restore=RestoreKeep(jobs=jobs))
+    plan = preflight(chosen, archive, mode="swap")
     assert plan.ok, plan.checks
-    return execute(settings, plan, confirm=db.name)
+    return execute(chosen, plan, confirm=db.name)
 
 
 @pytest.fixture
@@ -79,3 +84,19 @@ def test_tiny_pieces_and_serial_give_the_same_database(source, tmp_path, monkeyp
     _restore(db, tmp_path / "parallel", archive, jobs=3)
     assert snapshot(db.server, db.name).differences(serial) == []
     assert serial.differences(before) == []
+
+
+def test_jobs_setting_flag_and_bad_values(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("[restore]\njobs = 3\n")
+    loaded = settings.load({"config_file": str(config)}, env={})
+    assert loaded.restore.jobs == 3 and parallel.jobs_for(loaded) == 3
+    assert parallel.jobs_for(settings.Settings()) == (os.cpu_count() or 1)  # 0, the default: one per core
+    config.write_text("[restore]\njobs = -1\n")
+    with pytest.raises(ConfigError, match=r"\[restore\] jobs must be 0 \(one per core\) or more"):
+        settings.load({"config_file": str(config)}, env={})
+    env = {"BACKUP_DIR": str(tmp_path / "b"), "PATH": "/usr/bin:/bin", "DATABASE_URL": "postgresql://x@127.0.0.1:1/x"}
+    for argv in (["restore", "f.sql.gz", "--jobs", "0"], ["drill", "--jobs", "two"]):
+        done = cli(*argv, env=env)
+        assert done.returncode == 2 and "--jobs takes a whole number of connections" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr

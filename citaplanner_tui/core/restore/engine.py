@@ -22,7 +22,7 @@ from datetime import datetime
 from psycopg.conninfo import make_conninfo
 
 from citaplanner_tui.core.backup import run_backup
-from citaplanner_tui.core.errors import Interrupted, OperatorError
+from citaplanner_tui.core.errors import Cancelled, Interrupted, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.pg import tools as pgtools
@@ -33,7 +33,7 @@ from citaplanner_tui.core.restore import swap as critical
 from citaplanner_tui.core.restore.carryover import carry_over
 from citaplanner_tui.core.restore.journal import Journal, LastSwap
 from citaplanner_tui.core.restore.load import LoadSpec, load_archive
-from citaplanner_tui.core.restore.parallel import jobs_for, load_scratch
+from citaplanner_tui.core.restore.parallel import load_scratch
 from citaplanner_tui.core.restore.plan import RestorePlan, check_confirm, free_stamp, pre_restore_name
 from citaplanner_tui.core.restore.sqltext import quote_ident
 from citaplanner_tui.core.restore.validate import count_rows
@@ -167,9 +167,12 @@ def execute(
 def _execute(settings: Settings, plan: RestorePlan, reporter: Reporter, log: Log) -> Outcome:
     info = settings.conninfo()
     if plan.mode == "swap":
-        jobs = jobs_for(settings)
-        if jobs > 1 and _spare_capacity(info, jobs, log):
-            with lock.hold(settings.backup_dir, "restore"), _SafetyAlongside(settings, plan, log) as alongside:
+        jobs = plan.jobs
+        if plan.alongside:
+            with (
+                lock.hold(settings.backup_dir, "restore"),
+                _SafetyAlongside(settings, plan, reporter, log) as alongside,
+            ):
                 facts, tools = _prepare(settings, plan, log)
                 swapped, rows, refused = _swap_restore(
                     settings, plan, facts, tools, reporter, log, jobs, before_swap=alongside.wait
@@ -223,23 +226,6 @@ def _safety_backup(settings: Settings, plan: RestorePlan, reporter: Reporter, lo
     return str(safety.files[0])
 
 
-def _spare_capacity(info, jobs: int, log: Log) -> bool:
-    """Whether the server has the connections for the load's sessions, a pg_dump and our own at once.
-
-    With them, the safety backup runs alongside the load instead of before it; without, it
-    runs first, as a serial restore does.
-    """
-    with server.maintenance(info) as conn, server.refusals("counting the server's free connections"):
-        free = conn.execute(
-            "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int "
-            "- (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
-        ).fetchone()[0]
-    needed = jobs + 4  # the workers, the load's main session, pg_dump, the swap's maintenance session
-    if free < needed:
-        log.info(f"the server has {free} free connections, fewer than {needed}: the safety backup runs first")
-    return free >= needed
-
-
 class _SafetyAlongside:
     """The safety backup of the live database in a thread, while the archive is loaded.
 
@@ -250,9 +236,9 @@ class _SafetyAlongside:
     remove what it wrote.
     """
 
-    def __init__(self, settings: Settings, plan: RestorePlan, log: Log):
+    def __init__(self, settings: Settings, plan: RestorePlan, reporter: Reporter, log: Log):
         self.settings, self.plan, self.log = settings, plan, log
-        self.reporter = Reporter()  # its own: the progress line shows the load
+        self.reporter = Reporter(cancel=reporter.cancel)  # its own progress (the line shows the load); one cancel
         self.path: str | None = None
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=contextvars.copy_context().run, args=(self._run,), daemon=True)
@@ -275,6 +261,8 @@ class _SafetyAlongside:
     def wait(self) -> str:
         while self.thread.is_alive():
             self.thread.join(0.2)  # short joins, so Ctrl-C and SIGTERM still reach the main thread
+        if isinstance(self.error, (Cancelled, KeyboardInterrupt)):
+            raise self.error
         if self.error is not None:
             sentence = getattr(self.error, "sentence", None) or f"{type(self.error).__name__}: {self.error}"
             raise OperatorError(f"the safety backup of {self.plan.target!r} failed, so nothing was swapped: {sentence}")
@@ -323,8 +311,7 @@ def _swap_restore(
         for line in refused:
             log.warn(f"not carried over from {plan.target!r}: {line}")
         if before_swap is not None:
-            # Not the "safety backup" phase: the console would show the load's step as not yet run.
-            reporter("waiting", message=f"for the safety backup of {plan.target!r}, taken alongside", force=True)
+            reporter("safety backup", message=f"waiting for the backup of {plan.target!r} taken alongside", force=True)
             before_swap()
         critical.pause_point("loaded")
         reporter.check_cancel()

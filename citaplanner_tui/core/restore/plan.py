@@ -69,6 +69,10 @@ class RestorePlan:
     rows: dict[str, int] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
+    # Swap mode: the connections the scratch database is loaded over, and whether the safety
+    # backup runs alongside the load (the server has the connections for both) rather than first.
+    jobs: int = 1
+    alongside: bool = False
 
     @property
     def scratch(self) -> str:
@@ -152,9 +156,18 @@ def choose_mode(requested: str | None, *, can_create: bool, can_rename: bool) ->
 
 
 def steps_for(
-    mode: str, target: str, stamp: str, *, safety: bool = True, leftovers: list[str] | tuple = (), drops: str = ""
+    mode: str,
+    target: str,
+    stamp: str,
+    *,
+    safety: bool = True,
+    leftovers: list[str] | tuple = (),
+    drops: str = "",
+    jobs: int = 1,
+    alongside: bool = False,
 ) -> list[Step]:
-    """The steps ``execute`` runs for ``mode``, in order (``drops``: what in-place mode drops)."""
+    """The steps ``execute`` runs for ``mode``, in order (``drops``: what in-place mode drops; ``jobs``
+    and ``alongside``: a swap's parallel load, and its safety backup taken meanwhile)."""
     steps = []
     if leftovers:
         steps.append(
@@ -172,7 +185,7 @@ def steps_for(
                 "(readers go on reading)",
             )
         )
-    if safety:
+    if safety and not alongside:
         steps.append(
             Step(
                 "safety backup",
@@ -183,8 +196,23 @@ def steps_for(
         scratch, pre = scratch_name(target, stamp), pre_restore_name(target, stamp)
         steps += [
             Step("create scratch", f"create {scratch!r} with the owner, grants and settings of {target!r}"),
-            Step("load", f"stream the archive into {scratch!r} in one transaction (psql ON_ERROR_STOP)"),
-            Step("validate", "before the load commits, check every table's row count against the dump's"),
+            Step("load", _load_detail(target, scratch, jobs, alongside)),
+            Step(
+                "validate",
+                "before the load commits, check every table's row count against the dump's"
+                if jobs <= 1
+                else "once loaded, check every table's row count against the dump's (a mismatch stops before the swap)",
+            ),
+        ]
+        if alongside:
+            steps.append(
+                Step(
+                    "safety backup",
+                    f"wait until the safety backup of {target!r}, taken alongside the load into the safety "
+                    "tier, is complete and checked; if it fails the restore stops here, before the swap",
+                )
+            )
+        steps += [
             Step(
                 "swap",
                 f"block new connections to {target!r} ({LOCKOUT:.0f} s at most, journaled), end its "
@@ -207,6 +235,16 @@ def steps_for(
             ),
         ]
     return steps
+
+
+def _load_detail(target: str, scratch: str, jobs: int, alongside: bool) -> str:
+    if jobs <= 1:
+        return f"stream the archive into {scratch!r} in one transaction (psql ON_ERROR_STOP)"
+    meanwhile = f"; meanwhile, the safety backup of {target!r}" if alongside else ""
+    return (
+        f"stream the archive into {scratch!r} over {jobs} connections (schema, then data, indexes and "
+        f"constraints in parallel; only the swap makes it live){meanwhile}"
+    )
 
 
 def free_stamp(db: str, taken: set[str] | list[str] | tuple, now: datetime | None = None) -> str:

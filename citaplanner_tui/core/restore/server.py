@@ -147,6 +147,15 @@ def database_options(database: dict, encoding: str, tablespace: str | None) -> s
     return " ".join(parts)
 
 
+def free_connections(info: ConnInfo) -> int:
+    """Client connections the server still accepts from an ordinary role."""
+    with maintenance(info) as conn, refusals("counting the server's free connections"):
+        return conn.execute(
+            "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int "
+            "- (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
+        ).fetchone()[0]
+
+
 def create_database(conn, name: str, owner: str, options: str) -> None:
     conn.execute(f"CREATE DATABASE {quote_ident(name)} OWNER {quote_ident(owner)} {options}")
 
