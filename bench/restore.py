@@ -95,11 +95,16 @@ def ours_load(archive: str, scratch: str, jobs: int) -> dict:
 
 def ours_full(archive: str, jobs: int) -> dict:
     """``--ours-full``: the whole restore command's engine, in this fresh process."""
+    from citaplanner_tui.core.errors import OperatorError
     from citaplanner_tui.core.restore import execute, preflight
 
     settings = _settings(jobs)
     plan = preflight(settings, Path(archive))
-    outcome = execute(settings, plan, confirm=plan.target)
+    try:
+        outcome = execute(settings, plan, confirm=plan.target)
+    except OperatorError as exc:  # the restore's log, then its sentence: the end is what the report shows
+        logs = "".join(log.read_text() for log in settings.logs.glob("restore_*.log"))
+        raise SystemExit(f"{logs[-1200:]}\n{exc.sentence}") from None
     return {
         "rows": sum(outcome.rows.values()),
         "pre_restore": outcome.pre_restore,

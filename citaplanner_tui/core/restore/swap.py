@@ -38,7 +38,7 @@ from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore.journal import Intent, Journal
-from citaplanner_tui.core.restore.server import drop_database, maintenance, refusals
+from citaplanner_tui.core.restore.server import SESSIONS, drop_database, end_sessions, maintenance, refusals
 from citaplanner_tui.core.restore.sqltext import quote_ident
 
 LOCKOUT = 5.0  # seconds new connections may be refused while the sessions go
@@ -46,9 +46,6 @@ POLL = 0.05
 DEFERRED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # Tests hold the swap at a named point: "<phase>:<folder>" (see ``pause_point``).
 PAUSE_ENV = "CITAPLANNER_TUI_PAUSE"
-# Sessions of roles on a database (other roles' rows show no backend_type to us, but a role);
-# autovacuum workers have no role and are left alone: the rename stops them itself.
-_SESSIONS = "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() AND usesysid IS NOT NULL"
 
 
 class SwapFailed(OperatorError):
@@ -64,17 +61,8 @@ def _allow(conn, db: str, allow: bool) -> None:
     conn.execute(f"ALTER DATABASE {quote_ident(db)} WITH ALLOW_CONNECTIONS {str(allow).lower()}")
 
 
-def end_sessions(conn, db: str) -> int:
-    """End the sessions this role may end (its own and its members'; all for a superuser)."""
-    return len(
-        conn.execute(
-            f"SELECT pg_terminate_backend(pid) {_SESSIONS} AND pg_has_role(usesysid, 'MEMBER')", (db,)
-        ).fetchall()
-    )
-
-
 def _sessions(conn, db: str) -> int:
-    return conn.execute(f"SELECT count(*) {_SESSIONS}", (db,)).fetchone()[0]
+    return conn.execute(f"SELECT count(*) {SESSIONS}", (db,)).fetchone()[0]
 
 
 def unendable_sessions(conn, db: str) -> list[str]:
@@ -82,7 +70,7 @@ def unendable_sessions(conn, db: str) -> list[str]:
     return [
         r[0]
         for r in conn.execute(
-            f"SELECT DISTINCT usename::text {_SESSIONS} AND NOT pg_has_role(usesysid, 'MEMBER') ORDER BY 1", (db,)
+            f"SELECT DISTINCT usename::text {SESSIONS} AND NOT pg_has_role(usesysid, 'MEMBER') ORDER BY 1", (db,)
         ).fetchall()
     ]
 
