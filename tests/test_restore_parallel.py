@@ -12,15 +12,18 @@ workers.  On PostgreSQL 18 for every case, on 15 for the objects case.
 
 from __future__ import annotations
 
+import contextvars
 import os
+import threading
 
 import pytest
 
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import execute, parallel, preflight
 from citaplanner_tui.core import settings
-from citaplanner_tui.core.errors import ConfigError
+from citaplanner_tui.core.errors import BusyError, ConfigError
 from citaplanner_tui.core.settings import RestoreKeep
+from citaplanner_tui.core.volume import lock
 from tests.support.backup import cli
 from tests.support.db import drop_app_db
 from tests.support.restore import settings_for, take_backup
@@ -100,3 +103,29 @@ def test_jobs_setting_flag_and_bad_values(tmp_path):
         done = cli(*argv, env=env)
         assert done.returncode == 2 and "--jobs takes a whole number of connections" in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_the_volume_lock_is_shared_only_with_the_holders_context(tmp_path):
+    """The safety backup alongside runs in a copy of the restore's context and shares its lock; any other
+    thread (the console starting a backup meanwhile) is refused as before."""
+
+    def takes_it() -> bool:
+        try:
+            with lock.hold(tmp_path, "backup"):
+                return True
+        except BusyError:
+            return False
+
+    def in_thread(target) -> bool:
+        got: list[bool] = []
+        thread = threading.Thread(target=lambda: got.append(target()))
+        thread.start()
+        thread.join(10)
+        return got[0]
+
+    with lock.hold(tmp_path, "restore"):
+        assert takes_it()  # nested in the same context
+        context = contextvars.copy_context()
+        assert in_thread(lambda: context.run(takes_it))
+        assert not in_thread(takes_it)
+    assert in_thread(takes_it)  # released at the end of the outer block
