@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import signal
 import subprocess
 import sys
@@ -19,7 +17,15 @@ from citaplanner_tui.core.restore import execute, preflight
 from citaplanner_tui.core.restore.plan import ConfirmationRequired
 from citaplanner_tui.core.restore.validate import qualified
 from tests.support.db import drop_app_db, make_app_db
-from tests.support.restore import content, databases, fill, settings_for, take_backup
+from tests.support.restore import (
+    content,
+    databases,
+    fill,
+    insert_into_dump,
+    rewrite_archive,
+    settings_for,
+    take_backup,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,23 +43,10 @@ def archive(live, backup_dir):
     return path
 
 
-def _rewrite(path: Path, data: bytes) -> None:
-    """Replace the archive's content and its sidecar, so only the content is wrong."""
-    path.write_bytes(data)
-    path.with_name(path.name + ".sha256").write_text(f"{hashlib.sha256(data).hexdigest()}  {path.name}\n")
-
-
 def _only_sentence(exc: OperatorError) -> str:
     text = exc.sentence
     assert text and "\n" not in text and "Traceback" not in text
     return text
-
-
-def _insert(archive: Path, at: bytes, sql: bytes) -> None:
-    """Put ``sql`` into the dump just before ``at`` (sidecar updated: only the content is wrong)."""
-    dump = gzip.decompress(archive.read_bytes())
-    cut = dump.index(at)
-    _rewrite(archive, gzip.compress(dump[:cut] + sql + dump[cut:]))
 
 
 def _damaged_after_plan(live, archive, backup_dir, mode, damage) -> str:
@@ -72,7 +65,7 @@ def _damaged_after_plan(live, archive, backup_dir, mode, damage) -> str:
 @pytest.mark.parametrize("mode", ["swap", "in-place"])
 def test_error_inside_the_dump_rolls_everything_back(live, archive, backup_dir, mode):
     def bad_statement(path):  # after the tables are created, before their data
-        _insert(path, b"--\n-- Data for Name:", b"SELECT * FROM no_such_table;\n")
+        insert_into_dump(path, b"--\n-- Data for Name:", b"SELECT * FROM no_such_table;\n")
 
     sentence = _damaged_after_plan(live, archive, backup_dir, mode, bad_statement)
     assert "no_such_table" in sentence and "nothing was committed" in sentence
@@ -82,7 +75,7 @@ def test_row_count_mismatch_stops_before_commit(live, archive, backup_dir):
     """A dump that loads without error but leaves other counts than its COPY data is refused."""
 
     def sneaky_delete(path):
-        _insert(
+        insert_into_dump(
             path,
             b"-- PostgreSQL database dump complete",
             b"DELETE FROM public.payments WHERE id IN (SELECT id FROM public.payments LIMIT 1);\n",
@@ -93,7 +86,7 @@ def test_row_count_mismatch_stops_before_commit(live, archive, backup_dir):
 
 def test_archive_damaged_after_the_plan_stops_the_load(live, archive, backup_dir):
     def truncate(path):
-        _rewrite(path, path.read_bytes()[:-40])
+        rewrite_archive(path, path.read_bytes()[:-40])
 
     assert "truncated" in _damaged_after_plan(live, archive, backup_dir, "in-place", truncate)
 
@@ -107,7 +100,7 @@ def test_corrupt_archive_is_refused_by_preflight(live, archive, backup_dir, dama
         data = bytes(data)
     else:
         data = bytes(data[: len(data) * 2 // 3])
-    _rewrite(archive, data)
+    rewrite_archive(archive, data)
     before = content(live.server, live.name)
     settings = settings_for(live, backup_dir)
     plan = preflight(settings, archive)

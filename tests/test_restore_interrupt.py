@@ -23,9 +23,9 @@ from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import execute, preflight
 from citaplanner_tui.core.restore.journal import JOURNAL, LAST_SWAP
 from citaplanner_tui.core.restore.leftovers import leftovers
-from citaplanner_tui.core.restore.swap import PAUSE_ENV, SwapFailed
+from citaplanner_tui.core.restore.swap import SwapFailed
 from tests.support.backup import REPO, cli, cli_env
-from tests.support.restore import content, databases, fill, settings_for, take_backup
+from tests.support.restore import content, databases, fill, held_cli, settings_for, take_backup
 
 
 @pytest.fixture
@@ -40,42 +40,13 @@ def live(app_db, backup_dir):
     return app_db
 
 
-def _wait(condition, what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
-        time.sleep(0.02)
-
-
 def _allows(db) -> bool:
     return db.server.sql("SELECT datallowconn FROM pg_database WHERE datname = %s", params=(db.name,))[0][0]
 
 
 def _held_restore(db, backup_dir: Path, pause: Path, phase: str, *mode: str) -> subprocess.Popen:
     """The restore CLI, stopped at ``phase`` of the swap (asserted, never assumed)."""
-    return _held(db, backup_dir, pause, phase, "restore", str(db.archive), "--confirm", db.name, *mode)
-
-
-def _held(db, backup_dir: Path, pause: Path, phase: str, *argv: str) -> subprocess.Popen:
-    """The CLI running ``argv``, stopped at ``phase``."""
-    pause.mkdir()
-    env = cli_env(db.url, backup_dir, **{PAUSE_ENV: f"{phase}:{pause}"})
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "citaplanner_tui", *argv],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        _wait(lambda: (pause / f"{phase}.reached").exists() or proc.poll() is not None, f"the {phase} point")
-        assert proc.poll() is None, proc.communicate()
-    except BaseException:
-        proc.kill()
-        proc.communicate()
-        raise
-    return proc
+    return held_cli(db, backup_dir, pause, phase, "restore", str(db.archive), "--confirm", db.name, *mode)
 
 
 def _journal(backup_dir: Path) -> Path:
@@ -191,7 +162,7 @@ def test_signal_inside_a_rollback_swap_finishes_it_and_says_so(live, backup_dir,
     record_path.write_text(json.dumps({**record, "server": "localhost:1"}))
     live.server.create_database(f"{live.name}__pre_restore_20991231235959", owner="citaplanner")  # newest by name
     pause = tmp_path / "pause"
-    proc = _held(live, backup_dir, pause, "renamed", "restore", "--rollback", "--confirm", live.name)
+    proc = held_cli(live, backup_dir, pause, "renamed", "restore", "--rollback", "--confirm", live.name)
     try:
         proc.send_signal(signal.SIGTERM)
         (pause / "renamed.go").touch()

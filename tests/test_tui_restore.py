@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from textual.widgets import Button, Input
@@ -147,13 +148,19 @@ async def test_cancel_during_the_safety_backup_leaves_everything_as_it_was(app_d
             await pilot.pause()
             assert wizard.step == "progress"
             job = next(j for j in app.jobs if j.kind == "restore")
-            for _ in range(600):  # the safety backup's pg_dump has started and waits on the lock
-                if job.done or (job.progress is not None and job.progress.phase == "dump"):
+            # The safety backup's pg_dump has started and waits on the lock: first ("dump"), or taken alongside
+            # the load, whose swap now waits for it ("safety backup").
+            for _ in range(600):
+                if job.done or (job.progress is not None and job.progress.phase in ("dump", "safety backup")):
                     break
                 await pilot.pause(0.05)
-            assert job.running and job.progress.phase == "dump", job.error
-            steps = str(wizard.query_one("#progress-steps").render())
-            assert "running 1. safety backup" in steps and "waiting" in steps
+            assert job.running and job.progress.phase in ("dump", "safety backup"), job.error
+            for _ in range(100):  # the screen draws the phase it was sent
+                steps = str(wizard.query_one("#progress-steps").render())
+                if re.search(r"running \d\. safety backup", steps):
+                    break
+                await pilot.pause(0.05)
+            assert re.search(r"running \d\. safety backup", steps) and "waiting" in steps, steps
             await pilot.press("c")
             job = await wait_for_job(pilot, "restore")
             blocker.rollback()

@@ -16,6 +16,7 @@ from citaplanner_tui.core.errors import OperatorError
 
 if TYPE_CHECKING:
     from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.cli.restore import add_jobs, with_jobs
 
 ORDER = 60
 
@@ -36,6 +37,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="TARGET:KEY",
         help=_("drill a backup of an off-site target (downloaded and checked first)"),
     )
+    add_jobs(p)
     p.add_argument("--json", action="store_true", help=_("print the result as JSON on stdout"))
     p.set_defaults(run=run)
 
@@ -50,7 +52,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             if args.file:
                 raise OperatorError("give a backup file or --from-offsite, not both")
             args.file = str(fetch(settings, args.from_offsite, reporter=reporter))
-        result = drill(settings, args.file, reporter=reporter)
+        result = drill(with_jobs(settings, args.jobs), args.file, reporter=reporter)
     if args.json:
         write_json(result.to_dict())
         return 0

@@ -11,6 +11,7 @@ import argparse
 import signal
 import sys
 from typing import TYPE_CHECKING
+from dataclasses import replace
 
 from citaplanner_tui.core.i18n import N_, _
 from citaplanner_tui.cli.output import progress, write_result
@@ -45,6 +46,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--target", help=_("database to restore over (default: the one in DATABASE_URL)"))
     p.add_argument("--confirm", metavar="DB", help=_("the target database's name, typed again (required)"))
+    add_jobs(p)
     p.add_argument(
         "--mode",
         choices=("swap", "in-place"),
@@ -60,9 +62,37 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(run=run)
 
 
+def add_jobs(p: argparse.ArgumentParser) -> None:
+    """``--jobs N`` (restore and drill): the connections the scratch database is loaded over."""
+    p.add_argument(
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help=_(
+            "load the scratch database over N connections at once (default: [restore] jobs, else one per "
+            "core; 1: one transaction, as before); in-place restores always use one"
+        ),
+    )
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(
+            _("--jobs takes a whole number of connections, 1 or more, not {text!r}").format(text=text)
+        )
+    return int(text)
+
+
+def with_jobs(settings: Settings, jobs: int | None) -> Settings:
+    """The settings with ``--jobs`` in place of ``[restore] jobs`` when given."""
+    return settings if jobs is None else replace(settings, restore=replace(settings.restore, jobs=jobs))
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core import restore
     from citaplanner_tui.core.restore.plan import check_confirm
+
+    settings = with_jobs(settings, args.jobs)
 
     for sig in (signal.SIGTERM, signal.SIGHUP):  # docker stop, a dropped terminal: clean up as on Ctrl-C
         signal.signal(sig, _unwind)

@@ -18,6 +18,7 @@ the same names in lower case, e.g.::
     keep = 3   # safety backups and parked pre-restore databases kept
     [encryption]
     age_recipients = ["age1..."]   # public keys: backups become .sql.gz.age
+    jobs = 0   # connections a swap restore or drill loads over (0: one per core)
 """
 
 from __future__ import annotations
@@ -80,9 +81,11 @@ class BackupOptions:
 
 @dataclass(frozen=True)
 class RestoreKeep:
-    """How many restore leftovers to keep: the newest ``keep`` safety backups and parked databases."""
+    """How many restore leftovers to keep: the newest ``keep`` safety backups and parked databases;
+    and ``jobs``, the connections a swap restore or a drill loads over (0: one per core, 1: serial)."""
 
     keep: int = 3
+    jobs: int = 0
 
 
 @dataclass(frozen=True)
@@ -326,6 +329,8 @@ def _restore_keep(toml: Mapping[str, Any]) -> RestoreKeep:
     keep = _sub(RestoreKeep, toml.get("restore", {}))
     if keep.keep < 1:
         raise ConfigError("[restore] keep must keep at least one safety backup and parked database")
+    if keep.jobs < 0:
+        raise ConfigError("[restore] jobs must be 0 (one per core) or more")
     return keep
 
 

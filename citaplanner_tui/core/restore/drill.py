@@ -1,7 +1,8 @@
 """Restore drill: prove a backup restores, without going near the live database.
 
 The backup (the newest good one, or the one named) is loaded into a scratch database
-``<db>__drill_<stamp>`` exactly as a restore would load it, the per-table row counts
+``<db>__drill_<stamp>`` exactly as a swap restore would load it (over ``[restore] jobs``
+connections), the per-table row counts
 are checked against the dump's, and compared with the live database's current counts
 (read only) so the operator sees how far the backup is from now.  The scratch
 database is always dropped, and the result is recorded for ``status`` and the TUI
@@ -25,7 +26,8 @@ from citaplanner_tui.core.pg import tools as pgtools
 from citaplanner_tui.core.pg.connect import connect, one_row
 from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore import server
-from citaplanner_tui.core.restore.load import LoadSpec, load_archive
+from citaplanner_tui.core.restore.load import LoadSpec
+from citaplanner_tui.core.restore.parallel import jobs_for, load_scratch
 from citaplanner_tui.core.restore.plan import drill_name, new_stamp
 from citaplanner_tui.core.restore.validate import count_rows, qualified
 from citaplanner_tui.core.settings import Settings
@@ -157,7 +159,8 @@ def _drill(settings: Settings, archive: Path, reporter: Reporter, now: datetime 
         with server.maintenance(info) as conn:
             server.create_database(conn, scratch, facts.user, facts.create_options)
         try:
-            loaded = load_archive(archive, LoadSpec(info.with_dbname(scratch), tools, facts.server_major), reporter)
+            spec = LoadSpec(info.with_dbname(scratch), tools, facts.server_major)
+            loaded = load_scratch(archive, spec, jobs_for(settings), reporter)
             entry = entry_for(archive, settings)
             recorded = entry.recorded_hash if entry is not None else None
             if recorded is not None and recorded != loaded.sha256:

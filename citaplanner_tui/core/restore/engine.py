@@ -13,16 +13,18 @@ after a crash.  After a restore or rollback the older leftovers are rotated
 
 from __future__ import annotations
 
+import contextvars
+import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from psycopg.conninfo import make_conninfo
 
 from citaplanner_tui.core.i18n import N_
 from citaplanner_tui.core.backup import run_backup
-from citaplanner_tui.core.errors import Interrupted, OperatorError
+from citaplanner_tui.core.errors import Cancelled, Interrupted, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.pg import tools as pgtools
@@ -34,6 +36,7 @@ from citaplanner_tui.core.restore import swap as critical
 from citaplanner_tui.core.restore.carryover import carry_over
 from citaplanner_tui.core.restore.journal import Intent, Journal, LastSwap
 from citaplanner_tui.core.restore.load import LoadSpec, load_archive
+from citaplanner_tui.core.restore.parallel import load_scratch
 from citaplanner_tui.core.restore.plan import RestorePlan, check_confirm, free_stamp, pre_restore_name
 from citaplanner_tui.core.restore.sqltext import quote_ident
 from citaplanner_tui.core.restore.validate import count_rows
@@ -167,11 +170,24 @@ def execute(
 def _execute(settings: Settings, plan: RestorePlan, reporter: Reporter, log: Log) -> Outcome:
     info = settings.conninfo()
     if plan.mode == "swap":
-        safety = _safety_backup(settings, plan, reporter, log)
-        with lock.hold(settings.backup_dir, "restore"):
-            facts, tools = _prepare(settings, plan, log)
-            outcome = Outcome(plan.target, plan.mode, str(plan.archive), safety, plan.pre_restore)
-            swapped, outcome.rows, outcome.not_carried = _swap_restore(settings, plan, facts, tools, reporter, log)
+        jobs = plan.jobs
+        if plan.alongside:
+            with (
+                lock.hold(settings.backup_dir, "restore"),
+                _SafetyAlongside(settings, plan, reporter, log) as alongside,
+            ):
+                facts, tools = _prepare(settings, plan, log)
+                swapped, rows, refused = _swap_restore(
+                    settings, plan, facts, tools, reporter, log, jobs, before_swap=alongside.wait
+                )
+            safety = alongside.path
+        else:
+            safety = _safety_backup(settings, plan, reporter, log)
+            with lock.hold(settings.backup_dir, "restore"):
+                facts, tools = _prepare(settings, plan, log)
+                swapped, rows, refused = _swap_restore(settings, plan, facts, tools, reporter, log, jobs)
+        outcome = Outcome(plan.target, plan.mode, str(plan.archive), safety, plan.pre_restore, rows)
+        outcome.not_carried = refused
         outcome.swap_attempts, outcome.late_signals = swapped.attempts, list(swapped.late_signals)
         return outcome
     reporter("stop writes", message=f"refusing writes to {plan.target!r} and ending the app's sessions", force=True)
@@ -213,6 +229,56 @@ def _safety_backup(settings: Settings, plan: RestorePlan, reporter: Reporter, lo
     return str(safety.files[0])
 
 
+class _SafetyAlongside:
+    """The safety backup of the live database in a thread, while the archive is loaded.
+
+    The thread shares this restore's hold on the volume's lock (``lock.hold`` lets a job
+    run inside another job of the same context), so no other job starts meanwhile.
+    ``wait`` (called just before the swap) returns the checked backup's path or raises its
+    failure; leaving the block early cancels a backup still running and waits for it to
+    remove what it wrote.
+    """
+
+    def __init__(self, settings: Settings, plan: RestorePlan, reporter: Reporter, log: Log):
+        self.settings, self.plan, self.log = settings, plan, log
+        self.reporter = Reporter(cancel=reporter.cancel)  # its own progress (the line shows the load); one cancel
+        self.path: str | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=contextvars.copy_context().run, args=(self._run,), daemon=True)
+
+    def __enter__(self) -> "_SafetyAlongside":
+        self.log.info(f"safety backup of {self.plan.target!r} started alongside the load; the swap waits for it")
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self.path = str(
+                run_backup(settings_for(self.settings, self.plan.target), tier="safety", reporter=self.reporter).files[
+                    0
+                ]
+            )
+        except BaseException as exc:  # handed to the restore's thread by ``wait``
+            self.error = exc
+
+    def wait(self) -> str:
+        while self.thread.is_alive():
+            self.thread.join(0.2)  # short joins, so Ctrl-C and SIGTERM still reach the main thread
+        if isinstance(self.error, (Cancelled, KeyboardInterrupt)):
+            raise self.error
+        if self.error is not None:
+            sentence = getattr(self.error, "sentence", None) or f"{type(self.error).__name__}: {self.error}"
+            raise OperatorError(f"the safety backup of {self.plan.target!r} failed, so nothing was swapped: {sentence}")
+        assert self.path is not None  # the thread ended without an error: it set the path
+        self.log.ok(f"safety backup of {self.plan.target!r}: {self.path}")
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        if self.thread.is_alive():
+            self.reporter.cancel.set()
+            self.thread.join()
+
+
 def _prepare(settings: Settings, plan: RestorePlan, log: Log) -> tuple[server.TargetFacts, pgtools.ClientTools]:
     """The target's facts and the client to load with, after dropping what killed runs left."""
     info = settings.conninfo()
@@ -229,6 +295,8 @@ def _swap_restore(
     tools: pgtools.ClientTools,
     reporter: Reporter,
     log: Log,
+    jobs: int,
+    before_swap: Callable[[], str | None] | None = None,
 ) -> tuple[critical.Swapped, dict[str, int], list[str]]:
     info, scratch = settings.conninfo(), plan.scratch
     with server.maintenance(info) as conn:
@@ -236,15 +304,19 @@ def _swap_restore(
     log.info(f"created {scratch!r} owned by {facts.owner}, with the encoding and locale of {plan.target!r}")
     try:
         spec = LoadSpec(info.with_dbname(scratch), tools, facts.server_major, _role_prologue(facts))
-        dump = load_archive(plan.archive, spec, reporter).dump
+        dump = load_scratch(plan.archive, spec, jobs, reporter).dump
+        over = f" over {jobs} connections" if jobs > 1 else ""
         log.ok(
-            f"loaded {plan.archive.name} into {scratch!r}; every table holds the dump's row count "
+            f"loaded {plan.archive.name} into {scratch!r}{over}; every table holds the dump's row count "
             f"({len(dump.rows)} tables, {sum(dump.rows.values())} rows)"
         )
         with server.maintenance(info) as conn:
             refused = carry_over(info, conn, plan.target, scratch)
         for line in refused:
             log.warn(f"not carried over from {plan.target!r}: {line}")
+        if before_swap is not None:
+            reporter("safety backup", message=f"waiting for the backup of {plan.target!r} taken alongside", force=True)
+            before_swap()
         critical.pause_point("loaded")
         reporter.check_cancel()
         reporter("swap", message=f"swapping {scratch!r} in as {plan.target!r}", force=True)

@@ -33,10 +33,9 @@ from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.pg.connect import connect, one_row
 from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore.journal import Intent, Journal
-from citaplanner_tui.core.restore.server import SchemaFacts, maintenance, refusals
+from citaplanner_tui.core.restore.server import SchemaFacts, end_sessions, maintenance, refusals
 from citaplanner_tui.core.restore.sqltext import literal, quote_ident, quote_role
 from citaplanner_tui.core.restore.swap import (
-    end_sessions,
     pause_point,
     server_key,
     unendable_sentence,

@@ -58,13 +58,14 @@ class LoadSpec:
     prologue: str = ""
 
 
-def _psql(spec: LoadSpec) -> subprocess.Popen[bytes]:
-    argv = [spec.client.path("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", spec.target.conninfo()]
+def psql(spec: LoadSpec, *options: str, stdout: int | IO[bytes] = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+    """``psql -X -v ON_ERROR_STOP=1`` on the target, reading our pipe (the password only in its environment)."""
+    argv = [spec.client.path("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", *options, "-d", spec.target.conninfo()]
     proc = subprocess.Popen(
         argv,
         bufsize=0,
         stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
+        stdout=stdout,
         stderr=subprocess.PIPE,
         env={**os.environ, **spec.target.env()},
         start_new_session=True,
@@ -77,7 +78,7 @@ def _psql(spec: LoadSpec) -> subprocess.Popen[bytes]:
     return proc
 
 
-class _StderrTail(threading.Thread):
+class StderrTail(threading.Thread):
     """Drains psql's stderr (so it never blocks) and keeps the end for the error sentence."""
 
     def __init__(self, stream: IO[bytes]):
@@ -96,7 +97,7 @@ class _StderrTail(threading.Thread):
         return (errors or lines or ["psql failed without a message"])[0].strip()
 
 
-class _Writer(threading.Thread):
+class PipeWriter(threading.Thread):
     """Writes to psql's stdin from its own thread, so decompression never waits for psql.
 
     A single loop that decompresses and then writes leaves psql idle while the next
@@ -104,9 +105,9 @@ class _Writer(threading.Thread):
     ``_QUEUE`` chunks, a few MB each) both run at once.
     """
 
-    def __init__(self, stdin: IO[bytes]):
+    def __init__(self, stdin: IO[bytes], size: int = _QUEUE):
         super().__init__(daemon=True)
-        self.queue: queue.Queue[bytes | bytearray | None] = queue.Queue(_QUEUE)
+        self.queue: queue.Queue[bytes | bytearray | memoryview | None] = queue.Queue(size)
         self.stdin, self.failed = stdin, False
         self._finished = False
 
@@ -120,7 +121,7 @@ class _Writer(threading.Thread):
                 except OSError:
                     self.failed = True  # psql is gone; keep draining so put() never blocks
 
-    def put(self, data: bytes | bytearray) -> None:
+    def put(self, data: bytes | bytearray | memoryview) -> None:
         if self.failed:
             raise BrokenPipeError("psql stopped reading")
         if data:
@@ -133,10 +134,37 @@ class _Writer(threading.Thread):
             self.join()
 
 
+def rejected_lines(spec: LoadSpec) -> Callable[[bytes], bool] | None:
+    """The top-level lines the target server or this psql would reject (None: none)."""
+    return line_dropper(spec.target_major, (spec.client.major, spec.client.minor))
+
+
 def _dropper(spec: LoadSpec) -> Callable[[bytes], bool]:
     """The top-level lines psql must not get: our transaction's enemies, and what the target rejects."""
-    rejected = line_dropper(spec.target_major, (spec.client.major, spec.client.minor))
+    rejected = rejected_lines(spec)
     return lambda line: line in _TRANSACTION_CONTROL or bool(rejected and rejected(line))
+
+
+def session_opening(spec: LoadSpec) -> bytes:
+    """What every loading session runs first: quiet notices, then our prologue (our own SQL is UTF-8;
+    the dump then sets its own client_encoding)."""
+    return (
+        b"SET client_min_messages = warning;\nSET client_encoding = 'UTF8';\n"
+        + spec.prologue.encode()
+        + b"RESET client_encoding;\n"
+    )
+
+
+def count_check(archive: Path, info: DumpInfo) -> bytes:
+    """The per-table row-count check that ends a load, once the whole dump was read and found complete."""
+    if not (info.header and info.complete):
+        raise OperatorError(
+            f"{Path(archive).name} is not a complete pg_dump script "
+            "(no header or no completion trailer); nothing was loaded"
+        )
+    # The check names tables as the dump does, in the encoding the dump left the session in.
+    check = check_block(info.rows).encode(codec_for(info.encoding), "surrogateescape")
+    return b"\nSET standard_conforming_strings = on;\n" + check
 
 
 @dataclass(frozen=True)
@@ -158,32 +186,20 @@ def load_archive(archive: Path, spec: LoadSpec, reporter: Reporter | None = None
     total = Path(archive).stat().st_size
     reader = ArchiveReader(archive, on_read=lambda n: reporter("load", n, total))
     scanner = DumpScanner(_dropper(spec))
-    proc = _psql(spec)
-    assert proc.stdin is not None and proc.stderr is not None  # _psql opens both pipes
-    tail, writer = _StderrTail(proc.stderr), _Writer(proc.stdin)
+    proc = psql(spec)
+    assert proc.stdin is not None and proc.stderr is not None  # psql opens both pipes
+    tail, writer = StderrTail(proc.stderr), PipeWriter(proc.stdin)
     tail.start()
     writer.start()
     committed = False
     try:
-        # Our own SQL is UTF-8; the dump then sets its own client_encoding.
-        writer.put(
-            b"BEGIN;\nSET client_min_messages = warning;\nSET client_encoding = 'UTF8';\n"
-            + spec.prologue.encode()
-            + b"RESET client_encoding;\n"
-        )
+        writer.put(b"BEGIN;\n" + session_opening(spec))
         for chunk in reader:
             reporter.check_cancel()
             writer.put(scanner.filter(chunk))
         writer.put(scanner.rest())
         info = scanner.info
-        if not (info.header and info.complete):
-            raise OperatorError(
-                f"{Path(archive).name} is not a complete pg_dump script "
-                "(no header or no completion trailer); nothing was loaded"
-            )
-        # The check names tables as the dump does, in the encoding the dump left the session in.
-        check = check_block(info.rows).encode(codec_for(info.encoding), "surrogateescape")
-        writer.put(b"\nSET standard_conforming_strings = on;\n" + check + b"COMMIT;\n")
+        writer.put(count_check(archive, info) + b"COMMIT;\n")
         writer.finish()
         proc.stdin.close()
         committed = proc.wait() == 0

@@ -71,6 +71,10 @@ class RestorePlan:
     rows: dict[str, int] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
+    # Swap mode: the connections the scratch database is loaded over, and whether the safety
+    # backup runs alongside the load (the server has the connections for both) rather than first.
+    jobs: int = 1
+    alongside: bool = False
 
     @property
     def scratch(self) -> str:
@@ -173,8 +177,11 @@ def steps_for(
     safety: bool = True,
     leftovers: list[str] | tuple[str, ...] = (),
     drops: str = "",
+    jobs: int = 1,
+    alongside: bool = False,
 ) -> list[Step]:
-    """The steps ``execute`` runs for ``mode``, in order (``drops``: what in-place mode drops)."""
+    """The steps ``execute`` runs for ``mode``, in order (``drops``: what in-place mode drops; ``jobs``
+    and ``alongside``: a swap's parallel load, and its safety backup taken meanwhile)."""
     steps = []
     if leftovers:
         steps.append(
@@ -198,7 +205,7 @@ def steps_for(
                 ),
             )
         )
-    if safety:
+    if safety and not alongside:
         steps.append(
             Step(
                 say("safety backup"),
@@ -219,11 +226,28 @@ def steps_for(
                     target=repr(target),
                 ),
             ),
+            Step(say("load"), _load_detail(target, scratch, jobs, alongside)),
             Step(
-                say("load"),
-                say("stream the archive into {scratch} in one transaction (psql ON_ERROR_STOP)", scratch=repr(scratch)),
+                say("validate"),
+                say("before the load commits, check every table's row count against the dump's")
+                if jobs <= 1
+                else say(
+                    "once loaded, check every table's row count against the dump's (a mismatch stops before the swap)"
+                ),
             ),
-            Step(say("validate"), say("before the load commits, check every table's row count against the dump's")),
+        ]
+        if alongside:
+            steps.append(
+                Step(
+                    say("safety backup"),
+                    say(
+                        "wait until the safety backup of {target}, taken alongside the load into the safety "
+                        "tier, is complete and checked; if it fails the restore stops here, before the swap",
+                        target=repr(target),
+                    ),
+                )
+            )
+        steps += [
             Step(
                 say("swap"),
                 say(
@@ -257,6 +281,25 @@ def steps_for(
             ),
         ]
     return steps
+
+
+def _load_detail(target: str, scratch: str, jobs: int, alongside: bool) -> str:
+    if jobs <= 1:
+        return say("stream the archive into {scratch} in one transaction (psql ON_ERROR_STOP)", scratch=repr(scratch))
+    if alongside:
+        return say(
+            "stream the archive into {scratch} over {jobs} connections (schema, then data, indexes and "
+            "constraints in parallel; only the swap makes it live); meanwhile, the safety backup of {target}",
+            scratch=repr(scratch),
+            jobs=jobs,
+            target=repr(target),
+        )
+    return say(
+        "stream the archive into {scratch} over {jobs} connections (schema, then data, indexes and "
+        "constraints in parallel; only the swap makes it live)",
+        scratch=repr(scratch),
+        jobs=jobs,
+    )
 
 
 def free_stamp(db: str, taken: set[str] | list[str] | tuple[str, ...], now: datetime | None = None) -> str:

@@ -23,6 +23,7 @@ from citaplanner_tui.core.pg import tools as pgtools
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore import compat, inplace, server
+from citaplanner_tui.core.restore.parallel import jobs_for
 from citaplanner_tui.core.restore.plan import Check, RestorePlan, choose_mode, free_stamp, steps_for
 from citaplanner_tui.core.restore.swap import LOCKOUT, unendable_sentence, unendable_sessions
 from citaplanner_tui.core.restore.validate import count_rows, qualified
@@ -34,6 +35,8 @@ from citaplanner_tui.core.volume import lock, manifest
 
 if TYPE_CHECKING:
     from citaplanner_tui.core.pg.connect import Connection
+# Beyond the load's workers: its main session, the safety backup's pg_dump, the swap's session, one spare.
+ALONGSIDE_CONNECTIONS = 4
 
 # The safety backup is a dump of about the same data as the archive; ask for headroom.
 SAFETY_HEADROOM = 1.5
@@ -189,6 +192,8 @@ def preflight(
     checks.append(Check("lock", busy is None, busy.sentence() if busy else say("no backup or restore is running")))
 
     stamp = free_stamp(target, tf.pre_restores, now)
+    jobs = jobs_for(settings) if chosen == "swap" else 1
+    alongside = jobs > 1 and _spare_connections(info, jobs)
     client = next((c.detail for c in checks if c.name == "client" and c.ok), "")
     return RestorePlan(
         archive=archive,
@@ -205,8 +210,19 @@ def preflight(
         sessions=tf.sessions,
         rows=dict(dump.rows),
         checks=checks,
-        steps=steps_for(chosen, target, stamp, leftovers=tf.leftovers, drops=drops),
+        steps=steps_for(chosen, target, stamp, leftovers=tf.leftovers, drops=drops, jobs=jobs, alongside=alongside),
+        jobs=jobs,
+        alongside=alongside,
     )
+
+
+def _spare_connections(info: ConnInfo, jobs: int) -> bool:
+    """Whether the server has the connections for the load's sessions, a pg_dump and our own at once:
+    then the safety backup runs alongside the load instead of before it."""
+    try:
+        return server.free_connections(info) >= jobs + ALONGSIDE_CONNECTIONS
+    except OperatorError:
+        return False  # the target's own check says why the server cannot be asked
 
 
 def _target_check(tf: server.TargetFacts, target: str, info: ConnInfo) -> Check:

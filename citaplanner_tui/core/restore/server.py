@@ -7,6 +7,7 @@ from a session connected to it.
 
 from __future__ import annotations
 
+import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
@@ -15,7 +16,7 @@ import psycopg
 
 from citaplanner_tui.core.errors import ConnectionFailed, OperatorError
 from citaplanner_tui.core.logs.writer import Log
-from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.pg.connect import connect, one_row
 from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore.sqltext import literal, quote_ident
 
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
     from citaplanner_tui.core.pg.connect import Connection
 
 MAINTENANCE_DBS = ("postgres", "template1")
+DROP_WAIT = 10.0  # seconds a scratch database's closing sessions are waited for
+# Sessions of roles on a database (other roles' rows show no backend_type to us, but a role);
+# autovacuum workers have no role and are left alone: a rename or a plain DROP stops them itself.
+SESSIONS = "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() AND usesysid IS NOT NULL"
 
 
 @contextmanager
@@ -152,15 +157,50 @@ def database_options(database: dict[str, Any], encoding: str, tablespace: str | 
     return " ".join(parts)
 
 
+def free_connections(info: ConnInfo) -> int:
+    """Client connections the server still accepts from an ordinary role."""
+    with maintenance(info) as conn, refusals("counting the server's free connections"):
+        sql = (
+            "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int "
+            "- (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
+        )
+        return int(one_row(conn, sql)[0])
+
+
 def create_database(conn: Connection, name: str, owner: str, options: str) -> None:
     conn.execute(f"CREATE DATABASE {quote_ident(name)} OWNER {quote_ident(owner)} {options}")
 
 
+def end_sessions(conn: Connection, db: str) -> int:
+    """End the sessions this role may end (its own and its members'; all for a superuser)."""
+    return len(
+        conn.execute(
+            f"SELECT pg_terminate_backend(pid) {SESSIONS} AND pg_has_role(usesysid, 'MEMBER')", (db,)
+        ).fetchall()
+    )
+
+
 def drop_database(conn: Connection, name: str) -> None:
-    """Drop one of our own scratch databases (never the live one), ending its sessions."""
+    """Drop one of our own scratch databases (never the live one), ending its sessions.
+
+    Not ``WITH (FORCE)`` first: for a role that is not a superuser, FORCE refuses ("permission
+    denied to terminate process") while an autovacuum worker is in the database, which is
+    likely just after a parallel load committed its tables.  A plain DROP stops autovacuum
+    itself; our own sessions are ended first, and ones still closing are waited for.
+    """
     if "__restore_" not in name and "__drill_" not in name:
         raise OperatorError(f"refusing to drop {name!r}: only scratch databases are dropped automatically")
-    conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
+    deadline = time.monotonic() + DROP_WAIT
+    while True:
+        end_sessions(conn, name)
+        try:
+            conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)}")
+            return
+        except psycopg.errors.ObjectInUse:
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.1)
+    conn.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")  # someone else's session: say so
 
 
 def drop_leftovers(info: ConnInfo, facts: TargetFacts, log: Log) -> None:

@@ -39,7 +39,7 @@ from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.pg.connect import one_row
 from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.restore.journal import Intent, Journal
-from citaplanner_tui.core.restore.server import drop_database, maintenance, refusals
+from citaplanner_tui.core.restore.server import SESSIONS, drop_database, end_sessions, maintenance, refusals
 from citaplanner_tui.core.restore.sqltext import quote_ident
 
 if TYPE_CHECKING:
@@ -50,9 +50,6 @@ POLL = 0.05
 DEFERRED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 # Tests hold the swap at a named point: "<phase>:<folder>" (see ``pause_point``).
 PAUSE_ENV = "CITAPLANNER_TUI_PAUSE"
-# Sessions of roles on a database (other roles' rows show no backend_type to us, but a role);
-# autovacuum workers have no role and are left alone: the rename stops them itself.
-_SESSIONS = "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() AND usesysid IS NOT NULL"
 
 
 class SwapFailed(OperatorError):
@@ -68,17 +65,8 @@ def _allow(conn: Connection, db: str, allow: bool) -> None:
     conn.execute(f"ALTER DATABASE {quote_ident(db)} WITH ALLOW_CONNECTIONS {str(allow).lower()}")
 
 
-def end_sessions(conn: Connection, db: str) -> int:
-    """End the sessions this role may end (its own and its members'; all for a superuser)."""
-    return len(
-        conn.execute(
-            f"SELECT pg_terminate_backend(pid) {_SESSIONS} AND pg_has_role(usesysid, 'MEMBER')", (db,)
-        ).fetchall()
-    )
-
-
 def _sessions(conn: Connection, db: str) -> int:
-    return int(one_row(conn, f"SELECT count(*) {_SESSIONS}", (db,))[0])
+    return int(one_row(conn, f"SELECT count(*) {SESSIONS}", (db,))[0])
 
 
 def unendable_sessions(conn: Connection, db: str) -> list[str]:
@@ -86,7 +74,7 @@ def unendable_sessions(conn: Connection, db: str) -> list[str]:
     return [
         r[0]
         for r in conn.execute(
-            f"SELECT DISTINCT usename::text {_SESSIONS} AND NOT pg_has_role(usesysid, 'MEMBER') ORDER BY 1", (db,)
+            f"SELECT DISTINCT usename::text {SESSIONS} AND NOT pg_has_role(usesysid, 'MEMBER') ORDER BY 1", (db,)
         ).fetchall()
     ]
 

@@ -34,12 +34,12 @@ from typing import Callable
 HEADER = b"-- PostgreSQL database dump"
 TRAILER = b"-- PostgreSQL database dump complete"
 LINE_CAP = 1 << 20  # a line between statements longer than this is an ordinary statement
-_IDENT = rb'(?:"(?:[^"]|"")*"|[^\s".(),;]+)'
+IDENTIFIER = rb'(?:"(?:[^"]|"")*"|[^\s".(),;]+)'
 _COPY = re.compile(
-    rb"^COPY (" + _IDENT + rb"(?:\." + _IDENT + rb")*)"
+    rb"^COPY (" + IDENTIFIER + rb"(?:\." + IDENTIFIER + rb")*)"
     rb'(?: \((?:"(?:[^"]|"")*"|[^"()])*\))? +FROM stdin;$'
 )
-_PART = re.compile(_IDENT)
+_PART = re.compile(IDENTIFIER)
 _SET = re.compile(rb"^SET (\w+) = (.*);$")
 _FROM = re.compile(rb"^-- Dumped from database version (\d+)(?:\.(\d+))?")
 _BY = re.compile(rb"^-- Dumped by pg_dump version (\d+)(?:\.(\d+))?")
@@ -139,6 +139,7 @@ class DumpScanner:
         self._drop_line = drop_line
         self._out: bytearray | None = None
         self._emitted = 0
+        self._marks: list[tuple[int, str, object]] | None = None
 
     # -- public -------------------------------------------------------------
     def feed(self, chunk: bytes) -> None:
@@ -163,6 +164,27 @@ class DumpScanner:
         finally:
             self._out = None
         return bytes(out)
+
+    def route(self, chunk: bytes | None) -> tuple[bytes | bytearray, list[tuple[int, str, object]]]:
+        """``filter(chunk)`` (``rest()`` for None), plus where the output's top-level landmarks are.
+
+        Each mark is ``(offset in the output, kind, value)``: ``("comment", line)`` where a
+        comment line starts, ``("statement", (line, length))`` where a one-line statement
+        starts, ``("copy", table)`` where a ``COPY ... FROM stdin`` line starts and ``("end",
+        None)`` just after its ``\\.`` line.  The parallel restore splits the stream there, so
+        it cuts exactly where psql's own lexer would see statement boundaries.
+        """
+        self._marks = []
+        try:
+            out = self.filter(chunk) if chunk is not None else self.rest()
+        finally:
+            marks, self._marks = self._marks, None
+        return out, marks
+
+    def _mark(self, at: int, kind: str, value: object = None) -> None:
+        if self._marks is not None and self._out is not None:  # both set while route() runs
+            self._emit(at)
+            self._marks.append((len(self._out), kind, value))
 
     # -- the loop -------------------------------------------------------------
     def _run(self, final: bool) -> None:
@@ -223,6 +245,7 @@ class DumpScanner:
 
     def _end_copy(self, pos: int) -> int:
         self._state, self._table = TOP, None
+        self._mark(pos, "end")
         return pos
 
     # -- between statements -------------------------------------------------------
@@ -241,6 +264,7 @@ class DumpScanner:
         if not text:
             return end
         if text.startswith(b"--"):
+            self._mark(pos, "comment", text)
             self._comment(text)
             return end
         if text.startswith(b"\\"):  # a psql meta-command runs to the end of its line
@@ -260,18 +284,22 @@ class DumpScanner:
     def _statement_line(self, text: bytes, start: int, end: int) -> None:
         if self._drop_line and self._drop_line(text):
             self._drop(start, end)
-        elif match := _SET.match(text):
+            return
+        if match := _COPY.match(text):
+            codec = codec_for(self.info.encoding)
+            parts = [m[0].decode(codec, "surrogateescape") for m in _PART.finditer(match[1])]
+            self._table = name_key([p[1:-1].replace('""', '"') if p.startswith('"') else p for p in parts])
+            self.info.rows.setdefault(self._table, 0)
+            self._mark(start, "copy", self._table)
+            self._state, self._line_start = COPY_DATA, True
+            return
+        self._mark(start, "statement", (text, end - start))
+        if match := _SET.match(text):
             name, value = match[1].lower(), match[2].strip(b"'").decode("ascii", "replace")
             if name == b"client_encoding":
                 self.info.encoding = value
             elif name == b"standard_conforming_strings":
                 self._backslash_quotes = value.lower() == "off"
-        elif match := _COPY.match(text):
-            codec = codec_for(self.info.encoding)
-            parts = [m[0].decode(codec, "surrogateescape") for m in _PART.finditer(match[1])]
-            self._table = name_key([p[1:-1].replace('""', '"') if p.startswith('"') else p for p in parts])
-            self.info.rows.setdefault(self._table, 0)
-            self._state, self._line_start = COPY_DATA, True
 
     def _comment(self, line: bytes) -> None:
         if line == HEADER and self._lines_seen <= 10:

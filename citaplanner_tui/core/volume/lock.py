@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,8 @@ from citaplanner_tui.core.errors import BusyError, ConfigError
 from citaplanner_tui.core.volume import private
 
 LOCK_NAME = ".citaplanner-tui.lock"
+# The volumes this context holds the lock of (see ``hold``).
+_HELD: ContextVar[frozenset[str]] = ContextVar("held_volume_locks", default=frozenset())
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,26 @@ def _open(backup_dir: Path) -> int:
 
 @contextmanager
 def hold(backup_dir: Path, job: str = "backup") -> Iterator[None]:
-    """Hold the volume's lock for the block; raise ``BusyError`` at once if it is taken."""
+    """Hold the volume's lock for the block; raise ``BusyError`` at once if it is taken.
+
+    A job started inside another job's block, in the same context (or a thread running a
+    copy of it: a restore's safety backup alongside its load), shares that hold; any
+    other thread or process is refused as usual.
+    """
+    key = str(Path(backup_dir).resolve())
+    if key in _HELD.get():
+        yield
+        return
+    token = _HELD.set(_HELD.get() | {key})
+    try:
+        with _hold(backup_dir, job):
+            yield
+    finally:
+        _HELD.reset(token)
+
+
+@contextmanager
+def _hold(backup_dir: Path, job: str) -> Iterator[None]:
     fd = _open(backup_dir)
     try:
         try:

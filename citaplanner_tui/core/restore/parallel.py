@@ -1,0 +1,417 @@
+"""Load an archive into a scratch database over several connections at once.
+
+A single psql session leaves the other cores idle while the server copies one table
+after the other, and then builds one index after the other.  In swap mode (and
+drills) the load goes into a scratch database that is swapped in only once it is
+complete and checked, so it need not be one transaction, and the work can be spread
+the way ``pg_restore -j`` spreads a directory dump, from the plain ``.sql.gz`` read
+once:
+
+- the schema (pre-data) runs first, in order, on one session ("main");
+- the data: each ``COPY`` block goes to the least busy of ``jobs`` worker sessions
+  (a big table is cut into pieces at row boundaries, so one table keeps every worker
+  busy); what else the data section holds (sequence positions, large objects) runs
+  on main meanwhile;
+- post-data: indexes and PK/unique/exclusion/check constraints in parallel (the
+  statements of one table on one session, so they never wait on each other's
+  locks; a comment goes where its object went), then, once all are built, the
+  rest in order on main: index attachments, foreign keys (after the PK/unique
+  indexes they need), triggers, rules, policies, grants, materialized views;
+- the per-table row-count check last, on main.
+
+The dump is split only where ``DumpScanner`` (psql's own lexing: quotes, dollar
+quotes, comments, COPY only at the top level) says a statement or a data block
+starts, and pg_dump's ``-- Name: ...; Type: ...`` headers say which section an entry
+belongs to.  Every session gets the settings the dump's own ``SET`` lines gave so far
+(client_encoding, search_path, standard_conforming_strings, ...) before its next
+piece.  Each session acknowledges every piece (a ``SELECT`` of a token it prints), so
+the loader knows what each one is doing: barriers between sections wait for those
+acknowledgements, and a session that stops is named with the table it was working on.
+
+Memory stays bounded: each session's pipe is fed through a small queue of chunks,
+and only one post-data entry (a few lines) is held at a time.  A failure in any
+session kills the others; the caller drops the scratch database.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+import secrets
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, cast
+
+from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.core.restore.load import (
+    LoadFailed,
+    Loaded,
+    LoadSpec,
+    PipeWriter,
+    StderrTail,
+    count_check,
+    load_archive,
+    psql,
+    rejected_lines,
+    session_opening,
+)
+from citaplanner_tui.core.restore.swap import pause_point
+
+if TYPE_CHECKING:
+    from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.core.stream.archive import ArchiveReader
+from citaplanner_tui.core.stream.dumpscan import IDENTIFIER, TRAILER, DumpScanner, codec_for
+
+# A table's data is cut into COPY pieces of about this size, so one big table keeps every worker busy.
+PIECE = 8 << 20
+_QUEUE = 4  # chunks waiting for each session's pipe (a few MB each)
+_TOC = re.compile(rb"^-- (?:[A-Za-z ]+ for )?Name: (.*?); Type: ([^;]+); Schema: ([^;]*);")
+# pg_dump's data section; the schema comes before it, post-data after it.
+DATA = {b"TABLE DATA", b"SEQUENCE SET", b"BLOBS", b"BLOB DATA", b"LARGE OBJECTS", b"STATISTICS DATA"}
+# Post-data entries that only need their own table, built in parallel.
+PARALLEL = {b"INDEX", b"CONSTRAINT"}
+# Entries pg_dump writes right after the object they describe: they go where it went.
+FOLLOWERS = {b"COMMENT", b"SECURITY LABEL"}
+_TABLE = re.compile(rb"(?:^ALTER TABLE|\sON)(?: ONLY)? (" + IDENTIFIER + rb"(?:\." + IDENTIFIER + rb")?)", re.MULTILINE)
+_SETTING = re.compile(rb"^(?:SET (\w+) =|SELECT pg_catalog\.set_config\('(\w+)')")
+PRE, DATA_SECTION, POST_PARALLEL, POST = range(4)
+
+
+def jobs_for(settings: Settings) -> int:
+    """The connections a swap restore or drill loads over: ``[restore] jobs`` (``--jobs``), else one per core."""
+    return settings.restore.jobs or os.cpu_count() or 1
+
+
+def load_scratch(archive: Path, spec: LoadSpec, jobs: int, reporter: Reporter | None = None) -> Loaded:
+    """Load into a scratch database: over ``jobs`` sessions, or today's single transaction for ``jobs`` 1."""
+    if jobs <= 1:
+        return load_archive(archive, spec, reporter)
+    return load_parallel(archive, spec, jobs, reporter)
+
+
+class _Session:
+    """One psql reading our pipe; ``SELECT '<ack> n'`` after each piece says when psql has done it."""
+
+    def __init__(self, spec: LoadSpec, ack: bytes, on_exit: Callable[[_Session, int], None]):
+        self.proc = psql(spec, "-A", "-t", stdout=subprocess.PIPE)
+        assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout  # psql opens all three pipes
+        self.tail, self.writer = StderrTail(self.proc.stderr), PipeWriter(self.stdin, _QUEUE)
+        self.ack, self.sent = ack, 0
+        self.pending: collections.deque[tuple[int, str, int]] = collections.deque()  # (number, label, bytes)
+        self.told: dict[bytes, bytes] = {}  # the dump's settings this session has been given
+        self.last = "starting"
+        self.closing = False
+        self.cond = threading.Condition()
+        self._on_exit = on_exit
+        self.tail.start()
+        self.writer.start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        prefix = self.ack + b" "
+        for line in self.stdout:
+            if line.startswith(prefix):
+                with self.cond:
+                    _, self.last, _ = self.pending.popleft()
+                    self.cond.notify_all()
+        code = self.proc.wait()
+        self.tail.join(timeout=5)
+        with self.cond:
+            self.cond.notify_all()
+        self._on_exit(self, code)
+
+    def send(self, data: bytes | bytearray | memoryview) -> None:
+        self.writer.put(data)
+
+    def done(self, label: str, size: int = 0) -> None:
+        """Ask psql to say when it has run everything sent so far (``label`` names that work)."""
+        with self.cond:
+            self.sent += 1
+            self.pending.append((self.sent, label, size))
+        self.writer.put(b"SELECT '" + self.ack + b" " + str(self.sent).encode() + b"';\n")
+
+    @property
+    def busy(self) -> int:
+        with self.cond:
+            return sum(size for _, _, size in self.pending)
+
+    @property
+    def doing(self) -> str:
+        """What psql was working on: the oldest piece not acknowledged, else the last one done."""
+        with self.cond:
+            return self.pending[0][1] if self.pending else self.last
+
+    def idle(self) -> bool:
+        with self.cond:
+            return not self.pending
+
+    def wait_idle(self, timeout: float) -> None:
+        with self.cond:
+            if self.pending and self.proc.poll() is None:
+                self.cond.wait(timeout)
+
+    def close(self) -> None:
+        self.closing = True
+        self.writer.finish()
+        try:
+            self.stdin.close()
+        except OSError:
+            pass
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()  # the connection drops; the server ends what it was doing
+
+
+@dataclass
+class _Entry:
+    """A post-data entry being read: its header's type and name, and its text so far."""
+
+    kind: bytes
+    name: str
+    text: bytearray
+
+
+class _Loader:
+    """Routes the scanner's output to the sessions, section by section."""
+
+    def __init__(self, spec: LoadSpec, jobs: int, reporter: Reporter):
+        self.spec, self.reporter = spec, reporter
+        self.codec = "utf-8"
+        self.failure: tuple[_Session, str, int] | None = None
+        self.failed = threading.Event()
+        ack = b"cpt_" + secrets.token_hex(8).encode()
+        self.main = _Session(spec, ack, self._exited)
+        self.workers = [_Session(spec, ack, self._exited) for _ in range(jobs)]
+        for s in self.sessions:
+            s.send(session_opening(spec))
+        self.settings: dict[bytes, bytes] = {}
+        self.phase = PRE
+        self.entry_name = "the start of the dump"
+        self.copy: tuple[_Session, bytes, str, int] | None = None  # worker, COPY line, table, bytes sent
+        self.entry: _Entry | None = None
+        self.tables: dict[bytes, _Session] = {}  # post-data: which worker has each table's statements
+        self.previous: _Session | None = None
+        self.paused = False
+
+    @property
+    def sessions(self) -> list[_Session]:
+        return [self.main, *self.workers]
+
+    # -- failures ---------------------------------------------------------------
+    def _exited(self, session: _Session, code: int) -> None:
+        if code == 0 and session.closing:
+            return
+        with session.cond:
+            if self.failure is None:
+                self.failure = (session, session.doing, code)
+        self.failed.set()
+        for other in self.sessions:
+            if other is not session:
+                other.kill()
+
+    def check(self) -> None:
+        """Raise the first session's failure as one sentence naming what it was loading."""
+        self.reporter.check_cancel()
+        if self.failure is not None:
+            session, doing, _ = self.failure
+            raise LoadFailed(
+                f"psql stopped on an error while {doing}, so nothing was committed to the live database: "
+                f"{session.tail.first_error(self.codec)}"
+            )
+
+    def _send(self, session: _Session, data: bytes | bytearray | memoryview) -> None:
+        self.check()
+        diff = [stmt for name, stmt in self.settings.items() if session.told.get(name) != stmt]
+        if diff:
+            session.send(b"".join(diff))
+            session.told.update(self.settings)
+        try:
+            session.send(data)
+        except BrokenPipeError:
+            self.failed.wait(5)  # its reader says why in a moment
+            self.check()
+            raise LoadFailed(f"psql stopped reading while {session.doing}") from None
+
+    def barrier(self, sessions: list[_Session]) -> None:
+        """Wait until every one of ``sessions`` has run all it was sent."""
+        for s in sessions:
+            while not s.idle():
+                self.check()
+                s.wait_idle(0.2)
+        self.check()
+
+    # -- routing ----------------------------------------------------------------
+    def feed(self, out: bytes | bytearray, marks: list[tuple[int, str, object]]) -> None:
+        view = memoryview(out)
+        pos = 0
+        for offset, kind, value in marks:
+            self._segment(view[pos:offset], ends_copy=kind == "end")
+            pos = offset
+            if kind == "comment":
+                self._header(cast(bytes, value))  # the marks' values by kind: core/stream/dumpscan.py
+            elif kind == "statement":
+                line, length = cast("tuple[bytes, int]", value)
+                if match := _SETTING.match(line):
+                    self.settings[match[1] or match[2]] = bytes(view[offset : offset + length])
+                    pos = offset + length  # given to each session before its next piece
+            elif kind == "copy":
+                self._copy_start(cast(str, value), view[offset:])
+            elif kind == "end":
+                self._copy_end()
+        self._segment(view[pos:], ends_copy=False)
+
+    def _segment(self, data: memoryview, *, ends_copy: bool) -> None:
+        if not data:
+            return
+        if self.copy is not None:
+            self._copy_data(data, ends_copy)
+        elif self.phase == POST_PARALLEL and self.entry is not None:
+            self.entry.text += data
+        else:
+            self._send(self.main, data)
+
+    def _header(self, line: bytes) -> None:
+        """A pg_dump entry header: where a new entry, and maybe a new section, starts."""
+        if line == TRAILER:  # what follows pg_dump's last entry (``\\unrestrict``) is main's
+            kind, what = b"", b"the end of the dump"
+        elif (match := _TOC.match(line)) is None:
+            return
+        else:
+            kind, what = match[2], match[1] if match[3] == b"-" else match[3] + b"." + match[1]
+        name = f"{kind.decode(self.codec, 'replace')} {what.decode(self.codec, 'replace')}".strip()
+        if self.phase != POST_PARALLEL:
+            self.main.done(f"running {self.entry_name}")  # what main was sent up to here
+        self.entry_name = name
+        if self.phase == POST_PARALLEL:
+            self._dispatch_entry()
+            if kind in PARALLEL or kind in FOLLOWERS:
+                self.entry = _Entry(kind, name, bytearray())
+                return
+            self.barrier(self.workers)  # everything else may need the indexes and constraints
+            self.phase = POST
+        elif self.phase == PRE and kind in DATA:
+            self.barrier([self.main])  # the tables exist, committed, before any worker copies into them
+            self.phase = DATA_SECTION
+        elif self.phase == DATA_SECTION and kind not in DATA:
+            self.barrier(self.sessions)  # every row is in before any index or constraint is built
+            self.phase = POST_PARALLEL if kind in PARALLEL else POST
+            if kind in PARALLEL:
+                self.entry = _Entry(kind, name, bytearray())
+
+    def _dispatch_entry(self) -> None:
+        entry, self.entry = self.entry, None
+        if entry is None or not entry.text.strip():
+            return
+        match = None if entry.kind in FOLLOWERS else _TABLE.search(entry.text)
+        table = match[1] if match else None
+        if entry.kind in FOLLOWERS and self.previous is not None:
+            session = self.previous
+        elif table is not None and table in self.tables:
+            session = self.tables[table]
+        else:
+            session = min(self.workers, key=lambda w: w.busy)
+        if table is not None:
+            self.tables.setdefault(table, session)
+        self.previous = session
+        on = f" on {table.decode(self.codec, 'replace')}" if table else ""
+        self._send(session, entry.text)
+        session.done(f"creating {entry.name}{on}", len(entry.text))
+
+    # -- data -----------------------------------------------------------------
+    def _copy_start(self, table: str, rest: memoryview) -> None:
+        if self.phase == POST_PARALLEL:  # not pg_dump's order: from here on, everything in order on main
+            self._dispatch_entry()
+            self.barrier(self.workers)
+            self.phase = POST
+        if self.phase != DATA_SECTION:
+            return  # outside the data section a COPY runs on main, in order
+        line = bytes(rest[: bytes(rest[:65536]).find(b"\n") + 1])
+        self.copy = (self._least_busy(), line, table, 0)
+
+    def _least_busy(self) -> _Session:
+        return min(self.workers, key=lambda w: w.busy)
+
+    def _copy_data(self, data: memoryview, ends_copy: bool) -> None:
+        assert self.copy is not None  # called only inside a COPY's data
+        worker, line, table, size = self.copy
+        if not ends_copy and size + len(data) >= PIECE:
+            cut = bytes(data[-65536:]).rfind(b"\n")
+            if cut >= 0:
+                cut += len(data) - min(len(data), 65536) + 1
+                self._send(worker, data[:cut])
+                self._send(worker, b"\\.\n")
+                worker.done(f"loading the data of {table}", size + cut)
+                self.copy = (self._least_busy(), line, table, 0)
+                self._send(self.copy[0], line)
+                data = data[cut:]
+                worker, size = self.copy[0], 0
+                if not data:
+                    return
+        self._send(worker, data)
+        self.copy = (worker, line, table, size + len(data))
+        if not self.paused:
+            self.paused = True
+            pause_point("loading")  # tests: a signal while the workers load
+
+    def _copy_end(self) -> None:
+        if self.copy is None:
+            return
+        worker, _, table, size = self.copy
+        worker.done(f"loading the data of {table}", size)
+        self.copy = None
+
+    # -- the end ----------------------------------------------------------------
+    def finish(self, check: bytes) -> None:
+        self._dispatch_entry()
+        self.barrier(self.sessions)
+        self._send(self.main, check)
+        self.main.done("checking every table's row count")
+        for s in self.sessions:
+            s.close()
+        for s in self.sessions:
+            while s.proc.poll() is None:
+                self.check()
+                s.reader.join(0.2)
+            s.reader.join()
+        self.check()
+
+    def kill(self) -> None:
+        for s in self.sessions:
+            s.kill()
+        for s in self.sessions:
+            s.writer.finish()  # it drains what it can no longer write
+            s.proc.wait()
+            s.reader.join(timeout=5)
+
+
+def load_parallel(archive: Path, spec: LoadSpec, jobs: int, reporter: Reporter | None = None) -> Loaded:
+    """Load ``archive`` into the (scratch) database ``spec.target`` over ``jobs`` worker sessions.
+
+    Raises ``CorruptArchive``, ``Cancelled`` or ``LoadFailed``; the database then holds
+    part of the dump, and the caller drops it.
+    """
+    reporter = Reporter(reporter.callback, reporter.interval, reporter.cancel) if reporter else Reporter()
+    total = Path(archive).stat().st_size
+    reader = ArchiveReader(archive, on_read=lambda n: reporter("load", n, total))
+    scanner = DumpScanner(rejected_lines(spec))
+    loader = _Loader(spec, jobs, reporter)
+    ok = False
+    try:
+        for chunk in reader:
+            loader.codec = codec_for(scanner.info.encoding)
+            loader.feed(*scanner.route(chunk))
+        loader.feed(*scanner.route(None))
+        loader.codec = codec_for(scanner.info.encoding)
+        loader.finish(count_check(archive, scanner.info))
+        ok = True
+    finally:
+        if not ok:
+            loader.kill()
+    reporter("load", total, total, force=True)
+    return Loaded(scanner.info, reader.sha256)
