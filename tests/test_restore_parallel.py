@@ -12,7 +12,6 @@ workers.  On PostgreSQL 18 for every case, on 15 for the objects case.
 
 from __future__ import annotations
 
-import contextvars
 import os
 import threading
 
@@ -105,9 +104,9 @@ def test_jobs_setting_flag_and_bad_values(tmp_path):
         assert "Traceback" not in done.stderr
 
 
-def test_the_volume_lock_is_shared_only_with_the_holders_context(tmp_path):
-    """The safety backup alongside runs in a copy of the restore's context and shares its lock; any other
-    thread (the console starting a backup meanwhile) is refused as before."""
+def test_the_volume_lock_is_lent_only_explicitly(tmp_path):
+    """The safety backup alongside runs under the restore's hold, lent to it; a nested hold in the holder's
+    own thread, or any other thread (the console starting a backup meanwhile), is refused as before."""
 
     def takes_it() -> bool:
         try:
@@ -123,9 +122,12 @@ def test_the_volume_lock_is_shared_only_with_the_holders_context(tmp_path):
         thread.join(10)
         return got[0]
 
+    def lent_takes_it() -> bool:
+        with lock.lent(tmp_path):
+            return takes_it()
+
     with lock.hold(tmp_path, "restore"):
-        assert takes_it()  # nested in the same context
-        context = contextvars.copy_context()
-        assert in_thread(lambda: context.run(takes_it))
+        assert not takes_it()  # nested by mistake: refused, as the daemon's scheduling relies on
+        assert in_thread(lent_takes_it)
         assert not in_thread(takes_it)
     assert in_thread(takes_it)  # released at the end of the outer block

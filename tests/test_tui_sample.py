@@ -4,6 +4,7 @@ the core, and its log lines (the volume's, the staged restore's) are the engines
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from tests.support.restore import settings_for
@@ -52,9 +53,11 @@ def test_the_sample_log_of_today_is_what_the_verify_engine_writes(pinned_sample_
 
 
 def test_the_staged_restore_log_is_what_a_real_swap_writes(app_db, backup_dir):
-    """The wizard's staged run log (snapshots, screenshots) holds the engine's own lines."""
+    """The wizard's staged run log (snapshots, screenshots) holds the engine's own lines: those of a
+    serial swap (``--jobs 1``), as the sample plan is; on more cores the default load is parallel."""
     archive, _ = backed_up_then_changed(app_db, backup_dir)
     settings = settings_for(app_db, backup_dir)
+    settings = replace(settings, restore=replace(settings.restore, jobs=1))
     plan = preflight(settings, archive)
     outcome = execute(settings, plan, confirm=plan.target)
     written = [parse_line(line) for line in next((backup_dir / "logs").glob("restore_*.log")).read_text().splitlines()]

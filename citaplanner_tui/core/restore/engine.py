@@ -232,8 +232,8 @@ def _safety_backup(settings: Settings, plan: RestorePlan, reporter: Reporter, lo
 class _SafetyAlongside:
     """The safety backup of the live database in a thread, while the archive is loaded.
 
-    The thread shares this restore's hold on the volume's lock (``lock.hold`` lets a job
-    run inside another job of the same context), so no other job starts meanwhile.
+    The thread runs under this restore's hold on the volume's lock (``lock.lent``), so no
+    other job starts meanwhile.
     ``wait`` (called just before the swap) returns the checked backup's path or raises its
     failure; leaving the block early cancels a backup still running and waits for it to
     remove what it wrote.
@@ -253,11 +253,11 @@ class _SafetyAlongside:
 
     def _run(self) -> None:
         try:
-            self.path = str(
-                run_backup(settings_for(self.settings, self.plan.target), tier="safety", reporter=self.reporter).files[
-                    0
-                ]
-            )
+            with lock.lent(self.settings.backup_dir):
+                backup = run_backup(
+                    settings_for(self.settings, self.plan.target), tier="safety", reporter=self.reporter
+                )
+            self.path = str(backup.files[0])
         except BaseException as exc:  # handed to the restore's thread by ``wait``
             self.error = exc
 

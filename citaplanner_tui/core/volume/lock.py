@@ -23,8 +23,8 @@ from citaplanner_tui.core.errors import BusyError, ConfigError
 from citaplanner_tui.core.volume import private
 
 LOCK_NAME = ".citaplanner-tui.lock"
-# The volumes this context holds the lock of (see ``hold``).
-_HELD: ContextVar[frozenset[str]] = ContextVar("held_volume_locks", default=frozenset())
+# The volumes whose lock this context was lent by the job holding it (see ``lent``).
+_LENT: ContextVar[frozenset[str]] = ContextVar("lent_volume_locks", default=frozenset())
 
 
 @dataclass(frozen=True)
@@ -69,20 +69,27 @@ def _open(backup_dir: Path) -> int:
 def hold(backup_dir: Path, job: str = "backup") -> Iterator[None]:
     """Hold the volume's lock for the block; raise ``BusyError`` at once if it is taken.
 
-    A job started inside another job's block, in the same context (or a thread running a
-    copy of it: a restore's safety backup alongside its load), shares that hold; any
-    other thread or process is refused as usual.
+    Inside ``lent(backup_dir)`` the block runs under the lender's hold instead; anywhere
+    else a second hold is refused, in this process too (a job nested by mistake waits or
+    fails like any other, as the daemon's scheduling relies on).
     """
-    key = str(Path(backup_dir).resolve())
-    if key in _HELD.get():
+    if str(Path(backup_dir).resolve()) in _LENT.get():
         yield
         return
-    token = _HELD.set(_HELD.get() | {key})
+    with _hold(backup_dir, job):
+        yield
+
+
+@contextmanager
+def lent(backup_dir: Path) -> Iterator[None]:
+    """Run the block as part of the job that holds ``backup_dir``'s lock and waits for it:
+    a restore's safety backup, taken in a thread alongside its load.  Only that job may lend
+    its hold, and only while it holds it; nothing else shares a hold implicitly."""
+    token = _LENT.set(_LENT.get() | {str(Path(backup_dir).resolve())})
     try:
-        with _hold(backup_dir, job):
-            yield
+        yield
     finally:
-        _HELD.reset(token)
+        _LENT.reset(token)
 
 
 @contextmanager
