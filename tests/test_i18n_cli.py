@@ -266,3 +266,31 @@ def test_offsite_text_is_spanish_with_lang_es_and_english_otherwise(tmp_path, s3
     assert bad.returncode == 1 and bad.stderr == (
         "citaplanner-tui: no hay ningún destino externo llamado 'nope' (configurados: t1)\n"
     )
+
+
+def test_encryption_refusals_are_one_spanish_sentence_with_the_same_exit_code(tmp_path, backup_dir, monkeypatch):
+    env = {**cli_env("postgresql://citaplanner@127.0.0.1:1/citaplanner", backup_dir), **LOCALE_FREE}
+    config = tmp_path / "config.toml"
+    config.write_text('[encryption]\nage_recipients = ["AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQ"]\n')
+    english = _run("status", "--config", str(config), env=env)
+    spanish = _run("--lang", "es", "status", "--config", str(config), env=env)
+    assert english.returncode == spanish.returncode == 1 and "QQQQ" not in english.stderr + spanish.stderr
+    assert english.stderr.startswith("citaplanner-tui: [encryption] age_recipients entry 1 in the config file ")
+    assert spanish.stderr == (
+        f"citaplanner-tui: la entrada 1 de [encryption] age_recipients en el archivo de configuración {config} "
+        "es una clave secreta age, no un destinatario: pon ahí su clave pública (age-keygen -y) y guarda la "
+        "clave secreta fuera de esta máquina\n"
+    )
+    from citaplanner_tui.core.settings import AGE_IDENTITY_ENV
+    from citaplanner_tui.core.stream import archive
+
+    monkeypatch.delenv(AGE_IDENTITY_ENV, raising=False)
+    with pytest.raises(archive.IdentityProblem) as caught:
+        archive.identities()
+    said = caught.value.sentence
+    assert said.startswith("the backup is encrypted with age: give the identity file")
+    i18n.activate("es")
+    try:
+        assert i18n.shown(said).startswith("el respaldo está cifrado con age: da el archivo de identidad")
+    finally:
+        i18n.activate("en")

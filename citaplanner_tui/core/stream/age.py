@@ -413,7 +413,7 @@ def decrypt(chunks: Iterator[bytes], identities: Iterable[Identity]) -> Iterator
 def _chunk_failure(aead: ChaCha20Poly1305, chunk: bytes, counter: int, last: bool) -> Damaged:
     """Why a chunk failed: a full chunk at the end that opens as a middle one was cut at a boundary."""
     if not last:
-        return Damaged(f"its chunk {counter + 1} fails authentication (altered or damaged)")
+        return Damaged(say("its chunk {n} fails authentication (altered or damaged)", n=counter + 1))
     if len(chunk) == SEALED_CHUNK:
         try:
             aead.decrypt(_chunk_nonce(counter, False), chunk, None)
