@@ -18,6 +18,8 @@ import pytest
 from citaplanner_tui.core import i18n
 from citaplanner_tui.core.errors import ConfigError
 from tests.support.backup import cli, cli_env
+from tests.support.catalog import old_dump
+from tests.support.s3 import closed_port, config_file
 
 LOCALE_FREE = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "", "CITAPLANNER_TUI_LANG": ""}
 
@@ -195,3 +197,100 @@ def test_json_and_exit_codes_are_the_same_in_both_languages(app_db, backup_dir):
     text = _run("--lang", "es", "status", env=env)
     assert "respaldos en" in text.stdout and "checksum no coincide" not in json.dumps(json.loads(english.stdout))
     assert dump_name in _run("--lang", "es", "verify", env=env).stdout
+
+
+def _offsite_volume(tmp_path, s3, bucket, **target):
+    """Two old-script dailies pushed to SeaweedFS target ``t1``; the environment (no language) to run in."""
+    vol = tmp_path / "vol"
+    now = datetime.now().replace(microsecond=0)
+    for i in range(2):
+        old_dump(vol / "daily", "daily", now - timedelta(hours=1 + 24 * i))
+    config = config_file(tmp_path / "cfg", s3, bucket, **target)
+    env = {**cli_env("postgresql://nobody@127.0.0.1:1/none", vol, CITAPLANNER_TUI_CONFIG=str(config)), **LOCALE_FREE}
+    return vol, env
+
+
+def test_offsite_json_is_the_same_in_both_languages(tmp_path, s3, bucket):
+    vol, env = _offsite_volume(tmp_path, s3, bucket)
+    pushed = _run("offsite", "push", "--json", env=env)
+    assert pushed.returncode == 0, pushed.stderr
+    # A second target it cannot use (no credentials): its problem sentence and health reason are in the JSON too.
+    with open(env["CITAPLANNER_TUI_CONFIG"], "a") as config:
+        config.write(f'\n[[offsite]]\nname = "gone"\nurl = "s3://{bucket}/x"\n')
+        config.write(f'endpoint_url = "http://127.0.0.1:{closed_port()}"\nmax_attempts = 1\ntimeout_seconds = 2\n')
+    commands = [
+        ("offsite", "list", "--json"),
+        ("status", "--json"),
+        ("offsite", "verify", "--target", "t1", "--json"),
+        ("offsite", "prune", "--dry-run", "--target", "t1", "--json"),
+    ]
+    for command in commands:
+        english = _run(*command, env=env)
+        spanish = _run("--lang", "es", *command, env=env)
+        assert english.returncode == spanish.returncode, command
+        assert english.stdout.strip(), (command, english.stderr)
+        assert _steady(json.loads(spanish.stdout)) == _steady(json.loads(english.stdout)), command
+    listed = json.loads(_run("--lang", "es", "offsite", "list", "--json", env=env).stdout)
+    assert [r["name"] for r in listed] == ["t1", "gone"]
+    assert listed[0]["backups"] == 2 and listed[1]["problem"].startswith("no credentials for off-site target 'gone'")
+    checks = json.loads(_run("--lang", "es", "status", "--json", env=env).stdout)["checks"]
+    assert any(
+        c["subject"] == "offsite t1" and "backups are on off-site target 't1' unencrypted" in c["reason"]
+        for c in checks
+    )
+
+
+def test_offsite_text_is_spanish_with_lang_es_and_english_otherwise(tmp_path, s3, bucket):
+    vol, env = _offsite_volume(tmp_path, s3, bucket)
+    spanish = _run("--lang", "es", "offsite", "push", env=env)
+    assert spanish.returncode == 0 and spanish.stdout.startswith("OK t1: 4 objetos subidos ("), spanish.stdout
+    names = sorted((f"daily/{p.name}" for p in (vol / "daily").glob("*.gz")), reverse=True)
+    english = _run("offsite", "list", env=env)
+    spanish = _run("--lang", "es", "offsite", "list", env=env)
+    assert english.returncode == spanish.returncode == 0
+    assert english.stdout.splitlines()[0].startswith(f"t1  s3://{bucket}/prod: 2 backups, ")
+    assert spanish.stdout.splitlines()[0].startswith(f"t1  s3://{bucket}/prod: 2 respaldos, ")
+    assert [line.split()[1] for line in spanish.stdout.splitlines()[1:]] == names  # the paths stay as they are
+    verified = _run("--lang", "es", "offsite", "verify", env=env)
+    assert verified.returncode == 0
+    assert verified.stdout.splitlines() == [f"OK   t1:{n}  el checksum coincide con su archivo de suma" for n in names]
+    assert "checksum matches its sidecar" in _run("offsite", "verify", env={**env, "LANG": "en_US.UTF-8"}).stdout
+    status = _run("status", env={**env, "CITAPLANNER_TUI_LANG": "es"}).stdout
+    assert "externo:  t1: 2 respaldos, el más reciente hace" in status
+    assert "respaldos están en el destino externo 't1' sin cifrar" in " ".join(status.split())
+    assert "offsite:  t1: 2 backups, newest " in _run("status", env=env).stdout
+    missing = _run("--lang", "es", "offsite", "pull", "citaplanner_daily_20200101_020000.sql.gz", env=env)
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert missing.stderr.startswith("citaplanner-tui: el destino externo 't1' (s3://") and "no tiene" in missing.stderr
+    bad = _run("--lang", "es", "offsite", "list", "--target", "nope", env=env)
+    assert bad.returncode == 1 and bad.stderr == (
+        "citaplanner-tui: no hay ningún destino externo llamado 'nope' (configurados: t1)\n"
+    )
+
+
+def test_encryption_refusals_are_one_spanish_sentence_with_the_same_exit_code(tmp_path, backup_dir, monkeypatch):
+    env = {**cli_env("postgresql://citaplanner@127.0.0.1:1/citaplanner", backup_dir), **LOCALE_FREE}
+    config = tmp_path / "config.toml"
+    config.write_text('[encryption]\nage_recipients = ["AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQ"]\n')
+    english = _run("status", "--config", str(config), env=env)
+    spanish = _run("--lang", "es", "status", "--config", str(config), env=env)
+    assert english.returncode == spanish.returncode == 1 and "QQQQ" not in english.stderr + spanish.stderr
+    assert english.stderr.startswith("citaplanner-tui: [encryption] age_recipients entry 1 in the config file ")
+    assert spanish.stderr == (
+        f"citaplanner-tui: la entrada 1 de [encryption] age_recipients en el archivo de configuración {config} "
+        "es una clave secreta age, no un destinatario: pon ahí su clave pública (age-keygen -y) y guarda la "
+        "clave secreta fuera de esta máquina\n"
+    )
+    from citaplanner_tui.core.settings import AGE_IDENTITY_ENV
+    from citaplanner_tui.core.stream import archive
+
+    monkeypatch.delenv(AGE_IDENTITY_ENV, raising=False)
+    with pytest.raises(archive.IdentityProblem) as caught:
+        archive.identities()
+    said = caught.value.sentence
+    assert said.startswith("the backup is encrypted with age: give the identity file")
+    i18n.activate("es")
+    try:
+        assert i18n.shown(said).startswith("el respaldo está cifrado con age: da el archivo de identidad")
+    finally:
+        i18n.activate("en")

@@ -11,6 +11,7 @@ import re
 import stat
 import subprocess
 from dataclasses import replace
+from datetime import datetime
 from urllib.parse import quote
 
 import pytest
@@ -101,3 +102,38 @@ def test_the_command_writes_prints_and_respects_read_only(backup_dir):
     wrote = cli("recovery-doc", env=env)
     assert wrote.returncode == 0, wrote.stderr
     assert (backup_dir / "RECOVERY.md").read_text().startswith("# Recovering")
+
+
+def test_the_page_speaks_the_environments_or_the_configs_language_and_keeps_its_commands(
+    backup_dir, tmp_path, monkeypatch
+):
+    """Spanish prose under ``CITAPLANNER_TUI_LANG=es`` or ``lang = "es"``, with exactly the English page's commands."""
+    target = Target("primary", "backups", "prod", "https://s3.example.com", object_lock_days=30)
+    db = type("DB", (), {"url": "postgresql://u:hunter2@db.example:6543/shop"})
+    settings = replace(
+        settings_for(db, backup_dir),
+        offsite=(target,),
+        backup=BackupOptions(with_globals=True),
+        encryption=Encryption(age_recipients=(keygen(tmp_path / "key").recipient,)),
+    )
+    now = datetime(2026, 11, 1, 2, 0)
+    english = recovery_doc.render(settings, now=now, lang="en")
+    spanish = recovery_doc.render(settings, now=now, lang="es")
+    assert english.startswith("# Recovering CitaPlanner's database") and "## Steps" in english
+    assert spanish.startswith("# Recuperar la base de datos de CitaPlanner") and "## Pasos" in spanish
+    assert "destino externo `primary`" in spanish and "cada objeto bloqueado 30 días" in spanish
+    assert _blocks(spanish) == _blocks(english) and len(_blocks(english)) == 6
+
+    def inline(page: str) -> list[str]:  # the paths, names and commands quoted in the prose
+        return sorted(re.findall(r"`([^`\n]+)`", re.sub(r"```sh\n.*?```", "", page, flags=re.S)))
+
+    assert inline(spanish) == inline(english) and f"ls -l {backup_dir}/*/" in inline(english)
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "CITAPLANNER_TUI_LANG"):
+        monkeypatch.delenv(name, raising=False)
+    assert recovery_doc.render(settings, now=now) == english
+    assert recovery_doc.render(replace(settings, lang="es"), now=now) == spanish
+    monkeypatch.setenv("CITAPLANNER_TUI_LANG", "es")
+    assert recovery_doc.render(settings, now=now) == spanish
+    monkeypatch.setenv("LANG", "es_MX.UTF-8")
+    monkeypatch.setenv("CITAPLANNER_TUI_LANG", "en")
+    assert recovery_doc.render(replace(settings, lang="es"), now=now) == english

@@ -291,3 +291,39 @@ async def test_wizard_restores_a_backup_that_is_only_on_the_target(tmp_path, app
         done = await wait_for_job(pilot, "restore")
         assert done.error is None, done.error
         assert content(app_db.server, app_db.name) == at_backup
+
+
+@sync
+async def test_the_off_site_screen_speaks_spanish(tmp_path, backup_dir, s3, bucket):
+    from citaplanner_tui.core import i18n
+
+    older, newest = sorted(dumps(backup_dir, 2))
+    t1 = target(tmp_path, s3, bucket, object_lock_days=1)
+    newest.rename(tmp_path / newest.name)  # pushed without the newest, as in the English test above
+    Path(str(newest) + ".sha256").rename(tmp_path / (newest.name + ".sha256"))
+    (result,) = push(Settings(backup_dir=backup_dir, offsite=(t1,)), (t1,))
+    assert result.ok, result.error
+    (tmp_path / newest.name).rename(newest)
+    (tmp_path / (newest.name + ".sha256")).rename(str(newest) + ".sha256")
+    gone = replace(t1, name="t2", endpoint_url=f"http://127.0.0.1:{closed_port()}")
+    i18n.activate("es")
+    try:
+        app = make_console(backup_dir, offsite=(t1, gone))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("o")
+            await offsite_known(pilot)
+            text = " ".join(pane_text(app).split())
+            assert f"t1 s3://{bucket}/prod · bloqueo de objetos 1 d" in text
+            assert "atraso 24 h" in text and "1 sin subir" in text and "1 respaldo" in text
+            assert "última subida" in text and "sin cifrar" in text  # the core's reason, in Spanish
+            assert "FAIL t2" in text and "no se puede contactar con el destino externo 't2'" in text
+            # what scripts read stays English: the report's sentences are the core's English
+            (problem,) = [t.problem for t in app.data.report.offsite if t.problem]
+            assert problem.startswith("cannot reach off-site target 't2'")
+            await pilot.press("p")
+            await settle(pilot)
+            assert isinstance(app.screen, AskScreen)
+            assert app.screen.question.startswith("¿Subir a los destinos externos? t1: subir 1 respaldo; t2: subir")
+            assert str(app.screen.query_one("#yes", Button).label) == "Subir"
+    finally:
+        i18n.activate("en")

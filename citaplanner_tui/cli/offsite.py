@@ -13,6 +13,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from citaplanner_tui.cli.output import progress, write_json, write_text
+from citaplanner_tui.core.i18n import N_, _, ngettext, shown
 from citaplanner_tui.core.report import units
 
 if TYPE_CHECKING:  # the engine (and boto3) loads only when a step runs
@@ -27,19 +28,21 @@ ORDER = 65
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "offsite",
-        help="copies of the backups on S3-compatible targets: push, verify, list, pull, prune",
-        description="Off-site copies on the [[offsite]] targets of the config file (credentials from "
-        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the targets' *_file keys).",
+        help=_("copies of the backups on S3-compatible targets: push, verify, list, pull, prune"),
+        description=_(
+            "Off-site copies on the [[offsite]] targets of the config file (credentials from "
+            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the targets' *_file keys)."
+        ),
     )
     steps = p.add_subparsers(dest="offsite_command", metavar="STEP", required=True)
-    push = steps.add_parser("push", help="upload every good local backup a target lacks, then apply retention there")
-    verify = steps.add_parser("verify", help="check every remote backup against its sidecar (exit 1 if any is bad)")
-    verify.add_argument("--deep", action="store_true", help="also download every backup and hash it")
-    listing = steps.add_parser("list", help="what each target holds")
-    pull = steps.add_parser("pull", help="download a remote backup into the volume (then an ordinary backup)")
-    pull.add_argument("key", help="the backup on the target: <tier>/<file> or just its file name")
-    prune = steps.add_parser("prune", help="apply retention on each target (locked objects are left)")
-    prune.add_argument("--dry-run", action="store_true", help="only show what would be deleted")
+    push = steps.add_parser("push", help=_("upload every good local backup a target lacks, then apply retention there"))
+    verify = steps.add_parser("verify", help=_("check every remote backup against its sidecar (exit 1 if any is bad)"))
+    verify.add_argument("--deep", action="store_true", help=_("also download every backup and hash it"))
+    listing = steps.add_parser("list", help=_("what each target holds"))
+    pull = steps.add_parser("pull", help=_("download a remote backup into the volume (then an ordinary backup)"))
+    pull.add_argument("key", help=_("the backup on the target: <tier>/<file> or just its file name"))
+    prune = steps.add_parser("prune", help=_("apply retention on each target (locked objects are left)"))
+    prune.add_argument("--dry-run", action="store_true", help=_("only show what would be deleted"))
     for step, handler in (
         (push, run_push),
         (verify, run_verify),
@@ -47,8 +50,8 @@ def register(sub: Any) -> None:
         (pull, run_pull),
         (prune, run_prune),
     ):
-        step.add_argument("--target", metavar="NAME", help="only this target (default: all; pull: the first)")
-        step.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+        step.add_argument("--target", metavar="NAME", help=_("only this target (default: all; pull: the first)"))
+        step.add_argument("--json", action="store_true", help=_("print the result as JSON on stdout"))
         step.set_defaults(run=handler)
 
 
@@ -61,7 +64,7 @@ def _targets(args: argparse.Namespace, settings: Settings) -> tuple[Target, ...]
 def run_push(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core.offsite.push import push
 
-    settings.require_writable("offsite push")
+    settings.require_writable(N_("offsite push"))
     signal.signal(signal.SIGTERM, _stop)
     with progress() as reporter:
         results = push(settings, _targets(args, settings), reporter=reporter)
@@ -75,16 +78,18 @@ def run_push(args: argparse.Namespace, settings: Settings) -> int:
 def push_line(result: PushResult) -> str:
     """``OK primary: 4 objects uploaded (12.0 MiB); 1 old backup pruned`` or ``FAIL primary: <sentence>``."""
     if not result.ok:
-        return f"FAIL {result.target}: {result.error}"
+        return f"FAIL {result.target}: {shown(result.error or '')}"
     pruned = result.pruned
-    tail = f"; {_n(len(pruned.removed), 'old backup')} pruned" if pruned else ""
-    locked = f", {len(pruned.locked)} left under object lock" if pruned and pruned.locked else ""
-    sent = _n(len(result.uploaded), "object")
-    return f"OK {result.target}: {sent} uploaded ({units.size(result.bytes)}){tail}{locked}"
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+    tail = ""
+    if pruned:
+        n = len(pruned.removed)
+        tail = ngettext("; {n} old backup pruned", "; {n} old backups pruned", n).format(n=n)
+    if pruned and pruned.locked:
+        n = len(pruned.locked)
+        tail += ngettext(", {n} left under object lock", ", {n} left under object lock", n).format(n=n)
+    n = len(result.uploaded)
+    sent = ngettext("{n} object uploaded ({size})", "{n} objects uploaded ({size})", n)
+    return f"OK {result.target}: {sent.format(n=n, size=units.size(result.bytes))}{tail}"
 
 
 def run_verify(args: argparse.Namespace, settings: Settings) -> int:
@@ -98,9 +103,9 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         write_json([c.to_json() for c in checks])
     else:
-        write_text(*[f"{'OK' if c.ok else 'FAIL':4} {c.target}:{c.backup}  {c.detail}" for c in checks])
+        write_text(*[f"{'OK' if c.ok else 'FAIL':4} {c.target}:{c.backup}  {shown(c.detail)}" for c in checks])
         if not checks:
-            write_text("no backups on the off-site targets to verify")
+            write_text(_("no backups on the off-site targets to verify"))
     return 0 if checks and all(c.ok for c in checks) else 1
 
 
@@ -116,12 +121,14 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
         write_json([{**r.to_json(), "contents": [_held(e) for e in r.held]} for r in reports])
     else:
         for r in reports:
-            lock = f", object lock {r.object_lock_days} days" if r.object_lock_days else ""
+            days = r.object_lock_days
+            lock = ngettext(", object lock {n} day", ", object lock {n} days", days).format(n=days) if days else ""
             if r.problem:
-                write_text(f"{r.name}  {r.target.url}: FAIL {r.problem}")
+                write_text(f"{r.name}  {r.target.url}: FAIL {shown(r.problem)}")
                 continue
-            write_text(f"{r.name}  {r.target.url}: {_n(r.backups, 'backup')}, {units.size(r.size)}{lock}")
-            write_text(*[f"  {e.state.word:<10} {e.path}  {units.size(e.size)}" for e in r.held])
+            held = ngettext("{n} backup, {size}", "{n} backups, {size}", r.backups)
+            write_text(f"{r.name}  {r.target.url}: {held.format(n=r.backups, size=units.size(r.size))}{lock}")
+            write_text(*[f"  {_(e.state.word):<10} {e.path}  {units.size(e.size)}" for e in r.held])
     return 0 if all(r.problem is None for r in reports) else 1
 
 
@@ -133,7 +140,7 @@ def run_pull(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core.offsite.client import connect
     from citaplanner_tui.core.offsite.pull import pull
 
-    settings.require_writable("offsite pull")
+    settings.require_writable(N_("offsite pull"))
     target = _targets(args, settings)[0]
     signal.signal(signal.SIGTERM, _stop)
     with progress() as reporter:
@@ -141,7 +148,9 @@ def run_pull(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         write_json({"target": target.name, "path": str(path)})
     else:
-        write_text(f"OK {path} (from {target.name}, checked against its sidecar)")
+        write_text(
+            "OK " + _("{path} (from {target}, checked against its sidecar)").format(path=path, target=target.name)
+        )
     return 0
 
 
@@ -150,22 +159,20 @@ def run_prune(args: argparse.Namespace, settings: Settings) -> int:
     from citaplanner_tui.core.offsite.prune import prune_target
 
     if not args.dry_run:
-        settings.require_writable("offsite prune")
+        settings.require_writable(N_("offsite prune"))
     outcomes = {t.name: prune_target(connect(t), t, settings, dry_run=args.dry_run) for t in _targets(args, settings)}
     if args.json:
         write_json({name: o.to_json() for name, o in outcomes.items()})
         return 0
-    verb = "would delete" if args.dry_run else "deleted"
+    said = _("would delete {path}  ({reason})") if args.dry_run else _("deleted {path}  ({reason})")
     for name, o in outcomes.items():
         gone = [(b, r) for b, r in o.plan if args.dry_run or b in o.removed]
-        write_text(*[f"{verb} {name}:{b}  ({r})" for b, r in gone])
+        write_text(*[said.format(path=f"{name}:{b}", reason=shown(r)) for b, r in gone])
         for b, until in o.locked:
-            write_text(
-                f"left {name}:{b}: under object lock "
-                + (f"until {until:%Y-%m-%d %H:%M} UTC" if until else "(legal hold)")
-            )
+            lock = _("until {when} UTC").format(when=f"{until:%Y-%m-%d %H:%M}") if until else _("(legal hold)")
+            write_text(_("left {backup}: under object lock {lock}").format(backup=f"{name}:{b}", lock=lock))
         if not o.plan:
-            write_text(f"nothing to prune on {name}: every tier is within its retention")
+            write_text(_("nothing to prune on {target}: every tier is within its retention").format(target=name))
     return 0
 
 
@@ -184,8 +191,9 @@ def push_after_backup(settings: Settings) -> None:
         with progress() as reporter:
             results = push(settings, settings.offsite, reporter=reporter)
     except OperatorError as exc:
-        print(f"WARN offsite push failed: {exc.sentence}", file=sys.stderr)
+        print("WARN " + _("offsite push failed: {why}").format(why=shown(exc.sentence)), file=sys.stderr)
         return
     for r in results:
         if not r.ok:
-            print(f"WARN offsite push to {r.target} failed: {r.error}", file=sys.stderr)
+            failed = _("offsite push to {target} failed: {why}").format(target=r.target, why=shown(r.error or ""))
+            print("WARN " + failed, file=sys.stderr)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from citaplanner_tui.cli.output import write_json, write_text
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.i18n import _
 
 if TYPE_CHECKING:
     from citaplanner_tui.core.settings import Settings
@@ -21,12 +22,14 @@ ORDER = 65
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "recovery-doc",
-        help="write BACKUP_DIR/RECOVERY.md: restoring by hand, with standard tools only",
-        description="Write the page of numbered steps (find, check, decrypt, restore a backup with "
-        "sha256sum, age, gunzip/zstd and psql) generated from the settings, without any secret.",
+        help=_("write BACKUP_DIR/RECOVERY.md: restoring by hand, with standard tools only"),
+        description=_(
+            "Write the page of numbered steps (find, check, decrypt, restore a backup with "
+            "sha256sum, age, gunzip/zstd and psql) generated from the settings, without any secret."
+        ),
     )
-    p.add_argument("--print", action="store_true", help="print it on stdout instead of writing it")
-    p.add_argument("--json", action="store_true", help="print where it was written as JSON")
+    p.add_argument("--print", action="store_true", help=_("print it on stdout instead of writing it"))
+    p.add_argument("--json", action="store_true", help=_("print where it was written as JSON"))
     p.set_defaults(run=run)
 
 
@@ -39,9 +42,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         path = recovery_doc.write(settings)
     except OSError as exc:
-        raise OperatorError(f"cannot write {recovery_doc.path_for(settings)}: {exc.strerror}") from None
+        raise OperatorError(
+            _("cannot write {path}: {why}").format(path=recovery_doc.path_for(settings), why=exc.strerror)
+        ) from None
     if args.json:
         write_json({"written": str(path)})
     else:
-        write_text(f"wrote {path}")
+        write_text(_("wrote {path}").format(path=path))
     return 0

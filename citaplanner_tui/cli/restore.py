@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from typing import TYPE_CHECKING
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from citaplanner_tui.core.i18n import N_, _
 from citaplanner_tui.cli.output import progress, write_result
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.i18n import N_, _
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -163,7 +163,7 @@ def _from_offsite(args: argparse.Namespace, settings: Settings) -> str:
     from citaplanner_tui.core.offsite.pull import fetch
 
     if args.file:
-        raise OperatorError("give a backup file or --from-offsite, not both")
+        raise OperatorError(_("give a backup file or --from-offsite, not both"))
     with progress() as reporter:
         return str(fetch(settings, args.from_offsite, reporter=reporter))
 

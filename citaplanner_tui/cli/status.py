@@ -17,8 +17,8 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from citaplanner_tui.core.i18n import _
 from citaplanner_tui.cli.output import write_json, write_text
+from citaplanner_tui.core.i18n import _, ngettext, shown
 from citaplanner_tui.core.report import units
 from citaplanner_tui.core.report.health import hours
 
@@ -44,9 +44,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from citaplanner_tui.core.volume.catalog import scan
-    from citaplanner_tui.core.restore import leftovers
     from citaplanner_tui.core.report.status import build
+    from citaplanner_tui.core.restore import leftovers
+    from citaplanner_tui.core.volume.catalog import scan
 
     volume = scan(settings)
     report = build(settings, catalog=volume)
@@ -120,12 +120,12 @@ def render(report: StatusReport) -> list[str]:
         _("database: {target}  ").format(target=_fit(db.target or "-", 56))
         + (_size(db.size) if db.problem is None else "FAIL")
     )
-    lines += [_wrap(f"offsite:  {_offsite_line(t, now)}") for t in report.offsite]
+    lines += [_wrap(_("offsite:  {line}").format(line=_offsite_line(t, now))) for t in report.offsite]
     if report.running:
         lines.append(_("running:  {job}").format(job=report.running))
     problems = report.problems
     if problems:
-        lines += ["", _("problems:")] + [_wrap(f"  {h.word:4} {h.subject}: {h.reason}") for h in problems]
+        lines += ["", _("problems:")] + [_wrap(f"  {h.word:4} {h.subject}: {shown(h.reason)}") for h in problems]
     return lines
 
 
@@ -134,10 +134,12 @@ def _offsite_line(t: TargetReport, now: datetime) -> str:
     if t.problem:
         return f"{t.name}: FAIL"
     newest = t.newest_any
-    lag = f", {hours(t.lag_hours)} behind" if t.lag_hours else ""
-    missing = f", {t.missing} not pushed" if t.missing else ""
-    plural = "" if t.backups == 1 else "s"
-    return f"{t.name}: {t.backups} backup{plural}, newest {_ago(newest.when if newest else None, now)}{lag}{missing}"
+    line = ngettext("{n} backup, newest {age}", "{n} backups, newest {age}", t.backups).format(
+        n=t.backups, age=_ago(newest.when if newest else None, now)
+    )
+    lag = _(", {hours} behind").format(hours=hours(t.lag_hours)) if t.lag_hours else ""
+    missing = _(", {n} not pushed").format(n=t.missing) if t.missing else ""
+    return f"{t.name}: {line}{lag}{missing}"
 
 
 def _fit(text: str, width: int) -> str:

@@ -122,13 +122,19 @@ def activate(lang: str) -> None:
         raise ConfigError(f"unknown language {lang!r}: citaplanner-tui speaks en and es", exit_code=2)
     import humanize
 
+    _active = translations(lang)
     if lang == "en":
-        _active = gettext.NullTranslations()
         humanize.i18n.deactivate()
     else:
-        _active = gettext.GNUTranslations(io.BytesIO(mo_bytes(read_po(catalog_path(lang)))))
         humanize.i18n.activate(HUMANIZE_LOCALE[lang])
     _language = lang
+
+
+def translations(lang: str) -> gettext.NullTranslations:
+    """The messages of ``lang`` without making it the active language (a file written in another one)."""
+    if lang == "en":
+        return gettext.NullTranslations()
+    return gettext.GNUTranslations(io.BytesIO(mo_bytes(read_po(catalog_path(lang)))))
 
 
 def choose(flag: str | None, env: Mapping[str, str] | None = None, config: str | None = None) -> str:

@@ -346,12 +346,20 @@ def _encryption(toml: Mapping[str, Any], path: Path) -> Encryption:
             except AgeError:
                 if text.strip().upper().startswith("AGE-SECRET-KEY-"):  # never echoed: it is a secret
                     raise ConfigError(
-                        f"[encryption] age_recipients entry {i} in the config file {path} is an age secret "
-                        "key, not a recipient: put its public key (age-keygen -y) there and keep the secret "
-                        "key off this machine"
+                        say(
+                            "[encryption] age_recipients entry {i} in the config file {path} is an age secret "
+                            "key, not a recipient: put its public key (age-keygen -y) there and keep the secret "
+                            "key off this machine",
+                            i=i,
+                            path=path,
+                        )
                     ) from None
                 raise ConfigError(
-                    f"[encryption] age_recipients entry {i} in the config file {path} is not an age "
-                    "recipient (an age1... public key, as age-keygen -y prints it)"
+                    say(
+                        "[encryption] age_recipients entry {i} in the config file {path} is not an age "
+                        "recipient (an age1... public key, as age-keygen -y prints it)",
+                        i=i,
+                        path=path,
+                    )
                 ) from None
     return found

@@ -227,7 +227,8 @@ class CitaPlannerApp(App[int]):
     def _offsite_answered(self, asked: DashboardData, merged: DashboardData | None, error: str | None) -> None:
         self.offsite_asking = False
         if merged is None:
-            self.notify(f"cannot ask the off-site targets: {error}", title="Refresh failed", severity="error")
+            said = _("cannot ask the off-site targets: {why}").format(why=shown(error or ""))
+            self.notify(said, title=_("Refresh failed"), severity="error")
             return
         self.offsite_reports = merged.report.offsite
         if self.data is asked:

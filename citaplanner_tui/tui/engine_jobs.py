@@ -83,10 +83,10 @@ def _push_after_backup(settings: Settings, reporter: Reporter) -> list[str]:
     try:
         results = push(settings, settings.offsite, reporter=reporter)
     except Cancelled:
-        return ["off-site push cancelled; the backup is kept, and the next push sends it"]
+        return [say("off-site push cancelled; the backup is kept, and the next push sends it")]
     except OperatorError as exc:
-        return [f"off-site push failed: {exc.sentence}"]
-    return [f"off-site push to {r.target} failed: {r.error}" for r in results if not r.ok]
+        return [say("off-site push failed: {why}", why=exc.sentence)]
+    return [say("off-site push to {target} failed: {why}", target=r.target, why=r.error) for r in results if not r.ok]
 
 
 def offsite_push(settings: Settings, names: tuple[str, ...] | None = None, *, reporter: Reporter) -> JobOutcome:
@@ -101,11 +101,13 @@ def offsite_push(settings: Settings, names: tuple[str, ...] | None = None, *, re
     if failed:
         return JobOutcome(
             Kind.FAILED,
-            f"off-site push: {len(failed)} of {len(results)} targets FAILED",
-            tuple(f"{r.target}: {r.error}" for r in failed),
+            say("off-site push: {failed} of {pushed} targets FAILED", failed=len(failed), pushed=len(results)),
+            tuple(say("{target}: {why}", target=r.target, why=r.error) for r in failed),
             results,
         )
-    return JobOutcome.ok(results, f"off-site push: {sent} object{'s' if sent != 1 else ''} uploaded")
+    return JobOutcome.ok(
+        results, say_n("off-site push: {n} object uploaded", "off-site push: {n} objects uploaded", sent)
+    )
 
 
 def offsite_verify(settings: Settings, *, deep: bool = False, reporter: Reporter) -> JobOutcome:
@@ -120,7 +122,9 @@ def offsite_verify(settings: Settings, *, deep: bool = False, reporter: Reporter
     if not checks:
         none_yet = say("{what}: no backups on the off-site targets yet (p pushes them)", what=what)
         return JobOutcome(Kind.WARNING, none_yet, (), checks)
-    return _checked(what, True, checks, lambda c: f"{c.target}:{c.backup}: {c.detail}")
+    return _checked(
+        what, True, checks, lambda c: say("{backup}: {detail}", backup=f"{c.target}:{c.backup}", detail=c.detail)
+    )
 
 
 def offsite_pull(settings: Settings, spec: str, *, reporter: Reporter) -> JobOutcome:
@@ -129,4 +133,6 @@ def offsite_pull(settings: Settings, spec: str, *, reporter: Reporter) -> JobOut
 
     path = fetch(settings, spec, reporter=reporter)
     target = spec.partition(":")[0]
-    return JobOutcome.ok(path, f"{path.name} from {target} is on the volume, checked against its sidecar")
+    return JobOutcome.ok(
+        path, say("{name} from {target} is on the volume, checked against its sidecar", name=path.name, target=target)
+    )

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator, Mapping
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.i18n import N_, say
 from citaplanner_tui.core.offsite.targets import Target, credentials
 
 with warnings.catch_warnings():
@@ -69,39 +70,54 @@ def connect(target: Target, env: Mapping[str, str] | None = None) -> Any:
 
 # S3 error codes an operator can act on, as the end of a sentence.
 _CODES = {
-    "InvalidAccessKeyId": "refused the access key id (check AWS_ACCESS_KEY_ID or access_key_id_file)",
-    "SignatureDoesNotMatch": "refused the secret access key (check AWS_SECRET_ACCESS_KEY or secret_access_key_file)",
-    "AccessDenied": "denied access",
-    "NoSuchBucket": "has no bucket {bucket}",
-    "NoSuchKey": "holds no such object",
-    "404": "holds no such object",
-    "BadDigest": "received bytes whose SHA-256 differs from ours, so it refused them",
-    "InvalidRequest": "refused the request",
+    "InvalidAccessKeyId": N_("refused the access key id (check AWS_ACCESS_KEY_ID or access_key_id_file)"),
+    "SignatureDoesNotMatch": N_(
+        "refused the secret access key (check AWS_SECRET_ACCESS_KEY or secret_access_key_file)"
+    ),
+    "AccessDenied": N_("denied access"),
+    "NoSuchBucket": N_("has no bucket {bucket}"),
+    "NoSuchKey": N_("holds no such object"),
+    "404": N_("holds no such object"),
+    "BadDigest": N_("received bytes whose SHA-256 differs from ours, so it refused them"),
+    "InvalidRequest": N_("refused the request"),
 }
 
 
 _UNREACHABLE = (
-    (ConnectTimeoutError, "no answer within the timeout"),
-    (EndpointConnectionError, "nothing answers there (connection refused, or no route)"),
-    (ReadTimeoutError, "it stopped answering (read timeout)"),
+    (ConnectTimeoutError, N_("no answer within the timeout")),
+    (EndpointConnectionError, N_("nothing answers there (connection refused, or no route)")),
+    (ReadTimeoutError, N_("it stopped answering (read timeout)")),
 )
 
 
 def sentence(exc: BaseException, target: Target, doing: str) -> str:
-    """``exc`` (a botocore failure) as one sentence naming the target and what was being done."""
-    where = f"off-site target {target.name!r} ({target.url})"
+    """``exc`` (a botocore failure) as one sentence naming the target and what was being done.
+
+    The sentence is a ``say``: English in ``--json`` and the log, the operator's language on a
+    screen; ``doing`` is one too (``say("uploading {relative}", ...)``).
+    """
+    where = say("off-site target {name!r} ({url})", name=target.name, url=target.url)
     if isinstance(exc, NoCredentialsError):
-        return (
-            f"no credentials for {where}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
-            "or access_key_id_file and secret_access_key_file"
+        return say(
+            "no credentials for {where}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+            "or access_key_id_file and secret_access_key_file",
+            where=where,
         )
     if isinstance(exc, ClientError):
         code = str(exc.response.get("Error", {}).get("Code", ""))
-        said = _CODES.get(code, f"answered {code or 'an error'}").format(bucket=target.bucket)
-        return f"{where} {said} while {doing}"
+        known = _CODES.get(code)
+        said = say(known, bucket=target.bucket) if known else say("answered {code}", code=code or say("an error"))
+        return say("{where} {said} while {doing}", where=where, said=said, doing=doing)
     endpoint = target.endpoint_url or "AWS S3"
-    detail = next((words for kind, words in _UNREACHABLE if isinstance(exc, kind)), str(exc).rstrip("."))
-    return f"cannot reach {where} at {endpoint} while {doing}: {detail}"
+    words = next((words for kind, words in _UNREACHABLE if isinstance(exc, kind)), None)
+    detail = say(words) if words else str(exc).rstrip(".")
+    return say(
+        "cannot reach {where} at {endpoint} while {doing}: {detail}",
+        where=where,
+        endpoint=endpoint,
+        doing=doing,
+        detail=detail,
+    )
 
 
 def code(exc: BaseException) -> str:

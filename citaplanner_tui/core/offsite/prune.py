@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.offsite import remote
 from citaplanner_tui.core.offsite.client import FAILURES, OffsiteError, code, explained
 from citaplanner_tui.core.offsite.targets import Target
@@ -64,10 +65,21 @@ def prune_target(
             except FAILURES as exc:
                 if code(exc) in ("AccessDenied", "InvalidRequest", "ObjectLocked"):
                     raise OffsiteError(
-                        f"off-site target {target.name!r} refused to delete {target.relative(key)} "
-                        f"(object lock or missing rights), so {backup} stays there"
+                        say(
+                            "off-site target {name!r} refused to delete {relative} "
+                            "(object lock or missing rights), so {backup} stays there",
+                            name=target.name,
+                            relative=target.relative(key),
+                            backup=backup,
+                        )
                     ) from None
-                raise OffsiteError(f"off-site target {target.name!r} failed to delete {target.relative(key)}") from None
+                raise OffsiteError(
+                    say(
+                        "off-site target {name!r} failed to delete {relative}",
+                        name=target.name,
+                        relative=target.relative(key),
+                    )
+                ) from None
         outcome.removed.append(backup)
     return outcome
 
@@ -76,7 +88,7 @@ def _versions(client: Any, target: Target, relative: str) -> list[tuple[str, str
     """Every version (and delete marker) of exactly this object, as ``(key, version id)``."""
     key = target.key(relative)
     found = []
-    with explained(target, f"listing the versions of {relative}"):
+    with explained(target, say("listing the versions of {relative}", relative=relative)):
         for page in client.get_paginator("list_object_versions").paginate(Bucket=target.bucket, Prefix=key):
             for v in page.get("Versions", []) + page.get("DeleteMarkers", []):
                 if v["Key"] == key:

@@ -17,6 +17,7 @@ from typing import Any
 
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.core.i18n import N_, say
 from citaplanner_tui.core.offsite import remote
 from citaplanner_tui.core.offsite.client import OffsiteError, explained
 from citaplanner_tui.core.offsite.targets import Target
@@ -34,26 +35,32 @@ def relative_of(key: str) -> str:
     path = PurePosixPath(key.strip("/"))
     name = parse_name(path.name)
     if name is None:
-        raise OperatorError(f"{key!r} is not the name of a backup (citaplanner_<tier>_<date>_<time>.sql.gz)")
+        raise OperatorError(
+            say("{key!r} is not the name of a backup (citaplanner_<tier>_<date>_<time>.sql.gz)", key=key)
+        )
     if len(path.parts) == 1:
         return f"{name.tier}/{path.name}"
     if len(path.parts) != 2 or ".." in path.parts:
-        raise OperatorError(f"{key!r} is not a backup path on a target (<tier>/<file>)")
+        raise OperatorError(say("{key!r} is not a backup path on a target (<tier>/<file>)", key=key))
     return str(path)
 
 
 def pull(client: Any, target: Target, settings: Settings, key: str, *, reporter: Reporter | None = None) -> Path:
     """Download backup ``key`` from ``target`` into the volume; its local path."""
-    settings.require_writable("offsite pull")
+    settings.require_writable(N_("offsite pull"))
     reporter = reporter or Reporter()
     rel = relative_of(key)
     dest = settings.backup_dir / rel
     with lock.hold(settings.backup_dir, "offsite pull"):
         if dest.exists() or dest.is_symlink():
-            raise OperatorError(f"{dest} is already on the volume; nothing was downloaded or overwritten")
+            raise OperatorError(
+                say("{dest} is already on the volume; nothing was downloaded or overwritten", dest=dest)
+            )
         expected = remote.remote_hash(client, target, rel)
         if expected is None:
-            raise OffsiteError(f"{rel} on off-site target {target.name!r} has no usable sidecar to check it by")
+            raise OffsiteError(
+                say("{rel} on off-site target {name!r} has no usable sidecar to check it by", rel=rel, name=target.name)
+            )
         private.mkdirs(dest.parent)
         partial = dest.with_name(dest.name + PARTIAL_SUFFIX)
         _download(client, target, rel, partial, expected, reporter)
@@ -71,7 +78,7 @@ def _download(client: Any, target: Target, rel: str, partial: Path, expected: st
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, private.FILE_MODE)
     try:
         with os.fdopen(fd, "wb") as out:
-            with explained(target, f"downloading {rel}"):
+            with explained(target, say("downloading {rel}", rel=rel)):
                 answer = client.get_object(Bucket=target.bucket, Key=target.key(rel))
                 total, done = int(answer.get("ContentLength") or 0), 0
                 body = answer["Body"]
@@ -88,15 +95,25 @@ def _download(client: Any, target: Target, rel: str, partial: Path, expected: st
             os.fsync(out.fileno())
         if digest.hexdigest() != expected:
             raise OffsiteError(
-                f"{rel} downloaded from off-site target {target.name!r} does not match its sidecar; nothing was kept"
+                say(
+                    "{rel} downloaded from off-site target {name!r} does not match its sidecar; nothing was kept",
+                    rel=rel,
+                    name=target.name,
+                )
             )
     except BaseException as exc:
         partial.unlink(missing_ok=True)
         if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-            full = f"the backup volume is full: {rel} did not fit in {partial.parent}; nothing was kept"
+            full = say(
+                "the backup volume is full: {rel} did not fit in {folder}; nothing was kept",
+                rel=rel,
+                folder=partial.parent,
+            )
             raise OperatorError(full) from None
         if isinstance(exc, OSError):
-            raise OperatorError(f"cannot write {partial}: {exc.strerror}; nothing was kept") from None
+            raise OperatorError(
+                say("cannot write {partial}: {why}; nothing was kept", partial=partial, why=exc.strerror)
+            ) from None
         raise
 
 
@@ -115,7 +132,7 @@ def fetch(settings: Settings, spec: str, *, reporter: Reporter | None = None) ->
 
     name, sep, key = spec.partition(":")
     if not sep or not name or not key:
-        raise OperatorError(f"--from-offsite takes TARGET:KEY (e.g. primary:daily/<file>), not {spec!r}")
+        raise OperatorError(say("--from-offsite takes TARGET:KEY (e.g. primary:daily/<file>), not {spec!r}", spec=spec))
     target = find(settings.offsite, name)[0]
     dest = settings.backup_dir / relative_of(key)
     if dest.exists():

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.core.i18n import N_, say
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core import recovery_doc
 from citaplanner_tui.core.offsite import remote, state
@@ -68,7 +69,7 @@ def push(
     now: datetime | None = None,
 ) -> list[PushResult]:
     """Push to each of ``targets``; never raises for a target's failure (see ``PushResult.error``)."""
-    settings.require_writable("offsite push")
+    settings.require_writable(N_("offsite push"))
     connect = connect or connect_target
     reporter = reporter or Reporter()
     now = now or datetime.now()
@@ -139,7 +140,7 @@ def _push_recovery_doc(path: Path, client: Any, target: Target, result: PushResu
     except FileNotFoundError:
         return
     except OSError as exc:
-        raise OperatorError(f"cannot read {path}: {exc.strerror}") from None
+        raise OperatorError(say("cannot read {path}: {why}", path=path, why=exc.strerror)) from None
     ours = hashlib.sha256(data).hexdigest()
     try:
         head = client.head_object(Bucket=target.bucket, Key=target.key(recovery_doc.FILENAME))

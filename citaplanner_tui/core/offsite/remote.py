@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.offsite.client import explained
 from citaplanner_tui.core.offsite.targets import Target
 from citaplanner_tui.core.volume.catalog import Entry, State, parse_sidecar
@@ -60,7 +61,9 @@ def entries(objects: dict[str, RemoteObject]) -> list[Entry]:
             continue
         sidecar = rel + SIDECAR_SUFFIX
         companions = tuple(PurePosixPath(rel + s) for s in COMPANION_SUFFIXES if rel + s in objects)
-        state, reason = (State.OK, "") if sidecar in objects else (State.NO_SIDECAR, "its sidecar was never uploaded")
+        state, reason = (
+            (State.OK, "") if sidecar in objects else (State.NO_SIDECAR, say("its sidecar was never uploaded"))
+        )
         out.append(
             Entry(
                 path,  # type: ignore[arg-type]  # a relative object path, not a local file
@@ -82,7 +85,7 @@ def entries(objects: dict[str, RemoteObject]) -> list[Entry]:
 
 def read_small(client: Any, target: Target, relative: str, limit: int = 1 << 20) -> bytes:
     """The bytes of a small object (a sidecar, a manifest)."""
-    with explained(target, f"reading {relative}"):
+    with explained(target, say("reading {relative}", relative=relative)):
         body = client.get_object(Bucket=target.bucket, Key=target.key(relative))["Body"]
         try:
             return bytes(body.read(limit))

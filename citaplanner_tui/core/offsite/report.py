@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.i18n import say, say_n
 from citaplanner_tui.core.offsite import remote, state
 from citaplanner_tui.core.offsite.targets import Target
 from citaplanner_tui.core.report.health import FAIL, OK, WARN, Health, hours, tier_health
@@ -166,7 +167,7 @@ def _judged(report: TargetReport, catalog: Catalog, settings: Settings, now: dat
 def checks(report: TargetReport, catalog: Catalog, settings: Settings, now: datetime) -> list[Health]:
     """The target's verdicts (a pure function of the report and the local catalog)."""
     subject = f"offsite {report.name}"
-    where = f"on off-site target {report.name!r}"
+    where = say("on off-site target {name!r}", name=report.name)
     if report.problem:
         return [Health(subject, FAIL, report.problem)]
     found = []
@@ -176,18 +177,27 @@ def checks(report: TargetReport, catalog: Catalog, settings: Settings, now: date
         newest = report.newest.get(tier)
         verdict = tier_health(tier, newest.taken_at if newest else None, now, settings.thresholds, any_backup=True)
         if verdict.level is not OK:
-            found.append(Health(subject, verdict.level, f"{where}, {verdict.reason}"))
+            found.append(Health(subject, verdict.level, say("{where}, {reason}", where=where, reason=verdict.reason)))
     if report.last_error:
         at = hours(max(0.0, (now - report.last_push.at).total_seconds() / 3600)) if report.last_push else "?"
-        found.append(Health(subject, WARN, f"the last push to {report.name!r} ({at} ago) failed: {report.last_error}"))
+        failed = say(
+            "the last push to {name!r} ({at} ago) failed: {error}", name=report.name, at=at, error=report.last_error
+        )
+        found.append(Health(subject, WARN, failed))
     if report.unencrypted:
         n = report.unencrypted
         found.append(
             Health(
                 subject,
                 WARN,
-                f"{n} backup{' is' if n == 1 else 's are'} {where} unencrypted "
-                "(set [encryption] age_recipients so copies leave the host encrypted)",
+                say_n(
+                    "{n} backup is {where} unencrypted "
+                    "(set [encryption] age_recipients so copies leave the host encrypted)",
+                    "{n} backups are {where} unencrypted "
+                    "(set [encryption] age_recipients so copies leave the host encrypted)",
+                    n,
+                    where=where,
+                ),
             )
         )
     return found or [Health(subject, OK)]

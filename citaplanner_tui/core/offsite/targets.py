@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from citaplanner_tui.core.errors import ConfigError
+from citaplanner_tui.core.i18n import N_, say
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 # S3's bucket rules: 3-63 lower-case letters, digits, dots and hyphens, starting and ending alphanumeric.
@@ -88,43 +89,63 @@ def parse(raw: Any, path: Path) -> tuple[Target, ...]:
     if raw in (None, ()):
         return ()
     if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
-        raise ConfigError(f"offsite in the config file {path} must be a list of [[offsite]] tables")
+        raise ConfigError(say("offsite in the config file {path} must be a list of [[offsite]] tables", path=path))
     targets = [_target(t, i, path) for i, t in enumerate(raw, 1)]
     seen: set[str] = set()
     for t in targets:
         if t.name in seen:
-            raise ConfigError(f"two [[offsite]] targets in the config file {path} are named {t.name!r}")
+            raise ConfigError(
+                say("two [[offsite]] targets in the config file {path} are named {name!r}", path=path, name=t.name)
+            )
         seen.add(t.name)
     return tuple(targets)
 
 
 def _target(table: Mapping[str, Any], number: int, path: Path) -> Target:
-    where = f"[[offsite]] number {number} in the config file {path}"
+    where = say("[[offsite]] number {number} in the config file {path}", number=number, path=path)
     for key, value in table.items():
         wanted = _KEYS.get(key)
         if wanted is None:
-            raise ConfigError(f"unknown setting offsite.{key} in {where}")
+            raise ConfigError(say("unknown setting offsite.{key} in {where}", key=key, where=where))
         ok = isinstance(value, (int, float)) if wanted is float else isinstance(value, wanted)
         if isinstance(value, bool) or not ok:
-            raise ConfigError(f"offsite.{key} in {where} must be {_word(wanted)}, not {value!r}")
+            raise ConfigError(
+                say(
+                    "offsite.{key} in {where} must be {word}, not {value!r}",
+                    key=key,
+                    where=where,
+                    word=_word(wanted),
+                    value=value,
+                )
+            )
     for key in ("name", "url"):
         if key not in table:
-            raise ConfigError(f"{where} has no {key}")
+            raise ConfigError(say("{where} has no {key}", where=where, key=key))
     name = table["name"]
     if not _NAME.match(name):
-        raise ConfigError(f"offsite name {name!r} in {where} must be letters, digits, '.', '_' or '-'")
-    bucket, prefix = parse_url(table["url"], f"of target {name!r}")
+        raise ConfigError(
+            say("offsite name {name!r} in {where} must be letters, digits, '.', '_' or '-'", name=name, where=where)
+        )
+    bucket, prefix = parse_url(table["url"], say("of target {name!r}", name=name))
     endpoint = table.get("endpoint_url")
     if endpoint is not None and not _ENDPOINT.match(endpoint):
-        raise ConfigError(f"endpoint_url of target {name!r} must look like https://host[:port], not {endpoint!r}")
+        raise ConfigError(
+            say(
+                "endpoint_url of target {name!r} must look like https://host[:port], not {endpoint!r}",
+                name=name,
+                endpoint=endpoint,
+            )
+        )
     lock_days = table.get("object_lock_days")
     if lock_days is not None and lock_days < 1:
-        raise ConfigError(f"object_lock_days of target {name!r} must be at least 1")
+        raise ConfigError(say("object_lock_days of target {name!r} must be at least 1", name=name))
     if table.get("max_attempts", 1) < 1 or table.get("timeout_seconds", 1) <= 0:
-        raise ConfigError(f"max_attempts and timeout_seconds of target {name!r} must be positive")
+        raise ConfigError(say("max_attempts and timeout_seconds of target {name!r} must be positive", name=name))
     files = [table.get(k) for k in ("access_key_id_file", "secret_access_key_file")]
     if (files[0] is None) != (files[1] is None):
-        raise ConfigError(f"target {name!r} needs both access_key_id_file and secret_access_key_file, or neither")
+        raise ConfigError(
+            say("target {name!r} needs both access_key_id_file and secret_access_key_file, or neither", name=name)
+        )
     return Target(
         name=name,
         bucket=bucket,
@@ -142,33 +163,39 @@ def _target(table: Mapping[str, Any], number: int, path: Path) -> Target:
 def parse_url(url: str, of: str) -> tuple[str, str]:
     """``s3://bucket/prefix`` as ``(bucket, prefix)``; a malformed one is refused in one sentence."""
     if not url.startswith("s3://"):
-        raise ConfigError(f"the url {of} must look like s3://bucket/prefix, not {url!r}")
+        raise ConfigError(say("the url {of} must look like s3://bucket/prefix, not {url!r}", of=of, url=url))
     bucket, _, prefix = url[len("s3://") :].partition("/")
     prefix = prefix.strip("/")
     if not _BUCKET.match(bucket):
         raise ConfigError(
-            f"the url {of} names the bucket {bucket!r}, which is not a valid S3 bucket name "
-            "(3-63 lower-case letters, digits, dots and hyphens)"
+            say(
+                "the url {of} names the bucket {bucket!r}, which is not a valid S3 bucket name "
+                "(3-63 lower-case letters, digits, dots and hyphens)",
+                of=of,
+                bucket=bucket,
+            )
         )
     if any(part in ("", ".", "..") for part in prefix.split("/")) and prefix:
-        raise ConfigError(f"the prefix of the url {of} has an empty, '.' or '..' part: {url!r}")
+        raise ConfigError(say("the prefix of the url {of} has an empty, '.' or '..' part: {url!r}", of=of, url=url))
     return bucket, prefix
 
 
 def _word(wanted: type) -> str:
-    return {str: "a string", int: "a whole number", float: "a number"}[wanted]
+    return say({str: N_("a string"), int: N_("a whole number"), float: N_("a number")}[wanted])
 
 
 def find(targets: tuple[Target, ...], name: str | None) -> tuple[Target, ...]:
     """The target named ``name`` (all of them for None); an unknown name or none configured is one sentence."""
     if not targets:
-        raise ConfigError("no off-site targets are configured (add an [[offsite]] table to the config file)")
+        raise ConfigError(say("no off-site targets are configured (add an [[offsite]] table to the config file)"))
     if name is None:
         return targets
     chosen = tuple(t for t in targets if t.name == name)
     if not chosen:
         known = ", ".join(t.name for t in targets)
-        raise ConfigError(f"there is no off-site target named {name!r} (configured: {known})")
+        raise ConfigError(
+            say("there is no off-site target named {name!r} (configured: {known})", name=name, known=known)
+        )
     return chosen
 
 
@@ -187,8 +214,15 @@ def _read_secret(path: Path, target: Target) -> str:
     try:
         value = path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "it is not UTF-8 text"
-        raise ConfigError(f"cannot read the credentials file {path} of target {target.name!r}: {reason}") from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else say("it is not UTF-8 text")
+        raise ConfigError(
+            say(
+                "cannot read the credentials file {path} of target {name!r}: {reason}",
+                path=path,
+                name=target.name,
+                reason=reason,
+            )
+        ) from None
     if not value:
-        raise ConfigError(f"the credentials file {path} of target {target.name!r} is empty")
+        raise ConfigError(say("the credentials file {path} of target {name!r} is empty", path=path, name=target.name))
     return value

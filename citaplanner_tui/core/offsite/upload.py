@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.offsite import remote
 from citaplanner_tui.core.offsite.client import FAILURES, OffsiteError, explained, sentence
 from citaplanner_tui.core.offsite.targets import Target
@@ -77,7 +78,7 @@ def copy(
 
     The copy must report the source's checksum, which was confirmed when the source was uploaded.
     """
-    with explained(target, f"copying {source} to {relative}"):
+    with explained(target, say("copying {source} to {relative}", source=source, relative=relative)):
         src = client.head_object(Bucket=target.bucket, Key=target.key(source), ChecksumMode="ENABLED")
         checksum = src.get("ChecksumSHA256")
         if not checksum or src.get("Metadata", {}).get(remote.SHA_META) != expected:
@@ -104,7 +105,7 @@ def _lock(until: datetime | None) -> dict[str, Any]:
 
 def _tag(client: Any, target: Target, done: Uploaded) -> None:
     """Record the composite checksum the server confirmed, for ``offsite verify``."""
-    with explained(target, f"tagging {done.relative} with its checksum"):
+    with explained(target, say("tagging {relative} with its checksum", relative=done.relative)):
         version = {"VersionId": done.version_id} if done.version_id else {}
         tags = {"TagSet": [{"Key": remote.PARTS_TAG, "Value": done.checksum}]}
         client.put_object_tagging(Bucket=target.bucket, Key=target.key(done.relative), Tagging=tags, **version)
@@ -113,8 +114,14 @@ def _tag(client: Any, target: Target, done: Uploaded) -> None:
 def _refuse_rotten(target: Target, relative: str, actual: str, expected: str | None) -> None:
     if expected is not None and actual != expected:
         raise OffsiteError(
-            f"{relative} no longer matches its sidecar (SHA-256 {actual[:12]}..., sidecar {expected[:12]}...), "
-            f"so it was not uploaded to off-site target {target.name!r}; run 'citaplanner-tui verify'"
+            say(
+                "{relative} no longer matches its sidecar (SHA-256 {actual}..., sidecar {expected}...), "
+                "so it was not uploaded to off-site target {name!r}; run 'citaplanner-tui verify'",
+                relative=relative,
+                actual=actual[:12],
+                expected=expected[:12],
+                name=target.name,
+            )
         )
 
 
@@ -130,7 +137,7 @@ def _single(
     digest = hashlib.sha256(data).digest()
     _refuse_rotten(target, relative, digest.hex(), expected)
     ours = remote.b64(digest)
-    with explained(target, f"uploading {relative}"):
+    with explained(target, say("uploading {relative}", relative=relative)):
         answer = client.put_object(
             Bucket=target.bucket,
             Key=target.key(relative),
@@ -160,7 +167,7 @@ def _multipart(
     key = target.key(relative)
     whole = hashlib.sha256()
     meta = {remote.SHA_META: expected} if expected else {}
-    with explained(target, f"starting the upload of {relative}"):
+    with explained(target, say("starting the upload of {relative}", relative=relative)):
         upload_id = client.create_multipart_upload(
             Bucket=target.bucket, Key=key, ChecksumAlgorithm="SHA256", Metadata=meta, **extra
         )["UploadId"]
@@ -207,7 +214,7 @@ def _multipart(
         parts = [f.result() for f in futures]  # the first failed part raises here
         _refuse_rotten(target, relative, whole.hexdigest(), expected)
         ours = remote.composite([p.pop("digest") for p in parts])
-        with explained(target, f"finishing the upload of {relative}"):
+        with explained(target, say("finishing the upload of {relative}", relative=relative)):
             answer = client.complete_multipart_upload(
                 Bucket=target.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
             )
@@ -217,7 +224,7 @@ def _multipart(
         except FAILURES:
             pass  # the server drops an abandoned upload itself; nothing of it is visible as an object
         if isinstance(exc, FAILURES):
-            raise OffsiteError(sentence(exc, target, f"uploading {relative}")) from None
+            raise OffsiteError(sentence(exc, target, say("uploading {relative}", relative=relative))) from None
         raise
     done = Uploaded(relative, size, answer.get("VersionId"), answer.get("ChecksumSHA256") or "")
     _confirm(client, target, done, ours)
@@ -232,10 +239,16 @@ def _confirm(client: Any, target: Target, done: Uploaded, ours: str) -> None:
     try:
         version = {"VersionId": done.version_id} if done.version_id else {}
         client.delete_object(Bucket=target.bucket, Key=target.key(done.relative), **version)
-        left = "it was deleted"
+        left = say("it was deleted")
     except FAILURES:
-        left = "it could not be deleted (object lock?) but has no sidecar, so it never counts as a backup"
+        left = say("it could not be deleted (object lock?) but has no sidecar, so it never counts as a backup")
     raise OffsiteError(
-        f"off-site target {target.name!r} reports checksum {done.checksum or 'none'} for {done.relative}, "
-        f"not ours ({ours}); {left}"
+        say(
+            "off-site target {name!r} reports checksum {checksum} for {relative}, not ours ({ours}); {left}",
+            name=target.name,
+            checksum=done.checksum or say("none"),
+            relative=done.relative,
+            ours=ours,
+            left=left,
+        )
     )

@@ -17,6 +17,7 @@ from typing import Any
 
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.offsite import remote
 from citaplanner_tui.core.offsite.client import explained
 from citaplanner_tui.core.offsite.targets import Target
@@ -55,7 +56,7 @@ def verify_target(
             detail = _check(client, target, settings, rel, e.size, deep, e.sidecar is not None)
             out.append(RemoteCheck(target.name, rel, True, detail))
         except _Bad as bad:
-            out.append(RemoteCheck(target.name, rel, False, str(bad)))
+            out.append(RemoteCheck(target.name, rel, False, bad.args[0]))
         except OperatorError as exc:
             out.append(RemoteCheck(target.name, rel, False, exc.sentence))
         done += e.size if deep else 1
@@ -69,42 +70,42 @@ class _Bad(Exception):
 
 def _check(client: Any, target: Target, settings: Settings, rel: str, size: int, deep: bool, has_sidecar: bool) -> str:
     if not has_sidecar:
-        raise _Bad("its sidecar is missing there (an upload was cut short; the next push sends it again)")
+        raise _Bad(say("its sidecar is missing there (an upload was cut short; the next push sends it again)"))
     recorded = remote.remote_hash(client, target, rel)
     if recorded is None:
-        raise _Bad("its sidecar there holds no SHA-256")
+        raise _Bad(say("its sidecar there holds no SHA-256"))
     local = read_sidecar(settings.backup_dir / (rel + ".sha256"))
     if local is not None and local[0] != recorded:
-        raise _Bad("its sidecar there differs from the one on the volume")
-    with explained(target, f"reading the checksum of {rel}"):
+        raise _Bad(say("its sidecar there differs from the one on the volume"))
+    with explained(target, say("reading the checksum of {rel}", rel=rel)):
         head = client.head_object(Bucket=target.bucket, Key=target.key(rel), ChecksumMode="ENABLED")
     meta = head.get("Metadata", {}).get(remote.SHA_META)
     if meta != recorded:
-        raise _Bad("the object's recorded SHA-256 is not its sidecar's: it was replaced after upload")
+        raise _Bad(say("the object's recorded SHA-256 is not its sidecar's: it was replaced after upload"))
     reported = head.get("ChecksumSHA256")
     if not reported:
-        raise _Bad("the server reports no SHA-256 checksum for it: it was replaced after upload")
+        raise _Bad(say("the server reports no SHA-256 checksum for it: it was replaced after upload"))
     whole = remote.hex_of(reported)
     if whole is not None and whole != recorded:
-        raise _Bad("the server's SHA-256 of it differs from its sidecar: it was altered after upload")
+        raise _Bad(say("the server's SHA-256 of it differs from its sidecar: it was altered after upload"))
     if whole is None:
-        with explained(target, f"reading the tags of {rel}"):
+        with explained(target, say("reading the tags of {rel}", rel=rel)):
             tags = client.get_object_tagging(Bucket=target.bucket, Key=target.key(rel))["TagSet"]
         confirmed = next((t["Value"] for t in tags if t["Key"] == remote.PARTS_TAG), None)
         if confirmed != reported:
-            raise _Bad("the server's checksum of its parts is not the one confirmed at upload: it was altered")
+            raise _Bad(say("the server's checksum of its parts is not the one confirmed at upload: it was altered"))
     if int(head.get("ContentLength", size)) != size:
-        raise _Bad("its size changed since it was listed")
+        raise _Bad(say("its size changed since it was listed"))
     if not deep:
-        return "checksum matches its sidecar"
+        return say("checksum matches its sidecar")
     if _download_hash(client, target, rel) != recorded:
-        raise _Bad("its bytes, downloaded and hashed, do not match its sidecar")
-    return "downloaded; SHA-256 matches its sidecar"
+        raise _Bad(say("its bytes, downloaded and hashed, do not match its sidecar"))
+    return say("downloaded; SHA-256 matches its sidecar")
 
 
 def _download_hash(client: Any, target: Target, rel: str) -> str:
     digest = hashlib.sha256()
-    with explained(target, f"downloading {rel}"):
+    with explained(target, say("downloading {rel}", rel=rel)):
         body = client.get_object(Bucket=target.bucket, Key=target.key(rel))["Body"]
         try:
             for chunk in body.iter_chunks(CHUNK):

@@ -49,6 +49,8 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from citaplanner_tui.core.i18n import say
+
 MAGIC = b"age-encryption.org/v1\n"
 CHUNK = 64 * 1024
 TAG = 16
@@ -152,7 +154,7 @@ class Recipient:
     def parse(cls, text: str) -> Recipient:
         decoded = bech32_decode(text.strip())
         if decoded is None or decoded[0] != "age" or len(decoded[1]) != 32:
-            raise AgeError("not an age X25519 recipient (age1...)")
+            raise AgeError(say("not an age X25519 recipient (age1...)"))
         return cls(decoded[1])
 
     def __str__(self) -> str:
@@ -169,7 +171,7 @@ class Identity:
     def parse(cls, text: str) -> Identity:
         decoded = bech32_decode(text.strip())
         if decoded is None or decoded[0] != "age-secret-key-" or len(decoded[1]) != 32:
-            raise AgeError("not an age X25519 identity (AGE-SECRET-KEY-1...)")
+            raise AgeError(say("not an age X25519 identity (AGE-SECRET-KEY-1...)"))
         return cls(decoded[1])
 
     @classmethod
@@ -196,9 +198,9 @@ def read_identities(path: Path) -> list[Identity]:
         try:
             found.append(Identity.parse(line))
         except AgeError:  # never quote the line: it may be a mangled secret
-            raise AgeError("holds a line that is not an age X25519 identity (AGE-SECRET-KEY-1...)") from None
+            raise AgeError(say("holds a line that is not an age X25519 identity (AGE-SECRET-KEY-1...)")) from None
     if not found:
-        raise AgeError("holds no age identity (AGE-SECRET-KEY-1...)")
+        raise AgeError(say("holds no age identity (AGE-SECRET-KEY-1...)"))
     return found
 
 
@@ -219,9 +221,9 @@ def _unb64(text: bytes) -> bytes:
     try:
         data = base64.b64decode(text + b"=" * (-len(text) % 4), validate=True)
     except ValueError:
-        raise Damaged("its header holds malformed base64") from None
+        raise Damaged(say("its header holds malformed base64")) from None
     if _b64(data) != text:
-        raise Damaged("its header holds non-canonical base64")
+        raise Damaged(say("its header holds non-canonical base64"))
     return data
 
 
@@ -241,15 +243,15 @@ def _wrap(file_key: bytes, recipient: Recipient) -> bytes:
 def _unwrap(args: list[bytes], body: bytes, identity: Identity) -> bytes | None:
     """The file key if this X25519 stanza is for ``identity``, else None."""
     if len(args) != 1:
-        raise Damaged("its header holds a malformed X25519 stanza")
+        raise Damaged(say("its header holds a malformed X25519 stanza"))
     share, wrapped = _unb64(args[0]), _unb64(body)
     if len(share) != 32 or len(wrapped) != 32:
-        raise Damaged("its header holds a malformed X25519 stanza")
+        raise Damaged(say("its header holds a malformed X25519 stanza"))
     secret = X25519PrivateKey.from_private_bytes(identity.secret)
     try:
         shared = secret.exchange(X25519PublicKey.from_public_bytes(share))
     except ValueError:  # an all-zero shared secret (a low-order share)
-        raise Damaged("its header holds an invalid X25519 share") from None
+        raise Damaged(say("its header holds an invalid X25519 share")) from None
     key = _hkdf(shared, share + identity.recipient.public, _X25519_INFO)
     try:
         return ChaCha20Poly1305(key).decrypt(bytes(12), wrapped, None)
@@ -272,7 +274,7 @@ class Encryptor:
     def __init__(self, out: Writable, recipients: Iterable[Recipient]):
         recipients = list(recipients)
         if not recipients:
-            raise AgeError("no recipients to encrypt to")
+            raise AgeError(say("no recipients to encrypt to"))
         self._out = out
         file_key = os.urandom(16)
         header = MAGIC + b"".join(_wrap(file_key, r) for r in recipients) + b"---"
@@ -315,8 +317,8 @@ def _header(read: Read) -> tuple[list[Stanza], bytes, bytes]:
     start = read(len(MAGIC))
     if start != MAGIC:
         if MAGIC.startswith(start):
-            raise Truncated("it ends inside its header" if start else "it is empty")
-        raise NotAgeFile("it does not start like an age-encrypted file")
+            raise Truncated(say("it ends inside its header") if start else say("it is empty"))
+        raise NotAgeFile(say("it does not start like an age-encrypted file"))
     lines = _Lines(read, start)
     stanzas: list[Stanza] = []
     while True:
@@ -324,17 +326,17 @@ def _header(read: Read) -> tuple[list[Stanza], bytes, bytes]:
         if line.startswith(b"--- "):
             mac = _unb64(line[4:])
             if len(mac) != 32:
-                raise Damaged("its header MAC is malformed")
+                raise Damaged(say("its header MAC is malformed"))
             through_dashes = len(lines.seen) - len(line) - 1 + len(b"---")  # the MAC covers up to "---"
             return stanzas, bytes(lines.seen[:through_dashes]), mac
         if not line.startswith(b"-> "):
-            raise Damaged("its header is malformed")
+            raise Damaged(say("its header is malformed"))
         args = line[3:].split(b" ")
         body = b""
         while True:
             part = lines.next()
             if len(part) > 64:
-                raise Damaged("its header is malformed")
+                raise Damaged(say("its header is malformed"))
             body += part
             if len(part) < 64:
                 break
@@ -350,10 +352,10 @@ class _Lines:
     def next(self) -> bytes:
         while (end := self.seen.find(b"\n", self._pos)) < 0:
             if len(self.seen) > MAX_HEADER:
-                raise Damaged("its header is too long")
+                raise Damaged(say("its header is too long"))
             more = self._read(1)
             if not more:
-                raise Truncated("it ends inside its header")
+                raise Truncated(say("it ends inside its header"))
             self.seen += more
         line = bytes(self.seen[self._pos : end])
         self._pos = end + 1
@@ -391,7 +393,7 @@ def decrypt(chunks: Iterator[bytes], identities: Iterable[Identity]) -> Iterator
     chunk = stream.read(SEALED_CHUNK)
     while True:
         if len(chunk) < TAG:
-            raise Truncated("it ends before its last chunk")
+            raise Truncated(say("it ends before its last chunk"))
         ahead = stream.read(SEALED_CHUNK) if len(chunk) == SEALED_CHUNK else b""
         last = not ahead
         try:
@@ -399,7 +401,7 @@ def decrypt(chunks: Iterator[bytes], identities: Iterable[Identity]) -> Iterator
         except InvalidTag:
             raise _chunk_failure(aead, chunk, counter, last) from None
         if last and not plain and counter > 0:
-            raise Damaged("it ends with an empty last chunk")
+            raise Damaged(say("it ends with an empty last chunk"))
         if plain:
             yield plain
         if last:
@@ -411,14 +413,14 @@ def decrypt(chunks: Iterator[bytes], identities: Iterable[Identity]) -> Iterator
 def _chunk_failure(aead: ChaCha20Poly1305, chunk: bytes, counter: int, last: bool) -> Damaged:
     """Why a chunk failed: a full chunk at the end that opens as a middle one was cut at a boundary."""
     if not last:
-        return Damaged(f"its chunk {counter + 1} fails authentication (altered or damaged)")
+        return Damaged(say("its chunk {n} fails authentication (altered or damaged)", n=counter + 1))
     if len(chunk) == SEALED_CHUNK:
         try:
             aead.decrypt(_chunk_nonce(counter, False), chunk, None)
-            return Truncated("it ends before its last chunk")
+            return Truncated(say("it ends before its last chunk"))
         except InvalidTag:
             pass
-    return Damaged("its last chunk fails authentication: the file is cut short or altered")
+    return Damaged(say("its last chunk fails authentication: the file is cut short or altered"))
 
 
 def open_header(read: Read, identities: Iterable[Identity]) -> ChaCha20Poly1305:
@@ -432,10 +434,10 @@ def open_header(read: Read, identities: Iterable[Identity]) -> ChaCha20Poly1305:
     file_key = _file_key(stanzas, list(identities))
     expected = hmac.new(_hkdf(file_key, b"", b"header"), header, hashlib.sha256).digest()
     if not hmac.compare_digest(expected, mac):
-        raise Damaged("its header fails authentication (altered or damaged)")
+        raise Damaged(say("its header fails authentication (altered or damaged)"))
     nonce = read(NONCE)
     if len(nonce) < NONCE:
-        raise Truncated("it ends before its payload")
+        raise Truncated(say("it ends before its payload"))
     return ChaCha20Poly1305(_hkdf(file_key, nonce, b"payload"))
 
 
@@ -451,5 +453,5 @@ def _file_key(stanzas: list[Stanza], identities: list[Identity]) -> bytes:
         if file_key is not None:
             break
     if file_key is None:
-        raise NoMatch(f"none of its {len(stanzas)} recipient(s) is the given identity")
+        raise NoMatch(say("none of its {n} recipient(s) is the given identity", n=len(stanzas)))
     return file_key

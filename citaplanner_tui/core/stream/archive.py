@@ -24,6 +24,7 @@ from typing import Callable, Iterator
 import zstandard
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.settings import AGE_IDENTITY_ENV
 from citaplanner_tui.core.stream import age
 from citaplanner_tui.core.volume.naming import AGE_SUFFIX, PARTIAL_SUFFIX
@@ -55,15 +56,20 @@ def identities() -> list[age.Identity]:
     path = identity_file()
     if path is None:
         raise IdentityProblem(
-            "the backup is encrypted with age: give the identity file that decrypts it with "
-            f"--age-identity FILE or {AGE_IDENTITY_ENV}"
+            say(
+                "the backup is encrypted with age: give the identity file that decrypts it with "
+                "--age-identity FILE or {env}",
+                env=AGE_IDENTITY_ENV,
+            )
         )
     try:
         return age.read_identities(Path(path))
     except OSError as exc:
-        raise IdentityProblem(f"cannot read the age identity file {path}: {exc.strerror}") from None
+        raise IdentityProblem(
+            say("cannot read the age identity file {path}: {why}", path=path, why=exc.strerror)
+        ) from None
     except age.AgeError as exc:
-        raise IdentityProblem(f"the age identity file {path} {exc}") from None
+        raise IdentityProblem(say("the age identity file {path} {why}", path=path, why=exc.args[0])) from None
 
 
 def is_encrypted(path: Path) -> bool:
@@ -71,7 +77,14 @@ def is_encrypted(path: Path) -> bool:
 
 
 def _wrong_identity(name: str, exc: age.NoMatch) -> IdentityProblem:
-    return IdentityProblem(f"{name} cannot be decrypted with the age identity file {identity_file()}: {exc}")
+    return IdentityProblem(
+        say(
+            "{name} cannot be decrypted with the age identity file {path}: {why}",
+            name=name,
+            path=identity_file(),
+            why=exc.args[0],
+        )
+    )
 
 
 def require_identity(path: Path) -> None:
@@ -84,7 +97,7 @@ def require_identity(path: Path) -> None:
         with open(path, "rb") as fh:
             age.open_header(fh.read, keys)
     except OSError as exc:
-        raise OperatorError(f"cannot read {path}: {exc.strerror}") from None
+        raise OperatorError(say("cannot read {path}: {why}", path=path, why=exc.strerror)) from None
     except age.NoMatch as exc:
         raise _wrong_identity(Path(path).name, exc) from None
     except age.AgeError:
@@ -101,7 +114,9 @@ def _gunzip(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
             try:
                 out = d.decompress(chunk, PIECE)
             except zlib.error as exc:
-                raise CorruptArchive(f"{name} is corrupt: gzip data error ({exc})") from None
+                raise CorruptArchive(
+                    say("{name} is corrupt: gzip data error ({why})", name=name, why=str(exc))
+                ) from None
             if out:
                 yield out
             full = len(out) == PIECE
@@ -112,7 +127,7 @@ def _gunzip(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
             else:
                 chunk = d.unconsumed_tail
     if fed or members == 0:
-        raise CorruptArchive(f"{name} is truncated: the gzip stream ends early")
+        raise CorruptArchive(say("{name} is truncated: the gzip stream ends early", name=name))
 
 
 def _unzstd(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
@@ -123,9 +138,9 @@ def _unzstd(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
             if out:
                 yield out
     except zstandard.ZstdError as exc:
-        raise CorruptArchive(f"{name} is corrupt: zstd data error ({exc})") from None
+        raise CorruptArchive(say("{name} is corrupt: zstd data error ({why})", name=name, why=str(exc))) from None
     if not d.eof:
-        raise CorruptArchive(f"{name} is truncated: the zstd stream ends early")
+        raise CorruptArchive(say("{name} is truncated: the zstd stream ends early", name=name))
 
 
 class ArchiveReader:
@@ -154,7 +169,7 @@ class ArchiveReader:
         try:
             fh = os.fdopen(os.open(self.path, self._flags), "rb")
         except OSError as exc:
-            raise OperatorError(f"cannot read {self.path}: {exc.strerror}") from None
+            raise OperatorError(say("cannot read {path}: {why}", path=self.path, why=exc.strerror)) from None
         with fh:
             while chunk := fh.read(CHUNK):
                 self.hasher.update(chunk)
@@ -171,9 +186,9 @@ class ArchiveReader:
         except age.NoMatch as exc:
             raise _wrong_identity(name, exc) from None
         except age.Truncated as exc:
-            raise CorruptArchive(f"{name} is truncated: {exc}") from None
+            raise CorruptArchive(say("{name} is truncated: {why}", name=name, why=exc.args[0])) from None
         except age.AgeError as exc:
-            raise CorruptArchive(f"{name} is corrupt: {exc}") from None
+            raise CorruptArchive(say("{name} is corrupt: {why}", name=name, why=exc.args[0])) from None
 
     def __iter__(self) -> Iterator[bytes]:
         compressed = self._decrypted() if self.encrypted else self._raw()

@@ -144,7 +144,8 @@ class BackupsScreen(gate.GatedScreen):
 
     def _only_remote(self, spec: str) -> str:
         name, where = spec.rpartition("/")[2], self.query_one(BackupTable).cells(spec)[-1]
-        return f"{name} is only on {where.replace('+', ', ')}: R downloads it, checks it, then restores it"
+        only = _("{name} is only on {where}: R downloads it, checks it, then restores it")
+        return only.format(name=name, where=where.replace("+", ", "))
 
     @on(BackupTable.Highlighted)
     def show_detail(self) -> None:

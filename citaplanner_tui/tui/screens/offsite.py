@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer
 
+from citaplanner_tui.core.i18n import N_, _, ngettext
 from citaplanner_tui.tui import actions, engine_jobs, gate
 from citaplanner_tui.tui.actions import ActionSpec
 from citaplanner_tui.tui.widgets.job_line import JobLine
@@ -29,12 +30,26 @@ if TYPE_CHECKING:
 
 actions.register(
     ActionSpec(
-        "push", "Push", "Upload every good backup a target lacks, then apply retention there", "p", "OffsiteScreen"
+        "push",
+        N_("Push"),
+        N_("Upload every good backup a target lacks, then apply retention there"),
+        "p",
+        "OffsiteScreen",
     ),
     ActionSpec(
-        "verify_remote", "Verify", "Check every remote backup's checksum against its sidecar", "v", "OffsiteScreen"
+        "verify_remote",
+        N_("Verify"),
+        N_("Check every remote backup's checksum against its sidecar"),
+        "v",
+        "OffsiteScreen",
     ),
-    ActionSpec("deep_verify_remote", "Deep verify", "Download every remote backup and hash it", "V", "OffsiteScreen"),
+    ActionSpec(
+        "deep_verify_remote",
+        N_("Deep verify"),
+        N_("Download every remote backup and hash it"),
+        "V",
+        "OffsiteScreen",
+    ),
 )
 
 
@@ -45,20 +60,21 @@ def push_question(data: DashboardData | None, settings: Settings) -> str:
     for target in settings.offsite:
         t = reports.get(target.name)
         if t is None or t.problem:
-            parts.append(f"{target.name}: upload what it lacks")
+            parts.append(_("{target}: upload what it lacks").format(target=target.name))
         elif t.missing:
-            parts.append(f"{target.name}: upload {t.missing} backup{'' if t.missing == 1 else 's'}")
+            upload = ngettext("{target}: upload {n} backup", "{target}: upload {n} backups", t.missing)
+            parts.append(upload.format(target=target.name, n=t.missing))
         else:
-            parts.append(f"{target.name}: nothing is missing there")
-    return (
-        f"Push to the off-site targets? {'; '.join(parts)}; then retention runs on each target "
+            parts.append(_("{target}: nothing is missing there").format(target=target.name))
+    return _(
+        "Push to the off-site targets? {parts}; then retention runs on each target "
         "(old backups there are deleted unless under object lock). Nothing local changes."
-    )
+    ).format(parts="; ".join(parts))
 
 
 class OffsiteScreen(gate.GatedScreen):
-    TITLE = "Off-site"
-    BINDINGS = [Binding("escape", "back", "Back", id="offsite.back"), *actions.bindings_for("OffsiteScreen")]
+    TITLE = N_("Off-site")
+    BINDINGS = [Binding("escape", "back", N_("Back"), id="offsite.back"), *actions.bindings_for("OffsiteScreen")]
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -77,7 +93,12 @@ class OffsiteScreen(gate.GatedScreen):
 
     def _already_running(self, kind: str) -> bool:
         if any(job.kind == kind for job in self.app.running_jobs()):
-            self.notify(f"an off-site {kind.removeprefix('offsite-')} is already running", severity="warning")
+            said = (
+                _("an off-site push is already running")
+                if kind == "offsite-push"
+                else _("an off-site verify is already running")
+            )
+            self.notify(said, severity="warning")
             return True
         return False
 
@@ -91,14 +112,16 @@ class OffsiteScreen(gate.GatedScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.app.start_engine_job("offsite-push", "off-site push", engine_jobs.offsite_push, settings)
+                self.app.start_engine_job("offsite-push", _("off-site push"), engine_jobs.offsite_push, settings)
 
-        self.app.push_screen(AskScreen(push_question(self.app.data, settings), yes="Push", no="Cancel"), answered)
+        self.app.push_screen(
+            AskScreen(push_question(self.app.data, settings), yes=N_("Push"), no=N_("Cancel")), answered
+        )
 
     def action_verify_remote(self, deep: bool = False) -> None:
         if self._already_running("offsite-verify"):
             return
-        title = "off-site deep verify" if deep else "off-site verify"
+        title = _("off-site deep verify") if deep else _("off-site verify")
         self.app.start_engine_job("offsite-verify", title, engine_jobs.offsite_verify, self.app.settings, deep=deep)
 
     def action_deep_verify_remote(self) -> None:

@@ -13,6 +13,7 @@ import textwrap
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from citaplanner_tui.core.i18n import N_, _, ngettext, shown
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.widgets.panes import Pane, pack
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from citaplanner_tui.core.offsite.report import TargetReport
     from citaplanner_tui.tui.data import DashboardData
 
-NOT_CONFIGURED = "no off-site targets: add an [[offsite]] table (name, url) to the config file"
+NOT_CONFIGURED = N_("no off-site targets: add an [[offsite]] table (name, url) to the config file")
 
 
 def escape(text: str) -> str:
@@ -34,29 +35,32 @@ def target_lines(t: TargetReport, now: datetime, width: int) -> list[str]:
     from citaplanner_tui.core.report.health import hours, overall
 
     word = overall(t.checks).word
-    lock = f"object lock {t.object_lock_days} d" if t.object_lock_days else "no object lock"
+    lock = _("object lock {days} d").format(days=t.object_lock_days) if t.object_lock_days else _("no object lock")
     lines = [f"{fmt.health(word)} [b]{escape(t.name)}[/] {escape(t.target.url)} · {lock}"]
     indent = "     "
     if t.problem:
-        return lines + [indent + escape(t.problem)]
+        return lines + [indent + escape(shown(t.problem))]
     newest = t.newest_any
     cells = [
-        f"newest {newest.when:%m-%d %H:%M} ({fmt.short_age(newest.when, now)} ago)" if newest else "newest: none",
-        "lag -" if t.lag_hours is None else f"lag {hours(t.lag_hours)}",
-        f"{t.missing} not pushed" if t.missing else "all pushed",
-        f"{t.backups} backup{'' if t.backups == 1 else 's'} {fmt.size(t.size)}",
+        _("newest {when} ({age} ago)").format(when=f"{newest.when:%m-%d %H:%M}", age=fmt.short_age(newest.when, now))
+        if newest
+        else _("newest: none"),
+        _("lag -") if t.lag_hours is None else _("lag {hours}").format(hours=hours(t.lag_hours)),
+        _("{n} not pushed").format(n=t.missing) if t.missing else _("all pushed"),
+        ngettext("{n} backup {size}", "{n} backups {size}", t.backups).format(n=t.backups, size=fmt.size(t.size)),
     ]
     push = t.last_push
     if push is None:
-        cells.append("never pushed")
+        cells.append(_("never pushed"))
     else:
-        cells.append(f"last push {push.at:%m-%d %H:%M} {'ok' if push.ok else 'FAILED'}")
+        said = _("last push {when} ok") if push.ok else _("last push {when} FAILED")
+        cells.append(said.format(when=f"{push.at:%m-%d %H:%M}"))
     lines += pack(cells, width - len(indent), indent, indent)
     if t.last_error:
-        lines += hanging(indent, f"last error: {t.last_error}", width)
+        lines += hanging(indent, _("last error: {error}").format(error=shown(t.last_error)), width)
     for h in t.checks:
         if h.reason and not (t.last_error and t.last_error in h.reason):
-            lines += hanging(indent + fmt.health(h.word) + " ", h.reason, width, len(indent) + 5)
+            lines += hanging(indent + fmt.health(h.word) + " ", shown(h.reason), width, len(indent) + 5)
     return lines
 
 
@@ -70,14 +74,14 @@ def hanging(prefix: str, text: str, width: int, lead: int | None = None) -> list
 class OffsitePane(Pane):
     """Every ``[[offsite]]`` target, or the one line saying none is configured and how to add one."""
 
-    TITLE = "Off-site targets"
+    TITLE = N_("Off-site targets")
 
     def render_data(self, data: DashboardData) -> str:
         if not self.app.settings.offsite:
-            return escape(NOT_CONFIGURED)
+            return escape(_(NOT_CONFIGURED))
         if not data.offsite_known:
             names = ", ".join(t.name for t in self.app.settings.offsite)
-            return escape(f"asking the off-site targets ({names})…")
+            return escape(_("asking the off-site targets ({names})…").format(names=names))
         lines: list[str] = []
         for t in data.report.offsite:
             lines += target_lines(t, data.now, self.width)

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from citaplanner_tui.core.i18n import N_, _
+from citaplanner_tui.core.i18n import N_, _, shown
 from citaplanner_tui.core.volume.naming import ROTATED_TIERS
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.node import ConsoleNode
@@ -109,11 +109,12 @@ class PickStep(ConsoleNode, Vertical):
         if keep is not None and keep in table.rows:
             table.move_cursor(row=table.get_row_index(keep))
         if report is None:
-            note = f"asking {name} what it holds…"
+            note = _("asking {target} what it holds…").format(target=name)
         elif report.problem:
-            note = report.problem
+            note = shown(report.problem)
         else:
-            note = "" if table.row_count else f"{name} holds no backups yet: push them first (p on the o screen)"
+            empty = _("{target} holds no backups yet: push them first (p on the o screen)")
+            note = "" if table.row_count else empty.format(target=name)
         self.query_one("#pick-detail", Static).update(escape(note))
 
     def fill(self, catalog: Catalog, now: datetime, chosen: Path | None) -> None:
@@ -155,11 +156,15 @@ class PickStep(ConsoleNode, Vertical):
     def describe(self, entry: Entry | None) -> None:
         notes = [entry.path.name, entry.reason, entry.verify_detail] if entry else []
         if entry and self.source != "local":
-            notes.append(f"on {self.source}: Enter downloads it, checks it against its sidecar, then pre-flight")
-        self.query_one("#pick-detail", Static).update(escape(" · ".join(n for n in notes if n)))
+            notes.append(
+                _("on {target}: Enter downloads it, checks it against its sidecar, then pre-flight").format(
+                    target=self.source
+                )
+            )
+        self.query_one("#pick-detail", Static).update(escape(" · ".join(shown(n) for n in notes if n)))
 
 
 def source_line(source: str, targets: list[str]) -> str:
     """``Source: [local] primary backup2  (s: next)``: the current one marked, in words too."""
     marks = [f"[b reverse]▶{escape(n)}[/]" if n == source else escape(n) for n in ("local", *targets)]
-    return f"Source: {' '.join(marks)}  [dim](s: next source)[/]"
+    return _("Source: {sources}  [dim](s: next source)[/]").format(sources=" ".join(marks))

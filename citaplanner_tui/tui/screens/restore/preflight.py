@@ -79,17 +79,21 @@ class PreflightStep(Vertical):
 
     def downloading(self, spec: str, progress: Progress | None) -> None:
         """While a backup picked on an off-site target comes down (``core.offsite.pull``)."""
-        target, _, rel = spec.partition(":")
+        target, _sep, rel = spec.partition(":")
         self.query_one("#preflight-title", Static).update(
-            escape(f"Downloading {rel} from {target}; it is checked against its sidecar, then pre-flight runs.")
+            escape(
+                _("Downloading {rel} from {target}; it is checked against its sidecar, then pre-flight runs.").format(
+                    rel=rel, target=target
+                )
+            )
         )
         bar = self.query_one("#preflight-bar", ProgressBar)
         bar.display = True
         if progress is not None and progress.total:
             bar.update(total=progress.total, progress=progress.done)
-        line = "starting…" if progress is None else f"downloaded {fmt.size(progress.done)}"
+        line = _("starting…") if progress is None else _("downloaded {size}").format(size=fmt.size(progress.done))
         if progress is not None and progress.total:
-            line += f" of {fmt.size(progress.total)} · {fmt.rate(progress.rate)}"
+            line += _(" of {size} · {rate}").format(size=fmt.size(progress.total), rate=fmt.rate(progress.rate))
         self.query_one("#preflight-status", Static).update(escape(line))
         self.query_one(Rows).set([])
         self.query_one("#preflight-verdict", Static).update("")

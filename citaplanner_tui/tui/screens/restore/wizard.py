@@ -70,8 +70,8 @@ actions.register(
     ),
     ActionSpec(
         "source",
-        "Source",
-        "List the backups of the volume or of an off-site target (one is downloaded and checked first)",
+        N_("Source"),
+        N_("List the backups of the volume or of an off-site target (one is downloaded and checked first)"),
         "s",
         "RestoreScreen",
     ),
@@ -331,7 +331,7 @@ class RestoreScreen(gate.GatedScreen):
         self.query_one(PreflightStep).downloading(spec, None)
         self.go("preflight")
         self.pull_job = self.app.start_engine_job(
-            "pull", f"download {spec}", engine_jobs.offsite_pull, self.app.settings, spec
+            "pull", _("download {spec}").format(spec=spec), engine_jobs.offsite_pull, self.app.settings, spec
         )
 
     def _preflight(self, archive: Path) -> None:
