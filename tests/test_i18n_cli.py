@@ -8,15 +8,19 @@ in each language, and their JSON must match key for key and value for value.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import pickle
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from citaplanner_tui.core import i18n
 from citaplanner_tui.core.errors import ConfigError
+from citaplanner_tui.core.volume.catalog import sidecar_line
 from tests.support.backup import cli, cli_env
 
 LOCALE_FREE = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": "", "CITAPLANNER_TUI_LANG": ""}
@@ -176,6 +180,7 @@ def test_json_and_exit_codes_are_the_same_in_both_languages(app_db, backup_dir):
     dump = json.loads(made.stdout)["files"][0]
     dump_name = dump.rsplit("/", 1)[-1]
     (backup_dir / "daily" / "citaplanner_daily_20200101_020000.sql.gz").write_bytes(b"not a dump")  # a bad file
+    _corrupted_copy(Path(dump), "20200102")  # an older one whose bytes changed
     commands = [
         ("status", "--json"),
         ("verify", "--json"),
@@ -183,6 +188,7 @@ def test_json_and_exit_codes_are_the_same_in_both_languages(app_db, backup_dir):
         ("prune", "--dry-run", "--json"),
         ("seed", "plan", "--json"),
         ("restore", dump, "--plan", "--json"),
+        ("drill", "--json"),  # the newest good backup, into a scratch database of the real server
     ]
     for command in commands:
         _run(*command, env=env)  # a first verify seals or marks the bad file: compare runs on a settled volume
@@ -195,3 +201,37 @@ def test_json_and_exit_codes_are_the_same_in_both_languages(app_db, backup_dir):
     text = _run("--lang", "es", "status", env=env)
     assert "respaldos en" in text.stdout and "checksum no coincide" not in json.dumps(json.loads(english.stdout))
     assert dump_name in _run("--lang", "es", "verify", env=env).stdout
+    said = _run("--lang", "es", "verify", env=env).stdout
+    assert "no coincide con su archivo de suma" in said and "does not match" not in said
+    assert "se restauraron" in _run("--lang", "es", "drill", env=env).stdout
+
+
+def _corrupted_copy(dump, day):
+    """A copy of ``dump`` filed on ``day`` with its own sidecar, then one byte changed: a damaged backup."""
+    copy = dump.with_name(dump.name.replace(dump.name.split("_")[2], day))
+    data = bytearray(dump.read_bytes())
+    copy.with_name(copy.name + ".sha256").write_text(sidecar_line(copy.name, hashlib.sha256(data).hexdigest()))
+    data[len(data) // 2] ^= 0xFF
+    copy.write_bytes(bytes(data))
+    return copy
+
+
+def test_a_corrupted_backup_is_told_in_spanish_and_its_json_stays_english(backup_dir):
+    env = {**cli_env("postgresql://citaplanner@127.0.0.1:1/x", backup_dir), **LOCALE_FREE}
+    daily = backup_dir / "daily"
+    daily.mkdir()
+    good = daily / "citaplanner_daily_20200103_020000.sql.gz"
+    good.write_bytes(gzip.compress(b"-- PostgreSQL database dump\n" + b"SELECT 1;\n" * 200))
+    bad = _corrupted_copy(good, "20200102")
+    good.unlink()
+    english = _run("verify", env=env)
+    spanish = _run("--lang", "es", "verify", env=env)
+    spanish_json = _run("--lang", "es", "verify", "--json", env=env)
+    assert english.returncode == spanish.returncode == spanish_json.returncode == 1
+    assert f"{bad.name} does not match its sidecar: the file's SHA-256 is " in english.stdout
+    assert f"{bad.name} no coincide con su archivo de suma: el SHA-256 del archivo es " in spanish.stdout
+    assert spanish.stdout.endswith("1 de 1 respaldos FALLARON\n")
+    [result] = json.loads(spanish_json.stdout)["results"]
+    assert result["problem"] == "mismatch"
+    assert result["detail"].startswith(f"{bad.name} does not match its sidecar: the file's SHA-256 is ")
+    assert result["detail"] == english.stdout.splitlines()[1].strip()
