@@ -235,3 +235,28 @@ def test_a_corrupted_backup_is_told_in_spanish_and_its_json_stays_english(backup
     assert result["problem"] == "mismatch"
     assert result["detail"].startswith(f"{bad.name} does not match its sidecar: the file's SHA-256 is ")
     assert result["detail"] == english.stdout.splitlines()[1].strip()
+
+
+def test_the_volumes_reasons_are_spanish_in_status_text_and_english_in_its_json(tmp_path):
+    env = {**cli_env("postgresql://citaplanner@127.0.0.1:1/x", tmp_path / "gone"), **LOCALE_FREE}
+    spanish = _run("--lang", "es", "status", env=env)
+    unwrapped = re.sub(r"\s+", "", spanish.stdout)  # status wraps at 80 columns, even inside the path
+    assert re.sub(r"\s+", "", f"la carpeta de respaldos {tmp_path / 'gone'} no existe") in unwrapped
+    said = json.loads(_run("--lang", "es", "status", "--json", env=env).stdout)
+    assert f"the backup folder {tmp_path / 'gone'} does not exist" in said["notes"]
+
+
+def test_an_entrys_reason_is_english_and_shown_in_spanish(spanish, backup_dir):
+    from citaplanner_tui.core.volume.catalog import scan
+
+    daily = backup_dir / "daily"
+    daily.mkdir()
+    (daily / "citaplanner_daily_20200103_020000.sql.gz").write_bytes(gzip.compress(bytes(range(256)) * 2))
+    (daily / "citaplanner_daily_20200102_020000.sql.gz").symlink_to(daily / "citaplanner_daily_20200103_020000.sql.gz")
+    reasons = {e.path.name[18:26]: e.reason for e in scan(backup_dir).entries}
+    assert reasons == {
+        "20200103": "no .sha256 sidecar: its checksum cannot be checked",
+        "20200102": "a symbolic link (never followed)",
+    }
+    assert i18n.shown(reasons["20200103"]) == "sin archivo de suma .sha256: no se puede verificar su checksum"
+    assert i18n.shown(reasons["20200102"]) == "un enlace simbólico (nunca se sigue)"

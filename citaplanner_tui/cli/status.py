@@ -17,7 +17,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from citaplanner_tui.core.i18n import _
+from citaplanner_tui.core.i18n import _, shown
 from citaplanner_tui.cli.output import write_json, write_text
 from citaplanner_tui.core.report import units
 from citaplanner_tui.core.report.health import hours
@@ -77,7 +77,7 @@ def render(report: StatusReport) -> list[str]:
         + _("backups in {dir}").format(dir=_fit(str(report.backup_dir), 44))
     ]
     if report.overall.reason:
-        lines.append(_wrap(f"      {report.overall.reason}"))
+        lines.append(_wrap(f"      {shown(report.overall.reason)}"))
     lines += [
         "",
         f"{_('TIER'):8} {_('HEALTH'):6} {_('NEWEST GOOD'):16} {_('AGE'):>7} {_('FILES'):>5} {_('SIZE'):>10}  "
@@ -125,7 +125,7 @@ def render(report: StatusReport) -> list[str]:
         lines.append(_("running:  {job}").format(job=report.running))
     problems = report.problems
     if problems:
-        lines += ["", _("problems:")] + [_wrap(f"  {h.word:4} {h.subject}: {h.reason}") for h in problems]
+        lines += ["", _("problems:")] + [_wrap(f"  {h.word:4} {h.subject}: {shown(h.reason)}") for h in problems]
     return lines
 
 

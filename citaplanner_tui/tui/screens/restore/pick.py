@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from citaplanner_tui.core.i18n import N_, _
+from citaplanner_tui.core.i18n import N_, _, shown
 from citaplanner_tui.core.volume.naming import ROTATED_TIERS
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.node import ConsoleNode
@@ -153,7 +153,7 @@ class PickStep(ConsoleNode, Vertical):
         return next((e for e in report.held if str(e.path) == rel), None) if report else None
 
     def describe(self, entry: Entry | None) -> None:
-        notes = [entry.path.name, entry.reason, entry.verify_detail] if entry else []
+        notes = [entry.path.name, shown(entry.reason), shown(entry.verify_detail)] if entry else []
         if entry and self.source != "local":
             notes.append(f"on {self.source}: Enter downloads it, checks it against its sidecar, then pre-flight")
         self.query_one("#pick-detail", Static).update(escape(" · ".join(n for n in notes if n)))
