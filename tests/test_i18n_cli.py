@@ -260,3 +260,25 @@ def test_an_entrys_reason_is_english_and_shown_in_spanish(spanish, backup_dir):
     }
     assert i18n.shown(reasons["20200103"]) == "sin archivo de suma .sha256: no se puede verificar su checksum"
     assert i18n.shown(reasons["20200102"]) == "un enlace simbólico (nunca se sigue)"
+
+
+def test_an_interrupted_swap_is_undone_and_said_in_spanish_while_the_log_keeps_english(app_db, backup_dir):
+    """A journal left by a killed swap (written as the engine writes it); the next command undoes it."""
+    from citaplanner_tui.core.restore.journal import Intent, Journal
+    from citaplanner_tui.core.restore.swap import server_key
+    from tests.support.restore import settings_for
+
+    settings = settings_for(app_db, backup_dir)
+    scratch, parked = app_db.name + "__restore_1", app_db.name + "__pre_restore_1"
+    Journal(settings.state_dir).begin(Intent(app_db.name, scratch, parked, server_key(app_db.info), None))
+    app_db.server.sql(f'ALTER DATABASE "{app_db.name}" WITH ALLOW_CONNECTIONS false')
+    said = _run("--lang", "es", "status", "--json", env={**cli_env(app_db.url, backup_dir), **LOCALE_FREE})
+    assert (
+        "citaplanner-tui: se deshizo el intercambio interrumpido el " in said.stderr
+        and f"así que '{app_db.name}' acepta conexiones de nuevo con sus datos anteriores, y no se eliminó nada"
+        in said.stderr
+    ), said.stderr
+    json.loads(said.stdout)  # stdout stays the JSON alone
+    logged = "".join(p.read_text() for p in settings.logs.rglob("*.log"))
+    assert f"nothing had been renamed, so '{app_db.name}' accepts connections again" in logged
+    assert "se deshizo" not in logged

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from psycopg.conninfo import make_conninfo
 
-from citaplanner_tui.core.i18n import N_
+from citaplanner_tui.core.i18n import N_, say
 from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.errors import Cancelled, Interrupted, OperatorError
 from citaplanner_tui.core.events import Reporter
@@ -500,23 +500,33 @@ def recover(settings: Settings) -> str | None:
     try:
         intent = journal.pending()
     except ValueError as exc:
-        return f"the swap journal {journal.path} cannot be read ({exc}); check the databases by hand"
+        return say(
+            "the swap journal {path} cannot be read ({why}); check the databases by hand", path=journal.path, why=exc
+        )
     if intent is None:
         return None
     if intent.writer_running():
         return None  # that restore is still running, and finishes itself
+    where = {"live": repr(intent.live), "at": intent.at}
     unfinished = (
-        f"{'a swap' if intent.kind == 'swap' else 'an in-place restore'} of {intent.live!r} "
-        f"was interrupted at {intent.at}"
+        say("a swap of {live} was interrupted at {at}", **where)
+        if intent.kind == "swap"
+        else say("an in-place restore of {live} was interrupted at {at}", **where)
     )
     if settings.read_only:
-        return f"{unfinished}; run any command without --read-only to finish or undo it"
+        return say("{unfinished}; run any command without --read-only to finish or undo it", unfinished=unfinished)
     try:
         info = settings.conninfo()
         if not _journal_is_here(info, intent):
-            return f"{unfinished} on {intent.server}, not this server; run a command against that server"
+            return say(
+                "{unfinished} on {server}, not this server; run a command against that server",
+                unfinished=unfinished,
+                server=intent.server,
+            )
         sentence = (critical.recover if intent.kind == "swap" else inplace.recover)(info, journal, intent)
     except OperatorError as exc:
-        return f"{unfinished} and could not be finished or undone now: {exc.sentence}"
+        return say(
+            "{unfinished} and could not be finished or undone now: {why}", unfinished=unfinished, why=exc.sentence
+        )
     _log(settings).warn(sentence)
     return sentence
