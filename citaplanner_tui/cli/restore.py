@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING
 from dataclasses import replace
 
-from citaplanner_tui.core.i18n import N_, _
+from citaplanner_tui.core.i18n import N_, _, shown
 from citaplanner_tui.cli.output import progress, write_result
 from citaplanner_tui.core.errors import OperatorError
 
@@ -220,7 +220,7 @@ def render_plan(plan: RestorePlan) -> str:
         _("Checks:"),
     ]
     for c in plan.checks:
-        lines.append(f"  {c.word:<5}{c.name:<12}{c.detail}")
+        lines.append(f"  {c.word:<5}{c.name:<12}{shown(c.detail)}")
     lines.append(_("Steps:") if plan.ok else _("Steps (will not run until the FAIL checks are fixed):"))
-    lines += [f"  {i}. {s.name}: {s.detail}" for i, s in enumerate(plan.steps, 1)]
+    lines += [f"  {i}. {shown(s.name)}: {shown(s.detail)}" for i, s in enumerate(plan.steps, 1)]
     return "\n".join(lines)

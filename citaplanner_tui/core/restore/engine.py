@@ -202,13 +202,15 @@ def _execute(settings: Settings, plan: RestorePlan, reporter: Reporter, log: Log
 def _undone(plan: RestorePlan) -> str:
     """What an interrupted restore left, as checked on the way out (the swap had not committed)."""
     if plan.mode == "swap":
-        return (
-            f"the restore stopped before the swap, so {plan.target!r} keeps its previous data and no "
-            f"scratch database {plan.scratch!r} is left"
+        return say(
+            "the restore stopped before the swap, so {target} keeps its previous data and no "
+            "scratch database {scratch} is left",
+            target=repr(plan.target),
+            scratch=repr(plan.scratch),
         )
-    return (
-        f"the restore stopped before its load committed, so {plan.target!r} keeps its previous data and "
-        "accepts writes again"
+    return say(
+        "the restore stopped before its load committed, so {target} keeps its previous data and accepts writes again",
+        target=repr(plan.target),
     )
 
 
@@ -268,7 +270,13 @@ class _SafetyAlongside:
             raise self.error
         if self.error is not None:
             sentence = getattr(self.error, "sentence", None) or f"{type(self.error).__name__}: {self.error}"
-            raise OperatorError(f"the safety backup of {self.plan.target!r} failed, so nothing was swapped: {sentence}")
+            raise OperatorError(
+                say(
+                    "the safety backup of {target} failed, so nothing was swapped: {why}",
+                    target=repr(self.plan.target),
+                    why=sentence,
+                )
+            )
         assert self.path is not None  # the thread ended without an error: it set the path
         self.log.ok(f"safety backup of {self.plan.target!r}: {self.path}")
         return self.path
@@ -429,7 +437,9 @@ def rollback(
                 swapped = critical.swap(info, target, previous, parked, log, Journal(settings.state_dir))
         except KeyboardInterrupt:
             log.error("rollback interrupted before its swap committed")
-            raise Interrupted(f"the rollback stopped before the swap, so {target!r} was not changed") from None
+            raise Interrupted(
+                say("the rollback stopped before the swap, so {target} was not changed", target=repr(target))
+            ) from None
     with critical.held_signals() as caught:
         rotated = _rotate(settings, target, log)
     late = list(swapped.late_signals) + [n for n in critical.signal_names(caught) if n not in swapped.late_signals]
@@ -450,14 +460,21 @@ def _rollback_source(settings: Settings, facts: server.TargetFacts, target: str)
     if last is not None and last.target == target and same_server:
         if last.parked not in facts.pre_restores:
             raise OperatorError(
-                f"the database the latest swap of {target!r} parked, {last.parked!r}, no longer "
-                "exists, so there is nothing to roll back to"
+                say(
+                    "the database the latest swap of {target} parked, {parked}, no longer "
+                    "exists, so there is nothing to roll back to",
+                    target=repr(target),
+                    parked=repr(last.parked),
+                )
             )
         return last.parked
     if not facts.pre_restores:
         raise OperatorError(
-            f"there is no pre-restore copy of {target!r} to roll back to "
-            "(an in-place restore keeps its safety backup instead)"
+            say(
+                "there is no pre-restore copy of {target} to roll back to "
+                "(an in-place restore keeps its safety backup instead)",
+                target=repr(target),
+            )
         )
     return max(facts.pre_restores)
 

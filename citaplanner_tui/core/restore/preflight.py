@@ -49,10 +49,15 @@ EXACT_COUNT_BYTES = 64 << 20
 def archive_checks(result: VerifyResult) -> list[Check]:
     """The deep verify's verdict as plan checks: a missing sidecar warns, any damage blocks."""
     if result.checksum_ok is None:
-        checksum = Check("checksum", True, f"{result.detail}; its content was read end to end instead", blocking=False)
+        checksum = Check(
+            "checksum",
+            True,
+            say("{problem}; its content was read end to end instead", problem=result.detail),
+            blocking=False,
+        )
     else:
         checksum = Check(
-            "checksum", result.checksum_ok, "matches its .sha256 sidecar" if result.checksum_ok else result.detail
+            "checksum", result.checksum_ok, say("matches its .sha256 sidecar") if result.checksum_ok else result.detail
         )
     detail = result.deep_detail or result.detail
     return [checksum, Check("deep verify", bool(result.deep_ok), detail)]
