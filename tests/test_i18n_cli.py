@@ -13,7 +13,7 @@ import hashlib
 import json
 import pickle
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -284,3 +284,33 @@ def test_an_interrupted_swap_is_undone_and_said_in_spanish_while_the_log_keeps_e
     logged = "".join(p.read_text() for p in settings.logs.rglob("*.log"))
     assert f"nothing had been renamed, so '{app_db.name}' accepts connections again" in logged
     assert "se deshizo" not in logged
+
+
+def test_the_daemon_says_its_lines_and_alerts_in_spanish_and_logs_english(spanish, app_db, backup_dir, capsys):
+    """One simulated night: the lines it prints and the webhook's text in Spanish, its log file in English."""
+    from citaplanner_tui.cli.daemon import _echo
+    from citaplanner_tui.core.unattended import notify, schedule
+    from citaplanner_tui.core.unattended.daemon import Daemon
+    from tests.support.backup import fill, settings_for
+    from tests.support.unattended import FakeClock, Receiver
+
+    fill(app_db)
+    settings = settings_for(app_db, backup_dir, schedule={"backup": "0 2 * * *", "timezone": "UTC"})
+    start = datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc)
+    with Receiver() as hook:
+        clock = FakeClock(start, start + timedelta(hours=2), [])
+        daemon = Daemon(settings, schedule.parse(settings.schedule), clock=clock, tick=3600, echo=_echo)
+        daemon.notifier = notify.Notifier(
+            [notify.Webhook(hook.url + "/hook", ("success",))], daemon.log.write, pause=lambda s: None
+        )
+        daemon.run()
+        [sent] = [json.loads(r.body) for r in hook.requests]
+    printed = capsys.readouterr().err
+    assert "INFO daemon iniciado (pid " in printed and "siguiente Mon 2026-11-30 02:00:00" in printed
+    assert "OK daemon: backup OK en " in printed and "respaldo daily" in printed
+    assert printed.rstrip().endswith("INFO daemon detenido")
+    assert set(sent) == {"text", "event", "job"} and (sent["event"], sent["job"]) == ("success", "backup")
+    assert sent["text"].startswith("backup OK: respaldo daily")
+    logged = "".join(p.read_text() for p in settings.logs.glob("backup_*.log"))
+    assert "daemon started (pid " in logged and "OK daemon: backup OK in " in logged and "daemon stopped" in logged
+    assert "iniciado" not in logged and "respaldo" not in logged

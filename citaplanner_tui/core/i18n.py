@@ -28,7 +28,8 @@ import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from functools import reduce
+from typing import Mapping, Sequence
 
 from citaplanner_tui.core.errors import ConfigError
 
@@ -95,6 +96,17 @@ def say_n(singular: str, plural: str, n: int, **fields: object) -> Message:
     message = Message((singular if n == 1 else plural).format(n=n, **fields))
     message.template, message.plural, message.fields = singular, plural, {"n": n, **fields}
     return message
+
+
+def listed(items: Sequence[str], separator: str = ", ") -> str:
+    """``a, b, c`` that ``shown`` still translates part by part (each a field of the one before).
+
+    The joining template is the separator between two fields, the same in every language, so
+    it needs no entry in the catalog.
+    """
+    if not items:
+        return ""
+    return reduce(lambda done, item: say("{done}" + separator + "{item}", done=done, item=item), items)
 
 
 def shown(text: str) -> str:

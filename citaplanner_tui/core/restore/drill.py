@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import os
 import time
-from functools import reduce
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from citaplanner_tui.core.i18n import N_, Message, say
+from citaplanner_tui.core.i18n import N_, Message, listed, say
 from citaplanner_tui.core.errors import ConnectionFailed, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
@@ -64,7 +63,7 @@ class DrillResult:
     def summary(self) -> Message:
         diff = self.differences
         far = (
-            say("differs from live in {tables}", tables=_listed([_difference(t, d) for t, d in diff.items()]))
+            say("differs from live in {tables}", tables=listed([_difference(t, d) for t, d in diff.items()]))
             if diff
             else say("matches the live database")
         )
@@ -83,11 +82,6 @@ def _difference(table: str, d: int | None) -> Message:
     if d is None:
         return say("{table} (gone from live)", table=table)
     return say("{table} ({diff} rows live)", table=table, diff=f"{d:+d}")
-
-
-def _listed(items: list[Message]) -> Message:
-    """``a, b, c``, each part still translatable (``shown`` follows the fields down)."""
-    return reduce(lambda done, item: say("{done}, {item}", done=done, item=item), items)
 
 
 def choose_backup(settings: Settings) -> Path:

@@ -19,7 +19,9 @@ Channels come from ``[[notify]]`` tables, any number of them::
 A delivery that fails is retried a few times with a growing pause and then logged; it
 never fails the job it reports on.  Messages are built from the engine's sentences,
 which never hold a password; the SMTP password is only ever handed to ``login``, and
-channel URLs (which often embed a token) are logged by host only.
+channel URLs (which often embed a token) are logged by host only.  The text a person
+reads (the webhook's ``text``, the ping's body, the e-mail) is in the operator's language;
+the webhook's keys and its ``event``/``job`` values stay the same in every language.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 from citaplanner_tui.core.errors import ConfigError
+from citaplanner_tui.core.i18n import shown
 from citaplanner_tui.core.settings import Settings
 
 EVENTS = ("failure", "recovery", "health", "success")
@@ -81,7 +84,7 @@ class Webhook:
         return event.kind in self.on or event.kind == "test"
 
     def deliver(self, event: Event) -> None:
-        body = json.dumps({"text": event.text, "event": event.kind, "job": event.job}).encode()
+        body = json.dumps({"text": shown(event.text), "event": event.kind, "job": event.job}).encode()
         _post(self.url, body, "application/json")
 
 
@@ -100,7 +103,7 @@ class Ping:
         return event.kind == "test" or self.jobs is None or event.job in self.jobs
 
     def deliver(self, event: Event) -> None:
-        _post(self.url + self.SUFFIX[event.kind], event.text.encode(), "text/plain; charset=utf-8")
+        _post(self.url + self.SUFFIX[event.kind], shown(event.text).encode(), "text/plain; charset=utf-8")
 
 
 class Email:
@@ -118,8 +121,9 @@ class Email:
     def deliver(self, event: Event) -> None:
         msg = EmailMessage()
         msg["From"], msg["To"] = self.smtp.sender, self.to
-        msg["Subject"] = f"citaplanner-tui: {event.text.split(';')[0][:120]}"
-        msg.set_content(event.text + "\n")
+        text = shown(event.text)
+        msg["Subject"] = f"citaplanner-tui: {text.split(';')[0][:120]}"
+        msg.set_content(text + "\n")
         s = self.smtp
         try:
             with smtplib.SMTP(s.host, s.port, timeout=TIMEOUT) as client:
