@@ -314,3 +314,23 @@ def test_the_daemon_says_its_lines_and_alerts_in_spanish_and_logs_english(spanis
     logged = "".join(p.read_text() for p in settings.logs.glob("backup_*.log"))
     assert "daemon started (pid " in logged and "OK daemon: backup OK in " in logged and "daemon stopped" in logged
     assert "iniciado" not in logged and "respaldo" not in logged
+
+
+def test_notify_test_speaks_spanish_to_the_operator_and_the_webhook_keeps_its_keys(tmp_path, backup_dir):
+    from tests.support.unattended import Receiver
+
+    env = {**cli_env("postgresql://citaplanner@127.0.0.1:1/x", backup_dir), **LOCALE_FREE}
+    config = tmp_path / "config.toml"
+    with Receiver() as hook:
+        config.write_text(f'[[notify]]\nwebhook = "{hook.url}/hook"\n')
+        said = _run("--lang", "es", "--config", str(config), "notify", "test", env=env)
+        [sent] = [json.loads(r.body) for r in hook.requests]
+    assert said.returncode == 0 and said.stdout.startswith("OK   webhook 127.0.0.1:"), said.stderr
+    assert set(sent) == {"text", "event", "job"} and sent["event"] == "test"
+    assert sent["text"].startswith("mensaje de prueba de citaplanner-tui desde ")
+    config.write_text('[[notify]]\nemail = "ops@example.com"\n')
+    refused = _run("--lang", "es", "--config", str(config), "notify", "test", env=env)
+    assert refused.returncode != 0
+    assert refused.stderr == (
+        "citaplanner-tui: [[notify]] email = 'ops@example.com' necesita una sección [smtp] con su host\n"
+    )

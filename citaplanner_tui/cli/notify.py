@@ -12,7 +12,7 @@ import socket
 import time
 from typing import TYPE_CHECKING
 
-from citaplanner_tui.core.i18n import _, say
+from citaplanner_tui.core.i18n import _, say, shown
 from citaplanner_tui.cli.output import write_text
 from citaplanner_tui.core.errors import ConfigError, OperatorError
 from citaplanner_tui.core.logs.writer import Log
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     )
     outcomes = notify.Notifier(channels, write, pause=time.sleep).send(event)
     for name, problem in outcomes:
-        write_text(f"OK   {name}" if problem is None else f"FAIL {problem}")
+        write_text(f"OK   {shown(name)}" if problem is None else f"FAIL {shown(problem)}")
     failed = [p for _, p in outcomes if p]
     if failed:
         raise OperatorError(
