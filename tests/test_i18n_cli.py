@@ -334,3 +334,26 @@ def test_notify_test_speaks_spanish_to_the_operator_and_the_webhook_keeps_its_ke
     assert refused.stderr == (
         "citaplanner-tui: [[notify]] email = 'ops@example.com' necesita una sección [smtp] con su host\n"
     )
+
+
+def test_a_restores_outcome_is_english_in_json_and_spanish_where_it_is_read(spanish):
+    from citaplanner_tui.core.restore.engine import Outcome
+
+    swapped = Outcome("citaplanner", "swap", "x.sql.gz", None, "citaplanner__pre_restore_1")
+    swapped.parked_differences = {"public.clients": 3, "public.users": -1}
+    assert swapped.to_dict()["undo"] == (
+        "the previous database is kept as 'citaplanner__pre_restore_1' (against the restored database it has "
+        "+3 rows in public.clients, -1 rows in public.users); 'restore --rollback --target citaplanner "
+        "--confirm citaplanner' swaps it back"
+    )
+    assert i18n.shown(swapped.undo) == (
+        "la base de datos anterior se conserva como 'citaplanner__pre_restore_1' (frente a la base de datos "
+        "restaurada tiene +3 filas en public.clients, -1 filas en public.users); 'restore --rollback --target "
+        "citaplanner --confirm citaplanner' la vuelve a intercambiar"
+    )
+    in_place = Outcome("citaplanner", "in-place", "x.sql.gz", "/b/safety/s.sql.gz", None, writes_refused=2.04)
+    assert in_place.undo.startswith("the previous data is in the safety backup /b/safety/s.sql.gz, which holds")
+    assert i18n.shown(in_place.undo).startswith(
+        "los datos anteriores están en el respaldo de seguridad /b/safety/s.sql.gz, que tiene cada escritura"
+    )
+    assert "durante 2.0 s" in i18n.shown(in_place.undo)

@@ -148,7 +148,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             rows=sum(outcome.rows.values()),
             tables=len(outcome.rows),
             seconds=f"{outcome.seconds:.1f}",
-            undo=outcome.undo,
+            undo=shown(outcome.undo),
         )
         + _rotated(outcome.rotated)
         + _late(outcome.late_signals)
