@@ -357,3 +357,25 @@ def test_a_restores_outcome_is_english_in_json_and_spanish_where_it_is_read(span
         "los datos anteriores están en el respaldo de seguridad /b/safety/s.sql.gz, que tiene cada escritura"
     )
     assert "durante 2.0 s" in i18n.shown(in_place.undo)
+
+
+def test_a_verdict_kept_in_the_state_file_is_still_said_in_spanish(spanish, backup_dir):
+    """The backups pane reads verify's verdict from the state file, long after the run that made it."""
+    from citaplanner_tui.core.settings import Settings
+    from citaplanner_tui.core.verify import verify
+    from citaplanner_tui.core.volume.catalog import scan
+
+    daily = backup_dir / "daily"
+    daily.mkdir()
+    good = daily / "citaplanner_daily_20200103_020000.sql.gz"
+    good.write_bytes(gzip.compress(b"-- PostgreSQL database dump\n" + b"SELECT 1;\n" * 200))
+    bad = _corrupted_copy(good, "20200102")
+    good.unlink()
+    [result] = verify(Settings(backup_dir=backup_dir))
+    [entry] = scan(backup_dir).backups()
+    assert entry.verify_detail == result.detail == str(result.detail)  # the English text, as before
+    assert i18n.shown(entry.verify_detail).startswith(f"{bad.name} no coincide con su archivo de suma: el SHA-256")
+    assert i18n.shown(entry.reason) == i18n.shown(result.detail)  # the state it gives the file says it too
+    state = json.loads((backup_dir / ".citaplanner-tui" / "state.json").read_text())
+    [kept] = state["backups"].values()
+    assert kept["verify"]["detail"] == result.detail

@@ -98,6 +98,36 @@ def say_n(singular: str, plural: str, n: int, **fields: object) -> Message:
     return message
 
 
+def kept(text: str) -> object:
+    """``text`` as JSON that ``recalled`` turns back into the same ``Message`` (a state file keeps it)."""
+    if not isinstance(text, Message):
+        return str(text)
+    fields = {
+        k: v if isinstance(v, (int, float)) else kept(v if isinstance(v, Message) else str(v))
+        for k, v in text.fields.items()
+    }
+    return {"template": text.template, "plural": text.plural, "fields": fields}
+
+
+def recalled(data: object, english: str) -> str:
+    """The ``Message`` that ``kept`` wrote, if it still says ``english``; else ``english`` as it is."""
+    try:
+        message = _rebuilt(data)
+    except (TypeError, KeyError, ValueError, IndexError, AttributeError):
+        return english
+    return message if message == english else english
+
+
+def _rebuilt(data: object) -> str:
+    if not isinstance(data, dict):
+        return str(data)
+    fields = {k: _rebuilt(v) if isinstance(v, (dict, str)) else v for k, v in data["fields"].items()}
+    if data.get("plural") is not None:
+        n = fields.pop("n")
+        return say_n(data["template"], data["plural"], int(n), **fields)
+    return say(data["template"], **fields)
+
+
 def listed(items: Sequence[str], separator: str = ", ") -> str:
     """``a, b, c`` that ``shown`` still translates part by part (each a field of the one before).
 
