@@ -43,7 +43,7 @@ from typing import Any, Callable, Iterable, TypedDict
 
 from citaplanner_tui.core.errors import BusyError, Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
-from citaplanner_tui.core.i18n import say
+from citaplanner_tui.core.i18n import say, say_n
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.report import units
 from citaplanner_tui.core.stream.age import MAGIC as AGE_MAGIC
@@ -225,7 +225,7 @@ def verify(
         results.append(result)
         findings += _findings(entry, result, deep)
     store.record_many(findings)  # one write for the whole run
-    reporter("done", progress.total, progress.total, f"{len(results)} checked", force=True)
+    reporter("done", progress.total, progress.total, say_n("{n} checked", "{n} checked", len(results)), force=True)
     if not settings.read_only:
         _log_summary(Log(settings.logs, "backup"), results, deep)
     return results
