@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from citaplanner_tui.core import i18n
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.volume import catalog
 from citaplanner_tui.core.volume.catalog import State
@@ -34,7 +35,8 @@ def test_demo_is_built_by_the_engine_reused_and_stopped(demo_root):
     root = demo_root
     small = {"tenants": 1, "clients": 200, "appointments": 600}
     # Read-only: the console may not write, but the demo's history is still built.
-    demo = open_demo(root=root, size=small, today=date(2026, 11, 27), read_only=True)
+    said: list[str] = []
+    demo = open_demo(root=root, size=small, today=date(2026, 11, 27), read_only=True, progress=said.append)
     try:
         assert demo.settings.read_only
         rows = demo.server.sql(
@@ -51,6 +53,15 @@ def test_demo_is_built_by_the_engine_reused_and_stopped(demo_root):
         assert states.count(State.MISMATCH) == 1
         assert any(e.drill_ok for e in scan.backups())
         assert "password" not in demo.settings.conninfo().conninfo()
+        # Its build progress: English as made, Spanish where the operator reads it (tui/demo.py says it).
+        assert said[0] == "starting the demo's PostgreSQL server" and "backup 3 of 16: the night of 2026-10-04" in said
+        i18n.activate("es")
+        try:
+            spoken = [i18n.shown(line) for line in said]
+        finally:
+            i18n.activate("en")
+        assert spoken[0] == "iniciando el servidor PostgreSQL de la demostración"
+        assert "respaldo 3 de 16: la noche del 2026-10-04" in spoken
         before = sorted(p.name for p in (root / "backups" / "daily").iterdir())
         # A second --demo while this one is open: one sentence, and this server keeps running.
         with pytest.raises(OperatorError, match="already open in another console"):

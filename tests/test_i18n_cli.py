@@ -8,15 +8,19 @@ in each language, and their JSON must match key for key and value for value.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import pickle
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from citaplanner_tui.core import i18n
 from citaplanner_tui.core.errors import ConfigError
+from citaplanner_tui.core.volume.catalog import sidecar_line
 from tests.support.backup import cli, cli_env
 from tests.support.catalog import old_dump
 from tests.support.s3 import closed_port, config_file
@@ -178,6 +182,7 @@ def test_json_and_exit_codes_are_the_same_in_both_languages(app_db, backup_dir):
     dump = json.loads(made.stdout)["files"][0]
     dump_name = dump.rsplit("/", 1)[-1]
     (backup_dir / "daily" / "citaplanner_daily_20200101_020000.sql.gz").write_bytes(b"not a dump")  # a bad file
+    _corrupted_copy(Path(dump), "20200102")  # an older one whose bytes changed
     commands = [
         ("status", "--json"),
         ("verify", "--json"),
@@ -185,6 +190,7 @@ def test_json_and_exit_codes_are_the_same_in_both_languages(app_db, backup_dir):
         ("prune", "--dry-run", "--json"),
         ("seed", "plan", "--json"),
         ("restore", dump, "--plan", "--json"),
+        ("drill", "--json"),  # the newest good backup, into a scratch database of the real server
     ]
     for command in commands:
         _run(*command, env=env)  # a first verify seals or marks the bad file: compare runs on a settled volume
@@ -197,6 +203,184 @@ def test_json_and_exit_codes_are_the_same_in_both_languages(app_db, backup_dir):
     text = _run("--lang", "es", "status", env=env)
     assert "respaldos en" in text.stdout and "checksum no coincide" not in json.dumps(json.loads(english.stdout))
     assert dump_name in _run("--lang", "es", "verify", env=env).stdout
+    said = _run("--lang", "es", "verify", env=env).stdout
+    assert "no coincide con su archivo de suma" in said and "does not match" not in said
+    assert "se restauraron" in _run("--lang", "es", "drill", env=env).stdout
+    planned = _run("--lang", "es", "restore", dump, "--plan", env=env).stdout
+    assert "coincide con su archivo de suma .sha256" in planned and "un respaldo completo de " in planned
+
+
+def _corrupted_copy(dump, day):
+    """A copy of ``dump`` filed on ``day`` with its own sidecar, then one byte changed: a damaged backup."""
+    copy = dump.with_name(dump.name.replace(dump.name.split("_")[2], day))
+    data = bytearray(dump.read_bytes())
+    copy.with_name(copy.name + ".sha256").write_text(sidecar_line(copy.name, hashlib.sha256(data).hexdigest()))
+    data[len(data) // 2] ^= 0xFF
+    copy.write_bytes(bytes(data))
+    return copy
+
+
+def test_a_corrupted_backup_is_told_in_spanish_and_its_json_stays_english(backup_dir):
+    env = {**cli_env("postgresql://citaplanner@127.0.0.1:1/x", backup_dir), **LOCALE_FREE}
+    daily = backup_dir / "daily"
+    daily.mkdir()
+    good = daily / "citaplanner_daily_20200103_020000.sql.gz"
+    good.write_bytes(gzip.compress(b"-- PostgreSQL database dump\n" + b"SELECT 1;\n" * 200))
+    bad = _corrupted_copy(good, "20200102")
+    good.unlink()
+    english = _run("verify", env=env)
+    spanish = _run("--lang", "es", "verify", env=env)
+    spanish_json = _run("--lang", "es", "verify", "--json", env=env)
+    assert english.returncode == spanish.returncode == spanish_json.returncode == 1
+    assert f"{bad.name} does not match its sidecar: the file's SHA-256 is " in english.stdout
+    assert f"{bad.name} no coincide con su archivo de suma: el SHA-256 del archivo es " in spanish.stdout
+    assert spanish.stdout.endswith("1 de 1 respaldos FALLARON\n")
+    [result] = json.loads(spanish_json.stdout)["results"]
+    assert result["problem"] == "mismatch"
+    assert result["detail"].startswith(f"{bad.name} does not match its sidecar: the file's SHA-256 is ")
+    assert result["detail"] == english.stdout.splitlines()[1].strip()
+
+
+def test_the_volumes_reasons_are_spanish_in_status_text_and_english_in_its_json(tmp_path):
+    env = {**cli_env("postgresql://citaplanner@127.0.0.1:1/x", tmp_path / "gone"), **LOCALE_FREE}
+    spanish = _run("--lang", "es", "status", env=env)
+    unwrapped = re.sub(r"\s+", "", spanish.stdout)  # status wraps at 80 columns, even inside the path
+    assert re.sub(r"\s+", "", f"la carpeta de respaldos {tmp_path / 'gone'} no existe") in unwrapped
+    said = json.loads(_run("--lang", "es", "status", "--json", env=env).stdout)
+    assert f"the backup folder {tmp_path / 'gone'} does not exist" in said["notes"]
+
+
+def test_an_entrys_reason_is_english_and_shown_in_spanish(spanish, backup_dir):
+    from citaplanner_tui.core.volume.catalog import scan
+
+    daily = backup_dir / "daily"
+    daily.mkdir()
+    (daily / "citaplanner_daily_20200103_020000.sql.gz").write_bytes(gzip.compress(bytes(range(256)) * 2))
+    (daily / "citaplanner_daily_20200102_020000.sql.gz").symlink_to(daily / "citaplanner_daily_20200103_020000.sql.gz")
+    reasons = {e.path.name[18:26]: e.reason for e in scan(backup_dir).entries}
+    assert reasons == {
+        "20200103": "no .sha256 sidecar: its checksum cannot be checked",
+        "20200102": "a symbolic link (never followed)",
+    }
+    assert i18n.shown(reasons["20200103"]) == "sin archivo de suma .sha256: no se puede verificar su checksum"
+    assert i18n.shown(reasons["20200102"]) == "un enlace simbólico (nunca se sigue)"
+
+
+def test_an_interrupted_swap_is_undone_and_said_in_spanish_while_the_log_keeps_english(app_db, backup_dir):
+    """A journal left by a killed swap (written as the engine writes it); the next command undoes it."""
+    from citaplanner_tui.core.restore.journal import Intent, Journal
+    from citaplanner_tui.core.restore.swap import server_key
+    from tests.support.restore import settings_for
+
+    settings = settings_for(app_db, backup_dir)
+    scratch, parked = app_db.name + "__restore_1", app_db.name + "__pre_restore_1"
+    Journal(settings.state_dir).begin(Intent(app_db.name, scratch, parked, server_key(app_db.info), None))
+    app_db.server.sql(f'ALTER DATABASE "{app_db.name}" WITH ALLOW_CONNECTIONS false')
+    said = _run("--lang", "es", "status", "--json", env={**cli_env(app_db.url, backup_dir), **LOCALE_FREE})
+    assert (
+        "citaplanner-tui: se deshizo el intercambio interrumpido el " in said.stderr
+        and f"así que '{app_db.name}' acepta conexiones de nuevo con sus datos anteriores, y no se eliminó nada"
+        in said.stderr
+    ), said.stderr
+    json.loads(said.stdout)  # stdout stays the JSON alone
+    logged = "".join(p.read_text() for p in settings.logs.rglob("*.log"))
+    assert f"nothing had been renamed, so '{app_db.name}' accepts connections again" in logged
+    assert "se deshizo" not in logged
+
+
+def test_the_daemon_says_its_lines_and_alerts_in_spanish_and_logs_english(spanish, app_db, backup_dir, capsys):
+    """One simulated night: the lines it prints and the webhook's text in Spanish, its log file in English."""
+    from citaplanner_tui.cli.daemon import _echo
+    from citaplanner_tui.core.unattended import notify, schedule
+    from citaplanner_tui.core.unattended.daemon import Daemon
+    from tests.support.backup import fill, settings_for
+    from tests.support.unattended import FakeClock, Receiver
+
+    fill(app_db)
+    settings = settings_for(app_db, backup_dir, schedule={"backup": "0 2 * * *", "timezone": "UTC"})
+    start = datetime(2026, 11, 30, 1, 0, tzinfo=timezone.utc)
+    with Receiver() as hook:
+        clock = FakeClock(start, start + timedelta(hours=2), [])
+        daemon = Daemon(settings, schedule.parse(settings.schedule), clock=clock, tick=3600, echo=_echo)
+        daemon.notifier = notify.Notifier(
+            [notify.Webhook(hook.url + "/hook", ("success",))], daemon.log.write, pause=lambda s: None
+        )
+        daemon.run()
+        [sent] = [json.loads(r.body) for r in hook.requests]
+    printed = capsys.readouterr().err
+    assert "INFO daemon iniciado (pid " in printed and "siguiente Mon 2026-11-30 02:00:00" in printed
+    assert "OK daemon: backup OK en " in printed and "respaldo daily" in printed
+    assert printed.rstrip().endswith("INFO daemon detenido")
+    assert set(sent) == {"text", "event", "job"} and (sent["event"], sent["job"]) == ("success", "backup")
+    assert sent["text"].startswith("backup OK: respaldo daily")
+    logged = "".join(p.read_text() for p in settings.logs.glob("backup_*.log"))
+    assert "daemon started (pid " in logged and "OK daemon: backup OK in " in logged and "daemon stopped" in logged
+    assert "iniciado" not in logged and "respaldo" not in logged
+
+
+def test_notify_test_speaks_spanish_to_the_operator_and_the_webhook_keeps_its_keys(tmp_path, backup_dir):
+    from tests.support.unattended import Receiver
+
+    env = {**cli_env("postgresql://citaplanner@127.0.0.1:1/x", backup_dir), **LOCALE_FREE}
+    config = tmp_path / "config.toml"
+    with Receiver() as hook:
+        config.write_text(f'[[notify]]\nwebhook = "{hook.url}/hook"\n')
+        said = _run("--lang", "es", "--config", str(config), "notify", "test", env=env)
+        [sent] = [json.loads(r.body) for r in hook.requests]
+    assert said.returncode == 0 and said.stdout.startswith("OK   webhook 127.0.0.1:"), said.stderr
+    assert set(sent) == {"text", "event", "job"} and sent["event"] == "test"
+    assert sent["text"].startswith("mensaje de prueba de citaplanner-tui desde ")
+    config.write_text('[[notify]]\nemail = "ops@example.com"\n')
+    refused = _run("--lang", "es", "--config", str(config), "notify", "test", env=env)
+    assert refused.returncode != 0
+    assert refused.stderr == (
+        "citaplanner-tui: [[notify]] email = 'ops@example.com' necesita una sección [smtp] con su host\n"
+    )
+
+
+def test_a_restores_outcome_is_english_in_json_and_spanish_where_it_is_read(spanish):
+    from citaplanner_tui.core.restore.engine import Outcome
+
+    swapped = Outcome("citaplanner", "swap", "x.sql.gz", None, "citaplanner__pre_restore_1")
+    swapped.parked_differences = {"public.clients": 3, "public.users": -1}
+    assert swapped.to_dict()["undo"] == (
+        "the previous database is kept as 'citaplanner__pre_restore_1' (against the restored database it has "
+        "+3 rows in public.clients, -1 rows in public.users); 'restore --rollback --target citaplanner "
+        "--confirm citaplanner' swaps it back"
+    )
+    assert i18n.shown(swapped.undo) == (
+        "la base de datos anterior se conserva como 'citaplanner__pre_restore_1' (frente a la base de datos "
+        "restaurada tiene +3 filas en public.clients, -1 filas en public.users); 'restore --rollback --target "
+        "citaplanner --confirm citaplanner' la vuelve a intercambiar"
+    )
+    in_place = Outcome("citaplanner", "in-place", "x.sql.gz", "/b/safety/s.sql.gz", None, writes_refused=2.04)
+    assert in_place.undo.startswith("the previous data is in the safety backup /b/safety/s.sql.gz, which holds")
+    assert i18n.shown(in_place.undo).startswith(
+        "los datos anteriores están en el respaldo de seguridad /b/safety/s.sql.gz, que tiene cada escritura"
+    )
+    assert "durante 2.0 s" in i18n.shown(in_place.undo)
+
+
+def test_a_verdict_kept_in_the_state_file_is_still_said_in_spanish(spanish, backup_dir):
+    """The backups pane reads verify's verdict from the state file, long after the run that made it."""
+    from citaplanner_tui.core.settings import Settings
+    from citaplanner_tui.core.verify import verify
+    from citaplanner_tui.core.volume.catalog import scan
+
+    daily = backup_dir / "daily"
+    daily.mkdir()
+    good = daily / "citaplanner_daily_20200103_020000.sql.gz"
+    good.write_bytes(gzip.compress(b"-- PostgreSQL database dump\n" + b"SELECT 1;\n" * 200))
+    bad = _corrupted_copy(good, "20200102")
+    good.unlink()
+    [result] = verify(Settings(backup_dir=backup_dir))
+    [entry] = scan(backup_dir).backups()
+    assert entry.verify_detail == result.detail == str(result.detail)  # the English text, as before
+    assert i18n.shown(entry.verify_detail).startswith(f"{bad.name} no coincide con su archivo de suma: el SHA-256")
+    assert i18n.shown(entry.reason) == i18n.shown(result.detail)  # the state it gives the file says it too
+    state = json.loads((backup_dir / ".citaplanner-tui" / "state.json").read_text())
+    [kept] = state["backups"].values()
+    assert kept["verify"]["detail"] == result.detail
 
 
 def _offsite_volume(tmp_path, s3, bucket, **target):
@@ -253,7 +437,9 @@ def test_offsite_text_is_spanish_with_lang_es_and_english_otherwise(tmp_path, s3
     assert [line.split()[1] for line in spanish.stdout.splitlines()[1:]] == names  # the paths stay as they are
     verified = _run("--lang", "es", "offsite", "verify", env=env)
     assert verified.returncode == 0
-    assert verified.stdout.splitlines() == [f"OK   t1:{n}  el checksum coincide con su archivo de suma" for n in names]
+    assert verified.stdout.splitlines() == [
+        f"OK   t1:{n}  la suma de verificación coincide con su archivo de suma" for n in names
+    ]
     assert "checksum matches its sidecar" in _run("offsite", "verify", env={**env, "LANG": "en_US.UTF-8"}).stdout
     status = _run("status", env={**env, "CITAPLANNER_TUI_LANG": "es"}).stdout
     assert "externo:  t1: 2 respaldos, el más reciente hace" in status

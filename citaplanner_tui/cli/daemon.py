@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from citaplanner_tui.core.i18n import N_, _
+from citaplanner_tui.core.i18n import N_, _, say, shown
 from citaplanner_tui.core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -79,7 +79,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         problem = publisher.serve(host, port)
         daemon.log.write(
             "WARN" if problem else "INFO",
-            f"daemon: {problem}" if problem else f"daemon: metrics on http://{host}:{port}/metrics",
+            say("daemon: {problem}", problem=problem)
+            if problem
+            else say("daemon: metrics on {url}", url=f"http://{host}:{port}/metrics"),
         )
     try:
         daemon.run()
@@ -89,4 +91,4 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _echo(record: LogRecord) -> None:
-    print(f"{record.level} {record.message}", file=sys.stderr, flush=True)
+    print(f"{record.level} {shown(record.message)}", file=sys.stderr, flush=True)

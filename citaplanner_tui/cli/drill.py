@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from citaplanner_tui.core.i18n import _, say, shown
 from citaplanner_tui.cli.output import progress, write_json, write_text
 from citaplanner_tui.core.errors import OperatorError
-from citaplanner_tui.core.i18n import _
 
 if TYPE_CHECKING:
     from citaplanner_tui.core.settings import Settings
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             from citaplanner_tui.core.offsite.pull import fetch
 
             if args.file:
-                raise OperatorError(_("give a backup file or --from-offsite, not both"))
+                raise OperatorError(say("give a backup file or --from-offsite, not both"))
             args.file = str(fetch(settings, args.from_offsite, reporter=reporter))
         result = drill(with_jobs(settings, args.jobs), args.file, reporter=reporter)
     if args.json:
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     write_text(
         _("OK drill of {archive}: {summary} ({seconds} s)").format(
-            archive=result.archive, summary=result.summary, seconds=f"{result.seconds:.1f}"
+            archive=result.archive, summary=shown(result.summary), seconds=f"{result.seconds:.1f}"
         )
     )
     for table, rows in sorted(result.rows.items()):

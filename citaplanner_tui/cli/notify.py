@@ -12,7 +12,7 @@ import socket
 import time
 from typing import TYPE_CHECKING
 
-from citaplanner_tui.core.i18n import _
+from citaplanner_tui.core.i18n import _, say, shown
 from citaplanner_tui.cli.output import write_text
 from citaplanner_tui.core.errors import ConfigError, OperatorError
 from citaplanner_tui.core.logs.writer import Log
@@ -49,11 +49,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             pass  # the answer on the terminal is what matters here
 
     event = notify.Event(
-        "test", f"citaplanner-tui test message from {socket.gethostname()}: this channel receives the backup alerts"
+        "test",
+        say(
+            "citaplanner-tui test message from {host}: this channel receives the backup alerts",
+            host=socket.gethostname(),
+        ),
     )
     outcomes = notify.Notifier(channels, write, pause=time.sleep).send(event)
     for name, problem in outcomes:
-        write_text(f"OK   {name}" if problem is None else f"FAIL {problem}")
+        write_text(f"OK   {shown(name)}" if problem is None else f"FAIL {shown(problem)}")
     failed = [p for _, p in outcomes if p]
     if failed:
         raise OperatorError(

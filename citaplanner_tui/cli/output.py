@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Callable, TextIO
 
+from citaplanner_tui.core.i18n import shown
 from citaplanner_tui.core.events import Progress, Reporter, ignore_progress
 from citaplanner_tui.core.report import units
 
@@ -55,7 +56,7 @@ def render(p: Progress) -> str:
     if p.eta is not None and p.done < (p.total or 0):
         parts.append(f"{p.eta:.0f} s left")
     if p.message:
-        parts.append(p.message)
+        parts.append(shown(p.message))
     return "  ".join(parts)[:79]
 
 

@@ -13,9 +13,9 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from citaplanner_tui.core.i18n import N_, _, shown
 from citaplanner_tui.cli.output import progress, write_result
 from citaplanner_tui.core.errors import OperatorError
-from citaplanner_tui.core.i18n import N_, _
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -148,7 +148,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             rows=sum(outcome.rows.values()),
             tables=len(outcome.rows),
             seconds=f"{outcome.seconds:.1f}",
-            undo=outcome.undo,
+            undo=shown(outcome.undo),
         )
         + _rotated(outcome.rotated)
         + _late(outcome.late_signals)
@@ -220,7 +220,7 @@ def render_plan(plan: RestorePlan) -> str:
         _("Checks:"),
     ]
     for c in plan.checks:
-        lines.append(f"  {c.word:<5}{c.name:<12}{c.detail}")
+        lines.append(f"  {c.word:<5}{c.name:<12}{shown(c.detail)}")
     lines.append(_("Steps:") if plan.ok else _("Steps (will not run until the FAIL checks are fixed):"))
-    lines += [f"  {i}. {s.name}: {s.detail}" for i, s in enumerate(plan.steps, 1)]
+    lines += [f"  {i}. {shown(s.name)}: {shown(s.detail)}" for i, s in enumerate(plan.steps, 1)]
     return "\n".join(lines)

@@ -77,7 +77,7 @@ def render(report: StatusReport) -> list[str]:
         + _("backups in {dir}").format(dir=_fit(str(report.backup_dir), 44))
     ]
     if report.overall.reason:
-        lines.append(_wrap(f"      {report.overall.reason}"))
+        lines.append(_wrap(f"      {shown(report.overall.reason)}"))
     lines += [
         "",
         f"{_('TIER'):8} {_('HEALTH'):6} {_('NEWEST GOOD'):16} {_('AGE'):>7} {_('FILES'):>5} {_('SIZE'):>10}  "

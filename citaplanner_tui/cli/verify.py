@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from citaplanner_tui.core.i18n import _, ngettext
+from citaplanner_tui.core.i18n import _, ngettext, shown
 from citaplanner_tui.cli.output import progress, write_json, write_text
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     else:
         for r in results:
             where = _shown(r.path, settings)
-            write_text(f"{'OK' if r.ok else 'FAIL':4}  {where}" + ("" if r.ok else f"\n      {r.detail}"))
+            write_text(f"{'OK' if r.ok else 'FAIL':4}  {where}" + ("" if r.ok else f"\n      {shown(r.detail)}"))
         if failed:
             write_text(_("{failed} of {checked} backups FAILED").format(failed=len(failed), checked=len(results)))
         else:

@@ -28,7 +28,8 @@ import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from functools import reduce
+from typing import Mapping, Sequence
 
 from citaplanner_tui.core.errors import ConfigError
 
@@ -95,6 +96,47 @@ def say_n(singular: str, plural: str, n: int, **fields: object) -> Message:
     message = Message((singular if n == 1 else plural).format(n=n, **fields))
     message.template, message.plural, message.fields = singular, plural, {"n": n, **fields}
     return message
+
+
+def kept(text: str) -> object:
+    """``text`` as JSON that ``recalled`` turns back into the same ``Message`` (a state file keeps it)."""
+    if not isinstance(text, Message):
+        return str(text)
+    fields = {
+        k: v if isinstance(v, (int, float)) else kept(v if isinstance(v, Message) else str(v))
+        for k, v in text.fields.items()
+    }
+    return {"template": text.template, "plural": text.plural, "fields": fields}
+
+
+def recalled(data: object, english: str) -> str:
+    """The ``Message`` that ``kept`` wrote, if it still says ``english``; else ``english`` as it is."""
+    try:
+        message = _rebuilt(data)
+    except (TypeError, KeyError, ValueError, IndexError, AttributeError):
+        return english
+    return message if message == english else english
+
+
+def _rebuilt(data: object) -> str:
+    if not isinstance(data, dict):
+        return str(data)
+    fields = {k: _rebuilt(v) if isinstance(v, (dict, str)) else v for k, v in data["fields"].items()}
+    if data.get("plural") is not None:
+        n = fields.pop("n")
+        return say_n(data["template"], data["plural"], int(n), **fields)
+    return say(data["template"], **fields)
+
+
+def listed(items: Sequence[str], separator: str = ", ") -> str:
+    """``a, b, c`` that ``shown`` still translates part by part (each a field of the one before).
+
+    The joining template is the separator between two fields, the same in every language, so
+    it needs no entry in the catalog.
+    """
+    if not items:
+        return ""
+    return reduce(lambda done, item: say("{done}" + separator + "{item}", done=done, item=item), items)
 
 
 def shown(text: str) -> str:

@@ -43,6 +43,7 @@ from typing import Any, Callable, Iterable, TypedDict
 
 from citaplanner_tui.core.errors import BusyError, Cancelled, ConfigError, OperatorError
 from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.core.i18n import say, say_n
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.report import units
 from citaplanner_tui.core.stream.age import MAGIC as AGE_MAGIC
@@ -64,6 +65,7 @@ _MAGIC = {
 }
 # Results that say nothing about the file's health, so they are never recorded.
 _UNRECORDED = ("changed", "unreadable", "identity")
+_MATCHES = say("checksum matches its sidecar")
 
 
 @dataclass(frozen=True)
@@ -178,14 +180,20 @@ def targets(settings: Settings, paths: Iterable[str | os.PathLike[str]] | None =
     for raw in paths:
         path = Path(os.path.abspath(os.fspath(raw)))
         if path.name.endswith(SIDECAR_SUFFIX):
-            raise ConfigError(f"{path} is a checksum sidecar; name the backup file beside it")
+            raise ConfigError(say("{path} is a checksum sidecar; name the backup file beside it", path=path))
         entry = catalog.entry_for(path, settings, facts=facts)
         if entry is None:
-            raise ConfigError(f"no such backup file: {path}")
+            raise ConfigError(say("no such backup file: {path}", path=path))
         if entry.state is State.FOREIGN:
-            raise ConfigError(f"{path} is not a backup file of ours ({entry.reason})")
+            raise ConfigError(say("{path} is not a backup file of ours ({why})", path=path, why=entry.reason))
         if not entry.is_dump:
-            raise ConfigError(f"{path} is not a dump file ({entry.state.word}); name the .sql.gz or .sql.zst file")
+            raise ConfigError(
+                say(
+                    "{path} is not a dump file ({state}); name the .sql.gz or .sql.zst file",
+                    path=path,
+                    state=say(entry.state.word),
+                )
+            )
         chosen.append(entry)
     return chosen
 
@@ -217,7 +225,7 @@ def verify(
         results.append(result)
         findings += _findings(entry, result, deep)
     store.record_many(findings)  # one write for the whole run
-    reporter("done", progress.total, progress.total, f"{len(results)} checked", force=True)
+    reporter("done", progress.total, progress.total, say_n("{n} checked", "{n} checked", len(results)), force=True)
     if not settings.read_only:
         _log_summary(Log(settings.logs, "backup"), results, deep)
     return results
@@ -289,7 +297,7 @@ def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: _Cache, *,
             checksum_ok=None,
             deep_ok=None,
             problem="unreadable",
-            detail=f"{entry.path.name} cannot be read: {entry.reason}",
+            detail=say("{name} cannot be read: {why}", name=entry.path.name, why=entry.reason),
         )
     key = _inode(entry)
     cached = cache.get(key)
@@ -317,7 +325,7 @@ def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: _Cache, *,
             checksum_ok=None,
             deep_ok=None,
             problem="changed",
-            detail=f"{entry.path.name} changed or vanished while it was being checked; check it again",
+            detail=say("{name} changed or vanished while it was being checked; check it again", name=entry.path.name),
             sha256=read.sha256,
             seconds=read.seconds,
         )
@@ -329,14 +337,16 @@ def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: _Cache, *,
         if resealed:
             checksum_ok, problem, expected = True, None, read.sha256
     if problem == "no_sidecar" and deep_ok and entry.folder in TIERS:
-        detail += (
-            "; the dump is complete, and its sidecar is written by the next verify or backup "
-            "outside read-only mode, when no backup is running"
+        detail = say(
+            "{problem}; the dump is complete, and its sidecar is written by the next verify or backup "
+            "outside read-only mode, when no backup is running",
+            problem=detail,
         )
     elif problem == "no_sidecar" and deep_ok:  # see needs_reseal: nothing writes beside a stranger's folder
-        detail += (
-            "; the dump is complete, but it lies outside the tier folders of BACKUP_DIR, where no "
-            "verify writes a sidecar: copy it into one and verify it there"
+        detail = say(
+            "{problem}; the dump is complete, but it lies outside the tier folders of BACKUP_DIR, where no "
+            "verify writes a sidecar: copy it into one and verify it there",
+            problem=detail,
         )
     if read.structure is not None and checksum_ok is not False:  # a mismatch is the first thing to say
         problem, detail = read.structure, read.structure_detail
@@ -346,13 +356,15 @@ def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: _Cache, *,
     if resealed:
         problem, detail = (
             None,
-            (
+            say(
                 "it had no sidecar (a run was stopped before writing it); the dump is "
-                f"complete, so its sidecar was written; {read.deep_detail}"
+                "complete, so its sidecar was written; {deep}",
+                deep=read.deep_detail,
             ),
         )
     elif ok:
-        problem, detail = None, "checksum matches its sidecar" + (f"; {read.deep_detail}" if deep else "")
+        detail = say("checksum matches its sidecar; {deep}", deep=read.deep_detail) if deep else _MATCHES
+        problem = None
     return VerifyResult(
         **base,
         ok=ok,
@@ -386,18 +398,25 @@ def _compare(entry: Entry, sha256: str) -> tuple[bool | None, str | None, str, s
     """``(checksum_ok, problem, detail, expected)`` against the entry's sidecar."""
     name = entry.path.name
     if entry.sidecar is None:
-        return None, "no_sidecar", f"{name} has no .sha256 sidecar, so its checksum cannot be checked", None
+        return (
+            None,
+            "no_sidecar",
+            say("{name} has no .sha256 sidecar, so its checksum cannot be checked", name=name),
+            None,
+        )
     recorded = entry.read_sidecar()
     if recorded is None:
-        return None, "bad_sidecar", f"the sidecar of {name} holds no SHA-256 checksum", None
+        return None, "bad_sidecar", say("the sidecar of {name} holds no SHA-256 checksum", name=name), None
     expected = recorded[0]
     if expected != sha256:
         return (
             False,
             "mismatch",
-            (
-                f"{name} does not match its sidecar: the file's SHA-256 is "
-                f"{sha256[:12]}..., the sidecar says {expected[:12]}..."
+            say(
+                "{name} does not match its sidecar: the file's SHA-256 is {actual}..., the sidecar says {expected}...",
+                name=name,
+                actual=sha256[:12],
+                expected=expected[:12],
             ),
             expected,
         )
@@ -422,17 +441,19 @@ def _read(entry: Entry, deep: bool, progress: _Progress) -> _Read:
         _hash_from(entry.path, reader.compressed_bytes, reader.hasher, progress)
     info = scanner.info
     if problem is None and not info.header:
-        problem, detail = "not_a_dump", f"{entry.path.name} does not start like a PostgreSQL plain dump"
+        problem, detail = "not_a_dump", say("{name} does not start like a PostgreSQL plain dump", name=entry.path.name)
     elif problem is None and not info.complete:
         problem, detail = (
             "incomplete",
-            (
-                f"{entry.path.name} ends before pg_dump's completion line: "
-                "the dump was cut short before it was compressed"
+            say(
+                "{name} ends before pg_dump's completion line: the dump was cut short before it was compressed",
+                name=entry.path.name,
             ),
         )
     elif problem is None:
-        detail = f"a complete dump of {len(info.rows)} tables, {sum(info.rows.values())} rows"
+        detail = say(
+            "a complete dump of {tables} tables, {rows} rows", tables=len(info.rows), rows=sum(info.rows.values())
+        )
     return _Read(reader.sha256, info, problem, detail, time.monotonic() - started)
 
 
@@ -450,7 +471,9 @@ def _read_container(entry: Entry, progress: _Progress) -> _Read:
             return _Read(reader.sha256, structure=_archive_problem(exc), structure_detail=exc.sentence)
         if raw == 0:
             return _Read(
-                reader.sha256, structure="empty", structure_detail=f"{name} decompresses to nothing: it holds no dump"
+                reader.sha256,
+                structure="empty",
+                structure_detail=say("{name} decompresses to nothing: it holds no dump", name=name),
             )
         return _Read(reader.sha256)
     hasher = hashlib.sha256()
@@ -460,7 +483,11 @@ def _read_container(entry: Entry, progress: _Progress) -> _Read:
         return _Read(
             hasher.hexdigest(),
             structure="not_compressed",
-            structure_detail=f"{name} does not start like a {entry.name.ext if entry.name else 'compressed'} file",
+            structure_detail=say(
+                "{name} does not start like a {kind} file",
+                name=name,
+                kind=entry.name.ext if entry.name else say("compressed"),
+            ),
         )
     return _Read(hasher.hexdigest())
 
@@ -482,7 +509,7 @@ def _hash_from(path: Path, offset: int, hasher: hashlib._Hash, progress: _Progre
                 done += len(chunk)
                 progress.at(done)
     except OSError as exc:
-        raise OperatorError(f"cannot read {path}: {exc.strerror}") from None
+        raise OperatorError(say("cannot read {path}: {why}", path=path, why=exc.strerror)) from None
     return head
 
 
@@ -511,7 +538,7 @@ def _findings(entry: Entry, result: VerifyResult, deep: bool) -> list[Finding]:
             entry.path,
             "verify",
             result.checksum_ok is True,
-            "checksum matches its sidecar" if result.checksum_ok else result.detail,
+            _MATCHES if result.checksum_ok else result.detail,
             extra,
             size=entry.size,
             mtime_ns=entry.mtime_ns,

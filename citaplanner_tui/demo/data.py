@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Sequence, TypeVar
 
 from citaplanner_tui.core.app.schema import TABLES
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.seed.data import TEMPLATES
 from citaplanner_tui.core.seed.passwords import hash_password
 from citaplanner_tui.core.seed.read import check_schema
@@ -299,7 +300,7 @@ def generate(
     shape = _Shape(seed, tenants, branches, professionals, today or datetime.now(timezone.utc).date())
     check_schema(conn)
     if conn.execute("SELECT 1 FROM tenants WHERE id = %s", (demo_id(seed, "tenant", 0),)).fetchone():
-        raise OperatorError(f"this database already has the demo data of seed {seed}")
+        raise OperatorError(say("this database already has the demo data of seed {seed}", seed=seed))
     with conn.transaction():
         conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
         restore = _drop_keys(conn)

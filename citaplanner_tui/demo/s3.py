@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.offsite.targets import Target
 
 DEMO_BUCKET = "citaplanner-demo"
@@ -120,7 +121,9 @@ def start_weed(
             if proc.poll() is not None or time.monotonic() > end:
                 server.stop()
                 tail = (root / "weed.log").read_text(errors="replace")[-1500:]
-                raise OperatorError(f"SeaweedFS did not start (its log ends: {tail.splitlines()[-1:]})") from None
+                raise OperatorError(
+                    say("SeaweedFS did not start (its log ends: {tail})", tail=tail.splitlines()[-1:])
+                ) from None
             time.sleep(0.2)
 
 

@@ -26,6 +26,7 @@ from urllib.parse import quote
 from psycopg import sql
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.pg.tools import embedded_bindir
@@ -76,7 +77,7 @@ class LocalServer:
         self.datadir = Path(self.datadir).resolve()
         self.bindir = Path(self.bindir or embedded_bindir() or "")
         if not (self.bindir / "postgres").exists():
-            raise OperatorError(f"no PostgreSQL server binaries in {self.bindir}")
+            raise OperatorError(say("no PostgreSQL server binaries in {dir}", dir=self.bindir))
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
             self._uid = _ensure_system_user()
             self._run_as = SYSTEM_USER
@@ -89,7 +90,7 @@ class LocalServer:
             cmd, capture_output=True, text=True, timeout=timeout, cwd="/", check=False, **self._identity()
         )
         if result.returncode != 0:
-            raise OperatorError(f"{tool} failed: {result.stderr.strip().splitlines()[-1:]}")
+            raise OperatorError(say("{tool} failed: {why}", tool=tool, why=result.stderr.strip().splitlines()[-1:]))
         return result
 
     def _identity(self) -> dict:
@@ -153,7 +154,11 @@ class LocalServer:
             except OperatorError as exc:
                 failure = exc.sentence
         raise OperatorError(
-            f"the local PostgreSQL server in {self.datadir} did not start: {self._last_problem() or failure}"
+            say(
+                "the local PostgreSQL server in {dir} did not start: {why}",
+                dir=self.datadir,
+                why=self._last_problem() or failure,
+            )
         )
 
     def _last_problem(self) -> str:

@@ -26,6 +26,7 @@ from citaplanner_tui.core import settings as settings_mod
 from citaplanner_tui.core.app.schema import apply_schema
 from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore.drill import drill
 from citaplanner_tui.core.seed.apply import apply_seed
@@ -141,11 +142,11 @@ def _open(
         root.mkdir(parents=True, mode=0o700)
         (root / "password").write_text(secrets.token_urlsafe(18))
         os.chmod(root / "password", 0o600)
-    progress("starting the demo's PostgreSQL server")
+    progress(say("starting the demo's PostgreSQL server"))
     try:
         server.start()
     except OperatorError as exc:
-        raise OperatorError(f"the demo server did not start: {exc.sentence}") from None
+        raise OperatorError(say("the demo server did not start: {why}", why=exc.sentence)) from None
     password = (root / "password").read_text().strip()
     config = root / "demo.toml"  # named so the operator's own config file stays out of the demo
     if not config.exists():
@@ -181,17 +182,17 @@ def _offsite(root: Path, settings: settings_mod.Settings, progress: Callable[[st
     """Start the demo's S3 target (when SeaweedFS is installed) and copy the backups it lacks there."""
     from citaplanner_tui.core.offsite.push import push
 
-    progress("starting the demo's S3 target (SeaweedFS)")
+    progress(say("starting the demo's S3 target (SeaweedFS)"))
     try:
         target = demo_s3.open_target(root / "s3")
     except OperatorError as exc:
-        progress(f"no off-site target in this demo: {exc.sentence}")
+        progress(say("no off-site target in this demo: {why}", why=exc.sentence))
         return None
     if target is not None:
-        progress("copying the backups it lacks to the demo's S3 target")
+        progress(say("copying the backups it lacks to the demo's S3 target"))
         (result,) = push(replace(settings, read_only=False), (target.target,))
         if not result.ok:
-            progress(f"the push to the demo's S3 target failed: {result.error}")
+            progress(say("the push to the demo's S3 target failed: {why}", why=result.error))
     return target
 
 
@@ -199,7 +200,7 @@ def _build(demo: Demo, password: str, progress: Callable[[str], None], today: da
     server, info = demo.server, demo.settings.conninfo()
     server.create_role(DEMO_ROLE, password, createdb=True)
     server.create_database(DEMO_DB, owner=DEMO_ROLE)
-    progress("creating the CitaPlanner schema, the seed and generated data")
+    progress(say("creating the CitaPlanner schema, the seed and generated data"))
     with connect(info) as conn:
         apply_schema(conn)
         apply_seed(conn, confirm=DEMO_DB)
@@ -212,7 +213,7 @@ def _backup_history(demo: Demo, today: date, progress: Callable[[str], None]) ->
     """Nightly backups at 02:00 over two months, the database growing between them."""
     days = history_days(today)
     for n, day in enumerate(days, 1):
-        progress(f"backup {n} of {len(days)}: the night of {day:%Y-%m-%d}")
+        progress(say("backup {n} of {total}: the night of {day}", n=n, total=len(days), day=f"{day:%Y-%m-%d}"))
         with connect(demo.settings.conninfo()) as conn:
             _book_new_appointments(conn, day)
         taken = datetime.combine(day, time(2, 0))
@@ -239,7 +240,7 @@ def _book_new_appointments(conn: Connection, day: date) -> None:
 
 def _finish_checks(demo: Demo, progress: Callable[[str], None]) -> None:
     """Verify everything, drill the newest backup, then damage one older daily."""
-    progress("verifying every backup and running a restore drill")
+    progress(say("verifying every backup and running a restore drill"))
     verify(demo.settings, deep=True)
     drill(demo.settings)
     dailies = [e for e in catalog.scan(demo.settings).entries if e.tier == "daily"]

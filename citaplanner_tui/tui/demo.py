@@ -6,7 +6,7 @@ import argparse
 import signal
 import sys
 
-from citaplanner_tui.core.i18n import _
+from citaplanner_tui.core.i18n import _, shown
 from citaplanner_tui.core.settings import Settings
 
 
@@ -15,7 +15,7 @@ def run_demo(args: argparse.Namespace, _settings: Settings) -> int:
 
     def say(message: str) -> None:
         try:
-            print(f"citaplanner-tui demo: {message}", file=sys.stderr, flush=True)
+            print(f"citaplanner-tui demo: {shown(message)}", file=sys.stderr, flush=True)
         except OSError:  # the terminal is gone (SIGHUP); stopping the server matters more
             pass
 

@@ -28,7 +28,9 @@ def verify(settings: Settings, paths: list[Path] | None, *, deep: bool = False, 
 
     results = run(settings, paths, deep=deep, reporter=reporter)
     what = say("deep verify") if deep else say("verify")
-    return _checked(what, False, results, lambda r: f"{r.path.name}: {r.detail or r.problem}")
+    return _checked(
+        what, False, results, lambda r: say("{name}: {detail}", name=r.path.name, detail=r.detail or r.problem)
+    )
 
 
 def _checked(what: str, remote: bool, results: Sequence[Any], line: Callable[[Any], str]) -> JobOutcome:

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from citaplanner_tui.core.i18n import N_
+from citaplanner_tui.core.i18n import N_, Message, listed, say
 from citaplanner_tui.core.errors import ConnectionFailed, OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.logs.writer import Log
@@ -60,20 +60,28 @@ class DrillResult:
         return out
 
     @property
-    def summary(self) -> str:
+    def summary(self) -> Message:
         diff = self.differences
         far = (
-            "matches the live database"
-            if not diff
-            else "differs from live in "
-            + ", ".join(
-                f"{table} ({'gone from live' if d is None else f'{d:+d} rows live'})" for table, d in diff.items()
-            )
+            say("differs from live in {tables}", tables=listed([_difference(t, d) for t, d in diff.items()]))
+            if diff
+            else say("matches the live database")
         )
-        return f"restored {len(self.rows)} tables, {sum(self.rows.values())} rows, counts verified; {far}"
+        return say(
+            "restored {tables} tables, {rows} rows, counts verified; {far}",
+            tables=len(self.rows),
+            rows=sum(self.rows.values()),
+            far=far,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "ok": True, "differences": self.differences, "summary": self.summary}
+
+
+def _difference(table: str, d: int | None) -> Message:
+    if d is None:
+        return say("{table} (gone from live)", table=table)
+    return say("{table} ({diff} rows live)", table=table, diff=f"{d:+d}")
 
 
 def choose_backup(settings: Settings) -> Path:
@@ -86,8 +94,11 @@ def choose_backup(settings: Settings) -> Path:
     good = [e for e in (catalog.newest_good(t) for t in ROTATED_TIERS) if e is not None]
     if not good:
         raise OperatorError(
-            f"there is no good backup of a rotated tier (daily, weekly, monthly) in "
-            f"{settings.backup_dir} to drill; name a file to drill it"
+            say(
+                "there is no good backup of a rotated tier (daily, weekly, monthly) in "
+                "{dir} to drill; name a file to drill it",
+                dir=settings.backup_dir,
+            )
         )
     return max(good, key=lambda e: e.when).path
 
@@ -121,7 +132,7 @@ def drill(
     try:
         st = os.stat(archive)
     except OSError as exc:
-        raise OperatorError(f"cannot read {archive}: {exc.strerror}") from None
+        raise OperatorError(say("cannot read {path}: {why}", path=archive, why=exc.strerror)) from None
     require_identity(archive)  # not recorded as a failed drill: the backup may be fine
     store = Records(settings)
     started = time.monotonic()
@@ -152,7 +163,9 @@ def _drill(settings: Settings, archive: Path, reporter: Reporter, now: datetime 
     with lock.hold(settings.backup_dir, "drill"):
         facts = server.inspect(info, info.dbname)
         if not facts.can_create:
-            raise OperatorError(f"a drill needs a role that may create databases; {facts.user!r} may not")
+            raise OperatorError(
+                say("a drill needs a role that may create databases; {user} may not", user=repr(facts.user))
+            )
         tools = pgtools.choose(facts.server_major, settings.pg_bindir)
         server.drop_leftovers(info, facts, log)
         scratch = drill_name(info.dbname, new_stamp(now))
@@ -164,7 +177,7 @@ def _drill(settings: Settings, archive: Path, reporter: Reporter, now: datetime 
             entry = entry_for(archive, settings)
             recorded = entry.recorded_hash if entry is not None else None
             if recorded is not None and recorded != loaded.sha256:
-                raise OperatorError(f"{archive.name} does not match its .sha256 sidecar")
+                raise OperatorError(say("{name} does not match its .sha256 sidecar", name=archive.name))
             rows = loaded.dump.rows  # checked table by table inside the load, before its COMMIT
         finally:
             with server.maintenance(info) as conn:

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from psycopg.conninfo import make_conninfo
 
-from citaplanner_tui.core.i18n import N_
+from citaplanner_tui.core.i18n import N_, listed, say
 from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.errors import Cancelled, Interrupted, OperatorError
 from citaplanner_tui.core.events import Reporter
@@ -67,15 +67,28 @@ class Outcome:
     @property
     def undo(self) -> str:
         if self.pre_restore:
-            kept = f" ({self.parked_note})" if self.parked_note else ""
-            return (
-                f"the previous database is kept as {self.pre_restore!r}{kept}; 'restore --rollback --target "
-                f"{self.target} --confirm {self.target}' swaps it back"
+            back = {"parked": repr(self.pre_restore), "target": self.target}
+            if self.parked_note:
+                return say(
+                    "the previous database is kept as {parked} ({note}); 'restore --rollback --target "
+                    "{target} --confirm {target}' swaps it back",
+                    note=self.parked_note,
+                    **back,
+                )
+            return say(
+                "the previous database is kept as {parked}; 'restore --rollback --target "
+                "{target} --confirm {target}' swaps it back",
+                **back,
+            )
+        if self.safety_backup and self.writes_note:
+            return say(
+                "the previous data is in the safety backup {path}, {note}",
+                path=self.safety_backup,
+                note=self.writes_note,
             )
         if self.safety_backup:
-            kept = f", {self.writes_note}" if self.writes_note else ""
-            return f"the previous data is in the safety backup {self.safety_backup}{kept}"
-        return "no copy of the previous data was kept"
+            return say("the previous data is in the safety backup {path}", path=self.safety_backup)
+        return say("no copy of the previous data was kept")
 
     @property
     def parked_note(self) -> str:
@@ -85,19 +98,25 @@ class Outcome:
         if diff is None:
             return ""
         if not diff:
-            return "with the same row count as the restored database in every table"
-        shown = [f"{n:+d} rows in {t}" for t, n in list(diff.items())[:_SHOWN]]
-        more = f" and {len(diff) - _SHOWN} more tables" if len(diff) > _SHOWN else ""
-        return f"against the restored database it has {', '.join(shown)}{more}"
+            return say("with the same row count as the restored database in every table")
+        counted = listed([say("{n} rows in {table}", n=f"{n:+d}", table=t) for t, n in list(diff.items())[:_SHOWN]])
+        if len(diff) > _SHOWN:
+            return say(
+                "against the restored database it has {counted} and {more} more tables",
+                counted=counted,
+                more=len(diff) - _SHOWN,
+            )
+        return say("against the restored database it has {counted}", counted=counted)
 
     @property
     def writes_note(self) -> str:
         """In place: what the safety backup holds, given when writes were refused ("" for a swap)."""
         if self.writes_refused is None:
             return ""
-        return (
-            f"which holds every write committed before the restore (writes were refused for "
-            f"{self.writes_refused:.1f} s, from just before it until the load committed)"
+        return say(
+            "which holds every write committed before the restore (writes were refused for "
+            "{seconds} s, from just before it until the load committed)",
+            seconds=f"{self.writes_refused:.1f}",
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -190,7 +209,11 @@ def _execute(settings: Settings, plan: RestorePlan, reporter: Reporter, log: Log
         outcome.not_carried = refused
         outcome.swap_attempts, outcome.late_signals = swapped.attempts, list(swapped.late_signals)
         return outcome
-    reporter("stop writes", message=f"refusing writes to {plan.target!r} and ending the app's sessions", force=True)
+    reporter(
+        "stop writes",
+        message=say("refusing writes to {target} and ending the app's sessions", target=repr(plan.target)),
+        force=True,
+    )
     with inplace.writes_stopped(info, plan.target, Journal(settings.state_dir), log) as stop:
         safety = _safety_backup(settings, plan, reporter, log)
         with lock.hold(settings.backup_dir, "restore"):
@@ -202,13 +225,15 @@ def _execute(settings: Settings, plan: RestorePlan, reporter: Reporter, log: Log
 def _undone(plan: RestorePlan) -> str:
     """What an interrupted restore left, as checked on the way out (the swap had not committed)."""
     if plan.mode == "swap":
-        return (
-            f"the restore stopped before the swap, so {plan.target!r} keeps its previous data and no "
-            f"scratch database {plan.scratch!r} is left"
+        return say(
+            "the restore stopped before the swap, so {target} keeps its previous data and no "
+            "scratch database {scratch} is left",
+            target=repr(plan.target),
+            scratch=repr(plan.scratch),
         )
-    return (
-        f"the restore stopped before its load committed, so {plan.target!r} keeps its previous data and "
-        "accepts writes again"
+    return say(
+        "the restore stopped before its load committed, so {target} keeps its previous data and accepts writes again",
+        target=repr(plan.target),
     )
 
 
@@ -222,7 +247,7 @@ def _rotate(settings: Settings, target: str, log: Log, latest_safety: str | None
 
 
 def _safety_backup(settings: Settings, plan: RestorePlan, reporter: Reporter, log: Log) -> str:
-    reporter("safety backup", message=f"backing up {plan.target!r} first", force=True)
+    reporter("safety backup", message=say("backing up {target} first", target=repr(plan.target)), force=True)
     safety = run_backup(settings_for(settings, plan.target), tier="safety", reporter=reporter)
     log.ok(f"safety backup of {plan.target!r}: {safety.files[0]}")
     reporter.check_cancel()
@@ -268,7 +293,13 @@ class _SafetyAlongside:
             raise self.error
         if self.error is not None:
             sentence = getattr(self.error, "sentence", None) or f"{type(self.error).__name__}: {self.error}"
-            raise OperatorError(f"the safety backup of {self.plan.target!r} failed, so nothing was swapped: {sentence}")
+            raise OperatorError(
+                say(
+                    "the safety backup of {target} failed, so nothing was swapped: {why}",
+                    target=repr(self.plan.target),
+                    why=sentence,
+                )
+            )
         assert self.path is not None  # the thread ended without an error: it set the path
         self.log.ok(f"safety backup of {self.plan.target!r}: {self.path}")
         return self.path
@@ -315,11 +346,19 @@ def _swap_restore(
         for line in refused:
             log.warn(f"not carried over from {plan.target!r}: {line}")
         if before_swap is not None:
-            reporter("safety backup", message=f"waiting for the backup of {plan.target!r} taken alongside", force=True)
+            reporter(
+                "safety backup",
+                message=say("waiting for the backup of {target} taken alongside", target=repr(plan.target)),
+                force=True,
+            )
             before_swap()
         critical.pause_point("loaded")
         reporter.check_cancel()
-        reporter("swap", message=f"swapping {scratch!r} in as {plan.target!r}", force=True)
+        reporter(
+            "swap",
+            message=say("swapping {scratch} in as {target}", scratch=repr(scratch), target=repr(plan.target)),
+            force=True,
+        )
         swapped = critical.swap(
             info, plan.target, scratch, plan.pre_restore, log, Journal(settings.state_dir), str(plan.archive)
         )
@@ -429,7 +468,9 @@ def rollback(
                 swapped = critical.swap(info, target, previous, parked, log, Journal(settings.state_dir))
         except KeyboardInterrupt:
             log.error("rollback interrupted before its swap committed")
-            raise Interrupted(f"the rollback stopped before the swap, so {target!r} was not changed") from None
+            raise Interrupted(
+                say("the rollback stopped before the swap, so {target} was not changed", target=repr(target))
+            ) from None
     with critical.held_signals() as caught:
         rotated = _rotate(settings, target, log)
     late = list(swapped.late_signals) + [n for n in critical.signal_names(caught) if n not in swapped.late_signals]
@@ -450,14 +491,21 @@ def _rollback_source(settings: Settings, facts: server.TargetFacts, target: str)
     if last is not None and last.target == target and same_server:
         if last.parked not in facts.pre_restores:
             raise OperatorError(
-                f"the database the latest swap of {target!r} parked, {last.parked!r}, no longer "
-                "exists, so there is nothing to roll back to"
+                say(
+                    "the database the latest swap of {target} parked, {parked}, no longer "
+                    "exists, so there is nothing to roll back to",
+                    target=repr(target),
+                    parked=repr(last.parked),
+                )
             )
         return last.parked
     if not facts.pre_restores:
         raise OperatorError(
-            f"there is no pre-restore copy of {target!r} to roll back to "
-            "(an in-place restore keeps its safety backup instead)"
+            say(
+                "there is no pre-restore copy of {target} to roll back to "
+                "(an in-place restore keeps its safety backup instead)",
+                target=repr(target),
+            )
         )
     return max(facts.pre_restores)
 
@@ -500,23 +548,33 @@ def recover(settings: Settings) -> str | None:
     try:
         intent = journal.pending()
     except ValueError as exc:
-        return f"the swap journal {journal.path} cannot be read ({exc}); check the databases by hand"
+        return say(
+            "the swap journal {path} cannot be read ({why}); check the databases by hand", path=journal.path, why=exc
+        )
     if intent is None:
         return None
     if intent.writer_running():
         return None  # that restore is still running, and finishes itself
+    where = {"live": repr(intent.live), "at": intent.at}
     unfinished = (
-        f"{'a swap' if intent.kind == 'swap' else 'an in-place restore'} of {intent.live!r} "
-        f"was interrupted at {intent.at}"
+        say("a swap of {live} was interrupted at {at}", **where)
+        if intent.kind == "swap"
+        else say("an in-place restore of {live} was interrupted at {at}", **where)
     )
     if settings.read_only:
-        return f"{unfinished}; run any command without --read-only to finish or undo it"
+        return say("{unfinished}; run any command without --read-only to finish or undo it", unfinished=unfinished)
     try:
         info = settings.conninfo()
         if not _journal_is_here(info, intent):
-            return f"{unfinished} on {intent.server}, not this server; run a command against that server"
+            return say(
+                "{unfinished} on {server}, not this server; run a command against that server",
+                unfinished=unfinished,
+                server=intent.server,
+            )
         sentence = (critical.recover if intent.kind == "swap" else inplace.recover)(info, journal, intent)
     except OperatorError as exc:
-        return f"{unfinished} and could not be finished or undone now: {exc.sentence}"
+        return say(
+            "{unfinished} and could not be finished or undone now: {why}", unfinished=unfinished, why=exc.sentence
+        )
     _log(settings).warn(sentence)
     return sentence

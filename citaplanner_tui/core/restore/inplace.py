@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.pg.connect import connect, one_row
 from citaplanner_tui.core.pg.conninfo import ConnInfo
@@ -200,7 +201,9 @@ def recover(info: ConnInfo, journal: Journal, intent: Intent) -> str:
     with maintenance(info) as conn, refusals("allowing writes again"):
         _allow_writes(conn, intent.live, intent.previous)
     journal.clear()
-    return (
-        f"allowed writes to {intent.live!r} again after an in-place restore interrupted at {intent.at}; "
-        "its load is one transaction, so the database holds either its previous data or the whole backup"
+    return say(
+        "allowed writes to {live} again after an in-place restore interrupted at {at}; "
+        "its load is one transaction, so the database holds either its previous data or the whole backup",
+        live=repr(intent.live),
+        at=intent.at,
     )

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.volume.durable import fsync_dir
 
 JOURNAL = "swap-journal.json"
@@ -117,7 +118,11 @@ class Journal:
             _write(self.path, asdict(intent))
         except OSError as exc:
             raise OperatorError(
-                f"cannot write the restore journal in {self.dir}: {exc.strerror}; the live database was not touched"
+                say(
+                    "cannot write the restore journal in {dir}: {why}; the live database was not touched",
+                    dir=self.dir,
+                    why=exc.strerror,
+                )
             ) from None
         return intent
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, Callable
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.pg.tools import ClientTools
@@ -159,8 +160,10 @@ def count_check(archive: Path, info: DumpInfo) -> bytes:
     """The per-table row-count check that ends a load, once the whole dump was read and found complete."""
     if not (info.header and info.complete):
         raise OperatorError(
-            f"{Path(archive).name} is not a complete pg_dump script "
-            "(no header or no completion trailer); nothing was loaded"
+            say(
+                "{name} is not a complete pg_dump script (no header or no completion trailer); nothing was loaded",
+                name=Path(archive).name,
+            )
         )
     # The check names tables as the dump does, in the encoding the dump left the session in.
     check = check_block(info.rows).encode(codec_for(info.encoding), "surrogateescape")

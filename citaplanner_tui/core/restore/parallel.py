@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, cast
 
 from citaplanner_tui.core.events import Reporter
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.restore.load import (
     LoadFailed,
     Loaded,
@@ -221,8 +222,11 @@ class _Loader:
         if self.failure is not None:
             session, doing, _ = self.failure
             raise LoadFailed(
-                f"psql stopped on an error while {doing}, so nothing was committed to the live database: "
-                f"{session.tail.first_error(self.codec)}"
+                say(
+                    "psql stopped on an error while {doing}, so nothing was committed to the live database: {error}",
+                    doing=doing,
+                    error=session.tail.first_error(self.codec),
+                )
             )
 
     def _send(self, session: _Session, data: bytes | bytearray | memoryview) -> None:

@@ -49,10 +49,15 @@ EXACT_COUNT_BYTES = 64 << 20
 def archive_checks(result: VerifyResult) -> list[Check]:
     """The deep verify's verdict as plan checks: a missing sidecar warns, any damage blocks."""
     if result.checksum_ok is None:
-        checksum = Check("checksum", True, f"{result.detail}; its content was read end to end instead", blocking=False)
+        checksum = Check(
+            "checksum",
+            True,
+            say("{problem}; its content was read end to end instead", problem=result.detail),
+            blocking=False,
+        )
     else:
         checksum = Check(
-            "checksum", result.checksum_ok, "matches its .sha256 sidecar" if result.checksum_ok else result.detail
+            "checksum", result.checksum_ok, say("matches its .sha256 sidecar") if result.checksum_ok else result.detail
         )
     detail = result.deep_detail or result.detail
     return [checksum, Check("deep verify", bool(result.deep_ok), detail)]
@@ -136,12 +141,16 @@ def preflight(
     info = settings.conninfo()
     target = target or info.dbname
     require_identity(archive)  # an encrypted backup without its key: one sentence, nothing asked of the server
-    reporter("preflight", message=f"reading {archive.name}", force=True)
+    reporter("preflight", message=say("reading {name}", name=archive.name), force=True)
     result = verify(settings, [archive], deep=True, reporter=reporter)[0]
     dump = result.dump or DumpInfo()
     checks = archive_checks(result)
 
-    reporter("preflight", message=f"asking {info.redacted()} about {target!r}", force=True)
+    reporter(
+        "preflight",
+        message=say("asking {server} about {target}", server=info.redacted(), target=repr(target)),
+        force=True,
+    )
     tf = server.inspect(info.with_dbname(target), target)
     chosen, problem = choose_mode(mode, can_create=tf.can_create, can_rename=tf.can_rename)
     checks.append(_target_check(tf, target, info))

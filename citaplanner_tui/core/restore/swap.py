@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Iterator
 import psycopg
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.pg.connect import one_row
 from citaplanner_tui.core.pg.conninfo import ConnInfo
@@ -223,10 +224,14 @@ def recover(info: ConnInfo, journal: Journal, intent: Intent) -> str:
             _allow(conn, live, True)
             _allow(conn, parked, True)
             journal.finish(intent, swapped_at=intent.at)  # the renames committed moments after it began
-            return (
-                f"finished the swap interrupted at {intent.at}: its renames had committed, so {live!r} "
-                f"now holds what was {incoming!r} and accepts connections, and the previous database "
-                f"is kept as {parked!r}"
+            return say(
+                "finished the swap interrupted at {at}: its renames had committed, so {live} "
+                "now holds what was {incoming} and accepts connections, and the previous database "
+                "is kept as {parked}",
+                at=intent.at,
+                live=repr(live),
+                incoming=repr(incoming),
+                parked=repr(parked),
             )
         if live in names:  # not renamed: the name still holds the previous database
             _allow(conn, live, True)
@@ -237,18 +242,27 @@ def recover(info: ConnInfo, journal: Journal, intent: Intent) -> str:
                 drop_database(conn, incoming)
             journal.clear()
             dropped = (
-                (
-                    f"and the scratch database {incoming!r}, which held the backup's data but was never "
-                    "swapped in, was dropped"
+                say(
+                    "and the scratch database {incoming}, which held the backup's data but was never "
+                    "swapped in, was dropped",
+                    incoming=repr(incoming),
                 )
                 if scratch
-                else "and nothing was dropped"
+                else say("and nothing was dropped")
             )
-            return (
-                f"undid the swap interrupted at {intent.at}: nothing had been renamed, so {live!r} "
-                f"accepts connections again with its previous data, {dropped}"
+            return say(
+                "undid the swap interrupted at {at}: nothing had been renamed, so {live} "
+                "accepts connections again with its previous data, {dropped}",
+                at=intent.at,
+                live=repr(live),
+                dropped=dropped,
             )
-    return (
-        f"the swap of {live!r} interrupted at {intent.at} left no database named {live!r} on the server; "
-        f"check {incoming!r} and {parked!r} by hand, then remove {journal.path}"
+    return say(
+        "the swap of {live} interrupted at {at} left no database named {live} on the server; "
+        "check {incoming} and {parked} by hand, then remove {journal}",
+        live=repr(live),
+        at=intent.at,
+        incoming=repr(incoming),
+        parked=repr(parked),
+        journal=journal.path,
     )

@@ -28,6 +28,7 @@ from typing import Callable, Protocol
 from citaplanner_tui.core.backup import run_backup
 from citaplanner_tui.core.errors import BusyError, Cancelled, OperatorError
 from citaplanner_tui.core.events import Progress, Reporter
+from citaplanner_tui.core.i18n import listed, say
 from citaplanner_tui.core.logs.lines import LogRecord
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.report import health, status, units
@@ -43,7 +44,7 @@ from citaplanner_tui.core.volume.catalog import Catalog, scan
 from citaplanner_tui.core.volume.files import read_json, write_json
 
 STATE_FILE = "daemon.json"
-OFFSITE_MISSING = "no off-site targets configured"
+OFFSITE_MISSING = say("no off-site targets configured")
 
 
 class _Log(Log):
@@ -134,15 +135,16 @@ class Daemon:
             since.setdefault(job.name, now.isoformat(timespec="seconds"))
         self._save()
         self.log.info(
-            f"daemon started (pid {os.getpid()}): "
-            + "; ".join(
-                f"{j.name} {j.cron or f'after {j.after}'}, next {self._when(j.next(now))}" for j in self.schedule.jobs
+            say(
+                "daemon started (pid {pid}): {jobs} ({timezone})",
+                pid=os.getpid(),
+                jobs=listed([self._planned(j, now) for j in self.schedule.jobs], "; "),
+                timezone=self.schedule.timezone.key,
             )
-            + f" ({self.schedule.timezone.key})"
         )
         try:
-            self._guarded("the health check", self._check_health)
-            self._guarded("the metrics", self._publish)
+            self._guarded(say("the health check"), self._check_health)
+            self._guarded(say("the metrics"), self._publish)
             while not self.stopping.is_set():
                 self.wake()
                 if self.stopping.is_set():
@@ -150,8 +152,8 @@ class Daemon:
                 self.clock.sleep(self._seconds_to_next(), self.stopping)
         finally:
             self._beat("stopped")
-            self._guarded("the metrics", lambda: self._publish(up=False))
-            self.log.info("daemon stopped")
+            self._guarded(say("the metrics"), lambda: self._publish(up=False))
+            self.log.info(say("daemon stopped"))
 
     def wake(self) -> None:
         """One pass: run every job that is due, then the health check and the heartbeat."""
@@ -167,7 +169,7 @@ class Daemon:
             if self.stopping.is_set():
                 return
             self._run(job, when)
-        self._guarded("the health check", self._check_health)
+        self._guarded(say("the health check"), self._check_health)
         self._beat("idle")
 
     # -- one job -------------------------------------------------------------
@@ -175,22 +177,33 @@ class Daemon:
         self._doing = f"running {job.name}"
         self._beat(self._doing)
         late = (self.clock.now() - scheduled).total_seconds()
+        when = self._when(scheduled)
         self.log.info(
-            f"daemon: {job.name} started (scheduled {self._when(scheduled)}"
-            + (f", {health.hours(late / 3600)} late: it was missed" if late > 3600 else "")
-            + ")"
+            say(
+                "daemon: {job} started (scheduled {when}, {late} late: it was missed)",
+                job=job.name,
+                when=when,
+                late=health.hours(late / 3600),
+            )
+            if late > 3600
+            else say("daemon: {job} started (scheduled {when})", job=job.name, when=when)
         )
-        self._notify(Event("start", f"{job.name} started", job.name))
+        self._notify(Event("start", say("{job} started", job=job.name), job.name))
         started = time.monotonic()
         try:
             outcome = self._execute(job)
         except BusyError as exc:
-            self.log.warn(f"daemon: {job.name} postponed: {exc.sentence}; it runs at the next wake-up")
+            self.log.warn(
+                say("daemon: {job} postponed: {why}; it runs at the next wake-up", job=job.name, why=exc.sentence)
+            )
             return
         except Cancelled:
             self.log.warn(
-                f"daemon: {job.name} cancelled because the daemon is stopping; "
-                "nothing half-written was kept, and it runs again at the next start"
+                say(
+                    "daemon: {job} cancelled because the daemon is stopping; "
+                    "nothing half-written was kept, and it runs again at the next start",
+                    job=job.name,
+                )
             )
             return
         except OperatorError as exc:
@@ -212,24 +225,37 @@ class Daemon:
         if job.name == "backup":
             result = run_backup(s, tier="auto", reporter=reporter, now=now)
             for warning in result.warnings:
-                self.log.warn(f"daemon: backup: {warning}")
-            return Outcome(True, f"{'+'.join(result.tiers)} backup {result.files[0].name} ({units.size(result.size)})")
+                self.log.warn(say("daemon: backup: {warning}", warning=warning))
+            return Outcome(
+                True,
+                say(
+                    "{tiers} backup {name} ({size})",
+                    tiers="+".join(result.tiers),
+                    name=result.files[0].name,
+                    size=units.size(result.size),
+                ),
+            )
         if job.name == "verify_deep":
             with lock.hold(s.backup_dir, "verify"):
                 results = verify(s, None, deep=True, reporter=reporter)
             failed = [r for r in results if not r.ok]
             if failed:
                 raise OperatorError(
-                    f"{len(failed)} of {len(results)} backups failed the deep verify, "
-                    f"first {failed[0].path.name}: {failed[0].detail}"
+                    say(
+                        "{failed} of {checked} backups failed the deep verify, first {name}: {detail}",
+                        failed=len(failed),
+                        checked=len(results),
+                        name=failed[0].path.name,
+                        detail=failed[0].detail,
+                    )
                 )
-            return Outcome(True, f"all {len(results)} backups deep-verified")
+            return Outcome(True, say("all {n} backups deep-verified", n=len(results)))
         if job.name == "drill":
             drilled = drill(s, None, reporter=reporter, now=now)
-            return Outcome(True, f"drill of {drilled.archive}: {drilled.summary}")
+            return Outcome(True, say("drill of {archive}: {summary}", archive=drilled.archive, summary=drilled.summary))
         if job.name == "offsite_push":
             return _offsite_push(s, reporter)
-        raise OperatorError(f"the daemon does not know how to run {job.name}")
+        raise OperatorError(say("the daemon does not know how to run {job}", job=job.name))
 
     def _record(self, job: Job, scheduled: datetime, outcome: Outcome) -> None:
         previous = self.state["jobs"].get(job.name, {})
@@ -242,23 +268,35 @@ class Daemon:
         }
         self._save()
         if outcome.ok is None:
-            self.log.warn(f"daemon: {job.name} skipped: {outcome.detail}")
+            self.log.warn(say("daemon: {job} skipped: {detail}", job=job.name, detail=outcome.detail))
         elif outcome.ok:
-            self.log.ok(f"daemon: {job.name} OK in {outcome.seconds:.1f} s: {outcome.detail}")
-            self._notify(Event("success", f"{job.name} OK: {outcome.detail}", job.name))
+            self.log.ok(
+                say(
+                    "daemon: {job} OK in {seconds} s: {detail}",
+                    job=job.name,
+                    seconds=f"{outcome.seconds:.1f}",
+                    detail=outcome.detail,
+                )
+            )
+            self._notify(Event("success", say("{job} OK: {detail}", job=job.name, detail=outcome.detail), job.name))
             if previous.get("ok") is False:
                 self._notify(
                     Event(
                         "recovery",
-                        f"{job.name} recovered: {outcome.detail} (it had failed: {previous.get('detail')})",
+                        say(
+                            "{job} recovered: {detail} (it had failed: {before})",
+                            job=job.name,
+                            detail=outcome.detail,
+                            before=previous.get("detail"),
+                        ),
                         job.name,
                     )
                 )
         else:
-            self.log.error(f"daemon: {job.name} FAILED: {outcome.detail}")
-            self._notify(Event("failure", f"{job.name} FAILED: {outcome.detail}", job.name))
-        self._guarded("the health check", lambda: self._check_health(force=True))
-        self._guarded("the metrics", self._publish)
+            self.log.error(say("daemon: {job} FAILED: {detail}", job=job.name, detail=outcome.detail))
+            self._notify(Event("failure", say("{job} FAILED: {detail}", job=job.name, detail=outcome.detail), job.name))
+        self._guarded(say("the health check"), lambda: self._check_health(force=True))
+        self._guarded(say("the metrics"), self._publish)
 
     # -- health, heartbeat, notifications ------------------------------------
     def _check_health(self, force: bool = False) -> None:
@@ -280,17 +318,21 @@ class Daemon:
             return
         self.state["health"] = word
         self._save()
+        said = (
+            say("daemon: health is {word} (was {before})", word=word, before=before)
+            if before
+            else say("daemon: health is {word}", word=word)
+        )
+        reason, was = report.overall.reason, before or say("unknown")
         self.log.write(
-            "OK" if word == "OK" else "WARN",
-            f"daemon: health is {word}"
-            + (f" (was {before})" if before else "")
-            + (f": {report.overall.reason}" if report.overall.reason else ""),
+            "OK" if word == "OK" else "WARN", say("{said}: {reason}", said=said, reason=reason) if reason else said
         )
         self._notify(
             Event(
                 "health",
-                f"health changed from {before or 'unknown'} to {word}"
-                + (f": {report.overall.reason}" if report.overall.reason else ""),
+                say("health changed from {before} to {word}: {reason}", before=was, word=word, reason=reason)
+                if reason
+                else say("health changed from {before} to {word}", before=was, word=word),
             )
         )
 
@@ -299,19 +341,19 @@ class Daemon:
             return
         problem = self.publisher.update(metrics.families(self._report, self._catalog, self.state["jobs"], up))
         if problem and problem != self._metrics_problem:
-            self.log.warn(f"daemon: {problem}")
+            self.log.warn(say("daemon: {problem}", problem=problem))
         self._metrics_problem = problem
 
     def _notify(self, event: Event) -> None:
         if (notifier := self.notifier) is not None:
-            self._guarded("a notification", lambda: notifier.send(event))
+            self._guarded(say("a notification"), lambda: notifier.send(event))
 
     def _guarded(self, what: str, action: Callable[[], object]) -> None:
         """Side work (notifications, metrics) that must never stop the loop or fail a job."""
         try:
             action()
         except Exception as exc:
-            self.log.warn(f"daemon: {what} failed: {type(exc).__name__}: {exc}")
+            self.log.warn(say("daemon: {what} failed: {type}: {error}", what=what, type=type(exc).__name__, error=exc))
 
     def _progress(self, progress: Progress) -> None:
         if time.monotonic() - self._last_beat >= 5.0:
@@ -323,7 +365,7 @@ class Daemon:
         try:
             heartbeat.beat(self.settings, now, doing, self.next_runs(now))
         except OSError as exc:
-            self.log.warn(f"daemon: the heartbeat cannot be written: {exc.strerror}")
+            self.log.warn(say("daemon: the heartbeat cannot be written: {why}", why=exc.strerror))
 
     def next_runs(self, now: datetime) -> dict[str, datetime | None]:
         return {j.name: j.next(now) for j in self.schedule.jobs}
@@ -338,10 +380,17 @@ class Daemon:
         try:
             write_json(self.state_path, self.state)
         except OSError as exc:
-            self.log.warn(f"daemon: its state cannot be saved in {self.state_path}: {exc.strerror}")
+            self.log.warn(
+                say("daemon: its state cannot be saved in {path}: {why}", path=self.state_path, why=exc.strerror)
+            )
 
     def _when(self, moment: datetime | None) -> str:
-        return moment.astimezone(self.schedule.timezone).strftime("%a %Y-%m-%d %H:%M:%S") if moment else "never"
+        return moment.astimezone(self.schedule.timezone).strftime("%a %Y-%m-%d %H:%M:%S") if moment else say("never")
+
+    def _planned(self, job: Job, now: datetime) -> str:
+        """``backup 0 2 * * *, next Tue 2026-12-01 02:00:00``: one job of the start line."""
+        when = job.cron or say("after {job}", job=job.after)
+        return say("{job} {when}, next {next}", job=job.name, when=when, next=self._when(job.next(now)))
 
 
 def _offsite_push(settings: Settings, reporter: Reporter) -> Outcome:
@@ -353,6 +402,10 @@ def _offsite_push(settings: Settings, reporter: Reporter) -> Outcome:
     results = push(settings, settings.offsite, reporter=reporter)
     failed = [r for r in results if not r.ok]
     if failed:
-        raise OperatorError("; ".join(f"offsite push to {r.target} failed: {r.error}" for r in failed))
+        raise OperatorError(
+            listed([say("offsite push to {target} failed: {why}", target=r.target, why=r.error) for r in failed], "; ")
+        )
     uploaded = sum(len(r.uploaded) for r in results)
-    return Outcome(True, f"{uploaded} objects pushed to {', '.join(r.target for r in results)}")
+    return Outcome(
+        True, say("{n} objects pushed to {targets}", n=uploaded, targets=", ".join(r.target for r in results))
+    )

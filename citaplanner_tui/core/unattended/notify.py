@@ -19,7 +19,9 @@ Channels come from ``[[notify]]`` tables, any number of them::
 A delivery that fails is retried a few times with a growing pause and then logged; it
 never fails the job it reports on.  Messages are built from the engine's sentences,
 which never hold a password; the SMTP password is only ever handed to ``login``, and
-channel URLs (which often embed a token) are logged by host only.
+channel URLs (which often embed a token) are logged by host only.  The text a person
+reads (the webhook's ``text``, the ping's body, the e-mail) is in the operator's language;
+the webhook's keys and its ``event``/``job`` values stay the same in every language.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 from citaplanner_tui.core.errors import ConfigError
+from citaplanner_tui.core.i18n import say, say_n, shown
 from citaplanner_tui.core.settings import Settings
 
 EVENTS = ("failure", "recovery", "health", "success")
@@ -81,7 +84,7 @@ class Webhook:
         return event.kind in self.on or event.kind == "test"
 
     def deliver(self, event: Event) -> None:
-        body = json.dumps({"text": event.text, "event": event.kind, "job": event.job}).encode()
+        body = json.dumps({"text": shown(event.text), "event": event.kind, "job": event.job}).encode()
         _post(self.url, body, "application/json")
 
 
@@ -100,7 +103,7 @@ class Ping:
         return event.kind == "test" or self.jobs is None or event.job in self.jobs
 
     def deliver(self, event: Event) -> None:
-        _post(self.url + self.SUFFIX[event.kind], event.text.encode(), "text/plain; charset=utf-8")
+        _post(self.url + self.SUFFIX[event.kind], shown(event.text).encode(), "text/plain; charset=utf-8")
 
 
 class Email:
@@ -108,9 +111,9 @@ class Email:
 
     def __init__(self, to: str, on: tuple[str, ...], smtp: Smtp | None):
         if smtp is None:
-            raise ConfigError(f"[[notify]] email = {to!r} needs an [smtp] section with its host")
+            raise ConfigError(say("[[notify]] email = {to} needs an [smtp] section with its host", to=repr(to)))
         self.to, self.on, self.smtp = to, on, smtp
-        self.name = f"e-mail to {to}"
+        self.name = say("e-mail to {to}", to=to)
 
     def wants(self, event: Event) -> bool:
         return event.kind in self.on or event.kind == "test"
@@ -118,8 +121,9 @@ class Email:
     def deliver(self, event: Event) -> None:
         msg = EmailMessage()
         msg["From"], msg["To"] = self.smtp.sender, self.to
-        msg["Subject"] = f"citaplanner-tui: {event.text.split(';')[0][:120]}"
-        msg.set_content(event.text + "\n")
+        text = shown(event.text)
+        msg["Subject"] = f"citaplanner-tui: {text.split(';')[0][:120]}"
+        msg.set_content(text + "\n")
         s = self.smtp
         try:
             with smtplib.SMTP(s.host, s.port, timeout=TIMEOUT) as client:
@@ -131,9 +135,13 @@ class Email:
                     client.login(s.user, s.password or "")
                 client.send_message(msg)
         except smtplib.SMTPAuthenticationError:
-            raise DeliveryFailed(f"the SMTP server {s.host} refused the credentials of {s.user}") from None
+            raise DeliveryFailed(
+                say("the SMTP server {host} refused the credentials of {user}", host=s.host, user=s.user)
+            ) from None
         except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
-            raise DeliveryFailed(f"cannot send through {s.host}:{s.port}: {_reason(exc)}") from None
+            raise DeliveryFailed(
+                say("cannot send through {host}:{port}: {why}", host=s.host, port=s.port, why=_reason(exc))
+            ) from None
 
 
 def _post(url: str, body: bytes, content_type: str) -> None:
@@ -145,15 +153,15 @@ def _post(url: str, body: bytes, content_type: str) -> None:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             response.read()
     except urllib.error.HTTPError as exc:
-        raise DeliveryFailed(f"{host} answered HTTP {exc.code}") from None
+        raise DeliveryFailed(say("{host} answered HTTP {code}", host=host, code=exc.code)) from None
     except (urllib.error.URLError, OSError) as exc:
-        raise DeliveryFailed(f"cannot reach {host}: {_reason(exc)}") from None
+        raise DeliveryFailed(say("cannot reach {host}: {why}", host=host, why=_reason(exc))) from None
 
 
 def _reason(exc: BaseException) -> str:
     inner = getattr(exc, "reason", None) or exc
     if isinstance(inner, socket.timeout):
-        return "timed out"
+        return say("timed out")
     return getattr(inner, "strerror", None) or str(inner) or type(inner).__name__
 
 
@@ -187,8 +195,14 @@ class Notifier:
                 return None
             except DeliveryFailed as exc:
                 if attempt == self.attempts:
-                    sentence = f"{channel.name}: {exc} (gave up after {attempt} attempt{'s' if attempt > 1 else ''})"
-                    self.log("WARN", f"notification not delivered: {sentence}")
+                    sentence = say_n(
+                        "{channel}: {why} (gave up after {n} attempt)",
+                        "{channel}: {why} (gave up after {n} attempts)",
+                        attempt,
+                        channel=channel.name,
+                        why=exc.args[0] if exc.args else str(exc),
+                    )
+                    self.log("WARN", say("notification not delivered: {sentence}", sentence=sentence))
                     return sentence
                 self.pause(2.0 ** (attempt - 1))
         return None
@@ -201,7 +215,7 @@ def channels(settings: Settings, env: Mapping[str, str] | None = None) -> list[C
     if isinstance(raw, Mapping):
         raw = [raw]
     if not isinstance(raw, (list, tuple)) or not all(isinstance(c, Mapping) for c in raw):
-        raise ConfigError("[[notify]] in the config file must be tables, one per channel")
+        raise ConfigError(say("[[notify]] in the config file must be tables, one per channel"))
     smtp = _smtp(settings.smtp, env) if settings.smtp else None
     return [_channel(i, c, smtp) for i, c in enumerate(raw, 1)]
 
@@ -209,20 +223,31 @@ def channels(settings: Settings, env: Mapping[str, str] | None = None) -> list[C
 def _channel(number: int, raw: Mapping[str, Any], smtp: Smtp | None) -> Channel:
     kinds = [k for k in ("webhook", "ping", "email") if k in raw]
     if len(kinds) != 1:
-        raise ConfigError(f"[[notify]] number {number} must have exactly one of webhook, ping or email")
+        raise ConfigError(
+            say("[[notify]] number {number} must have exactly one of webhook, ping or email", number=number)
+        )
     unknown = set(raw) - {kinds[0], "on", "jobs"}
     if unknown:
-        raise ConfigError(f"[[notify]] number {number} has an unknown setting {sorted(unknown)[0]!r}")
+        raise ConfigError(
+            say("[[notify]] number {number} has an unknown setting {key}", number=number, key=repr(sorted(unknown)[0]))
+        )
     target = raw[kinds[0]]
     if not isinstance(target, str) or not target:
-        raise ConfigError(f"[[notify]] number {number}: {kinds[0]} must be a text value")
+        raise ConfigError(say("[[notify]] number {number}: {kind} must be a text value", number=number, kind=kinds[0]))
     on = tuple(raw.get("on", DEFAULT_ON))
     if bad := [e for e in on if e not in EVENTS]:
         raise ConfigError(
-            f"[[notify]] number {number}: unknown event {bad[0]!r} in on (the events are {', '.join(EVENTS)})"
+            say(
+                "[[notify]] number {number}: unknown event {event} in on (the events are {events})",
+                number=number,
+                event=repr(bad[0]),
+                events=", ".join(EVENTS),
+            )
         )
     if kinds[0] != "email" and urlsplit(target).scheme not in ("http", "https"):
-        raise ConfigError(f"[[notify]] number {number}: {kinds[0]} must be an http:// or https:// URL")
+        raise ConfigError(
+            say("[[notify]] number {number}: {kind} must be an http:// or https:// URL", number=number, kind=kinds[0])
+        )
     if kinds[0] == "webhook":
         return Webhook(target, on)
     if kinds[0] == "ping":
@@ -233,23 +258,28 @@ def _channel(number: int, raw: Mapping[str, Any], smtp: Smtp | None) -> Channel:
 
 def _smtp(raw: Any, env: Mapping[str, str]) -> Smtp:
     if not isinstance(raw, Mapping) or not raw.get("host"):
-        raise ConfigError('[smtp] in the config file needs at least host = "smtp.example.com"')
+        raise ConfigError(say('[smtp] in the config file needs at least host = "smtp.example.com"'))
     unknown = set(raw) - {"host", "port", "user", "password_file", "from", "ca_file"}
     if unknown:
         raise ConfigError(
-            f"[smtp] has an unknown setting {sorted(unknown)[0]!r} "
-            f"(the password comes from ${PASSWORD_ENV} or password_file)"
+            say(
+                "[smtp] has an unknown setting {key} (the password comes from ${variable} or password_file)",
+                key=repr(sorted(unknown)[0]),
+                variable=PASSWORD_ENV,
+            )
         )
     try:
         port = int(raw.get("port", 587))
     except (TypeError, ValueError):
-        raise ConfigError("[smtp] port must be a number") from None
+        raise ConfigError(say("[smtp] port must be a number")) from None
     password = env.get(PASSWORD_ENV) or None
     if password is None and raw.get("password_file"):
         try:
             password = Path(raw["password_file"]).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigError(f"cannot read the SMTP password_file {raw['password_file']}: {exc.strerror}") from None
+            raise ConfigError(
+                say("cannot read the SMTP password_file {path}: {why}", path=raw["password_file"], why=exc.strerror)
+            ) from None
     user = raw.get("user")
     return Smtp(
         str(raw["host"]),

@@ -36,7 +36,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterator, Mapping, NamedTuple
 
-from citaplanner_tui.core.i18n import N_
+from citaplanner_tui.core.i18n import N_, say
 from citaplanner_tui.core.volume.naming import (
     COMPANION_SUFFIXES,
     PARTIAL_SUFFIX,
@@ -236,7 +236,11 @@ class Entry(NamedTuple):
         recorded = self.recorded_path
         if not recorded or recorded.lstrip("*") in (self.path.name, str(self.path)):
             return None
-        return f"the sidecar records {recorded}, not this file's path; it is paired with {self.path.name} by file name"
+        return say(
+            "the sidecar records {recorded}, not this file's path; it is paired with {name} by file name",
+            recorded=recorded,
+            name=self.path.name,
+        )
 
 
 @dataclass(frozen=True)
@@ -305,9 +309,14 @@ def scan(where: VolumeRef, *, store: Records | None = None, now: datetime | None
     try:
         top = _folder(backup_dir, "", False, facts, kept, seen)
     except FileNotFoundError:
-        return Catalog(backup_dir, (), scanned_at, (f"the backup folder {backup_dir} does not exist",))
+        return Catalog(backup_dir, (), scanned_at, (say("the backup folder {dir} does not exist", dir=backup_dir),))
     except OSError as exc:
-        return Catalog(backup_dir, (), scanned_at, (f"cannot list the backup folder {backup_dir}: {exc.strerror}",))
+        return Catalog(
+            backup_dir,
+            (),
+            scanned_at,
+            (say("cannot list the backup folder {dir}: {why}", dir=backup_dir, why=exc.strerror),),
+        )
     entries: list[Entry] = list(top.entries)
     for name in top.folders:
         is_tier = name in TIERS
@@ -325,7 +334,7 @@ def scan(where: VolumeRef, *, store: Records | None = None, now: datetime | None
                         0,
                         0,
                         State.UNREADABLE,
-                        reason=f"cannot list this folder: {exc.strerror}",
+                        reason=say("cannot list this folder: {why}", why=exc.strerror),
                         folder=name,
                     )
                 )
@@ -510,10 +519,10 @@ def _scan_folder(
             if is_tier:
                 out.append(_foreign(folder, e, label, _foreign_reason(e)))
         elif e.is_symlink():
-            out.append(_foreign(folder, e, label, "a symbolic link (never followed)", parsed))
+            out.append(_foreign(folder, e, label, _SYMLINK, parsed))
             shielded.add(name)
         elif not e.is_file(follow_symlinks=False):
-            out.append(_foreign(folder, e, label, "not a regular file", parsed))
+            out.append(_foreign(folder, e, label, _NOT_REGULAR, parsed))
             shielded.add(name)
         elif partial:
             out.append(
@@ -523,7 +532,7 @@ def _scan_folder(
                     label,
                     parsed,
                     State.PARTIAL,
-                    "unfinished: a backup is being written, or one was cut short",
+                    say("unfinished: a backup is being written, or one was cut short"),
                 )
             )
         else:
@@ -540,7 +549,7 @@ def _scan_folder(
         parsed = _parse(e.name[: -len(_companion_suffix(e.name))])
         if parsed is None:
             if is_tier:
-                out.append(_foreign(folder, e, label, "the name is not one of ours"))
+                out.append(_foreign(folder, e, label, _NOT_OURS))
             continue
         if parsed.filename in shielded:
             out.append(
@@ -548,13 +557,20 @@ def _scan_folder(
                     folder,
                     e,
                     label,
-                    "the sidecar of a file that is not a plain backup (a symbolic link or folder); left alone",
+                    say("the sidecar of a file that is not a plain backup (a symbolic link or folder); left alone"),
                     parsed,
                 )
             )
             continue
         out.append(
-            _plain(folder, e, label, parsed, State.ORPHAN_SIDECAR, f"there is no dump file {parsed.filename} beside it")
+            _plain(
+                folder,
+                e,
+                label,
+                parsed,
+                State.ORPHAN_SIDECAR,
+                say("there is no dump file {name} beside it", name=parsed.filename),
+            )
         )
 
 
@@ -579,18 +595,25 @@ def _child(folder: Path, name: str) -> Path:
     return _MAKE_CHILD(folder, name) if _MAKE_CHILD is not None else folder / name
 
 
+# Reasons said for many entries of one scan: made once.
+_SYMLINK = say("a symbolic link (never followed)")
+_NOT_REGULAR = say("not a regular file")
+_NOT_OURS = say("the name is not one of ours")
+_NO_SIDECAR = say("no .sha256 sidecar: its checksum cannot be checked")
+
+
 def _tier(label: str, parsed: BackupName | None) -> str:
     return label if label in TIERS or parsed is None else parsed.tier
 
 
 def _foreign_reason(e: os.DirEntry[str]) -> str:
     if e.is_symlink():
-        return "a symbolic link (never followed)"
+        return _SYMLINK
     if e.is_dir(follow_symlinks=False):
-        return "a folder"
+        return say("a folder")
     if not e.is_file(follow_symlinks=False):
-        return "not a regular file"
-    return "the name is not one of ours"
+        return _NOT_REGULAR
+    return _NOT_OURS
 
 
 def _lstat(e: os.DirEntry[str]) -> os.stat_result | None:
@@ -618,7 +641,7 @@ def _foreign(folder: Path, e: os.DirEntry[str], label: str, reason: str, parsed:
 def _plain(folder: Path, e: os.DirEntry[str], label: str, parsed: BackupName, state: State, reason: str) -> Entry:
     st = _lstat(e)
     if st is None:
-        state, reason = State.UNREADABLE, "cannot read its details (it may have just been removed)"
+        state, reason = State.UNREADABLE, say("cannot read its details (it may have just been removed)")
     return Entry(
         _child(folder, e.name),
         parsed,
@@ -663,7 +686,7 @@ def _dump(
             st.st_mtime_ns if st else 0,
             State.UNREADABLE,
             sidecar,
-            "permission denied" if st else "cannot read its details",
+            say("permission denied") if st else say("cannot read its details"),
             label,
         )
     known = facts.get(e.path)
@@ -675,7 +698,7 @@ def _dump(
     if st.st_size < MIN_DUMP_BYTES:
         state, reason = (
             State.CORRUPT,
-            (f"{st.st_size} bytes: too small to hold a dump (a run that failed before writing one)"),
+            say("{size} bytes: too small to hold a dump (a run that failed before writing one)", size=st.st_size),
         )
     return Entry(
         path,
@@ -708,15 +731,15 @@ def _judge(sidecar: Path | None, known: Facts | None) -> tuple[State, str]:
     """A dump's state from its sidecar and the last checks (worst finding wins)."""
     verify, deep = (known.verify, known.deep) if known else (None, None)
     if deep is not None and not deep.ok:
-        return State.CORRUPT, deep.detail or "the deep check failed"
+        return State.CORRUPT, deep.detail or say("the deep check failed")
     if verify is not None and not verify.ok:
         problem = verify.extra.get("problem")
         if problem == "mismatch":
-            return State.MISMATCH, verify.detail or "the checksum does not match its sidecar"
+            return State.MISMATCH, verify.detail or say("the checksum does not match its sidecar")
         if problem == "bad_sidecar":
-            return State.BAD_SIDECAR, verify.detail or "the sidecar holds no SHA-256"
+            return State.BAD_SIDECAR, verify.detail or say("the sidecar holds no SHA-256")
     if verify is not None and verify.extra.get("structure"):
-        return State.CORRUPT, verify.extra.get("structure_detail") or "not a whole compressed file"
+        return State.CORRUPT, verify.extra.get("structure_detail") or say("not a whole compressed file")
     if sidecar is None:
-        return State.NO_SIDECAR, "no .sha256 sidecar: its checksum cannot be checked"
+        return State.NO_SIDECAR, _NO_SIDECAR
     return State.OK, ""

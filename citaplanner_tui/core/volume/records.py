@@ -21,6 +21,9 @@ The file is bookkeeping, never a source of truth about the backups themselves:
 - in read-only mode nothing is written and nothing is logged; results stay in memory;
 - a volume where the file cannot be written still gets its verification; the reason
   is logged once and kept in ``Records.last_error``.
+- a result's ``detail`` is its English sentence; beside it ``said`` keeps how it was made
+  (``core.i18n.kept``), so a screen reading it later still says it in the operator's
+  language (a ``said`` that no longer gives the same English is ignored).
 
 Times are naive local time, like the timestamps in backup names, so ages compare
 directly with ``datetime.now()``.
@@ -37,6 +40,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Union
 
+from citaplanner_tui.core.i18n import Message, kept, recalled
 from citaplanner_tui.core.logs.writer import Log
 from citaplanner_tui.core.volume import private
 from citaplanner_tui.core.volume.naming import TIERS
@@ -117,7 +121,7 @@ def _record_from_json(kind: str, raw: Mapping[str, Any]) -> Record:
         kind,
         datetime.fromisoformat(raw["at"]),
         bool(raw["ok"]),
-        str(raw.get("detail", "")),
+        recalled(raw["said"], str(raw.get("detail", ""))) if "said" in raw else str(raw.get("detail", "")),
         dict(raw.get("extra") or {}),
     )
 
@@ -269,6 +273,8 @@ class Records:
                         "detail": record.detail,
                         "extra": record.extra,
                     }
+                    if isinstance(record.detail, Message):  # so a screen can say it in the operator's language
+                        item[record.kind]["said"] = kept(record.detail)
                     if record.kind == "drill":
                         item["drills"] = int(item.get("drills", 0)) + 1
                         item["drills_ok"] = int(item.get("drills_ok", 0)) + int(record.ok)

@@ -154,7 +154,7 @@ class PickStep(ConsoleNode, Vertical):
         return next((e for e in report.held if str(e.path) == rel), None) if report else None
 
     def describe(self, entry: Entry | None) -> None:
-        notes = [entry.path.name, entry.reason, entry.verify_detail] if entry else []
+        notes = [entry.path.name, shown(entry.reason), shown(entry.verify_detail)] if entry else []
         if entry and self.source != "local":
             notes.append(
                 _("on {target}: Enter downloads it, checks it against its sidecar, then pre-flight").format(
