@@ -28,6 +28,7 @@ from tests.support.tui import make_console, settle, sync, wait_until
 
 SEED = int(os.environ.get("KEYMASH_SEED", "20261127"))
 SECONDS = 7.0  # per run (Pilot takes 40-100 ms a key here); six runs keep the file under a minute
+MIN_KEYS = 40  # pressed whatever the machine's speed: a loaded machine mashes fewer keys, never none
 MAX_KEYS = 600
 NAVIGATION = ["up", "down", "left", "right", "home", "end", "pageup", "pagedown"]
 CONTROL = ["escape", "enter", "tab", "shift+tab", "space", "backspace"]
@@ -107,19 +108,23 @@ async def test_random_keys_on_every_screen_never_crash(big_log_volume, app_db, m
     def console():
         return make_console(big_log_volume, database_url=database_url, read_only=read_only, **options)
 
-    pressed = await mash(console, keys, size, f"seed {seed} (KEYMASH_SEED={SEED}), {colours}, {size}")
-    assert pressed > 20, f"only {pressed} keys in {SECONDS} s: the console is too slow to mash"
+    await mash(console, keys, size, f"seed {seed} (KEYMASH_SEED={SEED}), {colours}, {size}")
 
 
-async def mash(console, keys: list[str], size: tuple[int, int], run: str) -> int:
-    """Press ``keys`` until they run out or time does; returns how many were pressed."""
+async def mash(console, keys: list[str], size: tuple[int, int], run: str) -> None:
+    """Press ``keys`` until they run out, or time does once ``MIN_KEYS`` were pressed (no timing is
+    asserted: a slow machine presses fewer)."""
     pressed, deadline = 0, time.monotonic() + SECONDS
-    while pressed < len(keys) and time.monotonic() < deadline:
+
+    def more() -> bool:
+        return pressed < len(keys) and (pressed < MIN_KEYS or time.monotonic() < deadline)
+
+    while more():
         app = console()
         try:
             async with app.run_test(size=size) as pilot:
                 await settle(pilot)
-                while app.is_running and pressed < len(keys) and time.monotonic() < deadline:
+                while app.is_running and more():
                     await pilot.press(keys[pressed])
                     pressed += 1
                 if app.is_running:  # no job left behind (a verify in a child process)
@@ -133,4 +138,3 @@ async def mash(console, keys: list[str], size: tuple[int, int], run: str) -> int
         assert app.return_code in (None, 0), (
             f"{run}: exit code {app.return_code} after key #{pressed} {keys[pressed - 1]!r}; the keys: {keys[:pressed]}"
         )
-    return pressed
