@@ -82,7 +82,7 @@ PRE, DATA_SECTION, POST_PARALLEL, POST = range(4)
 
 
 def jobs_for(settings: Settings) -> int:
-    """The connections a swap restore or drill loads over: ``[restore] jobs`` (``--jobs``), else one per core."""
+    """The connections a swap restore or drill loads over: ``[restore] jobs`` (``--jobs``); 0 is one per core."""
     return settings.restore.jobs or os.cpu_count() or 1
 
 
