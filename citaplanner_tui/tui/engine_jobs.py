@@ -37,11 +37,12 @@ def _checked(what: str, remote: bool, results: Sequence[Any], line: Callable[[An
     """A verify's outcome (``remote``: of the off-site targets' backups): FAILED naming each bad one
     (``line``), else OK with the count."""
     bad, n = [r for r in results if not r.ok], len(results)
-    if bad and remote:
-        failed = say("{what}: {failed} of {checked} remote backups FAILED", what=what, failed=len(bad), checked=n)
-    elif bad:
-        failed = say("{what}: {failed} of {checked} backups FAILED", what=what, failed=len(bad), checked=n)
     if bad:
+        failed = (
+            say("{what}: {failed} of {checked} remote backups FAILED", what=what, failed=len(bad), checked=n)
+            if remote
+            else say("{what}: {failed} of {checked} backups FAILED", what=what, failed=len(bad), checked=n)
+        )
         return JobOutcome(Kind.FAILED, failed, tuple(map(line, bad)), results)
     if remote:
         return JobOutcome.ok(
@@ -64,16 +65,16 @@ def backup(settings: Settings, *, tier: str, now: datetime | None, reporter: Rep
     name = result.files[0].name
     warnings = [*result.warnings, *(_push_after_backup(settings, reporter) if settings.offsite else ())]
     pushed = bool(settings.offsite) and len(warnings) == len(result.warnings)
-    if warnings and pushed:
-        warned = say("backup {name} written and pushed off-site with warnings", name=name)
-    elif warnings:
-        warned = say("backup {name} written with warnings", name=name)
     if warnings:
+        warned = (
+            say("backup {name} written and pushed off-site with warnings", name=name)
+            if pushed
+            else say("backup {name} written with warnings", name=name)
+        )
         return JobOutcome(Kind.WARNING, warned, tuple(warnings), result)
     if pushed:
         return JobOutcome.ok(result, say("backup {name} written and pushed off-site", name=name))
-    summary = say("backup {name} written", name=name)
-    return JobOutcome.ok(result, summary)
+    return JobOutcome.ok(result, say("backup {name} written", name=name))
 
 
 def _push_after_backup(settings: Settings, reporter: Reporter) -> list[str]:
