@@ -220,14 +220,20 @@ def _corrupted_copy(dump, day):
     return copy
 
 
-def test_a_corrupted_backup_is_told_in_spanish_and_its_json_stays_english(backup_dir):
-    env = {**cli_env("postgresql://citaplanner@127.0.0.1:1/x", backup_dir), **LOCALE_FREE}
+def _one_corrupted_daily(backup_dir):
+    """A volume holding one daily backup, damaged after its sidecar was written; its path."""
     daily = backup_dir / "daily"
     daily.mkdir()
     good = daily / "citaplanner_daily_20200103_020000.sql.gz"
     good.write_bytes(gzip.compress(b"-- PostgreSQL database dump\n" + b"SELECT 1;\n" * 200))
     bad = _corrupted_copy(good, "20200102")
     good.unlink()
+    return bad
+
+
+def test_a_corrupted_backup_is_told_in_spanish_and_its_json_stays_english(backup_dir):
+    env = {**cli_env("postgresql://citaplanner@127.0.0.1:1/x", backup_dir), **LOCALE_FREE}
+    bad = _one_corrupted_daily(backup_dir)
     english = _run("verify", env=env)
     spanish = _run("--lang", "es", "verify", env=env)
     spanish_json = _run("--lang", "es", "verify", "--json", env=env)
@@ -367,12 +373,7 @@ def test_a_verdict_kept_in_the_state_file_is_still_said_in_spanish(spanish, back
     from citaplanner_tui.core.verify import verify
     from citaplanner_tui.core.volume.catalog import scan
 
-    daily = backup_dir / "daily"
-    daily.mkdir()
-    good = daily / "citaplanner_daily_20200103_020000.sql.gz"
-    good.write_bytes(gzip.compress(b"-- PostgreSQL database dump\n" + b"SELECT 1;\n" * 200))
-    bad = _corrupted_copy(good, "20200102")
-    good.unlink()
+    bad = _one_corrupted_daily(backup_dir)
     [result] = verify(Settings(backup_dir=backup_dir))
     [entry] = scan(backup_dir).backups()
     assert entry.verify_detail == result.detail == str(result.detail)  # the English text, as before
