@@ -29,6 +29,7 @@ from tests.support.restore import (
     fill,
     held_cli,
     insert_into_dump,
+    rewrite_archive,
     settings_for,
     take_backup,
     wait_for,
@@ -111,6 +112,20 @@ def test_a_failing_worker_names_its_table_and_changes_nothing(live, backup_dir, 
     assert "nothing was committed to the live database" in lines[0]
     _left_alone(live)
     assert "dropped" in _log(backup_dir) and "the live database was not touched" in _log(backup_dir)
+
+
+def test_a_foreign_key_the_data_breaks_fails_on_its_worker_and_changes_nothing(live, backup_dir):
+    """The clients' rows gone from the dump: their keys fail when the workers validate them, at the end."""
+    dump = gzip.decompress(live.archive.read_bytes())
+    start = dump.index(b"\n", dump.index(b"COPY public.clients ")) + 1
+    rewrite_archive(live.archive, gzip.compress(dump[:start] + dump[dump.index(b"\\.\n", start) :]))
+    done = cli("restore", str(live.archive), "--confirm", live.name, "--jobs", "2", env=cli_env(live.url, backup_dir))
+    assert done.returncode == 1, done.stdout
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "while checking the foreign keys of public." in lines[0], lines[0]
+    assert 'violates foreign key constraint "' in lines[0] and "_clientId_fkey" in lines[0], lines[0]
+    _left_alone(live)
 
 
 def test_a_worker_whose_connection_is_ended_stops_the_restore(live, backup_dir, tmp_path, monkeypatch):

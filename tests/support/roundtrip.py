@@ -102,6 +102,17 @@ INSERT INTO app.scratchpad VALUES ('a', '{"x": [1, 2]}'), ('b', 'null');
 CREATE TABLE app.deferred (id int PRIMARY KEY, parent int REFERENCES app.deferred DEFERRABLE INITIALLY DEFERRED,
     CHECK (id > 0) NOT VALID);
 INSERT INTO app.deferred VALUES (2, 1), (1, NULL);
+CREATE TABLE app.loose (id int PRIMARY KEY, thing int);
+INSERT INTO app.loose SELECT 1, min(id) FROM app.things UNION ALL SELECT 2, -1;
+ALTER TABLE app.loose ADD CONSTRAINT loose_thing_fkey FOREIGN KEY (thing) REFERENCES app.things (id) NOT VALID;
+CREATE TABLE app.pairs (a int, b int, UNIQUE (a, b));
+INSERT INTO app.pairs SELECT g, g * 2 FROM generate_series(1, 5) g;
+CREATE TABLE app."pair; refs" (a int, b int, CONSTRAINT "pair; ref" FOREIGN KEY (a, b) REFERENCES app.pairs (a, b)
+    ON DELETE SET NULL (b));
+INSERT INTO app."pair; refs" VALUES (1, 2), (3, 6), (NULL, 7);
+CREATE TABLE app.readings (at date NOT NULL, thing int REFERENCES app.things (id)) PARTITION BY RANGE (at);
+CREATE TABLE app.readings_2026 PARTITION OF app.readings FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+INSERT INTO app.readings SELECT date '2026-01-01' + g, id FROM app.things, generate_series(1, 3) g;
 CREATE INDEX things_big ON app.things (n) WHERE n > 30;
 CREATE INDEX events_brin ON app.events_2026 USING brin (at);
 ALTER TABLE app.things ALTER COLUMN n SET STATISTICS 500;

@@ -17,7 +17,15 @@ once:
   locks; a comment goes where its object went), then, once all are built, the
   rest in order on main: index attachments, foreign keys (after the PK/unique
   indexes they need), triggers, rules, policies, grants, materialized views;
-- the per-table row-count check last, on main.
+- a foreign key's check of every existing row is what takes time, and two keys on
+  tables that share a parent (``tenants``, say) lock each other out when added.  So
+  main adds each key of an ordinary table ``NOT VALID`` (a catalog change, instant),
+  and at the end the workers ``VALIDATE`` them, all of a table's keys on one worker,
+  the biggest tables first: validating takes a lock that only conflicts on the table
+  being checked, never on the parents.  The keys end up validated, as psql leaves
+  them.  A key the dump already marks ``NOT VALID`` stays so, and a key of a
+  partitioned table (no ``ONLY``) is added as the dump says;
+- the per-table row-count check last, on main, while the workers validate.
 
 The dump is split only where ``DumpScanner`` (psql's own lexing: quotes, dollar
 quotes, comments, COPY only at the top level) says a statement or a data block
@@ -64,7 +72,7 @@ from citaplanner_tui.core.restore.swap import pause_point
 if TYPE_CHECKING:
     from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.stream.archive import ArchiveReader
-from citaplanner_tui.core.stream.dumpscan import IDENTIFIER, TRAILER, DumpScanner, codec_for
+from citaplanner_tui.core.stream.dumpscan import IDENTIFIER, TRAILER, DumpScanner, codec_for, table_key
 
 # A table's data is cut into COPY pieces of about this size, so one big table keeps every worker busy.
 PIECE = 8 << 20
@@ -76,7 +84,15 @@ DATA = {b"TABLE DATA", b"SEQUENCE SET", b"BLOBS", b"BLOB DATA", b"LARGE OBJECTS"
 PARALLEL = {b"INDEX", b"CONSTRAINT"}
 # Entries pg_dump writes right after the object they describe: they go where it went.
 FOLLOWERS = {b"COMMENT", b"SECURITY LABEL"}
-_TABLE = re.compile(rb"(?:^ALTER TABLE|\sON)(?: ONLY)? (" + IDENTIFIER + rb"(?:\." + IDENTIFIER + rb")?)", re.MULTILINE)
+FOREIGN_KEY = b"FK CONSTRAINT"
+_QUALIFIED = IDENTIFIER + rb"(?:\." + IDENTIFIER + rb")?"
+# pg_dump's foreign key of an ordinary table; what follows its ``;`` is blank or ``--`` lines.
+_ADD_KEY = re.compile(
+    rb"^ALTER TABLE ONLY (" + _QUALIFIED + rb")\s+ADD CONSTRAINT (" + IDENTIFIER + rb") FOREIGN KEY "
+    rb".*?(?<!NOT VALID)(;)\s*(?:--[^\n]*\s*)*\Z",
+    re.MULTILINE | re.DOTALL,
+)
+_TABLE = re.compile(rb"(?:^ALTER TABLE|\sON)(?: ONLY)? (" + _QUALIFIED + rb")", re.MULTILINE)
 _SETTING = re.compile(rb"^(?:SET (\w+) =|SELECT pg_catalog\.set_config\('(\w+)')")
 PRE, DATA_SECTION, POST_PARALLEL, POST = range(4)
 
@@ -197,6 +213,8 @@ class _Loader:
         self.copy: tuple[_Session, bytes, str, int] | None = None  # worker, COPY line, table, bytes sent
         self.entry: _Entry | None = None
         self.tables: dict[bytes, _Session] = {}  # post-data: which worker has each table's statements
+        self.sizes: collections.Counter[str] = collections.Counter()  # bytes of data per table
+        self.checks: dict[bytes, list[bytes]] = {}  # per table, its foreign keys' VALIDATE statements
         self.previous: _Session | None = None
         self.paused = False
 
@@ -275,7 +293,7 @@ class _Loader:
             return
         if self.copy is not None:
             self._copy_data(data, ends_copy)
-        elif self.phase == POST_PARALLEL and self.entry is not None:
+        elif self.entry is not None:
             self.entry.text += data
         else:
             self._send(self.main, data)
@@ -289,6 +307,8 @@ class _Loader:
         else:
             kind, what = match[2], match[1] if match[3] == b"-" else match[3] + b"." + match[1]
         name = f"{kind.decode(self.codec, 'replace')} {what.decode(self.codec, 'replace')}".strip()
+        if self.phase == POST:
+            self._dispatch_entry()  # a foreign key, read whole
         if self.phase != POST_PARALLEL:
             self.main.done(f"running {self.entry_name}")  # what main was sent up to here
         self.entry_name = name
@@ -307,10 +327,15 @@ class _Loader:
             self.phase = POST_PARALLEL if kind in PARALLEL else POST
             if kind in PARALLEL:
                 self.entry = _Entry(kind, name, bytearray())
+        if self.phase == POST and kind == FOREIGN_KEY:
+            self.entry = _Entry(kind, name, bytearray())
 
     def _dispatch_entry(self) -> None:
         entry, self.entry = self.entry, None
         if entry is None or not entry.text.strip():
+            return
+        if entry.kind == FOREIGN_KEY:
+            self._send(self.main, self._check_later(entry.text))
             return
         match = None if entry.kind in FOLLOWERS else _TABLE.search(entry.text)
         table = match[1] if match else None
@@ -326,6 +351,23 @@ class _Loader:
         on = f" on {table.decode(self.codec, 'replace')}" if table else ""
         self._send(session, entry.text)
         session.done(f"creating {entry.name}{on}", len(entry.text))
+
+    def _check_later(self, text: bytearray) -> bytes:
+        """An ordinary table's foreign key, added ``NOT VALID``; its ``VALIDATE`` waits for the end."""
+        match = _ADD_KEY.search(text)
+        if match is None:
+            return bytes(text)
+        table, key, end = match[1], match[2], match.start(3)
+        self.checks.setdefault(table, []).append(b"ALTER TABLE ONLY " + table + b" VALIDATE CONSTRAINT " + key + b";\n")
+        return bytes(text[:end] + b" NOT VALID" + text[end:])
+
+    def _validate(self) -> None:
+        """Validate the foreign keys over the workers: a table's on one, the biggest tables first."""
+        weight = {table: self.sizes[table_key(table, self.codec)] + 1 for table in self.checks}
+        for table in sorted(self.checks, key=weight.__getitem__, reverse=True):
+            worker = self._least_busy()
+            self._send(worker, b"".join(self.checks[table]))
+            worker.done(f"checking the foreign keys of {table.decode(self.codec, 'replace')}", weight[table])
 
     # -- data -----------------------------------------------------------------
     def _copy_start(self, table: str, rest: memoryview) -> None:
@@ -344,6 +386,7 @@ class _Loader:
     def _copy_data(self, data: memoryview, ends_copy: bool) -> None:
         assert self.copy is not None  # called only inside a COPY's data
         worker, line, table, size = self.copy
+        self.sizes[table] += len(data)
         if not ends_copy and size + len(data) >= PIECE:
             cut = bytes(data[-65536:]).rfind(b"\n")
             if cut >= 0:
@@ -373,8 +416,9 @@ class _Loader:
     # -- the end ----------------------------------------------------------------
     def finish(self, check: bytes) -> None:
         self._dispatch_entry()
-        self.barrier(self.sessions)
-        self._send(self.main, check)
+        self.barrier(self.sessions)  # every key exists, NOT VALID, before any worker validates one
+        self._validate()
+        self._send(self.main, check)  # counting takes no lock the validations conflict with
         self.main.done("checking every table's row count")
         for s in self.sessions:
             s.close()

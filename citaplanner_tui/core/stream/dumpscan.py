@@ -96,6 +96,12 @@ def name_key(parts: list[str]) -> str:
     return ".".join(p if p and '"' not in p and "." not in p else '"' + p.replace('"', '""') + '"' for p in parts)
 
 
+def table_key(qualified: bytes, codec: str) -> str:
+    """A table's name as the dump writes it (``public."Account"``), as ``name_key`` keys it."""
+    parts = [m[0].decode(codec, "surrogateescape") for m in _PART.finditer(qualified)]
+    return name_key([p[1:-1].replace('""', '"') if p.startswith('"') else p for p in parts])
+
+
 def split_key(key: str) -> list[str]:
     """The inverse of ``name_key``: ``s."a.b"`` -> ``["s", "a.b"]``."""
     parts = [
@@ -286,9 +292,7 @@ class DumpScanner:
             self._drop(start, end)
             return
         if match := _COPY.match(text):
-            codec = codec_for(self.info.encoding)
-            parts = [m[0].decode(codec, "surrogateescape") for m in _PART.finditer(match[1])]
-            self._table = name_key([p[1:-1].replace('""', '"') if p.startswith('"') else p for p in parts])
+            self._table = table_key(match[1], codec_for(self.info.encoding))
             self.info.rows.setdefault(self._table, 0)
             self._mark(start, "copy", self._table)
             self._state, self._line_start = COPY_DATA, True
