@@ -16,6 +16,7 @@ from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.restore import execute, preflight
 from citaplanner_tui.core.restore.plan import ConfirmationRequired
 from citaplanner_tui.core.restore.validate import qualified
+from citaplanner_tui.core.settings import RestoreKeep
 from tests.support.db import drop_app_db, make_app_db
 from tests.support.restore import (
     content,
@@ -49,12 +50,16 @@ def _only_sentence(exc: OperatorError) -> str:
     return text
 
 
-def _damaged_after_plan(live, archive, backup_dir, mode, damage) -> str:
-    """Plan, damage the archive, execute: it must fail, change nothing, and say so in one sentence."""
-    settings = settings_for(live, backup_dir)
+def _refused(live, archive, backup_dir, mode, damage, *, jobs: int = 1, after_plan: bool = False) -> str:
+    """Damage the archive (before or after the plan), execute: it must fail, change nothing, say so in one sentence."""
+    settings = settings_for(live, backup_dir, restore=RestoreKeep(jobs=jobs))
+    if not after_plan:
+        damage(archive)  # in its SQL only: pre-flight reads a sound dump
     plan = preflight(settings, archive, mode=mode)
+    assert plan.ok, plan.problems
     before = content(live.server, live.name)
-    damage(archive)
+    if after_plan:
+        damage(archive)
     with pytest.raises(OperatorError) as err:
         execute(settings, plan, confirm=live.name)
     assert content(live.server, live.name) == before
@@ -67,7 +72,7 @@ def test_error_inside_the_dump_rolls_everything_back(live, archive, backup_dir, 
     def bad_statement(path):  # after the tables are created, before their data
         insert_into_dump(path, b"--\n-- Data for Name:", b"SELECT * FROM no_such_table;\n")
 
-    sentence = _damaged_after_plan(live, archive, backup_dir, mode, bad_statement)
+    sentence = _refused(live, archive, backup_dir, mode, bad_statement)
     assert "no_such_table" in sentence and "nothing was committed" in sentence
 
 
@@ -81,14 +86,21 @@ def test_row_count_mismatch_stops_before_commit(live, archive, backup_dir):
             b"DELETE FROM public.payments WHERE id IN (SELECT id FROM public.payments LIMIT 1);\n",
         )
 
-    assert "public.payments holds" in _damaged_after_plan(live, archive, backup_dir, "in-place", sneaky_delete)
+    assert "public.payments holds" in _refused(live, archive, backup_dir, "in-place", sneaky_delete)
 
 
-def test_archive_damaged_after_the_plan_stops_the_load(live, archive, backup_dir):
-    def truncate(path):
-        rewrite_archive(path, path.read_bytes()[:-40])
+@pytest.mark.parametrize("mode,jobs", [("in-place", 1), ("swap", 1), ("swap", 2)])
+@pytest.mark.parametrize("change", ["truncated", "another backup"])
+def test_an_archive_changed_after_the_plan_is_refused_by_the_load(live, archive, backup_dir, mode, jobs, change):
+    """The load reads the bytes pre-flight checked or fails: even a sound backup put in its place, sidecar and all."""
+    other = take_backup(live, backup_dir / "other")  # live without its payments: a valid dump, other content
 
-    assert "truncated" in _damaged_after_plan(live, archive, backup_dir, "in-place", truncate)
+    def replace(path):
+        data = path.read_bytes()[:-40] if change == "truncated" else other.read_bytes()
+        rewrite_archive(path, data)
+
+    sentence = _refused(live, archive, backup_dir, mode, replace, jobs=jobs, after_plan=True)
+    assert f"{archive.name} changed since it was checked: its SHA-256 no longer matches" in sentence, sentence
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate"])

@@ -172,13 +172,11 @@ def _drill(settings: Settings, archive: Path, reporter: Reporter, now: datetime 
         with server.maintenance(info) as conn:
             server.create_database(conn, scratch, facts.user, facts.create_options)
         try:
-            spec = LoadSpec(info.with_dbname(scratch), tools, facts.server_major)
-            loaded = load_scratch(archive, spec, jobs_for(settings), reporter)
             entry = entry_for(archive, settings)
-            recorded = entry.recorded_hash if entry is not None else None
-            if recorded is not None and recorded != loaded.sha256:
-                raise OperatorError(say("{name} does not match its .sha256 sidecar", name=archive.name))
-            rows = loaded.dump.rows  # checked table by table inside the load, before its COMMIT
+            sealed = entry.recorded_hash if entry is not None else None  # its sidecar's
+            spec = LoadSpec(info.with_dbname(scratch), tools, facts.server_major, sealed=sealed)
+            # Every table's rows are checked inside the load, before its COMMIT.
+            rows = load_scratch(archive, spec, jobs_for(settings), reporter).dump.rows
         finally:
             with server.maintenance(info) as conn:
                 server.drop_database(conn, scratch)

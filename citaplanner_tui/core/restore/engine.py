@@ -334,7 +334,7 @@ def _swap_restore(
         server.create_database(conn, scratch, facts.owner, facts.create_options)
     log.info(f"created {scratch!r} owned by {facts.owner}, with the encoding and locale of {plan.target!r}")
     try:
-        spec = LoadSpec(info.with_dbname(scratch), tools, facts.server_major, _role_prologue(facts))
+        spec = LoadSpec(info.with_dbname(scratch), tools, facts.server_major, _role_prologue(facts), plan.sha256)
         dump = load_scratch(plan.archive, spec, jobs, reporter).dump
         over = f" over {jobs} connections" if jobs > 1 else ""
         log.ok(
@@ -426,7 +426,7 @@ def _inplace_restore(
         f"loading {plan.archive.name} into {plan.target!r} in place, in one transaction that first drops "
         f"{reset.summary()}"
     )
-    dump = load_archive(plan.archive, LoadSpec(target, tools, facts.server_major, prologue), reporter).dump
+    dump = load_archive(plan.archive, LoadSpec(target, tools, facts.server_major, prologue, plan.sha256), reporter).dump
     log.ok(
         f"{plan.target!r} now holds the dump's {len(dump.rows)} tables and {sum(dump.rows.values())} rows, "
         "counts checked before the commit"

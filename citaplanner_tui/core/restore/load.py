@@ -57,6 +57,7 @@ class LoadSpec:
     client: ClientTools
     target_major: int
     prologue: str = ""
+    sealed: str | None = None  # the archive's SHA-256 when it was checked: the load reads those bytes or fails
 
 
 def psql(spec: LoadSpec, *options: str, stdout: int | IO[bytes] = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
@@ -187,7 +188,7 @@ def load_archive(archive: Path, spec: LoadSpec, reporter: Reporter | None = None
     # Its own clock, so rate and time left describe the load, not the steps before it.
     reporter = Reporter(reporter.callback, reporter.interval, reporter.cancel) if reporter else Reporter()
     total = Path(archive).stat().st_size
-    reader = ArchiveReader(archive, on_read=lambda n: reporter("load", n, total))
+    reader = ArchiveReader(archive, on_read=lambda n: reporter("load", n, total), sealed=spec.sealed)
     scanner = DumpScanner(_dropper(spec))
     proc = psql(spec)
     assert proc.stdin is not None and proc.stderr is not None  # psql opens both pipes

@@ -446,7 +446,7 @@ def load_parallel(archive: Path, spec: LoadSpec, jobs: int, reporter: Reporter |
     """
     reporter = Reporter(reporter.callback, reporter.interval, reporter.cancel) if reporter else Reporter()
     total = Path(archive).stat().st_size
-    reader = ArchiveReader(archive, on_read=lambda n: reporter("load", n, total))
+    reader = ArchiveReader(archive, on_read=lambda n: reporter("load", n, total), sealed=spec.sealed)
     scanner = DumpScanner(rejected_lines(spec))
     loader = _Loader(spec, jobs, reporter)
     ok = False

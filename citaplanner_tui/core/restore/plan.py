@@ -75,6 +75,7 @@ class RestorePlan:
     # backup runs alongside the load (the server has the connections for both) rather than first.
     jobs: int = 1
     alongside: bool = False
+    sha256: str | None = None  # the archive as pre-flight read it: the load must read the same bytes
 
     @property
     def scratch(self) -> str:

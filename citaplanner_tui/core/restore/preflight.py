@@ -222,6 +222,7 @@ def preflight(
         steps=steps_for(chosen, target, stamp, leftovers=tf.leftovers, drops=drops, jobs=jobs, alongside=alongside),
         jobs=jobs,
         alongside=alongside,
+        sha256=result.sha256,
     )
 
 

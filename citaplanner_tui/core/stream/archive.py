@@ -148,11 +148,21 @@ class ArchiveReader:
 
     ``on_read(n)`` is called with the file's bytes consumed so far, for progress.
     ``nofollow``: refuse a symbolic link (verify reads only files that are ours).
+    ``sealed``: the SHA-256 the file was checked with; a file that no longer has it is
+    refused at its end, before the reader's last chunk, so a load never commits it.
     An encrypted archive is decrypted with ``identities()`` (read when iteration starts).
     """
 
-    def __init__(self, path: Path, on_read: Callable[[int], None] | None = None, *, nofollow: bool = False):
+    def __init__(
+        self,
+        path: Path,
+        on_read: Callable[[int], None] | None = None,
+        *,
+        nofollow: bool = False,
+        sealed: str | None = None,
+    ):
         self.path = Path(path)
+        self.sealed = sealed
         self._flags = os.O_RDONLY | os.O_CLOEXEC | (os.O_NOFOLLOW if nofollow else 0)
         self.encrypted = is_encrypted(self.path)
         inner = self.path.name.removesuffix(PARTIAL_SUFFIX).removesuffix(AGE_SUFFIX)
@@ -177,6 +187,14 @@ class ArchiveReader:
                 if self._on_read:
                     self._on_read(self.compressed_bytes)
                 yield chunk
+        if self.sealed is not None and self.sha256 != self.sealed:
+            raise CorruptArchive(
+                say(
+                    "{name} changed since it was checked: its SHA-256 no longer matches {expected}",
+                    name=self.path.name,
+                    expected=self.sealed[:16],
+                )
+            )
 
     def _decrypted(self) -> Iterator[bytes]:
         keys = identities()
