@@ -28,7 +28,7 @@ def test_restore_keeps_the_newest_leftovers_and_status_lists_them(app_db, backup
     assert done.returncode == 0, done.stderr
     outcome = json.loads(done.stdout)
 
-    safety = sorted(p.name for p in (backup_dir / "safety").glob("*.sql.gz"))
+    safety = sorted(p.name for p in (backup_dir / "safety").glob("*.sql.zst"))  # the fastest format
     assert len(safety) == 2 and outcome["safety_backup"].endswith(safety[-1])
     assert safety[0] == old_safety[-1].name  # the newest older one stays, the two before it went
     assert not any(p.exists() for p in old_safety[:2])

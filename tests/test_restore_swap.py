@@ -41,7 +41,9 @@ def test_swap_restore_brings_back_the_backup_and_keeps_the_old_database(any_live
     ]
     assert outcome.rows == plan.rows
     assert live.sql(setup) == setup_before and "=Tc" not in setup_before[0][0]
-    assert (backup_dir / "safety").is_dir() and list((backup_dir / "safety").glob("*.sql.gz"))
+    dumps = [str(p) for p in (backup_dir / "safety").glob("*.sql.*") if p.suffix in (".gz", ".zst")]
+    assert dumps == [outcome.safety_backup]
+    assert outcome.safety_backup.endswith(".sql.zst")  # the fastest format, whatever the configured one
     assert not databases(live.server, live.name + "__restore_")
 
     back = rollback(settings, live.name, confirm=live.name)

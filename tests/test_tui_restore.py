@@ -170,7 +170,7 @@ async def test_cancel_during_the_safety_backup_leaves_everything_as_it_was(app_d
         assert "rollback" not in enabled
     assert content(app_db.server, app_db.name) == before
     assert leftovers(app_db) == []
-    assert not list((backup_dir / "safety").glob("*.sql.gz"))
+    assert not list((backup_dir / "safety").glob("*.sql.*"))
 
 
 @sync

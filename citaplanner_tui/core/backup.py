@@ -81,6 +81,12 @@ HISTORY_FILE = "last-backup.json"
 # disk (indexes and free space are not dumped; plain SQL deflates 4-6x).
 DEFAULT_RATIO = 0.25
 HEADROOM = 1.2
+# A safety backup is taken while an operator waits on a restore (in place, while writes are
+# refused) and kept only until later restores rotate it: so in the fastest format whatever
+# the configured one.  At 250 MB of SQL, zstd took 1.8 s of CPU where gzip took 4.3 s (level 6)
+# or 2.7 s (level 1, for a file 1.7x the size); zstd's is gzip 6's size, so the restore's
+# space check holds.  This tool restores it, and so does ``zstd -dc FILE | psql``.
+SAFETY_FORMAT = "zstd"
 _LINK_FAILURES = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP}
 _FULL = {errno.ENOSPC, errno.EDQUOT}
 
@@ -166,7 +172,7 @@ def run_backup(
     sealed = f", encrypted with age to {len(settings.encryption.age_recipients)} recipient(s)"
     log(
         "INFO",
-        f"backup started: {tier} of {info.redacted()} as {settings.compression}"
+        f"backup started: {tier} of {info.redacted()} as {compression_for(settings, tier)}"
         + (sealed if settings.encryption.age_recipients else ""),
     )
     try:
@@ -183,6 +189,11 @@ def run_backup(
     return result
 
 
+def compression_for(settings: Settings, tier: str) -> str:
+    """The format a backup of ``tier`` is written in: the configured one, but the fastest for safety backups."""
+    return SAFETY_FORMAT if tier == "safety" else settings.compression
+
+
 class _Run:
     """One backup run; ``created`` lists every path it made, for the rollback."""
 
@@ -190,7 +201,7 @@ class _Run:
         self.settings, self.info, self.tier, self.now = settings, info, tier, now
         self.tiers: tuple[str, ...] = ()
         self.reporter, self.log = reporter, log
-        self.fmt = settings.compression
+        self.fmt = compression_for(settings, tier)
         self.recipients = [age.Recipient.parse(r) for r in settings.encryption.age_recipients]
         self.globals_suffix = GLOBALS_SUFFIX + (AGE_SUFFIX if self.recipients else "")
         self.created: list[Path] = []

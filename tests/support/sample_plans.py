@@ -83,7 +83,7 @@ PARKED_DIFFERENCES = {"public.appointments": 14, "public.payments": 6}
 
 
 def restore_outcome(plan: RestorePlan) -> Outcome:
-    safety = Path(BACKUP_DIR) / "safety" / f"citaplanner_safety_{plan.stamp[:8]}_{plan.stamp[8:]}.sql.gz"
+    safety = Path(BACKUP_DIR) / "safety" / f"citaplanner_safety_{plan.stamp[:8]}_{plan.stamp[8:]}.sql.zst"
     return Outcome(
         plan.target,
         plan.mode,
