@@ -207,7 +207,7 @@ def test_json_and_exit_codes_are_the_same_in_both_languages(app_db, backup_dir):
     assert "no coincide con su archivo de suma" in said and "does not match" not in said
     assert "se restauraron" in _run("--lang", "es", "drill", env=env).stdout
     planned = _run("--lang", "es", "restore", dump, "--plan", env=env).stdout
-    assert "coincide con su archivo de suma .sha256" in planned and "un respaldo completo de " in planned
+    assert "coincide con su archivo de suma .sha256" in planned and "según registra su manifiesto: " in planned
 
 
 def _corrupted_copy(dump, day):

@@ -17,6 +17,8 @@ from citaplanner_tui.core.restore import execute, preflight
 from citaplanner_tui.core.restore.plan import ConfirmationRequired
 from citaplanner_tui.core.restore.validate import qualified
 from citaplanner_tui.core.settings import RestoreKeep
+from citaplanner_tui.core.volume import manifest
+from citaplanner_tui.core.volume.records import Records
 from tests.support.db import drop_app_db, make_app_db
 from tests.support.restore import (
     content,
@@ -101,6 +103,33 @@ def test_an_archive_changed_after_the_plan_is_refused_by_the_load(live, archive,
 
     sentence = _refused(live, archive, backup_dir, mode, replace, jobs=jobs, after_plan=True)
     assert f"{archive.name} changed since it was checked: its SHA-256 no longer matches" in sentence, sentence
+
+
+@pytest.mark.parametrize("with_manifest", [True, False])
+def test_preflight_reads_in_full_only_what_no_manifest_vouches_for(live, archive, backup_dir, with_manifest):
+    """Our backup's manifest, written for these very bytes, gives the rows: a checksum pass, no deep verify.
+    Without it (the old script's backups) the archive is decompressed to its end, as before."""
+    found = manifest.read(archive)
+    assert found is not None and found.rows
+    if not with_manifest:
+        manifest.path_for(archive).unlink()
+    settings = settings_for(live, backup_dir)
+    plan = preflight(settings, archive)
+    assert plan.ok, plan.problems
+    names = [c.name for c in plan.checks]
+    facts = Records(settings).lookup(archive)
+    assert plan.rows == found.rows and plan.sha256 == found.sha256
+    assert facts is not None and facts.verify is not None and facts.verify.ok
+    if with_manifest:
+        held = f"as its manifest records: {len(found.rows)} tables, {sum(found.rows.values()):,} rows"
+        assert "deep verify" not in names and held in plan.checks[names.index("contents")].detail
+        assert facts.deep is None  # nothing decompressed it
+        assert plan.source_version == found.server_version
+    else:
+        assert "contents" not in names and plan.checks[names.index("deep verify")].ok
+        assert facts.deep is not None and facts.deep.ok
+    execute(settings, plan, confirm=live.name)  # the load reads it to the end either way
+    assert sum(n for n, _ in content(live.server, live.name).values()) == sum(found.rows.values())
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate"])

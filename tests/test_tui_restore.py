@@ -51,7 +51,7 @@ async def test_full_restore_through_the_wizard_then_rollback(app_db, backup_dir)
         job = await wait_for_job(pilot, "preflight")
         assert job.error is None, job.error
         checks = wizard.query_one("#preflight-checks").text
-        assert "OK" in checks and "deep verify" in checks and "FAIL" not in checks
+        assert "OK" in checks and "as its manifest records" in checks and "FAIL" not in checks
         await pilot.press("enter")
         assert wizard.step == "plan"
         assert "mode swap" in str(wizard.query_one("#plan-head").render())
