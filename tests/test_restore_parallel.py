@@ -93,7 +93,7 @@ def test_jobs_setting_flag_and_bad_values(tmp_path):
     config.write_text("[restore]\njobs = 3\n")
     loaded = settings.load({"config_file": str(config)}, env={})
     assert loaded.restore.jobs == 3 and parallel.jobs_for(loaded) == 3
-    assert parallel.jobs_for(settings.Settings()) == 1  # the default: one transaction
+    assert parallel.jobs_for(settings.Settings()) == (os.cpu_count() or 1)  # the default: one per core
     config.write_text("[restore]\njobs = 0\n")
     assert parallel.jobs_for(settings.load({"config_file": str(config)}, env={})) == (os.cpu_count() or 1)
     config.write_text("[restore]\njobs = -1\n")

@@ -69,8 +69,8 @@ def add_jobs(p: argparse.ArgumentParser) -> None:
         type=_jobs,
         metavar="N",
         help=_(
-            "load the scratch database over N connections at once (default: [restore] jobs, else 1: one "
-            "transaction); in-place restores always use one"
+            "load the scratch database over N connections at once (default: [restore] jobs, else one per "
+            "core; 1: one transaction); in-place restores always use one"
         ),
     )
 
