@@ -14,7 +14,8 @@ against the same archive (each ``--runs`` times, interleaved, best kept):
   BEGIN/COMMIT with the per-table count check just before it);
 - ours, the same load over ``--jobs`` connections (default: one per core): the
   parallel restore of swap mode and drills (schema, then COPY pieces on every worker,
-  indexes and constraints in parallel, the rest of post-data, the count check);
+  indexes and constraints in parallel, the rest of post-data with the foreign keys added
+  NOT VALID, then validated on the workers while the rows are counted);
 - ours, the whole swap ``restore`` (pre-flight deep verify, safety backup of the live
   database, load, validation, swap), with ``--jobs 1`` and with ``--jobs``: the
   parallel one takes the safety backup alongside the load.
