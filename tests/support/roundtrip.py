@@ -218,6 +218,10 @@ CREATE TABLE public.booking (
 INSERT INTO public.booking (room, during)
 SELECT g % 5, daterange(date '2026-01-01' + g * 3, date '2026-01-01' + g * 3 + 2)
 FROM generate_series(1, 50) g;
+CREATE TABLE public.rooms (id int PRIMARY KEY);
+INSERT INTO public.rooms VALUES (1), (2);
+CREATE TABLE public.wish (room int REFERENCES public.rooms NOT ENFORCED, note text);
+INSERT INTO public.wish VALUES (1, 'kept'), (99, 'no such room: the key is not enforced');
 """
 
 LATIN1 = """

@@ -23,8 +23,8 @@ once:
   and at the end the workers ``VALIDATE`` them, all of a table's keys on one worker,
   the biggest tables first: validating takes a lock that only conflicts on the table
   being checked, never on the parents.  The keys end up validated, as psql leaves
-  them.  A key the dump already marks ``NOT VALID`` stays so, and a key of a
-  partitioned table (no ``ONLY``) is added as the dump says;
+  them.  A key the dump already marks ``NOT VALID`` (or ``NOT ENFORCED``) stays so,
+  and a key of a partitioned table (no ``ONLY``) is added as the dump says;
 - the per-table row-count check last, on main, while the workers validate.
 
 The dump is split only where ``DumpScanner`` (psql's own lexing: quotes, dollar
@@ -87,9 +87,10 @@ FOLLOWERS = {b"COMMENT", b"SECURITY LABEL"}
 FOREIGN_KEY = b"FK CONSTRAINT"
 _QUALIFIED = IDENTIFIER + rb"(?:\." + IDENTIFIER + rb")?"
 # pg_dump's foreign key of an ordinary table; what follows its ``;`` is blank or ``--`` lines.
+# A key the dump says is NOT VALID, or NOT ENFORCED (PostgreSQL 18: never validated), is left as it is.
 _ADD_KEY = re.compile(
     rb"^ALTER TABLE ONLY (" + _QUALIFIED + rb")\s+ADD CONSTRAINT (" + IDENTIFIER + rb") FOREIGN KEY "
-    rb".*?(?<!NOT VALID)(;)\s*(?:--[^\n]*\s*)*\Z",
+    rb".*?(?<!NOT VALID)(?<!NOT ENFORCED)(;)\s*(?:--[^\n]*\s*)*\Z",
     re.MULTILINE | re.DOTALL,
 )
 _TABLE = re.compile(rb"(?:^ALTER TABLE|\sON)(?: ONLY)? (" + _QUALIFIED + rb")", re.MULTILINE)
