@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import zlib
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, cast
 
 import zstandard
+from zlib_ng import zlib_ng
 
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.i18n import say
@@ -33,6 +33,9 @@ CHUNK = 1 << 20
 # Most decompressed bytes handed on at once: a highly compressible value (a long run of
 # one byte) would otherwise come out of one 1 MiB read whole, however long it is.
 PIECE = 4 << 20
+# zlib-ng inflates a third faster than zlib (250 MB of SQL: 0.52 s instead of 0.80 s); its stub
+# declares ``error`` as an instance, but it is the exception class, as in zlib.
+_GZIP_ERROR = cast("type[Exception]", zlib_ng.error)
 
 
 class CorruptArchive(OperatorError):
@@ -105,7 +108,7 @@ def require_identity(path: Path) -> None:
 
 
 def _gunzip(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
-    d = zlib.decompressobj(31)
+    d = zlib_ng.decompressobj(31)
     members, fed = 0, False  # fed: the current member has received input
     for chunk in chunks:
         full = False  # the last piece filled PIECE: zlib may hold more output without more input
@@ -113,7 +116,7 @@ def _gunzip(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
             fed = True
             try:
                 out = d.decompress(chunk, PIECE)
-            except zlib.error as exc:
+            except _GZIP_ERROR as exc:
                 raise CorruptArchive(
                     say("{name} is corrupt: gzip data error ({why})", name=name, why=str(exc))
                 ) from None
@@ -123,7 +126,7 @@ def _gunzip(chunks: Iterator[bytes], name: str) -> Iterator[bytes]:
             if d.eof:  # end of one member; the rest starts the next one
                 members += 1
                 chunk, fed, full = d.unused_data, False, False
-                d = zlib.decompressobj(31)
+                d = zlib_ng.decompressobj(31)
             else:
                 chunk = d.unconsumed_tail
     if fed or members == 0:
