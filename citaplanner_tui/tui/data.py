@@ -331,12 +331,12 @@ def backup_row(entry: Entry, now: datetime, where: dict[str, tuple[str, ...]] | 
 
     dump = entry.is_dump
     local = entry.path.is_absolute()  # a remote entry's path is relative to its target's prefix
-    verified = (check_cell(entry.last_verified_at, entry.verify_ok, now) if local else "-") if dump else ""
+    verified = (fmt.check_cell(entry.last_verified_at, entry.verify_ok, now) if local else "-") if dump else ""
     if where is not None:
         held = where.get(f"{entry.folder}/{entry.path.name}", ())
         taken, last = f"{entry.when:%m-%d %H:%M}", where_cell(held, local) if dump else ""
     else:
-        taken, last = entry.when.strftime("%Y-%m-%d %H:%M"), check_cell(entry.last_drill_at, entry.drill_ok, now)
+        taken, last = entry.when.strftime("%Y-%m-%d %H:%M"), fmt.check_cell(entry.last_drill_at, entry.drill_ok, now)
     return (
         _(entry.tier),
         taken,
@@ -346,11 +346,6 @@ def backup_row(entry: Entry, now: datetime, where: dict[str, tuple[str, ...]] | 
         verified,
         last if dump else "",
     )
-
-
-def check_cell(at: datetime | None, ok: bool | None, now: datetime) -> str:
-    """A verify's or drill's cell: ``never``, or how long ago and ``ok`` / ``FAILED``."""
-    return _("never") if at is None else f"{fmt.short_age(at, now)} {_('ok') if ok else _('FAILED')}"
 
 
 def where_cell(targets: tuple[str, ...], local: bool = True) -> str:

@@ -22,8 +22,8 @@ from textual.widgets import Footer, Input, Static
 from citaplanner_tui.core.volume.delete import delete_backup, refusal
 from citaplanner_tui.core.i18n import N_, _, ngettext, shown
 from citaplanner_tui.tui import actions, engine_jobs, gate
+from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.actions import ActionSpec
-from citaplanner_tui.tui.data import check_cell
 from citaplanner_tui.tui.job_result import JobOutcome
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.widgets.backup_table import BackupTable
@@ -161,7 +161,7 @@ class BackupsScreen(gate.GatedScreen):
         notes = [entry.path.name, entry.reason, entry.sidecar_elsewhere or "", entry.verify_detail, entry.drill_detail]
         data = self.app.data
         if self.app.settings.offsite and entry.is_dump and data is not None:  # Drill gave its room to Where
-            drill = check_cell(entry.last_drill_at, entry.drill_ok, data.now)
+            drill = fmt.check_cell(entry.last_drill_at, entry.drill_ok, data.now)
             where = self.query_one(BackupTable).cells(str(entry.path))[-1]
             notes[1:1] = [
                 _("on {where}").format(where=where.replace("+", ", ")),
