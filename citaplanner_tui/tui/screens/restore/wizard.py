@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, cast
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import ContentSwitcher, DataTable, Footer, Static
+from textual.widgets import ContentSwitcher, DataTable, Static
 
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.i18n import N_, _, shown
@@ -38,6 +38,7 @@ from citaplanner_tui.tui.screens.restore.pick import PickStep
 from citaplanner_tui.tui.screens.restore.plan import PlanStep
 from citaplanner_tui.tui.screens.restore.preflight import PreflightStep
 from citaplanner_tui.tui.screens.restore.progress import ProgressStep, step_of
+from citaplanner_tui.tui.widgets.keys_footer import KeysFooter
 from citaplanner_tui.tui.widgets.run_log import RunLog
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
@@ -177,7 +178,7 @@ class RestoreScreen(gate.GatedScreen):
             yield ProgressStep(id="progress")
             yield OutcomeStep(id="outcome")
         yield RunLog(id="restore-log")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         if self.remote:
