@@ -57,9 +57,8 @@ from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.tui.app import CitaPlannerApp
 
 class FirstPaint(CitaPlannerApp):
-    def on_mount(self):
-        super().on_mount()
-        self.screen.call_after_refresh(self.painted)
+    def on_mount(self):  # Textual runs CitaPlannerApp.on_mount after this one: it pushes the dashboard
+        self.call_after_refresh(lambda: self.screen.call_after_refresh(self.painted))
 
     def painted(self):
         print(time.time(), "psycopg" in sys.modules, flush=True)

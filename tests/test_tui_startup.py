@@ -23,9 +23,11 @@ from citaplanner_tui.tui.app import CitaPlannerApp
 HEAVY = ("psycopg", "boto3", "botocore", "cryptography", "citaplanner_tui.tui.data")
 
 class FirstPaint(CitaPlannerApp):
-    def on_mount(self):
-        super().on_mount()
-        self.screen.call_after_refresh(self.painted)  # before the refresh the dashboard asks for
+    def on_mount(self):  # Textual runs CitaPlannerApp.on_mount after this one: it pushes the dashboard
+        self.call_after_refresh(lambda: self.screen.call_after_refresh(self.painted))
+
+    def action_refresh(self):  # asked for once the dashboard was painted; its worker's imports are its own
+        pass
 
     def painted(self):
         shown = [w.id for w in self.screen.query("*") if w.id]
