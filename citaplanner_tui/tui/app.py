@@ -60,8 +60,9 @@ class CitaPlannerApp(App[int]):
     # Taller terminals give the tiers/checksum row more lines (problem files); see app.tcss.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
 
-    data: reactive[DashboardData | None] = reactive(None, always_update=True, init=False)
-    """The latest ``tui.data.DashboardData`` (None until the first load)."""
+    data: reactive[DashboardData | None] = reactive(None, always_update=True, init=False, repaint=False)
+    """The latest ``tui.data.DashboardData`` (None until the first load).  The panes that watch it
+    redraw themselves; a repaint of the app would render the whole screen again on every refresh."""
 
     def __init__(
         self,

@@ -158,7 +158,10 @@ class BackupNowScreen(gate.GatedScreen):
         bar = self.query_one("#backup-bar", ProgressBar)
         if running:
             bar.update(total=p.total if p and p.total else None, progress=p.done if p else 0)
-            self.query_one("#backup-progress", Static).update(escape(describe(job)))
+            line, row = describe(job), self.query_one("#backup-progress", Static)
+            # Streamed several times a second: laid out again only when the row may change (it was
+            # empty, or the line may not fit it).
+            row.update(escape(line), layout=not row.content or len(line) >= row.content_size.width)
             return
         progress, result = self.query_one("#backup-progress", Static), self.query_one("#backup-result", Static)
         if job.error:
