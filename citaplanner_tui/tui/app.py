@@ -17,6 +17,7 @@ probe, the volume's size) can be injected, so snapshot tests and screenshots are
 
 from __future__ import annotations
 
+import gc
 import os
 from datetime import datetime
 from pathlib import Path
@@ -113,6 +114,14 @@ class CitaPlannerApp(App[int]):
         if self.refresh_every:
             self.set_interval(self.refresh_every, self.action_refresh)
 
+    def on_unmount(self) -> None:
+        """The objects of start-up (Textual's, the engine's modules, the first data: some 200,000)
+        were frozen once the first data landed: a full collection walked them all, 40-50 ms with
+        the GIL held, every other refresh of a big volume and whenever a job's messages piled up,
+        a stall of the event loop from whichever thread it fell on.  They go back to the collector
+        when the app ends (a test process starts many apps)."""
+        gc.unfreeze()
+
     def now(self) -> datetime:
         return self.clock()
 
@@ -200,6 +209,8 @@ class CitaPlannerApp(App[int]):
         if self._refresh_again:
             self.action_refresh()
         if data is not None:
+            if self.data is None:
+                gc.freeze()  # see on_unmount
             self.data = data
             self.refresh_bindings()  # U comes and goes with the parked database
             self._ask_offsite(data)
