@@ -58,8 +58,9 @@ class CitaPlannerApp(App[int]):
     TITLE = "CitaPlanner"
     BINDINGS = actions.bindings_for("app")
     ENABLE_COMMAND_PALETTE = True
-    # Taller terminals give the tiers/checksum row more lines (problem files); see app.tcss.
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
+    # Taller terminals give the tiers/checksum row more lines (problem files); see app.tcss.  No class
+    # below 34 rows: a class set at the first resize would restyle every widget before the first paint.
+    VERTICAL_BREAKPOINTS = [(34, "-tall")]
 
     data: reactive[DashboardData | None] = reactive(None, always_update=True, init=False, repaint=False)
     """The latest ``tui.data.DashboardData`` (None until the first load).  The panes that watch it
