@@ -1,8 +1,8 @@
 """The console app: screens, app-wide keys, the data refresh and the jobs.
 
-Start-up paints the dashboard first and loads data afterwards: only the dashboard's
-screen is imported at module level, and the first refresh is scheduled after the
-first frame.  Every other screen, the data loader (``tui/data.py``), the swap recovery
+Start-up paints the dashboard first and loads data afterwards: the dashboard is the
+app's default screen and the only one imported at module level, and the first
+refresh is scheduled after the first frame.  Every other screen, the data loader (``tui/data.py``), the swap recovery
 and the rollback are imported where they are first used: the loader pulls psycopg,
 boto3 and cryptography (+0.3 s, measured), the other screens another 0.04 s, which a
 first paint has no use for (``tests/test_tui_startup.py`` holds the line).
@@ -110,8 +110,12 @@ class CitaPlannerApp(App[int]):
         """Read-only mode's verify results (``data.keep_verify``): the volume gets no record of them."""
 
     # -- start-up ----------------------------------------------------------------------
+    def get_default_screen(self) -> Screen[None]:
+        """The dashboard is the app's first and bottom screen (it asks for the first refresh once it has
+        been painted): no blank default screen under it to compose, lay out and paint as well."""
+        return DashboardScreen()
+
     def on_mount(self) -> None:
-        self.push_screen(DashboardScreen())  # it asks for the first refresh once it has been painted
         if self.refresh_every:
             self.set_interval(self.refresh_every, self.action_refresh)
 
@@ -298,7 +302,7 @@ class CitaPlannerApp(App[int]):
         self.push_screen(screen)
 
     def action_open_dashboard(self) -> None:
-        while len(self.screen_stack) > 2:  # default screen + dashboard stay
+        while len(self.screen_stack) > 1:  # the dashboard stays
             self.pop_screen()
 
     def action_open_backups(self) -> None:
