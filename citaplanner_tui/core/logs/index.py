@@ -14,12 +14,13 @@ offsets into line numbers with the same block table.  An untimed line takes the
 level of the entry it continues (``core.logs.lines.untimed_level``), so a level filter is
 a ``LevelFilter`` that remembers where it stopped and goes on as the file grows.
 
-While a block is counted (in the CPU's cache by then) the index also notes which level
-markers' first bytes it holds and whether a line in it starts untimed (``_marks``: a
-fifth more indexing time).  A filter then searches only the blocks that can hold what
-it wants: a WARN+ERROR filter over a 1 GB log of ours reads the few blocks with a
-``W``, ``E`` or emoji and never looks for a client tool's lower-case ``error:`` at all
-(timed lines only), where searching the whole file for each marker took seconds.
+For level filters, ``mark()`` notes for every block which level markers' first bytes it
+holds and whether a line in it starts untimed (``_marks``; as long again as counting the
+lines, so a viewer does it after showing them, and a filter marks what is still unmarked
+itself).  A filter then searches only the blocks that can hold what it wants: a
+WARN+ERROR filter over a 1 GB log of ours reads the few blocks with a ``W``, ``E`` or
+emoji and never looks for a client tool's lower-case ``error:`` at all (timed lines
+only), where searching the whole file for each marker took seconds.
 """
 
 from __future__ import annotations
@@ -149,15 +150,24 @@ class LineIndex:
         mm: mmap.mmap | bytes = self._map if self._map is not None else b""  # an empty file is not mapped
         full_blocks = size // BLOCK
         for k in range(len(self._cum) - 1, full_blocks):
-            head = k * BLOCK - 1 if k else 0  # with the newline before a line starting at the block's first byte
-            block = mm[head : (k + 1) * BLOCK]
-            self._cum.append(self._cum[-1] + block.count(b"\n", 1 if k else 0))
-            self._marks.append(_block_marks(block, first=k == 0))
+            self._cum.append(self._cum[-1] + mm[k * BLOCK : (k + 1) * BLOCK].count(b"\n"))
             if progress is not None and k % 256 == 0:
                 progress(k * BLOCK, size)
         self._tail_newlines = mm[full_blocks * BLOCK : size].count(b"\n") if mm else 0
         self._size = size
         self._ends_with_newline = size == 0 or mm[size - 1 : size] == b"\n"
+
+    @property
+    def unmarked(self) -> int:
+        """Whole blocks ``mark()`` has still to mark."""
+        return len(self._cum) - 1 - len(self._marks)
+
+    def mark(self, upto: int | None = None) -> None:
+        """Mark the whole blocks not marked yet (up to block ``upto``) for the level filters."""
+        end = len(self._cum) - 1 if upto is None else min(upto, len(self._cum) - 1)
+        for k in range(len(self._marks), end):
+            head = k * BLOCK - 1 if k else 0  # with the newline before a line starting at the block's first byte
+            self._marks.append(_block_marks(self._mm[head : (k + 1) * BLOCK], first=k == 0))
 
     @property
     def _mm(self) -> mmap.mmap:
@@ -313,6 +323,7 @@ class LineIndex:
         """Runs of the blocks of ``[lo, hi)`` whose marks have ``mark``, each ``reach`` bytes
         longer (None: to the end of the line its last byte is on)."""
         first, last = lo // BLOCK, (hi - 1) // BLOCK
+        self.mark(upto=last + 1)
         known = self._marks[first : last + 1]  # the partial last block has no marks yet: it may hold anything
         marked = known.translate(_selector(mark)) + b"\x01" * (last + 1 - first - len(known))
         spans, run = [], marked.find(1)
