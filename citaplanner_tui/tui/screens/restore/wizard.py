@@ -166,6 +166,7 @@ class RestoreScreen(gate.GatedScreen):
         self.pull_job: Job | None = None  # the download of a backup picked on an off-site target
         self.run: Run | None = None
         self._shown = 0  # log records already written to the RunLog
+        self._reading = self._read_again = False  # a read of the run's log is under way / wanted after it
         self._told_typed_ahead = False
 
     def compose(self) -> ComposeResult:
@@ -429,11 +430,7 @@ class RestoreScreen(gate.GatedScreen):
         run = self.run
         if run is None or run.job is None:  # shown once a run's job has started
             return
-        run.read_log()
-        log = self.query_one(RunLog)
-        for record in run.records[self._shown :]:
-            log.add(record)
-        self._shown = len(run.records)
+        self._read_log(run)
         job = run.job
         progress = self.query_one(ProgressStep)
         if job.running:
@@ -467,6 +464,32 @@ class RestoreScreen(gate.GatedScreen):
         if self.step != "outcome":
             self.go("outcome")
         run.seen = True
+
+    def _read_log(self, run: Run) -> None:
+        """The engine's new log lines, read in a thread (the backup volume may be a slow mount; a job
+        update comes several times a second) and added to the run log when read, one read at a time."""
+        if self._reading:
+            self._read_again = True
+            return
+        self._reading, self._read_again = True, False
+
+        def read() -> None:
+            try:
+                run.read_log()
+            finally:
+                self.app.call_from_thread(self._log_read, run)
+
+        self.run_worker(read, thread=True, group="restore-log", exit_on_error=False)
+
+    def _log_read(self, run: Run) -> None:
+        self._reading = False
+        if run is self.run:
+            log = self.query_one(RunLog)
+            for record in run.records[self._shown :]:
+                log.add(record)
+            self._shown = len(run.records)
+        if self._read_again and self.run is not None:
+            self._read_log(self.run)
 
 
 def _target(settings: Settings) -> str:
