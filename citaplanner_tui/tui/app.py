@@ -2,10 +2,11 @@
 
 Start-up paints the dashboard first and loads data afterwards: the dashboard is the
 app's default screen and the only one imported at module level, and the first
-refresh is scheduled after the first frame.  Every other screen, the data loader (``tui/data.py``), the swap recovery
-and the rollback are imported where they are first used: the loader pulls psycopg,
-boto3 and cryptography (+0.3 s, measured), the other screens another 0.04 s, which a
-first paint has no use for (``tests/test_tui_startup.py`` holds the line).
+refresh is scheduled after the first frame.  Every other screen, the data loader
+(``tui/data.py``), the swap recovery, the rollback and the jobs' machinery are
+imported where they are first used: the loader pulls psycopg, boto3 and
+cryptography (+0.3 s, measured), the other screens another 0.04 s, which a first
+paint has no use for (``tests/test_tui_startup.py`` holds the line).
 Refreshes run in a thread worker, never two at once (one asked for meanwhile, as a
 job's end does, runs when it is done); the result lands in ``app.data`` (a reactive),
 which panes watch.  Nothing on the event loop reads a file or the database: jobs start
@@ -30,13 +31,11 @@ from textual.screen import Screen
 from textual.signal import Signal
 from textual.widgets import Input
 
-from citaplanner_tui.core.pg.conninfo import redact
 from citaplanner_tui.core.i18n import _, ngettext, shown
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui.crash import CRASH_EXIT, crash_sentence
 from citaplanner_tui.tui.job_result import JobOutcome, Kind
-from citaplanner_tui.tui.jobs import Job, JobUpdate, run_in_child, run_in_thread
 from citaplanner_tui.tui.screens.dashboard import DashboardScreen
 
 if TYPE_CHECKING:
@@ -46,6 +45,7 @@ if TYPE_CHECKING:
     from citaplanner_tui.core.verify import VerifyResult
     from citaplanner_tui.core.volume.disk import Space
     from citaplanner_tui.tui.data import DashboardData, Kept, ServerProbe
+    from citaplanner_tui.tui.jobs import Job, JobUpdate
     from citaplanner_tui.tui.screens.ask import AskScreen
 
 STYLES = Path(__file__).parent / "styles"
@@ -256,6 +256,8 @@ class CitaPlannerApp(App[int]):
     # -- jobs --------------------------------------------------------------------------
     def start_job(self, kind: str, title: str, work: Callable[..., JobOutcome]) -> Job:
         """Run ``work(reporter=...)`` as an app-wide job in a thread (see ``tui/jobs.py``)."""
+        from citaplanner_tui.tui.jobs import Job, run_in_thread
+
         job = Job(kind, title)
         self.jobs.append(job)
         run_in_thread(self, job, work)
@@ -266,6 +268,8 @@ class CitaPlannerApp(App[int]):
         self, kind: str, title: str, work: Callable[..., JobOutcome], *args: object, **kwargs: object
     ) -> Job:
         """Run the job function ``work`` in a child process, so the GIL stays ours."""
+        from citaplanner_tui.tui.jobs import Job, run_in_child
+
         job = Job(kind, title)
         self.jobs.append(job)
         run_in_child(self, job, work, args, kwargs)
@@ -493,6 +497,8 @@ SIXTEEN_COLOUR_TERMS = ("linux", "xterm-16color", "vt100", "vt220", "ansi", "scr
 
 def connection_shown(settings: Settings) -> str:
     """The database URL without its password (parsing it imports psycopg: in a worker)."""
+    from citaplanner_tui.core.pg.conninfo import redact
+
     return redact(settings.database_url) if settings.database_url else _("no database configured")
 
 

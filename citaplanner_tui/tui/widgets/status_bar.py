@@ -9,13 +9,17 @@ that a job is running.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.markup import escape
 from textual.widgets import Static
 
 from citaplanner_tui.core.i18n import _, ngettext
 from citaplanner_tui.tui import format as fmt
-from citaplanner_tui.tui.jobs import Job
 from citaplanner_tui.tui.node import ConsoleNode
+
+if TYPE_CHECKING:
+    from citaplanner_tui.tui.jobs import Job
 
 
 def job_badge(jobs: list[Job]) -> str:
