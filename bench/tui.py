@@ -7,6 +7,7 @@ Usage: ``.venv/bin/python bench/tui.py [--runs 5] [--backups 5000] [--log-mb 102
    floor: any Textual app pays it) against our console started headless at 80x24 on a
    sample volume, until the dashboard has been painted once (a child process reports the
    moment; it also reports whether psycopg was already imported then: it must not be).
+   Every child reads compiled bytecode, as an installed console does.
    A one-widget Textual app's first paint is shown too: what starting any app adds.
    Target: at most 1.3x the floor.
 2. **Dashboard refresh with N backups.**  ``tui.data.load_dashboard`` (catalog scan +
@@ -17,8 +18,9 @@ Usage: ``.venv/bin/python bench/tui.py [--runs 5] [--backups 5000] [--log-mb 102
    Target: under 100 ms.
 3. **A big log** (``--log-mb``, 1024 by default: the 1 GB case; written in the temporary
    folder and removed): building the mmap line index (done in a thread by the viewer),
-   reading the last screenful, the WARN/ERROR filter (target: under 300 ms) and a search,
-   against ``wc -l`` on the same file.
+   reading the last screenful, the level marks (the viewer's next step, once the lines
+   show), the WARN/ERROR filter (target: under 300 ms) and a search, against ``wc -l``
+   on the same file.
 4. **Longest event-loop stall** while a real backup (pg_dump of a generated CitaPlanner
    database on an embedded PostgreSQL) and a deep verify of the volume run as console
    jobs, with the backup-now screen showing progress, and then a swap restore of that
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import shutil
 import statistics
@@ -57,9 +60,8 @@ from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.tui.app import CitaPlannerApp
 
 class FirstPaint(CitaPlannerApp):
-    def on_mount(self):
-        super().on_mount()
-        self.screen.call_after_refresh(self.painted)
+    def on_mount(self):  # Textual runs CitaPlannerApp.on_mount after this one: it pushes the dashboard
+        self.call_after_refresh(lambda: self.screen.call_after_refresh(self.painted))
 
     def painted(self):
         print(time.time(), "psycopg" in sys.modules, flush=True)
@@ -90,7 +92,12 @@ Hello().run(headless=True, size=(80, 24))
 
 
 def first_paint(volume: Path, runs: int) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # Every child reads compiled bytecode, as from an installed package (pip compiles each module), here
+    # from a private cache one untimed round fills: under PYTHONDONTWRITEBYTECODE a checkout's ~55 modules
+    # of ours would be compiled again at every start (~50 ms no operator pays), Textual's not.
+    cache = tempfile.mkdtemp(prefix="cpt-bench-pyc-")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env |= {"PYTHONPATH": str(REPO), "PYTHONPYCACHEPREFIX": cache}
     floor, hello, ours, eager = [], [], [], []
 
     def painted_at(code: str, *args: str) -> list[str]:
@@ -98,6 +105,8 @@ def first_paint(volume: Path, runs: int) -> None:
             [PYTHON, "-c", code, *args], check=True, env=env, capture_output=True, text=True
         ).stdout.split()
 
+    painted_at(HELLO)  # fills the bytecode cache: Textual's,
+    painted_at(CHILD, str(volume))  # and ours
     for _ in range(runs):
         t = time.time()
         subprocess.run([PYTHON, "-c", "import textual.app"], check=True, env=env)
@@ -122,6 +131,7 @@ def first_paint(volume: Path, runs: int) -> None:
         "runs are interleaved, so load from other processes hits both)"
     )
     print(f"        psycopg imported before the first paint: {any(eager)}")
+    shutil.rmtree(cache, ignore_errors=True)
 
 
 def populate(root: Path, count: int) -> None:
@@ -146,6 +156,7 @@ def refresh(volume: Path, count: int, runs: int) -> None:
     time.sleep(catalog.TRUST_AFTER_NS / 1e9)  # left alone that long, its listings are kept
     settings = Settings(backup_dir=volume)
     load_dashboard(settings, NOW, sample_database)  # warm the page cache
+    gc.freeze()  # as the console does once its first data landed (CitaPlannerApp.on_unmount says why)
     times, cpu, full, full_cpu = [], [], [], []  # CPU: what a busy shared machine hides
     for _ in range(runs):
         t, c = time.perf_counter(), time.process_time()
@@ -208,6 +219,9 @@ def big_log(folder: Path, megabytes: int) -> None:
     t = time.perf_counter()
     index.lines(len(index) - 40, 40)
     window = time.perf_counter() - t
+    t = time.perf_counter()
+    index.mark()  # the viewer makes the level marks once the lines show (a filter makes what is missing)
+    marks = time.perf_counter() - t
     t, c = time.perf_counter(), time.process_time()
     warn = index.lines_with_level(("WARN", "ERROR"))
     levels, levels_cpu = time.perf_counter() - t, time.process_time() - c  # target: under 300 ms on 1 GB
@@ -217,6 +231,7 @@ def big_log(folder: Path, megabytes: int) -> None:
     print(
         f"log:    {path.stat().st_size / 2**20:.0f} MiB, {len(index):,} lines: wc -l {wc * 1000:.0f} ms; "
         f"index {built * 1000:.0f} ms ({built / wc:.2f}x wc -l); last screen {window * 1000:.2f} ms; "
+        f"then the level marks {marks * 1000:.0f} ms; "
         f"WARN+ERROR filter {levels * 1000:.0f} ms, {levels_cpu * 1000:.0f} ms CPU ({len(warn):,} lines); "
         f"search {search * 1000:.0f} ms"
     )

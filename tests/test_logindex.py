@@ -244,3 +244,64 @@ def test_days_of_the_first_and_last_timed_lines(tmp_path):
     path.write_text("no timestamps at all\n")
     ix.refresh()
     assert ix.days() == (None, None)
+
+
+# Lines a level filter must tell apart: markers inside message text, a tool's word inside a
+# timed line, tool lines and their continuations, CRLF endings, emoji, colour codes, a bracket
+# that is not a timestamp, blank lines, and a tool line longer than a block (its "error:" far in).
+TRICKY = [
+    "[2026-11-27 02:00:00] INFO all good",
+    "[2026-11-27 02:00:00] INFO the word WARN and ERROR inside a message",
+    "[2026-11-27 02:00:00] INFO pg_dump: error: quoted inside a timed line",
+    "[2026-11-27 02:00:01] WARN low space",
+    "[2026-11-27 02:00:01] WARNING is a WARN too",
+    "[2026-11-27 02:00:02] ERROR backup failed\r",
+    "[2026-11-27 02:00:02] OK done\r",
+    "\x1b[1;33m[2025-01-09 02:00:06]\x1b[0m ⚠️  Espacio bajo",
+    "\x1b[0;31m[2025-01-09 02:00:07]\x1b[0m ❌ Error en backup",
+    "\x1b[0;34m[2025-01-09 02:00:00]\x1b[0m ℹ️  Iniciando backup",
+    "pg_dump: dumping contents of table public.users WARN is not a level here",
+    "pg_dump: error: connection to server failed",
+    "pg_dump: detail: the password was rejected",
+    "pg_restore: warning: errors ignored on restore: 1",
+    'psql:/tmp/restore.sql:12: ERROR:  relation "Client" already exists',
+    "  continuation of whatever came before, with error: and WARN in it",
+    "[not a timestamp] ERROR looks like one",
+    "",
+    "gzip: " + "x" * 700 + " error: far into a long line",
+]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_level_filter_is_a_plain_line_by_line_filter(tmp_path, monkeypatch, seed):
+    """Whatever blocks and marks the index uses, a filter returns exactly the lines a plain reading
+    gives: each line's own level (``own_level``), an untimed one taking the level of the entry it
+    continues, a last line without its newline left out until it has one."""
+    import random
+
+    import citaplanner_tui.core.logs.index as logindex
+
+    monkeypatch.setattr(logindex, "BLOCK", 256)  # many blocks, lines and needles across their seams
+    monkeypatch.setattr(logindex, "SCAN", 300)
+    rng = random.Random(seed)
+    lines = [rng.choice(TRICKY) for _ in range(3000)]
+    text = "\n".join(lines) + ("\n" if seed % 2 else "")  # odd seeds: the last line has no newline
+    path = tmp_path / "tricky.log"
+    path.write_bytes(text.encode())
+    ix = LineIndex(path)
+    ix.refresh()
+
+    def plain(wanted):
+        data, rows, offset, current = path.read_bytes(), [], 0, None
+        for n, line in enumerate(data.split(b"\n")[:-1]):  # whole lines only
+            current = ix.own_level(offset) or current
+            if current in wanted:
+                rows.append(n)
+            offset += len(line) + 1
+        return rows
+
+    for wanted in ({"WARN", "ERROR"}, {"ERROR"}, {"WARN"}, {"INFO"}, {"OK"}, {"INFO", "OK", "WARN", "ERROR"}):
+        expected = plain(wanted)
+        assert expected, wanted  # every level is there: the check compares something
+        assert list(ix.lines_with_level(wanted)) == expected, wanted
+    ix.close()

@@ -233,6 +233,14 @@ PG_DUMP_FAILURE = [
 ]
 
 
+def big_failed_log(volume) -> None:
+    """Today's log: 4 MB of backups, then pg_dump's failure (its untimed error and detail)."""
+    log = volume / "logs" / "backup_20261127.log"
+    append_big_log(log, 4)
+    with open(log, "a") as fh:
+        fh.writelines(PG_DUMP_FAILURE)
+
+
 @pytest.fixture
 def failed_backup_volume(sample_volume):
     """The sample volume whose log of today ends with a backup pg_dump could not log in for."""
@@ -388,10 +396,7 @@ async def test_a_level_filter_runs_in_a_worker_and_shows_its_progress(sample_vol
             super().update(held)
 
     monkeypatch.setattr(log_view, "LevelFilter", HeldFilter)
-    log = sample_volume / "logs" / "backup_20261127.log"
-    append_big_log(log, 4)
-    with open(log, "a") as fh:
-        fh.writelines(PG_DUMP_FAILURE)
+    big_failed_log(sample_volume)
     app = make_console(sample_volume)
     async with app.run_test(size=(80, 24)) as pilot:
         view = await open_logs(pilot)
@@ -515,3 +520,19 @@ async def test_a_newer_level_filter_wins_over_an_older_one_that_ends_later(sampl
         assert all("ERROR" in line for line in visible_text(view) if line and not line.startswith(" "))
         assert tuple(older) not in [rows for _, rows in shown]  # the stale rows were never shown
         assert shown[-1] == (("ERROR",), tuple(errors))
+
+
+@sync
+async def test_the_viewer_marks_a_big_log_for_the_level_filters_once_its_lines_show(sample_volume):
+    """Marking (``LineIndex.mark``) takes about as long as indexing: the lines show first, the
+    marks follow in the lane, and a filter asked for then only searches the marked blocks."""
+    big_failed_log(sample_volume)
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await open_logs(pilot)
+        await settle(pilot)
+        index = view._index
+        assert index is not None and len(index) > 10_000 and index.unmarked == 0
+        await pilot.press("w")
+        await settle(pilot)
+        assert view.filtering is None and view.row_count() == 5

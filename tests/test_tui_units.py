@@ -71,3 +71,27 @@ async def test_backup_table_keeps_its_row_across_refills_and_pages(sample_volume
         assert table.render_line(table.size.height - 1).text.strip().startswith("t4999")
         await pilot.press("home")
         assert table.cursor_key == "new" and table.scroll_y == 0
+
+
+def _subclasses(cls: type) -> set[type]:
+    return {sub for direct in cls.__subclasses__() for sub in {direct} | _subclasses(direct)}
+
+
+def test_console_screens_and_widgets_keep_the_css_of_the_textual_class_they_extend():
+    """Textual gives a class the CSS of the first DOMNode among its bases: a console screen that
+    lost Screen's (its opaque background) made Textual render every screen below it on each repaint."""
+    import importlib
+    import pkgutil
+
+    from textual.dom import DOMNode
+
+    import citaplanner_tui.tui as tui
+    from citaplanner_tui.tui.node import ConsoleNode
+
+    for module in pkgutil.walk_packages(tui.__path__, "citaplanner_tui.tui."):
+        importlib.import_module(module.name)
+    classes = _subclasses(ConsoleNode)
+    assert {"DashboardScreen", "StatusBar", "JobLine", "TiersPane"} <= {c.__name__ for c in classes}
+    for cls in classes:
+        textual = next(b for b in cls.__mro__ if b.__module__.startswith("textual.") and issubclass(b, DOMNode))
+        assert textual.__name__ in cls._css_type_names, (cls, textual)

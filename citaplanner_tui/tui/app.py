@@ -1,10 +1,12 @@
 """The console app: screens, app-wide keys, the data refresh and the jobs.
 
-Start-up paints the dashboard first and loads data afterwards: nothing heavy is
-imported at module level (psycopg, the engines), and the first refresh is scheduled
-after the first frame.  So the data loader (``tui/data.py``), the swap recovery, the
-seed and restore screens and the rollback, which import psycopg (+0.37 s, measured),
-are imported where they are first used; the other screens cost 0.04 s and are here.
+Start-up paints the dashboard first and loads data afterwards: the dashboard is the
+app's default screen and the only one imported at module level, and the first
+refresh is scheduled after the first frame.  Every other screen, the data loader
+(``tui/data.py``), the swap recovery, the rollback and the jobs' machinery are
+imported where they are first used: the loader pulls psycopg, boto3 and
+cryptography (+0.3 s, measured), the other screens another 0.04 s, which a first
+paint has no use for (``tests/test_tui_startup.py`` holds the line).
 Refreshes run in a thread worker, never two at once (one asked for meanwhile, as a
 job's end does, runs when it is done); the result lands in ``app.data`` (a reactive),
 which panes watch.  Nothing on the event loop reads a file or the database: jobs start
@@ -16,6 +18,7 @@ probe, the volume's size) can be injected, so snapshot tests and screenshots are
 
 from __future__ import annotations
 
+import gc
 import os
 from datetime import datetime
 from pathlib import Path
@@ -28,19 +31,12 @@ from textual.screen import Screen
 from textual.signal import Signal
 from textual.widgets import Input
 
-from citaplanner_tui.core.pg.conninfo import redact
 from citaplanner_tui.core.i18n import _, ngettext, shown
 from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui.crash import CRASH_EXIT, crash_sentence
 from citaplanner_tui.tui.job_result import JobOutcome, Kind
-from citaplanner_tui.tui.jobs import Job, JobUpdate, run_in_child, run_in_thread
-from citaplanner_tui.tui.screens.ask import AskScreen
-from citaplanner_tui.tui.screens.backup_now import BackupNowScreen
-from citaplanner_tui.tui.screens.backups import BackupsScreen
 from citaplanner_tui.tui.screens.dashboard import DashboardScreen
-from citaplanner_tui.tui.screens.help import HelpScreen
-from citaplanner_tui.tui.screens.logs import LogsScreen
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -49,6 +45,8 @@ if TYPE_CHECKING:
     from citaplanner_tui.core.verify import VerifyResult
     from citaplanner_tui.core.volume.disk import Space
     from citaplanner_tui.tui.data import DashboardData, Kept, ServerProbe
+    from citaplanner_tui.tui.jobs import Job, JobUpdate
+    from citaplanner_tui.tui.screens.ask import AskScreen
 
 STYLES = Path(__file__).parent / "styles"
 
@@ -60,11 +58,13 @@ class CitaPlannerApp(App[int]):
     TITLE = "CitaPlanner"
     BINDINGS = actions.bindings_for("app")
     ENABLE_COMMAND_PALETTE = True
-    # Taller terminals give the tiers/checksum row more lines (problem files); see app.tcss.
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
+    # Taller terminals give the tiers/checksum row more lines (problem files); see app.tcss.  No class
+    # below 34 rows: a class set at the first resize would restyle every widget before the first paint.
+    VERTICAL_BREAKPOINTS = [(34, "-tall")]
 
-    data: reactive[DashboardData | None] = reactive(None, always_update=True, init=False)
-    """The latest ``tui.data.DashboardData`` (None until the first load)."""
+    data: reactive[DashboardData | None] = reactive(None, always_update=True, init=False, repaint=False)
+    """The latest ``tui.data.DashboardData`` (None until the first load).  The panes that watch it
+    redraw themselves; a repaint of the app would render the whole screen again on every refresh."""
 
     def __init__(
         self,
@@ -85,7 +85,7 @@ class CitaPlannerApp(App[int]):
         self.clock = clock
         self.refresh_every = refresh_every
         self.log_poll = log_poll
-        self._conn_display = conn_display
+        self._conn_display = conn_display  # pinned, or known once the first refresh has parsed the URL
         self._database_facts = database_facts
         self._volume_space = volume_space
         self._offsite_facts = offsite_facts  # core.offsite.report.build, pinned for screenshots
@@ -110,10 +110,22 @@ class CitaPlannerApp(App[int]):
         """Read-only mode's verify results (``data.keep_verify``): the volume gets no record of them."""
 
     # -- start-up ----------------------------------------------------------------------
+    def get_default_screen(self) -> Screen[None]:
+        """The dashboard is the app's first and bottom screen (it asks for the first refresh once it has
+        been painted): no blank default screen under it to compose, lay out and paint as well."""
+        return DashboardScreen()
+
     def on_mount(self) -> None:
-        self.push_screen(DashboardScreen())  # it asks for the first refresh once it has been painted
         if self.refresh_every:
             self.set_interval(self.refresh_every, self.action_refresh)
+
+    def on_unmount(self) -> None:
+        """The objects of start-up (Textual's, the engine's modules, the first data: some 200,000)
+        were frozen once the first data landed: a full collection walked them all, 40-50 ms with
+        the GIL held, every other refresh of a big volume and whenever a job's messages piled up,
+        a stall of the event loop from whichever thread it fell on.  They go back to the collector
+        when the app ends (a test process starts many apps)."""
+        gc.unfreeze()
 
     def now(self) -> datetime:
         return self.clock()
@@ -123,12 +135,13 @@ class CitaPlannerApp(App[int]):
         return gate.read_only(self)
 
     def conn_display(self) -> str:
-        """Where we are connected, for the status bar: never the password."""
+        """Where we are connected, for the status bar: never the password.
+
+        Parsing the URL imports psycopg (libpq parses it, ``core.pg.conninfo``), so the
+        first refresh's worker does it (``_load``); until then the URL shows as ``…``."""
         if self._conn_display is not None:
             return self._conn_display
-        if not self.settings.database_url:
-            return _("no database configured")
-        return redact(self.settings.database_url)
+        return "…" if self.settings.database_url else connection_shown(self.settings)
 
     # -- data --------------------------------------------------------------------------
     def action_refresh(self) -> None:
@@ -137,7 +150,7 @@ class CitaPlannerApp(App[int]):
             self._refresh_again = True
             return
         self.refreshing, self._refresh_again = True, False
-        settings, now, probe, target = self.settings, self.now(), self._database_facts, self.conn_display()
+        settings, now, probe, target = self.settings, self.now(), self._database_facts, self._conn_display
         space, recover, self.recovered = self._volume_space, not self.recovered, True
         kept, verified, self._verified = dict(self.kept_checks), self._verified, []
         offsite = self.offsite_reports
@@ -154,7 +167,7 @@ class CitaPlannerApp(App[int]):
         settings: Settings,
         now: datetime,
         probe: Callable[[Settings], ServerProbe] | None,
-        target: str,
+        target: str | None,
         space: Callable[[Path], Space | None] | None,
         recover: bool,
         kept: Kept,
@@ -164,7 +177,8 @@ class CitaPlannerApp(App[int]):
         """The data, after (on the first load) finishing or undoing a swap a killed restore left
         half-done (``core.restore.recover``): before the operator acts on a database that may
         still refuse connections, and in this worker since it talks to the server.  Read-only
-        verify results are kept here too: keeping them stats the files they name."""
+        verify results are kept here too: keeping them stats the files they name.  ``target``
+        is ``conn_display`` once known; the first load finds it."""
         from citaplanner_tui.tui.data import keep_verify, load_dashboard
 
         for results, at in verified:
@@ -178,6 +192,7 @@ class CitaPlannerApp(App[int]):
             recovery = recover_swap(settings)
             if recovery:
                 self.call_from_thread(self._recovered, recovery)
+        target = connection_shown(settings) if target is None else target
         try:
             data, error = load_dashboard(settings, now, probe, target, space, kept, offsite), None
         except Exception as exc:  # said in a notification; the console stays usable
@@ -185,7 +200,7 @@ class CitaPlannerApp(App[int]):
                 None,
                 _("cannot load the dashboard: {why}").format(why=shown(getattr(exc, "sentence", str(exc)))),
             )
-        self.call_from_thread(self._loaded, data, error)
+        self.call_from_thread(self._loaded, data, error, target)
 
     def _kept(self, kept: Kept) -> None:
         self.kept_checks = kept
@@ -194,11 +209,13 @@ class CitaPlannerApp(App[int]):
         self.recovery = sentence
         self.notify(shown(sentence), title=_("Interrupted restore"), severity="warning", timeout=30)
 
-    def _loaded(self, data: DashboardData | None, error: str | None) -> None:
-        self.refreshing = False
+    def _loaded(self, data: DashboardData | None, error: str | None, target: str) -> None:
+        self.refreshing, self._conn_display = False, target
         if self._refresh_again:
             self.action_refresh()
         if data is not None:
+            if self.data is None:
+                gc.freeze()  # see on_unmount
             self.data = data
             self.refresh_bindings()  # U comes and goes with the parked database
             self._ask_offsite(data)
@@ -239,6 +256,8 @@ class CitaPlannerApp(App[int]):
     # -- jobs --------------------------------------------------------------------------
     def start_job(self, kind: str, title: str, work: Callable[..., JobOutcome]) -> Job:
         """Run ``work(reporter=...)`` as an app-wide job in a thread (see ``tui/jobs.py``)."""
+        from citaplanner_tui.tui.jobs import Job, run_in_thread
+
         job = Job(kind, title)
         self.jobs.append(job)
         run_in_thread(self, job, work)
@@ -249,6 +268,8 @@ class CitaPlannerApp(App[int]):
         self, kind: str, title: str, work: Callable[..., JobOutcome], *args: object, **kwargs: object
     ) -> Job:
         """Run the job function ``work`` in a child process, so the GIL stays ours."""
+        from citaplanner_tui.tui.jobs import Job, run_in_child
+
         job = Job(kind, title)
         self.jobs.append(job)
         run_in_child(self, job, work, args, kwargs)
@@ -285,14 +306,18 @@ class CitaPlannerApp(App[int]):
         self.push_screen(screen)
 
     def action_open_dashboard(self) -> None:
-        while len(self.screen_stack) > 2:  # default screen + dashboard stay
+        while len(self.screen_stack) > 1:  # the dashboard stays
             self.pop_screen()
 
     def action_open_backups(self) -> None:
+        from citaplanner_tui.tui.screens.backups import BackupsScreen
+
         self._open(BackupsScreen())
 
     @gate.writes
     def action_open_backup_now(self) -> None:
+        from citaplanner_tui.tui.screens.backup_now import BackupNowScreen
+
         self._open(BackupNowScreen())
 
     def action_open_offsite(self) -> None:
@@ -301,6 +326,8 @@ class CitaPlannerApp(App[int]):
         self._open(OffsiteScreen())
 
     def action_open_logs(self) -> None:
+        from citaplanner_tui.tui.screens.logs import LogsScreen
+
         self._open(LogsScreen())
 
     @gate.writes
@@ -326,6 +353,8 @@ class CitaPlannerApp(App[int]):
         start_rollback(self)
 
     def action_help(self) -> None:
+        from citaplanner_tui.tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
@@ -357,6 +386,8 @@ class CitaPlannerApp(App[int]):
                 severity="warning",
                 timeout=30,
             )
+
+        from citaplanner_tui.tui.screens.ask import AskScreen
 
         names = ", ".join(job.title for job in running)
         self._quit_question = AskScreen(
@@ -462,6 +493,13 @@ def outcome_notification(outcome: JobOutcome) -> tuple[str, SeverityLevel]:
 
 
 SIXTEEN_COLOUR_TERMS = ("linux", "xterm-16color", "vt100", "vt220", "ansi", "screen")
+
+
+def connection_shown(settings: Settings) -> str:
+    """The database URL without its password (parsing it imports psycopg: in a worker)."""
+    from citaplanner_tui.core.pg.conninfo import redact
+
+    return redact(settings.database_url) if settings.database_url else _("no database configured")
 
 
 def default_theme(env: Mapping[str, str] | None = None) -> str:

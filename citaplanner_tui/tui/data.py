@@ -15,9 +15,10 @@ import os
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Sequence, TypedDict
+from typing import Callable, NamedTuple, Sequence, TypedDict
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core import i18n
 from citaplanner_tui.core.i18n import _
 from citaplanner_tui.core.offsite import report as offsite_report
 from citaplanner_tui.core.offsite.report import TargetReport
@@ -49,12 +50,17 @@ Kept = dict[str, tuple[int, int, KeptChecks]]
 Row = tuple[str, tuple[str, ...], str, str]
 
 
-@dataclass(frozen=True)
-class Problem:
-    label: str
+class Problem(NamedTuple):  # a NamedTuple: a damaged volume makes thousands per refresh
+    tier: str
+    when: datetime
     word: str
     health: str
     path: str
+
+    @property
+    def label(self) -> str:
+        """``daily 11-24 02:00``: made when shown (a pane shows a few; a damaged volume has thousands)."""
+        return f"{_(self.tier)} {self.when:%m-%d %H:%M}"
 
 
 @dataclass(frozen=True)
@@ -323,34 +329,43 @@ def _when(text: object) -> datetime | None:
         return None
 
 
-def backup_row(entry: Entry, now: datetime, where: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
+def backup_row(
+    entry: Entry, now: datetime, where: dict[str, tuple[str, ...]] | None = None, lasting: Lasting | None = None
+) -> tuple[str, ...]:
     """The backups table's cells for one catalog entry: tier, taken, age, size, state, verified, drill.
 
     With off-site targets (``where`` given) the year leaves the date and Where (``where_cell``) comes
-    after Verified, in the Drill column's room at 80 columns (the drill is on the detail line)."""
+    after Verified, in the Drill column's room at 80 columns (the drill is on the detail line).
+    ``lasting`` collects the cells that do not age, for the next refresh (``_lasting_cells``)."""
 
-    dump = entry.is_dump
-    local = entry.path.is_absolute()  # a remote entry's path is relative to its target's prefix
-    verified = (check_cell(entry.last_verified_at, entry.verify_ok, now) if local else "-") if dump else ""
+    tier, taken, size, state, dump, local = _lasting_cells(entry, where is not None, lasting)
+    verified = (fmt.check_cell(entry.last_verified_at, entry.verify_ok, now) if local else "-") if dump else ""
     if where is not None:
-        held = where.get(f"{entry.folder}/{entry.path.name}", ())
-        taken, last = f"{entry.when:%m-%d %H:%M}", where_cell(held, local) if dump else ""
+        last = where_cell(where.get(f"{entry.folder}/{entry.path.name}", ()), local) if dump else ""
     else:
-        taken, last = entry.when.strftime("%Y-%m-%d %H:%M"), check_cell(entry.last_drill_at, entry.drill_ok, now)
-    return (
-        _(entry.tier),
-        taken,
-        fmt.short_age(entry.when, now),
-        fmt.size(entry.size),
-        _(entry.state.word),
-        verified,
-        last if dump else "",
-    )
+        last = fmt.check_cell(entry.last_drill_at, entry.drill_ok, now) if dump else ""
+    return (tier, taken, fmt.short_age(entry.when, now), size, state, verified, last)
 
 
-def check_cell(at: datetime | None, ok: bool | None, now: datetime) -> str:
-    """A verify's or drill's cell: ``never``, or how long ago and ``ok`` / ``FAILED``."""
-    return _("never") if at is None else f"{fmt.short_age(at, now)} {_('ok') if ok else _('FAILED')}"
+# The cells of an entry that do not age (tier, taken, size, state), by id(entry), with the entry (so the id
+# is not another's) and the language: the catalog hands back the very entries of the folders that did not
+# change, so a refresh of 5,000 backups formats again only the new ones' dates and sizes, and every age.
+Lasting = dict[tuple[int, bool, str], tuple[Entry, tuple[str, str, str, str, bool, bool]]]
+_LASTING: Lasting = {}  # the last table's, replaced whole by the next (a worker's; never edited in place)
+
+
+def _lasting_cells(entry: Entry, short_date: bool, into: Lasting | None) -> tuple[str, str, str, str, bool, bool]:
+    """Tier, taken, size, state, whether it is a dump, whether it is local (a remote entry's path
+    is relative to its target's prefix): the last table's when it had this very entry."""
+    key = (id(entry), short_date, i18n.language())
+    kept = _LASTING.get(key)
+    if kept is None or kept[0] is not entry:
+        taken = f"{entry.when:%m-%d %H:%M}" if short_date else f"{entry.when:%Y-%m-%d %H:%M}"
+        state = _(entry.state.word)
+        kept = (entry, (_(entry.tier), taken, fmt.size(entry.size), state, entry.is_dump, entry.path.is_absolute()))
+    if into is not None:
+        into[key] = kept
+    return kept[1]
 
 
 def where_cell(targets: tuple[str, ...], local: bool = True) -> str:
@@ -367,10 +382,12 @@ def backup_rows(
 ) -> tuple[Row, ...]:
     """Every entry's row, made here in the worker so the event loop only filters and draws; the
     ``remote`` ones (``remote_only``) slot in by time, keyed ``TARGET:tier/file``."""
-    rows = []
+    global _LASTING
+    rows, lasting = [], Lasting()
     for key, entry in [(str(e.path), e) for e in scanned] + list(remote):
-        cells = backup_row(entry, now, where)
+        cells = backup_row(entry, now, where, lasting)
         rows.append((entry.when, (key, cells, health.get(key, "OK"), " ".join((*cells, entry.path.name)).lower())))
+    _LASTING = lasting
     if remote:
         rows.sort(key=lambda row: row[0], reverse=True)
     return tuple(row for _, row in rows)
@@ -383,7 +400,7 @@ def _checks(scanned: Catalog, report: status.StatusReport, verdicts: dict[str, H
     drilled = [e for e in dumps if e.last_drill_at is not None]
     last = max(drilled, key=lambda e: e.last_drill_at or datetime.min, default=None)  # all drilled
     problems = tuple(
-        Problem(f"{_(e.tier)} {e.when:%m-%d %H:%M}", e.state.word, verdicts[e.state.word].word, str(e.path))
+        Problem(e.tier, e.when, e.state.word, verdicts[e.state.word].word, str(e.path))
         for e in scanned
         if e.state.word in verdicts
     )

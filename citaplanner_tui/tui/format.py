@@ -60,3 +60,8 @@ def short_age(when: datetime | None, now: datetime) -> str:
         if s >= width:
             return f"{s // width}{unit}"
     return f"{s}s"
+
+
+def check_cell(at: datetime | None, ok: bool | None, now: datetime) -> str:
+    """A verify's or drill's cell: ``never``, or how long ago and ``ok`` / ``FAILED``."""
+    return _("never") if at is None else f"{short_age(at, now)} {_('ok') if ok else _('FAILED')}"

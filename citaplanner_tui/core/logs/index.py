@@ -13,6 +13,14 @@ also C speed), check the line each one sits on with a regular expression, and tu
 offsets into line numbers with the same block table.  An untimed line takes the
 level of the entry it continues (``core.logs.lines.untimed_level``), so a level filter is
 a ``LevelFilter`` that remembers where it stopped and goes on as the file grows.
+
+For level filters, ``mark()`` notes for every block which level markers' first bytes it
+holds and whether a line in it starts untimed (``_marks``; as long again as counting the
+lines, so a viewer does it after showing them, and a filter marks what is still unmarked
+itself).  A filter then searches only the blocks that can hold what it wants: a
+WARN+ERROR filter over a 1 GB log of ours reads the few blocks with a ``W``, ``E`` or
+emoji and never looks for a client tool's lower-case ``error:`` at all (timed lines
+only), where searching the whole file for each marker took seconds.
 """
 
 from __future__ import annotations
@@ -38,6 +46,11 @@ MAX_LINE_CHARS = 4096  # a runaway line is shown cut, never read whole into a sc
 _ANSI = rb"(?:\x1b\[[0-9;]*[A-Za-z])*"
 _MARKERS = {level.encode(): level for level in LEVELS} | {e.encode(): lv for e, lv in EMOJI}
 _TIMED = _ANSI + rb"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\]"
+# A block's marks: one bit per first byte of a level marker, and one for "a line starting in it
+# may be a client tool's" (it starts with neither "[" nor an ANSI escape, as every timed line does).
+_FIRST_BYTES = tuple(sorted({m[:1] for m in _MARKERS}))
+_UNTIMED = 1 << len(_FIRST_BYTES)
+_UNTIMED_START = re.compile(rb"\n(?=[^\[\x1b])")  # the newline before an untimed line
 
 
 @cache
@@ -61,6 +74,22 @@ _TOOL_NEEDLES = {
 }
 
 
+def _block_marks(block: bytes, *, first: bool) -> int:
+    """The marks of one block (``block`` starts with the byte before it, unless ``first``): the
+    markers' first bytes it holds, and ``_UNTIMED`` when a line starting in it is not timed."""
+    body = 0 if first else 1
+    marks = sum(1 << i for i, byte in enumerate(_FIRST_BYTES) if block.find(byte, body) >= 0)
+    if _UNTIMED_START.search(block) or (first and block[:1] not in (b"[", b"\x1b")):
+        marks |= _UNTIMED
+    return marks
+
+
+@cache
+def _selector(mark: int) -> bytes:
+    """A ``translate`` table turning a block's marks into 1 where ``mark`` is among them, else 0."""
+    return bytes(1 if m & mark else 0 for m in range(256))
+
+
 class Superseded(Exception):
     """Raised by a progress callback to stop a scan nobody wants any more."""
 
@@ -73,6 +102,7 @@ class LineIndex:
         self._inode: tuple[int, int] | None = None
         self._size = 0
         self._cum = array("q", [0])  # _cum[k]: newlines in bytes [0, k * BLOCK)
+        self._marks = bytearray()  # _marks[k]: what block k may hold (``_block_marks``)
         self._tail_newlines = 0
         self._ends_with_newline = True
         self._fd: int | None = None
@@ -103,7 +133,7 @@ class LineIndex:
     def _reset(self, inode: tuple[int, int] | None) -> None:
         self.close()
         self._inode, self._size = inode, 0
-        self._cum = array("q", [0])
+        self._cum, self._marks = array("q", [0]), bytearray()
         self._tail_newlines, self._ends_with_newline = 0, True
         self.generation += 1
 
@@ -126,6 +156,18 @@ class LineIndex:
         self._tail_newlines = mm[full_blocks * BLOCK : size].count(b"\n") if mm else 0
         self._size = size
         self._ends_with_newline = size == 0 or mm[size - 1 : size] == b"\n"
+
+    @property
+    def unmarked(self) -> int:
+        """Whole blocks ``mark()`` has still to mark."""
+        return len(self._cum) - 1 - len(self._marks)
+
+    def mark(self, upto: int | None = None) -> None:
+        """Mark the whole blocks not marked yet (up to block ``upto``) for the level filters."""
+        end = len(self._cum) - 1 if upto is None else min(upto, len(self._cum) - 1)
+        for k in range(len(self._marks), end):
+            head = k * BLOCK - 1 if k else 0  # with the newline before a line starting at the block's first byte
+            self._marks.append(_block_marks(self._mm[head : (k + 1) * BLOCK], first=k == 0))
 
     @property
     def _mm(self) -> mmap.mmap:
@@ -184,8 +226,11 @@ class LineIndex:
         return out
 
     def line_of_offset(self, offset: int) -> int:
-        """The 0-based line holding the byte at ``offset``."""
+        """The 0-based line holding the byte at ``offset``: the newlines before it, counted from
+        the nearer end of its block (a level filter asks this of every line it finds)."""
         k = min(offset // BLOCK, len(self._cum) - 1)
+        if k + 1 < len(self._cum) and offset - k * BLOCK > BLOCK // 2:
+            return self._cum[k + 1] - self._mm[offset : (k + 1) * BLOCK].count(b"\n")
         return self._cum[k] + self._mm[k * BLOCK : offset].count(b"\n")
 
     # -- finding ----------------------------------------------------------------------
@@ -229,22 +274,33 @@ class LineIndex:
         the last of them is one.  ``continues``: the line before ``lo`` is one, so the untimed
         lines at ``lo`` are too.
 
-        Each marker is searched as a literal (fast; "⚠" also finds "⚠️"), the line it sits on
-        is checked with ``own_level``, and the untimed lines after a wanted one are added
-        until a line with a level of its own.
+        Each marker is searched as a literal (fast; "⚠" also finds "⚠️") in the blocks whose
+        marks say it may be there (``_spans``), the line it sits on is checked with
+        ``own_level``, and the untimed lines after a wanted one are added until a line with
+        a level of its own.
         """
         needles = [m for m, level in _MARKERS.items() if level in wanted]
         needles += [n for level in wanted for n in _TOOL_NEEDLES.get(level, ())]
         needles = [m for m in needles if not any(m != o and m.startswith(o) for o in needles)]
-        span, starts = hi - lo, set()
+        starts = set()
         if continues and self.own_level(lo) is None:
             starts.add(lo)
-        for i, needle in enumerate(needles):
-            tick = None if progress is None else (lambda done, i=i: progress(i * span + done, len(needles) * span))
-            for at in self._occurrences(needle, lo, hi, tick):
-                start = self._mm.rfind(b"\n", lo, at) + 1 or lo
-                if self.own_level(start) in wanted:
-                    starts.add(start)
+        searches = [(needle, self._needle_spans(needle, lo, hi)) for needle in needles]
+        total, done = sum(b - a for _, spans in searches for a, b in spans), 0
+        for needle, spans in searches:
+            probe = self._probe(needle, lo, hi)
+            for a, b in spans:
+                tick = None if progress is None else (lambda part, base=done: progress(base + part, total))
+                for at in self._occurrences_by(needle, probe, a, b, tick):
+                    start = self._mm.rfind(b"\n", lo, at) + 1 or lo
+                    if self.own_level(start) in wanted:
+                        starts.add(start)
+                done += b - a
+        if "INFO" in wanted:  # a client tool's own lines (pg_dump's progress) are INFO without a marker
+            for a, b in self._spans(_UNTIMED, lo, hi, 0):
+                for found in _UNTIMED_START.finditer(self._mm, max(lo, a - 1), b):
+                    if self.own_level(found.start() + 1) == "INFO":
+                        starts.add(found.start() + 1)
         ordered = sorted(starts)
         rows = array("q")
         for start, line in zip(ordered, self._lines_of(ordered)):
@@ -256,16 +312,50 @@ class LineIndex:
                 end = self._mm.find(b"\n", end, hi) + 1
         return rows, bool(rows) and rows[-1] == self.line_of_offset(hi - 1)
 
+    def _needle_spans(self, needle: bytes, lo: int, hi: int) -> list[tuple[int, int]]:
+        """The parts of ``[lo, hi)`` where ``needle`` may start: the blocks marked with its first
+        byte (a level marker), or with an untimed line (a client tool's word, anywhere in its line)."""
+        if needle in _MARKERS:
+            return self._spans(1 << _FIRST_BYTES.index(needle[:1]), lo, hi, len(needle) - 1)
+        return self._spans(_UNTIMED, lo, hi, None)
+
+    def _spans(self, mark: int, lo: int, hi: int, reach: int | None) -> list[tuple[int, int]]:
+        """Runs of the blocks of ``[lo, hi)`` whose marks have ``mark``, each ``reach`` bytes
+        longer (None: to the end of the line its last byte is on)."""
+        first, last = lo // BLOCK, (hi - 1) // BLOCK
+        self.mark(upto=last + 1)
+        known = self._marks[first : last + 1]  # the partial last block has no marks yet: it may hold anything
+        marked = known.translate(_selector(mark)) + b"\x01" * (last + 1 - first - len(known))
+        spans, run = [], marked.find(1)
+        while run >= 0:
+            end = marked.find(0, run)
+            end = len(marked) if end < 0 else end
+            a, b = max(lo, (first + run) * BLOCK), min(hi, (first + end) * BLOCK)
+            if reach is None:
+                newline = self._mm.find(b"\n", b - 1, hi)
+                b = hi if newline < 0 else newline + 1
+            else:
+                b = min(hi, b + reach)
+            spans.append((a, b))
+            run = marked.find(1, end)
+        return spans
+
     def _occurrences(self, needle: bytes, lo: int, hi: int, tick: Callable[[int], None] | None = None) -> Iterator[int]:
+        """Offsets of ``needle`` in ``[lo, hi)`` (``_occurrences_by`` its probe in that range)."""
+        return self._occurrences_by(needle, self._probe(needle, lo, hi), lo, hi, tick)
+
+    def _occurrences_by(
+        self, needle: bytes, probe: tuple[int, bytes] | None, lo: int, hi: int, tick: Callable[[int], None] | None
+    ) -> Iterator[int]:
         """Offsets of ``needle`` in ``[lo, hi)``, a window of ``SCAN`` bytes at a time; ``tick(bytes
         done)`` after each.
 
         ``mmap.find`` of one byte is ``memchr`` (twice the speed of a longer needle's search,
         a regex is far slower), so where one of the needle's bytes is rare in this file (its
-        "probe", as ripgrep picks one), that byte is searched and the needle checked around
-        each hit; else the needle itself is searched.
+        ``probe``, as ripgrep picks one), that byte is searched and the needle checked around
+        each hit; else (``probe`` None) the needle itself is searched.
         """
-        size, probe = len(needle), self._probe(needle, lo, hi)
+        size = len(needle)
         for window in range(lo, hi, SCAN):
             limit = min(hi, window + SCAN + size - 1)  # a needle starting in this window ends by here
             if probe is None:

@@ -1,14 +1,24 @@
 """How byte counts and counted things are written for operators, the same in logs, the CLI
-and the console."""
+and the console.
+
+humanize is imported on the first size written: the console's first paint writes none."""
 
 from __future__ import annotations
 
-import humanize
+from functools import cache
+from typing import Callable
 
 
 def size(n: float) -> str:
     """``812.0 MiB``: binary units, one decimal (humanize)."""
-    return humanize.naturalsize(n, binary=True)
+    return _naturalsize()(n, binary=True)
+
+
+@cache
+def _naturalsize() -> Callable[..., str]:
+    from humanize import naturalsize
+
+    return naturalsize
 
 
 def every(n: int, done: str) -> str:

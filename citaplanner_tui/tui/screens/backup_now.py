@@ -17,7 +17,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Label, ProgressBar, Select, Static
+from textual.widgets import Button, Label, ProgressBar, Select, Static
 
 from citaplanner_tui.core.i18n import N_, _, shown
 from citaplanner_tui.core.volume.tiers import tiers_for
@@ -25,6 +25,7 @@ from citaplanner_tui.tui import actions, engine_jobs, gate
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.actions import ActionSpec
 from citaplanner_tui.tui.widgets.job_line import describe
+from citaplanner_tui.tui.widgets.keys_footer import KeysFooter
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class BackupNowScreen(gate.GatedScreen):
             yield ProgressBar(show_eta=False, id="backup-bar")
             yield Static(id="backup-progress")
             yield Static(id="backup-result")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.app.job_signal.subscribe(self, self.show_job)
@@ -157,7 +158,10 @@ class BackupNowScreen(gate.GatedScreen):
         bar = self.query_one("#backup-bar", ProgressBar)
         if running:
             bar.update(total=p.total if p and p.total else None, progress=p.done if p else 0)
-            self.query_one("#backup-progress", Static).update(escape(describe(job)))
+            line, row = describe(job), self.query_one("#backup-progress", Static)
+            # Streamed several times a second: laid out again only when the row may change (it was
+            # empty, or the line may not fit it).
+            row.update(escape(line), layout=not row.content or len(line) >= row.content_size.width)
             return
         progress, result = self.query_one("#backup-progress", Static), self.query_one("#backup-result", Static)
         if job.error:

@@ -17,17 +17,18 @@ from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
-from citaplanner_tui.core.volume.delete import delete_backup, refusal
 from citaplanner_tui.core.i18n import N_, _, ngettext, shown
+from citaplanner_tui.core.volume.delete import delete_backup, refusal
 from citaplanner_tui.tui import actions, engine_jobs, gate
+from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.actions import ActionSpec
-from citaplanner_tui.tui.data import check_cell
 from citaplanner_tui.tui.job_result import JobOutcome
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.widgets.backup_table import BackupTable
 from citaplanner_tui.tui.widgets.job_line import JobLine
+from citaplanner_tui.tui.widgets.keys_footer import KeysFooter
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class BackupsScreen(gate.GatedScreen):
         yield Static(id="leftovers")
         yield Input(placeholder=_("filter: any text in the row (Esc clears)"), id="backups-filter")
         yield JobLine()
-        yield Footer(show_command_palette=False)  # its room goes to the screen's keys (^p still opens it)
+        yield KeysFooter(show_command_palette=False)  # its room goes to the screen's keys (^p still opens it)
 
     def on_mount(self) -> None:
         self.query_one("#backups-filter").display = False
@@ -161,7 +162,7 @@ class BackupsScreen(gate.GatedScreen):
         notes = [entry.path.name, entry.reason, entry.sidecar_elsewhere or "", entry.verify_detail, entry.drill_detail]
         data = self.app.data
         if self.app.settings.offsite and entry.is_dump and data is not None:  # Drill gave its room to Where
-            drill = check_cell(entry.last_drill_at, entry.drill_ok, data.now)
+            drill = fmt.check_cell(entry.last_drill_at, entry.drill_ok, data.now)
             where = self.query_one(BackupTable).cells(str(entry.path))[-1]
             notes[1:1] = [
                 _("on {where}").format(where=where.replace("+", ", ")),

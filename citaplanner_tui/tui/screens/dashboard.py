@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Footer
 
 from citaplanner_tui.core.i18n import N_, _
 from citaplanner_tui.core.logs.writer import log_path
 from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui.actions import ActionSpec
 from citaplanner_tui.tui.gate import GatedScreen
+from citaplanner_tui.tui.widgets.keys_footer import KeysFooter
 from citaplanner_tui.tui.widgets.log_view import LogView
 from citaplanner_tui.tui.widgets.panes import ChecksumPane, DaemonLine, DiskPane, ProblemsLine, TiersPane
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
@@ -47,7 +47,7 @@ class DashboardScreen(GatedScreen):
         log = LogView(self.todays_log(), poll=self.app.log_poll, id="log-pane")
         log.border_title = _("Today's log")
         yield log
-        yield Footer(show_command_palette=False)  # its room goes to the screen's keys (^p still opens it)
+        yield KeysFooter(show_command_palette=False)  # its room goes to the screen's keys (^p still opens it)
 
     def todays_log(self) -> Path:
         return log_path(self.app.settings.logs, "backup", self.app.now())

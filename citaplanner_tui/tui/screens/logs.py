@@ -21,13 +21,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from citaplanner_tui.core.i18n import N_, _, ngettext
 from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.actions import ActionSpec
+from citaplanner_tui.tui.widgets.keys_footer import KeysFooter
 from citaplanner_tui.tui.widgets.log_view import LogView
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
@@ -86,7 +87,7 @@ class LogsScreen(gate.GatedScreen):
                 yield view
                 yield Label(id="log-state")
                 yield Input(placeholder=_("search (exact text), Enter finds, Esc closes"), id="log-search")
-        yield Footer(show_command_palette=False)  # its room goes to the screen's keys (^p still opens it)
+        yield KeysFooter(show_command_palette=False)  # its room goes to the screen's keys (^p still opens it)
 
     def on_mount(self) -> None:
         self.query_one("#log-search").display = False

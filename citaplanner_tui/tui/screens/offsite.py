@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer
 
 from citaplanner_tui.core.i18n import N_, _, ngettext
 from citaplanner_tui.tui import actions, engine_jobs, gate
 from citaplanner_tui.tui.actions import ActionSpec
 from citaplanner_tui.tui.widgets.job_line import JobLine
+from citaplanner_tui.tui.widgets.keys_footer import KeysFooter
 from citaplanner_tui.tui.widgets.offsite_pane import OffsitePane
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
@@ -81,7 +81,7 @@ class OffsiteScreen(gate.GatedScreen):
         with VerticalScroll(id="offsite-scroll"):
             yield OffsitePane(id="offsite")
         yield JobLine()
-        yield Footer(show_command_palette=False)
+        yield KeysFooter(show_command_palette=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("push", "verify_remote", "deep_verify_remote") and not self.app.settings.offsite:

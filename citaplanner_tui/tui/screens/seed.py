@@ -22,18 +22,19 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.i18n import N_, _, pgettext, say, shown
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.seed import apply_seed, plan_seed
-from citaplanner_tui.core.i18n import N_, _, pgettext, say, shown
 from citaplanner_tui.core.seed.plan import Status
 from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.actions import ActionSpec
 from citaplanner_tui.tui.job_result import JobOutcome
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
+from citaplanner_tui.tui.widgets.keys_footer import KeysFooter
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ class SeedScreen(gate.GatedScreen):
         yield Static(id="seed-message")
         yield PlanTable(id="seed-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="seed-detail", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(_("Status"), _("Kind"), pgettext("seed row", "Key"))

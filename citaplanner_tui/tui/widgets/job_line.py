@@ -35,6 +35,8 @@ class JobLine(ConsoleNode, Horizontal):
     JobLine > #job-detail { width: 1fr; padding-left: 1; }
     """
 
+    _titled: Job | None = None  # the job whose title is on show
+
     def compose(self) -> ComposeResult:
         yield Label(id="job-title")
         yield ProgressBar(show_eta=False, show_percentage=True, id="job-bar")
@@ -52,8 +54,10 @@ class JobLine(ConsoleNode, Horizontal):
         if not running:
             return
         job = job if job.running else running[-1]
-        self.query_one("#job-title", Label).update(escape(job.title))
+        if job is not self._titled:  # the title sizes its column: laid out again when another job shows
+            self._titled = job
+            self.query_one("#job-title", Label).update(escape(job.title))
         p = job.progress
         bar = self.query_one(ProgressBar)
         bar.update(total=p.total if p and p.total else None, progress=p.done if p else 0)
-        self.query_one("#job-detail", Label).update(escape(describe(job)))
+        self.query_one("#job-detail", Label).update(escape(describe(job)), layout=False)  # the rest of its row

@@ -12,9 +12,10 @@ their time and level (one scroll step is still one log line; at the end the last
 line sits at the bottom), and without it left/right pan the messages while the time
 and level stay.  A log that spans days shows the day on every line.
 
-Indexing and level filtering run in one worker lane (``_busy``), never two at once,
-so they never race each other; the lock only keeps ``refresh`` (which remaps the
-file) away from the readers on the event loop and the search worker.  A filter
+Indexing, the level marks (made once the lines show) and level filtering run in one
+worker lane (``_busy``), never two at once, so they never race each other; the lock
+only keeps ``refresh`` (which remaps the file) away from the readers on the event loop
+and the search worker.  A filter
 reports its progress and is dropped mid-scan when the operator changes it again.
 """
 
@@ -208,6 +209,8 @@ class LogView(ScrollView, can_focus=True):
             return
         if self._stale:
             self.call_later(self.reload)
+        else:
+            self._mark(index)
         if not changed:
             return
         new_filter = flt is not self._filter
@@ -220,6 +223,29 @@ class LogView(ScrollView, can_focus=True):
             self.scroll_end(animate=False, immediate=False, x_axis=False)
         self._redraw()
         self.post_message(self.Indexed(self, total))
+
+    def _mark(self, index: LineIndex) -> None:
+        """Mark the index's blocks for the level filters (``LineIndex.mark``, about as long as
+        indexing) in the lane, once the lines show: a filter asked for later only searches."""
+        if self._busy or not index.unmarked:
+            return
+        self._busy = True
+
+        def mark() -> None:
+            try:
+                index.mark()  # reads the map as the screen and the search do; only the lane remaps it
+            finally:
+                self.app.call_from_thread(self._marked, index)
+
+        self.run_worker(mark, thread=True, group="log-index", exit_on_error=False)
+
+    def _marked(self, index: LineIndex) -> None:
+        self._busy = False
+        if index is not self._index:
+            index.close()  # another file was opened meanwhile
+            self.reload()
+        elif self._stale:
+            self.reload()
 
     def on_log_view_filtering(self, event: LogView.Filtering) -> None:
         if event.view is self and self._progress is not None:

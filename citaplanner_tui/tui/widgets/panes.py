@@ -42,6 +42,7 @@ class Pane(ConsoleNode, Static):
     """A bordered pane that redraws whenever the app's data changes (or its width does)."""
 
     TITLE = ""
+    _loading = False  # shows "loading…": the first layout's resize need not lay the screen out again
 
     def on_mount(self) -> None:
         self.border_title = _(self.TITLE)
@@ -55,6 +56,9 @@ class Pane(ConsoleNode, Static):
         return self.content_size.width or 30
 
     def _redraw(self, data: DashboardData | None) -> None:
+        if data is None and self._loading:  # an update lays the screen out again, whatever the text
+            return
+        self._loading = data is None
         self.update(_("loading…") if data is None else self.render_data(data))
 
     def render_data(self, data: DashboardData) -> str:

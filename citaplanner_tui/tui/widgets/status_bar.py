@@ -9,13 +9,17 @@ that a job is running.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.markup import escape
 from textual.widgets import Static
 
 from citaplanner_tui.core.i18n import _, ngettext
 from citaplanner_tui.tui import format as fmt
-from citaplanner_tui.tui.jobs import Job
 from citaplanner_tui.tui.node import ConsoleNode
+
+if TYPE_CHECKING:
+    from citaplanner_tui.tui.jobs import Job
 
 
 def job_badge(jobs: list[Job]) -> str:
@@ -29,6 +33,8 @@ def job_badge(jobs: list[Job]) -> str:
 
 
 class StatusBar(ConsoleNode, Static):
+    _shown = ""  # the line on show: a job's progress redraws it several times a second
+
     def on_mount(self) -> None:
         self.watch(self.app, "data", lambda _: self.redraw(), init=True)
         self.app.job_signal.subscribe(self, lambda _job: self.redraw())
@@ -53,4 +59,7 @@ class StatusBar(ConsoleNode, Static):
             parts.insert(0, fmt.health(data.health))
             parts.append(escape(data.server or _("no database")))
             parts.append(_("updated {age} ago").format(age=fmt.short_age(data.now, app.now())))
-        self.update(" ".join(badges + [" · ".join(parts)]))
+        line = " ".join(badges + [" · ".join(parts)])
+        if line != self._shown:
+            self._shown = line
+            self.update(line, layout=False)  # one row, cut at its end: nothing to lay out again

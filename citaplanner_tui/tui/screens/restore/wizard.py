@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, cast
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import ContentSwitcher, DataTable, Footer, Static
+from textual.widgets import ContentSwitcher, DataTable, Static
 
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.i18n import N_, _, shown
@@ -38,6 +38,7 @@ from citaplanner_tui.tui.screens.restore.pick import PickStep
 from citaplanner_tui.tui.screens.restore.plan import PlanStep
 from citaplanner_tui.tui.screens.restore.preflight import PreflightStep
 from citaplanner_tui.tui.screens.restore.progress import ProgressStep, step_of
+from citaplanner_tui.tui.widgets.keys_footer import KeysFooter
 from citaplanner_tui.tui.widgets.run_log import RunLog
 from citaplanner_tui.tui.widgets.status_bar import StatusBar
 
@@ -165,6 +166,7 @@ class RestoreScreen(gate.GatedScreen):
         self.pull_job: Job | None = None  # the download of a backup picked on an off-site target
         self.run: Run | None = None
         self._shown = 0  # log records already written to the RunLog
+        self._reading = self._read_again = False  # a read of the run's log is under way / wanted after it
         self._told_typed_ahead = False
 
     def compose(self) -> ComposeResult:
@@ -177,7 +179,7 @@ class RestoreScreen(gate.GatedScreen):
             yield ProgressStep(id="progress")
             yield OutcomeStep(id="outcome")
         yield RunLog(id="restore-log")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         if self.remote:
@@ -428,11 +430,7 @@ class RestoreScreen(gate.GatedScreen):
         run = self.run
         if run is None or run.job is None:  # shown once a run's job has started
             return
-        run.read_log()
-        log = self.query_one(RunLog)
-        for record in run.records[self._shown :]:
-            log.add(record)
-        self._shown = len(run.records)
+        self._read_log(run)
         job = run.job
         progress = self.query_one(ProgressStep)
         if job.running:
@@ -466,6 +464,32 @@ class RestoreScreen(gate.GatedScreen):
         if self.step != "outcome":
             self.go("outcome")
         run.seen = True
+
+    def _read_log(self, run: Run) -> None:
+        """The engine's new log lines, read in a thread (the backup volume may be a slow mount; a job
+        update comes several times a second) and added to the run log when read, one read at a time."""
+        if self._reading:
+            self._read_again = True
+            return
+        self._reading, self._read_again = True, False
+
+        def read() -> None:
+            try:
+                run.read_log()
+            finally:
+                self.app.call_from_thread(self._log_read, run)
+
+        self.run_worker(read, thread=True, group="restore-log", exit_on_error=False)
+
+    def _log_read(self, run: Run) -> None:
+        self._reading = False
+        if run is self.run:
+            log = self.query_one(RunLog)
+            for record in run.records[self._shown :]:
+                log.add(record)
+            self._shown = len(run.records)
+        if self._read_again and self.run is not None:
+            self._read_log(self.run)
 
 
 def _target(settings: Settings) -> str:
