@@ -85,11 +85,14 @@ def archive_checks(result: VerifyResult, vouched: DumpInfo | None = None) -> lis
 
 
 def _check_archive(settings: Settings, archive: Path, reporter: Reporter) -> tuple[VerifyResult, DumpInfo | None]:
-    """The checksum pass, then a deep verify unless the manifest vouches for the file (the module's
-    docstring says why); returns the verdict and the vouched dump facts (None: deep verify ran)."""
-    result = verify(settings, [archive], reporter=reporter)[0]
+    """A checksum pass when a manifest may vouch for the file, then a deep verify unless it does (the
+    module's docstring says why); returns the verdict and the vouched dump facts (None: deep verify ran).
+    Without a manifest (the old script's backups) the file is read once, by the deep verify alone."""
     found = manifest.read(archive)
-    if result.checksum_ok and found is not None and found.sha256 == result.sha256 and found.rows:
+    if found is None or not found.rows:  # nothing could vouch: read it once, deeply
+        return verify(settings, [archive], deep=True, reporter=reporter)[0], None
+    result = verify(settings, [archive], reporter=reporter)[0]
+    if result.checksum_ok and found.sha256 == result.sha256:
         return result, DumpInfo(
             header=True,
             complete=True,
