@@ -51,7 +51,7 @@ import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, cast
+from typing import TYPE_CHECKING, Callable, NoReturn, cast
 
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.i18n import say
@@ -251,15 +251,20 @@ class _Loader:
     def _send(self, session: _Session, data: bytes | bytearray | memoryview) -> None:
         self.check()
         diff = [stmt for name, stmt in self.settings.items() if session.told.get(name) != stmt]
-        if diff:
-            session.send(b"".join(diff))
-            session.told.update(self.settings)
         try:
+            if diff:
+                session.send(b"".join(diff))
+                session.told.update(self.settings)
             session.send(data)
         except BrokenPipeError:
-            self.failed.wait(5)  # its reader says why in a moment
-            self.check()
-            raise LoadFailed(f"psql stopped reading while {session.doing}") from None
+            self.stopped(session)
+
+    def stopped(self, session: _Session | None = None) -> NoReturn:
+        """A psql stopped reading its pipe (any write to it, ``done``'s too, says so): raise why it
+        stopped once its reader has said (it exits in a moment), else that it stopped."""
+        self.failed.wait(5)
+        self.check()
+        raise LoadFailed("psql stopped reading" + (f" while {session.doing}" if session else "")) from None
 
     def barrier(self, sessions: list[_Session]) -> None:
         """Wait until every one of ``sessions`` has run all it was sent."""
@@ -459,6 +464,8 @@ def load_parallel(archive: Path, spec: LoadSpec, jobs: int, reporter: Reporter |
         loader.codec = codec_for(scanner.info.encoding)
         loader.finish(count_check(archive, scanner.info))
         ok = True
+    except BrokenPipeError:  # written outside ``_send`` (an acknowledgement's SELECT): the same sentence
+        loader.stopped()
     finally:
         if not ok:
             loader.kill()
