@@ -350,13 +350,21 @@ class _Loader:
         elif table is not None and table in self.tables:
             session = self.tables[table]
         else:
-            session = min(self.workers, key=lambda w: w.busy)
+            session = self._least_busy()
         if table is not None:
             self.tables.setdefault(table, session)
         self.previous = session
         on = f" on {table.decode(self.codec, 'replace')}" if table else ""
         self._send(session, entry.text)
-        session.done(f"creating {entry.name}{on}", len(entry.text))
+        session.done(f"creating {entry.name}{on}", self._weight(table) if entry.kind in PARALLEL else 0)
+
+    def _weight(self, table: bytes | None) -> int:
+        """What building an index or checking a key of ``table`` costs, roughly: its data's bytes.
+
+        The workers are given post-data work by it, so the biggest table's index is not
+        followed on the same worker by the next biggest while the other one sits idle.
+        """
+        return (self.sizes[table_key(table, self.codec)] if table is not None else 0) + 1
 
     def _check_later(self, text: bytearray) -> bytes:
         """An ordinary table's foreign key, added ``NOT VALID``; its ``VALIDATE`` waits for the end."""
@@ -368,12 +376,12 @@ class _Loader:
         return bytes(text[:end] + b" NOT VALID" + text[end:])
 
     def _validate(self) -> None:
-        """Validate the foreign keys over the workers: a table's on one, the biggest tables first."""
-        weight = {table: self.sizes[table_key(table, self.codec)] + 1 for table in self.checks}
-        for table in sorted(self.checks, key=weight.__getitem__, reverse=True):
+        """Validate the foreign keys over the workers: a table's on one, the costliest tables first."""
+        cost = {table: self._weight(table) * len(keys) for table, keys in self.checks.items()}  # a scan per key
+        for table in sorted(self.checks, key=cost.__getitem__, reverse=True):
             worker = self._least_busy()
             self._send(worker, b"".join(self.checks[table]))
-            worker.done(f"checking the foreign keys of {table.decode(self.codec, 'replace')}", weight[table])
+            worker.done(f"checking the foreign keys of {table.decode(self.codec, 'replace')}", cost[table])
 
     # -- data -----------------------------------------------------------------
     def _copy_start(self, table: str, rest: memoryview) -> None:
