@@ -19,13 +19,14 @@ import pytest
 
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import execute, parallel, preflight
+from citaplanner_tui.core.restore.swap import PAUSE_ENV
 from citaplanner_tui.core import settings
 from citaplanner_tui.core.errors import BusyError, ConfigError
 from citaplanner_tui.core.settings import RestoreKeep
 from citaplanner_tui.core.volume import lock
 from tests.support.backup import cli
 from tests.support.db import drop_app_db
-from tests.support.restore import settings_for, take_backup
+from tests.support.restore import databases, settings_for, take_backup, wait_for
 from tests.support.roundtrip import CASES, build, snapshot
 
 OBJECTS = next(c for c in CASES if c.name == "objects")
@@ -86,6 +87,45 @@ def test_tiny_pieces_and_serial_give_the_same_database(source, tmp_path, monkeyp
     _restore(db, tmp_path / "parallel", archive, jobs=3)
     assert snapshot(db.server, db.name).differences(serial) == []
     assert serial.differences(before) == []
+
+
+def test_autovacuum_is_off_on_the_new_tables_while_the_workers_load(source, tmp_path, monkeypatch):
+    """Autovacuum would take each table as its first pieces commit, and its lock holds an index
+    build or a key check up for a whole deadlock_timeout: it is off while the workers load
+    (where the dump does not set it itself), and back on, as the dump had it, at the end."""
+    db, archive, before = source(OBJECTS, "pg")
+    pause = tmp_path / "pause"
+    pause.mkdir()
+    monkeypatch.setenv(PAUSE_ENV, f"loading:{pause}")
+    raised: list[BaseException] = []
+
+    def restore():
+        try:
+            _restore(db, tmp_path / "volume", archive, jobs=2)
+        except BaseException as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=restore)
+    thread.start()
+    try:
+        wait_for(lambda: (pause / "loading.reached").exists() or raised, "the first COPY on a worker")
+        (scratch,) = databases(db.server, db.name + "__restore_")
+        during = dict(
+            db.server.sql(
+                "SELECT oid::regclass::text, reloptions FROM pg_class WHERE relkind = 'r' AND oid >= 16384",
+                dbname=scratch,
+            )
+        )
+    finally:
+        (pause / "loading.go").touch()
+        thread.join(120)
+    assert not raised, raised
+    assert during["app.quiet"] == ["autovacuum_enabled=false"]  # the dump's own setting, left alone
+    assert during["app.eager"] == ["autovacuum_enabled=true", "autovacuum_vacuum_scale_factor=0.01"]
+    assert during["app.tuned"] == ["fillfactor=70", "autovacuum_enabled=false"]
+    paused = [table for table, options in during.items() if "autovacuum_enabled=false" in (options or [])]
+    assert sorted(paused) == sorted(t for t in during if t != "app.eager"), during
+    assert snapshot(db.server, db.name).differences(before) == []  # every table's options as dumped
 
 
 def test_jobs_setting_flag_and_bad_values(tmp_path):

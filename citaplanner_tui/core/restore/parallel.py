@@ -25,7 +25,10 @@ once:
   being checked, never on the parents.  The keys end up validated, as psql leaves
   them.  A key the dump already marks ``NOT VALID`` (or ``NOT ENFORCED``) stays so,
   and a key of a partitioned table (no ``ONLY``) is added as the dump says;
-- the per-table row-count check last, on main, while the workers validate.
+- the per-table row-count check last, on main, while the workers validate;
+- autovacuum is off on the new tables from the end of the schema to the last key
+  check (its lock would hold an index build or a ``VALIDATE`` up for a whole
+  ``deadlock_timeout``), then back as the dump had it.
 
 The dump is split only where ``DumpScanner`` (psql's own lexing: quotes, dollar
 quotes, comments, COPY only at the top level) says a statement or a data block
@@ -95,6 +98,41 @@ _ADD_KEY = re.compile(
 )
 _TABLE = re.compile(rb"(?:^ALTER TABLE|\sON)(?: ONLY)? (" + _QUALIFIED + rb")", re.MULTILINE)
 _SETTING = re.compile(rb"^(?:SET (\w+) =|SELECT pg_catalog\.set_config\('(\w+)')")
+# Autovacuum would vacuum and analyze each table as soon as its first pieces commit, and its
+# lock makes a primary key build or a VALIDATE wait a whole deadlock_timeout (1 s) before it
+# gives way; psql's single transaction shows it nothing until the end.  So main turns it off
+# on the new tables once the schema is in (not where the dump sets autovacuum_enabled itself,
+# nor on tables it may not alter) and keeps their OIDs in a setting of its session; once
+# every key is checked it turns it back on, and the tables have the options the dump gave.
+_PAUSE_AUTOVACUUM = b"""
+DO $cpt_autovacuum$
+DECLARE
+  t oid;
+  paused oid[] := '{}';
+BEGIN
+  FOR t IN SELECT c.oid FROM pg_catalog.pg_class c
+    WHERE c.relkind = 'r' AND c.oid >= 16384 AND pg_catalog.pg_has_role(c.relowner, 'USAGE')
+      AND NOT EXISTS (SELECT FROM pg_catalog.unnest(c.reloptions) o
+                      WHERE pg_catalog.split_part(o, '=', 1) = 'autovacuum_enabled')
+  LOOP
+    EXECUTE pg_catalog.format('ALTER TABLE %s SET (autovacuum_enabled = false)', t::pg_catalog.regclass);
+    paused := paused || t;
+  END LOOP;
+  PERFORM pg_catalog.set_config('cpt.autovacuum_paused', paused::text, false);
+END
+$cpt_autovacuum$;
+"""
+_RESUME_AUTOVACUUM = b"""
+DO $cpt_autovacuum$
+DECLARE
+  t oid;
+BEGIN
+  FOREACH t IN ARRAY pg_catalog.current_setting('cpt.autovacuum_paused')::oid[] LOOP
+    EXECUTE pg_catalog.format('ALTER TABLE %s RESET (autovacuum_enabled)', t::pg_catalog.regclass);
+  END LOOP;
+END
+$cpt_autovacuum$;
+"""
 PRE, DATA_SECTION, POST_PARALLEL, POST = range(4)
 
 
@@ -218,6 +256,7 @@ class _Loader:
         self.checks: dict[bytes, list[bytes]] = {}  # per table, its foreign keys' VALIDATE statements
         self.previous: _Session | None = None
         self.paused = False
+        self.paused_autovacuum = False  # main has turned it off on the new tables (a dump with data)
 
     @property
     def sessions(self) -> list[_Session]:
@@ -326,6 +365,9 @@ class _Loader:
             self.barrier(self.workers)  # everything else may need the indexes and constraints
             self.phase = POST
         elif self.phase == PRE and kind in DATA:
+            self._send(self.main, _PAUSE_AUTOVACUUM)
+            self.main.done("pausing autovacuum on the new tables")
+            self.paused_autovacuum = True
             self.barrier([self.main])  # the tables exist, committed, before any worker copies into them
             self.phase = DATA_SECTION
         elif self.phase == DATA_SECTION and kind not in DATA:
@@ -434,6 +476,10 @@ class _Loader:
         self._validate()
         self._send(self.main, check)  # counting takes no lock the validations conflict with
         self.main.done("checking every table's row count")
+        if self.paused_autovacuum:
+            self.barrier(self.sessions)  # a VALIDATE holds the lock that turning autovacuum on takes
+            self._send(self.main, _RESUME_AUTOVACUUM)
+            self.main.done("turning autovacuum back on")
         for s in self.sessions:
             s.close()
         for s in self.sessions:
