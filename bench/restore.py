@@ -24,7 +24,9 @@ Prints wall times, the ratios to the plain pipe (targets: serial load <= 1.1x, p
 load <= 0.8x on 2 cores, whole parallel restore <= 1.2x; the process start-up, imports
 and CREATE DATABASE are a fixed second or so, which matters at 100 MB and not at 1 GB,
 so the time inside the load call is shown too) and the peak RSS of our process, psql
-excluded (target < 200 MB).
+excluded (target < 200 MB).  Each variant starts on a quiet server: a checkpoint first,
+and what the one before loaded is dropped (or, after a whole restore, vacuumed) before,
+so autovacuum is not still working through it.
 
 ``--big-value-mb 100`` adds a second case: a database whose one table holds a 100 MB
 value, loaded by the plain pipe and by ours (targets: at most 1.5x the pipe's time,
@@ -70,6 +72,27 @@ def _peak_rss() -> int:
 def _cpu(who: int) -> float:
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
+
+
+def _server_cpu(server) -> float:
+    """CPU seconds the server has used: the postmaster, its children that ended (reaped, so
+    counted in its cutime/cstime) and those still running (backends, parallel and
+    autovacuum workers, the checkpointer)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    postmaster = int((server.datadir / "postmaster.pid").read_text().split()[0])
+
+    def fields(pid: int) -> list[str]:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+    total = sum(int(x) for x in fields(postmaster)[11:15])  # utime stime cutime cstime
+    for entry in os.listdir("/proc"):
+        try:
+            stat = fields(int(entry)) if entry.isdigit() else None
+        except OSError:  # ended meanwhile
+            continue
+        if stat and int(stat[1]) == postmaster:
+            total += int(stat[11]) + int(stat[12])
+    return total / ticks
 
 
 def ours_load(archive: str, scratch: str, jobs: int) -> dict:
@@ -178,24 +201,38 @@ def _compare(server, env: dict[str, str], archive: str, runs: int, jobs: int, *,
             if jobs > 1:
                 variants["full_parallel"] = [sys.executable, __file__, "--ours-full", archive, str(jobs)]
         order = list(variants) if run % 2 == 0 else list(reversed(variants))  # no one always goes first
+        loaded = {"plain": plain_db, "load": ours_db, "parallel": par_db}
         for name in order:
             argv = variants[name]
             server.sql("CHECKPOINT")  # the previous variant's dirty pages are not this one's cost
-            cpu_before = _cpu(resource.RUSAGE_CHILDREN)
+            cpu_before, server_before = _cpu(resource.RUSAGE_CHILDREN), _server_cpu(server)
             elapsed, out = timed(argv, env)
             cpu[name] = _cpu(resource.RUSAGE_CHILDREN) - cpu_before  # client side: gunzip+psql, or us+psql
+            cpu[name + "_server"] = _server_cpu(server) - server_before
             best[name] = min(best.get(name, elapsed), elapsed)
             if out.strip():
                 results[name] = json.loads(out)
             if name in ("load", "parallel"):
                 inner = results[name]["load_seconds"]
                 best[name + "_inner"] = min(best.get(name + "_inner", inner), inner)
-            if name.startswith("full"):
-                server.sql(f'DROP DATABASE IF EXISTS "{results[name]["pre_restore"]}" WITH (FORCE)')
-        for db in [plain_db, ours_db, par_db]:
-            if db:
-                server.sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+            _quiet(server, dbname, loaded.get(name), results.get(name))
     return best, results, cpu
+
+
+def _quiet(server, live: str, loaded: str | None, result: dict | None) -> None:
+    """Leave the server as quiet for the next variant as it was for this one.
+
+    A database just loaded is what autovacuum works on next (vacuum and analyze of every
+    table, for a minute at 1 GB), and it would do so during the next variant: the one
+    that runs first would be the only one timed on a quiet server.  So a variant's
+    database is dropped as soon as it is timed; after a whole restore, the parked copy is
+    dropped and the restored live database vacuumed and analyzed, unthrottled, untimed.
+    """
+    if loaded:
+        server.sql(f'DROP DATABASE IF EXISTS "{loaded}" WITH (FORCE)')
+    if result and "pre_restore" in result:
+        server.sql(f'DROP DATABASE IF EXISTS "{result["pre_restore"]}" WITH (FORCE)')
+        server.sql("VACUUM ANALYZE", dbname=live)
 
 
 def parse_url_db(url: str) -> str:
@@ -256,6 +293,7 @@ def report(args, archive: str, best: dict[str, float], results: dict[str, dict],
     print(f"\narchive {size / 2**20:.1f} MiB gzip, {rows:,} rows; best of {args.runs} run(s); --jobs {args.jobs}")
     print(f"  {'gunzip -c | psql --single-transaction (plain)':52s} {plain:7.2f} s")
     lines = [
+        ("plain", "plain pipe"),
         ("load", "ours: serial load (--jobs 1) + count check"),
         ("load_inner", "  of which the load call alone (no start-up)"),
         ("parallel", f"ours: parallel load (--jobs {args.jobs}) + count check"),
@@ -263,16 +301,20 @@ def report(args, archive: str, best: dict[str, float], results: dict[str, dict],
         ("full", "ours: whole swap restore, --jobs 1"),
         ("full_parallel", f"ours: whole swap restore, --jobs {args.jobs}"),
     ]
-    for key, label in lines:
+    for key, label in lines[1:]:
         if key in best:
             rss = results.get(key, {}).get("peak_rss")
             shown = f"   peak RSS {rss / 2**20:.0f} MiB" if rss else ""
             print(f"  {label:52s} {best[key]:7.2f} s  {best[key] / plain:5.2f}x plain{shown}")
-    print(
-        "  client-side CPU (last run): "
-        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in cpu.items())
-        + "; steadier than wall time on a busy machine"
-    )
+    cores = os.cpu_count() or 1
+    print(f"  CPU seconds of the last run, client + server = total (its floor on {cores} cores: total / {cores}):")
+    for key, _ in lines:
+        if key in cpu:
+            client, server = cpu[key], cpu[key + "_server"]
+            print(
+                f"    {key:14s} {client:6.2f} + {server:6.2f} = {client + server:6.2f}"
+                f"   floor {(client + server) / cores:6.2f} s  {(client + server) / cores / plain:5.2f}x plain"
+            )
     rss = max(r["peak_rss"] for r in results.values()) / 2**20
     verdict = lambda ok: "met" if ok else "NOT met"  # noqa: E731
     print()
