@@ -54,6 +54,7 @@ _IDENT_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0
     range(0x80, 0x100)
 )
 _END_OF_DATA = b"\n\\.\n"
+_FIND_END = re.compile(re.escape(_END_OF_DATA)).search  # faster than bytes.find on this needle
 # PostgreSQL encoding names Python spells differently; the rest are found by codecs.lookup.
 _CODECS = {
     "SQL_ASCII": "utf-8",
@@ -233,8 +234,8 @@ class DumpScanner:
                 return self._end_copy(pos + len(head))
             if b"\\.\n".startswith(head) and not final:
                 return None  # too few bytes to tell
-        end = buf.find(_END_OF_DATA, pos)
-        if end >= 0:
+        if found := _FIND_END(buf, pos):
+            end = found.start()
             rows[self._table] += buf.count(b"\n", pos, end + 1)
             return self._end_copy(end + 4)
         safe = len(buf)
