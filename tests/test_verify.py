@@ -153,6 +153,25 @@ def test_every_file_is_checked_after_a_failure_and_old_sidecars_work(backup_dir)
     assert "ERROR verify: 2 of 4 backups failed" in text
 
 
+def test_a_backup_pruned_while_verify_runs_is_said_to_be_gone_not_unreadable(backup_dir):
+    """Verify reads without the volume's lock, so a daemon's prune can remove a file it has listed."""
+    dumps = [old_dump(backup_dir / "daily", "daily", DAYS_BASE.replace(day=d)) for d in (1, 2, 3)]
+    oldest, newest = dumps[0], dumps[-1]
+
+    def prune_on_first_file(progress) -> None:
+        if progress.phase == "verify" and progress.message == newest.name and oldest.exists():
+            oldest.unlink()  # as retention does: the dump, then its sidecar
+            Path(str(oldest) + ".sha256").unlink()
+
+    results = verify(settings(backup_dir), reporter=Reporter(prune_on_first_file))
+    assert [(r.path, r.ok, r.problem) for r in results] == [
+        (newest, True, None),
+        (dumps[1], True, None),
+        (oldest, False, "changed"),
+    ]
+    assert results[-1].detail == f"{oldest.name} changed or vanished while it was being checked; check it again"
+
+
 def _cli(backup_dir: Path, *args: str) -> subprocess.CompletedProcess:
     return cli("verify", *args, env=cli_env(DEAD_URL, backup_dir))
 

@@ -311,6 +311,8 @@ def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: _Cache, *,
             cache[key] = exc
     read = cache[key]
     if isinstance(read, OperatorError):
+        if not os.path.lexists(entry.path):  # removed since the listing (a prune): gone, not damaged
+            return _changed(base, entry)
         why = "identity" if isinstance(read, IdentityProblem) else "unreadable"
         return VerifyResult(**base, ok=False, checksum_ok=None, deep_ok=None, problem=why, detail=read.sentence)
     try:
@@ -319,16 +321,7 @@ def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: _Cache, *,
     except OSError:
         changed = True
     if changed:
-        return VerifyResult(
-            **base,
-            ok=False,
-            checksum_ok=None,
-            deep_ok=None,
-            problem="changed",
-            detail=say("{name} changed or vanished while it was being checked; check it again", name=entry.path.name),
-            sha256=read.sha256,
-            seconds=read.seconds,
-        )
+        return _changed(base, entry, read)
     checksum_ok, problem, detail, expected = _compare(entry, read.sha256)
     deep_ok = read.deep_problem is None if deep else None
     resealed = False
@@ -379,6 +372,20 @@ def _verify_one(entry: Entry, deep: bool, progress: _Progress, cache: _Cache, *,
         deep_detail=read.deep_detail,
         seconds=read.seconds,
         resealed=resealed,
+    )
+
+
+def _changed(base: _Common, entry: Entry, read: _Read | None = None) -> VerifyResult:
+    """The file is not what was listed any more (rewritten, or removed by a prune meanwhile): no verdict."""
+    return VerifyResult(
+        **base,
+        ok=False,
+        checksum_ok=None,
+        deep_ok=None,
+        problem="changed",
+        detail=say("{name} changed or vanished while it was being checked; check it again", name=entry.path.name),
+        sha256=read.sha256 if read else None,
+        seconds=read.seconds if read else 0.0,
     )
 
 
