@@ -27,7 +27,7 @@ from citaplanner_tui.core.volume import lock
 from tests.support.backup import cli
 from tests.support.db import drop_app_db
 from tests.support.restore import databases, settings_for, take_backup, wait_for
-from tests.support.roundtrip import CASES, build, snapshot
+from tests.support.roundtrip import CASES, Case, build, snapshot
 
 OBJECTS = next(c for c in CASES if c.name == "objects")
 
@@ -126,6 +126,26 @@ def test_autovacuum_is_off_on_the_new_tables_while_the_workers_load(source, tmp_
     paused = [table for table, options in during.items() if "autovacuum_enabled=false" in (options or [])]
     assert sorted(paused) == sorted(t for t in during if t != "app.eager"), during
     assert snapshot(db.server, db.name).differences(before) == []  # every table's options as dumped
+
+
+MANY_TABLES = Case(
+    "many_tables",
+    "DO $$ BEGIN FOR i IN 1..600 LOOP "
+    "EXECUTE format('CREATE TABLE public.t%s (id int PRIMARY KEY, v text)', i); "
+    "EXECUTE format('INSERT INTO public.t%s VALUES (%s, %L)', i, i, 'row ' || i); END LOOP; END $$",
+)
+
+
+def test_a_schema_of_many_tables_has_autovacuum_paused_and_back_in_batches(source, tmp_path):
+    """Each table's ALTER holds a lock until its transaction ends: the pause and the resume commit
+    every 500 tables, and every table still ends with the options it was dumped with."""
+    db, archive, before = source(MANY_TABLES, "pg")
+    _restore(db, tmp_path / "volume", archive, jobs=2)
+    assert "over 2 connections" in _log(tmp_path / "volume")
+    assert snapshot(db.server, db.name).differences(before) == []
+    assert db.server.sql(
+        "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND reloptions IS NOT NULL", dbname=db.name
+    ) == [(0,)]
 
 
 def test_jobs_setting_flag_and_bad_values(tmp_path):

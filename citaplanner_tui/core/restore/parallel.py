@@ -104,6 +104,8 @@ _SETTING = re.compile(rb"^(?:SET (\w+) =|SELECT pg_catalog\.set_config\('(\w+)')
 # on the new tables once the schema is in (not where the dump sets autovacuum_enabled itself,
 # nor on tables it may not alter) and keeps their OIDs in a setting of its session; once
 # every key is checked it turns it back on, and the tables have the options the dump gave.
+# Each ALTER holds a lock to its transaction's end, so a commit every 500 tables keeps a
+# schema of thousands of tables within the server's lock table.
 _PAUSE_AUTOVACUUM = b"""
 DO $cpt_autovacuum$
 DECLARE
@@ -117,6 +119,9 @@ BEGIN
   LOOP
     EXECUTE pg_catalog.format('ALTER TABLE %s SET (autovacuum_enabled = false)', t::pg_catalog.regclass);
     paused := paused || t;
+    IF pg_catalog.cardinality(paused) % 500 = 0 THEN
+      COMMIT;
+    END IF;
   END LOOP;
   PERFORM pg_catalog.set_config('cpt.autovacuum_paused', paused::text, false);
 END
@@ -126,9 +131,14 @@ _RESUME_AUTOVACUUM = b"""
 DO $cpt_autovacuum$
 DECLARE
   t oid;
+  done int := 0;
 BEGIN
   FOREACH t IN ARRAY pg_catalog.current_setting('cpt.autovacuum_paused')::oid[] LOOP
     EXECUTE pg_catalog.format('ALTER TABLE %s RESET (autovacuum_enabled)', t::pg_catalog.regclass);
+    done := done + 1;
+    IF done % 500 = 0 THEN
+      COMMIT;
+    END IF;
   END LOOP;
 END
 $cpt_autovacuum$;
