@@ -14,19 +14,8 @@ from citaplanner_tui.core.i18n import N_, _
 
 class AskScreen(ModalScreen[bool]):
     DEFAULT_CSS = """
-    AskScreen { align: center middle; }
-    #ask-box {
-        width: 70;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: thick $warning;
-        background: $surface;
-        padding: 0 1;
-    }
+    #ask-box { border: thick $warning; }
     #ask-question { width: 100%; }  /* a long question (what a push will do) wraps instead of being cut */
-    #ask-buttons { height: auto; align-horizontal: right; }
-    #ask-buttons Button { margin-left: 1; }
     """
     BINDINGS = [Binding("escape", "no", N_("No"), id="ask.no")]
     AUTO_FOCUS = "#no"

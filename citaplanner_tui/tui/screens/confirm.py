@@ -57,20 +57,9 @@ class ConfirmScreen(ModalScreen[bool]):
     """``ConfirmScreen(title, steps, expected, action_label)`` -> True if confirmed."""
 
     DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    #confirm-box {
-        width: 70;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: thick $error;
-        background: $surface;
-        padding: 0 1;
-    }
+    #confirm-box { border: thick $error; }
     #confirm-title { text-style: bold; color: $error; }
     #confirm-steps-box { height: auto; max-height: 12; margin: 1 0; }
-    #confirm-buttons { height: auto; align-horizontal: right; }
-    #confirm-buttons Button { margin-left: 1; }
     """
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="confirm.cancel")]
     AUTO_FOCUS = "#confirm-input"
