@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import threading
 
+from citaplanner_tui.core.settings import Settings
+from citaplanner_tui.tui.app import CitaPlannerApp
+from citaplanner_tui.tui.screens.dashboard import DashboardScreen
+from citaplanner_tui.tui.widgets.backup_table import BackupTable
+
 from tests.support.backup import fill
 from tests.support.sample import add_backup
 from tests.support.db import APP_PASSWORD
@@ -64,6 +69,27 @@ async def test_refresh_picks_up_new_backups_and_never_overlaps(sample_volume):
         assert not app.refreshing
         assert next(t.backups for t in app.data.report.tiers if t.tier == "manual") == 2
         assert "manual  OK     an hour ago" in pane_text(app, "#tiers")
+
+
+@sync
+async def test_a_screen_opened_before_the_first_frame_still_gets_the_data(sample_volume):
+    """The first load waited for the dashboard's first frame: a key typed at start opened the
+    backups over a dashboard never painted, and the list said loading until the operator went back."""
+
+    class KeyBeforeTheFrame(DashboardScreen):
+        def on_mount(self) -> None:  # queued behind the first load's request: the dashboard is not painted yet
+            self.call_later(self.call_later, self.app.action_open_backups)
+
+    class TypedAhead(CitaPlannerApp):
+        def get_default_screen(self) -> DashboardScreen:
+            return KeyBeforeTheFrame()
+
+    app = TypedAhead(Settings(backup_dir=sample_volume), clock=lambda: NOW, refresh_every=None, log_poll=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.data is not None, "the first load")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "BackupsScreen"
+        assert len(app.screen.query_one(BackupTable).rows) == 15
 
 
 @sync

@@ -13,6 +13,10 @@ from citaplanner_tui.core.i18n import N_, _
 
 
 class AskScreen(ModalScreen[bool]):
+    DEFAULT_CSS = """
+    #ask-box { border: thick $warning; }
+    #ask-question { width: 100%; }  /* a long question (what a push will do) wraps instead of being cut */
+    """
     BINDINGS = [Binding("escape", "no", N_("No"), id="ask.no")]
     AUTO_FOCUS = "#no"
 

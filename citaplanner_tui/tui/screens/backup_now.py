@@ -65,6 +65,13 @@ def result_lines(result: BackupResult) -> list[str]:
 
 class BackupNowScreen(gate.GatedScreen):
     TITLE = N_("Backup now")
+    DEFAULT_CSS = """
+    #backup-now { padding: 0 1; }
+    #backup-buttons { height: auto; margin: 1 0; }
+    #backup-buttons Button { margin-right: 1; }
+    #backup-bar { margin-bottom: 1; }
+    #tier { width: 70; }
+    """
     BINDINGS = [Binding("escape", "back", N_("Back"), id="backup_now.back"), *actions.bindings_for("BackupNowScreen")]
 
     def __init__(self) -> None:

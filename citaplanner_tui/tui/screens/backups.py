@@ -97,6 +97,12 @@ def leftover_lines(kept: Sequence[Leftover]) -> list[str]:
 
 class BackupsScreen(gate.GatedScreen):
     TITLE = N_("Backups")
+    DEFAULT_CSS = """
+    #backups-table { height: 1fr; }
+    #backup-detail { height: 2; padding: 0 1; color: $text-muted; }
+    /* what restores kept: safety backups and parked databases (core.restore.leftovers) */
+    #leftovers { height: auto; max-height: 4; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
     BINDINGS = [Binding("escape", "back", N_("Back"), id="backups.back"), *actions.bindings_for("BackupsScreen")]
 
     def compose(self) -> ComposeResult:

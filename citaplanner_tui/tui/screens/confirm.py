@@ -56,6 +56,11 @@ class NameBox(Input):
 class ConfirmScreen(ModalScreen[bool]):
     """``ConfirmScreen(title, steps, expected, action_label)`` -> True if confirmed."""
 
+    DEFAULT_CSS = """
+    #confirm-box { border: thick $error; }
+    #confirm-title { text-style: bold; color: $error; }
+    #confirm-steps-box { height: auto; max-height: 12; margin: 1 0; }
+    """
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="confirm.cancel")]
     AUTO_FOCUS = "#confirm-input"
 

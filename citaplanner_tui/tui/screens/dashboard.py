@@ -35,6 +35,7 @@ actions.register(
 class DashboardScreen(GatedScreen):
     TITLE = N_("Dashboard")
     BINDINGS = actions.bindings_for("DashboardScreen")
+    _load_asked = False  # the first load: asked once, after the first paint or when covered before it
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -55,7 +56,17 @@ class DashboardScreen(GatedScreen):
     def on_mount(self) -> None:
         self.watch(self.app, "data", self._day_changed, init=False)
         # Load after the first paint: the loader's imports and scan would compete with it.
-        self.call_after_refresh(self.app.action_refresh)
+        self.call_after_refresh(self._first_load)
+
+    def on_screen_suspend(self) -> None:
+        """A screen opened before the first paint (a key typed at start) needs the data now: the
+        dashboard's after-paint callbacks wait until it is shown again."""
+        self._first_load()
+
+    def _first_load(self) -> None:
+        if not self._load_asked:
+            self._load_asked = True
+            self.app.action_refresh()
 
     @gate.writes
     def action_restore_newest(self) -> None:

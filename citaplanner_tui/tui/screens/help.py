@@ -42,6 +42,13 @@ HELP_TEXT_WIDTH = 40  # fits the 76-column box at 80x24 with the key and action 
 
 
 class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    #help-box { width: 76; max-width: 100%; height: 90%; border: thick $primary; background: $surface; }
+    #help-title { text-style: bold; padding: 0 1; }
+    #help-table { height: 1fr; }
+    #help-hint { color: $text-muted; padding: 0 1; }
+    """
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", N_("Close"), id="help.close")]
 
     def __init__(self, over: Screen):

@@ -71,6 +71,10 @@ def log_files(log_dir: Path) -> list[tuple[Path, int, float]]:
 
 class LogsScreen(gate.GatedScreen):
     TITLE = N_("Logs")
+    DEFAULT_CSS = """
+    #log-files { width: 32; height: 100%; }
+    #log-state { color: $text-muted; padding: 0 1; }
+    """
     BINDINGS = [Binding("escape", "back", N_("Back"), id="logs.back"), *actions.bindings_for("LogsScreen")]
 
     def __init__(self) -> None:

@@ -74,6 +74,9 @@ def push_question(data: DashboardData | None, settings: Settings) -> str:
 
 class OffsiteScreen(gate.GatedScreen):
     TITLE = N_("Off-site")
+    DEFAULT_CSS = """
+    #offsite-scroll { height: 1fr; }  /* the pane wraps long sentences (a target's error) itself */
+    """
     BINDINGS = [Binding("escape", "back", N_("Back"), id="offsite.back"), *actions.bindings_for("OffsiteScreen")]
 
     def compose(self) -> ComposeResult:

@@ -552,6 +552,8 @@ class LogView(ScrollView, can_focus=True):
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def on_resize(self) -> None:
+        if not self._count and not self.virtual_size.height:  # nothing shown nor fitted yet (the first
+            return  # layout, before the first index): setting the size would lay the screen out once more
         self._fit_virtual_size()
         if self.follow:  # the first index may land before the first layout
             self.scroll_end(animate=False, immediate=False, x_axis=False)
