@@ -18,7 +18,8 @@ against the same archive (each ``--runs`` times, interleaved, best kept):
   NOT VALID, then validated on the workers while the rows are counted);
 - ours, the whole swap ``restore`` (pre-flight deep verify, safety backup of the live
   database, load, validation, swap), with ``--jobs 1`` and with ``--jobs``: the
-  parallel one takes the safety backup alongside the load.
+  parallel one takes the safety backup alongside the load; and once more with it
+  taken before the parallel load (what a server without the spare connections gets).
 
 Prints wall times, the ratios to the plain pipe (targets: serial load <= 1.1x, parallel
 load <= 0.8x on 2 cores, whole parallel restore <= 1.2x; the process start-up, imports
@@ -36,6 +37,7 @@ peak RSS under 200 MB whatever the line length).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import resource
@@ -117,12 +119,16 @@ def ours_load(archive: str, scratch: str, jobs: int) -> dict:
     }
 
 
-def ours_full(archive: str, jobs: int) -> dict:
-    """``--ours-full``: the whole restore command's engine, in this fresh process."""
+def ours_full(archive: str, jobs: int, before: bool = False) -> dict:
+    """``--ours-full``: the whole restore command's engine, in this fresh process (``before``: the
+    safety backup taken before the parallel load, not alongside it, as with too few connections)."""
     from citaplanner_tui.core.errors import OperatorError
     from citaplanner_tui.core.restore import execute, preflight
 
     settings = _settings(jobs)
+    if before:  # the package's ``preflight`` is the function: the module is fetched by its name
+        module = importlib.import_module("citaplanner_tui.core.restore.preflight")
+        module._spare_connections = lambda info, jobs: False
     plan = preflight(settings, Path(archive))
     try:
         outcome = execute(settings, plan, confirm=plan.target)
@@ -142,7 +148,7 @@ def main() -> int:
         json.dump(ours_load(sys.argv[2], sys.argv[3], int(sys.argv[4])), sys.stdout)
         return 0
     if len(sys.argv) > 2 and sys.argv[1] == "--ours-full":
-        json.dump(ours_full(sys.argv[2], int(sys.argv[3])), sys.stdout)
+        json.dump(ours_full(sys.argv[2], int(sys.argv[3]), before=sys.argv[4:] == ["before"]), sys.stdout)
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=float, default=1000, help="plain SQL dump size to generate")
@@ -166,6 +172,7 @@ def main() -> int:
         url = server.url(DBNAME, ROLE, PASSWORD)
         env = {**os.environ, "DATABASE_URL": url, "BACKUP_DIR": str(root / "backups"), "PGPASSWORD": PASSWORD}
         archive = _backup(env)
+        server.sql("VACUUM ANALYZE", dbname=DBNAME)  # what autovacuum would do to the new data during the first variant
         best, results, cpu = _compare(server, env, archive, args.runs, args.jobs, full=not args.no_full)
         report(args, archive, best, results, cpu)
         if args.big_value_mb:
@@ -200,6 +207,7 @@ def _compare(server, env: dict[str, str], archive: str, runs: int, jobs: int, *,
             variants["full"] = [sys.executable, __file__, "--ours-full", archive, "1"]
             if jobs > 1:
                 variants["full_parallel"] = [sys.executable, __file__, "--ours-full", archive, str(jobs)]
+                variants["full_before"] = [sys.executable, __file__, "--ours-full", archive, str(jobs), "before"]
         order = list(variants) if run % 2 == 0 else list(reversed(variants))  # no one always goes first
         loaded = {"plain": plain_db, "load": ours_db, "parallel": par_db}
         for name in order:
@@ -300,6 +308,7 @@ def report(args, archive: str, best: dict[str, float], results: dict[str, dict],
         ("parallel_inner", "  of which the load call alone (no start-up)"),
         ("full", "ours: whole swap restore, --jobs 1"),
         ("full_parallel", f"ours: whole swap restore, --jobs {args.jobs}"),
+        ("full_before", "  the same, its safety backup before the load"),
     ]
     for key, label in lines[1:]:
         if key in best:
