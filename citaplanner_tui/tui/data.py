@@ -399,12 +399,13 @@ def _checks(scanned: Catalog, report: status.StatusReport, verdicts: dict[str, H
     dumps = scanned.backups()
     drilled = [e for e in dumps if e.last_drill_at is not None]
     last = max(drilled, key=lambda e: e.last_drill_at or datetime.min, default=None)  # all drilled
-    problems = tuple(
-        Problem(e.tier, e.when, e.state.word, verdicts[e.state.word].word, str(e.path))
-        for e in scanned
-        if e.state.word in verdicts
-    )
-    state_verdicts = [verdicts[word] for word in {e.state.word for e in scanned} if word in verdicts]
+    # Words looked up once per state, not once per file: a damaged volume may hold thousands.
+    judged = {
+        state: (state.word, verdicts[state.word]) for state in {e.state for e in scanned} if state.word in verdicts
+    }
+    shown = {state: (word, verdict.word) for state, (word, verdict) in judged.items()}
+    problems = tuple(Problem(e.tier, e.when, *shown[e.state], str(e.path)) for e in scanned if e.state in shown)
+    state_verdicts = [verdict for _, verdict in judged.values()]
     return Checks(
         health.overall(state_verdicts).word,
         counts,
