@@ -266,7 +266,6 @@ class _Loader:
         self.checks: dict[bytes, list[bytes]] = {}  # per table, its foreign keys' VALIDATE statements
         self.previous: _Session | None = None
         self.paused = False
-        self.paused_autovacuum = False  # main has turned it off on the new tables (a dump with data)
 
     @property
     def sessions(self) -> list[_Session]:
@@ -377,7 +376,6 @@ class _Loader:
         elif self.phase == PRE and kind in DATA:
             self._send(self.main, _PAUSE_AUTOVACUUM)
             self.main.done("pausing autovacuum on the new tables")
-            self.paused_autovacuum = True
             self.barrier([self.main])  # the tables exist, committed, before any worker copies into them
             self.phase = DATA_SECTION
         elif self.phase == DATA_SECTION and kind not in DATA:
@@ -486,7 +484,7 @@ class _Loader:
         self._validate()
         self._send(self.main, check)  # counting takes no lock the validations conflict with
         self.main.done("checking every table's row count")
-        if self.paused_autovacuum:
+        if self.phase != PRE:  # the data section began, and main paused autovacuum there
             self.barrier(self.sessions)  # a VALIDATE holds the lock that turning autovacuum on takes
             self._send(self.main, _RESUME_AUTOVACUUM)
             self.main.done("turning autovacuum back on")
