@@ -400,12 +400,9 @@ def _checks(scanned: Catalog, report: status.StatusReport, verdicts: dict[str, H
     drilled = [e for e in dumps if e.last_drill_at is not None]
     last = max(drilled, key=lambda e: e.last_drill_at or datetime.min, default=None)  # all drilled
     # Words looked up once per state, not once per file: a damaged volume may hold thousands.
-    judged = {
-        state: (state.word, verdicts[state.word]) for state in {e.state for e in scanned} if state.word in verdicts
-    }
-    shown = {state: (word, verdict.word) for state, (word, verdict) in judged.items()}
+    shown = {s: (s.word, verdicts[s.word].word) for s in {e.state for e in scanned} if s.word in verdicts}
     problems = tuple(Problem(e.tier, e.when, *shown[e.state], str(e.path)) for e in scanned if e.state in shown)
-    state_verdicts = [verdict for _, verdict in judged.values()]
+    state_verdicts = [verdicts[word] for word, _ in shown.values()]
     return Checks(
         health.overall(state_verdicts).word,
         counts,
