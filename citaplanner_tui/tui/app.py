@@ -36,6 +36,7 @@ from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui.crash import CRASH_EXIT, crash_sentence
 from citaplanner_tui.tui.job_result import JobOutcome, Kind
+from citaplanner_tui.tui.one_at_a_time import OneAtATime
 from citaplanner_tui.tui.screens.dashboard import DashboardScreen
 
 if TYPE_CHECKING:
@@ -94,8 +95,7 @@ class CitaPlannerApp(App[int]):
         self.offsite_asking = False
         self.jobs: list[Job] = []
         self.job_signal: Signal[Job] = Signal(self, "job")
-        self.refreshing = False
-        self._refresh_again = False  # asked for while one ran: the job that ended must show
+        self._refresh = OneAtATime()  # one refresh at a time; one asked for meanwhile runs after it
         # read-only verify results the next refresh keeps (kept_checks)
         self._verified: list[tuple[list[VerifyResult], datetime]] = []
         self.recovered = False  # the first refresh first finishes or undoes an interrupted swap
@@ -114,6 +114,11 @@ class CitaPlannerApp(App[int]):
         """The dashboard is the app's first and bottom screen (it asks for the first refresh once it has
         been painted): no blank default screen under it to compose, lay out and paint as well."""
         return DashboardScreen()
+
+    @property
+    def refreshing(self) -> bool:
+        """Whether a refresh is under way (tests and bench/tui.py watch it)."""
+        return self._refresh.running
 
     def on_mount(self) -> None:
         if self.refresh_every:
@@ -146,10 +151,8 @@ class CitaPlannerApp(App[int]):
     # -- data --------------------------------------------------------------------------
     def action_refresh(self) -> None:
         """Reload in a thread; asked for while one runs, it runs once that one is done (no overlap)."""
-        if self.refreshing:
-            self._refresh_again = True
+        if not self._refresh.start():
             return
-        self.refreshing, self._refresh_again = True, False
         settings, now, probe, target = self.settings, self.now(), self._database_facts, self._conn_display
         space, recover, self.recovered = self._volume_space, not self.recovered, True
         kept, verified, self._verified = dict(self.kept_checks), self._verified, []
@@ -210,8 +213,8 @@ class CitaPlannerApp(App[int]):
         self.notify(shown(sentence), title=_("Interrupted restore"), severity="warning", timeout=30)
 
     def _loaded(self, data: DashboardData | None, error: str | None, target: str) -> None:
-        self.refreshing, self._conn_display = False, target
-        if self._refresh_again:
+        self._conn_display = target
+        if self._refresh.finished():
             self.action_refresh()
         if data is not None:
             if self.data is None:

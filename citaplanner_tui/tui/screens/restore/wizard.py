@@ -32,6 +32,7 @@ from citaplanner_tui.core.logs.lines import parse_line
 from citaplanner_tui.core.logs.writer import log_path
 from citaplanner_tui.tui import actions, engine_jobs, gate, restore_calls
 from citaplanner_tui.tui.actions import ActionSpec
+from citaplanner_tui.tui.one_at_a_time import OneAtATime
 from citaplanner_tui.tui.screens.confirm import ConfirmScreen
 from citaplanner_tui.tui.screens.restore.outcome import OutcomeStep, failure_lines, outcome_lines, rollback_lines
 from citaplanner_tui.tui.screens.restore.pick import PickStep
@@ -166,7 +167,7 @@ class RestoreScreen(gate.GatedScreen):
         self.pull_job: Job | None = None  # the download of a backup picked on an off-site target
         self.run: Run | None = None
         self._shown = 0  # log records already written to the RunLog
-        self._reading = self._read_again = False  # a read of the run's log is under way / wanted after it
+        self._reading = OneAtATime()  # reads of the run's log: one at a time, none lost
         self._told_typed_ahead = False
 
     def compose(self) -> ComposeResult:
@@ -468,10 +469,8 @@ class RestoreScreen(gate.GatedScreen):
     def _read_log(self, run: Run) -> None:
         """The engine's new log lines, read in a thread (the backup volume may be a slow mount; a job
         update comes several times a second) and added to the run log when read, one read at a time."""
-        if self._reading:
-            self._read_again = True
+        if not self._reading.start():
             return
-        self._reading, self._read_again = True, False
 
         def read() -> None:
             try:
@@ -482,13 +481,13 @@ class RestoreScreen(gate.GatedScreen):
         self.run_worker(read, thread=True, group="restore-log", exit_on_error=False)
 
     def _log_read(self, run: Run) -> None:
-        self._reading = False
+        again = self._reading.finished()
         if run is self.run:
             log = self.query_one(RunLog)
             for record in run.records[self._shown :]:
                 log.add(record)
             self._shown = len(run.records)
-        if self._read_again and self.run is not None:
+        if again and self.run is not None:
             self._read_log(self.run)
 
 
