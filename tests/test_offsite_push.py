@@ -58,6 +58,19 @@ def test_push_uploads_every_good_backup_once_and_the_report_sees_them(tmp_path, 
     assert [h.word for h in facts.checks] == ["WARN"] and "unencrypted" in facts.checks[0].reason
 
 
+def test_the_lag_compares_the_rotated_tiers_so_a_manual_push_does_not_hide_a_missing_daily(tmp_path, s3, bucket):
+    settings = settings_with(tmp_path, s3, bucket)
+    vol = settings.backup_dir
+    old_dump(vol / "daily", "daily", NOW - timedelta(days=1))
+    old_dump(vol / "manual", "manual", NOW - timedelta(hours=1))
+    (pushed,) = push(settings, settings.offsite, now=NOW)
+    assert pushed.ok and len(pushed.uploaded) == 4, pushed.uploaded  # both dumps and their sidecars
+    old_dump(vol / "daily", "daily", NOW - timedelta(hours=2))  # taken after the push: not there yet
+    (facts,) = report.build(settings, scan(settings), NOW)
+    assert facts.newest_any.tier == "manual" and facts.missing == 1
+    assert facts.lag_hours == 22  # the new daily against the target's newest daily, not against the manual one
+
+
 class StopAt:
     """A client that behaves as the real one until ``call`` is made the ``nth`` time with a key
     ending ``suffix``: then Ctrl-C arrives, as if the operator pressed it at that very moment."""

@@ -37,8 +37,8 @@ class TargetReport:
     """One target as seen now.  Times are local and naive, as the volume's backup names are.
 
     ``newest``: the newest good backup there per rotated tier (None: none there);
-    ``lag_hours``: how much older the target's newest good backup is than the volume's
-    (None when either has none); ``missing``: good local backups not (fully) uploaded;
+    ``lag_hours``: how much older the target's newest good backup of a rotated tier is than
+    the volume's (None when either has none); ``missing``: good local backups not (fully) uploaded;
     ``unencrypted``: backups there whose names do not end in ``.age``;
     ``problem``: why the target could not be listed (then the counts are zero);
     ``held``: the backups there, newest first (for a where-it-lives column).
@@ -134,10 +134,12 @@ def _one(
     good = [e for e in there if e.good]
     newest = {t: next((e for e in good if e.tier == t), None) for t in ROTATED_TIERS}
     newest_any = good[0] if good else None
+    # The rotated tiers on both sides: a manual backup pushed since must not hide a daily that was not.
     local_newest = next((e for e in catalog.backups() if e.good and e.tier in ROTATED_TIERS), None)
+    remote_newest = next((e for e in good if e.tier in ROTATED_TIERS), None)
     lag = None
-    if local_newest and newest_any and local_newest.taken_at and newest_any.taken_at:
-        lag = max(0.0, (local_newest.taken_at - newest_any.taken_at).total_seconds() / 3600)
+    if local_newest and remote_newest and local_newest.taken_at and remote_newest.taken_at:
+        lag = max(0.0, (local_newest.taken_at - remote_newest.taken_at).total_seconds() / 3600)
     uploaded = {str(e.path) for e in good}
     missing = sum(1 for e in pushable(catalog) if f"{e.folder}/{e.path.name}" not in uploaded)
     report = TargetReport(
