@@ -16,6 +16,9 @@ against the same archive (each ``--runs`` times, interleaved, best kept):
   parallel restore of swap mode and drills (schema, then COPY pieces on every worker,
   indexes and constraints in parallel, the rest of post-data with the foreign keys added
   NOT VALID, then validated on the workers while the rows are counted);
+- the peer the parallel target comes from: ``pg_restore -j JOBS`` of a directory dump
+  (``pg_dump -Fd``, gzip, taken untimed) of the same database, into an empty database
+  (its data: a transaction per table, several tables at once; no count, no safety backup);
 - ours, the whole swap ``restore`` (pre-flight deep verify, safety backup of the live
   database, load, validation, swap), with ``--jobs 1`` and with ``--jobs``: the
   parallel one takes the safety backup alongside the load; and once more with it
@@ -42,6 +45,7 @@ import json
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -172,8 +176,9 @@ def main() -> int:
         url = server.url(DBNAME, ROLE, PASSWORD)
         env = {**os.environ, "DATABASE_URL": url, "BACKUP_DIR": str(root / "backups"), "PGPASSWORD": PASSWORD}
         archive = _backup(env)
+        peer = _directory_dump(server, root, args.jobs, env) if args.jobs > 1 else None
         server.sql("VACUUM ANALYZE", dbname=DBNAME)  # what autovacuum would do to the new data during the first variant
-        best, results, cpu = _compare(server, env, archive, args.runs, args.jobs, full=not args.no_full)
+        best, results, cpu = _compare(server, env, archive, args.runs, args.jobs, full=not args.no_full, peer=peer)
         report(args, archive, best, results, cpu)
         if args.big_value_mb:
             big_value(server, env, args)
@@ -183,8 +188,18 @@ def main() -> int:
     return 0
 
 
-def _compare(server, env: dict[str, str], archive: str, runs: int, jobs: int, *, full: bool):
-    """Plain pipe, our loads (and our whole restores when ``full``), interleaved; the best of ``runs`` each."""
+def _directory_dump(server, root: Path, jobs: int, env: dict[str, str]) -> str:
+    """A ``pg_dump -Fd`` of the bench database (gzip, its default), for the peer variant; untimed."""
+    folder = root / "directory-dump"
+    tcp = f"host=127.0.0.1 port={server.port} user={ROLE} dbname={DBNAME}"
+    pg_dump = str(embedded_bindir() / "pg_dump")
+    subprocess.run([pg_dump, "-Fd", "-j", str(jobs), "-f", str(folder), "-d", tcp], check=True, env=env)
+    return str(folder)
+
+
+def _compare(server, env: dict[str, str], archive: str, runs: int, jobs: int, *, full: bool, peer: str | None = None):
+    """Plain pipe, our loads (and our whole restores when ``full``), and ``pg_restore -j`` of the
+    directory dump ``peer`` if given, interleaved; the best of ``runs`` each."""
     psql = str(embedded_bindir() / "psql")
     dbname = parse_url_db(env["DATABASE_URL"])
     best: dict[str, float] = {}
@@ -192,6 +207,7 @@ def _compare(server, env: dict[str, str], archive: str, runs: int, jobs: int, *,
     cpu: dict[str, float] = {}
     for run in range(runs):
         plain_db, ours_db, par_db = f"plain_{run}", f"{dbname}__restore_bench{run}", f"{dbname}__restore_par{run}"
+        peer_db = f"peer_{run}"
         server.create_database(plain_db, owner=ROLE)
         tcp = f"host=127.0.0.1 port={server.port} user={ROLE} dbname={plain_db}"
         plain = [
@@ -201,6 +217,10 @@ def _compare(server, env: dict[str, str], archive: str, runs: int, jobs: int, *,
             f"-v ON_ERROR_STOP=1 --single-transaction -d '{tcp}' > /dev/null",
         ]
         variants = {"plain": plain, "load": [sys.executable, __file__, "--ours-load", archive, ours_db, "1"]}
+        if peer is not None:
+            server.create_database(peer_db, owner=ROLE)
+            peer_tcp = f"host=127.0.0.1 port={server.port} user={ROLE} dbname={peer_db}"
+            variants["pg_restore"] = [str(embedded_bindir() / "pg_restore"), "-j", str(jobs), "-d", peer_tcp, peer]
         if jobs > 1:
             variants["parallel"] = [sys.executable, __file__, "--ours-load", archive, par_db, str(jobs)]
         if full:
@@ -209,7 +229,7 @@ def _compare(server, env: dict[str, str], archive: str, runs: int, jobs: int, *,
                 variants["full_parallel"] = [sys.executable, __file__, "--ours-full", archive, str(jobs)]
                 variants["full_before"] = [sys.executable, __file__, "--ours-full", archive, str(jobs), "before"]
         order = list(variants) if run % 2 == 0 else list(reversed(variants))  # no one always goes first
-        loaded = {"plain": plain_db, "load": ours_db, "parallel": par_db}
+        loaded = {"plain": plain_db, "load": ours_db, "parallel": par_db, "pg_restore": peer_db}
         for name in order:
             argv = variants[name]
             server.sql("CHECKPOINT")  # the previous variant's dirty pages are not this one's cost
@@ -306,6 +326,7 @@ def report(args, archive: str, best: dict[str, float], results: dict[str, dict],
         ("load_inner", "  of which the load call alone (no start-up)"),
         ("parallel", f"ours: parallel load (--jobs {args.jobs}) + count check"),
         ("parallel_inner", "  of which the load call alone (no start-up)"),
+        ("pg_restore", f"peer: pg_restore -j {args.jobs} of a directory dump"),
         ("full", "ours: whole swap restore, --jobs 1"),
         ("full_parallel", f"ours: whole swap restore, --jobs {args.jobs}"),
         ("full_before", "  the same, its safety backup before the load"),
@@ -336,6 +357,8 @@ def report(args, archive: str, best: dict[str, float], results: dict[str, dict],
             ratio = best[key] / plain
             print(f"  target {what} <= {target}x plain pipe: {ratio:.2f}x, {verdict(ratio <= target)}")
     print(f"  target peak RSS < {TARGET_RSS_MB} MB: {rss:.0f} MiB, {verdict(rss < TARGET_RSS_MB)}")
+    if "pg_restore" in best and "parallel" in best:
+        print(f"  our parallel load / pg_restore -j {args.jobs}: {best['parallel'] / best['pg_restore']:.2f}x")
 
 
 if __name__ == "__main__":
