@@ -83,22 +83,30 @@ def _cpu(who: int) -> float:
 def _server_cpu(server) -> float:
     """CPU seconds the server has used: the postmaster, its children that ended (reaped, so
     counted in its cutime/cstime) and those still running (backends, parallel and
-    autovacuum workers, the checkpointer)."""
+    autovacuum workers, the checkpointer).
+
+    A child reaped while the running ones are listed would be in neither (a variant's
+    backend is often just exiting when its client returns: one run lost 23 s so), so the
+    listing is taken again until the postmaster's reaped total did not move meanwhile.
+    """
     ticks = os.sysconf("SC_CLK_TCK")
     postmaster = int((server.datadir / "postmaster.pid").read_text().split()[0])
 
     def fields(pid: int) -> list[str]:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
-    total = sum(int(x) for x in fields(postmaster)[11:15])  # utime stime cutime cstime
-    for entry in os.listdir("/proc"):
-        try:
-            stat = fields(int(entry)) if entry.isdigit() else None
-        except OSError:  # ended meanwhile
-            continue
-        if stat and int(stat[1]) == postmaster:
-            total += int(stat[11]) + int(stat[12])
-    return total / ticks
+    while True:
+        own = fields(postmaster)
+        running = 0
+        for entry in os.listdir("/proc"):
+            try:
+                stat = fields(int(entry)) if entry.isdigit() else None
+            except OSError:  # ended meanwhile
+                continue
+            if stat and int(stat[1]) == postmaster:
+                running += int(stat[11]) + int(stat[12])
+        if fields(postmaster)[13:15] == own[13:15]:  # cutime cstime: no child was reaped meanwhile
+            return (sum(int(x) for x in own[11:15]) + running) / ticks
 
 
 def ours_load(archive: str, scratch: str, jobs: int) -> dict:
