@@ -55,7 +55,9 @@ def add_backup(
     if sidecar == "wrong":
         digest = hashlib.sha256(data + b"x").hexdigest()
     if sidecar != "none":
-        recorded = str(path) if sidecar == "absolute" else path.name
+        # The old script's absolute path in its container, not this run's temporary folder: the
+        # sidecar's size (which the off-site screens add up) stays the same wherever the volume is.
+        recorded = f"/backup-citaplanner/{folder or tier}/{name.filename}" if sidecar == "absolute" else path.name
         _write(path.with_name(name.sidecar), f"{digest}  {recorded}\n".encode(), taken)
     return path
 
