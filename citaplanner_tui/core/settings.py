@@ -84,8 +84,8 @@ class RestoreKeep:
     """How many restore leftovers to keep: the newest ``keep`` safety backups and parked databases;
     and ``jobs``, the connections a swap restore or a drill loads over (0: one per core; 1: serial,
     one transaction).  One per core by default: with the foreign keys validated in parallel, the
-    whole swap restore of 1 GB measured 1.05x and 1.15x the plain pipe over 2 connections against
-    1.40x and 1.51x serial on 2 cores (bench/restore.py, two runs, best of 2 each)."""
+    whole swap restore of 1 GB measured 1.05x to 1.15x the plain pipe over 2 connections against
+    1.27x to 1.51x serial on 2 cores (bench/restore.py, three runs, best of 2 each)."""
 
     keep: int = 3
     jobs: int = 0
