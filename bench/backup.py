@@ -79,6 +79,11 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
     return elapsed, done.stdout
 
 
+def tcp(server: LocalServer, dbname: str = DBNAME) -> str:
+    """A libpq connection string to ``dbname`` as the app role over TCP (its password: PGPASSWORD)."""
+    return f"host=127.0.0.1 port={server.port} user={ROLE} dbname={dbname}"
+
+
 def fill(server: LocalServer, size_mb: float) -> None:
     size = demo_data.size_for_dump_mb(size_mb)
     server.create_role(ROLE, PASSWORD, createdb=True)
@@ -123,8 +128,7 @@ def main() -> int:
         fill(server, args.size_mb)
         url = server.url(DBNAME, ROLE, PASSWORD)
         # TCP + password for everyone, as in production; the password only in the environment.
-        tcp = f"host=127.0.0.1 port={server.port} user={ROLE} dbname={DBNAME}"
-        dump = f"'{pg_dump}' --format=plain --no-owner --no-acl --dbname '{tcp}'"
+        dump = f"'{pg_dump}' --format=plain --no-owner --no-acl --dbname '{tcp(server)}'"
         env = {**os.environ, "PGPASSWORD": PASSWORD}
         old_file = root / "old.sql.gz"
         variants = {

@@ -54,7 +54,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from backup import DBNAME, PASSWORD, ROLE, fill, timed  # noqa: E402  (bench/backup.py: same data)
+from backup import DBNAME, PASSWORD, ROLE, fill, tcp, timed  # noqa: E402  (bench/backup.py: same data)
 
 from citaplanner_tui.demo.server import LocalServer  # noqa: E402
 from citaplanner_tui.core.pg.tools import embedded_bindir  # noqa: E402
@@ -200,9 +200,8 @@ def main() -> int:
 def _directory_dump(server, root: Path, jobs: int, env: dict[str, str]) -> str:
     """A ``pg_dump -Fd`` of the bench database (gzip, its default), for the peer variant; untimed."""
     folder = root / "directory-dump"
-    tcp = f"host=127.0.0.1 port={server.port} user={ROLE} dbname={DBNAME}"
     pg_dump = str(embedded_bindir() / "pg_dump")
-    subprocess.run([pg_dump, "-Fd", "-j", str(jobs), "-f", str(folder), "-d", tcp], check=True, env=env)
+    subprocess.run([pg_dump, "-Fd", "-j", str(jobs), "-f", str(folder), "-d", tcp(server)], check=True, env=env)
     return str(folder)
 
 
@@ -218,18 +217,17 @@ def _compare(server, env: dict[str, str], archive: str, runs: int, jobs: int, *,
         plain_db, ours_db, par_db = f"plain_{run}", f"{dbname}__restore_bench{run}", f"{dbname}__restore_par{run}"
         peer_db = f"peer_{run}"
         server.create_database(plain_db, owner=ROLE)
-        tcp = f"host=127.0.0.1 port={server.port} user={ROLE} dbname={plain_db}"
         plain = [
             "bash",
             "-c",
             f"set -o pipefail; gunzip -c '{archive}' | '{psql}' -X -q "
-            f"-v ON_ERROR_STOP=1 --single-transaction -d '{tcp}' > /dev/null",
+            f"-v ON_ERROR_STOP=1 --single-transaction -d '{tcp(server, plain_db)}' > /dev/null",
         ]
         variants = {"plain": plain, "load": [sys.executable, __file__, "--ours-load", archive, ours_db, "1"]}
         if peer is not None:
             server.create_database(peer_db, owner=ROLE)
-            peer_tcp = f"host=127.0.0.1 port={server.port} user={ROLE} dbname={peer_db}"
-            variants["pg_restore"] = [str(embedded_bindir() / "pg_restore"), "-j", str(jobs), "-d", peer_tcp, peer]
+            pg_restore = str(embedded_bindir() / "pg_restore")
+            variants["pg_restore"] = [pg_restore, "-j", str(jobs), "-d", tcp(server, peer_db), peer]
         if jobs > 1:
             variants["parallel"] = [sys.executable, __file__, "--ours-load", archive, par_db, str(jobs)]
         if full:

@@ -186,6 +186,8 @@ def refresh(volume: Path, count: int, runs: int) -> None:
                 t = time.perf_counter()
                 await pilot.press("r")
                 while app.data is before:  # the worker's data handed to the panes (they redraw next frame)
+                    if time.perf_counter() - t > 60:
+                        raise SystemExit("the refresh brought no new data within 60 s")
                     await asyncio.sleep(0.001)
                 laps.append(time.perf_counter() - t)
                 await settle(pilot)  # the test harness's waits for idle: not counted
