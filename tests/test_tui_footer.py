@@ -4,6 +4,8 @@ shows its tooltip.  The looks are pinned by the snapshots (``tests/test_tui_snap
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from citaplanner_tui.tui.widgets.keys_footer import KeysFooter
 from tests.support.tui import drawn_lines, make_console, settle, sync
 
@@ -17,18 +19,21 @@ async def _at_key(pilot, words: str, into: int = 0, *, hover: bool = False) -> N
     await settle(pilot)
 
 
-async def _started_on(pilot, key: str | None = None) -> None:
-    await settle(pilot)
-    if key:
-        await pilot.press(key)
+@asynccontextmanager
+async def _console_on(volume, key: str | None = None):
+    """The sample console at 80x24, settled, on the screen ``key`` opens (the dashboard without one)."""
+    app = make_console(volume)
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        if key:
+            await pilot.press(key)
+            await settle(pilot)
+        yield app, pilot
 
 
 @sync
 async def test_a_click_on_a_key_presses_it(sample_volume):
-    app = make_console(sample_volume)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _started_on(pilot)
+    async with _console_on(sample_volume) as (app, pilot):
         await _at_key(pilot, "b Backups", 3)
         assert type(app.screen).__name__ == "BackupsScreen"
         await _at_key(pilot, "esc Back")
@@ -37,9 +42,7 @@ async def test_a_click_on_a_key_presses_it(sample_volume):
 
 @sync
 async def test_a_disabled_key_rings_the_bell_and_the_palette_key_opens_the_palette(sample_volume):
-    app = make_console(sample_volume)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _started_on(pilot, "n")
+    async with _console_on(sample_volume, "n") as (app, pilot):
         rings = []
         app.bell = lambda: rings.append("bell")  # type: ignore[method-assign]
         await _at_key(pilot, "c Cancel backup", 5)  # no job to cancel
@@ -50,9 +53,7 @@ async def test_a_disabled_key_rings_the_bell_and_the_palette_key_opens_the_palet
 
 @sync
 async def test_the_key_under_the_mouse_lights_up_and_shows_its_tooltip(sample_volume):
-    app = make_console(sample_volume)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _started_on(pilot, "n")
+    async with _console_on(sample_volume, "n") as (app, pilot):
         footer = app.screen.query_one(KeysFooter)
 
         def backgrounds() -> dict[str, object]:
