@@ -10,7 +10,7 @@ import shutil
 import stat
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,7 @@ from citaplanner_tui.core.settings import Retention
 from citaplanner_tui.core.stream.dumpscan import DumpScanner
 from citaplanner_tui.core.volume import manifest
 from citaplanner_tui.core.volume.catalog import State, scan
+from citaplanner_tui.core.volume.naming import make_name
 from citaplanner_tui.core.volume.prune import prune
 from tests.support.backup import REPO, cli, cli_env, fill, row_counts, settings_for
 from tests.support.db import APP_PASSWORD, drop_app_db
@@ -239,6 +240,27 @@ def test_next_backup_seals_a_dump_whose_sidecar_a_crash_never_wrote(filled, back
     run_backup(settings, tier="manual", now=datetime(2026, 11, 4, 2, 0, 0))
     again = "".join(p.read_text() for p in (backup_dir / "logs").iterdir())
     assert again.count(f"{cut.name} has no sidecar") == 1  # known damaged: not read again every night
+
+
+def test_a_name_taken_in_the_same_second_waits_for_a_free_second(filled, backup_dir):
+    """A restore retried at once after a kill finds the killed run's safety backup under this second's name."""
+    settings = settings_for(filled, backup_dir)
+    first = run_backup(settings, tier="safety")
+    start = datetime.now().replace(microsecond=0)
+    taken = []
+    for ahead in range(3):  # this second and the next two are taken
+        name = make_name("safety", start + timedelta(seconds=ahead), "zstd")
+        dump = backup_dir / "safety" / name.filename
+        if dump != first.files[0]:
+            shutil.copyfile(first.files[0], dump)
+            (dump.parent / name.sidecar).write_text(f"{first.sha256}  {name.filename}\n")
+        taken.append(dump)
+    before = {p: p.read_bytes() for p in taken}
+    second = run_backup(settings, tier="safety")
+    assert second.files[0].parent == backup_dir / "safety"
+    assert second.files[0].name > taken[-1].name and second.files[0] not in taken
+    assert {p: p.read_bytes() for p in taken} == before
+    assert {e.path: e.state for e in scan(backup_dir) if e.is_dump}[second.files[0]] is State.OK
 
 
 PRISMA_SQL = """

@@ -39,7 +39,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -87,6 +87,7 @@ HEADROOM = 1.2
 # or 2.7 s (level 1, for a file 1.7x the size); zstd's is gzip 6's size, so the restore's
 # space check holds.  This tool restores it, and so does ``zstd -dc FILE | psql``.
 SAFETY_FORMAT = "zstd"
+_NAME_WAITS = 5  # seconds a run waits for a free name before it refuses
 _LINK_FAILURES = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP}
 _FULL = {errno.ENOSPC, errno.EDQUOT}
 
@@ -177,6 +178,7 @@ def run_backup(
     )
     try:
         with lock.hold(settings.backup_dir, "backup"):
+            now = _free_second(settings, tier, now)
             result = _Run(settings, info, tier, now, reporter, log).run()
     except OperatorError as exc:
         log("ERROR", f"backup failed: {exc.sentence}")
@@ -187,6 +189,25 @@ def run_backup(
     if log.problem:
         result.warnings.append(log.problem)
     return result
+
+
+def _free_second(settings: Settings, tier: str, now: datetime) -> datetime:
+    """``now``, or the first later second whose name for this run's dump is free.
+
+    The lock lets one run at a time, so a taken name is that of a run that ended, or was
+    killed, earlier in the same second: a restore retried at once after a crash, two
+    backups from a script.  Waiting for the clock's next second keeps the old script's
+    name shape and a stamp that is still the time the dump was taken.  A name still
+    taken after a few seconds is refused by the run itself, with one sentence.
+    """
+    encrypted = bool(settings.encryption.age_recipients)
+    for _ in range(_NAME_WAITS):
+        name = make_name(tiers_for(tier, now.date())[0], now, compression_for(settings, tier), encrypted=encrypted)
+        if not os.path.lexists(settings.backup_dir / name.tier / name.filename):
+            break
+        time.sleep(1.0 - time.time() % 1.0)
+        now += timedelta(seconds=1)
+    return now
 
 
 def compression_for(settings: Settings, tier: str) -> str:
@@ -241,7 +262,10 @@ class _Run:
         self._check_space(need, db_size)
         primary = s.backup_dir / name.tier / name.filename
         if os.path.lexists(primary):
-            raise ConfigError(f"a backup named {primary.name} already exists; run again in a second")
+            raise ConfigError(
+                f"a backup named {primary.name} already exists and so did the next seconds' names; "
+                f"is another program writing backups into {s.backup_dir}?"
+            )
         sha, size, dump, sealed = self._dump(tools, s.backup_dir / name.tier / name.partial, raw_estimate)
         self.reporter("finish", force=True)
         self._publish(primary.with_name(name.partial), primary)
