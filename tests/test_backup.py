@@ -19,8 +19,9 @@ import zstandard
 from citaplanner_tui import __version__
 from citaplanner_tui.cli.backup import one_line
 from citaplanner_tui.cli.output import render
+from citaplanner_tui.core import backup
 from citaplanner_tui.core.backup import run_backup
-from citaplanner_tui.core.errors import Cancelled
+from citaplanner_tui.core.errors import Cancelled, ConfigError
 from citaplanner_tui.core.events import Progress, Reporter
 from citaplanner_tui.core.pg.tools import embedded_bindir
 from citaplanner_tui.core.report.status import DatabaseStatus, build
@@ -261,6 +262,23 @@ def test_a_name_taken_in_the_same_second_waits_for_a_free_second(filled, backup_
     assert second.files[0].name > taken[-1].name and second.files[0] not in taken
     assert {p: p.read_bytes() for p in taken} == before
     assert {e.path: e.state for e in scan(backup_dir) if e.is_dump}[second.files[0]] is State.OK
+
+
+def test_names_still_taken_after_the_wait_are_one_sentence_and_nothing_is_touched(filled, backup_dir, monkeypatch):
+    monkeypatch.setattr(backup, "_NAME_WAITS", 1)
+    settings = settings_for(filled, backup_dir)
+    first = run_backup(settings, tier="manual", now=TUESDAY)
+    squatter = backup_dir / "manual" / make_name("manual", TUESDAY + timedelta(seconds=1), "gzip").filename
+    shutil.copyfile(first.files[0], squatter)
+    squatter.with_name(squatter.name + ".sha256").write_text(f"{first.sha256}  {squatter.name}\n")
+    before = sorted((p.name, p.read_bytes()) for p in (backup_dir / "manual").iterdir())
+    with pytest.raises(ConfigError) as raised:
+        run_backup(settings, tier="manual", now=TUESDAY)
+    assert raised.value.sentence == (
+        f"{squatter.name} and the names of the 1 seconds before it are all taken in {backup_dir / 'manual'}; "
+        "is another program writing backups there?"
+    )
+    assert sorted((p.name, p.read_bytes()) for p in (backup_dir / "manual").iterdir()) == before
 
 
 PRISMA_SQL = """

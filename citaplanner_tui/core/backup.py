@@ -263,8 +263,8 @@ class _Run:
         primary = s.backup_dir / name.tier / name.filename
         if os.path.lexists(primary):
             raise ConfigError(
-                f"a backup named {primary.name} already exists and so did the next seconds' names; "
-                f"is another program writing backups into {s.backup_dir}?"
+                f"{primary.name} and the names of the {_NAME_WAITS} seconds before it are all taken in "
+                f"{s.backup_dir / name.tier}; is another program writing backups there?"
             )
         sha, size, dump, sealed = self._dump(tools, s.backup_dir / name.tier / name.partial, raw_estimate)
         self.reporter("finish", force=True)
