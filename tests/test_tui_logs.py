@@ -25,7 +25,7 @@ async def test_log_files_are_listed_newest_first_and_old_lines_read_with_levels(
         await settle(pilot)
         await pilot.press("l")
         await settle(pilot)
-        names = [str(o.prompt).split()[0] for o in app.screen.query_one(OptionList).options]
+        names = [os.path.basename(o.id or "") for o in app.screen.query_one(OptionList).options]
         assert names == ["backup_20261127.log", "backup_20261126.log"]
         view = app.screen.query_one(LogView)
         assert any("ERROR verify: 1 of 14 backups failed" in line for line in visible_text(view))
@@ -231,6 +231,27 @@ PG_DUMP_FAILURE = [
     "[2026-11-27 11:00:01] ERROR backup failed: pg_dump exited with status 1\n",
     "[2026-11-27 11:00:02] INFO cleaned up\n",
 ]
+
+
+@sync
+async def test_each_log_file_is_one_row_of_the_list_with_its_size_at_80_columns(sample_volume):
+    """A name and a size wider than the list cut the name, never push the size onto a second row."""
+    logs = sample_volume / "logs"
+    (logs / "restore_20261127.log").write_bytes(b"x" * 381)
+    (logs / "citaplanner_pg_backup_legacy_script.log").write_bytes(b"y" * 12_390)
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_logs(pilot)
+        await pilot.press("l")  # the file list, hidden below 100 columns
+        await settle(pilot)
+        files = app.screen.query_one(OptionList)
+        region = files.content_region
+        rows = [row[region.x : region.right].rstrip() for row in screen_text(app)[region.y : region.bottom]]
+        shown = [row for row in rows if row.strip()]
+        assert len(shown) == files.option_count == 4, rows
+        by_size = {row.split()[-2] + " " + row.split()[-1]: row for row in shown}
+        assert by_size["381 Bytes"].startswith("restore_20261127.log ")  # our own names are shown whole
+        assert by_size["12.1 KiB"].startswith("citaplanner_pg_back") and "…" in by_size["12.1 KiB"], shown
 
 
 def big_failed_log(volume) -> None:

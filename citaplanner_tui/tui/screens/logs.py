@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from rich.table import Table
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -69,10 +70,20 @@ def log_files(log_dir: Path) -> list[tuple[Path, int, float]]:
     ]
 
 
+def _file_row(name: str, size: str) -> Table:
+    """One row of the file list: the size kept whole at the right, the name cut short (…) when
+    both do not fit, where a plain prompt would wrap the size onto a row of its own."""
+    row = Table.grid(padding=(0, 1, 0, 0), expand=True)
+    row.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
+    row.add_column(no_wrap=True, justify="right")
+    row.add_row(name, size)
+    return row
+
+
 class LogsScreen(gate.GatedScreen):
     TITLE = N_("Logs")
     DEFAULT_CSS = """
-    #log-files { width: 32; height: 100%; }
+    #log-files { width: 34; height: 100%; }  /* "restore_YYYYMMDD.log 999 Bytes" whole */
     #log-state { color: $text-muted; padding: 0 1; }
     """
     BINDINGS = [Binding("escape", "back", N_("Back"), id="logs.back"), *actions.bindings_for("LogsScreen")]
@@ -100,7 +111,7 @@ class LogsScreen(gate.GatedScreen):
         listing = self.query_one("#log-files", OptionList)
         listing.border_title = _("Log files")
         for path, size, _mtime in files:
-            listing.add_option(Option(f"{path.name} {fmt.size(size)}", id=str(path)))
+            listing.add_option(Option(_file_row(path.name, fmt.size(size)), id=str(path)))
         if files:
             listing.highlighted = 0
             self.open(files[0][0])
