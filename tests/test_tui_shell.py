@@ -125,6 +125,43 @@ async def test_typed_confirmation_starts_in_the_empty_name_box_and_says_why_ente
         assert answers == [True, False, False]
 
 
+SWAP_STEPS = [  # as long as a parallel swap restore's plan, the swap last
+    "safety backup: back up the current 'citaplanner' into the safety tier, taken alongside the load in the "
+    "tier of the same name (restores keep the newest few, [restore] keep)",
+    "create scratch: create 'citaplanner__restore_20261127120000' with the owner, grants and settings of 'citaplanner'",
+    "load: stream the archive into 'citaplanner__restore_20261127120000' over 2 connections (schema, data, "
+    "indexes and constraints in parallel); meanwhile, the safety backup of 'citaplanner'",
+    "validate: once the load is in, check every table's row count against the dump's",
+    "swap: block new connections to 'citaplanner' (5 s at most, journaled), end its sessions, rename it to "
+    "'citaplanner__pre_restore_20261127120000', rename the scratch database to 'citaplanner' THE-END",
+]
+
+
+@sync
+async def test_a_tall_terminal_shows_every_step_and_a_short_one_scrolls_them_from_the_name_box(sample_volume):
+    """The swap is the last step: it must be on the screen, or one key away, before the name is typed."""
+    for size in ((100, 40), (80, 24)):
+        app = make_console(sample_volume)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            app.push_screen(ConfirmScreen("Restore it?", SWAP_STEPS, "citaplanner"))
+            await settle(pilot)
+            steps, box = app.screen.query_one("#confirm-steps-box"), app.screen.query_one(Input)
+
+            def on_screen(text: str) -> bool:
+                return any(text in strip.text for strip in app.screen._compositor.render_strips())
+
+            if size == (100, 40):
+                assert steps.max_scroll_y == 0 and on_screen("THE-END")
+                continue
+            assert steps.max_scroll_y > 0 and not on_screen("THE-END")
+            await pilot.press(*"cita", "pagedown", "pagedown")
+            assert app.focused is box and box.value == "cita"
+            assert steps.scroll_y == steps.max_scroll_y and on_screen("THE-END")
+            await pilot.press("pageup", "pageup")
+            assert steps.scroll_y == 0 and app.focused is box
+
+
 @sync
 async def test_quit_asks_while_a_job_runs_and_cancels_it(sample_volume):
     app = make_console(sample_volume)

@@ -59,9 +59,13 @@ class ConfirmScreen(ModalScreen[bool]):
     DEFAULT_CSS = """
     #confirm-box { border: thick $error; }
     #confirm-title { text-style: bold; color: $error; }
-    #confirm-steps-box { height: auto; max-height: 12; margin: 1 0; }
+    #confirm-steps-box { height: auto; max-height: 12; margin: 1 0; }  /* until _fit_steps sizes it */
     """
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="confirm.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", N_("Cancel"), id="confirm.cancel"),
+        Binding("pageup", "steps(-1)", N_("Earlier steps"), id="confirm.steps_up"),
+        Binding("pagedown", "steps(1)", N_("Later steps"), id="confirm.steps_down"),
+    ]
     AUTO_FOCUS = "#confirm-input"
 
     def __init__(self, title: str, steps: list[str], expected: str, action_label: str = N_("Confirm")):
@@ -86,6 +90,28 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(id="confirm-buttons"):
                 yield Button(_("Cancel"), id="cancel", compact=True)
                 yield Button(_(self.action_label), id="confirm", variant="error", disabled=True, compact=True)
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._fit_steps)
+
+    def on_resize(self) -> None:
+        self._fit_steps()
+
+    def _fit_steps(self) -> None:
+        """Give the steps every row the screen has beyond the dialog's other parts: on a tall
+        terminal the whole plan shows, its last step (a restore's swap) included; on 24 rows
+        they scroll, with PgUp/PgDn while the name box keeps the focus."""
+        steps, box = self.query_one("#confirm-steps-box"), self.query_one("#confirm-box")
+        others = box.outer_size.height - steps.outer_size.height - steps.styles.margin.height
+        steps.styles.max_height = max(3, self.size.height - others - steps.styles.margin.height)
+
+    def action_steps(self, pages: int) -> None:
+        """PgUp/PgDn: scroll the steps; the name box keeps the focus and what was typed."""
+        steps = self.query_one("#confirm-steps-box", VerticalScroll)
+        if pages > 0:
+            steps.scroll_page_down(animate=False)
+        else:
+            steps.scroll_page_up(animate=False)
 
     def on_key(self, event: events.Key) -> None:
         """A key typed before the box had focus (while the dialog opened) still goes into it."""
