@@ -49,6 +49,22 @@ async def test_backups_help_lists_screen_actions(sample_volume):
 
 
 @sync
+async def test_home_and_end_in_help_go_to_the_first_and_last_key(sample_volume):
+    """A one-column-wide table has no left and right: Home and End are its top and bottom."""
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b", "question_mark")
+        table = app.screen.query_one(DataTable)
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor_row == table.row_count - 1 > 10 and table.scroll_y == table.max_scroll_y > 0
+        await pilot.press("home")
+        await pilot.pause()
+        assert table.cursor_row == 0 and table.scroll_y == 0
+
+
+@sync
 async def test_palette_offers_the_registry_actions(sample_volume):
     app = make_console(sample_volume)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -38,6 +38,16 @@ def help_rows(screen: Screen) -> list[tuple[str, str, str]]:
     return [row[1:] for row in rows]
 
 
+class KeysTable(DataTable[str]):
+    """The keys, a row each: Home and End go to the first and the last one (a DataTable's
+    own Home and End move between columns, which a list read top to bottom has no use for)."""
+
+    BINDINGS = [
+        Binding("home", "scroll_top", show=False),
+        Binding("end", "scroll_bottom", show=False),
+    ]
+
+
 HELP_TEXT_WIDTH = 40  # fits the 76-column box at 80x24 with the key and action columns
 
 
@@ -60,7 +70,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label(
                 _("Keys: {screen}").format(screen=_(self.over.title or type(self.over).__name__)), id="help-title"
             )
-            table: DataTable[str] = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            table = KeysTable(id="help-table", cursor_type="row", zebra_stripes=True)
             table.add_column(_("Key"), width=6)
             table.add_column(_("Action"), width=18)
             table.add_column(_("What it does"), width=HELP_TEXT_WIDTH)
