@@ -53,7 +53,7 @@ def restore_plan(archive: Path, now: datetime) -> RestorePlan:
         Check("target", True, f"{TARGET!r} on PostgreSQL 18.1, owned by citaplanner"),
         Check("rights", True, "role 'citaplanner' may create databases and owns 'citaplanner''s database: swap mode"),
         Check("client", True, "psql 18.1 in /usr/lib/postgresql/18/bin (same major as the server)"),
-        Check("space", True, "41.0 GB free on the backup volume, the safety backup needs about 0.2 MB"),
+        Check("space", True, "41.0 GiB free on the backup volume, the safety backup needs about 200.0 KiB"),
         Check(
             "sessions", True, f"3 other session(s) connected to {TARGET!r} will be ended at the swap", blocking=False
         ),

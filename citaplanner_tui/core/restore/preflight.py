@@ -32,6 +32,7 @@ from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.pg import tools as pgtools
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.pg.conninfo import ConnInfo
+from citaplanner_tui.core.report import units
 from citaplanner_tui.core.restore import compat, inplace, server
 from citaplanner_tui.core.restore.parallel import jobs_for
 from citaplanner_tui.core.restore.plan import Check, RestorePlan, choose_mode, free_stamp, steps_for
@@ -390,13 +391,15 @@ def _space_check(backup_dir: Path, archive: Path) -> Check:
     return Check(
         "space",
         ok,
-        say("{free} free on the backup volume, the safety backup needs about {need}", free=_mb(free), need=_mb(need))
+        say(
+            "{free} free on the backup volume, the safety backup needs about {need}",
+            free=units.size(free),
+            need=units.size(need),
+        )
         if ok
         else say(
-            "the backup volume has {free} free but the safety backup needs about {need}", free=_mb(free), need=_mb(need)
+            "the backup volume has {free} free but the safety backup needs about {need}",
+            free=units.size(free),
+            need=units.size(need),
         ),
     )
-
-
-def _mb(n: int) -> str:
-    return f"{n / 2**20:.1f} MB"
