@@ -42,6 +42,13 @@ async def test_table_lists_every_file_newest_first_and_filters(sample_volume):
         assert {r[0] for r in table_rows(screen)} == {"weekly"} and len(table_rows(screen)) == 4
         await pilot.press("enter", "escape")  # Esc clears the filter first
         assert len(table_rows(screen)) == 15 and type(app.screen).__name__ == "BackupsScreen"
+        await pilot.press("slash", *"zzzz")  # no row has it: not an empty volume
+        await pilot.pause()
+        assert not table_rows(screen)
+        assert str(screen.query_one("#backup-detail").render()) == "no backup matches 'zzzz' (Esc clears the filter)"
+        await pilot.press("enter", "escape")
+        await pilot.pause()
+        assert len(table_rows(screen)) == 15 and "zzzz" not in str(screen.query_one("#backup-detail").render())
         await pilot.press("escape")
         assert type(app.screen).__name__ == "DashboardScreen"
 

@@ -163,7 +163,14 @@ class BackupsScreen(gate.GatedScreen):
             detail.update(escape(self._only_remote(remote)))
             return
         if entry is None:
-            detail.update(_("no backups") if self.app.data is not None else _("loading…"))
+            if self.app.data is None:
+                detail.update(_("loading…"))
+            elif self.filter_text and self.app.data.backup_rows:  # a filter that matches nothing: not an empty volume
+                detail.update(
+                    escape(_("no backup matches {text} (Esc clears the filter)").format(text=repr(self.filter_text)))
+                )
+            else:
+                detail.update(_("no backups"))
             return
         notes = [entry.path.name, entry.reason, entry.sidecar_elsewhere or "", entry.verify_detail, entry.drill_detail]
         data = self.app.data
