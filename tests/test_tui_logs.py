@@ -254,6 +254,18 @@ async def test_each_log_file_is_one_row_of_the_list_with_its_size_at_80_columns(
         assert by_size["12.1 KiB"].startswith("citaplanner_pg_back") and "…" in by_size["12.1 KiB"], shown
 
 
+@sync
+async def test_a_long_search_that_finds_nothing_is_said_in_one_short_notice(sample_volume):
+    app = make_console(sample_volume)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_logs(pilot)
+        await pilot.press("slash", *("[b]nothing like this " * 3), "enter")  # markup is not markup here
+        await settle(pilot)
+        said = [str(n.message) for n in app._notifications]
+        assert len(said) == 1 and said[0].startswith("'[b]nothing") and said[0].endswith("…' not found"), said
+        assert len(said[0]) <= 60
+
+
 def big_failed_log(volume) -> None:
     """Today's log: 4 MB of backups, then pg_dump's failure (its untimed error and detail)."""
     log = volume / "logs" / "backup_20261127.log"

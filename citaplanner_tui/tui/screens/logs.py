@@ -55,6 +55,7 @@ actions.register(
         "toggle_wrap", N_("Wrap"), N_("Wrap long lines, or one row per line (left/right pan)"), "W", "LogsScreen"
     ),
 )
+SHOWN_QUERY = 40  # characters of a search quoted back in its notice
 WIDE = 100  # columns from which the file list is shown beside the log by default
 
 
@@ -196,8 +197,9 @@ class LogsScreen(gate.GatedScreen):
 
     @on(LogView.Found)
     def _found(self, event: LogView.Found) -> None:
-        if event.line is None:
-            self.notify(_("{text} not found").format(text=repr(event.text)), severity="warning")
+        if event.line is None:  # the text cut short: a notice is a few words, not the query again
+            text = event.text if len(event.text) <= SHOWN_QUERY else event.text[: SHOWN_QUERY - 1] + "…"
+            self.notify(_("{text} not found").format(text=repr(text)), severity="warning", markup=False)
         self.show_state()
 
     def action_next_match(self) -> None:
