@@ -371,6 +371,9 @@ def test_cancel_stops_pg_dump_and_leaves_nothing(filled, backup_dir):
     with pytest.raises(Cancelled, match="nothing was kept"):
         run_backup(settings_for(filled, backup_dir), tier="daily", reporter=reporter, now=TUESDAY)
     assert list((backup_dir / "daily").iterdir()) == []
+    log = "".join(p.read_text() for p in (backup_dir / "logs").iterdir())
+    assert "WARN backup cancelled; nothing was kept and older backups are untouched" in log
+    assert "ERROR" not in log  # the operator's choice, not a failure an alert should count
 
 
 def test_prune_cli_shows_then_applies_retention(filled, backup_dir):

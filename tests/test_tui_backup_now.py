@@ -82,7 +82,8 @@ async def test_cancel_stops_the_backup_and_leaves_nothing_half_written(app_db, s
             await pilot.press("c")
             job = await wait_for_job(pilot, "backup")
             assert job.cancelled and "nothing was kept" in job.error
-            assert "cancelled" in str(screen.query_one("#backup-progress", Static).render())
+            said = str(screen.query_one("#backup-progress", Static).render())
+            assert said == "backup cancelled; nothing was kept and older backups are untouched", said
         blocker.rollback()
     # No new file and no .partial of this run; older backups intact.  (The sample's stale
     # .partial from a "crashed" run is removed by the engine under its lock, by design.)

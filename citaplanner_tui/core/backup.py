@@ -180,6 +180,9 @@ def run_backup(
         with lock.hold(settings.backup_dir, "backup"):
             now = _free_second(settings, tier, now)
             result = _Run(settings, info, tier, now, reporter, log).run()
+    except Cancelled as exc:  # asked for (an operator, a stopping daemon): said, not counted as a failure
+        log("WARN", exc.sentence)
+        raise
     except OperatorError as exc:
         log("ERROR", f"backup failed: {exc.sentence}")
         raise

@@ -173,8 +173,10 @@ class BackupNowScreen(gate.GatedScreen):
         progress, result = self.query_one("#backup-progress", Static), self.query_one("#backup-result", Static)
         if job.error:
             bar.update(total=100, progress=0)
-            word = _("cancelled") if job.cancelled else _("FAILED")
-            progress.update(f"[b]{word}[/]: {escape(shown(job.error))}")
+            if job.cancelled:  # the sentence says it: "backup cancelled; nothing was kept ..."
+                progress.update(f"[b]{escape(shown(job.error))}[/]")
+            else:
+                progress.update(f"[b]{_('FAILED')}[/]: {escape(shown(job.error))}")
             return
         bar.update(total=100, progress=100)
         progress.update("[b $success]OK[/] " + _("backup finished"))
