@@ -21,6 +21,7 @@ from citaplanner_tui.core.i18n import N_, _, shown
 from citaplanner_tui.cli.output import write_json, write_text
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.report import units
 
 if TYPE_CHECKING:
     from citaplanner_tui.core.seed.plan import Item
@@ -162,7 +163,7 @@ def table_lines(items: Iterable[Item], width: int = 80) -> list[str]:
     indent = " " * (width - detail_w)
     previous = ""
     for item in items:
-        key = item.key if len(item.key) <= key_w else item.key[: key_w - 1] + "…"
+        key = units.clipped(item.key, key_w)
         same = item.detail and item.detail == previous
         previous = item.detail
         detail = [_("(same as above)")] if same else textwrap.wrap(item.detail, detail_w) or [""]

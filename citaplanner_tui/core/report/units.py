@@ -21,6 +21,11 @@ def _naturalsize() -> Callable[..., str]:
     return naturalsize
 
 
+def clipped(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, the last one an ellipsis when anything was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def every(n: int, done: str) -> str:
     """``all 3 backups verified``, but ``1 backup verified``: "all 1 backups" reads as a bug."""
     return f"1 backup {done}" if n == 1 else f"all {n} backups {done}"

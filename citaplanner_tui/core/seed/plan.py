@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from citaplanner_tui.core.i18n import say, say_n
+from citaplanner_tui.core.report import units
 from citaplanner_tui.core.seed import data
 from citaplanner_tui.core.seed.data import Definition
 
@@ -123,8 +124,7 @@ def _plain(value: object) -> object:
 
 
 def _show(value: object) -> str:
-    text = "none" if value is None else str(value)
-    return text if len(text) <= 40 else text[:39] + "…"
+    return units.clipped("none" if value is None else str(value), 40)
 
 
 @dataclass(frozen=True)

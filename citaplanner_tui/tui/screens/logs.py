@@ -26,6 +26,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from citaplanner_tui.core.i18n import N_, _, ngettext
+from citaplanner_tui.core.report import units
 from citaplanner_tui.tui import actions, gate
 from citaplanner_tui.tui import format as fmt
 from citaplanner_tui.tui.actions import ActionSpec
@@ -198,8 +199,8 @@ class LogsScreen(gate.GatedScreen):
     @on(LogView.Found)
     def _found(self, event: LogView.Found) -> None:
         if event.line is None:  # the text cut short: a notice is a few words, not the query again
-            text = event.text if len(event.text) <= SHOWN_QUERY else event.text[: SHOWN_QUERY - 1] + "…"
-            self.notify(_("{text} not found").format(text=repr(text)), severity="warning", markup=False)
+            text = repr(units.clipped(event.text, SHOWN_QUERY))
+            self.notify(_("{text} not found").format(text=text), severity="warning", markup=False)
         self.show_state()
 
     def action_next_match(self) -> None:

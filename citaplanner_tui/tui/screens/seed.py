@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Static
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.i18n import N_, _, pgettext, say, shown
 from citaplanner_tui.core.pg.connect import connect
+from citaplanner_tui.core.report import units
 from citaplanner_tui.core.seed import apply_seed, plan_seed
 from citaplanner_tui.core.seed.plan import Status
 from citaplanner_tui.tui import actions, gate
@@ -117,8 +118,7 @@ def summary_line(plan: SeedPlan, dbname: str, shown: Status | None) -> str:
 
 def _value(value: object, limit: int = 36) -> str:
     text = _("none") if value is None else str(value)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return units.clipped(" ".join(text.split()), limit)
 
 
 def detail_lines(item: Item) -> list[str]:
