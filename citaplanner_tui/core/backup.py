@@ -203,14 +203,19 @@ def _free_second(settings: Settings, tier: str, now: datetime) -> datetime:
     name shape and a stamp that is still the time the dump was taken.  A name still
     taken after a few seconds is refused by the run itself, with one sentence.
     """
-    encrypted = bool(settings.encryption.age_recipients)
     for _ in range(_NAME_WAITS):
-        name = make_name(tiers_for(tier, now.date())[0], now, compression_for(settings, tier), encrypted=encrypted)
+        name = _dump_name(settings, tier, now)
         if not os.path.lexists(settings.backup_dir / name.tier / name.filename):
             break
         time.sleep(1.0 - time.time() % 1.0)
         now += timedelta(seconds=1)
     return now
+
+
+def _dump_name(settings: Settings, tier: str, now: datetime) -> BackupName:
+    """The name of the dump a run asked for ``tier`` at ``now`` writes, filed under its first tier."""
+    encrypted = bool(settings.encryption.age_recipients)
+    return make_name(tiers_for(tier, now.date())[0], now, compression_for(settings, tier), encrypted=encrypted)
 
 
 def compression_for(settings: Settings, tier: str) -> str:
@@ -259,7 +264,7 @@ class _Run:
         roles = self._globals(tools) if s.backup.with_globals else None
         if roles is not None and self.recipients:  # role settings (and maybe password hashes) are as private
             roles = age.encrypt_bytes(roles, self.recipients)
-        name = make_name(self.tiers[0], self.now, self.fmt, encrypted=bool(self.recipients))
+        name = _dump_name(s, self.tier, self.now)
         previous = _previous(before, name)
         need, raw_estimate = _estimate(db_size, _read_history(s).get(self.fmt), previous)
         self._check_space(need, db_size)
