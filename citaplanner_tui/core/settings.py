@@ -85,7 +85,7 @@ class RestoreKeep:
     and ``jobs``, the connections a swap restore or a drill loads over (0: one per core; 1: serial,
     one transaction).  One per core by default: with the foreign keys validated in parallel, the
     whole swap restore of 1 GB measured 1.05x to 1.15x the plain pipe over 2 connections against
-    1.27x to 1.51x serial on 2 cores (bench/restore.py, three runs, best of 2 each)."""
+    1.27x to 1.51x serial on 2 cores (bench/restore.py, four runs, best of 2 each)."""
 
     keep: int = 3
     jobs: int = 0
