@@ -176,6 +176,10 @@ async def test_a_tall_terminal_shows_every_step_and_a_short_one_scrolls_them_fro
             assert steps.scroll_y == steps.max_scroll_y and on_screen("THE-END")
             await pilot.press("pageup", "pageup")
             assert steps.scroll_y == 0 and app.focused is box
+            assert on_screen(" Cancel ") and on_screen(" Confirm ")
+            await pilot.press("enter")  # a wrong name: its two-line refusal must not push the buttons off
+            await settle(pilot)
+            assert on_screen("'cita' is not 'citaplanner'") and on_screen(" Cancel ") and on_screen(" Confirm ")
 
 
 @sync

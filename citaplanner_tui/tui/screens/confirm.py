@@ -100,10 +100,16 @@ class ConfirmScreen(ModalScreen[bool]):
     def _fit_steps(self) -> None:
         """Give the steps every row the screen has beyond the dialog's other parts: on a tall
         terminal the whole plan shows, its last step (a restore's swap) included; on 24 rows
-        they scroll, with PgUp/PgDn while the name box keeps the focus."""
+        they scroll, with PgUp/PgDn while the name box keeps the focus.  The other parts are
+        added up one by one (the box itself may be cut at the screen's edge), and again when
+        the prompt changes (a refusal takes two rows or more), so the buttons always show: the
+        prompt's rows are measured from its new text, before the layout catches up with it."""
         steps, box = self.query_one("#confirm-steps-box"), self.query_one("#confirm-box")
-        others = box.outer_size.height - steps.outer_size.height - steps.styles.margin.height
-        steps.styles.max_height = max(3, self.size.height - others - steps.styles.margin.height)
+        prompt = self.query_one("#confirm-prompt", Static)
+        frame = box.outer_size.height - box.size.height  # its border and padding
+        fixed = sum(w.outer_size.height + w.styles.margin.height for w in box.children if w not in (steps, prompt))
+        said = prompt.get_content_height(box.size, self.size, prompt.size.width)
+        steps.styles.max_height = max(3, self.size.height - frame - fixed - said - steps.styles.margin.height)
 
     def action_steps(self, pages: int) -> None:
         """PgUp/PgDn: scroll the steps; the name box keeps the focus and what was typed."""
@@ -121,10 +127,15 @@ class ConfirmScreen(ModalScreen[bool]):
             box.focus()
             box.insert_text_at_cursor(event.character)
 
+    def _say(self, markup: str) -> None:
+        """Put ``markup`` in the prompt's place and size the steps to the rows left."""
+        self.query_one("#confirm-prompt", Static).update(markup)
+        self._fit_steps()
+
     @on(Input.Changed, "#confirm-input")
     def _typed(self, event: Input.Changed) -> None:
         self.query_one("#confirm", Button).disabled = event.value != self.expected
-        self.query_one("#confirm-prompt", Static).update(escape(self.prompt))
+        self._say(escape(self.prompt))
 
     @on(Input.Submitted, "#confirm-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -137,7 +148,7 @@ class ConfirmScreen(ModalScreen[bool]):
             self.dismiss(True)
         else:
             # In the prompt's place, so the dialog does not grow past 24 lines.
-            self.query_one("#confirm-prompt", Static).update(f"[b $error]{escape(refusal(typed, self.expected))}[/]")
+            self._say(f"[b $error]{escape(refusal(typed, self.expected))}[/]")
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
