@@ -123,7 +123,9 @@ def ours_load(archive: str, scratch: str, jobs: int) -> dict:
         server.create_database(conn, scratch, facts.owner, facts.create_options)
     tools = pgtools.choose(facts.server_major)
     started = time.perf_counter()
-    loaded = load_scratch(Path(archive), LoadSpec(info.with_dbname(scratch), tools, facts.server_major), jobs)
+    memory = _settings().restore.maintenance_work_mem_mb  # the product's default, as a restore sets it
+    spec = LoadSpec(info.with_dbname(scratch), tools, facts.server_major, work_mem_mb=memory)
+    loaded = load_scratch(Path(archive), spec, jobs)
     return {
         "rows": sum(loaded.dump.rows.values()),
         "peak_rss": _peak_rss(),

@@ -64,3 +64,65 @@ def test_the_error_sentence_is_read_in_the_dump_encoding(app_db, tmp_path):
     with pytest.raises(LoadFailed) as err:
         load_archive(path, LoadSpec(app_db.info, pgtools.choose(18), 18))
     assert 'relation "public.café" does not exist' in err.value.sentence
+
+
+# Records the maintenance_work_mem of main (a pre-data statement) and of the session that checks
+# t's constraint (post-data: a worker in a parallel load), by a volatile CHECK run on t's one row.
+_MEMORY_DUMP = b"""--
+-- PostgreSQL database dump
+--
+
+SET client_encoding = 'UTF8';
+
+--
+-- Name: t; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.seen (who text, mem text);
+CREATE FUNCTION public.note() RETURNS boolean LANGUAGE sql VOLATILE
+    AS $$INSERT INTO public.seen SELECT 'checker', current_setting('maintenance_work_mem') RETURNING true$$;
+CREATE TABLE public.t (a int);
+INSERT INTO public.seen SELECT 'main', current_setting('maintenance_work_mem');
+
+--
+-- Data for Name: t; Type: TABLE DATA; Schema: public; Owner: -
+--
+
+COPY public.t (a) FROM stdin;
+1
+\\.
+
+--
+-- Name: t t_noted; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.t
+    ADD CONSTRAINT t_noted CHECK (public.note());
+
+--
+-- PostgreSQL database dump complete
+--
+
+"""
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_every_loading_session_sorts_and_hashes_in_the_memory_it_is_given(pg, tmp_path, jobs):
+    """Index builds and key checks get ``work_mem_mb`` of maintenance_work_mem, on main and on the
+    workers; a server (or database) set higher keeps its own, and 0 leaves the server's."""
+    from citaplanner_tui.core.restore.parallel import load_scratch
+
+    path = tmp_path / "memory.sql.gz"
+    path.write_bytes(gzip.compress(_MEMORY_DUMP))
+    (server_default,) = pg.sql("SHOW maintenance_work_mem")[0]
+    for work_mem_mb, database_setting, expected in ((300, None, "300MB"), (300, "1GB", "1GB"), (0, None, None)):
+        target = make_app_db(pg, schema=False)
+        try:
+            if database_setting:
+                pg.sql(f"ALTER DATABASE {target.name} SET maintenance_work_mem = '{database_setting}'")
+            load_scratch(path, LoadSpec(target.info, pgtools.choose(18), 18, work_mem_mb=work_mem_mb), jobs)
+            seen = sorted(target.sql("SELECT who, mem FROM public.seen"))
+        finally:
+            drop_app_db(pg, target.name)
+        wanted = expected or server_default
+        assert seen == [("checker", wanted), ("main", wanted)], (work_mem_mb, database_setting)

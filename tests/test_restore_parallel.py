@@ -148,6 +148,43 @@ def test_a_schema_of_many_tables_has_autovacuum_paused_and_back_in_batches(sourc
     ) == [(0,)]
 
 
+MEMORY = Case(
+    "memory",
+    "CREATE TABLE public.t (id int PRIMARY KEY); INSERT INTO public.t VALUES (1); "
+    "CREATE MATERIALIZED VIEW public.mem AS SELECT current_setting('maintenance_work_mem') AS mem",
+)
+
+
+@pytest.mark.parametrize(("mode", "jobs"), [("swap", 2), ("swap", 1), ("in-place", 1)])
+def test_a_restore_loads_with_the_configured_maintenance_memory(source, tmp_path, mode, jobs):
+    """pg_dump refreshes a materialized view in post-data: what it holds after the restore is what
+    the loading session had, 256 MB by default and ``[restore] maintenance_work_mem_mb`` when set."""
+    db, archive, _ = source(MEMORY, "pg")
+    for keep, expected in (
+        (RestoreKeep(jobs=jobs), "256MB"),
+        (RestoreKeep(jobs=jobs, maintenance_work_mem_mb=300), "300MB"),
+    ):
+        chosen = settings_for(db, tmp_path / f"volume-{expected}", restore=keep)
+        plan = preflight(chosen, archive, mode=mode)
+        assert plan.ok, plan.checks
+        execute(chosen, plan, confirm=db.name)
+        assert db.server.sql("SELECT mem FROM public.mem", dbname=db.name) == [(expected,)], (mode, jobs, keep)
+
+
+def test_maintenance_memory_setting_and_bad_values(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("[restore]\nmaintenance_work_mem_mb = 1024\n")
+    assert settings.load({"config_file": str(config)}, env={}).restore.maintenance_work_mem_mb == 1024
+    assert settings.Settings().restore.maintenance_work_mem_mb == 256
+    for bad in ("-1", "2097152"):
+        config.write_text(f"[restore]\nmaintenance_work_mem_mb = {bad}\n")
+        with pytest.raises(ConfigError, match=r"\[restore\] maintenance_work_mem_mb must be 0 \(the server's own\)"):
+            settings.load({"config_file": str(config)}, env={})
+    config.write_text('[restore]\nmaintenance_work_mem_mb = "256MB"\n')
+    with pytest.raises(ConfigError, match="restore.maintenance_work_mem_mb in the config file .* must be"):
+        settings.load({"config_file": str(config)}, env={})
+
+
 def test_jobs_setting_flag_and_bad_values(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text("[restore]\njobs = 3\n")

@@ -174,7 +174,13 @@ def _drill(settings: Settings, archive: Path, reporter: Reporter, now: datetime 
         try:
             entry = entry_for(archive, settings)
             sealed = entry.recorded_hash if entry is not None else None  # its sidecar's
-            spec = LoadSpec(info.with_dbname(scratch), tools, facts.server_major, sealed=sealed)
+            spec = LoadSpec(
+                info.with_dbname(scratch),
+                tools,
+                facts.server_major,
+                sealed=sealed,
+                work_mem_mb=settings.restore.maintenance_work_mem_mb,
+            )
             # Every table's rows are checked inside the load, before its COMMIT.
             rows = load_scratch(archive, spec, jobs_for(settings), reporter).dump.rows
         finally:

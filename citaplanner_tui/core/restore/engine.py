@@ -218,7 +218,7 @@ def _execute(settings: Settings, plan: RestorePlan, reporter: Reporter, log: Log
         safety = _safety_backup(settings, plan, reporter, log)
         with lock.hold(settings.backup_dir, "restore"):
             facts, tools = _prepare(settings, plan, log)
-            rows = _inplace_restore(info, plan, facts, tools, reporter, log)
+            rows = _inplace_restore(settings, plan, facts, tools, reporter, log)
     return Outcome(plan.target, plan.mode, str(plan.archive), safety, None, rows, writes_refused=stop.seconds)
 
 
@@ -334,7 +334,14 @@ def _swap_restore(
         server.create_database(conn, scratch, facts.owner, facts.create_options)
     log.info(f"created {scratch!r} owned by {facts.owner}, with the encoding and locale of {plan.target!r}")
     try:
-        spec = LoadSpec(info.with_dbname(scratch), tools, facts.server_major, _role_prologue(facts), plan.sha256)
+        spec = LoadSpec(
+            info.with_dbname(scratch),
+            tools,
+            facts.server_major,
+            _role_prologue(facts),
+            plan.sha256,
+            settings.restore.maintenance_work_mem_mb,
+        )
         dump = load_scratch(plan.archive, spec, jobs, reporter).dump
         over = f" over {jobs} connections" if jobs > 1 else ""
         log.ok(
@@ -404,14 +411,14 @@ def _parked_differences(info: ConnInfo, parked: str, restored: dict[str, int], l
 
 
 def _inplace_restore(
-    info: ConnInfo,
+    settings: Settings,
     plan: RestorePlan,
     facts: server.TargetFacts,
     tools: pgtools.ClientTools,
     reporter: Reporter,
     log: Log,
 ) -> dict[str, int]:
-    target = info.with_dbname(plan.target)
+    target = settings.conninfo().with_dbname(plan.target)
     reset = inplace.inventory(target)
     public = server.schema_facts(target, "public")
     # The database's sessions default to read-only while writes are stopped; the load writes.  The
@@ -426,7 +433,8 @@ def _inplace_restore(
         f"loading {plan.archive.name} into {plan.target!r} in place, in one transaction that first drops "
         f"{reset.summary()}"
     )
-    dump = load_archive(plan.archive, LoadSpec(target, tools, facts.server_major, prologue, plan.sha256), reporter).dump
+    spec = LoadSpec(target, tools, facts.server_major, prologue, plan.sha256, settings.restore.maintenance_work_mem_mb)
+    dump = load_archive(plan.archive, spec, reporter).dump
     log.ok(
         f"{plan.target!r} now holds the dump's {len(dump.rows)} tables and {sum(dump.rows.values())} rows, "
         "counts checked before the commit"
