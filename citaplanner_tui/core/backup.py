@@ -59,6 +59,7 @@ from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.stream import age
 from citaplanner_tui.core.stream.compress import HashingSink, Writer, open_writer
 from citaplanner_tui.core.stream.dumpscan import DumpInfo, DumpScanner
+from citaplanner_tui.core.stream.heap import keep_freed_memory
 from citaplanner_tui.core.volume import catalog, lock, manifest, private, retention
 from citaplanner_tui.core.volume.durable import fsync_dir
 from citaplanner_tui.core.volume.manifest import Manifest
@@ -563,6 +564,7 @@ class _Pump(threading.Thread):
 
     def run(self) -> None:
         assert self.proc.stdout is not None  # pg_dump runs with stdout=PIPE
+        keep_freed_memory()  # each read is a new buffer of a megabyte
         fd = self.proc.stdout.fileno()
         try:
             fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, READ_CHUNK)  # fewer, larger reads

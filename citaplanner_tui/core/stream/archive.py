@@ -27,6 +27,7 @@ from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.settings import AGE_IDENTITY_ENV
 from citaplanner_tui.core.stream import age
+from citaplanner_tui.core.stream.heap import keep_freed_memory
 from citaplanner_tui.core.volume.naming import AGE_SUFFIX, PARTIAL_SUFFIX
 
 CHUNK = 1 << 20
@@ -212,6 +213,7 @@ class ArchiveReader:
             raise CorruptArchive(say("{name} is corrupt: {why}", name=name, why=exc.args[0])) from None
 
     def __iter__(self) -> Iterator[bytes]:
+        keep_freed_memory()
         compressed = self._decrypted() if self.encrypted else self._raw()
         if self.fmt == "zstd":
             return _unzstd(compressed, self.path.name)
