@@ -163,8 +163,8 @@ def session_opening(spec: LoadSpec) -> bytes:
 def _work_mem(mb: int) -> bytes:
     """Raise the session's ``maintenance_work_mem`` to ``mb`` MB, where the server gives it less.
 
-    Index builds sort in it, and a foreign key's check of the existing rows hashes in it;
-    below the size of the referenced keys the hash spills to disk.  Only this session's
+    Index builds sort in it, and a foreign key's check of the existing rows hashes one side
+    of its join in it; what does not fit goes through temporary files.  Only this session's
     value changes, for as long as it loads; a server set higher keeps its own.  psql prints
     the new value, or nothing, to an output nobody reads.
     """
