@@ -342,3 +342,34 @@ def test_cuid_shape_and_bcryptjs_hash_form():
     hashed = hash_password("admin123")
     assert hashed.startswith("$2a$10$") and len(hashed) == 60
     assert check_password("admin123", hashed) and not check_password("admin124", hashed)
+
+
+def test_why_a_row_is_skipped_or_collides_is_said_in_the_operators_language():
+    """The reasons and collisions are the plan's own sentences: the console's detail bar and the
+    CLI's table show them in Spanish, with their figures, and the English stays the same."""
+    from citaplanner_tui.core import i18n
+    from citaplanner_tui.tui.screens.seed import detail_lines
+
+    snap = existing()
+    snap.users["recepcionista@citaplanner.com"]["role"] = "MANAGER"
+    snap.users["pro1@citaplanner.com"]["tenantId"] = "other"
+    snap.tenant_has_appointments = False
+    plan = decide(snap, NOW)
+    hours = next(i for i in plan.items if i.kind == "hours")
+    conflict = next(i for i in plan.items if i.status is Status.CONFLICT)
+    i18n.activate("es")
+    try:
+        assert detail_lines(hours)[1] == (
+            "  la sucursal ya tiene 6 filas de horario (el seed agrega horarios solo a una sucursal sin ninguno)"
+        )
+        assert "el usuario u2 (pro1@citaplanner.com) pertenece al tenant other" in detail_lines(conflict)[1]
+        table = "\n".join(table_lines(plan.items, width=200))
+        assert "la sucursal ya tiene 6 filas de horario" in table
+        assert (
+            "ningún usuario del seed tiene el rol RECEPTIONIST (recepcionista@citaplanner.com es MANAGER ahora), "
+            "y entonces seed.ts no crea pagos"
+        ) in " ".join(table.split())
+        assert "already has" not in table and "belongs to" not in table
+    finally:
+        i18n.activate("en")
+    assert hours.detail.startswith("the branch already has 6 working-hours rows")

@@ -39,7 +39,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from citaplanner_tui.core.i18n import say, say_n
+from citaplanner_tui.core.i18n import say, say_n, shown
 from citaplanner_tui.core.report import units
 from citaplanner_tui.core.seed import data
 from citaplanner_tui.core.seed.data import Definition
@@ -102,8 +102,8 @@ class Item:
         """One line for a table cell: the differing columns (and why that row), the collision, or the reason."""
         if self.differs:
             text = "; ".join(f"{c}: db {_show(db)}, seed {_show(seed)}" for c, (db, seed) in self.differs.items())
-            return f"{text}; {self.reason}" if self.reason else text
-        return self.conflict or self.reason or ""
+            return f"{text}; {shown(self.reason)}" if self.reason else text
+        return shown(self.conflict or self.reason or "")
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -266,7 +266,7 @@ class _Decider:
         snap, seed = self.snap, self.seed
         note = None
         if snap.tenant_count > 1:
-            note = f"{snap.tenant_count} tenants have this e-mail; the seed uses the oldest"
+            note = say("{n} tenants have this e-mail; the seed uses the oldest", n=snap.tenant_count)
         email = seed.tenant["email"]
         self.add(data.TENANT, email, snap.tenant, dict(seed.tenant), reason=note)
         tenant = self.ref(data.TENANT, email)
@@ -335,10 +335,15 @@ class _Decider:
                     data.CLIENT,
                     c.email,
                     Status.CONFLICT,
-                    conflict=(
-                        f"client {holder['id']} ({holder['firstName']} {holder['lastName']}, e-mail "
-                        f"{holder.get('email') or 'none'}) already has phone {c.phone} in this tenant "
-                        f"(unique key {unique})"
+                    conflict=say(
+                        "client {id} ({first} {last}, e-mail {email}) already has phone {phone} in this tenant "
+                        "(unique key {unique})",
+                        id=holder["id"],
+                        first=holder["firstName"],
+                        last=holder["lastName"],
+                        email=holder.get("email") or say("none"),
+                        phone=c.phone,
+                        unique=unique,
                     ),
                 )
             )
@@ -356,9 +361,10 @@ class _Decider:
                         data.HOURS,
                         key,
                         Status.SKIP,
-                        reason=(
-                            f"the branch already has {count} working-hours rows (the seed adds hours only "
-                            "to a branch with none)"
+                        reason=say(
+                            "the branch already has {count} working-hours rows (the seed adds hours only "
+                            "to a branch with none)",
+                            count=count,
                         ),
                     )
                 )
@@ -385,22 +391,24 @@ class _Decider:
             row = self.snap.users.get(u.email)
             if (row["role"] if row else u.role) == rule.user_role:
                 return self.ref(data.USER, u.email), None
-        changed = [
-            f"{u.email} is {self.snap.users[u.email]['role']}"
-            for u in self.seed.users
-            if u.role == rule.user_role and u.email in self.snap.users
-        ]
-        return None, (
-            f"no seed user has the role {rule.user_role}"
-            + (f" ({', '.join(changed)} now)" if changed else "")
-            + ", and seed.ts creates no payments then"
-        )
+        changed: str | None = None  # "a is X, b is Y", each part a sentence shown in the operator's language
+        for u in self.seed.users:
+            if u.role == rule.user_role and u.email in self.snap.users:
+                part = say("{email} is {role}", email=u.email, role=self.snap.users[u.email]["role"])
+                changed = part if changed is None else say("{earlier}, {later}", earlier=changed, later=part)
+        if changed is not None:
+            return None, say(
+                "no seed user has the role {role} ({changed} now), and seed.ts creates no payments then",
+                role=rule.user_role,
+                changed=changed,
+            )
+        return None, say("no seed user has the role {role}, and seed.ts creates no payments then", role=rule.user_role)
 
     def _appointments(self, tenant: object, branch: object) -> None:
         midnight = local_midnight(self.now, self.zone)
         skip = None
         if self.snap.tenant_has_appointments:
-            skip = (
+            skip = say(
                 "the tenant already has appointments (the seed adds appointments and "
                 "payments only to a tenant with none)"
             )
@@ -469,17 +477,19 @@ class _Decider:
         row = self.snap.templates.get((t.name, t.type, t.channel))
         reason = None
         if row is not None and row["tenantId"] != tenant:
-            reason = (
+            reason = say(
                 "found in another tenant: seed.ts looks templates up without the tenant, "
                 "so it creates none for this one"
             )
         elif row is None and t.is_default:
             row = self.snap.default_templates.get((t.type, t.channel))
             if row is not None:
-                reason = (
-                    f"the tenant already has the default {t.type}/{t.channel} template "
-                    f"{row['name']!r}; a second default would make the text customers get "
-                    "arbitrary, so the seed creates none"
+                reason = say(
+                    "the tenant already has the default {type}/{channel} template {name}; a second "
+                    "default would make the text customers get arbitrary, so the seed creates none",
+                    type=t.type,
+                    channel=t.channel,
+                    name=repr(row["name"]),
                 )
         compared = ("name", "subject", "message", "isActive", "isDefault", "tenantId")
         self.add(data.TEMPLATE, key, row, values, compared=compared, reason=reason)
@@ -502,7 +512,7 @@ class _Decider:
                     old.table,
                     old.key,
                     Status.SKIP,
-                    reason=(f"its user {email} belongs to another tenant (see the conflict)"),
+                    reason=say("its user {email} belongs to another tenant (see the conflict)", email=email),
                 )
             at = next(n for n, i in enumerate(self.items) if i.kind == data.USER.name and i.key == email)
             self.items[at] = _item(
@@ -510,9 +520,13 @@ class _Decider:
                 email,
                 Status.CONFLICT,
                 row_id=user_id,
-                conflict=(
-                    f"user {user_id} ({email}) belongs to tenant {other}; the seed would link this "
-                    f"tenant's {', '.join(tables)} to it (seed.ts does), so it links nothing"
+                conflict=say(
+                    "user {id} ({email}) belongs to tenant {other}; the seed would link this "
+                    "tenant's {tables} to it (seed.ts does), so it links nothing",
+                    id=user_id,
+                    email=email,
+                    other=other,
+                    tables=", ".join(tables),
                 ),
             )
         skipped = {
@@ -525,7 +539,7 @@ class _Decider:
                     item.table,
                     item.key,
                     Status.SKIP,
-                    reason="its appointment is not created (see the conflict)",
+                    reason=say("its appointment is not created (see the conflict)"),
                 )
 
 
