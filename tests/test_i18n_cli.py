@@ -208,6 +208,9 @@ def test_json_and_exit_codes_are_the_same_in_both_languages(app_db, backup_dir):
     assert "se restauraron" in _run("--lang", "es", "drill", env=env).stdout
     planned = _run("--lang", "es", "restore", dump, "--plan", env=env).stdout
     assert "coincide con su archivo de suma .sha256" in planned and "según registra su manifiesto: " in planned
+    names = {line.split()[1] for line in planned.splitlines() if line.startswith(("  OK ", "  NOTE ", "  WARN "))}
+    assert {"checksum", "destino", "bloqueo", "espacio", "cliente"} <= names, planned  # the JSON keeps them English
+    assert not names & {"target", "lock", "space", "client", "rights"}, planned
 
 
 def _corrupted_copy(dump, day):

@@ -219,8 +219,9 @@ def render_plan(plan: RestorePlan) -> str:
         _("  mode: {mode}").format(mode=plan.mode),
         _("Checks:"),
     ]
+    width = max([12, *(len(_(c.name)) + 2 for c in plan.checks)])  # the names in the operator's language
     for c in plan.checks:
-        lines.append(f"  {c.word:<5}{c.name:<12}{shown(c.detail)}")
+        lines.append(f"  {c.word:<5}{_(c.name):<{width}}{shown(c.detail)}")
     lines.append(_("Steps:") if plan.ok else _("Steps (will not run until the FAIL checks are fixed):"))
     lines += [f"  {i}. {shown(s.name)}: {shown(s.detail)}" for i, s in enumerate(plan.steps, 1)]
     return "\n".join(lines)

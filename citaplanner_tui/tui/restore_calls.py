@@ -35,7 +35,7 @@ def preflight(settings: Settings, archive: Path, *, reporter: Reporter) -> JobOu
                 "cannot restore as it is: {n} blocking checks FAIL",
                 len(fails),
             ),
-            tuple(say("{check}: {detail}", check=c.name, detail=c.detail) for c in fails),
+            tuple(say("{check}: {detail}", check=say(c.name), detail=c.detail) for c in fails),
             plan,
         )
     return JobOutcome.ok(plan, say("ready to restore: every blocking check passed"))

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
-from citaplanner_tui.core.i18n import say
+from citaplanner_tui.core.i18n import N_, say
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.pg import tools as pgtools
@@ -64,14 +64,16 @@ def archive_checks(result: VerifyResult, vouched: DumpInfo | None = None) -> lis
     """
     if result.checksum_ok is None:
         checksum = Check(
-            "checksum",
+            N_("checksum"),
             True,
             say("{problem}; its content was read end to end instead", problem=result.detail),
             blocking=False,
         )
     else:
         checksum = Check(
-            "checksum", result.checksum_ok, say("matches its .sha256 sidecar") if result.checksum_ok else result.detail
+            N_("checksum"),
+            result.checksum_ok,
+            say("matches its .sha256 sidecar") if result.checksum_ok else result.detail,
         )
     if vouched is not None:
         held = say(
@@ -80,9 +82,9 @@ def archive_checks(result: VerifyResult, vouched: DumpInfo | None = None) -> lis
             tables=len(vouched.rows),
             rows=f"{sum(vouched.rows.values()):,}",
         )
-        return [checksum, Check("contents", True, held)]
+        return [checksum, Check(N_("contents"), True, held)]
     detail = result.deep_detail or result.detail
-    return [checksum, Check("deep verify", bool(result.deep_ok), detail)]
+    return [checksum, Check(N_("deep verify"), bool(result.deep_ok), detail)]
 
 
 def _check_archive(settings: Settings, archive: Path, reporter: Reporter) -> tuple[VerifyResult, DumpInfo | None]:
@@ -118,7 +120,7 @@ def manifest_checks(archive: Path, target_info: ConnInfo) -> list[Check]:
     found = manifest.read(archive)
     if found is None:
         return []
-    checks = [Check("manifest", True, found.summary, blocking=False)]
+    checks = [Check(N_("manifest"), True, found.summary, blocking=False)]
     try:
         with connect(target_info) as conn:
             live = manifest.prisma_head(conn, target_info.schema)
@@ -126,7 +128,9 @@ def manifest_checks(archive: Path, target_info: ConnInfo) -> list[Check]:
         return checks
     warning = manifest.migration_warning(found.migration, live)
     checks.append(
-        Check("migrations", warning is None, warning or say("the same migration head as the target"), blocking=False)
+        Check(
+            N_("migrations"), warning is None, warning or say("the same migration head as the target"), blocking=False
+        )
     )
     return checks
 
@@ -147,7 +151,7 @@ def rows_checks(rows: dict[str, int], target_info: ConnInfo, ratio: float) -> li
     if not live:
         return []
     detail = say("this backup holds {held} rows; the live database about {live}", held=f"{held:,}", live=f"{live:,}")
-    return [Check("rows", held >= live * ratio, detail, blocking=False)]
+    return [Check(N_("rows"), held >= live * ratio, detail, blocking=False)]
 
 
 def live_rows(conn: Connection, tables: list[str]) -> int:
@@ -209,21 +213,21 @@ def preflight(
     if source and source[0] > tf.server_major:
         checks.append(
             Check(
-                "versions",
+                N_("versions"),
                 True,
                 f"the dump comes from PostgreSQL {source[0]}, newer than the "
                 f"target's {tf.server_major}: some statements may not load",
                 blocking=False,
             )
         )
-    checks.append(Check("rights", problem is None, problem or _rights_detail(chosen, tf, target)))
+    checks.append(Check(N_("rights"), problem is None, problem or _rights_detail(chosen, tf, target)))
     drops = ""
     if chosen == "in-place" and tf.exists and tf.allow_connections:
         reset = inplace.inventory(info.with_dbname(target))
         drops = reset.summary()
         checks.append(
             Check(
-                "reset",
+                N_("reset"),
                 not reset.forbidden,
                 f"the role may drop what the load replaces: {drops}"
                 if not reset.forbidden
@@ -233,7 +237,7 @@ def preflight(
         )
         checks.append(
             Check(
-                "writes",
+                N_("writes"),
                 tf.can_rename,
                 f"the role may make {target!r} read-only while it restores"
                 if tf.can_rename
@@ -245,7 +249,7 @@ def preflight(
     checks.append(_space_check(settings.backup_dir, archive))
     checks.append(_sessions_check(info, tf, target, chosen))
     busy = lock.holder(settings.backup_dir)
-    checks.append(Check("lock", busy is None, busy.sentence() if busy else say("no backup or restore is running")))
+    checks.append(Check(N_("lock"), busy is None, busy.sentence() if busy else say("no backup or restore is running")))
 
     stamp = free_stamp(target, tf.pre_restores, now)
     jobs = jobs_for(settings) if chosen == "swap" else 1
@@ -285,13 +289,13 @@ def _spare_connections(info: ConnInfo, jobs: int) -> bool:
 def _target_check(tf: server.TargetFacts, target: str, info: ConnInfo) -> Check:
     if not tf.exists:
         return Check(
-            "target",
+            N_("target"),
             False,
             say("the database {db} does not exist on {host}:{port}", db=repr(target), host=info.host, port=info.port),
         )
     if not tf.allow_connections:
         return Check(
-            "target",
+            N_("target"),
             False,
             say(
                 "{target} does not accept connections (an interrupted swap?); "
@@ -301,7 +305,7 @@ def _target_check(tf: server.TargetFacts, target: str, info: ConnInfo) -> Check:
             ),
         )
     return Check(
-        "target",
+        N_("target"),
         True,
         say(
             "{target} on PostgreSQL {version}, owned by {owner}",
@@ -317,7 +321,7 @@ def _sessions_check(info: ConnInfo, tf: server.TargetFacts, target: str, mode: s
     restore: refuse now, before anything is locked."""
     if not tf.exists or not tf.allow_connections:
         return Check(
-            "sessions",
+            N_("sessions"),
             True,
             say("{n} other session(s) connected to {target}", n=tf.sessions, target=repr(target)),
             blocking=False,
@@ -326,7 +330,7 @@ def _sessions_check(info: ConnInfo, tf: server.TargetFacts, target: str, mode: s
         others = unendable_sessions(conn, target)
     if others:
         return Check(
-            "sessions",
+            N_("sessions"),
             False,
             unendable_sentence(
                 target,
@@ -340,7 +344,7 @@ def _sessions_check(info: ConnInfo, tf: server.TargetFacts, target: str, mode: s
         else say("before the safety backup, when writes stop")
     )
     return Check(
-        "sessions",
+        N_("sessions"),
         True,
         say(
             "{n} other session(s) connected to {target} will be ended {when}",
@@ -374,11 +378,11 @@ def _client_check(settings: Settings, server_major: int) -> Check:
     try:
         tools = pgtools.choose(server_major, settings.pg_bindir)
     except OperatorError as exc:
-        return Check("client", False, exc.sentence)
+        return Check(N_("client"), False, exc.sentence)
     psql = (tools.major, tools.minor)
     dropped = compat.skipped(server_major, psql)
     detail = f"psql {tools.version} in {tools.bindir} ({tools.reason})"
-    return Check("client", True, detail + (f"; will skip {dropped}" if dropped else ""))
+    return Check(N_("client"), True, detail + (f"; will skip {dropped}" if dropped else ""))
 
 
 def _space_check(backup_dir: Path, archive: Path) -> Check:
@@ -389,7 +393,7 @@ def _space_check(backup_dir: Path, archive: Path) -> Check:
     free = shutil.disk_usage(probe).free
     ok = free >= need
     return Check(
-        "space",
+        N_("space"),
         ok,
         say(
             "{free} free on the backup volume, the safety backup needs about {need}",

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 def check_rows(plan: RestorePlan) -> list[tuple[str, str]]:
     """Content markup: per check, the core's word (``Check.word``, as the CLI prints it) and its name,
     then its detail."""
-    return [(f"{fmt.health(c.word)}  {escape(c.name)}", escape(shown(c.detail))) for c in plan.checks]
+    return [(f"{fmt.health(c.word)}  {escape(_(c.name))}", escape(shown(c.detail))) for c in plan.checks]
 
 
 def verdict(plan: RestorePlan) -> str:
