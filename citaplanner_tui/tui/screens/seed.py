@@ -256,7 +256,7 @@ class SeedScreen(gate.GatedScreen):
         plan = self.plan
         if plan is None or (self.job is not None and self.job.running):
             return
-        per_table = ", ".join(f"{t} {n}" for t, n in plan.creates_by_table().items()) or _("none")
+        per_table = ", ".join(f"{t} {n}" for t, n in plan.creates_by_table().items()) or pgettext("no tables", "none")
         counts = plan.counts
         steps = [
             _("lock, re-read {db} and re-compute the plan in one transaction").format(db=repr(self.dbname)),
