@@ -211,6 +211,8 @@ def test_json_and_exit_codes_are_the_same_in_both_languages(app_db, backup_dir):
     names = {line.split()[1] for line in planned.splitlines() if line.startswith(("  OK ", "  NOTE ", "  WARN "))}
     assert {"checksum", "destino", "bloqueo", "espacio", "cliente"} <= names, planned  # the JSON keeps them English
     assert not names & {"target", "lock", "space", "client", "rights"}, planned
+    assert "tomado el " in planned and "sin tabla de migraciones de Prisma" in planned  # the manifest's line
+    assert "taken " not in planned and " rows" not in planned, planned
 
 
 def _corrupted_copy(dump, day):

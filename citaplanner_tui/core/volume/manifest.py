@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from psycopg import sql
 
+from citaplanner_tui.core.i18n import say, say_n
 from citaplanner_tui.core.volume import private
 from citaplanner_tui.core.volume.naming import MANIFEST_SUFFIX
 
@@ -78,19 +79,31 @@ class Manifest:
 
     @property
     def summary(self) -> str:
-        """One line for a plan or a screen."""
-        head = (
-            f"migration {self.migration.name} ({self.migration.applied} applied)"
+        """One line for a plan or a screen, in the operator's language where it is shown."""
+        last = (
+            say("migration {name} ({applied} applied)", name=self.migration.name, applied=self.migration.applied)
             if self.migration
-            else "no Prisma migrations table"
+            else say("no Prisma migrations table")
         )
-        roles = f"; roles saved in {self.globals_file}" if self.globals_file else ""
+        if self.globals_file:
+            last = say("{before}; roles saved in {file}", before=last, file=self.globals_file)
         if self.encryption:
-            roles += f"; encrypted with age to {len(self.encryption.recipients)} recipient(s)"
-        return (
-            f"taken {self.taken_at} by citaplanner-tui {self.tool_version} with pg_dump {self.pg_dump_version} "
-            f"from PostgreSQL {self.server_version}; {len(self.rows)} tables, {sum(self.rows.values())} rows; "
-            f"{head}{roles}"
+            last = say_n(
+                "{before}; encrypted with age to {n} recipient",
+                "{before}; encrypted with age to {n} recipients",
+                len(self.encryption.recipients),
+                before=last,
+            )
+        return say(
+            "taken {taken} by citaplanner-tui {tool} with pg_dump {pg_dump} from PostgreSQL {server}; "
+            "{tables} tables, {rows} rows; {last}",
+            taken=self.taken_at,
+            tool=self.tool_version,
+            pg_dump=self.pg_dump_version,
+            server=self.server_version,
+            tables=len(self.rows),
+            rows=sum(self.rows.values()),
+            last=last,
         )
 
 
