@@ -4,11 +4,12 @@ Every chunk a dump or an archive is read in becomes a new buffer of a megabyte o
 (inflated, scanned, cut into pieces) that is freed a moment later.  glibc's malloc maps
 buffers that size straight from the kernel, or trims its heap back as soon as they are
 freed, so the next one faults its pages in afresh: reading and scanning 500 MB of SQL
-from a .sql.gz took 250,000 page faults (``ru_minflt``), 1,400 with this, and a parallel
+from a .sql.gz took 277,000 page faults (``ru_minflt``), 2,900 with this, and a parallel
 load's client 0.4 CPU-s less (3.06 CPU-s against 3.48, means of four interleaved runs); a
 backup of the same data faulted 8,000 pages instead of 18,000-32,000.  Raising malloc's
-two thresholds lets it reuse the same memory; the peak is unchanged, and the heap gives
-back what it holds above 64 MiB.  Other C libraries (musl) are left as they are.
+two thresholds lets it reuse the same memory, at the cost of holding up to 64 MiB it
+freed: a whole 1 GB restore peaked at 107-117 MiB RSS where it took 89-97 (the target is
+under 200 MB).  Other C libraries (musl) are left as they are.
 """
 
 from __future__ import annotations
