@@ -8,7 +8,7 @@ from a .sql.gz took 277,000 page faults (``ru_minflt``), 2,900 with this, and a 
 load's client 0.4 CPU-s less (3.06 CPU-s against 3.48, means of four interleaved runs); a
 backup of the same data faulted 8,000 pages instead of 18,000-32,000.  Raising malloc's
 two thresholds lets it reuse the same memory, at the cost of holding up to 64 MiB it
-freed: a whole 1 GB restore peaked at 107-117 MiB RSS where it took 89-97 (the target is
+freed: a whole 1 GB restore peaked at 107-117 MiB RSS where it took 85-96 (the target is
 under 200 MB).  Other C libraries (musl) are left as they are.
 """
 
