@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import subprocess
 
+import pytest
 from textual.widgets import ProgressBar, Static
+
+from citaplanner_tui.core import i18n
 
 from tests.support.backup import fill
 from citaplanner_tui.core.pg.connect import connect
@@ -64,8 +67,30 @@ async def test_backup_now_runs_the_engine_shows_progress_and_the_new_row(app_db,
         assert daily_line.split()[-3] == str(daily_before)  # "daily OK now 7 165.0 KiB"
 
 
+CANCELLED = {
+    "en": (
+        "cancelling: removing what this run wrote…",
+        "backup cancelled; nothing was kept and older backups are untouched",
+    ),
+    "es": (
+        "cancelando: quitando lo que escribió esta ejecución…",
+        "respaldo cancelado; no se guardó nada y los respaldos anteriores siguen intactos",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
 @sync
-async def test_cancel_stops_the_backup_and_leaves_nothing_half_written(app_db, sample_volume):
+async def test_cancel_stops_the_backup_and_leaves_nothing_half_written(app_db, sample_volume, lang):
+    i18n.activate(lang)
+    try:
+        await _cancel_and_check(app_db, sample_volume, *CANCELLED[lang])
+    finally:
+        i18n.activate("en")
+
+
+async def _cancel_and_check(app_db, sample_volume, cancelling: str, cancelled: str) -> None:
+    """The console's words while it cancels and once it has, in the operator's language."""
     fill(app_db)
     before = volume_digest(sample_volume)
     app = make_console(sample_volume, database_url=app_db.url)
@@ -80,10 +105,12 @@ async def test_cancel_stops_the_backup_and_leaves_nothing_half_written(app_db, s
             screen = app.screen
             assert not screen.query_one("#cancel").disabled
             await pilot.press("c")
-            job = await wait_for_job(pilot, "backup")
-            assert job.cancelled and "nothing was kept" in job.error
             said = str(screen.query_one("#backup-progress", Static).render())
-            assert said == "backup cancelled; nothing was kept and older backups are untouched", said
+            assert said in (cancelling, cancelled), said  # the job may end before the press returns
+            job = await wait_for_job(pilot, "backup")
+            assert job.cancelled and "nothing was kept" in job.error  # the engine's sentence, in English
+            said = str(screen.query_one("#backup-progress", Static).render())
+            assert said == cancelled, said
         blocker.rollback()
     # No new file and no .partial of this run; older backups intact.  (The sample's stale
     # .partial from a "crashed" run is removed by the engine under its lock, by design.)

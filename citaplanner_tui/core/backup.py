@@ -45,7 +45,7 @@ from typing import Any, BinaryIO, cast
 
 import psycopg
 
-from citaplanner_tui.core.i18n import N_
+from citaplanner_tui.core.i18n import N_, say
 from citaplanner_tui import __version__
 from citaplanner_tui.core import recovery_doc, verify
 from citaplanner_tui.core.errors import Cancelled, ConfigError, OperatorError
@@ -420,7 +420,7 @@ class _Run:
                 f"{units.size(writer.compressed_bytes)} {self.fmt} written",
             )
             if self.reporter.cancel.is_set():
-                raise Cancelled("backup cancelled; nothing was kept and older backups are untouched")
+                raise Cancelled(say("backup cancelled; nothing was kept and older backups are untouched"))
         if pump.error is not None:
             raise pump.error
 

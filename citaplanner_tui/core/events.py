@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 from citaplanner_tui.core.errors import Cancelled
+from citaplanner_tui.core.i18n import say
 
 
 @dataclass(frozen=True)
@@ -88,4 +89,4 @@ class Reporter:
     def check_cancel(self) -> None:
         """Raise ``Cancelled`` if the operator asked to stop."""
         if self.cancel.is_set():
-            raise Cancelled("cancelled by the operator; nothing was changed")
+            raise Cancelled(say("cancelled by the operator; nothing was changed"))

@@ -139,7 +139,7 @@ class BackupNowScreen(gate.GatedScreen):
     def action_cancel_job(self) -> None:
         if self.job is not None and self.job.running:
             self.job.request_cancel()
-            self.query_one("#backup-progress", Static).update("cancelling: removing what this run wrote…")
+            self.show_job(self.job)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         running = self.job is not None and self.job.running
@@ -165,7 +165,9 @@ class BackupNowScreen(gate.GatedScreen):
         bar = self.query_one("#backup-bar", ProgressBar)
         if running:
             bar.update(total=p.total if p and p.total else None, progress=p.done if p else 0)
-            line, row = describe(job), self.query_one("#backup-progress", Static)
+            # Until the engine has removed what it wrote, the stream goes on: it says so instead.
+            line = _("cancelling: removing what this run wrote…") if job.cancelling else describe(job)
+            row = self.query_one("#backup-progress", Static)
             # Streamed several times a second: laid out again only when the row may change (it was
             # empty, or the line may not fit it).
             row.update(escape(line), layout=not row.content or len(line) >= row.content_size.width)
