@@ -117,14 +117,15 @@ def ours_load(archive: str, scratch: str, jobs: int) -> dict:
     from citaplanner_tui.core.restore.load import LoadSpec
     from citaplanner_tui.core.restore.parallel import load_scratch
 
-    info = _settings().conninfo()
+    settings = _settings()
+    info = settings.conninfo()
     facts = server.inspect(info, info.dbname)
     with server.maintenance(info) as conn:
         server.create_database(conn, scratch, facts.owner, facts.create_options)
     tools = pgtools.choose(facts.server_major)
-    started = time.perf_counter()
-    memory = _settings().restore.maintenance_work_mem_mb  # the product's default, as a restore sets it
+    memory = settings.restore.maintenance_work_mem_mb  # the product's default, as a restore sets it
     spec = LoadSpec(info.with_dbname(scratch), tools, facts.server_major, work_mem_mb=memory)
+    started = time.perf_counter()
     loaded = load_scratch(Path(archive), spec, jobs)
     return {
         "rows": sum(loaded.dump.rows.values()),
