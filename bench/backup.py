@@ -36,13 +36,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from citaplanner_tui.demo import data as demo_data  # noqa: E402
 from citaplanner_tui.core.stream.compress import ZSTD_LEVEL  # noqa: E402
 from citaplanner_tui.core.pg.conninfo import parse  # noqa: E402
 from citaplanner_tui.core.pg.connect import connect  # noqa: E402
 from citaplanner_tui.demo.server import LocalServer  # noqa: E402
 from citaplanner_tui.core.pg.tools import embedded_bindir  # noqa: E402
-from citaplanner_tui.core.app.schema import apply_schema  # noqa: E402
 
 ROLE, PASSWORD, DBNAME = "citaplanner", "bench-pw", "citaplanner_bench"
 TARGET_GZIP_VS_OLD, TARGET_ZSTD_VS_FLOOR, TARGET_RSS_MB = 0.45, 1.3, 200
@@ -85,6 +83,12 @@ def tcp(server: LocalServer, dbname: str = DBNAME) -> str:
 
 
 def fill(server: LocalServer, size_mb: float) -> None:
+    """The bench database, ``size_mb`` of plain SQL when dumped.  The demo data and the schema are
+    imported here, not at the top: the timed children import this module too (restore's ``timed``,
+    ``tcp``), and their start-up is ours only."""
+    from citaplanner_tui.core.app.schema import apply_schema
+    from citaplanner_tui.demo import data as demo_data
+
     size = demo_data.size_for_dump_mb(size_mb)
     server.create_role(ROLE, PASSWORD, createdb=True)
     server.create_database(DBNAME, owner=ROLE)

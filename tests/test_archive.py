@@ -3,6 +3,7 @@
 import gzip
 import hashlib
 import os
+import re
 import subprocess
 
 import pytest
@@ -43,6 +44,18 @@ def test_damaged_gzip_is_reported(gz, damage):
     gz.write_bytes(raw)
     with pytest.raises(CorruptArchive, match="a.sql.gz is (truncated|corrupt)"):
         b"".join(ArchiveReader(gz))
+
+
+def test_a_damaged_member_is_named_by_its_reason_not_the_library_error_number(gz):
+    raw = bytearray(gz.read_bytes())
+    first = len(gzip.compress(DATA[:70_000]))
+    raw[first - 8] ^= 0x01  # the first member's CRC-32, in its trailer
+    gz.write_bytes(raw)
+    with pytest.raises(CorruptArchive) as caught:
+        b"".join(ArchiveReader(gz))
+    sentence = caught.value.sentence
+    assert sentence.startswith("a.sql.gz is corrupt: gzip data error (") and "checksum" in sentence.lower()
+    assert not re.search(r"Error -?\d", sentence), sentence
 
 
 def test_zstd_round_trip_and_truncation(tmp_path):
