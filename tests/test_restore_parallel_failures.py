@@ -18,11 +18,15 @@ import threading
 import pytest
 
 from citaplanner_tui.core.errors import OperatorError
+from citaplanner_tui.core.pg import tools as pgtools
 from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import execute, preflight
+from citaplanner_tui.core.restore.load import LoadSpec
+from citaplanner_tui.core.restore.sessions import SocketSession
 from citaplanner_tui.core.restore.swap import PAUSE_ENV
 from citaplanner_tui.core.settings import RestoreKeep
 from tests.support.backup import cli, cli_env
+from tests.support.db import APP_ROLE
 from tests.support.restore import (
     content,
     databases,
@@ -230,3 +234,24 @@ def test_a_failed_safety_backup_aborts_before_the_swap(live, backup_dir):
     assert "loaded " in log and "are refused from now on" not in log
     _left_alone(live)
     assert not list((backup_dir / "safety").glob("*"))  # the failed backup left no file
+
+
+def test_a_worker_dropped_between_two_pieces_of_its_copy_ends_with_the_load(app_db):
+    """The interrupted load's path: a worker idle inside a COPY is dropped, then closed.
+
+    Its thread ends (the piece it held is never committed) and it says why, so the
+    loader's wait for it returns at once instead of waiting out its timeout.
+    """
+    app_db.sql(f"CREATE TABLE pieces (a int); ALTER TABLE pieces OWNER TO {APP_ROLE}")
+    ended: list[int] = []
+    session = SocketSession(LoadSpec(app_db.info, pgtools.choose(18), 18), lambda _s, code: ended.append(code))
+    session.copy_begin(b"COPY public.pieces (a) FROM stdin;\n")
+    session.send(b"1\n2\n")
+    session.done("loading the data of public.pieces")
+    wait_for(lambda: session.idle() or ended, "the worker to take the piece", timeout=10)
+    assert not ended, session.first_error("utf-8")  # it now waits for more data, inside the COPY
+    session.kill()
+    session.wait_ended()
+    assert not session.running() and ended == [1], ended
+    assert session.first_error("utf-8"), "the stop is said"
+    assert app_db.sql("SELECT count(*) FROM pieces") == [(0,)]

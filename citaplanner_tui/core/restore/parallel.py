@@ -35,13 +35,15 @@ quotes, comments, COPY only at the top level) says a statement or a data block
 starts, and pg_dump's ``-- Name: ...; Type: ...`` headers say which section an entry
 belongs to.  Every session gets the settings the dump's own ``SET`` lines gave so far
 (client_encoding, search_path, standard_conforming_strings, ...) before its next
-piece.  Each session acknowledges every piece (a ``SELECT`` of a token it prints), so
-the loader knows what each one is doing: barriers between sections wait for those
-acknowledgements, and a session that stops is named with the table it was working on.
+piece.  Main is a psql, as the serial load's; the workers are direct connections, which
+take the COPY pieces as data (``core/restore/sessions.py``).  Each session says when it
+has run every piece, so the loader knows what each one is doing: barriers between
+sections wait for that, and a session that stops is named with the table it was
+working on.
 
-Memory stays bounded: each session's pipe is fed through a small queue of chunks,
-and only one post-data entry (a few lines) is held at a time.  A failure in any
-session kills the others; the caller drops the scratch database.
+Memory stays bounded: each session is fed through a small queue of chunks, and only
+one post-data entry (a few lines) is held at a time.  A failure in any session kills
+the others; the caller drops the scratch database.
 """
 
 from __future__ import annotations
@@ -50,7 +52,6 @@ import collections
 import os
 import re
 import secrets
-import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,24 +63,21 @@ from citaplanner_tui.core.restore.load import (
     LoadFailed,
     Loaded,
     LoadSpec,
-    PipeWriter,
-    StderrTail,
     count_check,
     load_archive,
-    psql,
     rejected_lines,
     session_opening,
 )
+from citaplanner_tui.core.restore.sessions import PsqlSession, Session, SocketSession
 from citaplanner_tui.core.restore.swap import pause_point
 
 if TYPE_CHECKING:
     from citaplanner_tui.core.settings import Settings
 from citaplanner_tui.core.stream.archive import ArchiveReader
-from citaplanner_tui.core.stream.dumpscan import IDENTIFIER, TRAILER, DumpScanner, codec_for, table_key
+from citaplanner_tui.core.stream.dumpscan import IDENTIFIER, LINE_CAP, TRAILER, DumpScanner, codec_for, table_key
 
 # A table's data is cut into COPY pieces of about this size, so one big table keeps every worker busy.
 PIECE = 8 << 20
-_QUEUE = 4  # chunks waiting for each session's pipe (a few MB each)
 _TOC = re.compile(rb"^-- (?:[A-Za-z ]+ for )?Name: (.*?); Type: ([^;]+); Schema: ([^;]*);")
 # pg_dump's data section; the schema comes before it, post-data after it.
 DATA = {b"TABLE DATA", b"SEQUENCE SET", b"BLOBS", b"BLOB DATA", b"LARGE OBJECTS", b"STATISTICS DATA"}
@@ -158,82 +156,6 @@ def load_scratch(archive: Path, spec: LoadSpec, jobs: int, reporter: Reporter | 
     return load_parallel(archive, spec, jobs, reporter)
 
 
-class _Session:
-    """One psql reading our pipe; ``SELECT '<ack> n'`` after each piece says when psql has done it."""
-
-    def __init__(self, spec: LoadSpec, ack: bytes, on_exit: Callable[[_Session, int], None]):
-        self.proc = psql(spec, "-A", "-t", stdout=subprocess.PIPE)
-        assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
-        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout  # psql opens all three pipes
-        self.tail, self.writer = StderrTail(self.proc.stderr), PipeWriter(self.stdin, _QUEUE)
-        self.ack, self.sent = ack, 0
-        self.pending: collections.deque[tuple[int, str, int]] = collections.deque()  # (number, label, bytes)
-        self.told: dict[bytes, bytes] = {}  # the dump's settings this session has been given
-        self.last = "starting"
-        self.closing = False
-        self.cond = threading.Condition()
-        self._on_exit = on_exit
-        self.tail.start()
-        self.writer.start()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        prefix = self.ack + b" "
-        for line in self.stdout:
-            if line.startswith(prefix):
-                with self.cond:
-                    _, self.last, _ = self.pending.popleft()
-                    self.cond.notify_all()
-        code = self.proc.wait()
-        self.tail.join(timeout=5)
-        with self.cond:
-            self.cond.notify_all()
-        self._on_exit(self, code)
-
-    def send(self, data: bytes | bytearray | memoryview) -> None:
-        self.writer.put(data)
-
-    def done(self, label: str, size: int = 0) -> None:
-        """Ask psql to say when it has run everything sent so far (``label`` names that work)."""
-        with self.cond:
-            self.sent += 1
-            self.pending.append((self.sent, label, size))
-        self.writer.put(b"SELECT '" + self.ack + b" " + str(self.sent).encode() + b"';\n")
-
-    @property
-    def busy(self) -> int:
-        with self.cond:
-            return sum(size for _, _, size in self.pending)
-
-    @property
-    def doing(self) -> str:
-        """What psql was working on: the oldest piece not acknowledged, else the last one done."""
-        with self.cond:
-            return self.pending[0][1] if self.pending else self.last
-
-    def idle(self) -> bool:
-        with self.cond:
-            return not self.pending
-
-    def wait_idle(self, timeout: float) -> None:
-        with self.cond:
-            if self.pending and self.proc.poll() is None:
-                self.cond.wait(timeout)
-
-    def close(self) -> None:
-        self.closing = True
-        self.writer.finish()
-        try:
-            self.stdin.close()
-        except OSError:
-            pass
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()  # the connection drops; the server ends what it was doing
-
-
 @dataclass
 class _Entry:
     """A post-data entry being read: its header's type and name, and its text so far."""
@@ -249,30 +171,31 @@ class _Loader:
     def __init__(self, spec: LoadSpec, jobs: int, reporter: Reporter):
         self.spec, self.reporter = spec, reporter
         self.codec = "utf-8"
-        self.failure: tuple[_Session, str, int] | None = None
+        self.failure: tuple[Session, str, int] | None = None
         self.failed = threading.Event()
         ack = b"cpt_" + secrets.token_hex(8).encode()
-        self.main = _Session(spec, ack, self._exited)
-        self.workers = [_Session(spec, ack, self._exited) for _ in range(jobs)]
+        self.main: Session = PsqlSession(spec, ack, self._exited)
+        self.workers: list[Session] = [SocketSession(spec, self._exited) for _ in range(jobs)]
         for s in self.sessions:
             s.send(session_opening(spec))
         self.settings: dict[bytes, bytes] = {}
         self.phase = PRE
         self.entry_name = "the start of the dump"
-        self.copy: tuple[_Session, bytes, str, int] | None = None  # worker, COPY line, table, bytes sent
+        self.copy: tuple[Session, bytes, str, int] | None = None  # worker, COPY line, table, bytes sent
+        self.line_left = 0  # bytes of the COPY line still to come in the data (copy_begin gave it)
         self.entry: _Entry | None = None
-        self.tables: dict[bytes, _Session] = {}  # post-data: which worker has each table's statements
+        self.tables: dict[bytes, Session] = {}  # post-data: which worker has each table's statements
         self.sizes: collections.Counter[str] = collections.Counter()  # bytes of data per table
         self.checks: dict[bytes, list[bytes]] = {}  # per table, its foreign keys' VALIDATE statements
-        self.previous: _Session | None = None
+        self.previous: Session | None = None
         self.paused = False
 
     @property
-    def sessions(self) -> list[_Session]:
+    def sessions(self) -> list[Session]:
         return [self.main, *self.workers]
 
     # -- failures ---------------------------------------------------------------
-    def _exited(self, session: _Session, code: int) -> None:
+    def _exited(self, session: Session, code: int) -> None:
         if code == 0 and session.closing:
             return
         with session.cond:
@@ -290,13 +213,13 @@ class _Loader:
             session, doing, _ = self.failure
             raise LoadFailed(
                 say(
-                    "psql stopped on an error while {doing}, so nothing was committed to the live database: {error}",
+                    "loading stopped on an error while {doing}, so nothing was committed to the live database: {error}",
                     doing=doing,
-                    error=session.tail.first_error(self.codec),
+                    error=session.first_error(self.codec),
                 )
             )
 
-    def _send(self, session: _Session, data: bytes | bytearray | memoryview) -> None:
+    def _send(self, session: Session, data: bytes | bytearray | memoryview) -> None:
         self.check()
         diff = [stmt for name, stmt in self.settings.items() if session.told.get(name) != stmt]
         try:
@@ -307,14 +230,21 @@ class _Loader:
         except BrokenPipeError:
             self.stopped(session)
 
-    def stopped(self, session: _Session | None = None) -> NoReturn:
-        """A psql stopped reading its pipe (any write to it, ``done``'s too, says so): raise why it
-        stopped once its reader has said (it exits in a moment), else that it stopped."""
+    def _call(self, session: Session, step: Callable[[], None]) -> None:
+        """``step`` (a session's copy_begin, copy_end, done), and its stop said as ``_send``'s."""
+        try:
+            step()
+        except BrokenPipeError:
+            self.stopped(session)
+
+    def stopped(self, session: Session | None = None) -> NoReturn:
+        """A session stopped taking work (any write to it, ``done``'s too, says so): raise why it
+        stopped once it has said (it ends in a moment), else that it stopped."""
         self.failed.wait(5)
         self.check()
-        raise LoadFailed("psql stopped reading" + (f" while {session.doing}" if session else "")) from None
+        raise LoadFailed("a loading session stopped" + (f" while {session.doing}" if session else "")) from None
 
-    def barrier(self, sessions: list[_Session]) -> None:
+    def barrier(self, sessions: list[Session]) -> None:
         """Wait until every one of ``sessions`` has run all it was sent."""
         for s in sessions:
             while not s.idle():
@@ -430,7 +360,8 @@ class _Loader:
         cost = {table: self._weight(table) * len(keys) for table, keys in self.checks.items()}  # a scan per key
         for table in sorted(self.checks, key=cost.__getitem__, reverse=True):
             worker = self._least_busy()
-            self._send(worker, b"".join(self.checks[table]))
+            for statement in self.checks[table]:  # each its own transaction, as psql runs them
+                self._send(worker, statement)
             worker.done(f"checking the foreign keys of {table.decode(self.codec, 'replace')}", cost[table])
 
     # -- data -----------------------------------------------------------------
@@ -441,25 +372,40 @@ class _Loader:
             self.phase = POST
         if self.phase != DATA_SECTION:
             return  # outside the data section a COPY runs on main, in order
-        line = bytes(rest[: bytes(rest[:65536]).find(b"\n") + 1])
-        self.copy = (self._least_busy(), line, table, 0)
+        line = bytes(rest[: bytes(rest[:LINE_CAP]).find(b"\n") + 1])  # the scanner marks only whole lines
+        self.copy, self.line_left = (self._least_busy(), line, table, 0), len(line)
+        self._begin_piece()
 
-    def _least_busy(self) -> _Session:
+    def _least_busy(self) -> Session:
         return min(self.workers, key=lambda w: w.busy)
 
+    def _begin_piece(self) -> None:
+        """The current table's next COPY piece starts on its worker, after the settings it lacks."""
+        assert self.copy is not None  # called only inside a COPY
+        worker, line, _, _ = self.copy
+        self._send(worker, b"")
+        self._call(worker, lambda: worker.copy_begin(line))
+
     def _copy_data(self, data: memoryview, ends_copy: bool) -> None:
+        """The dump's COPY text goes to the workers as data only: its COPY line went with
+        ``copy_begin``, its ``\\.`` line goes as ``copy_end``."""
         assert self.copy is not None  # called only inside a COPY's data
         worker, line, table, size = self.copy
+        if self.line_left:
+            skip = min(self.line_left, len(data))
+            data, self.line_left = data[skip:], self.line_left - skip
+        if ends_copy:  # the scanner's end mark follows the whole \\. line (no newline at the very end)
+            data = data[: len(data) - (3 if bytes(data[-3:]) == b"\\.\n" else 2)]
         self.sizes[table] += len(data)
         if not ends_copy and size + len(data) >= PIECE:
             cut = bytes(data[-65536:]).rfind(b"\n")
             if cut >= 0:
                 cut += len(data) - min(len(data), 65536) + 1
                 self._send(worker, data[:cut])
-                self._send(worker, b"\\.\n")
+                self._call(worker, worker.copy_end)
                 worker.done(f"loading the data of {table}", size + cut)
                 self.copy = (self._least_busy(), line, table, 0)
-                self._send(self.copy[0], line)
+                self._begin_piece()
                 data = data[cut:]
                 worker, size = self.copy[0], 0
                 if not data:
@@ -474,6 +420,7 @@ class _Loader:
         if self.copy is None:
             return
         worker, _, table, size = self.copy
+        self._call(worker, worker.copy_end)
         worker.done(f"loading the data of {table}", size)
         self.copy = None
 
@@ -491,19 +438,17 @@ class _Loader:
         for s in self.sessions:
             s.close()
         for s in self.sessions:
-            while s.proc.poll() is None:
+            while s.running():
                 self.check()
-                s.reader.join(0.2)
-            s.reader.join()
+                s.join(0.2)
+            s.join()
         self.check()
 
     def kill(self) -> None:
         for s in self.sessions:
             s.kill()
         for s in self.sessions:
-            s.writer.finish()  # it drains what it can no longer write
-            s.proc.wait()
-            s.reader.join(timeout=5)
+            s.wait_ended()
 
 
 def load_parallel(archive: Path, spec: LoadSpec, jobs: int, reporter: Reporter | None = None) -> Loaded:
