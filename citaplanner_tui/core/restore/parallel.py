@@ -242,7 +242,9 @@ class _Loader:
         stopped once it has said (it ends in a moment), else that it stopped."""
         self.failed.wait(5)
         self.check()
-        raise LoadFailed("a loading session stopped" + (f" while {session.doing}" if session else "")) from None
+        if session is None:
+            raise LoadFailed(say("a loading session stopped")) from None
+        raise LoadFailed(say("a loading session stopped while {doing}", doing=session.doing)) from None
 
     def barrier(self, sessions: list[Session]) -> None:
         """Wait until every one of ``sessions`` has run all it was sent."""
