@@ -255,3 +255,17 @@ def test_a_worker_dropped_between_two_pieces_of_its_copy_ends_with_the_load(app_
     assert not session.running() and ended == [1], ended
     assert session.first_error("utf-8"), "the stop is said"
     assert app_db.sql("SELECT count(*) FROM pieces") == [(0,)]
+
+
+def test_a_worker_that_breaks_on_a_bug_still_ends_and_says_so(app_db):
+    """Not only a server error: whatever stops a worker's thread ends the session as failed,
+    so the loader's barriers stop waiting for it (a thread that just died would hang them)."""
+    ended: list[int] = []
+    session = SocketSession(LoadSpec(app_db.info, pgtools.choose(18), 18), lambda _s, code: ended.append(code))
+    session._in_copy = True  # data with no COPY begun: the thread's own assertion fails
+    session.send(b"1\n")
+    session.done("loading nothing")
+    wait_for(lambda: ended, "the session's end")
+    session.wait_ended()
+    assert ended == [1] and not session.running(), ended
+    assert session.first_error("utf-8").startswith("AssertionError"), session.first_error("utf-8")

@@ -246,6 +246,8 @@ class SocketSession(Session):
                 self._serve(conn)
         except psycopg.Error as exc:
             code, self.error = 1, _error_line(exc)
+        except Exception as exc:  # a bug: the session still ends, and says what broke
+            code, self.error = 1, f"{type(exc).__name__}: {exc}"
         finally:
             self._conn = None
         if code:
