@@ -231,7 +231,7 @@ class _Loader:
             self.stopped(session)
 
     def _call(self, session: Session, step: Callable[[], None]) -> None:
-        """``step`` (a session's copy_begin, copy_end, done), and its stop said as ``_send``'s."""
+        """``step`` (a session's copy_begin or copy_end), its stop said as ``_send`` says one."""
         try:
             step()
         except BrokenPipeError:
