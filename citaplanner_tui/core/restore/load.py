@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import queue
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from citaplanner_tui.core.i18n import say
 from citaplanner_tui.core.events import Reporter
 from citaplanner_tui.core.pg.conninfo import ConnInfo
 from citaplanner_tui.core.pg.tools import ClientTools
+from citaplanner_tui.core.restore.bytequeue import ByteQueue
 from citaplanner_tui.core.restore.compat import line_dropper
 from citaplanner_tui.core.restore.validate import check_block
 from citaplanner_tui.core.stream.archive import ArchiveReader
@@ -39,7 +39,8 @@ from citaplanner_tui.core.stream.dumpscan import DumpInfo, DumpScanner, codec_fo
 _PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 _STDERR_KEEP = 64 * 1024
-_QUEUE = 8
+# What waits for psql, in bytes: about 8 of the reader's chunks (at most 4 MiB each).
+QUEUE_BYTES = 32 << 20
 # pg_dump brackets large-object data with its own BEGIN/COMMIT; inside our transaction
 # that COMMIT would commit everything loaded so far, so those top-level lines never reach psql.
 _TRANSACTION_CONTROL = (b"BEGIN;", b"COMMIT;")
@@ -104,13 +105,13 @@ class PipeWriter(threading.Thread):
     """Writes to psql's stdin from its own thread, so decompression never waits for psql.
 
     A single loop that decompresses and then writes leaves psql idle while the next
-    chunk is being decompressed; with a small queue between them (at most
-    ``_QUEUE`` chunks, a few MB each) both run at once.
+    chunk is being decompressed; with a small queue between them (``limit`` bytes) both
+    run at once.
     """
 
-    def __init__(self, stdin: IO[bytes], size: int = _QUEUE):
+    def __init__(self, stdin: IO[bytes], limit: int = QUEUE_BYTES):
         super().__init__(daemon=True)
-        self.queue: queue.Queue[bytes | bytearray | memoryview | None] = queue.Queue(size)
+        self.queue: ByteQueue[bytes | bytearray | memoryview | None] = ByteQueue(limit)
         self.stdin, self.failed = stdin, False
         self._finished = False
 
@@ -128,12 +129,12 @@ class PipeWriter(threading.Thread):
         if self.failed:
             raise BrokenPipeError("psql stopped reading")
         if data:
-            self.queue.put(data)
+            self.queue.put(data, len(data))
 
     def finish(self) -> None:
         if not self._finished:
             self._finished = True
-            self.queue.put(None)
+            self.queue.put(None, 0)
             self.join()
 
 

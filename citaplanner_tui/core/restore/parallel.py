@@ -41,8 +41,10 @@ has run every piece, so the loader knows what each one is doing: barriers betwee
 sections wait for that, and a session that stops is named with the table it was
 working on.
 
-Memory stays bounded: each session is fed through a small queue of chunks, and only
-one post-data entry (a few lines) is held at a time.  A failure in any session kills
+Memory stays bounded: each session is fed through a queue bounded by the bytes it holds
+(``core/restore/bytequeue.py``: a burst of statements for a busy session never holds the
+loader up while the others are idle), and only one post-data entry (a few lines) is held
+at a time.  A failure in any session kills
 the others; the caller drops the scratch database.
 """
 

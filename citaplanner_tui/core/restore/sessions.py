@@ -28,6 +28,7 @@ import subprocess
 import threading
 from typing import TYPE_CHECKING, Callable
 
+from citaplanner_tui.core.restore.bytequeue import ByteQueue
 from citaplanner_tui.core.restore.load import LoadSpec, PipeWriter, StderrTail, psql
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
     from citaplanner_tui.core.pg.connect import Connection
 
-_QUEUE = 4  # chunks waiting for each session (a few MB each)
+_QUEUE_BYTES = 16 << 20  # what waits for each session: about 4 of the reader's chunks
 _TERMINATOR = b"\\.\n"
 
 
@@ -134,7 +135,7 @@ class PsqlSession(Session):
         self.proc = psql(spec, "-A", "-t", stdout=subprocess.PIPE)
         assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
         self.stdin, self.stdout = self.proc.stdin, self.proc.stdout  # psql opens all three pipes
-        self.tail, self.writer = StderrTail(self.proc.stderr), PipeWriter(self.stdin, _QUEUE)
+        self.tail, self.writer = StderrTail(self.proc.stderr), PipeWriter(self.stdin, _QUEUE_BYTES)
         self.ack = ack
         self.tail.start()
         self.writer.start()
@@ -202,7 +203,7 @@ class SocketSession(Session):
     def __init__(self, spec: LoadSpec, on_exit: Callable[[Session, int], None]):
         super().__init__(on_exit)
         self.spec = spec
-        self.ops: queue.Queue[tuple[int, bytes | bytearray | memoryview] | None] = queue.Queue(_QUEUE)
+        self.ops: ByteQueue[tuple[int, bytes | bytearray | memoryview] | None] = ByteQueue(_QUEUE_BYTES)
         self.failed = False
         self.error = ""
         self._in_copy = False
@@ -215,7 +216,7 @@ class SocketSession(Session):
     def _put(self, kind: int, data: bytes | bytearray | memoryview = b"") -> None:
         if self.failed:
             raise BrokenPipeError("the worker session stopped")
-        self.ops.put((kind, data))
+        self.ops.put((kind, data), len(data))
 
     def send(self, data: bytes | bytearray | memoryview) -> None:
         if data:
@@ -282,7 +283,7 @@ class SocketSession(Session):
             self._finished = True
             while self.thread.is_alive():  # a session that failed takes nothing more
                 with contextlib.suppress(queue.Full):
-                    self.ops.put(None, timeout=0.1)
+                    self.ops.put(None, 0, timeout=0.1)
                     break
 
     def kill(self) -> None:
