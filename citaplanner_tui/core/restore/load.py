@@ -39,8 +39,8 @@ from citaplanner_tui.core.stream.dumpscan import DumpInfo, DumpScanner, codec_fo
 _PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 _STDERR_KEEP = 64 * 1024
-# What waits for psql, in bytes: about 8 of the reader's chunks (at most 4 MiB each).
-QUEUE_BYTES = 32 << 20
+# What waits for psql, in bytes: about 6 of the reader's chunks (1-2 MiB of SQL each).
+_QUEUE_BYTES = 8 << 20
 # pg_dump brackets large-object data with its own BEGIN/COMMIT; inside our transaction
 # that COMMIT would commit everything loaded so far, so those top-level lines never reach psql.
 _TRANSACTION_CONTROL = (b"BEGIN;", b"COMMIT;")
@@ -109,7 +109,7 @@ class PipeWriter(threading.Thread):
     run at once.
     """
 
-    def __init__(self, stdin: IO[bytes], limit: int = QUEUE_BYTES):
+    def __init__(self, stdin: IO[bytes], limit: int = _QUEUE_BYTES):
         super().__init__(daemon=True)
         self.queue: ByteQueue[bytes | bytearray | memoryview | None] = ByteQueue(limit)
         self.stdin, self.failed = stdin, False

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from citaplanner_tui.core.pg.connect import Connection
 
-_QUEUE_BYTES = 16 << 20  # what waits for each session: about 4 of the reader's chunks
+_QUEUE_BYTES = 8 << 20  # what waits for each session: about 6 of the reader's chunks (1-2 MiB each)
 _TERMINATOR = b"\\.\n"
 
 
