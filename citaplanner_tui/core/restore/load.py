@@ -39,8 +39,9 @@ from citaplanner_tui.core.stream.dumpscan import DumpInfo, DumpScanner, codec_fo
 _PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 _STDERR_KEEP = 64 * 1024
-# What waits for psql, in bytes: about 6 of the reader's chunks (1-2 MiB of SQL each).
-_QUEUE_BYTES = 8 << 20
+# What waits for each loading session (psql's pipe, a parallel load's worker), in bytes:
+# about 6 of the reader's chunks (1-2 MiB of SQL each).
+QUEUE_BYTES = 8 << 20
 # pg_dump brackets large-object data with its own BEGIN/COMMIT; inside our transaction
 # that COMMIT would commit everything loaded so far, so those top-level lines never reach psql.
 _TRANSACTION_CONTROL = (b"BEGIN;", b"COMMIT;")
@@ -105,13 +106,13 @@ class PipeWriter(threading.Thread):
     """Writes to psql's stdin from its own thread, so decompression never waits for psql.
 
     A single loop that decompresses and then writes leaves psql idle while the next
-    chunk is being decompressed; with a small queue between them (``limit`` bytes) both
+    chunk is being decompressed; with a small queue between them (``QUEUE_BYTES``) both
     run at once.
     """
 
-    def __init__(self, stdin: IO[bytes], limit: int = _QUEUE_BYTES):
+    def __init__(self, stdin: IO[bytes]):
         super().__init__(daemon=True)
-        self.queue: ByteQueue[bytes | bytearray | memoryview | None] = ByteQueue(limit)
+        self.queue: ByteQueue[bytes | bytearray | memoryview | None] = ByteQueue(QUEUE_BYTES)
         self.stdin, self.failed = stdin, False
         self._finished = False
 

@@ -29,14 +29,13 @@ import threading
 from typing import TYPE_CHECKING, Callable
 
 from citaplanner_tui.core.restore.bytequeue import ByteQueue
-from citaplanner_tui.core.restore.load import LoadSpec, PipeWriter, StderrTail, psql
+from citaplanner_tui.core.restore.load import QUEUE_BYTES, LoadSpec, PipeWriter, StderrTail, psql
 
 if TYPE_CHECKING:
     import psycopg
 
     from citaplanner_tui.core.pg.connect import Connection
 
-_QUEUE_BYTES = 8 << 20  # what waits for each session: about 6 of the reader's chunks (1-2 MiB each)
 _TERMINATOR = b"\\.\n"
 
 
@@ -135,7 +134,7 @@ class PsqlSession(Session):
         self.proc = psql(spec, "-A", "-t", stdout=subprocess.PIPE)
         assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
         self.stdin, self.stdout = self.proc.stdin, self.proc.stdout  # psql opens all three pipes
-        self.tail, self.writer = StderrTail(self.proc.stderr), PipeWriter(self.stdin, _QUEUE_BYTES)
+        self.tail, self.writer = StderrTail(self.proc.stderr), PipeWriter(self.stdin)
         self.ack = ack
         self.tail.start()
         self.writer.start()
@@ -203,7 +202,7 @@ class SocketSession(Session):
     def __init__(self, spec: LoadSpec, on_exit: Callable[[Session, int], None]):
         super().__init__(on_exit)
         self.spec = spec
-        self.ops: ByteQueue[tuple[int, bytes | bytearray | memoryview] | None] = ByteQueue(_QUEUE_BYTES)
+        self.ops: ByteQueue[tuple[int, bytes | bytearray | memoryview] | None] = ByteQueue(QUEUE_BYTES)
         self.failed = False
         self.error = ""
         self._in_copy = False
