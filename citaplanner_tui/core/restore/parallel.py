@@ -44,8 +44,8 @@ working on.
 Memory stays bounded: each session is fed through a queue bounded by the bytes it holds
 (``core/restore/bytequeue.py``: a burst of statements for a busy session never holds the
 loader up while the others are idle), and only one post-data entry (a few lines) is held
-at a time.  A failure in any session kills
-the others; the caller drops the scratch database.
+at a time.  A failure in any session kills the others; the caller drops the scratch
+database.
 """
 
 from __future__ import annotations
