@@ -21,7 +21,7 @@ from citaplanner_tui.core.pg.connect import connect
 from citaplanner_tui.core.restore import execute, parallel, preflight
 from citaplanner_tui.core.restore.swap import PAUSE_ENV
 from citaplanner_tui.core import settings
-from citaplanner_tui.core.errors import BusyError, ConfigError
+from citaplanner_tui.core.errors import BusyError, ConfigError, OperatorError
 from citaplanner_tui.core.settings import RestoreKeep
 from citaplanner_tui.core.volume import lock
 from tests.support.backup import cli
@@ -169,6 +169,36 @@ def test_a_restore_loads_with_the_configured_maintenance_memory(source, tmp_path
         assert plan.ok, plan.checks
         execute(chosen, plan, confirm=db.name)
         assert db.server.sql("SELECT mem FROM public.mem", dbname=db.name) == [(expected,)], (mode, jobs, keep)
+
+
+# An index whose expression refuses to be computed, in a scratch database, by a session that lets the
+# build take the server's parallel workers or waits for its commits to reach the disk (pg_dump puts
+# the function in the schema and the index in post-data, which a worker builds).
+SCRATCH_SESSION = Case(
+    "scratch_session",
+    "CREATE FUNCTION public.probe(i int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN "
+    "IF current_database() LIKE '%\\_\\_restore\\_%' AND (current_setting('max_parallel_maintenance_workers') <> '0' "
+    "OR current_setting('synchronous_commit') <> 'off') THEN RAISE EXCEPTION 'built with % parallel workers "
+    "and synchronous_commit %', current_setting('max_parallel_maintenance_workers'), "
+    "current_setting('synchronous_commit'); END IF; RETURN i; END $$; "
+    "CREATE TABLE public.t (id int PRIMARY KEY); INSERT INTO public.t SELECT generate_series(1, 1000); "
+    "CREATE INDEX t_probe ON public.t (public.probe(id))",
+)
+
+
+def test_a_parallel_load_works_in_one_process_per_session_and_commits_without_waiting(source, tmp_path, monkeypatch):
+    """One session per core: an index build takes none of the server's parallel workers, which would
+    only take cores from the other sessions' builds; and the scratch database's many commits do not
+    wait for the disk (the swap's commit does, for all of them).  The serial load, one transaction
+    with one commit, keeps the server's settings and its parallel index builds."""
+    db, archive, snap = source(SCRATCH_SESSION, "pg")
+    # What a durable production server gives every session (the test servers run without fsync).
+    monkeypatch.setenv("PGOPTIONS", "-c synchronous_commit=on -c max_parallel_maintenance_workers=2")
+    with pytest.raises(OperatorError, match="built with 2 parallel workers and synchronous_commit on"):
+        _restore(db, tmp_path / "serial", archive, jobs=1)
+    _restore(db, tmp_path / "parallel", archive, jobs=2)
+    assert snapshot(db.server, db.name) == snap
+    assert db.server.sql("SELECT count(*) FROM public.t WHERE public.probe(id) = id", dbname=db.name) == [(1000,)]
 
 
 def test_maintenance_memory_setting_and_bad_values(tmp_path):

@@ -147,6 +147,22 @@ BEGIN
 END
 $cpt_autovacuum$;
 """
+# What every session of the parallel load sets after the serial load's opening:
+# - no parallel workers for an index build: the load already runs one build per session, one
+#   session per core by default, and a build's own workers would only take cores from the other
+#   sessions' builds (three interleaved pairs of 1 GB loads over 2 connections: the primary key
+#   of 2.5 million ``appointments`` took 2.18-2.30 s instead of 2.28-2.43, the load 13.64-14.28 s
+#   instead of 14.00-14.52).  So ``jobs`` is also what the load takes of the server: one process
+#   per session;
+# - commits that do not wait for their WAL to reach the disk: each data piece commits on its own,
+#   and on a durable server (fsync on) the sessions of a 1 GB load waited for 905 WAL flushes;
+#   now for 57, and the WAL writer makes the others in the background.  At this machine's
+#   0.13 ms a flush that is no time to see; at a network disk's 1-2 ms it is 0.8-1.7 s of
+#   waiting per GB, shared by the sessions.  Nothing of the scratch database needs to survive a
+#   crash (the next run drops it), and the swap's commit flushes all the WAL written before it
+#   (as any commit does that waits, the server's default), so the data is on disk before the
+#   swapped database is live.
+_SCRATCH_SESSION = b"SET max_parallel_maintenance_workers = 0;\nSET synchronous_commit = off;\n"
 PRE, DATA_SECTION, POST_PARALLEL, POST = range(4)
 
 
@@ -183,7 +199,7 @@ class _Loader:
         self.main: Session = PsqlSession(spec, ack, self._exited)
         self.workers: list[Session] = [SocketSession(spec, self._exited) for _ in range(jobs)]
         for s in self.sessions:
-            s.send(session_opening(spec))
+            s.send(session_opening(spec) + _SCRATCH_SESSION)
         self.settings: dict[bytes, bytes] = {}
         self.phase = PRE
         self.entry_name = "the start of the dump"
