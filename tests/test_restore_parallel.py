@@ -201,6 +201,41 @@ def test_a_parallel_load_works_in_one_process_per_session_and_commits_without_wa
     assert db.server.sql("SELECT count(*) FROM public.t WHERE public.probe(id) = id", dbname=db.name) == [(1000,)]
 
 
+# Tables a count scans with two parallel workers once parallel plans cost nothing (the reloption
+# lifts the size threshold for them alone; the catalogs stay below it).
+COUNTED = Case(
+    "counted",
+    "CREATE TABLE public.t (id int PRIMARY KEY) WITH (parallel_workers = 2); "
+    "INSERT INTO public.t SELECT generate_series(1, 5000); "
+    "CREATE TABLE public.c (id int PRIMARY KEY, t int REFERENCES public.t) WITH (parallel_workers = 2); "
+    "INSERT INTO public.c SELECT i, i FROM generate_series(1, 5000) i",
+)
+
+
+def test_the_row_counts_beside_the_validations_take_no_parallel_workers(source, tmp_path, monkeypatch):
+    """The first session counts every table while the workers validate the keys on the other cores:
+    a parallel count's workers would only take those cores (1 GB: 0.45 CPU-s counted alone, 0.73
+    with two parallel workers).  Under costs that make every count parallel, the restored database
+    launched no parallel worker (PostgreSQL 18 counts them per database; the swap keeps its OID)."""
+    db, archive, snap = source(COUNTED, "pg")
+    monkeypatch.setenv("PGOPTIONS", "-c parallel_setup_cost=0 -c parallel_tuple_cost=0")
+    _restore(db, tmp_path / "volume", archive, jobs=2)
+    monkeypatch.delenv("PGOPTIONS")  # the test's own queries below plan as usual
+    # A backend gives its counters to the server as it exits, before it leaves pg_stat_activity.
+    gone = "SELECT count(*) = 0 FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
+    wait_for(lambda: db.server.sql(gone, params=(db.name,)) == [(True,)], "the loading sessions' exit")
+    launched = "SELECT parallel_workers_to_launch FROM pg_stat_database WHERE datname = %s"
+    assert db.server.sql(launched, params=(db.name,)) == [(0,)]
+    with connect(db.info) as conn:  # what the check would have launched: the same costs make a count parallel
+        conn.execute("SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0")
+        conn.execute("SELECT count(*) FROM ONLY public.t").fetchall()
+        conn.commit()
+        conn.execute("SELECT pg_stat_force_next_flush()")  # flushed as the session goes idle
+        conn.commit()
+        assert conn.execute(launched, (db.name,)).fetchall() == [(2,)]
+    assert snapshot(db.server, db.name) == snap
+
+
 def test_maintenance_memory_setting_and_bad_values(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text("[restore]\nmaintenance_work_mem_mb = 1024\n")
