@@ -86,8 +86,10 @@ class RestoreKeep:
     """How many restore leftovers to keep: the newest ``keep`` safety backups and parked databases;
     and ``jobs``, the connections a swap restore or a drill loads over (0: one per core; 1: serial,
     one transaction).  One per core by default: with the foreign keys validated in parallel, the
-    whole swap restore of 1 GB measured 1.05x to 1.15x the plain pipe over 2 connections against
-    1.27x to 1.51x serial on 2 cores (bench/restore.py, six runs, best of 2 each).
+    whole swap restore of 1 GB measured 1.04x to 1.15x the plain pipe over 2 connections against
+    1.32x to 1.42x serial on 2 cores (bench/restore.py, four runs, best of 2 each); 3 connections
+    on 2 cores loaded no faster than 2 (0.84x the plain pipe, in a run between two at 0.79x and
+    0.83x with 2).
 
     ``maintenance_work_mem_mb``: what each loading session may sort or hash in memory while it
     builds an index or checks a foreign key (the server's ``maintenance_work_mem``, raised for
