@@ -87,7 +87,7 @@ class RestoreKeep:
     and ``jobs``, the connections a swap restore or a drill loads over (0: one per core; 1: serial,
     one transaction).  One per core by default: with the foreign keys validated in parallel, the
     whole swap restore of 1 GB measured 1.04x to 1.15x the plain pipe over 2 connections against
-    1.32x to 1.42x serial on 2 cores (bench/restore.py, four runs, best of 2 each); 3 connections
+    1.32x to 1.42x serial on 2 cores (bench/restore.py, five runs, best of 2 each); 3 connections
     on 2 cores loaded no faster than 2 (0.84x the plain pipe, in a run between two at 0.79x and
     0.83x with 2).
 
