@@ -89,7 +89,7 @@ class RestoreKeep:
     whole swap restore of 1 GB measured 1.04x to 1.15x the plain pipe over 2 connections against
     1.32x to 1.42x serial on 2 cores (bench/restore.py, five runs, best of 2 each); 3 connections
     on 2 cores loaded no faster than 2 (0.84x the plain pipe, in a run between two at 0.79x and
-    0.83x with 2).
+    0.84x with 2).
 
     ``maintenance_work_mem_mb``: what each loading session may sort or hash in memory while it
     builds an index or checks a foreign key (the server's ``maintenance_work_mem``, raised for
