@@ -132,6 +132,23 @@ def test_a_foreign_key_the_data_breaks_fails_on_its_worker_and_changes_nothing(l
     _left_alone(live)
 
 
+def test_statements_added_after_the_last_foreign_key_run_as_psql_runs_them(live, backup_dir):
+    """An edited dump: a statement after pg_dump's last entry (a foreign key, read whole by the
+    loader) is not taken for part of the key, which is then added as the dump says, validated."""
+    last = gzip.decompress(live.archive.read_bytes()).rsplit(b"; Type: FK CONSTRAINT;", 1)[1]
+    assert b"; Type: " not in last  # a foreign key is the dump's last entry
+    insert_into_dump(
+        live.archive,
+        b"-- PostgreSQL database dump complete",
+        b"CREATE TABLE public.added_by_hand (x int);\nINSERT INTO public.added_by_hand VALUES (1), (2);\n",
+    )
+    settings = _settings(live, backup_dir)
+    execute(settings, preflight(settings, live.archive), confirm=live.name)
+    assert live.server.sql("SELECT sum(x) FROM public.added_by_hand", live.name) == [(3,)]
+    keys = live.server.sql("SELECT count(*), bool_and(convalidated) FROM pg_constraint WHERE contype = 'f'", live.name)
+    assert keys[0][0] > 0 and keys[0][1] is True
+
+
 def test_a_worker_whose_connection_is_ended_stops_the_restore(live, backup_dir, tmp_path, monkeypatch):
     pause = tmp_path / "pause"
     pause.mkdir()

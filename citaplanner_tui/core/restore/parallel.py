@@ -100,6 +100,8 @@ _ADD_KEY = re.compile(
     rb".*?(?<!NOT VALID)(?<!NOT ENFORCED)(;)\s*(?:--[^\n]*\s*)*\Z",
     re.MULTILINE | re.DOTALL,
 )
+# A ';' that ends a statement, and what may hide one: quoted names, strings, comments.
+_STATEMENT_END = re.compile(rb'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'|--[^\n]*|/\*.*?\*/|(;)', re.DOTALL)
 _TABLE = re.compile(rb"(?:^ALTER TABLE|\sON)(?: ONLY)? (" + _QUALIFIED + rb")", re.MULTILINE)
 _SETTING = re.compile(rb"^(?:SET (\w+) =|SELECT pg_catalog\.set_config\('(\w+)')")
 # Autovacuum would vacuum and analyze each table as soon as its first pieces commit, and its
@@ -376,9 +378,13 @@ class _Loader:
         return (self.sizes[table_key(table, self.codec)] if table is not None else 0) + 1
 
     def _check_later(self, text: bytearray) -> bytes:
-        """An ordinary table's foreign key, added ``NOT VALID``; its ``VALIDATE`` waits for the end."""
+        """An ordinary table's foreign key, added ``NOT VALID``; its ``VALIDATE`` waits for the end.
+
+        Only where the key is the entry's last statement, as pg_dump writes it: in an edited
+        dump, statements after it run as they are, and so does the key (checked as it is added).
+        """
         match = _ADD_KEY.search(text)
-        if match is None:
+        if match is None or any(m[1] for m in _STATEMENT_END.finditer(text, match.start(), match.start(3))):
             return bytes(text)
         table, key, end = match[1], match[2], match.start(3)
         self.checks.setdefault(table, []).append(b"ALTER TABLE ONLY " + table + b" VALIDATE CONSTRAINT " + key + b";\n")
