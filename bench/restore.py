@@ -15,11 +15,12 @@ against the same archive (each ``--runs`` times, interleaved, best kept):
 - ours, the same load over ``--jobs`` connections (default: one per core): the
   parallel restore of swap mode and drills (schema, then COPY pieces on every worker,
   indexes and constraints in parallel, the rest of post-data with the foreign keys added
-  NOT VALID, then validated on the workers while the rows are counted);
+  NOT VALID, then validated on the workers while the rows are counted and checked
+  against the manifest's counts, which a restore's pre-flight hands the load);
 - the peer the parallel target comes from: ``pg_restore -j JOBS`` of a directory dump
   (``pg_dump -Fd``, gzip, taken untimed) of the same database, into an empty database
   (its data: a transaction per table, several tables at once; no count, no safety backup);
-- ours, the whole swap ``restore`` (pre-flight deep verify, safety backup of the live
+- ours, the whole swap ``restore`` (pre-flight's checksum pass, safety backup of the live
   database, load, validation, swap), with ``--jobs 1`` and with ``--jobs``: the
   parallel one takes the safety backup alongside the load; and once more with it
   taken before the parallel load (what a server without the spare connections gets).
@@ -111,11 +112,13 @@ def _server_cpu(server) -> float:
 
 
 def ours_load(archive: str, scratch: str, jobs: int) -> dict:
-    """``--ours-load``: what replaces the plain pipe, in this fresh process (``jobs`` 1: the serial load)."""
+    """``--ours-load``: what replaces the plain pipe, in this fresh process (``jobs`` 1: the serial load),
+    given what a restore's pre-flight gives it: the archive's SHA-256 and its manifest's row counts."""
     from citaplanner_tui.core.pg import tools as pgtools
     from citaplanner_tui.core.restore import server
     from citaplanner_tui.core.restore.load import LoadSpec
     from citaplanner_tui.core.restore.parallel import load_scratch
+    from citaplanner_tui.core.volume import manifest
 
     settings = _settings()
     info = settings.conninfo()
@@ -124,7 +127,11 @@ def ours_load(archive: str, scratch: str, jobs: int) -> dict:
         server.create_database(conn, scratch, facts.owner, facts.create_options)
     tools = pgtools.choose(facts.server_major)
     memory = settings.restore.maintenance_work_mem_mb  # the product's default, as a restore sets it
-    spec = LoadSpec(info.with_dbname(scratch), tools, facts.server_major, work_mem_mb=memory)
+    found = manifest.read(Path(archive))
+    assert found is not None  # ``run_backup`` wrote it
+    spec = LoadSpec(
+        info.with_dbname(scratch), tools, facts.server_major, sealed=found.sha256, work_mem_mb=memory, rows=found.rows
+    )
     started = time.perf_counter()
     loaded = load_scratch(Path(archive), spec, jobs)
     return {

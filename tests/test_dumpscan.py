@@ -37,6 +37,20 @@ def test_counts_rows_and_sees_header_and_trailer(dump, chunk):
     assert info.bytes == len(dump)
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 1 << 20])
+def test_without_counting_it_names_the_same_tables_and_passes_the_same_bytes(dump, chunk):
+    """What a parallel restore given pre-flight's counts runs: the tables, no counts, the stream unchanged."""
+    counting, not_counting = DumpScanner(), DumpScanner(count_rows=False)
+    passed = {id(s): bytearray() for s in (counting, not_counting)}
+    for s in (counting, not_counting):
+        for i in range(0, len(dump), chunk):
+            passed[id(s)] += s.filter(dump[i : i + chunk])
+        passed[id(s)] += s.rest()
+    assert passed[id(counting)] == passed[id(not_counting)] == dump
+    assert not_counting.info.rows == {"public.camelCase": 0, "public.empty_t": 0}
+    assert counting.info.rows["public.camelCase"] == 5000 and not_counting.info.complete
+
+
 def test_truncated_dump_is_not_complete(dump):
     scanner = DumpScanner()
     scanner.feed(dump[: len(dump) - 200])

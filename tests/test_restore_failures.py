@@ -78,8 +78,10 @@ def test_error_inside_the_dump_rolls_everything_back(live, archive, backup_dir, 
     assert "no_such_table" in sentence and "nothing was committed" in sentence
 
 
-def test_row_count_mismatch_stops_before_commit(live, archive, backup_dir):
-    """A dump that loads without error but leaves other counts than its COPY data is refused."""
+@pytest.mark.parametrize("mode,jobs", [("in-place", 1), ("swap", 2)])
+def test_row_count_mismatch_stops_before_commit(live, archive, backup_dir, mode, jobs):
+    """A dump that loads without error but leaves other counts than its COPY data is refused; the
+    parallel load, checked against pre-flight's counts, loads once more counting them and still refuses."""
 
     def sneaky_delete(path):
         insert_into_dump(
@@ -88,7 +90,9 @@ def test_row_count_mismatch_stops_before_commit(live, archive, backup_dir):
             b"DELETE FROM public.payments WHERE id IN (SELECT id FROM public.payments LIMIT 1);\n",
         )
 
-    assert "public.payments holds" in _refused(live, archive, backup_dir, "in-place", sneaky_delete)
+    assert "public.payments holds" in _refused(live, archive, backup_dir, mode, sneaky_delete, jobs=jobs)
+    again = "counting its rows as it streams" in "".join(p.read_text() for p in (backup_dir / "logs").glob("*.log"))
+    assert again == (jobs > 1)
 
 
 @pytest.mark.parametrize("mode,jobs", [("in-place", 1), ("swap", 1), ("swap", 2)])

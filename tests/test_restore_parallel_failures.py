@@ -12,6 +12,7 @@ that holds pg_dump back until the load is over, not with sleeps.
 from __future__ import annotations
 
 import gzip
+import json
 import signal
 import threading
 
@@ -25,6 +26,7 @@ from citaplanner_tui.core.restore.load import LoadSpec
 from citaplanner_tui.core.restore.sessions import SocketSession
 from citaplanner_tui.core.restore.swap import PAUSE_ENV
 from citaplanner_tui.core.settings import RestoreKeep
+from citaplanner_tui.core.volume import manifest
 from tests.support.backup import cli, cli_env
 from tests.support.db import APP_ROLE
 from tests.support.restore import (
@@ -132,6 +134,32 @@ def test_a_foreign_key_the_data_breaks_fails_on_its_worker_and_changes_nothing(l
     _left_alone(live)
 
 
+@pytest.mark.parametrize("stale", ["a count", "a table"])
+def test_a_manifest_that_miscounts_the_archive_costs_a_second_load_not_the_restore(live, backup_dir, stale):
+    """The parallel load checks the database against pre-flight's counts, the manifest's here.  One
+    that does not match its archive (an older scanner may count an unusual dump differently) is
+    refused by that check, and the load runs again counting the archive itself: the restore succeeds."""
+    path = manifest.path_for(live.archive)
+    written = json.loads(path.read_text())
+    truth = dict(written["rows"])
+    if stale == "a count":
+        written["rows"]["public.payments"] += 1
+    else:
+        written["rows"]["public.no_such_table"] = 0
+    path.write_text(json.dumps(written))
+    settings = _settings(live, backup_dir)
+    plan = preflight(settings, live.archive)
+    assert plan.ok and plan.rows == written["rows"]  # the manifest vouched: its sha256 is the archive's
+    outcome = execute(settings, plan, confirm=live.name)
+    assert outcome.rows == truth
+    assert content(live.server, live.name)["payments"][0] == truth["public.payments"] > 0
+    log = _log(backup_dir)
+    assert "counting its rows as it streams" in log, log
+    reason = "holds" if stale == "a count" else "loaded other tables than pre-flight counted: public.no_such_table"
+    assert reason in log.split("counting its rows as it streams")[0].splitlines()[-1]
+    assert not databases(live.server, live.name + "__restore_")
+
+
 def test_statements_added_after_the_last_foreign_key_run_as_psql_runs_them(live, backup_dir):
     """An edited dump: a statement after pg_dump's last entry (a foreign key, read whole by the
     loader) is not taken for part of the key, which is then added as the dump says, validated."""
@@ -147,6 +175,14 @@ def test_statements_added_after_the_last_foreign_key_run_as_psql_runs_them(live,
     assert live.server.sql("SELECT sum(x) FROM public.added_by_hand", live.name) == [(3,)]
     keys = live.server.sql("SELECT count(*), bool_and(convalidated) FROM pg_constraint WHERE contype = 'f'", live.name)
     assert keys[0][0] > 0 and keys[0][1] is True
+
+
+def test_a_sound_manifest_is_checked_against_once(live, backup_dir):
+    settings = _settings(live, backup_dir)
+    plan = preflight(settings, live.archive)
+    outcome = execute(settings, plan, confirm=live.name)
+    assert outcome.rows == manifest.read(live.archive).rows
+    assert "counting its rows" not in _log(backup_dir) and "over 2 connections" in _log(backup_dir)
 
 
 def test_a_worker_whose_connection_is_ended_stops_the_restore(live, backup_dir, tmp_path, monkeypatch):

@@ -35,7 +35,7 @@ from citaplanner_tui.core.restore import inplace, leftovers
 from citaplanner_tui.core.restore import swap as critical
 from citaplanner_tui.core.restore.carryover import carry_over
 from citaplanner_tui.core.restore.journal import Intent, Journal, LastSwap
-from citaplanner_tui.core.restore.load import LoadSpec, load_archive
+from citaplanner_tui.core.restore.load import LoadSpec, RowsDiffer, load_archive
 from citaplanner_tui.core.restore.parallel import load_scratch
 from citaplanner_tui.core.restore.plan import RestorePlan, check_confirm, free_stamp, pre_restore_name
 from citaplanner_tui.core.restore.sqltext import quote_ident
@@ -330,9 +330,7 @@ def _swap_restore(
     before_swap: Callable[[], str | None] | None = None,
 ) -> tuple[critical.Swapped, dict[str, int], list[str]]:
     info, scratch = settings.conninfo(), plan.scratch
-    with server.maintenance(info) as conn:
-        server.create_database(conn, scratch, facts.owner, facts.create_options)
-    log.info(f"created {scratch!r} owned by {facts.owner}, with the encoding and locale of {plan.target!r}")
+    _create_scratch(info, scratch, facts, plan, log)
     try:
         spec = LoadSpec(
             info.with_dbname(scratch),
@@ -341,8 +339,17 @@ def _swap_restore(
             _role_prologue(facts),
             plan.sha256,
             settings.restore.maintenance_work_mem_mb,
+            rows=plan.rows if plan.sha256 and plan.rows else None,
         )
-        dump = load_scratch(plan.archive, spec, jobs, reporter).dump
+        try:
+            dump = load_scratch(plan.archive, spec, jobs, reporter).dump
+        except RowsDiffer as exc:
+            # Pre-flight's counts (a manifest's, maybe from an older scanner) against the loaded
+            # database: the archive's own decide, so count them as it streams, once.
+            log.warn(f"{exc.sentence}; loading {plan.archive.name} again, counting its rows as it streams")
+            _drop_scratch(info, scratch, log)
+            _create_scratch(info, scratch, facts, plan, log)
+            dump = load_scratch(plan.archive, replace(spec, rows=None), jobs, reporter).dump
         over = f" over {jobs} connections" if jobs > 1 else ""
         log.ok(
             f"loaded {plan.archive.name} into {scratch!r}{over}; every table holds the dump's row count "
@@ -373,6 +380,13 @@ def _swap_restore(
         _drop_scratch(info, scratch, log)
         raise
     return swapped, dump.rows, refused
+
+
+def _create_scratch(info: ConnInfo, scratch: str, facts: server.TargetFacts, plan: RestorePlan, log: Log) -> None:
+    """An empty database for the load, as the target is made (a second load starts from another)."""
+    with server.maintenance(info) as conn:
+        server.create_database(conn, scratch, facts.owner, facts.create_options)
+    log.info(f"created {scratch!r} owned by {facts.owner}, with the encoding and locale of {plan.target!r}")
 
 
 def _drop_scratch(info: ConnInfo, scratch: str, log: Log) -> None:

@@ -23,7 +23,7 @@ import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO, Callable, Mapping
 
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.i18n import say
@@ -51,6 +51,14 @@ class LoadFailed(OperatorError):
     """psql stopped on an error; its transaction was rolled back."""
 
 
+class RowsDiffer(LoadFailed):
+    """The loaded tables are not the ones, or do not hold the rows, that ``LoadSpec.rows`` gave.
+
+    The caller may load again without them, counting the archive itself: a manifest
+    written by an older scanner may count an unusual dump differently.
+    """
+
+
 @dataclass(frozen=True)
 class LoadSpec:
     """Where and how to load: the database, the client, and SQL to run first in the transaction."""
@@ -61,6 +69,10 @@ class LoadSpec:
     prologue: str = ""
     sealed: str | None = None  # the archive's SHA-256 when it was checked: the load reads those bytes or fails
     work_mem_mb: int = 0  # ``[restore] maintenance_work_mem_mb``: raise the sessions' to this (0: the server's)
+    # The rows per table pre-flight found in the ``sealed`` archive (its manifest's, or a deep
+    # verify's): a parallel load checks the database against them instead of counting the
+    # stream again.  The serial load always counts, inside its transaction.
+    rows: Mapping[str, int] | None = None
 
 
 def psql(spec: LoadSpec, *options: str, stdout: int | IO[bytes] = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
@@ -178,8 +190,12 @@ def _work_mem(mb: int) -> bytes:
     ).encode()
 
 
-def count_check(archive: Path, info: DumpInfo) -> bytes:
-    """The per-table row-count check that ends a load, once the whole dump was read and found complete."""
+def count_check(archive: Path, info: DumpInfo, expected: Mapping[str, int] | None = None) -> bytes:
+    """The per-table row-count check that ends a load, once the whole dump was read and found complete.
+
+    ``expected``: the counts to check against instead of ``info.rows``, for the tables the dump
+    loaded (``RowsDiffer`` if it loaded others).
+    """
     if not (info.header and info.complete):
         raise OperatorError(
             say(
@@ -187,8 +203,17 @@ def count_check(archive: Path, info: DumpInfo) -> bytes:
                 name=Path(archive).name,
             )
         )
+    if expected is not None and set(expected) != set(info.rows):
+        raise RowsDiffer(
+            say(
+                "{name} loaded other tables than pre-flight counted: {tables}",
+                name=Path(archive).name,
+                tables=", ".join(sorted(set(expected) ^ set(info.rows))[:5]),
+            )
+        )
     # The check names tables as the dump does, in the encoding the dump left the session in.
-    check = check_block(info.rows).encode(codec_for(info.encoding), "surrogateescape")
+    rows = info.rows if expected is None else expected
+    check = check_block(rows).encode(codec_for(info.encoding), "surrogateescape")
     return b"\nSET standard_conforming_strings = on;\n" + check
 
 

@@ -25,7 +25,10 @@ once:
   being checked, never on the parents.  The keys end up validated, as psql leaves
   them.  A key the dump already marks ``NOT VALID`` (or ``NOT ENFORCED``) stays so,
   and a key of a partitioned table (no ``ONLY``) is added as the dump says;
-- the per-table row-count check last, on main, while the workers validate;
+- the per-table row-count check last, on main, while the workers validate, against the
+  counts pre-flight found in the same sealed bytes when it has them (``LoadSpec.rows``:
+  counting the stream's lines again is the reader's biggest cost after inflating, on
+  cores the server needs), else against the stream's own;
 - autovacuum is off on the new tables from the end of the schema to the last key
   check (its lock would hold an index build or a ``VALIDATE`` up for a whole
   ``deadlock_timeout``), then back as the dump had it.
@@ -55,7 +58,7 @@ import os
 import re
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NoReturn, cast
 
@@ -65,6 +68,7 @@ from citaplanner_tui.core.restore.load import (
     LoadFailed,
     Loaded,
     LoadSpec,
+    RowsDiffer,
     count_check,
     load_archive,
     rejected_lines,
@@ -170,6 +174,7 @@ _SCRATCH_SESSION = b"SET max_parallel_maintenance_workers = 0;\nSET synchronous_
 # two parallel workers (and no sooner).  Only for the count: a materialized view refreshed before
 # it, while the workers wait, may use the idle cores.
 _COUNT_BESIDE = b"SET max_parallel_workers_per_gather = 0;\n"
+_COUNTING = "checking every table's row count"
 PRE, DATA_SECTION, POST_PARALLEL, POST = range(4)
 
 
@@ -240,7 +245,8 @@ class _Loader:
         self.reporter.check_cancel()
         if self.failure is not None:
             session, doing, _ = self.failure
-            raise LoadFailed(
+            given = session is self.main and doing == _COUNTING and self.spec.rows is not None
+            raise (RowsDiffer if given else LoadFailed)(
                 say(
                     "loading stopped on an error while {doing}, so nothing was committed to the live database: {error}",
                     doing=doing,
@@ -465,7 +471,7 @@ class _Loader:
         self.barrier(self.sessions)  # every key exists, NOT VALID, before any worker validates one
         self._validate()
         self._send(self.main, _COUNT_BESIDE + check)  # counting takes no lock the validations conflict with
-        self.main.done("checking every table's row count")
+        self.main.done(_COUNTING)
         if self.phase != PRE:  # the data section began, and main paused autovacuum there
             self.barrier(self.sessions)  # a VALIDATE holds the lock that turning autovacuum on takes
             self._send(self.main, _RESUME_AUTOVACUUM)
@@ -495,7 +501,7 @@ def load_parallel(archive: Path, spec: LoadSpec, jobs: int, reporter: Reporter |
     reporter = Reporter(reporter.callback, reporter.interval, reporter.cancel) if reporter else Reporter()
     total = Path(archive).stat().st_size
     reader = ArchiveReader(archive, on_read=lambda n: reporter("load", n, total), sealed=spec.sealed)
-    scanner = DumpScanner(rejected_lines(spec))
+    scanner = DumpScanner(rejected_lines(spec), count_rows=spec.rows is None)
     loader = _Loader(spec, jobs, reporter)
     ok = False
     try:
@@ -504,7 +510,7 @@ def load_parallel(archive: Path, spec: LoadSpec, jobs: int, reporter: Reporter |
             loader.feed(*scanner.route(chunk))
         loader.feed(*scanner.route(None))
         loader.codec = codec_for(scanner.info.encoding)
-        loader.finish(count_check(archive, scanner.info))
+        loader.finish(count_check(archive, scanner.info, spec.rows))
         ok = True
     except BrokenPipeError:  # written outside ``_send`` (an acknowledgement's SELECT): the same sentence
         loader.stopped()
@@ -512,4 +518,5 @@ def load_parallel(archive: Path, spec: LoadSpec, jobs: int, reporter: Reporter |
         if not ok:
             loader.kill()
     reporter("load", total, total, force=True)
-    return Loaded(scanner.info, reader.sha256)
+    dump = scanner.info if spec.rows is None else replace(scanner.info, rows=dict(spec.rows))
+    return Loaded(dump, reader.sha256)

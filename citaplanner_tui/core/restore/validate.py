@@ -5,7 +5,9 @@ the stream flows to psql, so the expected counts cost nothing extra.  They are c
 by one statement at the end of the load's transaction, just before our ``COMMIT``: a
 mismatch raises, psql stops (``ON_ERROR_STOP``), and the transaction is rolled back,
 so neither a scratch database nor an in-place restore can commit a table that lacks
-rows, whatever the dump did after its COPY.  A drill also counts the live database
+rows, whatever the dump did after its COPY.  A parallel load given pre-flight's counts
+for the same sealed bytes (the manifest's, or a deep verify's) checks against those and
+does not count again (``LoadSpec.rows``).  A drill also counts the live database
 (``count_rows``, one query) to say how far the backup is from it.
 
 A COPY fills exactly the table it names, so counts use ``FROM ONLY`` (an inheritance
