@@ -101,7 +101,9 @@ def start_weed(
     ids.write_text(json.dumps({"identities": identities}))
     os.chmod(ids, 0o600)
     port = dict(zip(_PORTS, free_ports(len(_PORTS))))
-    args = [weed, "mini", f"-dir={root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-s3.config={ids}"]
+    # glog writes its files to /tmp unless told: they stay in the server's folder.
+    args = [weed, f"-logdir={root}", "mini", f"-dir={root / 'data'}"]
+    args += ["-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-s3.config={ids}"]
     args += [
         f"-{name.replace('_grpc', '.port.grpc')}={p}" if "grpc" in name else f"-{name}.port={p}"
         for name, p in port.items()

@@ -9,7 +9,10 @@ behind them live in ``tests.support.db`` and ``tests.support.sample``.
 
 from __future__ import annotations
 
+import glob
+import os
 import shutil
+import tempfile
 
 import pytest
 
@@ -86,10 +89,12 @@ def pinned_sample_volume(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def s3():
-    """A real S3 server (SeaweedFS ``weed mini`` on 127.0.0.1, telemetry off); always killed, its folder removed."""
+    """A real S3 server (SeaweedFS ``weed mini`` on 127.0.0.1, telemetry off); always killed, its folder removed,
+    and nothing of it left elsewhere (glog writes to the temp directory unless told)."""
     server = start_s3()
     yield server
     server.stop()
+    assert not glob.glob(os.path.join(tempfile.gettempdir(), f"weed.*.{server.proc.pid}")), "weed logs left behind"
 
 
 @pytest.fixture
