@@ -11,6 +11,7 @@ from citaplanner_tui.core import i18n
 from citaplanner_tui.core.errors import OperatorError
 from citaplanner_tui.core.volume import catalog
 from citaplanner_tui.core.volume.catalog import State
+from citaplanner_tui.demo import s3 as demo_s3
 from citaplanner_tui.demo.volume import history_days, open_demo
 
 
@@ -77,3 +78,7 @@ def test_demo_is_built_by_the_engine_reused_and_stopped(demo_root):
         assert again.server.sql("SELECT count(*) FROM clients", "citaplanner")[0][0] == 206
     finally:
         again.close()
+    # weed leaves some of its gRPC sockets in /tmp when it stops: closing the demo removes them.
+    targets = [d.offsite.server for d in (demo, again) if d.offsite is not None]
+    assert len(targets) == (2 if demo_s3.weed_binary() else 0)
+    assert [p for server in targets for p in server.grpc_sockets if p.exists()] == []

@@ -39,6 +39,9 @@ _PORTS = (
     "admin",
     "admin_grpc",
 )
+# weed puts each gRPC listener's local socket here, not in $TMPDIR and with no flag to move it;
+# it removes some of them when it stops and leaves the others.
+_GRPC_SOCKET = "/tmp/seaweedfs-{component}-grpc-{port}.sock"
 
 
 def weed_binary() -> str | None:
@@ -61,16 +64,30 @@ def free_ports(n: int) -> list[int]:
 
 @dataclass
 class WeedServer:
-    """A running ``weed mini``; ``stop()`` ends it (and, if ``disposable``, removes its folder)."""
+    """A running ``weed mini``; ``stop()`` ends it, removes the gRPC sockets it leaves in /tmp
+    (and, if ``disposable``, its folder)."""
 
     proc: subprocess.Popen[bytes]
     root: Path
-    port: int
+    ports: dict[str, int]
     disposable: bool = False
+
+    @property
+    def port(self) -> int:
+        return self.ports["s3"]
 
     @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def grpc_sockets(self) -> list[Path]:
+        """The local sockets of this server's gRPC listeners (named by the ports it was given)."""
+        return [
+            Path(_GRPC_SOCKET.format(component=name.removesuffix("_grpc"), port=port))
+            for name, port in self.ports.items()
+            if name.endswith("_grpc")
+        ]
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -80,6 +97,8 @@ class WeedServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         self.proc.wait(timeout=30)
+        for path in self.grpc_sockets:
+            path.unlink(missing_ok=True)
         if self.disposable:
             shutil.rmtree(self.root, ignore_errors=True)
 
@@ -112,7 +131,7 @@ def start_weed(
     args += [f"-filer.localSocket={root / 'filer.sock'}", f"-s3.localSocket={root / 's3.sock'}"]
     with open(root / "weed.log", "ab") as log:
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=root, start_new_session=True)
-    server = WeedServer(proc, root, port["s3"], disposable)
+    server = WeedServer(proc, root, port, disposable)
     client = s3_client(server.endpoint, keys)
     end = time.monotonic() + timeout
     while True:

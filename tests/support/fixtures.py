@@ -90,11 +90,13 @@ def pinned_sample_volume(tmp_path_factory):
 @pytest.fixture(scope="session")
 def s3():
     """A real S3 server (SeaweedFS ``weed mini`` on 127.0.0.1, telemetry off); always killed, its folder removed,
-    and nothing of it left elsewhere (glog writes to the temp directory unless told)."""
+    and nothing of it left elsewhere (glog writes to the temp directory unless told, gRPC sockets go to /tmp)."""
     server = start_s3()
     yield server
     server.stop()
     assert not glob.glob(os.path.join(tempfile.gettempdir(), f"weed.*.{server.proc.pid}")), "weed logs left behind"
+    left = [p for port in server.ports.values() for p in glob.glob(f"/tmp/seaweedfs-*-grpc-{port}.sock")]
+    assert not left, f"weed sockets left behind: {left}"
 
 
 @pytest.fixture

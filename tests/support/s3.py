@@ -46,7 +46,7 @@ def start_server() -> S3Server:
     root = Path(tempfile.mkdtemp(prefix="citaplanner-s3-"))
     reader = {**admin_identity(READER, "reader"), "actions": ["Read", "List"]}
     weed = start_weed(root, [admin_identity(ADMIN), reader], ADMIN, disposable=True)
-    return S3Server(weed.proc, weed.root, weed.port, weed.disposable)
+    return S3Server(weed.proc, weed.root, weed.ports, weed.disposable)
 
 
 def config_file(folder: Path, server: S3Server, bucket: str, *, keys=ADMIN, **extra) -> Path:
