@@ -95,8 +95,7 @@ def s3():
     yield server
     server.stop()
     assert not glob.glob(os.path.join(tempfile.gettempdir(), f"weed.*.{server.proc.pid}")), "weed logs left behind"
-    left = [p for port in server.ports.values() for p in glob.glob(f"/tmp/seaweedfs-*-grpc-{port}.sock")]
-    assert not left, f"weed sockets left behind: {left}"
+    assert [p for p in server.grpc_sockets if p.exists()] == [], "weed sockets left behind"
 
 
 @pytest.fixture
